@@ -1,0 +1,4 @@
+//! RTP packets.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Placeholder replaced below by the rtp-packet issue.
+fn main() {}

@@ -1,0 +1,29 @@
+//! `cargo xtask bench [--quick]`: the criterion benchmarks of every crate, then the
+//! side-by-side comparison with the webrtc-rs crates.
+//!
+//! The comparison lives in `compare/`, a workspace of its own that only this command builds,
+//! so `cargo test` never compiles the peer crates (and crates.io's `rtcp` never meets ours
+//! in one lock file). It runs both stacks on the same workloads in one process and prints
+//! times, ratios and allocation counts.
+
+use crate::util::{Result, cargo, sh};
+
+pub fn run(args: &[String]) -> Result {
+    let quick = match args {
+        [] => false,
+        [q] if q == "--quick" => true,
+        _ => return Err("usage: cargo xtask bench [--quick]".into()),
+    };
+    let mut criterion = cargo();
+    criterion.args(["bench", "--workspace"]);
+    if quick {
+        criterion.args(["--", "--quick"]);
+    }
+    sh(&mut criterion)?;
+    let mut compare = cargo();
+    compare.args(["run", "--release", "--manifest-path", "compare/Cargo.toml"]);
+    if quick {
+        compare.args(["--", "--quick"]);
+    }
+    sh(&mut compare)
+}

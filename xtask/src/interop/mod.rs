@@ -1,0 +1,63 @@
+//! `cargo xtask interop [SUITE...]`: the project against real third-party programs.
+//!
+//! Each suite builds traffic with the project's crates, hands it to a real peer (tshark,
+//! libsrtp2, OpenSSL, GStreamer, ffmpeg) and compares what the peer read with what was
+//! written. Missing peers are installed from Debian's packages; a suite never skips, and a
+//! disagreement fails the command.
+
+mod pcap;
+mod tshark;
+
+use crate::util::{Result, root};
+use std::path::PathBuf;
+
+/// A named interop suite.
+struct Suite {
+    name: &'static str,
+    run: fn(&Context) -> Result,
+}
+
+/// What every suite gets: a scratch directory for its files.
+pub struct Context {
+    pub dir: PathBuf,
+}
+
+const SUITES: &[Suite] = &[];
+
+pub fn run(args: &[String]) -> Result {
+    let chosen: Vec<&Suite> = if args.is_empty() {
+        SUITES.iter().collect()
+    } else {
+        let mut v = Vec::new();
+        for a in args {
+            let names: Vec<&str> = SUITES.iter().map(|s| s.name).collect();
+            let s = SUITES
+                .iter()
+                .find(|s| s.name == a)
+                .ok_or_else(|| format!("no interop suite `{a}`; suites: {}", names.join(", ")))?;
+            v.push(s);
+        }
+        v
+    };
+    if chosen.is_empty() {
+        return Err("no interop suites are registered".into());
+    }
+    let mut failed = Vec::new();
+    for suite in chosen {
+        let dir = root().join("target/interop").join(suite.name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        eprintln!("\n--> interop: {}", suite.name);
+        match (suite.run)(&Context { dir }) {
+            Ok(()) => eprintln!("interop {}: PASS", suite.name),
+            Err(e) => {
+                eprintln!("interop {}: FAIL: {e}", suite.name);
+                failed.push(suite.name);
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("interop suites failed: {}", failed.join(", ")))
+    }
+}
