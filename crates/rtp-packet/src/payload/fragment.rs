@@ -1,0 +1,146 @@
+//! Splitting a video frame into RTP payloads that fit an MTU, shared by the VP8 and VP9
+//! packetizers (RFC 7741 §4.4, RFC 9628 §4.4 leave the split to the sender).
+//!
+//! The split uses the fewest packets possible and then makes their sizes as even as it
+//! can, so a frame does not end with a tiny last packet.
+
+use core::ops::Range;
+
+use super::PayloadError;
+
+/// The sizes of the chunks a frame is split into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChunkPlan {
+    count: usize,
+    first: usize,
+    rest_base: usize,
+    rest_extra: usize,
+}
+
+impl ChunkPlan {
+    /// Plans the split of a frame of `len` octets into payloads of at most `mtu` octets,
+    /// where the first payload's descriptor takes `first_header` octets and every other
+    /// payload's descriptor `rest_header`.
+    pub(crate) fn new(
+        len: usize,
+        mtu: usize,
+        first_header: usize,
+        rest_header: usize,
+    ) -> Result<Self, PayloadError> {
+        if len == 0 {
+            return Err(PayloadError::EmptyFrame);
+        }
+        let needed = first_header.max(rest_header) + 1;
+        let (Some(first_room @ 1..), Some(rest_room @ 1..)) =
+            (mtu.checked_sub(first_header), mtu.checked_sub(rest_header))
+        else {
+            return Err(PayloadError::MtuTooSmall { mtu, needed });
+        };
+        if len <= first_room {
+            return Ok(Self { count: 1, first: len, rest_base: 0, rest_extra: 0 });
+        }
+        let count = 1 + (len - first_room).div_ceil(rest_room);
+        let first = len
+            .div_ceil(count)
+            .min(first_room)
+            .max(len.saturating_sub((count - 1) * rest_room));
+        let remaining = len - first;
+        Ok(Self {
+            count,
+            first,
+            rest_base: remaining / (count - 1),
+            rest_extra: remaining % (count - 1),
+        })
+    }
+
+    /// Number of packets.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Size of chunk `index` (0-based); the first `rest_extra` chunks after the first get
+    /// one more octet.
+    fn size(&self, index: usize) -> usize {
+        match index {
+            0 => self.first,
+            i if i <= self.rest_extra => self.rest_base + 1,
+            _ => self.rest_base,
+        }
+    }
+}
+
+/// Walks a [`ChunkPlan`], yielding each chunk's range in the frame.
+#[derive(Debug, Clone)]
+pub(crate) struct Chunks {
+    plan: ChunkPlan,
+    index: usize,
+    offset: usize,
+}
+
+impl Chunks {
+    pub(crate) fn new(plan: ChunkPlan) -> Self {
+        Self { plan, index: 0, offset: 0 }
+    }
+
+    /// Chunks not yielded yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.plan.count - self.index
+    }
+}
+
+impl Iterator for Chunks {
+    /// The chunk's range in the frame, and whether it is the first and the last chunk.
+    type Item = (Range<usize>, bool, bool);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.index >= self.plan.count {
+            return None;
+        }
+        let start = self.offset;
+        let end = start + self.plan.size(self.index);
+        let first = self.index == 0;
+        self.index += 1;
+        self.offset = end;
+        Some((start..end, first, self.index == self.plan.count))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining(), Some(self.remaining()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunk sizes for an MTU of 100 and descriptors leaving `first` and `rest` octets.
+    fn sizes(len: usize, first: usize, rest: usize) -> Vec<usize> {
+        let plan = ChunkPlan::new(len, 100, 100 - first, 100 - rest).unwrap();
+        let chunks: Vec<_> = Chunks::new(plan).collect();
+        assert_eq!(chunks.len(), plan.count());
+        assert_eq!(chunks.last().unwrap().0.end, len);
+        chunks.iter().map(|(r, _, _)| r.len()).collect()
+    }
+
+    #[test]
+    fn splits_into_fewest_even_chunks() {
+        assert_eq!(sizes(10, 10, 10), [10]);
+        assert_eq!(sizes(11, 10, 10), [6, 5]);
+        assert_eq!(sizes(21, 10, 10), [7, 7, 7]);
+        assert_eq!(sizes(22, 10, 10), [8, 7, 7]);
+        // A large first room does not leave later chunks over their room.
+        assert_eq!(sizes(30, 20, 5), [20, 5, 5]);
+        // A small first room (a descriptor with a scalability structure).
+        assert_eq!(sizes(30, 2, 10), [2, 10, 9, 9]);
+        assert_eq!(sizes(5, 1, 1), [1, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn rejects_empty_frames_and_no_room() {
+        assert_eq!(ChunkPlan::new(0, 10, 1, 1), Err(PayloadError::EmptyFrame));
+        let too_small = Err(PayloadError::MtuTooSmall { mtu: 4, needed: 5 });
+        assert_eq!(ChunkPlan::new(5, 4, 4, 1), too_small);
+        assert_eq!(ChunkPlan::new(5, 4, 1, 4), too_small);
+        assert_eq!(ChunkPlan::new(5, 4, 9, 1), Err(PayloadError::MtuTooSmall { mtu: 4, needed: 10 }));
+    }
+}

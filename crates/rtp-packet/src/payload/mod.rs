@@ -1,0 +1,31 @@
+//! RTP payload formats: what goes inside the payload of an RTP packet for the audio and
+//! video codecs this stack carries.
+//!
+//! Everything here works on payload byte slices plus the RTP header fields a payload format
+//! needs (marker bit, sequence number, timestamp), so it is usable with any packet type.
+//!
+//! - [`g711`]: G.711 μ-law and A-law sample coding (ITU-T G.711) and their RTP clock
+//!   (RFC 3551 §4.5.14).
+//! - [`g722`]: the G.722 RTP clock rule (RFC 3551 §4.5.2): 8000 Hz although sampled at 16 kHz.
+//! - [`opus`]: the Opus TOC byte and packet framing (RFC 6716 §3) and its RTP clock
+//!   (RFC 7587 §4.1).
+//! - [`vp8`]: the VP8 payload descriptor and payload header (RFC 7741 §4), a packetizer and
+//!   a frame reassembler.
+//! - [`vp9`]: the VP9 payload descriptor with its scalability structure (RFC 9628 §4), a
+//!   packetizer and a frame reassembler.
+//! - [`reassembly`]: the frame reassembler that the video formats share.
+
+pub mod g711;
+pub mod g722;
+pub mod opus;
+pub mod reassembly;
+pub mod vp8;
+
+mod error;
+mod fragment;
+mod picture_id;
+mod sample_clock;
+mod wire;
+
+pub use error::PayloadError;
+pub use picture_id::PictureId;

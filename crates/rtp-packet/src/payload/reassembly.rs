@@ -1,0 +1,311 @@
+//! Rebuilding video frames from RTP packets: the reassembler behind
+//! [`Vp8Depacketizer`](super::vp8::Vp8Depacketizer) and
+//! [`Vp9Depacketizer`](super::vp9::Vp9Depacketizer).
+//!
+//! A frame is a run of packets with consecutive sequence numbers and one RTP timestamp,
+//! from a packet that starts a frame to a packet that ends one (RFC 7741 §4.5: S bit with
+//! PID 0, then the marker bit; RFC 9628 §4.5: B bit, then E bit). Packets may arrive in
+//! any order; a frame is handed out as soon as its last missing packet arrives.
+//!
+//! Decoding order is kept: once a frame is handed out, every packet still waiting that
+//! precedes it in sequence order is given up and counted in [`Incomplete`], and packets
+//! that arrive later with an earlier sequence number are discarded as [`Discarded::Late`].
+//! Waiting packets are bounded by [`ReassemblyLimits`]: when a packet would exceed them,
+//! the oldest frame is given up first.
+
+use tracing::debug;
+
+use super::PayloadError;
+
+/// Bounds on what a reassembler holds (memory is at most about
+/// `max_packets × max_payload_len` for waiting packets plus as much for the frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReassemblyLimits {
+    /// Largest number of packets waiting for their frame to complete.
+    pub max_packets: usize,
+    /// Largest payload (after the payload descriptor) of one packet, in octets; larger
+    /// packets are refused with [`PayloadError::PayloadTooLarge`].
+    pub max_payload_len: usize,
+}
+
+impl Default for ReassemblyLimits {
+    /// 512 packets of at most 1500 octets: a frame of about 750 kB.
+    fn default() -> Self {
+        Self { max_packets: 512, max_payload_len: 1500 }
+    }
+}
+
+/// A reassembled frame, borrowed from the reassembler until the next push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame<'a, D> {
+    /// RTP timestamp shared by the frame's packets.
+    pub timestamp: u32,
+    /// RTP sequence number of the frame's first packet.
+    pub first_sequence: u16,
+    /// RTP sequence number of the frame's last packet.
+    pub last_sequence: u16,
+    /// RTP marker bit of the last packet: for VP9, whether this frame ends its picture.
+    pub marker: bool,
+    /// Payload descriptor of the frame's first packet.
+    pub descriptor: D,
+    /// The frame: the packets' payloads after their descriptors, in sequence order.
+    pub data: &'a [u8],
+}
+
+/// Frames given up because some of their packets were missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Incomplete {
+    /// Number of frames (runs of packets with one RTP timestamp) given up.
+    pub frames: usize,
+    /// Number of received packets thrown away with them.
+    pub packets: usize,
+}
+
+impl Incomplete {
+    /// Whether nothing was given up.
+    pub fn is_empty(&self) -> bool {
+        self.packets == 0
+    }
+}
+
+/// Why a pushed packet was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discarded {
+    /// Its sequence number precedes a frame already handed out or given up.
+    Late,
+    /// A packet with the same sequence number is already waiting.
+    Duplicate,
+}
+
+/// What one push produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pushed<'a, D> {
+    /// The frame this packet completed, if any.
+    pub frame: Option<Frame<'a, D>>,
+    /// Frames given up during this push: skipped over by the completed frame, or evicted
+    /// to stay within the limits.
+    pub incomplete: Incomplete,
+    /// Set when the pushed packet itself was not kept.
+    pub discarded: Option<Discarded>,
+}
+
+/// One packet, as the reassembler needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Packet<'p, D> {
+    pub(crate) sequence: u16,
+    pub(crate) timestamp: u32,
+    pub(crate) marker: bool,
+    /// This packet's payload is the beginning of a frame.
+    pub(crate) starts_frame: bool,
+    /// This packet's payload is the end of a frame.
+    pub(crate) ends_frame: bool,
+    pub(crate) descriptor: D,
+    /// The payload after the descriptor.
+    pub(crate) data: &'p [u8],
+}
+
+#[derive(Debug)]
+struct Waiting<D> {
+    /// Sequence number extended past 16 bits, for ordering across wrap-around.
+    extended: u64,
+    timestamp: u32,
+    marker: bool,
+    starts_frame: bool,
+    ends_frame: bool,
+    descriptor: D,
+    data: Vec<u8>,
+}
+
+/// Bounded-memory frame reassembler over packets of one RTP stream, generic over the
+/// payload descriptor kept with each frame (RFC 7741 §4.5, RFC 9628 §4.5).
+#[derive(Debug)]
+pub(crate) struct Reassembler<D> {
+    limits: ReassemblyLimits,
+    /// Waiting packets, sorted by extended sequence number.
+    waiting: Vec<Waiting<D>>,
+    /// Emptied payload buffers kept for reuse, so steady state does not allocate.
+    spare: Vec<Vec<u8>>,
+    highest: Option<u64>,
+    /// Extended sequence number of the last packet handed out or given up.
+    done_through: Option<u64>,
+    frame: Vec<u8>,
+}
+
+/// Extended sequence number of the first packet; leaves room to go back before it.
+const FIRST_EXTENDED: u64 = 1 << 32;
+
+impl<D: Copy> Reassembler<D> {
+    pub(crate) fn new(limits: ReassemblyLimits) -> Self {
+        Self {
+            limits,
+            waiting: Vec::new(),
+            spare: Vec::new(),
+            highest: None,
+            done_through: None,
+            frame: Vec::new(),
+        }
+    }
+
+    /// Number of packets waiting for their frame.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Gives up every waiting packet.
+    pub(crate) fn flush(&mut self) -> Incomplete {
+        let count = self.waiting.len();
+        self.give_up(count)
+    }
+
+    pub(crate) fn push(&mut self, packet: Packet<'_, D>) -> Result<Pushed<'_, D>, PayloadError> {
+        if packet.data.len() > self.limits.max_payload_len {
+            return Err(PayloadError::PayloadTooLarge {
+                len: packet.data.len(),
+                max: self.limits.max_payload_len,
+            });
+        }
+        let extended = self.extend(packet.sequence);
+        let mut pushed = Pushed { frame: None, incomplete: Incomplete::default(), discarded: None };
+        if self.done_through.is_some_and(|done| extended <= done) {
+            pushed.discarded = Some(Discarded::Late);
+            return Ok(pushed);
+        }
+        if self.waiting.iter().any(|w| w.extended == extended) {
+            pushed.discarded = Some(Discarded::Duplicate);
+            return Ok(pushed);
+        }
+        if self.limits.max_packets == 0 {
+            pushed.discarded = Some(Discarded::Late);
+            return Ok(pushed);
+        }
+        while self.waiting.len() >= self.limits.max_packets {
+            let oldest = self.oldest_frame_len();
+            let given_up = self.give_up(oldest);
+            pushed.incomplete.frames += given_up.frames;
+            pushed.incomplete.packets += given_up.packets;
+            if self.done_through.is_some_and(|done| extended <= done) {
+                pushed.discarded = Some(Discarded::Late);
+                return Ok(pushed);
+            }
+        }
+        let mut data = self.spare.pop().unwrap_or_default();
+        data.clear();
+        data.extend_from_slice(packet.data);
+        let index = self.waiting.partition_point(|w| w.extended < extended);
+        self.waiting.insert(
+            index,
+            Waiting {
+                extended,
+                timestamp: packet.timestamp,
+                marker: packet.marker,
+                starts_frame: packet.starts_frame,
+                ends_frame: packet.ends_frame,
+                descriptor: packet.descriptor,
+                data,
+            },
+        );
+        if let Some((first, last)) = self.complete_frame_around(index) {
+            let skipped = self.give_up(first);
+            pushed.incomplete.frames += skipped.frames;
+            pushed.incomplete.packets += skipped.packets;
+            pushed.frame = self.hand_out(last - first + 1);
+        }
+        Ok(pushed)
+    }
+
+    /// Unwraps a 16-bit sequence number against the highest one seen.
+    fn extend(&mut self, sequence: u16) -> u64 {
+        let extended = match self.highest {
+            None => FIRST_EXTENDED + u64::from(sequence),
+            Some(highest) => {
+                // Reinterpreting the 16-bit difference as signed gives the shortest way round.
+                let delta = i64::from(sequence.wrapping_sub(highest as u16) as i16);
+                highest.saturating_add_signed(delta)
+            }
+        };
+        if self.highest.is_none_or(|h| extended > h) {
+            self.highest = Some(extended);
+        }
+        extended
+    }
+
+    /// Number of waiting packets at the front that share the first one's timestamp.
+    fn oldest_frame_len(&self) -> usize {
+        match self.waiting.first() {
+            Some(first) => self
+                .waiting
+                .iter()
+                .take_while(|w| w.timestamp == first.timestamp)
+                .count(),
+            None => 0,
+        }
+    }
+
+    /// The index range of a complete frame that contains the packet at `index`.
+    fn complete_frame_around(&self, index: usize) -> Option<(usize, usize)> {
+        let follows = |earlier: &Waiting<D>, later: &Waiting<D>| {
+            earlier.extended + 1 == later.extended && earlier.timestamp == later.timestamp
+        };
+        let mut first = index;
+        while !self.waiting.get(first)?.starts_frame {
+            let previous = self.waiting.get(first.checked_sub(1)?)?;
+            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
+                return None;
+            }
+            first -= 1;
+        }
+        let mut last = index;
+        while !self.waiting.get(last)?.ends_frame {
+            let next = self.waiting.get(last + 1)?;
+            if next.starts_frame || !follows(self.waiting.get(last)?, next) {
+                return None;
+            }
+            last += 1;
+        }
+        Some((first, last))
+    }
+
+    /// Removes the first `count` waiting packets as given up.
+    fn give_up(&mut self, count: usize) -> Incomplete {
+        let count = count.min(self.waiting.len());
+        if count == 0 {
+            return Incomplete::default();
+        }
+        let mut frames = 0;
+        let mut previous = None;
+        for w in self.waiting.drain(..count) {
+            if previous != Some(w.timestamp) {
+                frames += 1;
+                previous = Some(w.timestamp);
+            }
+            self.done_through = Some(w.extended);
+            self.spare.push(w.data);
+        }
+        debug!(frames, packets = count, "gave up incomplete frames");
+        Incomplete { frames, packets: count }
+    }
+
+    /// Joins the first `count` (at least one) waiting packets into the frame buffer and
+    /// hands it out.
+    fn hand_out(&mut self, count: usize) -> Option<Frame<'_, D>> {
+        let first = self.waiting.first()?;
+        let (timestamp, first_sequence, descriptor) =
+            (first.timestamp, first.extended as u16, first.descriptor);
+        let last = self.waiting.get(count.checked_sub(1)?)?;
+        let (marker, last_sequence) = (last.marker, last.extended as u16);
+        self.frame.clear();
+        for w in self.waiting.drain(..count) {
+            self.frame.extend_from_slice(&w.data);
+            self.done_through = Some(w.extended);
+            self.spare.push(w.data);
+        }
+        Some(Frame {
+            timestamp,
+            first_sequence,
+            last_sequence,
+            marker,
+            descriptor,
+            data: &self.frame,
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! VP8 video (RFC 7741): the payload descriptor, the payload header, a packetizer and a
+//! frame reassembler.
+//!
+//! Every RTP payload starts with a payload descriptor (§4.2); the packet that starts a
+//! frame continues with the VP8 payload header (§4.3), the first three octets of the VP8
+//! frame, which tells key frames from inter frames.
+
+use super::PayloadError;
+use super::fragment::{ChunkPlan, Chunks};
+use super::picture_id::PictureId;
+use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
+use super::wire::{Reader, Writer};
+
+/// The VP8 payload descriptor (RFC 7741 §4.2).
+///
+/// ```text
+///       0 1 2 3 4 5 6 7
+///      +-+-+-+-+-+-+-+-+
+///      |X|R|N|S|R| PID | (REQUIRED)
+///      +-+-+-+-+-+-+-+-+
+/// X:   |I|L|T|K| RSV   | (OPTIONAL)
+///      +-+-+-+-+-+-+-+-+
+/// I:   |M| PictureID   | (OPTIONAL, second octet when M = 1)
+///      +-+-+-+-+-+-+-+-+
+/// L:   |   TL0PICIDX   | (OPTIONAL)
+///      +-+-+-+-+-+-+-+-+
+/// T/K: |TID|Y| KEYIDX  | (OPTIONAL)
+///      +-+-+-+-+-+-+-+-+
+/// ```
+///
+/// The X octet is sent exactly when one of the optional fields is present. Reserved bits
+/// are written as zero and ignored on reading (§4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Vp8Descriptor {
+    /// N: the frame is not used as a reference by other frames.
+    pub non_reference: bool,
+    /// S: the payload starts a VP8 partition.
+    pub start_of_partition: bool,
+    /// PID: index of the partition the payload belongs to, 0 to 7.
+    pub partition_index: u8,
+    /// I and PictureID: running index of the frame.
+    pub picture_id: Option<PictureId>,
+    /// L and TL0PICIDX: running index of the temporal base layer frames.
+    pub tl0_pic_idx: Option<u8>,
+    /// T with TID and Y: the temporal layer of the frame.
+    pub temporal_layer: Option<TemporalLayer>,
+    /// K and KEYIDX: running index of key frames, 0 to 31.
+    pub key_idx: Option<u8>,
+}
+
+/// The temporal layer fields of the VP8 descriptor, sent when T = 1 (RFC 7741 §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TemporalLayer {
+    /// TID: temporal layer index, 0 to 3.
+    pub tid: u8,
+    /// Y: layer sync, the frame depends only on temporal base layer frames.
+    pub layer_sync: bool,
+}
+
+const X_BIT: u8 = 0x80;
+const N_BIT: u8 = 0x20;
+const S_BIT: u8 = 0x10;
+const PID_MASK: u8 = 0x07;
+const I_BIT: u8 = 0x80;
+const L_BIT: u8 = 0x40;
+const T_BIT: u8 = 0x20;
+const K_BIT: u8 = 0x10;
+const Y_BIT: u8 = 0x20;
+const KEYIDX_MASK: u8 = 0x1F;
+
+impl Vp8Descriptor {
+    /// Parses the descriptor at the start of an RTP payload (RFC 7741 §4.2), returning it
+    /// and the VP8 data after it.
+    pub fn parse(payload: &[u8]) -> Result<(Self, &[u8]), PayloadError> {
+        let mut reader = Reader::new(payload);
+        let first = reader.u8()?;
+        let mut descriptor = Self {
+            non_reference: first & N_BIT != 0,
+            start_of_partition: first & S_BIT != 0,
+            partition_index: first & PID_MASK,
+            ..Self::default()
+        };
+        if first & X_BIT != 0 {
+            let extension = reader.u8()?;
+            if extension & I_BIT != 0 {
+                descriptor.picture_id = Some(PictureId::read(&mut reader)?);
+            }
+            if extension & L_BIT != 0 {
+                descriptor.tl0_pic_idx = Some(reader.u8()?);
+            }
+            if extension & (T_BIT | K_BIT) != 0 {
+                let layer = reader.u8()?;
+                // TID/Y are ignored unless T is set, KEYIDX unless K is set (§4.2).
+                if extension & T_BIT != 0 {
+                    descriptor.temporal_layer = Some(TemporalLayer {
+                        tid: layer >> 6,
+                        layer_sync: layer & Y_BIT != 0,
+                    });
+                }
+                if extension & K_BIT != 0 {
+                    descriptor.key_idx = Some(layer & KEYIDX_MASK);
+                }
+            }
+        }
+        Ok((descriptor, reader.rest()))
+    }
+
+    /// Whether the payload after this descriptor starts a frame: S = 1 and PID = 0, where
+    /// the VP8 payload header follows (RFC 7741 §4.3).
+    pub fn starts_frame(&self) -> bool {
+        self.start_of_partition && self.partition_index == 0
+    }
+
+    fn has_extension(&self) -> bool {
+        self.picture_id.is_some()
+            || self.tl0_pic_idx.is_some()
+            || self.temporal_layer.is_some()
+            || self.key_idx.is_some()
+    }
+
+    /// Octets the descriptor takes on the wire, 1 to 6.
+    pub fn encoded_len(&self) -> usize {
+        if !self.has_extension() {
+            return 1;
+        }
+        2 + self.picture_id.map_or(0, PictureId::wire_len)
+            + usize::from(self.tl0_pic_idx.is_some())
+            + usize::from(self.temporal_layer.is_some() || self.key_idx.is_some())
+    }
+
+    /// Checks every field fits its width (RFC 7741 §4.2).
+    pub fn validate(&self) -> Result<(), PayloadError> {
+        if self.partition_index > PID_MASK {
+            return Err(out_of_range("PID", self.partition_index));
+        }
+        if let Some(picture_id) = self.picture_id {
+            picture_id.validate()?;
+        }
+        if let Some(layer) = self.temporal_layer.filter(|l| l.tid > 3) {
+            return Err(out_of_range("TID", layer.tid));
+        }
+        if let Some(key_idx) = self.key_idx.filter(|&k| k > KEYIDX_MASK) {
+            return Err(out_of_range("KEYIDX", key_idx));
+        }
+        Ok(())
+    }
+
+    /// Writes the descriptor at the start of `out` (RFC 7741 §4.2), returning its length.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        self.validate()?;
+        let mut writer = Writer::new(out, self.encoded_len())?;
+        self.write_unchecked(&mut writer);
+        Ok(writer.position())
+    }
+
+    fn write_unchecked(&self, writer: &mut Writer<'_>) {
+        let extended = self.has_extension();
+        writer.u8(
+            if extended { X_BIT } else { 0 }
+                | if self.non_reference { N_BIT } else { 0 }
+                | if self.start_of_partition { S_BIT } else { 0 }
+                | (self.partition_index & PID_MASK),
+        );
+        if !extended {
+            return;
+        }
+        writer.u8(
+            if self.picture_id.is_some() { I_BIT } else { 0 }
+                | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
+                | if self.temporal_layer.is_some() { T_BIT } else { 0 }
+                | if self.key_idx.is_some() { K_BIT } else { 0 },
+        );
+        if let Some(picture_id) = self.picture_id {
+            picture_id.write(writer);
+        }
+        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
+            writer.u8(tl0_pic_idx);
+        }
+        if self.temporal_layer.is_some() || self.key_idx.is_some() {
+            let layer = self.temporal_layer.unwrap_or_default();
+            writer.u8(
+                (layer.tid & 0x03) << 6
+                    | if layer.layer_sync { Y_BIT } else { 0 }
+                    | (self.key_idx.unwrap_or(0) & KEYIDX_MASK),
+            );
+        }
+    }
+}
+
+fn out_of_range(field: &'static str, value: u8) -> PayloadError {
+    PayloadError::FieldOutOfRange { field, value: u32::from(value) }
+}
+
+/// The VP8 payload header: the first three octets of a VP8 frame, present at the start of
+/// the payload when S = 1 and PID = 0 (RFC 7741 §4.3; RFC 6386 §9.1).
+///
+/// ```text
+///  0 1 2 3 4 5 6 7
+/// +-+-+-+-+-+-+-+-+
+/// |Size0|H| VER |P|
+/// +-+-+-+-+-+-+-+-+
+/// |     Size1     |
+/// +-+-+-+-+-+-+-+-+
+/// |     Size2     |
+/// +-+-+-+-+-+-+-+-+
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Vp8PayloadHeader {
+    /// P inverted: the frame is a key frame (P = 0).
+    pub key_frame: bool,
+    /// VER: the version number of the frame (RFC 6386 §9.1).
+    pub version: u8,
+    /// H: show_frame, whether the frame is to be displayed.
+    pub show_frame: bool,
+    /// Size0 + 8 × Size1 + 2048 × Size2: the size of the first partition in octets.
+    pub first_partition_size: u32,
+}
+
+impl Vp8PayloadHeader {
+    /// Parses the payload header from the start of a frame's data (RFC 7741 §4.3).
+    pub fn parse(frame: &[u8]) -> Result<Self, PayloadError> {
+        match frame {
+            [first, size1, size2, ..] => Ok(Self {
+                key_frame: first & 0x01 == 0,
+                version: (first >> 1) & 0x07,
+                show_frame: first & 0x10 != 0,
+                first_partition_size: u32::from(first >> 5)
+                    + 8 * u32::from(*size1)
+                    + 2048 * u32::from(*size2),
+            }),
+            _ => Err(PayloadError::Truncated { needed: 3, got: frame.len() }),
+        }
+    }
+}
+
+/// One RTP payload of a packetized VP8 frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vp8Fragment<'a> {
+    /// The descriptor to send before `data`.
+    pub descriptor: Vp8Descriptor,
+    /// This payload's part of the frame.
+    pub data: &'a [u8],
+    /// The RTP marker bit: set on the last packet of the frame (RFC 7741 §4.1).
+    pub marker: bool,
+}
+
+impl Vp8Fragment<'_> {
+    /// Length of the RTP payload: descriptor and data.
+    pub fn len(&self) -> usize {
+        self.descriptor.encoded_len() + self.data.len()
+    }
+
+    /// Whether the payload is empty; never true for a packetizer's fragments.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the RTP payload (descriptor then data) at the start of `out`, returning its
+    /// length.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        self.descriptor.validate()?;
+        let mut writer = Writer::new(out, self.len())?;
+        self.descriptor.write_unchecked(&mut writer);
+        writer.bytes(self.data);
+        Ok(writer.position())
+    }
+}
+
+/// Splits one VP8 frame into RTP payloads of at most an MTU (RFC 7741 §4.4), without
+/// allocating: an iterator of [`Vp8Fragment`]s borrowing the frame.
+///
+/// The frame is sent as one partition stream: the first payload has S = 1 and PID = 0,
+/// the others S = 0 and PID = 0, which RFC 7741 §4.4 allows without regard to partition
+/// boundaries. Every payload repeats the caller's picture ID, TL0PICIDX, TID/Y and KEYIDX
+/// fields, and the last one carries the marker bit.
+#[derive(Debug, Clone)]
+pub struct Vp8Packetizer<'a> {
+    frame: &'a [u8],
+    descriptor: Vp8Descriptor,
+    chunks: Chunks,
+}
+
+impl<'a> Vp8Packetizer<'a> {
+    /// Plans the packets of `frame` with `descriptor`'s fields, each RTP payload at most
+    /// `mtu` octets. The descriptor's S and PID are set by the packetizer.
+    ///
+    /// Fails for an empty frame, a descriptor field out of range, or an MTU that leaves no
+    /// room for frame data after the descriptor.
+    pub fn new(frame: &'a [u8], descriptor: Vp8Descriptor, mtu: usize) -> Result<Self, PayloadError> {
+        descriptor.validate()?;
+        let descriptor = Vp8Descriptor { partition_index: 0, ..descriptor };
+        let header = descriptor.encoded_len();
+        let plan = ChunkPlan::new(frame.len(), mtu, header, header)?;
+        Ok(Self { frame, descriptor, chunks: Chunks::new(plan) })
+    }
+
+    /// Number of payloads still to come.
+    pub fn remaining(&self) -> usize {
+        self.chunks.remaining()
+    }
+}
+
+impl<'a> Iterator for Vp8Packetizer<'a> {
+    type Item = Vp8Fragment<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (range, first, last) = self.chunks.next()?;
+        Some(Vp8Fragment {
+            descriptor: Vp8Descriptor { start_of_partition: first, ..self.descriptor },
+            data: self.frame.get(range)?,
+            marker: last,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Vp8Packetizer<'_> {}
+
+/// A reassembled VP8 frame; its `descriptor` is the first packet's.
+pub type Vp8Frame<'a> = Frame<'a, Vp8Descriptor>;
+
+impl Vp8Frame<'_> {
+    /// The frame's payload header (RFC 7741 §4.3), which says whether it is a key frame.
+    pub fn payload_header(&self) -> Result<Vp8PayloadHeader, PayloadError> {
+        Vp8PayloadHeader::parse(self.data)
+    }
+}
+
+/// Rebuilds VP8 frames from the RTP payloads of one stream (RFC 7741 §4.5).
+///
+/// A frame starts with a packet whose descriptor has S = 1 and PID = 0 and ends with the
+/// packet that has the RTP marker bit; its packets have consecutive sequence numbers and
+/// one timestamp. See [`reassembly`](super::reassembly) for ordering, loss reporting and
+/// the memory bound.
+#[derive(Debug)]
+pub struct Vp8Depacketizer {
+    inner: Reassembler<Vp8Descriptor>,
+}
+
+impl Vp8Depacketizer {
+    /// A reassembler holding at most what `limits` allow.
+    pub fn new(limits: ReassemblyLimits) -> Self {
+        Self { inner: Reassembler::new(limits) }
+    }
+
+    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
+    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
+    /// payload exceeds the limits.
+    pub fn push(
+        &mut self,
+        payload: &[u8],
+        sequence: u16,
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<Pushed<'_, Vp8Descriptor>, PayloadError> {
+        let (descriptor, data) = Vp8Descriptor::parse(payload)?;
+        self.inner.push(Packet {
+            sequence,
+            timestamp,
+            marker,
+            starts_frame: descriptor.starts_frame(),
+            ends_frame: marker,
+            descriptor,
+            data,
+        })
+    }
+
+    /// Number of packets waiting for their frame to complete.
+    pub fn waiting(&self) -> usize {
+        self.inner.waiting()
+    }
+
+    /// Gives up every waiting packet, for example at the end of the stream.
+    pub fn flush(&mut self) -> Incomplete {
+        self.inner.flush()
+    }
+}
+
+impl Default for Vp8Depacketizer {
+    fn default() -> Self {
+        Self::new(ReassemblyLimits::default())
+    }
+}
