@@ -154,6 +154,9 @@ pub enum Error {
         /// The ID.
         id: u8,
     },
+    /// An RTP clock rate of zero Hz.
+    #[error("an RTP clock rate cannot be zero")]
+    ZeroClockRate,
     /// A raw header extension whose data is not a whole number of 32-bit words
     /// (RFC 3550 §5.3.1).
     #[error("header extension data of {len} bytes is not a multiple of 4")]

@@ -19,9 +19,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod clock;
+pub mod demux;
 mod error;
 pub mod extension;
 mod header;
+mod owned;
 mod packet;
 pub mod payload;
 mod payload_type;
@@ -29,8 +32,11 @@ pub mod sequence;
 mod writer;
 
 pub use error::Error;
+pub use clock::ClockRate;
+pub use demux::{PacketKind, classify};
 pub use extension::{ExtensionForm, HeaderExtension};
 pub use header::{CsrcList, MAX_CSRCS, RtpHeader};
+pub use owned::{OwnedExtension, OwnedPacket};
 pub use packet::{Csrcs, FIXED_HEADER_LEN, RTP_VERSION, RtpPacket};
 pub use payload_type::{MediaKind, PayloadType, StaticPayload};
 pub use writer::PacketWriter;
