@@ -1,0 +1,83 @@
+//! The crate's error type.
+
+/// Everything that can go wrong when building a context or protecting and unprotecting a
+/// packet. A packet that yields an error has changed no state of the context and its
+/// buffer holds no plaintext that was not there before the call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The packet is shorter than its headers, MKI and authentication tag require.
+    #[error("packet truncated: {needed} bytes needed, {got} available")]
+    Truncated {
+        /// Bytes the packet needs at least.
+        needed: usize,
+        /// Bytes it has.
+        got: usize,
+    },
+    /// The caller's buffer has no room for the MKI and authentication tag.
+    #[error("buffer too small: {needed} bytes needed, {got} available")]
+    BufferTooSmall {
+        /// Bytes the protected packet needs.
+        needed: usize,
+        /// Bytes the buffer has.
+        got: usize,
+    },
+    /// The RTP packet handed to protect is malformed (RFC 3550 §5.1).
+    #[error("invalid RTP packet: {0}")]
+    Rtp(#[from] rtp_packet::Error),
+    /// The RTP or RTCP version field is not 2 (RFC 3550 §5.1, §6.4.1).
+    #[error("unsupported RTP/RTCP version {0}")]
+    BadVersion(u8),
+    /// The authentication tag does not match (RFC 3711 §3.3 step 5, RFC 7714 §9.1).
+    #[error("authentication failed")]
+    AuthenticationFailed,
+    /// The packet index was already received (RFC 3711 §3.3.2).
+    #[error("replayed packet (index {index})")]
+    Replayed {
+        /// The packet index (48-bit for SRTP, 31-bit for SRTCP).
+        index: u64,
+    },
+    /// The packet index lies behind the replay window (RFC 3711 §3.3.2).
+    #[error("packet too old for the replay window (index {index}, highest {highest})")]
+    TooOld {
+        /// The packet index.
+        index: u64,
+        /// The highest index received so far.
+        highest: u64,
+    },
+    /// The packet's MKI names no master key of this context (RFC 3711 §3.3 step 2).
+    #[error("unknown MKI")]
+    UnknownMki,
+    /// The SSRC has no stream and the policy accepts only registered SSRCs.
+    #[error("unknown SSRC {0:#010x}")]
+    UnknownSsrc(u32),
+    /// A new SSRC would exceed the configured bound on streams per context.
+    #[error("stream limit of {limit} SSRCs reached")]
+    TooManyStreams {
+        /// The configured bound.
+        limit: usize,
+    },
+    /// The master key has protected as many packets as its lifetime allows
+    /// (RFC 3711 §9.2: 2^48 SRTP, 2^31 SRTCP packets); re-key before sending more.
+    #[error("master key lifetime exhausted: re-key required")]
+    KeyExpired,
+    /// The SRTP rollover counter or the SRTCP index cannot advance further.
+    #[error("packet index exhausted: re-key required")]
+    IndexExhausted,
+    /// A key or salt of the wrong length for the profile (RFC 3711 §8.2, RFC 7714 §12).
+    #[error("{what} must be {expected} bytes, got {got}")]
+    BadKeyLength {
+        /// Which input: "master key", "master salt", "keying material" or "MKI".
+        what: &'static str,
+        /// The length the profile requires.
+        expected: usize,
+        /// The length supplied.
+        got: usize,
+    },
+    /// An invalid configuration value.
+    #[error("invalid configuration: {0}")]
+    BadConfig(&'static str),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,130 @@
+//! The SRTP key derivation function (RFC 3711 §4.3): AES in counter mode keyed with the
+//! master key, run over the master salt XORed with a label and `index DIV kdr`.
+
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use aes::{Aes128Enc, Aes256Enc};
+use zeroize::Zeroize;
+
+/// The key derivation labels of RFC 3711 §4.3.1 and §4.3.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Label {
+    RtpEncryption = 0x00,
+    RtpAuthentication = 0x01,
+    RtpSalt = 0x02,
+    RtcpEncryption = 0x03,
+    RtcpAuthentication = 0x04,
+    RtcpSalt = 0x05,
+}
+
+/// The AES-CM pseudo-random function keyed with a master key (RFC 3711 §4.3.3; the
+/// AES-256 variant of RFC 6188 §4).
+pub(crate) enum Prf {
+    Aes128(Box<Aes128Enc>),
+    Aes256(Box<Aes256Enc>),
+}
+
+impl Prf {
+    /// `master_key` must be 16 or 32 bytes; [`crate::MasterKey`] guarantees it.
+    pub(crate) fn new(master_key: &[u8]) -> Self {
+        let mut k = [0u8; 32];
+        let n = master_key.len().min(32);
+        k[..n].copy_from_slice(&master_key[..n]);
+        let prf = if n == 32 {
+            Self::Aes256(Box::new(Aes256Enc::new(&k.into())))
+        } else {
+            let mut k16 = [0u8; 16];
+            k16.copy_from_slice(&k[..16]);
+            let prf = Self::Aes128(Box::new(Aes128Enc::new(&k16.into())));
+            k16.zeroize();
+            prf
+        };
+        k.zeroize();
+        prf
+    }
+
+    /// Fills `out` with `PRF_n(k_master, x)` where `x = (label || r) XOR master_salt`,
+    /// with `r = index DIV key_derivation_rate` (48 bits). A 12-byte (GCM) master salt is
+    /// padded with zeros on the right to 112 bits, as libsrtp does (RFC 7714 §11).
+    pub(crate) fn derive(&self, master_salt: &[u8], label: Label, r: u64, out: &mut [u8]) {
+        let mut x = [0u8; 16];
+        let n = master_salt.len().min(14);
+        x[..n].copy_from_slice(&master_salt[..n]);
+        // key_id = label (8 bits) || r (48 bits), right-aligned in the 112-bit x.
+        x[7] ^= label as u8;
+        for (i, b) in r.to_be_bytes()[2..].iter().enumerate() {
+            x[8 + i] ^= b;
+        }
+        for (counter, chunk) in out.chunks_mut(16).enumerate() {
+            let mut block = x;
+            block[14..].copy_from_slice(&(counter as u16).to_be_bytes());
+            let mut b = block.into();
+            match self {
+                Self::Aes128(c) => c.encrypt_block(&mut b),
+                Self::Aes256(c) => c.encrypt_block(&mut b),
+            }
+            chunk.copy_from_slice(&b[..chunk.len()]);
+            b.as_mut_slice().zeroize();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::hex;
+
+    /// RFC 3711 Appendix B.3.
+    #[test]
+    fn rfc3711_b3_key_derivation() {
+        let prf = Prf::new(&hex("E1F97A0D3E018BE0D64FA32C06DE4139"));
+        let salt = hex("0EC675AD498AFEEBB6960B3AABE6");
+        let mut key = [0; 16];
+        prf.derive(&salt, Label::RtpEncryption, 0, &mut key);
+        assert_eq!(key[..], hex("C61E7A93744F39EE10734AFE3FF7A087"));
+        let mut s = [0; 14];
+        prf.derive(&salt, Label::RtpSalt, 0, &mut s);
+        assert_eq!(s[..], hex("30CBBC08863D8C85D49DB34A9AE1"));
+        let mut auth = [0; 94];
+        prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
+        assert_eq!(
+            auth[..],
+            hex("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+                 E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
+                 6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2")
+        );
+    }
+
+    /// RFC 6188 §7.2 (AES_256_CM_PRF).
+    #[test]
+    fn rfc6188_aes_256_key_derivation() {
+        let prf =
+            Prf::new(&hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6"));
+        let salt = hex("3b04803de51ee7c96423ab5b78d2");
+        let mut key = [0; 32];
+        prf.derive(&salt, Label::RtpEncryption, 0, &mut key);
+        assert_eq!(key[..], hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4"));
+        let mut auth = [0; 20];
+        prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
+        assert_eq!(auth[..], hex("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05"));
+        let mut s = [0; 14];
+        prf.derive(&salt, Label::RtpSalt, 0, &mut s);
+        assert_eq!(s[..], hex("fa31791685ca444a9e07c6c64e93"));
+    }
+
+    /// A non-zero `r` lands in the low 48 bits of the key id (RFC 3711 §4.3.1): deriving
+    /// with r = 1 equals deriving with r = 0 from a salt whose last byte is XORed by 1.
+    #[test]
+    fn r_is_xored_into_the_low_bytes() {
+        let prf = Prf::new(&[7; 16]);
+        let salt = [0x11; 14];
+        let mut salt_x = salt;
+        salt_x[13] ^= 1;
+        let (mut a, mut b) = ([0; 16], [0; 16]);
+        prf.derive(&salt, Label::RtcpSalt, 1, &mut a);
+        prf.derive(&salt_x, Label::RtcpSalt, 0, &mut b);
+        assert_eq!(a, b);
+        prf.derive(&salt, Label::RtcpSalt, 0, &mut b);
+        assert_ne!(a, b);
+    }
+}
