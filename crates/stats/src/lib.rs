@@ -1,8 +1,37 @@
 //! RTP statistics and call quality.
 //!
-//! RFC 3550 Appendix A receiver statistics, RTT, report generation, RFC 3611 metrics and the
-//! ITU-T G.107 E-model. The statistics arrive with the issue that builds this crate; today
-//! it holds nothing public.
+//! - [`SourceStatistics`]: per-source receiver statistics exactly as RFC 3550 Appendix A
+//!   (A.1 validation, A.3 loss, A.8 jitter) plus the reception history that RFC 3611 XR
+//!   blocks and burst/gap metrics need; no allocation per packet.
+//! - [`rtt`]: round-trip time from LSR/DLSR and from XR RRTR/DLRR.
+//! - [`BurstGapAnalyzer`], [`VoipMetrics`]: RFC 3611 §4.7 burst/gap and VoIP metrics.
+//! - [`EModel`]: ITU-T G.107 R-factor and MOS, with [`Codec`] impairment values; unknown
+//!   inputs give unknown ratings.
+//! - [`Throughput`], [`CongestionMonitor`]: sliding-window rates and delay/loss trends.
+//! - [`AlertMonitor`], [`QualityTrends`]: threshold alerts with hysteresis and trends.
+//! - [`sync`]: RTP↔NTP mapping from SRs, lip-sync offset and clock drift.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod burst;
+mod codec;
+mod emodel;
+mod error;
+mod history;
+mod jitter;
+mod receiver;
+pub mod ntp;
+pub mod rtt;
+mod sequence;
+mod trend;
+
+pub use burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
+pub use codec::{Codec, CodecImpairment};
+pub use emodel::{Delays, EModel, EModelParams, Rating, RatingInputs, mos_from_r};
+pub use error::Error;
+pub use history::{MAX_HISTORY, ReceptionHistory, Record};
+pub use jitter::{ArrivalClock, JitterEstimator};
+pub use receiver::{PacketVerdict, ReceiverConfig, ReceptionReport, SourceStatistics};
+pub use sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
+pub use trend::{MAX_TREND_WINDOW, Trend, TrendWindow};

@@ -1,0 +1,50 @@
+//! The crate's error type.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when configuring statistics or building reports.
+#[derive(Debug, Clone, Copy, PartialEq, Error)]
+pub enum Error {
+    /// A media clock rate of zero was given; RTP timestamps cannot be converted to time
+    /// (RFC 3550 §5.1).
+    #[error("the RTP clock rate must be non-zero")]
+    ZeroClockRate,
+    /// RFC 3611 §4.7.2 requires the burst threshold Gmin to be at least 1.
+    #[error("Gmin must be at least 1 (RFC 3611 §4.7.2)")]
+    ZeroGmin,
+    /// A window, history or trend length of zero was given where at least `min` is needed.
+    #[error("{what} must hold at least {min} entries, got {got}")]
+    WindowTooSmall {
+        /// Which setting was too small.
+        what: &'static str,
+        /// The smallest accepted value.
+        min: usize,
+        /// The value given.
+        got: usize,
+    },
+    /// A window or history length beyond the crate's bound was given.
+    #[error("{what} may hold at most {max} entries, got {got}")]
+    WindowTooLarge {
+        /// Which setting was too large.
+        what: &'static str,
+        /// The largest accepted value.
+        max: usize,
+        /// The value given.
+        got: usize,
+    },
+    /// A duration that must be positive (a window span, a packet interval) was zero.
+    #[error("{what} must be a positive duration")]
+    ZeroDuration {
+        /// Which setting was zero.
+        what: &'static str,
+    },
+    /// An alert threshold whose clear level is on the wrong side of its raise level, which
+    /// would make the alert flap instead of holding (hysteresis needs a gap).
+    #[error("alert clear level {clear} must lie on the safe side of raise level {raise}")]
+    InvertedHysteresis {
+        /// The level that raises the alert.
+        raise: f64,
+        /// The level that clears it.
+        clear: f64,
+    },
+}

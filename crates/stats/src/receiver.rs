@@ -1,0 +1,331 @@
+//! Per-source receiver statistics: RFC 3550 Appendix A wired together.
+//!
+//! [`SourceStatistics`] takes each RTP packet's sequence number, timestamp, size and arrival
+//! instant, validates the source (A.1), counts loss (A.3), estimates jitter (A.8), records
+//! the packet in a bounded [`ReceptionHistory`] and feeds packets whose fate is final (older
+//! than `max_misorder` behind the highest) to the [`BurstGapAnalyzer`] in sequence order.
+//! Memory is fixed at construction; updating allocates nothing.
+
+use std::time::{Duration, Instant};
+
+use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
+use crate::history::{ReceptionHistory, Record};
+use crate::jitter::{ArrivalClock, JitterEstimator};
+use crate::ntp::{NtpTimestamp, ShortNtp};
+use crate::sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
+use crate::Error;
+
+/// Settings of one source's statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiverConfig {
+    /// The stream's RTP clock rate in Hz (RFC 3551 / SDP rtpmap).
+    pub clock_rate: u32,
+    /// RFC 3550 A.1 tunables.
+    pub validation: ValidationConfig,
+    /// Packets of reception history kept for XR blocks and burst metrics (default 1024,
+    /// rounded up to a power of two; at most [`MAX_HISTORY`](crate::MAX_HISTORY)).
+    pub history_len: usize,
+    /// RFC 3611 §4.7.2 Gmin (default 16).
+    pub gmin: u8,
+}
+
+impl ReceiverConfig {
+    /// Defaults for a stream with clock rate `clock_rate`.
+    pub fn new(clock_rate: u32) -> Self {
+        Self { clock_rate, validation: ValidationConfig::default(), history_len: 1024, gmin: DEFAULT_GMIN }
+    }
+}
+
+/// What happened to one packet handed to [`SourceStatistics::on_packet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketVerdict {
+    /// Counted and used for jitter.
+    Counted {
+        /// Extended sequence number (internal numbering, see [`SequenceTracker`]).
+        extended: u64,
+        /// False for a late (reordered) packet.
+        in_order: bool,
+    },
+    /// Counted by RFC 3550 (which counts duplicates) but a copy of a packet already seen;
+    /// not used for jitter.
+    Duplicate {
+        /// Extended sequence number.
+        extended: u64,
+    },
+    /// The source is on probation; not counted.
+    Probation,
+    /// An unconfirmed sequence jump; not counted.
+    BadSequence,
+    /// A confirmed jump restarted the statistics; the packet is the new base.
+    Restarted,
+}
+
+/// The values of one RFC 3550 §6.4.1 report block, computed for the interval since the
+/// previous block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceptionReport {
+    /// SSRC of the source reported on.
+    pub ssrc: u32,
+    /// Fraction lost in the interval, 8-bit fixed point.
+    pub fraction_lost: u8,
+    /// Cumulative number of packets lost, clamped to 24-bit signed.
+    pub cumulative_lost: i32,
+    /// Extended highest sequence number received.
+    pub extended_highest_seq: u32,
+    /// Interarrival jitter in RTP ticks.
+    pub jitter: u32,
+    /// Middle 32 bits of the last SR's NTP timestamp, 0 if none.
+    pub last_sr: u32,
+    /// Delay since that SR, 1/65536 s, 0 if none.
+    pub delay_since_last_sr: u32,
+}
+
+/// RFC 3550 Appendix A statistics for one source.
+#[derive(Debug, Clone)]
+pub struct SourceStatistics {
+    ssrc: u32,
+    config: ReceiverConfig,
+    seq: SequenceTracker,
+    jitter: JitterEstimator,
+    clock: Option<ArrivalClock>,
+    history: ReceptionHistory,
+    bursts: BurstGapAnalyzer,
+    /// Next extended sequence number to hand to the burst analyzer.
+    next_final: Option<u64>,
+    packets: u64,
+    payload_octets: u64,
+    duplicates: u64,
+    last_arrival: Option<Instant>,
+    last_timestamp: Option<(u64, u32)>,
+    ticks_per_packet: Option<u32>,
+    last_sr: Option<(ShortNtp, Instant)>,
+    last_sr_ntp: Option<NtpTimestamp>,
+}
+
+impl SourceStatistics {
+    /// Statistics for the source `ssrc`.
+    pub fn new(ssrc: u32, config: ReceiverConfig) -> Result<Self, Error> {
+        if config.clock_rate == 0 {
+            return Err(Error::ZeroClockRate);
+        }
+        let history = ReceptionHistory::new(config.history_len)?;
+        let bursts = BurstGapAnalyzer::new(config.gmin)?;
+        if history.capacity() <= u64::from(config.validation.max_misorder) {
+            return Err(Error::WindowTooSmall {
+                what: "reception history (must exceed max_misorder)",
+                min: usize::from(config.validation.max_misorder) + 1,
+                got: config.history_len,
+            });
+        }
+        Ok(Self {
+            ssrc,
+            config,
+            seq: SequenceTracker::new(config.validation),
+            jitter: JitterEstimator::new(),
+            clock: None,
+            history,
+            bursts,
+            next_final: None,
+            packets: 0,
+            payload_octets: 0,
+            duplicates: 0,
+            last_arrival: None,
+            last_timestamp: None,
+            ticks_per_packet: None,
+            last_sr: None,
+            last_sr_ntp: None,
+        })
+    }
+
+    /// The SSRC reported on.
+    pub fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ReceiverConfig {
+        &self.config
+    }
+
+    /// Updates the statistics with one RTP packet: sequence number, RTP timestamp, payload
+    /// size in octets and local arrival instant.
+    pub fn on_packet(&mut self, seq: u16, timestamp: u32, payload_len: usize, arrival: Instant) -> PacketVerdict {
+        let outcome = self.seq.update(seq);
+        let (extended, in_order) = match outcome {
+            SeqOutcome::Probation => return PacketVerdict::Probation,
+            SeqOutcome::BadSequence => return PacketVerdict::BadSequence,
+            SeqOutcome::Restarted { extended } => {
+                self.restart();
+                (extended, true)
+            }
+            SeqOutcome::Accepted { extended, in_order } => (extended, in_order),
+        };
+        let restarted = matches!(outcome, SeqOutcome::Restarted { .. });
+        if self.next_final.is_none() {
+            self.next_final = Some(extended);
+        }
+        self.packets += 1;
+        self.payload_octets += payload_len as u64;
+        self.last_arrival = Some(arrival);
+        if self.clock.is_none() {
+            // The clock rate was checked non-zero in `new`, so this always succeeds.
+            self.clock = ArrivalClock::new(arrival, self.config.clock_rate).ok();
+        }
+        if self.history.record(extended) == Record::Duplicate {
+            self.duplicates += 1;
+            return PacketVerdict::Duplicate { extended };
+        }
+        if let Some(clock) = self.clock {
+            self.jitter.update(timestamp, clock.ticks(arrival));
+        }
+        if in_order {
+            self.note_packet_spacing(extended, timestamp);
+            self.finalize_up_to(extended);
+        }
+        if restarted { PacketVerdict::Restarted } else { PacketVerdict::Counted { extended, in_order } }
+    }
+
+    fn restart(&mut self) {
+        self.jitter.reset_reference();
+        self.history.clear();
+        self.next_final = None;
+        self.last_timestamp = None;
+    }
+
+    fn note_packet_spacing(&mut self, extended: u64, timestamp: u32) {
+        if let Some((prev_ext, prev_ts)) = self.last_timestamp
+            && extended == prev_ext + 1
+        {
+            let step = timestamp.wrapping_sub(prev_ts);
+            // Ignore zero steps (video frames split over packets) and implausible jumps.
+            if step > 0 && step < self.config.clock_rate {
+                self.ticks_per_packet = Some(step);
+            }
+        }
+        self.last_timestamp = Some((extended, timestamp));
+    }
+
+    /// Hands packets that can no longer be reordered (more than `max_misorder` behind the
+    /// highest) to the burst analyzer, in sequence order.
+    fn finalize_up_to(&mut self, highest: u64) {
+        let Some(mut next) = self.next_final else { return };
+        let horizon = u64::from(self.config.validation.max_misorder);
+        let Some(last_final) = highest.checked_sub(horizon) else { return };
+        if let Some(oldest) = self.history.oldest()
+            && next < oldest
+        {
+            // Beyond the history: nothing of these was recorded, so they were lost.
+            self.bursts.push_lost_run(oldest - next);
+            next = oldest;
+        }
+        while next <= last_final {
+            let fate = match (self.history.is_received(next), self.history.is_discarded(next)) {
+                (Some(true), Some(true)) => PacketFate::Discarded,
+                (Some(true), _) => PacketFate::Received,
+                _ => PacketFate::Lost,
+            };
+            self.bursts.push(fate);
+            next += 1;
+        }
+        self.next_final = Some(next);
+    }
+
+    /// Marks a received packet as discarded by the playout buffer (late or overflow), for
+    /// the discard rate and burst metrics of RFC 3611 §4.7. Returns false when the packet
+    /// is unknown or already final.
+    pub fn mark_discarded(&mut self, extended: u64) -> bool {
+        if self.next_final.is_some_and(|n| extended < n) {
+            return false;
+        }
+        self.history.mark_discarded(extended)
+    }
+
+    /// Records an SR from this source, for LSR/DLSR (RFC 3550 §6.4.1).
+    pub fn on_sender_report(&mut self, ntp: NtpTimestamp, arrival: Instant) {
+        self.last_sr = Some((ntp.middle_32(), arrival));
+        self.last_sr_ntp = Some(ntp);
+    }
+
+    /// The NTP timestamp of the last SR received.
+    pub fn last_sender_report(&self) -> Option<NtpTimestamp> {
+        self.last_sr_ntp
+    }
+
+    /// The sequence tracker (A.1/A.3 state).
+    pub fn sequence(&self) -> &SequenceTracker {
+        &self.seq
+    }
+
+    /// Interarrival jitter in RTP ticks.
+    pub fn jitter(&self) -> u32 {
+        self.jitter.jitter()
+    }
+
+    /// Interarrival jitter as a duration.
+    pub fn jitter_duration(&self) -> Duration {
+        Duration::from_secs_f64(self.jitter.jitter_seconds(self.config.clock_rate))
+    }
+
+    /// Packets counted (duplicates included, as RFC 3550 does).
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
+    /// Payload octets of counted packets.
+    pub fn payload_octets(&self) -> u64 {
+        self.payload_octets
+    }
+
+    /// Duplicates detected within the history.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Arrival of the latest counted packet.
+    pub fn last_arrival(&self) -> Option<Instant> {
+        self.last_arrival
+    }
+
+    /// The packet spacing seen on the wire, from consecutive timestamps, as a duration.
+    pub fn packet_interval(&self) -> Option<Duration> {
+        self.ticks_per_packet
+            .map(|t| Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate)))
+    }
+
+    /// The reception history (for XR Loss/Duplicate RLE).
+    pub fn history(&self) -> &ReceptionHistory {
+        &self.history
+    }
+
+    /// Burst/gap statistics over the packets whose fate is final.
+    pub fn burst_gap(&self) -> BurstGapStats {
+        self.bursts.stats()
+    }
+
+    /// The burst analyzer (for the burst ratio).
+    pub fn burst_analyzer(&self) -> &BurstGapAnalyzer {
+        &self.bursts
+    }
+
+    /// Closes the reporting interval and returns its report block values (RFC 3550 A.3,
+    /// §6.4.1), or `None` while the source is not yet valid. `now` is when the report is
+    /// sent, for DLSR.
+    pub fn report(&mut self, now: Instant) -> Option<(ReceptionReport, IntervalLoss)> {
+        let highest = self.seq.extended_highest()?;
+        let interval = self.seq.take_interval();
+        let (last_sr, dlsr) = match self.last_sr {
+            Some((lsr, at)) => (lsr.0, ShortNtp::from_duration(now.saturating_duration_since(at)).0),
+            None => (0, 0),
+        };
+        let block = ReceptionReport {
+            ssrc: self.ssrc,
+            fraction_lost: interval.fraction_lost(),
+            cumulative_lost: clamp_cumulative_lost(self.seq.cumulative_lost()),
+            extended_highest_seq: highest,
+            jitter: self.jitter.jitter(),
+            last_sr,
+            delay_since_last_sr: dlsr,
+        };
+        Some((block, interval))
+    }
+}
