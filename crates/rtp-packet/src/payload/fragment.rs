@@ -37,7 +37,12 @@ impl ChunkPlan {
             return Err(PayloadError::MtuTooSmall { mtu, needed });
         };
         if len <= first_room {
-            return Ok(Self { count: 1, first: len, rest_base: 0, rest_extra: 0 });
+            return Ok(Self {
+                count: 1,
+                first: len,
+                rest_base: 0,
+                rest_extra: 0,
+            });
         }
         let count = 1 + (len - first_room).div_ceil(rest_room);
         let first = len
@@ -51,11 +56,6 @@ impl ChunkPlan {
             rest_base: remaining / (count - 1),
             rest_extra: remaining % (count - 1),
         })
-    }
-
-    /// Number of packets.
-    pub(crate) fn count(&self) -> usize {
-        self.count
     }
 
     /// Size of chunk `index` (0-based); the first `rest_extra` chunks after the first get
@@ -79,7 +79,11 @@ pub(crate) struct Chunks {
 
 impl Chunks {
     pub(crate) fn new(plan: ChunkPlan) -> Self {
-        Self { plan, index: 0, offset: 0 }
+        Self {
+            plan,
+            index: 0,
+            offset: 0,
+        }
     }
 
     /// Chunks not yielded yet.
@@ -116,8 +120,9 @@ mod tests {
     /// Chunk sizes for an MTU of 100 and descriptors leaving `first` and `rest` octets.
     fn sizes(len: usize, first: usize, rest: usize) -> Vec<usize> {
         let plan = ChunkPlan::new(len, 100, 100 - first, 100 - rest).unwrap();
+        let expected = Chunks::new(plan).remaining();
         let chunks: Vec<_> = Chunks::new(plan).collect();
-        assert_eq!(chunks.len(), plan.count());
+        assert_eq!(chunks.len(), expected);
         assert_eq!(chunks.last().unwrap().0.end, len);
         chunks.iter().map(|(r, _, _)| r.len()).collect()
     }
@@ -141,6 +146,9 @@ mod tests {
         let too_small = Err(PayloadError::MtuTooSmall { mtu: 4, needed: 5 });
         assert_eq!(ChunkPlan::new(5, 4, 4, 1), too_small);
         assert_eq!(ChunkPlan::new(5, 4, 1, 4), too_small);
-        assert_eq!(ChunkPlan::new(5, 4, 9, 1), Err(PayloadError::MtuTooSmall { mtu: 4, needed: 10 }));
+        assert_eq!(
+            ChunkPlan::new(5, 4, 9, 1),
+            Err(PayloadError::MtuTooSmall { mtu: 4, needed: 10 })
+        );
     }
 }

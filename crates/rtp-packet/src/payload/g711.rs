@@ -60,7 +60,11 @@ pub fn ulaw_decode(code: u8) -> i16 {
     // Reconstruct the biased magnitude at the middle of the step, on the 16-bit scale.
     let biased = ((step << 3) + (ULAW_BIAS << 2)) << segment;
     let magnitude = biased - (ULAW_BIAS << 2);
-    let value = if inverted & 0x80 != 0 { -magnitude } else { magnitude };
+    let value = if inverted & 0x80 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    };
     // |value| <= 32124 always.
     value as i16
 }
@@ -79,7 +83,9 @@ pub fn alaw_encode(sample: i16) -> u8 {
         (-scaled - 1, 0x55)
     };
     // `magnitude` is in [0, 4095]; segments 0 and 1 share one step size.
-    let segment = (31 - (magnitude | 1).leading_zeros()).saturating_sub(4).min(7);
+    let segment = (31 - (magnitude | 1).leading_zeros())
+        .saturating_sub(4)
+        .min(7);
     let step = if segment == 0 {
         (magnitude >> 1) & 0x0F
     } else {
@@ -101,7 +107,11 @@ pub fn alaw_decode(code: u8) -> i16 {
         0 => step + 8,
         s => (step + 0x108) << (s - 1),
     };
-    let signed = if value & 0x80 != 0 { magnitude } else { -magnitude };
+    let signed = if value & 0x80 != 0 {
+        magnitude
+    } else {
+        -magnitude
+    };
     // |signed| <= 32256 always.
     signed as i16
 }
@@ -111,13 +121,7 @@ pub fn alaw_decode(code: u8) -> i16 {
 ///
 /// Fails with [`PayloadError::BufferTooSmall`] when `out` is shorter than `samples`.
 pub fn ulaw_encode_slice(samples: &[i16], out: &mut [u8]) -> Result<usize, PayloadError> {
-    let out = out
-        .get_mut(..samples.len())
-        .ok_or(PayloadError::BufferTooSmall { needed: samples.len(), got: out.len() })?;
-    for (o, &s) in out.iter_mut().zip(samples) {
-        *o = ulaw_encode(s);
-    }
-    Ok(samples.len())
+    map_into(samples, out, ulaw_encode)
 }
 
 /// Decodes μ-law code words (an RTP PCMU payload) into linear samples in `out`
@@ -125,13 +129,7 @@ pub fn ulaw_encode_slice(samples: &[i16], out: &mut [u8]) -> Result<usize, Paylo
 ///
 /// Fails with [`PayloadError::BufferTooSmall`] when `out` is shorter than `payload`.
 pub fn ulaw_decode_slice(payload: &[u8], out: &mut [i16]) -> Result<usize, PayloadError> {
-    let out = out
-        .get_mut(..payload.len())
-        .ok_or(PayloadError::BufferTooSmall { needed: payload.len(), got: out.len() })?;
-    for (o, &c) in out.iter_mut().zip(payload) {
-        *o = ulaw_decode(c);
-    }
-    Ok(payload.len())
+    map_into(payload, out, ulaw_decode)
 }
 
 /// Encodes linear samples into A-law code words, one per sample, into `out`
@@ -139,13 +137,7 @@ pub fn ulaw_decode_slice(payload: &[u8], out: &mut [i16]) -> Result<usize, Paylo
 ///
 /// Fails with [`PayloadError::BufferTooSmall`] when `out` is shorter than `samples`.
 pub fn alaw_encode_slice(samples: &[i16], out: &mut [u8]) -> Result<usize, PayloadError> {
-    let out = out
-        .get_mut(..samples.len())
-        .ok_or(PayloadError::BufferTooSmall { needed: samples.len(), got: out.len() })?;
-    for (o, &s) in out.iter_mut().zip(samples) {
-        *o = alaw_encode(s);
-    }
-    Ok(samples.len())
+    map_into(samples, out, alaw_encode)
 }
 
 /// Decodes A-law code words (an RTP PCMA payload) into linear samples in `out`
@@ -153,13 +145,26 @@ pub fn alaw_encode_slice(samples: &[i16], out: &mut [u8]) -> Result<usize, Paylo
 ///
 /// Fails with [`PayloadError::BufferTooSmall`] when `out` is shorter than `payload`.
 pub fn alaw_decode_slice(payload: &[u8], out: &mut [i16]) -> Result<usize, PayloadError> {
+    map_into(payload, out, alaw_decode)
+}
+
+/// Applies a per-sample coder from `input` into the front of `out`.
+fn map_into<I: Copy, O>(
+    input: &[I],
+    out: &mut [O],
+    code: fn(I) -> O,
+) -> Result<usize, PayloadError> {
+    let got = out.len();
     let out = out
-        .get_mut(..payload.len())
-        .ok_or(PayloadError::BufferTooSmall { needed: payload.len(), got: out.len() })?;
-    for (o, &c) in out.iter_mut().zip(payload) {
-        *o = alaw_decode(c);
+        .get_mut(..input.len())
+        .ok_or(PayloadError::BufferTooSmall {
+            needed: input.len(),
+            got,
+        })?;
+    for (o, &i) in out.iter_mut().zip(input) {
+        *o = code(i);
     }
-    Ok(payload.len())
+    Ok(input.len())
 }
 
 /// Samples (and payload octets, and RTP timestamp ticks) in a G.711 frame of the given

@@ -20,6 +20,7 @@ pub mod g722;
 pub mod opus;
 pub mod reassembly;
 pub mod vp8;
+pub mod vp9;
 
 mod error;
 mod fragment;

@@ -186,7 +186,13 @@ impl<'a> OpusPacket<'a> {
             }
             FrameCountCode::Arbitrary => parse_code3(toc, rest, &mut frame_lens)?,
         };
-        Ok(Self { toc, frame_count, frame_lens, frames, padding })
+        Ok(Self {
+            toc,
+            frame_count,
+            frame_lens,
+            frames,
+            padding,
+        })
     }
 
     /// The TOC byte (RFC 6716 §3.1).
@@ -243,7 +249,10 @@ fn read_frame_len(data: &[u8]) -> Result<(u16, &[u8]), PayloadError> {
     match data {
         [first @ 0..=251, rest @ ..] => Ok((u16::from(*first), rest)),
         [first, second, rest @ ..] => Ok((u16::from(*second) * 4 + u16::from(*first), rest)),
-        _ => Err(PayloadError::Truncated { needed: 2, got: data.len() }),
+        _ => Err(PayloadError::Truncated {
+            needed: 2,
+            got: data.len(),
+        }),
     }
 }
 
@@ -258,8 +267,9 @@ fn parse_code3<'a>(
     // +-+-+-+-+-+-+-+-+
     // |v|p|     M     |
     // +-+-+-+-+-+-+-+-+
-    let (&count_byte, mut rest) =
-        rest.split_first().ok_or(PayloadError::Truncated { needed: 2, got: 1 })?;
+    let (&count_byte, mut rest) = rest
+        .split_first()
+        .ok_or(PayloadError::Truncated { needed: 2, got: 1 })?;
     let vbr = count_byte & 0x80 != 0;
     let padded = count_byte & 0x40 != 0;
     let count = count_byte & 0x3F;
@@ -293,20 +303,32 @@ fn parse_code3<'a>(
             rest = after;
         }
     }
-    let data_len = rest.len().checked_sub(padding).ok_or(PayloadError::OpusPaddingExceedsPacket {
-        padding,
-        available: rest.len(),
-    })?;
+    let data_len =
+        rest.len()
+            .checked_sub(padding)
+            .ok_or(PayloadError::OpusPaddingExceedsPacket {
+                padding,
+                available: rest.len(),
+            })?;
     let data = rest.get(..data_len).unwrap_or_default();
     if vbr {
-        let declared: usize = frame_lens[..count_usize - 1].iter().map(|&l| usize::from(l)).sum();
+        let declared: usize = frame_lens[..count_usize - 1]
+            .iter()
+            .map(|&l| usize::from(l))
+            .sum();
         let last = data_len
             .checked_sub(declared)
-            .ok_or(PayloadError::OpusFrameExceedsPacket { declared, available: data_len })?;
+            .ok_or(PayloadError::OpusFrameExceedsPacket {
+                declared,
+                available: data_len,
+            })?;
         frame_lens[count_usize - 1] = frame_len(last)?;
     } else {
         if data_len % count_usize != 0 {
-            return Err(PayloadError::OpusCbrNotDivisible { len: data_len, frames: count_usize });
+            return Err(PayloadError::OpusCbrNotDivisible {
+                len: data_len,
+                frames: count_usize,
+            });
         }
         let each = frame_len(data_len / count_usize)?;
         for slot in frame_lens.iter_mut().take(count_usize) {

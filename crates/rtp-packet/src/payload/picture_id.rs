@@ -60,7 +60,9 @@ impl PictureId {
         if first & 0x80 == 0 {
             Ok(Self::Short(first))
         } else {
-            Ok(Self::Long(u16::from(first & 0x7F) << 8 | u16::from(reader.u8()?)))
+            Ok(Self::Long(
+                u16::from(first & 0x7F) << 8 | u16::from(reader.u8()?),
+            ))
         }
     }
 

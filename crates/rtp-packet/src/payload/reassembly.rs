@@ -31,7 +31,10 @@ pub struct ReassemblyLimits {
 impl Default for ReassemblyLimits {
     /// 512 packets of at most 1500 octets: a frame of about 750 kB.
     fn default() -> Self {
-        Self { max_packets: 512, max_payload_len: 1500 }
+        Self {
+            max_packets: 512,
+            max_payload_len: 1500,
+        }
     }
 }
 
@@ -165,7 +168,11 @@ impl<D: Copy> Reassembler<D> {
             });
         }
         let extended = self.extend(packet.sequence);
-        let mut pushed = Pushed { frame: None, incomplete: Incomplete::default(), discarded: None };
+        let mut pushed = Pushed {
+            frame: None,
+            incomplete: Incomplete::default(),
+            discarded: None,
+        };
         if self.done_through.is_some_and(|done| extended <= done) {
             pushed.discarded = Some(Discarded::Late);
             return Ok(pushed);
@@ -282,7 +289,10 @@ impl<D: Copy> Reassembler<D> {
             self.spare.push(w.data);
         }
         debug!(frames, packets = count, "gave up incomplete frames");
-        Incomplete { frames, packets: count }
+        Incomplete {
+            frames,
+            packets: count,
+        }
     }
 
     /// Joins the first `count` (at least one) waiting packets into the frame buffer and

@@ -155,21 +155,21 @@ impl Vp8Descriptor {
 
     fn write_unchecked(&self, writer: &mut Writer<'_>) {
         let extended = self.has_extension();
-        writer.u8(
-            if extended { X_BIT } else { 0 }
-                | if self.non_reference { N_BIT } else { 0 }
-                | if self.start_of_partition { S_BIT } else { 0 }
-                | (self.partition_index & PID_MASK),
-        );
+        writer.u8(if extended { X_BIT } else { 0 }
+            | if self.non_reference { N_BIT } else { 0 }
+            | if self.start_of_partition { S_BIT } else { 0 }
+            | (self.partition_index & PID_MASK));
         if !extended {
             return;
         }
-        writer.u8(
-            if self.picture_id.is_some() { I_BIT } else { 0 }
-                | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
-                | if self.temporal_layer.is_some() { T_BIT } else { 0 }
-                | if self.key_idx.is_some() { K_BIT } else { 0 },
-        );
+        writer.u8(if self.picture_id.is_some() { I_BIT } else { 0 }
+            | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
+            | if self.temporal_layer.is_some() {
+                T_BIT
+            } else {
+                0
+            }
+            | if self.key_idx.is_some() { K_BIT } else { 0 });
         if let Some(picture_id) = self.picture_id {
             picture_id.write(writer);
         }
@@ -178,17 +178,18 @@ impl Vp8Descriptor {
         }
         if self.temporal_layer.is_some() || self.key_idx.is_some() {
             let layer = self.temporal_layer.unwrap_or_default();
-            writer.u8(
-                (layer.tid & 0x03) << 6
-                    | if layer.layer_sync { Y_BIT } else { 0 }
-                    | (self.key_idx.unwrap_or(0) & KEYIDX_MASK),
-            );
+            writer.u8((layer.tid & 0x03) << 6
+                | if layer.layer_sync { Y_BIT } else { 0 }
+                | (self.key_idx.unwrap_or(0) & KEYIDX_MASK));
         }
     }
 }
 
 fn out_of_range(field: &'static str, value: u8) -> PayloadError {
-    PayloadError::FieldOutOfRange { field, value: u32::from(value) }
+    PayloadError::FieldOutOfRange {
+        field,
+        value: u32::from(value),
+    }
 }
 
 /// The VP8 payload header: the first three octets of a VP8 frame, present at the start of
@@ -228,7 +229,10 @@ impl Vp8PayloadHeader {
                     + 8 * u32::from(*size1)
                     + 2048 * u32::from(*size2),
             }),
-            _ => Err(PayloadError::Truncated { needed: 3, got: frame.len() }),
+            _ => Err(PayloadError::Truncated {
+                needed: 3,
+                got: frame.len(),
+            }),
         }
     }
 }
@@ -286,12 +290,23 @@ impl<'a> Vp8Packetizer<'a> {
     ///
     /// Fails for an empty frame, a descriptor field out of range, or an MTU that leaves no
     /// room for frame data after the descriptor.
-    pub fn new(frame: &'a [u8], descriptor: Vp8Descriptor, mtu: usize) -> Result<Self, PayloadError> {
+    pub fn new(
+        frame: &'a [u8],
+        descriptor: Vp8Descriptor,
+        mtu: usize,
+    ) -> Result<Self, PayloadError> {
         descriptor.validate()?;
-        let descriptor = Vp8Descriptor { partition_index: 0, ..descriptor };
+        let descriptor = Vp8Descriptor {
+            partition_index: 0,
+            ..descriptor
+        };
         let header = descriptor.encoded_len();
         let plan = ChunkPlan::new(frame.len(), mtu, header, header)?;
-        Ok(Self { frame, descriptor, chunks: Chunks::new(plan) })
+        Ok(Self {
+            frame,
+            descriptor,
+            chunks: Chunks::new(plan),
+        })
     }
 
     /// Number of payloads still to come.
@@ -306,7 +321,10 @@ impl<'a> Iterator for Vp8Packetizer<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let (range, first, last) = self.chunks.next()?;
         Some(Vp8Fragment {
-            descriptor: Vp8Descriptor { start_of_partition: first, ..self.descriptor },
+            descriptor: Vp8Descriptor {
+                start_of_partition: first,
+                ..self.descriptor
+            },
             data: self.frame.get(range)?,
             marker: last,
         })
@@ -343,7 +361,9 @@ pub struct Vp8Depacketizer {
 impl Vp8Depacketizer {
     /// A reassembler holding at most what `limits` allow.
     pub fn new(limits: ReassemblyLimits) -> Self {
-        Self { inner: Reassembler::new(limits) }
+        Self {
+            inner: Reassembler::new(limits),
+        }
     }
 
     /// Adds one RTP packet's payload with its header's sequence number, timestamp and

@@ -47,7 +47,10 @@ impl<'a> Writer<'a> {
     /// Fails with [`PayloadError::BufferTooSmall`] unless `buf` holds `needed` octets.
     pub(crate) fn new(buf: &'a mut [u8], needed: usize) -> Result<Self, PayloadError> {
         if buf.len() < needed {
-            return Err(PayloadError::BufferTooSmall { needed, got: buf.len() });
+            return Err(PayloadError::BufferTooSmall {
+                needed,
+                got: buf.len(),
+            });
         }
         Ok(Self { buf, pos: 0 })
     }
