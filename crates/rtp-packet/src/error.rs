@@ -79,7 +79,9 @@ pub enum Error {
     InvalidPaddingLength,
     /// The header extension does not use an RFC 8285 profile (0xBEDE or 0x100x), so it has no
     /// elements to read or write.
-    #[error("header extension profile {profile:#06x} is not an RFC 8285 one-byte or two-byte profile")]
+    #[error(
+        "header extension profile {profile:#06x} is not an RFC 8285 one-byte or two-byte profile"
+    )]
     NotRfc8285 {
         /// The "defined by profile" field.
         profile: u16,

@@ -17,7 +17,10 @@ pub struct CsrcList {
 impl CsrcList {
     /// An empty list.
     pub const fn new() -> Self {
-        Self { ids: [0; MAX_CSRCS], len: 0 }
+        Self {
+            ids: [0; MAX_CSRCS],
+            len: 0,
+        }
     }
 
     /// A list holding `ids`, failing with [`Error::TooManyCsrcs`] beyond 15.
@@ -37,7 +40,9 @@ impl CsrcList {
         let slot = self
             .ids
             .get_mut(usize::from(self.len))
-            .ok_or(Error::TooManyCsrcs { count: MAX_CSRCS + 1 })?;
+            .ok_or(Error::TooManyCsrcs {
+                count: MAX_CSRCS + 1,
+            })?;
         *slot = csrc;
         self.len += 1;
         Ok(())
@@ -95,8 +100,20 @@ pub struct RtpHeader {
 
 impl RtpHeader {
     /// A header with no marker and no CSRCs.
-    pub const fn new(payload_type: PayloadType, sequence_number: u16, timestamp: u32, ssrc: u32) -> Self {
-        Self { marker: false, payload_type, sequence_number, timestamp, ssrc, csrcs: CsrcList::new() }
+    pub const fn new(
+        payload_type: PayloadType,
+        sequence_number: u16,
+        timestamp: u32,
+        ssrc: u32,
+    ) -> Self {
+        Self {
+            marker: false,
+            payload_type,
+            sequence_number,
+            timestamp,
+            ssrc,
+            csrcs: CsrcList::new(),
+        }
     }
 
     /// The length of the fixed header and CSRC list.

@@ -31,9 +31,9 @@ mod payload_type;
 pub mod sequence;
 mod writer;
 
-pub use error::Error;
 pub use clock::ClockRate;
 pub use demux::{PacketKind, classify};
+pub use error::Error;
 pub use extension::{ExtensionForm, HeaderExtension};
 pub use header::{CsrcList, MAX_CSRCS, RtpHeader};
 pub use owned::{OwnedExtension, OwnedPacket};

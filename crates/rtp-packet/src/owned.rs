@@ -35,7 +35,12 @@ pub struct OwnedPacket {
 impl OwnedPacket {
     /// A packet with `header` and `payload`, no extension and no padding.
     pub fn new(header: RtpHeader, payload: Vec<u8>) -> Self {
-        Self { header, extension: None, payload, padding: 0 }
+        Self {
+            header,
+            extension: None,
+            payload,
+            padding: 0,
+        }
     }
 
     /// Parses and copies `buf` (see [`RtpPacket::parse`]).
@@ -47,9 +52,10 @@ impl OwnedPacket {
     pub fn from_packet(packet: &RtpPacket<'_>) -> Self {
         Self {
             header: RtpHeader::from_packet(packet),
-            extension: packet
-                .header_extension()
-                .map(|e| OwnedExtension { profile: e.profile(), data: e.data().to_vec() }),
+            extension: packet.header_extension().map(|e| OwnedExtension {
+                profile: e.profile(),
+                data: e.data().to_vec(),
+            }),
             payload: packet.payload().to_vec(),
             padding: packet.padding_len() as u8,
         }
@@ -57,7 +63,9 @@ impl OwnedPacket {
 
     /// A borrowed view of the header extension.
     pub fn header_extension(&self) -> Option<HeaderExtension<'_>> {
-        self.extension.as_ref().map(|e| HeaderExtension::new(e.profile, &e.data))
+        self.extension
+            .as_ref()
+            .map(|e| HeaderExtension::new(e.profile, &e.data))
     }
 
     /// The length of the packet on the wire.
@@ -82,7 +90,10 @@ impl OwnedPacket {
     pub fn put<B: BufMut>(&self, out: &mut B) -> Result<(), Error> {
         let needed = self.encoded_len();
         if out.remaining_mut() < needed {
-            return Err(Error::BufferTooSmall { needed, got: out.remaining_mut() });
+            return Err(Error::BufferTooSmall {
+                needed,
+                got: out.remaining_mut(),
+            });
         }
         let mut first = super::RTP_VERSION << 6 | self.header.csrcs.len() as u8;
         if let Some(e) = &self.extension {

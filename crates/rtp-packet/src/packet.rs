@@ -56,7 +56,10 @@ impl<'a> RtpPacket<'a> {
     #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, Error> {
         let Some((fixed, _)) = buf.split_first_chunk::<FIXED_HEADER_LEN>() else {
-            return Err(Error::TruncatedHeader { needed: FIXED_HEADER_LEN, got: buf.len() });
+            return Err(Error::TruncatedHeader {
+                needed: FIXED_HEADER_LEN,
+                got: buf.len(),
+            });
         };
         let first = fixed[0];
         let version = first >> 6;
@@ -66,15 +69,25 @@ impl<'a> RtpPacket<'a> {
         let count = first & 0x0f;
         let mut header_len = FIXED_HEADER_LEN + 4 * usize::from(count);
         if buf.len() < header_len {
-            return Err(Error::TruncatedCsrcList { count, needed: header_len, got: buf.len() });
+            return Err(Error::TruncatedCsrcList {
+                count,
+                needed: header_len,
+                got: buf.len(),
+            });
         }
         if first & 0x10 != 0 {
             let Some(&[_, _, hi, lo]) = buf.get(header_len..header_len + 4) else {
-                return Err(Error::TruncatedExtension { needed: header_len + 4, got: buf.len() });
+                return Err(Error::TruncatedExtension {
+                    needed: header_len + 4,
+                    got: buf.len(),
+                });
             };
             header_len += 4 + 4 * usize::from(u16::from_be_bytes([hi, lo]));
             if buf.len() < header_len {
-                return Err(Error::TruncatedExtension { needed: header_len, got: buf.len() });
+                return Err(Error::TruncatedExtension {
+                    needed: header_len,
+                    got: buf.len(),
+                });
             }
         }
         let mut payload_end = buf.len();
@@ -89,7 +102,12 @@ impl<'a> RtpPacket<'a> {
             }
             payload_end -= usize::from(padding);
         }
-        Ok(Self { fixed, buf, header_len, payload_end })
+        Ok(Self {
+            fixed,
+            buf,
+            header_len,
+            payload_end,
+        })
     }
 
     /// The version field: always 2 in a parsed packet (RFC 3550 §5.1).
@@ -151,7 +169,9 @@ impl<'a> RtpPacket<'a> {
     #[inline]
     pub fn csrcs(&self) -> Csrcs<'a> {
         let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
-        Csrcs { bytes: self.buf.get(FIXED_HEADER_LEN..end).unwrap_or_default() }
+        Csrcs {
+            bytes: self.buf.get(FIXED_HEADER_LEN..end).unwrap_or_default(),
+        }
     }
 
     /// The header extension, when the X bit is set (RFC 3550 §5.3.1); its elements are read
@@ -170,7 +190,9 @@ impl<'a> RtpPacket<'a> {
     /// The payload: the bytes between the header and the padding (RFC 3550 §5.1).
     #[inline]
     pub fn payload(&self) -> &'a [u8] {
-        self.buf.get(self.header_len..self.payload_end).unwrap_or_default()
+        self.buf
+            .get(self.header_len..self.payload_end)
+            .unwrap_or_default()
     }
 
     /// The number of padding bytes at the end, including the count octet; 0 without the P

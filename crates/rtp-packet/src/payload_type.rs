@@ -34,11 +34,21 @@ pub struct StaticPayload {
 }
 
 const fn audio(encoding: &'static str, clock_rate: u32, channels: u8) -> Option<StaticPayload> {
-    Some(StaticPayload { encoding, media: MediaKind::Audio, clock_rate, channels: Some(channels) })
+    Some(StaticPayload {
+        encoding,
+        media: MediaKind::Audio,
+        clock_rate,
+        channels: Some(channels),
+    })
 }
 
 const fn video(encoding: &'static str, media: MediaKind) -> Option<StaticPayload> {
-    Some(StaticPayload { encoding, media, clock_rate: 90_000, channels: None })
+    Some(StaticPayload {
+        encoding,
+        media,
+        clock_rate: 90_000,
+        channels: None,
+    })
 }
 
 /// RFC 3551 §6 Tables 4 and 5, indexed by payload type 0–34; everything above is unassigned,
@@ -59,7 +69,12 @@ const STATIC: [Option<StaticPayload>; 35] = [
     audio("QCELP", 8000, 1),
     audio("CN", 8000, 1),
     // MPA: the channel count is carried in the payload, not fixed by the table.
-    Some(StaticPayload { encoding: "MPA", media: MediaKind::Audio, clock_rate: 90_000, channels: None }),
+    Some(StaticPayload {
+        encoding: "MPA",
+        media: MediaKind::Audio,
+        clock_rate: 90_000,
+        channels: None,
+    }),
     audio("G728", 8000, 1),
     audio("DVI4", 11_025, 1),
     audio("DVI4", 22_050, 1),
@@ -99,7 +114,11 @@ impl PayloadType {
     /// A payload type, failing with [`Error::InvalidPayloadType`] above 127.
     #[inline]
     pub const fn new(value: u8) -> Result<Self, Error> {
-        if value > 127 { Err(Error::InvalidPayloadType { value }) } else { Ok(Self(value)) }
+        if value > 127 {
+            Err(Error::InvalidPayloadType { value })
+        } else {
+            Ok(Self(value))
+        }
     }
 
     /// The payload type held in the low seven bits of `byte` (the second header octet).
@@ -136,17 +155,15 @@ impl PayloadType {
     /// The RFC 3551 static payload type with this encoding, clock rate and channel count
     /// (encoding compared case-insensitively, as SDP does).
     pub fn from_static(encoding: &str, clock_rate: u32, channels: Option<u8>) -> Option<Self> {
-        (0u8..)
-            .zip(STATIC.iter())
-            .find_map(|(pt, row)| {
-                let row = row.as_ref()?;
-                let channels_match = row.channels == channels
-                    || (channels.is_none() && row.channels == Some(1));
-                (row.encoding.eq_ignore_ascii_case(encoding)
-                    && row.clock_rate == clock_rate
-                    && channels_match)
-                    .then_some(Self(pt))
-            })
+        (0u8..).zip(STATIC.iter()).find_map(|(pt, row)| {
+            let row = row.as_ref()?;
+            let channels_match =
+                row.channels == channels || (channels.is_none() && row.channels == Some(1));
+            (row.encoding.eq_ignore_ascii_case(encoding)
+                && row.clock_rate == clock_rate
+                && channels_match)
+                .then_some(Self(pt))
+        })
     }
 }
 

@@ -34,13 +34,19 @@ pub struct ExtendedSequence {
 impl ExtendedSequence {
     /// A tracker that has seen no packet; the first packet is in cycle 0.
     pub const fn new() -> Self {
-        Self { highest: None, first_cycle: 0 }
+        Self {
+            highest: None,
+            first_cycle: 0,
+        }
     }
 
     /// A tracker whose first packet is in cycle `rollover_counter` (for a stream whose
     /// counter is already known, e.g. from SRTP state).
     pub const fn with_rollover_counter(rollover_counter: u32) -> Self {
-        Self { highest: None, first_cycle: rollover_counter }
+        Self {
+            highest: None,
+            first_cycle: rollover_counter,
+        }
     }
 
     /// Extends `seq` and records it. Returns `None` for a packet that would belong to the

@@ -63,7 +63,11 @@ impl<'b> PacketWriter<'b> {
         for (slot, id) in list.chunks_exact_mut(4).zip(csrcs) {
             slot.copy_from_slice(&id.to_be_bytes());
         }
-        Ok(Self { buf, len, has_extension: false })
+        Ok(Self {
+            buf,
+            len,
+            has_extension: false,
+        })
     }
 
     /// Starts an RFC 8285 header extension in `form` and returns a writer for its elements.
@@ -79,7 +83,8 @@ impl<'b> PacketWriter<'b> {
         if data.len() % 4 != 0 {
             return Err(Error::ExtensionNotWordAligned { len: data.len() });
         }
-        let words = u16::try_from(data.len() / 4).map_err(|_| Error::ExtensionTooLong { len: data.len() })?;
+        let words = u16::try_from(data.len() / 4)
+            .map_err(|_| Error::ExtensionTooLong { len: data.len() })?;
         let needed = self.len + 4 + data.len();
         let got = self.buf.len();
         if got < needed {
@@ -132,7 +137,12 @@ impl<'b> PacketWriter<'b> {
     /// Like [`PacketWriter::finish`], but `fill` writes the `payload_len` payload bytes in
     /// place, for payloaders that build the payload directly in the packet.
     #[inline]
-    pub fn finish_with(self, payload_len: usize, padding: u8, fill: impl FnOnce(&mut [u8])) -> Result<usize, Error> {
+    pub fn finish_with(
+        self,
+        payload_len: usize,
+        padding: u8,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<usize, Error> {
         let payload_end = self.len + payload_len;
         let total = payload_end + usize::from(padding);
         let got = self.buf.len();

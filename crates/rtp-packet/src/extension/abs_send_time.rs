@@ -13,7 +13,11 @@ impl AbsSendTime {
     /// The raw 24-bit field, failing above `0xFF_FFFF`.
     pub const fn new(raw: u32) -> Result<Self, Error> {
         if raw > 0xff_ffff {
-            return Err(Error::ExtensionValueRange { name: "abs-send-time", value: raw, max: 0xff_ffff });
+            return Err(Error::ExtensionValueRange {
+                name: "abs-send-time",
+                value: raw,
+                max: 0xff_ffff,
+            });
         }
         Ok(Self(raw))
     }

@@ -15,7 +15,11 @@ impl AudioLevel {
     /// A value with voice activity flag `voice` and `level` in -dBov, 0–127.
     pub const fn new(voice: bool, level: u8) -> Result<Self, Error> {
         if level > 127 {
-            return Err(Error::ExtensionValueRange { name: "audio level", value: level as u32, max: 127 });
+            return Err(Error::ExtensionValueRange {
+                name: "audio level",
+                value: level as u32,
+                max: 127,
+            });
         }
         Ok(Self { voice, level })
     }
@@ -37,7 +41,10 @@ impl ExtensionValue for AudioLevel {
 
     fn parse(data: &[u8]) -> Result<Self, Error> {
         let [byte] = exact::<1>("audio level", data)?;
-        Ok(Self { voice: byte & 0x80 != 0, level: byte & 0x7f })
+        Ok(Self {
+            voice: byte & 0x80 != 0,
+            level: byte & 0x7f,
+        })
     }
 
     fn to_bytes(&self) -> [u8; 1] {

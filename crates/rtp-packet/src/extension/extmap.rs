@@ -22,7 +22,9 @@ pub struct ExtensionMap {
 impl ExtensionMap {
     /// An empty map.
     pub const fn new() -> Self {
-        Self { entries: Vec::new() }
+        Self {
+            entries: Vec::new(),
+        }
     }
 
     /// Binds `id` to `uri`. ID 0 is padding and cannot be bound
@@ -35,7 +37,11 @@ impl ExtensionMap {
         }
         let uri = uri.into();
         if let Some(existing) = self.entries.iter().find(|e| e.id == id) {
-            return if existing.uri == uri { Ok(()) } else { Err(Error::ExtmapIdInUse { id }) };
+            return if existing.uri == uri {
+                Ok(())
+            } else {
+                Err(Error::ExtmapIdInUse { id })
+            };
         }
         self.entries.retain(|e| e.uri != uri);
         self.entries.push(Extmap { id, uri });
@@ -55,7 +61,10 @@ impl ExtensionMap {
 
     /// The URI bound to `id`.
     pub fn uri(&self, id: u8) -> Option<&str> {
-        self.entries.iter().find(|e| e.id == id).map(|e| e.uri.as_str())
+        self.entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.uri.as_str())
     }
 
     /// The ID bound to `uri`.
@@ -70,7 +79,10 @@ impl ExtensionMap {
 
     /// Reads `T` from `extension` under the ID negotiated for it; `None` when `T` is not
     /// negotiated or not present.
-    pub fn value<T: ExtensionValue>(&self, extension: &HeaderExtension<'_>) -> Result<Option<T>, Error> {
+    pub fn value<T: ExtensionValue>(
+        &self,
+        extension: &HeaderExtension<'_>,
+    ) -> Result<Option<T>, Error> {
         match self.id_of::<T>() {
             Some(id) => extension.value::<T>(id),
             None => Ok(None),
@@ -95,6 +107,10 @@ impl ExtensionMap {
     /// The form a sender needs to carry every bound ID: one-byte when all IDs are 1–14,
     /// two-byte otherwise (RFC 8285 §4.2, §4.3).
     pub fn form(&self) -> ExtensionForm {
-        if self.entries.iter().all(|e| e.id <= 14) { ExtensionForm::OneByte } else { ExtensionForm::TwoByte }
+        if self.entries.iter().all(|e| e.id <= 14) {
+            ExtensionForm::OneByte
+        } else {
+            ExtensionForm::TwoByte
+        }
     }
 }

@@ -79,7 +79,11 @@ impl ExtensionForm {
             Self::TwoByte => len <= 255,
         };
         if !len_ok {
-            return Err(Error::InvalidExtensionLength { id, len, form: self });
+            return Err(Error::InvalidExtensionLength {
+                id,
+                len,
+                form: self,
+            });
         }
         Ok(())
     }
@@ -142,7 +146,12 @@ impl<'a> HeaderExtension<'a> {
     /// [`Error::NotRfc8285`].
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
-        Elements { form: self.form(), profile: self.profile, rest: self.data, done: false }
+        Elements {
+            form: self.form(),
+            profile: self.profile,
+            rest: self.data,
+            done: false,
+        }
     }
 
     /// The data of the first element with this ID, or `None` when there is none
@@ -215,7 +224,9 @@ impl<'a> Iterator for Elements<'a> {
             return None;
         }
         let Some(form) = self.form else {
-            return self.fail(Error::NotRfc8285 { profile: self.profile });
+            return self.fail(Error::NotRfc8285 {
+                profile: self.profile,
+            });
         };
         loop {
             let Some((&first, after)) = self.rest.split_first() else {

@@ -24,7 +24,10 @@ impl PlayoutDelay {
         if max_units > Self::MAX_UNITS {
             return Err(range(max_units));
         }
-        Ok(Self { min: min_units, max: max_units })
+        Ok(Self {
+            min: min_units,
+            max: max_units,
+        })
     }
 
     /// The minimum delay in 10 ms units.
@@ -49,7 +52,11 @@ impl PlayoutDelay {
 }
 
 const fn range(units: u16) -> Error {
-    Error::ExtensionValueRange { name: "playout delay", value: units as u32, max: PlayoutDelay::MAX_UNITS as u32 }
+    Error::ExtensionValueRange {
+        name: "playout delay",
+        value: units as u32,
+        max: PlayoutDelay::MAX_UNITS as u32,
+    }
 }
 
 impl ExtensionValue for PlayoutDelay {
@@ -58,10 +65,17 @@ impl ExtensionValue for PlayoutDelay {
 
     fn parse(data: &[u8]) -> Result<Self, Error> {
         let [a, b, c] = exact::<3>("playout delay", data)?;
-        Ok(Self { min: u16::from(a) << 4 | u16::from(b >> 4), max: u16::from(b & 0x0f) << 8 | u16::from(c) })
+        Ok(Self {
+            min: u16::from(a) << 4 | u16::from(b >> 4),
+            max: u16::from(b & 0x0f) << 8 | u16::from(c),
+        })
     }
 
     fn to_bytes(&self) -> [u8; 3] {
-        [(self.min >> 4) as u8, ((self.min & 0x0f) << 4) as u8 | (self.max >> 8) as u8, self.max as u8]
+        [
+            (self.min >> 4) as u8,
+            ((self.min & 0x0f) << 4) as u8 | (self.max >> 8) as u8,
+            self.max as u8,
+        ]
     }
 }

@@ -9,7 +9,8 @@ use crate::error::Error;
 pub struct TransportSequenceNumber(pub u16);
 
 impl ExtensionValue for TransportSequenceNumber {
-    const URI: &'static str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    const URI: &'static str =
+        "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
     type Bytes = [u8; 2];
 
     fn parse(data: &[u8]) -> Result<Self, Error> {

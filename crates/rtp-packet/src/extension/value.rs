@@ -19,5 +19,9 @@ pub trait ExtensionValue: Sized {
 
 /// `data` as exactly `N` bytes, or [`Error::ExtensionValueLength`] naming the value.
 pub(crate) fn exact<const N: usize>(name: &'static str, data: &[u8]) -> Result<[u8; N], Error> {
-    <[u8; N]>::try_from(data).map_err(|_| Error::ExtensionValueLength { name, expected: N, got: data.len() })
+    <[u8; N]>::try_from(data).map_err(|_| Error::ExtensionValueLength {
+        name,
+        expected: N,
+        got: data.len(),
+    })
 }

@@ -40,7 +40,11 @@ impl ExtensionValue for VideoOrientation {
             2 => Rotation::Deg180,
             _ => Rotation::Deg270,
         };
-        Ok(Self { back_camera: byte & 0x08 != 0, horizontal_flip: byte & 0x04 != 0, rotation })
+        Ok(Self {
+            back_camera: byte & 0x08 != 0,
+            horizontal_flip: byte & 0x04 != 0,
+            rotation,
+        })
     }
 
     fn to_bytes(&self) -> [u8; 1] {

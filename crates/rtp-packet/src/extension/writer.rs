@@ -24,7 +24,13 @@ impl<'w> ExtensionWriter<'w> {
     /// header.
     pub(crate) fn new(buf: &'w mut [u8], packet_len: &'w mut usize, form: ExtensionForm) -> Self {
         let start = *packet_len - 4;
-        Self { buf, packet_len, form, start, content: 0 }
+        Self {
+            buf,
+            packet_len,
+            form,
+            start,
+            content: 0,
+        }
     }
 
     /// The form elements are written in.
@@ -42,7 +48,8 @@ impl<'w> ExtensionWriter<'w> {
         };
         let content = self.content + element_header.len() + data.len();
         let padded = content.next_multiple_of(4);
-        let words = u16::try_from(padded / 4).map_err(|_| Error::ExtensionTooLong { len: padded })?;
+        let words =
+            u16::try_from(padded / 4).map_err(|_| Error::ExtensionTooLong { len: padded })?;
         let body_start = self.start + 4;
         let needed = body_start + padded;
         let got = self.buf.len();
