@@ -14,24 +14,33 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod alert;
 mod burst;
 mod codec;
+mod congestion;
 mod emodel;
 mod error;
 mod history;
 mod jitter;
+mod quality;
 mod receiver;
 pub mod ntp;
 pub mod rtt;
 mod sequence;
+pub mod sync;
+mod throughput;
 mod trend;
 
+pub use alert::{AlertEvent, AlertMonitor, Metric, Threshold};
 pub use burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 pub use codec::{Codec, CodecImpairment};
+pub use congestion::{CongestionConfig, CongestionMonitor, CongestionState};
 pub use emodel::{Delays, EModel, EModelParams, Rating, RatingInputs, mos_from_r};
 pub use error::Error;
 pub use history::{MAX_HISTORY, ReceptionHistory, Record};
 pub use jitter::{ArrivalClock, JitterEstimator};
+pub use quality::QualityTrends;
 pub use receiver::{PacketVerdict, ReceiverConfig, ReceptionReport, SourceStatistics};
 pub use sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
+pub use throughput::{MAX_SLOTS, Throughput};
 pub use trend::{MAX_TREND_WINDOW, Trend, TrendWindow};
