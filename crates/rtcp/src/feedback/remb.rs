@@ -1,0 +1,116 @@
+//! Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb-03 §2.2): an
+//! application layer feedback message (PSFB, FMT 15, RFC 4585 §6.4).
+//!
+//! ```text
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |V=2|P| FMT=15  |   PT=206      |             length            |
+//! |                  SSRC of packet sender                        |
+//! |                  SSRC of media source (0)                     |
+//! |  Unique identifier 'R' 'E' 'M' 'B'                            |
+//! |  Num SSRC     | BR Exp    |  BR Mantissa                      |
+//! |   SSRC feedback                                               |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+
+use super::{fci_size, fmt, parse, writer};
+use crate::error::{Error, Result};
+use crate::header::packet_type;
+use crate::packet::Packet;
+use crate::wire::{List, Reader};
+
+/// Receiver Estimated Maximum Bitrate (REMB): PSFB, FMT 15, identifier "REMB".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceiverEstimatedMaximumBitrate<'a> {
+    /// SSRC of packet sender.
+    pub sender_ssrc: u32,
+    /// SSRC of media source (always 0 for REMB).
+    pub media_ssrc: u32,
+    /// The estimate, bit/s: BR Mantissa (18 bits) × 2^BR Exp (6 bits). Written with the
+    /// smallest exponent that fits, rounding down.
+    pub bitrate: u64,
+    /// SSRC feedback: the streams the estimate applies to (at most 255).
+    pub ssrcs: List<'a, u32>,
+}
+
+impl ReceiverEstimatedMaximumBitrate<'_> {
+    /// The unique identifier at the start of the FCI.
+    pub const IDENTIFIER: [u8; 4] = *b"REMB";
+
+    /// True when a PSFB/AFB FCI carries a REMB.
+    pub(crate) fn is_remb(packet: &[u8]) -> bool {
+        packet.get(12..16) == Some(&Self::IDENTIFIER[..])
+    }
+}
+
+impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
+    fn parse(packet: &'a [u8]) -> Result<Self> {
+        let fb = parse(packet, packet_type::PSFB, fmt::AFB)?;
+        let mut r = Reader::new(fb.fci, "REMB FCI");
+        if fb.fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
+            return Err(fci_size(packet_type::PSFB, fmt::AFB, fb.fci));
+        }
+        let num = usize::from(r.u8()?);
+        let v = r.u24()?;
+        let exponent = v >> 18;
+        let mantissa = u64::from(v & 0x3_ffff);
+        let ssrcs = r.rest();
+        if ssrcs.len() != num * 4 {
+            return Err(Error::RembSsrcCount { declared: num, available: ssrcs.len() / 4 });
+        }
+        Ok(Self {
+            sender_ssrc: fb.sender_ssrc,
+            media_ssrc: fb.media_ssrc,
+            bitrate: mantissa << exponent,
+            ssrcs: List::parse_all(ssrcs, "REMB SSRC feedback")?,
+        })
+    }
+
+    fn size(&self) -> usize {
+        20 + self.ssrcs.wire_size()
+    }
+
+    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+        let count = self.ssrcs.len();
+        let num = u8::try_from(count)
+            .map_err(|_| Error::TooMany { what: "REMB SSRC feedback", count, max: 255 })?;
+        let mut exponent = 0u32;
+        while (self.bitrate >> exponent) > 0x3_ffff {
+            exponent += 1;
+        }
+        let mantissa = (self.bitrate >> exponent) as u32;
+        let size = self.size();
+        let mut w = writer(buf, size, packet_type::PSFB, fmt::AFB, self.sender_ssrc, self.media_ssrc)?;
+        w.put(&Self::IDENTIFIER)?;
+        w.u8(num)?;
+        w.u24((exponent << 18) | mantissa)?;
+        w.list(&self.ssrcs)?;
+        Ok(w.written())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_bytes() {
+        let bytes = [
+            0x8f, 0xce, 0x00, 0x05, // V=2 FMT=15 PT=206 length=5
+            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
+            0x00, 0x00, 0x00, 0x00, // SSRC of media source
+            b'R', b'E', b'M', b'B', // unique identifier
+            0x01, 0x13, 0x12, 0xd0, // Num SSRC=1, BR Exp=4, BR Mantissa=0x312d0 (201424)
+            0x12, 0x34, 0x56, 0x78, // SSRC feedback
+        ];
+        let remb = ReceiverEstimatedMaximumBitrate::parse(&bytes).unwrap();
+        assert_eq!(remb.bitrate, 201_424 << 4);
+        assert_eq!(remb.ssrcs.iter().collect::<Vec<_>>(), [0x1234_5678]);
+        assert_eq!(remb.to_vec().unwrap(), bytes);
+        let mut bad = bytes;
+        bad[16] = 2;
+        assert_eq!(
+            ReceiverEstimatedMaximumBitrate::parse(&bad),
+            Err(Error::RembSsrcCount { declared: 2, available: 1 })
+        );
+    }
+}

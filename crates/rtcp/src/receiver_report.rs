@@ -1,0 +1,124 @@
+//! RR: receiver report (RFC 3550 §6.4.2).
+//!
+//! ```text
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |V=2|P|    RC   |   PT=RR=201   |             length            |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                     SSRC of packet sender                     |
+//! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+//! |                 report blocks (RC × 24 bytes)                 |
+//! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+//! |                  profile-specific extensions                  |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+
+use crate::error::{Error, Result};
+use crate::header::{packet_type, split};
+use crate::packet::Packet;
+use crate::report_block::ReportBlock;
+use crate::wire::{List, Reader, Writer};
+use std::borrow::Cow;
+
+/// A receiver report (RFC 3550 §6.4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceiverReport<'a> {
+    /// SSRC of packet sender.
+    pub ssrc: u32,
+    /// Reception report blocks, at most 31.
+    pub reports: List<'a, ReportBlock>,
+    /// profile-specific extensions, kept as they came (a multiple of 4 bytes).
+    pub profile_extensions: Cow<'a, [u8]>,
+}
+
+impl<'a> Packet<'a> for ReceiverReport<'a> {
+    fn parse(packet: &'a [u8]) -> Result<Self> {
+        let (h, body) = split(packet, packet_type::RR)?;
+        let mut r = Reader::new(body, "receiver report");
+        let ssrc = r.u32()?;
+        let (reports, rest) = List::parse_count(r.rest(), h.count.into(), "RR report blocks")?;
+        Ok(Self { ssrc, reports, profile_extensions: Cow::Borrowed(rest) })
+    }
+
+    fn size(&self) -> usize {
+        8 + self.reports.wire_size() + self.profile_extensions.len()
+    }
+
+    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+        if self.profile_extensions.len() % 4 != 0 {
+            let len = self.profile_extensions.len();
+            return Err(Error::Unaligned { what: "RR profile-specific extensions", len });
+        }
+        let size = self.size();
+        let mut w = Writer::new(buf, size)?;
+        w.header(self.reports.len(), packet_type::RR, size)?;
+        w.u32(self.ssrc)?;
+        w.list(&self.reports)?;
+        w.put(&self.profile_extensions)?;
+        Ok(w.written())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_rr_and_one_block() {
+        let empty = [
+            0x80, 0xc9, 0x00, 0x01, // V=2 RC=0 PT=201 length=1
+            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
+        ];
+        let rr = ReceiverReport::parse(&empty).unwrap();
+        assert_eq!((rr.ssrc, rr.reports.len()), (1, 0));
+        assert_eq!(rr.to_vec().unwrap(), empty);
+
+        let one = ReceiverReport {
+            ssrc: 0x0102_0304,
+            reports: vec![ReportBlock { ssrc: 5, cumulative_lost: 3, ..Default::default() }].into(),
+            profile_extensions: Cow::Borrowed(&[]),
+        };
+        let bytes = one.to_vec().unwrap();
+        assert_eq!(
+            bytes,
+            [
+                0x81, 0xc9, 0x00, 0x07, // RC=1 PT=201 length=7
+                0x01, 0x02, 0x03, 0x04, // SSRC of packet sender
+                0x00, 0x00, 0x00, 0x05, // SSRC_1
+                0x00, 0x00, 0x00, 0x03, // fraction lost 0, cumulative lost 3
+                0, 0, 0, 0, // extended highest sequence number
+                0, 0, 0, 0, // jitter
+                0, 0, 0, 0, // LSR
+                0, 0, 0, 0, // DLSR
+            ]
+        );
+        assert_eq!(ReceiverReport::parse(&bytes).unwrap(), one);
+    }
+
+    #[test]
+    fn wrong_type_and_bad_lengths() {
+        let mut sr = [0x80, 0xc8, 0x00, 0x01, 0, 0, 0, 1];
+        assert_eq!(
+            ReceiverReport::parse(&sr),
+            Err(Error::WrongPacketType { expected: 201, got: 200 })
+        );
+        sr[1] = 0xc9;
+        sr[3] = 0x02; // length says 12 bytes
+        assert_eq!(
+            ReceiverReport::parse(&sr),
+            Err(Error::LengthPastEnd { declared: 12, available: 8 })
+        );
+        assert_eq!(
+            ReceiverReport::parse(&[0x80, 0xc9]),
+            Err(Error::Truncated { what: "RTCP header", needed: 4, got: 2 })
+        );
+        assert_eq!(
+            ReceiverReport::parse(&[0x40, 0xc9, 0, 0]),
+            Err(Error::UnsupportedVersion { version: 1 })
+        );
+        // P=1 with a padding count larger than the body.
+        assert_eq!(
+            ReceiverReport::parse(&[0xa0, 0xc9, 0, 1, 0, 0, 0, 9]),
+            Err(Error::InvalidPadding { count: 9, available: 4 })
+        );
+    }
+}

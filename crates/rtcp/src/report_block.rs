@@ -1,0 +1,131 @@
+//! The reception report block shared by SR and RR (RFC 3550 §6.4.1).
+//!
+//! ```text
+//! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+//! |                 SSRC_1 (SSRC of first source)                 |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! | fraction lost |       cumulative number of packets lost       |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |           extended highest sequence number received           |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                      interarrival jitter                      |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                         last SR (LSR)                         |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                   delay since last SR (DLSR)                  |
+//! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+//! ```
+
+use crate::error::Result;
+use crate::wire::{Element, Reader, Writer};
+
+/// One reception report block (RFC 3550 §6.4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReportBlock {
+    /// SSRC_n: the source this block reports on.
+    pub ssrc: u32,
+    /// fraction lost: packets lost since the previous report, as a fixed-point fraction
+    /// with the binary point at the left edge.
+    pub fraction_lost: u8,
+    /// cumulative number of packets lost: a signed 24-bit value (duplicates can make it
+    /// negative). Written clamped to -2^23 ..= 2^23 - 1.
+    pub cumulative_lost: i32,
+    /// extended highest sequence number received: cycles in the high 16 bits.
+    pub extended_highest_sequence_number: u32,
+    /// interarrival jitter, in timestamp units.
+    pub jitter: u32,
+    /// last SR (LSR): the middle 32 bits of the last SR's NTP timestamp, or 0.
+    pub last_sr: u32,
+    /// delay since last SR (DLSR), in units of 1/65536 s, or 0.
+    pub delay_since_last_sr: u32,
+}
+
+impl ReportBlock {
+    /// Size of a report block in bytes.
+    pub const SIZE: usize = 24;
+    /// Largest cumulative number lost the signed 24-bit field holds.
+    pub const MAX_CUMULATIVE_LOST: i32 = 0x7f_ffff;
+    /// Smallest cumulative number lost the signed 24-bit field holds.
+    pub const MIN_CUMULATIVE_LOST: i32 = -0x80_0000;
+}
+
+impl Element<'_> for ReportBlock {
+    const FIXED_SIZE: Option<usize> = Some(Self::SIZE);
+
+    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
+        let mut r = Reader::new(bytes, "report block");
+        let ssrc = r.u32()?;
+        let fraction_lost = r.u8()?;
+        let lost = r.u24()?;
+        // Sign-extend the 24-bit two's complement value.
+        let cumulative_lost = ((lost << 8) as i32) >> 8;
+        Ok((
+            Self {
+                ssrc,
+                fraction_lost,
+                cumulative_lost,
+                extended_highest_sequence_number: r.u32()?,
+                jitter: r.u32()?,
+                last_sr: r.u32()?,
+                delay_since_last_sr: r.u32()?,
+            },
+            Self::SIZE,
+        ))
+    }
+
+    fn wire_size(&self) -> usize {
+        Self::SIZE
+    }
+
+    fn encode(&self, out: &mut [u8]) -> Result<()> {
+        let mut w = Writer::new(out, Self::SIZE)?;
+        w.u32(self.ssrc)?;
+        w.u8(self.fraction_lost)?;
+        let lost = self
+            .cumulative_lost
+            .clamp(Self::MIN_CUMULATIVE_LOST, Self::MAX_CUMULATIVE_LOST);
+        w.u24(lost as u32 & 0xff_ffff)?;
+        w.u32(self.extended_highest_sequence_number)?;
+        w.u32(self.jitter)?;
+        w.u32(self.last_sr)?;
+        w.u32(self.delay_since_last_sr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOCK: [u8; 24] = [
+        0x90, 0x2f, 0x9e, 0x2e, // SSRC_1
+        0x40, // fraction lost: 64/256
+        0xff, 0xff, 0xfe, // cumulative lost: -2 (24-bit two's complement)
+        0x00, 0x01, 0x10, 0x00, // extended highest seq: cycle 1, seq 0x1000
+        0x00, 0x00, 0x00, 0x2a, // jitter: 42
+        0xb7, 0x05, 0x20, 0x00, // LSR
+        0x00, 0x05, 0x40, 0x00, // DLSR: 5.25 s
+    ];
+
+    #[test]
+    fn negative_cumulative_lost() {
+        let (b, n) = ReportBlock::decode(&BLOCK).unwrap();
+        assert_eq!(n, 24);
+        assert_eq!(b.cumulative_lost, -2);
+        assert_eq!(b.extended_highest_sequence_number, 0x0001_1000);
+        let mut out = [0u8; 24];
+        b.encode(&mut out).unwrap();
+        assert_eq!(out, BLOCK);
+    }
+
+    #[test]
+    fn cumulative_lost_clamped_when_written() {
+        let mut out = [0u8; 24];
+        let b = ReportBlock { cumulative_lost: 10_000_000, ..Default::default() };
+        b.encode(&mut out).unwrap();
+        assert_eq!(out[5..8], [0x7f, 0xff, 0xff]);
+        let b = ReportBlock { cumulative_lost: -10_000_000, ..Default::default() };
+        b.encode(&mut out).unwrap();
+        assert_eq!(out[5..8], [0x80, 0x00, 0x00]);
+        assert_eq!(ReportBlock::decode(&out).unwrap().0.cumulative_lost, -0x80_0000);
+    }
+}
