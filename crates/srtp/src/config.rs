@@ -17,7 +17,6 @@ pub enum SsrcPolicy {
 
 /// How a [`crate::Context`] behaves. Start from [`Config::default`] and change fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Config {
     /// Replay window size in packets (RFC 3711 §3.3.2), for SRTP and SRTCP each;
     /// 64 to 32768, default 128 as in libsrtp.

@@ -120,3 +120,43 @@ impl Context {
         Ok(payload_end)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_SRTCP_INDEX;
+    use crate::{Config, Context, Error, MasterKey, ProtectionProfile};
+
+    fn ctx() -> Context {
+        let p = ProtectionProfile::AesCm128HmacSha1_80;
+        Context::new(p, MasterKey::new(p, &[3; 16], &[4; 14]).unwrap(), Config::default()).unwrap()
+    }
+
+    /// The 31-bit SRTCP index never wraps under one key (RFC 3711 §3.4, §9.2): the sender
+    /// stops at 2^31 - 1, and the receiver takes index 0 after it as far too old.
+    #[test]
+    fn the_srtcp_index_does_not_wrap() {
+        let (mut tx, mut rx) = (ctx(), ctx());
+        let rr = [0x81, 0xc9, 0, 1, 0, 0, 0, 9];
+        let mut buf = [0u8; 64];
+        buf[..8].copy_from_slice(&rr);
+        let n = tx.protect_rtcp(&mut buf, 8).unwrap();
+        let first = buf[..n].to_vec();
+        tx.stream_mut(9).next_rtcp_index = MAX_SRTCP_INDEX - 1;
+        let mut last = Vec::new();
+        for _ in 0..2 {
+            buf[..8].copy_from_slice(&rr);
+            let n = tx.protect_rtcp(&mut buf, 8).unwrap();
+            last = buf[..n].to_vec();
+            assert_eq!(rx.unprotect_rtcp(&mut buf[..n]), Ok(8));
+        }
+        assert_eq!(last[8..12], [0xff, 0xff, 0xff, 0xff]);
+        buf[..8].copy_from_slice(&rr);
+        assert_eq!(tx.protect_rtcp(&mut buf, 8), Err(Error::IndexExhausted));
+        let mut late = first.clone();
+        assert_eq!(
+            rx.unprotect_rtcp(&mut late),
+            Err(Error::TooOld { index: 0, highest: u64::from(MAX_SRTCP_INDEX) })
+        );
+        assert_eq!(late, first);
+    }
+}
