@@ -346,6 +346,15 @@ mod tests {
         //       = 25·(2.005175 − 3.042371 + 2) = 25·0.962804 = 24.0701.
         let r400 = m.rate(&inputs(400.0, 0.0, Codec::G711)).unwrap();
         assert!((r400.idd - 24.0701).abs() < 1e-3, "Idd = {}", r400.idd);
+        // The whole rating at T = Ta = 200 ms, Tr = 400 ms (default parameters):
+        //   No = −61.18 dBm0p, Ro = 15 − 1.5·(8 − 61.18) = 94.77, Is = 1.41,
+        //   TERV = 65 − 40·lg(21/2.333) = 26.83, Re = 80 + 2.5·12.83 = 112.08,
+        //   Roe = −1.5·(−61.18 − 2) = 94.77 → Idte = −8.65 + √(74.8 + 100) − 1 = 3.57,
+        //   Rle = 10.5·117·401^−0.25 = 274.5 → Idle = 0.94, Idd = 3.04
+        //   R = 94.77 − 1.41 − (3.57 + 0.94 + 3.04) = 85.80, MOS = 4.22.
+        assert!((r200.r - 85.80).abs() < 0.01, "R = {}", r200.r);
+        assert!((r200.id - (3.57 + 0.94 + 3.04)).abs() < 0.01, "Id = {}", r200.id);
+        assert!((r200.mos() - 4.223).abs() < 0.001);
         // Below mT the absolute delay costs nothing.
         assert_eq!(m.rate(&inputs(100.0, 0.0, Codec::G711)).unwrap().idd, 0.0);
     }

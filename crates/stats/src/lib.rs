@@ -4,7 +4,7 @@
 //!   (A.1 validation, A.3 loss, A.8 jitter) plus the reception history that RFC 3611 XR
 //!   blocks and burst/gap metrics need; no allocation per packet.
 //! - [`rtt`]: round-trip time from LSR/DLSR and from XR RRTR/DLRR.
-//! - [`BurstGapAnalyzer`], [`VoipMetrics`]: RFC 3611 §4.7 burst/gap and VoIP metrics.
+//! - [`BurstGapAnalyzer`], [`VoipReport`]: RFC 3611 §4.7 burst/gap and VoIP metrics.
 //! - [`EModel`]: ITU-T G.107 R-factor and MOS, with [`Codec`] impairment values; unknown
 //!   inputs give unknown ratings.
 //! - [`Throughput`], [`CongestionMonitor`]: sliding-window rates and delay/loss trends.
@@ -30,6 +30,7 @@ mod sequence;
 pub mod sync;
 mod throughput;
 mod trend;
+mod voip;
 
 pub use alert::{AlertEvent, AlertMonitor, Metric, Threshold};
 pub use burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
@@ -44,3 +45,4 @@ pub use receiver::{PacketVerdict, ReceiverConfig, ReceptionReport, SourceStatist
 pub use sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
 pub use throughput::{MAX_SLOTS, Throughput};
 pub use trend::{MAX_TREND_WINDOW, Trend, TrendWindow};
+pub use voip::{JitterBufferMode, PlcType, RxConfig, VoipInputs, VoipReport};
