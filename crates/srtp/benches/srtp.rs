@@ -6,8 +6,12 @@ use srtp::{Config, Context, MasterKey, ProtectionProfile};
 use std::hint::black_box;
 
 fn context(profile: ProtectionProfile) -> Context {
-    let key = MasterKey::new(profile, &vec![0x11; profile.master_key_len()], &vec![0x22; profile.master_salt_len()])
-        .expect("lengths match the profile");
+    let key = MasterKey::new(
+        profile,
+        &vec![0x11; profile.master_key_len()],
+        &vec![0x22; profile.master_salt_len()],
+    )
+    .expect("lengths match the profile");
     Context::new(profile, key, Config::default()).expect("default config is valid")
 }
 
@@ -21,7 +25,10 @@ fn rtp(payload: usize, seq: u16) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("srtp");
-    for profile in [ProtectionProfile::AesCm128HmacSha1_80, ProtectionProfile::AeadAes128Gcm] {
+    for profile in [
+        ProtectionProfile::AesCm128HmacSha1_80,
+        ProtectionProfile::AeadAes128Gcm,
+    ] {
         for payload in [160usize, 1200] {
             let plain = rtp(payload, 1);
             g.throughput(Throughput::Bytes(payload as u64));

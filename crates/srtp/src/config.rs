@@ -50,7 +50,9 @@ impl Config {
     /// Checks the values; returns the key derivation rate as a shift (`None` for 0).
     pub(crate) fn validate(&self) -> Result<Option<u32>> {
         if !(MIN_REPLAY_WINDOW..=MAX_REPLAY_WINDOW).contains(&self.replay_window) {
-            return Err(Error::BadConfig("replay_window must be between 64 and 32768"));
+            return Err(Error::BadConfig(
+                "replay_window must be between 64 and 32768",
+            ));
         }
         if self.max_streams == 0 {
             return Err(Error::BadConfig("max_streams must be at least 1"));
@@ -58,7 +60,9 @@ impl Config {
         match self.key_derivation_rate {
             0 => Ok(None),
             r if r.is_power_of_two() && r <= 1 << 24 => Ok(Some(r.trailing_zeros())),
-            _ => Err(Error::BadConfig("key_derivation_rate must be 0 or a power of two up to 2^24")),
+            _ => Err(Error::BadConfig(
+                "key_derivation_rate must be 0 or a power of two up to 2^24",
+            )),
         }
     }
 }

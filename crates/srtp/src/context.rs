@@ -25,8 +25,19 @@ impl KeySlot {
     fn new(profile: ProtectionProfile, master: MasterKey) -> Self {
         let prf = Prf::new(master.key());
         let rtp = (0, SessionKeys::derive(profile, &prf, &master, Kind::Rtp, 0));
-        let rtcp = (0, SessionKeys::derive(profile, &prf, &master, Kind::Rtcp, 0));
-        Self { master, prf, rtp, rtcp, srtp_protected: 0, srtcp_protected: 0, warned: false }
+        let rtcp = (
+            0,
+            SessionKeys::derive(profile, &prf, &master, Kind::Rtcp, 0),
+        );
+        Self {
+            master,
+            prf,
+            rtp,
+            rtcp,
+            srtp_protected: 0,
+            srtcp_protected: 0,
+            warned: false,
+        }
     }
 
     pub(crate) fn srtcp_lifetime(&self) -> u64 {
@@ -49,7 +60,13 @@ impl KeySlot {
         if cached.0 == r {
             return &cached.1;
         }
-        scratch.insert(SessionKeys::derive(profile, &self.prf, &self.master, kind, r))
+        scratch.insert(SessionKeys::derive(
+            profile,
+            &self.prf,
+            &self.master,
+            kind,
+            r,
+        ))
     }
 
     /// Keeps keys derived into `scratch` for the next packets.
@@ -76,7 +93,8 @@ impl KeySlot {
 
     fn rekey_due(&self) -> bool {
         let near = |used: u64, limit: u64| limit - used.min(limit) <= (limit / 2).min(REKEY_MARGIN);
-        near(self.srtp_protected, self.master.lifetime()) || near(self.srtcp_protected, self.srtcp_lifetime())
+        near(self.srtp_protected, self.master.lifetime())
+            || near(self.srtcp_protected, self.srtcp_lifetime())
     }
 }
 
@@ -158,7 +176,11 @@ impl Context {
 
     /// A context with several master keys, each with a distinct MKI of one common length
     /// (RFC 3711 §3.1). The first key protects until [`Self::set_active_key`] picks another.
-    pub fn with_keys(profile: ProtectionProfile, keys: Vec<MasterKey>, config: Config) -> Result<Self> {
+    pub fn with_keys(
+        profile: ProtectionProfile,
+        keys: Vec<MasterKey>,
+        config: Config,
+    ) -> Result<Self> {
         let kdr_shift = config.validate()?;
         let Some(first) = keys.first() else {
             return Err(Error::BadConfig("a context needs at least one master key"));
@@ -182,17 +204,34 @@ impl Context {
     /// Adds a master key, for example ahead of a re-key announced by MKI. With more than
     /// one key, every key needs a distinct MKI of the same length.
     pub fn add_key(&mut self, key: MasterKey) -> Result<()> {
-        let (kl, sl) = (self.profile.master_key_len(), self.profile.master_salt_len());
+        let (kl, sl) = (
+            self.profile.master_key_len(),
+            self.profile.master_salt_len(),
+        );
         if key.key().len() != kl {
-            return Err(Error::BadKeyLength { what: "master key", expected: kl, got: key.key().len() });
+            return Err(Error::BadKeyLength {
+                what: "master key",
+                expected: kl,
+                got: key.key().len(),
+            });
         }
         if key.salt().len() != sl {
-            return Err(Error::BadKeyLength { what: "master salt", expected: sl, got: key.salt().len() });
+            return Err(Error::BadKeyLength {
+                what: "master salt",
+                expected: sl,
+                got: key.salt().len(),
+            });
         }
         if key.mki().len() != self.mki_len {
-            return Err(Error::BadKeyLength { what: "MKI", expected: self.mki_len, got: key.mki().len() });
+            return Err(Error::BadKeyLength {
+                what: "MKI",
+                expected: self.mki_len,
+                got: key.mki().len(),
+            });
         }
-        if !self.keys.is_empty() && (self.mki_len == 0 || self.keys.iter().any(|k| k.master.mki() == key.mki())) {
+        if !self.keys.is_empty()
+            && (self.mki_len == 0 || self.keys.iter().any(|k| k.master.mki() == key.mki()))
+        {
             return Err(Error::BadConfig("several master keys need distinct MKIs"));
         }
         self.keys.push(KeySlot::new(self.profile, key));
@@ -201,13 +240,21 @@ impl Context {
 
     /// Makes the key with this MKI the one that protects from now on.
     pub fn set_active_key(&mut self, mki: &[u8]) -> Result<()> {
-        self.active = self.keys.iter().position(|k| k.master.mki() == mki).ok_or(Error::UnknownMki)?;
+        self.active = self
+            .keys
+            .iter()
+            .position(|k| k.master.mki() == mki)
+            .ok_or(Error::UnknownMki)?;
         Ok(())
     }
 
     /// Removes the key with this MKI; the active key cannot be removed.
     pub fn remove_key(&mut self, mki: &[u8]) -> Result<()> {
-        let i = self.keys.iter().position(|k| k.master.mki() == mki).ok_or(Error::UnknownMki)?;
+        let i = self
+            .keys
+            .iter()
+            .position(|k| k.master.mki() == mki)
+            .ok_or(Error::UnknownMki)?;
         if i == self.active {
             return Err(Error::BadConfig("the active master key cannot be removed"));
         }
@@ -258,7 +305,8 @@ impl Context {
             return Ok(());
         }
         self.check_room()?;
-        self.streams.insert(ssrc, Stream::new(self.config.replay_window, roc));
+        self.streams
+            .insert(ssrc, Stream::new(self.config.replay_window, roc));
         Ok(())
     }
 
@@ -274,7 +322,9 @@ impl Context {
 
     pub(crate) fn check_room(&self) -> Result<()> {
         if self.streams.len() >= self.config.max_streams {
-            return Err(Error::TooManyStreams { limit: self.config.max_streams });
+            return Err(Error::TooManyStreams {
+                limit: self.config.max_streams,
+            });
         }
         Ok(())
     }
@@ -290,7 +340,9 @@ impl Context {
     /// The stream of `ssrc`, created if absent (room already checked).
     pub(crate) fn stream_mut(&mut self, ssrc: u32) -> &mut Stream {
         let window = self.config.replay_window;
-        self.streams.entry(ssrc).or_insert_with(|| Stream::new(window, 0))
+        self.streams
+            .entry(ssrc)
+            .or_insert_with(|| Stream::new(window, 0))
     }
 
     /// The key slot an incoming packet's MKI names.
@@ -298,7 +350,10 @@ impl Context {
         if self.mki_len == 0 {
             return Ok(0);
         }
-        self.keys.iter().position(|k| k.master.mki() == mki).ok_or(Error::UnknownMki)
+        self.keys
+            .iter()
+            .position(|k| k.master.mki() == mki)
+            .ok_or(Error::UnknownMki)
     }
 
     /// `index DIV key_derivation_rate` (RFC 3711 §4.3.1).
@@ -312,7 +367,10 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("profile", &self.profile)
             .field("config", &self.config)
-            .field("keys", &self.keys.iter().map(|k| &k.master).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self.keys.iter().map(|k| &k.master).collect::<Vec<_>>(),
+            )
             .field("active", &self.active)
             .field("streams", &self.streams.len())
             .finish()

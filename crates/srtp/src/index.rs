@@ -9,7 +9,11 @@ pub(crate) fn estimate(highest: u64, seq: u16) -> Option<u64> {
     let roc = highest >> 16;
     let s_l = highest as u16;
     let v = if s_l < 0x8000 {
-        if u32::from(seq) > u32::from(s_l) + 0x8000 { roc.checked_sub(1)? } else { roc }
+        if u32::from(seq) > u32::from(s_l) + 0x8000 {
+            roc.checked_sub(1)?
+        } else {
+            roc
+        }
     } else if u32::from(s_l) - 0x8000 > u32::from(seq) {
         roc + 1
     } else {

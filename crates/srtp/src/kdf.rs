@@ -89,21 +89,27 @@ mod tests {
         prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
         assert_eq!(
             auth[..],
-            hex("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+            hex(
+                "CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
                  E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
-                 6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2")
+                 6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2"
+            )
         );
     }
 
     /// RFC 6188 §7.2 (AES_256_CM_PRF).
     #[test]
     fn rfc6188_aes_256_key_derivation() {
-        let prf =
-            Prf::new(&hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6"));
+        let prf = Prf::new(&hex(
+            "f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6",
+        ));
         let salt = hex("3b04803de51ee7c96423ab5b78d2");
         let mut key = [0; 32];
         prf.derive(&salt, Label::RtpEncryption, 0, &mut key);
-        assert_eq!(key[..], hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4"));
+        assert_eq!(
+            key[..],
+            hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4")
+        );
         let mut auth = [0; 20];
         prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
         assert_eq!(auth[..], hex("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05"));

@@ -33,7 +33,11 @@ impl MasterKey {
     pub fn new(profile: ProtectionProfile, key: &[u8], salt: &[u8]) -> Result<Self> {
         let (klen, slen) = (profile.master_key_len(), profile.master_salt_len());
         if key.len() != klen {
-            return Err(Error::BadKeyLength { what: "master key", expected: klen, got: key.len() });
+            return Err(Error::BadKeyLength {
+                what: "master key",
+                expected: klen,
+                got: key.len(),
+            });
         }
         if salt.len() != slen {
             return Err(Error::BadKeyLength {
@@ -46,14 +50,25 @@ impl MasterKey {
         k[..klen].copy_from_slice(key);
         let mut s = [0; 14];
         s[..slen].copy_from_slice(salt);
-        Ok(Self { key: k, key_len: klen, salt: s, salt_len: slen, mki: Vec::new(), lifetime: SRTP_MAX_LIFETIME })
+        Ok(Self {
+            key: k,
+            key_len: klen,
+            salt: s,
+            salt_len: slen,
+            mki: Vec::new(),
+            lifetime: SRTP_MAX_LIFETIME,
+        })
     }
 
     /// Attaches a master key identifier, carried in every packet this key protects and
     /// used by the receiver to pick the key (RFC 3711 §3.1). 1 to [`MAX_MKI_LEN`] bytes.
     pub fn with_mki(mut self, mki: &[u8]) -> Result<Self> {
         if mki.is_empty() || mki.len() > MAX_MKI_LEN {
-            return Err(Error::BadKeyLength { what: "MKI", expected: MAX_MKI_LEN, got: mki.len() });
+            return Err(Error::BadKeyLength {
+                what: "MKI",
+                expected: MAX_MKI_LEN,
+                got: mki.len(),
+            });
         }
         self.mki = mki.to_vec();
         Ok(self)
@@ -144,10 +159,17 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let k = MasterKey::new(ProtectionProfile::AesCm128HmacSha1_80, &[0xAB; 16], &[0xCD; 14])
-            .unwrap();
+        let k = MasterKey::new(
+            ProtectionProfile::AesCm128HmacSha1_80,
+            &[0xAB; 16],
+            &[0xCD; 14],
+        )
+        .unwrap();
         let s = format!("{k:?}");
-        assert!(!s.contains("171") && !s.contains("AB") && !s.contains("ab"), "{s}");
+        assert!(
+            !s.contains("171") && !s.contains("AB") && !s.contains("ab"),
+            "{s}"
+        );
         assert!(s.contains("16 bytes redacted"));
     }
 
@@ -164,7 +186,11 @@ mod tests {
         assert_eq!(
             DtlsSrtpKeys::from_keying_material(ProtectionProfile::AeadAes128Gcm, &material)
                 .unwrap_err(),
-            Error::BadKeyLength { what: "keying material", expected: 56, got: 60 }
+            Error::BadKeyLength {
+                what: "keying material",
+                expected: 56,
+                got: 60
+            }
         );
     }
 
@@ -172,11 +198,19 @@ mod tests {
     fn wrong_lengths_are_refused() {
         assert_eq!(
             MasterKey::new(ProtectionProfile::AeadAes256Gcm, &[0; 16], &[0; 12]).unwrap_err(),
-            Error::BadKeyLength { what: "master key", expected: 32, got: 16 }
+            Error::BadKeyLength {
+                what: "master key",
+                expected: 32,
+                got: 16
+            }
         );
         assert_eq!(
             MasterKey::new(ProtectionProfile::AeadAes128Gcm, &[0; 16], &[0; 14]).unwrap_err(),
-            Error::BadKeyLength { what: "master salt", expected: 12, got: 14 }
+            Error::BadKeyLength {
+                what: "master salt",
+                expected: 12,
+                got: 14
+            }
         );
     }
 }

@@ -19,7 +19,11 @@ pub(crate) struct ReplayWindow {
 impl ReplayWindow {
     /// A window accepting indices up to `size - 1` behind the highest.
     pub(crate) fn new(size: usize) -> Self {
-        Self { bits: vec![0; size.div_ceil(64)].into_boxed_slice(), size: size as u64, highest: None }
+        Self {
+            bits: vec![0; size.div_ceil(64)].into_boxed_slice(),
+            size: size as u64,
+            highest: None,
+        }
     }
 
     /// The highest index received, if any.
@@ -38,7 +42,9 @@ impl ReplayWindow {
 
     /// Whether `index` may be accepted (RFC 3711 §3.3.2); changes nothing.
     pub(crate) fn check(&self, index: u64) -> Result<()> {
-        let Some(highest) = self.highest else { return Ok(()) };
+        let Some(highest) = self.highest else {
+            return Ok(());
+        };
         if index > highest {
             return Ok(());
         }
@@ -96,11 +102,23 @@ mod tests {
         assert_eq!(w.check(1000), Err(Error::Replayed { index: 1000 }));
         assert_eq!(w.check(999), Ok(()));
         assert_eq!(w.check(873), Ok(()));
-        assert_eq!(w.check(872), Err(Error::TooOld { index: 872, highest: 1000 }));
+        assert_eq!(
+            w.check(872),
+            Err(Error::TooOld {
+                index: 872,
+                highest: 1000
+            })
+        );
         w.commit(999);
         assert_eq!(w.check(999), Err(Error::Replayed { index: 999 }));
         w.commit(1200);
-        assert_eq!(w.check(1000), Err(Error::TooOld { index: 1000, highest: 1200 }));
+        assert_eq!(
+            w.check(1000),
+            Err(Error::TooOld {
+                index: 1000,
+                highest: 1200
+            })
+        );
         assert_eq!(w.check(1199), Ok(()));
         // Slots reused by the ring must have been cleared while advancing.
         assert_eq!(w.check(1128), Ok(()));
@@ -111,7 +129,13 @@ mod tests {
         let mut w = ReplayWindow::new(1000);
         w.commit(5000);
         assert_eq!(w.check(4001), Ok(()));
-        assert_eq!(w.check(4000), Err(Error::TooOld { index: 4000, highest: 5000 }));
+        assert_eq!(
+            w.check(4000),
+            Err(Error::TooOld {
+                index: 4000,
+                highest: 5000
+            })
+        );
         w.commit(4500);
         w.commit(5100);
         assert_eq!(w.check(4500), Err(Error::Replayed { index: 4500 }));

@@ -27,9 +27,17 @@ pub(crate) enum Kind {
 }
 
 enum Cipher {
-    AesCm128 { aes: Box<Aes128Enc>, mac: Box<HmacSha1> },
-    AesCm256 { aes: Box<Aes256Enc>, mac: Box<HmacSha1> },
-    Null { mac: Box<HmacSha1> },
+    AesCm128 {
+        aes: Box<Aes128Enc>,
+        mac: Box<HmacSha1>,
+    },
+    AesCm256 {
+        aes: Box<Aes256Enc>,
+        mac: Box<HmacSha1>,
+    },
+    Null {
+        mac: Box<HmacSha1>,
+    },
     Gcm128(Box<Aes128Gcm>),
     Gcm256(Box<Aes256Gcm>),
 }
@@ -47,10 +55,24 @@ pub(crate) struct AuthFailed;
 
 impl SessionKeys {
     /// Derives the session keys (RFC 3711 §4.3) for `kind` with key-id `r`.
-    pub(crate) fn derive(profile: ProtectionProfile, prf: &Prf, master: &MasterKey, kind: Kind, r: u64) -> Self {
+    pub(crate) fn derive(
+        profile: ProtectionProfile,
+        prf: &Prf,
+        master: &MasterKey,
+        kind: Kind,
+        r: u64,
+    ) -> Self {
         let (le, la, ls) = match kind {
-            Kind::Rtp => (Label::RtpEncryption, Label::RtpAuthentication, Label::RtpSalt),
-            Kind::Rtcp => (Label::RtcpEncryption, Label::RtcpAuthentication, Label::RtcpSalt),
+            Kind::Rtp => (
+                Label::RtpEncryption,
+                Label::RtpAuthentication,
+                Label::RtpSalt,
+            ),
+            Kind::Rtcp => (
+                Label::RtcpEncryption,
+                Label::RtcpAuthentication,
+                Label::RtcpSalt,
+            ),
         };
         let salt_len = profile.master_salt_len();
         let mut salt = [0u8; 14];
@@ -73,10 +95,14 @@ impl SessionKeys {
         k16.copy_from_slice(&key[..16]);
         let cipher = match (transform, key_len) {
             (Transform::Null, _) => Cipher::Null { mac: mac() },
-            (Transform::AesCm, 32) => Cipher::AesCm256 { aes: Box::new(Aes256Enc::new((&key).into())), mac: mac() },
-            (Transform::AesCm, _) => {
-                Cipher::AesCm128 { aes: Box::new(Aes128Enc::new(&k16.into())), mac: mac() }
-            }
+            (Transform::AesCm, 32) => Cipher::AesCm256 {
+                aes: Box::new(Aes256Enc::new((&key).into())),
+                mac: mac(),
+            },
+            (Transform::AesCm, _) => Cipher::AesCm128 {
+                aes: Box::new(Aes128Enc::new(&k16.into())),
+                mac: mac(),
+            },
             (Transform::AesGcm, 32) => Cipher::Gcm256(Box::new(Aes256Gcm::new((&key).into()))),
             (Transform::AesGcm, _) => Cipher::Gcm128(Box::new(Aes128Gcm::new(&k16.into()))),
         };
@@ -116,14 +142,14 @@ impl SessionKeys {
     fn keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
         let iv = self.cm_iv(ssrc, index);
         match &self.cipher {
-            Cipher::AesCm128 { aes, .. } => {
-                ctr::Ctr128BE::<Aes128Enc>::from_core(ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()))
-                    .apply_keystream(data)
-            }
-            Cipher::AesCm256 { aes, .. } => {
-                ctr::Ctr128BE::<Aes256Enc>::from_core(ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()))
-                    .apply_keystream(data)
-            }
+            Cipher::AesCm128 { aes, .. } => ctr::Ctr128BE::<Aes128Enc>::from_core(
+                ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()),
+            )
+            .apply_keystream(data),
+            Cipher::AesCm256 { aes, .. } => ctr::Ctr128BE::<Aes256Enc>::from_core(
+                ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()),
+            )
+            .apply_keystream(data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
     }
@@ -131,7 +157,9 @@ impl SessionKeys {
     /// HMAC-SHA1 over `data || trailer` (RFC 3711 §4.2.1), full 20 bytes.
     fn hmac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mac = match &self.cipher {
-            Cipher::AesCm128 { mac, .. } | Cipher::AesCm256 { mac, .. } | Cipher::Null { mac } => mac,
+            Cipher::AesCm128 { mac, .. } | Cipher::AesCm256 { mac, .. } | Cipher::Null { mac } => {
+                mac
+            }
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => return [0; 20],
         };
         let mut m = (**mac).clone();
@@ -148,7 +176,14 @@ impl SessionKeys {
     /// length, `tag` the tag's place. For AES-CM the payload is encrypted then the
     /// header and ciphertext are authenticated with the ROC appended (RFC 3711 §3.3);
     /// for GCM the header is the associated data (RFC 7714 §8).
-    pub(crate) fn protect_rtp(&self, packet: &mut [u8], hdr_len: usize, ssrc: u32, index: u64, tag: &mut [u8]) {
+    pub(crate) fn protect_rtp(
+        &self,
+        packet: &mut [u8],
+        hdr_len: usize,
+        ssrc: u32,
+        index: u64,
+        tag: &mut [u8],
+    ) {
         let roc = ((index >> 16) as u32).to_be_bytes();
         match &self.cipher {
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
@@ -196,7 +231,14 @@ impl SessionKeys {
     /// `packet[8..]` when `encrypt`, then authenticates `packet || E|index`.
     /// `packet_and_trailer` holds the packet followed by the 4-byte E|index word, which
     /// this writes.
-    pub(crate) fn protect_rtcp_hmac(&self, packet_and_trailer: &mut [u8], ssrc: u32, index: u32, encrypt: bool, tag: &mut [u8]) {
+    pub(crate) fn protect_rtcp_hmac(
+        &self,
+        packet_and_trailer: &mut [u8],
+        ssrc: u32,
+        index: u32,
+        encrypt: bool,
+        tag: &mut [u8],
+    ) {
         let n = packet_and_trailer.len() - 4;
         if encrypt {
             self.keystream(ssrc, u64::from(index), &mut packet_and_trailer[8..n]);
@@ -247,7 +289,13 @@ impl SessionKeys {
     /// Verifies then decrypts a GCM RTCP packet; `region` as for
     /// [`Self::protect_rtcp_gcm`]. On return (success or not) the region's bytes after the
     /// packet hold what they held before.
-    pub(crate) fn unprotect_rtcp_gcm(&self, region: &mut [u8], ssrc: u32, index: u32, encrypted: bool) -> Result<(), AuthFailed> {
+    pub(crate) fn unprotect_rtcp_gcm(
+        &self,
+        region: &mut [u8],
+        ssrc: u32,
+        index: u32,
+        encrypted: bool,
+    ) -> Result<(), AuthFailed> {
         let n = region.len() - 20;
         let iv = self.gcm_iv(ssrc, rtcp_iv_tail(index));
         let mut tag = [0u8; 16];
@@ -276,8 +324,16 @@ impl SessionKeys {
         t.map(Into::into).unwrap_or([0; 16])
     }
 
-    fn gcm_open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> Result<(), AuthFailed> {
-        let Ok(tag) = <&[u8; 16]>::try_from(tag) else { return Err(AuthFailed) };
+    fn gcm_open(
+        &self,
+        iv: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), AuthFailed> {
+        let Ok(tag) = <&[u8; 16]>::try_from(tag) else {
+            return Err(AuthFailed);
+        };
         let r = match &self.cipher {
             Cipher::Gcm128(g) => g.decrypt_inout_detached(iv.into(), aad, data.into(), tag.into()),
             Cipher::Gcm256(g) => g.decrypt_inout_detached(iv.into(), aad, data.into(), tag.into()),
@@ -325,38 +381,54 @@ mod tests {
     fn rfc3711_b2_keystream() {
         let keys = SessionKeys {
             cipher: Cipher::AesCm128 {
-                aes: Box::new(Aes128Enc::new((&hex("2B7E151628AED2A6ABF7158809CF4F3C")[..]).try_into().unwrap())),
+                aes: Box::new(Aes128Enc::new(
+                    (&hex("2B7E151628AED2A6ABF7158809CF4F3C")[..])
+                        .try_into()
+                        .unwrap(),
+                )),
                 mac: Box::new(<HmacSha1 as KeyInit>::new(&[0; 64].into())),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
         };
-        assert_eq!(keys.cm_iv(0, 0)[..], hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000"));
+        assert_eq!(
+            keys.cm_iv(0, 0)[..],
+            hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000")
+        );
         let mut seg = vec![0u8; 1_044_512];
         keys.keystream(0, 0, &mut seg);
         assert_eq!(
             seg[..48],
-            hex("E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
-                 41E95B3BB0A2E8DD477901E4FCA894C0")
+            hex(
+                "E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
+                 41E95B3BB0A2E8DD477901E4FCA894C0"
+            )
         );
         assert_eq!(
             seg[seg.len() - 48..],
-            hex("EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
-                 6A2CC3787889374FBEB4C81B17BA6C44")
+            hex(
+                "EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
+                 6A2CC3787889374FBEB4C81B17BA6C44"
+            )
         );
     }
 
     const RTP_7714: &str = "8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976
                             69736120 696e2070 61727465 73207472 6573";
-    const RTCP_7714: &str = "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61
+    const RTCP_7714: &str =
+        "81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61
                              deadbeef deadbeef deadbeef deadbeef deadbeef";
 
     /// Session keys given directly, as RFC 7714 §16 and §17 give them.
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Aes256Gcm::new((&<[u8; 32]>::try_from(&key[..]).unwrap()).into())))
+            Cipher::Gcm256(Box::new(Aes256Gcm::new(
+                (&<[u8; 32]>::try_from(&key[..]).unwrap()).into(),
+            )))
         } else {
-            Cipher::Gcm128(Box::new(Aes128Gcm::new((&<[u8; 16]>::try_from(&key[..]).unwrap()).into())))
+            Cipher::Gcm128(Box::new(Aes128Gcm::new(
+                (&<[u8; 16]>::try_from(&key[..]).unwrap()).into(),
+            )))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
@@ -375,13 +447,17 @@ mod tests {
         keys.protect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag);
         assert_eq!(buf, want);
         let (body, tag) = buf.split_at_mut(plain.len());
-        keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag).unwrap();
+        keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag)
+            .unwrap();
         assert_eq!(body, &plain[..]);
         // A flipped bit fails and leaves the ciphertext as it was.
         let mut bad = want.clone();
         bad[20] ^= 1;
         let (body, tag) = bad.split_at_mut(plain.len());
-        assert!(keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag).is_err());
+        assert!(
+            keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag)
+                .is_err()
+        );
         assert_eq!(body[..20], want[..20]);
         assert_eq!(body[21..], want[21..plain.len()]);
     }
@@ -414,12 +490,16 @@ mod tests {
         buf.resize(plain.len() + 20, 0);
         keys.protect_rtcp_gcm(&mut buf, 0x4d61_7273, 0x5d4, encrypt);
         assert_eq!(buf, want);
-        keys.unprotect_rtcp_gcm(&mut buf, 0x4d61_7273, 0x5d4, encrypt).unwrap();
+        keys.unprotect_rtcp_gcm(&mut buf, 0x4d61_7273, 0x5d4, encrypt)
+            .unwrap();
         assert_eq!(buf[..plain.len()], plain[..]);
         assert_eq!(buf[plain.len()..], want[plain.len()..]);
         let mut bad = want.clone();
         bad[9] ^= 0x80;
-        assert!(keys.unprotect_rtcp_gcm(&mut bad, 0x4d61_7273, 0x5d4, encrypt).is_err());
+        assert!(
+            keys.unprotect_rtcp_gcm(&mut bad, 0x4d61_7273, 0x5d4, encrypt)
+                .is_err()
+        );
         assert_eq!(bad[10..], want[10..]);
     }
 
@@ -478,6 +558,9 @@ mod tests {
                 s
             },
         };
-        assert_eq!(keys.gcm_iv(0x5501_a0b2, rtp_iv_tail(0xf17b))[..], hex("51753c6580c2726f20718414"));
+        assert_eq!(
+            keys.gcm_iv(0x5501_a0b2, rtp_iv_tail(0xf17b))[..],
+            hex("51753c6580c2726f20718414")
+        );
     }
 }

@@ -19,11 +19,17 @@ fn check_rtcp_header(packet: &[u8], needed: usize) -> Result<u32> {
                 return Err(Error::BadVersion(first >> 6));
             }
             if packet.len() < needed {
-                return Err(Error::Truncated { needed, got: packet.len() });
+                return Err(Error::Truncated {
+                    needed,
+                    got: packet.len(),
+                });
             }
             Ok(u32::from_be_bytes([*a, *b, *c, *d]))
         }
-        _ => Err(Error::Truncated { needed, got: packet.len() }),
+        _ => Err(Error::Truncated {
+            needed,
+            got: packet.len(),
+        }),
     }
 }
 
@@ -34,13 +40,19 @@ impl Context {
     /// starting at 0.
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let Some(packet) = buf.get(..len) else {
-            return Err(Error::BufferTooSmall { needed: len, got: buf.len() });
+            return Err(Error::BufferTooSmall {
+                needed: len,
+                got: buf.len(),
+            });
         };
         let ssrc = check_rtcp_header(packet, 8)?;
         let (tag_len, mki_len) = (self.profile.rtcp_tag_len(), self.mki_len);
         let out_len = len + 4 + tag_len + mki_len;
         if buf.len() < out_len {
-            return Err(Error::BufferTooSmall { needed: out_len, got: buf.len() });
+            return Err(Error::BufferTooSmall {
+                needed: out_len,
+                got: buf.len(),
+            });
         }
         let slot = &self.keys[self.active];
         if slot.srtcp_protected >= slot.srtcp_lifetime() {
@@ -96,7 +108,12 @@ impl Context {
         };
         let word = match packet.get(trailer_at..trailer_at + 4) {
             Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-            _ => return Err(Error::Truncated { needed: trailer_at + 4, got: len }),
+            _ => {
+                return Err(Error::Truncated {
+                    needed: trailer_at + 4,
+                    got: len,
+                });
+            }
         };
         let encrypted = word >> 31 == 1;
         let index = word & MAX_SRTCP_INDEX;
@@ -128,7 +145,12 @@ mod tests {
 
     fn ctx() -> Context {
         let p = ProtectionProfile::AesCm128HmacSha1_80;
-        Context::new(p, MasterKey::new(p, &[3; 16], &[4; 14]).unwrap(), Config::default()).unwrap()
+        Context::new(
+            p,
+            MasterKey::new(p, &[3; 16], &[4; 14]).unwrap(),
+            Config::default(),
+        )
+        .unwrap()
     }
 
     /// The 31-bit SRTCP index never wraps under one key (RFC 3711 §3.4, §9.2): the sender
@@ -155,7 +177,10 @@ mod tests {
         let mut late = first.clone();
         assert_eq!(
             rx.unprotect_rtcp(&mut late),
-            Err(Error::TooOld { index: 0, highest: u64::from(MAX_SRTCP_INDEX) })
+            Err(Error::TooOld {
+                index: 0,
+                highest: u64::from(MAX_SRTCP_INDEX)
+            })
         );
         assert_eq!(late, first);
     }

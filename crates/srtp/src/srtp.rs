@@ -13,26 +13,37 @@ use crate::session::Kind;
 /// CSRC list and header extension. The padding count sits in the encrypted payload, so
 /// this reads only what is in clear, unlike a full RTP parse.
 fn header_len(packet: &[u8]) -> Result<usize> {
-    let Some(&first) = packet.first() else { return Err(Error::Truncated { needed: 12, got: 0 }) };
+    let Some(&first) = packet.first() else {
+        return Err(Error::Truncated { needed: 12, got: 0 });
+    };
     if first >> 6 != 2 {
         return Err(Error::BadVersion(first >> 6));
     }
     let mut len = 12 + 4 * usize::from(first & 0x0f);
     if first & 0x10 != 0 {
         let Some(&[_, _, hi, lo]) = packet.get(len..len + 4) else {
-            return Err(Error::Truncated { needed: len + 4, got: packet.len() });
+            return Err(Error::Truncated {
+                needed: len + 4,
+                got: packet.len(),
+            });
         };
         len += 4 + 4 * usize::from(u16::from_be_bytes([hi, lo]));
     }
     if packet.len() < len {
-        return Err(Error::Truncated { needed: len, got: packet.len() });
+        return Err(Error::Truncated {
+            needed: len,
+            got: packet.len(),
+        });
     }
     Ok(len)
 }
 
 fn seq_and_ssrc(packet: &[u8]) -> (u16, u32) {
     match packet {
-        [_, _, s0, s1, _, _, _, _, a, b, c, d, ..] => (u16::from_be_bytes([*s0, *s1]), u32::from_be_bytes([*a, *b, *c, *d])),
+        [_, _, s0, s1, _, _, _, _, a, b, c, d, ..] => (
+            u16::from_be_bytes([*s0, *s1]),
+            u32::from_be_bytes([*a, *b, *c, *d]),
+        ),
         _ => (0, 0),
     }
 }
@@ -44,14 +55,20 @@ impl Context {
     /// stream exists.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let Some(packet) = buf.get(..len) else {
-            return Err(Error::BufferTooSmall { needed: len, got: buf.len() });
+            return Err(Error::BufferTooSmall {
+                needed: len,
+                got: buf.len(),
+            });
         };
         let rtp = rtp_packet::RtpPacket::parse(packet)?;
         let (hdr_len, seq, ssrc) = (rtp.header_len(), rtp.sequence_number(), rtp.ssrc());
         let (tag_len, mki_len) = (self.profile.rtp_tag_len(), self.mki_len);
         let out_len = len + tag_len + mki_len;
         if buf.len() < out_len {
-            return Err(Error::BufferTooSmall { needed: out_len, got: buf.len() });
+            return Err(Error::BufferTooSmall {
+                needed: out_len,
+                got: buf.len(),
+            });
         }
         let slot = &self.keys[self.active];
         if slot.srtp_protected >= slot.master.lifetime() {
@@ -106,7 +123,10 @@ impl Context {
                     Some(h) => estimate(h, seq).ok_or(if h >> 16 == u64::from(u32::MAX) {
                         Error::IndexExhausted
                     } else {
-                        Error::TooOld { index: u64::from(seq), highest: h }
+                        Error::TooOld {
+                            index: u64::from(seq),
+                            highest: h,
+                        }
                     })?,
                     None => u64::from(s.initial_roc) << 16 | u64::from(seq),
                 };
@@ -120,7 +140,11 @@ impl Context {
         };
         let payload_end = len - tag_len - mki_len;
         let aead = self.profile.transform() == Transform::AesGcm;
-        let (tag_at, mki_at) = if aead { (payload_end, payload_end + tag_len) } else { (payload_end + mki_len, payload_end) };
+        let (tag_at, mki_at) = if aead {
+            (payload_end, payload_end + tag_len)
+        } else {
+            (payload_end + mki_len, payload_end)
+        };
         let slot_index = self.slot_for_mki(&packet[mki_at..mki_at + mki_len])?;
         let r = self.key_id(index);
         let slot = &self.keys[slot_index];
@@ -128,7 +152,8 @@ impl Context {
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
         let (body, rest) = packet.split_at_mut(payload_end);
         let tag = &rest[tag_at - payload_end..tag_at - payload_end + tag_len];
-        keys.unprotect_rtp(body, hdr_len, ssrc, index, tag).map_err(|_| Error::AuthenticationFailed)?;
+        keys.unprotect_rtp(body, hdr_len, ssrc, index, tag)
+            .map_err(|_| Error::AuthenticationFailed)?;
         self.keys[slot_index].keep(Kind::Rtp, r, scratch);
         self.stream_mut(ssrc).rtp.commit(index);
         Ok(payload_end)
@@ -144,7 +169,13 @@ mod tests {
     fn header_len_reads_csrcs_and_extension_only() {
         let mut p = vec![0x92, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
         p.extend_from_slice(&[0; 8]); // two CSRCs
-        assert_eq!(header_len(&p), Err(Error::Truncated { needed: 24, got: 20 }));
+        assert_eq!(
+            header_len(&p),
+            Err(Error::Truncated {
+                needed: 24,
+                got: 20
+            })
+        );
         p.extend_from_slice(&[0xBE, 0xDE, 0, 1, 1, 2, 3, 4]);
         assert_eq!(header_len(&p), Ok(28));
         assert_eq!(header_len(&[0x40; 12]), Err(Error::BadVersion(1)));

@@ -11,14 +11,24 @@ const SSRC: u32 = 0xdead_beef;
 fn every_profile_round_trips_srtp_and_srtcp_with_csrcs_and_extensions() {
     for profile in P::ALL {
         for encrypt_rtcp in [true, false] {
-            let (mut tx, mut rx) = pair(profile, Config { encrypt_rtcp, ..Config::default() });
+            let (mut tx, mut rx) = pair(
+                profile,
+                Config {
+                    encrypt_rtcp,
+                    ..Config::default()
+                },
+            );
             // Two CSRCs and a one-byte-header extension.
             let mut p = hex("92 60 0001 00000000 deadbeef 11111111 22222222 bede0001 10ff0000");
             p.extend_from_slice(&[0x42; 77]);
             let wire = protect(&mut tx, &p);
             assert_eq!(wire.len(), p.len() + profile.rtp_tag_len());
             assert_eq!(wire[..28], p[..28], "{profile}: the header stays in clear");
-            assert_eq!(wire[28..p.len()] != p[28..], profile != P::NullHmacSha1_80, "{profile}");
+            assert_eq!(
+                wire[28..p.len()] != p[28..],
+                profile != P::NullHmacSha1_80,
+                "{profile}"
+            );
             assert_eq!(unprotect(&mut rx, &wire).unwrap(), p, "{profile}");
             let rr = hex("81c90007 deadbeef 11111111 00000001 00000002 00000003 00000004 00000005");
             let wire = protect_rtcp(&mut tx, &rr);
@@ -40,7 +50,11 @@ fn a_bad_tag_changes_neither_buffer_nor_state() {
             let mut bad = next.clone();
             bad[at] ^= 0x01;
             let before = bad.clone();
-            assert_eq!(rx.unprotect_rtp(&mut bad), Err(Error::AuthenticationFailed), "{profile}");
+            assert_eq!(
+                rx.unprotect_rtp(&mut bad),
+                Err(Error::AuthenticationFailed),
+                "{profile}"
+            );
             assert_eq!(bad, before, "{profile}: buffer restored");
             assert_eq!(rx.roc(SSRC), Some(0), "{profile}: ROC unchanged");
         }
@@ -53,7 +67,10 @@ fn a_bad_tag_changes_neither_buffer_nor_state() {
         let mut bad = wire.clone();
         bad[9] ^= 0x40;
         let before = bad.clone();
-        assert_eq!(rx.unprotect_rtcp(&mut bad), Err(Error::AuthenticationFailed));
+        assert_eq!(
+            rx.unprotect_rtcp(&mut bad),
+            Err(Error::AuthenticationFailed)
+        );
         assert_eq!(bad, before, "{profile}: SRTCP buffer restored");
         assert_eq!(unprotect_rtcp(&mut rx, &wire).unwrap(), rtcp);
     }
@@ -73,14 +90,35 @@ fn a_failed_first_packet_creates_no_stream() {
 #[test]
 fn truncated_and_malformed_packets_are_typed_errors() {
     let (_, mut rx) = pair(P::AesCm128HmacSha1_80, Config::default());
-    assert_eq!(rx.unprotect_rtp(&mut []), Err(Error::Truncated { needed: 12, got: 0 }));
-    assert_eq!(rx.unprotect_rtp(&mut [0x80; 20]), Err(Error::Truncated { needed: 22, got: 20 }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut []),
+        Err(Error::Truncated { needed: 12, got: 0 })
+    );
+    assert_eq!(
+        rx.unprotect_rtp(&mut [0x80; 20]),
+        Err(Error::Truncated {
+            needed: 22,
+            got: 20
+        })
+    );
     assert_eq!(rx.unprotect_rtp(&mut [0x00; 30]), Err(Error::BadVersion(0)));
-    assert_eq!(rx.unprotect_rtcp(&mut [0x80; 21]), Err(Error::Truncated { needed: 22, got: 21 }));
+    assert_eq!(
+        rx.unprotect_rtcp(&mut [0x80; 21]),
+        Err(Error::Truncated {
+            needed: 22,
+            got: 21
+        })
+    );
     let mut tx = pair(P::AesCm128HmacSha1_80, Config::default()).0;
     let p = rtp(1, SSRC, 10);
     let mut small = p.clone();
-    assert_eq!(tx.protect_rtp(&mut small, p.len()), Err(Error::BufferTooSmall { needed: 32, got: 22 }));
+    assert_eq!(
+        tx.protect_rtp(&mut small, p.len()),
+        Err(Error::BufferTooSmall {
+            needed: 32,
+            got: 22
+        })
+    );
     assert_eq!(small, p);
 }
 
@@ -88,8 +126,18 @@ fn truncated_and_malformed_packets_are_typed_errors() {
 fn mki_selects_among_several_master_keys() {
     let profile = P::AesCm128HmacSha1_80;
     let k = |fill, mki: &[u8]| key(profile, fill).with_mki(mki).unwrap();
-    let mut tx = Context::with_keys(profile, vec![k(1, &[0, 1]), k(2, &[0, 2])], Config::default()).unwrap();
-    let mut rx = Context::with_keys(profile, vec![k(1, &[0, 1]), k(2, &[0, 2])], Config::default()).unwrap();
+    let mut tx = Context::with_keys(
+        profile,
+        vec![k(1, &[0, 1]), k(2, &[0, 2])],
+        Config::default(),
+    )
+    .unwrap();
+    let mut rx = Context::with_keys(
+        profile,
+        vec![k(1, &[0, 1]), k(2, &[0, 2])],
+        Config::default(),
+    )
+    .unwrap();
     let a = protect(&mut tx, &rtp(1, SSRC, 10));
     assert_eq!(a[22..24], [0, 1], "MKI between payload and tag");
     tx.set_active_key(&[0, 2]).unwrap();
@@ -102,7 +150,10 @@ fn mki_selects_among_several_master_keys() {
     c[23] = 9;
     assert_eq!(unprotect(&mut rx, &c), Err(Error::UnknownMki));
     let r = protect_rtcp(&mut tx, &hex("81c90001 deadbeef"));
-    assert_eq!(unprotect_rtcp(&mut rx, &r).unwrap(), hex("81c90001 deadbeef"));
+    assert_eq!(
+        unprotect_rtcp(&mut rx, &r).unwrap(),
+        hex("81c90001 deadbeef")
+    );
     // GCM puts the MKI after the tag (RFC 7714 §8.1).
     let g = P::AeadAes128Gcm;
     let mut tx = Context::new(g, key(g, 3).with_mki(&[7]).unwrap(), Config::default()).unwrap();
@@ -110,14 +161,22 @@ fn mki_selects_among_several_master_keys() {
     assert_eq!(w.len(), 22 + 16 + 1);
     assert_eq!(w[38], 7);
     assert_eq!(
-        Context::with_keys(profile, vec![key(profile, 1), key(profile, 2)], Config::default()).unwrap_err(),
+        Context::with_keys(
+            profile,
+            vec![key(profile, 1), key(profile, 2)],
+            Config::default()
+        )
+        .unwrap_err(),
         Error::BadConfig("several master keys need distinct MKIs")
     );
 }
 
 #[test]
 fn a_nonzero_key_derivation_rate_rekeys_every_rate_packets() {
-    let config = Config { key_derivation_rate: 16, ..Config::default() };
+    let config = Config {
+        key_derivation_rate: 16,
+        ..Config::default()
+    };
     let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
     let (mut tx0, _) = pair(P::AesCm128HmacSha1_80, Config::default());
     let mut wires = Vec::new();
@@ -130,10 +189,21 @@ fn a_nonzero_key_derivation_rate_rekeys_every_rate_packets() {
     }
     // Delivered out of order across the r boundaries.
     for i in [17usize, 3, 35, 16, 15, 0, 39, 20] {
-        assert_eq!(unprotect(&mut rx, &wires[i]).unwrap(), rtp(i as u16, SSRC, 16));
+        assert_eq!(
+            unprotect(&mut rx, &wires[i]).unwrap(),
+            rtp(i as u16, SSRC, 16)
+        );
     }
     assert_eq!(
-        Context::new(P::AesCm128HmacSha1_80, key(P::AesCm128HmacSha1_80, 1), Config { key_derivation_rate: 3, ..Config::default() }).unwrap_err(),
+        Context::new(
+            P::AesCm128HmacSha1_80,
+            key(P::AesCm128HmacSha1_80, 1),
+            Config {
+                key_derivation_rate: 3,
+                ..Config::default()
+            }
+        )
+        .unwrap_err(),
         Error::BadConfig("key_derivation_rate must be 0 or a power of two up to 2^24")
     );
 }
@@ -161,22 +231,37 @@ fn key_lifetime_is_enforced_and_announced() {
 
 #[test]
 fn the_stream_bound_and_the_registered_policy_hold() {
-    let config = Config { max_streams: 3, ..Config::default() };
+    let config = Config {
+        max_streams: 3,
+        ..Config::default()
+    };
     let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
     for ssrc in 1..=3 {
         unprotect(&mut rx, &protect(&mut tx, &rtp(1, ssrc, 4))).unwrap();
     }
-    assert_eq!(tx.protect_rtp(&mut [0u8; 64], 16).unwrap_err(), Error::Rtp(rtp_packet_error()));
+    assert_eq!(
+        tx.protect_rtp(&mut [0u8; 64], 16).unwrap_err(),
+        Error::Rtp(rtp_packet_error())
+    );
     let mut buf = rtp(1, 4, 4);
     buf.resize(64, 0);
-    assert_eq!(tx.protect_rtp(&mut buf, 16), Err(Error::TooManyStreams { limit: 3 }));
+    assert_eq!(
+        tx.protect_rtp(&mut buf, 16),
+        Err(Error::TooManyStreams { limit: 3 })
+    );
     let mut tx2 = pair(P::AesCm128HmacSha1_80, Config::default()).0;
     let w = protect(&mut tx2, &rtp(1, 4, 4));
-    assert_eq!(unprotect(&mut rx, &w), Err(Error::TooManyStreams { limit: 3 }));
+    assert_eq!(
+        unprotect(&mut rx, &w),
+        Err(Error::TooManyStreams { limit: 3 })
+    );
     assert!(rx.remove_stream(2));
     assert_eq!(unprotect(&mut rx, &w).unwrap(), rtp(1, 4, 4));
 
-    let strict = Config { ssrc_policy: SsrcPolicy::Registered, ..Config::default() };
+    let strict = Config {
+        ssrc_policy: SsrcPolicy::Registered,
+        ..Config::default()
+    };
     let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, strict);
     let w = protect(&mut tx, &rtp(1, 77, 4));
     assert_eq!(unprotect(&mut rx, &w), Err(Error::UnknownSsrc(77)));

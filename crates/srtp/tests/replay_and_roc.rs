@@ -17,7 +17,11 @@ fn a_stream_starting_at_65530_crosses_the_wrap_in_order() {
     for i in 0..20u16 {
         let seq = 65530u16.wrapping_add(i);
         let plain = rtp(seq, SSRC, 40);
-        assert_eq!(unprotect(&mut rx, &protect(&mut tx, &plain)).unwrap(), plain, "seq {seq}");
+        assert_eq!(
+            unprotect(&mut rx, &protect(&mut tx, &plain)).unwrap(),
+            plain,
+            "seq {seq}"
+        );
     }
     assert_eq!(tx.roc(SSRC), Some(1));
     assert_eq!(rx.roc(SSRC), Some(1));
@@ -46,7 +50,10 @@ fn reordering_across_the_wrap_keeps_the_right_roc() {
 fn a_thousand_lost_packets_across_the_wrap() {
     let (mut tx, mut rx) = streams();
     let first = rtp(65000, SSRC, 20);
-    assert_eq!(unprotect(&mut rx, &protect(&mut tx, &first)).unwrap(), first);
+    assert_eq!(
+        unprotect(&mut rx, &protect(&mut tx, &first)).unwrap(),
+        first
+    );
     for seq in 65001..=65535u16 {
         protect(&mut tx, &rtp(seq, SSRC, 20));
     }
@@ -69,8 +76,14 @@ fn a_duplicate_after_the_wrap_is_refused() {
         wires.push(wire);
     }
     // seq 2 after the wrap is index 65536 + 2; seq 65533 before it is index 65533.
-    assert_eq!(unprotect(&mut rx, &wires[6]), Err(Error::Replayed { index: 65538 }));
-    assert_eq!(unprotect(&mut rx, &wires[1]), Err(Error::Replayed { index: 65533 }));
+    assert_eq!(
+        unprotect(&mut rx, &wires[6]),
+        Err(Error::Replayed { index: 65538 })
+    );
+    assert_eq!(
+        unprotect(&mut rx, &wires[1]),
+        Err(Error::Replayed { index: 65533 })
+    );
 }
 
 #[test]
@@ -80,12 +93,21 @@ fn packets_older_than_the_window_are_refused() {
     for seq in 101..=228u16 {
         unprotect(&mut rx, &protect(&mut tx, &rtp(seq, SSRC, 10))).unwrap();
     }
-    assert_eq!(unprotect(&mut rx, &old), Err(Error::TooOld { index: 100, highest: 228 }));
+    assert_eq!(
+        unprotect(&mut rx, &old),
+        Err(Error::TooOld {
+            index: 100,
+            highest: 228
+        })
+    );
 }
 
 #[test]
 fn a_larger_window_accepts_older_packets() {
-    let config = Config { replay_window: 1024, ..Config::default() };
+    let config = Config {
+        replay_window: 1024,
+        ..Config::default()
+    };
     let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
     let old = protect(&mut tx, &rtp(100, SSRC, 10));
     for seq in 101..=900u16 {
@@ -101,7 +123,10 @@ fn a_late_joiner_sets_the_roc() {
     let wire = protect(&mut tx, &rtp(500, SSRC, 10));
     // Without the ROC the receiver assumes 0 and the tag fails.
     let mut fresh = pair(P::AesCm128HmacSha1_80, Config::default()).1;
-    assert_eq!(unprotect(&mut fresh, &wire), Err(Error::AuthenticationFailed));
+    assert_eq!(
+        unprotect(&mut fresh, &wire),
+        Err(Error::AuthenticationFailed)
+    );
     rx.set_roc(SSRC, 7).unwrap();
     assert_eq!(unprotect(&mut rx, &wire).unwrap(), rtp(500, SSRC, 10));
     assert_eq!(rx.roc(SSRC), Some(7));
@@ -114,8 +139,20 @@ fn srtcp_has_its_own_window() {
     let wires: Vec<Vec<u8>> = (0..200).map(|_| protect_rtcp(&mut tx, &sr)).collect();
     assert_eq!(unprotect_rtcp(&mut rx, &wires[150]).unwrap(), sr);
     assert_eq!(unprotect_rtcp(&mut rx, &wires[23]).unwrap(), sr);
-    assert_eq!(unprotect_rtcp(&mut rx, &wires[22]), Err(Error::TooOld { index: 22, highest: 150 }));
-    assert_eq!(unprotect_rtcp(&mut rx, &wires[150]), Err(Error::Replayed { index: 150 }));
+    assert_eq!(
+        unprotect_rtcp(&mut rx, &wires[22]),
+        Err(Error::TooOld {
+            index: 22,
+            highest: 150
+        })
+    );
+    assert_eq!(
+        unprotect_rtcp(&mut rx, &wires[150]),
+        Err(Error::Replayed { index: 150 })
+    );
     // SRTP with the same SSRC is unaffected.
-    assert_eq!(unprotect(&mut rx, &protect(&mut tx, &rtp(1, SSRC, 4))).unwrap(), rtp(1, SSRC, 4));
+    assert_eq!(
+        unprotect(&mut rx, &protect(&mut tx, &rtp(1, SSRC, 4))).unwrap(),
+        rtp(1, SSRC, 4)
+    );
 }

@@ -5,6 +5,7 @@
 //! written. Missing peers are installed from Debian's packages; a suite never skips, and a
 //! disagreement fails the command.
 
+mod libsrtp;
 mod pcap;
 mod tshark;
 
@@ -22,7 +23,9 @@ pub struct Context {
     pub dir: PathBuf,
 }
 
-const SUITES: &[Suite] = &[];
+const SUITES: &[Suite] = &[
+    Suite { name: "libsrtp", run: libsrtp::run },
+];
 
 pub fn run(args: &[String]) -> Result {
     let chosen: Vec<&Suite> = if args.is_empty() {

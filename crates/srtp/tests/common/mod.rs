@@ -6,11 +6,19 @@ use srtp::{Config, Context, MasterKey, ProtectionProfile};
 
 pub fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
 }
 
 pub fn key(profile: ProtectionProfile, fill: u8) -> MasterKey {
-    MasterKey::new(profile, &vec![fill; profile.master_key_len()], &vec![fill ^ 0x5a; profile.master_salt_len()]).unwrap()
+    MasterKey::new(
+        profile,
+        &vec![fill; profile.master_key_len()],
+        &vec![fill ^ 0x5a; profile.master_salt_len()],
+    )
+    .unwrap()
 }
 
 pub fn pair(profile: ProtectionProfile, config: Config) -> (Context, Context) {
