@@ -16,10 +16,18 @@ fn compound() -> Vec<u8> {
             rtp_time: 0xaaf4_edd5,
             packet_count: 1,
             octet_count: 2,
-            reports: vec![ReportBlock { ssrc: 0xbc5e_9a40, jitter: 273, ..Default::default() }].into(),
+            reports: vec![ReportBlock {
+                ssrc: 0xbc5e_9a40,
+                jitter: 273,
+                ..Default::default()
+            }]
+            .into(),
             profile_extensions: Default::default(),
         }),
-        AnyPacket::SourceDescription(SourceDescription::cname(0x902f_9e2e, "{9c00eb92-1afb-9d49-a47d-91f64eee69f5}")),
+        AnyPacket::SourceDescription(SourceDescription::cname(
+            0x902f_9e2e,
+            "{9c00eb92-1afb-9d49-a47d-91f64eee69f5}",
+        )),
     ];
     let mut buf = vec![0u8; 1500];
     let n = write_compound(&packets, 0, &mut buf).expect("fits");

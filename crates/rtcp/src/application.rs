@@ -12,10 +12,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::header::{packet_type, split};
 use crate::packet::Packet;
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Writer, pad4};
 use std::borrow::Cow;
 
 /// An application-defined packet (RFC 3550 §6.7).
@@ -27,7 +27,7 @@ pub struct ApplicationDefined<'a> {
     pub ssrc: u32,
     /// name: four ASCII characters.
     pub name: [u8; 4],
-    /// application-dependent data, a multiple of 4 bytes.
+    /// application-dependent data; written zero-padded to a multiple of 4 bytes.
     pub data: Cow<'a, [u8]>,
 }
 
@@ -37,23 +37,26 @@ impl<'a> Packet<'a> for ApplicationDefined<'a> {
         let mut r = Reader::new(body, "APP packet");
         let ssrc = r.u32()?;
         let name = r.array()?;
-        Ok(Self { subtype: h.count, ssrc, name, data: Cow::Borrowed(r.rest()) })
+        Ok(Self {
+            subtype: h.count,
+            ssrc,
+            name,
+            data: Cow::Borrowed(r.rest()),
+        })
     }
 
     fn size(&self) -> usize {
-        12 + self.data.len()
+        12 + pad4(self.data.len())
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.data.len() % 4 != 0 {
-            return Err(Error::Unaligned { what: "APP data", len: self.data.len() });
-        }
         let size = self.size();
         let mut w = Writer::new(buf, size)?;
         w.header(self.subtype.into(), packet_type::APP, size)?;
         w.u32(self.ssrc)?;
         w.put(&self.name)?;
         w.put(&self.data)?;
+        w.zeros(size - w.written())?;
         Ok(w.written())
     }
 }
@@ -61,6 +64,7 @@ impl<'a> Packet<'a> for ApplicationDefined<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     const APP: [u8; 16] = [
         0x83, 0xcc, 0x00, 0x03, // V=2 subtype=3 PT=204 length=3
@@ -81,11 +85,28 @@ mod tests {
     fn malformed() {
         assert_eq!(
             ApplicationDefined::parse(&[0x80, 0xcc, 0x00, 0x01, 0, 0, 0, 1]),
-            Err(Error::Truncated { what: "APP packet", needed: 8, got: 4 })
+            Err(Error::Truncated {
+                what: "APP packet",
+                needed: 8,
+                got: 4
+            })
         );
-        let odd = ApplicationDefined { data: Cow::Borrowed(&[1, 2]), ..Default::default() };
-        assert_eq!(odd.to_vec(), Err(Error::Unaligned { what: "APP data", len: 2 }));
-        let big = ApplicationDefined { subtype: 32, ..Default::default() };
-        assert_eq!(big.to_vec(), Err(Error::TooMany { what: "RTCP header count", count: 32, max: 31 }));
+        let odd = ApplicationDefined {
+            data: Cow::Borrowed(&[1, 2]),
+            ..Default::default()
+        };
+        assert_eq!(odd.to_vec().unwrap()[12..], [1, 2, 0, 0]);
+        let big = ApplicationDefined {
+            subtype: 32,
+            ..Default::default()
+        };
+        assert_eq!(
+            big.to_vec(),
+            Err(Error::TooMany {
+                what: "RTCP header count",
+                count: 32,
+                max: 31
+            })
+        );
     }
 }

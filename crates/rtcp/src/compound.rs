@@ -97,20 +97,28 @@ impl<'a> Packet<'a> for AnyPacket<'a> {
             (packet_type::RTPFB, fmt::NACK) => Self::GenericNack(GenericNack::parse(packet)?),
             (packet_type::RTPFB, fmt::TMMBR) => Self::Tmmbr(Tmmbr::parse(packet)?),
             (packet_type::RTPFB, fmt::TMMBN) => Self::Tmmbn(Tmmbn::parse(packet)?),
-            (packet_type::RTPFB, fmt::TRANSPORT_CC) => Self::TransportCc(TransportCc::parse(packet)?),
+            (packet_type::RTPFB, fmt::TRANSPORT_CC) => {
+                Self::TransportCc(TransportCc::parse(packet)?)
+            }
             (packet_type::RTPFB, fmt::CCFB) => {
                 Self::CongestionControlFeedback(CongestionControlFeedback::parse(packet)?)
             }
             (packet_type::PSFB, fmt::PLI) => {
                 Self::PictureLossIndication(PictureLossIndication::parse(packet)?)
             }
-            (packet_type::PSFB, fmt::SLI) => Self::SliceLossIndication(SliceLossIndication::parse(packet)?),
+            (packet_type::PSFB, fmt::SLI) => {
+                Self::SliceLossIndication(SliceLossIndication::parse(packet)?)
+            }
             (packet_type::PSFB, fmt::RPSI) => Self::ReferencePictureSelectionIndication(
                 ReferencePictureSelectionIndication::parse(packet)?,
             ),
-            (packet_type::PSFB, fmt::FIR) => Self::FullIntraRequest(FullIntraRequest::parse(packet)?),
+            (packet_type::PSFB, fmt::FIR) => {
+                Self::FullIntraRequest(FullIntraRequest::parse(packet)?)
+            }
             (packet_type::PSFB, fmt::AFB) if ReceiverEstimatedMaximumBitrate::is_remb(packet) => {
-                Self::ReceiverEstimatedMaximumBitrate(ReceiverEstimatedMaximumBitrate::parse(packet)?)
+                Self::ReceiverEstimatedMaximumBitrate(ReceiverEstimatedMaximumBitrate::parse(
+                    packet,
+                )?)
             }
             _ => Self::Raw(RawPacket::parse(packet)?),
         })
@@ -162,7 +170,10 @@ impl<'a> Compound<'a> {
             None => {
                 let available = self.rest.len();
                 self.rest = &[];
-                Some(Err(Error::LengthPastEnd { declared: size, available }))
+                Some(Err(Error::LengthPastEnd {
+                    declared: size,
+                    available,
+                }))
             }
         }
     }
@@ -203,12 +214,15 @@ pub fn validate(datagram: &[u8], rules: Rules) -> Result<usize> {
             && h.packet_type != packet_type::SR
             && h.packet_type != packet_type::RR
         {
-            return Err(Error::FirstNotReport { packet_type: h.packet_type });
+            return Err(Error::FirstNotReport {
+                packet_type: h.packet_type,
+            });
         }
         let size = h.packet_size();
-        let (packet, after) = rest
-            .split_at_checked(size)
-            .ok_or(Error::LengthPastEnd { declared: size, available: rest.len() })?;
+        let (packet, after) = rest.split_at_checked(size).ok_or(Error::LengthPastEnd {
+            declared: size,
+            available: rest.len(),
+        })?;
         if h.padding {
             if !after.is_empty() {
                 return Err(Error::PaddingNotLast { index });
@@ -231,29 +245,45 @@ pub fn write_compound(packets: &[AnyPacket<'_>], pad_to: usize, buf: &mut [u8]) 
     for p in packets {
         last_start = pos;
         let got = buf.len();
-        let dst = buf.get_mut(pos..).ok_or(Error::BufferTooSmall { needed: pos, got })?;
+        let dst = buf
+            .get_mut(pos..)
+            .ok_or(Error::BufferTooSmall { needed: pos, got })?;
         pos += p.write(dst).map_err(|e| match e {
-            Error::BufferTooSmall { needed, .. } => Error::BufferTooSmall { needed: pos + needed, got },
+            Error::BufferTooSmall { needed, .. } => Error::BufferTooSmall {
+                needed: pos + needed,
+                got,
+            },
             e => e,
         })?;
     }
     if pad_to > 1 && pos % pad_to != 0 && !packets.is_empty() {
         let padding = pad_to - pos % pad_to;
-        let count = u8::try_from(padding)
-            .map_err(|_| Error::TooLong { what: "RTCP padding", len: padding, max: 255 })?;
+        let count = u8::try_from(padding).map_err(|_| Error::TooLong {
+            what: "RTCP padding",
+            len: padding,
+            max: 255,
+        })?;
         if padding % 4 != 0 {
-            return Err(Error::Unaligned { what: "RTCP padding", len: padding });
+            return Err(Error::Unaligned {
+                what: "RTCP padding",
+                len: padding,
+            });
         }
         let got = buf.len();
         let end = pos + padding;
-        let pad = buf.get_mut(pos..end).ok_or(Error::BufferTooSmall { needed: end, got })?;
+        let pad = buf
+            .get_mut(pos..end)
+            .ok_or(Error::BufferTooSmall { needed: end, got })?;
         pad.fill(0);
         if let Some(last) = pad.last_mut() {
             *last = count;
         }
         let words = (end - last_start) / 4 - 1;
-        let words = u16::try_from(words)
-            .map_err(|_| Error::TooLong { what: "RTCP packet", len: end - last_start, max: 65536 * 4 })?;
+        let words = u16::try_from(words).map_err(|_| Error::TooLong {
+            what: "RTCP packet",
+            len: end - last_start,
+            max: 65536 * 4,
+        })?;
         if let Some(header) = buf.get_mut(last_start..last_start + 4) {
             header[0] |= 0x20;
             header[2..4].copy_from_slice(&words.to_be_bytes());

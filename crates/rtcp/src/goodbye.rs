@@ -33,9 +33,10 @@ impl<'a> Packet<'a> for Goodbye<'a> {
             None => None,
             Some((&length, text)) => {
                 let length = usize::from(length);
-                let text = text
-                    .get(..length)
-                    .ok_or(Error::ByeReasonPastEnd { length, got: text.len() })?;
+                let text = text.get(..length).ok_or(Error::ByeReasonPastEnd {
+                    length,
+                    got: text.len(),
+                })?;
                 Some(Cow::Borrowed(text))
             }
         };
@@ -54,8 +55,11 @@ impl<'a> Packet<'a> for Goodbye<'a> {
         w.list(&self.sources)?;
         if let Some(reason) = &self.reason {
             let len = reason.len();
-            let length = u8::try_from(len)
-                .map_err(|_| Error::TooLong { what: "BYE reason", len, max: 255 })?;
+            let length = u8::try_from(len).map_err(|_| Error::TooLong {
+                what: "BYE reason",
+                len,
+                max: 255,
+            })?;
             w.u8(length)?;
             w.put(reason)?;
             w.zeros(size - w.written())?;
@@ -79,14 +83,20 @@ mod tests {
     #[test]
     fn with_reason() {
         let bye = Goodbye::parse(&BYE).unwrap();
-        assert_eq!(bye.sources.iter().collect::<Vec<_>>(), [0x902f_9e2e, 0xbc5e_9a40]);
+        assert_eq!(
+            bye.sources.iter().collect::<Vec<_>>(),
+            [0x902f_9e2e, 0xbc5e_9a40]
+        );
         assert_eq!(bye.reason.as_deref(), Some(&b"close"[..]));
         assert_eq!(bye.to_vec().unwrap(), BYE);
     }
 
     #[test]
     fn without_reason() {
-        let bye = Goodbye { sources: vec![7].into(), reason: None };
+        let bye = Goodbye {
+            sources: vec![7].into(),
+            reason: None,
+        };
         let bytes = bye.to_vec().unwrap();
         assert_eq!(bytes, [0x81, 0xcb, 0x00, 0x01, 0, 0, 0, 7]);
         assert_eq!(Goodbye::parse(&bytes).unwrap(), bye);
@@ -96,11 +106,19 @@ mod tests {
     fn reason_past_end() {
         let mut bad = BYE;
         bad[12] = 9;
-        assert_eq!(Goodbye::parse(&bad), Err(Error::ByeReasonPastEnd { length: 9, got: 7 }));
+        assert_eq!(
+            Goodbye::parse(&bad),
+            Err(Error::ByeReasonPastEnd { length: 9, got: 7 })
+        );
         bad[0] = 0x86;
         assert_eq!(
             Goodbye::parse(&bad),
-            Err(Error::CountTooLarge { what: "BYE sources", count: 6, needed: 24, got: 16 })
+            Err(Error::CountTooLarge {
+                what: "BYE sources",
+                count: 6,
+                needed: 24,
+                got: 16
+            })
         );
     }
 }

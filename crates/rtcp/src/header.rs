@@ -52,7 +52,11 @@ impl Header {
         let [b0, packet_type, l0, l1] = match bytes.get(..4) {
             Some(&[a, b, c, d]) => [a, b, c, d],
             _ => {
-                return Err(Error::Truncated { what: "RTCP header", needed: 4, got: bytes.len() });
+                return Err(Error::Truncated {
+                    what: "RTCP header",
+                    needed: 4,
+                    got: bytes.len(),
+                });
             }
         };
         let version = b0 >> 6;
@@ -78,7 +82,10 @@ impl Header {
 pub(crate) fn split(packet: &[u8], expected: u8) -> Result<(Header, &[u8])> {
     let header = Header::parse(packet)?;
     if header.packet_type != expected {
-        return Err(Error::WrongPacketType { expected, got: header.packet_type });
+        return Err(Error::WrongPacketType {
+            expected,
+            got: header.packet_type,
+        });
     }
     let body = body(packet, &header)?;
     Ok((header, body))
@@ -88,10 +95,16 @@ pub(crate) fn split(packet: &[u8], expected: u8) -> Result<(Header, &[u8])> {
 pub(crate) fn body<'a>(packet: &'a [u8], header: &Header) -> Result<&'a [u8]> {
     let declared = header.packet_size();
     if declared > packet.len() {
-        return Err(Error::LengthPastEnd { declared, available: packet.len() });
+        return Err(Error::LengthPastEnd {
+            declared,
+            available: packet.len(),
+        });
     }
     if declared < packet.len() {
-        return Err(Error::LengthMismatch { declared, actual: packet.len() });
+        return Err(Error::LengthMismatch {
+            declared,
+            actual: packet.len(),
+        });
     }
     let after = packet.get(Header::SIZE..).unwrap_or(&[]);
     if !header.padding {
@@ -99,7 +112,10 @@ pub(crate) fn body<'a>(packet: &'a [u8], header: &Header) -> Result<&'a [u8]> {
     }
     let count = after.last().copied().unwrap_or(0);
     if count == 0 || usize::from(count) > after.len() {
-        return Err(Error::InvalidPadding { count, available: after.len() });
+        return Err(Error::InvalidPadding {
+            count,
+            available: after.len(),
+        });
     }
     Ok(after.get(..after.len() - usize::from(count)).unwrap_or(&[]))
 }

@@ -26,7 +26,9 @@ impl<'a> Packet<'a> for RawPacket<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let header = Header::parse(packet)?;
         body(packet, &header)?;
-        Ok(Self { bytes: Cow::Borrowed(packet) })
+        Ok(Self {
+            bytes: Cow::Borrowed(packet),
+        })
     }
 
     fn size(&self) -> usize {

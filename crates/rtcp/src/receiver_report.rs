@@ -12,11 +12,11 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::header::{packet_type, split};
 use crate::packet::Packet;
 use crate::report_block::ReportBlock;
-use crate::wire::{List, Reader, Writer};
+use crate::wire::{List, Reader, Writer, pad4};
 use std::borrow::Cow;
 
 /// A receiver report (RFC 3550 §6.4.2).
@@ -26,7 +26,8 @@ pub struct ReceiverReport<'a> {
     pub ssrc: u32,
     /// Reception report blocks, at most 31.
     pub reports: List<'a, ReportBlock>,
-    /// profile-specific extensions, kept as they came (a multiple of 4 bytes).
+    /// profile-specific extensions, kept as they came; written
+    /// zero-padded to a multiple of 4 bytes.
     pub profile_extensions: Cow<'a, [u8]>,
 }
 
@@ -36,24 +37,25 @@ impl<'a> Packet<'a> for ReceiverReport<'a> {
         let mut r = Reader::new(body, "receiver report");
         let ssrc = r.u32()?;
         let (reports, rest) = List::parse_count(r.rest(), h.count.into(), "RR report blocks")?;
-        Ok(Self { ssrc, reports, profile_extensions: Cow::Borrowed(rest) })
+        Ok(Self {
+            ssrc,
+            reports,
+            profile_extensions: Cow::Borrowed(rest),
+        })
     }
 
     fn size(&self) -> usize {
-        8 + self.reports.wire_size() + self.profile_extensions.len()
+        8 + self.reports.wire_size() + pad4(self.profile_extensions.len())
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.profile_extensions.len() % 4 != 0 {
-            let len = self.profile_extensions.len();
-            return Err(Error::Unaligned { what: "RR profile-specific extensions", len });
-        }
         let size = self.size();
         let mut w = Writer::new(buf, size)?;
         w.header(self.reports.len(), packet_type::RR, size)?;
         w.u32(self.ssrc)?;
         w.list(&self.reports)?;
         w.put(&self.profile_extensions)?;
+        w.zeros(size - w.written())?;
         Ok(w.written())
     }
 }
@@ -61,6 +63,7 @@ impl<'a> Packet<'a> for ReceiverReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn empty_rr_and_one_block() {
@@ -74,7 +77,12 @@ mod tests {
 
         let one = ReceiverReport {
             ssrc: 0x0102_0304,
-            reports: vec![ReportBlock { ssrc: 5, cumulative_lost: 3, ..Default::default() }].into(),
+            reports: vec![ReportBlock {
+                ssrc: 5,
+                cumulative_lost: 3,
+                ..Default::default()
+            }]
+            .into(),
             profile_extensions: Cow::Borrowed(&[]),
         };
         let bytes = one.to_vec().unwrap();
@@ -99,17 +107,27 @@ mod tests {
         let mut sr = [0x80, 0xc8, 0x00, 0x01, 0, 0, 0, 1];
         assert_eq!(
             ReceiverReport::parse(&sr),
-            Err(Error::WrongPacketType { expected: 201, got: 200 })
+            Err(Error::WrongPacketType {
+                expected: 201,
+                got: 200
+            })
         );
         sr[1] = 0xc9;
         sr[3] = 0x02; // length says 12 bytes
         assert_eq!(
             ReceiverReport::parse(&sr),
-            Err(Error::LengthPastEnd { declared: 12, available: 8 })
+            Err(Error::LengthPastEnd {
+                declared: 12,
+                available: 8
+            })
         );
         assert_eq!(
             ReceiverReport::parse(&[0x80, 0xc9]),
-            Err(Error::Truncated { what: "RTCP header", needed: 4, got: 2 })
+            Err(Error::Truncated {
+                what: "RTCP header",
+                needed: 4,
+                got: 2
+            })
         );
         assert_eq!(
             ReceiverReport::parse(&[0x40, 0xc9, 0, 0]),
@@ -118,7 +136,10 @@ mod tests {
         // P=1 with a padding count larger than the body.
         assert_eq!(
             ReceiverReport::parse(&[0xa0, 0xc9, 0, 1, 0, 0, 0, 9]),
-            Err(Error::InvalidPadding { count: 9, available: 4 })
+            Err(Error::InvalidPadding {
+                count: 9,
+                available: 4
+            })
         );
     }
 }

@@ -120,12 +120,21 @@ mod tests {
     #[test]
     fn cumulative_lost_clamped_when_written() {
         let mut out = [0u8; 24];
-        let b = ReportBlock { cumulative_lost: 10_000_000, ..Default::default() };
+        let b = ReportBlock {
+            cumulative_lost: 10_000_000,
+            ..Default::default()
+        };
         b.encode(&mut out).unwrap();
         assert_eq!(out[5..8], [0x7f, 0xff, 0xff]);
-        let b = ReportBlock { cumulative_lost: -10_000_000, ..Default::default() };
+        let b = ReportBlock {
+            cumulative_lost: -10_000_000,
+            ..Default::default()
+        };
         b.encode(&mut out).unwrap();
         assert_eq!(out[5..8], [0x80, 0x00, 0x00]);
-        assert_eq!(ReportBlock::decode(&out).unwrap().0.cumulative_lost, -0x80_0000);
+        assert_eq!(
+            ReportBlock::decode(&out).unwrap().0.cumulative_lost,
+            -0x80_0000
+        );
     }
 }

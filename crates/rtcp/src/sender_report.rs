@@ -18,12 +18,12 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::header::{packet_type, split};
 use crate::ntp::NtpTime;
 use crate::packet::Packet;
 use crate::report_block::ReportBlock;
-use crate::wire::{List, Reader, Writer};
+use crate::wire::{List, Reader, Writer, pad4};
 use std::borrow::Cow;
 
 /// A sender report (RFC 3550 §6.4.1).
@@ -41,7 +41,8 @@ pub struct SenderReport<'a> {
     pub octet_count: u32,
     /// Reception report blocks, at most 31.
     pub reports: List<'a, ReportBlock>,
-    /// profile-specific extensions, kept as they came (a multiple of 4 bytes).
+    /// profile-specific extensions, kept as they came; written
+    /// zero-padded to a multiple of 4 bytes.
     pub profile_extensions: Cow<'a, [u8]>,
 }
 
@@ -67,14 +68,10 @@ impl<'a> Packet<'a> for SenderReport<'a> {
     }
 
     fn size(&self) -> usize {
-        28 + self.reports.wire_size() + self.profile_extensions.len()
+        28 + self.reports.wire_size() + pad4(self.profile_extensions.len())
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.profile_extensions.len() % 4 != 0 {
-            let len = self.profile_extensions.len();
-            return Err(Error::Unaligned { what: "SR profile-specific extensions", len });
-        }
         let size = self.size();
         let mut w = Writer::new(buf, size)?;
         w.header(self.reports.len(), packet_type::SR, size)?;
@@ -85,6 +82,7 @@ impl<'a> Packet<'a> for SenderReport<'a> {
         w.u32(self.octet_count)?;
         w.list(&self.reports)?;
         w.put(&self.profile_extensions)?;
+        w.zeros(size - w.written())?;
         Ok(w.written())
     }
 }
@@ -92,6 +90,7 @@ impl<'a> Packet<'a> for SenderReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     const SR: [u8; 56] = [
         0x81, 0xc8, 0x00, 0x0d, // V=2 P=0 RC=1, PT=200, length=13 words
@@ -133,7 +132,10 @@ mod tests {
         );
         assert_eq!(&*sr.profile_extensions, &[0x12, 0x34, 0x56, 0x78]);
         assert_eq!(sr.to_vec().unwrap(), SR);
-        let owned = SenderReport { reports: blocks.into(), ..sr.clone() };
+        let owned = SenderReport {
+            reports: blocks.into(),
+            ..sr.clone()
+        };
         assert_eq!(owned.to_vec().unwrap(), SR);
     }
 
@@ -143,7 +145,12 @@ mod tests {
         bad[0] = 0x83; // RC=3, but only 28 bytes follow the sender info
         assert_eq!(
             SenderReport::parse(&bad),
-            Err(Error::CountTooLarge { what: "SR report blocks", count: 3, needed: 72, got: 28 })
+            Err(Error::CountTooLarge {
+                what: "SR report blocks",
+                count: 3,
+                needed: 72,
+                got: 28
+            })
         );
     }
 
@@ -152,21 +159,35 @@ mod tests {
         let bad = [0x80, 0xc8, 0x00, 0x01, 0, 0, 0, 1];
         assert_eq!(
             SenderReport::parse(&bad),
-            Err(Error::Truncated { what: "sender report", needed: 12, got: 4 })
+            Err(Error::Truncated {
+                what: "sender report",
+                needed: 12,
+                got: 4
+            })
         );
     }
 
     #[test]
     fn too_many_reports_to_write() {
-        let sr = SenderReport { reports: vec![ReportBlock::default(); 32].into(), ..Default::default() };
+        let sr = SenderReport {
+            reports: vec![ReportBlock::default(); 32].into(),
+            ..Default::default()
+        };
         let mut buf = [0u8; 1024];
         assert_eq!(
             sr.write(&mut buf),
-            Err(Error::TooMany { what: "RTCP header count", count: 32, max: 31 })
+            Err(Error::TooMany {
+                what: "RTCP header count",
+                count: 32,
+                max: 31
+            })
         );
         assert_eq!(
             SenderReport::default().write(&mut buf[..27]),
-            Err(Error::BufferTooSmall { needed: 28, got: 27 })
+            Err(Error::BufferTooSmall {
+                needed: 28,
+                got: 27
+            })
         );
     }
 }

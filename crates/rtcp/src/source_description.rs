@@ -86,7 +86,11 @@ pub struct SdesItem<'a> {
 impl<'a> SdesItem<'a> {
     /// An item of `item_type` holding `text`.
     pub fn new(item_type: SdesItemType, text: &'a str) -> Self {
-        Self { item_type, prefix: Cow::Borrowed(&[]), text: Cow::Borrowed(text.as_bytes()) }
+        Self {
+            item_type,
+            prefix: Cow::Borrowed(&[]),
+            text: Cow::Borrowed(text.as_bytes()),
+        }
     }
 
     /// A CNAME item.
@@ -123,9 +127,19 @@ impl<'a> Element<'a> for SdesItem<'a> {
         let (code, length) = match bytes {
             [code, length, ..] => (*code, usize::from(*length)),
             [code] => {
-                return Err(Error::SdesItemPastChunk { item_type: *code, needed: 2, got: 1 });
+                return Err(Error::SdesItemPastChunk {
+                    item_type: *code,
+                    needed: 2,
+                    got: 1,
+                });
             }
-            [] => return Err(Error::Truncated { what: "SDES item", needed: 2, got: 0 }),
+            [] => {
+                return Err(Error::Truncated {
+                    what: "SDES item",
+                    needed: 2,
+                    got: 0,
+                });
+            }
         };
         let value = bytes.get(2..2 + length).ok_or(Error::SdesItemPastChunk {
             item_type: code,
@@ -139,14 +153,21 @@ impl<'a> Element<'a> for SdesItem<'a> {
                 .ok_or(Error::SdesPrivPrefix { prefix: 1, length })?;
             let plen = usize::from(plen);
             if plen > rest.len() {
-                return Err(Error::SdesPrivPrefix { prefix: plen, length });
+                return Err(Error::SdesPrivPrefix {
+                    prefix: plen,
+                    length,
+                });
             }
             rest.split_at(plen)
         } else {
             (&[][..], value)
         };
         Ok((
-            Self { item_type, prefix: Cow::Borrowed(prefix), text: Cow::Borrowed(text) },
+            Self {
+                item_type,
+                prefix: Cow::Borrowed(prefix),
+                text: Cow::Borrowed(text),
+            },
             2 + length,
         ))
     }
@@ -158,10 +179,17 @@ impl<'a> Element<'a> for SdesItem<'a> {
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let len = self.value_len();
         if len > 255 {
-            return Err(Error::TooLong { what: "SDES item", len, max: 255 });
+            return Err(Error::TooLong {
+                what: "SDES item",
+                len,
+                max: 255,
+            });
         }
         if self.item_type.code() == 0 {
-            return Err(Error::OutOfRange { what: "SDES item type", value: 0 });
+            return Err(Error::OutOfRange {
+                what: "SDES item type",
+                value: 0,
+            });
         }
         let mut w = Writer::new(out, 2 + len)?;
         w.u8(self.item_type.code())?;
@@ -186,7 +214,10 @@ pub struct SdesChunk<'a> {
 impl<'a> SdesChunk<'a> {
     /// The text of the first item of `item_type`, if any.
     pub fn item(&self, item_type: SdesItemType) -> Option<Cow<'a, [u8]>> {
-        self.items.iter().find(|i| i.item_type == item_type).map(|i| i.text)
+        self.items
+            .iter()
+            .find(|i| i.item_type == item_type)
+            .map(|i| i.text)
     }
 }
 
@@ -196,7 +227,13 @@ impl<'a> Element<'a> for SdesChunk<'a> {
     fn decode(bytes: &'a [u8]) -> Result<(Self, usize)> {
         let source = match bytes.get(..4) {
             Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-            _ => return Err(Error::Truncated { what: "SDES chunk", needed: 4, got: bytes.len() }),
+            _ => {
+                return Err(Error::Truncated {
+                    what: "SDES chunk",
+                    needed: 4,
+                    got: bytes.len(),
+                });
+            }
         };
         let mut pos = 4;
         let mut count = 0;
@@ -211,7 +248,10 @@ impl<'a> Element<'a> for SdesChunk<'a> {
                 }
             }
         }
-        let items = List::Wire { bytes: bytes.get(4..pos).unwrap_or(&[]), count };
+        let items = List::Wire {
+            bytes: bytes.get(4..pos).unwrap_or(&[]),
+            count,
+        };
         // The null octet, then zeros up to the next 32-bit boundary.
         let used = pad4(pos + 1).min(bytes.len());
         Ok((Self { source, items }, used))
@@ -242,7 +282,9 @@ impl<'a> SourceDescription<'a> {
     /// The usual SDES of a compound packet: one chunk with one CNAME.
     pub fn cname(source: u32, cname: &'a str) -> Self {
         let items = vec![SdesItem::cname(cname)].into();
-        Self { chunks: vec![SdesChunk { source, items }].into() }
+        Self {
+            chunks: vec![SdesChunk { source, items }].into(),
+        }
     }
 }
 
@@ -334,7 +376,11 @@ mod tests {
         let past = [0x81, 0xca, 0x00, 0x02, 0, 0, 0, 1, 0x01, 0x09, b'a', b'b'];
         assert_eq!(
             SourceDescription::parse(&past),
-            Err(Error::SdesItemPastChunk { item_type: 1, needed: 11, got: 4 })
+            Err(Error::SdesItemPastChunk {
+                item_type: 1,
+                needed: 11,
+                got: 4
+            })
         );
         // No null octet before the end.
         let unterminated = [0x81, 0xca, 0x00, 0x02, 0, 0, 0, 1, 0x01, 0x02, b'a', b'b'];
@@ -346,18 +392,30 @@ mod tests {
         let short = [0x82, 0xca, 0x00, 0x02, 0, 0, 0, 1, 0x01, 0x01, b'a', 0];
         assert_eq!(
             SourceDescription::parse(&short),
-            Err(Error::CountTooLarge { what: "SDES chunks", count: 2, needed: 9, got: 8 })
+            Err(Error::CountTooLarge {
+                what: "SDES chunks",
+                count: 2,
+                needed: 9,
+                got: 8
+            })
         );
         // PRIV whose prefix length exceeds the item.
         let prefix = [0x81, 0xca, 0x00, 0x02, 0, 0, 0, 1, 0x08, 0x01, 0x05, 0];
         assert_eq!(
             SourceDescription::parse(&prefix),
-            Err(Error::SdesPrivPrefix { prefix: 5, length: 1 })
+            Err(Error::SdesPrivPrefix {
+                prefix: 5,
+                length: 1
+            })
         );
         let long = "x".repeat(256);
         assert_eq!(
             SourceDescription::cname(1, &long).to_vec(),
-            Err(Error::TooLong { what: "SDES item", len: 256, max: 255 })
+            Err(Error::TooLong {
+                what: "SDES item",
+                len: 256,
+                max: 255
+            })
         );
     }
 }

@@ -14,7 +14,11 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Self { bytes, pos: 0, what }
+        Self {
+            bytes,
+            pos: 0,
+            what,
+        }
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
@@ -145,11 +149,18 @@ impl<'b> Writer<'b> {
     /// The common RTCP header (RFC 3550 §6.4.1) for a packet of `size` bytes.
     pub(crate) fn header(&mut self, count: usize, packet_type: u8, size: usize) -> Result<()> {
         if count > 31 {
-            return Err(Error::TooMany { what: "RTCP header count", count, max: 31 });
+            return Err(Error::TooMany {
+                what: "RTCP header count",
+                count,
+                max: 31,
+            });
         }
         let words = size / 4 - 1;
-        let words = u16::try_from(words)
-            .map_err(|_| Error::TooLong { what: "RTCP packet", len: size, max: 65536 * 4 })?;
+        let words = u16::try_from(words).map_err(|_| Error::TooLong {
+            what: "RTCP packet",
+            len: size,
+            max: 65536 * 4,
+        })?;
         self.u8(0x80 | count as u8)?;
         self.u8(packet_type)?;
         self.u16(words)
@@ -207,7 +218,12 @@ impl<'a, T: Element<'a>> List<'a, T> {
             Some(size) => {
                 let needed = size * count;
                 if needed > bytes.len() {
-                    return Err(Error::CountTooLarge { what, count, needed, got: bytes.len() });
+                    return Err(Error::CountTooLarge {
+                        what,
+                        count,
+                        needed,
+                        got: bytes.len(),
+                    });
                 }
                 needed
             }
@@ -281,7 +297,10 @@ impl<'a, T: Element<'a>> List<'a, T> {
     /// The elements, in wire order. Decoding borrowed bytes allocates nothing.
     pub fn iter(&self) -> ListIter<'_, 'a, T> {
         match self {
-            List::Wire { bytes, count } => ListIter::Wire { bytes, left: *count },
+            List::Wire { bytes, count } => ListIter::Wire {
+                bytes,
+                left: *count,
+            },
             List::Owned(v) => ListIter::Owned(v.iter()),
         }
     }

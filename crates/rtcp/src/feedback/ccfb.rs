@@ -58,7 +58,14 @@ impl Element<'_> for CcfbMetric {
             2 => Ecn::Ect0,
             _ => Ecn::Ce,
         };
-        Ok((Self { received: v & 0x8000 != 0, ecn, arrival_time_offset: v & 0x1fff }, 2))
+        Ok((
+            Self {
+                received: v & 0x8000 != 0,
+                ecn,
+                arrival_time_offset: v & 0x1fff,
+            },
+            2,
+        ))
     }
 
     fn wire_size(&self) -> usize {
@@ -68,7 +75,10 @@ impl Element<'_> for CcfbMetric {
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         if self.arrival_time_offset > 0x1fff {
             let value = self.arrival_time_offset.into();
-            return Err(Error::OutOfRange { what: "CCFB arrival time offset", value });
+            return Err(Error::OutOfRange {
+                what: "CCFB arrival time offset",
+                value,
+            });
         }
         let ecn = match self.ecn {
             Ecn::NotEct => 0,
@@ -76,7 +86,8 @@ impl Element<'_> for CcfbMetric {
             Ecn::Ect0 => 2,
             Ecn::Ce => 3,
         };
-        Writer::new(out, 2)?.u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
+        Writer::new(out, 2)?
+            .u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
     }
 }
 
@@ -103,9 +114,20 @@ impl<'a> Element<'a> for CcfbStreamReport<'a> {
         // Metric blocks are padded to 32 bits.
         let used = 8 + pad4(2 * num_reports);
         if used > bytes.len() {
-            return Err(Error::Truncated { what: "CCFB stream report", needed: used, got: bytes.len() });
+            return Err(Error::Truncated {
+                what: "CCFB stream report",
+                needed: used,
+                got: bytes.len(),
+            });
         }
-        Ok((Self { ssrc, begin_seq, metrics }, used))
+        Ok((
+            Self {
+                ssrc,
+                begin_seq,
+                metrics,
+            },
+            used,
+        ))
     }
 
     fn wire_size(&self) -> usize {
@@ -114,8 +136,11 @@ impl<'a> Element<'a> for CcfbStreamReport<'a> {
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let count = self.metrics.len();
-        let num = u16::try_from(count)
-            .map_err(|_| Error::TooMany { what: "CCFB num_reports", count, max: 65535 })?;
+        let num = u16::try_from(count).map_err(|_| Error::TooMany {
+            what: "CCFB num_reports",
+            count,
+            max: 65535,
+        })?;
         let size = self.wire_size();
         let mut w = Writer::new(out, size)?;
         w.u32(self.ssrc)?;
@@ -142,17 +167,31 @@ impl<'a> Packet<'a> for CongestionControlFeedback<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let (h, body) = split(packet, packet_type::RTPFB)?;
         if h.count != fmt::CCFB {
-            return Err(Error::WrongFormat { packet_type: packet_type::RTPFB, expected: fmt::CCFB, got: h.count });
+            return Err(Error::WrongFormat {
+                packet_type: packet_type::RTPFB,
+                expected: fmt::CCFB,
+                got: h.count,
+            });
         }
         let mut r = Reader::new(body, "CCFB packet");
         let sender_ssrc = r.u32()?;
         let rest = r.rest();
         let (reports, timestamp) = match rest.len().checked_sub(4) {
             Some(n) => rest.split_at(n),
-            None => return Err(Error::Truncated { what: "CCFB packet", needed: 8, got: body.len() }),
+            None => {
+                return Err(Error::Truncated {
+                    what: "CCFB packet",
+                    needed: 8,
+                    got: body.len(),
+                });
+            }
         };
         let report_timestamp = Reader::new(timestamp, "CCFB report timestamp").u32()?;
-        Ok(Self { sender_ssrc, reports: List::parse_all(reports, "CCFB reports")?, report_timestamp })
+        Ok(Self {
+            sender_ssrc,
+            reports: List::parse_all(reports, "CCFB reports")?,
+            report_timestamp,
+        })
     }
 
     fn size(&self) -> usize {
@@ -195,9 +234,21 @@ mod tests {
         assert_eq!(
             report.metrics.iter().collect::<Vec<_>>(),
             [
-                CcfbMetric { received: true, ecn: Ecn::NotEct, arrival_time_offset: 16 },
-                CcfbMetric { received: false, ecn: Ecn::NotEct, arrival_time_offset: 0 },
-                CcfbMetric { received: true, ecn: Ecn::Ce, arrival_time_offset: 4 },
+                CcfbMetric {
+                    received: true,
+                    ecn: Ecn::NotEct,
+                    arrival_time_offset: 16
+                },
+                CcfbMetric {
+                    received: false,
+                    ecn: Ecn::NotEct,
+                    arrival_time_offset: 0
+                },
+                CcfbMetric {
+                    received: true,
+                    ecn: Ecn::Ce,
+                    arrival_time_offset: 4
+                },
             ]
         );
         assert_eq!(ccfb.to_vec().unwrap(), CCFB);
@@ -209,7 +260,12 @@ mod tests {
         bad[15] = 9;
         assert_eq!(
             CongestionControlFeedback::parse(&bad),
-            Err(Error::CountTooLarge { what: "CCFB metric blocks", count: 9, needed: 18, got: 8 })
+            Err(Error::CountTooLarge {
+                what: "CCFB metric blocks",
+                count: 9,
+                needed: 18,
+                got: 8
+            })
         );
     }
 }

@@ -31,7 +31,13 @@ impl Element<'_> for FirEntry {
         let mut r = Reader::new(bytes, "FIR entry");
         let ssrc = r.u32()?;
         let sequence_number = r.u8()?;
-        Ok((Self { ssrc, sequence_number }, 8))
+        Ok((
+            Self {
+                ssrc,
+                sequence_number,
+            },
+            8,
+        ))
     }
 
     fn wire_size(&self) -> usize {
@@ -76,10 +82,21 @@ impl<'a> Packet<'a> for FullIntraRequest<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         if self.entries.is_empty() {
-            return Err(Error::FciSize { packet_type: packet_type::PSFB, fmt: fmt::FIR, length: 0 });
+            return Err(Error::FciSize {
+                packet_type: packet_type::PSFB,
+                fmt: fmt::FIR,
+                length: 0,
+            });
         }
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::PSFB, fmt::FIR, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::PSFB,
+            fmt::FIR,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.list(&self.entries)?;
         Ok(w.written())
     }
@@ -101,13 +118,22 @@ mod tests {
         let fir = FullIntraRequest::parse(&bytes).unwrap();
         assert_eq!(
             fir.entries.iter().collect::<Vec<_>>(),
-            [FirEntry { ssrc: 0x1234_5678, sequence_number: 7 }]
+            [FirEntry {
+                ssrc: 0x1234_5678,
+                sequence_number: 7
+            }]
         );
         assert_eq!(fir.to_vec().unwrap(), bytes);
-        let half = [0x84, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78];
+        let half = [
+            0x84, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78,
+        ];
         assert_eq!(
             FullIntraRequest::parse(&half),
-            Err(Error::FciSize { packet_type: 206, fmt: 4, length: 4 })
+            Err(Error::FciSize {
+                packet_type: 206,
+                fmt: 4,
+                length: 4
+            })
         );
     }
 }

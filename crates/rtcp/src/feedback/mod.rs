@@ -28,7 +28,7 @@ pub use nack::{GenericNack, NackPair};
 pub use pli::PictureLossIndication;
 pub use remb::ReceiverEstimatedMaximumBitrate;
 pub use rpsi::ReferencePictureSelectionIndication;
-pub use sli::{SliceLossIndication, SliEntry};
+pub use sli::{SliEntry, SliceLossIndication};
 pub use tmmb::{TmmbItem, Tmmbn, Tmmbr};
 pub use transport_cc::{PacketStatus, StatusChunk, StatusSymbol, TransportCc};
 
@@ -71,12 +71,20 @@ pub(crate) struct Feedback<'a> {
 pub(crate) fn parse(packet: &[u8], packet_type: u8, fmt: u8) -> Result<Feedback<'_>> {
     let (h, body) = split(packet, packet_type)?;
     if h.count != fmt {
-        return Err(Error::WrongFormat { packet_type, expected: fmt, got: h.count });
+        return Err(Error::WrongFormat {
+            packet_type,
+            expected: fmt,
+            got: h.count,
+        });
     }
     let mut r = Reader::new(body, "feedback message");
     let sender_ssrc = r.u32()?;
     let media_ssrc = r.u32()?;
-    Ok(Feedback { sender_ssrc, media_ssrc, fci: r.rest() })
+    Ok(Feedback {
+        sender_ssrc,
+        media_ssrc,
+        fci: r.rest(),
+    })
 }
 
 /// Starts writing a feedback message of `size` bytes: header and both SSRCs.
@@ -97,5 +105,9 @@ pub(crate) fn writer<'b>(
 
 /// The error for an FCI of a size the format does not allow.
 pub(crate) fn fci_size(packet_type: u8, fmt: u8, fci: &[u8]) -> Error {
-    Error::FciSize { packet_type, fmt, length: fci.len() }
+    Error::FciSize {
+        packet_type,
+        fmt,
+        length: fci.len(),
+    }
 }

@@ -27,7 +27,9 @@ impl NackPair {
     /// Every sequence number this pair reports lost, PID first.
     pub fn lost(self) -> impl Iterator<Item = u16> {
         core::iter::once(self.pid).chain(
-            (0..16u16).filter(move |i| self.blp & (1 << i) != 0).map(move |i| self.pid.wrapping_add(i + 1)),
+            (0..16u16)
+                .filter(move |i| self.blp & (1 << i) != 0)
+                .map(move |i| self.pid.wrapping_add(i + 1)),
         )
     }
 }
@@ -37,7 +39,13 @@ impl Element<'_> for NackPair {
 
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         let mut r = Reader::new(bytes, "NACK pair");
-        Ok((Self { pid: r.u16()?, blp: r.u16()? }, 4))
+        Ok((
+            Self {
+                pid: r.u16()?,
+                blp: r.u16()?,
+            },
+            4,
+        ))
     }
 
     fn wire_size(&self) -> usize {
@@ -104,10 +112,21 @@ impl<'a> Packet<'a> for GenericNack<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         if self.pairs.is_empty() {
-            return Err(Error::FciSize { packet_type: packet_type::RTPFB, fmt: fmt::NACK, length: 0 });
+            return Err(Error::FciSize {
+                packet_type: packet_type::RTPFB,
+                fmt: fmt::NACK,
+                length: 0,
+            });
         }
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::RTPFB, fmt::NACK, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::RTPFB,
+            fmt::NACK,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.list(&self.pairs)?;
         Ok(w.written())
     }
@@ -130,11 +149,19 @@ mod tests {
         assert_eq!(nack.to_vec().unwrap(), bytes);
         assert_eq!(
             GenericNack::parse(&[0x81, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::FciSize { packet_type: 205, fmt: 1, length: 0 })
+            Err(Error::FciSize {
+                packet_type: 205,
+                fmt: 1,
+                length: 0
+            })
         );
         assert_eq!(
             GenericNack::parse(&[0x82, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::WrongFormat { packet_type: 205, expected: 1, got: 2 })
+            Err(Error::WrongFormat {
+                packet_type: 205,
+                expected: 1,
+                got: 2
+            })
         );
     }
 
@@ -145,12 +172,18 @@ mod tests {
         assert_eq!(
             pairs,
             [
-                NackPair { pid: 65534, blp: 0b11 }, // 65535 and 0 across the wrap
-                NackPair { pid: 16, blp: 0b1 },     // 18 after 65534: a new pair, with 17
+                NackPair {
+                    pid: 65534,
+                    blp: 0b11
+                }, // 65535 and 0 across the wrap
+                NackPair { pid: 16, blp: 0b1 }, // 18 after 65534: a new pair, with 17
                 NackPair { pid: 40, blp: 0 },
             ]
         );
-        let nack = GenericNack { pairs: pairs.into(), ..Default::default() };
+        let nack = GenericNack {
+            pairs: pairs.into(),
+            ..Default::default()
+        };
         assert_eq!(nack.lost().collect::<Vec<_>>(), lost);
     }
 }

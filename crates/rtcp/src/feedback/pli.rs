@@ -20,7 +20,10 @@ impl Packet<'_> for PictureLossIndication {
         if !fb.fci.is_empty() {
             return Err(fci_size(packet_type::PSFB, fmt::PLI, fb.fci));
         }
-        Ok(Self { sender_ssrc: fb.sender_ssrc, media_ssrc: fb.media_ssrc })
+        Ok(Self {
+            sender_ssrc: fb.sender_ssrc,
+            media_ssrc: fb.media_ssrc,
+        })
     }
 
     fn size(&self) -> usize {
@@ -28,7 +31,14 @@ impl Packet<'_> for PictureLossIndication {
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        let w = writer(buf, 12, packet_type::PSFB, fmt::PLI, self.sender_ssrc, self.media_ssrc)?;
+        let w = writer(
+            buf,
+            12,
+            packet_type::PSFB,
+            fmt::PLI,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         Ok(w.written())
     }
 }
@@ -46,12 +56,22 @@ mod tests {
             0x4b, 0xc4, 0xfc, 0xb4, // SSRC of media source
         ];
         let pli = PictureLossIndication::parse(&bytes).unwrap();
-        assert_eq!(pli, PictureLossIndication { sender_ssrc: 1, media_ssrc: 0x4bc4_fcb4 });
+        assert_eq!(
+            pli,
+            PictureLossIndication {
+                sender_ssrc: 1,
+                media_ssrc: 0x4bc4_fcb4
+            }
+        );
         assert_eq!(pli.to_vec().unwrap(), bytes);
         let with_fci = [0x81, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0];
         assert_eq!(
             PictureLossIndication::parse(&with_fci),
-            Err(Error::FciSize { packet_type: 206, fmt: 1, length: 4 })
+            Err(Error::FciSize {
+                packet_type: 206,
+                fmt: 1,
+                length: 4
+            })
         );
     }
 }

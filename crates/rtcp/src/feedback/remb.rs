@@ -26,7 +26,8 @@ pub struct ReceiverEstimatedMaximumBitrate<'a> {
     /// SSRC of media source (always 0 for REMB).
     pub media_ssrc: u32,
     /// The estimate, bit/s: BR Mantissa (18 bits) × 2^BR Exp (6 bits). Written with the
-    /// smallest exponent that fits, rounding down.
+    /// smallest exponent that fits, rounding down; read
+    /// saturating at `u64::MAX`.
     pub bitrate: u64,
     /// SSRC feedback: the streams the estimate applies to (at most 255).
     pub ssrcs: List<'a, u32>,
@@ -55,12 +56,18 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
         let mantissa = u64::from(v & 0x3_ffff);
         let ssrcs = r.rest();
         if ssrcs.len() != num * 4 {
-            return Err(Error::RembSsrcCount { declared: num, available: ssrcs.len() / 4 });
+            return Err(Error::RembSsrcCount {
+                declared: num,
+                available: ssrcs.len() / 4,
+            });
         }
         Ok(Self {
             sender_ssrc: fb.sender_ssrc,
             media_ssrc: fb.media_ssrc,
-            bitrate: mantissa << exponent,
+            bitrate: mantissa
+                .checked_shl(exponent)
+                .filter(|b| b >> exponent == mantissa)
+                .unwrap_or(u64::MAX),
             ssrcs: List::parse_all(ssrcs, "REMB SSRC feedback")?,
         })
     }
@@ -71,15 +78,25 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let count = self.ssrcs.len();
-        let num = u8::try_from(count)
-            .map_err(|_| Error::TooMany { what: "REMB SSRC feedback", count, max: 255 })?;
+        let num = u8::try_from(count).map_err(|_| Error::TooMany {
+            what: "REMB SSRC feedback",
+            count,
+            max: 255,
+        })?;
         let mut exponent = 0u32;
         while (self.bitrate >> exponent) > 0x3_ffff {
             exponent += 1;
         }
         let mantissa = (self.bitrate >> exponent) as u32;
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::PSFB, fmt::AFB, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::PSFB,
+            fmt::AFB,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.put(&Self::IDENTIFIER)?;
         w.u8(num)?;
         w.u24((exponent << 18) | mantissa)?;
@@ -110,7 +127,10 @@ mod tests {
         bad[16] = 2;
         assert_eq!(
             ReceiverEstimatedMaximumBitrate::parse(&bad),
-            Err(Error::RembSsrcCount { declared: 2, available: 1 })
+            Err(Error::RembSsrcCount {
+                declared: 2,
+                available: 1
+            })
         );
     }
 }

@@ -67,13 +67,26 @@ impl<'a> Packet<'a> for ReferencePictureSelectionIndication<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         if self.unused_bits > 7 {
-            return Err(Error::OutOfRange { what: "RPSI unused bits", value: self.unused_bits.into() });
+            return Err(Error::OutOfRange {
+                what: "RPSI unused bits",
+                value: self.unused_bits.into(),
+            });
         }
         let fci = self.fci_len();
         let pb = (fci - 2 - self.bit_string.len()) * 8 + usize::from(self.unused_bits);
-        let pb = u8::try_from(pb).map_err(|_| Error::OutOfRange { what: "RPSI PB", value: pb as u64 })?;
+        let pb = u8::try_from(pb).map_err(|_| Error::OutOfRange {
+            what: "RPSI PB",
+            value: pb as u64,
+        })?;
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::PSFB, fmt::RPSI, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::PSFB,
+            fmt::RPSI,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.u8(pb)?;
         w.u8(self.payload_type & 0x7f)?;
         w.put(&self.bit_string)?;
@@ -92,7 +105,8 @@ mod tests {
             0x83, 0xce, 0x00, 0x04, // V=2 FMT=3 PT=206 length=4
             0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
             0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x24, 0x60, 0xab, 0xc0, // PB=36 padding bits, PT=96, bit string 0xab 0xc_ (12 bits)
+            0x24, 0x60, 0xab,
+            0xc0, // PB=36 padding bits, PT=96, bit string 0xab 0xc_ (12 bits)
             0x00, 0x00, 0x00, 0x00, // padding
         ];
         let rpsi = ReferencePictureSelectionIndication::parse(&bytes).unwrap();
@@ -106,7 +120,7 @@ mod tests {
             payload_type: 96,
             bit_string: Cow::Borrowed(&[0xab, 0xc0]),
             unused_bits: 4,
-            };
+        };
         assert_eq!(short, rpsi);
         assert_eq!(
             short.to_vec().unwrap(),
@@ -117,10 +131,16 @@ mod tests {
                 0x04, 0x60, 0xab, 0xc0, // PB=4, PT=96, 12-bit string
             ]
         );
-        let bad_pb = [0x83, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0x20, 0x60, 0, 0];
+        let bad_pb = [
+            0x83, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0x20, 0x60, 0, 0,
+        ];
         assert_eq!(
             ReferencePictureSelectionIndication::parse(&bad_pb),
-            Err(Error::FciSize { packet_type: 206, fmt: 3, length: 4 })
+            Err(Error::FciSize {
+                packet_type: 206,
+                fmt: 3,
+                length: 4
+            })
         );
     }
 }

@@ -44,12 +44,20 @@ impl Element<'_> for SliEntry {
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         if self.first > 0x1fff || self.number > 0x1fff {
             let value = self.first.max(self.number).into();
-            return Err(Error::OutOfRange { what: "SLI First/Number", value });
+            return Err(Error::OutOfRange {
+                what: "SLI First/Number",
+                value,
+            });
         }
         if self.picture_id > 0x3f {
-            return Err(Error::OutOfRange { what: "SLI PictureID", value: self.picture_id.into() });
+            return Err(Error::OutOfRange {
+                what: "SLI PictureID",
+                value: self.picture_id.into(),
+            });
         }
-        let v = (u32::from(self.first) << 19) | (u32::from(self.number) << 6) | u32::from(self.picture_id);
+        let v = (u32::from(self.first) << 19)
+            | (u32::from(self.number) << 6)
+            | u32::from(self.picture_id);
         Writer::new(out, 4)?.u32(v)
     }
 }
@@ -84,10 +92,21 @@ impl<'a> Packet<'a> for SliceLossIndication<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         if self.entries.is_empty() {
-            return Err(Error::FciSize { packet_type: packet_type::PSFB, fmt: fmt::SLI, length: 0 });
+            return Err(Error::FciSize {
+                packet_type: packet_type::PSFB,
+                fmt: fmt::SLI,
+                length: 0,
+            });
         }
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::PSFB, fmt::SLI, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::PSFB,
+            fmt::SLI,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.list(&self.entries)?;
         Ok(w.written())
     }
@@ -103,18 +122,27 @@ mod tests {
             0x82, 0xce, 0x00, 0x03, // V=2 FMT=2 PT=206 length=3
             0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
             0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x00, 0x08, 0x01, 0x45, // First=1 (13 bits), Number=5 (13 bits), PictureID=5 (6 bits)
+            0x00, 0x08, 0x01,
+            0x45, // First=1 (13 bits), Number=5 (13 bits), PictureID=5 (6 bits)
         ];
         let sli = SliceLossIndication::parse(&bytes).unwrap();
         assert_eq!(
             sli.entries.iter().collect::<Vec<_>>(),
-            [SliEntry { first: 1, number: 5, picture_id: 5 }]
+            [SliEntry {
+                first: 1,
+                number: 5,
+                picture_id: 5
+            }]
         );
         assert_eq!(sli.to_vec().unwrap(), bytes);
         let odd = [0x82, 0xce, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2];
         assert_eq!(
             SliceLossIndication::parse(&odd),
-            Err(Error::FciSize { packet_type: 206, fmt: 2, length: 0 })
+            Err(Error::FciSize {
+                packet_type: 206,
+                fmt: 2,
+                length: 0
+            })
         );
     }
 }

@@ -37,12 +37,20 @@ impl TmmbItem {
         while (bitrate >> exponent) > 0x1_ffff {
             exponent += 1;
         }
-        Self { ssrc, exponent, mantissa: (bitrate >> exponent) as u32, overhead }
+        Self {
+            ssrc,
+            exponent,
+            mantissa: (bitrate >> exponent) as u32,
+            overhead,
+        }
     }
 
     /// The maximum total media bit rate, bit/s (saturating).
     pub fn bitrate(&self) -> u64 {
-        u64::from(self.mantissa).checked_shl(self.exponent.into()).filter(|b| b >> self.exponent == u64::from(self.mantissa)).unwrap_or(u64::MAX)
+        u64::from(self.mantissa)
+            .checked_shl(self.exponent.into())
+            .filter(|b| b >> self.exponent == u64::from(self.mantissa))
+            .unwrap_or(u64::MAX)
     }
 }
 
@@ -68,13 +76,22 @@ impl Element<'_> for TmmbItem {
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         if self.exponent > 0x3f {
-            return Err(Error::OutOfRange { what: "MxTBR Exp", value: self.exponent.into() });
+            return Err(Error::OutOfRange {
+                what: "MxTBR Exp",
+                value: self.exponent.into(),
+            });
         }
         if self.mantissa > 0x1_ffff {
-            return Err(Error::OutOfRange { what: "MxTBR Mantissa", value: self.mantissa.into() });
+            return Err(Error::OutOfRange {
+                what: "MxTBR Mantissa",
+                value: self.mantissa.into(),
+            });
         }
         if self.overhead > 0x1ff {
-            return Err(Error::OutOfRange { what: "Measured Overhead", value: self.overhead.into() });
+            return Err(Error::OutOfRange {
+                what: "Measured Overhead",
+                value: self.overhead.into(),
+            });
         }
         let mut w = Writer::new(out, 8)?;
         w.u32(self.ssrc)?;
@@ -163,14 +180,25 @@ mod tests {
                 0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
                 0x00, 0x00, 0x00, 0x00, // SSRC of media source
                 0x12, 0x34, 0x56, 0x78, // SSRC
-                0x0f, 0xd0, 0x90, 0x28, // Exp=3 (6 bits), Mantissa=125000 (17 bits), Overhead=40 (9 bits)
+                0x0f, 0xd0, 0x90,
+                0x28, // Exp=3 (6 bits), Mantissa=125000 (17 bits), Overhead=40 (9 bits)
             ]
         );
         let parsed = Tmmbr::parse(&bytes).unwrap();
         assert_eq!(parsed, tmmbr);
-        assert_eq!(parsed.items.iter().next().map(|i| i.bitrate()), Some(1_000_000));
+        assert_eq!(
+            parsed.items.iter().next().map(|i| i.bitrate()),
+            Some(1_000_000)
+        );
         let empty = [0x83, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 0];
-        assert_eq!(Tmmbr::parse(&empty), Err(Error::FciSize { packet_type: 205, fmt: 3, length: 0 }));
+        assert_eq!(
+            Tmmbr::parse(&empty),
+            Err(Error::FciSize {
+                packet_type: 205,
+                fmt: 3,
+                length: 0
+            })
+        );
     }
 
     #[test]
@@ -183,6 +211,14 @@ mod tests {
         let tmmbn = Tmmbn::parse(&empty).unwrap();
         assert!(tmmbn.items.is_empty());
         assert_eq!(tmmbn.to_vec().unwrap(), empty);
-        assert_eq!(TmmbItem { exponent: 63, mantissa: 0x1_ffff, ..Default::default() }.bitrate(), u64::MAX);
+        assert_eq!(
+            TmmbItem {
+                exponent: 63,
+                mantissa: 0x1_ffff,
+                ..Default::default()
+            }
+            .bitrate(),
+            u64::MAX
+        );
     }
 }

@@ -101,7 +101,11 @@ impl StatusChunk {
         match self {
             Self::RunLength { symbol, .. } => symbol,
             Self::OneBitVector(bits) => {
-                if (bits >> (13 - i.min(13))) & 1 == 1 { StatusSymbol::SmallDelta } else { StatusSymbol::NotReceived }
+                if (bits >> (13 - i.min(13))) & 1 == 1 {
+                    StatusSymbol::SmallDelta
+                } else {
+                    StatusSymbol::NotReceived
+                }
             }
             Self::TwoBitVector(bits) => StatusSymbol::from_bits(bits >> (12 - 2 * i.min(6))),
         }
@@ -114,7 +118,10 @@ impl Element<'_> for StatusChunk {
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         let v = Reader::new(bytes, "transport-cc packet chunk").u16()?;
         let chunk = match v >> 14 {
-            0 | 1 => Self::RunLength { symbol: StatusSymbol::from_bits(v >> 13), run_length: v & 0x1fff },
+            0 | 1 => Self::RunLength {
+                symbol: StatusSymbol::from_bits(v >> 13),
+                run_length: v & 0x1fff,
+            },
             2 => Self::OneBitVector(v & 0x3fff),
             _ => Self::TwoBitVector(v & 0x3fff),
         };
@@ -129,7 +136,10 @@ impl Element<'_> for StatusChunk {
         let v = match *self {
             Self::RunLength { symbol, run_length } => {
                 if run_length > 0x1fff {
-                    return Err(Error::OutOfRange { what: "transport-cc run length", value: run_length.into() });
+                    return Err(Error::OutOfRange {
+                        what: "transport-cc run length",
+                        value: run_length.into(),
+                    });
                 }
                 (symbol.bits() << 13) | run_length
             }
@@ -187,13 +197,18 @@ impl TransportCc<'static> {
         packets: &[PacketStatus],
     ) -> Result<Self> {
         let count = packets.len();
-        let packet_status_count = u16::try_from(count)
-            .map_err(|_| Error::TooMany { what: "transport-cc packet status count", count, max: 65535 })?;
+        let packet_status_count = u16::try_from(count).map_err(|_| Error::TooMany {
+            what: "transport-cc packet status count",
+            count,
+            max: 65535,
+        })?;
         let symbols: Vec<StatusSymbol> = packets
             .iter()
             .map(|p| match *p {
                 PacketStatus::NotReceived => StatusSymbol::NotReceived,
-                PacketStatus::Received { delta } if (0..=255).contains(&delta) => StatusSymbol::SmallDelta,
+                PacketStatus::Received { delta } if (0..=255).contains(&delta) => {
+                    StatusSymbol::SmallDelta
+                }
                 PacketStatus::Received { .. } => StatusSymbol::LargeDelta,
             })
             .collect();
@@ -201,11 +216,18 @@ impl TransportCc<'static> {
         let mut i = 0;
         while let Some(&first) = symbols.get(i) {
             let rest = symbols.get(i..).unwrap_or(&[]);
-            let run = rest.iter().take(0x1fff).take_while(|&&s| s == first).count();
+            let run = rest
+                .iter()
+                .take(0x1fff)
+                .take_while(|&&s| s == first)
+                .count();
             let window14 = rest.get(..rest.len().min(14)).unwrap_or(&[]);
             let small_only = !window14.contains(&StatusSymbol::LargeDelta);
             if run >= 14 || (!small_only && run >= 7) {
-                chunks.push(StatusChunk::RunLength { symbol: first, run_length: run as u16 });
+                chunks.push(StatusChunk::RunLength {
+                    symbol: first,
+                    run_length: run as u16,
+                });
                 i += run;
             } else if small_only {
                 let bits = window14.iter().enumerate().fold(0u16, |acc, (j, s)| {
@@ -267,7 +289,9 @@ impl<'a> TransportCc<'a> {
                     PacketStatus::Received { delta: d.into() }
                 }
                 StatusSymbol::LargeDelta => {
-                    let (d, rest) = deltas.split_first_chunk::<2>().map_or((0, &[][..]), |(d, r)| (i16::from_be_bytes(*d), r));
+                    let (d, rest) = deltas
+                        .split_first_chunk::<2>()
+                        .map_or((0, &[][..]), |(d, r)| (i16::from_be_bytes(*d), r));
                     deltas = rest;
                     PacketStatus::Received { delta: d }
                 }
@@ -315,7 +339,10 @@ impl<'a> Packet<'a> for TransportCc<'a> {
             packet_status_count,
             reference_time,
             fb_pkt_count,
-            chunks: List::Wire { bytes: chunk_bytes, count: n_chunks },
+            chunks: List::Wire {
+                bytes: chunk_bytes,
+                count: n_chunks,
+            },
             recv_deltas: Cow::Borrowed(recv_deltas),
         })
     }
@@ -326,10 +353,20 @@ impl<'a> Packet<'a> for TransportCc<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         if !(-0x80_0000..=0x7f_ffff).contains(&self.reference_time) {
-            return Err(Error::OutOfRange { what: "transport-cc reference time", value: self.reference_time as u64 });
+            return Err(Error::OutOfRange {
+                what: "transport-cc reference time",
+                value: self.reference_time as u64,
+            });
         }
         let size = self.size();
-        let mut w = writer(buf, size, packet_type::RTPFB, fmt::TRANSPORT_CC, self.sender_ssrc, self.media_ssrc)?;
+        let mut w = writer(
+            buf,
+            size,
+            packet_type::RTPFB,
+            fmt::TRANSPORT_CC,
+            self.sender_ssrc,
+            self.media_ssrc,
+        )?;
         w.u16(self.base_sequence_number)?;
         w.u16(self.packet_status_count)?;
         w.u24(self.reference_time as u32 & 0xff_ffff)?;
@@ -385,35 +422,60 @@ mod tests {
         assert_eq!(
             built.chunks.iter().collect::<Vec<_>>(),
             [
-                StatusChunk::RunLength { symbol: StatusSymbol::NotReceived, run_length: 20 },
+                StatusChunk::RunLength {
+                    symbol: StatusSymbol::NotReceived,
+                    run_length: 20
+                },
                 StatusChunk::OneBitVector(0b11100000000000),
             ]
         );
         let bytes = built.to_vec().unwrap();
-        assert_eq!(&bytes[12..20], &[0xff, 0xfa, 0x00, 0x17, 0xff, 0xff, 0xff, 0x00]);
+        assert_eq!(
+            &bytes[12..20],
+            &[0xff, 0xfa, 0x00, 0x17, 0xff, 0xff, 0xff, 0x00]
+        );
         let parsed = TransportCc::parse(&bytes).unwrap();
-        assert_eq!(parsed.packets().last(), Some((65530u16.wrapping_add(22), PacketStatus::Received { delta: 1 })));
+        assert_eq!(
+            parsed.packets().last(),
+            Some((
+                65530u16.wrapping_add(22),
+                PacketStatus::Received { delta: 1 }
+            ))
+        );
     }
 
     #[test]
     fn malformed() {
-        let head = [0x8f, 0xcd, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0];
+        let head = [
+            0x8f, 0xcd, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0,
+        ];
         // Three packets announced, no chunk.
         assert_eq!(
             TransportCc::parse(&head),
-            Err(Error::Truncated { what: "transport-cc FCI", needed: 10, got: 8 })
+            Err(Error::Truncated {
+                what: "transport-cc FCI",
+                needed: 10,
+                got: 8
+            })
         );
         // A run of reserved symbols.
         let mut reserved = [0u8; 24];
         reserved[..20].copy_from_slice(&head);
         reserved[3] = 5;
         reserved[20..22].copy_from_slice(&[0x60, 0x03]);
-        assert_eq!(TransportCc::parse(&reserved), Err(Error::ReservedStatusSymbol { index: 0 }));
+        assert_eq!(
+            TransportCc::parse(&reserved),
+            Err(Error::ReservedStatusSymbol { index: 0 })
+        );
         // Two small deltas announced, none present.
         reserved[20..22].copy_from_slice(&[0x20, 0x03]);
         assert_eq!(
             TransportCc::parse(&reserved),
-            Err(Error::Truncated { what: "transport-cc FCI", needed: 13, got: 12 })
+            Err(Error::Truncated {
+                what: "transport-cc FCI",
+                needed: 13,
+                got: 12
+            })
         );
     }
 }

@@ -29,7 +29,14 @@ impl Element<'_> for DlrrItem {
 
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         let mut r = Reader::new(bytes, "DLRR sub-block");
-        Ok((Self { ssrc: r.u32()?, last_rr: r.u32()?, delay_since_last_rr: r.u32()? }, 12))
+        Ok((
+            Self {
+                ssrc: r.u32()?,
+                last_rr: r.u32()?,
+                delay_since_last_rr: r.u32()?,
+            },
+            12,
+        ))
     }
 
     fn wire_size(&self) -> usize {

@@ -91,7 +91,11 @@ pub enum XrBlock<'a> {
 /// Checks that a fixed-size block has its size.
 pub(crate) fn expect_len(block_type: u8, contents: &[u8], expected: usize) -> Result<()> {
     if contents.len() != expected {
-        return Err(Error::XrBlockSize { block_type, length: 4 + contents.len(), expected: 4 + expected });
+        return Err(Error::XrBlockSize {
+            block_type,
+            length: 4 + contents.len(),
+            expected: 4 + expected,
+        });
     }
     Ok(())
 }
@@ -148,7 +152,9 @@ impl<'a> Element<'a> for XrBlock<'a> {
             block_type::RECEIVER_REFERENCE_TIME => {
                 Self::ReceiverReferenceTime(ReceiverReferenceTime::decode(contents)?)
             }
-            block_type::DLRR => Self::Dlrr(Dlrr { items: List::parse_all(contents, "DLRR sub-blocks")? }),
+            block_type::DLRR => Self::Dlrr(Dlrr {
+                items: List::parse_all(contents, "DLRR sub-blocks")?,
+            }),
             block_type::STATISTICS_SUMMARY => {
                 Self::StatisticsSummary(StatisticsSummary::decode(type_specific, contents)?)
             }
@@ -168,8 +174,11 @@ impl<'a> Element<'a> for XrBlock<'a> {
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let size = self.wire_size();
-        let words = u16::try_from((size - 4) / 4)
-            .map_err(|_| Error::TooLong { what: "XR block", len: size, max: 4 + 65535 * 4 })?;
+        let words = u16::try_from((size - 4) / 4).map_err(|_| Error::TooLong {
+            what: "XR block",
+            len: size,
+            max: 4 + 65535 * 4,
+        })?;
         let mut w = Writer::new(out, size)?;
         let type_specific = match self {
             Self::LossRle(b) | Self::DuplicateRle(b) => b.thinning & 0x0f,
@@ -190,7 +199,10 @@ impl<'a> Element<'a> for XrBlock<'a> {
             Self::VoipMetrics(b) => b.encode(&mut w),
             Self::Unknown(u) => {
                 if u.contents.len() % 4 != 0 {
-                    return Err(Error::Unaligned { what: "XR block contents", len: u.contents.len() });
+                    return Err(Error::Unaligned {
+                        what: "XR block contents",
+                        len: u.contents.len(),
+                    });
                 }
                 w.put(&u.contents)
             }

@@ -26,7 +26,13 @@ impl ReceiverReferenceTime {
     pub(crate) const CONTENTS: usize = 8;
 
     pub(crate) fn decode(contents: &[u8]) -> Result<Self> {
-        expect_len(block_type::RECEIVER_REFERENCE_TIME, contents, Self::CONTENTS)?;
-        Ok(Self { ntp_time: NtpTime(Reader::new(contents, "receiver reference time").u64()?) })
+        expect_len(
+            block_type::RECEIVER_REFERENCE_TIME,
+            contents,
+            Self::CONTENTS,
+        )?;
+        Ok(Self {
+            ntp_time: NtpTime(Reader::new(contents, "receiver reference time").u64()?),
+        })
     }
 }

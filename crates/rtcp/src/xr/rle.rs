@@ -43,7 +43,10 @@ impl Element<'_> for RleChunk {
         let chunk = if v == 0 {
             Self::Null
         } else if v & 0x8000 == 0 {
-            Self::Run { received: v & 0x4000 != 0, length: v & 0x3fff }
+            Self::Run {
+                received: v & 0x4000 != 0,
+                length: v & 0x3fff,
+            }
         } else {
             Self::BitVector(v & 0x7fff)
         };
@@ -59,7 +62,10 @@ impl Element<'_> for RleChunk {
             Self::Null => 0,
             Self::Run { received, length } => {
                 if length > 0x3fff {
-                    return Err(Error::OutOfRange { what: "RLE run length", value: length.into() });
+                    return Err(Error::OutOfRange {
+                        what: "RLE run length",
+                        value: length.into(),
+                    });
                 }
                 (u16::from(received) << 14) | length
             }
@@ -90,7 +96,11 @@ impl<'a> RleReport<'a> {
     pub(crate) fn decode(block_type: u8, type_specific: u8, contents: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(contents, "RLE report block");
         if contents.len() < 8 {
-            return Err(Error::XrBlockSize { block_type, length: 4 + contents.len(), expected: 12 });
+            return Err(Error::XrBlockSize {
+                block_type,
+                length: 4 + contents.len(),
+                expected: 12,
+            });
         }
         let ssrc = r.u32()?;
         let begin_seq = r.u16()?;
@@ -142,6 +152,11 @@ impl<'a> RleReport<'a> {
             })
             .take(total)
             .enumerate()
-            .map(move |(i, bit)| (self.begin_seq.wrapping_add((i as u16).wrapping_mul(step)), bit))
+            .map(move |(i, bit)| {
+                (
+                    self.begin_seq.wrapping_add((i as u16).wrapping_mul(step)),
+                    bit,
+                )
+            })
     }
 }

@@ -133,6 +133,11 @@ impl StatisticsSummary {
         ] {
             w.u32(v)?;
         }
-        w.put(&[self.min_ttl_or_hl, self.max_ttl_or_hl, self.mean_ttl_or_hl, self.dev_ttl_or_hl])
+        w.put(&[
+            self.min_ttl_or_hl,
+            self.max_ttl_or_hl,
+            self.mean_ttl_or_hl,
+            self.dev_ttl_or_hl,
+        ])
     }
 }

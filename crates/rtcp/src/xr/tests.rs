@@ -21,11 +21,22 @@ fn loss_rle_with_both_chunk_kinds_and_thinning() {
         0x40, 0x05, // run length chunk: run type 1 (received), run length 5
         0xc0, 0x01, // bit vector chunk: 100000000000001
     ];
-    let XrBlock::LossRle(rle) = parse_one(&bytes) else { panic!("not Loss RLE") };
-    assert_eq!((rle.thinning, rle.ssrc, rle.begin_seq, rle.end_seq), (2, 2, 0, 80));
+    let XrBlock::LossRle(rle) = parse_one(&bytes) else {
+        panic!("not Loss RLE")
+    };
+    assert_eq!(
+        (rle.thinning, rle.ssrc, rle.begin_seq, rle.end_seq),
+        (2, 2, 0, 80)
+    );
     assert_eq!(
         rle.chunks.iter().collect::<Vec<_>>(),
-        [RleChunk::Run { received: true, length: 5 }, RleChunk::BitVector(0x4001)]
+        [
+            RleChunk::Run {
+                received: true,
+                length: 5
+            },
+            RleChunk::BitVector(0x4001)
+        ]
     );
     let packets: Vec<_> = rle.packets().collect();
     // T=2: every 4th sequence number; 80/4 = 20 packets, 5 from the run, 15 from the vector.
@@ -47,8 +58,16 @@ fn duplicate_rle_padded_with_a_null_chunk() {
         0x00, 0x0a, // run length chunk: run type 0 (not duplicated), run length 10
         0x00, 0x00, // null chunk: padding
     ];
-    let XrBlock::DuplicateRle(rle) = parse_one(&bytes) else { panic!("not Duplicate RLE") };
-    assert_eq!(rle.chunks.iter().collect::<Vec<_>>(), [RleChunk::Run { received: false, length: 10 }]);
+    let XrBlock::DuplicateRle(rle) = parse_one(&bytes) else {
+        panic!("not Duplicate RLE")
+    };
+    assert_eq!(
+        rle.chunks.iter().collect::<Vec<_>>(),
+        [RleChunk::Run {
+            received: false,
+            length: 10
+        }]
+    );
     assert!(rle.packets().all(|(_, dup)| !dup));
 }
 
@@ -63,7 +82,9 @@ fn packet_receipt_times() {
         0x00, 0x00, 0x03, 0xe8, // receipt time of packet 10: 1000
         0x00, 0x00, 0x07, 0xd0, // receipt time of packet 11: 2000
     ];
-    let XrBlock::PacketReceiptTimes(prt) = parse_one(&bytes) else { panic!("not receipt times") };
+    let XrBlock::PacketReceiptTimes(prt) = parse_one(&bytes) else {
+        panic!("not receipt times")
+    };
     assert_eq!(prt.receipt_times.iter().collect::<Vec<_>>(), [1000, 2000]);
 }
 
@@ -84,9 +105,16 @@ fn receiver_reference_time_and_dlrr() {
     assert_eq!(
         xr.blocks.iter().collect::<Vec<_>>(),
         [
-            XrBlock::ReceiverReferenceTime(ReceiverReferenceTime { ntp_time: NtpTime(0xe800_0000_8000_0000) }),
+            XrBlock::ReceiverReferenceTime(ReceiverReferenceTime {
+                ntp_time: NtpTime(0xe800_0000_8000_0000)
+            }),
             XrBlock::Dlrr(Dlrr {
-                items: vec![DlrrItem { ssrc: 2, last_rr: 0x0001_0000, delay_since_last_rr: 0x8000 }].into()
+                items: vec![DlrrItem {
+                    ssrc: 2,
+                    last_rr: 0x0001_0000,
+                    delay_since_last_rr: 0x8000
+                }]
+                .into()
             }),
         ]
     );
@@ -109,10 +137,20 @@ fn statistics_summary_flags_in_type_specific_octet() {
         0x00, 0x00, 0x00, 0x05, // dev_jitter=5
         0x3c, 0x40, 0x3e, 0x01, // TTL min=60 max=64 mean=62 dev=1
     ];
-    let XrBlock::StatisticsSummary(s) = parse_one(&bytes) else { panic!("not stats summary") };
+    let XrBlock::StatisticsSummary(s) = parse_one(&bytes) else {
+        panic!("not stats summary")
+    };
     assert!(s.loss_report && s.duplicate_report && s.jitter);
     assert_eq!(s.ttl_or_hop_limit, TtlOrHopLimit::Ipv4Ttl);
-    assert_eq!((s.lost_packets, s.dup_packets, s.mean_jitter, s.max_ttl_or_hl), (3, 1, 20, 64));
+    assert_eq!(
+        (
+            s.lost_packets,
+            s.dup_packets,
+            s.mean_jitter,
+            s.max_ttl_or_hl
+        ),
+        (3, 1, 20, 64)
+    );
 }
 
 #[test]
@@ -130,7 +168,9 @@ fn voip_metrics() {
         0x51, 0x00, 0x00, 0x3c, // RX config, reserved, JB nominal=60 ms
         0x00, 0x78, 0x00, 0xc8, // JB maximum=120 ms, JB abs max=200 ms
     ];
-    let XrBlock::VoipMetrics(v) = parse_one(&bytes) else { panic!("not VoIP metrics") };
+    let XrBlock::VoipMetrics(v) = parse_one(&bytes) else {
+        panic!("not VoIP metrics")
+    };
     assert_eq!(v.r_factor(), Some(93));
     assert_eq!(v.ext_r_factor(), None);
     assert_eq!(v.mos_lq(), Some(4.1));
@@ -172,42 +212,80 @@ fn malformed_blocks() {
     let past = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x05];
     assert_eq!(
         ExtendedReport::parse(&past),
-        Err(Error::XrBlockPastEnd { block_type: 4, declared: 24, available: 4 })
+        Err(Error::XrBlockPastEnd {
+            block_type: 4,
+            declared: 24,
+            available: 4
+        })
     );
     // Receiver reference time with one word instead of two.
-    let short = [0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x01, 0, 0, 0, 0];
+    let short = [
+        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    ];
     assert_eq!(
         ExtendedReport::parse(&short),
-        Err(Error::XrBlockSize { block_type: 4, length: 8, expected: 12 })
+        Err(Error::XrBlockSize {
+            block_type: 4,
+            length: 8,
+            expected: 12
+        })
     );
     // VoIP metrics with block length 1.
-    let voip = [0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x07, 0x00, 0x00, 0x01, 0, 0, 0, 0];
+    let voip = [
+        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x07, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    ];
     assert_eq!(
         ExtendedReport::parse(&voip),
-        Err(Error::XrBlockSize { block_type: 7, length: 8, expected: 36 })
+        Err(Error::XrBlockSize {
+            block_type: 7,
+            length: 8,
+            expected: 36
+        })
     );
     // DLRR whose contents are not whole sub-blocks.
-    let dlrr = [0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0];
+    let dlrr = [
+        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    ];
     assert_eq!(
         ExtendedReport::parse(&dlrr),
-        Err(Error::Truncated { what: "DLRR sub-blocks", needed: 12, got: 4 })
+        Err(Error::Truncated {
+            what: "DLRR sub-blocks",
+            needed: 12,
+            got: 4
+        })
     );
     // Loss RLE without begin_seq/end_seq.
-    let rle = [0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0];
+    let rle = [
+        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    ];
     assert_eq!(
         ExtendedReport::parse(&rle),
-        Err(Error::XrBlockSize { block_type: 1, length: 8, expected: 12 })
+        Err(Error::XrBlockSize {
+            block_type: 1,
+            length: 8,
+            expected: 12
+        })
     );
     // Receiver reference time of block length 0.
     let empty = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x00];
     assert_eq!(
         ExtendedReport::parse(&empty),
-        Err(Error::XrBlockSize { block_type: 4, length: 4, expected: 12 })
+        Err(Error::XrBlockSize {
+            block_type: 4,
+            length: 4,
+            expected: 12
+        })
     );
     // A block header cut short: padding leaves 2 bytes after the SSRC.
-    let cut = [0xa0, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0, 0, 0, 0, 0, 6];
+    let cut = [
+        0xa0, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0, 0, 0, 0, 0, 6,
+    ];
     assert_eq!(
         ExtendedReport::parse(&cut),
-        Err(Error::Truncated { what: "XR block header", needed: 4, got: 2 })
+        Err(Error::Truncated {
+            what: "XR block header",
+            needed: 4,
+            got: 2
+        })
     );
 }

@@ -102,7 +102,9 @@ impl VoipMetrics {
 
     /// MOS (1.0–5.0) as the ×10 field value, `127` for `None`.
     pub fn mos_field(mos: Option<f32>) -> u8 {
-        mos.map_or(Self::UNAVAILABLE, |m| (m * 10.0).round().clamp(10.0, 50.0) as u8)
+        mos.map_or(Self::UNAVAILABLE, |m| {
+            (m * 10.0).round().clamp(10.0, 50.0) as u8
+        })
     }
 
     pub(crate) fn decode(contents: &[u8]) -> Result<Self> {
@@ -145,7 +147,12 @@ impl VoipMetrics {
 
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<()> {
         w.u32(self.ssrc)?;
-        w.put(&[self.loss_rate, self.discard_rate, self.burst_density, self.gap_density])?;
+        w.put(&[
+            self.loss_rate,
+            self.discard_rate,
+            self.burst_density,
+            self.gap_density,
+        ])?;
         w.u16(self.burst_duration)?;
         w.u16(self.gap_duration)?;
         w.u16(self.round_trip_delay)?;
