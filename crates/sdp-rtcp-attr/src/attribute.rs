@@ -44,8 +44,8 @@ impl RtcpFlag {
     /// A value (`a=rtcp-mux:1`) is [`Error::UnexpectedValue`]; any other attribute is
     /// [`Error::NotAttribute`].
     pub fn parse(line: &str) -> Result<Self, Error> {
-        match Attribute::parse(line)? {
-            Some(Attribute::Flag(flag)) => Ok(flag),
+        match Kind::of(line) {
+            Some(kind @ Kind::Flag(flag)) => Attribute::parse_kind(kind, line).map(|_| flag),
             _ => Err(Error::NotAttribute {
                 expected: "a=rtcp-mux, a=rtcp-mux-only or a=rtcp-rsize",
             }),
@@ -91,10 +91,15 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// The attribute name of an `a=` line when it is one of this crate's; `None` for
-    /// any other line. Names are matched exactly as IANA registers them.
+    /// any other line. The name (RFC 8866 §9 `att-field`, a token) ends at `:`, a space
+    /// or a control character, and is matched exactly as IANA registers it.
     pub(crate) fn of(line: &str) -> Option<Kind> {
         let rest = line.strip_prefix("a=")?;
-        let name = rest.split_once(':').map_or(rest, |(name, _)| name);
+        let end = rest
+            .bytes()
+            .position(|b| b == b':' || b <= b' ' || b == 0x7f)
+            .unwrap_or(rest.len());
+        let name = rest.get(..end)?;
         match name {
             "rtcp" => Some(Kind::Rtcp),
             other => RtcpFlag::from_name(other).map(Kind::Flag),
