@@ -57,16 +57,16 @@ impl JitterEstimator {
         Self::default()
     }
 
-    /// Feeds one packet: its RTP timestamp and its arrival in RTP ticks.
-    pub fn update(&mut self, rtp_timestamp: u32, arrival_ticks: u32) {
+    /// Feeds one packet: its RTP timestamp and its arrival in RTP ticks. Returns |D|, the
+    /// packet's transit-time difference from the previous packet (`None` for the first).
+    pub fn update(&mut self, rtp_timestamp: u32, arrival_ticks: u32) -> Option<u32> {
         let transit = arrival_ticks.wrapping_sub(rtp_timestamp);
-        if let Some(prev) = self.prev_transit {
-            let d = (transit.wrapping_sub(prev) as i32).unsigned_abs();
-            // J += |D| − J/16 with J scaled by 16 and rounded (RFC 3550 A.8). Saturating,
-            // because a hostile timestamp can make |D| as large as 2^31.
-            self.jitter_x16 = self.jitter_x16.saturating_add(d).saturating_sub(self.jitter_x16.saturating_add(8) >> 4);
-        }
-        self.prev_transit = Some(transit);
+        let prev = self.prev_transit.replace(transit)?;
+        let d = (transit.wrapping_sub(prev) as i32).unsigned_abs();
+        // J += |D| − J/16 with J scaled by 16 and rounded (RFC 3550 A.8). Saturating,
+        // because a hostile timestamp can make |D| as large as 2^31.
+        self.jitter_x16 = self.jitter_x16.saturating_add(d).saturating_sub(self.jitter_x16.saturating_add(8) >> 4);
+        Some(d)
     }
 
     /// Forgets the previous transit time (after a source restart or a timestamp

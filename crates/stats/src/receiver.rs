@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
-use crate::ntp::{NtpTimestamp, ShortNtp};
+use rtcp::NtpTime;
 use crate::sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
 use crate::Error;
 
@@ -60,24 +60,59 @@ pub enum PacketVerdict {
     Restarted,
 }
 
-/// The values of one RFC 3550 §6.4.1 report block, computed for the interval since the
-/// previous block.
+/// Transit-time differences |D| seen in an XR interval, for the jitter fields of the RFC 3611
+/// §4.6 Statistics Summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TransitSummary {
+    /// Samples.
+    pub count: u64,
+    /// Smallest |D|, RTP ticks.
+    pub min: u32,
+    /// Largest |D|, RTP ticks.
+    pub max: u32,
+    sum: u64,
+    sum_sq: u128,
+}
+
+impl TransitSummary {
+    fn add(&mut self, d: u32) {
+        if self.count == 0 {
+            self.min = d;
+            self.max = d;
+        } else {
+            self.min = self.min.min(d);
+            self.max = self.max.max(d);
+        }
+        self.count += 1;
+        self.sum += u64::from(d);
+        self.sum_sq += u128::from(d) * u128::from(d);
+    }
+
+    /// Mean |D|, rounded, 0 without samples.
+    pub fn mean(&self) -> u32 {
+        if self.count == 0 { 0 } else { u32::try_from((self.sum + self.count / 2) / self.count).unwrap_or(u32::MAX) }
+    }
+
+    /// Standard deviation of |D| (population), rounded, 0 without samples.
+    pub fn deviation(&self) -> u32 {
+        if self.count == 0 {
+            return 0;
+        }
+        let n = self.count as f64;
+        let mean = self.sum as f64 / n;
+        let var = (self.sum_sq as f64 / n - mean * mean).max(0.0);
+        var.sqrt().round().min(f64::from(u32::MAX)) as u32
+    }
+}
+
+/// A range of extended sequence numbers `[begin, end)` (internal numbering), the unit XR
+/// loss, duplicate and summary blocks report on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReceptionReport {
-    /// SSRC of the source reported on.
-    pub ssrc: u32,
-    /// Fraction lost in the interval, 8-bit fixed point.
-    pub fraction_lost: u8,
-    /// Cumulative number of packets lost, clamped to 24-bit signed.
-    pub cumulative_lost: i32,
-    /// Extended highest sequence number received.
-    pub extended_highest_seq: u32,
-    /// Interarrival jitter in RTP ticks.
-    pub jitter: u32,
-    /// Middle 32 bits of the last SR's NTP timestamp, 0 if none.
-    pub last_sr: u32,
-    /// Delay since that SR, 1/65536 s, 0 if none.
-    pub delay_since_last_sr: u32,
+pub struct SeqRange {
+    /// First extended sequence number.
+    pub begin: u64,
+    /// One past the last.
+    pub end: u64,
 }
 
 /// RFC 3550 Appendix A statistics for one source.
@@ -98,8 +133,11 @@ pub struct SourceStatistics {
     last_arrival: Option<Instant>,
     last_timestamp: Option<(u64, u32)>,
     ticks_per_packet: Option<u32>,
-    last_sr: Option<(ShortNtp, Instant)>,
-    last_sr_ntp: Option<NtpTimestamp>,
+    last_sr: Option<(u32, Instant)>,
+    last_sr_ntp: Option<NtpTime>,
+    last_rrtr: Option<(u32, Instant)>,
+    xr_begin: Option<u64>,
+    transit: TransitSummary,
 }
 
 impl SourceStatistics {
@@ -134,6 +172,9 @@ impl SourceStatistics {
             ticks_per_packet: None,
             last_sr: None,
             last_sr_ntp: None,
+            last_rrtr: None,
+            xr_begin: None,
+            transit: TransitSummary::default(),
         })
     }
 
@@ -164,6 +205,9 @@ impl SourceStatistics {
         if self.next_final.is_none() {
             self.next_final = Some(extended);
         }
+        if self.xr_begin.is_none() {
+            self.xr_begin = Some(extended);
+        }
         self.packets += 1;
         self.payload_octets += payload_len as u64;
         self.last_arrival = Some(arrival);
@@ -175,8 +219,10 @@ impl SourceStatistics {
             self.duplicates += 1;
             return PacketVerdict::Duplicate { extended };
         }
-        if let Some(clock) = self.clock {
-            self.jitter.update(timestamp, clock.ticks(arrival));
+        if let Some(clock) = self.clock
+            && let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival))
+        {
+            self.transit.add(d);
         }
         if in_order {
             self.note_packet_spacing(extended, timestamp);
@@ -189,7 +235,9 @@ impl SourceStatistics {
         self.jitter.reset_reference();
         self.history.clear();
         self.next_final = None;
+        self.xr_begin = None;
         self.last_timestamp = None;
+        self.transit = TransitSummary::default();
     }
 
     fn note_packet_spacing(&mut self, extended: u64, timestamp: u32) {
@@ -241,13 +289,13 @@ impl SourceStatistics {
     }
 
     /// Records an SR from this source, for LSR/DLSR (RFC 3550 §6.4.1).
-    pub fn on_sender_report(&mut self, ntp: NtpTimestamp, arrival: Instant) {
-        self.last_sr = Some((ntp.middle_32(), arrival));
+    pub fn on_sender_report(&mut self, ntp: NtpTime, arrival: Instant) {
+        self.last_sr = Some((ntp.compact(), arrival));
         self.last_sr_ntp = Some(ntp);
     }
 
     /// The NTP timestamp of the last SR received.
-    pub fn last_sender_report(&self) -> Option<NtpTimestamp> {
+    pub fn last_sender_report(&self) -> Option<NtpTime> {
         self.last_sr_ntp
     }
 
@@ -307,21 +355,49 @@ impl SourceStatistics {
         &self.bursts
     }
 
-    /// Closes the reporting interval and returns its report block values (RFC 3550 A.3,
-    /// §6.4.1), or `None` while the source is not yet valid. `now` is when the report is
-    /// sent, for DLSR.
-    pub fn report(&mut self, now: Instant) -> Option<(ReceptionReport, IntervalLoss)> {
+    /// Records an XR Receiver Reference Time block from this source (RFC 3611 §4.4), to
+    /// answer with a DLRR sub-block.
+    pub fn on_receiver_reference_time(&mut self, ntp: NtpTime, arrival: Instant) {
+        self.last_rrtr = Some((ntp.compact(), arrival));
+    }
+
+    /// The DLRR sub-block answering the last RRTR (RFC 3611 §4.5), or `None` without one.
+    pub fn dlrr_item(&self, now: Instant) -> Option<rtcp::xr::DlrrItem> {
+        let (last_rr, at) = self.last_rrtr?;
+        Some(rtcp::xr::DlrrItem {
+            ssrc: self.ssrc,
+            last_rr,
+            delay_since_last_rr: rtcp::delay_to_units(now.saturating_duration_since(at)),
+        })
+    }
+
+    /// Closes the XR interval: the range of sequence numbers received since the previous
+    /// call (clamped to what the history still covers) and the transit differences seen
+    /// in it. `None` before the source is valid.
+    pub fn take_xr_interval(&mut self) -> Option<(SeqRange, TransitSummary)> {
+        let highest = self.history.highest()?;
+        let oldest = self.history.oldest()?;
+        let begin = self.xr_begin?.max(oldest);
+        let end = highest + 1;
+        self.xr_begin = Some(end);
+        Some((SeqRange { begin, end }, std::mem::take(&mut self.transit)))
+    }
+
+    /// Closes the reporting interval and returns its report block (RFC 3550 A.3, §6.4.1),
+    /// with the interval's counts, or `None` while the source is not yet valid. `now` is
+    /// when the report is sent, for DLSR.
+    pub fn report(&mut self, now: Instant) -> Option<(rtcp::ReportBlock, IntervalLoss)> {
         let highest = self.seq.extended_highest()?;
         let interval = self.seq.take_interval();
         let (last_sr, dlsr) = match self.last_sr {
-            Some((lsr, at)) => (lsr.0, ShortNtp::from_duration(now.saturating_duration_since(at)).0),
+            Some((lsr, at)) => (lsr, rtcp::delay_to_units(now.saturating_duration_since(at))),
             None => (0, 0),
         };
-        let block = ReceptionReport {
+        let block = rtcp::ReportBlock {
             ssrc: self.ssrc,
             fraction_lost: interval.fraction_lost(),
             cumulative_lost: clamp_cumulative_lost(self.seq.cumulative_lost()),
-            extended_highest_seq: highest,
+            extended_highest_sequence_number: highest,
             jitter: self.jitter.jitter(),
             last_sr,
             delay_since_last_sr: dlsr,

@@ -9,27 +9,20 @@
 
 use std::time::Duration;
 
-use crate::ntp::{NtpTimestamp, ShortNtp};
+use rtcp::NtpTime;
 
 /// RTT from a report block: `arrival` is when the RR/SR carrying it arrived (local NTP
-/// time), `lsr` and `dlsr` are the block's fields. `None` when LSR is 0 or the result is
-/// negative.
-pub fn rtt_from_report(arrival: NtpTimestamp, lsr: ShortNtp, dlsr: ShortNtp) -> Option<Duration> {
-    if lsr.0 == 0 {
-        return None;
-    }
-    compact_rtt(arrival.middle_32(), lsr, dlsr)
+/// time, full 64 bits; its middle 32 bits are used), `lsr` and `dlsr` are the block's
+/// fields. `None` when LSR is 0 or the result is negative.
+pub fn rtt_from_report(arrival: NtpTime, lsr: u32, dlsr: u32) -> Option<Duration> {
+    rtcp::round_trip_time(arrival.compact(), lsr, dlsr)
 }
 
 /// RTT from an XR DLRR sub-block answering our RRTR (RFC 3611 §4.5): `lrr` and `dlrr` are
-/// the sub-block's fields. `None` when LRR is 0 or the result is negative.
-pub fn rtt_from_dlrr(arrival: NtpTimestamp, lrr: ShortNtp, dlrr: ShortNtp) -> Option<Duration> {
-    rtt_from_report(arrival, lrr, dlrr)
-}
-
-fn compact_rtt(a: ShortNtp, sent: ShortNtp, held: ShortNtp) -> Option<Duration> {
-    let rtt = a.0.wrapping_sub(sent.0).wrapping_sub(held.0);
-    (rtt < 0x8000_0000).then(|| ShortNtp(rtt).as_duration())
+/// the sub-block's "last RR" and "delay since last RR" fields. `None` when LRR is 0 or the
+/// result is negative.
+pub fn rtt_from_dlrr(arrival: NtpTime, lrr: u32, dlrr: u32) -> Option<Duration> {
+    rtcp::round_trip_time(arrival.compact(), lrr, dlrr)
 }
 
 /// Running RTT statistics: the latest sample, the smallest and largest, and a smoothed value
@@ -95,8 +88,8 @@ mod tests {
     fn rfc_3550_figure_2_example() {
         // RFC 3550 §6.4.1: A = 0xb710:8000 (46864.500 s), LSR = 0xb705:2000 (46853.125 s),
         // DLSR = 0x0005:4000 (5.250 s) → delay 0x0006:2000 = 6.125 s.
-        let arrival = NtpTimestamp::new(0xb710, 0x8000_0000);
-        let rtt = rtt_from_report(arrival, ShortNtp(0xb705_2000), ShortNtp(0x0005_4000));
+        let arrival = NtpTime::new(0xb710, 0x8000_0000);
+        let rtt = rtt_from_report(arrival, 0xb705_2000, 0x0005_4000);
         assert_eq!(rtt, Some(Duration::from_millis(6125)));
     }
 
@@ -104,25 +97,25 @@ mod tests {
     fn uses_the_fraction_not_only_seconds() {
         // Sent at 100.25 s, held 0.125 s, answered at 100.5 s → 0.125 s, which a
         // seconds-only computation would call 0.
-        let arrival = NtpTimestamp::new(100, 0x8000_0000);
-        let rtt = rtt_from_report(arrival, ShortNtp(0x0064_4000), ShortNtp(0x0000_2000));
+        let arrival = NtpTime::new(100, 0x8000_0000);
+        let rtt = rtt_from_report(arrival, 0x0064_4000, 0x0000_2000);
         assert_eq!(rtt, Some(Duration::from_millis(125)));
     }
 
     #[test]
     fn wraps_across_the_16_bit_seconds_boundary() {
         // LSR 0xffff:c000 (65535.75), DLSR 0.25 s, A = 0x0001:0000 of the next wrap.
-        let arrival = NtpTimestamp::new(0x0001_0001, 0);
-        let rtt = rtt_from_report(arrival, ShortNtp(0xffff_c000), ShortNtp(0x0000_4000));
+        let arrival = NtpTime::new(0x0001_0001, 0);
+        let rtt = rtt_from_report(arrival, 0xffff_c000, 0x0000_4000);
         assert_eq!(rtt, Some(Duration::from_secs(1)));
     }
 
     #[test]
     fn no_sr_or_negative_gives_no_sample() {
-        let arrival = NtpTimestamp::new(10, 0);
-        assert_eq!(rtt_from_report(arrival, ShortNtp(0), ShortNtp(0)), None);
-        assert_eq!(rtt_from_report(arrival, ShortNtp(0x000a_0000), ShortNtp(0x0000_0001)), None);
-        assert_eq!(rtt_from_dlrr(arrival, ShortNtp(0x0009_0000), ShortNtp(0x0000_8000)), Some(Duration::from_millis(500)));
+        let arrival = NtpTime::new(10, 0);
+        assert_eq!(rtt_from_report(arrival, 0, 0), None);
+        assert_eq!(rtt_from_report(arrival, 0x000a_0000, 0x0000_0001), None);
+        assert_eq!(rtt_from_dlrr(arrival, 0x0009_0000, 0x0000_8000), Some(Duration::from_millis(500)));
     }
 
     #[test]

@@ -9,13 +9,13 @@
 
 use std::time::Instant;
 
-use crate::ntp::NtpTimestamp;
+use rtcp::NtpTime;
 use crate::Error;
 
 /// One SR's (NTP, RTP) pair and when it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SrPoint {
-    ntp: NtpTimestamp,
+    ntp: NtpTime,
     rtp: u32,
     /// RTP timestamp unwrapped since the first SR.
     rtp_unwrapped: i64,
@@ -28,6 +28,12 @@ pub struct StreamClock {
     clock_rate: u32,
     first: Option<SrPoint>,
     latest: Option<SrPoint>,
+}
+
+/// `later − earlier` in seconds, the 64-bit difference read as signed so that a pair
+/// straddling the NTP era rollover still gives the small true difference.
+pub fn ntp_seconds_between(later: NtpTime, earlier: NtpTime) -> f64 {
+    later.0.wrapping_sub(earlier.0) as i64 as f64 / 4_294_967_296.0
 }
 
 fn signed_seconds(later: Instant, earlier: Instant) -> f64 {
@@ -48,7 +54,7 @@ impl StreamClock {
     }
 
     /// Records an SR's NTP timestamp and RTP timestamp, received at `arrival`.
-    pub fn on_sender_report(&mut self, ntp: NtpTimestamp, rtp_timestamp: u32, arrival: Instant) {
+    pub fn on_sender_report(&mut self, ntp: NtpTime, rtp_timestamp: u32, arrival: Instant) {
         let rtp_unwrapped = match self.latest {
             Some(prev) => prev.rtp_unwrapped + i64::from(rtp_timestamp.wrapping_sub(prev.rtp) as i32),
             None => 0,
@@ -65,18 +71,18 @@ impl StreamClock {
 
     /// The sender's wallclock time at which RTP timestamp `rtp_timestamp` was sampled,
     /// from the latest SR; `None` before the first SR.
-    pub fn ntp_of(&self, rtp_timestamp: u32) -> Option<NtpTimestamp> {
+    pub fn ntp_of(&self, rtp_timestamp: u32) -> Option<NtpTime> {
         let sr = self.latest?;
         let ticks = i128::from(rtp_timestamp.wrapping_sub(sr.rtp) as i32);
         let offset = (ticks << 32) / i128::from(self.clock_rate);
-        Some(NtpTimestamp(sr.ntp.0.wrapping_add(offset as i64 as u64)))
+        Some(NtpTime(sr.ntp.0.wrapping_add(offset as i64 as u64)))
     }
 
     /// The RTP timestamp the sender's media clock shows at wallclock time `ntp`, from the
     /// latest SR (the inverse of [`ntp_of`](Self::ntp_of)).
-    pub fn rtp_of(&self, ntp: NtpTimestamp) -> Option<u32> {
+    pub fn rtp_of(&self, ntp: NtpTime) -> Option<u32> {
         let sr = self.latest?;
-        let seconds = ntp.seconds_since(sr.ntp);
+        let seconds = ntp_seconds_between(ntp, sr.ntp);
         let ticks = (seconds * f64::from(self.clock_rate)).round() as i64;
         Some(sr.rtp.wrapping_add(ticks as u32))
     }
@@ -86,7 +92,7 @@ impl StreamClock {
     /// media clock runs fast. `None` until two SRs at different times.
     pub fn media_clock_drift_ppm(&self) -> Option<f64> {
         let (a, b) = (self.first?, self.latest?);
-        let d_ntp = b.ntp.seconds_since(a.ntp);
+        let d_ntp = ntp_seconds_between(b.ntp, a.ntp);
         if d_ntp <= 0.0 {
             return None;
         }
@@ -103,7 +109,7 @@ impl StreamClock {
         if d_local <= 0.0 {
             return None;
         }
-        Some((b.ntp.seconds_since(a.ntp) - d_local) / d_local * 1e6)
+        Some((ntp_seconds_between(b.ntp, a.ntp) - d_local) / d_local * 1e6)
     }
 }
 
@@ -122,7 +128,7 @@ pub fn av_offset(
 ) -> Option<f64> {
     let audio_capture = audio.ntp_of(audio_timestamp)?;
     let video_capture = video.ntp_of(video_timestamp)?;
-    Some(signed_seconds(video_arrival, audio_arrival) - video_capture.seconds_since(audio_capture))
+    Some(signed_seconds(video_arrival, audio_arrival) - ntp_seconds_between(video_capture, audio_capture))
 }
 
 #[cfg(test)]
@@ -130,8 +136,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn ntp_secs(s: f64) -> NtpTimestamp {
-        NtpTimestamp((s * 4_294_967_296.0) as u64)
+    fn ntp_secs(s: f64) -> NtpTime {
+        NtpTime((s * 4_294_967_296.0) as u64)
     }
 
     #[test]
@@ -167,6 +173,14 @@ mod tests {
         .unwrap();
         assert!((off - 0.080).abs() < 1e-6, "{off}");
         assert_eq!(av_offset(&audio, 0, t0, &StreamClock::new(90_000).unwrap(), 0, t0), None);
+    }
+
+    #[test]
+    fn difference_across_the_ntp_era_rollover_is_small() {
+        let before = NtpTime::new(u32::MAX, 0x8000_0000);
+        let after = NtpTime::new(0, 0x4000_0000);
+        assert_eq!(ntp_seconds_between(after, before), 0.75);
+        assert_eq!(ntp_seconds_between(before, after), -0.75);
     }
 
     #[test]
