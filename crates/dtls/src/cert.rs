@@ -1,0 +1,305 @@
+//! Certificates: a self-signed ECDSA P-256 certificate of our own (generated with rcgen),
+//! the peer's certificate read with x509-parser, and RFC 8122 §5 fingerprints.
+
+use crate::crypto::signature::{PeerKey, SigningKey};
+use crate::error::Error;
+use crate::random::Random;
+use sha2::Digest;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Our certificate and its private key.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    key: SigningKey,
+}
+
+/// The signer rcgen calls: our RustCrypto P-256 key.
+struct RcgenSigner<'a> {
+    key: &'a SigningKey,
+    public: Vec<u8>,
+}
+
+impl rcgen::PublicKeyData for RcgenSigner<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for RcgenSigner<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        Ok(self.key.sign(msg))
+    }
+}
+
+impl Certificate {
+    /// Generates a self-signed ECDSA P-256 certificate for `common_name` (WebRTC uses a
+    /// fresh one per peer connection, RFC 8827 §6.5). Key and serial come from `rng`.
+    pub fn generate(common_name: &str, rng: &mut dyn Random) -> Result<Self, Error> {
+        let key = loop {
+            let mut scalar = Zeroizing::new([0u8; 32]);
+            rng.fill(&mut *scalar);
+            if let Some(k) = SigningKey::from_scalar(&scalar) {
+                break k;
+            }
+        };
+        let mut serial = [0u8; 16];
+        rng.fill(&mut serial);
+        serial[0] &= 0x7F; // a positive INTEGER
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, common_name);
+        params.serial_number = Some(rcgen::SerialNumber::from(serial.to_vec()));
+        let signer = RcgenSigner {
+            public: key.public_point(),
+            key: &key,
+        };
+        let cert = params
+            .self_signed(&signer)
+            .map_err(|e| Error::CertificateGeneration(e.to_string()))?;
+        Ok(Certificate {
+            der: cert.der().to_vec(),
+            key,
+        })
+    }
+
+    /// A certificate from its DER bytes and the 32-byte P-256 private scalar of its key.
+    pub fn from_der_and_scalar(der: Vec<u8>, scalar: &[u8; 32]) -> Result<Self, Error> {
+        let key = SigningKey::from_scalar(scalar).ok_or(Error::UnsupportedCertificate)?;
+        match peer_key(&der)? {
+            PeerKey::P256(pk) if pk.to_sec1_bytes().as_ref() == key.public_point() => {}
+            _ => {
+                return Err(Error::IllegalParameter(
+                    "key does not match the certificate",
+                ));
+            }
+        }
+        Ok(Certificate { der, key })
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The signing key.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// This certificate's fingerprint under `hash` (for our SDP's `a=fingerprint`).
+    pub fn fingerprint(&self, hash: HashFunction) -> Fingerprint {
+        Fingerprint::of(hash, &self.der)
+    }
+}
+
+/// The public key of a peer certificate (an X.509 id-ecPublicKey on P-256 or P-384).
+pub fn peer_key(der: &[u8]) -> Result<PeerKey, Error> {
+    use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384};
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
+        .map_err(|_| Error::BadCertificate)?;
+    let spki = cert.public_key();
+    if spki.algorithm.algorithm != OID_KEY_TYPE_EC_PUBLIC_KEY {
+        return Err(Error::UnsupportedCertificate);
+    }
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .ok_or(Error::UnsupportedCertificate)?;
+    let point: &[u8] = spki.subject_public_key.as_ref();
+    if curve == OID_EC_P256 {
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(PeerKey::P256)
+            .map_err(|_| Error::BadCertificate)
+    } else if curve == OID_NIST_EC_P384 {
+        p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(PeerKey::P384)
+            .map_err(|_| Error::BadCertificate)
+    } else {
+        Err(Error::UnsupportedCertificate)
+    }
+}
+
+/// A hash function of the RFC 8122 §5 `a=fingerprint` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashFunction {
+    /// "sha-1".
+    Sha1,
+    /// "sha-256".
+    Sha256,
+    /// "sha-384".
+    Sha384,
+    /// "sha-512".
+    Sha512,
+}
+
+impl HashFunction {
+    /// The token of the SDP attribute.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashFunction::Sha1 => "sha-1",
+            HashFunction::Sha256 => "sha-256",
+            HashFunction::Sha384 => "sha-384",
+            HashFunction::Sha512 => "sha-512",
+        }
+    }
+
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashFunction::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            HashFunction::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            HashFunction::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            HashFunction::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// A certificate fingerprint (RFC 8122 §5): a hash function and the hash of the DER
+/// certificate, written `sha-256 AB:CD:...`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    /// The hash function.
+    pub hash: HashFunction,
+    /// The digest of the DER certificate.
+    pub value: Vec<u8>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of a DER certificate.
+    pub fn of(hash: HashFunction, der: &[u8]) -> Self {
+        Fingerprint {
+            hash,
+            value: hash.digest(der),
+        }
+    }
+
+    /// True when `der` hashes to this fingerprint (compared in constant time).
+    pub fn matches(&self, der: &[u8]) -> bool {
+        bool::from(self.hash.digest(der).ct_eq(&self.value))
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ", self.hash.name())?;
+        for (i, b) in self.value.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{b:02X}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = Error;
+
+    /// Parses `hash-func SP fingerprint` (RFC 8122 §5); the hash token is case-insensitive,
+    /// as are the hex digits.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let (name, hex) = s.trim().split_once(' ').ok_or(Error::InvalidFingerprint)?;
+        let hash = [
+            HashFunction::Sha1,
+            HashFunction::Sha256,
+            HashFunction::Sha384,
+            HashFunction::Sha512,
+        ]
+        .into_iter()
+        .find(|h| h.name().eq_ignore_ascii_case(name))
+        .ok_or(Error::InvalidFingerprint)?;
+        let value = hex
+            .trim()
+            .split(':')
+            .map(|pair| {
+                if pair.len() == 2 {
+                    u8::from_str_radix(pair, 16).map_err(|_| Error::InvalidFingerprint)
+                } else {
+                    Err(Error::InvalidFingerprint)
+                }
+            })
+            .collect::<Result<Vec<u8>, Error>>()?;
+        if value.len() != hash.digest(&[]).len() {
+            return Err(Error::InvalidFingerprint);
+        }
+        Ok(Fingerprint { hash, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::ChaChaRandom;
+
+    #[test]
+    fn generated_certificate_parses_and_fingerprints() {
+        let mut rng = ChaChaRandom::from_seed([3; 32]);
+        let cert = Certificate::generate("WebRTC", &mut rng).unwrap();
+        match peer_key(cert.der()).unwrap() {
+            PeerKey::P256(pk) => {
+                assert_eq!(
+                    pk.to_sec1_bytes().to_vec(),
+                    cert.signing_key().public_point()
+                )
+            }
+            PeerKey::P384(_) => panic!("generated a P-384 key"),
+        }
+        for hash in [
+            HashFunction::Sha1,
+            HashFunction::Sha256,
+            HashFunction::Sha384,
+            HashFunction::Sha512,
+        ] {
+            let fp = cert.fingerprint(hash);
+            let text = fp.to_string();
+            assert!(text.starts_with(hash.name()));
+            assert_eq!(text.parse::<Fingerprint>().unwrap(), fp);
+            assert!(fp.matches(cert.der()));
+            assert!(!fp.matches(b"other"));
+        }
+        let again = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([3; 32])).unwrap();
+        assert_eq!(
+            again.der(),
+            cert.der(),
+            "generation is deterministic under a seed"
+        );
+    }
+
+    #[test]
+    fn fingerprint_of_abc_and_parse_errors() {
+        let fp = Fingerprint::of(HashFunction::Sha256, b"abc");
+        assert_eq!(
+            fp.to_string(),
+            "sha-256 BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:\
+             B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD"
+        );
+        assert_eq!(
+            "SHA-256 ba:78:16:bf:8f:01:cf:ea:41:41:40:de:5d:ae:22:23:b0:03:61:a3:96:17:7a:9c:b4:10:ff:61:f2:00:15:ad"
+                .parse::<Fingerprint>()
+                .unwrap(),
+            fp
+        );
+        assert_eq!(
+            "md5 AA".parse::<Fingerprint>(),
+            Err(Error::InvalidFingerprint)
+        );
+        assert_eq!(
+            "sha-1 AA:BB".parse::<Fingerprint>(),
+            Err(Error::InvalidFingerprint)
+        );
+        assert_eq!(
+            "sha-1".parse::<Fingerprint>(),
+            Err(Error::InvalidFingerprint)
+        );
+        assert_eq!(peer_key(b"junk").unwrap_err(), Error::BadCertificate);
+    }
+}

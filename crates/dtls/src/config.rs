@@ -1,0 +1,56 @@
+//! What an endpoint is willing to negotiate, in its own preference order.
+
+use crate::cert::Certificate;
+use crate::suite::{CipherSuite, NamedGroup};
+use srtp::ProtectionProfile;
+use std::time::Duration;
+
+/// Configuration shared by the connections of one endpoint.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Our certificate, sent in both roles (WebRTC authenticates both sides).
+    pub certificate: Certificate,
+    /// Cipher suites in preference order; a server picks the first the client offers.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// ECDHE groups in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// SRTP protection profiles in preference order (RFC 5764 §4.1.1). Empty: no use_srtp;
+    /// otherwise a handshake without a common profile fails.
+    pub srtp_profiles: Vec<ProtectionProfile>,
+    /// Refuse peers without extended_master_secret (RFC 7627 §5.2, §5.3). Default true.
+    pub require_extended_master_secret: bool,
+    /// As a server, send CertificateRequest and require a client certificate. Default true.
+    pub require_client_certificate: bool,
+    /// Largest datagram we send.
+    pub mtu: usize,
+    /// First retransmission timeout (RFC 6347 §4.2.4.1 suggests 1 s), doubled up to 60 s.
+    pub initial_retransmit: Duration,
+    /// Give up when the handshake has not completed in this time.
+    pub handshake_timeout: Duration,
+    /// Settings of the SRTP contexts built from the exported keys.
+    pub srtp_config: srtp::Config,
+}
+
+impl Config {
+    /// Every suite, group and DTLS-SRTP profile, with extended master secret and client
+    /// certificates required.
+    pub fn new(certificate: Certificate) -> Self {
+        Config {
+            certificate,
+            cipher_suites: CipherSuite::ALL.to_vec(),
+            groups: NamedGroup::ALL.to_vec(),
+            srtp_profiles: vec![
+                ProtectionProfile::AeadAes128Gcm,
+                ProtectionProfile::AeadAes256Gcm,
+                ProtectionProfile::AesCm128HmacSha1_80,
+                ProtectionProfile::AesCm128HmacSha1_32,
+            ],
+            require_extended_master_secret: true,
+            require_client_certificate: true,
+            mtu: 1200,
+            initial_retransmit: Duration::from_secs(1),
+            handshake_timeout: Duration::from_secs(60),
+            srtp_config: srtp::Config::default(),
+        }
+    }
+}

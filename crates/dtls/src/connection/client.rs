@@ -1,0 +1,234 @@
+//! The client's side of the handshake (RFC 6347 §4.2.4 flights 1, 3 and 5).
+
+use super::{Connection, State, unexpected};
+use crate::crypto::kx::EphemeralSecret;
+use crate::error::Error;
+use crate::handshake::{
+    Certificate, CertificateVerify, ClientHello, ClientKeyExchange, Extensions, Finished,
+    HandshakeMessage, ServerHello, ServerKeyExchange, UseSrtp,
+};
+use crate::record::DTLS_1_2;
+use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
+use srtp::ProtectionProfile;
+use std::time::Instant;
+
+impl Connection {
+    pub(super) fn start_client(&mut self, now: Instant) {
+        let mut random = [0u8; 32];
+        self.rng.fill(&mut random);
+        self.hs.client_random = random;
+        let cfg = &self.config;
+        let extensions = Extensions {
+            renegotiation_info: Some(Vec::new()),
+            supported_groups: Some(cfg.groups.iter().map(|g| g.to_u16()).collect()),
+            ec_point_formats: Some(vec![0]),
+            signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
+            use_srtp: (!cfg.srtp_profiles.is_empty()).then(|| UseSrtp {
+                profiles: cfg
+                    .srtp_profiles
+                    .iter()
+                    .filter_map(|p| p.dtls_id())
+                    .collect(),
+                mki: Vec::new(),
+            }),
+            extended_master_secret: true,
+            session_ticket: false,
+        };
+        let hello = ClientHello {
+            client_version: DTLS_1_2,
+            random,
+            session_id: Vec::new(),
+            cookie: Vec::new(),
+            cipher_suites: cfg.cipher_suites.iter().map(|s| s.to_u16()).collect(),
+            compression_methods: vec![0],
+            extensions,
+        };
+        self.send_client_hello(now, hello);
+    }
+
+    fn send_client_hello(&mut self, now: Instant, hello: ClientHello) {
+        self.begin_flight();
+        self.hs.transcript.clear();
+        self.add_message(&HandshakeMessage::ClientHello(hello.clone()), true);
+        self.hs.client_hello = Some(hello);
+        self.send_flight_with_timer(now);
+    }
+
+    pub(super) fn client_message(
+        &mut self,
+        now: Instant,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        match (self.state, msg) {
+            (State::ClientWaitServerHello, HandshakeMessage::HelloVerifyRequest(hvr)) => {
+                if self.hs.got_hello_verify {
+                    return Err(Error::UnexpectedMessage {
+                        expected: "ServerHello",
+                        got: "HelloVerifyRequest",
+                    });
+                }
+                self.hs.got_hello_verify = true;
+                let mut hello = self
+                    .hs
+                    .client_hello
+                    .take()
+                    .ok_or(Error::IllegalParameter("no ClientHello to repeat"))?;
+                hello.cookie = hvr.cookie;
+                self.send_client_hello(now, hello);
+                return Ok(());
+            }
+            (State::ClientWaitServerHello, HandshakeMessage::ServerHello(sh)) => {
+                self.client_server_hello(sh)?;
+                self.state = State::ClientWaitCertificate;
+            }
+            (State::ClientWaitCertificate, HandshakeMessage::Certificate(c)) => {
+                let first = c.certificates.first().ok_or(Error::CertificateRequired)?;
+                self.accept_peer_certificate(first)?;
+                self.state = State::ClientWaitKeyExchange;
+            }
+            (State::ClientWaitKeyExchange, HandshakeMessage::ServerKeyExchange(ske)) => {
+                self.client_key_exchange(&ske)?;
+                self.state = State::ClientWaitHelloDone;
+            }
+            (State::ClientWaitHelloDone, HandshakeMessage::CertificateRequest(cr)) => {
+                if self.hs.certificate_requested {
+                    return Err(Error::UnexpectedMessage {
+                        expected: "ServerHelloDone",
+                        got: "CertificateRequest",
+                    });
+                }
+                if !cr
+                    .signature_algorithms
+                    .contains(&SignatureScheme::EcdsaSecp256r1Sha256.to_u16())
+                {
+                    return Err(Error::NoCommonSignatureScheme);
+                }
+                self.hs.certificate_requested = true;
+            }
+            (State::ClientWaitHelloDone, HandshakeMessage::ServerHelloDone) => {
+                self.hs.transcript.extend_from_slice(raw);
+                return self.client_final_flight(now);
+            }
+            (State::ClientWaitChangeCipherSpec, HandshakeMessage::NewSessionTicket) => {}
+            (State::ClientWaitFinished, HandshakeMessage::Finished(f)) => {
+                self.verify_finished(&f.verify_data)?;
+                self.retransmit_at = None;
+                return self.complete();
+            }
+            (State::ClientWaitServerHello, m) => return Err(unexpected("ServerHello", &m)),
+            (State::ClientWaitCertificate, m) => return Err(unexpected("Certificate", &m)),
+            (State::ClientWaitKeyExchange, m) => {
+                return Err(unexpected("ServerKeyExchange", &m));
+            }
+            (State::ClientWaitHelloDone, m) => return Err(unexpected("ServerHelloDone", &m)),
+            (State::ClientWaitChangeCipherSpec, m) => {
+                return Err(unexpected("ChangeCipherSpec", &m));
+            }
+            (_, m) => return Err(unexpected("Finished", &m)),
+        }
+        self.hs.transcript.extend_from_slice(raw);
+        Ok(())
+    }
+
+    fn client_server_hello(&mut self, sh: ServerHello) -> Result<(), Error> {
+        if sh.server_version != DTLS_1_2 {
+            return Err(Error::UnsupportedVersion(sh.server_version));
+        }
+        let suite = CipherSuite::from_u16(sh.cipher_suite)
+            .filter(|s| self.config.cipher_suites.contains(s))
+            .ok_or(Error::IllegalParameter("cipher suite we did not offer"))?;
+        if sh.compression_method != 0 {
+            return Err(Error::IllegalParameter("compression method"));
+        }
+        let ext = &sh.extensions;
+        if ext
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|ri| !ri.is_empty())
+        {
+            return Err(Error::IllegalParameter("renegotiation_info is not empty"));
+        }
+        if !ext.extended_master_secret && self.config.require_extended_master_secret {
+            return Err(Error::ExtendedMasterSecretRequired);
+        }
+        self.hs.srtp_profile = match (&ext.use_srtp, self.config.srtp_profiles.is_empty()) {
+            (None, true) => None,
+            (None, false) => return Err(Error::NoCommonSrtpProfile),
+            (Some(_), true) => return Err(Error::IllegalParameter("use_srtp we did not offer")),
+            (Some(srtp), false) => {
+                let [id] = srtp.profiles[..] else {
+                    return Err(Error::IllegalParameter("use_srtp must select one profile"));
+                };
+                let profile = ProtectionProfile::from_dtls_id(id)
+                    .filter(|p| self.config.srtp_profiles.contains(p))
+                    .ok_or(Error::IllegalParameter("SRTP profile we did not offer"))?;
+                if !srtp.mki.is_empty() {
+                    return Err(Error::IllegalParameter("SRTP MKI we did not offer"));
+                }
+                Some(profile)
+            }
+        };
+        self.hs.extended_master_secret = ext.extended_master_secret;
+        self.hs.suite = Some(suite);
+        self.hs.server_random = sh.random;
+        Ok(())
+    }
+
+    fn client_key_exchange(&mut self, ske: &ServerKeyExchange) -> Result<(), Error> {
+        let group = NamedGroup::from_u16(ske.group)
+            .filter(|g| self.config.groups.contains(g))
+            .ok_or(Error::IllegalParameter("group we did not offer"))?;
+        let key = self
+            .hs
+            .peer_key
+            .as_ref()
+            .ok_or(Error::IllegalParameter("no server certificate"))?;
+        let mut signed = Vec::with_capacity(64 + 4 + ske.public.len());
+        signed.extend_from_slice(&self.hs.client_random);
+        signed.extend_from_slice(&self.hs.server_random);
+        signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
+        key.verify(ske.scheme, &signed, &ske.signature)?;
+        self.hs.ephemeral = Some(EphemeralSecret::generate(group, &mut *self.rng));
+        self.hs.peer_public = Some(ske.public.clone());
+        Ok(())
+    }
+
+    /// Flight 5: [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec
+    /// Finished.
+    fn client_final_flight(&mut self, now: Instant) -> Result<(), Error> {
+        let secret = self
+            .hs
+            .ephemeral
+            .take()
+            .ok_or(Error::IllegalParameter("no ServerKeyExchange"))?;
+        let peer_public = self.hs.peer_public.take().unwrap_or_default();
+        let pre_master_secret = secret.agree(&peer_public)?;
+        self.begin_flight();
+        if self.hs.certificate_requested {
+            let cert = HandshakeMessage::Certificate(Certificate {
+                certificates: vec![self.config.certificate.der().to_vec()],
+            });
+            self.add_message(&cert, true);
+        }
+        let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange {
+            public: secret.public(),
+        });
+        self.add_message(&cke, true);
+        self.derive_keys(&pre_master_secret)?;
+        if self.hs.certificate_requested {
+            let key = self.config.certificate.signing_key();
+            let cv = HandshakeMessage::CertificateVerify(CertificateVerify {
+                scheme: key.scheme().to_u16(),
+                signature: key.sign(&self.hs.transcript),
+            });
+            self.add_message(&cv, true);
+        }
+        self.add_change_cipher_spec();
+        let verify_data = self.finished_data(true)?.to_vec();
+        self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), true);
+        self.state = State::ClientWaitChangeCipherSpec;
+        self.send_flight_with_timer(now);
+        Ok(())
+    }
+}

@@ -1,0 +1,772 @@
+//! The sans-IO connection (RFC 6347): datagrams and time in; datagrams, events and the next
+//! timeout out. The record layer and flight handling live here; the role-specific handshake
+//! steps live in `client` and `server`.
+
+mod client;
+mod server;
+
+use crate::alert::{Alert, AlertDescription, AlertLevel};
+use crate::cert::{Fingerprint, HashFunction};
+use crate::config::Config;
+use crate::cookie::CookieSecret;
+use crate::crypto::aead::{RecordCipher, RecordId};
+use crate::crypto::kx::EphemeralSecret;
+use crate::crypto::prf;
+use crate::crypto::signature::PeerKey;
+use crate::error::Error;
+use crate::handshake::{
+    self, ClientHello, HandshakeMessage, HandshakeType, Reassembler, encode_message,
+};
+use crate::random::Random;
+use crate::record::{
+    self, ContentType, DTLS_1_2, MAX_PLAINTEXT_LEN, MAX_SEQUENCE_NUMBER, RecordHeader,
+};
+use crate::replay::ReplayWindow;
+use crate::suite::CipherSuite;
+use srtp::ProtectionProfile;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// The exporter label of DTLS-SRTP (RFC 5764 §4.2).
+pub const SRTP_EXPORTER_LABEL: &[u8] = b"EXTRACTOR-dtls_srtp";
+
+/// Longest retransmission timeout (RFC 6347 §4.2.4.1).
+const MAX_RETRANSMIT: Duration = Duration::from_secs(60);
+
+/// Which side of the handshake we are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Sends the ClientHello.
+    Client,
+    /// Answers it.
+    Server,
+}
+
+/// What the connection reports to its owner.
+#[derive(Debug)]
+pub enum Event {
+    /// The handshake completed.
+    Connected(Box<Connected>),
+    /// Application data from the peer.
+    ApplicationData(Vec<u8>),
+    /// The peer sent an alert (a fatal one also ends the connection with an error).
+    AlertReceived(Alert),
+    /// The peer closed the connection with close_notify.
+    Closed,
+}
+
+/// The parameters a completed handshake negotiated.
+#[derive(Debug)]
+pub struct Connected {
+    /// The cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// The SRTP protection profile, when use_srtp was negotiated.
+    pub srtp_profile: Option<ProtectionProfile>,
+    /// The SRTP master keys of both directions (RFC 5764 §4.2), when use_srtp was negotiated.
+    pub srtp_keys: Option<srtp::DtlsSrtpKeys>,
+    /// Whether extended_master_secret was negotiated.
+    pub extended_master_secret: bool,
+    /// The peer's DER certificate (absent only for a client that did not authenticate).
+    pub peer_certificate: Option<Vec<u8>>,
+    /// The SHA-256 fingerprint of the peer certificate.
+    pub peer_fingerprint: Option<Fingerprint>,
+}
+
+/// The handshake state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    ClientWaitServerHello,
+    ClientWaitCertificate,
+    ClientWaitKeyExchange,
+    ClientWaitHelloDone,
+    ClientWaitChangeCipherSpec,
+    ClientWaitFinished,
+    ServerWaitClientHello,
+    ServerWaitCertificate,
+    ServerWaitKeyExchange,
+    ServerWaitCertificateVerify,
+    ServerWaitChangeCipherSpec,
+    ServerWaitFinished,
+    Connected,
+    Closed,
+    Failed,
+}
+
+/// One message of a flight, kept so the flight can be sent again with new record numbers.
+#[derive(Debug, Clone)]
+struct FlightEntry {
+    epoch: u16,
+    content_type: ContentType,
+    payload: Vec<u8>,
+}
+
+/// Secrets and choices of the handshake in progress.
+#[derive(Default)]
+struct Handshake {
+    transcript: Vec<u8>,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    client_hello: Option<ClientHello>,
+    suite: Option<CipherSuite>,
+    ephemeral: Option<EphemeralSecret>,
+    peer_public: Option<Vec<u8>>,
+    peer_certificate: Option<Vec<u8>>,
+    peer_key: Option<PeerKey>,
+    srtp_profile: Option<ProtectionProfile>,
+    extended_master_secret: bool,
+    certificate_requested: bool,
+    got_hello_verify: bool,
+    master_secret: Option<Zeroizing<[u8; 48]>>,
+    pending_read: Option<RecordCipher>,
+}
+
+/// The keys that outlive the handshake.
+struct Session {
+    suite: CipherSuite,
+    master_secret: Zeroizing<[u8; 48]>,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    srtp_profile: Option<ProtectionProfile>,
+}
+
+/// A DTLS 1.2 connection in either role, driven by its owner (see the crate docs).
+pub struct Connection {
+    role: Role,
+    config: Arc<Config>,
+    rng: Box<dyn Random>,
+    state: State,
+    write_epoch: u16,
+    write_seq: [u64; 2],
+    write_cipher: Option<RecordCipher>,
+    read_epoch: u16,
+    read_cipher: Option<RecordCipher>,
+    replay: ReplayWindow,
+    next_send_seq: u16,
+    next_recv_seq: u16,
+    reassembler: Reassembler,
+    hs: Handshake,
+    session: Option<Session>,
+    flight: Vec<FlightEntry>,
+    retransmit_at: Option<Instant>,
+    retransmit_timeout: Duration,
+    handshake_deadline: Instant,
+    outgoing: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    remote_fingerprints: Vec<Fingerprint>,
+    cookie_secret: Option<CookieSecret>,
+    peer_address: Vec<u8>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    fn new(role: Role, config: Arc<Config>, rng: Box<dyn Random>, now: Instant) -> Self {
+        let state = match role {
+            Role::Client => State::ClientWaitServerHello,
+            Role::Server => State::ServerWaitClientHello,
+        };
+        Connection {
+            role,
+            retransmit_timeout: config.initial_retransmit,
+            handshake_deadline: now + config.handshake_timeout,
+            config,
+            rng,
+            state,
+            write_epoch: 0,
+            write_seq: [0; 2],
+            write_cipher: None,
+            read_epoch: 0,
+            read_cipher: None,
+            replay: ReplayWindow::new(),
+            next_send_seq: 0,
+            next_recv_seq: 0,
+            reassembler: Reassembler::default(),
+            hs: Handshake::default(),
+            session: None,
+            flight: Vec::new(),
+            retransmit_at: None,
+            outgoing: VecDeque::new(),
+            events: VecDeque::new(),
+            remote_fingerprints: Vec::new(),
+            cookie_secret: None,
+            peer_address: Vec::new(),
+        }
+    }
+
+    /// A client; its first flight (the ClientHello) is ready in [`Connection::poll_transmit`].
+    pub fn client(config: Arc<Config>, rng: Box<dyn Random>, now: Instant) -> Self {
+        let mut c = Self::new(Role::Client, config, rng, now);
+        c.start_client(now);
+        c
+    }
+
+    /// A server for the client at `peer_address` (any stable encoding of its transport
+    /// address, bound into the HelloVerifyRequest cookie). Until a ClientHello returns a
+    /// valid cookie the server keeps nothing about the client (RFC 6347 §4.2.1).
+    pub fn server(
+        config: Arc<Config>,
+        mut rng: Box<dyn Random>,
+        peer_address: &[u8],
+        now: Instant,
+    ) -> Self {
+        let secret = CookieSecret::generate(&mut *rng);
+        let mut s = Self::new(Role::Server, config, rng, now);
+        s.cookie_secret = Some(secret);
+        s.peer_address = peer_address.to_vec();
+        s
+    }
+
+    /// Requires the peer's certificate to match one of `fingerprints` (the `a=fingerprint`
+    /// lines of its SDP, RFC 8122 §5); a mismatch fails the handshake with bad_certificate.
+    pub fn require_peer_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
+        self.remote_fingerprints = fingerprints;
+    }
+
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// True once the handshake completed and until the connection closes or fails.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// The next datagram to send, if any.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.outgoing.pop_front()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Connection::handle_timeout`] should be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Connected | State::Closed | State::Failed => self.retransmit_at,
+            _ => Some(
+                self.retransmit_at
+                    .map_or(self.handshake_deadline, |t| t.min(self.handshake_deadline)),
+            ),
+        }
+    }
+
+    /// Advances timers: retransmits the last flight when its timer expired (RFC 6347
+    /// §4.2.4) and fails the handshake after the configured timeout.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        if self.handshaking() && now >= self.handshake_deadline {
+            self.state = State::Failed;
+            self.retransmit_at = None;
+            self.hs = Handshake::default();
+            return Err(Error::HandshakeTimeout);
+        }
+        if let Some(at) = self.retransmit_at {
+            if now >= at {
+                self.retransmit_timeout = (self.retransmit_timeout * 2).min(MAX_RETRANSMIT);
+                tracing::debug!(timeout = ?self.retransmit_timeout, "retransmitting flight");
+                self.send_flight();
+                self.retransmit_at = Some(now + self.retransmit_timeout);
+            }
+        }
+        Ok(())
+    }
+
+    /// Processes one received datagram. A fatal error queues the alert to send, ends the
+    /// connection and is returned; records that do not authenticate are dropped silently
+    /// (RFC 6347 §4.1.2.7).
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        match self.state {
+            // After close_notify the peer's answering close_notify and stragglers are moot.
+            State::Closed => return Ok(()),
+            State::Failed => return Err(Error::Closed),
+            _ => {}
+        }
+        match self.process_datagram(now, datagram) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.fail(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends application data in one record (RFC 6347 §4.1.1: records never span
+    /// datagrams).
+    pub fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.state != State::Connected {
+            return Err(Error::NotConnected);
+        }
+        if data.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::RecordOverflow { len: data.len() });
+        }
+        let rec = self.seal_record(1, ContentType::ApplicationData, data);
+        self.outgoing.push_back(rec);
+        Ok(())
+    }
+
+    /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).
+    pub fn close(&mut self) {
+        if matches!(self.state, State::Closed | State::Failed) {
+            return;
+        }
+        self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        self.state = State::Closed;
+        self.retransmit_at = None;
+    }
+
+    /// Keying material exported under `label` without context (RFC 5705 §4); only after
+    /// the handshake completed.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        len: usize,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let s = self.established()?;
+        Ok(prf::export(
+            s.suite.prf_hash(),
+            &s.master_secret,
+            label,
+            &s.client_random,
+            &s.server_random,
+            len,
+        ))
+    }
+
+    /// The two SRTP master keys (RFC 5764 §4.2), when use_srtp was negotiated.
+    pub fn srtp_keys(&self) -> Result<Option<srtp::DtlsSrtpKeys>, Error> {
+        let s = self.established()?;
+        let Some(profile) = s.srtp_profile else {
+            return Ok(None);
+        };
+        let material =
+            self.export_keying_material(SRTP_EXPORTER_LABEL, profile.keying_material_len())?;
+        Ok(Some(srtp::DtlsSrtpKeys::from_keying_material(
+            profile, &material,
+        )?))
+    }
+
+    /// Ready SRTP contexts: one protecting what we send, one unprotecting what the peer
+    /// sends (the client writes with the client key, RFC 5764 §4.2).
+    pub fn srtp_contexts(&self) -> Result<Option<(srtp::Context, srtp::Context)>, Error> {
+        let Some(keys) = self.srtp_keys()? else {
+            return Ok(None);
+        };
+        let profile = self
+            .established()?
+            .srtp_profile
+            .ok_or(Error::NotConnected)?;
+        let (local, remote) = match self.role {
+            Role::Client => (keys.client_write, keys.server_write),
+            Role::Server => (keys.server_write, keys.client_write),
+        };
+        let cfg = self.config.srtp_config.clone();
+        Ok(Some((
+            srtp::Context::new(profile, local, cfg.clone())?,
+            srtp::Context::new(profile, remote, cfg)?,
+        )))
+    }
+
+    fn established(&self) -> Result<&Session, Error> {
+        match (&self.session, self.state) {
+            (Some(s), State::Connected) => Ok(s),
+            _ => Err(Error::NotConnected),
+        }
+    }
+
+    fn handshaking(&self) -> bool {
+        !matches!(self.state, State::Connected | State::Closed | State::Failed)
+    }
+
+    fn fail(&mut self, e: &Error) {
+        tracing::debug!(error = %e, "connection failed");
+        if !matches!(e, Error::PeerAlert(_)) {
+            self.send_alert(AlertLevel::Fatal, e.alert());
+        }
+        self.state = State::Failed;
+        self.retransmit_at = None;
+        self.hs = Handshake::default();
+        self.session = None;
+    }
+
+    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let bytes = Alert { level, description }.to_bytes();
+        let rec = self.seal_record(self.write_epoch, ContentType::Alert, &bytes);
+        self.outgoing.push_back(rec);
+    }
+
+    /// One record under `epoch` with the next sequence number of that epoch.
+    fn seal_record(&mut self, epoch: u16, content_type: ContentType, payload: &[u8]) -> Vec<u8> {
+        let slot = usize::from(epoch.min(1));
+        let sequence_number = self.write_seq[slot] & MAX_SEQUENCE_NUMBER;
+        self.write_seq[slot] += 1;
+        let id = RecordId {
+            epoch,
+            sequence_number,
+            content_type,
+            version: DTLS_1_2,
+        };
+        let fragment = match (&self.write_cipher, epoch) {
+            (Some(c), 1) => c.seal(&id, payload),
+            _ => payload.to_vec(),
+        };
+        let mut out = Vec::with_capacity(record::RECORD_HEADER_LEN + fragment.len());
+        RecordHeader {
+            content_type,
+            version: DTLS_1_2,
+            epoch,
+            sequence_number,
+            length: fragment.len() as u16,
+        }
+        .write(&mut out);
+        out.extend_from_slice(&fragment);
+        out
+    }
+
+    /// Starts a new flight: the messages added next replace the previous flight.
+    fn begin_flight(&mut self) {
+        self.flight.clear();
+    }
+
+    /// Adds a handshake message to the flight and, unless `transcript` is false, to the
+    /// transcript.
+    fn add_message(&mut self, msg: &HandshakeMessage, transcript: bool) {
+        let mut body = Vec::new();
+        msg.write_body(&mut body);
+        let bytes = encode_message(msg.msg_type(), self.next_send_seq, &body);
+        self.next_send_seq = self.next_send_seq.wrapping_add(1);
+        if transcript {
+            self.hs.transcript.extend_from_slice(&bytes);
+        }
+        self.flight.push(FlightEntry {
+            epoch: self.write_epoch,
+            content_type: ContentType::Handshake,
+            payload: bytes,
+        });
+    }
+
+    /// Adds ChangeCipherSpec to the flight and switches writing to epoch 1.
+    fn add_change_cipher_spec(&mut self) {
+        self.flight.push(FlightEntry {
+            epoch: self.write_epoch,
+            content_type: ContentType::ChangeCipherSpec,
+            payload: vec![1],
+        });
+        self.write_epoch = 1;
+    }
+
+    /// Sends the current flight, packing records into datagrams up to the MTU.
+    fn send_flight(&mut self) {
+        let entries = self.flight.clone();
+        let mut datagram: Vec<u8> = Vec::new();
+        for e in entries {
+            let rec = self.seal_record(e.epoch, e.content_type, &e.payload);
+            if !datagram.is_empty() && datagram.len() + rec.len() > self.config.mtu {
+                self.outgoing.push_back(std::mem::take(&mut datagram));
+            }
+            datagram.extend_from_slice(&rec);
+        }
+        if !datagram.is_empty() {
+            self.outgoing.push_back(datagram);
+        }
+    }
+
+    /// Sends the flight and arms the retransmission timer.
+    fn send_flight_with_timer(&mut self, now: Instant) {
+        self.send_flight();
+        self.retransmit_timeout = self.config.initial_retransmit;
+        self.retransmit_at = Some(now + self.retransmit_timeout);
+    }
+
+    /// Derives the master secret, the key block and both record ciphers; writing switches
+    /// at our ChangeCipherSpec, reading at the peer's.
+    fn derive_keys(&mut self, pre_master_secret: &[u8]) -> Result<(), Error> {
+        let suite = self
+            .hs
+            .suite
+            .ok_or(Error::IllegalParameter("no cipher suite"))?;
+        let hash = suite.prf_hash();
+        let session_hash = self
+            .hs
+            .extended_master_secret
+            .then(|| prf::transcript_hash(hash, &self.hs.transcript));
+        let ms = prf::master_secret(
+            hash,
+            pre_master_secret,
+            &self.hs.client_random,
+            &self.hs.server_random,
+            session_hash.as_deref(),
+        );
+        let bulk = suite.bulk_cipher();
+        let (k, iv) = (bulk.key_len(), bulk.fixed_iv_len());
+        let block = prf::key_block(
+            hash,
+            &ms,
+            &self.hs.client_random,
+            &self.hs.server_random,
+            2 * (k + iv),
+        );
+        let (client_key, rest) = block.split_at(k);
+        let (server_key, rest) = rest.split_at(k);
+        let (client_iv, server_iv) = rest.split_at(iv);
+        let client = RecordCipher::new(bulk, client_key, client_iv);
+        let server = RecordCipher::new(bulk, server_key, server_iv);
+        let (write, read) = match self.role {
+            Role::Client => (client, server),
+            Role::Server => (server, client),
+        };
+        self.write_cipher = Some(write);
+        self.hs.pending_read = Some(read);
+        self.hs.master_secret = Some(ms);
+        Ok(())
+    }
+
+    /// Our Finished verify_data over the transcript so far.
+    fn finished_data(&self, client: bool) -> Result<[u8; 12], Error> {
+        let suite = self
+            .hs
+            .suite
+            .ok_or(Error::IllegalParameter("no cipher suite"))?;
+        let ms = self
+            .hs
+            .master_secret
+            .as_ref()
+            .ok_or(Error::IllegalParameter("no master secret"))?;
+        Ok(prf::verify_data(
+            suite.prf_hash(),
+            ms,
+            client,
+            &self.hs.transcript,
+        ))
+    }
+
+    /// Checks the peer's Finished against the transcript.
+    fn verify_finished(&self, verify_data: &[u8]) -> Result<(), Error> {
+        use subtle::ConstantTimeEq;
+        let expected = self.finished_data(self.role == Role::Server)?;
+        if bool::from(expected.ct_eq(verify_data)) {
+            Ok(())
+        } else {
+            Err(Error::BadFinished)
+        }
+    }
+
+    /// Records the peer certificate: parses its key and checks the required fingerprint.
+    fn accept_peer_certificate(&mut self, der: &[u8]) -> Result<(), Error> {
+        let key = crate::cert::peer_key(der)?;
+        if !self.remote_fingerprints.is_empty()
+            && !self.remote_fingerprints.iter().any(|f| f.matches(der))
+        {
+            return Err(Error::FingerprintMismatch);
+        }
+        self.hs.peer_key = Some(key);
+        self.hs.peer_certificate = Some(der.to_vec());
+        Ok(())
+    }
+
+    /// Completes the handshake: keeps the session keys, drops the handshake secrets and
+    /// reports the negotiated parameters.
+    fn complete(&mut self) -> Result<(), Error> {
+        let suite = self
+            .hs
+            .suite
+            .ok_or(Error::IllegalParameter("no cipher suite"))?;
+        let ms = self
+            .hs
+            .master_secret
+            .take()
+            .ok_or(Error::IllegalParameter("no master secret"))?;
+        self.session = Some(Session {
+            suite,
+            master_secret: ms,
+            client_random: self.hs.client_random,
+            server_random: self.hs.server_random,
+            srtp_profile: self.hs.srtp_profile,
+        });
+        self.state = State::Connected;
+        let peer_certificate = self.hs.peer_certificate.take();
+        let connected = Connected {
+            cipher_suite: suite,
+            srtp_profile: self.hs.srtp_profile,
+            srtp_keys: self.srtp_keys()?,
+            extended_master_secret: self.hs.extended_master_secret,
+            peer_fingerprint: peer_certificate
+                .as_ref()
+                .map(|c| Fingerprint::of(HashFunction::Sha256, c)),
+            peer_certificate,
+        };
+        tracing::debug!(suite = suite.name(), profile = ?connected.srtp_profile, "handshake complete");
+        self.hs = Handshake::default();
+        self.events.push_back(Event::Connected(Box::new(connected)));
+        Ok(())
+    }
+
+    fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        let mut retransmitted = false;
+        for rec in record::records(datagram) {
+            let Ok(rec) = rec else {
+                tracing::trace!("dropping the rest of a malformed datagram");
+                break;
+            };
+            let h = rec.header;
+            let plaintext = if h.epoch == 0 {
+                if h.content_type == ContentType::ApplicationData {
+                    continue;
+                }
+                rec.fragment.to_vec()
+            } else if h.epoch == self.read_epoch && h.epoch == 1 {
+                let Some(cipher) = &self.read_cipher else {
+                    continue;
+                };
+                if !self.replay.is_fresh(h.sequence_number) {
+                    continue;
+                }
+                let id = RecordId {
+                    epoch: h.epoch,
+                    sequence_number: h.sequence_number,
+                    content_type: h.content_type,
+                    version: h.version,
+                };
+                let Some(p) = cipher.open(&id, rec.fragment) else {
+                    tracing::trace!(
+                        seq = h.sequence_number,
+                        "dropping a record that does not authenticate"
+                    );
+                    continue;
+                };
+                self.replay.accept(h.sequence_number);
+                p
+            } else {
+                continue;
+            };
+            if plaintext.len() > MAX_PLAINTEXT_LEN {
+                return Err(Error::RecordOverflow {
+                    len: plaintext.len(),
+                });
+            }
+            match h.content_type {
+                ContentType::Handshake => {
+                    self.handle_handshake_record(now, &h, &plaintext, &mut retransmitted)?
+                }
+                ContentType::ChangeCipherSpec => self.handle_change_cipher_spec(&plaintext)?,
+                ContentType::Alert => self.handle_alert(&plaintext)?,
+                ContentType::ApplicationData => {
+                    if self.state == State::Connected {
+                        self.events.push_back(Event::ApplicationData(plaintext));
+                    }
+                }
+            }
+            if matches!(self.state, State::Closed | State::Failed) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_change_cipher_spec(&mut self, body: &[u8]) -> Result<(), Error> {
+        if body != [1] {
+            return Err(Error::IllegalParameter("ChangeCipherSpec body"));
+        }
+        let next = match self.state {
+            State::ClientWaitChangeCipherSpec => State::ClientWaitFinished,
+            State::ServerWaitChangeCipherSpec => State::ServerWaitFinished,
+            // Early (reordered) or duplicated: the peer retransmits it with its flight.
+            _ => return Ok(()),
+        };
+        let Some(cipher) = self.hs.pending_read.take() else {
+            return Ok(());
+        };
+        self.read_cipher = Some(cipher);
+        self.read_epoch = 1;
+        self.replay = ReplayWindow::new();
+        self.state = next;
+        Ok(())
+    }
+
+    fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
+        let alert = Alert::parse(body)?;
+        self.events.push_back(Event::AlertReceived(alert));
+        if alert.description == AlertDescription::CloseNotify {
+            if !matches!(self.state, State::Closed) {
+                self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+            }
+            self.state = State::Closed;
+            self.retransmit_at = None;
+            self.events.push_back(Event::Closed);
+            return Ok(());
+        }
+        if alert.level == AlertLevel::Fatal {
+            return Err(Error::PeerAlert(alert.description));
+        }
+        Ok(())
+    }
+
+    fn handle_handshake_record(
+        &mut self,
+        now: Instant,
+        header: &RecordHeader,
+        plaintext: &[u8],
+        retransmitted: &mut bool,
+    ) -> Result<(), Error> {
+        for frag in handshake::parse_fragments(plaintext)? {
+            let seq = frag.header.message_seq;
+            if self.state == State::ServerWaitClientHello {
+                if frag.header.msg_type != HandshakeType::ClientHello {
+                    continue;
+                }
+                if let Some((ty, body)) = self.reassembler.push(&frag)? {
+                    let msg = HandshakeMessage::parse(ty, &body)?;
+                    self.server_client_hello(now, header, seq, msg, &body)?;
+                }
+                continue;
+            }
+            if seq < self.next_recv_seq {
+                // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
+                if !*retransmitted && !self.flight.is_empty() {
+                    *retransmitted = true;
+                    self.send_flight();
+                }
+                continue;
+            }
+            if seq > self.next_recv_seq {
+                continue;
+            }
+            let Some((ty, body)) = self.reassembler.push(&frag)? else {
+                continue;
+            };
+            self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
+            if self.state == State::Connected {
+                // A ClientHello (or HelloRequest) after the handshake asks to renegotiate.
+                self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                continue;
+            }
+            let msg = HandshakeMessage::parse(ty, &body)?;
+            let raw = encode_message(ty, seq, &body);
+            match self.role {
+                Role::Client => self.client_message(now, msg, &raw)?,
+                Role::Server => self.server_message(now, msg, &raw)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+fn unexpected(expected: &'static str, got: &HandshakeMessage) -> Error {
+    Error::UnexpectedMessage {
+        expected,
+        got: got.msg_type().name(),
+    }
+}

@@ -1,0 +1,278 @@
+//! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
+
+use super::{Connection, State, unexpected};
+use crate::crypto::kx::EphemeralSecret;
+use crate::error::Error;
+use crate::handshake::{
+    Certificate, CertificateRequest, ClientHello, Extensions, Finished, HandshakeMessage,
+    HelloVerifyRequest, ServerHello, ServerKeyExchange, UseSrtp,
+};
+use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader};
+use crate::suite::{NamedGroup, SignatureScheme};
+use srtp::ProtectionProfile;
+use std::time::Instant;
+
+/// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
+const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00FF;
+/// ecdsa_sign certificate type (RFC 8422 §5.5).
+const ECDSA_SIGN: u8 = 64;
+
+impl Connection {
+    /// A ClientHello while no handshake state exists: answer without a valid cookie with a
+    /// HelloVerifyRequest and keep nothing; with one, start the handshake.
+    pub(super) fn server_client_hello(
+        &mut self,
+        now: Instant,
+        record: &RecordHeader,
+        message_seq: u16,
+        msg: HandshakeMessage,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let HandshakeMessage::ClientHello(ch) = msg else {
+            return Err(unexpected("ClientHello", &msg));
+        };
+        let Some(secret) = &self.cookie_secret else {
+            return Err(Error::IllegalParameter("server without cookie secret"));
+        };
+        if !secret.verify(&self.peer_address, &ch) {
+            let cookie = secret.cookie(&self.peer_address, &ch).to_vec();
+            self.send_hello_verify_request(record, message_seq, cookie);
+            return Ok(());
+        }
+        self.next_recv_seq = message_seq.wrapping_add(1);
+        self.next_send_seq = message_seq;
+        self.write_seq[0] = self.write_seq[0].max(record.sequence_number);
+        self.hs.transcript = crate::handshake::encode_message(
+            crate::handshake::HandshakeType::ClientHello,
+            message_seq,
+            body,
+        );
+        self.server_flight(now, ch)
+    }
+
+    /// HelloVerifyRequest in a record that reuses the ClientHello's sequence number
+    /// (RFC 6347 §4.2.1), written without touching any connection state.
+    fn send_hello_verify_request(
+        &mut self,
+        record: &RecordHeader,
+        message_seq: u16,
+        cookie: Vec<u8>,
+    ) {
+        let msg = HandshakeMessage::HelloVerifyRequest(HelloVerifyRequest {
+            server_version: DTLS_1_0,
+            cookie,
+        });
+        let mut body = Vec::new();
+        msg.write_body(&mut body);
+        let payload = crate::handshake::encode_message(msg.msg_type(), message_seq, &body);
+        let mut out = Vec::new();
+        RecordHeader {
+            content_type: ContentType::Handshake,
+            version: DTLS_1_2,
+            epoch: 0,
+            sequence_number: record.sequence_number,
+            length: payload.len() as u16,
+        }
+        .write(&mut out);
+        out.extend_from_slice(&payload);
+        self.outgoing.push_back(out);
+    }
+
+    /// Negotiates from the ClientHello and sends flight 4.
+    fn server_flight(&mut self, now: Instant, ch: ClientHello) -> Result<(), Error> {
+        if ch.client_version > DTLS_1_2 {
+            // DTLS versions count down: 0xFEFF (1.0) is older than 0xFEFD (1.2).
+            return Err(Error::UnsupportedVersion(ch.client_version));
+        }
+        if !ch.compression_methods.contains(&0) {
+            return Err(Error::IllegalParameter("null compression not offered"));
+        }
+        let cfg = self.config.clone();
+        let ext = &ch.extensions;
+        let suite = cfg
+            .cipher_suites
+            .iter()
+            .copied()
+            .find(|s| ch.cipher_suites.contains(&s.to_u16()))
+            .ok_or(Error::NoCommonCipherSuite)?;
+        // RFC 8422 §4: without supported_groups the client is assumed to accept P-256.
+        let offered_groups = ext
+            .supported_groups
+            .clone()
+            .unwrap_or_else(|| vec![NamedGroup::Secp256r1.to_u16()]);
+        let group = cfg
+            .groups
+            .iter()
+            .copied()
+            .find(|g| offered_groups.contains(&g.to_u16()))
+            .ok_or(Error::NoCommonGroup)?;
+        let our_scheme = cfg.certificate.signing_key().scheme();
+        if !ext
+            .signature_algorithms
+            .as_ref()
+            .is_some_and(|a| a.contains(&our_scheme.to_u16()))
+        {
+            return Err(Error::NoCommonSignatureScheme);
+        }
+        if ext
+            .ec_point_formats
+            .as_ref()
+            .is_some_and(|f| !f.contains(&0))
+        {
+            return Err(Error::IllegalParameter("uncompressed points not offered"));
+        }
+        if ext
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|ri| !ri.is_empty())
+        {
+            return Err(Error::IllegalParameter("renegotiation_info is not empty"));
+        }
+        if !ext.extended_master_secret && cfg.require_extended_master_secret {
+            return Err(Error::ExtendedMasterSecretRequired);
+        }
+        let srtp_profile = if cfg.srtp_profiles.is_empty() {
+            None
+        } else {
+            let offered = ext.use_srtp.as_ref().ok_or(Error::NoCommonSrtpProfile)?;
+            let p = cfg
+                .srtp_profiles
+                .iter()
+                .copied()
+                .find(|p| p.dtls_id().is_some_and(|id| offered.profiles.contains(&id)))
+                .ok_or(Error::NoCommonSrtpProfile)?;
+            Some(p)
+        };
+        let secure_renegotiation = ext.renegotiation_info.is_some()
+            || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
+
+        let mut server_random = [0u8; 32];
+        self.rng.fill(&mut server_random);
+        self.hs.client_random = ch.random;
+        self.hs.server_random = server_random;
+        self.hs.suite = Some(suite);
+        self.hs.srtp_profile = srtp_profile;
+        self.hs.extended_master_secret = ext.extended_master_secret;
+        self.hs.certificate_requested = cfg.require_client_certificate;
+
+        self.begin_flight();
+        let sh = ServerHello {
+            server_version: DTLS_1_2,
+            random: server_random,
+            session_id: Vec::new(),
+            cipher_suite: suite.to_u16(),
+            compression_method: 0,
+            extensions: Extensions {
+                renegotiation_info: secure_renegotiation.then(Vec::new),
+                ec_point_formats: ext.ec_point_formats.as_ref().map(|_| vec![0]),
+                use_srtp: srtp_profile.map(|p: ProtectionProfile| UseSrtp {
+                    profiles: p.dtls_id().into_iter().collect(),
+                    mki: Vec::new(),
+                }),
+                extended_master_secret: ext.extended_master_secret,
+                ..Extensions::default()
+            },
+        };
+        self.add_message(&HandshakeMessage::ServerHello(sh), true);
+        let cert = HandshakeMessage::Certificate(Certificate {
+            certificates: vec![cfg.certificate.der().to_vec()],
+        });
+        self.add_message(&cert, true);
+        let ephemeral = EphemeralSecret::generate(group, &mut *self.rng);
+        let public = ephemeral.public();
+        let mut signed = Vec::with_capacity(64 + 4 + public.len());
+        signed.extend_from_slice(&self.hs.client_random);
+        signed.extend_from_slice(&self.hs.server_random);
+        signed.extend_from_slice(&ServerKeyExchange::params(group.to_u16(), &public));
+        let key = cfg.certificate.signing_key();
+        let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
+            group: group.to_u16(),
+            public,
+            scheme: key.scheme().to_u16(),
+            signature: key.sign(&signed),
+        });
+        self.add_message(&ske, true);
+        self.hs.ephemeral = Some(ephemeral);
+        if cfg.require_client_certificate {
+            let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                certificate_types: vec![ECDSA_SIGN],
+                signature_algorithms: SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect(),
+                certificate_authorities: Vec::new(),
+            });
+            self.add_message(&cr, true);
+        }
+        self.add_message(&HandshakeMessage::ServerHelloDone, true);
+        self.state = if cfg.require_client_certificate {
+            State::ServerWaitCertificate
+        } else {
+            State::ServerWaitKeyExchange
+        };
+        self.send_flight_with_timer(now);
+        Ok(())
+    }
+
+    pub(super) fn server_message(
+        &mut self,
+        _now: Instant,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        match (self.state, msg) {
+            (State::ServerWaitCertificate, HandshakeMessage::Certificate(c)) => {
+                let first = c.certificates.first().ok_or(Error::CertificateRequired)?;
+                self.accept_peer_certificate(first)?;
+                self.state = State::ServerWaitKeyExchange;
+            }
+            (State::ServerWaitKeyExchange, HandshakeMessage::ClientKeyExchange(cke)) => {
+                let secret = self
+                    .hs
+                    .ephemeral
+                    .take()
+                    .ok_or(Error::IllegalParameter("no ephemeral key"))?;
+                let pre_master_secret = secret.agree(&cke.public)?;
+                self.hs.transcript.extend_from_slice(raw);
+                self.derive_keys(&pre_master_secret)?;
+                // The server's flight was received; stop retransmitting it.
+                self.retransmit_at = None;
+                self.state = if self.hs.peer_key.is_some() {
+                    State::ServerWaitCertificateVerify
+                } else {
+                    State::ServerWaitChangeCipherSpec
+                };
+                return Ok(());
+            }
+            (State::ServerWaitCertificateVerify, HandshakeMessage::CertificateVerify(cv)) => {
+                let key = self
+                    .hs
+                    .peer_key
+                    .as_ref()
+                    .ok_or(Error::IllegalParameter("no client certificate"))?;
+                key.verify(cv.scheme, &self.hs.transcript, &cv.signature)?;
+                self.state = State::ServerWaitChangeCipherSpec;
+            }
+            (State::ServerWaitFinished, HandshakeMessage::Finished(f)) => {
+                self.verify_finished(&f.verify_data)?;
+                self.hs.transcript.extend_from_slice(raw);
+                self.begin_flight();
+                self.add_change_cipher_spec();
+                let verify_data = self.finished_data(false)?.to_vec();
+                self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), false);
+                self.send_flight();
+                return self.complete();
+            }
+            (State::ServerWaitCertificate, m) => return Err(unexpected("Certificate", &m)),
+            (State::ServerWaitKeyExchange, m) => {
+                return Err(unexpected("ClientKeyExchange", &m));
+            }
+            (State::ServerWaitCertificateVerify, m) => {
+                return Err(unexpected("CertificateVerify", &m));
+            }
+            (State::ServerWaitChangeCipherSpec, m) => {
+                return Err(unexpected("ChangeCipherSpec", &m));
+            }
+            (_, m) => return Err(unexpected("Finished", &m)),
+        }
+        self.hs.transcript.extend_from_slice(raw);
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! Failure paths that need to reach inside the connection.
+
+use super::*;
+use crate::cert::Certificate;
+use crate::random::ChaChaRandom;
+
+fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
+    let cert = |s| Certificate::generate("t", &mut ChaChaRandom::from_seed([s; 32])).unwrap();
+    let mut sc = Config::new(cert(2));
+    sc.require_client_certificate = client_cert;
+    let client = Connection::client(
+        Arc::new(Config::new(cert(1))),
+        Box::new(ChaChaRandom::from_seed([3; 32])),
+        now,
+    );
+    let server = Connection::server(
+        Arc::new(sc),
+        Box::new(ChaChaRandom::from_seed([4; 32])),
+        b"peer",
+        now,
+    );
+    (client, server)
+}
+
+#[test]
+fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
+    let now = Instant::now();
+    let (mut client, mut server) = pair(now, false);
+    for _ in 0..2 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        let d = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &d).unwrap();
+    }
+    let flight5 = client.poll_transmit().unwrap();
+    let recs: Vec<_> = record::records(&flight5).map(|r| r.unwrap()).collect();
+    assert_eq!(
+        recs.len(),
+        3,
+        "ClientKeyExchange, ChangeCipherSpec, Finished"
+    );
+    let cke_len = record::RECORD_HEADER_LEN + recs[0].fragment.len();
+    server.handle_datagram(now, &flight5[..cke_len]).unwrap();
+    // The server's view of the handshake now differs from the client's.
+    server.hs.transcript.push(0);
+    let err = server
+        .handle_datagram(now, &flight5[cke_len..])
+        .unwrap_err();
+    assert_eq!(err, Error::BadFinished);
+    assert_eq!(err.alert(), AlertDescription::DecryptError);
+    assert!(server.session.is_none() && server.hs.master_secret.is_none());
+    assert!(server.export_keying_material(b"x", 4).is_err());
+    // The server has not sent its ChangeCipherSpec, so the alert goes out in epoch 0.
+    let alert = server.poll_transmit().unwrap();
+    assert_eq!(alert, [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 5, 0, 2, 2, 51]);
+    assert_eq!(
+        client.handle_datagram(now, &alert).unwrap_err(),
+        Error::PeerAlert(AlertDescription::DecryptError)
+    );
+}

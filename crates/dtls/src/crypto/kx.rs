@@ -1,0 +1,119 @@
+//! Ephemeral ECDHE key agreement (RFC 8422 §5.10): X25519 (RFC 7748) and P-256 with
+//! uncompressed points.
+
+use crate::error::Error;
+use crate::random::Random;
+use crate::suite::NamedGroup;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Our ephemeral secret for one handshake.
+pub enum EphemeralSecret {
+    /// An X25519 scalar.
+    X25519(x25519_dalek::StaticSecret),
+    /// A P-256 scalar.
+    P256(p256::SecretKey),
+}
+
+impl std::fmt::Debug for EphemeralSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EphemeralSecret(..)")
+    }
+}
+
+impl EphemeralSecret {
+    /// Draws a fresh secret for `group` from `rng`.
+    pub fn generate(group: NamedGroup, rng: &mut dyn Random) -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        match group {
+            NamedGroup::X25519 => {
+                rng.fill(&mut *bytes);
+                EphemeralSecret::X25519(x25519_dalek::StaticSecret::from(*bytes))
+            }
+            NamedGroup::Secp256r1 => loop {
+                // Zero or a value above the group order is drawn with probability ~2^-32.
+                rng.fill(&mut *bytes);
+                if let Ok(k) = p256::SecretKey::from_slice(&*bytes) {
+                    break EphemeralSecret::P256(k);
+                }
+            },
+        }
+    }
+
+    /// The group.
+    pub fn group(&self) -> NamedGroup {
+        match self {
+            EphemeralSecret::X25519(_) => NamedGroup::X25519,
+            EphemeralSecret::P256(_) => NamedGroup::Secp256r1,
+        }
+    }
+
+    /// Our public value as sent in ServerKeyExchange / ClientKeyExchange.
+    pub fn public(&self) -> Vec<u8> {
+        match self {
+            EphemeralSecret::X25519(s) => x25519_dalek::PublicKey::from(s).as_bytes().to_vec(),
+            EphemeralSecret::P256(s) => s.public_key().to_sec1_bytes().to_vec(),
+        }
+    }
+
+    /// The shared secret (the pre-master secret) with the peer's public value.
+    pub fn agree(&self, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        match self {
+            EphemeralSecret::X25519(s) => {
+                let peer: [u8; 32] = peer.try_into().map_err(|_| Error::InvalidPublicKey)?;
+                let shared = s.diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+                // RFC 8422 §5.11: an all-zero result means a small-order point.
+                if bool::from(shared.as_bytes().ct_eq(&[0u8; 32])) {
+                    return Err(Error::InvalidPublicKey);
+                }
+                Ok(Zeroizing::new(shared.as_bytes().to_vec()))
+            }
+            EphemeralSecret::P256(s) => {
+                // RFC 8422 §5.1.2: only the uncompressed form is negotiated.
+                if peer.len() != 65 || peer.first() != Some(&4) {
+                    return Err(Error::InvalidPublicKey);
+                }
+                let pk =
+                    p256::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
+                let shared = s.diffie_hellman(&pk);
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::ChaChaRandom;
+
+    #[test]
+    fn both_groups_agree() {
+        let mut rng = ChaChaRandom::from_seed([1; 32]);
+        for group in NamedGroup::ALL {
+            let a = EphemeralSecret::generate(group, &mut rng);
+            let b = EphemeralSecret::generate(group, &mut rng);
+            assert_eq!(a.group(), group);
+            let expected_len = if group == NamedGroup::X25519 { 32 } else { 65 };
+            assert_eq!(a.public().len(), expected_len);
+            assert_eq!(
+                *a.agree(&b.public()).unwrap(),
+                *b.agree(&a.public()).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bad_points() {
+        let mut rng = ChaChaRandom::from_seed([2; 32]);
+        let x = EphemeralSecret::generate(NamedGroup::X25519, &mut rng);
+        assert_eq!(x.agree(&[0; 32]).unwrap_err(), Error::InvalidPublicKey);
+        assert_eq!(x.agree(&[9; 31]).unwrap_err(), Error::InvalidPublicKey);
+        let p = EphemeralSecret::generate(NamedGroup::Secp256r1, &mut rng);
+        let mut not_on_curve = vec![4];
+        not_on_curve.extend([1; 64]);
+        assert_eq!(p.agree(&not_on_curve).unwrap_err(), Error::InvalidPublicKey);
+        let compressed = &p.public()[..33];
+        assert_eq!(p.agree(compressed).unwrap_err(), Error::InvalidPublicKey);
+    }
+}

@@ -1,0 +1,186 @@
+//! The TLS 1.2 PRF (RFC 5246 §5) and what it derives: the master secret (RFC 5246 §8.1,
+//! extended per RFC 7627 §4), the key block (§6.3), Finished verify_data (§7.4.9) and
+//! exported keying material (RFC 5705 §4).
+
+use crate::suite::PrfHash;
+use hmac::{Hmac, KeyInit, Mac, digest::block_api::EagerHash};
+use sha2::{Digest, Sha256, Sha384};
+use zeroize::Zeroizing;
+
+/// HMAC of the concatenation of `parts` under `key`.
+fn hmac<D: EagerHash>(key: &[u8], parts: &[&[u8]]) -> Vec<u8>
+where
+    Hmac<D>: Mac + KeyInit,
+{
+    // HMAC accepts keys of every length, so this never fails.
+    let mut mac = <Hmac<D> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn p_hash<D: EagerHash>(secret: &[u8], seed: &[u8], out: &mut [u8])
+where
+    Hmac<D>: Mac + KeyInit,
+{
+    let mut a = hmac::<D>(secret, &[seed]);
+    let mut filled = 0;
+    while filled < out.len() {
+        let block = hmac::<D>(secret, &[&a, seed]);
+        let n = block.len().min(out.len() - filled);
+        out[filled..filled + n].copy_from_slice(&block[..n]);
+        filled += n;
+        a = hmac::<D>(secret, &[&a]);
+    }
+}
+
+/// PRF(secret, label, seed) filling `out` (RFC 5246 §5).
+pub fn prf(hash: PrfHash, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    let mut label_seed = Vec::with_capacity(label.len() + seed.len());
+    label_seed.extend_from_slice(label);
+    label_seed.extend_from_slice(seed);
+    match hash {
+        PrfHash::Sha256 => p_hash::<Sha256>(secret, &label_seed, out),
+        PrfHash::Sha384 => p_hash::<Sha384>(secret, &label_seed, out),
+    }
+}
+
+/// The hash of the handshake messages under the suite's PRF hash.
+pub fn transcript_hash(hash: PrfHash, messages: &[u8]) -> Vec<u8> {
+    match hash {
+        PrfHash::Sha256 => Sha256::digest(messages).to_vec(),
+        PrfHash::Sha384 => Sha384::digest(messages).to_vec(),
+    }
+}
+
+/// HMAC-SHA256, used for cookies.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    hmac::<Sha256>(key, parts)
+}
+
+/// The 48-byte master secret: RFC 7627 §4 when `session_hash` is given, otherwise
+/// RFC 5246 §8.1 over the two randoms.
+pub fn master_secret(
+    hash: PrfHash,
+    pre_master_secret: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    session_hash: Option<&[u8]>,
+) -> Zeroizing<[u8; 48]> {
+    let mut ms = Zeroizing::new([0u8; 48]);
+    match session_hash {
+        Some(h) => prf(
+            hash,
+            pre_master_secret,
+            b"extended master secret",
+            h,
+            &mut *ms,
+        ),
+        None => {
+            let seed = [client_random.as_slice(), server_random.as_slice()].concat();
+            prf(hash, pre_master_secret, b"master secret", &seed, &mut *ms);
+        }
+    }
+    ms
+}
+
+/// verify_data for the client's or server's Finished (RFC 5246 §7.4.9).
+pub fn verify_data(
+    hash: PrfHash,
+    master_secret: &[u8; 48],
+    client: bool,
+    transcript: &[u8],
+) -> [u8; 12] {
+    let label: &[u8] = if client {
+        b"client finished"
+    } else {
+        b"server finished"
+    };
+    let mut out = [0u8; 12];
+    prf(
+        hash,
+        master_secret,
+        label,
+        &transcript_hash(hash, transcript),
+        &mut out,
+    );
+    out
+}
+
+/// Keying material exported under `label` without context (RFC 5705 §4).
+pub fn export(
+    hash: PrfHash,
+    master_secret: &[u8; 48],
+    label: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    len: usize,
+) -> Zeroizing<Vec<u8>> {
+    let seed = [client_random.as_slice(), server_random.as_slice()].concat();
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    prf(hash, master_secret, label, &seed, &mut out);
+    out
+}
+
+/// The key block (RFC 5246 §6.3): seeded with server_random then client_random.
+pub fn key_block(
+    hash: PrfHash,
+    master_secret: &[u8; 48],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    len: usize,
+) -> Zeroizing<Vec<u8>> {
+    let seed = [server_random.as_slice(), client_random.as_slice()].concat();
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    prf(hash, master_secret, b"key expansion", &seed, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The widely used TLS 1.2 PRF test vectors (IETF TLS WG mailing list, 2009).
+    #[test]
+    fn prf_sha256_vector() {
+        let secret = hex("9bbe436ba940f017b17652849a71db35");
+        let seed = hex("a0ba9f936cda311827a6f796ffd5198c");
+        let mut out = [0u8; 100];
+        prf(PrfHash::Sha256, &secret, b"test label", &seed, &mut out);
+        assert_eq!(
+            out.to_vec(),
+            hex(concat!(
+                "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a",
+                "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab",
+                "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701",
+                "87347b66"
+            ))
+        );
+    }
+
+    #[test]
+    fn prf_sha384_vector() {
+        let secret = hex("b80b733d6ceefcdc71566ea48e5567df");
+        let seed = hex("cd665cf6a8447dd6ff8b27555edb7465");
+        let mut out = [0u8; 148];
+        prf(PrfHash::Sha384, &secret, b"test label", &seed, &mut out);
+        assert_eq!(
+            out.to_vec(),
+            hex(concat!(
+                "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd",
+                "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd",
+                "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425",
+                "9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6",
+                "91c8f3a26854308d5eaa3be85e0990703d73e56f"
+            ))
+        );
+    }
+}

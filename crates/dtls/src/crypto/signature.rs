@@ -1,0 +1,113 @@
+//! ECDSA signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
+//! CertificateVerify): we sign with P-256/SHA-256; we verify P-256/SHA-256 and
+//! P-384/SHA-384 peers. Signatures are DER `ECDSA-Sig-Value`s.
+
+use crate::error::Error;
+use crate::suite::SignatureScheme;
+use p256::ecdsa::signature::{Signer, Verifier};
+
+/// Our long-term signing key: ECDSA P-256, signing deterministically (RFC 6979).
+#[derive(Clone)]
+pub struct SigningKey(p256::ecdsa::SigningKey);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(P-256, ..)")
+    }
+}
+
+impl SigningKey {
+    /// A key from its 32-byte scalar; `None` if the scalar is zero or not below the order.
+    pub fn from_scalar(bytes: &[u8; 32]) -> Option<Self> {
+        p256::ecdsa::SigningKey::from_slice(bytes)
+            .ok()
+            .map(SigningKey)
+    }
+
+    /// The scheme our signatures use.
+    pub fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::EcdsaSecp256r1Sha256
+    }
+
+    /// The uncompressed public point (65 bytes).
+    pub fn public_point(&self) -> Vec<u8> {
+        self.0.verifying_key().to_sec1_bytes().to_vec()
+    }
+
+    /// A DER signature over `message` with SHA-256.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        let sig: p256::ecdsa::DerSignature = self.0.sign(message);
+        sig.as_bytes().to_vec()
+    }
+}
+
+/// A peer's public key taken from its certificate.
+#[derive(Debug, Clone)]
+pub enum PeerKey {
+    /// ECDSA P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA P-384.
+    P384(p384::ecdsa::VerifyingKey),
+}
+
+impl PeerKey {
+    /// Verifies a DER signature over `message` under `scheme`, which must match the curve.
+    pub fn verify(&self, scheme: u16, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        let scheme = SignatureScheme::from_u16(scheme)
+            .ok_or(Error::IllegalParameter("signature scheme not offered"))?;
+        match (self, scheme) {
+            (PeerKey::P256(k), SignatureScheme::EcdsaSecp256r1Sha256) => {
+                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify(message, &sig).map_err(|_| Error::BadSignature)
+            }
+            (PeerKey::P384(k), SignatureScheme::EcdsaSecp384r1Sha384) => {
+                let sig = p384::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify(message, &sig).map_err(|_| Error::BadSignature)
+            }
+            _ => Err(Error::IllegalParameter(
+                "signature scheme does not match the certificate key",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_then_verify() {
+        let key = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let sig = key.sign(b"transcript");
+        let peer =
+            PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.public_point()).unwrap());
+        peer.verify(0x0403, b"transcript", &sig).unwrap();
+        assert_eq!(
+            peer.verify(0x0403, b"other", &sig),
+            Err(Error::BadSignature)
+        );
+        assert_eq!(
+            peer.verify(0x0403, b"transcript", &[0x30, 0]),
+            Err(Error::BadSignature)
+        );
+        assert_eq!(
+            peer.verify(0x0503, b"transcript", &sig),
+            Err(Error::IllegalParameter(
+                "signature scheme does not match the certificate key"
+            ))
+        );
+        assert_eq!(
+            peer.verify(0x0804, b"transcript", &sig),
+            Err(Error::IllegalParameter("signature scheme not offered"))
+        );
+        assert!(SigningKey::from_scalar(&[0; 32]).is_none());
+    }
+
+    #[test]
+    fn signing_is_deterministic() {
+        let key = SigningKey::from_scalar(&[9; 32]).unwrap();
+        assert_eq!(key.sign(b"m"), key.sign(b"m"));
+    }
+}

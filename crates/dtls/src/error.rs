@@ -1,0 +1,172 @@
+//! The crate's error type and the alert each error sends (RFC 5246 §7.2).
+
+use crate::alert::{AlertDescription, AlertLevel};
+
+/// Everything that can go wrong while parsing DTLS bytes or running a handshake.
+///
+/// Each variant maps to the fatal alert the peer is told about ([`Error::alert`]).
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A structure ended before a field it needs.
+    #[error("{what}: truncated, needed {needed} bytes, got {got}")]
+    Truncated {
+        /// The structure being read.
+        what: &'static str,
+        /// Bytes the field needs.
+        needed: usize,
+        /// Bytes that were left.
+        got: usize,
+    },
+    /// A structure had bytes after its last field.
+    #[error("{what}: {extra} trailing bytes")]
+    TrailingBytes {
+        /// The structure being read.
+        what: &'static str,
+        /// Bytes left over.
+        extra: usize,
+    },
+    /// A length field has a value its structure forbids.
+    #[error("{what}: invalid length {len}")]
+    InvalidLength {
+        /// The field.
+        what: &'static str,
+        /// The length found.
+        len: usize,
+    },
+    /// A record carried a content type RFC 6347 §4.1 does not define.
+    #[error("unknown record content type {0}")]
+    UnknownContentType(u8),
+    /// A record or hello carried a protocol version other than DTLS 1.0 or 1.2.
+    #[error("unsupported protocol version {0:#06x}")]
+    UnsupportedVersion(u16),
+    /// A handshake message type RFC 6347 §4.3.2 does not define.
+    #[error("unknown handshake message type {0}")]
+    UnknownHandshakeType(u8),
+    /// A handshake message arrived where the state machine expects another.
+    #[error("unexpected {got} message while waiting for {expected}")]
+    UnexpectedMessage {
+        /// What the state machine waits for.
+        expected: &'static str,
+        /// What arrived.
+        got: &'static str,
+    },
+    /// A field holds a value the protocol forbids at this point.
+    #[error("illegal parameter: {0}")]
+    IllegalParameter(&'static str),
+    /// The same extension appeared twice in one hello (RFC 5246 §7.4.1.4).
+    #[error("duplicate extension {0:#06x}")]
+    DuplicateExtension(u16),
+    /// No cipher suite is acceptable to both sides.
+    #[error("no cipher suite in common")]
+    NoCommonCipherSuite,
+    /// No ECDHE group is acceptable to both sides.
+    #[error("no key-exchange group in common")]
+    NoCommonGroup,
+    /// No signature scheme is acceptable to both sides.
+    #[error("no signature scheme in common")]
+    NoCommonSignatureScheme,
+    /// No SRTP protection profile is acceptable to both sides (RFC 5764 §4.1.2).
+    #[error("no SRTP protection profile in common")]
+    NoCommonSrtpProfile,
+    /// The peer did not negotiate extended_master_secret and the configuration requires it
+    /// (RFC 7627 §5.2).
+    #[error("the peer does not support extended_master_secret")]
+    ExtendedMasterSecretRequired,
+    /// The server asked for client authentication and the client sent no certificate.
+    #[error("the peer sent no certificate")]
+    CertificateRequired,
+    /// The peer's certificate could not be parsed.
+    #[error("cannot parse the peer certificate")]
+    BadCertificate,
+    /// The peer's certificate holds a key this implementation cannot verify with.
+    #[error("unsupported certificate key")]
+    UnsupportedCertificate,
+    /// The peer's certificate does not match the fingerprint it announced (RFC 8122 §5).
+    #[error("the peer certificate does not match the expected fingerprint")]
+    FingerprintMismatch,
+    /// A fingerprint string is malformed (RFC 8122 §5).
+    #[error("malformed fingerprint")]
+    InvalidFingerprint,
+    /// A signature (ServerKeyExchange or CertificateVerify) did not verify.
+    #[error("signature verification failed")]
+    BadSignature,
+    /// The peer's Finished did not match the transcript (RFC 5246 §7.4.9).
+    #[error("Finished verify_data mismatch")]
+    BadFinished,
+    /// The peer's ECDHE public value is not a valid point.
+    #[error("invalid ECDHE public key")]
+    InvalidPublicKey,
+    /// The peer attempted renegotiation, which this implementation refuses (RFC 5746).
+    #[error("renegotiation refused")]
+    RenegotiationRefused,
+    /// The peer sent a fatal alert.
+    #[error("peer sent fatal alert {0:?}")]
+    PeerAlert(AlertDescription),
+    /// The handshake did not complete within the configured time.
+    #[error("handshake timed out")]
+    HandshakeTimeout,
+    /// Application data or keys were requested before the handshake completed.
+    #[error("the connection is not established")]
+    NotConnected,
+    /// The connection is closed or has failed.
+    #[error("the connection is closed")]
+    Closed,
+    /// A plaintext larger than a record can carry (RFC 6347 §4.1).
+    #[error("record payload of {len} bytes is too large")]
+    RecordOverflow {
+        /// The payload size asked for.
+        len: usize,
+    },
+    /// The randomness source failed.
+    #[error("the operating system's randomness source failed")]
+    Randomness,
+    /// Certificate generation failed.
+    #[error("certificate generation failed: {0}")]
+    CertificateGeneration(String),
+    /// Building SRTP keys or contexts from the exported keying material failed.
+    #[error("SRTP: {0}")]
+    Srtp(#[from] srtp::Error),
+}
+
+impl Error {
+    /// The fatal alert to send for this error (RFC 5246 §7.2.2).
+    pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Error::Truncated { .. } | Error::TrailingBytes { .. } | Error::InvalidLength { .. } => {
+                A::DecodeError
+            }
+            Error::UnknownContentType(_) | Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
+            Error::UnknownHandshakeType(_) => A::UnexpectedMessage,
+            Error::UnsupportedVersion(_) => A::ProtocolVersion,
+            Error::IllegalParameter(_) | Error::DuplicateExtension(_) | Error::InvalidPublicKey => {
+                A::IllegalParameter
+            }
+            Error::NoCommonCipherSuite
+            | Error::NoCommonGroup
+            | Error::NoCommonSignatureScheme
+            | Error::NoCommonSrtpProfile
+            | Error::ExtendedMasterSecretRequired
+            | Error::CertificateRequired
+            | Error::HandshakeTimeout => A::HandshakeFailure,
+            Error::BadCertificate | Error::FingerprintMismatch | Error::InvalidFingerprint => {
+                A::BadCertificate
+            }
+            Error::UnsupportedCertificate => A::UnsupportedCertificate,
+            Error::BadSignature | Error::BadFinished => A::DecryptError,
+            Error::RenegotiationRefused => A::NoRenegotiation,
+            Error::RecordOverflow { .. } => A::RecordOverflow,
+            Error::PeerAlert(d) => *d,
+            Error::NotConnected
+            | Error::Closed
+            | Error::Randomness
+            | Error::CertificateGeneration(_)
+            | Error::Srtp(_) => A::InternalError,
+        }
+    }
+
+    /// The alert level this error is reported with.
+    pub fn alert_level(&self) -> AlertLevel {
+        AlertLevel::Fatal
+    }
+}

@@ -1,0 +1,199 @@
+//! The negotiable parameters: cipher suites (RFC 8422 §6, RFC 7905), named groups
+//! (RFC 8422 §5.1.1) and signature schemes (RFC 5246 §7.4.1.4.1, RFC 8446 §4.2.3).
+
+/// A cipher suite this implementation speaks: ECDHE key exchange, ECDSA authentication and
+/// an AEAD record protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CipherSuite {
+    /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (0xC02B, RFC 5289), mandatory for WebRTC.
+    EcdheEcdsaAes128GcmSha256,
+    /// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (0xC02C, RFC 5289).
+    EcdheEcdsaAes256GcmSha384,
+    /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA9, RFC 7905).
+    EcdheEcdsaChacha20Poly1305Sha256,
+}
+
+/// The PRF hash of a cipher suite (RFC 5246 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrfHash {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+}
+
+/// The record protection of a cipher suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkCipher {
+    /// AES-128-GCM with a 4-byte implicit and 8-byte explicit nonce (RFC 5288 §3).
+    Aes128Gcm,
+    /// AES-256-GCM with a 4-byte implicit and 8-byte explicit nonce (RFC 5288 §3).
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 with a 12-byte IV XORed with the sequence number (RFC 7905 §2).
+    Chacha20Poly1305,
+}
+
+impl BulkCipher {
+    /// Key length in bytes.
+    pub fn key_len(self) -> usize {
+        match self {
+            BulkCipher::Aes128Gcm => 16,
+            BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => 32,
+        }
+    }
+
+    /// Implicit IV (fixed_iv) length taken from the key block.
+    pub fn fixed_iv_len(self) -> usize {
+        match self {
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 4,
+            BulkCipher::Chacha20Poly1305 => 12,
+        }
+    }
+
+    /// Explicit nonce bytes carried in every record.
+    pub fn explicit_nonce_len(self) -> usize {
+        match self {
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 8,
+            BulkCipher::Chacha20Poly1305 => 0,
+        }
+    }
+
+    /// Bytes a protected record adds to its plaintext.
+    pub fn overhead(self) -> usize {
+        self.explicit_nonce_len() + 16
+    }
+}
+
+impl CipherSuite {
+    /// Every suite, in the default preference order.
+    pub const ALL: [CipherSuite; 3] = [
+        CipherSuite::EcdheEcdsaAes128GcmSha256,
+        CipherSuite::EcdheEcdsaAes256GcmSha384,
+        CipherSuite::EcdheEcdsaChacha20Poly1305Sha256,
+    ];
+
+    /// The IANA value.
+    pub fn to_u16(self) -> u16 {
+        match self {
+            CipherSuite::EcdheEcdsaAes128GcmSha256 => 0xC02B,
+            CipherSuite::EcdheEcdsaAes256GcmSha384 => 0xC02C,
+            CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => 0xCCA9,
+        }
+    }
+
+    /// The suite for an IANA value, if this implementation speaks it.
+    pub fn from_u16(v: u16) -> Option<Self> {
+        CipherSuite::ALL.into_iter().find(|s| s.to_u16() == v)
+    }
+
+    /// The PRF hash.
+    pub fn prf_hash(self) -> PrfHash {
+        match self {
+            CipherSuite::EcdheEcdsaAes256GcmSha384 => PrfHash::Sha384,
+            _ => PrfHash::Sha256,
+        }
+    }
+
+    /// The record protection.
+    pub fn bulk_cipher(self) -> BulkCipher {
+        match self {
+            CipherSuite::EcdheEcdsaAes128GcmSha256 => BulkCipher::Aes128Gcm,
+            CipherSuite::EcdheEcdsaAes256GcmSha384 => BulkCipher::Aes256Gcm,
+            CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => BulkCipher::Chacha20Poly1305,
+        }
+    }
+
+    /// The IANA name, as OpenSSL's `-cipher` list knows it under its own alias.
+    pub fn name(self) -> &'static str {
+        match self {
+            CipherSuite::EcdheEcdsaAes128GcmSha256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            CipherSuite::EcdheEcdsaAes256GcmSha384 => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => {
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+            }
+        }
+    }
+}
+
+/// An ECDHE group (RFC 8422 §5.1.1, RFC 7748 for X25519).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NamedGroup {
+    /// x25519(29).
+    X25519,
+    /// secp256r1(23), a.k.a. P-256.
+    Secp256r1,
+}
+
+impl NamedGroup {
+    /// Every group, in the default preference order.
+    pub const ALL: [NamedGroup; 2] = [NamedGroup::X25519, NamedGroup::Secp256r1];
+
+    /// The IANA value.
+    pub fn to_u16(self) -> u16 {
+        match self {
+            NamedGroup::X25519 => 29,
+            NamedGroup::Secp256r1 => 23,
+        }
+    }
+
+    /// The group for an IANA value, if this implementation speaks it.
+    pub fn from_u16(v: u16) -> Option<Self> {
+        NamedGroup::ALL.into_iter().find(|g| g.to_u16() == v)
+    }
+}
+
+/// A signature scheme (RFC 5246 §7.4.1.4.1 hash/signature pairs, named as in RFC 8446).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureScheme {
+    /// ecdsa_secp256r1_sha256 (0x0403): what our own P-256 key signs with.
+    EcdsaSecp256r1Sha256,
+    /// ecdsa_secp384r1_sha384 (0x0503): verified when a peer's certificate holds a P-384 key.
+    EcdsaSecp384r1Sha384,
+}
+
+impl SignatureScheme {
+    /// Every scheme we verify, in preference order.
+    pub const ALL: [SignatureScheme; 2] = [
+        SignatureScheme::EcdsaSecp256r1Sha256,
+        SignatureScheme::EcdsaSecp384r1Sha384,
+    ];
+
+    /// The IANA value.
+    pub fn to_u16(self) -> u16 {
+        match self {
+            SignatureScheme::EcdsaSecp256r1Sha256 => 0x0403,
+            SignatureScheme::EcdsaSecp384r1Sha384 => 0x0503,
+        }
+    }
+
+    /// The scheme for an IANA value, if this implementation verifies it.
+    pub fn from_u16(v: u16) -> Option<Self> {
+        SignatureScheme::ALL.into_iter().find(|s| s.to_u16() == v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iana_values_round_trip() {
+        for s in CipherSuite::ALL {
+            assert_eq!(CipherSuite::from_u16(s.to_u16()), Some(s));
+        }
+        assert_eq!(CipherSuite::EcdheEcdsaAes128GcmSha256.to_u16(), 0xC02B);
+        assert_eq!(CipherSuite::from_u16(0xC02F), None);
+        assert_eq!(NamedGroup::from_u16(29), Some(NamedGroup::X25519));
+        assert_eq!(NamedGroup::from_u16(24), None);
+        assert_eq!(
+            SignatureScheme::from_u16(0x0503),
+            Some(SignatureScheme::EcdsaSecp384r1Sha384)
+        );
+        assert_eq!(
+            CipherSuite::EcdheEcdsaAes256GcmSha384.prf_hash(),
+            PrfHash::Sha384
+        );
+        assert_eq!(BulkCipher::Chacha20Poly1305.overhead(), 16);
+        assert_eq!(BulkCipher::Aes128Gcm.overhead(), 24);
+    }
+}

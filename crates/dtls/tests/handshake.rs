@@ -1,0 +1,346 @@
+//! In-memory handshakes between our client and our server with a fake clock.
+
+use dtls::{
+    AlertDescription, Certificate, ChaChaRandom, CipherSuite, Config, Connection, Error, Event,
+    HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
+};
+use srtp::ProtectionProfile;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PROFILES: [ProtectionProfile; 4] = [
+    ProtectionProfile::AesCm128HmacSha1_80,
+    ProtectionProfile::AesCm128HmacSha1_32,
+    ProtectionProfile::AeadAes128Gcm,
+    ProtectionProfile::AeadAes256Gcm,
+];
+
+fn config(seed: u8) -> Config {
+    let cert = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([seed; 32])).unwrap();
+    Config::new(cert)
+}
+
+fn rng(seed: u8) -> Box<ChaChaRandom> {
+    Box::new(ChaChaRandom::from_seed([seed; 32]))
+}
+
+/// The datagrams the client and the server sent.
+type Flights = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// Moves datagrams between the two until neither has anything to send; returns the
+/// datagrams each side sent, in order.
+fn pump(
+    client: &mut Connection,
+    server: &mut Connection,
+    now: Instant,
+) -> Result<Flights, (bool, Error)> {
+    let mut sent = (Vec::new(), Vec::new());
+    for _ in 0..32 {
+        let mut moved = false;
+        while let Some(d) = client.poll_transmit() {
+            moved = true;
+            sent.0.push(d.clone());
+            server.handle_datagram(now, &d).map_err(|e| (false, e))?;
+        }
+        while let Some(d) = server.poll_transmit() {
+            moved = true;
+            sent.1.push(d.clone());
+            client.handle_datagram(now, &d).map_err(|e| (true, e))?;
+        }
+        if !moved {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+fn connected(c: &mut Connection) -> Option<Box<dtls::Connected>> {
+    while let Some(e) = c.poll_event() {
+        if let Event::Connected(info) = e {
+            return Some(info);
+        }
+    }
+    None
+}
+
+#[test]
+fn matrix_of_suites_groups_and_profiles() {
+    let now = Instant::now();
+    let mut n = 0u8;
+    for suite in CipherSuite::ALL {
+        for group in NamedGroup::ALL {
+            for profile in PROFILES {
+                n = n.wrapping_add(1);
+                let mut cc = config(1);
+                cc.cipher_suites = vec![suite];
+                cc.groups = vec![group];
+                cc.srtp_profiles = vec![profile];
+                let sc = config(2);
+                let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
+                let client_fp = cc.certificate.fingerprint(HashFunction::Sha1);
+                let mut client = Connection::client(Arc::new(cc), rng(n), now);
+                let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), b"peer", now);
+                client.require_peer_fingerprints(vec![server_fp.clone()]);
+                server.require_peer_fingerprints(vec![client_fp]);
+                pump(&mut client, &mut server, now).unwrap();
+                let ci = connected(&mut client).expect("client connected");
+                let si = connected(&mut server).expect("server connected");
+                assert_eq!(ci.cipher_suite, suite);
+                assert_eq!(si.cipher_suite, suite);
+                assert_eq!(ci.srtp_profile, Some(profile));
+                assert_eq!(si.srtp_profile, Some(profile));
+                assert!(ci.extended_master_secret && si.extended_master_secret);
+                assert_eq!(ci.peer_fingerprint.as_ref(), Some(&server_fp));
+                let ck = ci.srtp_keys.as_ref().unwrap();
+                let sk = si.srtp_keys.as_ref().unwrap();
+                assert_eq!(
+                    format!("{:?}", ck.client_write),
+                    format!("{:?}", sk.client_write)
+                );
+                let len = profile.keying_material_len();
+                assert_eq!(
+                    *client
+                        .export_keying_material(SRTP_EXPORTER_LABEL, len)
+                        .unwrap(),
+                    *server
+                        .export_keying_material(SRTP_EXPORTER_LABEL, len)
+                        .unwrap()
+                );
+                // SRTP: what the client protects, the server's remote context unprotects.
+                let (mut c_local, _) = client.srtp_contexts().unwrap().unwrap();
+                let (_, mut s_remote) = server.srtp_contexts().unwrap().unwrap();
+                let mut pkt = vec![0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 0xAB, 0xCD];
+                let len0 = pkt.len();
+                pkt.resize(len0 + 16 + 16, 0);
+                let protected = c_local.protect_rtp(&mut pkt, len0).unwrap();
+                pkt.truncate(protected);
+                let plain = s_remote.unprotect_rtp(&mut pkt).unwrap();
+                assert_eq!(
+                    &pkt[..plain],
+                    &[0x80, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 0xAB, 0xCD]
+                );
+                // Application data both ways, then close_notify.
+                client.send_application_data(b"ping").unwrap();
+                server.send_application_data(b"pong").unwrap();
+                pump(&mut client, &mut server, now).unwrap();
+                assert!(
+                    matches!(server.poll_event(), Some(Event::ApplicationData(d)) if d == b"ping")
+                );
+                assert!(
+                    matches!(client.poll_event(), Some(Event::ApplicationData(d)) if d == b"pong")
+                );
+                client.close();
+                pump(&mut client, &mut server, now).unwrap();
+                let events: Vec<_> = std::iter::from_fn(|| server.poll_event()).collect();
+                assert!(matches!(events.last(), Some(Event::Closed)), "{events:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn server_preference_decides() {
+    let now = Instant::now();
+    let cc = config(1);
+    let mut sc = config(2);
+    sc.cipher_suites = vec![
+        CipherSuite::EcdheEcdsaChacha20Poly1305Sha256,
+        CipherSuite::EcdheEcdsaAes128GcmSha256,
+    ];
+    sc.groups = vec![NamedGroup::Secp256r1, NamedGroup::X25519];
+    sc.srtp_profiles = vec![
+        ProtectionProfile::AesCm128HmacSha1_32,
+        ProtectionProfile::AeadAes128Gcm,
+    ];
+    let mut client = Connection::client(Arc::new(cc), rng(3), now);
+    let mut server = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    pump(&mut client, &mut server, now).unwrap();
+    let ci = connected(&mut client).unwrap();
+    assert_eq!(
+        ci.cipher_suite,
+        CipherSuite::EcdheEcdsaChacha20Poly1305Sha256
+    );
+    assert_eq!(
+        ci.srtp_profile,
+        Some(ProtectionProfile::AesCm128HmacSha1_32)
+    );
+}
+
+#[test]
+fn no_client_certificate_when_not_required() {
+    let now = Instant::now();
+    let mut sc = config(2);
+    sc.require_client_certificate = false;
+    let mut client = Connection::client(Arc::new(config(1)), rng(5), now);
+    let mut server = Connection::server(Arc::new(sc), rng(6), b"peer", now);
+    pump(&mut client, &mut server, now).unwrap();
+    assert!(connected(&mut client).unwrap().peer_certificate.is_some());
+    assert!(connected(&mut server).unwrap().peer_certificate.is_none());
+}
+
+#[test]
+fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(7), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(8), b"peer", now);
+    let other = config(9).certificate.fingerprint(HashFunction::Sha256);
+    client.require_peer_fingerprints(vec![other]);
+    let (client_side, err) = pump(&mut client, &mut server, now).unwrap_err();
+    assert!(client_side);
+    assert_eq!(err, Error::FingerprintMismatch);
+    assert_eq!(err.alert(), AlertDescription::BadCertificate);
+    let alert = client.poll_transmit().unwrap();
+    assert_eq!(alert, [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 2, 42]);
+    assert!(!client.is_connected());
+    assert_eq!(
+        client.export_keying_material(b"x", 8).unwrap_err(),
+        Error::NotConnected
+    );
+    assert!(client.srtp_keys().is_err());
+    assert!(connected(&mut client).is_none());
+    // The server hears the alert and fails too.
+    assert_eq!(
+        server.handle_datagram(now, &alert).unwrap_err(),
+        Error::PeerAlert(AlertDescription::BadCertificate)
+    );
+}
+
+/// Finds the handshake record of `msg_type` in a plaintext datagram and flips a byte
+/// `from_end` bytes before the end of its body.
+fn corrupt_message(datagram: &mut [u8], msg_type: u8, from_end: usize) -> bool {
+    let mut at = 0;
+    while at + 13 <= datagram.len() {
+        let len = usize::from(u16::from_be_bytes([datagram[at + 11], datagram[at + 12]]));
+        let body = at + 13;
+        if datagram[at] == 22 && datagram[body] == msg_type {
+            datagram[body + len - from_end] ^= 0x01;
+            return true;
+        }
+        at = body + len;
+    }
+    false
+}
+
+#[test]
+fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(10), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(11), b"peer", now);
+    // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
+    for _ in 0..2 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        let d = server.poll_transmit().unwrap();
+        if d[13] == 3 {
+            client.handle_datagram(now, &d).unwrap();
+            continue;
+        }
+        let mut d = d;
+        // The last byte of the DER signature's s value.
+        assert!(corrupt_message(&mut d, 12, 1));
+        let err = client.handle_datagram(now, &d).unwrap_err();
+        assert_eq!(err, Error::BadSignature);
+        assert_eq!(err.alert(), AlertDescription::DecryptError);
+        assert!(client.export_keying_material(b"x", 8).is_err());
+        return;
+    }
+    panic!("no server flight");
+}
+
+#[test]
+fn bad_certificate_verify_fails_with_decrypt_error() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(12), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(13), b"peer", now);
+    for _ in 0..2 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        let d = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &d).unwrap();
+    }
+    // Flight 5 from the client: corrupt the CertificateVerify signature.
+    let mut d = client.poll_transmit().unwrap();
+    assert!(corrupt_message(&mut d, 15, 1));
+    let err = server.handle_datagram(now, &d).unwrap_err();
+    assert_eq!(err, Error::BadSignature);
+    assert_eq!(err.alert(), AlertDescription::DecryptError);
+    assert!(server.export_keying_material(b"x", 8).is_err());
+}
+
+#[test]
+fn retransmits_on_timer_and_times_out() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(14), now);
+    let first = client.poll_transmit().unwrap();
+    assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(1)));
+    client
+        .handle_timeout(now + Duration::from_millis(999))
+        .unwrap();
+    assert!(client.poll_transmit().is_none());
+    client.handle_timeout(now + Duration::from_secs(1)).unwrap();
+    let again = client.poll_transmit().unwrap();
+    assert_eq!(first[13..], again[13..], "same ClientHello");
+    assert_eq!(again[10], 1, "new record sequence number");
+    assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(3)));
+    assert_eq!(
+        client
+            .handle_timeout(now + Duration::from_secs(60))
+            .unwrap_err(),
+        Error::HandshakeTimeout
+    );
+    assert!(client.export_keying_material(b"x", 8).is_err());
+}
+
+#[test]
+fn lost_server_finished_is_recovered_by_retransmission() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(15), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(16), b"peer", now);
+    for _ in 0..3 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        if server.is_connected() {
+            break;
+        }
+        let d = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &d).unwrap();
+    }
+    assert!(server.is_connected());
+    // Drop the server's last flight; the client retransmits flight 5 on its timer and the
+    // server answers with its last flight again.
+    while server.poll_transmit().is_some() {}
+    client.handle_timeout(now + Duration::from_secs(1)).unwrap();
+    let later = now + Duration::from_secs(1);
+    pump(&mut client, &mut server, later).unwrap();
+    assert!(client.is_connected());
+}
+
+#[test]
+fn server_keeps_no_state_for_hellos_without_cookie() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(17), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(18), b"peer", now);
+    let hello = client.poll_transmit().unwrap();
+    for _ in 0..3 {
+        server.handle_datagram(now, &hello).unwrap();
+        let hvr = server.poll_transmit().unwrap();
+        assert_eq!(hvr[0], 22);
+        assert_eq!(hvr[13], 3, "HelloVerifyRequest");
+        assert_eq!(
+            &hvr[3..11],
+            &hello[3..11],
+            "echoes the ClientHello's record number"
+        );
+        assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(60)));
+    }
+    // A cookie for another address is refused with another HelloVerifyRequest.
+    let mut other = Connection::server(Arc::new(config(2)), rng(18), b"other", now);
+    let hvr = {
+        server.handle_datagram(now, &hello).unwrap();
+        server.poll_transmit().unwrap()
+    };
+    client.handle_datagram(now, &hvr).unwrap();
+    let hello2 = client.poll_transmit().unwrap();
+    other.handle_datagram(now, &hello2).unwrap();
+    assert_eq!(other.poll_transmit().unwrap()[13], 3);
+}
