@@ -215,6 +215,9 @@ impl SourceStatistics {
             // The clock rate was checked non-zero in `new`, so this always succeeds.
             self.clock = ArrivalClock::new(arrival, self.config.clock_rate).ok();
         }
+        if in_order {
+            self.finalize_up_to(extended);
+        }
         if self.history.record(extended) == Record::Duplicate {
             self.duplicates += 1;
             return PacketVerdict::Duplicate { extended };
@@ -226,7 +229,6 @@ impl SourceStatistics {
         }
         if in_order {
             self.note_packet_spacing(extended, timestamp);
-            self.finalize_up_to(extended);
         }
         if restarted { PacketVerdict::Restarted } else { PacketVerdict::Counted { extended, in_order } }
     }
@@ -253,20 +255,16 @@ impl SourceStatistics {
         self.last_timestamp = Some((extended, timestamp));
     }
 
-    /// Hands packets that can no longer be reordered (more than `max_misorder` behind the
-    /// highest) to the burst analyzer, in sequence order.
-    fn finalize_up_to(&mut self, highest: u64) {
+    /// Hands packets that can no longer be reordered (at least `max_misorder` behind
+    /// `new_highest`) to the burst analyzer, in sequence order. Runs before the history
+    /// advances to `new_highest`, so no slot is reused before its packet is final.
+    fn finalize_up_to(&mut self, new_highest: u64) {
         let Some(mut next) = self.next_final else { return };
-        let horizon = u64::from(self.config.validation.max_misorder);
-        let Some(last_final) = highest.checked_sub(horizon) else { return };
-        if let Some(oldest) = self.history.oldest()
-            && next < oldest
-        {
-            // Beyond the history: nothing of these was recorded, so they were lost.
-            self.bursts.push_lost_run(oldest - next);
-            next = oldest;
-        }
-        while next <= last_final {
+        let horizon = u64::from(self.config.validation.max_misorder.max(1));
+        let Some(last_final) = new_highest.checked_sub(horizon) else { return };
+        // Packets above the recorded highest were never recorded: lost.
+        let recorded_end = self.history.highest().map_or(next, |h| h + 1);
+        while next <= last_final && next < recorded_end {
             let fate = match (self.history.is_received(next), self.history.is_discarded(next)) {
                 (Some(true), Some(true)) => PacketFate::Discarded,
                 (Some(true), _) => PacketFate::Received,
@@ -274,6 +272,10 @@ impl SourceStatistics {
             };
             self.bursts.push(fate);
             next += 1;
+        }
+        if next <= last_final {
+            self.bursts.push_lost_run(last_final + 1 - next);
+            next = last_final + 1;
         }
         self.next_final = Some(next);
     }
@@ -338,6 +340,12 @@ impl SourceStatistics {
     pub fn packet_interval(&self) -> Option<Duration> {
         self.ticks_per_packet
             .map(|t| Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate)))
+    }
+
+    /// Updates the statistics with a parsed RTP packet (sequence number, timestamp and
+    /// payload size) that arrived at `arrival`.
+    pub fn on_rtp_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, arrival: Instant) -> PacketVerdict {
+        self.on_packet(packet.sequence_number(), packet.timestamp(), packet.payload().len(), arrival)
     }
 
     /// The reception history (for XR Loss/Duplicate RLE).
