@@ -11,7 +11,8 @@ fn per_packet(c: &mut Criterion) {
     let mut group = c.benchmark_group("receiver");
     group.throughput(Throughput::Elements(1));
     let start = Instant::now();
-    let mut source = SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
+    let mut source =
+        SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
     let mut seq: u16 = 0;
     let mut ts: u32 = 0;
     let mut arrival = start;
@@ -23,13 +24,20 @@ fn per_packet(c: &mut Criterion) {
             black_box(source.on_packet(black_box(seq), black_box(ts), 160, arrival))
         })
     });
-    let mut lossy = SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
+    let mut lossy =
+        SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
     let mut n: u32 = 0;
     group.bench_function("on_packet_with_loss_and_reorder", |b| {
         b.iter(|| {
             n = n.wrapping_add(1);
             // Every 10th packet is lost and every 7th swapped with its predecessor.
-            let s = if n % 7 == 0 { n.wrapping_sub(1) } else if n % 7 == 6 { n.wrapping_add(1) } else { n };
+            let s = if n % 7 == 0 {
+                n.wrapping_sub(1)
+            } else if n % 7 == 6 {
+                n.wrapping_add(1)
+            } else {
+                n
+            };
             if n % 10 == 0 {
                 return;
             }

@@ -47,7 +47,11 @@ impl Threshold {
     /// Levels for `metric`. For metrics where high is bad the clear level must be below the
     /// raise level; for MOS, above it.
     pub fn new(metric: Metric, raise: f64, clear: f64) -> Result<Self, Error> {
-        let ordered = if metric.low_is_bad() { clear > raise } else { clear < raise };
+        let ordered = if metric.low_is_bad() {
+            clear > raise
+        } else {
+            clear < raise
+        };
         if !ordered || !raise.is_finite() || !clear.is_finite() {
             return Err(Error::InvertedHysteresis { raise, clear });
         }
@@ -102,7 +106,12 @@ impl AlertMonitor {
     /// 3.8). These are operator choices, not standard values.
     pub fn voip_defaults() -> Self {
         let mut m = Self::new();
-        let levels = [(Metric::Loss, 0.05, 0.02), (Metric::Jitter, 30.0, 20.0), (Metric::Rtt, 300.0, 250.0), (Metric::Mos, 3.6, 3.8)];
+        let levels = [
+            (Metric::Loss, 0.05, 0.02),
+            (Metric::Jitter, 30.0, 20.0),
+            (Metric::Rtt, 300.0, 250.0),
+            (Metric::Mos, 3.6, 3.8),
+        ];
         for (metric, raise, clear) in levels {
             if let Ok(t) = Threshold::new(metric, raise, clear) {
                 m.set_threshold(metric, t);
@@ -135,8 +144,16 @@ impl AlertMonitor {
         let threshold = (*self.thresholds.get(i)?)?;
         let active = self.active.get_mut(i)?;
         let low_bad = metric.low_is_bad();
-        let past_raise = if low_bad { value < threshold.raise } else { value > threshold.raise };
-        let past_clear = if low_bad { value > threshold.clear } else { value < threshold.clear };
+        let past_raise = if low_bad {
+            value < threshold.raise
+        } else {
+            value > threshold.raise
+        };
+        let past_clear = if low_bad {
+            value > threshold.clear
+        } else {
+            value < threshold.clear
+        };
         if !*active && past_raise {
             *active = true;
             tracing::debug!(?metric, value, "quality alert raised");
@@ -159,21 +176,45 @@ mod tests {
     fn hysteresis_gives_one_event_per_crossing() {
         let mut m = AlertMonitor::voip_defaults();
         let losses = [0.01, 0.06, 0.04, 0.055, 0.03, 0.019, 0.04];
-        let events: Vec<_> = losses.iter().filter_map(|&v| m.update(Metric::Loss, Some(v))).collect();
+        let events: Vec<_> = losses
+            .iter()
+            .filter_map(|&v| m.update(Metric::Loss, Some(v)))
+            .collect();
         assert_eq!(
             events,
-            [AlertEvent::Raised { metric: Metric::Loss, value: 0.06 }, AlertEvent::Cleared { metric: Metric::Loss, value: 0.019 }]
+            [
+                AlertEvent::Raised {
+                    metric: Metric::Loss,
+                    value: 0.06
+                },
+                AlertEvent::Cleared {
+                    metric: Metric::Loss,
+                    value: 0.019
+                }
+            ]
         );
     }
 
     #[test]
     fn mos_alerts_on_low_values_and_unknown_changes_nothing() {
         let mut m = AlertMonitor::voip_defaults();
-        assert_eq!(m.update(Metric::Mos, Some(3.5)), Some(AlertEvent::Raised { metric: Metric::Mos, value: 3.5 }));
+        assert_eq!(
+            m.update(Metric::Mos, Some(3.5)),
+            Some(AlertEvent::Raised {
+                metric: Metric::Mos,
+                value: 3.5
+            })
+        );
         assert_eq!(m.update(Metric::Mos, None), None);
         assert!(m.is_active(Metric::Mos));
         assert_eq!(m.update(Metric::Mos, Some(3.7)), None);
-        assert_eq!(m.update(Metric::Mos, Some(3.9)), Some(AlertEvent::Cleared { metric: Metric::Mos, value: 3.9 }));
+        assert_eq!(
+            m.update(Metric::Mos, Some(3.9)),
+            Some(AlertEvent::Cleared {
+                metric: Metric::Mos,
+                value: 3.9
+            })
+        );
         assert_eq!(m.active().count(), 0);
     }
 

@@ -118,12 +118,18 @@ impl BurstGapStats {
 }
 
 fn density(num: u64, den: u64) -> u8 {
-    if den == 0 { 0 } else { u8::try_from((num << 8) / den).unwrap_or(u8::MAX) }
+    (num << 8)
+        .checked_div(den)
+        .map_or(0, |q| u8::try_from(q).unwrap_or(u8::MAX))
 }
 
 fn duration_ms(mean_packets: Option<f64>, packet_ms: f64) -> u16 {
     let ms = mean_packets.unwrap_or(0.0) * packet_ms;
-    if ms.is_finite() { ms.round().clamp(0.0, 65_535.0) as u16 } else { 0 }
+    if ms.is_finite() {
+        ms.round().clamp(0.0, 65_535.0) as u16
+    } else {
+        0
+    }
 }
 
 impl BurstGapAnalyzer {
@@ -321,7 +327,10 @@ mod tests {
         // Gmin 3: R L R R R L R R R R — both losses are ≥3 received apart: no burst.
         let a = run(3, &[R, L, R, R, R, L, R, R, R, R]);
         let s = a.stats();
-        assert_eq!((s.bursts, s.gaps, s.gap_packets, s.gap_losses), (0, 1, 10, 2));
+        assert_eq!(
+            (s.bursts, s.gaps, s.gap_packets, s.gap_losses),
+            (0, 1, 10, 2)
+        );
         assert_eq!(s.gap_density(), 51); // 2/10 × 256 = 51.2
         assert_eq!(s.burst_density(), 0);
     }

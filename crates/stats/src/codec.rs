@@ -57,10 +57,22 @@ impl Codec {
     /// The codec's Ie/Bpl, or `None` when not even Ie is known.
     pub fn impairment(self) -> Option<CodecImpairment> {
         match self {
-            Codec::G711 => Some(CodecImpairment { ie: 0.0, bpl: Some(4.3) }),
-            Codec::G711Plc => Some(CodecImpairment { ie: 0.0, bpl: Some(25.1) }),
-            Codec::G722 => Some(CodecImpairment { ie: -1.0, bpl: None }),
-            Codec::G729a => Some(CodecImpairment { ie: 11.0, bpl: Some(19.0) }),
+            Codec::G711 => Some(CodecImpairment {
+                ie: 0.0,
+                bpl: Some(4.3),
+            }),
+            Codec::G711Plc => Some(CodecImpairment {
+                ie: 0.0,
+                bpl: Some(25.1),
+            }),
+            Codec::G722 => Some(CodecImpairment {
+                ie: -1.0,
+                bpl: None,
+            }),
+            Codec::G729a => Some(CodecImpairment {
+                ie: 11.0,
+                bpl: Some(19.0),
+            }),
             Codec::Opus => None,
         }
     }
@@ -72,9 +84,27 @@ mod tests {
 
     #[test]
     fn table_values() {
-        assert_eq!(Codec::G711.impairment(), Some(CodecImpairment { ie: 0.0, bpl: Some(4.3) }));
-        assert_eq!(Codec::G711Plc.impairment(), Some(CodecImpairment { ie: 0.0, bpl: Some(25.1) }));
-        assert_eq!(Codec::G729a.impairment(), Some(CodecImpairment { ie: 11.0, bpl: Some(19.0) }));
+        assert_eq!(
+            Codec::G711.impairment(),
+            Some(CodecImpairment {
+                ie: 0.0,
+                bpl: Some(4.3)
+            })
+        );
+        assert_eq!(
+            Codec::G711Plc.impairment(),
+            Some(CodecImpairment {
+                ie: 0.0,
+                bpl: Some(25.1)
+            })
+        );
+        assert_eq!(
+            Codec::G729a.impairment(),
+            Some(CodecImpairment {
+                ie: 11.0,
+                bpl: Some(19.0)
+            })
+        );
         assert_eq!(Codec::G722.impairment().and_then(|c| c.bpl), None);
         assert_eq!(Codec::Opus.impairment(), None);
     }

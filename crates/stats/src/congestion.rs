@@ -7,9 +7,9 @@
 
 use std::time::Instant;
 
+use crate::Error;
 use crate::jitter::ArrivalClock;
 use crate::trend::{Trend, TrendWindow};
-use crate::Error;
 
 /// Settings of a [`CongestionMonitor`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,7 +26,12 @@ pub struct CongestionConfig {
 
 impl Default for CongestionConfig {
     fn default() -> Self {
-        Self { delay_window: 64, loss_window: 8, delay_slope_ms_per_s: 5.0, loss_slope_per_s: 0.001 }
+        Self {
+            delay_window: 64,
+            loss_window: 8,
+            delay_slope_ms_per_s: 5.0,
+            loss_slope_per_s: 0.001,
+        }
     }
 }
 
@@ -92,7 +97,8 @@ impl CongestionMonitor {
         let Some(clock) = self.clock else { return };
         let transit = clock.ticks(arrival).wrapping_sub(rtp_timestamp);
         let first = *self.first_transit.get_or_insert(transit);
-        let relative_ms = f64::from(transit.wrapping_sub(first) as i32) * 1000.0 / f64::from(self.clock_rate);
+        let relative_ms =
+            f64::from(transit.wrapping_sub(first) as i32) * 1000.0 / f64::from(self.clock_rate);
         let x = self.seconds(arrival);
         self.delay.push(x, relative_ms);
     }
@@ -131,7 +137,10 @@ mod tests {
             m.on_packet(i * 160, t0 + Duration::from_millis(u64::from(21 * i)));
         }
         let s = m.state();
-        assert!((s.delay_slope_ms_per_s.unwrap() - 1000.0 / 21.0).abs() < 0.5, "{s:?}");
+        assert!(
+            (s.delay_slope_ms_per_s.unwrap() - 1000.0 / 21.0).abs() < 0.5,
+            "{s:?}"
+        );
         assert_eq!(s.delay_trend, Some(Trend::Rising));
         assert_eq!(s.loss_trend, None);
         assert!(s.is_congested());
@@ -159,11 +168,17 @@ mod tests {
         let mut m = CongestionMonitor::new(8000, CongestionConfig::default()).unwrap();
         // Loss 0 %, 5 %, 10 %, 15 % at 5 s intervals → slope 0.01 per second.
         for k in 0..4u32 {
-            m.on_interval(t0 + Duration::from_secs(u64::from(5 * k)), 0.05 * f64::from(k));
+            m.on_interval(
+                t0 + Duration::from_secs(u64::from(5 * k)),
+                0.05 * f64::from(k),
+            );
         }
         let s = m.state();
         assert!((s.loss_slope_per_s.unwrap() - 0.01).abs() < 1e-12);
         assert_eq!(s.loss_trend, Some(Trend::Rising));
-        assert_eq!(CongestionMonitor::new(0, CongestionConfig::default()).unwrap_err(), Error::ZeroClockRate);
+        assert_eq!(
+            CongestionMonitor::new(0, CongestionConfig::default()).unwrap_err(),
+            Error::ZeroClockRate
+        );
     }
 }

@@ -80,7 +80,11 @@ pub struct Delays {
 impl Delays {
     /// The usual VoIP reading of a one-way mouth-to-ear delay: T = Ta = `ms`, Tr = 2 × `ms`.
     pub fn one_way(ms: f64) -> Self {
-        Self { t: ms, tr: 2.0 * ms, ta: ms }
+        Self {
+            t: ms,
+            tr: 2.0 * ms,
+            ta: ms,
+        }
     }
 }
 
@@ -187,7 +191,13 @@ impl EModel {
         let y = (ro - 100.0) / 15.0 + 46.0 / 8.4 - g / 9.0;
         let z = 46.0 / 30.0 - g / 40.0;
         let iq = 15.0 * lg(1.0 + 10f64.powf(y) + 10f64.powf(z));
-        Self { params, no, ro, iolr, iq }
+        Self {
+            params,
+            no,
+            ro,
+            iolr,
+            iq,
+        }
     }
 
     /// The parameters in use.
@@ -203,7 +213,8 @@ impl EModel {
     /// Sidetone impairment Ist for a mean one-way delay `t` ms (§7.3, via STMRo).
     fn ist(&self, t: f64) -> f64 {
         let p = &self.params;
-        let stmro = -10.0 * lg(10f64.powf(-p.stmr / 10.0) + (-t / 4.0).exp() * 10f64.powf(-p.telr / 10.0));
+        let stmro =
+            -10.0 * lg(10f64.powf(-p.stmr / 10.0) + (-t / 4.0).exp() * 10f64.powf(-p.telr / 10.0));
         12.0 * (1.0 + ((stmro - 13.0) / 6.0).powi(8)).powf(1.0 / 8.0)
             - 28.0 * (1.0 + ((stmro + 1.0) / 19.4).powi(35)).powf(1.0 / 35.0)
             - 13.0 * (1.0 + ((stmro - 3.0) / 33.0).powi(13)).powf(1.0 / 13.0)
@@ -215,13 +226,15 @@ impl EModel {
         let p = &self.params;
         let t = d.t.max(0.0);
         // Talker echo, Idte.
-        let mut terv = p.telr - 40.0 * lg((1.0 + t / 10.0) / (1.0 + t / 150.0)) + 6.0 * (-0.3 * t * t).exp();
+        let mut terv =
+            p.telr - 40.0 * lg((1.0 + t / 10.0) / (1.0 + t / 150.0)) + 6.0 * (-0.3 * t * t).exp();
         if p.stmr < 9.0 {
             terv += ist / 2.0;
         }
         let roe = -1.5 * (self.no - p.rlr);
         let re = 80.0 + 2.5 * (terv - 14.0);
-        let mut idte = ((roe - re) / 2.0 + ((roe - re).powi(2) / 4.0 + 100.0).sqrt() - 1.0) * (1.0 - (-t).exp());
+        let mut idte = ((roe - re) / 2.0 + ((roe - re).powi(2) / 4.0 + 100.0).sqrt() - 1.0)
+            * (1.0 - (-t).exp());
         if p.stmr > 20.0 {
             idte = (idte * idte + ist * ist).sqrt();
         }
@@ -234,7 +247,8 @@ impl EModel {
         } else {
             let x = lg(d.ta / p.mt) / lg(2.0);
             let e = 6.0 * p.st;
-            25.0 * ((1.0 + x.powf(e)).powf(1.0 / e) - 3.0 * (1.0 + (x / 3.0).powf(e)).powf(1.0 / e) + 2.0)
+            25.0 * ((1.0 + x.powf(e)).powf(1.0 / e) - 3.0 * (1.0 + (x / 3.0).powf(e)).powf(1.0 / e)
+                + 2.0)
         };
         (idte + idle + idd, idd)
     }
@@ -247,7 +261,11 @@ impl EModel {
             return Some(codec.ie);
         }
         let bpl = codec.bpl?;
-        let burst = if burst_ratio > 0.0 { burst_ratio } else { return None };
+        let burst = if burst_ratio > 0.0 {
+            burst_ratio
+        } else {
+            return None;
+        };
         Some(codec.ie + (95.0 - codec.ie) * ppl / (ppl / burst + bpl))
     }
 
@@ -257,7 +275,11 @@ impl EModel {
         let codec = inputs.codec?;
         let ppl = inputs.packet_loss_percent?;
         let burst = inputs.burst_ratio?;
-        if !(delays.t.is_finite() && delays.tr.is_finite() && delays.ta.is_finite() && ppl.is_finite()) {
+        if !(delays.t.is_finite()
+            && delays.tr.is_finite()
+            && delays.ta.is_finite()
+            && ppl.is_finite())
+        {
             return None;
         }
         let ie_eff = Self::ie_eff(codec, ppl, burst)?;
@@ -265,7 +287,15 @@ impl EModel {
         let is = self.iolr + ist + self.iq;
         let (id, idd) = self.delay_impairment(delays, ist);
         let a = self.params.advantage;
-        Some(Rating { ro: self.ro, is, id, idd, ie_eff, advantage: a, r: self.ro - is - id - ie_eff + a })
+        Some(Rating {
+            ro: self.ro,
+            is,
+            id,
+            idd,
+            ie_eff,
+            advantage: a,
+            r: self.ro - is - id - ie_eff + a,
+        })
     }
 }
 
@@ -286,7 +316,9 @@ mod tests {
     #[test]
     fn default_parameters_give_r_93_2_and_mos_4_41() {
         // G.107 §7.7: with every parameter at its default, R = 93.2.
-        let r = EModel::default().rate(&inputs(0.0, 0.0, Codec::G711)).unwrap();
+        let r = EModel::default()
+            .rate(&inputs(0.0, 0.0, Codec::G711))
+            .unwrap();
         assert!((r.ro - 94.77).abs() < 0.01, "Ro = {}", r.ro);
         assert!((r.r - 93.2).abs() < 0.05, "R = {}", r.r);
         assert_eq!((r.mos() * 100.0).round() / 100.0, 4.41);
@@ -353,7 +385,11 @@ mod tests {
         //   Rle = 10.5·117·401^−0.25 = 274.5 → Idle = 0.94, Idd = 3.04
         //   R = 94.77 − 1.41 − (3.57 + 0.94 + 3.04) = 85.80, MOS = 4.22.
         assert!((r200.r - 85.80).abs() < 0.01, "R = {}", r200.r);
-        assert!((r200.id - (3.57 + 0.94 + 3.04)).abs() < 0.01, "Id = {}", r200.id);
+        assert!(
+            (r200.id - (3.57 + 0.94 + 3.04)).abs() < 0.01,
+            "Id = {}",
+            r200.id
+        );
         assert!((r200.mos() - 4.223).abs() < 0.001);
         // Below mT the absolute delay costs nothing.
         assert_eq!(m.rate(&inputs(100.0, 0.0, Codec::G711)).unwrap().idd, 0.0);
@@ -364,11 +400,41 @@ mod tests {
         let m = EModel::default();
         let full = inputs(50.0, 1.0, Codec::G711Plc);
         assert!(m.rate(&full).is_some());
-        assert_eq!(m.rate(&RatingInputs { delays: None, ..full }), None);
-        assert_eq!(m.rate(&RatingInputs { packet_loss_percent: None, ..full }), None);
-        assert_eq!(m.rate(&RatingInputs { codec: None, ..full }), None);
-        assert_eq!(m.rate(&RatingInputs { burst_ratio: None, ..full }), None);
-        assert_eq!(m.rate(&RatingInputs { packet_loss_percent: Some(f64::NAN), ..full }), None);
+        assert_eq!(
+            m.rate(&RatingInputs {
+                delays: None,
+                ..full
+            }),
+            None
+        );
+        assert_eq!(
+            m.rate(&RatingInputs {
+                packet_loss_percent: None,
+                ..full
+            }),
+            None
+        );
+        assert_eq!(
+            m.rate(&RatingInputs {
+                codec: None,
+                ..full
+            }),
+            None
+        );
+        assert_eq!(
+            m.rate(&RatingInputs {
+                burst_ratio: None,
+                ..full
+            }),
+            None
+        );
+        assert_eq!(
+            m.rate(&RatingInputs {
+                packet_loss_percent: Some(f64::NAN),
+                ..full
+            }),
+            None
+        );
         assert_eq!(m.rate(&RatingInputs::default()), None);
     }
 }

@@ -37,10 +37,18 @@ impl ReceptionHistory {
     /// A history covering `len` packets, rounded up to a power of two of at least 64.
     pub fn new(len: usize) -> Result<Self, Error> {
         if len == 0 {
-            return Err(Error::WindowTooSmall { what: "reception history", min: 1, got: len });
+            return Err(Error::WindowTooSmall {
+                what: "reception history",
+                min: 1,
+                got: len,
+            });
         }
         if len > MAX_HISTORY {
-            return Err(Error::WindowTooLarge { what: "reception history", max: MAX_HISTORY, got: len });
+            return Err(Error::WindowTooLarge {
+                what: "reception history",
+                max: MAX_HISTORY,
+                got: len,
+            });
         }
         let bits = len.next_power_of_two().max(64);
         let words = bits / 64;
@@ -200,8 +208,14 @@ mod tests {
 
     #[test]
     fn sizes_are_bounded() {
-        assert!(matches!(ReceptionHistory::new(0), Err(Error::WindowTooSmall { .. })));
-        assert!(matches!(ReceptionHistory::new(MAX_HISTORY + 1), Err(Error::WindowTooLarge { .. })));
+        assert!(matches!(
+            ReceptionHistory::new(0),
+            Err(Error::WindowTooSmall { .. })
+        ));
+        assert!(matches!(
+            ReceptionHistory::new(MAX_HISTORY + 1),
+            Err(Error::WindowTooLarge { .. })
+        ));
         assert_eq!(ReceptionHistory::new(100).unwrap().capacity(), 128);
     }
 }

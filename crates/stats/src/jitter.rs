@@ -65,7 +65,10 @@ impl JitterEstimator {
         let d = (transit.wrapping_sub(prev) as i32).unsigned_abs();
         // J += |D| − J/16 with J scaled by 16 and rounded (RFC 3550 A.8). Saturating,
         // because a hostile timestamp can make |D| as large as 2^31.
-        self.jitter_x16 = self.jitter_x16.saturating_add(d).saturating_sub(self.jitter_x16.saturating_add(8) >> 4);
+        self.jitter_x16 = self
+            .jitter_x16
+            .saturating_add(d)
+            .saturating_sub(self.jitter_x16.saturating_add(8) >> 4);
         Some(d)
     }
 

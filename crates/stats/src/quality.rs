@@ -1,7 +1,7 @@
 //! Trend analysis of call quality: the slope of MOS and of loss over the last N intervals.
 
-use crate::trend::TrendWindow;
 use crate::Error;
+use crate::trend::TrendWindow;
 
 /// Per-interval MOS and loss, and their least-squares slopes per interval.
 #[derive(Debug, Clone)]
@@ -15,7 +15,11 @@ impl QualityTrends {
     /// Trends over the last `intervals` intervals (2 to
     /// [`MAX_TREND_WINDOW`](crate::MAX_TREND_WINDOW)).
     pub fn new(intervals: usize) -> Result<Self, Error> {
-        Ok(Self { interval: 0, mos: TrendWindow::new(intervals)?, loss: TrendWindow::new(intervals)? })
+        Ok(Self {
+            interval: 0,
+            mos: TrendWindow::new(intervals)?,
+            loss: TrendWindow::new(intervals)?,
+        })
     }
 
     /// Adds one reporting interval's MOS and loss fraction; an unknown value leaves a hole
@@ -58,7 +62,12 @@ mod tests {
         // x̄ = 5/3, ȳ = 4.0667; Sxy = (−5/3)(0.3333) + (1/3)(−0.0667) + (4/3)(−0.2667)
         //   = −0.5556 − 0.0222 − 0.3556 = −0.9333; Sxx = 25/9 + 1/9 + 16/9 = 42/9
         // → slope = −0.9333 / 4.6667 = −0.2.
-        for (mos, loss) in [(Some(4.4), Some(0.0)), (None, Some(0.01)), (Some(4.0), Some(0.02)), (Some(3.8), Some(0.03))] {
+        for (mos, loss) in [
+            (Some(4.4), Some(0.0)),
+            (None, Some(0.01)),
+            (Some(4.0), Some(0.02)),
+            (Some(3.8), Some(0.03)),
+        ] {
             q.push_interval(mos, loss);
         }
         assert!((q.mos_slope().unwrap() + 0.2).abs() < 1e-12);

@@ -8,12 +8,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
+use crate::sequence::{
+    IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost,
+};
 use rtcp::NtpTime;
-use crate::sequence::{IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost};
-use crate::Error;
 
 /// Settings of one source's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +34,12 @@ pub struct ReceiverConfig {
 impl ReceiverConfig {
     /// Defaults for a stream with clock rate `clock_rate`.
     pub fn new(clock_rate: u32) -> Self {
-        Self { clock_rate, validation: ValidationConfig::default(), history_len: 1024, gmin: DEFAULT_GMIN }
+        Self {
+            clock_rate,
+            validation: ValidationConfig::default(),
+            history_len: 1024,
+            gmin: DEFAULT_GMIN,
+        }
     }
 }
 
@@ -90,7 +97,9 @@ impl TransitSummary {
 
     /// Mean |D|, rounded, 0 without samples.
     pub fn mean(&self) -> u32 {
-        if self.count == 0 { 0 } else { u32::try_from((self.sum + self.count / 2) / self.count).unwrap_or(u32::MAX) }
+        (self.sum + self.count / 2)
+            .checked_div(self.count)
+            .map_or(0, |m| u32::try_from(m).unwrap_or(u32::MAX))
     }
 
     /// Standard deviation of |D| (population), rounded, 0 without samples.
@@ -190,7 +199,13 @@ impl SourceStatistics {
 
     /// Updates the statistics with one RTP packet: sequence number, RTP timestamp, payload
     /// size in octets and local arrival instant.
-    pub fn on_packet(&mut self, seq: u16, timestamp: u32, payload_len: usize, arrival: Instant) -> PacketVerdict {
+    pub fn on_packet(
+        &mut self,
+        seq: u16,
+        timestamp: u32,
+        payload_len: usize,
+        arrival: Instant,
+    ) -> PacketVerdict {
         let outcome = self.seq.update(seq);
         let (extended, in_order) = match outcome {
             SeqOutcome::Probation => return PacketVerdict::Probation,
@@ -230,7 +245,11 @@ impl SourceStatistics {
         if in_order {
             self.note_packet_spacing(extended, timestamp);
         }
-        if restarted { PacketVerdict::Restarted } else { PacketVerdict::Counted { extended, in_order } }
+        if restarted {
+            PacketVerdict::Restarted
+        } else {
+            PacketVerdict::Counted { extended, in_order }
+        }
     }
 
     fn restart(&mut self) {
@@ -259,13 +278,20 @@ impl SourceStatistics {
     /// `new_highest`) to the burst analyzer, in sequence order. Runs before the history
     /// advances to `new_highest`, so no slot is reused before its packet is final.
     fn finalize_up_to(&mut self, new_highest: u64) {
-        let Some(mut next) = self.next_final else { return };
+        let Some(mut next) = self.next_final else {
+            return;
+        };
         let horizon = u64::from(self.config.validation.max_misorder.max(1));
-        let Some(last_final) = new_highest.checked_sub(horizon) else { return };
+        let Some(last_final) = new_highest.checked_sub(horizon) else {
+            return;
+        };
         // Packets above the recorded highest were never recorded: lost.
         let recorded_end = self.history.highest().map_or(next, |h| h + 1);
         while next <= last_final && next < recorded_end {
-            let fate = match (self.history.is_received(next), self.history.is_discarded(next)) {
+            let fate = match (
+                self.history.is_received(next),
+                self.history.is_discarded(next),
+            ) {
                 (Some(true), Some(true)) => PacketFate::Discarded,
                 (Some(true), _) => PacketFate::Received,
                 _ => PacketFate::Lost,
@@ -338,14 +364,24 @@ impl SourceStatistics {
 
     /// The packet spacing seen on the wire, from consecutive timestamps, as a duration.
     pub fn packet_interval(&self) -> Option<Duration> {
-        self.ticks_per_packet
-            .map(|t| Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate)))
+        self.ticks_per_packet.map(|t| {
+            Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate))
+        })
     }
 
     /// Updates the statistics with a parsed RTP packet (sequence number, timestamp and
     /// payload size) that arrived at `arrival`.
-    pub fn on_rtp_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, arrival: Instant) -> PacketVerdict {
-        self.on_packet(packet.sequence_number(), packet.timestamp(), packet.payload().len(), arrival)
+    pub fn on_rtp_packet(
+        &mut self,
+        packet: &rtp_packet::RtpPacket<'_>,
+        arrival: Instant,
+    ) -> PacketVerdict {
+        self.on_packet(
+            packet.sequence_number(),
+            packet.timestamp(),
+            packet.payload().len(),
+            arrival,
+        )
     }
 
     /// The reception history (for XR Loss/Duplicate RLE).

@@ -115,7 +115,10 @@ mod tests {
         let arrival = NtpTime::new(10, 0);
         assert_eq!(rtt_from_report(arrival, 0, 0), None);
         assert_eq!(rtt_from_report(arrival, 0x000a_0000, 0x0000_0001), None);
-        assert_eq!(rtt_from_dlrr(arrival, 0x0009_0000, 0x0000_8000), Some(Duration::from_millis(500)));
+        assert_eq!(
+            rtt_from_dlrr(arrival, 0x0009_0000, 0x0000_8000),
+            Some(Duration::from_millis(500))
+        );
     }
 
     #[test]
@@ -125,7 +128,13 @@ mod tests {
         s.add(Duration::from_millis(80));
         s.add(Duration::from_millis(160));
         assert_eq!(s.latest(), Some(Duration::from_millis(160)));
-        assert_eq!((s.min(), s.max()), (Some(Duration::from_millis(80)), Some(Duration::from_millis(160))));
+        assert_eq!(
+            (s.min(), s.max()),
+            (
+                Some(Duration::from_millis(80)),
+                Some(Duration::from_millis(160))
+            )
+        );
         assert_eq!(s.smoothed(), Some(Duration::from_millis(90)));
         assert_eq!(s.samples(), 2);
     }

@@ -28,7 +28,11 @@ impl MediaClock {
         if clock_rate == 0 {
             return Err(Error::ZeroClockRate);
         }
-        Ok(Self { anchor, anchor_rtp, clock_rate })
+        Ok(Self {
+            anchor,
+            anchor_rtp,
+            clock_rate,
+        })
     }
 
     fn ticks(&self, d: Duration) -> u32 {
@@ -66,7 +70,13 @@ pub struct SenderStatistics {
 impl SenderStatistics {
     /// Statistics for our stream `ssrc` with media clock `clock`.
     pub fn new(ssrc: u32, clock: MediaClock) -> Self {
-        Self { ssrc, clock, packets: 0, octets: 0, rtt: RttStats::new() }
+        Self {
+            ssrc,
+            clock,
+            packets: 0,
+            octets: 0,
+            rtt: RttStats::new(),
+        }
     }
 
     /// Counts one RTP packet sent with `payload_len` payload octets (RFC 3550 §6.4.1: the
@@ -87,7 +97,12 @@ impl SenderStatistics {
     }
 
     /// An SR sent at local instant `now`, wallclock `wallclock`, carrying `reports`.
-    pub fn sender_report(&self, now: Instant, wallclock: NtpTime, reports: Vec<ReportBlock>) -> SenderReport<'static> {
+    pub fn sender_report(
+        &self,
+        now: Instant,
+        wallclock: NtpTime,
+        reports: Vec<ReportBlock>,
+    ) -> SenderReport<'static> {
         SenderReport {
             ssrc: self.ssrc,
             ntp_time: wallclock,
@@ -137,12 +152,30 @@ mod tests {
         for _ in 0..3 {
             s.on_packet_sent(120);
         }
-        let sr = s.sender_report(t0 + Duration::from_millis(500), NtpTime::new(3_900_000_000, 0), Vec::new());
-        assert_eq!((sr.rtp_time, sr.packet_count, sr.octet_count), (1000 + 24_000, 3, 360));
+        let sr = s.sender_report(
+            t0 + Duration::from_millis(500),
+            NtpTime::new(3_900_000_000, 0),
+            Vec::new(),
+        );
+        assert_eq!(
+            (sr.rtp_time, sr.packet_count, sr.octet_count),
+            (1000 + 24_000, 3, 360)
+        );
         // The RFC 3550 §6.4.1 example pair gives 6.125 s.
-        let block = ReportBlock { ssrc: 7, last_sr: 0xb705_2000, delay_since_last_sr: 0x0005_4000, ..Default::default() };
-        assert_eq!(s.on_report_block(&block, NtpTime::new(0xb710, 0x8000_0000)), Some(Duration::from_millis(6125)));
-        assert_eq!(s.on_report_block(&ReportBlock { ssrc: 8, ..block }, NtpTime::new(0xb710, 0)), None);
+        let block = ReportBlock {
+            ssrc: 7,
+            last_sr: 0xb705_2000,
+            delay_since_last_sr: 0x0005_4000,
+            ..Default::default()
+        };
+        assert_eq!(
+            s.on_report_block(&block, NtpTime::new(0xb710, 0x8000_0000)),
+            Some(Duration::from_millis(6125))
+        );
+        assert_eq!(
+            s.on_report_block(&ReportBlock { ssrc: 8, ..block }, NtpTime::new(0xb710, 0)),
+            None
+        );
         assert_eq!(s.rtt().samples(), 1);
     }
 }

@@ -24,7 +24,11 @@ pub struct ValidationConfig {
 
 impl Default for ValidationConfig {
     fn default() -> Self {
-        Self { min_sequential: 2, max_dropout: 3000, max_misorder: 100 }
+        Self {
+            min_sequential: 2,
+            max_dropout: 3000,
+            max_misorder: 100,
+        }
     }
 }
 
@@ -119,7 +123,10 @@ impl SequenceTracker {
                 if self.probation == 0 {
                     self.init_seq(seq);
                     self.received += 1;
-                    return SeqOutcome::Accepted { extended: self.extended_max(), in_order: true };
+                    return SeqOutcome::Accepted {
+                        extended: self.extended_max(),
+                        in_order: true,
+                    };
                 }
             } else {
                 self.probation = self.config.min_sequential.max(1) - 1;
@@ -128,7 +135,10 @@ impl SequenceTracker {
                     // With a probation of one packet, any packet starts the source.
                     self.init_seq(seq);
                     self.received += 1;
-                    return SeqOutcome::Accepted { extended: self.extended_max(), in_order: true };
+                    return SeqOutcome::Accepted {
+                        extended: self.extended_max(),
+                        in_order: true,
+                    };
                 }
             }
             return SeqOutcome::Probation;
@@ -139,13 +149,18 @@ impl SequenceTracker {
             }
             self.max_seq = seq;
             self.received += 1;
-            SeqOutcome::Accepted { extended: self.extended_max(), in_order: true }
+            SeqOutcome::Accepted {
+                extended: self.extended_max(),
+                in_order: true,
+            }
         } else if u32::from(udelta) <= (1u32 << 16) - u32::from(self.config.max_misorder) {
             if self.bad_seq == Some(seq) {
                 tracing::debug!(seq, "RTP sequence jump confirmed; source restarted");
                 self.init_seq(seq);
                 self.received += 1;
-                SeqOutcome::Restarted { extended: self.extended_max() }
+                SeqOutcome::Restarted {
+                    extended: self.extended_max(),
+                }
             } else {
                 self.bad_seq = Some(seq.wrapping_add(1));
                 SeqOutcome::BadSequence
@@ -154,7 +169,10 @@ impl SequenceTracker {
             // Late or duplicated: `max_seq - seq` steps behind the highest.
             let behind = u64::from(self.max_seq.wrapping_sub(seq));
             self.received += 1;
-            SeqOutcome::Accepted { extended: self.extended_max() - behind, in_order: false }
+            SeqOutcome::Accepted {
+                extended: self.extended_max() - behind,
+                in_order: false,
+            }
         }
     }
 
@@ -170,7 +188,8 @@ impl SequenceTracker {
     /// The highest extended sequence number as RFC 3550 reports it (cycles in the upper
     /// 16 bits, `max_seq` in the lower), or `None` before the source is valid.
     pub fn extended_highest(&self) -> Option<u32> {
-        self.is_valid().then(|| (self.extended_max() - SEQ_MOD) as u32)
+        self.is_valid()
+            .then(|| (self.extended_max() - SEQ_MOD) as u32)
     }
 
     /// The highest extended sequence number in the internal 64-bit numbering used by
@@ -191,7 +210,11 @@ impl SequenceTracker {
 
     /// RFC 3550 A.3 `expected`: `extended_max - base_seq + 1`.
     pub fn expected(&self) -> u64 {
-        if self.is_valid() { self.extended_max() + 1 - self.base_seq } else { 0 }
+        if self.is_valid() {
+            self.extended_max() + 1 - self.base_seq
+        } else {
+            0
+        }
     }
 
     /// RFC 3550 A.3 cumulative number of packets lost: expected minus received. Signed:
@@ -208,7 +231,10 @@ impl SequenceTracker {
         let received_interval = self.received.saturating_sub(self.received_prior);
         self.expected_prior = expected;
         self.received_prior = self.received;
-        IntervalLoss { expected: expected_interval, received: received_interval }
+        IntervalLoss {
+            expected: expected_interval,
+            received: received_interval,
+        }
     }
 }
 
@@ -258,7 +284,10 @@ mod tests {
     fn valid_tracker(first: u16) -> SequenceTracker {
         let mut t = SequenceTracker::new(ValidationConfig::default());
         assert_eq!(t.update(first), SeqOutcome::Probation);
-        assert!(matches!(t.update(first.wrapping_add(1)), SeqOutcome::Accepted { .. }));
+        assert!(matches!(
+            t.update(first.wrapping_add(1)),
+            SeqOutcome::Accepted { .. }
+        ));
         t
     }
 
@@ -268,7 +297,13 @@ mod tests {
         assert_eq!(t.update(10), SeqOutcome::Probation);
         assert_eq!(t.update(20), SeqOutcome::Probation);
         assert!(!t.is_valid());
-        assert_eq!(t.update(21), SeqOutcome::Accepted { extended: SEQ_MOD + 21, in_order: true });
+        assert_eq!(
+            t.update(21),
+            SeqOutcome::Accepted {
+                extended: SEQ_MOD + 21,
+                in_order: true
+            }
+        );
         assert_eq!(t.extended_highest(), Some(21));
         assert_eq!((t.expected(), t.received()), (1, 1));
     }
@@ -277,7 +312,10 @@ mod tests {
     fn wrap_counts_a_cycle_without_a_loss_spike() {
         let mut t = valid_tracker(65533);
         for seq in [65535u16, 0, 1] {
-            assert!(matches!(t.update(seq), SeqOutcome::Accepted { in_order: true, .. }));
+            assert!(matches!(
+                t.update(seq),
+                SeqOutcome::Accepted { in_order: true, .. }
+            ));
         }
         assert_eq!(t.extended_highest(), Some(0x0001_0001));
         // 65534, 65535, 0, 1 expected; 65534 received, 65535 received, 0, 1 received — but
@@ -289,9 +327,18 @@ mod tests {
     #[test]
     fn reorder_across_the_wrap_is_late_not_a_jump() {
         let mut t = valid_tracker(65533); // base 65534
-        assert!(matches!(t.update(0), SeqOutcome::Accepted { in_order: true, .. }));
+        assert!(matches!(
+            t.update(0),
+            SeqOutcome::Accepted { in_order: true, .. }
+        ));
         // 65535 arrives after 0: one step behind, in the previous cycle.
-        assert_eq!(t.update(65535), SeqOutcome::Accepted { extended: SEQ_MOD + 65535, in_order: false });
+        assert_eq!(
+            t.update(65535),
+            SeqOutcome::Accepted {
+                extended: SEQ_MOD + 65535,
+                in_order: false
+            }
+        );
         assert_eq!(t.extended_highest(), Some(0x0001_0000));
         assert_eq!((t.expected(), t.received(), t.cumulative_lost()), (3, 3, 0));
     }
@@ -300,11 +347,19 @@ mod tests {
     fn jump_is_held_then_confirmed_as_restart() {
         let mut t = valid_tracker(100);
         assert_eq!(t.update(40_000), SeqOutcome::BadSequence);
-        assert_eq!(t.update(40_001), SeqOutcome::Restarted { extended: SEQ_MOD + 40_001 });
+        assert_eq!(
+            t.update(40_001),
+            SeqOutcome::Restarted {
+                extended: SEQ_MOD + 40_001
+            }
+        );
         assert_eq!((t.expected(), t.received()), (1, 1));
         // An unconfirmed jump is dropped and the old numbering continues.
         assert_eq!(t.update(5), SeqOutcome::BadSequence);
-        assert!(matches!(t.update(40_002), SeqOutcome::Accepted { in_order: true, .. }));
+        assert!(matches!(
+            t.update(40_002),
+            SeqOutcome::Accepted { in_order: true, .. }
+        ));
     }
 
     #[test]
@@ -329,7 +384,10 @@ mod tests {
         }
         // expected 1..=8 = 8, received 1,2,4,5,8 = 5 → lost 3, fraction 3*256/8 = 96.
         let i = t.take_interval();
-        assert_eq!((i.expected, i.received, i.lost(), i.fraction_lost()), (8, 5, 3, 96));
+        assert_eq!(
+            (i.expected, i.received, i.lost(), i.fraction_lost()),
+            (8, 5, 3, 96)
+        );
         assert_eq!(i.loss_ratio(), Some(0.375));
         // Next interval: 9..=12 expected, 9 and 12 received → lost 2 of 4 = 128/256.
         t.update(9);
@@ -347,9 +405,21 @@ mod tests {
 
     #[test]
     fn min_sequential_one_accepts_the_first_packet() {
-        let mut t = SequenceTracker::new(ValidationConfig { min_sequential: 1, ..Default::default() });
-        assert_eq!(t.update(7), SeqOutcome::Accepted { extended: SEQ_MOD + 7, in_order: true });
-        let mut t = SequenceTracker::new(ValidationConfig { min_sequential: 0, ..Default::default() });
+        let mut t = SequenceTracker::new(ValidationConfig {
+            min_sequential: 1,
+            ..Default::default()
+        });
+        assert_eq!(
+            t.update(7),
+            SeqOutcome::Accepted {
+                extended: SEQ_MOD + 7,
+                in_order: true
+            }
+        );
+        let mut t = SequenceTracker::new(ValidationConfig {
+            min_sequential: 0,
+            ..Default::default()
+        });
         assert!(matches!(t.update(7), SeqOutcome::Accepted { .. }));
     }
 }

@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
-use rtcp::NtpTime;
 use crate::Error;
+use rtcp::NtpTime;
 
 /// One SR's (NTP, RTP) pair and when it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,16 +50,27 @@ impl StreamClock {
         if clock_rate == 0 {
             return Err(Error::ZeroClockRate);
         }
-        Ok(Self { clock_rate, first: None, latest: None })
+        Ok(Self {
+            clock_rate,
+            first: None,
+            latest: None,
+        })
     }
 
     /// Records an SR's NTP timestamp and RTP timestamp, received at `arrival`.
     pub fn on_sender_report(&mut self, ntp: NtpTime, rtp_timestamp: u32, arrival: Instant) {
         let rtp_unwrapped = match self.latest {
-            Some(prev) => prev.rtp_unwrapped + i64::from(rtp_timestamp.wrapping_sub(prev.rtp) as i32),
+            Some(prev) => {
+                prev.rtp_unwrapped + i64::from(rtp_timestamp.wrapping_sub(prev.rtp) as i32)
+            }
             None => 0,
         };
-        let point = SrPoint { ntp, rtp: rtp_timestamp, rtp_unwrapped, arrival };
+        let point = SrPoint {
+            ntp,
+            rtp: rtp_timestamp,
+            rtp_unwrapped,
+            arrival,
+        };
         self.first.get_or_insert(point);
         self.latest = Some(point);
     }
@@ -128,7 +139,10 @@ pub fn av_offset(
 ) -> Option<f64> {
     let audio_capture = audio.ntp_of(audio_timestamp)?;
     let video_capture = video.ntp_of(video_timestamp)?;
-    Some(signed_seconds(video_arrival, audio_arrival) - ntp_seconds_between(video_capture, audio_capture))
+    Some(
+        signed_seconds(video_arrival, audio_arrival)
+            - ntp_seconds_between(video_capture, audio_capture),
+    )
 }
 
 #[cfg(test)]
@@ -172,7 +186,10 @@ mod tests {
         )
         .unwrap();
         assert!((off - 0.080).abs() < 1e-6, "{off}");
-        assert_eq!(av_offset(&audio, 0, t0, &StreamClock::new(90_000).unwrap(), 0, t0), None);
+        assert_eq!(
+            av_offset(&audio, 0, t0, &StreamClock::new(90_000).unwrap(), 0, t0),
+            None
+        );
     }
 
     #[test]

@@ -32,16 +32,31 @@ impl Throughput {
     /// A window of length `window` split into `slots` slots (1 to [`MAX_SLOTS`]).
     pub fn new(window: Duration, slots: usize) -> Result<Self, Error> {
         if slots == 0 {
-            return Err(Error::WindowTooSmall { what: "throughput slots", min: 1, got: slots });
+            return Err(Error::WindowTooSmall {
+                what: "throughput slots",
+                min: 1,
+                got: slots,
+            });
         }
         if slots > MAX_SLOTS {
-            return Err(Error::WindowTooLarge { what: "throughput slots", max: MAX_SLOTS, got: slots });
+            return Err(Error::WindowTooLarge {
+                what: "throughput slots",
+                max: MAX_SLOTS,
+                got: slots,
+            });
         }
         let slot_len = window / slots as u32;
         if slot_len.is_zero() {
-            return Err(Error::ZeroDuration { what: "throughput window" });
+            return Err(Error::ZeroDuration {
+                what: "throughput window",
+            });
         }
-        Ok(Self { slots: vec![Slot::default(); slots], slot_len, start: None, newest: 0 })
+        Ok(Self {
+            slots: vec![Slot::default(); slots],
+            slot_len,
+            start: None,
+            newest: 0,
+        })
     }
 
     fn index(&self, start: Instant, at: Instant) -> u64 {
@@ -83,11 +98,16 @@ impl Throughput {
         let start = self.start?;
         let index = self.index(start, now);
         self.advance(index);
-        let sum = self.slots.iter().fold(Slot::default(), |a, s| Slot { packets: a.packets + s.packets, bytes: a.bytes + s.bytes });
+        let sum = self.slots.iter().fold(Slot::default(), |a, s| Slot {
+            packets: a.packets + s.packets,
+            bytes: a.bytes + s.bytes,
+        });
         // The window is the n − 1 full slots before the current one plus the part of the
         // current slot that has elapsed.
         let elapsed = now.saturating_duration_since(start);
-        let current_start = self.slot_len.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
+        let current_start = self
+            .slot_len
+            .saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
         let full = self.slot_len.saturating_mul(self.slots.len() as u32 - 1);
         let covered = elapsed.min(full + elapsed.saturating_sub(current_start));
         (!covered.is_zero()).then_some((sum, covered))
@@ -95,12 +115,14 @@ impl Throughput {
 
     /// Packets per second over the window ending at `now`, `None` before any time passed.
     pub fn packet_rate(&mut self, now: Instant) -> Option<f64> {
-        self.totals(now).map(|(s, d)| s.packets as f64 / d.as_secs_f64())
+        self.totals(now)
+            .map(|(s, d)| s.packets as f64 / d.as_secs_f64())
     }
 
     /// Bits per second over the window ending at `now`.
     pub fn bit_rate(&mut self, now: Instant) -> Option<f64> {
-        self.totals(now).map(|(s, d)| s.bytes as f64 * 8.0 / d.as_secs_f64())
+        self.totals(now)
+            .map(|(s, d)| s.bytes as f64 * 8.0 / d.as_secs_f64())
     }
 }
 

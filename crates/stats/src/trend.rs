@@ -20,12 +20,24 @@ impl TrendWindow {
     /// A window of `capacity` samples (2 to [`MAX_TREND_WINDOW`]).
     pub fn new(capacity: usize) -> Result<Self, Error> {
         if capacity < 2 {
-            return Err(Error::WindowTooSmall { what: "trend window", min: 2, got: capacity });
+            return Err(Error::WindowTooSmall {
+                what: "trend window",
+                min: 2,
+                got: capacity,
+            });
         }
         if capacity > MAX_TREND_WINDOW {
-            return Err(Error::WindowTooLarge { what: "trend window", max: MAX_TREND_WINDOW, got: capacity });
+            return Err(Error::WindowTooLarge {
+                what: "trend window",
+                max: MAX_TREND_WINDOW,
+                got: capacity,
+            });
         }
-        Ok(Self { samples: vec![(0.0, 0.0); capacity], next: 0, len: 0 })
+        Ok(Self {
+            samples: vec![(0.0, 0.0); capacity],
+            next: 0,
+            len: 0,
+        })
     }
 
     /// Adds a sample at abscissa `x` (for example seconds, or the interval index); non-finite
@@ -62,12 +74,14 @@ impl TrendWindow {
             return None;
         }
         let n = self.len as f64;
-        let (sx, sy) = self.held().iter().fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
-        let (mx, my) = (sx / n, sy / n);
-        let (sxy, sxx) = self
+        let (sx, sy) = self
             .held()
             .iter()
-            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + (x - mx) * (y - my), b + (x - mx) * (x - mx)));
+            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+        let (mx, my) = (sx / n, sy / n);
+        let (sxy, sxx) = self.held().iter().fold((0.0, 0.0), |(a, b), &(x, y)| {
+            (a + (x - mx) * (y - my), b + (x - mx) * (x - mx))
+        });
         (sxx > 0.0).then(|| sxy / sxx)
     }
 

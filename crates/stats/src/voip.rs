@@ -147,16 +147,32 @@ impl VoipReport {
         let packets = bursts.packets;
         let loss_rate = (packets > 0).then(|| bursts.lost as f64 / packets as f64);
         let discard_rate = (packets > 0).then(|| bursts.discarded as f64 / packets as f64);
-        let ppl = (packets > 0).then(|| (bursts.lost + bursts.discarded) as f64 * 100.0 / packets as f64);
+        let ppl =
+            (packets > 0).then(|| (bursts.lost + bursts.discarded) as f64 * 100.0 / packets as f64);
         // With no loss BurstR does not enter Ie,eff, so any value gives the same result.
-        let burst_ratio = if ppl == Some(0.0) { Some(1.0) } else { burst_ratio };
+        let burst_ratio = if ppl == Some(0.0) {
+            Some(1.0)
+        } else {
+            burst_ratio
+        };
         let one_way = match (round_trip_delay, inputs.end_system_delay) {
             (Some(rtt), Some(end)) => Some(rtt.as_secs_f64() * 500.0 + end.as_secs_f64() * 1000.0),
             _ => None,
         };
-        let base = RatingInputs { delays: None, packet_loss_percent: ppl, burst_ratio, codec: inputs.codec };
-        let conversational = model.rate(&RatingInputs { delays: one_way.map(Delays::one_way), ..base });
-        let listening = model.rate(&RatingInputs { delays: Some(Delays::one_way(0.0)), ..base });
+        let base = RatingInputs {
+            delays: None,
+            packet_loss_percent: ppl,
+            burst_ratio,
+            codec: inputs.codec,
+        };
+        let conversational = model.rate(&RatingInputs {
+            delays: one_way.map(Delays::one_way),
+            ..base
+        });
+        let listening = model.rate(&RatingInputs {
+            delays: Some(Delays::one_way(0.0)),
+            ..base
+        });
         Self {
             loss_rate,
             discard_rate,
@@ -182,13 +198,17 @@ impl VoipReport {
 
     /// Burst duration in ms (0 when unknown or without bursts).
     pub fn burst_duration_ms(&self) -> u16 {
-        let ms = self.packet_interval.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        let ms = self
+            .packet_interval
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
         self.bursts.burst_duration_ms(ms)
     }
 
     /// Gap duration in ms (0 when unknown).
     pub fn gap_duration_ms(&self) -> u16 {
-        let ms = self.packet_interval.map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        let ms = self
+            .packet_interval
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
         self.bursts.gap_duration_ms(ms)
     }
 
@@ -219,7 +239,8 @@ impl VoipReport {
 
     /// R factor byte: 0–100, 127 when unknown.
     pub fn r_factor_byte(&self) -> u8 {
-        self.r_factor.map_or(127, |r| r.round().clamp(0.0, 100.0) as u8)
+        self.r_factor
+            .map_or(127, |r| r.round().clamp(0.0, 100.0) as u8)
     }
 
     /// External R factor byte: 0–100, 127 when unknown.
@@ -265,7 +286,14 @@ mod tests {
             signal_level_dbm0: Some(-20),
             ..Default::default()
         };
-        let r = VoipReport::compute(&EModel::default(), b, br, Some(Duration::from_millis(20)), Some(Duration::from_millis(100)), inputs);
+        let r = VoipReport::compute(
+            &EModel::default(),
+            b,
+            br,
+            Some(Duration::from_millis(20)),
+            Some(Duration::from_millis(100)),
+            inputs,
+        );
         // One-way delay 50 + 40 = 90 ms < mT, so Idd = 0, but echo grows with T:
         // Idte = 1.78, Idle = 0.70 → R = 93.21 − 2.49 = 90.87 → 91; MOS = 4.36 → 44.
         assert_eq!(r.loss_rate_byte(), 0);
@@ -281,17 +309,28 @@ mod tests {
     #[test]
     fn unknown_rtt_leaves_r_and_mos_cq_unavailable_but_not_mos_lq() {
         let (b, br) = stats(&[PacketFate::Received; 10]);
-        let inputs = VoipInputs { codec: Codec::G711.impairment(), ..Default::default() };
+        let inputs = VoipInputs {
+            codec: Codec::G711.impairment(),
+            ..Default::default()
+        };
         let r = VoipReport::compute(&EModel::default(), b, br, None, None, inputs);
         assert_eq!((r.r_factor_byte(), r.mos_cq_byte()), (127, 127));
         assert_eq!(r.mos_lq_byte(), 44);
-        let none = VoipReport::compute(&EModel::default(), b, br, None, None, VoipInputs::default());
-        assert_eq!((none.r_factor_byte(), none.mos_lq_byte(), none.mos_cq_byte()), (127, 127, 127));
+        let none =
+            VoipReport::compute(&EModel::default(), b, br, None, None, VoipInputs::default());
+        assert_eq!(
+            (none.r_factor_byte(), none.mos_lq_byte(), none.mos_cq_byte()),
+            (127, 127, 127)
+        );
     }
 
     #[test]
     fn rx_config_byte() {
-        let c = RxConfig { plc: PlcType::Enhanced, jba: JitterBufferMode::Adaptive, jb_rate: 5 };
-        assert_eq!(c.to_byte(), 0b10_11_0101);
+        let c = RxConfig {
+            plc: PlcType::Enhanced,
+            jba: JitterBufferMode::Adaptive,
+            jb_rate: 5,
+        };
+        assert_eq!(c.to_byte(), 0b1011_0101);
     }
 }

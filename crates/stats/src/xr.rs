@@ -30,7 +30,10 @@ pub fn rle_chunks(range: SeqRange, bit: impl Fn(u64) -> bool) -> Vec<RleChunk> {
             run += 1;
         }
         if run >= VECTOR_BITS || i + run == range.end {
-            chunks.push(RleChunk::Run { received: first, length: run as u16 });
+            chunks.push(RleChunk::Run {
+                received: first,
+                length: run as u16,
+            });
             i += run;
         } else {
             let mut v = 0u16;
@@ -48,7 +51,10 @@ pub fn rle_chunks(range: SeqRange, bit: impl Fn(u64) -> bool) -> Vec<RleChunk> {
 
 /// Keeps the newest part of `range` that 16-bit sequence numbers can express.
 fn expressible(range: SeqRange) -> SeqRange {
-    SeqRange { begin: range.begin.max(range.end.saturating_sub(MAX_RANGE)), end: range.end }
+    SeqRange {
+        begin: range.begin.max(range.end.saturating_sub(MAX_RANGE)),
+        end: range.end,
+    }
 }
 
 fn rle_report(ssrc: u32, range: SeqRange, bit: impl Fn(u64) -> bool) -> RleReport<'static> {
@@ -65,19 +71,27 @@ fn rle_report(ssrc: u32, range: SeqRange, bit: impl Fn(u64) -> bool) -> RleRepor
 /// A Loss RLE block (§4.1) for `range`: 1 = received.
 pub fn loss_rle(stats: &SourceStatistics, range: SeqRange) -> XrBlock<'static> {
     let h = stats.history();
-    XrBlock::LossRle(rle_report(stats.ssrc(), range, |e| h.is_received(e).unwrap_or(false)))
+    XrBlock::LossRle(rle_report(stats.ssrc(), range, |e| {
+        h.is_received(e).unwrap_or(false)
+    }))
 }
 
 /// A Duplicate RLE block (§4.2) for `range`: 1 = duplicated.
 pub fn duplicate_rle(stats: &SourceStatistics, range: SeqRange) -> XrBlock<'static> {
     let h = stats.history();
-    XrBlock::DuplicateRle(rle_report(stats.ssrc(), range, |e| h.is_duplicated(e).unwrap_or(false)))
+    XrBlock::DuplicateRle(rle_report(stats.ssrc(), range, |e| {
+        h.is_duplicated(e).unwrap_or(false)
+    }))
 }
 
 /// A Statistics Summary block (§4.6) for `range`: lost and duplicated packets and the
 /// min/max/mean/deviation of the transit-time differences seen in it. TTL is not known to
 /// this layer, so ToH is "none".
-pub fn statistics_summary(stats: &SourceStatistics, range: SeqRange, transit: &TransitSummary) -> XrBlock<'static> {
+pub fn statistics_summary(
+    stats: &SourceStatistics,
+    range: SeqRange,
+    transit: &TransitSummary,
+) -> XrBlock<'static> {
     let range = expressible(range);
     let h = stats.history();
     let (mut lost, mut dup) = (0u32, 0u32);
@@ -142,8 +156,14 @@ impl SourceStatistics {
     /// blocks, plus a VoIP Metrics block when `voip` is given. Empty before the source is
     /// valid.
     pub fn extended_report_blocks(&mut self, voip: Option<&VoipReport>) -> Vec<XrBlock<'static>> {
-        let Some((range, transit)) = self.take_xr_interval() else { return Vec::new() };
-        let mut blocks = vec![loss_rle(self, range), duplicate_rle(self, range), statistics_summary(self, range, &transit)];
+        let Some((range, transit)) = self.take_xr_interval() else {
+            return Vec::new();
+        };
+        let mut blocks = vec![
+            loss_rle(self, range),
+            duplicate_rle(self, range),
+            statistics_summary(self, range, &transit),
+        ];
         if let Some(v) = voip {
             blocks.push(voip_metrics(self.ssrc(), v));
         }
@@ -156,7 +176,13 @@ mod tests {
     use super::*;
 
     fn encode(bits: &[bool]) -> Vec<RleChunk> {
-        rle_chunks(SeqRange { begin: 100, end: 100 + bits.len() as u64 }, |e| bits[(e - 100) as usize])
+        rle_chunks(
+            SeqRange {
+                begin: 100,
+                end: 100 + bits.len() as u64,
+            },
+            |e| bits[(e - 100) as usize],
+        )
     }
 
     #[test]
@@ -168,9 +194,15 @@ mod tests {
         assert_eq!(
             encode(&bits),
             [
-                RleChunk::Run { received: true, length: 20 },
+                RleChunk::Run {
+                    received: true,
+                    length: 20
+                },
                 RleChunk::BitVector(0b010_1010_1010_1010),
-                RleChunk::Run { received: false, length: 3 },
+                RleChunk::Run {
+                    received: false,
+                    length: 3
+                },
             ]
         );
     }
@@ -178,7 +210,10 @@ mod tests {
     #[test]
     fn short_tail_vector_is_zero_padded() {
         // R L R then end: the vector holds 1 0 1 and twelve zero bits.
-        assert_eq!(encode(&[true, false, true]), [RleChunk::BitVector(0b101_0000_0000_0000)]);
+        assert_eq!(
+            encode(&[true, false, true]),
+            [RleChunk::BitVector(0b101_0000_0000_0000)]
+        );
         assert_eq!(encode(&[]), []);
     }
 
@@ -187,7 +222,16 @@ mod tests {
         let bits = vec![true; 0x3fff + 5];
         assert_eq!(
             encode(&bits),
-            [RleChunk::Run { received: true, length: 0x3fff }, RleChunk::Run { received: true, length: 5 }]
+            [
+                RleChunk::Run {
+                    received: true,
+                    length: 0x3fff
+                },
+                RleChunk::Run {
+                    received: true,
+                    length: 5
+                }
+            ]
         );
     }
 }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use rtcp::NtpTime;
-use stats::{MediaClock, PacketVerdict, ReceiverConfig, SenderStatistics, SourceStatistics, ValidationConfig};
+use stats::{
+    MediaClock, PacketVerdict, ReceiverConfig, SenderStatistics, SourceStatistics, ValidationConfig,
+};
 
 const SSRC: u32 = 0x5eed_0001;
 
@@ -28,14 +30,32 @@ fn loss_and_jitter_on_a_hand_made_sequence() {
     // expected = 8 − 2 + 1 = 7, received 6, lost 1, fraction = (1 << 8) / 7 = 36.
     let t0 = Instant::now();
     let mut s = SourceStatistics::new(SSRC, ReceiverConfig::new(8000)).unwrap();
-    let arrivals = [(1u16, 20u64), (2, 40), (3, 60), (5, 100), (6, 125), (7, 140), (8, 160)];
-    let verdicts: Vec<_> = arrivals.iter().map(|&(seq, at)| s.on_packet(seq, u32::from(seq) * 160, 160, ms(t0, at))).collect();
+    let arrivals = [
+        (1u16, 20u64),
+        (2, 40),
+        (3, 60),
+        (5, 100),
+        (6, 125),
+        (7, 140),
+        (8, 160),
+    ];
+    let verdicts: Vec<_> = arrivals
+        .iter()
+        .map(|&(seq, at)| s.on_packet(seq, u32::from(seq) * 160, 160, ms(t0, at)))
+        .collect();
     assert_eq!(verdicts[0], PacketVerdict::Probation);
-    assert!(verdicts[1..].iter().all(|v| matches!(v, PacketVerdict::Counted { in_order: true, .. })));
+    assert!(
+        verdicts[1..]
+            .iter()
+            .all(|v| matches!(v, PacketVerdict::Counted { in_order: true, .. }))
+    );
     assert_eq!(s.jitter(), 4);
     assert_eq!(s.jitter_duration(), Duration::from_nanos(562_500)); // 72/16/8000 s
     let (block, interval) = s.report(ms(t0, 200)).unwrap();
-    assert_eq!((interval.expected, interval.received, interval.lost()), (7, 6, 1));
+    assert_eq!(
+        (interval.expected, interval.received, interval.lost()),
+        (7, 6, 1)
+    );
     assert_eq!(block.fraction_lost, 36);
     assert_eq!(block.cumulative_lost, 1);
     assert_eq!(block.extended_highest_sequence_number, 8);
@@ -56,8 +76,16 @@ fn wrap_and_reordering_across_the_wrap_give_no_spike() {
     for seq in seqs {
         let n = u64::from(seq.wrapping_sub(65530)); // packet index 0..=9
         let late = if seq == 65534 || seq == 1 { 20 } else { 0 };
-        let v = s.on_packet(seq, ts0.wrapping_add(n as u32 * 160), 160, ms(t0, 20 * n + 30 + late));
-        assert!(!matches!(v, PacketVerdict::BadSequence | PacketVerdict::Restarted), "{seq}: {v:?}");
+        let v = s.on_packet(
+            seq,
+            ts0.wrapping_add(n as u32 * 160),
+            160,
+            ms(t0, 20 * n + 30 + late),
+        );
+        assert!(
+            !matches!(v, PacketVerdict::BadSequence | PacketVerdict::Restarted),
+            "{seq}: {v:?}"
+        );
     }
     let (block, interval) = s.report(ms(t0, 400)).unwrap();
     // base 65531: expected 65531 … 3 = 9 packets, all received once.
@@ -102,7 +130,13 @@ fn burst_metrics_from_the_packet_stream() {
     //   burst: 20 … 23  = 4 packets, 3 lost
     //   gap 2: 24 … 196 = 173 packets, 1 lost
     let t0 = Instant::now();
-    let config = ReceiverConfig { validation: ValidationConfig { max_misorder: 4, ..Default::default() }, ..ReceiverConfig::new(8000) };
+    let config = ReceiverConfig {
+        validation: ValidationConfig {
+            max_misorder: 4,
+            ..Default::default()
+        },
+        ..ReceiverConfig::new(8000)
+    };
     let mut s = SourceStatistics::new(SSRC, config).unwrap();
     for seq in 1u16..=200 {
         if [20, 21, 23, 100].contains(&seq) {
@@ -129,7 +163,10 @@ fn rtt_from_a_known_lsr_dlsr_pair_end_to_end() {
     rx.on_packet(2, 160, 160, ms(t0, 20));
     rx.on_sender_report(NtpTime::new(0xb705, 0x2000_0000), t0);
     let (block, _) = rx.report(ms(t0, 5250)).unwrap();
-    assert_eq!((block.last_sr, block.delay_since_last_sr), (0xb705_2000, 0x0005_4000));
+    assert_eq!(
+        (block.last_sr, block.delay_since_last_sr),
+        (0xb705_2000, 0x0005_4000)
+    );
     let mut tx = SenderStatistics::new(SSRC, MediaClock::new(t0, 0, 8000).unwrap());
     let rtt = tx.on_report_block(&block, NtpTime::new(0xb710, 0x8000_0000));
     assert_eq!(rtt, Some(Duration::from_millis(6125)));

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use rtcp::xr::{RleChunk, XrBlock};
 use rtcp::{ExtendedReport, NtpTime, Packet, ReceiverReport, SenderReport};
 use stats::{
-    Codec, EModel, MediaClock, ReceiverConfig, ValidationConfig, RxConfig, SenderStatistics, SourceStatistics, VoipInputs, VoipReport,
+    Codec, EModel, MediaClock, ReceiverConfig, RxConfig, SenderStatistics, SourceStatistics,
+    ValidationConfig, VoipInputs, VoipReport,
 };
 
 const REMOTE: u32 = 0x0bad_cafe;
@@ -14,7 +15,13 @@ const LOCAL: u32 = 0x0000_1234;
 /// A source with 2 losses, 1 duplicate and some jitter: seqs 1 … 40 minus {17, 18}, with 25
 /// sent twice. `max_misorder` 10, so packets up to 30 are final for burst metrics.
 fn lossy_source(t0: Instant) -> SourceStatistics {
-    let config = ReceiverConfig { validation: ValidationConfig { max_misorder: 10, ..Default::default() }, ..ReceiverConfig::new(8000) };
+    let config = ReceiverConfig {
+        validation: ValidationConfig {
+            max_misorder: 10,
+            ..Default::default()
+        },
+        ..ReceiverConfig::new(8000)
+    };
     let mut s = SourceStatistics::new(REMOTE, config).unwrap();
     for seq in 1u16..=40 {
         if seq == 17 || seq == 18 {
@@ -24,10 +31,18 @@ fn lossy_source(t0: Instant) -> SourceStatistics {
         let at = t0 + Duration::from_millis(20 * u64::from(seq) + wobble);
         s.on_packet(seq, u32::from(seq) * 160, 160, at);
         if seq == 25 {
-            s.on_packet(seq, u32::from(seq) * 160, 160, at + Duration::from_millis(1));
+            s.on_packet(
+                seq,
+                u32::from(seq) * 160,
+                160,
+                at + Duration::from_millis(1),
+            );
         }
     }
-    s.on_sender_report(NtpTime::new(3_900_000_000, 0x4000_0000), t0 + Duration::from_millis(500));
+    s.on_sender_report(
+        NtpTime::new(3_900_000_000, 0x4000_0000),
+        t0 + Duration::from_millis(500),
+    );
     s
 }
 
@@ -43,7 +58,11 @@ fn receiver_report_block_round_trips() {
     // LSR: low 16 bits of the seconds, high 16 bits of the fraction.
     assert_eq!(block.last_sr, ((3_900_000_000u32 & 0xffff) << 16) | 0x4000);
     assert_eq!(block.delay_since_last_sr, 0x0000_8000); // 0.5 s
-    let rr = ReceiverReport { ssrc: LOCAL, reports: vec![block].into(), ..Default::default() };
+    let rr = ReceiverReport {
+        ssrc: LOCAL,
+        reports: vec![block].into(),
+        ..Default::default()
+    };
     let bytes = rr.to_vec().unwrap();
     let parsed = ReceiverReport::parse(&bytes).unwrap();
     assert_eq!(parsed.ssrc, LOCAL);
@@ -59,9 +78,18 @@ fn negative_cumulative_loss_survives_the_wire() {
     }
     let (block, _) = s.report(t0).unwrap();
     assert_eq!(block.cumulative_lost, -2);
-    let bytes = ReceiverReport { ssrc: LOCAL, reports: vec![block].into(), ..Default::default() }.to_vec().unwrap();
+    let bytes = ReceiverReport {
+        ssrc: LOCAL,
+        reports: vec![block].into(),
+        ..Default::default()
+    }
+    .to_vec()
+    .unwrap();
     let parsed = ReceiverReport::parse(&bytes).unwrap();
-    assert_eq!(parsed.reports.iter().next().map(|b| b.cumulative_lost), Some(-2));
+    assert_eq!(
+        parsed.reports.iter().next().map(|b| b.cumulative_lost),
+        Some(-2)
+    );
 }
 
 #[test]
@@ -79,7 +107,13 @@ fn sender_report_round_trips() {
     let bytes = sr.to_vec().unwrap();
     let parsed = SenderReport::parse(&bytes).unwrap();
     assert_eq!(
-        (parsed.ssrc, parsed.ntp_time, parsed.rtp_time, parsed.packet_count, parsed.octet_count),
+        (
+            parsed.ssrc,
+            parsed.ntp_time,
+            parsed.rtp_time,
+            parsed.packet_count,
+            parsed.octet_count
+        ),
         (LOCAL, wallclock, 315_000, 250, 275_000)
     );
     assert_eq!(parsed.reports.iter().collect::<Vec<_>>(), [block]);
@@ -90,7 +124,9 @@ fn expand(chunks: &[RleChunk]) -> Vec<bool> {
     let mut bits = Vec::new();
     for c in chunks {
         match *c {
-            RleChunk::Run { received, length } => bits.extend(std::iter::repeat_n(received, usize::from(length))),
+            RleChunk::Run { received, length } => {
+                bits.extend(std::iter::repeat_n(received, usize::from(length)))
+            }
             RleChunk::BitVector(v) => bits.extend((0..15).map(|i| v & (0x4000 >> i) != 0)),
             RleChunk::Null => {}
         }
@@ -102,11 +138,17 @@ fn expand(chunks: &[RleChunk]) -> Vec<bool> {
 fn xr_blocks_round_trip() {
     let t0 = Instant::now();
     let mut s = lossy_source(t0);
-    s.on_receiver_reference_time(NtpTime::new(3_900_000_001, 0), t0 + Duration::from_millis(800));
+    s.on_receiver_reference_time(
+        NtpTime::new(3_900_000_001, 0),
+        t0 + Duration::from_millis(800),
+    );
     let inputs = VoipInputs {
         codec: Codec::G711Plc.impairment(),
         end_system_delay: Some(Duration::from_millis(60)),
-        rx_config: RxConfig { jb_rate: 3, ..Default::default() },
+        rx_config: RxConfig {
+            jb_rate: 3,
+            ..Default::default()
+        },
         jb_nominal: Some(Duration::from_millis(40)),
         jb_maximum: Some(Duration::from_millis(120)),
         jb_abs_max: Some(Duration::from_millis(200)),
@@ -122,26 +164,44 @@ fn xr_blocks_round_trip() {
     );
     let mut blocks = s.extended_report_blocks(Some(&voip));
     let dlrr = s.dlrr_item(t0 + Duration::from_millis(1800)).unwrap();
-    assert_eq!((dlrr.last_rr, dlrr.delay_since_last_rr), (((3_900_000_001u64 << 16) & 0xffff_ffff) as u32, 0x0001_0000));
-    blocks.push(XrBlock::Dlrr(rtcp::xr::Dlrr { items: vec![dlrr].into() }));
+    assert_eq!(
+        (dlrr.last_rr, dlrr.delay_since_last_rr),
+        (((3_900_000_001u64 << 16) & 0xffff_ffff) as u32, 0x0001_0000)
+    );
+    blocks.push(XrBlock::Dlrr(rtcp::xr::Dlrr {
+        items: vec![dlrr].into(),
+    }));
 
     // Loss RLE over base 2 … 40: a run of 15 received (2–16); 17–31 as a bit vector
     // (0 0 then thirteen 1s: a run of two is shorter than a vector); a run of 9 received
     // (32–40).
-    let XrBlock::LossRle(loss) = &blocks[0] else { panic!("first block is Loss RLE") };
+    let XrBlock::LossRle(loss) = &blocks[0] else {
+        panic!("first block is Loss RLE")
+    };
     assert_eq!((loss.begin_seq, loss.end_seq), (2, 41));
     assert_eq!(
         loss.chunks.iter().collect::<Vec<_>>(),
         [
-            RleChunk::Run { received: true, length: 15 },
+            RleChunk::Run {
+                received: true,
+                length: 15
+            },
             RleChunk::BitVector(0b001_1111_1111_1111),
-            RleChunk::Run { received: true, length: 9 },
+            RleChunk::Run {
+                received: true,
+                length: 9
+            },
         ]
     );
-    let XrBlock::StatisticsSummary(summary) = &blocks[2] else { panic!("third block is the summary") };
+    let XrBlock::StatisticsSummary(summary) = &blocks[2] else {
+        panic!("third block is the summary")
+    };
     assert_eq!((summary.lost_packets, summary.dup_packets), (2, 1));
 
-    let xr = ExtendedReport { ssrc: LOCAL, blocks: blocks.clone().into() };
+    let xr = ExtendedReport {
+        ssrc: LOCAL,
+        blocks: blocks.clone().into(),
+    };
     let bytes = xr.to_vec().unwrap();
     let parsed = ExtendedReport::parse(&bytes).unwrap();
     assert_eq!(parsed.ssrc, LOCAL);
@@ -149,15 +209,24 @@ fn xr_blocks_round_trip() {
     assert_eq!(parsed_blocks.len(), blocks.len());
     for (sent, got) in blocks.iter().zip(&parsed_blocks) {
         match (sent, got) {
-            (XrBlock::LossRle(a), XrBlock::LossRle(b)) | (XrBlock::DuplicateRle(a), XrBlock::DuplicateRle(b)) => {
-                assert_eq!((a.ssrc, a.begin_seq, a.end_seq, a.thinning), (b.ssrc, b.begin_seq, b.end_seq, b.thinning));
-                assert_eq!(a.chunks.iter().collect::<Vec<_>>(), b.chunks.iter().collect::<Vec<_>>());
+            (XrBlock::LossRle(a), XrBlock::LossRle(b))
+            | (XrBlock::DuplicateRle(a), XrBlock::DuplicateRle(b)) => {
+                assert_eq!(
+                    (a.ssrc, a.begin_seq, a.end_seq, a.thinning),
+                    (b.ssrc, b.begin_seq, b.end_seq, b.thinning)
+                );
+                assert_eq!(
+                    a.chunks.iter().collect::<Vec<_>>(),
+                    b.chunks.iter().collect::<Vec<_>>()
+                );
             }
             (a, b) => assert_eq!(a, b),
         }
     }
     // The duplicate RLE marks exactly seq 25.
-    let XrBlock::DuplicateRle(dup) = &parsed_blocks[1] else { panic!("second block is Duplicate RLE") };
+    let XrBlock::DuplicateRle(dup) = &parsed_blocks[1] else {
+        panic!("second block is Duplicate RLE")
+    };
     let marked: Vec<u16> = expand(&dup.chunks.iter().collect::<Vec<_>>())
         .into_iter()
         .enumerate()
@@ -165,14 +234,33 @@ fn xr_blocks_round_trip() {
         .map(|(i, _)| dup.begin_seq + i as u16)
         .collect();
     assert_eq!(marked, [25]);
-    let XrBlock::VoipMetrics(vm) = &parsed_blocks[3] else { panic!("fourth block is VoIP Metrics") };
-    assert_eq!((vm.ssrc, vm.gmin, vm.round_trip_delay, vm.end_system_delay), (REMOTE, 16, 80, 60));
-    assert_eq!((vm.signal_level, vm.noise_level, vm.rerl, vm.ext_r_factor), (127, 127, 127, 127));
-    assert_eq!((vm.jb_nominal, vm.jb_maximum, vm.jb_abs_max, vm.rx_config), (40, 120, 200, 3));
+    let XrBlock::VoipMetrics(vm) = &parsed_blocks[3] else {
+        panic!("fourth block is VoIP Metrics")
+    };
+    assert_eq!(
+        (vm.ssrc, vm.gmin, vm.round_trip_delay, vm.end_system_delay),
+        (REMOTE, 16, 80, 60)
+    );
+    assert_eq!(
+        (vm.signal_level, vm.noise_level, vm.rerl, vm.ext_r_factor),
+        (127, 127, 127, 127)
+    );
+    assert_eq!(
+        (vm.jb_nominal, vm.jb_maximum, vm.jb_abs_max, vm.rx_config),
+        (40, 120, 200, 3)
+    );
     // Final packets 2 … 30 (29), lost 17 and 18:
     //   loss rate = ⌊2/29 · 256⌋ = 17; one burst {17, 18} (density 2/2 → 255, 40 ms);
     //   gaps 2–16 and 19–30 (27 packets, none lost, mean 13.5 · 20 ms = 270 ms).
-    assert_eq!((vm.loss_rate, vm.discard_rate, vm.burst_density, vm.gap_density), (17, 0, 255, 0));
+    assert_eq!(
+        (
+            vm.loss_rate,
+            vm.discard_rate,
+            vm.burst_density,
+            vm.gap_density
+        ),
+        (17, 0, 255, 0)
+    );
     assert_eq!((vm.burst_duration, vm.gap_duration), (40, 270));
     // E-model: Ppl = 6.897 %, BurstR = 1/(p + q) with p = 1/26, q = 1/2 → 1.857;
     //   Ie,eff = 95 · 6.897 / (6.897/1.857 + 25.1) = 22.74;
