@@ -6,6 +6,7 @@
 //! disagreement fails the command.
 
 mod libsrtp;
+mod openssl_dtls;
 mod pcap;
 mod tshark;
 
@@ -25,6 +26,7 @@ pub struct Context {
 
 const SUITES: &[Suite] = &[
     Suite { name: "libsrtp", run: libsrtp::run },
+    Suite { name: "openssl-dtls", run: openssl_dtls::run },
 ];
 
 pub fn run(args: &[String]) -> Result {

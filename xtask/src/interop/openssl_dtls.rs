@@ -1,0 +1,460 @@
+//! `openssl-dtls`: our DTLS client and server against OpenSSL's `s_server` and `s_client`
+//! over loopback UDP, for every SRTP profile and cipher suite both sides speak, with and
+//! without client certificates. The keying material OpenSSL exports must equal ours, both
+//! sides must name the same profile and suite, and application data must cross both ways.
+
+use super::Context;
+use crate::util::{Result, ensure_apt, output};
+use dtls::{
+    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, SRTP_EXPORTER_LABEL,
+};
+use srtp::ProtectionProfile;
+use std::io::{BufRead, BufReader, Write};
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const PROFILES: [(ProtectionProfile, &str); 4] = [
+    (
+        ProtectionProfile::AesCm128HmacSha1_80,
+        "SRTP_AES128_CM_SHA1_80",
+    ),
+    (
+        ProtectionProfile::AesCm128HmacSha1_32,
+        "SRTP_AES128_CM_SHA1_32",
+    ),
+    (ProtectionProfile::AeadAes128Gcm, "SRTP_AEAD_AES_128_GCM"),
+    (ProtectionProfile::AeadAes256Gcm, "SRTP_AEAD_AES_256_GCM"),
+];
+
+const SUITES: [(CipherSuite, &str); 3] = [
+    (
+        CipherSuite::EcdheEcdsaAes128GcmSha256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+    ),
+    (
+        CipherSuite::EcdheEcdsaAes256GcmSha384,
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+    ),
+    (
+        CipherSuite::EcdheEcdsaChacha20Poly1305Sha256,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+    ),
+];
+
+/// How long one handshake plus data exchange may take.
+const RUN_LIMIT: Duration = Duration::from_secs(8);
+
+pub fn run(ctx: &Context) -> Result {
+    ensure_apt(&[("openssl", "openssl")])?;
+    let version = output(Command::new("openssl").arg("version"))?;
+    eprintln!("peer: {}", version.trim());
+    for who in ["server", "client"] {
+        make_certificate(&ctx.dir, who)?;
+    }
+    let mut rows = Vec::new();
+    let mut failures = 0;
+    let mut seed = 0u8;
+    for (profile, profile_name) in PROFILES {
+        for (suite, suite_name) in SUITES {
+            for client_cert in [false, true] {
+                for ours in ["client", "server"] {
+                    seed = seed.wrapping_add(1);
+                    let case = Case {
+                        profile,
+                        profile_name,
+                        suite,
+                        suite_name,
+                        client_cert,
+                        seed,
+                    };
+                    let result = if ours == "client" {
+                        our_client(ctx, &case)
+                    } else {
+                        our_server(ctx, &case)
+                    };
+                    let verdict = match &result {
+                        Ok(()) => "PASS".to_string(),
+                        Err(e) => {
+                            failures += 1;
+                            format!("FAIL: {e}")
+                        }
+                    };
+                    rows.push(format!(
+                        "{:<7} {:<24} {:<31} {:<9} {}",
+                        ours,
+                        profile_name,
+                        suite_name,
+                        if client_cert { "yes" } else { "no" },
+                        verdict
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "\nours    SRTP profile             cipher suite                    client-cert result"
+    );
+    for r in &rows {
+        eprintln!("{r}");
+    }
+    eprintln!("{} passed, {} failed", rows.len() - failures, failures);
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{failures} of {} OpenSSL DTLS cases failed",
+            rows.len()
+        ))
+    }
+}
+
+struct Case {
+    profile: ProtectionProfile,
+    profile_name: &'static str,
+    suite: CipherSuite,
+    suite_name: &'static str,
+    client_cert: bool,
+    seed: u8,
+}
+
+fn make_certificate(dir: &Path, who: &str) -> Result {
+    let key = dir.join(format!("{who}.key"));
+    let crt = dir.join(format!("{who}.crt"));
+    output(
+        Command::new("openssl")
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(&key),
+    )?;
+    output(
+        Command::new("openssl")
+            .args(["req", "-new", "-x509", "-days", "2", "-subj"])
+            .arg(format!("/CN=openssl-{who}"))
+            .arg("-key")
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt),
+    )?;
+    Ok(())
+}
+
+/// An OpenSSL process whose output lines arrive on a channel.
+struct Peer {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    seen: String,
+}
+
+impl Peer {
+    fn start(cmd: &mut Command) -> Result<Self> {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start openssl: {e}"))?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let (tx, rx) = channel();
+        let out = child.stdout.take().ok_or("no stdout")?;
+        let err = child.stderr.take().ok_or("no stderr")?;
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(err)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if tx2.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Peer {
+            child,
+            stdin,
+            lines: rx,
+            seen: String::new(),
+        })
+    }
+
+    fn drain(&mut self) {
+        while let Ok(l) = self.lines.try_recv() {
+            self.seen.push_str(&l);
+            self.seen.push('\n');
+        }
+    }
+
+    fn wait_for(&mut self, needle: &str, deadline: Instant) -> Result {
+        loop {
+            self.drain();
+            if self.seen.contains(needle) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "openssl never printed `{needle}`; it printed:\n{}",
+                    self.seen
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The value after `key` on the line that holds it.
+    fn value_after(&self, key: &str) -> Option<String> {
+        self.seen
+            .lines()
+            .find_map(|l| l.split_once(key).map(|(_, v)| v.trim().to_string()))
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
+    let mut rng = ChaChaRandom::from_os().map_err(|e| e.to_string())?;
+    let cert = Certificate::generate("rtp-stack", &mut rng).map_err(|e| e.to_string())?;
+    let mut cfg = Config::new(cert);
+    cfg.cipher_suites = vec![case.suite];
+    cfg.srtp_profiles = vec![case.profile];
+    cfg.require_client_certificate = require_client_certificate;
+    Ok(cfg)
+}
+
+fn free_udp_port() -> Result<u16> {
+    let s = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(s.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// Drives `conn` over `sock` until `done` says so or the deadline passes.
+fn drive(
+    conn: &mut Connection,
+    sock: &UdpSocket,
+    peer: &mut Peer,
+    deadline: Instant,
+    mut step: impl FnMut(&mut Connection, &mut Peer, Option<Event>) -> Result<bool>,
+) -> Result {
+    let mut buf = vec![0u8; 65536];
+    loop {
+        while let Some(d) = conn.poll_transmit() {
+            sock.send(&d).map_err(|e| format!("send: {e}"))?;
+        }
+        let mut finished = step(conn, peer, None)?;
+        while let Some(ev) = conn.poll_event() {
+            finished |= step(conn, peer, Some(ev))?;
+        }
+        while let Some(d) = conn.poll_transmit() {
+            sock.send(&d).map_err(|e| format!("send: {e}"))?;
+        }
+        if finished {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            peer.drain();
+            return Err(format!("timed out; openssl printed:\n{}", peer.seen));
+        }
+        match sock.recv(&mut buf) {
+            Ok(n) => conn
+                .handle_datagram(Instant::now(), &buf[..n])
+                .map_err(|e| format!("our side failed: {e}; openssl printed:\n{}", peer.seen))?,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(format!("recv: {e}")),
+        }
+        conn.handle_timeout(Instant::now())
+            .map_err(|e| e.to_string())?;
+    }
+}
+
+/// Checks what OpenSSL printed against what we negotiated and exported.
+fn check_negotiated(case: &Case, peer: &Peer, conn: &Connection, info: &dtls::Connected) -> Result {
+    if info.cipher_suite != case.suite || info.srtp_profile != Some(case.profile) {
+        return Err(format!(
+            "we negotiated {:?} / {:?}",
+            info.cipher_suite, info.srtp_profile
+        ));
+    }
+    let profile = peer
+        .value_after("SRTP Extension negotiated, profile=")
+        .ok_or("openssl did not report an SRTP profile")?;
+    if profile != case.profile_name {
+        return Err(format!("openssl negotiated SRTP profile {profile}"));
+    }
+    if !peer.seen.contains(case.suite_name) {
+        return Err(format!("openssl does not name cipher {}", case.suite_name));
+    }
+    let theirs = peer
+        .value_after("Keying material:")
+        .ok_or("openssl printed no keying material")?;
+    let ours = conn
+        .export_keying_material(SRTP_EXPORTER_LABEL, case.profile.keying_material_len())
+        .map_err(|e| e.to_string())?;
+    let ours_hex: String = ours.iter().map(|b| format!("{b:02X}")).collect();
+    if !theirs.eq_ignore_ascii_case(&ours_hex) {
+        return Err(format!(
+            "keying material differs:\n openssl {theirs}\n ours    {ours_hex}"
+        ));
+    }
+    // The same material must split into SRTP keys that our srtp crate accepts.
+    conn.srtp_contexts()
+        .map_err(|e| e.to_string())?
+        .ok_or("no SRTP contexts")?;
+    Ok(())
+}
+
+/// Exchanges application data once connected: we send a line, OpenSSL prints it; OpenSSL
+/// sends a line from its stdin, we receive it.
+fn exchange(
+    case: &Case,
+    conn: &mut Connection,
+    sock: &UdpSocket,
+    peer: &mut Peer,
+    deadline: Instant,
+) -> Result {
+    let mut connected = None;
+    let mut sent_ours = false;
+    let mut sent_theirs = false;
+    let mut got_theirs = false;
+    drive(conn, sock, peer, deadline, |conn, peer, ev| {
+        match ev {
+            Some(Event::Connected(info)) => connected = Some(info),
+            Some(Event::ApplicationData(d)) if d.windows(13).any(|w| w == b"from-openssl!") => {
+                got_theirs = true
+            }
+            Some(Event::AlertReceived(a)) => return Err(format!("openssl sent {a:?}")),
+            _ => {}
+        }
+        let Some(info) = &connected else {
+            return Ok(false);
+        };
+        if !sent_ours {
+            peer.wait_for("Keying material:", deadline)?;
+            check_negotiated(case, peer, conn, info)?;
+            conn.send_application_data(b"from-rust!\n")
+                .map_err(|e| e.to_string())?;
+            sent_ours = true;
+        }
+        peer.drain();
+        if !sent_theirs && peer.seen.contains("from-rust!") {
+            peer.stdin
+                .write_all(b"from-openssl!\n")
+                .and_then(|()| peer.stdin.flush())
+                .map_err(|e| e.to_string())?;
+            sent_theirs = true;
+        }
+        Ok(got_theirs)
+    })?;
+    conn.close();
+    while let Some(d) = conn.poll_transmit() {
+        let _ = sock.send(&d);
+    }
+    Ok(())
+}
+
+fn our_client(ctx: &Context, case: &Case) -> Result {
+    let port = free_udp_port()?;
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_server", "-dtls1_2", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(ctx.dir.join("server.crt"))
+        .arg("-key")
+        .arg(ctx.dir.join("server.key"))
+        .args(["-cipher", case.suite_name, "-use_srtp", case.profile_name])
+        .args(["-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen"])
+        .arg(case.profile.keying_material_len().to_string());
+    if case.client_cert {
+        cmd.args(["-Verify", "1", "-CAfile"])
+            .arg(ctx.dir.join("client.crt"));
+    }
+    let deadline = Instant::now() + RUN_LIMIT;
+    let mut peer = Peer::start(&mut cmd)?;
+    peer.wait_for("ACCEPT", deadline)?;
+    let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    sock.connect(("127.0.0.1", port))
+        .map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_millis(5)))
+        .map_err(|e| e.to_string())?;
+    let cfg = our_config(case, false)?;
+    let mut conn = Connection::client(
+        Arc::new(cfg),
+        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
+        Instant::now(),
+    );
+    exchange(case, &mut conn, &sock, &mut peer, deadline)?;
+    if case.client_cert && !peer.seen.contains("Client certificate") {
+        return Err(format!(
+            "openssl did not receive our certificate:\n{}",
+            peer.seen
+        ));
+    }
+    Ok(())
+}
+
+fn our_server(ctx: &Context, case: &Case) -> Result {
+    let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = sock.local_addr().map_err(|e| e.to_string())?.port();
+    sock.set_read_timeout(Some(Duration::from_millis(5)))
+        .map_err(|e| e.to_string())?;
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-dtls1_2", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-cipher", case.suite_name, "-use_srtp", case.profile_name])
+        .args(["-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen"])
+        .arg(case.profile.keying_material_len().to_string());
+    if case.client_cert {
+        cmd.arg("-cert")
+            .arg(ctx.dir.join("client.crt"))
+            .arg("-key")
+            .arg(ctx.dir.join("client.key"));
+    }
+    let deadline = Instant::now() + RUN_LIMIT;
+    let mut peer = Peer::start(&mut cmd)?;
+    // The first datagram tells us the client's address.
+    let mut buf = vec![0u8; 65536];
+    let (n, from) = loop {
+        match sock.recv_from(&mut buf) {
+            Ok(x) => break x,
+            Err(_) if Instant::now() < deadline => continue,
+            Err(e) => return Err(format!("no ClientHello from openssl: {e}")),
+        }
+    };
+    sock.connect(from).map_err(|e| e.to_string())?;
+    let cfg = our_config(case, case.client_cert)?;
+    let mut conn = Connection::server(
+        Arc::new(cfg),
+        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
+        from.to_string().as_bytes(),
+        Instant::now(),
+    );
+    conn.handle_datagram(Instant::now(), &buf[..n])
+        .map_err(|e| e.to_string())?;
+    exchange(case, &mut conn, &sock, &mut peer, deadline)
+}
