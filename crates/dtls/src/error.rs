@@ -1,6 +1,6 @@
 //! The crate's error type and the alert each error sends (RFC 5246 §7.2).
 
-use crate::alert::{AlertDescription, AlertLevel};
+use crate::alert::AlertDescription;
 
 /// Everything that can go wrong while parsing DTLS bytes or running a handshake.
 ///
@@ -96,9 +96,6 @@ pub enum Error {
     /// The peer's ECDHE public value is not a valid point.
     #[error("invalid ECDHE public key")]
     InvalidPublicKey,
-    /// The peer attempted renegotiation, which this implementation refuses (RFC 5746).
-    #[error("renegotiation refused")]
-    RenegotiationRefused,
     /// The peer sent a fatal alert.
     #[error("peer sent fatal alert {0:?}")]
     PeerAlert(AlertDescription),
@@ -154,7 +151,6 @@ impl Error {
             }
             Error::UnsupportedCertificate => A::UnsupportedCertificate,
             Error::BadSignature | Error::BadFinished => A::DecryptError,
-            Error::RenegotiationRefused => A::NoRenegotiation,
             Error::RecordOverflow { .. } => A::RecordOverflow,
             Error::PeerAlert(d) => *d,
             Error::NotConnected
@@ -163,10 +159,5 @@ impl Error {
             | Error::CertificateGeneration(_)
             | Error::Srtp(_) => A::InternalError,
         }
-    }
-
-    /// The alert level this error is reported with.
-    pub fn alert_level(&self) -> AlertLevel {
-        AlertLevel::Fatal
     }
 }

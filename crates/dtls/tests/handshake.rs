@@ -344,3 +344,20 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
     other.handle_datagram(now, &hello2).unwrap();
     assert_eq!(other.poll_transmit().unwrap()[13], 3);
 }
+
+#[test]
+fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
+    let now = Instant::now();
+    let mut client = Connection::client(Arc::new(config(1)), rng(19), now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(20), b"peer", now);
+    let mut hello = client.poll_transmit().unwrap();
+    hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
+    server.handle_datagram(now, &hello).unwrap();
+    let hvr = server.poll_transmit().unwrap();
+    assert_eq!(&hvr[13..14], &[3]);
+    // DTLS 1.0 as the HelloVerifyRequest's server_version (RFC 6347 §4.2.1).
+    assert_eq!(&hvr[25..27], &[0xFE, 0xFF]);
+    client.handle_datagram(now, &hvr).unwrap();
+    pump(&mut client, &mut server, now).unwrap();
+    assert!(client.is_connected() && server.is_connected());
+}

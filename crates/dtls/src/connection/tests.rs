@@ -58,3 +58,36 @@ fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
         Error::PeerAlert(AlertDescription::DecryptError)
     );
 }
+
+#[test]
+fn renegotiation_is_refused_with_a_warning() {
+    let now = Instant::now();
+    let (mut client, mut server) = pair(now, true);
+    for _ in 0..4 {
+        while let Some(d) = client.poll_transmit() {
+            server.handle_datagram(now, &d).unwrap();
+        }
+        while let Some(d) = server.poll_transmit() {
+            client.handle_datagram(now, &d).unwrap();
+        }
+    }
+    assert!(client.is_connected() && server.is_connected());
+    server.begin_flight();
+    server.add_message(&HandshakeMessage::HelloRequest, false);
+    server.send_flight();
+    let d = server.poll_transmit().unwrap();
+    client.handle_datagram(now, &d).unwrap();
+    assert!(client.is_connected());
+    let alert = client.poll_transmit().unwrap();
+    assert_eq!(&alert[..5], &[21, 0xFE, 0xFD, 0, 1], "an encrypted alert");
+    while server.poll_event().is_some() {}
+    server.handle_datagram(now, &alert).unwrap();
+    assert!(matches!(
+        server.poll_event(),
+        Some(Event::AlertReceived(Alert {
+            level: AlertLevel::Warning,
+            description: AlertDescription::NoRenegotiation
+        }))
+    ));
+    assert!(server.is_connected());
+}
