@@ -171,3 +171,73 @@ fn rtt_from_a_known_lsr_dlsr_pair_end_to_end() {
     let rtt = tx.on_report_block(&block, NtpTime::new(0xb710, 0x8000_0000));
     assert_eq!(rtt, Some(Duration::from_millis(6125)));
 }
+
+#[test]
+fn discarded_packets_count_as_discards_in_burst_metrics() {
+    // max_misorder 2: packet 10 is marked discarded by the playout buffer before it is final.
+    let t0 = Instant::now();
+    let config = ReceiverConfig {
+        validation: ValidationConfig {
+            max_misorder: 2,
+            ..Default::default()
+        },
+        ..ReceiverConfig::new(8000)
+    };
+    let mut s = SourceStatistics::new(SSRC, config).unwrap();
+    let mut ext10 = None;
+    for seq in 1u16..=30 {
+        if let PacketVerdict::Counted { extended, .. } =
+            s.on_packet(seq, u32::from(seq) * 160, 160, ms(t0, 20 * u64::from(seq)))
+        {
+            if seq == 10 {
+                ext10 = Some(extended);
+            }
+        }
+        if seq == 11 {
+            assert!(s.mark_discarded(ext10.unwrap()));
+        }
+    }
+    // Final: 2 … 28 = 27 packets, one discarded (isolated: a gap discard), none lost.
+    let b = s.burst_gap();
+    assert_eq!((b.packets, b.lost, b.discarded), (27, 0, 1));
+    assert_eq!((b.bursts, b.gaps, b.gap_losses), (0, 1, 1));
+    // Already final packets can no longer be marked.
+    assert!(!s.mark_discarded(ext10.unwrap()));
+}
+
+#[test]
+fn hostile_sequences_never_panic_and_keep_invariants() {
+    // A deterministic pseudo-random stream of arbitrary sequence numbers, timestamps and
+    // arrival steps (including restarts, huge jumps and duplicates), with reports in between.
+    let t0 = Instant::now();
+    let mut s = SourceStatistics::new(SSRC, ReceiverConfig::new(90_000)).unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut at = t0;
+    let mut seq: u16 = 0;
+    for i in 0..200_000u32 {
+        let r = next();
+        seq = match r % 8 {
+            0 => r as u16,                                  // anywhere
+            1 => seq.wrapping_sub((r >> 8) as u16 % 200),   // late or duplicate
+            _ => seq.wrapping_add(1 + (r >> 8) as u16 % 3), // forward with small gaps
+        };
+        at += Duration::from_micros((r >> 20) % 50_000);
+        s.on_packet(seq, (r >> 32) as u32, (r % 1500) as usize, at);
+        if i % 5000 == 0 {
+            if let Some((block, interval)) = s.report(at) {
+                assert!(block.cumulative_lost >= -0x80_0000 && block.cumulative_lost <= 0x7f_ffff);
+                assert!(interval.fraction_lost() == 0 || interval.lost() > 0);
+            }
+            let blocks = s.extended_report_blocks(None);
+            assert!(blocks.len() == 3 || blocks.is_empty());
+            let b = s.burst_gap();
+            assert_eq!(b.burst_packets + b.gap_packets, b.packets);
+        }
+    }
+}
