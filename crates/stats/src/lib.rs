@@ -3,6 +3,10 @@
 //! - [`SourceStatistics`]: per-source receiver statistics exactly as RFC 3550 Appendix A
 //!   (A.1 validation, A.3 loss, A.8 jitter) plus the reception history that RFC 3611 XR
 //!   blocks and burst/gap metrics need; no allocation per packet.
+//! - Report generation as the `rtcp` crate's types: RR/SR report blocks from
+//!   [`SourceStatistics::report`], SR sender info from [`SenderStatistics`] (NTP↔RTP from
+//!   the [`MediaClock`], packet and octet counts), XR Loss RLE, Duplicate RLE, Statistics
+//!   Summary, VoIP Metrics and DLRR from [`xr`] and [`SourceStatistics::dlrr_item`].
 //! - [`rtt`]: round-trip time from LSR/DLSR and from XR RRTR/DLRR.
 //! - [`BurstGapAnalyzer`], [`VoipReport`]: RFC 3611 §4.7 burst/gap and VoIP metrics.
 //! - [`EModel`]: ITU-T G.107 R-factor and MOS, with [`Codec`] impairment values; unknown
