@@ -7,6 +7,7 @@
 //! Ratios from one run are what to report: this machine is shared and noisy.
 
 mod harness;
+mod rtcp;
 mod rtp;
 
 #[global_allocator]
@@ -16,5 +17,6 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let mut workloads = Vec::new();
     workloads.extend(rtp::workloads());
+    workloads.extend(rtcp::workloads());
     harness::run_all(workloads, quick);
 }

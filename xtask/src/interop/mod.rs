@@ -8,6 +8,7 @@
 mod libsrtp;
 mod openssl_dtls;
 mod pcap;
+mod rtcp;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -26,6 +27,7 @@ pub struct Context {
 
 const SUITES: &[Suite] = &[
     Suite { name: "libsrtp", run: libsrtp::run },
+    Suite { name: "rtcp", run: rtcp::run },
     Suite { name: "openssl-dtls", run: openssl_dtls::run },
 ];
 
