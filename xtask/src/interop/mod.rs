@@ -9,6 +9,7 @@ mod libsrtp;
 mod openssl_dtls;
 mod pcap;
 mod rtcp;
+mod rtp;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -26,8 +27,9 @@ pub struct Context {
 }
 
 const SUITES: &[Suite] = &[
-    Suite { name: "libsrtp", run: libsrtp::run },
+    Suite { name: "rtp", run: rtp::run },
     Suite { name: "rtcp", run: rtcp::run },
+    Suite { name: "libsrtp", run: libsrtp::run },
     Suite { name: "openssl-dtls", run: openssl_dtls::run },
 ];
 

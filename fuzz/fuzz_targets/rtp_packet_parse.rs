@@ -1,0 +1,47 @@
+//! Parse arbitrary bytes as an RTP packet and read everything a receiver would: no input may
+//! panic, and a packet that parses must account for every byte.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rtp_packet::extension::{
+    AbsSendTime, AudioLevel, PlayoutDelay, TransportSequenceNumber, VideoOrientation,
+};
+use rtp_packet::{OwnedPacket, RtpPacket, classify};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = classify(data);
+    let Ok(p) = RtpPacket::parse(data) else {
+        return;
+    };
+    assert_eq!(p.version(), 2);
+    assert_eq!(
+        p.header_len() + p.payload().len() + p.padding_len(),
+        data.len()
+    );
+    assert_eq!(p.csrcs().count(), usize::from(p.csrc_count()));
+    assert_eq!(p.padding(), p.padding_len() > 0);
+    let _ = (
+        p.marker(),
+        p.payload_type(),
+        p.sequence_number(),
+        p.timestamp(),
+        p.ssrc(),
+    );
+    if let Some(ext) = p.header_extension() {
+        assert_eq!(ext.data().len() % 4, 0);
+        for element in ext.elements() {
+            let Ok(element) = element else { break };
+            assert!(element.data.len() <= 255);
+        }
+        for id in [1, 2, 3, 15, 200] {
+            let _ = ext.value::<AudioLevel>(id);
+            let _ = ext.value::<AbsSendTime>(id);
+            let _ = ext.value::<TransportSequenceNumber>(id);
+            let _ = ext.value::<PlayoutDelay>(id);
+            let _ = ext.value::<VideoOrientation>(id);
+        }
+    }
+    let _ = format!("{p:?}");
+    assert_eq!(OwnedPacket::from_packet(&p).encoded_len(), data.len());
+});
