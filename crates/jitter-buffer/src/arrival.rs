@@ -1,0 +1,164 @@
+//! The arrival model: how the sender's media clock maps onto the receiver's clock.
+//!
+//! Each packet gives an *offset* `o = arrival − media time` (both in seconds). Without drift
+//! and jitter the offset is constant; a sender clock running `ε` fast makes it a line of
+//! slope `−ε/(1+ε) ≈ −ε` in media time, and jitter only ever adds to it. So the model keeps
+//! the minimum offset of each two-second window of media time (the fastest packet, which
+//! carries the least queueing), fits the skew through those minima with a Theil–Sen
+//! estimator (the median of pairwise slopes, which a delay step or a spike cannot drag),
+//! and predicts the *fastest arrival* of any timestamp: the baseline from which relative
+//! delays are measured and playout times are set. This is the role of the skew estimation
+//! of GStreamer's rtpjitterbuffer and of the inter-arrival statistics of WebRTC NetEq.
+
+/// Seconds of media time per window whose minimum offset is kept.
+const WINDOW_SECONDS: f64 = 2.0;
+/// Window minima kept for the skew fit (one minute of media).
+const HISTORY: usize = 30;
+/// Recent windows whose minimum sets the baseline (about sixteen seconds).
+const BASELINE_WINDOWS: usize = 8;
+/// Pairs of minima closer than this in media time do not vote on the skew.
+const MIN_PAIR_SPAN: f64 = 10.0;
+/// Skews beyond ±2 % are not clock drift; the fit is clamped there.
+const MAX_SKEW: f64 = 0.02;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Point {
+    media: f64,
+    offset: f64,
+}
+
+/// The fitted relation between media time and arrival time.
+#[derive(Debug, Clone)]
+pub(crate) struct ArrivalModel {
+    ticks_per_window: i64,
+    clock_rate: f64,
+    origin_ts: i64,
+    current_window: Option<i64>,
+    current_min: Point,
+    minima: [Point; HISTORY],
+    stored: usize,
+    head: usize,
+    skew: f64,
+    slopes: Vec<f64>,
+}
+
+impl ArrivalModel {
+    pub(crate) fn new(clock_rate: u32, origin_ts: i64) -> Self {
+        let rate = f64::from(clock_rate.max(1));
+        Self {
+            ticks_per_window: ((WINDOW_SECONDS * rate) as i64).max(1),
+            clock_rate: rate,
+            origin_ts,
+            current_window: None,
+            current_min: Point::default(),
+            minima: [Point::default(); HISTORY],
+            stored: 0,
+            head: 0,
+            skew: 0.0,
+            slopes: Vec::with_capacity(HISTORY * (HISTORY - 1) / 2),
+        }
+    }
+
+    /// Media time of an extended timestamp, in seconds since the model's origin.
+    pub(crate) fn media_time(&self, ext_ts: i64) -> f64 {
+        (ext_ts - self.origin_ts) as f64 / self.clock_rate
+    }
+
+    /// Receiver seconds per media second, minus one: the estimated drift of the sender.
+    pub(crate) fn skew(&self) -> f64 {
+        self.skew
+    }
+
+    /// Records a packet's arrival (seconds on the receiver's clock).
+    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) {
+        let point = Point { media: self.media_time(ext_ts), offset: arrival - self.media_time(ext_ts) };
+        let window = (ext_ts - self.origin_ts).div_euclid(self.ticks_per_window);
+        match self.current_window {
+            Some(w) if window > w => {
+                self.close_window();
+                self.current_window = Some(window);
+                self.current_min = point;
+            }
+            Some(_) => {
+                if point.offset < self.current_min.offset {
+                    self.current_min = point;
+                }
+            }
+            None => {
+                self.current_window = Some(window);
+                self.current_min = point;
+            }
+        }
+    }
+
+    /// The predicted arrival time of the fastest packet carrying `ext_ts`.
+    pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> f64 {
+        let media = self.media_time(ext_ts);
+        media * (1.0 + self.skew) + self.baseline()
+    }
+
+    /// How much later than the fastest prediction a packet arrived (seconds, ≥ 0 for every
+    /// packet already observed in the baseline windows).
+    pub(crate) fn relative_delay(&self, ext_ts: i64, arrival: f64) -> f64 {
+        arrival - self.fastest_arrival(ext_ts)
+    }
+
+    /// Minimum skew-corrected offset over the current and the last few windows.
+    fn baseline(&self) -> f64 {
+        let mut best = self.current_min.offset - self.skew * self.current_min.media;
+        for k in 0..self.stored.min(BASELINE_WINDOWS) {
+            let p = self.minima[(self.head + HISTORY - 1 - k) % HISTORY];
+            best = best.min(p.offset - self.skew * p.media);
+        }
+        best
+    }
+
+    fn close_window(&mut self) {
+        self.minima[self.head] = self.current_min;
+        self.head = (self.head + 1) % HISTORY;
+        self.stored = (self.stored + 1).min(HISTORY);
+        self.fit_skew();
+    }
+
+    fn fit_skew(&mut self) {
+        self.slopes.clear();
+        let points = &self.minima[..self.stored];
+        for (i, a) in points.iter().enumerate() {
+            for b in points.iter().skip(i + 1) {
+                let span = b.media - a.media;
+                if span.abs() >= MIN_PAIR_SPAN {
+                    self.slopes.push((b.offset - a.offset) / span);
+                }
+            }
+        }
+        if self.slopes.len() < 3 {
+            return;
+        }
+        let mid = self.slopes.len() / 2;
+        let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
+        // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
+        self.skew = median.clamp(-MAX_SKEW, MAX_SKEW);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_half_a_percent_of_drift_through_jitter() {
+        // Sender 0.5 % fast: 1 s of its media arrives in 1/1.005 s.
+        let mut m = ArrivalModel::new(8000, 0);
+        let mut seed = 1u64;
+        for i in 0..6000i64 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let jitter = (seed >> 40) as f64 / (1u64 << 24) as f64 * 0.060;
+            let media = i as f64 * 0.020;
+            m.observe(i * 160, 0.1 + media / 1.005 + jitter);
+        }
+        let expected = 1.0 / 1.005 - 1.0;
+        assert!((m.skew() - expected).abs() < 2e-4, "skew {} expected {expected}", m.skew());
+        let d = m.relative_delay(5999 * 160, 0.1 + 5999.0 * 0.020 / 1.005);
+        assert!(d.abs() < 0.005, "relative delay of a jitter-free packet {d}");
+    }
+}

@@ -1,0 +1,447 @@
+//! The jitter buffer: packet intake, stream state and the playout schedule.
+//! Releasing frames lives in [`crate::poll`].
+
+use crate::arrival::ArrivalModel;
+use crate::config::{Config, DelayMode, MediaKind};
+use crate::histogram::{DelayHistogram, DelayStatistics};
+use crate::metrics::Metrics;
+use crate::sequence::{SeqVerdict, SequenceTracker, extend_timestamp, first_timestamp};
+use crate::store::Store;
+use crate::Error;
+use std::time::{Duration, Instant};
+
+/// Histogram bin width: 1 ms.
+const BIN_WIDTH: f64 = 0.001;
+/// The longest packet duration learnt from timestamp steps (Opus allows 120 ms); a longer
+/// step between consecutive sequence numbers is a silence gap.
+const MAX_FRAME_SECONDS: f64 = 0.120;
+/// A newer packet whose timestamp is more than this far behind the newest means the sender
+/// restarted its timestamps.
+const MAX_TIMESTAMP_REWIND_SECONDS: f64 = 1.0;
+
+/// The header fields the buffer needs from an RTP packet (RFC 3550 §5.1), for callers that
+/// have parsed the packet themselves. [`JitterBuffer::insert_packet`] takes an
+/// [`rtp_packet::RtpPacket`] directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PacketInfo {
+    /// The synchronisation source.
+    pub ssrc: u32,
+    /// The sequence number.
+    pub sequence_number: u16,
+    /// The RTP timestamp.
+    pub timestamp: u32,
+    /// The marker bit: a talkspurt start for audio (RFC 3551 §4.1), a frame end for video.
+    pub marker: bool,
+    /// The payload type.
+    pub payload_type: u8,
+}
+
+/// What became of an inserted packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insertion {
+    /// Stored for playout.
+    Stored,
+    /// A copy of a packet already received: dropped.
+    Duplicate,
+    /// Arrived after its playout time: dropped (the gap is concealed).
+    Late,
+    /// Dropped for another reason.
+    Discarded(DiscardReason),
+}
+
+/// Why a packet was discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardReason {
+    /// Its payload exceeds [`Config::max_payload`].
+    Oversize,
+    /// Its sequence number jumped by more than RFC 3550 A.1's `MAX_DROPOUT` (or back by
+    /// more than `MAX_MISORDER`) and no following packet has confirmed the jump yet.
+    SequenceJump,
+    /// Its timestamp is more than a second ahead of newer packets.
+    TimestampOutOfRange,
+}
+
+/// Maps extended RTP timestamps to playout times (seconds since the buffer's epoch).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Schedule {
+    pub(crate) anchor_ts: i64,
+    pub(crate) anchor_time: f64,
+    /// Receiver seconds per RTP tick.
+    pub(crate) rate: f64,
+    /// The delay above the fastest arrival this schedule was set to hold.
+    pub(crate) locked_delay: f64,
+}
+
+impl Schedule {
+    pub(crate) fn at(&self, ext_ts: i64) -> f64 {
+        self.anchor_time + (ext_ts - self.anchor_ts) as f64 * self.rate
+    }
+}
+
+/// Per-source state, replaced on an SSRC change or a restart.
+#[derive(Debug, Clone)]
+pub(crate) struct Stream {
+    pub(crate) ssrc: u32,
+    /// The RTP clock rate in Hz.
+    pub(crate) clock_rate: f64,
+    pub(crate) seq: SequenceTracker,
+    /// Extended timestamp of the newest packet.
+    pub(crate) ts_ref: i64,
+    pub(crate) arrival: ArrivalModel,
+    /// The next extended sequence number to release.
+    pub(crate) cursor: i64,
+    /// The first extended sequence number of the stream: loss is counted from here.
+    pub(crate) first_ext_seq: i64,
+    pub(crate) schedule: Schedule,
+    /// The sequence number whose talkspurt the schedule was last anchored for.
+    pub(crate) anchored_for: Option<i64>,
+    /// Where the last released frame ended, in media and in playout time.
+    pub(crate) last_end_ts: Option<i64>,
+    /// Packet duration in RTP ticks.
+    pub(crate) frame_ticks: i64,
+    pub(crate) played_any: bool,
+    /// Video: the previous frame ended with its marker packet, so the cursor is a frame start.
+    pub(crate) at_frame_start: bool,
+}
+
+/// An adaptive RTP jitter buffer. Sans-IO: packets go in with [`insert`](Self::insert),
+/// frames come out of [`poll`](Self::poll), and [`next_event`](Self::next_event) says when
+/// to poll next. RTP timestamps, never packet counts, decide when a frame plays.
+#[derive(Debug, Clone)]
+pub struct JitterBuffer {
+    pub(crate) config: Config,
+    pub(crate) store: Store,
+    pub(crate) statistics: DelayStatistics,
+    pub(crate) metrics: Metrics,
+    pub(crate) epoch: Option<Instant>,
+    pub(crate) stream: Option<Stream>,
+    /// Playout time at which the last released frame ends; a new schedule never starts
+    /// before it.
+    pub(crate) last_end_time: f64,
+    /// Slots released to the caller by the last poll, freed on the next call.
+    pub(crate) pending_release: Option<(i64, i64)>,
+    pub(crate) concealing: bool,
+}
+
+impl JitterBuffer {
+    /// A buffer for one RTP stream, or the reason the configuration is unusable.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        config.validate()?;
+        let bins = match config.delay {
+            DelayMode::Adaptive { max, .. } => (max.as_secs_f64() / BIN_WIDTH).ceil() as usize + 1,
+            DelayMode::Fixed(_) => 1,
+        };
+        Ok(Self {
+            store: Store::new(config.capacity_packets),
+            statistics: DelayStatistics::new(
+                DelayHistogram::new(bins.clamp(1, 60_001), BIN_WIDTH, config.forget_factor),
+                config.statistics_interval.as_secs_f64(),
+            ),
+            metrics: Metrics::default(),
+            epoch: None,
+            stream: None,
+            last_end_time: f64::NEG_INFINITY,
+            pending_release: None,
+            concealing: false,
+            config,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counters since creation.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Inserts a parsed RTP packet that arrived at `arrival`.
+    pub fn insert_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, arrival: Instant) -> Insertion {
+        let info = PacketInfo {
+            ssrc: packet.ssrc(),
+            sequence_number: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            marker: packet.marker(),
+            payload_type: packet.payload_type().value(),
+        };
+        self.insert(info, packet.payload(), arrival)
+    }
+
+    /// Inserts a packet with these header fields and payload that arrived at `arrival`.
+    /// The payload is copied into a reused slot.
+    pub fn insert(&mut self, info: PacketInfo, payload: &[u8], arrival: Instant) -> Insertion {
+        self.release_pending();
+        self.metrics.packets_received += 1;
+        let epoch = *self.epoch.get_or_insert(arrival);
+        let at = seconds_since(epoch, arrival);
+        if payload.len() > self.config.max_payload {
+            self.metrics.packets_discarded += 1;
+            return Insertion::Discarded(DiscardReason::Oversize);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            self.start_stream(info, payload, at);
+            return Insertion::Stored;
+        };
+        if stream.ssrc != info.ssrc {
+            tracing::debug!(old = stream.ssrc, new = info.ssrc, "SSRC changed: resynchronising");
+            self.restart(info, payload, at);
+            return Insertion::Stored;
+        }
+        let (ext_seq, newest) = match stream.seq.classify(info.sequence_number) {
+            SeqVerdict::Newest(e) => (e, true),
+            SeqVerdict::Older(e) => (e, false),
+            SeqVerdict::Jump => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::SequenceJump);
+            }
+            SeqVerdict::Restart => {
+                tracing::debug!(seq = info.sequence_number, "sequence jump confirmed: resynchronising");
+                self.restart(info, payload, at);
+                return Insertion::Stored;
+            }
+        };
+        let ext_ts = extend_timestamp(stream.ts_ref, info.timestamp);
+        let rate = f64::from(self.config.clock_rate);
+        let ts_step = (ext_ts - stream.ts_ref) as f64 / rate;
+        if newest {
+            if ts_step < -MAX_TIMESTAMP_REWIND_SECONDS {
+                tracing::debug!(seq = info.sequence_number, "timestamp rewound: resynchronising");
+                self.restart(info, payload, at);
+                return Insertion::Stored;
+            }
+            stream.ts_ref = ext_ts;
+        } else if ts_step > MAX_TIMESTAMP_REWIND_SECONDS {
+            self.metrics.packets_discarded += 1;
+            return Insertion::Discarded(DiscardReason::TimestampOutOfRange);
+        }
+        if !self.store.mark_received(ext_seq) {
+            self.metrics.packets_duplicated += 1;
+            return Insertion::Duplicate;
+        }
+        stream.arrival.observe(ext_ts, at);
+        if matches!(self.config.delay, DelayMode::Adaptive { .. }) {
+            self.statistics.observe(stream.arrival.relative_delay(ext_ts, at), at);
+        }
+        if ext_seq < stream.cursor {
+            let reach = stream.seq.max_extended() - ext_seq < self.store.capacity() as i64;
+            if stream.played_any || !reach {
+                // Already concealed as lost: it was received after all (RFC 3550 §6.4.1
+                // counts loss as expected minus received).
+                if ext_seq >= stream.first_ext_seq {
+                    self.metrics.packets_lost = self.metrics.packets_lost.saturating_sub(1);
+                }
+                self.metrics.packets_late += 1;
+                return Insertion::Late;
+            }
+            // Reordered before the first release: the stream starts earlier than thought.
+            stream.cursor = ext_seq;
+            stream.first_ext_seq = ext_seq;
+        }
+        if at > stream.schedule.at(ext_ts) && stream.played_any {
+            self.metrics.packets_late += 1;
+            return Insertion::Late;
+        }
+        self.make_room(ext_seq, payload.len());
+        self.store.put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
+        self.learn_frame_duration(ext_seq, ext_ts);
+        Insertion::Stored
+    }
+
+    /// The adaptive target: the configured quantile of the relative-delay histogram,
+    /// clamped to the configured bounds (or the fixed delay).
+    pub fn target_delay(&self) -> Duration {
+        duration(self.target_seconds())
+    }
+
+    /// How far after the fastest expected arrival the next frame is scheduled to play: the
+    /// delay the buffer is adding right now.
+    pub fn playout_delay(&self) -> Duration {
+        match &self.stream {
+            Some(s) => {
+                let ts = s.last_end_ts.unwrap_or(s.ts_ref);
+                duration(s.schedule.at(ts) - s.arrival.fastest_arrival(ts))
+            }
+            None => Duration::ZERO,
+        }
+    }
+
+    /// The sender's clock rate error against ours, in parts per million, as estimated from
+    /// arrivals (positive: the sender's clock is fast). A caller playing audio at a fixed
+    /// device rate resamples by this much.
+    pub fn estimated_drift_ppm(&self) -> f64 {
+        self.stream.as_ref().map_or(0.0, |s| (1.0 / (1.0 + s.arrival.skew()) - 1.0) * 1e6)
+    }
+
+    /// Packets held and waiting for playout.
+    pub fn buffered_packets(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Payload bytes held.
+    pub fn buffered_bytes(&self) -> usize {
+        self.store.bytes()
+    }
+
+    /// Media time held: from the next frame to play to the end of the newest packet
+    /// (W3C's buffer level; zero when empty).
+    pub fn buffered_duration(&self) -> Duration {
+        let Some(s) = &self.stream else { return Duration::ZERO };
+        let start = s.last_end_ts.unwrap_or(s.ts_ref);
+        let newest = (s.cursor..=s.seq.max_extended())
+            .rev()
+            .find_map(|e| self.store.get(e).filter(|slot| !slot.dropped).map(|slot| slot.ext_ts));
+        match newest {
+            Some(ts) => duration((ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate)),
+            None => Duration::ZERO,
+        }
+    }
+
+    /// Sequence numbers not yet received between the next packet to play and the newest
+    /// received one: the candidates for a retransmission request (RFC 4585 §6.2.1).
+    pub fn missing(&self) -> impl Iterator<Item = u16> + '_ {
+        let range = self.stream.as_ref().map_or(0..=-1, |s| s.cursor..=s.seq.max_extended());
+        range.filter(|&e| !self.store.was_received(e)).map(|e| e as u16)
+    }
+
+    pub(crate) fn target_seconds(&self) -> f64 {
+        match self.config.delay {
+            DelayMode::Fixed(d) => d.as_secs_f64(),
+            DelayMode::Adaptive { min, max, initial } => {
+                let histogram = &self.statistics.histogram;
+                let raw = if histogram.is_empty() {
+                    initial.as_secs_f64()
+                } else {
+                    histogram.quantile(self.config.quantile)
+                };
+                raw.clamp(min.as_secs_f64(), max.as_secs_f64())
+            }
+        }
+    }
+
+    pub(crate) fn release_pending(&mut self) {
+        if let Some((from, to)) = self.pending_release.take() {
+            for e in from..to {
+                self.store.remove(e);
+            }
+        }
+    }
+
+    fn start_stream(&mut self, info: PacketInfo, payload: &[u8], at: f64) {
+        let seq = SequenceTracker::new(info.sequence_number);
+        let ext_seq = seq.max_extended();
+        let ext_ts = first_timestamp(info.timestamp);
+        let mut arrival = ArrivalModel::new(self.config.clock_rate, ext_ts);
+        arrival.observe(ext_ts, at);
+        let frame_ticks = (self.config.frame_duration.as_secs_f64() * f64::from(self.config.clock_rate)).round() as i64;
+        let target = self.target_seconds();
+        let schedule = Schedule {
+            anchor_ts: ext_ts,
+            anchor_time: (at + target).max(self.last_end_time),
+            rate: 1.0 / f64::from(self.config.clock_rate),
+            locked_delay: target,
+        };
+        self.stream = Some(Stream {
+            ssrc: info.ssrc,
+            clock_rate: f64::from(self.config.clock_rate),
+            seq,
+            ts_ref: ext_ts,
+            arrival,
+            cursor: ext_seq,
+            first_ext_seq: ext_seq,
+            schedule,
+            anchored_for: Some(ext_seq),
+            last_end_ts: None,
+            frame_ticks: frame_ticks.max(1),
+            played_any: false,
+            at_frame_start: true,
+        });
+        self.store.mark_received(ext_seq);
+        self.store.put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
+    }
+
+    fn restart(&mut self, info: PacketInfo, payload: &[u8], at: f64) {
+        self.metrics.resyncs += 1;
+        self.metrics.packets_discarded += self.store.len() as u64;
+        self.pending_release = None;
+        self.store.clear();
+        self.stream = None;
+        self.start_stream(info, payload, at);
+    }
+
+    /// Frees space for `ext_seq` and `len` bytes by dropping the oldest packets.
+    fn make_room(&mut self, ext_seq: i64, len: usize) {
+        let Some(s) = self.stream.as_mut() else { return };
+        let capacity = self.store.capacity() as i64;
+        if ext_seq - s.cursor >= capacity {
+            let new_cursor = ext_seq - capacity + 1;
+            for e in s.cursor..new_cursor.min(s.cursor + capacity) {
+                if self.store.has_payload(e) {
+                    self.metrics.packets_discarded += 1;
+                    self.metrics.packets_overflowed += 1;
+                } else if !self.store.was_received(e) {
+                    self.metrics.packets_lost += 1;
+                }
+                self.store.remove(e);
+            }
+            s.cursor = new_cursor;
+            s.at_frame_start = false;
+        }
+        let mut e = s.cursor;
+        while self.store.bytes() + len > self.config.capacity_bytes && e < ext_seq {
+            if self.store.drop_payload(e) {
+                self.metrics.packets_discarded += 1;
+                self.metrics.packets_overflowed += 1;
+            }
+            e += 1;
+        }
+        // Still over: the newest packets are older than the cursor; drop everything ahead.
+        let mut e = s.seq.max_extended();
+        while self.store.bytes() + len > self.config.capacity_bytes && e > ext_seq {
+            if self.store.drop_payload(e) {
+                self.metrics.packets_discarded += 1;
+                self.metrics.packets_overflowed += 1;
+            }
+            e -= 1;
+        }
+    }
+
+    fn learn_frame_duration(&mut self, ext_seq: i64, ext_ts: i64) {
+        if self.config.kind != MediaKind::Audio {
+            return;
+        }
+        let Some(s) = self.stream.as_mut() else { return };
+        let max_ticks = (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64;
+        let before = self.store.get(ext_seq - 1).map(|p| ext_ts - p.ext_ts);
+        let after = self.store.get(ext_seq + 1).map(|p| p.ext_ts - ext_ts);
+        for step in [before, after].into_iter().flatten() {
+            if step > 0 && step <= max_ticks {
+                s.frame_ticks = step;
+            }
+        }
+    }
+}
+
+/// Seconds from `epoch` to `t`, negative when `t` is earlier.
+pub(crate) fn seconds_since(epoch: Instant, t: Instant) -> f64 {
+    match t.checked_duration_since(epoch) {
+        Some(d) => d.as_secs_f64(),
+        None => -epoch.saturating_duration_since(t).as_secs_f64(),
+    }
+}
+
+/// The instant `secs` seconds after `epoch` (saturating at representable instants).
+pub(crate) fn instant_at(epoch: Instant, secs: f64) -> Instant {
+    let magnitude = Duration::try_from_secs_f64(secs.abs()).unwrap_or(Duration::MAX);
+    if secs >= 0.0 {
+        epoch.checked_add(magnitude).unwrap_or(epoch)
+    } else {
+        epoch.checked_sub(magnitude).unwrap_or(epoch)
+    }
+}
+
+/// A non-negative duration from seconds (zero for negative or non-finite values).
+pub(crate) fn duration(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::ZERO)
+}

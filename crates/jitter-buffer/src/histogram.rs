@@ -1,0 +1,155 @@
+//! The relative-delay histogram with exponential forgetting from which the adaptive target
+//! delay is read (the design of WebRTC NetEq's delay manager).
+//!
+//! Like NetEq's underrun optimiser, the histogram does not record every packet: it records
+//! the largest relative delay of each interval of arrivals, the delay that would have
+//! avoided every underrun in that interval. A quantile of those maxima is a delay that
+//! avoids underruns in that fraction of intervals, and a burst of late packets (a delay
+//! spike) counts once rather than once per packet, so a rare spike does not raise the delay
+//! of the minutes that follow it.
+//!
+//! Forgetting is done by growing the weight of each new sample by `1 / forget_factor`
+//! instead of shrinking every bin, so adding a sample is O(1); the bins are rescaled only
+//! when the weight grows large, a few times per million packets.
+
+/// A histogram of packet delays relative to the fastest recent packet, in fixed-width bins.
+#[derive(Debug, Clone)]
+pub(crate) struct DelayHistogram {
+    bins: Vec<f64>,
+    bin_width: f64,
+    weight: f64,
+    total: f64,
+    forget_factor: f64,
+}
+
+const RESCALE_ABOVE: f64 = 1e100;
+
+/// Reduces per-packet relative delays to per-interval maxima and feeds them to a
+/// [`DelayHistogram`].
+#[derive(Debug, Clone)]
+pub(crate) struct DelayStatistics {
+    pub(crate) histogram: DelayHistogram,
+    interval: f64,
+    interval_start: Option<f64>,
+    interval_max: f64,
+}
+
+impl DelayStatistics {
+    /// Statistics whose samples are the maxima of `interval` seconds of arrivals.
+    pub(crate) fn new(histogram: DelayHistogram, interval: f64) -> Self {
+        Self { histogram, interval, interval_start: None, interval_max: 0.0 }
+    }
+
+    /// Records a packet's relative delay (seconds) at its arrival time (seconds).
+    pub(crate) fn observe(&mut self, delay: f64, arrival: f64) {
+        match self.interval_start {
+            Some(start) if arrival >= start + self.interval || arrival < start => {
+                self.histogram.add(self.interval_max);
+                self.interval_start = Some(arrival);
+                self.interval_max = delay;
+            }
+            Some(_) => self.interval_max = self.interval_max.max(delay),
+            None => {
+                self.interval_start = Some(arrival);
+                self.interval_max = delay;
+            }
+        }
+    }
+}
+
+impl DelayHistogram {
+    /// `bin_count` bins of `bin_width` seconds; the last bin collects everything above.
+    pub(crate) fn new(bin_count: usize, bin_width: f64, forget_factor: f64) -> Self {
+        Self { bins: vec![0.0; bin_count.max(1)], bin_width, weight: 1.0, total: 0.0, forget_factor }
+    }
+
+    /// Records one relative delay in seconds (negative values count as zero).
+    pub(crate) fn add(&mut self, delay: f64) {
+        let last = self.bins.len() - 1;
+        let index = if delay > 0.0 { ((delay / self.bin_width) as usize).min(last) } else { 0 };
+        if let Some(bin) = self.bins.get_mut(index) {
+            *bin += self.weight;
+        }
+        self.total += self.weight;
+        self.weight /= self.forget_factor;
+        if self.weight > RESCALE_ABOVE {
+            let scale = 1.0 / self.weight;
+            self.bins.iter_mut().for_each(|b| *b *= scale);
+            self.total *= scale;
+            self.weight = 1.0;
+        }
+    }
+
+    /// Whether any sample has been recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total <= 0.0
+    }
+
+    /// The delay in seconds below which a fraction `q` of the (weighted) samples lie,
+    /// interpolated within the bin.
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
+        let wanted = q * self.total;
+        let mut below = 0.0;
+        for (i, &b) in self.bins.iter().enumerate() {
+            if below + b >= wanted && b > 0.0 {
+                let within = ((wanted - below) / b).clamp(0.0, 1.0);
+                return (i as f64 + within) * self.bin_width;
+            }
+            below += b;
+        }
+        self.bins.len() as f64 * self.bin_width
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_counts_once_per_interval() {
+        let mut st = DelayStatistics::new(DelayHistogram::new(400, 0.001, 0.99), 0.5);
+        for i in 0..1000 {
+            let t = f64::from(i) * 0.02;
+            // Packets 500..510 arrive together, 100..300 ms late: one interval's maximum.
+            let d = if (500..510).contains(&i) { 0.1 + f64::from(i - 500) * 0.02 } else { 0.005 };
+            st.observe(d, t);
+        }
+        assert!(st.histogram.quantile(0.95) < 0.006, "q95 {}", st.histogram.quantile(0.95));
+        assert!(st.histogram.quantile(0.999) > 0.2, "the spike is still recorded");
+    }
+
+    #[test]
+    fn quantile_of_uniform_samples() {
+        let mut h = DelayHistogram::new(100, 0.001, 0.9999);
+        for i in 0..10_000 {
+            h.add(f64::from(i % 100) * 0.001 + 0.0005);
+        }
+        let q = h.quantile(0.95);
+        assert!((q - 0.095).abs() < 0.0015, "q95 {q}");
+    }
+
+    #[test]
+    fn forgetting_follows_a_change() {
+        let mut h = DelayHistogram::new(200, 0.001, 0.999);
+        for _ in 0..5000 {
+            h.add(0.150);
+        }
+        for _ in 0..5000 {
+            h.add(0.010);
+        }
+        // After 5000 packets at forget 0.999 the old mass is e^-5 < 1 %.
+        assert!(h.quantile(0.99) < 0.012, "q99 {}", h.quantile(0.99));
+    }
+
+    #[test]
+    fn rescaling_keeps_the_shape() {
+        let mut h = DelayHistogram::new(10, 0.01, 0.99);
+        for i in 0..100_000 {
+            h.add(if i % 2 == 0 { 0.005 } else { 0.055 });
+        }
+        assert!(h.weight <= RESCALE_ABOVE);
+        let median = h.quantile(0.5);
+        assert!((0.0..=0.06).contains(&median));
+        assert!((h.quantile(0.9) - 0.058).abs() < 0.002, "q90 {}", h.quantile(0.9));
+    }
+}

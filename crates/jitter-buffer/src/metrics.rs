@@ -1,0 +1,65 @@
+//! Counters for RFC 3611 XR reports and the W3C `RTCInboundRtpStreamStats` dictionary.
+
+use std::time::Duration;
+
+/// What the buffer has done, cumulatively. Field names follow `RTCInboundRtpStreamStats`
+/// (W3C webrtc-stats §8.6) where it has them; RFC 3611 §4.7 (VoIP metrics: discard rate,
+/// jitter buffer nominal/maximum delay) is derived from the same counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Metrics {
+    /// Packets handed to `insert`, duplicates and discarded ones included
+    /// (`packetsReceived`).
+    pub packets_received: u64,
+    /// Packets released to the caller in a played frame.
+    pub packets_played: u64,
+    /// Packets that arrived after their playout time and were dropped. Together with
+    /// overflow and invalid packets they make `packetsDiscarded`; RFC 3611 §4.7.1
+    /// counts them in the discard rate.
+    pub packets_late: u64,
+    /// Packets never received by their playout time, declared lost (`packetsLost` as the
+    /// buffer sees it: a late packet counts as late, not lost).
+    pub packets_lost: u64,
+    /// Second and later copies of a packet, dropped (`packetsDuplicated` in RFC 3611
+    /// §4.1's sense).
+    pub packets_duplicated: u64,
+    /// Packets dropped for reasons other than lateness and duplication: over capacity,
+    /// oversize payload, unconfirmed sequence jumps, flushed on a resynchronisation.
+    pub packets_discarded: u64,
+    /// Of `packets_discarded`, those pushed out because the buffer was full.
+    pub packets_overflowed: u64,
+    /// Samples the caller was told to conceal (`concealedSamples`).
+    pub concealed_samples: u64,
+    /// Runs of consecutive concealment (`concealmentEvents`).
+    pub concealment_events: u64,
+    /// Sum over emitted samples (audio) or frames (video) of the time from arrival to
+    /// release (`jitterBufferDelay`).
+    pub jitter_buffer_delay: Duration,
+    /// Samples (audio) or frames (video) released (`jitterBufferEmittedCount`).
+    pub jitter_buffer_emitted_count: u64,
+    /// Sum over emitted samples or frames of the target delay at release
+    /// (`jitterBufferTargetDelay`).
+    pub jitter_buffer_target_delay: Duration,
+    /// Video frames released incomplete (`framesDropped` candidates; the caller decides
+    /// between decoding, NACK and PLI).
+    pub frames_incomplete: u64,
+    /// Times the stream was restarted: SSRC change or confirmed sequence jump
+    /// (RFC 3550 A.1).
+    pub resyncs: u64,
+}
+
+impl Metrics {
+    /// `packetsDiscarded` of W3C webrtc-stats: late, overflowed and otherwise dropped.
+    pub fn packets_discarded_total(&self) -> u64 {
+        self.packets_late + self.packets_discarded
+    }
+
+    /// Mean time played media spent in the buffer (`jitterBufferDelay /
+    /// jitterBufferEmittedCount`).
+    pub fn mean_buffer_delay(&self) -> Duration {
+        if self.jitter_buffer_emitted_count == 0 {
+            return Duration::ZERO;
+        }
+        let mean = self.jitter_buffer_delay.as_secs_f64() / self.jitter_buffer_emitted_count as f64;
+        Duration::try_from_secs_f64(mean).unwrap_or(Duration::ZERO)
+    }
+}

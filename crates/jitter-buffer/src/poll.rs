@@ -1,0 +1,264 @@
+//! Releasing frames: the playout side of [`JitterBuffer`].
+//!
+//! Audio releases one packet per frame at its scheduled time, re-anchoring the schedule to
+//! the current target only where a talkspurt starts; video releases every packet of one
+//! timestamp together and follows the target continuously. Both follow the sender's clock
+//! through the arrival model's skew, and a small proportional correction keeps the delay
+//! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
+
+use crate::buffer::{JitterBuffer, Schedule, Stream, duration, instant_at, seconds_since};
+use crate::config::MediaKind;
+use crate::playout::{ConcealReason, Concealment, Frame, Playout};
+use std::time::Instant;
+
+/// Seconds over which the drift correction removes a delay error.
+const CORRECTION_TIME: f64 = 20.0;
+/// The largest correction of the playout rate: inaudible for audio (the caller resamples),
+/// quicker for video (a frame is simply shown a little early or late).
+const AUDIO_MAX_SLEW: f64 = 0.002;
+const VIDEO_MAX_SLEW: f64 = 0.05;
+/// Playout times round-trip through `Instant` with nanosecond truncation; anything due
+/// within this many seconds counts as due.
+const DUE_TOLERANCE: f64 = 1e-6;
+
+/// What the head of the buffer is waiting for.
+enum Head {
+    /// A stored packet (audio) or the frame starting with it (video).
+    Packet { ext_seq: i64, ext_ts: i64, due: f64 },
+    /// A packet that will not be played: conceal it at `due`.
+    Gap { ext_ts: i64, due: f64, reason: ConcealReason },
+}
+
+impl JitterBuffer {
+    /// The next frame to play or gap to conceal whose time has come by `now`, if any.
+    /// Call it until it returns `None`, then again at [`next_event`](Self::next_event).
+    /// A missing packet is reported for concealment at its playout time as soon as a later
+    /// packet proves it existed, so playout never stalls waiting for it.
+    pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
+        self.release_pending();
+        let epoch = self.epoch?;
+        let now = seconds_since(epoch, now);
+        match self.head()? {
+            Head::Packet { ext_seq, ext_ts, due } => {
+                let talkspurt = self.talkspurt_schedule(ext_seq, ext_ts);
+                let due = talkspurt.map_or(due, |s| s.at(ext_ts));
+                if now + DUE_TOLERANCE < due {
+                    return None;
+                }
+                if let Some(schedule) = talkspurt {
+                    let stream = self.stream.as_mut()?;
+                    stream.schedule = schedule;
+                    stream.anchored_for = Some(ext_seq);
+                }
+                match self.config.kind {
+                    MediaKind::Audio => self.release_audio(ext_seq, ext_ts, now, epoch),
+                    MediaKind::Video => self.release_video(ext_seq, ext_ts, now, epoch),
+                }
+            }
+            Head::Gap { due, .. } if now + DUE_TOLERANCE < due => None,
+            Head::Gap { ext_ts, due, reason } => self.conceal(ext_ts, due, reason, epoch),
+        }
+    }
+
+    /// When [`poll`](Self::poll) will next have something, if anything is waiting. `None`
+    /// means nothing is buffered that could play (an empty buffer, or silence).
+    pub fn next_event(&self) -> Option<Instant> {
+        let epoch = self.epoch?;
+        let due = match self.head()? {
+            Head::Packet { ext_seq, ext_ts, due } => {
+                self.talkspurt_schedule(ext_seq, ext_ts).map_or(due, |s| s.at(ext_ts))
+            }
+            Head::Gap { due, .. } => due,
+        };
+        Some(instant_at(epoch, due))
+    }
+
+    fn head(&self) -> Option<Head> {
+        let s = self.stream.as_ref()?;
+        let newest = s.seq.max_extended();
+        let cursor = s.cursor;
+        if cursor > newest {
+            return None;
+        }
+        if self.config.kind == MediaKind::Video {
+            let first = (cursor..=newest).find(|&e| self.store.has_payload(e))?;
+            let ext_ts = self.store.get(first)?.ext_ts;
+            return Some(Head::Packet { ext_seq: first, ext_ts, due: s.schedule.at(ext_ts) });
+        }
+        if let Some(slot) = self.store.get(cursor) {
+            if !slot.dropped {
+                return Some(Head::Packet { ext_seq: cursor, ext_ts: slot.ext_ts, due: s.schedule.at(slot.ext_ts) });
+            }
+            let ext_ts = slot.ext_ts;
+            return Some(Head::Gap { ext_ts, due: s.schedule.at(ext_ts), reason: ConcealReason::Overflow });
+        }
+        let later = (cursor + 1..=newest).find_map(|e| {
+            self.store.get(e).filter(|slot| !slot.dropped).map(|slot| (e, slot.ext_ts))
+        });
+        let reason = if self.store.was_received(cursor) { ConcealReason::Late } else { ConcealReason::Lost };
+        let ext_ts = match (later, s.last_end_ts) {
+            // Assume the missing packets sit just before the next present one (a lost
+            // talkspurt start), but never before audio already played.
+            (Some((e, ts)), end) => {
+                let guess = ts - (e - cursor) * s.frame_ticks;
+                end.map_or(guess, |end| guess.max(end))
+            }
+            // Arrived late with nothing after it yet: conceal in sequence.
+            (None, Some(end)) if reason == ConcealReason::Late => end,
+            _ => return None,
+        };
+        Some(Head::Gap { ext_ts, due: s.schedule.at(ext_ts), reason })
+    }
+
+    /// The schedule a talkspurt starting at this packet gets, if the packet starts one that
+    /// is not anchored yet (audio only; video follows the target continuously).
+    fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64) -> Option<Schedule> {
+        if self.config.kind != MediaKind::Audio {
+            return None;
+        }
+        let s = self.stream.as_ref()?;
+        if s.anchored_for == Some(ext_seq) {
+            return None;
+        }
+        let slot = self.store.get(ext_seq)?;
+        let silence = s.last_end_ts.is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
+        if !(slot.marker || silence) {
+            return None;
+        }
+        let target = self.target_seconds();
+        let start = (s.arrival.fastest_arrival(ext_ts) + target).max(self.last_end_time);
+        Some(Schedule {
+            anchor_ts: ext_ts,
+            anchor_time: start,
+            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate),
+            locked_delay: target,
+        })
+    }
+
+    fn release_audio(&mut self, ext_seq: i64, ext_ts: i64, now: f64, epoch: Instant) -> Option<Playout<'_>> {
+        let target = self.target_seconds();
+        let stream = self.stream.as_mut()?;
+        let due = stream.schedule.at(ext_ts);
+        let ticks = stream.frame_ticks;
+        advance(stream, ext_seq + 1, ext_ts + ticks, ext_ts, None, AUDIO_MAX_SLEW);
+        stream.played_any = true;
+        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        let slot = self.store.get(ext_seq)?;
+        let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
+        let held = (now - slot.arrival).max(0.0);
+        let m = &mut self.metrics;
+        m.packets_played += 1;
+        m.jitter_buffer_emitted_count += u64::from(samples);
+        m.jitter_buffer_delay += duration(held) * samples;
+        m.jitter_buffer_target_delay += duration(target) * samples;
+        self.concealing = false;
+        self.pending_release = Some((ext_seq, ext_seq + 1));
+        Some(Playout::Frame(Frame {
+            store: &self.store,
+            first: ext_seq,
+            last: ext_seq,
+            timestamp: ext_ts as u32,
+            complete: true,
+            playout_time: instant_at(epoch, due),
+        }))
+    }
+
+    fn release_video(&mut self, first: i64, ext_ts: i64, now: f64, epoch: Instant) -> Option<Playout<'_>> {
+        let target = self.target_seconds();
+        let stream = self.stream.as_ref()?;
+        let newest = stream.seq.max_extended();
+        let start = stream.cursor;
+        // The frame runs to its marker packet, or up to the next frame's first packet.
+        let mut last = first;
+        let mut marker = false;
+        for e in first..=newest {
+            match self.store.get(e).filter(|slot| !slot.dropped) {
+                Some(slot) if slot.ext_ts != ext_ts => break,
+                Some(slot) => {
+                    last = e;
+                    if slot.marker {
+                        marker = true;
+                        break;
+                    }
+                }
+                None => {}
+            }
+        }
+        let mut present = 0u64;
+        let mut earliest = f64::INFINITY;
+        for e in start..=last {
+            if let Some(slot) = self.store.get(e).filter(|slot| !slot.dropped) {
+                present += 1;
+                earliest = earliest.min(slot.arrival);
+            } else if !self.store.was_received(e) {
+                self.metrics.packets_lost += 1;
+            }
+        }
+        let complete = stream.at_frame_start && marker && present == (last - start + 1) as u64;
+        let due = stream.schedule.at(ext_ts);
+        let stream = self.stream.as_mut()?;
+        advance(stream, last + 1, ext_ts, ext_ts, Some(target), VIDEO_MAX_SLEW);
+        stream.at_frame_start = marker;
+        stream.played_any = true;
+        self.last_end_time = due;
+        let m = &mut self.metrics;
+        m.packets_played += present;
+        m.jitter_buffer_emitted_count += 1;
+        m.jitter_buffer_delay += duration(now - earliest);
+        m.jitter_buffer_target_delay += duration(target);
+        if !complete {
+            m.frames_incomplete += 1;
+        }
+        self.pending_release = Some((start, last + 1));
+        Some(Playout::Frame(Frame {
+            store: &self.store,
+            first: start,
+            last,
+            timestamp: ext_ts as u32,
+            complete,
+            playout_time: instant_at(epoch, due),
+        }))
+    }
+
+    fn conceal(&mut self, ext_ts: i64, due: f64, reason: ConcealReason, epoch: Instant) -> Option<Playout<'_>> {
+        let stream = self.stream.as_mut()?;
+        let ext_seq = stream.cursor;
+        let ticks = stream.frame_ticks;
+        advance(stream, ext_seq + 1, ext_ts + ticks, ext_ts, None, AUDIO_MAX_SLEW);
+        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        self.store.remove(ext_seq);
+        let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
+        let m = &mut self.metrics;
+        if reason == ConcealReason::Lost {
+            m.packets_lost += 1;
+        }
+        m.concealed_samples += u64::from(samples);
+        if !self.concealing {
+            m.concealment_events += 1;
+        }
+        self.concealing = true;
+        Some(Playout::Conceal(Concealment {
+            sequence_number: ext_seq as u16,
+            timestamp: ext_ts as u32,
+            samples,
+            reason,
+            playout_time: instant_at(epoch, due),
+        }))
+    }
+}
+
+/// Moves the cursor past a released frame and re-bases the schedule there with the current
+/// skew plus a bounded correction toward the delay it holds (`hold`, or the schedule's own
+/// locked delay).
+fn advance(s: &mut Stream, cursor: i64, end_ts: i64, frame_ts: i64, hold: Option<f64>, max_slew: f64) {
+    s.cursor = cursor;
+    s.last_end_ts = Some(end_ts);
+    let anchor_time = s.schedule.at(frame_ts);
+    let locked = hold.unwrap_or(s.schedule.locked_delay);
+    let error = anchor_time - s.arrival.fastest_arrival(frame_ts) - locked;
+    let correction = (-error / CORRECTION_TIME).clamp(-max_slew, max_slew);
+    s.schedule.anchor_ts = frame_ts;
+    s.schedule.anchor_time = anchor_time;
+    s.schedule.locked_delay = locked;
+    s.schedule.rate = (1.0 + s.arrival.skew()) * (1.0 + correction) / s.clock_rate;
+}

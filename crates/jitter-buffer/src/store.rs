@@ -1,0 +1,215 @@
+//! Packet storage: a ring of reusable slots indexed by extended sequence number, and a
+//! bitmap of recently received sequence numbers for duplicate detection.
+//!
+//! A slot's payload buffer keeps its capacity when the packet leaves, so once every slot
+//! has held a packet of the stream's usual size, storing a packet allocates nothing.
+//! Memory is bounded by `capacity_packets × max_payload` bytes of slot buffers.
+
+/// One stored packet.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slot {
+    /// The extended sequence number held, or `None` when the slot is free.
+    pub(crate) ext_seq: Option<i64>,
+    /// Dropped for space: the sequence number is known but the payload is gone.
+    pub(crate) dropped: bool,
+    pub(crate) ext_ts: i64,
+    pub(crate) marker: bool,
+    pub(crate) payload_type: u8,
+    pub(crate) arrival: f64,
+    pub(crate) payload: Vec<u8>,
+}
+
+/// Bits of receive history: sequence numbers further back than this count as too old.
+pub(crate) const HISTORY_BITS: i64 = 1024;
+
+/// The slot ring.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    slots: Vec<Slot>,
+    bytes: usize,
+    held: usize,
+    received: [u64; (HISTORY_BITS / 64) as usize],
+    history_top: Option<i64>,
+}
+
+impl Store {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            slots: vec![Slot::default(); capacity.max(1)],
+            bytes: 0,
+            held: 0,
+            received: [0; (HISTORY_BITS / 64) as usize],
+            history_top: None,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Payload bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Packets held (dropped placeholders excluded).
+    pub(crate) fn len(&self) -> usize {
+        self.held
+    }
+
+    fn index(&self, ext_seq: i64) -> usize {
+        ext_seq.rem_euclid(self.slots.len() as i64) as usize
+    }
+
+    /// The slot holding `ext_seq`, if it holds it.
+    pub(crate) fn get(&self, ext_seq: i64) -> Option<&Slot> {
+        self.slots.get(self.index(ext_seq)).filter(|s| s.ext_seq == Some(ext_seq))
+    }
+
+    /// Whether `ext_seq` holds a payload.
+    pub(crate) fn has_payload(&self, ext_seq: i64) -> bool {
+        self.get(ext_seq).is_some_and(|s| !s.dropped)
+    }
+
+    /// Stores a packet in its slot, which the caller has made free.
+    pub(crate) fn put(&mut self, ext_seq: i64, ext_ts: i64, marker: bool, payload_type: u8, arrival: f64, payload: &[u8]) {
+        let i = self.index(ext_seq);
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot.ext_seq = Some(ext_seq);
+            slot.dropped = false;
+            slot.ext_ts = ext_ts;
+            slot.marker = marker;
+            slot.payload_type = payload_type;
+            slot.arrival = arrival;
+            slot.payload.clear();
+            slot.payload.extend_from_slice(payload);
+            self.bytes += payload.len();
+            self.held += 1;
+        }
+    }
+
+    /// Frees the slot of `ext_seq` (if it holds it), keeping its buffer's capacity.
+    pub(crate) fn remove(&mut self, ext_seq: i64) {
+        let i = self.index(ext_seq);
+        if let Some(slot) = self.slots.get_mut(i)
+            && slot.ext_seq == Some(ext_seq)
+        {
+            if !slot.dropped {
+                self.bytes -= slot.payload.len();
+                self.held -= 1;
+            }
+            slot.ext_seq = None;
+            slot.dropped = false;
+            slot.payload.clear();
+        }
+    }
+
+    /// Drops the payload of `ext_seq` but remembers the packet existed. Returns whether a
+    /// payload was dropped.
+    pub(crate) fn drop_payload(&mut self, ext_seq: i64) -> bool {
+        let i = self.index(ext_seq);
+        match self.slots.get_mut(i) {
+            Some(slot) if slot.ext_seq == Some(ext_seq) && !slot.dropped => {
+                self.bytes -= slot.payload.len();
+                self.held -= 1;
+                slot.dropped = true;
+                slot.payload.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Frees every slot and forgets the receive history.
+    pub(crate) fn clear(&mut self) {
+        for slot in &mut self.slots {
+            slot.ext_seq = None;
+            slot.dropped = false;
+            slot.payload.clear();
+        }
+        self.bytes = 0;
+        self.held = 0;
+        self.received = [0; (HISTORY_BITS / 64) as usize];
+        self.history_top = None;
+    }
+
+    /// Records that `ext_seq` was received; returns `false` if it already was. Sequence
+    /// numbers more than [`HISTORY_BITS`] behind the newest are reported as not seen.
+    pub(crate) fn mark_received(&mut self, ext_seq: i64) -> bool {
+        let top = match self.history_top {
+            None => ext_seq,
+            Some(top) if ext_seq > top => {
+                // Clear the bits of the numbers the window slides over.
+                let first = (top + 1).max(ext_seq - HISTORY_BITS + 1);
+                for s in first..=ext_seq {
+                    self.set_bit(s, false);
+                }
+                ext_seq
+            }
+            Some(top) => top,
+        };
+        self.history_top = Some(top);
+        if ext_seq <= top - HISTORY_BITS {
+            return true;
+        }
+        let seen = self.bit(ext_seq);
+        self.set_bit(ext_seq, true);
+        !seen
+    }
+
+    /// Whether `ext_seq` has been received, as far as the history reaches.
+    pub(crate) fn was_received(&self, ext_seq: i64) -> bool {
+        match self.history_top {
+            Some(top) if ext_seq <= top && ext_seq > top - HISTORY_BITS => self.bit(ext_seq),
+            _ => false,
+        }
+    }
+
+    fn bit(&self, s: i64) -> bool {
+        let b = s.rem_euclid(HISTORY_BITS) as usize;
+        self.received.get(b / 64).is_some_and(|w| w & (1 << (b % 64)) != 0)
+    }
+
+    fn set_bit(&mut self, s: i64, on: bool) {
+        let b = s.rem_euclid(HISTORY_BITS) as usize;
+        if let Some(w) = self.received.get_mut(b / 64) {
+            if on {
+                *w |= 1 << (b % 64);
+            } else {
+                *w &= !(1 << (b % 64));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_reuse_and_account_bytes() {
+        let mut s = Store::new(4);
+        s.put(10, 0, false, 0, 0.0, &[1, 2, 3]);
+        s.put(11, 0, true, 0, 0.0, &[4]);
+        assert_eq!((s.len(), s.bytes()), (2, 4));
+        assert!(s.get(14).is_none(), "same slot, other sequence number");
+        assert!(s.drop_payload(10));
+        assert!(!s.has_payload(10) && s.get(10).is_some());
+        assert_eq!((s.len(), s.bytes()), (1, 1));
+        s.remove(10);
+        s.remove(11);
+        assert_eq!((s.len(), s.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn receive_history_detects_duplicates_within_its_reach() {
+        let mut s = Store::new(16);
+        assert!(s.mark_received(5000));
+        assert!(!s.mark_received(5000));
+        assert!(s.mark_received(4990));
+        assert!(s.was_received(4990) && !s.was_received(4991));
+        assert!(s.mark_received(5000 + HISTORY_BITS));
+        assert!(!s.was_received(5000), "slid out of the window");
+        assert!(!s.was_received(4990));
+    }
+}
