@@ -37,8 +37,9 @@ pub enum Error {
         /// The attribute name.
         attribute: &'static str,
     },
-    /// `a=rtcp:` with nothing after the colon: RFC 3605 §2.1 requires a port.
-    #[error("a=rtcp: the port is missing (RFC 3605 §2.1)")]
+    /// No port where one is required: `a=rtcp` or `a=rtcp:` with nothing after it
+    /// (RFC 3605 §2.1), or an `m=` line with an empty port (RFC 8866 §5.14).
+    #[error("the port is missing (RFC 3605 §2.1, RFC 8866 §5.14)")]
     MissingPort,
     /// The port starts with a sign; RFC 8866 §9 `port = 1*DIGIT`.
     #[error("port starts with the sign `{sign}`; a port is digits only (RFC 8866 §9)")]

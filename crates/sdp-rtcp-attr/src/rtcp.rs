@@ -87,15 +87,24 @@ impl RtcpAttribute {
     }
 
     /// Parses a whole attribute line, `a=rtcp:` included, without its line terminator.
+    ///
+    /// `a=rtcp` without the colon is [`Error::MissingPort`]; any other attribute is
+    /// [`Error::NotAttribute`].
     pub fn parse(line: &str) -> Result<Self, Error> {
         syntax::reject_controls(line)?;
-        let (value, _) =
-            tag::<_, _, ()>(Self::PREFIX)
-                .parse(line)
-                .map_err(|_| Error::NotAttribute {
-                    expected: Self::PREFIX,
-                })?;
-        Self::value_at(value, Self::PREFIX.len())
+        let not_rtcp = Error::NotAttribute {
+            expected: Self::PREFIX,
+        };
+        let name = "a=rtcp";
+        let (rest, _) = tag::<_, _, ()>(name)
+            .parse(line)
+            .map_err(|_| not_rtcp.clone())?;
+        match rest.strip_prefix(':') {
+            Some(value) => Self::value_at(value, Self::PREFIX.len()),
+            None if rest.is_empty() => Err(Error::MissingPort),
+            None if rest.starts_with(' ') => Err(Error::UnexpectedSpace { offset: name.len() }),
+            None => Err(not_rtcp),
+        }
     }
 
     /// Parses only the value, the text after `a=rtcp:`, for callers whose own SDP parser

@@ -16,6 +16,7 @@ fn rtcp(line: &str) -> Result<RtcpAttribute, Error> {
 fn port_errors() {
     let cases: &[(&str, Error)] = &[
         ("a=rtcp:", Error::MissingPort),
+        ("a=rtcp", Error::MissingPort),
         ("a=rtcp:65536", Error::PortTooLarge),
         ("a=rtcp:99999", Error::PortTooLarge),
         ("a=rtcp:4294967296", Error::PortTooLarge),
@@ -81,6 +82,7 @@ fn whitespace_errors() {
             Error::UnexpectedSpace { offset: 27 },
         ),
         ("a=rtcp: ", Error::UnexpectedSpace { offset: 7 }),
+        ("a=rtcp 53020", Error::UnexpectedSpace { offset: 6 }),
         (
             "a=rtcp:53020\tIN IP4 1.2.3.4",
             Error::ControlCharacter {
@@ -135,7 +137,7 @@ fn framing_errors() {
         expected: "a=rtcp:",
     };
     for line in [
-        "a=rtcp",
+        "a=rtcpx:9",
         "a=rtcp-mux",
         "a=RTCP:9",
         "rtcp:9",
@@ -406,7 +408,7 @@ fn connection_address_from_str() {
 fn errors_name_the_rfc() {
     assert_eq!(
         Error::MissingPort.to_string(),
-        "a=rtcp: the port is missing (RFC 3605 §2.1)"
+        "the port is missing (RFC 3605 §2.1, RFC 8866 §5.14)"
     );
     let wrapped = Error::AtLine {
         line: 7,
