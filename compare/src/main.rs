@@ -9,6 +9,7 @@
 mod harness;
 mod rtcp;
 mod rtp;
+mod srtp;
 
 #[global_allocator]
 static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
@@ -18,5 +19,6 @@ fn main() {
     let mut workloads = Vec::new();
     workloads.extend(rtp::workloads());
     workloads.extend(rtcp::workloads());
+    workloads.extend(srtp::workloads());
     harness::run_all(workloads, quick);
 }

@@ -115,7 +115,7 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    fn new(window: usize, roc: u32) -> Self {
+    pub(crate) fn new(window: usize, roc: u32) -> Self {
         Self {
             rtp: ReplayWindow::new(window),
             initial_roc: roc,
@@ -344,22 +344,21 @@ impl Context {
             .entry(ssrc)
             .or_insert_with(|| Stream::new(window, 0))
     }
+}
 
-    /// The key slot an incoming packet's MKI names.
-    pub(crate) fn slot_for_mki(&self, mki: &[u8]) -> Result<usize> {
-        if self.mki_len == 0 {
-            return Ok(0);
-        }
-        self.keys
-            .iter()
-            .position(|k| k.master.mki() == mki)
-            .ok_or(Error::UnknownMki)
+/// The key slot an incoming packet's MKI names (the only one when MKIs are not used).
+pub(crate) fn slot_for_mki<'a>(keys: &'a mut [KeySlot], mki: &[u8]) -> Result<&'a mut KeySlot> {
+    if mki.is_empty() {
+        return keys.first_mut().ok_or(Error::UnknownMki);
     }
+    keys.iter_mut()
+        .find(|k| k.master.mki() == mki)
+        .ok_or(Error::UnknownMki)
+}
 
-    /// `index DIV key_derivation_rate` (RFC 3711 §4.3.1).
-    pub(crate) fn key_id(&self, index: u64) -> u64 {
-        self.kdr_shift.map_or(0, |s| index >> s)
-    }
+/// `index DIV key_derivation_rate` (RFC 3711 §4.3.1), the rate given as a shift.
+pub(crate) fn key_id(kdr_shift: Option<u32>, index: u64) -> u64 {
+    kdr_shift.map_or(0, |s| index >> s)
 }
 
 impl std::fmt::Debug for Context {

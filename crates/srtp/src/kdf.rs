@@ -1,7 +1,8 @@
 //! The SRTP key derivation function (RFC 3711 §4.3): AES in counter mode keyed with the
 //! master key, run over the master salt XORed with a label and `index DIV kdr`.
 
-use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use aes::cipher::generic_array::GenericArray;
+use aes::cipher::{BlockEncrypt, KeyInit};
 use aes::{Aes128Enc, Aes256Enc};
 use zeroize::Zeroize;
 
@@ -31,11 +32,11 @@ impl Prf {
         let n = master_key.len().min(32);
         k[..n].copy_from_slice(&master_key[..n]);
         let prf = if n == 32 {
-            Self::Aes256(Box::new(Aes256Enc::new(&k.into())))
+            Self::Aes256(Box::new(Aes256Enc::new(GenericArray::from_slice(&k))))
         } else {
             let mut k16 = [0u8; 16];
             k16.copy_from_slice(&k[..16]);
-            let prf = Self::Aes128(Box::new(Aes128Enc::new(&k16.into())));
+            let prf = Self::Aes128(Box::new(Aes128Enc::new(GenericArray::from_slice(&k16))));
             k16.zeroize();
             prf
         };
@@ -58,7 +59,7 @@ impl Prf {
         for (counter, chunk) in out.chunks_mut(16).enumerate() {
             let mut block = x;
             block[14..].copy_from_slice(&(counter as u16).to_be_bytes());
-            let mut b = block.into();
+            let mut b = GenericArray::from(block);
             match self {
                 Self::Aes128(c) => c.encrypt_block(&mut b),
                 Self::Aes256(c) => c.encrypt_block(&mut b),

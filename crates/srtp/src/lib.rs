@@ -16,7 +16,9 @@
 
 mod config;
 mod context;
+mod ctr;
 mod error;
+mod gcm;
 mod index;
 mod kdf;
 mod key;

@@ -36,7 +36,7 @@ impl ReplayWindow {
     }
 
     fn slot(&self, index: u64) -> (usize, u64) {
-        let pos = index % self.capacity();
+        let pos = index & (self.capacity() - 1);
         ((pos / 64) as usize, 1u64 << (pos % 64))
     }
 

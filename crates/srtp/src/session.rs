@@ -5,13 +5,14 @@
 //! outer hash states (cloned per packet, never re-keyed) and the GCM hash key. A packet
 //! costs one keystream pass and one MAC pass, with no allocation.
 
+use crate::ctr::{Counter, apply};
+use crate::gcm::Gcm;
 use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
-use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
+use aes::cipher::KeyInit;
+use aes::cipher::generic_array::GenericArray;
 use aes::{Aes128Enc, Aes256Enc};
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use subtle::ConstantTimeEq;
@@ -38,8 +39,8 @@ enum Cipher {
     Null {
         mac: Box<HmacSha1>,
     },
-    Gcm128(Box<Aes128Gcm>),
-    Gcm256(Box<Aes256Gcm>),
+    Gcm128(Box<Gcm<Aes128Enc>>),
+    Gcm256(Box<Gcm<Aes256Enc>>),
 }
 
 /// The session keys for one protocol (SRTP or SRTCP) under one master key and one
@@ -87,7 +88,7 @@ impl SessionKeys {
             // HMAC pads a short key with zeros to the block size (RFC 2104 §2).
             let mut auth = [0u8; 64];
             prf.derive(master.salt(), la, r, &mut auth[..20]);
-            let mac = Box::new(<HmacSha1 as KeyInit>::new(&auth.into()));
+            let mac = Box::new(<HmacSha1 as KeyInit>::new(GenericArray::from_slice(&auth)));
             auth.zeroize();
             mac
         };
@@ -96,15 +97,19 @@ impl SessionKeys {
         let cipher = match (transform, key_len) {
             (Transform::Null, _) => Cipher::Null { mac: mac() },
             (Transform::AesCm, 32) => Cipher::AesCm256 {
-                aes: Box::new(Aes256Enc::new((&key).into())),
+                aes: Box::new(Aes256Enc::new(GenericArray::from_slice(&key))),
                 mac: mac(),
             },
             (Transform::AesCm, _) => Cipher::AesCm128 {
-                aes: Box::new(Aes128Enc::new(&k16.into())),
+                aes: Box::new(Aes128Enc::new(GenericArray::from_slice(&k16))),
                 mac: mac(),
             },
-            (Transform::AesGcm, 32) => Cipher::Gcm256(Box::new(Aes256Gcm::new((&key).into()))),
-            (Transform::AesGcm, _) => Cipher::Gcm128(Box::new(Aes128Gcm::new(&k16.into()))),
+            (Transform::AesGcm, 32) => Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new(
+                GenericArray::from_slice(&key),
+            )))),
+            (Transform::AesGcm, _) => Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
+                GenericArray::from_slice(&k16),
+            )))),
         };
         key.zeroize();
         k16.zeroize();
@@ -142,14 +147,8 @@ impl SessionKeys {
     fn keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
         let iv = self.cm_iv(ssrc, index);
         match &self.cipher {
-            Cipher::AesCm128 { aes, .. } => ctr::Ctr128BE::<Aes128Enc>::from_core(
-                ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()),
-            )
-            .apply_keystream(data),
-            Cipher::AesCm256 { aes, .. } => ctr::Ctr128BE::<Aes256Enc>::from_core(
-                ctr::CtrCore::inner_iv_init((**aes).clone(), &iv.into()),
-            )
-            .apply_keystream(data),
+            Cipher::AesCm128 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
+            Cipher::AesCm256 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
     }
@@ -314,14 +313,11 @@ impl SessionKeys {
     }
 
     fn gcm_seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        // The only failure is a plaintext or AAD over 2^36 bytes, impossible in a
-        // datagram; an all-zero tag would then fail to verify rather than panic.
-        let t = match &self.cipher {
-            Cipher::Gcm128(g) => g.encrypt_inout_detached(iv.into(), aad, data.into()),
-            Cipher::Gcm256(g) => g.encrypt_inout_detached(iv.into(), aad, data.into()),
-            _ => return [0; 16],
-        };
-        t.map(Into::into).unwrap_or([0; 16])
+        match &self.cipher {
+            Cipher::Gcm128(g) => g.seal(iv, aad, data),
+            Cipher::Gcm256(g) => g.seal(iv, aad, data),
+            _ => [0; 16],
+        }
     }
 
     fn gcm_open(
@@ -331,15 +327,12 @@ impl SessionKeys {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
-        let Ok(tag) = <&[u8; 16]>::try_from(tag) else {
-            return Err(AuthFailed);
+        let ok = match &self.cipher {
+            Cipher::Gcm128(g) => g.open(iv, aad, data, tag),
+            Cipher::Gcm256(g) => g.open(iv, aad, data, tag),
+            _ => false,
         };
-        let r = match &self.cipher {
-            Cipher::Gcm128(g) => g.decrypt_inout_detached(iv.into(), aad, data.into(), tag.into()),
-            Cipher::Gcm256(g) => g.decrypt_inout_detached(iv.into(), aad, data.into(), tag.into()),
-            _ => return Err(AuthFailed),
-        };
-        r.map_err(|_| AuthFailed)
+        if ok { Ok(()) } else { Err(AuthFailed) }
     }
 }
 
@@ -386,7 +379,9 @@ mod tests {
                         .try_into()
                         .unwrap(),
                 )),
-                mac: Box::new(<HmacSha1 as KeyInit>::new(&[0; 64].into())),
+                mac: Box::new(<HmacSha1 as KeyInit>::new(GenericArray::from_slice(
+                    &[0; 64],
+                ))),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
         };
@@ -422,13 +417,13 @@ mod tests {
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Aes256Gcm::new(
-                (&<[u8; 32]>::try_from(&key[..]).unwrap()).into(),
-            )))
+            Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new(
+                GenericArray::from_slice(&key),
+            ))))
         } else {
-            Cipher::Gcm128(Box::new(Aes128Gcm::new(
-                (&<[u8; 16]>::try_from(&key[..]).unwrap()).into(),
-            )))
+            Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
+                GenericArray::from_slice(&key),
+            ))))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
@@ -551,7 +546,9 @@ mod tests {
     #[test]
     fn rfc7714_rtp_iv() {
         let keys = SessionKeys {
-            cipher: Cipher::Gcm128(Box::new(Aes128Gcm::new(&[0; 16].into()))),
+            cipher: Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
+                GenericArray::from_slice(&[0; 16]),
+            )))),
             salt: {
                 let mut s = [0; 14];
                 s[..12].copy_from_slice(&hex("517569642070726f2071756f"));

@@ -4,7 +4,7 @@
 //! profiles (§3.4), `header | ciphertext | tag | E+index | MKI` for GCM (RFC 7714 §9.1).
 //! The SRTCP index is 31 bits and never wraps under one master key.
 
-use crate::context::Context;
+use crate::context::{Context, key_id, slot_for_mki};
 use crate::error::{Error, Result};
 use crate::profile::Transform;
 use crate::session::Kind;
@@ -70,7 +70,7 @@ impl Context {
         }
         let transform = self.profile.transform();
         let encrypt = self.config.encrypt_rtcp && transform != Transform::Null;
-        let r = self.key_id(u64::from(index));
+        let r = key_id(self.kdr_shift, u64::from(index));
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtcp, r, &mut scratch);
         if transform == Transform::AesGcm {
@@ -121,10 +121,10 @@ impl Context {
             Some(s) => s.rtcp.check(u64::from(index))?,
             None => self.admit(ssrc)?,
         }
-        let slot_index = self.slot_for_mki(&packet[mki_at..mki_at + mki_len])?;
-        let r = self.key_id(u64::from(index));
+        let slot = slot_for_mki(&mut self.keys, &packet[mki_at..mki_at + mki_len])?;
+        let r = key_id(self.kdr_shift, u64::from(index));
         let mut scratch = None;
-        let keys = self.keys[slot_index].session(self.profile, Kind::Rtcp, r, &mut scratch);
+        let keys = slot.session(self.profile, Kind::Rtcp, r, &mut scratch);
         let verified = if aead {
             keys.unprotect_rtcp_gcm(&mut packet[..mki_at], ssrc, index, encrypted)
         } else {
@@ -132,7 +132,7 @@ impl Context {
             keys.unprotect_rtcp_hmac(&mut body[..trailer_at + 4], ssrc, index, encrypted, tag)
         };
         verified.map_err(|_| Error::AuthenticationFailed)?;
-        self.keys[slot_index].keep(Kind::Rtcp, r, scratch);
+        slot.keep(Kind::Rtcp, r, scratch);
         self.stream_mut(ssrc).rtcp.commit(u64::from(index));
         Ok(payload_end)
     }

@@ -3,11 +3,13 @@
 //! Wire layout: `header | encrypted payload | MKI | tag` for the HMAC profiles (§3.1),
 //! `header | ciphertext | tag | MKI` for GCM (RFC 7714 §8.1).
 
-use crate::context::Context;
+use crate::config::SsrcPolicy;
+use crate::context::{Context, Stream, key_id, slot_for_mki};
 use crate::error::{Error, Result};
 use crate::index::estimate;
 use crate::profile::Transform;
 use crate::session::Kind;
+use std::collections::hash_map::Entry;
 
 /// The RTP header length of a protected packet (RFC 3550 §5.1, §5.3.1): fixed header,
 /// CSRC list and header extension. The padding count sits in the encrypted payload, so
@@ -70,21 +72,23 @@ impl Context {
                 got: buf.len(),
             });
         }
-        let slot = &self.keys[self.active];
+        let slot = &mut self.keys[self.active];
         if slot.srtp_protected >= slot.master.lifetime() {
             return Err(Error::KeyExpired);
         }
-        let index = match self.streams.get(&ssrc) {
-            Some(s) => match s.rtp.highest() {
-                Some(h) => estimate(h, seq).ok_or(Error::IndexExhausted)?,
-                None => u64::from(s.initial_roc) << 16 | u64::from(seq),
-            },
-            None => {
-                self.check_room()?;
-                u64::from(seq)
+        let (count, limit) = (self.streams.len(), self.config.max_streams);
+        let stream = match self.streams.entry(ssrc) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) if count < limit => {
+                v.insert(Stream::new(self.config.replay_window, 0))
             }
+            Entry::Vacant(_) => return Err(Error::TooManyStreams { limit }),
         };
-        let r = self.key_id(index);
+        let index = match stream.rtp.highest() {
+            Some(h) => estimate(h, seq).ok_or(Error::IndexExhausted)?,
+            None => u64::from(stream.initial_roc) << 16 | u64::from(seq),
+        };
+        let r = key_id(self.kdr_shift, index);
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
         let (body, rest) = buf.split_at_mut(len);
@@ -97,10 +101,9 @@ impl Context {
         };
         mki.copy_from_slice(slot.master.mki());
         keys.protect_rtp(body, hdr_len, ssrc, index, tag);
-        let active = self.active;
-        self.keys[active].keep(Kind::Rtp, r, scratch);
-        self.keys[active].count(Kind::Rtp);
-        self.stream_mut(ssrc).rtp.commit(index);
+        slot.keep(Kind::Rtp, r, scratch);
+        slot.count(Kind::Rtp);
+        stream.rtp.commit(index);
         Ok(out_len)
     }
 
@@ -117,7 +120,9 @@ impl Context {
             return Err(Error::Truncated { needed, got: len });
         }
         let (seq, ssrc) = seq_and_ssrc(packet);
-        let index = match self.streams.get(&ssrc) {
+        let (count, config) = (self.streams.len(), &self.config);
+        let mut stream = self.streams.get_mut(&ssrc);
+        let index = match &stream {
             Some(s) => {
                 let index = match s.rtp.highest() {
                     Some(h) => estimate(h, seq).ok_or(if h >> 16 == u64::from(u32::MAX) {
@@ -133,10 +138,15 @@ impl Context {
                 s.rtp.check(index)?;
                 index
             }
-            None => {
-                self.admit(ssrc)?;
-                u64::from(seq)
+            None if config.ssrc_policy == SsrcPolicy::Registered => {
+                return Err(Error::UnknownSsrc(ssrc));
             }
+            None if count >= config.max_streams => {
+                return Err(Error::TooManyStreams {
+                    limit: config.max_streams,
+                });
+            }
+            None => u64::from(seq),
         };
         let payload_end = len - tag_len - mki_len;
         let aead = self.profile.transform() == Transform::AesGcm;
@@ -145,17 +155,23 @@ impl Context {
         } else {
             (payload_end + mki_len, payload_end)
         };
-        let slot_index = self.slot_for_mki(&packet[mki_at..mki_at + mki_len])?;
-        let r = self.key_id(index);
-        let slot = &self.keys[slot_index];
+        let slot = slot_for_mki(&mut self.keys, &packet[mki_at..mki_at + mki_len])?;
+        let r = key_id(self.kdr_shift, index);
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
         let (body, rest) = packet.split_at_mut(payload_end);
         let tag = &rest[tag_at - payload_end..tag_at - payload_end + tag_len];
         keys.unprotect_rtp(body, hdr_len, ssrc, index, tag)
             .map_err(|_| Error::AuthenticationFailed)?;
-        self.keys[slot_index].keep(Kind::Rtp, r, scratch);
-        self.stream_mut(ssrc).rtp.commit(index);
+        slot.keep(Kind::Rtp, r, scratch);
+        match stream.as_mut() {
+            Some(s) => s.rtp.commit(index),
+            None => {
+                let mut s = Stream::new(self.config.replay_window, 0);
+                s.rtp.commit(index);
+                self.streams.insert(ssrc, s);
+            }
+        }
         Ok(payload_end)
     }
 }

@@ -1,0 +1,79 @@
+//! AES-GCM (NIST SP 800-38D) with a 96-bit IV and a 128-bit tag, as RFC 7714 uses it:
+//! AES-CTR from the AES-NI backend and GHASH from the `ghash` crate, keyed once per
+//! session key. Opening verifies the tag before it decrypts anything.
+
+use crate::ctr::{Counter, apply};
+use aes::cipher::consts::U16;
+use aes::cipher::generic_array::GenericArray;
+use aes::cipher::{BlockEncrypt, BlockSizeUser};
+use ghash::GHash;
+use ghash::universal_hash::UniversalHash;
+use subtle::ConstantTimeEq;
+
+/// A GCM key: the AES key schedule and the GHASH key `H = E(K, 0^128)`.
+pub(crate) struct Gcm<C> {
+    aes: C,
+    ghash: GHash,
+}
+
+impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
+    pub(crate) fn new(aes: C) -> Self {
+        let mut h = GenericArray::default();
+        aes.encrypt_block(&mut h);
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&h);
+        let ghash = GHash::new(&key.into());
+        Self { aes, ghash }
+    }
+
+    /// `J0 = IV || 0^31 || 1` (SP 800-38D §7.1, step 2).
+    fn j0(iv: &[u8; 12]) -> [u8; 16] {
+        let mut j0 = [0u8; 16];
+        j0[..12].copy_from_slice(iv);
+        j0[15] = 1;
+        j0
+    }
+
+    fn keystream(&self, j0: &[u8; 16], data: &mut [u8]) {
+        let mut start = *j0;
+        start[15] = 2;
+        apply(&self.aes, start, Counter::Low32, data);
+    }
+
+    /// `GHASH(A || 0* || C || 0* || len(A) || len(C)) XOR E(K, J0)`.
+    fn tag(&self, j0: &[u8; 16], aad: &[u8], ciphertext: &[u8]) -> [u8; 16] {
+        let mut g = self.ghash.clone();
+        g.update_padded(aad);
+        g.update_padded(ciphertext);
+        let mut lengths = [0u8; 16];
+        lengths[..8].copy_from_slice(&(aad.len() as u64 * 8).to_be_bytes());
+        lengths[8..].copy_from_slice(&(ciphertext.len() as u64 * 8).to_be_bytes());
+        g.update(&[lengths.into()]);
+        let s = g.finalize();
+        let mut mask = GenericArray::clone_from_slice(j0);
+        self.aes.encrypt_block(&mut mask);
+        let mut tag = [0u8; 16];
+        for ((t, s), m) in tag.iter_mut().zip(s.iter()).zip(mask.iter()) {
+            *t = s ^ m;
+        }
+        tag
+    }
+
+    /// Encrypts `data` in place and returns the tag.
+    pub(crate) fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        let j0 = Self::j0(iv);
+        self.keystream(&j0, data);
+        self.tag(&j0, aad, data)
+    }
+
+    /// Verifies `tag` (in constant time) and only then decrypts `data` in place.
+    pub(crate) fn open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> bool {
+        let j0 = Self::j0(iv);
+        let expected = self.tag(&j0, aad, data);
+        if !bool::from(expected.as_slice().ct_eq(tag)) {
+            return false;
+        }
+        self.keystream(&j0, data);
+        true
+    }
+}
