@@ -3,6 +3,8 @@
 //! steps live in `client` and `server`.
 
 mod client;
+mod keys;
+mod receive;
 mod server;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
@@ -14,9 +16,7 @@ use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::prf;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
-use crate::handshake::{
-    self, ClientHello, HandshakeMessage, HandshakeType, Reassembler, encode_message,
-};
+use crate::handshake::{ClientHello, HandshakeMessage, Reassembler, encode_message};
 use crate::random::Random;
 use crate::record::{
     self, ContentType, DTLS_1_2, MAX_PLAINTEXT_LEN, MAX_SEQUENCE_NUMBER, RecordHeader,
@@ -488,79 +488,6 @@ impl Connection {
         self.retransmit_at = Some(now + self.retransmit_timeout);
     }
 
-    /// Derives the master secret, the key block and both record ciphers; writing switches
-    /// at our ChangeCipherSpec, reading at the peer's.
-    fn derive_keys(&mut self, pre_master_secret: &[u8]) -> Result<(), Error> {
-        let suite = self
-            .hs
-            .suite
-            .ok_or(Error::IllegalParameter("no cipher suite"))?;
-        let hash = suite.prf_hash();
-        let session_hash = self
-            .hs
-            .extended_master_secret
-            .then(|| prf::transcript_hash(hash, &self.hs.transcript));
-        let ms = prf::master_secret(
-            hash,
-            pre_master_secret,
-            &self.hs.client_random,
-            &self.hs.server_random,
-            session_hash.as_deref(),
-        );
-        let bulk = suite.bulk_cipher();
-        let (k, iv) = (bulk.key_len(), bulk.fixed_iv_len());
-        let block = prf::key_block(
-            hash,
-            &ms,
-            &self.hs.client_random,
-            &self.hs.server_random,
-            2 * (k + iv),
-        );
-        let (client_key, rest) = block.split_at(k);
-        let (server_key, rest) = rest.split_at(k);
-        let (client_iv, server_iv) = rest.split_at(iv);
-        let client = RecordCipher::new(bulk, client_key, client_iv);
-        let server = RecordCipher::new(bulk, server_key, server_iv);
-        let (write, read) = match self.role {
-            Role::Client => (client, server),
-            Role::Server => (server, client),
-        };
-        self.write_cipher = Some(write);
-        self.hs.pending_read = Some(read);
-        self.hs.master_secret = Some(ms);
-        Ok(())
-    }
-
-    /// Our Finished verify_data over the transcript so far.
-    fn finished_data(&self, client: bool) -> Result<[u8; 12], Error> {
-        let suite = self
-            .hs
-            .suite
-            .ok_or(Error::IllegalParameter("no cipher suite"))?;
-        let ms = self
-            .hs
-            .master_secret
-            .as_ref()
-            .ok_or(Error::IllegalParameter("no master secret"))?;
-        Ok(prf::verify_data(
-            suite.prf_hash(),
-            ms,
-            client,
-            &self.hs.transcript,
-        ))
-    }
-
-    /// Checks the peer's Finished against the transcript.
-    fn verify_finished(&self, verify_data: &[u8]) -> Result<(), Error> {
-        use subtle::ConstantTimeEq;
-        let expected = self.finished_data(self.role == Role::Server)?;
-        if bool::from(expected.ct_eq(verify_data)) {
-            Ok(())
-        } else {
-            Err(Error::BadFinished)
-        }
-    }
-
     /// Records the peer certificate: parses its key and checks the required fingerprint.
     fn accept_peer_certificate(&mut self, der: &[u8]) -> Result<(), Error> {
         let key = crate::cert::peer_key(der)?;
@@ -608,155 +535,6 @@ impl Connection {
         tracing::debug!(suite = suite.name(), profile = ?connected.srtp_profile, "handshake complete");
         self.hs = Handshake::default();
         self.events.push_back(Event::Connected(Box::new(connected)));
-        Ok(())
-    }
-
-    fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        let mut retransmitted = false;
-        for rec in record::records(datagram) {
-            let Ok(rec) = rec else {
-                tracing::trace!("dropping the rest of a malformed datagram");
-                break;
-            };
-            let h = rec.header;
-            let plaintext = if h.epoch == 0 {
-                if h.content_type == ContentType::ApplicationData {
-                    continue;
-                }
-                rec.fragment.to_vec()
-            } else if h.epoch == self.read_epoch && h.epoch == 1 {
-                let Some(cipher) = &self.read_cipher else {
-                    continue;
-                };
-                if !self.replay.is_fresh(h.sequence_number) {
-                    continue;
-                }
-                let id = RecordId {
-                    epoch: h.epoch,
-                    sequence_number: h.sequence_number,
-                    content_type: h.content_type,
-                    version: h.version,
-                };
-                let Some(p) = cipher.open(&id, rec.fragment) else {
-                    tracing::trace!(
-                        seq = h.sequence_number,
-                        "dropping a record that does not authenticate"
-                    );
-                    continue;
-                };
-                self.replay.accept(h.sequence_number);
-                p
-            } else {
-                continue;
-            };
-            if plaintext.len() > MAX_PLAINTEXT_LEN {
-                return Err(Error::RecordOverflow {
-                    len: plaintext.len(),
-                });
-            }
-            match h.content_type {
-                ContentType::Handshake => {
-                    self.handle_handshake_record(now, &h, &plaintext, &mut retransmitted)?
-                }
-                ContentType::ChangeCipherSpec => self.handle_change_cipher_spec(&plaintext)?,
-                ContentType::Alert => self.handle_alert(&plaintext)?,
-                ContentType::ApplicationData => {
-                    if self.state == State::Connected {
-                        self.events.push_back(Event::ApplicationData(plaintext));
-                    }
-                }
-            }
-            if matches!(self.state, State::Closed | State::Failed) {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    fn handle_change_cipher_spec(&mut self, body: &[u8]) -> Result<(), Error> {
-        if body != [1] {
-            return Err(Error::IllegalParameter("ChangeCipherSpec body"));
-        }
-        let next = match self.state {
-            State::ClientWaitChangeCipherSpec => State::ClientWaitFinished,
-            State::ServerWaitChangeCipherSpec => State::ServerWaitFinished,
-            // Early (reordered) or duplicated: the peer retransmits it with its flight.
-            _ => return Ok(()),
-        };
-        let Some(cipher) = self.hs.pending_read.take() else {
-            return Ok(());
-        };
-        self.read_cipher = Some(cipher);
-        self.read_epoch = 1;
-        self.replay = ReplayWindow::new();
-        self.state = next;
-        Ok(())
-    }
-
-    fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
-        let alert = Alert::parse(body)?;
-        self.events.push_back(Event::AlertReceived(alert));
-        if alert.description == AlertDescription::CloseNotify {
-            if !matches!(self.state, State::Closed) {
-                self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
-            }
-            self.state = State::Closed;
-            self.retransmit_at = None;
-            self.events.push_back(Event::Closed);
-            return Ok(());
-        }
-        if alert.level == AlertLevel::Fatal {
-            return Err(Error::PeerAlert(alert.description));
-        }
-        Ok(())
-    }
-
-    fn handle_handshake_record(
-        &mut self,
-        now: Instant,
-        header: &RecordHeader,
-        plaintext: &[u8],
-        retransmitted: &mut bool,
-    ) -> Result<(), Error> {
-        for frag in handshake::parse_fragments(plaintext)? {
-            let seq = frag.header.message_seq;
-            if self.state == State::ServerWaitClientHello {
-                if frag.header.msg_type != HandshakeType::ClientHello {
-                    continue;
-                }
-                if let Some((ty, body)) = self.reassembler.push(&frag)? {
-                    let msg = HandshakeMessage::parse(ty, &body)?;
-                    self.server_client_hello(now, header, seq, msg, &body)?;
-                }
-                continue;
-            }
-            if seq < self.next_recv_seq {
-                // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
-                if !*retransmitted && !self.flight.is_empty() {
-                    *retransmitted = true;
-                    self.send_flight();
-                }
-                continue;
-            }
-            if seq > self.next_recv_seq {
-                continue;
-            }
-            let Some((ty, body)) = self.reassembler.push(&frag)? else {
-                continue;
-            };
-            self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
-            if self.state == State::Connected {
-                // A ClientHello (or HelloRequest) after the handshake asks to renegotiate.
-                self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
-                continue;
-            }
-            let msg = HandshakeMessage::parse(ty, &body)?;
-            let raw = encode_message(ty, seq, &body);
-            match self.role {
-                Role::Client => self.client_message(now, msg, &raw)?,
-                Role::Server => self.server_message(now, msg, &raw)?,
-            }
-        }
         Ok(())
     }
 }
