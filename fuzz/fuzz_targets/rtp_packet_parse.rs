@@ -34,6 +34,25 @@ fuzz_target!(|data: &[u8]| {
             let Ok(element) = element else { break };
             assert!(element.data.len() <= 255);
         }
+        // Lookup by ID must agree with iteration: the first element with the ID, or the
+        // error that iteration reports before reaching it.
+        for id in 0..=255u8 {
+            let mut expected = Ok(None);
+            for element in ext.elements() {
+                match element {
+                    Ok(e) if e.id == id => {
+                        expected = Ok(Some(e.data));
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        expected = Err(err);
+                        break;
+                    }
+                }
+            }
+            assert_eq!(ext.get(id), expected);
+        }
         for id in [1, 2, 3, 15, 200] {
             let _ = ext.value::<AudioLevel>(id);
             let _ = ext.value::<AbsSendTime>(id);

@@ -155,16 +155,17 @@ impl<'a> HeaderExtension<'a> {
     }
 
     /// The data of the first element with this ID, or `None` when there is none
-    /// (RFC 8285 §4). A malformed element before it is an error.
+    /// (RFC 8285 §4). A malformed element before it is an error, as in
+    /// [`HeaderExtension::elements`].
     #[inline]
     pub fn get(&self, id: u8) -> Result<Option<&'a [u8]>, Error> {
-        for element in self.elements() {
-            let element = element?;
-            if element.id == id {
-                return Ok(Some(element.data));
-            }
+        match self.form() {
+            Some(ExtensionForm::OneByte) => find_one_byte(self.data, id),
+            Some(ExtensionForm::TwoByte) => find_two_byte(self.data, id),
+            None => Err(Error::NotRfc8285 {
+                profile: self.profile,
+            }),
         }
-        Ok(None)
     }
 
     /// The element with this ID decoded as `T`, or `None` when there is none.
@@ -188,6 +189,76 @@ impl fmt::Debug for HeaderExtension<'_> {
         }
         s.finish()
     }
+}
+
+/// [`HeaderExtension::get`] for the one-byte form: the same walk as [`Elements`] without
+/// building an element per step, because lookups by ID are the per-packet hot path.
+#[inline]
+fn find_one_byte(data: &[u8], id: u8) -> Result<Option<&[u8]>, Error> {
+    let mut at = 0;
+    while let Some(&first) = data.get(at) {
+        if first == 0 {
+            at += 1;
+            continue;
+        }
+        let element_id = first >> 4;
+        if element_id == 15 {
+            break;
+        }
+        if element_id == 0 {
+            return Err(Error::InvalidExtensionId {
+                id: 0,
+                form: ExtensionForm::OneByte,
+            });
+        }
+        let start = at + 1;
+        let end = start + usize::from(first & 0x0f) + 1;
+        let Some(value) = data.get(start..end) else {
+            return Err(Error::TruncatedExtensionElement {
+                id: element_id,
+                needed: end - at,
+                got: data.len() - at,
+            });
+        };
+        if element_id == id {
+            return Ok(Some(value));
+        }
+        at = end;
+    }
+    Ok(None)
+}
+
+/// [`HeaderExtension::get`] for the two-byte form.
+#[inline]
+fn find_two_byte(data: &[u8], id: u8) -> Result<Option<&[u8]>, Error> {
+    let mut at = 0;
+    while let Some(&element_id) = data.get(at) {
+        if element_id == 0 {
+            at += 1;
+            continue;
+        }
+        let Some(&len) = data.get(at + 1) else {
+            return Err(Error::TruncatedExtensionElement {
+                id: element_id,
+                needed: 2,
+                got: data.len() - at,
+            });
+        };
+        let start = at + 2;
+        let end = start + usize::from(len);
+        let Some(value) = data.get(start..end) else {
+            return Err(Error::TruncatedExtensionElement {
+                id: element_id,
+                needed: end - at,
+                got: data.len() - at,
+            });
+        };
+        if element_id == id {
+            return Ok(Some(value));
+        }
+        at = end;
+    }
+    Ok(None)
 }
 
 struct DebugElements<'a>(HeaderExtension<'a>);
