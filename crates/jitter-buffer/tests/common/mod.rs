@@ -64,6 +64,9 @@ pub struct Outcome {
     /// Unique packets the network delivered.
     pub delivered_unique: u64,
     pub link_duplicated: u64,
+    pub link_lost: u64,
+    /// (talkspurt index, playout time − send time in seconds) of each played frame.
+    pub frame_latency: Vec<(u32, f64)>,
     /// One-way delays of the first copy of every delivered packet, seconds.
     pub delays: Vec<f64>,
     /// Sequence numbers in release order, frames and concealments alike.
@@ -127,6 +130,8 @@ pub fn run(sc: &Scenario) -> Outcome {
         sent: 0,
         delivered_unique: 0,
         link_duplicated: 0,
+        link_lost: 0,
+        frame_latency: Vec::new(),
         delays: Vec::new(),
         released: Vec::new(),
         frame_times: Vec::new(),
@@ -194,6 +199,9 @@ pub fn run(sc: &Scenario) -> Outcome {
                     out.released.push(f.sequence_number());
                     let sp = spurt_of.get(&f.sequence_number()).copied().unwrap_or(u32::MAX);
                     out.frame_times.push((sp, f.playout_time()));
+                    if let Some(sent) = sent_at.get(&f.sequence_number()) {
+                        out.frame_latency.push((sp, (f.playout_time() - *sent).as_secs_f64()));
+                    }
                 }
                 Playout::Conceal(c) => out.released.push(c.sequence_number),
             }
@@ -208,6 +216,7 @@ pub fn run(sc: &Scenario) -> Outcome {
     }
     out.metrics = *jb.metrics();
     out.link_duplicated = link.stats().duplicated;
+    out.link_lost = link.stats().lost;
     out.drift_estimate_ppm = jb.estimated_drift_ppm();
     out
 }
