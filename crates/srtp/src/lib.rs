@@ -19,6 +19,7 @@ mod context;
 mod ctr;
 mod error;
 mod gcm;
+mod hmac_sha1;
 mod index;
 mod kdf;
 mod key;

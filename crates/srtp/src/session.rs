@@ -7,18 +7,15 @@
 
 use crate::ctr::{Counter, apply};
 use crate::gcm::Gcm;
+use crate::hmac_sha1::HmacSha1;
 use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
 use aes::cipher::KeyInit;
 use aes::cipher::generic_array::GenericArray;
 use aes::{Aes128Enc, Aes256Enc};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
-
-type HmacSha1 = Hmac<Sha1>;
 
 /// Which protocol a set of session keys serves; picks the labels of RFC 3711 §4.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +82,9 @@ impl SessionKeys {
             prf.derive(master.salt(), le, r, &mut key[..key_len]);
         }
         let mac = || {
-            // HMAC pads a short key with zeros to the block size (RFC 2104 §2).
-            let mut auth = [0u8; 64];
-            prf.derive(master.salt(), la, r, &mut auth[..20]);
-            let mac = Box::new(<HmacSha1 as KeyInit>::new(GenericArray::from_slice(&auth)));
+            let mut auth = [0u8; 20];
+            prf.derive(master.salt(), la, r, &mut auth);
+            let mac = Box::new(HmacSha1::new(&auth));
             auth.zeroize();
             mac
         };
@@ -161,10 +157,7 @@ impl SessionKeys {
             }
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => return [0; 20],
         };
-        let mut m = (**mac).clone();
-        m.update(data);
-        m.update(trailer);
-        m.finalize().into_bytes().into()
+        mac.mac(data, trailer)
     }
 
     pub(crate) fn is_aead(&self) -> bool {
@@ -379,9 +372,7 @@ mod tests {
                         .try_into()
                         .unwrap(),
                 )),
-                mac: Box::new(<HmacSha1 as KeyInit>::new(GenericArray::from_slice(
-                    &[0; 64],
-                ))),
+                mac: Box::new(HmacSha1::new(&[0; 20])),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
         };

@@ -1,0 +1,142 @@
+//! HMAC-SHA1 (RFC 2104) for SRTP authentication (RFC 3711 §4.2.1), over the SHA-1
+//! compression function: the states after the key's inner and outer pad block are
+//! computed once per session key, so a packet costs only its own blocks plus one outer
+//! block, read straight from the packet without buffering full blocks.
+
+use sha1::digest::generic_array::GenericArray;
+use zeroize::Zeroize;
+
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
+
+/// A keyed HMAC-SHA1: the SHA-1 states after `K XOR ipad` and `K XOR opad`.
+#[derive(Clone)]
+pub(crate) struct HmacSha1 {
+    inner: [u32; 5],
+    outer: [u32; 5],
+}
+
+fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
+    sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
+}
+
+impl HmacSha1 {
+    /// Keys the MAC with a key of at most 64 bytes (SRTP's is 20).
+    pub(crate) fn new(key: &[u8]) -> Self {
+        let mut pad = [0u8; 64];
+        let n = key.len().min(64);
+        pad[..n].copy_from_slice(&key[..n]);
+        let (mut inner, mut outer) = (SHA1_IV, SHA1_IV);
+        pad.iter_mut().for_each(|b| *b ^= 0x36);
+        compress(&mut inner, &pad);
+        pad.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
+        compress(&mut outer, &pad);
+        pad.zeroize();
+        Self { inner, outer }
+    }
+
+    /// HMAC-SHA1 of `data || trailer`.
+    pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
+        let mut state = self.inner;
+        let total = 64 + data.len() as u64 + trailer.len() as u64;
+        let mut blocks = data.chunks_exact(64);
+        for block in &mut blocks {
+            if let Ok(b) = <&[u8; 64]>::try_from(block) {
+                compress(&mut state, b);
+            }
+        }
+        // The tail of `data`, the trailer and the padding: at most two blocks.
+        let mut last = [0u8; 128];
+        let tail = blocks.remainder();
+        let mut n = tail.len();
+        last[..n].copy_from_slice(tail);
+        let mut trailer = trailer;
+        while !trailer.is_empty() {
+            let take = trailer.len().min(128 - 9 - n);
+            last[n..n + take].copy_from_slice(&trailer[..take]);
+            n += take;
+            trailer = &trailer[take..];
+            if n + 9 > 64 && !trailer.is_empty() {
+                let (first, _) = last.split_at(64);
+                if let Ok(b) = <&[u8; 64]>::try_from(first) {
+                    compress(&mut state, b);
+                }
+                last.copy_within(64..128, 0);
+                last[64..].fill(0);
+                n -= 64;
+            }
+        }
+        last[n] = 0x80;
+        let end = if n + 9 <= 64 { 64 } else { 128 };
+        last[end - 8..end].copy_from_slice(&(total * 8).to_be_bytes());
+        for b in last[..end].chunks_exact(64) {
+            if let Ok(b) = <&[u8; 64]>::try_from(b) {
+                compress(&mut state, b);
+            }
+        }
+        let mut outer_block = [0u8; 64];
+        for (d, w) in outer_block.chunks_exact_mut(4).zip(state) {
+            d.copy_from_slice(&w.to_be_bytes());
+        }
+        outer_block[20] = 0x80;
+        outer_block[56..].copy_from_slice(&((64u64 + 20) * 8).to_be_bytes());
+        let mut out = self.outer;
+        compress(&mut out, &outer_block);
+        let mut tag = [0u8; 20];
+        for (d, w) in tag.chunks_exact_mut(4).zip(out) {
+            d.copy_from_slice(&w.to_be_bytes());
+        }
+        tag
+    }
+}
+
+impl Drop for HmacSha1 {
+    fn drop(&mut self) {
+        self.inner.zeroize();
+        self.outer.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HmacSha1;
+    use crate::test_util::hex;
+
+    /// RFC 2202 test cases 1, 2 and 6 (a key longer than a block is not needed by SRTP and
+    /// not supported), plus every split of data and trailer around the block boundaries.
+    #[test]
+    fn rfc2202_vectors() {
+        let m = HmacSha1::new(&[0x0b; 20]);
+        assert_eq!(
+            m.mac(b"Hi There", &[])[..],
+            hex("b617318655057264e28bc0b6fb378c8ef146be00")
+        );
+        let m = HmacSha1::new(b"Jefe");
+        assert_eq!(
+            m.mac(b"what do ya want ", b"for nothing?")[..],
+            hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+        );
+        let m = HmacSha1::new(&[0xaa; 20]);
+        assert_eq!(
+            m.mac(&[0xdd; 50], &[])[..],
+            hex("125d7342b9ac11cd91a39af48aa17b4f63f175d3")
+        );
+    }
+
+    #[test]
+    fn splits_agree_with_the_whole() {
+        let m = HmacSha1::new(&[7; 20]);
+        let data: Vec<u8> = (0..300).map(|i| i as u8).collect();
+        for len in [
+            0usize, 1, 51, 52, 55, 56, 60, 63, 64, 65, 119, 120, 127, 128, 129, 200, 296,
+        ] {
+            let whole = m.mac(&data[..len + 4], &[]);
+            assert_eq!(m.mac(&data[..len], &data[len..len + 4]), whole, "len {len}");
+        }
+    }
+}
