@@ -211,8 +211,12 @@ impl JitterBuffer {
                 self.restart(info, payload, at);
                 return Insertion::Stored;
             }
+            self.slide_window(ext_seq);
+            let Some(stream) = self.stream.as_mut() else { return Insertion::Stored };
             stream.ts_ref = ext_ts;
-        } else if ts_step > MAX_TIMESTAMP_REWIND_SECONDS {
+        }
+        let Some(stream) = self.stream.as_mut() else { return Insertion::Stored };
+        if !newest && ts_step > MAX_TIMESTAMP_REWIND_SECONDS {
             self.metrics.packets_discarded += 1;
             return Insertion::Discarded(DiscardReason::TimestampOutOfRange);
         }
@@ -370,8 +374,9 @@ impl JitterBuffer {
         self.start_stream(info, payload, at);
     }
 
-    /// Frees space for `ext_seq` and `len` bytes by dropping the oldest packets.
-    fn make_room(&mut self, ext_seq: i64, len: usize) {
+    /// Keeps the window from the cursor to the newest sequence number within the packet
+    /// capacity, dropping the oldest packets when a new one would exceed it.
+    fn slide_window(&mut self, ext_seq: i64) {
         let Some(s) = self.stream.as_mut() else { return };
         let capacity = self.store.capacity() as i64;
         if ext_seq - s.cursor >= capacity {
@@ -388,6 +393,11 @@ impl JitterBuffer {
             s.cursor = new_cursor;
             s.at_frame_start = false;
         }
+    }
+
+    /// Frees `len` bytes for `ext_seq` by dropping the oldest payloads.
+    fn make_room(&mut self, ext_seq: i64, len: usize) {
+        let Some(s) = self.stream.as_ref() else { return };
         let mut e = s.cursor;
         while self.store.bytes() + len > self.config.capacity_bytes && e < ext_seq {
             if self.store.drop_payload(e) {

@@ -99,10 +99,12 @@ mod tests {
         assert_eq!(t.classify(101), SeqVerdict::Newest(t.max_extended()));
         assert_eq!(t.classify(20_000), SeqVerdict::Jump);
         assert_eq!(t.classify(20_001), SeqVerdict::Restart);
-        // A backward step larger than MAX_MISORDER is a jump too.
+        // A backward step larger than MAX_MISORDER is a jump too, and the packet after it
+        // confirms a restart.
         let mut t = SequenceTracker::new(1000);
-        assert_eq!(t.classify(1000 - MAX_MISORDER - 1), SeqVerdict::Jump);
         assert_eq!(t.classify(1000 - MAX_MISORDER), SeqVerdict::Older(t.max_extended() - 100));
+        assert_eq!(t.classify(1000 - MAX_MISORDER - 1), SeqVerdict::Jump);
+        assert_eq!(t.classify(1000 - MAX_MISORDER), SeqVerdict::Restart);
     }
 
     #[test]
