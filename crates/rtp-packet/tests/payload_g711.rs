@@ -27,7 +27,11 @@ fn ulaw_segment_boundaries() {
     for (segment, &decision) in boundaries.iter().enumerate() {
         let below = g711::ulaw_encode((decision - 1) * 4);
         let at = g711::ulaw_encode(decision * 4);
-        assert_eq!(below, !((segment as u8) << 4 | 0x0F) | 0x80, "below {decision}");
+        assert_eq!(
+            below,
+            !((segment as u8) << 4 | 0x0F) | 0x80,
+            "below {decision}"
+        );
         assert_eq!(at, !(((segment as u8) + 1) << 4) | 0x80, "at {decision}");
     }
     // Beyond the overload point 8159 every magnitude clips to the last code.
@@ -60,7 +64,11 @@ fn alaw_segment_boundaries() {
     for (segment, &decision) in boundaries.iter().enumerate() {
         let below = g711::alaw_encode((decision - 1) * 8);
         let at = g711::alaw_encode(decision * 8);
-        assert_eq!(below, ((segment as u8) << 4 | 0x0F) ^ 0xD5, "below {decision}");
+        assert_eq!(
+            below,
+            ((segment as u8) << 4 | 0x0F) ^ 0xD5,
+            "below {decision}"
+        );
         assert_eq!(at, (((segment as u8) + 1) << 4) ^ 0xD5, "at {decision}");
     }
 }
@@ -69,8 +77,16 @@ fn alaw_segment_boundaries() {
 fn every_code_word_round_trips() {
     for code in 0..=255u8 {
         let expected = if code == 0x7F { 0xFF } else { code };
-        assert_eq!(g711::ulaw_encode(g711::ulaw_decode(code)), expected, "μ-law {code:#04x}");
-        assert_eq!(g711::alaw_encode(g711::alaw_decode(code)), code, "A-law {code:#04x}");
+        assert_eq!(
+            g711::ulaw_encode(g711::ulaw_decode(code)),
+            expected,
+            "μ-law {code:#04x}"
+        );
+        assert_eq!(
+            g711::alaw_encode(g711::alaw_decode(code)),
+            code,
+            "A-law {code:#04x}"
+        );
     }
 }
 
@@ -80,14 +96,20 @@ fn coding_is_monotonic_with_bounded_error() {
     for sample in i16::MIN..=i16::MAX {
         let ulaw = i32::from(g711::ulaw_decode(g711::ulaw_encode(sample)));
         let alaw = i32::from(g711::alaw_decode(g711::alaw_encode(sample)));
-        assert!(ulaw >= previous.0 && alaw >= previous.1, "not monotonic at {sample}");
+        assert!(
+            ulaw >= previous.0 && alaw >= previous.1,
+            "not monotonic at {sample}"
+        );
         previous = (ulaw, alaw);
         let s = i32::from(sample);
         if s.abs() < 32000 {
             // Half a step of the segment plus the bits below the law's resolution.
             let bound = (s.abs() + 132) / 32 + 8;
             assert!((ulaw - s).abs() <= bound, "μ-law error at {sample}: {ulaw}");
-            assert!((alaw - s).abs() <= bound + 8, "A-law error at {sample}: {alaw}");
+            assert!(
+                (alaw - s).abs() <= bound + 8,
+                "A-law error at {sample}: {alaw}"
+            );
         }
     }
 }
@@ -125,11 +147,17 @@ fn g711_clock_and_frame_sizes() {
     assert_eq!(g711::samples_per_frame(Duration::from_micros(125)), Ok(1));
     assert_eq!(
         g711::samples_per_frame(Duration::from_micros(100)),
-        Err(PayloadError::DurationNotWholeTicks { nanos: 100_000, clock_rate: 8000 })
+        Err(PayloadError::DurationNotWholeTicks {
+            nanos: 100_000,
+            clock_rate: 8000
+        })
     );
     assert_eq!(
         g711::samples_per_frame(Duration::from_secs(600_000)),
-        Err(PayloadError::DurationTooLong { nanos: 600_000_000_000_000, clock_rate: 8000 })
+        Err(PayloadError::DurationTooLong {
+            nanos: 600_000_000_000_000,
+            clock_rate: 8000
+        })
     );
     assert_eq!(g711::frame_duration(160), Duration::from_millis(20));
     assert_eq!(g711::frame_duration(1), Duration::from_micros(125));
@@ -150,6 +178,9 @@ fn g722_rtp_clock_runs_at_half_the_sampling_rate() {
     assert_eq!(g722::samples_per_frame(one_sample), Ok(1));
     assert_eq!(
         g722::timestamp_increment(one_sample),
-        Err(PayloadError::DurationNotWholeTicks { nanos: 62_500, clock_rate: 8000 })
+        Err(PayloadError::DurationNotWholeTicks {
+            nanos: 62_500,
+            clock_rate: 8000
+        })
     );
 }

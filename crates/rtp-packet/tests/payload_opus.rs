@@ -23,7 +23,10 @@ fn toc_fields_follow_table_2() {
     assert_eq!(toc.frame_count_code(), FrameCountCode::One);
     // 0xFD = 11111 1 01: config 31 (CELT fullband 20 ms), stereo, code 1.
     let toc = Toc::new(0xFD);
-    assert_eq!((toc.mode(), toc.bandwidth(), toc.frame_samples()), (Mode::Celt, Bandwidth::Fullband, 960));
+    assert_eq!(
+        (toc.mode(), toc.bandwidth(), toc.frame_samples()),
+        (Mode::Celt, Bandwidth::Fullband, 960)
+    );
     assert!(toc.stereo());
     assert_eq!(toc.frame_count_code(), FrameCountCode::TwoEqual);
     // Every configuration's mode, bandwidth and frame size (RFC 6716 Table 2).
@@ -41,8 +44,16 @@ fn toc_fields_follow_table_2() {
         for (i, &size) in sizes.iter().enumerate() {
             let config = (group * 4 + i) as u8;
             let toc = Toc::new(config << 3);
-            let bandwidth = if config == 14 || config == 15 { Bandwidth::Fullband } else { *bandwidth };
-            assert_eq!((toc.mode(), toc.bandwidth(), toc.frame_samples()), (*mode, bandwidth, size), "config {config}");
+            let bandwidth = if config == 14 || config == 15 {
+                Bandwidth::Fullband
+            } else {
+                *bandwidth
+            };
+            assert_eq!(
+                (toc.mode(), toc.bandwidth(), toc.frame_samples()),
+                (*mode, bandwidth, size),
+                "config {config}"
+            );
         }
     }
 }
@@ -86,11 +97,20 @@ fn code_2_has_a_coded_first_length() {
     assert_eq!(lens, [256, 5]);
     assert_eq!(
         OpusPacket::parse(&[0xFA, 5, 1]),
-        Err(PayloadError::OpusFrameExceedsPacket { declared: 5, available: 1 })
+        Err(PayloadError::OpusFrameExceedsPacket {
+            declared: 5,
+            available: 1
+        })
     );
-    assert_eq!(OpusPacket::parse(&[0xFA]), Err(PayloadError::Truncated { needed: 2, got: 0 }));
+    assert_eq!(
+        OpusPacket::parse(&[0xFA]),
+        Err(PayloadError::Truncated { needed: 2, got: 0 })
+    );
     // A two-octet length missing its second octet.
-    assert_eq!(OpusPacket::parse(&[0xFA, 253]), Err(PayloadError::Truncated { needed: 2, got: 1 }));
+    assert_eq!(
+        OpusPacket::parse(&[0xFA, 253]),
+        Err(PayloadError::Truncated { needed: 2, got: 1 })
+    );
 }
 
 #[test]
@@ -121,30 +141,54 @@ fn code_3_variable_bitrate_with_padding() {
     assert_eq!(frames(&packet), [&[0xAAu8][..]]);
     assert_eq!(
         OpusPacket::parse(&[0x7B, 0x41, 10, 1, 2]),
-        Err(PayloadError::OpusPaddingExceedsPacket { padding: 10, available: 2 })
+        Err(PayloadError::OpusPaddingExceedsPacket {
+            padding: 10,
+            available: 2
+        })
     );
     assert_eq!(
         OpusPacket::parse(&[0x7B, 0x82, 5, 1, 2]),
-        Err(PayloadError::OpusFrameExceedsPacket { declared: 5, available: 2 })
+        Err(PayloadError::OpusFrameExceedsPacket {
+            declared: 5,
+            available: 2
+        })
     );
-    assert_eq!(OpusPacket::parse(&[0x7B, 0x41]), Err(PayloadError::Truncated { needed: 1, got: 0 }));
+    assert_eq!(
+        OpusPacket::parse(&[0x7B, 0x41]),
+        Err(PayloadError::Truncated { needed: 1, got: 0 })
+    );
 }
 
 #[test]
 fn code_3_frame_count_bounds() {
-    assert_eq!(OpusPacket::parse(&[0x7B, 0x00]), Err(PayloadError::OpusNoFrames));
-    assert_eq!(OpusPacket::parse(&[0x7B]), Err(PayloadError::Truncated { needed: 2, got: 1 }));
+    assert_eq!(
+        OpusPacket::parse(&[0x7B, 0x00]),
+        Err(PayloadError::OpusNoFrames)
+    );
+    assert_eq!(
+        OpusPacket::parse(&[0x7B]),
+        Err(PayloadError::Truncated { needed: 2, got: 1 })
+    );
     // Config 16 (CELT 2.5 ms): 48 frames are exactly 120 ms, 49 are too many.
     let mut max = vec![0x83, 48];
     max.extend([0u8; 48]);
     let packet = OpusPacket::parse(&max).unwrap();
     assert_eq!(packet.frame_count(), 48);
     assert_eq!(packet.duration(), MAX_PACKET_SAMPLES);
-    assert_eq!(OpusPacket::parse(&[0x83, 49]), Err(PayloadError::OpusTooLong { samples: 5880 }));
+    assert_eq!(
+        OpusPacket::parse(&[0x83, 49]),
+        Err(PayloadError::OpusTooLong { samples: 5880 })
+    );
     // Config 3 (SILK 60 ms): three frames are 180 ms.
-    assert_eq!(OpusPacket::parse(&[0x1B, 3]), Err(PayloadError::OpusTooLong { samples: 8640 }));
+    assert_eq!(
+        OpusPacket::parse(&[0x1B, 3]),
+        Err(PayloadError::OpusTooLong { samples: 8640 })
+    );
     // The largest count, 63, is checked before any length is read.
-    assert_eq!(OpusPacket::parse(&[0xFB, 0xBF]), Err(PayloadError::OpusTooLong { samples: 60480 }));
+    assert_eq!(
+        OpusPacket::parse(&[0xFB, 0xBF]),
+        Err(PayloadError::OpusTooLong { samples: 60480 })
+    );
 }
 
 #[test]
@@ -154,9 +198,15 @@ fn frames_are_at_most_1275_octets() {
     packet.extend([0u8; 1275]);
     assert!(OpusPacket::parse(&packet).is_ok());
     packet.push(0);
-    assert_eq!(OpusPacket::parse(&packet), Err(PayloadError::OpusFrameTooLong { len: 1276 }));
+    assert_eq!(
+        OpusPacket::parse(&packet),
+        Err(PayloadError::OpusFrameTooLong { len: 1276 })
+    );
     // Code 1 with two 1276-octet halves.
     let mut halves = vec![0xF9];
     halves.extend([0u8; 2552]);
-    assert_eq!(OpusPacket::parse(&halves), Err(PayloadError::OpusFrameTooLong { len: 1276 }));
+    assert_eq!(
+        OpusPacket::parse(&halves),
+        Err(PayloadError::OpusFrameTooLong { len: 1276 })
+    );
 }

@@ -22,11 +22,19 @@ fn stream(frames: usize, len: usize, mut sequence: u16) -> (Vec<Vec<u8>>, Vec<Se
     let mut packets = Vec::new();
     for n in 0..frames {
         let frame: Vec<u8> = (0..len).map(|i| (i * 7 + n) as u8).collect();
-        let descriptor = Vp8Descriptor { picture_id: Some(PictureId::Short(n as u8)), ..Vp8Descriptor::default() };
+        let descriptor = Vp8Descriptor {
+            picture_id: Some(PictureId::Short(n as u8)),
+            ..Vp8Descriptor::default()
+        };
         for fragment in Vp8Packetizer::new(&frame, descriptor, 103).unwrap() {
             let mut payload = vec![0u8; fragment.len()];
             fragment.write(&mut payload).unwrap();
-            packets.push(Sent { payload, sequence, timestamp: 3000 * n as u32, marker: fragment.marker });
+            packets.push(Sent {
+                payload,
+                sequence,
+                timestamp: 3000 * n as u32,
+                marker: fragment.marker,
+            });
             sequence = sequence.wrapping_add(1);
         }
         originals.push(frame);
@@ -43,18 +51,27 @@ struct Outcome {
 }
 
 fn push(d: &mut Vp8Depacketizer, p: &Sent) -> Outcome {
-    let pushed = d.push(&p.payload, p.sequence, p.timestamp, p.marker).unwrap();
+    let pushed = d
+        .push(&p.payload, p.sequence, p.timestamp, p.marker)
+        .unwrap();
     Outcome {
-        frame: pushed
-            .frame
-            .map(|f| (f.descriptor.picture_id.map_or(0, |id| id.value() as u8), f.data.to_vec())),
+        frame: pushed.frame.map(|f| {
+            (
+                f.descriptor.picture_id.map_or(0, |id| id.value() as u8),
+                f.data.to_vec(),
+            )
+        }),
         incomplete: pushed.incomplete,
         discarded: pushed.discarded,
     }
 }
 
 fn nothing() -> Outcome {
-    Outcome { frame: None, incomplete: Incomplete::default(), discarded: None }
+    Outcome {
+        frame: None,
+        incomplete: Incomplete::default(),
+        discarded: None,
+    }
 }
 
 #[test]
@@ -107,11 +124,20 @@ fn a_lost_packet_gives_up_its_frame_when_a_later_one_completes() {
     push(&mut d, &packets[7]);
     let out = push(&mut d, &packets[8]);
     assert_eq!(out.frame, Some((2, frames[2].clone())));
-    assert_eq!(out.incomplete, Incomplete { frames: 1, packets: 2 });
+    assert_eq!(
+        out.incomplete,
+        Incomplete {
+            frames: 1,
+            packets: 2
+        }
+    );
     // The lost packet arriving now is too late.
     assert_eq!(
         push(&mut d, &packets[4]),
-        Outcome { discarded: Some(Discarded::Late), ..nothing() }
+        Outcome {
+            discarded: Some(Discarded::Late),
+            ..nothing()
+        }
     );
     assert_eq!(d.waiting(), 0);
 }
@@ -121,8 +147,17 @@ fn duplicates_are_discarded() {
     let (frames, packets) = stream(1, 200, 0);
     let mut d = Vp8Depacketizer::default();
     push(&mut d, &packets[0]);
-    assert_eq!(push(&mut d, &packets[0]), Outcome { discarded: Some(Discarded::Duplicate), ..nothing() });
-    assert_eq!(push(&mut d, &packets[1]).frame, Some((0, frames[0].clone())));
+    assert_eq!(
+        push(&mut d, &packets[0]),
+        Outcome {
+            discarded: Some(Discarded::Duplicate),
+            ..nothing()
+        }
+    );
+    assert_eq!(
+        push(&mut d, &packets[1]).frame,
+        Some((0, frames[0].clone()))
+    );
     // Once handed out, a copy is late.
     assert_eq!(push(&mut d, &packets[1]).discarded, Some(Discarded::Late));
 }
@@ -137,15 +172,25 @@ fn a_frame_needs_its_start_and_one_timestamp() {
     // A packet with a different timestamp in the middle of the run breaks it.
     let mut d = Vp8Depacketizer::default();
     push(&mut d, &packets[0]);
-    d.push(&packets[1].payload, packets[1].sequence, 1, false).unwrap();
+    d.push(&packets[1].payload, packets[1].sequence, 1, false)
+        .unwrap();
     assert_eq!(push(&mut d, &packets[2]), nothing());
-    assert_eq!(d.flush(), Incomplete { frames: 3, packets: 3 });
+    assert_eq!(
+        d.flush(),
+        Incomplete {
+            frames: 3,
+            packets: 3
+        }
+    );
     assert_eq!(d.waiting(), 0);
 }
 
 #[test]
 fn memory_stays_within_the_limits() {
-    let limits = ReassemblyLimits { max_packets: 4, max_payload_len: 100 };
+    let limits = ReassemblyLimits {
+        max_packets: 4,
+        max_payload_len: 100,
+    };
     let mut d = Vp8Depacketizer::new(limits);
     let (frames, packets) = stream(3, 300, 0);
     // Frame 0 (3 packets) never completes: its last packet is lost. Frame 1's packets
@@ -158,7 +203,13 @@ fn memory_stays_within_the_limits() {
     assert_eq!(out, nothing());
     assert_eq!(d.waiting(), 4);
     let out = push(&mut d, &packets[5]);
-    assert_eq!(out.incomplete, Incomplete { frames: 1, packets: 2 });
+    assert_eq!(
+        out.incomplete,
+        Incomplete {
+            frames: 1,
+            packets: 2
+        }
+    );
     assert_eq!(out.frame, Some((1, frames[1].clone())));
     // A payload over the limit is refused and changes nothing.
     let big = [0x10u8; 102];
@@ -175,19 +226,34 @@ fn malformed_descriptors_change_nothing() {
     let (_, packets) = stream(1, 200, 0);
     let mut d = Vp8Depacketizer::default();
     push(&mut d, &packets[0]);
-    assert_eq!(d.push(&[0x80, 0x80], 1, 0, true).unwrap_err(), PayloadError::Truncated { needed: 3, got: 2 });
-    assert_eq!(d.push(&[], 1, 0, true).unwrap_err(), PayloadError::Truncated { needed: 1, got: 0 });
+    assert_eq!(
+        d.push(&[0x80, 0x80], 1, 0, true).unwrap_err(),
+        PayloadError::Truncated { needed: 3, got: 2 }
+    );
+    assert_eq!(
+        d.push(&[], 1, 0, true).unwrap_err(),
+        PayloadError::Truncated { needed: 1, got: 0 }
+    );
     assert_eq!(d.waiting(), 1);
     let mut v = Vp9Depacketizer::default();
-    assert_eq!(v.push(&[0x10], 1, 0, true).unwrap_err(), PayloadError::Vp9FlexibleWithoutPictureId);
+    assert_eq!(
+        v.push(&[0x10], 1, 0, true).unwrap_err(),
+        PayloadError::Vp9FlexibleWithoutPictureId
+    );
     assert_eq!(v.waiting(), 0);
 }
 
 #[test]
 fn vp9_lost_end_of_frame() {
     let mut d = Vp9Depacketizer::default();
-    let b = Vp9Descriptor { start_of_frame: true, ..Vp9Descriptor::new() };
-    let e = Vp9Descriptor { end_of_frame: true, ..Vp9Descriptor::new() };
+    let b = Vp9Descriptor {
+        start_of_frame: true,
+        ..Vp9Descriptor::new()
+    };
+    let e = Vp9Descriptor {
+        end_of_frame: true,
+        ..Vp9Descriptor::new()
+    };
     let payload = |d: Vp9Descriptor<'_>, data: u8| {
         let mut out = vec![0u8; 2];
         d.write(&mut out).unwrap();
@@ -195,18 +261,39 @@ fn vp9_lost_end_of_frame() {
         out
     };
     // Frame at timestamp 0 has B but loses its E packet; the next frame is one packet.
-    assert!(d.push(&payload(b, 1), 10, 0, false).unwrap().frame.is_none());
-    let both = Vp9Descriptor { start_of_frame: true, end_of_frame: true, ..Vp9Descriptor::new() };
+    assert!(
+        d.push(&payload(b, 1), 10, 0, false)
+            .unwrap()
+            .frame
+            .is_none()
+    );
+    let both = Vp9Descriptor {
+        start_of_frame: true,
+        end_of_frame: true,
+        ..Vp9Descriptor::new()
+    };
     let pushed = d.push(&payload(both, 3), 12, 3000, true).unwrap();
     assert_eq!(pushed.frame.map(|f| f.data.to_vec()), Some(vec![3]));
-    assert_eq!(pushed.incomplete, Incomplete { frames: 1, packets: 1 });
-    assert_eq!(d.push(&payload(e, 2), 11, 0, true).unwrap().discarded, Some(Discarded::Late));
+    assert_eq!(
+        pushed.incomplete,
+        Incomplete {
+            frames: 1,
+            packets: 1
+        }
+    );
+    assert_eq!(
+        d.push(&payload(e, 2), 11, 0, true).unwrap().discarded,
+        Some(Discarded::Late)
+    );
 }
 
 #[test]
 fn steady_state_packetizing_and_reassembly_do_not_allocate() {
     let frame: Vec<u8> = (0..3000).map(|i| i as u8).collect();
-    let descriptor = Vp8Descriptor { picture_id: Some(PictureId::Long(1)), ..Vp8Descriptor::default() };
+    let descriptor = Vp8Descriptor {
+        picture_id: Some(PictureId::Long(1)),
+        ..Vp8Descriptor::default()
+    };
     let mut d = Vp8Depacketizer::default();
     let mut buf = [0u8; 1200];
     let mut sequence = 0u16;
@@ -214,7 +301,9 @@ fn steady_state_packetizing_and_reassembly_do_not_allocate() {
         let mut frames = 0;
         for fragment in Vp8Packetizer::new(&frame, descriptor, 1200).unwrap() {
             let len = fragment.write(&mut buf).unwrap();
-            let pushed = d.push(&buf[..len], sequence, timestamp, fragment.marker).unwrap();
+            let pushed = d
+                .push(&buf[..len], sequence, timestamp, fragment.marker)
+                .unwrap();
             sequence = sequence.wrapping_add(1);
             frames += usize::from(pushed.frame.is_some());
         }

@@ -1,7 +1,7 @@
 //! VP8 payload descriptor, payload header and packetizer (RFC 7741).
 
 use rtp_packet::payload::vp8::{
-    TemporalLayer, Vp8Depacketizer, Vp8Descriptor, Vp8PayloadHeader, Vp8Packetizer,
+    self, TemporalLayer, Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer, Vp8PayloadHeader,
 };
 use rtp_packet::payload::{PayloadError, PictureId};
 
@@ -26,7 +26,10 @@ fn parses_every_field() {
             partition_index: 0,
             picture_id: Some(PictureId::Long(0x0123)),
             tl0_pic_idx: Some(5),
-            temporal_layer: Some(TemporalLayer { tid: 2, layer_sync: true }),
+            temporal_layer: Some(TemporalLayer {
+                tid: 2,
+                layer_sync: true
+            }),
             key_idx: Some(10),
         }
     );
@@ -44,7 +47,11 @@ fn minimal_and_partial_descriptors() {
     let (d, data) = Vp8Descriptor::parse(&[0x23, 0x01]).unwrap();
     assert_eq!(
         d,
-        Vp8Descriptor { non_reference: true, partition_index: 3, ..Vp8Descriptor::default() }
+        Vp8Descriptor {
+            non_reference: true,
+            partition_index: 3,
+            ..Vp8Descriptor::default()
+        }
     );
     assert_eq!(data, [0x01]);
     assert!(!d.starts_frame());
@@ -62,7 +69,13 @@ fn minimal_and_partial_descriptors() {
     assert_eq!((d.temporal_layer, d.key_idx), (None, Some(31)));
     // T only: KEYIDX is ignored.
     let (d, _) = Vp8Descriptor::parse(&[0x80, 0x20, 0xDF]).unwrap();
-    assert_eq!(d.temporal_layer, Some(TemporalLayer { tid: 3, layer_sync: false }));
+    assert_eq!(
+        d.temporal_layer,
+        Some(TemporalLayer {
+            tid: 3,
+            layer_sync: false
+        })
+    );
     assert_eq!(d.key_idx, None);
     // X=1 with no optional field is accepted (and written back without X).
     let (d, data) = Vp8Descriptor::parse(&[0x80, 0x00, 0x07]).unwrap();
@@ -74,7 +87,10 @@ fn every_truncation_is_reported() {
     for len in 0..6 {
         assert_eq!(
             Vp8Descriptor::parse(&FULL[..len]),
-            Err(PayloadError::Truncated { needed: len + 1, got: len }),
+            Err(PayloadError::Truncated {
+                needed: len + 1,
+                got: len
+            }),
             "prefix of {len} octets"
         );
     }
@@ -90,27 +106,63 @@ fn writing_checks_field_widths_and_room() {
     let bad = |d: Vp8Descriptor| d.write(&mut [0u8; 8]);
     let base = Vp8Descriptor::default();
     assert_eq!(
-        bad(Vp8Descriptor { partition_index: 8, ..base }),
-        Err(PayloadError::FieldOutOfRange { field: "PID", value: 8 })
+        bad(Vp8Descriptor {
+            partition_index: 8,
+            ..base
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "PID",
+            value: 8
+        })
     );
     assert_eq!(
-        bad(Vp8Descriptor { picture_id: Some(PictureId::Short(128)), ..base }),
-        Err(PayloadError::FieldOutOfRange { field: "picture ID", value: 128 })
+        bad(Vp8Descriptor {
+            picture_id: Some(PictureId::Short(128)),
+            ..base
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "picture ID",
+            value: 128
+        })
     );
     assert_eq!(
-        bad(Vp8Descriptor { picture_id: Some(PictureId::Long(0x8000)), ..base }),
-        Err(PayloadError::FieldOutOfRange { field: "picture ID", value: 0x8000 })
+        bad(Vp8Descriptor {
+            picture_id: Some(PictureId::Long(0x8000)),
+            ..base
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "picture ID",
+            value: 0x8000
+        })
     );
     assert_eq!(
-        bad(Vp8Descriptor { temporal_layer: Some(TemporalLayer { tid: 4, layer_sync: false }), ..base }),
-        Err(PayloadError::FieldOutOfRange { field: "TID", value: 4 })
+        bad(Vp8Descriptor {
+            temporal_layer: Some(TemporalLayer {
+                tid: 4,
+                layer_sync: false
+            }),
+            ..base
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "TID",
+            value: 4
+        })
     );
     assert_eq!(
-        bad(Vp8Descriptor { key_idx: Some(32), ..base }),
-        Err(PayloadError::FieldOutOfRange { field: "KEYIDX", value: 32 })
+        bad(Vp8Descriptor {
+            key_idx: Some(32),
+            ..base
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "KEYIDX",
+            value: 32
+        })
     );
     let (full, _) = Vp8Descriptor::parse(&FULL).unwrap();
-    assert_eq!(full.write(&mut [0u8; 5]), Err(PayloadError::BufferTooSmall { needed: 6, got: 5 }));
+    assert_eq!(
+        full.write(&mut [0u8; 5]),
+        Err(PayloadError::BufferTooSmall { needed: 6, got: 5 })
+    );
 }
 
 #[test]
@@ -126,14 +178,22 @@ fn payload_header_tells_key_frames() {
     // 2 + 8 × 0x2A + 2048 × 0x01 = 2386.
     assert_eq!(
         Vp8PayloadHeader::parse(&[0x50, 0x2A, 0x01, 0x9D]),
-        Ok(Vp8PayloadHeader { key_frame: true, version: 0, show_frame: true, first_partition_size: 2386 })
+        Ok(Vp8PayloadHeader {
+            key_frame: true,
+            version: 0,
+            show_frame: true,
+            first_partition_size: 2386
+        })
     );
     // 0x31 = Size0 001, H 1, VER 000, P 1: an inter frame.
     let inter = Vp8PayloadHeader::parse(&[0x31, 0x00, 0x00]).unwrap();
     assert!(!inter.key_frame);
     // 0x04 = VER 2.
     assert_eq!(Vp8PayloadHeader::parse(&[0x04, 0, 0]).unwrap().version, 2);
-    assert_eq!(Vp8PayloadHeader::parse(&[0x50, 0x2A]), Err(PayloadError::Truncated { needed: 3, got: 2 }));
+    assert_eq!(
+        Vp8PayloadHeader::parse(&[0x50, 0x2A]),
+        Err(PayloadError::Truncated { needed: 3, got: 2 })
+    );
 }
 
 fn key_frame(len: usize) -> Vec<u8> {
@@ -177,25 +237,59 @@ fn packetizer_fits_the_mtu_and_marks_the_frame() {
 
 #[test]
 fn packetizer_rejects_what_cannot_be_sent() {
-    let d = Vp8Descriptor { picture_id: Some(PictureId::Short(1)), ..Vp8Descriptor::default() };
+    let d = Vp8Descriptor {
+        picture_id: Some(PictureId::Short(1)),
+        ..Vp8Descriptor::default()
+    };
     assert_eq!(
         Vp8Packetizer::new(&[1, 2, 3], d, 3).unwrap_err(),
         PayloadError::MtuTooSmall { mtu: 3, needed: 4 }
     );
-    assert_eq!(Vp8Packetizer::new(&[], d, 100).unwrap_err(), PayloadError::EmptyFrame);
     assert_eq!(
-        Vp8Packetizer::new(&[1], Vp8Descriptor { key_idx: Some(40), ..d }, 100).unwrap_err(),
-        PayloadError::FieldOutOfRange { field: "KEYIDX", value: 40 }
+        Vp8Packetizer::new(&[], d, 100).unwrap_err(),
+        PayloadError::EmptyFrame
     );
-    let fragment = Vp8Packetizer::new(&[1, 2, 3], d, 100).unwrap().next().unwrap();
-    assert_eq!(fragment.write(&mut [0u8; 4]), Err(PayloadError::BufferTooSmall { needed: 6, got: 4 }));
+    assert_eq!(
+        Vp8Packetizer::new(
+            &[1],
+            Vp8Descriptor {
+                key_idx: Some(40),
+                ..d
+            },
+            100
+        )
+        .unwrap_err(),
+        PayloadError::FieldOutOfRange {
+            field: "KEYIDX",
+            value: 40
+        }
+    );
+    let fragment = Vp8Packetizer::new(&[1, 2, 3], d, 100)
+        .unwrap()
+        .next()
+        .unwrap();
+    assert_eq!(
+        fragment.write(&mut [0u8; 4]),
+        Err(PayloadError::BufferTooSmall { needed: 6, got: 4 })
+    );
 }
 
 #[test]
 fn packetize_then_reassemble_at_many_mtus() {
-    for (frame_len, mtu) in [(1, 4), (10, 4), (1000, 7), (1000, 100), (5000, 1200), (1200, 1200), (50_000, 1400)] {
+    for (frame_len, mtu) in [
+        (1, 4),
+        (10, 4),
+        (1000, 7),
+        (1000, 100),
+        (5000, 1200),
+        (1200, 1200),
+        (50_000, 1400),
+    ] {
         let frame = key_frame(frame_len);
-        let template = Vp8Descriptor { picture_id: Some(PictureId::Short(3)), ..Vp8Descriptor::default() };
+        let template = Vp8Descriptor {
+            picture_id: Some(PictureId::Short(3)),
+            ..Vp8Descriptor::default()
+        };
         let mut depacketizer = Vp8Depacketizer::default();
         let mut buf = vec![0u8; mtu];
         let packetizer = Vp8Packetizer::new(&frame, template, mtu).unwrap();
@@ -204,7 +298,14 @@ fn packetize_then_reassemble_at_many_mtus() {
         for (i, fragment) in packetizer.enumerate() {
             let len = fragment.write(&mut buf).unwrap();
             assert!(len <= mtu);
-            let pushed = depacketizer.push(&buf[..len], 65530u16.wrapping_add(i as u16), 90_000, fragment.marker).unwrap();
+            let pushed = depacketizer
+                .push(
+                    &buf[..len],
+                    65530u16.wrapping_add(i as u16),
+                    90_000,
+                    fragment.marker,
+                )
+                .unwrap();
             assert!(pushed.incomplete.is_empty());
             assert_eq!(pushed.discarded, None);
             if let Some(frame) = pushed.frame {
@@ -218,7 +319,32 @@ fn packetize_then_reassemble_at_many_mtus() {
                 rebuilt = Some(frame.data.to_vec());
             }
         }
-        assert_eq!(rebuilt.as_deref(), Some(&frame[..]), "frame {frame_len} at MTU {mtu}");
+        assert_eq!(
+            rebuilt.as_deref(),
+            Some(&frame[..]),
+            "frame {frame_len} at MTU {mtu}"
+        );
         assert_eq!(depacketizer.waiting(), 0);
     }
+}
+
+#[test]
+fn key_frames_are_detected_from_the_first_packet() {
+    // S=1 PID=0, then a payload header with P=0.
+    assert_eq!(vp8::is_key_frame(&[0x10, 0x50, 0x2A, 0x01]), Ok(true));
+    // S=1 PID=0, then P=1: an inter frame.
+    assert_eq!(vp8::is_key_frame(&[0x10, 0x31, 0x00, 0x00]), Ok(false));
+    // S=0: a continuation packet, whatever its first octet.
+    assert_eq!(vp8::is_key_frame(&[0x00, 0x50, 0x2A, 0x01]), Ok(false));
+    // S=1 but PID=1: the start of a later partition.
+    assert_eq!(vp8::is_key_frame(&[0x11, 0x50, 0x2A, 0x01]), Ok(false));
+    // The payload header is cut short.
+    assert_eq!(
+        vp8::is_key_frame(&[0x10, 0x50]),
+        Err(PayloadError::Truncated { needed: 3, got: 1 })
+    );
+    assert_eq!(
+        vp8::is_key_frame(&[]),
+        Err(PayloadError::Truncated { needed: 1, got: 0 })
+    );
 }

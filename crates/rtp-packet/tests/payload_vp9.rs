@@ -40,13 +40,29 @@ const WITH_SS: [u8; 19] = [
     0xEE, 0xEF, // VP9 data
 ];
 
-const RESOLUTIONS: [Resolution; 2] =
-    [Resolution { width: 320, height: 180 }, Resolution { width: 640, height: 360 }];
+const RESOLUTIONS: [Resolution; 2] = [
+    Resolution {
+        width: 320,
+        height: 180,
+    },
+    Resolution {
+        width: 640,
+        height: 360,
+    },
+];
 
 fn picture_group() -> [PictureGroupEntry; 2] {
     [
-        PictureGroupEntry { tid: 0, switching_up: false, references: References::new(&[4]).unwrap() },
-        PictureGroupEntry { tid: 1, switching_up: true, references: References::new(&[1, 2]).unwrap() },
+        PictureGroupEntry {
+            tid: 0,
+            switching_up: false,
+            references: References::new(&[4]).unwrap(),
+        },
+        PictureGroupEntry {
+            tid: 1,
+            switching_up: true,
+            references: References::new(&[1, 2]).unwrap(),
+        },
     ]
 }
 
@@ -65,7 +81,12 @@ fn non_flexible_mode() {
         d,
         Vp9Descriptor {
             picture_id: Some(PictureId::Short(5)),
-            layers: Some(LayerIndices { tid: 1, switching_up: true, sid: 2, inter_layer_dependency: true }),
+            layers: Some(LayerIndices {
+                tid: 1,
+                switching_up: true,
+                sid: 2,
+                inter_layer_dependency: true
+            }),
             start_of_frame: true,
             tl0_pic_idx: Some(7),
             ..Vp9Descriptor::new()
@@ -75,7 +96,10 @@ fn non_flexible_mode() {
     round_trips(&NON_FLEXIBLE, 1);
     // Only the mandatory octet: B=1 E=1.
     let (d, data) = Vp9Descriptor::parse(&[0x0C, 0x01]).unwrap();
-    assert_eq!((d.start_of_frame, d.end_of_frame, d.picture_id, data), (true, true, None, &[0x01u8][..]));
+    assert_eq!(
+        (d.start_of_frame, d.end_of_frame, d.picture_id, data),
+        (true, true, None, &[0x01u8][..])
+    );
 }
 
 #[test]
@@ -90,9 +114,15 @@ fn flexible_mode_references() {
     // N=1 on the third P_DIFF announces a fourth.
     let mut four = FLEXIBLE;
     four[6] = 0xFF;
-    assert_eq!(Vp9Descriptor::parse(&four), Err(PayloadError::Vp9TooManyReferences));
+    assert_eq!(
+        Vp9Descriptor::parse(&four),
+        Err(PayloadError::Vp9TooManyReferences)
+    );
     // F=1 without I.
-    assert_eq!(Vp9Descriptor::parse(&[0x10, 0x00]), Err(PayloadError::Vp9FlexibleWithoutPictureId));
+    assert_eq!(
+        Vp9Descriptor::parse(&[0x10, 0x00]),
+        Err(PayloadError::Vp9FlexibleWithoutPictureId)
+    );
     // F=1 and P=0: no P_DIFF octets follow.
     let (d, data) = Vp9Descriptor::parse(&[0x98, 0x01, 0xEE]).unwrap();
     assert!(d.references.is_empty());
@@ -105,8 +135,14 @@ fn scalability_structure() {
     assert_eq!(data, [0xEE, 0xEF]);
     let ss = d.scalability_structure.unwrap();
     assert_eq!(ss.spatial_layers, 2);
-    assert_eq!(ss.resolutions.unwrap().iter().collect::<Vec<_>>(), RESOLUTIONS);
-    assert_eq!(ss.picture_group.unwrap().iter().collect::<Vec<_>>(), picture_group());
+    assert_eq!(
+        ss.resolutions.unwrap().iter().collect::<Vec<_>>(),
+        RESOLUTIONS
+    );
+    assert_eq!(
+        ss.picture_group.unwrap().iter().collect::<Vec<_>>(),
+        picture_group()
+    );
     round_trips(&WITH_SS, 2);
     // The same structure built by a caller is equal and writes the same octets.
     let group = picture_group();
@@ -128,20 +164,36 @@ fn scalability_structure() {
     // N_S = 7 (8 layers) with neither Y nor G: one octet.
     let (d, data) = Vp9Descriptor::parse(&[0x02, 0xE0, 0xAB]).unwrap();
     let ss = d.scalability_structure.unwrap();
-    assert_eq!((ss.spatial_layers, ss.resolutions, ss.picture_group), (8, None, None));
+    assert_eq!(
+        (ss.spatial_layers, ss.resolutions, ss.picture_group),
+        (8, None, None)
+    );
     assert_eq!(data, [0xAB]);
     // G=1 with N_G = 0.
     let (d, _) = Vp9Descriptor::parse(&[0x02, 0x08, 0x00]).unwrap();
-    assert!(d.scalability_structure.unwrap().picture_group.unwrap().is_empty());
+    assert!(
+        d.scalability_structure
+            .unwrap()
+            .picture_group
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
 fn every_truncation_is_reported() {
-    for (wire, descriptor_len) in [(&NON_FLEXIBLE[..], 4), (&FLEXIBLE[..], 7), (&WITH_SS[..], 17)] {
+    for (wire, descriptor_len) in [
+        (&NON_FLEXIBLE[..], 4),
+        (&FLEXIBLE[..], 7),
+        (&WITH_SS[..], 17),
+    ] {
         for len in 0..descriptor_len {
             assert_eq!(
                 Vp9Descriptor::parse(&wire[..len]),
-                Err(PayloadError::Truncated { needed: len + 1, got: len }),
+                Err(PayloadError::Truncated {
+                    needed: len + 1,
+                    got: len
+                }),
                 "prefix of {len} octets of {wire:02x?}"
             );
         }
@@ -154,79 +206,173 @@ fn writing_checks_the_flag_rules() {
     let (non_flexible, _) = Vp9Descriptor::parse(&NON_FLEXIBLE).unwrap();
     let (flexible, _) = Vp9Descriptor::parse(&FLEXIBLE).unwrap();
     assert_eq!(
-        write(Vp9Descriptor { tl0_pic_idx: None, ..non_flexible }),
+        write(Vp9Descriptor {
+            tl0_pic_idx: None,
+            ..non_flexible
+        }),
         Err(PayloadError::Vp9Tl0PicIdxMismatch)
     );
     assert_eq!(
-        write(Vp9Descriptor { tl0_pic_idx: Some(1), ..flexible }),
+        write(Vp9Descriptor {
+            tl0_pic_idx: Some(1),
+            ..flexible
+        }),
         Err(PayloadError::Vp9Tl0PicIdxMismatch)
     );
     assert_eq!(
-        write(Vp9Descriptor { references: References::default(), ..flexible }),
+        write(Vp9Descriptor {
+            references: References::default(),
+            ..flexible
+        }),
         Err(PayloadError::Vp9ReferencesMismatch)
     );
     assert_eq!(
-        write(Vp9Descriptor { inter_picture_predicted: false, ..flexible }),
+        write(Vp9Descriptor {
+            inter_picture_predicted: false,
+            ..flexible
+        }),
         Err(PayloadError::Vp9ReferencesMismatch)
     );
     assert_eq!(
-        write(Vp9Descriptor { picture_id: None, ..flexible }),
+        write(Vp9Descriptor {
+            picture_id: None,
+            ..flexible
+        }),
         Err(PayloadError::Vp9FlexibleWithoutPictureId)
     );
     assert_eq!(
-        write(Vp9Descriptor { references: References::new(&[128]).unwrap(), ..flexible }),
-        Err(PayloadError::FieldOutOfRange { field: "P_DIFF", value: 128 })
-    );
-    assert_eq!(References::new(&[1, 2, 3, 4]), Err(PayloadError::Vp9TooManyReferences));
-    let layers = LayerIndices { tid: 8, ..LayerIndices::default() };
-    assert_eq!(
-        write(Vp9Descriptor { layers: Some(layers), ..non_flexible }),
-        Err(PayloadError::FieldOutOfRange { field: "TID", value: 8 })
-    );
-    let layers = LayerIndices { sid: 9, ..LayerIndices::default() };
-    assert_eq!(
-        write(Vp9Descriptor { layers: Some(layers), ..non_flexible }),
-        Err(PayloadError::FieldOutOfRange { field: "SID", value: 9 })
+        write(Vp9Descriptor {
+            references: References::new(&[128]).unwrap(),
+            ..flexible
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "P_DIFF",
+            value: 128
+        })
     );
     assert_eq!(
-        write(Vp9Descriptor { picture_id: Some(PictureId::Long(0x8000)), ..non_flexible }),
-        Err(PayloadError::FieldOutOfRange { field: "picture ID", value: 0x8000 })
+        References::new(&[1, 2, 3, 4]),
+        Err(PayloadError::Vp9TooManyReferences)
     );
-    assert_eq!(non_flexible.write(&mut [0u8; 3]), Err(PayloadError::BufferTooSmall { needed: 4, got: 3 }));
+    let layers = LayerIndices {
+        tid: 8,
+        ..LayerIndices::default()
+    };
+    assert_eq!(
+        write(Vp9Descriptor {
+            layers: Some(layers),
+            ..non_flexible
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "TID",
+            value: 8
+        })
+    );
+    let layers = LayerIndices {
+        sid: 9,
+        ..LayerIndices::default()
+    };
+    assert_eq!(
+        write(Vp9Descriptor {
+            layers: Some(layers),
+            ..non_flexible
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "SID",
+            value: 9
+        })
+    );
+    assert_eq!(
+        write(Vp9Descriptor {
+            picture_id: Some(PictureId::Long(0x8000)),
+            ..non_flexible
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "picture ID",
+            value: 0x8000
+        })
+    );
+    assert_eq!(
+        non_flexible.write(&mut [0u8; 3]),
+        Err(PayloadError::BufferTooSmall { needed: 4, got: 3 })
+    );
 }
 
 #[test]
 fn writing_checks_the_scalability_structure() {
     let with = |ss: ScalabilityStructure<'_>| {
-        Vp9Descriptor { scalability_structure: Some(ss), ..Vp9Descriptor::new() }.write(&mut [0u8; 2048])
+        Vp9Descriptor {
+            scalability_structure: Some(ss),
+            ..Vp9Descriptor::new()
+        }
+        .write(&mut [0u8; 2048])
     };
-    let ss = ScalabilityStructure { spatial_layers: 1, resolutions: None, picture_group: None };
+    let ss = ScalabilityStructure {
+        spatial_layers: 1,
+        resolutions: None,
+        picture_group: None,
+    };
     assert_eq!(with(ss), Ok(2));
     for layers in [0, 9] {
         assert_eq!(
-            with(ScalabilityStructure { spatial_layers: layers, ..ss }),
-            Err(PayloadError::FieldOutOfRange { field: "N_S + 1", value: u32::from(layers) })
+            with(ScalabilityStructure {
+                spatial_layers: layers,
+                ..ss
+            }),
+            Err(PayloadError::FieldOutOfRange {
+                field: "N_S + 1",
+                value: u32::from(layers)
+            })
         );
     }
     assert_eq!(
-        with(ScalabilityStructure { spatial_layers: 3, resolutions: Some(Resolutions::new(&RESOLUTIONS)), ..ss }),
-        Err(PayloadError::Vp9ResolutionCount { layers: 3, resolutions: 2 })
+        with(ScalabilityStructure {
+            spatial_layers: 3,
+            resolutions: Some(Resolutions::new(&RESOLUTIONS)),
+            ..ss
+        }),
+        Err(PayloadError::Vp9ResolutionCount {
+            layers: 3,
+            resolutions: 2
+        })
     );
-    let bad_tid = [PictureGroupEntry { tid: 8, ..PictureGroupEntry::default() }];
+    let bad_tid = [PictureGroupEntry {
+        tid: 8,
+        ..PictureGroupEntry::default()
+    }];
     assert_eq!(
-        with(ScalabilityStructure { picture_group: Some(PictureGroup::new(&bad_tid)), ..ss }),
-        Err(PayloadError::FieldOutOfRange { field: "T", value: 8 })
+        with(ScalabilityStructure {
+            picture_group: Some(PictureGroup::new(&bad_tid)),
+            ..ss
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "T",
+            value: 8
+        })
     );
     let too_many = [PictureGroupEntry::default(); 256];
     assert_eq!(
-        with(ScalabilityStructure { picture_group: Some(PictureGroup::new(&too_many)), ..ss }),
-        Err(PayloadError::FieldOutOfRange { field: "N_G", value: 256 })
+        with(ScalabilityStructure {
+            picture_group: Some(PictureGroup::new(&too_many)),
+            ..ss
+        }),
+        Err(PayloadError::FieldOutOfRange {
+            field: "N_G",
+            value: 256
+        })
     );
     // The largest picture group: 255 pictures with 3 references each.
     let refs = References::new(&[1, 2, 3]).unwrap();
-    let largest = [PictureGroupEntry { tid: 7, switching_up: true, references: refs }; 255];
+    let largest = [PictureGroupEntry {
+        tid: 7,
+        switching_up: true,
+        references: refs,
+    }; 255];
     let d = Vp9Descriptor {
-        scalability_structure: Some(ScalabilityStructure { picture_group: Some(PictureGroup::new(&largest)), ..ss }),
+        scalability_structure: Some(ScalabilityStructure {
+            picture_group: Some(PictureGroup::new(&largest)),
+            ..ss
+        }),
         ..Vp9Descriptor::new()
     };
     let mut buf = [0u8; 2048];
@@ -253,19 +399,33 @@ fn packetizer_sends_the_structure_once_and_marks_the_picture() {
     let frame: Vec<u8> = (0..400u16).map(|i| i as u8).collect();
     // The first descriptor is 5 + 15 = 20 octets, the others 5: at an MTU of 120 the
     // first carries 100 octets and three more split the remaining 300.
-    let fragments: Vec<_> = Vp9Packetizer::new(&frame, template, true, 120).unwrap().collect();
-    assert_eq!(fragments.iter().map(|f| f.data.len()).collect::<Vec<_>>(), [100, 100, 100, 100]);
+    let fragments: Vec<_> = Vp9Packetizer::new(&frame, template, true, 120)
+        .unwrap()
+        .collect();
+    assert_eq!(
+        fragments.iter().map(|f| f.data.len()).collect::<Vec<_>>(),
+        [100, 100, 100, 100]
+    );
     for (i, f) in fragments.iter().enumerate() {
         assert_eq!(f.descriptor.scalability_structure.is_some(), i == 0);
-        assert_eq!((f.descriptor.start_of_frame, f.descriptor.end_of_frame), (i == 0, i == 3));
+        assert_eq!(
+            (f.descriptor.start_of_frame, f.descriptor.end_of_frame),
+            (i == 0, i == 3)
+        );
         assert_eq!(f.marker, i == 3);
         assert!(f.len() <= 120);
     }
-    let last = Vp9Packetizer::new(&frame, template, false, 120).unwrap().last().unwrap();
+    let last = Vp9Packetizer::new(&frame, template, false, 120)
+        .unwrap()
+        .last()
+        .unwrap();
     assert!(last.descriptor.end_of_frame && !last.marker);
     assert_eq!(
         Vp9Packetizer::new(&frame, template, true, 20).unwrap_err(),
-        PayloadError::MtuTooSmall { mtu: 20, needed: 21 }
+        PayloadError::MtuTooSmall {
+            mtu: 20,
+            needed: 21
+        }
     );
 }
 
@@ -278,7 +438,10 @@ fn spatial_layers_reassemble_as_separate_frames() {
             let frame: Vec<u8> = (0..200).map(|i| (i as u8) ^ sid).collect();
             let template = Vp9Descriptor {
                 picture_id: Some(PictureId::Short(mtu as u8 & 0x7F)),
-                layers: Some(LayerIndices { sid, ..LayerIndices::default() }),
+                layers: Some(LayerIndices {
+                    sid,
+                    ..LayerIndices::default()
+                }),
                 tl0_pic_idx: Some(3),
                 ..Vp9Descriptor::new()
             };
@@ -286,7 +449,9 @@ fn spatial_layers_reassemble_as_separate_frames() {
             for fragment in Vp9Packetizer::new(&frame, template, sid == 1, mtu).unwrap() {
                 let mut buf = vec![0u8; mtu];
                 let len = fragment.write(&mut buf).unwrap();
-                let pushed = depacketizer.push(&buf[..len], sequence, mtu as u32, fragment.marker).unwrap();
+                let pushed = depacketizer
+                    .push(&buf[..len], sequence, mtu as u32, fragment.marker)
+                    .unwrap();
                 sequence = sequence.wrapping_add(1);
                 assert!(pushed.incomplete.is_empty());
                 if let Some(f) = pushed.frame {

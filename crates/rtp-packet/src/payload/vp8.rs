@@ -29,7 +29,9 @@ use super::wire::{Reader, Writer};
 /// ```
 ///
 /// The X octet is sent exactly when one of the optional fields is present. Reserved bits
-/// are written as zero and ignored on reading (§4.2).
+/// are written as zero and ignored on reading (§4.2). A descriptor is not refused for
+/// combinations the RFC asks senders to avoid (such as L = 1 with T = 0): it is read and
+/// written as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Vp8Descriptor {
     /// N: the frame is not used as a reference by other frames.
@@ -235,6 +237,17 @@ impl Vp8PayloadHeader {
             }),
         }
     }
+}
+
+/// Whether an RTP payload starts a VP8 key frame: its descriptor has S = 1 and PID = 0 and
+/// the payload header that follows has P = 0 (RFC 7741 §4.3). A payload that does not
+/// start a frame is not a key frame start.
+pub fn is_key_frame(payload: &[u8]) -> Result<bool, PayloadError> {
+    let (descriptor, data) = Vp8Descriptor::parse(payload)?;
+    if !descriptor.starts_frame() {
+        return Ok(false);
+    }
+    Ok(Vp8PayloadHeader::parse(data)?.key_frame)
 }
 
 /// One RTP payload of a packetized VP8 frame.
