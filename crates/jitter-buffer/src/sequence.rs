@@ -102,7 +102,7 @@ mod tests {
         // A backward step larger than MAX_MISORDER is a jump too, and the packet after it
         // confirms a restart.
         let mut t = SequenceTracker::new(1000);
-        assert_eq!(t.classify(1000 - MAX_MISORDER), SeqVerdict::Older(t.max_extended() - 100));
+        assert_eq!(t.classify(1000 - MAX_MISORDER + 1), SeqVerdict::Older(t.max_extended() - 99));
         assert_eq!(t.classify(1000 - MAX_MISORDER - 1), SeqVerdict::Jump);
         assert_eq!(t.classify(1000 - MAX_MISORDER), SeqVerdict::Restart);
     }
