@@ -177,7 +177,11 @@ impl<D: Copy> Reassembler<D> {
             pushed.discarded = Some(Discarded::Late);
             return Ok(pushed);
         }
-        if self.waiting.iter().any(|w| w.extended == extended) {
+        if self
+            .waiting
+            .binary_search_by_key(&extended, |w| w.extended)
+            .is_ok()
+        {
             pushed.discarded = Some(Discarded::Duplicate);
             return Ok(pushed);
         }
