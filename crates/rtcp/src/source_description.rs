@@ -253,7 +253,14 @@ impl<'a> Element<'a> for SdesChunk<'a> {
             count,
         };
         // The null octet, then zeros up to the next 32-bit boundary.
-        let used = pad4(pos + 1).min(bytes.len());
+        let used = pad4(pos + 1);
+        if used > bytes.len() {
+            return Err(Error::Truncated {
+                what: "SDES chunk padding",
+                needed: used,
+                got: bytes.len(),
+            });
+        }
         Ok((Self { source, items }, used))
     }
 
@@ -397,6 +404,22 @@ mod tests {
                 count: 2,
                 needed: 9,
                 got: 8
+            })
+        );
+        // The packet's padding eats the chunk's own padding: the chunk ends mid-word.
+        let eaten = [
+            0xa1, 0xca, 0x00, 0x04, // P=1 SC=1 PT=202 length=4
+            0x00, 0x00, 0x00, 0x01, // SSRC
+            0x01, 0x02, b'a', b'b', // CNAME "ab"
+            0x00, 0x00, 0x00, 0x00, // null item; the packet padding starts after 2 bytes
+            0x00, 0x00, 0x00, 0x06, // padding count 6
+        ];
+        assert_eq!(
+            SourceDescription::parse(&eaten),
+            Err(Error::Truncated {
+                what: "SDES chunk padding",
+                needed: 12,
+                got: 10
             })
         );
         // PRIV whose prefix length exceeds the item.

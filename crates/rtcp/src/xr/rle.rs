@@ -148,7 +148,10 @@ impl<'a> RleReport<'a> {
                     RleChunk::BitVector(bits) => (15, bits, None),
                     RleChunk::Null => (0, 0, None),
                 };
-                (0..n).map(move |i| run.unwrap_or(bits & (0x4000 >> i) != 0))
+                (0..n).map(move |i| match run {
+                    Some(bit) => bit,
+                    None => bits & (0x4000 >> i) != 0,
+                })
             })
             .take(total)
             .enumerate()
