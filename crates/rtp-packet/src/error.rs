@@ -73,10 +73,6 @@ pub enum Error {
         /// The rejected value.
         value: u8,
     },
-    /// Padding of zero bytes was requested with the P bit; RFC 3550 §5.1 padding is 1–255
-    /// bytes including the count octet.
-    #[error("RTP padding must be between 1 and 255 bytes, got 0")]
-    InvalidPaddingLength,
     /// The header extension does not use an RFC 8285 profile (0xBEDE or 0x100x), so it has no
     /// elements to read or write.
     #[error(
@@ -143,8 +139,7 @@ pub enum Error {
         /// The largest allowed value.
         max: u32,
     },
-    /// An `extmap` ID outside 1–255, or 15 where the one-byte form is required
-    /// (RFC 8285 §5).
+    /// An `extmap` ID of 0, which RFC 8285 §4 reserves for padding.
     #[error("extmap ID {id} is out of range")]
     ExtmapIdOutOfRange {
         /// The rejected ID.
