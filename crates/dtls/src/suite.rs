@@ -122,17 +122,24 @@ pub enum NamedGroup {
     X25519,
     /// secp256r1(23), a.k.a. P-256.
     Secp256r1,
+    /// secp384r1(24), a.k.a. P-384.
+    Secp384r1,
 }
 
 impl NamedGroup {
     /// Every group, in the default preference order.
-    pub const ALL: [NamedGroup; 2] = [NamedGroup::X25519, NamedGroup::Secp256r1];
+    pub const ALL: [NamedGroup; 3] = [
+        NamedGroup::X25519,
+        NamedGroup::Secp256r1,
+        NamedGroup::Secp384r1,
+    ];
 
     /// The IANA value.
     pub fn to_u16(self) -> u16 {
         match self {
             NamedGroup::X25519 => 29,
             NamedGroup::Secp256r1 => 23,
+            NamedGroup::Secp384r1 => 24,
         }
     }
 
@@ -184,7 +191,8 @@ mod tests {
         assert_eq!(CipherSuite::EcdheEcdsaAes128GcmSha256.to_u16(), 0xC02B);
         assert_eq!(CipherSuite::from_u16(0xC02F), None);
         assert_eq!(NamedGroup::from_u16(29), Some(NamedGroup::X25519));
-        assert_eq!(NamedGroup::from_u16(24), None);
+        assert_eq!(NamedGroup::from_u16(24), Some(NamedGroup::Secp384r1));
+        assert_eq!(NamedGroup::from_u16(25), None);
         assert_eq!(
             SignatureScheme::from_u16(0x0503),
             Some(SignatureScheme::EcdsaSecp384r1Sha384)

@@ -87,6 +87,8 @@ fn matrix_of_suites_groups_and_profiles() {
                 let si = connected(&mut server).expect("server connected");
                 assert_eq!(ci.cipher_suite, suite);
                 assert_eq!(si.cipher_suite, suite);
+                assert_eq!(ci.key_exchange_group, group);
+                assert_eq!(si.key_exchange_group, group);
                 assert_eq!(ci.srtp_profile, Some(profile));
                 assert_eq!(si.srtp_profile, Some(profile));
                 assert!(ci.extended_master_secret && si.extended_master_secret);

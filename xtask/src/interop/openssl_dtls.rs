@@ -6,7 +6,8 @@
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
 use dtls::{
-    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, SRTP_EXPORTER_LABEL,
+    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, NamedGroup,
+    SRTP_EXPORTER_LABEL,
 };
 use srtp::ProtectionProfile;
 use std::io::{BufRead, BufReader, Write};
@@ -45,6 +46,11 @@ const SUITES: [(CipherSuite, &str); 3] = [
     ),
 ];
 
+const GROUPS: [(NamedGroup, &str); 2] = [
+    (NamedGroup::X25519, "X25519"),
+    (NamedGroup::Secp256r1, "P-256"),
+];
+
 /// How long one handshake plus data exchange may take.
 const RUN_LIMIT: Duration = Duration::from_secs(8);
 
@@ -53,50 +59,75 @@ pub fn run(ctx: &Context) -> Result {
     let version = output(Command::new("openssl").arg("version"))?;
     eprintln!("peer: {}", version.trim());
     for who in ["server", "client"] {
-        make_certificate(&ctx.dir, who)?;
+        make_certificate(&ctx.dir, who, "prime256v1")?;
+        make_certificate(&ctx.dir, &format!("{who}384"), "secp384r1")?;
     }
-    let mut rows = Vec::new();
-    let mut failures = 0;
-    let mut seed = 0u8;
+    let mut cases = Vec::new();
     for (profile, profile_name) in PROFILES {
         for (suite, suite_name) in SUITES {
-            for client_cert in [false, true] {
-                for ours in ["client", "server"] {
-                    seed = seed.wrapping_add(1);
-                    let case = Case {
+            for group in GROUPS {
+                for client_cert in [false, true] {
+                    cases.push(Case {
                         profile,
                         profile_name,
                         suite,
                         suite_name,
+                        group,
                         client_cert,
-                        seed,
-                    };
-                    let result = if ours == "client" {
-                        our_client(ctx, &case)
-                    } else {
-                        our_server(ctx, &case)
-                    };
-                    let verdict = match &result {
-                        Ok(()) => "PASS".to_string(),
-                        Err(e) => {
-                            failures += 1;
-                            format!("FAIL: {e}")
-                        }
-                    };
-                    rows.push(format!(
-                        "{:<7} {:<24} {:<31} {:<9} {}",
-                        ours,
-                        profile_name,
-                        suite_name,
-                        if client_cert { "yes" } else { "no" },
-                        verdict
-                    ));
+                        peer_cert: "",
+                        seed: 0,
+                    });
                 }
             }
         }
     }
+    // ECDHE over P-384, once per client-certificate mode.
+    for client_cert in [false, true] {
+        cases.push(Case {
+            group: (NamedGroup::Secp384r1, "P-384"),
+            client_cert,
+            ..cases[0]
+        });
+    }
+    // OpenSSL with a P-384 certificate: its ServerKeyExchange or CertificateVerify is
+    // signed with a P-384 key.
+    cases.push(Case {
+        peer_cert: "384",
+        client_cert: true,
+        ..cases[0]
+    });
+    let mut rows = Vec::new();
+    let mut failures = 0;
+    for (i, case) in cases.iter_mut().enumerate() {
+        for ours in ["client", "server"] {
+            case.seed = (i as u8)
+                .wrapping_mul(2)
+                .wrapping_add(u8::from(ours == "server"));
+            let result = if ours == "client" {
+                our_client(ctx, case)
+            } else {
+                our_server(ctx, case)
+            };
+            let verdict = match &result {
+                Ok(()) => "PASS".to_string(),
+                Err(e) => {
+                    failures += 1;
+                    format!("FAIL: {e}")
+                }
+            };
+            let client_cert = match (case.client_cert, case.peer_cert) {
+                (false, _) => "no",
+                (true, "384") => "yes (P-384)",
+                (true, _) => "yes",
+            };
+            rows.push(format!(
+                "{:<7} {:<23} {:<30} {:<7} {:<12} {}",
+                ours, case.profile_name, case.suite_name, case.group.1, client_cert, verdict
+            ));
+        }
+    }
     eprintln!(
-        "\nours    SRTP profile             cipher suite                    client-cert result"
+        "\nours    SRTP profile            cipher suite                   group   client-cert  result"
     );
     for r in &rows {
         eprintln!("{r}");
@@ -112,28 +143,25 @@ pub fn run(ctx: &Context) -> Result {
     }
 }
 
+#[derive(Clone, Copy)]
 struct Case {
     profile: ProtectionProfile,
     profile_name: &'static str,
     suite: CipherSuite,
     suite_name: &'static str,
+    group: (NamedGroup, &'static str),
     client_cert: bool,
+    /// Suffix of OpenSSL's certificate files: "" for P-256, "384" for P-384.
+    peer_cert: &'static str,
     seed: u8,
 }
 
-fn make_certificate(dir: &Path, who: &str) -> Result {
+fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
     let key = dir.join(format!("{who}.key"));
     let crt = dir.join(format!("{who}.crt"));
     output(
         Command::new("openssl")
-            .args([
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-            ])
+            .args(["ecparam", "-name", curve, "-genkey", "-noout", "-out"])
             .arg(&key),
     )?;
     output(
@@ -245,6 +273,27 @@ fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
     Ok(cfg)
 }
 
+/// In TLS 1.2 supported_groups also names the curves of acceptable ECDSA certificates
+/// (RFC 8422 §5.1.1): both sides list the case's group first (the server follows the
+/// client's order) and then the certificate curves.
+fn group_list(case: &Case) -> Vec<(NamedGroup, &'static str)> {
+    let mut groups = vec![case.group];
+    for g in [
+        (NamedGroup::Secp256r1, "P-256"),
+        (NamedGroup::Secp384r1, "P-384"),
+    ] {
+        if g.0 != case.group.0 {
+            groups.push(g);
+        }
+    }
+    groups
+}
+
+fn openssl_groups(case: &Case) -> String {
+    let names: Vec<&str> = group_list(case).iter().map(|g| g.1).collect();
+    names.join(":")
+}
+
 fn free_udp_port() -> Result<u16> {
     let s = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(s.local_addr().map_err(|e| e.to_string())?.port())
@@ -295,10 +344,13 @@ fn drive(
 
 /// Checks what OpenSSL printed against what we negotiated and exported.
 fn check_negotiated(case: &Case, peer: &Peer, conn: &Connection, info: &dtls::Connected) -> Result {
-    if info.cipher_suite != case.suite || info.srtp_profile != Some(case.profile) {
+    if info.cipher_suite != case.suite
+        || info.srtp_profile != Some(case.profile)
+        || info.key_exchange_group != case.group.0
+    {
         return Err(format!(
-            "we negotiated {:?} / {:?}",
-            info.cipher_suite, info.srtp_profile
+            "we negotiated {:?} / {:?} / {:?}",
+            info.cipher_suite, info.srtp_profile, info.key_exchange_group
         ));
     }
     let profile = peer
@@ -384,15 +436,15 @@ fn our_client(ctx: &Context, case: &Case) -> Result {
     cmd.args(["s_server", "-dtls1_2", "-accept"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("-cert")
-        .arg(ctx.dir.join("server.crt"))
+        .arg(ctx.dir.join(format!("server{}.crt", case.peer_cert)))
         .arg("-key")
-        .arg(ctx.dir.join("server.key"))
+        .arg(ctx.dir.join(format!("server{}.key", case.peer_cert)))
+        .args(["-groups", &openssl_groups(case)])
         .args(["-cipher", case.suite_name, "-use_srtp", case.profile_name])
         .args(["-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen"])
         .arg(case.profile.keying_material_len().to_string());
     if case.client_cert {
-        cmd.args(["-Verify", "1", "-CAfile"])
-            .arg(ctx.dir.join("client.crt"));
+        cmd.args(["-Verify", "1"]);
     }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
@@ -402,7 +454,8 @@ fn our_client(ctx: &Context, case: &Case) -> Result {
         .map_err(|e| e.to_string())?;
     sock.set_read_timeout(Some(Duration::from_millis(5)))
         .map_err(|e| e.to_string())?;
-    let cfg = our_config(case, false)?;
+    let mut cfg = our_config(case, false)?;
+    cfg.groups = group_list(case).iter().map(|g| g.0).collect();
     let mut conn = Connection::client(
         Arc::new(cfg),
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),
@@ -426,14 +479,15 @@ fn our_server(ctx: &Context, case: &Case) -> Result {
     let mut cmd = Command::new("openssl");
     cmd.args(["s_client", "-dtls1_2", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
+        .args(["-groups", &openssl_groups(case)])
         .args(["-cipher", case.suite_name, "-use_srtp", case.profile_name])
         .args(["-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen"])
         .arg(case.profile.keying_material_len().to_string());
     if case.client_cert {
         cmd.arg("-cert")
-            .arg(ctx.dir.join("client.crt"))
+            .arg(ctx.dir.join(format!("client{}.crt", case.peer_cert)))
             .arg("-key")
-            .arg(ctx.dir.join("client.key"));
+            .arg(ctx.dir.join(format!("client{}.key", case.peer_cert)));
     }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
@@ -447,7 +501,8 @@ fn our_server(ctx: &Context, case: &Case) -> Result {
         }
     };
     sock.connect(from).map_err(|e| e.to_string())?;
-    let cfg = our_config(case, case.client_cert)?;
+    let mut cfg = our_config(case, case.client_cert)?;
+    cfg.groups = vec![case.group.0];
     let mut conn = Connection::server(
         Arc::new(cfg),
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),

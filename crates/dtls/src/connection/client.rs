@@ -190,6 +190,7 @@ impl Connection {
         signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
         key.verify(ske.scheme, &signed, &ske.signature)?;
         self.hs.ephemeral = Some(EphemeralSecret::generate(group, &mut *self.rng));
+        self.hs.group = Some(group);
         self.hs.peer_public = Some(ske.public.clone());
         Ok(())
     }

@@ -22,7 +22,7 @@ use crate::record::{
     self, ContentType, DTLS_1_2, MAX_PLAINTEXT_LEN, MAX_SEQUENCE_NUMBER, RecordHeader,
 };
 use crate::replay::ReplayWindow;
-use crate::suite::CipherSuite;
+use crate::suite::{CipherSuite, NamedGroup};
 use srtp::ProtectionProfile;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -62,6 +62,8 @@ pub enum Event {
 pub struct Connected {
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
+    /// The ECDHE group of the key exchange.
+    pub key_exchange_group: NamedGroup,
     /// The SRTP protection profile, when use_srtp was negotiated.
     pub srtp_profile: Option<ProtectionProfile>,
     /// The SRTP master keys of both directions (RFC 5764 §4.2), when use_srtp was negotiated.
@@ -110,6 +112,7 @@ struct Handshake {
     server_random: [u8; 32],
     client_hello: Option<ClientHello>,
     suite: Option<CipherSuite>,
+    group: Option<NamedGroup>,
     ephemeral: Option<EphemeralSecret>,
     peer_public: Option<Vec<u8>>,
     peer_certificate: Option<Vec<u8>>,
@@ -524,6 +527,7 @@ impl Connection {
         let peer_certificate = self.hs.peer_certificate.take();
         let connected = Connected {
             cipher_suite: suite,
+            key_exchange_group: self.hs.group.ok_or(Error::IllegalParameter("no group"))?,
             srtp_profile: self.hs.srtp_profile,
             srtp_keys: self.srtp_keys()?,
             extended_master_secret: self.hs.extended_master_secret,

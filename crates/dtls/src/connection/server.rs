@@ -151,6 +151,7 @@ impl Connection {
         self.hs.client_random = ch.random;
         self.hs.server_random = server_random;
         self.hs.suite = Some(suite);
+        self.hs.group = Some(group);
         self.hs.srtp_profile = srtp_profile;
         self.hs.extended_master_secret = ext.extended_master_secret;
         self.hs.certificate_requested = cfg.require_client_certificate;

@@ -1,4 +1,4 @@
-//! Ephemeral ECDHE key agreement (RFC 8422 §5.10): X25519 (RFC 7748) and P-256 with
+//! Ephemeral ECDHE key agreement (RFC 8422 §5.10): X25519 (RFC 7748), P-256 and P-384 with
 //! uncompressed points.
 
 use crate::error::Error;
@@ -13,6 +13,8 @@ pub enum EphemeralSecret {
     X25519(x25519_dalek::StaticSecret),
     /// A P-256 scalar.
     P256(p256::SecretKey),
+    /// A P-384 scalar.
+    P384(p384::SecretKey),
 }
 
 impl std::fmt::Debug for EphemeralSecret {
@@ -25,6 +27,7 @@ impl EphemeralSecret {
     /// Draws a fresh secret for `group` from `rng`.
     pub fn generate(group: NamedGroup, rng: &mut dyn Random) -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
+        let mut wide = Zeroizing::new([0u8; 48]);
         match group {
             NamedGroup::X25519 => {
                 rng.fill(&mut *bytes);
@@ -37,6 +40,12 @@ impl EphemeralSecret {
                     break EphemeralSecret::P256(k);
                 }
             },
+            NamedGroup::Secp384r1 => loop {
+                rng.fill(&mut *wide);
+                if let Ok(k) = p384::SecretKey::from_slice(&*wide) {
+                    break EphemeralSecret::P384(k);
+                }
+            },
         }
     }
 
@@ -45,6 +54,7 @@ impl EphemeralSecret {
         match self {
             EphemeralSecret::X25519(_) => NamedGroup::X25519,
             EphemeralSecret::P256(_) => NamedGroup::Secp256r1,
+            EphemeralSecret::P384(_) => NamedGroup::Secp384r1,
         }
     }
 
@@ -53,6 +63,7 @@ impl EphemeralSecret {
         match self {
             EphemeralSecret::X25519(s) => x25519_dalek::PublicKey::from(s).as_bytes().to_vec(),
             EphemeralSecret::P256(s) => s.public_key().to_sec1_bytes().to_vec(),
+            EphemeralSecret::P384(s) => s.public_key().to_sec1_bytes().to_vec(),
         }
     }
 
@@ -78,6 +89,15 @@ impl EphemeralSecret {
                 let shared = s.diffie_hellman(&pk);
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
+            EphemeralSecret::P384(s) => {
+                if peer.len() != 97 || peer.first() != Some(&4) {
+                    return Err(Error::InvalidPublicKey);
+                }
+                let pk =
+                    p384::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
+                let shared = s.diffie_hellman(&pk);
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
         }
     }
 }
@@ -94,7 +114,11 @@ mod tests {
             let a = EphemeralSecret::generate(group, &mut rng);
             let b = EphemeralSecret::generate(group, &mut rng);
             assert_eq!(a.group(), group);
-            let expected_len = if group == NamedGroup::X25519 { 32 } else { 65 };
+            let expected_len = match group {
+                NamedGroup::X25519 => 32,
+                NamedGroup::Secp256r1 => 65,
+                NamedGroup::Secp384r1 => 97,
+            };
             assert_eq!(a.public().len(), expected_len);
             assert_eq!(
                 *a.agree(&b.public()).unwrap(),

@@ -1,10 +1,13 @@
 //! ECDSA signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
-//! CertificateVerify): we sign with P-256/SHA-256; we verify P-256/SHA-256 and
-//! P-384/SHA-384 peers. Signatures are DER `ECDSA-Sig-Value`s.
+//! CertificateVerify): we sign with P-256/SHA-256; we verify P-256 and P-384 keys under
+//! SHA-256 or SHA-384 (TLS 1.2 does not tie the hash to the curve, RFC 8422 §5.10).
+//! Signatures are DER `ECDSA-Sig-Value`s.
 
 use crate::error::Error;
 use crate::suite::SignatureScheme;
-use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use sha2::Digest;
 
 /// Our long-term signing key: ECDSA P-256, signing deterministically (RFC 6979).
 #[derive(Clone)]
@@ -51,25 +54,21 @@ pub enum PeerKey {
 }
 
 impl PeerKey {
-    /// Verifies a DER signature over `message` under `scheme`, which must match the curve.
+    /// Verifies a DER signature over `message` under `scheme` (the scheme names the hash).
     pub fn verify(&self, scheme: u16, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         let scheme = SignatureScheme::from_u16(scheme)
             .ok_or(Error::IllegalParameter("signature scheme not offered"))?;
-        match (self, scheme) {
-            (PeerKey::P256(k), SignatureScheme::EcdsaSecp256r1Sha256) => {
-                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
-                    .map_err(|_| Error::BadSignature)?;
-                k.verify(message, &sig).map_err(|_| Error::BadSignature)
-            }
-            (PeerKey::P384(k), SignatureScheme::EcdsaSecp384r1Sha384) => {
-                let sig = p384::ecdsa::DerSignature::from_bytes(signature)
-                    .map_err(|_| Error::BadSignature)?;
-                k.verify(message, &sig).map_err(|_| Error::BadSignature)
-            }
-            _ => Err(Error::IllegalParameter(
-                "signature scheme does not match the certificate key",
-            )),
-        }
+        let digest = match scheme {
+            SignatureScheme::EcdsaSecp256r1Sha256 => sha2::Sha256::digest(message).to_vec(),
+            SignatureScheme::EcdsaSecp384r1Sha384 => sha2::Sha384::digest(message).to_vec(),
+        };
+        let ok = match self {
+            PeerKey::P256(k) => p256::ecdsa::DerSignature::from_bytes(signature)
+                .is_ok_and(|sig| k.verify_prehash(&digest, &sig).is_ok()),
+            PeerKey::P384(k) => p384::ecdsa::DerSignature::from_bytes(signature)
+                .is_ok_and(|sig| k.verify_prehash(&digest, &sig).is_ok()),
+        };
+        if ok { Ok(()) } else { Err(Error::BadSignature) }
     }
 }
 
@@ -94,15 +93,32 @@ mod tests {
         );
         assert_eq!(
             peer.verify(0x0503, b"transcript", &sig),
-            Err(Error::IllegalParameter(
-                "signature scheme does not match the certificate key"
-            ))
+            Err(Error::BadSignature),
+            "signed over SHA-256, checked over SHA-384"
         );
         assert_eq!(
             peer.verify(0x0804, b"transcript", &sig),
             Err(Error::IllegalParameter("signature scheme not offered"))
         );
         assert!(SigningKey::from_scalar(&[0; 32]).is_none());
+    }
+
+    #[test]
+    fn p384_key_verifies_under_both_hashes() {
+        use p384::ecdsa::signature::hazmat::PrehashSigner;
+        let key = p384::ecdsa::SigningKey::from_slice(&[5; 48]).unwrap();
+        let peer = PeerKey::P384(*key.verifying_key());
+        for (scheme, digest) in [
+            (0x0403, sha2::Sha256::digest(b"m").to_vec()),
+            (0x0503, sha2::Sha384::digest(b"m").to_vec()),
+        ] {
+            let sig: p384::ecdsa::Signature = key.sign_prehash(&digest).unwrap();
+            peer.verify(scheme, b"m", sig.to_der().as_bytes()).unwrap();
+            assert_eq!(
+                peer.verify(scheme, b"n", sig.to_der().as_bytes()),
+                Err(Error::BadSignature)
+            );
+        }
     }
 
     #[test]
