@@ -367,11 +367,9 @@ mod tests {
     fn rfc3711_b2_keystream() {
         let keys = SessionKeys {
             cipher: Cipher::AesCm128 {
-                aes: Box::new(Aes128Enc::new(
-                    (&hex("2B7E151628AED2A6ABF7158809CF4F3C")[..])
-                        .try_into()
-                        .unwrap(),
-                )),
+                aes: Box::new(Aes128Enc::new(GenericArray::from_slice(&hex(
+                    "2B7E151628AED2A6ABF7158809CF4F3C",
+                )))),
                 mac: Box::new(HmacSha1::new(&[0; 20])),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
