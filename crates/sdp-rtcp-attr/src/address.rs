@@ -98,17 +98,14 @@ impl ConnectionAddress {
     pub fn from_ip(ip: IpAddr) -> Result<Self, Error> {
         match ip {
             IpAddr::V4(v4) if v4.is_multicast() => Err(Error::MissingTtl),
-            IpAddr::V4(v4) => Ok(Self {
-                repr: Repr::Ip4(v4),
-            }),
-            IpAddr::V6(v6) => Ok(Self::ip6_text(v6, v6.to_string().into(), None)),
+            _ => Ok(Self::without_suffix(ip)),
         }
     }
 
-    /// A unicast address, which needs no TTL or count; the caller has checked that
-    /// `ip` is not multicast.
-    pub(crate) fn unicast(ip: IpAddr) -> Self {
-        debug_assert!(!ip.is_multicast());
+    /// An address written without `/ttl` or `/count`; the caller has checked that `ip`
+    /// is not an IPv4 multicast group, which needs a TTL.
+    pub(crate) fn without_suffix(ip: IpAddr) -> Self {
+        debug_assert!(!matches!(ip, IpAddr::V4(v4) if v4.is_multicast()));
         match ip {
             IpAddr::V4(v4) => Self {
                 repr: Repr::Ip4(v4),

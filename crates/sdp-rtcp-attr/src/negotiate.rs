@@ -84,7 +84,7 @@ pub fn rtcp_attribute_for(
 /// [`rtcp_attribute_for`] for addresses already known to be unicast.
 fn needed_attribute(rtp: SocketAddr, rtcp: SocketAddr) -> Option<RtcpAttribute> {
     if rtcp.ip() != rtp.ip() {
-        let address = ConnectionAddress::unicast(rtcp.ip());
+        let address = ConnectionAddress::without_suffix(rtcp.ip());
         return Some(RtcpAttribute::with_address(rtcp.port(), address));
     }
     (rtp.port().checked_add(1) != Some(rtcp.port())).then(|| RtcpAttribute::new(rtcp.port()))

@@ -118,9 +118,13 @@ impl MediaSection<'_> {
     /// RTP goes to the `m=` port at the `c=` address. RTCP goes, in this order of
     /// precedence: to the RTP port when `a=rtcp-mux` is present and `policy` accepts it;
     /// to the `a=rtcp` port and address (the `c=` address when it names none); to RTP
-    /// port + 1 (RFC 3550 §11; RFC 8866 §5.14 takes the `m=` port as the RTP port even
-    /// when odd). With `a=rtcp-mux` accepted, `a=rtcp` is the fallback for peers that do
-    /// not multiplex and is ignored.
+    /// port + 1 (RFC 3550 §11, RFC 8866 §5.14). With `a=rtcp-mux` accepted, `a=rtcp` is
+    /// the fallback for peers that do not multiplex and is ignored.
+    ///
+    /// An odd `m=` port without `a=rtcp` breaks the parity rule of RFC 8866 §5.14, yet
+    /// is common behind NATs; it is taken as the RTP port, with RTCP on the next port,
+    /// as deployed SIP stacks do — not rounded down to even as RFC 3550 §11 suggests for
+    /// a bare port number.
     ///
     /// Errors: [`Error::MissingConnection`], [`Error::RtcpPortZero`] (an active stream
     /// with `a=rtcp:0`), [`Error::RtcpPortOverflow`] (RTP on 65535 with nothing else).

@@ -68,7 +68,10 @@ impl RtcpAttribute {
     /// `a=rtcp:9 IN IP4 0.0.0.0`, the placeholder JSEP (RFC 8829 §5.2.1) writes in
     /// offers made before ICE candidates are gathered.
     pub fn webrtc_placeholder() -> Self {
-        Self::with_address(9, ConnectionAddress::unicast(Ipv4Addr::UNSPECIFIED.into()))
+        Self::with_address(
+            9,
+            ConnectionAddress::without_suffix(Ipv4Addr::UNSPECIFIED.into()),
+        )
     }
 
     /// The RTCP port.

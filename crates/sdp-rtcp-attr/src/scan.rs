@@ -72,11 +72,10 @@ impl<'a> Body<'a> {
         for (index, raw) in text.split('\n').enumerate() {
             let line = index + 1;
             let l = raw.strip_suffix('\r').unwrap_or(raw);
-            let (kind, value) = match l.as_bytes() {
-                [kind, b'=', ..] if kind.is_ascii_lowercase() => (*kind, l.get(2..)),
+            let (kind, value) = match (l.as_bytes(), l.get(2..)) {
+                ([kind, b'=', ..], Some(value)) if kind.is_ascii_lowercase() => (*kind, value),
                 _ => return Err(Error::MalformedLine { line }),
             };
-            let value = value.ok_or(Error::MalformedLine { line })?;
             match kind {
                 b'm' => {
                     if let Some(done) = current.take() {
