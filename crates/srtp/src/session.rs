@@ -531,6 +531,37 @@ mod tests {
         );
     }
 
+    /// RFC 6188 §7.1: the AES-256-CM keystream for the same counter values as RFC 3711
+    /// B.2, its first and last three blocks.
+    #[test]
+    fn rfc6188_7_1_aes_256_cm_keystream() {
+        let keys = SessionKeys {
+            cipher: Cipher::AesCm256 {
+                aes: Box::new(Aes256Enc::new(GenericArray::from_slice(&hex(
+                    "57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98",
+                )))),
+                mac: Box::new(HmacSha1::new(&[0; 20])),
+            },
+            salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
+        };
+        let mut seg = vec![0u8; 65282 * 16];
+        keys.keystream(0, 0, &mut seg);
+        assert_eq!(
+            seg[..48],
+            hex(
+                "92bdd28a93c3f52511c677d08b5515a4 9da71b2378a854f67050756ded165bac
+                 63c4868b7096d88421b563b8c94c9a31"
+            )
+        );
+        assert_eq!(
+            seg[seg.len() - 48..],
+            hex(
+                "cea518c90fd91ced9cbb18c078a54711 3dbc4814f4da5f00a08772b63c6a046d
+                 6eb246913062a16891433e97dd01a57f"
+            )
+        );
+    }
+
     /// RFC 7714 §16.1: the IV for SSRC 0x5501a0b2, ROC 0, SEQ 0xf17b.
     #[test]
     fn rfc7714_rtp_iv() {
