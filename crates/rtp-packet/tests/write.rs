@@ -309,3 +309,29 @@ fn owned_packet_rejects_unaligned_extension_without_writing() {
         Err(Error::BufferTooSmall { needed: 12, got: 8 })
     );
 }
+
+#[test]
+fn extension_length_field_limit() {
+    // 65535 words is the most the 16-bit length field can say (RFC 3550 §5.3.1).
+    let mut buf = vec![0u8; 300_000];
+    let mut w = PacketWriter::new(&mut buf, &header()).unwrap();
+    let mut ext = w.extension(ExtensionForm::TwoByte).unwrap();
+    // 1020 elements of 2 + 255 bytes fill exactly 262140 bytes = 65535 words.
+    for _ in 0..1020 {
+        ext.push(1, &[0xaa; 255]).unwrap();
+    }
+    assert_eq!(
+        ext.push(1, &[0xaa; 255]).unwrap_err(),
+        Error::ExtensionTooLong { len: 262_400 }
+    );
+    assert_eq!(w.header_len(), 12 + 4 + 262_140);
+    let len = w.finish(&[], 0).unwrap();
+    let packet = RtpPacket::parse(&buf[..len]).unwrap();
+    assert_eq!(packet.header_extension().unwrap().elements().count(), 1020);
+
+    let mut w = PacketWriter::new(&mut buf, &header()).unwrap();
+    assert_eq!(
+        w.raw_extension(1, &vec![0; 262_144]).unwrap_err(),
+        Error::ExtensionTooLong { len: 262_144 }
+    );
+}
