@@ -8,7 +8,7 @@ use crate::key::{MasterKey, SRTCP_MAX_LIFETIME};
 use crate::profile::ProtectionProfile;
 use crate::replay::ReplayWindow;
 use crate::session::{Kind, SessionKeys};
-use std::collections::HashMap;
+use crate::ssrc_map::SsrcMap;
 
 /// One master key with its derived session keys and usage counters.
 pub(crate) struct KeySlot {
@@ -165,7 +165,7 @@ pub struct Context {
     pub(crate) keys: Vec<KeySlot>,
     pub(crate) active: usize,
     pub(crate) mki_len: usize,
-    pub(crate) streams: HashMap<u32, Stream>,
+    pub(crate) streams: SsrcMap<Stream>,
 }
 
 impl Context {
@@ -193,7 +193,7 @@ impl Context {
             keys: Vec::with_capacity(keys.len()),
             active: 0,
             mki_len,
-            streams: HashMap::new(),
+            streams: SsrcMap::default(),
         };
         for key in keys {
             ctx.add_key(key)?;
