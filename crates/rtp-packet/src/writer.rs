@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::extension::{ExtensionForm, ExtensionWriter};
 use crate::header::RtpHeader;
 use crate::packet::{FIXED_HEADER_LEN, RTP_VERSION};
+use core::fmt;
 
 /// Writes one RTP packet into a `&mut [u8]`, in wire order: the header (on creation), then
 /// at most one header extension, then the payload and padding ([`PacketWriter::finish`]).
@@ -23,7 +24,6 @@ use crate::packet::{FIXED_HEADER_LEN, RTP_VERSION};
 /// assert_eq!(packet.header_extension().unwrap().value::<AudioLevel>(1)?, Some(AudioLevel::new(true, 30)?));
 /// # Ok::<(), rtp_packet::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct PacketWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
@@ -160,5 +160,15 @@ impl<'b> PacketWriter<'b> {
             }
         }
         Ok(total)
+    }
+}
+
+impl fmt::Debug for PacketWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PacketWriter")
+            .field("written", &self.len)
+            .field("capacity", &self.buf.len())
+            .field("has_extension", &self.has_extension)
+            .finish()
     }
 }

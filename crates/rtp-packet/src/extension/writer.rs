@@ -2,13 +2,13 @@
 
 use super::{ExtensionForm, ExtensionValue};
 use crate::error::Error;
+use core::fmt;
 
 /// Appends RFC 8285 elements to the header extension a [`crate::PacketWriter`] started.
 ///
 /// After every [`push`](ExtensionWriter::push) the block is complete: zero padding up to the
 /// next 32-bit boundary (RFC 8285 §4.1) and the length field are rewritten, so there is no
 /// finishing step to forget.
-#[derive(Debug)]
 pub struct ExtensionWriter<'w> {
     buf: &'w mut [u8],
     packet_len: &'w mut usize,
@@ -77,5 +77,14 @@ impl<'w> ExtensionWriter<'w> {
     /// Appends a typed value under local ID `id`.
     pub fn push_value<T: ExtensionValue>(&mut self, id: u8, value: &T) -> Result<&mut Self, Error> {
         self.push(id, value.to_bytes().as_ref())
+    }
+}
+
+impl fmt::Debug for ExtensionWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtensionWriter")
+            .field("form", &self.form)
+            .field("element_bytes", &self.content)
+            .finish()
     }
 }
