@@ -3,7 +3,45 @@
 //! A sans-IO DTLS 1.2 (RFC 6347) client and server that negotiate SRTP keys (RFC 5764):
 //! the caller feeds datagrams and the current time into a [`Connection`] and takes out
 //! datagrams to send, [`Event`]s and the next timeout. Randomness comes from an injected
-//! [`Random`] source.
+//! [`Random`] source; nothing here reads a clock, opens a socket or spawns a thread.
+//!
+//! What is negotiated: ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305
+//! (server preference), X25519, P-256 or P-384, extended master secret (RFC 7627),
+//! use_srtp with every DTLS-SRTP profile of the `srtp` crate, secure renegotiation
+//! signalling (renegotiation itself is refused). Both sides present self-signed
+//! certificates ([`Certificate::generate`]) and check each other against the fingerprints
+//! their signalling announced ([`Connection::require_peer_fingerprints`], RFC 8122).
+//!
+//! ```
+//! use dtls::{Certificate, ChaChaRandom, Config, Connection, Event, HashFunction};
+//! use std::{sync::Arc, time::Instant};
+//!
+//! let now = Instant::now();
+//! let mut rng = ChaChaRandom::from_seed([7; 32]);
+//! let client_cfg = Config::new(Certificate::generate("client", &mut rng)?);
+//! let server_cfg = Config::new(Certificate::generate("server", &mut rng)?);
+//! let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
+//!
+//! let mut client = Connection::client(Arc::new(client_cfg), Box::new(rng), now);
+//! client.require_peer_fingerprints(vec![server_fp]);
+//! let srng = Box::new(ChaChaRandom::from_seed([8; 32]));
+//! let mut server = Connection::server(Arc::new(server_cfg), srng, b"192.0.2.1:5004", now);
+//!
+//! // Stand-in for the network: hand every datagram straight to the other side.
+//! while !(client.is_connected() && server.is_connected()) {
+//!     while let Some(d) = client.poll_transmit() {
+//!         server.handle_datagram(now, &d)?;
+//!     }
+//!     while let Some(d) = server.poll_transmit() {
+//!         client.handle_datagram(now, &d)?;
+//!     }
+//! }
+//! let Some(Event::Connected(info)) = client.poll_event() else { unreachable!() };
+//! assert!(info.srtp_profile.is_some() && info.srtp_keys.is_some());
+//! // One context protects what we send, the other unprotects what the peer sends.
+//! let (_protect, _unprotect) = client.srtp_contexts()?.expect("use_srtp negotiated");
+//! # Ok::<(), dtls::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,0 +1,55 @@
+//! A DTLS server and a client fed arbitrary datagrams (RFC 6347): neither panics, and a
+//! failed connection exposes no keys.
+#![no_main]
+
+use dtls::{Certificate, ChaChaRandom, Config, Connection};
+use libfuzzer_sys::fuzz_target;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+fn config() -> Arc<Config> {
+    static CONFIG: OnceLock<Arc<Config>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let cert = Certificate::generate("fuzz", &mut ChaChaRandom::from_seed([1; 32]))
+                .expect("certificate");
+            Arc::new(Config::new(cert))
+        })
+        .clone()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let now = Instant::now();
+    let mut server = Connection::server(
+        config(),
+        Box::new(ChaChaRandom::from_seed([2; 32])),
+        b"peer",
+        now,
+    );
+    let mut client = Connection::client(config(), Box::new(ChaChaRandom::from_seed([3; 32])), now);
+    // Datagrams are separated by a two-byte big-endian length.
+    let mut rest = data;
+    let mut t = now;
+    while rest.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]])).min(rest.len() - 2);
+        let datagram = &rest[2..2 + len];
+        rest = &rest[2 + len..];
+        t += Duration::from_millis(100);
+        let _ = server.handle_datagram(t, datagram);
+        let _ = client.handle_datagram(t, datagram);
+        let _ = server.handle_timeout(t);
+        let _ = client.handle_timeout(t);
+        while server.poll_transmit().is_some() {}
+        while client.poll_transmit().is_some() {}
+        while server.poll_event().is_some() {}
+        while client.poll_event().is_some() {}
+    }
+    for c in [&server, &client] {
+        if !c.is_connected() {
+            assert!(
+                c.export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+                    .is_err()
+            );
+        }
+    }
+});
