@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut body = Vec::new();
         msg.write_body(&mut body);
-        assert_eq!(HandshakeMessage::parse(f.header.msg_type, &body).as_ref(), Ok(&msg));
+        assert_eq!(
+            HandshakeMessage::parse(f.header.msg_type, &body).as_ref(),
+            Ok(&msg)
+        );
     }
 });

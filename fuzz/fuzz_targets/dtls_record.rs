@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         let Ok(rec) = rec else { break };
         let mut header = Vec::new();
         rec.header.write(&mut header);
-        assert_eq!(header[..], data[offset..offset + dtls::record::RECORD_HEADER_LEN]);
+        assert_eq!(
+            header[..],
+            data[offset..offset + dtls::record::RECORD_HEADER_LEN]
+        );
         offset += dtls::record::RECORD_HEADER_LEN + rec.fragment.len();
     }
 });
