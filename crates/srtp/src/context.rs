@@ -70,12 +70,14 @@ impl KeySlot {
     }
 
     /// Keeps keys derived into `scratch` for the next packets.
+    /// Keys for an older `r` (a late packet) are dropped: the stream has moved on.
     pub(crate) fn keep(&mut self, kind: Kind, r: u64, scratch: Option<SessionKeys>) {
-        if let Some(keys) = scratch {
-            match kind {
-                Kind::Rtp => self.rtp = (r, keys),
-                Kind::Rtcp => self.rtcp = (r, keys),
-            }
+        let cached = match kind {
+            Kind::Rtp => &mut self.rtp,
+            Kind::Rtcp => &mut self.rtcp,
+        };
+        if let Some(keys) = scratch.filter(|_| r > cached.0) {
+            *cached = (r, keys);
         }
     }
 
