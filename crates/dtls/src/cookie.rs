@@ -3,8 +3,12 @@
 //! for a client until the client proves it receives at its address.
 
 use crate::crypto::prf::hmac_sha256;
-use crate::handshake::ClientHello;
+use crate::handshake::{
+    ClientHello, HandshakeMessage, HandshakeType, HelloVerifyRequest, encode_message,
+    parse_fragments,
+};
 use crate::random::Random;
+use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader, records};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -53,6 +57,86 @@ impl CookieSecret {
         hello.cookie.len() == COOKIE_LEN
             && bool::from(self.cookie(client_address, hello).ct_eq(&hello.cookie))
     }
+}
+
+/// What a stateless front end does with a datagram from an address it has no connection
+/// for (RFC 6347 §4.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelloVerdict {
+    /// A ClientHello with a valid cookie: create the server connection (with the same
+    /// secret, [`crate::Connection::server_with_cookie_secret`]) and give it the datagram.
+    Accept,
+    /// A ClientHello without a valid cookie: send this HelloVerifyRequest back and forget.
+    Challenge(Vec<u8>),
+    /// Anything else (including a fragmented first ClientHello): drop it.
+    Drop,
+}
+
+impl CookieSecret {
+    /// Judges the first datagram from `client_address` without keeping any state.
+    pub fn verify_datagram(&self, client_address: &[u8], datagram: &[u8]) -> HelloVerdict {
+        let Some(Ok(rec)) = records(datagram).next() else {
+            return HelloVerdict::Drop;
+        };
+        if rec.header.content_type != ContentType::Handshake || rec.header.epoch != 0 {
+            return HelloVerdict::Drop;
+        }
+        let Ok(fragments) = parse_fragments(rec.fragment) else {
+            return HelloVerdict::Drop;
+        };
+        let Some(f) = fragments.first() else {
+            return HelloVerdict::Drop;
+        };
+        if f.header.msg_type != HandshakeType::ClientHello
+            || f.header.fragment_offset != 0
+            || f.header.fragment_length != f.header.length
+        {
+            return HelloVerdict::Drop;
+        }
+        let Ok(HandshakeMessage::ClientHello(hello)) =
+            HandshakeMessage::parse(HandshakeType::ClientHello, f.body)
+        else {
+            return HelloVerdict::Drop;
+        };
+        if self.verify(client_address, &hello) {
+            HelloVerdict::Accept
+        } else {
+            let cookie = self.cookie(client_address, &hello);
+            HelloVerdict::Challenge(hello_verify_request(
+                rec.header.sequence_number,
+                f.header.message_seq,
+                &cookie,
+            ))
+        }
+    }
+}
+
+/// A HelloVerifyRequest datagram answering a ClientHello that came in record
+/// `record_sequence` with `message_seq` (RFC 6347 §4.2.1: the server reuses both, and
+/// states DTLS 1.0 as its version).
+pub(crate) fn hello_verify_request(
+    record_sequence: u64,
+    message_seq: u16,
+    cookie: &[u8],
+) -> Vec<u8> {
+    let msg = HandshakeMessage::HelloVerifyRequest(HelloVerifyRequest {
+        server_version: DTLS_1_0,
+        cookie: cookie.to_vec(),
+    });
+    let mut body = Vec::new();
+    msg.write_body(&mut body);
+    let payload = encode_message(HandshakeType::HelloVerifyRequest, message_seq, &body);
+    let mut out = Vec::with_capacity(13 + payload.len());
+    RecordHeader {
+        content_type: ContentType::Handshake,
+        version: DTLS_1_2,
+        epoch: 0,
+        sequence_number: record_sequence,
+        length: payload.len() as u16,
+    }
+    .write(&mut out);
+    out.extend_from_slice(&payload);
+    out
 }
 
 #[cfg(test)]

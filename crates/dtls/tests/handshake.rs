@@ -363,3 +363,37 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     pump(&mut client, &mut server, now).unwrap();
     assert!(client.is_connected() && server.is_connected());
 }
+
+#[test]
+fn stateless_front_end_accepts_only_returned_cookies() {
+    use dtls::cookie::{CookieSecret, HelloVerdict};
+    let now = Instant::now();
+    let secret = Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
+        [30; 32],
+    )));
+    let mut client = Connection::client(Arc::new(config(1)), rng(21), now);
+    let hello = client.poll_transmit().unwrap();
+    assert_eq!(
+        secret.verify_datagram(b"peer", &[22, 0xFE]),
+        HelloVerdict::Drop
+    );
+    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(b"peer", &hello) else {
+        panic!("first hello must be challenged");
+    };
+    assert_eq!(hvr[13], 3, "HelloVerifyRequest");
+    client.handle_datagram(now, &hvr).unwrap();
+    let hello2 = client.poll_transmit().unwrap();
+    assert!(matches!(
+        secret.verify_datagram(b"elsewhere", &hello2),
+        HelloVerdict::Challenge(_)
+    ));
+    assert_eq!(
+        secret.verify_datagram(b"peer", &hello2),
+        HelloVerdict::Accept
+    );
+    let mut server =
+        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, b"peer", now);
+    server.handle_datagram(now, &hello2).unwrap();
+    pump(&mut client, &mut server, now).unwrap();
+    assert!(client.is_connected() && server.is_connected());
+}

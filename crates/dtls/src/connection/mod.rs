@@ -158,7 +158,7 @@ pub struct Connection {
     outgoing: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     remote_fingerprints: Vec<Fingerprint>,
-    cookie_secret: Option<CookieSecret>,
+    cookie_secret: Option<Arc<CookieSecret>>,
     peer_address: Vec<u8>,
 }
 
@@ -221,9 +221,22 @@ impl Connection {
         peer_address: &[u8],
         now: Instant,
     ) -> Self {
-        let secret = CookieSecret::generate(&mut *rng);
+        let secret = Arc::new(CookieSecret::generate(&mut *rng));
+        Self::server_with_cookie_secret(config, rng, secret, peer_address, now)
+    }
+
+    /// A server that shares its cookie secret with a stateless front end
+    /// ([`CookieSecret::verify_datagram`]), which answers ClientHellos without a valid
+    /// cookie and creates connections only for those that return one.
+    pub fn server_with_cookie_secret(
+        config: Arc<Config>,
+        rng: Box<dyn Random>,
+        cookie_secret: Arc<CookieSecret>,
+        peer_address: &[u8],
+        now: Instant,
+    ) -> Self {
         let mut s = Self::new(Role::Server, config, rng, now);
-        s.cookie_secret = Some(secret);
+        s.cookie_secret = Some(cookie_secret);
         s.peer_address = peer_address.to_vec();
         s
     }

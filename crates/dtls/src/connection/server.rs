@@ -1,13 +1,14 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
 use super::{Connection, State, unexpected};
+use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
 use crate::handshake::{
     Certificate, CertificateRequest, ClientHello, Extensions, Finished, HandshakeMessage,
-    HelloVerifyRequest, ServerHello, ServerKeyExchange, UseSrtp,
+    ServerHello, ServerKeyExchange, UseSrtp,
 };
-use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader};
+use crate::record::{DTLS_1_2, RecordHeader};
 use crate::suite::{NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
@@ -35,8 +36,9 @@ impl Connection {
             return Err(Error::IllegalParameter("server without cookie secret"));
         };
         if !secret.verify(&self.peer_address, &ch) {
-            let cookie = secret.cookie(&self.peer_address, &ch).to_vec();
-            self.send_hello_verify_request(record, message_seq, cookie);
+            let cookie = secret.cookie(&self.peer_address, &ch);
+            let hvr = hello_verify_request(record.sequence_number, message_seq, &cookie);
+            self.outgoing.push_back(hvr);
             return Ok(());
         }
         self.next_recv_seq = message_seq.wrapping_add(1);
@@ -48,34 +50,6 @@ impl Connection {
             body,
         );
         self.server_flight(now, ch)
-    }
-
-    /// HelloVerifyRequest in a record that reuses the ClientHello's sequence number
-    /// (RFC 6347 §4.2.1), written without touching any connection state.
-    fn send_hello_verify_request(
-        &mut self,
-        record: &RecordHeader,
-        message_seq: u16,
-        cookie: Vec<u8>,
-    ) {
-        let msg = HandshakeMessage::HelloVerifyRequest(HelloVerifyRequest {
-            server_version: DTLS_1_0,
-            cookie,
-        });
-        let mut body = Vec::new();
-        msg.write_body(&mut body);
-        let payload = crate::handshake::encode_message(msg.msg_type(), message_seq, &body);
-        let mut out = Vec::new();
-        RecordHeader {
-            content_type: ContentType::Handshake,
-            version: DTLS_1_2,
-            epoch: 0,
-            sequence_number: record.sequence_number,
-            length: payload.len() as u16,
-        }
-        .write(&mut out);
-        out.extend_from_slice(&payload);
-        self.outgoing.push_back(out);
     }
 
     /// Negotiates from the ClientHello and sends flight 4.
