@@ -14,6 +14,9 @@
 const WINDOW_SECONDS: f64 = 2.0;
 /// Window minima kept for the skew fit (one minute of media).
 const HISTORY: usize = 30;
+/// The skew is refitted every this many windows: drift changes over minutes, and the fit
+/// is the costliest step of the model.
+const FIT_EVERY: usize = 4;
 /// Recent windows whose minimum sets the baseline (about sixteen seconds).
 const BASELINE_WINDOWS: usize = 8;
 /// Pairs of minima closer than this in media time do not vote on the skew.
@@ -31,14 +34,17 @@ struct Point {
 #[derive(Debug, Clone)]
 pub(crate) struct ArrivalModel {
     ticks_per_window: i64,
-    clock_rate: f64,
+    seconds_per_tick: f64,
     origin_ts: i64,
     current_window: Option<i64>,
     current_min: Point,
     minima: [Point; HISTORY],
     stored: usize,
     head: usize,
+    closed: usize,
     skew: f64,
+    /// The skew-corrected minimum over the closed baseline windows.
+    closed_baseline: f64,
     slopes: Vec<f64>,
 }
 
@@ -47,21 +53,23 @@ impl ArrivalModel {
         let rate = f64::from(clock_rate.max(1));
         Self {
             ticks_per_window: ((WINDOW_SECONDS * rate) as i64).max(1),
-            clock_rate: rate,
+            seconds_per_tick: 1.0 / rate,
             origin_ts,
             current_window: None,
             current_min: Point::default(),
             minima: [Point::default(); HISTORY],
             stored: 0,
             head: 0,
+            closed: 0,
             skew: 0.0,
+            closed_baseline: f64::INFINITY,
             slopes: Vec::with_capacity(HISTORY * (HISTORY - 1) / 2),
         }
     }
 
     /// Media time of an extended timestamp, in seconds since the model's origin.
     pub(crate) fn media_time(&self, ext_ts: i64) -> f64 {
-        (ext_ts - self.origin_ts) as f64 / self.clock_rate
+        (ext_ts - self.origin_ts) as f64 * self.seconds_per_tick
     }
 
     /// Receiver seconds per media second, minus one: the estimated drift of the sender.
@@ -105,19 +113,21 @@ impl ArrivalModel {
 
     /// Minimum skew-corrected offset over the current and the last few windows.
     fn baseline(&self) -> f64 {
-        let mut best = self.current_min.offset - self.skew * self.current_min.media;
-        for k in 0..self.stored.min(BASELINE_WINDOWS) {
-            let p = self.minima[(self.head + HISTORY - 1 - k) % HISTORY];
-            best = best.min(p.offset - self.skew * p.media);
-        }
-        best
+        self.closed_baseline.min(self.current_min.offset - self.skew * self.current_min.media)
     }
 
     fn close_window(&mut self) {
         self.minima[self.head] = self.current_min;
         self.head = (self.head + 1) % HISTORY;
         self.stored = (self.stored + 1).min(HISTORY);
-        self.fit_skew();
+        self.closed = self.closed.wrapping_add(1);
+        if self.closed % FIT_EVERY == 0 {
+            self.fit_skew();
+        }
+        self.closed_baseline = (0..self.stored.min(BASELINE_WINDOWS))
+            .map(|k| self.minima[(self.head + HISTORY - 1 - k) % HISTORY])
+            .map(|p| p.offset - self.skew * p.media)
+            .fold(f64::INFINITY, f64::min);
     }
 
     fn fit_skew(&mut self) {

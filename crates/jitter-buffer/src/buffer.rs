@@ -113,6 +113,10 @@ pub struct JitterBuffer {
     pub(crate) store: Store,
     pub(crate) statistics: DelayStatistics,
     pub(crate) metrics: Metrics,
+    /// `jitterBufferDelay` and `jitterBufferTargetDelay` in seconds, kept as floats so the
+    /// per-frame path does no `Duration` arithmetic.
+    pub(crate) delay_sum: f64,
+    pub(crate) target_sum: f64,
     pub(crate) epoch: Option<Instant>,
     pub(crate) stream: Option<Stream>,
     /// Playout time at which the last released frame ends; a new schedule never starts
@@ -134,10 +138,12 @@ impl JitterBuffer {
         Ok(Self {
             store: Store::new(config.capacity_packets),
             statistics: DelayStatistics::new(
-                DelayHistogram::new(bins.clamp(1, 60_001), BIN_WIDTH, config.forget_factor),
+                DelayHistogram::new(bins.clamp(1, 60_001), BIN_WIDTH, config.forget_factor, config.quantile),
                 config.statistics_interval.as_secs_f64(),
             ),
             metrics: Metrics::default(),
+            delay_sum: 0.0,
+            target_sum: 0.0,
             epoch: None,
             stream: None,
             last_end_time: f64::NEG_INFINITY,
@@ -153,8 +159,12 @@ impl JitterBuffer {
     }
 
     /// Counters since creation.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            jitter_buffer_delay: duration(self.delay_sum),
+            jitter_buffer_target_delay: duration(self.target_sum),
+            ..self.metrics
+        }
     }
 
     /// Inserts a parsed RTP packet that arrived at `arrival`.
@@ -317,7 +327,7 @@ impl JitterBuffer {
                 let raw = if histogram.is_empty() {
                     initial.as_secs_f64()
                 } else {
-                    histogram.quantile(self.config.quantile)
+                    histogram.quantile()
                 };
                 raw.clamp(min.as_secs_f64(), max.as_secs_f64())
             }
@@ -435,15 +445,18 @@ impl JitterBuffer {
 
 /// Seconds from `epoch` to `t`, negative when `t` is earlier.
 pub(crate) fn seconds_since(epoch: Instant, t: Instant) -> f64 {
+    // A multiplication instead of `as_secs_f64`'s division: this runs on every packet.
+    let secs = |d: Duration| d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9;
     match t.checked_duration_since(epoch) {
-        Some(d) => d.as_secs_f64(),
-        None => -epoch.saturating_duration_since(t).as_secs_f64(),
+        Some(d) => secs(d),
+        None => -secs(epoch.saturating_duration_since(t)),
     }
 }
 
 /// The instant `secs` seconds after `epoch` (saturating at representable instants).
 pub(crate) fn instant_at(epoch: Instant, secs: f64) -> Instant {
-    let magnitude = Duration::try_from_secs_f64(secs.abs()).unwrap_or(Duration::MAX);
+    // Whole nanoseconds; the cast saturates, and NaN becomes zero.
+    let magnitude = Duration::from_nanos((secs.abs() * 1e9) as u64);
     if secs >= 0.0 {
         epoch.checked_add(magnitude).unwrap_or(epoch)
     } else {

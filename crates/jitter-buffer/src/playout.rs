@@ -86,7 +86,10 @@ impl<'a> Frame<'a> {
 
     /// The payload of the first present packet: the whole frame for audio.
     pub fn payload(&self) -> &'a [u8] {
-        self.payloads().next().unwrap_or_default()
+        match self.store.get(self.first) {
+            Some(slot) if !slot.dropped => &slot.payload,
+            _ => self.payloads().next().unwrap_or_default(),
+        }
     }
 
     /// The payloads of the present packets, in sequence order.

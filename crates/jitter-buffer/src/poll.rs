@@ -6,7 +6,7 @@
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
 
-use crate::buffer::{JitterBuffer, Schedule, Stream, duration, instant_at, seconds_since};
+use crate::buffer::{JitterBuffer, Schedule, Stream, instant_at, seconds_since};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
 use std::time::Instant;
@@ -149,8 +149,8 @@ impl JitterBuffer {
         let m = &mut self.metrics;
         m.packets_played += 1;
         m.jitter_buffer_emitted_count += u64::from(samples);
-        m.jitter_buffer_delay += duration(held) * samples;
-        m.jitter_buffer_target_delay += duration(target) * samples;
+        self.delay_sum += held * f64::from(samples);
+        self.target_sum += target * f64::from(samples);
         self.concealing = false;
         self.pending_release = Some((ext_seq, ext_seq + 1));
         Some(Playout::Frame(Frame {
@@ -204,8 +204,8 @@ impl JitterBuffer {
         let m = &mut self.metrics;
         m.packets_played += present;
         m.jitter_buffer_emitted_count += 1;
-        m.jitter_buffer_delay += duration(now - earliest);
-        m.jitter_buffer_target_delay += duration(target);
+        self.delay_sum += (now - earliest).max(0.0);
+        self.target_sum += target;
         if !complete {
             m.frames_incomplete += 1;
         }

@@ -25,7 +25,10 @@ pub(crate) const HISTORY_BITS: i64 = 1024;
 /// The slot ring.
 #[derive(Debug, Clone)]
 pub(crate) struct Store {
+    /// A power of two at least the capacity, so a slot index is a mask, not a division.
     slots: Vec<Slot>,
+    mask: i64,
+    capacity: usize,
     bytes: usize,
     held: usize,
     received: [u64; (HISTORY_BITS / 64) as usize],
@@ -34,8 +37,11 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(capacity: usize) -> Self {
+        let physical = capacity.max(1).next_power_of_two();
         Self {
-            slots: vec![Slot::default(); capacity.max(1)],
+            slots: vec![Slot::default(); physical],
+            mask: physical as i64 - 1,
+            capacity: capacity.max(1),
             bytes: 0,
             held: 0,
             received: [0; (HISTORY_BITS / 64) as usize],
@@ -43,8 +49,9 @@ impl Store {
         }
     }
 
+    /// The most packets the buffer may hold.
     pub(crate) fn capacity(&self) -> usize {
-        self.slots.len()
+        self.capacity
     }
 
     /// Payload bytes held.
@@ -58,7 +65,7 @@ impl Store {
     }
 
     fn index(&self, ext_seq: i64) -> usize {
-        ext_seq.rem_euclid(self.slots.len() as i64) as usize
+        (ext_seq & self.mask) as usize
     }
 
     /// The slot holding `ext_seq`, if it holds it.
@@ -166,12 +173,12 @@ impl Store {
     }
 
     fn bit(&self, s: i64) -> bool {
-        let b = s.rem_euclid(HISTORY_BITS) as usize;
+        let b = (s & (HISTORY_BITS - 1)) as usize;
         self.received.get(b / 64).is_some_and(|w| w & (1 << (b % 64)) != 0)
     }
 
     fn set_bit(&mut self, s: i64, on: bool) {
-        let b = s.rem_euclid(HISTORY_BITS) as usize;
+        let b = (s & (HISTORY_BITS - 1)) as usize;
         if let Some(w) = self.received.get_mut(b / 64) {
             if on {
                 *w |= 1 << (b % 64);

@@ -214,7 +214,7 @@ pub fn run(sc: &Scenario) -> Outcome {
             next_sample = sc.sample_every.map(|p| now + p);
         }
     }
-    out.metrics = *jb.metrics();
+    out.metrics = jb.metrics();
     out.link_duplicated = link.stats().duplicated;
     out.link_lost = link.stats().lost;
     out.drift_estimate_ppm = jb.estimated_drift_ppm();
