@@ -15,14 +15,26 @@ pub fn run(args: &[String]) -> Result {
         return Err(format!("`cargo xtask ci` takes no arguments (got `{a}`)"));
     }
     let started = std::time::Instant::now();
-    let step = |name: &str| eprintln!("\n==> ci: {name} ({} s so far)", started.elapsed().as_secs());
+    let step = |name: &str| {
+        eprintln!(
+            "\n==> ci: {name} ({} s so far)",
+            started.elapsed().as_secs()
+        )
+    };
 
     step("rustfmt");
     sh(cargo().args(["fmt", "--all", "--check"]))?;
     sh(cargo().args(["fmt", "--manifest-path", "compare/Cargo.toml", "--check"]))?;
 
     step("clippy");
-    sh(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    sh(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
 
     step("tests");
     sh(cargo().args(["test", "--workspace"]))?;
@@ -46,7 +58,10 @@ pub fn run(args: &[String]) -> Result {
     step("interop");
     crate::interop::run(&[])?;
 
-    eprintln!("\nci: all checks passed in {} s", started.elapsed().as_secs());
+    eprintln!(
+        "\nci: all checks passed in {} s",
+        started.elapsed().as_secs()
+    );
     Ok(())
 }
 

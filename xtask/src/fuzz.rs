@@ -75,7 +75,10 @@ pub fn fuzz(target: Option<&str>, seconds: u64) -> Result {
         ]);
         sh(&mut cmd).map_err(|e| format!("fuzz target `{t}` failed: {e}"))?;
     }
-    eprintln!("fuzz: {} target(s) ran {seconds} s each without a finding", chosen.len());
+    eprintln!(
+        "fuzz: {} target(s) ran {seconds} s each without a finding",
+        chosen.len()
+    );
     Ok(())
 }
 

@@ -28,7 +28,11 @@ pub fn run() -> Result {
         .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))?;
     let violations = check(&meta)?;
     if violations.is_empty() {
-        eprintln!("layers: ok ({} crates in order: {})", LAYERS.len(), LAYERS.join(" < "));
+        eprintln!(
+            "layers: ok ({} crates in order: {})",
+            LAYERS.len(),
+            LAYERS.join(" < ")
+        );
         Ok(())
     } else {
         for v in &violations {
@@ -50,7 +54,10 @@ fn check(meta: &Value) -> Result<Vec<String>> {
         .collect();
     let is_test_support = |name: &str| {
         members.iter().any(|(n, manifest)| {
-            *n == name && manifest.strip_prefix(root).is_some_and(|rel| rel.starts_with("/testing/"))
+            *n == name
+                && manifest
+                    .strip_prefix(root)
+                    .is_some_and(|rel| rel.starts_with("/testing/"))
         })
     };
     for layer in LAYERS {
@@ -62,7 +69,10 @@ fn check(meta: &Value) -> Result<Vec<String>> {
     let mut violations = Vec::new();
     for pkg in packages {
         let from = pkg["name"].as_str().unwrap_or_default();
-        let deps = pkg["dependencies"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let deps = pkg["dependencies"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for dep in deps {
             // Only workspace crates matter: a path dependency on a member.
             if dep["path"].is_null() {
@@ -115,7 +125,11 @@ mod tests {
 
     #[test]
     fn downward_edges_pass() {
-        let m = meta(&[("rtcp", "rtp-packet", "normal"), ("rtp-session", "srtp", "normal"), ("dtls", "netsim", "dev")]);
+        let m = meta(&[
+            ("rtcp", "rtp-packet", "normal"),
+            ("rtp-session", "srtp", "normal"),
+            ("dtls", "netsim", "dev"),
+        ]);
         assert_eq!(check(&m).unwrap(), Vec::<String>::new());
     }
 
@@ -130,7 +144,11 @@ mod tests {
 
     #[test]
     fn upward_dev_edge_and_test_support_misuse_fail() {
-        let m = meta(&[("srtp", "dtls", "dev"), ("stats", "netsim", "normal"), ("netsim", "rtp-packet", "normal")]);
+        let m = meta(&[
+            ("srtp", "dtls", "dev"),
+            ("stats", "netsim", "normal"),
+            ("netsim", "rtp-packet", "normal"),
+        ]);
         let v = check(&m).unwrap();
         assert_eq!(v.len(), 3, "{v:?}");
         assert!(v[0].contains("`srtp` (layer 4) has a dev dependency on `dtls`"));

@@ -62,9 +62,8 @@ pub fn describe(cmd: &Command) -> String {
 
 /// True when `program` is found on `PATH`.
 pub fn have(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// Makes sure each `(program or file, debian package)` pair is present, installing the

@@ -22,7 +22,16 @@ fn tshark(pcap: &Path, decode_as: &[&str]) -> Command {
 /// are joined with `,`. `decode_as` entries are tshark `-d` rules (`udp.port==5004,rtp`).
 pub fn fields(pcap: &Path, decode_as: &[&str], fields: &[&str]) -> Result<Vec<Vec<String>>> {
     let mut cmd = tshark(pcap, decode_as);
-    cmd.args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]);
+    cmd.args([
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -39,7 +48,12 @@ pub fn problems(pcap: &Path, decode_as: &[&str]) -> Result<Vec<String>> {
     let rows = fields(
         pcap,
         decode_as,
-        &["frame.number", "_ws.malformed", "_ws.expert.message", "_ws.expert.severity"],
+        &[
+            "frame.number",
+            "_ws.malformed",
+            "_ws.expert.message",
+            "_ws.expert.severity",
+        ],
     )?;
     let mut found = Vec::new();
     for row in rows {
@@ -47,12 +61,20 @@ pub fn problems(pcap: &Path, decode_as: &[&str]) -> Result<Vec<String>> {
         if !get(1).is_empty() {
             found.push(format!("frame {}: malformed packet", get(0)));
         }
-        let messages: Vec<&str> = if get(2).is_empty() { vec![] } else { get(2).split(',').collect() };
+        let messages: Vec<&str> = if get(2).is_empty() {
+            vec![]
+        } else {
+            get(2).split(',').collect()
+        };
         for (i, sev) in get(3).split(',').filter(|s| !s.is_empty()).enumerate() {
             let level: u64 = sev.parse().unwrap_or(u64::MAX);
             if level >= WARNING {
                 let msg = messages.get(i).copied().unwrap_or("(no message)");
-                found.push(format!("frame {}: expert {}: {msg}", get(0), severity_name(level)));
+                found.push(format!(
+                    "frame {}: expert {}: {msg}",
+                    get(0),
+                    severity_name(level)
+                ));
             }
         }
     }
@@ -60,5 +82,9 @@ pub fn problems(pcap: &Path, decode_as: &[&str]) -> Result<Vec<String>> {
 }
 
 fn severity_name(level: u64) -> &'static str {
-    if level >= 0x0080_0000 { "error" } else { "warning" }
+    if level >= 0x0080_0000 {
+        "error"
+    } else {
+        "warning"
+    }
 }
