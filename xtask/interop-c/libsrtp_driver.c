@@ -2,6 +2,10 @@
  * libsrtp2 side of `cargo xtask interop libsrtp`.
  *
  * usage: libsrtp_driver PROFILE protect|unprotect RTCP_ENCRYPT(0|1) KEYHEX IN OUT
+ *            [KEY2HEX MKI1HEX MKI2HEX]
+ *
+ * With the last three arguments the session has two master keys with those MKIs;
+ * record i is protected with key i % 2, and unprotect picks the key by MKI.
  *
  * IN and OUT hold records: one byte kind (0 = RTP, 1 = RTCP), a big-endian u32 length,
  * then the packet. Every record goes through one libsrtp session (ROC and replay state
@@ -64,14 +68,23 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s PROFILE protect|unprotect RTCP_ENCRYPT KEYHEX IN OUT\n", argv[0]);
+    if (argc != 7 && argc != 10) {
+        fprintf(stderr, "usage: %s PROFILE protect|unprotect RTCP_ENCRYPT KEYHEX IN OUT [KEY2HEX MKI1HEX MKI2HEX]\n", argv[0]);
         return 2;
     }
     int protect = !strcmp(argv[2], "protect");
-    uint8_t key[64];
+    int use_mki = argc == 10;
+    uint8_t key[64], key2[64], mki1[16], mki2[16];
     memset(key, 0, sizeof key);
+    memset(key2, 0, sizeof key2);
     unhex(argv[4], key, sizeof key);
+    srtp_master_key_t mk1 = { key, mki1, 0 }, mk2 = { key2, mki2, 0 };
+    srtp_master_key_t *keys[2] = { &mk1, &mk2 };
+    if (use_mki) {
+        unhex(argv[7], key2, sizeof key2);
+        mk1.mki_size = (unsigned)unhex(argv[8], mki1, sizeof mki1);
+        mk2.mki_size = (unsigned)unhex(argv[9], mki2, sizeof mki2);
+    }
 
     srtp_err_status_t st = srtp_init();
     if (st)
@@ -84,7 +97,12 @@ int main(int argc, char **argv)
         policy.rtcp.sec_serv = sec_serv_auth;
     policy.ssrc.type = protect ? ssrc_any_outbound : ssrc_any_inbound;
     policy.ssrc.value = 0;
-    policy.key = key;
+    if (use_mki) {
+        policy.keys = keys;
+        policy.num_master_keys = 2;
+    } else {
+        policy.key = key;
+    }
     policy.window_size = 128;
     policy.allow_repeat_tx = 0;
     policy.next = NULL;
@@ -110,10 +128,13 @@ int main(int argc, char **argv)
         if (len > 4096 || fread(buf, 1, len, in) != len)
             die("bad record length", record, 0);
         int n = (int)len;
+        unsigned mki_index = (unsigned)(record % 2);
         if (head[0] == 0)
-            st = protect ? srtp_protect(session, buf, &n) : srtp_unprotect(session, buf, &n);
+            st = protect ? srtp_protect_mki(session, buf, &n, use_mki, mki_index)
+                         : srtp_unprotect_mki(session, buf, &n, use_mki);
         else
-            st = protect ? srtp_protect_rtcp(session, buf, &n) : srtp_unprotect_rtcp(session, buf, &n);
+            st = protect ? srtp_protect_rtcp_mki(session, buf, &n, use_mki, mki_index)
+                         : srtp_unprotect_rtcp_mki(session, buf, &n, use_mki);
         if (st)
             die(protect ? "protect failed" : "unprotect failed", record, st);
         head[1] = (uint8_t)(n >> 24);

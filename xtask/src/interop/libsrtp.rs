@@ -170,47 +170,92 @@ fn driver(dir: &Path) -> Result<std::path::PathBuf> {
     Ok(exe)
 }
 
-fn context(profile: ProtectionProfile, key: &[u8], encrypt_rtcp: bool) -> Result<srtp::Context> {
-    let (k, s) = key.split_at(profile.master_key_len());
-    let master = MasterKey::new(profile, k, s).map_err(|e| e.to_string())?;
-    srtp::Context::new(
-        profile,
-        master,
-        Config {
-            encrypt_rtcp,
-            ..Config::default()
-        },
-    )
-    .map_err(|e| e.to_string())
+/// Master keys for one run: one key, or two with MKIs that alternate packet by packet.
+struct Keys {
+    first: Vec<u8>,
+    second: Option<(Vec<u8>, [u8; 4], [u8; 4])>,
 }
 
-fn run_driver(
-    exe: &Path,
-    dir: &Path,
+impl Keys {
+    fn master(profile: ProtectionProfile, bytes: &[u8], mki: Option<&[u8]>) -> Result<MasterKey> {
+        let (k, s) = bytes.split_at(profile.master_key_len());
+        let key = MasterKey::new(profile, k, s).map_err(|e| e.to_string())?;
+        match mki {
+            Some(m) => key.with_mki(m).map_err(|e| e.to_string()),
+            None => Ok(key),
+        }
+    }
+
+    fn context(&self, profile: ProtectionProfile, encrypt_rtcp: bool) -> Result<srtp::Context> {
+        let config = Config {
+            encrypt_rtcp,
+            ..Config::default()
+        };
+        let keys = match &self.second {
+            None => vec![Self::master(profile, &self.first, None)?],
+            Some((second, m1, m2)) => vec![
+                Self::master(profile, &self.first, Some(m1))?,
+                Self::master(profile, second, Some(m2))?,
+            ],
+        };
+        srtp::Context::with_keys(profile, keys, config).map_err(|e| e.to_string())
+    }
+
+    /// Makes the key libsrtp uses for record `i` the active one.
+    fn select(&self, ctx: &mut srtp::Context, i: usize) -> Result {
+        match &self.second {
+            None => Ok(()),
+            Some((_, m1, m2)) => ctx
+                .set_active_key(if i.is_multiple_of(2) { m1 } else { m2 })
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn driver_args(&self) -> Vec<String> {
+        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let mut args = vec![hex(&self.first)];
+        if let Some((second, m1, m2)) = &self.second {
+            args.extend([hex(second), hex(m1), hex(m2)]);
+        }
+        args
+    }
+}
+
+/// One libsrtp run's parameters.
+struct Run<'a> {
+    exe: &'a Path,
+    dir: &'a Path,
+    label: &'a str,
     profile: ProtectionProfile,
-    mode: &str,
     encrypt_rtcp: bool,
-    key: &[u8],
-    input: &[Record],
-) -> Result<Vec<Record>> {
+    keys: &'a Keys,
+}
+
+fn run_driver(run: &Run, mode: &str, input: &[Record]) -> Result<Vec<Record>> {
+    let Run {
+        exe,
+        dir,
+        label,
+        profile,
+        encrypt_rtcp,
+        keys,
+    } = *run;
     let (inp, out) = (
         dir.join(format!("{profile}-{mode}.in")),
         dir.join(format!("{profile}-{mode}.out")),
     );
     write_records(&inp, input)?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let mut cmd = Command::new(exe);
     cmd.arg(profile.name())
         .arg(mode)
-        .arg(if encrypt_rtcp { "1" } else { "0" })
-        .arg(hex)
-        .arg(&inp)
-        .arg(&out);
-    output(&mut cmd).map_err(|e| format!("{profile} {mode}: {e}"))?;
+        .arg(if encrypt_rtcp { "1" } else { "0" });
+    let mut args = keys.driver_args().into_iter();
+    cmd.args(args.next()).arg(&inp).arg(&out).args(args);
+    output(&mut cmd).map_err(|e| format!("{label} {mode}: {e}"))?;
     let records = read_records(&out)?;
     if records.len() != input.len() {
         return Err(format!(
-            "{profile} {mode}: libsrtp returned {} of {} records",
+            "{label} {mode}: libsrtp returned {} of {} records",
             records.len(),
             input.len()
         ));
@@ -223,24 +268,35 @@ fn check_profile(
     dir: &Path,
     profile: ProtectionProfile,
     encrypt_rtcp: bool,
+    mki: bool,
     rng: &mut Rng,
 ) -> Result {
-    let mut key = vec![0; profile.master_key_len() + profile.master_salt_len()];
-    rng.fill(&mut key);
+    let key = |rng: &mut Rng| {
+        let mut k = vec![0; profile.master_key_len() + profile.master_salt_len()];
+        rng.fill(&mut k);
+        k
+    };
+    let first = key(rng);
+    let keys = Keys {
+        first,
+        second: mki.then(|| (key(rng), [0x01, 0x02, 0x03, 0x04], [0xa1, 0xb2, 0xc3, 0xd4])),
+    };
     let plain = traffic(rng);
     let label = format!(
-        "{profile}{}",
+        "{profile}{}{}",
         if encrypt_rtcp {
             ""
         } else {
             " (SRTCP auth-only)"
-        }
+        },
+        if mki { " (two keys by MKI)" } else { "" }
     );
 
     // Ours → libsrtp.
-    let mut ours = context(profile, &key, encrypt_rtcp)?;
+    let mut ours = keys.context(profile, encrypt_rtcp)?;
     let mut protected = Vec::with_capacity(plain.len());
     for (i, r) in plain.iter().enumerate() {
+        keys.select(&mut ours, i)?;
         let mut buf = r.bytes.clone();
         buf.resize(r.bytes.len() + 64, 0);
         let n = if r.rtcp {
@@ -255,15 +311,15 @@ fn check_profile(
             bytes: buf,
         });
     }
-    let back = run_driver(
+    let run = Run {
         exe,
         dir,
+        label: &label,
         profile,
-        "unprotect",
         encrypt_rtcp,
-        &key,
-        &protected,
-    )?;
+        keys: &keys,
+    };
+    let back = run_driver(&run, "unprotect", &protected)?;
     for (i, (got, want)) in back.iter().zip(&plain).enumerate() {
         if got.bytes != want.bytes {
             return Err(format!(
@@ -273,8 +329,8 @@ fn check_profile(
     }
 
     // libsrtp → ours, and for RTP the same ciphertext as ours.
-    let theirs = run_driver(exe, dir, profile, "protect", encrypt_rtcp, &key, &plain)?;
-    let mut rx = context(profile, &key, encrypt_rtcp)?;
+    let theirs = run_driver(&run, "protect", &plain)?;
+    let mut rx = keys.context(profile, encrypt_rtcp)?;
     for (i, ((t, o), p)) in theirs.iter().zip(&protected).zip(&plain).enumerate() {
         if !t.rtcp && t.bytes != o.bytes {
             return Err(format!(
@@ -308,13 +364,14 @@ pub fn run(ctx: &Context) -> Result {
     let exe = driver(&ctx.dir)?;
     let mut rng = Rng(0x5eed_1234_abcd_0042);
     for profile in ProtectionProfile::ALL {
-        check_profile(&exe, &ctx.dir, profile, true, &mut rng)?;
+        check_profile(&exe, &ctx.dir, profile, true, false, &mut rng)?;
     }
     for profile in [
         ProtectionProfile::AesCm128HmacSha1_80,
         ProtectionProfile::AeadAes128Gcm,
     ] {
-        check_profile(&exe, &ctx.dir, profile, false, &mut rng)?;
+        check_profile(&exe, &ctx.dir, profile, false, false, &mut rng)?;
+        check_profile(&exe, &ctx.dir, profile, true, true, &mut rng)?;
     }
     Ok(())
 }
