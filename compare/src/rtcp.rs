@@ -96,7 +96,7 @@ pub fn workloads() -> Vec<Workload> {
     let ours_bytes = compound();
     let theirs_bytes = Bytes::from(ours_bytes.clone());
 
-    // Sanity: both stacks read the same values from the same bytes, and write the same bytes.
+    // Sanity: both stacks read the same values from the same bytes, and write equivalent ones.
     assert_eq!(read_ours(&ours_bytes), read_theirs(&theirs_bytes));
     let their_packets = webrtc_rtcp::packet::unmarshal(&mut theirs_bytes.clone()).expect("valid");
     let their_sr = their_packets[0]
@@ -109,14 +109,15 @@ pub fn workloads() -> Vec<Workload> {
         .downcast_ref::<TheirSourceDescription>()
         .expect("SDES second")
         .clone();
-    assert_eq!(
-        [
-            their_sr.marshal().expect("valid"),
-            their_sdes.marshal().expect("valid")
-        ]
-        .concat(),
-        ours_bytes
-    );
+    // webrtc-rs ends the SDES chunk's padding with a count byte instead of zeros, so the
+    // bytes differ there; what a reader gets from them must not.
+    let their_bytes = [
+        their_sr.marshal().expect("valid"),
+        their_sdes.marshal().expect("valid"),
+    ]
+    .concat();
+    assert_eq!(their_bytes.len(), ours_bytes.len());
+    assert_eq!(read_ours(&their_bytes), read_ours(&ours_bytes));
     let sr = sender_report();
     let sdes = SourceDescription::cname(SSRC, CNAME);
     let mut our_out = vec![0u8; 1500];

@@ -85,48 +85,53 @@ macro_rules! each_variant {
 }
 
 impl<'a> Packet<'a> for AnyPacket<'a> {
+    #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let h = Header::parse(packet)?;
-        Ok(match (h.packet_type, h.count) {
-            (packet_type::SR, _) => Self::SenderReport(SenderReport::parse(packet)?),
-            (packet_type::RR, _) => Self::ReceiverReport(ReceiverReport::parse(packet)?),
-            (packet_type::SDES, _) => Self::SourceDescription(SourceDescription::parse(packet)?),
-            (packet_type::BYE, _) => Self::Goodbye(Goodbye::parse(packet)?),
-            (packet_type::APP, _) => Self::ApplicationDefined(ApplicationDefined::parse(packet)?),
-            (packet_type::XR, _) => Self::ExtendedReport(ExtendedReport::parse(packet)?),
-            (packet_type::RTPFB, fmt::NACK) => Self::GenericNack(GenericNack::parse(packet)?),
-            (packet_type::RTPFB, fmt::TMMBR) => Self::Tmmbr(Tmmbr::parse(packet)?),
-            (packet_type::RTPFB, fmt::TMMBN) => Self::Tmmbn(Tmmbn::parse(packet)?),
+        match (h.packet_type, h.count) {
+            (packet_type::SR, _) => SenderReport::parse(packet).map(Self::SenderReport),
+            (packet_type::RR, _) => ReceiverReport::parse(packet).map(Self::ReceiverReport),
+            (packet_type::SDES, _) => SourceDescription::parse(packet).map(Self::SourceDescription),
+            (packet_type::BYE, _) => Goodbye::parse(packet).map(Self::Goodbye),
+            (packet_type::APP, _) => {
+                ApplicationDefined::parse(packet).map(Self::ApplicationDefined)
+            }
+            (packet_type::XR, _) => ExtendedReport::parse(packet).map(Self::ExtendedReport),
+            (packet_type::RTPFB, fmt::NACK) => GenericNack::parse(packet).map(Self::GenericNack),
+            (packet_type::RTPFB, fmt::TMMBR) => Tmmbr::parse(packet).map(Self::Tmmbr),
+            (packet_type::RTPFB, fmt::TMMBN) => Tmmbn::parse(packet).map(Self::Tmmbn),
             (packet_type::RTPFB, fmt::TRANSPORT_CC) => {
-                Self::TransportCc(TransportCc::parse(packet)?)
+                TransportCc::parse(packet).map(Self::TransportCc)
             }
             (packet_type::RTPFB, fmt::CCFB) => {
-                Self::CongestionControlFeedback(CongestionControlFeedback::parse(packet)?)
+                CongestionControlFeedback::parse(packet).map(Self::CongestionControlFeedback)
             }
             (packet_type::PSFB, fmt::PLI) => {
-                Self::PictureLossIndication(PictureLossIndication::parse(packet)?)
+                PictureLossIndication::parse(packet).map(Self::PictureLossIndication)
             }
             (packet_type::PSFB, fmt::SLI) => {
-                Self::SliceLossIndication(SliceLossIndication::parse(packet)?)
+                SliceLossIndication::parse(packet).map(Self::SliceLossIndication)
             }
-            (packet_type::PSFB, fmt::RPSI) => Self::ReferencePictureSelectionIndication(
-                ReferencePictureSelectionIndication::parse(packet)?,
-            ),
+            (packet_type::PSFB, fmt::RPSI) => ReferencePictureSelectionIndication::parse(packet)
+                .map(Self::ReferencePictureSelectionIndication),
             (packet_type::PSFB, fmt::FIR) => {
-                Self::FullIntraRequest(FullIntraRequest::parse(packet)?)
+                FullIntraRequest::parse(packet).map(Self::FullIntraRequest)
             }
             (packet_type::PSFB, fmt::AFB) if ReceiverEstimatedMaximumBitrate::is_remb(packet) => {
-                Self::ReceiverEstimatedMaximumBitrate(ReceiverEstimatedMaximumBitrate::parse(
-                    packet,
-                )?)
+                ReceiverEstimatedMaximumBitrate::parse(packet)
+                    .map(Self::ReceiverEstimatedMaximumBitrate)
             }
-            _ => Self::Raw(RawPacket::parse(packet)?),
-        })
+            _ => RawPacket::parse(packet).map(Self::Raw),
+        }
     }
+
+    #[inline]
 
     fn size(&self) -> usize {
         each_variant!(self, p => p.size())
     }
+
+    #[inline]
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         each_variant!(self, p => p.write(buf))
@@ -145,11 +150,13 @@ pub struct Compound<'a> {
 
 impl<'a> Compound<'a> {
     /// Walks `datagram`.
+    #[inline]
     pub fn new(datagram: &'a [u8]) -> Self {
         Self { rest: datagram }
     }
 
     /// Splits off the next packet's bytes, header checked.
+    #[inline]
     fn next_bytes(&mut self) -> Option<Result<&'a [u8]>> {
         if self.rest.is_empty() {
             return None;
@@ -182,6 +189,7 @@ impl<'a> Compound<'a> {
 impl<'a> Iterator for Compound<'a> {
     type Item = Result<AnyPacket<'a>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.next_bytes()?.and_then(AnyPacket::parse))
     }

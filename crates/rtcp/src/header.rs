@@ -48,6 +48,7 @@ impl Header {
     pub const SIZE: usize = 4;
 
     /// Reads the header at the front of `bytes`; checks the version only.
+    #[inline]
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let [b0, packet_type, l0, l1] = match bytes.get(..4) {
             Some(&[a, b, c, d]) => [a, b, c, d],
@@ -79,6 +80,7 @@ impl Header {
 
 /// Checks that `packet` is exactly one packet of type `expected` and returns its header and
 /// its body: the bytes between the header and the padding.
+#[inline]
 pub(crate) fn split(packet: &[u8], expected: u8) -> Result<(Header, &[u8])> {
     let header = Header::parse(packet)?;
     if header.packet_type != expected {
@@ -92,6 +94,7 @@ pub(crate) fn split(packet: &[u8], expected: u8) -> Result<(Header, &[u8])> {
 }
 
 /// The body of `packet` whose header is `header`: length checked, padding removed.
+#[inline]
 pub(crate) fn body<'a>(packet: &'a [u8], header: &Header) -> Result<&'a [u8]> {
     let declared = header.packet_size();
     if declared > packet.len() {

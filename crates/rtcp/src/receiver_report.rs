@@ -32,6 +32,7 @@ pub struct ReceiverReport<'a> {
 }
 
 impl<'a> Packet<'a> for ReceiverReport<'a> {
+    #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let (h, body) = split(packet, packet_type::RR)?;
         let mut r = Reader::new(body, "receiver report");
@@ -44,9 +45,13 @@ impl<'a> Packet<'a> for ReceiverReport<'a> {
         })
     }
 
+    #[inline]
+
     fn size(&self) -> usize {
         8 + self.reports.wire_size() + pad4(self.profile_extensions.len())
     }
+
+    #[inline]
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();

@@ -16,8 +16,8 @@
 //! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 //! ```
 
-use crate::error::Result;
-use crate::wire::{Element, Reader, Writer};
+use crate::error::{Error, Result};
+use crate::wire::{Element, Writer};
 
 /// One reception report block (RFC 3550 §6.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,43 +52,53 @@ impl ReportBlock {
 impl Element<'_> for ReportBlock {
     const FIXED_SIZE: Option<usize> = Some(Self::SIZE);
 
+    #[inline]
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "report block");
-        let ssrc = r.u32()?;
-        let fraction_lost = r.u8()?;
-        let lost = r.u24()?;
-        // Sign-extend the 24-bit two's complement value.
-        let cumulative_lost = ((lost << 8) as i32) >> 8;
+        let b = bytes
+            .first_chunk::<{ Self::SIZE }>()
+            .ok_or(Error::Truncated {
+                what: "report block",
+                needed: Self::SIZE,
+                got: bytes.len(),
+            })?;
+        let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let lost = word(4) & 0x00ff_ffff;
         Ok((
             Self {
-                ssrc,
-                fraction_lost,
-                cumulative_lost,
-                extended_highest_sequence_number: r.u32()?,
-                jitter: r.u32()?,
-                last_sr: r.u32()?,
-                delay_since_last_sr: r.u32()?,
+                ssrc: word(0),
+                fraction_lost: b[4],
+                // Sign-extend the 24-bit two's complement value.
+                cumulative_lost: ((lost << 8) as i32) >> 8,
+                extended_highest_sequence_number: word(8),
+                jitter: word(12),
+                last_sr: word(16),
+                delay_since_last_sr: word(20),
             },
             Self::SIZE,
         ))
     }
 
+    #[inline]
+
     fn wire_size(&self) -> usize {
         Self::SIZE
     }
 
+    #[inline]
+
     fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, Self::SIZE)?;
-        w.u32(self.ssrc)?;
-        w.u8(self.fraction_lost)?;
         let lost = self
             .cumulative_lost
             .clamp(Self::MIN_CUMULATIVE_LOST, Self::MAX_CUMULATIVE_LOST);
-        w.u24(lost as u32 & 0xff_ffff)?;
-        w.u32(self.extended_highest_sequence_number)?;
-        w.u32(self.jitter)?;
-        w.u32(self.last_sr)?;
-        w.u32(self.delay_since_last_sr)
+        let mut b = [0u8; Self::SIZE];
+        b[0..4].copy_from_slice(&self.ssrc.to_be_bytes());
+        b[4..8].copy_from_slice(&(lost as u32 & 0xff_ffff).to_be_bytes());
+        b[4] = self.fraction_lost;
+        b[8..12].copy_from_slice(&self.extended_highest_sequence_number.to_be_bytes());
+        b[12..16].copy_from_slice(&self.jitter.to_be_bytes());
+        b[16..20].copy_from_slice(&self.last_sr.to_be_bytes());
+        b[20..24].copy_from_slice(&self.delay_since_last_sr.to_be_bytes());
+        Writer::new(out, Self::SIZE)?.put(&b)
     }
 }
 

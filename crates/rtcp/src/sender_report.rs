@@ -18,12 +18,12 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::header::{packet_type, split};
 use crate::ntp::NtpTime;
 use crate::packet::Packet;
 use crate::report_block::ReportBlock;
-use crate::wire::{List, Reader, Writer, pad4};
+use crate::wire::{List, Writer, pad4};
 use std::borrow::Cow;
 
 /// A sender report (RFC 3550 §6.4.1).
@@ -47,15 +47,21 @@ pub struct SenderReport<'a> {
 }
 
 impl<'a> Packet<'a> for SenderReport<'a> {
+    #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let (h, body) = split(packet, packet_type::SR)?;
-        let mut r = Reader::new(body, "sender report");
-        let ssrc = r.u32()?;
-        let ntp_time = NtpTime(r.u64()?);
-        let rtp_time = r.u32()?;
-        let packet_count = r.u32()?;
-        let octet_count = r.u32()?;
-        let (reports, rest) = List::parse_count(r.rest(), h.count.into(), "SR report blocks")?;
+        let (info, rest) = body.split_first_chunk::<24>().ok_or(Error::Truncated {
+            what: "sender report",
+            needed: 24,
+            got: body.len(),
+        })?;
+        let word = |i: usize| u32::from_be_bytes([info[i], info[i + 1], info[i + 2], info[i + 3]]);
+        let ssrc = word(0);
+        let ntp_time = NtpTime::new(word(4), word(8));
+        let rtp_time = word(12);
+        let packet_count = word(16);
+        let octet_count = word(20);
+        let (reports, rest) = List::parse_count(rest, h.count.into(), "SR report blocks")?;
         Ok(Self {
             ssrc,
             ntp_time,
@@ -67,19 +73,25 @@ impl<'a> Packet<'a> for SenderReport<'a> {
         })
     }
 
+    #[inline]
+
     fn size(&self) -> usize {
         28 + self.reports.wire_size() + pad4(self.profile_extensions.len())
     }
+
+    #[inline]
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
         let mut w = Writer::new(buf, size)?;
         w.header(self.reports.len(), packet_type::SR, size)?;
-        w.u32(self.ssrc)?;
-        w.u64(self.ntp_time.0)?;
-        w.u32(self.rtp_time)?;
-        w.u32(self.packet_count)?;
-        w.u32(self.octet_count)?;
+        let mut info = [0u8; 24];
+        info[0..4].copy_from_slice(&self.ssrc.to_be_bytes());
+        info[4..12].copy_from_slice(&self.ntp_time.0.to_be_bytes());
+        info[12..16].copy_from_slice(&self.rtp_time.to_be_bytes());
+        info[16..20].copy_from_slice(&self.packet_count.to_be_bytes());
+        info[20..24].copy_from_slice(&self.octet_count.to_be_bytes());
+        w.put(&info)?;
         w.list(&self.reports)?;
         w.put(&self.profile_extensions)?;
         w.zeros(size - w.written())?;
@@ -161,7 +173,7 @@ mod tests {
             SenderReport::parse(&bad),
             Err(Error::Truncated {
                 what: "sender report",
-                needed: 12,
+                needed: 24,
                 got: 4
             })
         );

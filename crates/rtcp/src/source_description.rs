@@ -112,6 +112,8 @@ impl<'a> SdesItem<'a> {
         core::str::from_utf8(&self.text).ok()
     }
 
+    #[inline]
+
     fn value_len(&self) -> usize {
         match self.item_type {
             SdesItemType::Priv => 1 + self.prefix.len() + self.text.len(),
@@ -120,45 +122,60 @@ impl<'a> SdesItem<'a> {
     }
 }
 
-impl<'a> Element<'a> for SdesItem<'a> {
-    const FIXED_SIZE: Option<usize> = None;
-
-    fn decode(bytes: &'a [u8]) -> Result<(Self, usize)> {
-        let (code, length) = match bytes {
-            [code, length, ..] => (*code, usize::from(*length)),
-            [code] => {
-                return Err(Error::SdesItemPastChunk {
-                    item_type: *code,
-                    needed: 2,
-                    got: 1,
-                });
-            }
-            [] => {
-                return Err(Error::Truncated {
-                    what: "SDES item",
-                    needed: 2,
-                    got: 0,
-                });
-            }
-        };
-        let value = bytes.get(2..2 + length).ok_or(Error::SdesItemPastChunk {
+/// Checks the item at the front of `bytes` and returns its type octet, its length octet and
+/// the PRIV prefix length (0 for other types).
+#[inline]
+fn item_extent(bytes: &[u8]) -> Result<(u8, usize, usize)> {
+    let (code, length) = match bytes {
+        [code, length, ..] => (*code, usize::from(*length)),
+        [code] => {
+            return Err(Error::SdesItemPastChunk {
+                item_type: *code,
+                needed: 2,
+                got: 1,
+            });
+        }
+        [] => {
+            return Err(Error::Truncated {
+                what: "SDES item",
+                needed: 2,
+                got: 0,
+            });
+        }
+    };
+    if 2 + length > bytes.len() {
+        return Err(Error::SdesItemPastChunk {
             item_type: code,
             needed: 2 + length,
             got: bytes.len(),
-        })?;
+        });
+    }
+    if code != 8 {
+        return Ok((code, length, 0));
+    }
+    match bytes.get(2) {
+        Some(&prefix) if length >= 1 && usize::from(prefix) < length => {
+            Ok((code, length, usize::from(prefix)))
+        }
+        Some(&prefix) if length >= 1 => Err(Error::SdesPrivPrefix {
+            prefix: prefix.into(),
+            length,
+        }),
+        _ => Err(Error::SdesPrivPrefix { prefix: 1, length }),
+    }
+}
+
+impl<'a> Element<'a> for SdesItem<'a> {
+    const FIXED_SIZE: Option<usize> = None;
+
+    #[inline]
+    fn decode(bytes: &'a [u8]) -> Result<(Self, usize)> {
+        let (code, length, prefix) = item_extent(bytes)?;
         let item_type = SdesItemType::from_code(code);
+        let value = bytes.get(2..2 + length).unwrap_or(&[]);
         let (prefix, text) = if item_type == SdesItemType::Priv {
-            let (&plen, rest) = value
-                .split_first()
-                .ok_or(Error::SdesPrivPrefix { prefix: 1, length })?;
-            let plen = usize::from(plen);
-            if plen > rest.len() {
-                return Err(Error::SdesPrivPrefix {
-                    prefix: plen,
-                    length,
-                });
-            }
-            rest.split_at(plen)
+            let rest = value.get(1..).unwrap_or(&[]);
+            rest.split_at(prefix.min(rest.len()))
         } else {
             (&[][..], value)
         };
@@ -172,9 +189,13 @@ impl<'a> Element<'a> for SdesItem<'a> {
         ))
     }
 
+    #[inline]
+
     fn wire_size(&self) -> usize {
         2 + self.value_len()
     }
+
+    #[inline]
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let len = self.value_len();
@@ -224,6 +245,7 @@ impl<'a> SdesChunk<'a> {
 impl<'a> Element<'a> for SdesChunk<'a> {
     const FIXED_SIZE: Option<usize> = None;
 
+    #[inline]
     fn decode(bytes: &'a [u8]) -> Result<(Self, usize)> {
         let source = match bytes.get(..4) {
             Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
@@ -243,7 +265,7 @@ impl<'a> Element<'a> for SdesChunk<'a> {
                 Some(0) => break,
                 Some(_) => {
                     let rest = bytes.get(pos..).unwrap_or(&[]);
-                    pos += SdesItem::decode(rest)?.1;
+                    pos += 2 + item_extent(rest)?.1;
                     count += 1;
                 }
             }
@@ -264,10 +286,14 @@ impl<'a> Element<'a> for SdesChunk<'a> {
         Ok((Self { source, items }, used))
     }
 
+    #[inline]
+
     fn wire_size(&self) -> usize {
         // At least one null octet ends the list, even when the items end on a boundary.
         4 + pad4(self.items.wire_size() + 1)
     }
+
+    #[inline]
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let size = self.wire_size();
@@ -296,15 +322,20 @@ impl<'a> SourceDescription<'a> {
 }
 
 impl<'a> Packet<'a> for SourceDescription<'a> {
+    #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
         let (h, body) = split(packet, packet_type::SDES)?;
         let (chunks, _) = List::parse_count(body, h.count.into(), "SDES chunks")?;
         Ok(Self { chunks })
     }
 
+    #[inline]
+
     fn size(&self) -> usize {
         4 + self.chunks.wire_size()
     }
+
+    #[inline]
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();

@@ -13,6 +13,7 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
         Self {
             bytes,
@@ -21,6 +22,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.saturating_add(n);
         let out = self.bytes.get(self.pos..end).ok_or(Error::Truncated {
@@ -32,6 +34,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    #[inline]
     pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let s = self.take(N)?;
         let mut a = [0u8; N];
@@ -39,28 +42,34 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array()?))
     }
 
+    #[inline]
     pub(crate) fn u24(&mut self) -> Result<u32> {
         let [a, b, c] = self.array()?;
         Ok(u32::from_be_bytes([0, a, b, c]))
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
+    #[inline]
     pub(crate) fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
     /// Everything not yet read.
+    #[inline]
     pub(crate) fn rest(&self) -> &'a [u8] {
         self.bytes.get(self.pos..).unwrap_or(&[])
     }
@@ -74,6 +83,7 @@ pub(crate) struct Writer<'b> {
 
 impl<'b> Writer<'b> {
     /// Takes the first `size` bytes of `buf`, or fails with [`Error::BufferTooSmall`].
+    #[inline]
     pub(crate) fn new(buf: &'b mut [u8], size: usize) -> Result<Self> {
         let got = buf.len();
         let buf = buf
@@ -82,6 +92,7 @@ impl<'b> Writer<'b> {
         Ok(Self { buf, pos: 0 })
     }
 
+    #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.pos + bytes.len();
         let got = self.buf.len();
@@ -94,27 +105,33 @@ impl<'b> Writer<'b> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, v: u8) -> Result<()> {
         self.put(&[v])
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, v: u16) -> Result<()> {
         self.put(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn u24(&mut self, v: u32) -> Result<()> {
         let [_, a, b, c] = v.to_be_bytes();
         self.put(&[a, b, c])
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> Result<()> {
         self.put(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn u64(&mut self, v: u64) -> Result<()> {
         self.put(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn zeros(&mut self, n: usize) -> Result<()> {
         let end = self.pos + n;
         let got = self.buf.len();
@@ -128,25 +145,28 @@ impl<'b> Writer<'b> {
     }
 
     /// Writes every element of `list`, each into a slice of exactly its size.
+    #[inline]
     pub(crate) fn list<'a, T: Element<'a>>(&mut self, list: &List<'a, T>) -> Result<()> {
-        if let List::Wire { bytes, .. } = list {
-            return self.put(bytes);
+        match list {
+            List::Wire { bytes, .. } => self.put(bytes),
+            List::Owned(items) => {
+                for item in items {
+                    let end = self.pos + item.wire_size();
+                    let got = self.buf.len();
+                    let dst = self
+                        .buf
+                        .get_mut(self.pos..end)
+                        .ok_or(Error::BufferTooSmall { needed: end, got })?;
+                    item.encode(dst)?;
+                    self.pos = end;
+                }
+                Ok(())
+            }
         }
-        for item in list.iter() {
-            let n = item.wire_size();
-            let end = self.pos + n;
-            let got = self.buf.len();
-            let dst = self
-                .buf
-                .get_mut(self.pos..end)
-                .ok_or(Error::BufferTooSmall { needed: end, got })?;
-            item.encode(dst)?;
-            self.pos = end;
-        }
-        Ok(())
     }
 
     /// The common RTCP header (RFC 3550 §6.4.1) for a packet of `size` bytes.
+    #[inline]
     pub(crate) fn header(&mut self, count: usize, packet_type: u8, size: usize) -> Result<()> {
         if count > 31 {
             return Err(Error::TooMany {
@@ -165,6 +185,8 @@ impl<'b> Writer<'b> {
         self.u8(packet_type)?;
         self.u16(words)
     }
+
+    #[inline]
 
     pub(crate) fn written(&self) -> usize {
         self.pos
@@ -274,6 +296,7 @@ impl<'a, T: Element<'a>> List<'a, T> {
     }
 
     /// The number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             List::Wire { count, .. } => *count,
@@ -287,6 +310,7 @@ impl<'a, T: Element<'a>> List<'a, T> {
     }
 
     /// Bytes the elements take on the wire.
+    #[inline]
     pub fn wire_size(&self) -> usize {
         match self {
             List::Wire { bytes, .. } => bytes.len(),
@@ -295,6 +319,7 @@ impl<'a, T: Element<'a>> List<'a, T> {
     }
 
     /// The elements, in wire order. Decoding borrowed bytes allocates nothing.
+    #[inline]
     pub fn iter(&self) -> ListIter<'_, 'a, T> {
         match self {
             List::Wire { bytes, count } => ListIter::Wire {
@@ -348,6 +373,7 @@ pub enum ListIter<'l, 'a, T> {
 impl<'a, T: Element<'a> + Clone> Iterator for ListIter<'_, 'a, T> {
     type Item = T;
 
+    #[inline]
     fn next(&mut self) -> Option<T> {
         match self {
             ListIter::Wire { bytes, left } => {
@@ -376,6 +402,8 @@ impl<'a, T: Element<'a> + Clone> Iterator for ListIter<'_, 'a, T> {
 impl Element<'_> for u32 {
     const FIXED_SIZE: Option<usize> = Some(4);
 
+    #[inline]
+
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         Ok((Reader::new(bytes, "SSRC").u32()?, 4))
     }
@@ -384,12 +412,15 @@ impl Element<'_> for u32 {
         4
     }
 
+    #[inline]
+
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         Writer::new(out, 4)?.u32(*self)
     }
 }
 
 /// Rounds `n` up to the next multiple of 4.
+#[inline]
 pub(crate) fn pad4(n: usize) -> usize {
     n.div_ceil(4) * 4
 }
