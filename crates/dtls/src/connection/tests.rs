@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::cert::Certificate;
+use crate::handshake::HandshakeType;
 use crate::random::ChaChaRandom;
 
 fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
@@ -90,4 +91,38 @@ fn renegotiation_is_refused_with_a_warning() {
         }))
     ));
     assert!(server.is_connected());
+}
+
+#[test]
+fn new_session_ticket_is_accepted_and_ignored() {
+    let now = Instant::now();
+    let (mut client, mut server) = pair(now, false);
+    for _ in 0..2 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        let d = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &d).unwrap();
+    }
+    // The server takes the client's ClientKeyExchange and ChangeCipherSpec, so it holds
+    // the keys; its last flight is then written by hand with a NewSessionTicket first
+    // (RFC 5077 §3.3), which the server's Finished covers.
+    let flight5 = client.poll_transmit().unwrap();
+    let recs: Vec<_> = record::records(&flight5).map(|r| r.unwrap()).collect();
+    let upto_ccs = 2 * record::RECORD_HEADER_LEN + recs[0].fragment.len() + 1;
+    server.handle_datagram(now, &flight5[..upto_ccs]).unwrap();
+    let mut ticket_body = Vec::new();
+    HandshakeMessage::NewSessionTicket.write_body(&mut ticket_body);
+    let seq = server.next_send_seq;
+    let ticket = encode_message(HandshakeType::NewSessionTicket, seq, &ticket_body);
+    let mut transcript = client.hs.transcript.clone();
+    transcript.extend_from_slice(&ticket);
+    let suite = client.hs.suite.unwrap();
+    let ms = client.hs.master_secret.as_ref().unwrap();
+    let verify_data = prf::verify_data(suite.prf_hash(), ms, false, &transcript);
+    let finished = encode_message(HandshakeType::Finished, seq + 1, &verify_data);
+    let mut datagram = server.seal_record(0, ContentType::Handshake, &ticket);
+    datagram.extend(server.seal_record(0, ContentType::ChangeCipherSpec, &[1]));
+    datagram.extend(server.seal_record(1, ContentType::Handshake, &finished));
+    client.handle_datagram(now, &datagram).unwrap();
+    assert!(client.is_connected());
 }
