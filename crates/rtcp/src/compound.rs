@@ -126,13 +126,11 @@ impl<'a> Packet<'a> for AnyPacket<'a> {
     }
 
     #[inline]
-
     fn size(&self) -> usize {
         each_variant!(self, p => p.size())
     }
 
     #[inline]
-
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         each_variant!(self, p => p.write(buf))
     }

@@ -79,13 +79,11 @@ impl Element<'_> for ReportBlock {
     }
 
     #[inline]
-
     fn wire_size(&self) -> usize {
         Self::SIZE
     }
 
     #[inline]
-
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let lost = self
             .cumulative_lost

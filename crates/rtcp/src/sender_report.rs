@@ -74,13 +74,11 @@ impl<'a> Packet<'a> for SenderReport<'a> {
     }
 
     #[inline]
-
     fn size(&self) -> usize {
         28 + self.reports.wire_size() + pad4(self.profile_extensions.len())
     }
 
     #[inline]
-
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
         let mut w = Writer::new(buf, size)?;

@@ -113,7 +113,6 @@ impl<'a> SdesItem<'a> {
     }
 
     #[inline]
-
     fn value_len(&self) -> usize {
         match self.item_type {
             SdesItemType::Priv => 1 + self.prefix.len() + self.text.len(),
@@ -190,13 +189,11 @@ impl<'a> Element<'a> for SdesItem<'a> {
     }
 
     #[inline]
-
     fn wire_size(&self) -> usize {
         2 + self.value_len()
     }
 
     #[inline]
-
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let len = self.value_len();
         if len > 255 {
@@ -287,14 +284,12 @@ impl<'a> Element<'a> for SdesChunk<'a> {
     }
 
     #[inline]
-
     fn wire_size(&self) -> usize {
         // At least one null octet ends the list, even when the items end on a boundary.
         4 + pad4(self.items.wire_size() + 1)
     }
 
     #[inline]
-
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         let size = self.wire_size();
         let mut w = Writer::new(out, size)?;
@@ -330,13 +325,11 @@ impl<'a> Packet<'a> for SourceDescription<'a> {
     }
 
     #[inline]
-
     fn size(&self) -> usize {
         4 + self.chunks.wire_size()
     }
 
     #[inline]
-
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
         let mut w = Writer::new(buf, size)?;

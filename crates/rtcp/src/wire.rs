@@ -187,7 +187,6 @@ impl<'b> Writer<'b> {
     }
 
     #[inline]
-
     pub(crate) fn written(&self) -> usize {
         self.pos
     }
@@ -403,7 +402,6 @@ impl Element<'_> for u32 {
     const FIXED_SIZE: Option<usize> = Some(4);
 
     #[inline]
-
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
         Ok((Reader::new(bytes, "SSRC").u32()?, 4))
     }
@@ -413,7 +411,6 @@ impl Element<'_> for u32 {
     }
 
     #[inline]
-
     fn encode(&self, out: &mut [u8]) -> Result<()> {
         Writer::new(out, 4)?.u32(*self)
     }
