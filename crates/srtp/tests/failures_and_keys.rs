@@ -272,3 +272,32 @@ fn the_stream_bound_and_the_registered_policy_hold() {
 fn rtp_packet_error() -> rtp_packet::Error {
     rtp_packet::RtpPacket::parse(&[0u8; 16]).unwrap_err()
 }
+
+#[test]
+fn thousands_of_ssrcs_each_keep_their_own_state() {
+    let config = Config {
+        max_streams: 5000,
+        ..Config::default()
+    };
+    let (mut tx, mut rx) = pair(P::AeadAes128Gcm, config);
+    for round in 0..3u16 {
+        for ssrc in 0..3000u32 {
+            let p = rtp(
+                65534u16.wrapping_add(round),
+                ssrc.wrapping_mul(0x9e37_79b9),
+                8,
+            );
+            assert_eq!(unprotect(&mut rx, &protect(&mut tx, &p)).unwrap(), p);
+        }
+    }
+    assert_eq!(rx.stream_count(), 3000);
+    // Every stream crossed the wrap on its own.
+    assert_eq!(rx.roc(0x9e37_79b9), Some(1));
+    assert_eq!(rx.roc(2999u32.wrapping_mul(0x9e37_79b9)), Some(1));
+}
+
+#[test]
+fn contexts_move_between_threads() {
+    fn send<T: Send + Sync>() {}
+    send::<Context>();
+}
