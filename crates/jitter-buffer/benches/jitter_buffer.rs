@@ -21,7 +21,13 @@ struct Feed {
 impl Feed {
     fn new(ssrc: u32, t0: Instant) -> Self {
         let jb = JitterBuffer::new(Config::audio(48_000)).expect("valid config");
-        let mut feed = Self { jb, seq: 0, ts: 0, now: t0, ssrc };
+        let mut feed = Self {
+            jb,
+            seq: 0,
+            ts: 0,
+            now: t0,
+            ssrc,
+        };
         for _ in 0..3000 {
             feed.step();
         }
@@ -30,7 +36,13 @@ impl Feed {
 
     /// Inserts one 20 ms Opus-sized packet with a little jitter and plays what is due.
     fn step(&mut self) -> usize {
-        let info = PacketInfo { ssrc: self.ssrc, sequence_number: self.seq, timestamp: self.ts, marker: false, payload_type: 111 };
+        let info = PacketInfo {
+            ssrc: self.ssrc,
+            sequence_number: self.seq,
+            timestamp: self.ts,
+            marker: false,
+            payload_type: 111,
+        };
         let jitter = Duration::from_micros(u64::from(self.seq % 7) * 500);
         self.jb.insert(info, &[0x5a; 120], self.now + jitter);
         let mut bytes = 0;
@@ -50,7 +62,9 @@ fn single(c: &mut Criterion) {
     let mut group = c.benchmark_group("jitter_buffer");
     group.throughput(Throughput::Elements(1));
     let mut feed = Feed::new(1, Instant::now());
-    group.bench_function("insert_poll_per_packet", |b| b.iter(|| black_box(feed.step())));
+    group.bench_function("insert_poll_per_packet", |b| {
+        b.iter(|| black_box(feed.step()))
+    });
     group.finish();
 }
 

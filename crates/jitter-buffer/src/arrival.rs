@@ -79,7 +79,10 @@ impl ArrivalModel {
 
     /// Records a packet's arrival (seconds on the receiver's clock).
     pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) {
-        let point = Point { media: self.media_time(ext_ts), offset: arrival - self.media_time(ext_ts) };
+        let point = Point {
+            media: self.media_time(ext_ts),
+            offset: arrival - self.media_time(ext_ts),
+        };
         let window = (ext_ts - self.origin_ts).div_euclid(self.ticks_per_window);
         match self.current_window {
             Some(w) if window > w => {
@@ -113,7 +116,8 @@ impl ArrivalModel {
 
     /// Minimum skew-corrected offset over the current and the last few windows.
     fn baseline(&self) -> f64 {
-        self.closed_baseline.min(self.current_min.offset - self.skew * self.current_min.media)
+        self.closed_baseline
+            .min(self.current_min.offset - self.skew * self.current_min.media)
     }
 
     fn close_window(&mut self) {
@@ -161,14 +165,23 @@ mod tests {
         let mut m = ArrivalModel::new(8000, 0);
         let mut seed = 1u64;
         for i in 0..6000i64 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let jitter = (seed >> 40) as f64 / (1u64 << 24) as f64 * 0.060;
             let media = i as f64 * 0.020;
             m.observe(i * 160, 0.1 + media / 1.005 + jitter);
         }
         let expected = 1.0 / 1.005 - 1.0;
-        assert!((m.skew() - expected).abs() < 2e-4, "skew {} expected {expected}", m.skew());
+        assert!(
+            (m.skew() - expected).abs() < 2e-4,
+            "skew {} expected {expected}",
+            m.skew()
+        );
         let d = m.relative_delay(5999 * 160, 0.1 + 5999.0 * 0.020 / 1.005);
-        assert!(d.abs() < 0.005, "relative delay of a jitter-free packet {d}");
+        assert!(
+            d.abs() < 0.005,
+            "relative delay of a jitter-free packet {d}"
+        );
     }
 }

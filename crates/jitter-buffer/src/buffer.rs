@@ -1,13 +1,13 @@
 //! The jitter buffer: packet intake, stream state and the playout schedule.
 //! Releasing frames lives in [`crate::poll`].
 
+use crate::Error;
 use crate::arrival::ArrivalModel;
 use crate::config::{Config, DelayMode, MediaKind};
 use crate::histogram::{DelayHistogram, DelayStatistics};
 use crate::metrics::Metrics;
 use crate::sequence::{SeqVerdict, SequenceTracker, extend_timestamp, first_timestamp};
 use crate::store::Store;
-use crate::Error;
 use std::time::{Duration, Instant};
 
 /// Histogram bin width: 1 ms.
@@ -125,6 +125,8 @@ pub struct JitterBuffer {
     /// Slots released to the caller by the last poll, freed on the next call.
     pub(crate) pending_release: Option<(i64, i64)>,
     pub(crate) concealing: bool,
+    /// The last instant `poll` converted to seconds since the epoch.
+    pub(crate) last_poll: Option<(Instant, f64)>,
 }
 
 impl JitterBuffer {
@@ -138,7 +140,12 @@ impl JitterBuffer {
         Ok(Self {
             store: Store::new(config.capacity_packets),
             statistics: DelayStatistics::new(
-                DelayHistogram::new(bins.clamp(1, 60_001), BIN_WIDTH, config.forget_factor, config.quantile),
+                DelayHistogram::new(
+                    bins.clamp(1, 60_001),
+                    BIN_WIDTH,
+                    config.forget_factor,
+                    config.quantile,
+                ),
                 config.statistics_interval.as_secs_f64(),
             ),
             metrics: Metrics::default(),
@@ -149,6 +156,7 @@ impl JitterBuffer {
             last_end_time: f64::NEG_INFINITY,
             pending_release: None,
             concealing: false,
+            last_poll: None,
             config,
         })
     }
@@ -168,7 +176,11 @@ impl JitterBuffer {
     }
 
     /// Inserts a parsed RTP packet that arrived at `arrival`.
-    pub fn insert_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, arrival: Instant) -> Insertion {
+    pub fn insert_packet(
+        &mut self,
+        packet: &rtp_packet::RtpPacket<'_>,
+        arrival: Instant,
+    ) -> Insertion {
         let info = PacketInfo {
             ssrc: packet.ssrc(),
             sequence_number: packet.sequence_number(),
@@ -195,7 +207,11 @@ impl JitterBuffer {
             return Insertion::Stored;
         };
         if stream.ssrc != info.ssrc {
-            tracing::debug!(old = stream.ssrc, new = info.ssrc, "SSRC changed: resynchronising");
+            tracing::debug!(
+                old = stream.ssrc,
+                new = info.ssrc,
+                "SSRC changed: resynchronising"
+            );
             self.restart(info, payload, at);
             return Insertion::Stored;
         }
@@ -207,7 +223,10 @@ impl JitterBuffer {
                 return Insertion::Discarded(DiscardReason::SequenceJump);
             }
             SeqVerdict::Restart => {
-                tracing::debug!(seq = info.sequence_number, "sequence jump confirmed: resynchronising");
+                tracing::debug!(
+                    seq = info.sequence_number,
+                    "sequence jump confirmed: resynchronising"
+                );
                 self.restart(info, payload, at);
                 return Insertion::Stored;
             }
@@ -217,15 +236,22 @@ impl JitterBuffer {
         let ts_step = (ext_ts - stream.ts_ref) as f64 / rate;
         if newest {
             if ts_step < -MAX_TIMESTAMP_REWIND_SECONDS {
-                tracing::debug!(seq = info.sequence_number, "timestamp rewound: resynchronising");
+                tracing::debug!(
+                    seq = info.sequence_number,
+                    "timestamp rewound: resynchronising"
+                );
                 self.restart(info, payload, at);
                 return Insertion::Stored;
             }
             self.slide_window(ext_seq);
-            let Some(stream) = self.stream.as_mut() else { return Insertion::Stored };
+            let Some(stream) = self.stream.as_mut() else {
+                return Insertion::Stored;
+            };
             stream.ts_ref = ext_ts;
         }
-        let Some(stream) = self.stream.as_mut() else { return Insertion::Stored };
+        let Some(stream) = self.stream.as_mut() else {
+            return Insertion::Stored;
+        };
         if !newest && ts_step > MAX_TIMESTAMP_REWIND_SECONDS {
             self.metrics.packets_discarded += 1;
             return Insertion::Discarded(DiscardReason::TimestampOutOfRange);
@@ -236,7 +262,8 @@ impl JitterBuffer {
         }
         stream.arrival.observe(ext_ts, at);
         if matches!(self.config.delay, DelayMode::Adaptive { .. }) {
-            self.statistics.observe(stream.arrival.relative_delay(ext_ts, at), at);
+            self.statistics
+                .observe(stream.arrival.relative_delay(ext_ts, at), at);
         }
         if ext_seq < stream.cursor {
             let reach = stream.seq.max_extended() - ext_seq < self.store.capacity() as i64;
@@ -258,7 +285,8 @@ impl JitterBuffer {
             return Insertion::Late;
         }
         self.make_room(ext_seq, payload.len());
-        self.store.put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
+        self.store
+            .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
         self.learn_frame_duration(ext_seq, ext_ts);
         Insertion::Stored
     }
@@ -285,7 +313,9 @@ impl JitterBuffer {
     /// arrivals (positive: the sender's clock is fast). A caller playing audio at a fixed
     /// device rate resamples by this much.
     pub fn estimated_drift_ppm(&self) -> f64 {
-        self.stream.as_ref().map_or(0.0, |s| (1.0 / (1.0 + s.arrival.skew()) - 1.0) * 1e6)
+        self.stream
+            .as_ref()
+            .map_or(0.0, |s| (1.0 / (1.0 + s.arrival.skew()) - 1.0) * 1e6)
     }
 
     /// Packets held and waiting for playout.
@@ -301,13 +331,20 @@ impl JitterBuffer {
     /// Media time held: from the next frame to play to the end of the newest packet
     /// (W3C's buffer level; zero when empty).
     pub fn buffered_duration(&self) -> Duration {
-        let Some(s) = &self.stream else { return Duration::ZERO };
+        let Some(s) = &self.stream else {
+            return Duration::ZERO;
+        };
         let start = s.last_end_ts.unwrap_or(s.ts_ref);
-        let newest = (s.cursor..=s.seq.max_extended())
-            .rev()
-            .find_map(|e| self.store.get(e).filter(|slot| !slot.dropped).map(|slot| slot.ext_ts));
+        let newest = (s.cursor..=s.seq.max_extended()).rev().find_map(|e| {
+            self.store
+                .get(e)
+                .filter(|slot| !slot.dropped)
+                .map(|slot| slot.ext_ts)
+        });
         match newest {
-            Some(ts) => duration((ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate)),
+            Some(ts) => {
+                duration((ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate))
+            }
             None => Duration::ZERO,
         }
     }
@@ -315,8 +352,13 @@ impl JitterBuffer {
     /// Sequence numbers not yet received between the next packet to play and the newest
     /// received one: the candidates for a retransmission request (RFC 4585 §6.2.1).
     pub fn missing(&self) -> impl Iterator<Item = u16> + '_ {
-        let range = self.stream.as_ref().map_or(0..=-1, |s| s.cursor..=s.seq.max_extended());
-        range.filter(|&e| !self.store.was_received(e)).map(|e| e as u16)
+        let (from, to) = self
+            .stream
+            .as_ref()
+            .map_or((1, 0), |s| (s.cursor, s.seq.max_extended()));
+        (from..to + 1)
+            .filter(|&e| !self.store.was_received(e))
+            .map(|e| e as u16)
     }
 
     pub(crate) fn target_seconds(&self) -> f64 {
@@ -348,7 +390,9 @@ impl JitterBuffer {
         let ext_ts = first_timestamp(info.timestamp);
         let mut arrival = ArrivalModel::new(self.config.clock_rate, ext_ts);
         arrival.observe(ext_ts, at);
-        let frame_ticks = (self.config.frame_duration.as_secs_f64() * f64::from(self.config.clock_rate)).round() as i64;
+        let frame_ticks = (self.config.frame_duration.as_secs_f64()
+            * f64::from(self.config.clock_rate))
+        .round() as i64;
         let target = self.target_seconds();
         let schedule = Schedule {
             anchor_ts: ext_ts,
@@ -372,7 +416,8 @@ impl JitterBuffer {
             at_frame_start: true,
         });
         self.store.mark_received(ext_seq);
-        self.store.put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
+        self.store
+            .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
     }
 
     fn restart(&mut self, info: PacketInfo, payload: &[u8], at: f64) {
@@ -387,7 +432,9 @@ impl JitterBuffer {
     /// Keeps the window from the cursor to the newest sequence number within the packet
     /// capacity, dropping the oldest packets when a new one would exceed it.
     fn slide_window(&mut self, ext_seq: i64) {
-        let Some(s) = self.stream.as_mut() else { return };
+        let Some(s) = self.stream.as_mut() else {
+            return;
+        };
         let capacity = self.store.capacity() as i64;
         if ext_seq - s.cursor >= capacity {
             let new_cursor = ext_seq - capacity + 1;
@@ -407,7 +454,9 @@ impl JitterBuffer {
 
     /// Frees `len` bytes for `ext_seq` by dropping the oldest payloads.
     fn make_room(&mut self, ext_seq: i64, len: usize) {
-        let Some(s) = self.stream.as_ref() else { return };
+        let Some(s) = self.stream.as_ref() else {
+            return;
+        };
         let mut e = s.cursor;
         while self.store.bytes() + len > self.config.capacity_bytes && e < ext_seq {
             if self.store.drop_payload(e) {
@@ -431,11 +480,12 @@ impl JitterBuffer {
         if self.config.kind != MediaKind::Audio {
             return;
         }
-        let Some(s) = self.stream.as_mut() else { return };
+        let Some(s) = self.stream.as_mut() else {
+            return;
+        };
         let max_ticks = (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64;
-        let before = self.store.get(ext_seq - 1).map(|p| ext_ts - p.ext_ts);
-        let after = self.store.get(ext_seq + 1).map(|p| p.ext_ts - ext_ts);
-        for step in [before, after].into_iter().flatten() {
+        if let Some(before) = self.store.get(ext_seq - 1) {
+            let step = ext_ts - before.ext_ts;
             if step > 0 && step <= max_ticks {
                 s.frame_ticks = step;
             }

@@ -124,7 +124,10 @@ impl Config {
             });
         }
         if self.capacity_bytes < self.max_payload {
-            return Err(Error::ByteCapacity { bytes: self.capacity_bytes, max_payload: self.max_payload });
+            return Err(Error::ByteCapacity {
+                bytes: self.capacity_bytes,
+                max_payload: self.max_payload,
+            });
         }
         if let DelayMode::Adaptive { min, max, .. } = self.delay
             && min > max

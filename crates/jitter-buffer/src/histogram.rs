@@ -43,7 +43,12 @@ pub(crate) struct DelayStatistics {
 impl DelayStatistics {
     /// Statistics whose samples are the maxima of `interval` seconds of arrivals.
     pub(crate) fn new(histogram: DelayHistogram, interval: f64) -> Self {
-        Self { histogram, interval, interval_start: None, interval_max: 0.0 }
+        Self {
+            histogram,
+            interval,
+            interval_start: None,
+            interval_max: 0.0,
+        }
     }
 
     /// Records a packet's relative delay (seconds) at its arrival time (seconds).
@@ -82,7 +87,11 @@ impl DelayHistogram {
     /// Records one relative delay in seconds (negative values count as zero).
     pub(crate) fn add(&mut self, delay: f64) {
         let last = self.bins.len() - 1;
-        let index = if delay > 0.0 { ((delay / self.bin_width) as usize).min(last) } else { 0 };
+        let index = if delay > 0.0 {
+            ((delay / self.bin_width) as usize).min(last)
+        } else {
+            0
+        };
         if let Some(bin) = self.bins.get_mut(index) {
             *bin += self.weight;
         }
@@ -106,7 +115,8 @@ impl DelayHistogram {
     fn rebalance(&mut self) {
         let wanted = self.quantile * self.total;
         let last = self.bins.len() - 1;
-        while self.at < last && self.below + self.bins.get(self.at).copied().unwrap_or(0.0) < wanted {
+        while self.at < last && self.below + self.bins.get(self.at).copied().unwrap_or(0.0) < wanted
+        {
             self.below += self.bins.get(self.at).copied().unwrap_or(0.0);
             self.at += 1;
         }
@@ -129,7 +139,11 @@ impl DelayHistogram {
     pub(crate) fn quantile(&self) -> f64 {
         let wanted = self.quantile * self.total;
         let bin = self.bins.get(self.at).copied().unwrap_or(0.0);
-        let within = if bin > 0.0 { ((wanted - self.below) / bin).clamp(0.0, 1.0) } else { 0.0 };
+        let within = if bin > 0.0 {
+            ((wanted - self.below) / bin).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         (self.at as f64 + within) * self.bin_width
     }
 }
@@ -144,11 +158,22 @@ mod tests {
         for i in 0..1000 {
             let t = f64::from(i) * 0.02;
             // Packets 500..510 arrive together, 100..300 ms late: one interval's maximum.
-            let d = if (500..510).contains(&i) { 0.1 + f64::from(i - 500) * 0.02 } else { 0.005 };
+            let d = if (500..510).contains(&i) {
+                0.1 + f64::from(i - 500) * 0.02
+            } else {
+                0.005
+            };
             st.observe(d, t);
         }
-        assert!(st.histogram.quantile() < 0.006, "q95 {}", st.histogram.quantile());
-        assert!(st.histogram.bins.iter().skip(200).sum::<f64>() > 0.0, "the spike is still recorded");
+        assert!(
+            st.histogram.quantile() < 0.006,
+            "q95 {}",
+            st.histogram.quantile()
+        );
+        assert!(
+            st.histogram.bins.iter().skip(200).sum::<f64>() > 0.0,
+            "the spike is still recorded"
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub struct Frame<'a> {
     pub(crate) last: i64,
     pub(crate) timestamp: u32,
     pub(crate) complete: bool,
-    pub(crate) playout_time: Instant,
+    /// Due time in seconds after `epoch`, turned into an `Instant` only when asked for.
+    pub(crate) due: f64,
+    pub(crate) epoch: Instant,
 }
 
 impl<'a> Frame<'a> {
@@ -65,7 +67,7 @@ impl<'a> Frame<'a> {
 
     /// When the frame was due.
     pub fn playout_time(&self) -> Instant {
-        self.playout_time
+        crate::buffer::instant_at(self.epoch, self.due)
     }
 
     /// Whether every packet of the frame is present, from the one after the previous
@@ -76,7 +78,10 @@ impl<'a> Frame<'a> {
 
     /// The payload type of the first present packet.
     pub fn payload_type(&self) -> u8 {
-        self.present().next().map(|s| s.payload_type).unwrap_or_default()
+        self.present()
+            .next()
+            .map(|s| s.payload_type)
+            .unwrap_or_default()
     }
 
     /// Whether the last present packet carries the marker bit.
@@ -106,7 +111,9 @@ impl<'a> Frame<'a> {
     /// §6.2.1, or to decide on a PLI).
     pub fn missing(&self) -> impl Iterator<Item = u16> + 'a {
         let store = self.store;
-        (self.first..=self.last).filter(move |&e| !store.has_payload(e)).map(|e| e as u16)
+        (self.first..=self.last)
+            .filter(move |&e| !store.has_payload(e))
+            .map(|e| e as u16)
     }
 
     fn present(&self) -> impl Iterator<Item = &'a crate::store::Slot> + 'a {

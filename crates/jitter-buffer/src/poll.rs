@@ -26,7 +26,11 @@ enum Head {
     /// A stored packet (audio) or the frame starting with it (video).
     Packet { ext_seq: i64, ext_ts: i64, due: f64 },
     /// A packet that will not be played: conceal it at `due`.
-    Gap { ext_ts: i64, due: f64, reason: ConcealReason },
+    Gap {
+        ext_ts: i64,
+        due: f64,
+        reason: ConcealReason,
+    },
 }
 
 impl JitterBuffer {
@@ -37,9 +41,21 @@ impl JitterBuffer {
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
         self.release_pending();
         let epoch = self.epoch?;
-        let now = seconds_since(epoch, now);
+        // Callers poll repeatedly at one instant; convert it once.
+        let now = match self.last_poll {
+            Some((instant, secs)) if instant == now => secs,
+            _ => {
+                let secs = seconds_since(epoch, now);
+                self.last_poll = Some((now, secs));
+                secs
+            }
+        };
         match self.head()? {
-            Head::Packet { ext_seq, ext_ts, due } => {
+            Head::Packet {
+                ext_seq,
+                ext_ts,
+                due,
+            } => {
                 let talkspurt = self.talkspurt_schedule(ext_seq, ext_ts);
                 let due = talkspurt.map_or(due, |s| s.at(ext_ts));
                 if now + DUE_TOLERANCE < due {
@@ -56,7 +72,11 @@ impl JitterBuffer {
                 }
             }
             Head::Gap { due, .. } if now + DUE_TOLERANCE < due => None,
-            Head::Gap { ext_ts, due, reason } => self.conceal(ext_ts, due, reason, epoch),
+            Head::Gap {
+                ext_ts,
+                due,
+                reason,
+            } => self.conceal(ext_ts, due, reason, epoch),
         }
     }
 
@@ -65,9 +85,13 @@ impl JitterBuffer {
     pub fn next_event(&self) -> Option<Instant> {
         let epoch = self.epoch?;
         let due = match self.head()? {
-            Head::Packet { ext_seq, ext_ts, due } => {
-                self.talkspurt_schedule(ext_seq, ext_ts).map_or(due, |s| s.at(ext_ts))
-            }
+            Head::Packet {
+                ext_seq,
+                ext_ts,
+                due,
+            } => self
+                .talkspurt_schedule(ext_seq, ext_ts)
+                .map_or(due, |s| s.at(ext_ts)),
             Head::Gap { due, .. } => due,
         };
         Some(instant_at(epoch, due))
@@ -83,19 +107,38 @@ impl JitterBuffer {
         if self.config.kind == MediaKind::Video {
             let first = (cursor..=newest).find(|&e| self.store.has_payload(e))?;
             let ext_ts = self.store.get(first)?.ext_ts;
-            return Some(Head::Packet { ext_seq: first, ext_ts, due: s.schedule.at(ext_ts) });
+            return Some(Head::Packet {
+                ext_seq: first,
+                ext_ts,
+                due: s.schedule.at(ext_ts),
+            });
         }
         if let Some(slot) = self.store.get(cursor) {
             if !slot.dropped {
-                return Some(Head::Packet { ext_seq: cursor, ext_ts: slot.ext_ts, due: s.schedule.at(slot.ext_ts) });
+                return Some(Head::Packet {
+                    ext_seq: cursor,
+                    ext_ts: slot.ext_ts,
+                    due: s.schedule.at(slot.ext_ts),
+                });
             }
             let ext_ts = slot.ext_ts;
-            return Some(Head::Gap { ext_ts, due: s.schedule.at(ext_ts), reason: ConcealReason::Overflow });
+            return Some(Head::Gap {
+                ext_ts,
+                due: s.schedule.at(ext_ts),
+                reason: ConcealReason::Overflow,
+            });
         }
         let later = (cursor + 1..=newest).find_map(|e| {
-            self.store.get(e).filter(|slot| !slot.dropped).map(|slot| (e, slot.ext_ts))
+            self.store
+                .get(e)
+                .filter(|slot| !slot.dropped)
+                .map(|slot| (e, slot.ext_ts))
         });
-        let reason = if self.store.was_received(cursor) { ConcealReason::Late } else { ConcealReason::Lost };
+        let reason = if self.store.was_received(cursor) {
+            ConcealReason::Late
+        } else {
+            ConcealReason::Lost
+        };
         let ext_ts = match (later, s.last_end_ts) {
             // Assume the missing packets sit just before the next present one (a lost
             // talkspurt start), but never before audio already played.
@@ -107,7 +150,11 @@ impl JitterBuffer {
             (None, Some(end)) if reason == ConcealReason::Late => end,
             _ => return None,
         };
-        Some(Head::Gap { ext_ts, due: s.schedule.at(ext_ts), reason })
+        Some(Head::Gap {
+            ext_ts,
+            due: s.schedule.at(ext_ts),
+            reason,
+        })
     }
 
     /// The schedule a talkspurt starting at this packet gets, if the packet starts one that
@@ -121,7 +168,9 @@ impl JitterBuffer {
             return None;
         }
         let slot = self.store.get(ext_seq)?;
-        let silence = s.last_end_ts.is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
+        let silence = s
+            .last_end_ts
+            .is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
         if !(slot.marker || silence) {
             return None;
         }
@@ -135,12 +184,26 @@ impl JitterBuffer {
         })
     }
 
-    fn release_audio(&mut self, ext_seq: i64, ext_ts: i64, now: f64, epoch: Instant) -> Option<Playout<'_>> {
-        let target = self.target_seconds();
+    fn release_audio(
+        &mut self,
+        ext_seq: i64,
+        ext_ts: i64,
+        now: f64,
+        epoch: Instant,
+    ) -> Option<Playout<'_>> {
         let stream = self.stream.as_mut()?;
+        // Audio holds the target chosen at its talkspurt start: that is its target delay.
+        let target = stream.schedule.locked_delay;
         let due = stream.schedule.at(ext_ts);
         let ticks = stream.frame_ticks;
-        advance(stream, ext_seq + 1, ext_ts + ticks, ext_ts, None, AUDIO_MAX_SLEW);
+        advance(
+            stream,
+            ext_seq + 1,
+            ext_ts + ticks,
+            ext_ts,
+            None,
+            AUDIO_MAX_SLEW,
+        );
         stream.played_any = true;
         self.last_end_time = stream.schedule.at(ext_ts + ticks);
         let slot = self.store.get(ext_seq)?;
@@ -159,11 +222,18 @@ impl JitterBuffer {
             last: ext_seq,
             timestamp: ext_ts as u32,
             complete: true,
-            playout_time: instant_at(epoch, due),
+            due,
+            epoch,
         }))
     }
 
-    fn release_video(&mut self, first: i64, ext_ts: i64, now: f64, epoch: Instant) -> Option<Playout<'_>> {
+    fn release_video(
+        &mut self,
+        first: i64,
+        ext_ts: i64,
+        now: f64,
+        epoch: Instant,
+    ) -> Option<Playout<'_>> {
         let target = self.target_seconds();
         let stream = self.stream.as_ref()?;
         let newest = stream.seq.max_extended();
@@ -197,7 +267,14 @@ impl JitterBuffer {
         let complete = stream.at_frame_start && marker && present == (last - start + 1) as u64;
         let due = stream.schedule.at(ext_ts);
         let stream = self.stream.as_mut()?;
-        advance(stream, last + 1, ext_ts, ext_ts, Some(target), VIDEO_MAX_SLEW);
+        advance(
+            stream,
+            last + 1,
+            ext_ts,
+            ext_ts,
+            Some(target),
+            VIDEO_MAX_SLEW,
+        );
         stream.at_frame_start = marker;
         stream.played_any = true;
         self.last_end_time = due;
@@ -216,15 +293,29 @@ impl JitterBuffer {
             last,
             timestamp: ext_ts as u32,
             complete,
-            playout_time: instant_at(epoch, due),
+            due,
+            epoch,
         }))
     }
 
-    fn conceal(&mut self, ext_ts: i64, due: f64, reason: ConcealReason, epoch: Instant) -> Option<Playout<'_>> {
+    fn conceal(
+        &mut self,
+        ext_ts: i64,
+        due: f64,
+        reason: ConcealReason,
+        epoch: Instant,
+    ) -> Option<Playout<'_>> {
         let stream = self.stream.as_mut()?;
         let ext_seq = stream.cursor;
         let ticks = stream.frame_ticks;
-        advance(stream, ext_seq + 1, ext_ts + ticks, ext_ts, None, AUDIO_MAX_SLEW);
+        advance(
+            stream,
+            ext_seq + 1,
+            ext_ts + ticks,
+            ext_ts,
+            None,
+            AUDIO_MAX_SLEW,
+        );
         self.last_end_time = stream.schedule.at(ext_ts + ticks);
         self.store.remove(ext_seq);
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
@@ -250,7 +341,14 @@ impl JitterBuffer {
 /// Moves the cursor past a released frame and re-bases the schedule there with the current
 /// skew plus a bounded correction toward the delay it holds (`hold`, or the schedule's own
 /// locked delay).
-fn advance(s: &mut Stream, cursor: i64, end_ts: i64, frame_ts: i64, hold: Option<f64>, max_slew: f64) {
+fn advance(
+    s: &mut Stream,
+    cursor: i64,
+    end_ts: i64,
+    frame_ts: i64,
+    hold: Option<f64>,
+    max_slew: f64,
+) {
     s.cursor = cursor;
     s.last_end_ts = Some(end_ts);
     let anchor_time = s.schedule.at(frame_ts);

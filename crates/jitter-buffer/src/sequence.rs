@@ -39,7 +39,10 @@ pub(crate) struct SequenceTracker {
 impl SequenceTracker {
     /// A tracker whose first packet is `seq`.
     pub(crate) fn new(seq: u16) -> Self {
-        Self { max_extended: EXTENDED_ORIGIN + i64::from(seq), bad_seq: None }
+        Self {
+            max_extended: EXTENDED_ORIGIN + i64::from(seq),
+            bad_seq: None,
+        }
     }
 
     /// The extended highest sequence number.
@@ -102,7 +105,10 @@ mod tests {
         // A backward step larger than MAX_MISORDER is a jump too, and the packet after it
         // confirms a restart.
         let mut t = SequenceTracker::new(1000);
-        assert_eq!(t.classify(1000 - MAX_MISORDER + 1), SeqVerdict::Older(t.max_extended() - 99));
+        assert_eq!(
+            t.classify(1000 - MAX_MISORDER + 1),
+            SeqVerdict::Older(t.max_extended() - 99)
+        );
         assert_eq!(t.classify(1000 - MAX_MISORDER - 1), SeqVerdict::Jump);
         assert_eq!(t.classify(1000 - MAX_MISORDER), SeqVerdict::Restart);
     }

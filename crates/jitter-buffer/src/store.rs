@@ -70,7 +70,9 @@ impl Store {
 
     /// The slot holding `ext_seq`, if it holds it.
     pub(crate) fn get(&self, ext_seq: i64) -> Option<&Slot> {
-        self.slots.get(self.index(ext_seq)).filter(|s| s.ext_seq == Some(ext_seq))
+        self.slots
+            .get(self.index(ext_seq))
+            .filter(|s| s.ext_seq == Some(ext_seq))
     }
 
     /// Whether `ext_seq` holds a payload.
@@ -79,7 +81,15 @@ impl Store {
     }
 
     /// Stores a packet in its slot, which the caller has made free.
-    pub(crate) fn put(&mut self, ext_seq: i64, ext_ts: i64, marker: bool, payload_type: u8, arrival: f64, payload: &[u8]) {
+    pub(crate) fn put(
+        &mut self,
+        ext_seq: i64,
+        ext_ts: i64,
+        marker: bool,
+        payload_type: u8,
+        arrival: f64,
+        payload: &[u8],
+    ) {
         let i = self.index(ext_seq);
         if let Some(slot) = self.slots.get_mut(i) {
             slot.ext_seq = Some(ext_seq);
@@ -174,7 +184,9 @@ impl Store {
 
     fn bit(&self, s: i64) -> bool {
         let b = (s & (HISTORY_BITS - 1)) as usize;
-        self.received.get(b / 64).is_some_and(|w| w & (1 << (b % 64)) != 0)
+        self.received
+            .get(b / 64)
+            .is_some_and(|w| w & (1 << (b % 64)) != 0)
     }
 
     fn set_bit(&mut self, s: i64, on: bool) {

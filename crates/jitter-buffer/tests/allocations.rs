@@ -19,8 +19,18 @@ fn run(jb: &mut JitterBuffer, t0: Instant, from: u32, to: u32) -> u64 {
             4 => (i - 1, 5),
             _ => (i, (i * 7) % 4),
         };
-        let info = PacketInfo { ssrc: 1, sequence_number: seq as u16, timestamp: seq.wrapping_mul(ticks), marker, payload_type: 0 };
-        jb.insert(info, &[0x55; 160], now + Duration::from_millis(u64::from(jitter)));
+        let info = PacketInfo {
+            ssrc: 1,
+            sequence_number: seq as u16,
+            timestamp: seq.wrapping_mul(ticks),
+            marker,
+            payload_type: 0,
+        };
+        jb.insert(
+            info,
+            &[0x55; 160],
+            now + Duration::from_millis(u64::from(jitter)),
+        );
         while let Some(p) = jb.poll(now) {
             if let Playout::Frame(f) = p {
                 played += f.payload().len() as u64;
@@ -37,7 +47,15 @@ fn insert_and_poll_allocate_nothing_in_steady_state() {
         let t0 = Instant::now();
         run(&mut jb, t0, 0, 3000);
         let (allocations, played) = alloc_counter::count(|| run(&mut jb, t0, 3000, 13_000));
-        assert_eq!(played, 160 * 10_000, "one packet played per packet inserted");
-        assert_eq!(allocations, 0, "{} allocations for 10 000 packets", allocations);
+        assert_eq!(
+            played,
+            160 * 10_000,
+            "one packet played per packet inserted"
+        );
+        assert_eq!(
+            allocations, 0,
+            "{} allocations for 10 000 packets",
+            allocations
+        );
     }
 }

@@ -2,14 +2,21 @@
 //! wrap-around, resynchronisation, silence, video frames, capacity and configuration.
 
 use jitter_buffer::{
-    ConcealReason, Config, DelayMode, DiscardReason, Error, Insertion, JitterBuffer, MediaKind, PacketInfo, Playout,
+    ConcealReason, Config, DelayMode, DiscardReason, Error, Insertion, JitterBuffer, MediaKind,
+    PacketInfo, Playout,
 };
 use std::time::{Duration, Instant};
 
 const MS: Duration = Duration::from_millis(1);
 
 fn info(seq: u16, ts: u32) -> PacketInfo {
-    PacketInfo { ssrc: 7, sequence_number: seq, timestamp: ts, marker: false, payload_type: 0 }
+    PacketInfo {
+        ssrc: 7,
+        sequence_number: seq,
+        timestamp: ts,
+        marker: false,
+        payload_type: 0,
+    }
 }
 
 fn fixed(delay_ms: u64) -> JitterBuffer {
@@ -34,8 +41,16 @@ fn drain(jb: &mut JitterBuffer, t0: Instant, until: Duration) -> Vec<Out> {
         while let Some(p) = jb.poll(t) {
             let at = |i: Instant| ((i - t0).as_micros() as u64 + 500) / 1000;
             out.push(match p {
-                Playout::Frame(f) => Out::Frame(f.sequence_number(), f.timestamp(), at(f.playout_time())),
-                Playout::Conceal(c) => Out::Conceal(c.sequence_number, c.timestamp, c.samples, c.reason, at(c.playout_time)),
+                Playout::Frame(f) => {
+                    Out::Frame(f.sequence_number(), f.timestamp(), at(f.playout_time()))
+                }
+                Playout::Conceal(c) => Out::Conceal(
+                    c.sequence_number,
+                    c.timestamp,
+                    c.samples,
+                    c.reason,
+                    at(c.playout_time),
+                ),
             });
         }
     }
@@ -48,14 +63,33 @@ fn fixed_delay_plays_by_timestamp_in_order() {
     let t0 = Instant::now();
     // Arrival order 0, 2, 1, 3; each frame still plays 60 ms after the first's timeline.
     for (seq, at) in [(0u16, 0u32), (2, 41), (1, 45), (3, 60)] {
-        assert_eq!(jb.insert(info(seq, 160 * u32::from(seq)), &[seq as u8; 160], t0 + MS * at), Insertion::Stored);
+        assert_eq!(
+            jb.insert(
+                info(seq, 160 * u32::from(seq)),
+                &[seq as u8; 160],
+                t0 + MS * at
+            ),
+            Insertion::Stored
+        );
     }
     assert_eq!(
         drain(&mut jb, t0, MS * 1000),
-        vec![Out::Frame(0, 0, 60), Out::Frame(1, 160, 80), Out::Frame(2, 320, 100), Out::Frame(3, 480, 120)]
+        vec![
+            Out::Frame(0, 0, 60),
+            Out::Frame(1, 160, 80),
+            Out::Frame(2, 320, 100),
+            Out::Frame(3, 480, 120)
+        ]
     );
     let m = jb.metrics();
-    assert_eq!((m.packets_received, m.packets_played, m.jitter_buffer_emitted_count), (4, 4, 640));
+    assert_eq!(
+        (
+            m.packets_received,
+            m.packets_played,
+            m.jitter_buffer_emitted_count
+        ),
+        (4, 4, 640)
+    );
     assert_eq!(m.jitter_buffer_delay, MS * (60 + 35 + 59 + 60) * 160);
 }
 
@@ -68,13 +102,28 @@ fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
     assert_eq!(jb.missing().collect::<Vec<_>>(), vec![11]);
     assert_eq!(
         drain(&mut jb, t0, MS * 100),
-        vec![Out::Frame(10, 1600, 40), Out::Conceal(11, 1760, 160, ConcealReason::Lost, 60), Out::Frame(12, 1920, 80)]
+        vec![
+            Out::Frame(10, 1600, 40),
+            Out::Conceal(11, 1760, 160, ConcealReason::Lost, 60),
+            Out::Frame(12, 1920, 80)
+        ]
     );
     assert_eq!(jb.metrics().packets_lost, 1);
     // Packet 11 finally arrives: too late, and no longer lost (it was received).
-    assert_eq!(jb.insert(info(11, 1760), &[2; 160], t0 + MS * 200), Insertion::Late);
+    assert_eq!(
+        jb.insert(info(11, 1760), &[2; 160], t0 + MS * 200),
+        Insertion::Late
+    );
     let m = jb.metrics();
-    assert_eq!((m.packets_lost, m.packets_late, m.concealed_samples, m.concealment_events), (0, 1, 160, 1));
+    assert_eq!(
+        (
+            m.packets_lost,
+            m.packets_late,
+            m.concealed_samples,
+            m.concealment_events
+        ),
+        (0, 1, 160, 1)
+    );
 }
 
 #[test]
@@ -82,9 +131,15 @@ fn duplicates_before_and_after_playout_are_dropped() {
     let mut jb = fixed(20);
     let t0 = Instant::now();
     jb.insert(info(1, 160), &[1; 10], t0);
-    assert_eq!(jb.insert(info(1, 160), &[1; 10], t0 + MS), Insertion::Duplicate);
+    assert_eq!(
+        jb.insert(info(1, 160), &[1; 10], t0 + MS),
+        Insertion::Duplicate
+    );
     drain(&mut jb, t0, MS * 100);
-    assert_eq!(jb.insert(info(1, 160), &[1; 10], t0 + MS * 150), Insertion::Duplicate);
+    assert_eq!(
+        jb.insert(info(1, 160), &[1; 10], t0 + MS * 150),
+        Insertion::Duplicate
+    );
     assert_eq!(jb.metrics().packets_duplicated, 2);
 }
 
@@ -111,18 +166,42 @@ fn ssrc_change_and_confirmed_jump_resynchronise() {
     jb.insert(info(101, 160), &[0; 160], t0 + MS * 20);
     drain(&mut jb, t0, MS * 100);
     // A new source: restart, its packets play on a fresh schedule.
-    let other = PacketInfo { ssrc: 8, ..info(5000, 999_000) };
-    assert_eq!(jb.insert(other, &[0; 160], t0 + MS * 100), Insertion::Stored);
+    let other = PacketInfo {
+        ssrc: 8,
+        ..info(5000, 999_000)
+    };
+    assert_eq!(
+        jb.insert(other, &[0; 160], t0 + MS * 100),
+        Insertion::Stored
+    );
     assert_eq!(jb.metrics().resyncs, 1);
-    assert_eq!(drain(&mut jb, t0, MS * 1000), vec![Out::Frame(5000, 999_000, 140)]);
+    assert_eq!(
+        drain(&mut jb, t0, MS * 1000),
+        vec![Out::Frame(5000, 999_000, 140)]
+    );
     // A jump beyond MAX_DROPOUT is discarded until the next packet confirms it.
-    let jump = PacketInfo { ssrc: 8, ..info(5000 + 10_000, 0) };
-    assert_eq!(jb.insert(jump, &[0; 160], t0 + MS * 200), Insertion::Discarded(DiscardReason::SequenceJump));
-    let confirm = PacketInfo { ssrc: 8, ..info(5000 + 10_001, 160) };
-    assert_eq!(jb.insert(confirm, &[0; 160], t0 + MS * 220), Insertion::Stored);
+    let jump = PacketInfo {
+        ssrc: 8,
+        ..info(5000 + 10_000, 0)
+    };
+    assert_eq!(
+        jb.insert(jump, &[0; 160], t0 + MS * 200),
+        Insertion::Discarded(DiscardReason::SequenceJump)
+    );
+    let confirm = PacketInfo {
+        ssrc: 8,
+        ..info(5000 + 10_001, 160)
+    };
+    assert_eq!(
+        jb.insert(confirm, &[0; 160], t0 + MS * 220),
+        Insertion::Stored
+    );
     let m = jb.metrics();
     assert_eq!((m.resyncs, m.packets_discarded), (2, 1));
-    assert_eq!(drain(&mut jb, t0, MS * 1000), vec![Out::Frame(15_001, 160, 260)]);
+    assert_eq!(
+        drain(&mut jb, t0, MS * 1000),
+        vec![Out::Frame(15_001, 160, 260)]
+    );
 }
 
 #[test]
@@ -132,12 +211,20 @@ fn silence_is_not_loss_and_a_talkspurt_re_anchors() {
     jb.insert(info(1, 0), &[0; 160], t0);
     jb.insert(info(2, 160), &[0; 160], t0 + MS * 20);
     // Two seconds of silence, then a talkspurt (marker) arriving 5 ms "early".
-    let spurt = PacketInfo { marker: true, ..info(3, 160 * 102) };
+    let spurt = PacketInfo {
+        marker: true,
+        ..info(3, 160 * 102)
+    };
     jb.insert(spurt, &[0; 160], t0 + MS * 2035);
     jb.insert(info(4, 160 * 103), &[0; 160], t0 + MS * 2055);
     assert_eq!(
         drain(&mut jb, t0, MS * 3000),
-        vec![Out::Frame(1, 0, 40), Out::Frame(2, 160, 60), Out::Frame(3, 16_320, 2075), Out::Frame(4, 16_480, 2095)]
+        vec![
+            Out::Frame(1, 0, 40),
+            Out::Frame(2, 160, 60),
+            Out::Frame(3, 16_320, 2075),
+            Out::Frame(4, 16_480, 2095)
+        ]
     );
     let m = jb.metrics();
     assert_eq!((m.packets_lost, m.concealment_events), (0, 0));
@@ -155,15 +242,27 @@ fn video_frames_complete_or_incomplete_with_their_gaps() {
             continue;
         }
         let frame = u32::from(seq / 3);
-        let p = PacketInfo { marker: seq % 3 == 2, ..info(seq, 3000 * frame) };
-        jb.insert(p, &[seq as u8; 100], t0 + MS * (33 * frame + u32::from(seq % 3)));
+        let p = PacketInfo {
+            marker: seq % 3 == 2,
+            ..info(seq, 3000 * frame)
+        };
+        jb.insert(
+            p,
+            &[seq as u8; 100],
+            t0 + MS * (33 * frame + u32::from(seq % 3)),
+        );
     }
     assert_eq!(jb.missing().collect::<Vec<_>>(), vec![4]);
     let mut frames = Vec::new();
     while let Some(t) = jb.next_event() {
         while let Some(Playout::Frame(f)) = jb.poll(t) {
             let payloads: Vec<u8> = f.payloads().map(|p| p[0]).collect();
-            frames.push((f.timestamp(), f.is_complete(), f.missing().collect::<Vec<_>>(), payloads));
+            frames.push((
+                f.timestamp(),
+                f.is_complete(),
+                f.missing().collect::<Vec<_>>(),
+                payloads,
+            ));
         }
     }
     assert_eq!(
@@ -175,7 +274,15 @@ fn video_frames_complete_or_incomplete_with_their_gaps() {
         ]
     );
     let m = jb.metrics();
-    assert_eq!((m.frames_incomplete, m.packets_lost, m.jitter_buffer_emitted_count, m.packets_played), (1, 1, 3, 8));
+    assert_eq!(
+        (
+            m.frames_incomplete,
+            m.packets_lost,
+            m.jitter_buffer_emitted_count,
+            m.packets_played
+        ),
+        (1, 1, 3, 8)
+    );
 }
 
 #[test]
@@ -199,7 +306,10 @@ fn capacity_in_packets_and_bytes_holds() {
     }
     assert_eq!(jb.buffered_packets(), 5);
     assert_eq!(jb.metrics().packets_overflowed, 35);
-    assert_eq!(jb.insert(info(40, 6400), &[0; 201], t0), Insertion::Discarded(DiscardReason::Oversize));
+    assert_eq!(
+        jb.insert(info(40, 6400), &[0; 201], t0),
+        Insertion::Discarded(DiscardReason::Oversize)
+    );
 }
 
 #[test]
@@ -211,15 +321,43 @@ fn configurations_are_validated() {
         assert_eq!(JitterBuffer::new(c).err(), Some(e));
     };
     check(&|c| c.clock_rate = 0, Error::ZeroClockRate);
-    check(&|c| c.capacity_packets = 8, Error::PacketCapacity { got: 8, min: 16, max: 16384 });
-    check(&|c| c.capacity_bytes = 100, Error::ByteCapacity { bytes: 100, max_payload: 1500 });
     check(
-        &|c| c.delay = DelayMode::Adaptive { min: MS * 50, max: MS * 40, initial: MS * 45 },
-        Error::DelayBounds { min: MS * 50, max: MS * 40 },
+        &|c| c.capacity_packets = 8,
+        Error::PacketCapacity {
+            got: 8,
+            min: 16,
+            max: 16384,
+        },
+    );
+    check(
+        &|c| c.capacity_bytes = 100,
+        Error::ByteCapacity {
+            bytes: 100,
+            max_payload: 1500,
+        },
+    );
+    check(
+        &|c| {
+            c.delay = DelayMode::Adaptive {
+                min: MS * 50,
+                max: MS * 40,
+                initial: MS * 45,
+            }
+        },
+        Error::DelayBounds {
+            min: MS * 50,
+            max: MS * 40,
+        },
     );
     check(&|c| c.quantile = 1.0, Error::Quantile(1.0));
     check(&|c| c.forget_factor = 0.0, Error::ForgetFactor(0.0));
-    check(&|c| c.statistics_interval = Duration::ZERO, Error::ZeroStatisticsInterval);
-    check(&|c| c.frame_duration = Duration::ZERO, Error::ZeroFrameDuration);
+    check(
+        &|c| c.statistics_interval = Duration::ZERO,
+        Error::ZeroStatisticsInterval,
+    );
+    check(
+        &|c| c.frame_duration = Duration::ZERO,
+        Error::ZeroFrameDuration,
+    );
     assert_eq!(Config::video().kind, MediaKind::Video);
 }

@@ -25,7 +25,12 @@ fn profiles() -> Vec<(&'static str, LinkConfig)> {
             "bursty",
             LinkConfig {
                 base_delay: ms(60),
-                jitter: Jitter::Bursty { calm: ms(3), burst: ms(40), enter: 0.005, leave: 0.05 },
+                jitter: Jitter::Bursty {
+                    calm: ms(3),
+                    burst: ms(40),
+                    enter: 0.005,
+                    leave: 0.05,
+                },
                 ..LinkConfig::default()
             },
         ),
@@ -33,7 +38,11 @@ fn profiles() -> Vec<(&'static str, LinkConfig)> {
             "pareto tail",
             LinkConfig {
                 base_delay: ms(40),
-                jitter: Jitter::Pareto { scale: ms(5), shape: 2.0, cap: ms(400) },
+                jitter: Jitter::Pareto {
+                    scale: ms(5),
+                    shape: 2.0,
+                    cap: ms(400),
+                },
                 ..LinkConfig::default()
             },
         ),
@@ -42,7 +51,10 @@ fn profiles() -> Vec<(&'static str, LinkConfig)> {
             LinkConfig {
                 base_delay: ms(50),
                 jitter: Jitter::Gaussian { sigma: ms(5) },
-                spikes: Some(Spikes { mean_interval: Duration::from_secs(120), height: ms(300) }),
+                spikes: Some(Spikes {
+                    mean_interval: Duration::from_secs(120),
+                    height: ms(300),
+                }),
                 ..LinkConfig::default()
             },
         ),
@@ -80,9 +92,16 @@ fn adaptive_delay_on_every_jitter_profile() {
             failures.push(format!("{name}: late-loss {:.3}% >= 1%", late * 100.0));
         }
         if mean > 1.5 * p99 {
-            failures.push(format!("{name}: mean delay {:.1} ms > 1.5 x p99 {:.1} ms", mean * 1e3, p99 * 1e3));
+            failures.push(format!(
+                "{name}: mean delay {:.1} ms > 1.5 x p99 {:.1} ms",
+                mean * 1e3,
+                p99 * 1e3
+            ));
         }
-        assert_eq!(out.metrics.packets_lost, 0, "{name}: nothing is lost on this link");
+        assert_eq!(
+            out.metrics.packets_lost, 0,
+            "{name}: nothing is lost on this link"
+        );
         assert_eq!(
             out.metrics.packets_played + out.metrics.packets_late,
             out.sent,
@@ -101,19 +120,39 @@ fn burst_loss_is_concealed_packet_for_packet() {
     let link = LinkConfig {
         base_delay: ms(40),
         jitter: Jitter::Gaussian { sigma: ms(5) },
-        loss: Loss::GilbertElliott { good_to_bad: 0.02, bad_to_good: 0.3, loss_in_good: 0.0, loss_in_bad: 0.7 },
+        loss: Loss::GilbertElliott {
+            good_to_bad: 0.02,
+            bad_to_good: 0.3,
+            loss_in_good: 0.0,
+            loss_in_bad: 0.7,
+        },
         ..LinkConfig::default()
     };
     let out = run(&Scenario::new(link, 3, Duration::from_secs(600)));
     let m = out.metrics;
-    eprintln!("burst loss: network lost {}, buffer lost {}, late {}, events {}", out.link_lost, m.packets_lost, m.packets_late, m.concealment_events);
-    assert!(out.link_lost > 500, "the model lost {} packets", out.link_lost);
+    eprintln!(
+        "burst loss: network lost {}, buffer lost {}, late {}, events {}",
+        out.link_lost, m.packets_lost, m.packets_late, m.concealment_events
+    );
+    assert!(
+        out.link_lost > 500,
+        "the model lost {} packets",
+        out.link_lost
+    );
     // Every network loss is concealed except losses at the very end (nothing after them).
-    assert!(m.packets_lost <= out.link_lost && m.packets_lost + 3 >= out.link_lost, "lost {}", m.packets_lost);
+    assert!(
+        m.packets_lost <= out.link_lost && m.packets_lost + 3 >= out.link_lost,
+        "lost {}",
+        m.packets_lost
+    );
     assert_eq!(m.packets_played + m.packets_lost + m.packets_late, out.sent);
     assert_eq!(m.concealed_samples, 160 * (m.packets_lost + m.packets_late));
     // Bursts: fewer concealment events than concealed packets.
-    assert!(m.concealment_events < m.packets_lost, "events {}", m.concealment_events);
+    assert!(
+        m.concealment_events < m.packets_lost,
+        "events {}",
+        m.concealment_events
+    );
     assert!(out.late_rate() < 0.01, "late {}", out.late_rate());
     assert!(strictly_increasing(&out.released));
 }
@@ -123,12 +162,20 @@ fn reordering_depth_ten_loses_nothing() {
     let link = LinkConfig {
         base_delay: ms(30),
         jitter: Jitter::Gaussian { sigma: ms(2) },
-        reorder: Some(Reorder { probability: 0.02, depth: 10 }),
+        reorder: Some(Reorder {
+            probability: 0.02,
+            depth: 10,
+        }),
         ..LinkConfig::default()
     };
     let out = run(&Scenario::new(link, 5, Duration::from_secs(600)));
     let m = out.metrics;
-    eprintln!("reorder depth 10: late {} of {}, mean delay {:.1} ms", m.packets_late, out.sent, out.mean_buffer_delay() * 1e3);
+    eprintln!(
+        "reorder depth 10: late {} of {}, mean delay {:.1} ms",
+        m.packets_late,
+        out.sent,
+        out.mean_buffer_delay() * 1e3
+    );
     assert_eq!(m.packets_lost, 0);
     assert_eq!(m.packets_played + m.packets_late, out.sent);
     assert!(out.late_rate() < 0.01, "late {}", out.late_rate());
@@ -147,8 +194,14 @@ fn duplicates_are_dropped_and_counted() {
     assert!(out.link_duplicated > 300);
     assert_eq!(out.metrics.packets_duplicated, out.link_duplicated);
     assert_eq!(out.metrics.packets_received, out.sent + out.link_duplicated);
-    assert!(strictly_increasing(&out.released), "a duplicate was released");
-    assert_eq!(out.metrics.packets_played + out.metrics.packets_late, out.sent);
+    assert!(
+        strictly_increasing(&out.released),
+        "a duplicate was released"
+    );
+    assert_eq!(
+        out.metrics.packets_played + out.metrics.packets_late,
+        out.sent
+    );
 }
 
 /// An hour of continuous audio from a sender whose clock is 0.5 % fast or slow. Without
@@ -157,15 +210,29 @@ fn duplicates_are_dropped_and_counted() {
 #[test]
 fn half_a_percent_drift_for_an_hour() {
     for ppm in [5000.0, -5000.0] {
-        let link = LinkConfig { base_delay: ms(40), jitter: Jitter::Gaussian { sigma: ms(5) }, ..LinkConfig::default() };
+        let link = LinkConfig {
+            base_delay: ms(40),
+            jitter: Jitter::Gaussian { sigma: ms(5) },
+            ..LinkConfig::default()
+        };
         let mut sc = Scenario::new(link, 11, Duration::from_secs(3600));
         sc.speech = Speech::Continuous;
         sc.drift_ppm = ppm;
         sc.sample_every = Some(Duration::from_secs(60));
         let out = run(&sc);
         let m = out.metrics;
-        let delays: Vec<f64> = out.samples.iter().skip(2).map(|s| s.1.as_secs_f64()).collect();
-        let levels: Vec<f64> = out.samples.iter().skip(2).map(|s| s.0.as_secs_f64()).collect();
+        let delays: Vec<f64> = out
+            .samples
+            .iter()
+            .skip(2)
+            .map(|s| s.1.as_secs_f64())
+            .collect();
+        let levels: Vec<f64> = out
+            .samples
+            .iter()
+            .skip(2)
+            .map(|s| s.0.as_secs_f64())
+            .collect();
         let range = |v: &[f64]| {
             let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -183,8 +250,16 @@ fn half_a_percent_drift_for_an_hour() {
             out.late_rate() * 100.0,
             m.packets_lost
         );
-        assert!((out.drift_estimate_ppm - ppm).abs() < 100.0, "drift estimate {}", out.drift_estimate_ppm);
-        assert!(dhi - dlo < 0.015, "playout delay wandered {:.1} ms", (dhi - dlo) * 1e3);
+        assert!(
+            (out.drift_estimate_ppm - ppm).abs() < 100.0,
+            "drift estimate {}",
+            out.drift_estimate_ppm
+        );
+        assert!(
+            dhi - dlo < 0.015,
+            "playout delay wandered {:.1} ms",
+            (dhi - dlo) * 1e3
+        );
         assert!(lhi < 0.2 && llo > 0.0, "buffer level {llo}..{lhi}");
         assert!(out.late_rate() < 0.01);
         assert_eq!(m.packets_lost, 0);
@@ -196,26 +271,43 @@ fn half_a_percent_drift_for_an_hour() {
 /// only where a talkspurt starts.
 #[test]
 fn dtx_talkspurts_adapt_only_at_their_starts() {
-    let link = LinkConfig { base_delay: ms(30), jitter: Jitter::Gaussian { sigma: ms(2) }, ..LinkConfig::default() };
+    let link = LinkConfig {
+        base_delay: ms(30),
+        jitter: Jitter::Gaussian { sigma: ms(2) },
+        ..LinkConfig::default()
+    };
     let out = run(&Scenario::new(link, 13, Duration::from_secs(300)));
     let m = out.metrics;
-    assert_eq!((m.packets_lost, m.packets_late, m.concealment_events), (0, 0, 0));
+    assert_eq!(
+        (m.packets_lost, m.packets_late, m.concealment_events),
+        (0, 0, 0)
+    );
     assert_eq!(m.packets_played, out.sent);
     // Within a talkspurt the latency holds (drift correction only: < 2 ms).
     let mut spurts: std::collections::BTreeMap<u32, (f64, f64)> = Default::default();
     for &(sp, lat) in &out.frame_latency {
-        let e = spurts.entry(sp).or_insert((f64::INFINITY, f64::NEG_INFINITY));
+        let e = spurts
+            .entry(sp)
+            .or_insert((f64::INFINITY, f64::NEG_INFINITY));
         e.0 = e.0.min(lat);
         e.1 = e.1.max(lat);
     }
     assert!(spurts.len() > 50, "{} talkspurts", spurts.len());
     for (sp, (lo, hi)) in &spurts {
-        assert!(hi - lo < 0.002, "talkspurt {sp}: latency moved {:.2} ms inside it", (hi - lo) * 1e3);
+        assert!(
+            hi - lo < 0.002,
+            "talkspurt {sp}: latency moved {:.2} ms inside it",
+            (hi - lo) * 1e3
+        );
     }
     // Across talkspurts it adapted: from the 120 ms initial target down near the floor.
     let first = spurts.values().next().map(|s| s.0).unwrap_or(0.0);
     let last = spurts.values().last().map(|s| s.0).unwrap_or(1.0);
-    eprintln!("dtx: first talkspurt latency {:.1} ms, last {:.1} ms", first * 1e3, last * 1e3);
+    eprintln!(
+        "dtx: first talkspurt latency {:.1} ms, last {:.1} ms",
+        first * 1e3,
+        last * 1e3
+    );
     assert!(first > 0.140, "first talkspurt latency {first}");
     assert!(last < 0.070, "last talkspurt latency {last}");
 }

@@ -49,7 +49,10 @@ mod tests {
         let clock = DriftingClock::new(origin, 5000.0);
         let hour = origin + Duration::from_secs(3600);
         let gained = clock.local(hour) - hour;
-        assert!((gained.as_secs_f64() - 18.0).abs() < 1e-6, "gained {gained:?}");
+        assert!(
+            (gained.as_secs_f64() - 18.0).abs() < 1e-6,
+            "gained {gained:?}"
+        );
         let back = clock.real(clock.local(hour));
         assert!(back.max(hour) - back.min(hour) < Duration::from_micros(1));
     }

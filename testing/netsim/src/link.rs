@@ -122,7 +122,11 @@ impl<T: AsRef<[u8]> + Clone> Link<T> {
     /// Hands `datagram` to the link at `now`. Calls must come with non-decreasing `now`.
     pub fn send(&mut self, now: Instant, datagram: T) {
         self.stats.sent += 1;
-        if self.config.mtu.is_some_and(|mtu| datagram.as_ref().len() > mtu) {
+        if self
+            .config
+            .mtu
+            .is_some_and(|mtu| datagram.as_ref().len() > mtu)
+        {
             self.stats.oversize += 1;
             return;
         }
@@ -152,7 +156,10 @@ impl<T: AsRef<[u8]> + Clone> Link<T> {
             && self.rng.chance(reorder.probability)
         {
             self.stats.reordered += 1;
-            self.held.push(Held { overtakers_left: reorder.depth, datagram });
+            self.held.push(Held {
+                overtakers_left: reorder.depth,
+                datagram,
+            });
             return;
         }
         self.schedule(at, datagram);
@@ -182,7 +189,11 @@ impl<T: AsRef<[u8]> + Clone> Link<T> {
 
     fn schedule(&mut self, at: Instant, datagram: T) {
         self.order += 1;
-        self.queue.push(Reverse(Scheduled { at, order: self.order, datagram }));
+        self.queue.push(Reverse(Scheduled {
+            at,
+            order: self.order,
+            datagram,
+        }));
     }
 
     fn delay(&mut self, now: Instant) -> Duration {
@@ -250,17 +261,31 @@ mod tests {
 
     #[test]
     fn perfect_link_delivers_everything_after_base_delay_in_order() {
-        let cfg = LinkConfig { base_delay: Duration::from_millis(30), ..LinkConfig::default() };
+        let cfg = LinkConfig {
+            base_delay: Duration::from_millis(30),
+            ..LinkConfig::default()
+        };
         let (out, stats) = run(cfg, 1, 100);
         assert_eq!(out.len(), 100);
-        assert!(out.iter().enumerate().all(|(i, &(seq, sent, at))| seq as usize == i
-            && at - sent == Duration::from_millis(30)));
-        assert_eq!(stats, LinkStats { sent: 100, delivered: 100, ..LinkStats::default() });
+        assert!(out.iter().enumerate().all(
+            |(i, &(seq, sent, at))| seq as usize == i && at - sent == Duration::from_millis(30)
+        ));
+        assert_eq!(
+            stats,
+            LinkStats {
+                sent: 100,
+                delivered: 100,
+                ..LinkStats::default()
+            }
+        );
     }
 
     #[test]
     fn random_loss_rate_within_bounds() {
-        let cfg = LinkConfig { loss: Loss::Random(0.1), ..LinkConfig::default() };
+        let cfg = LinkConfig {
+            loss: Loss::Random(0.1),
+            ..LinkConfig::default()
+        };
         let (out, stats) = run(cfg, 42, 20_000);
         let rate = stats.lost as f64 / 20_000.0;
         assert!((0.09..0.11).contains(&rate), "loss rate {rate}");
@@ -271,10 +296,15 @@ mod tests {
     fn same_seed_same_run_other_seed_other_run() {
         let cfg = LinkConfig {
             base_delay: Duration::from_millis(50),
-            jitter: Jitter::Gaussian { sigma: Duration::from_millis(20) },
+            jitter: Jitter::Gaussian {
+                sigma: Duration::from_millis(20),
+            },
             loss: Loss::Random(0.05),
             duplicate: 0.02,
-            reorder: Some(Reorder { probability: 0.05, depth: 3 }),
+            reorder: Some(Reorder {
+                probability: 0.05,
+                depth: 3,
+            }),
             ..LinkConfig::default()
         };
         let a = run(cfg.clone(), 5, 2000);
@@ -292,7 +322,9 @@ mod tests {
     fn gaussian_jitter_has_the_configured_spread() {
         let cfg = LinkConfig {
             base_delay: Duration::from_millis(200),
-            jitter: Jitter::Gaussian { sigma: Duration::from_millis(20) },
+            jitter: Jitter::Gaussian {
+                sigma: Duration::from_millis(20),
+            },
             ..LinkConfig::default()
         };
         let (out, _) = run(cfg, 11, 20_000);
@@ -310,12 +342,19 @@ mod tests {
     fn explicit_reorder_has_the_configured_depth() {
         let cfg = LinkConfig {
             base_delay: Duration::from_millis(10),
-            reorder: Some(Reorder { probability: 0.05, depth: 10 }),
+            reorder: Some(Reorder {
+                probability: 0.05,
+                depth: 10,
+            }),
             ..LinkConfig::default()
         };
         let (out, stats) = run(cfg, 21, 10_000);
         assert_eq!(out.len(), 10_000, "reordering loses nothing");
-        assert!((400..600).contains(&stats.reordered), "reordered {}", stats.reordered);
+        assert!(
+            (400..600).contains(&stats.reordered),
+            "reordered {}",
+            stats.reordered
+        );
         // A held datagram arrives after the next 10 sent ones: its displacement is >= 10.
         let seqs: Vec<u32> = out.iter().map(|x| x.0).collect();
         let max_displacement = seqs
@@ -329,7 +368,11 @@ mod tests {
 
     #[test]
     fn duplication_and_mtu() {
-        let cfg = LinkConfig { duplicate: 0.1, mtu: Some(3), ..LinkConfig::default() };
+        let cfg = LinkConfig {
+            duplicate: 0.1,
+            mtu: Some(3),
+            ..LinkConfig::default()
+        };
         let mut link: Link<Vec<u8>> = Link::new(cfg, 3);
         let now = Instant::now();
         link.send(now, vec![0; 4]);
@@ -351,11 +394,17 @@ mod tests {
     fn spikes_delay_then_drain() {
         let cfg = LinkConfig {
             base_delay: Duration::from_millis(20),
-            spikes: Some(Spikes { mean_interval: Duration::from_secs(10), height: Duration::from_millis(300) }),
+            spikes: Some(Spikes {
+                mean_interval: Duration::from_secs(10),
+                height: Duration::from_millis(300),
+            }),
             ..LinkConfig::default()
         };
         let (out, _) = run(cfg, 8, 30_000);
-        let extra: Vec<f64> = out.iter().map(|&(_, s, a)| (a - s).as_secs_f64() - 0.02).collect();
+        let extra: Vec<f64> = out
+            .iter()
+            .map(|&(_, s, a)| (a - s).as_secs_f64() - 0.02)
+            .collect();
         let spiked = extra.iter().filter(|&&e| e > 0.0).count();
         let max = extra.iter().cloned().fold(0.0, f64::max);
         // About 60 spikes in 600 s, each delaying the 15 datagrams of its 300 ms.

@@ -32,7 +32,12 @@ impl Loss {
         match *self {
             Loss::None => 0.0,
             Loss::Random(p) => p,
-            Loss::GilbertElliott { good_to_bad, bad_to_good, loss_in_good, loss_in_bad } => {
+            Loss::GilbertElliott {
+                good_to_bad,
+                bad_to_good,
+                loss_in_good,
+                loss_in_bad,
+            } => {
                 let total = good_to_bad + bad_to_good;
                 if total <= 0.0 {
                     return loss_in_good;
@@ -113,9 +118,22 @@ impl LossState {
         match *model {
             Loss::None => false,
             Loss::Random(p) => rng.chance(p),
-            Loss::GilbertElliott { good_to_bad, bad_to_good, loss_in_good, loss_in_bad } => {
-                let lost = rng.chance(if self.in_bad { loss_in_bad } else { loss_in_good });
-                let flip = rng.chance(if self.in_bad { bad_to_good } else { good_to_bad });
+            Loss::GilbertElliott {
+                good_to_bad,
+                bad_to_good,
+                loss_in_good,
+                loss_in_bad,
+            } => {
+                let lost = rng.chance(if self.in_bad {
+                    loss_in_bad
+                } else {
+                    loss_in_good
+                });
+                let flip = rng.chance(if self.in_bad {
+                    bad_to_good
+                } else {
+                    good_to_bad
+                });
                 if flip {
                     self.in_bad = !self.in_bad;
                 }
@@ -141,7 +159,12 @@ impl JitterState {
                 let extra = scale.as_secs_f64() * (rng.pareto(shape) - 1.0);
                 extra.min(cap.as_secs_f64())
             }
-            Jitter::Bursty { calm, burst, enter, leave } => {
+            Jitter::Bursty {
+                calm,
+                burst,
+                enter,
+                leave,
+            } => {
                 let flip = rng.chance(if self.in_burst { leave } else { enter });
                 if flip {
                     self.in_burst = !self.in_burst;
@@ -159,14 +182,22 @@ mod tests {
 
     #[test]
     fn gilbert_elliott_expected_rate_and_burstiness() {
-        let model = Loss::GilbertElliott { good_to_bad: 0.01, bad_to_good: 0.25, loss_in_good: 0.0, loss_in_bad: 0.8 };
+        let model = Loss::GilbertElliott {
+            good_to_bad: 0.01,
+            bad_to_good: 0.25,
+            loss_in_good: 0.0,
+            loss_in_bad: 0.8,
+        };
         let expected = model.expected_rate();
         assert!((expected - 0.8 * 0.01 / 0.26).abs() < 1e-12);
         let mut rng = Rng::new(3);
         let mut st = LossState::default();
         let outcomes: Vec<bool> = (0..200_000).map(|_| st.lose(&model, &mut rng)).collect();
         let rate = outcomes.iter().filter(|&&l| l).count() as f64 / outcomes.len() as f64;
-        assert!((rate - expected).abs() < 0.004, "rate {rate} expected {expected}");
+        assert!(
+            (rate - expected).abs() < 0.004,
+            "rate {rate} expected {expected}"
+        );
         // Burstiness: P(loss | previous loss) far above the unconditional rate.
         let pairs = outcomes.windows(2).filter(|w| w[0]).count() as f64;
         let both = outcomes.windows(2).filter(|w| w[0] && w[1]).count() as f64;
@@ -175,7 +206,11 @@ mod tests {
 
     #[test]
     fn pareto_jitter_is_capped_and_non_negative() {
-        let model = Jitter::Pareto { scale: Duration::from_millis(5), shape: 1.5, cap: Duration::from_millis(200) };
+        let model = Jitter::Pareto {
+            scale: Duration::from_millis(5),
+            shape: 1.5,
+            cap: Duration::from_millis(200),
+        };
         let mut rng = Rng::new(9);
         let mut st = JitterState::default();
         let xs: Vec<f64> = (0..50_000).map(|_| st.sample(&model, &mut rng)).collect();

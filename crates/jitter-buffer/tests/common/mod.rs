@@ -7,7 +7,6 @@
 //! polled exactly at its `next_event`. The run is a discrete-event simulation, so an hour
 //! of audio takes well under a second of CPU.
 
-#![allow(dead_code)]
 
 use jitter_buffer::{Config, JitterBuffer, Metrics, Playout};
 use netsim::{DriftingClock, Link, LinkConfig, Rng};
@@ -47,7 +46,10 @@ impl Scenario {
             link,
             seed,
             length,
-            speech: Speech::Talkspurts { talk: Duration::from_millis(1500), silence: Duration::from_millis(1000) },
+            speech: Speech::Talkspurts {
+                talk: Duration::from_millis(1500),
+                silence: Duration::from_millis(1000),
+            },
             drift_ppm: 0.0,
             config: Config::audio(8000),
             first_seq: 1000,
@@ -71,8 +73,6 @@ pub struct Outcome {
     pub delays: Vec<f64>,
     /// Sequence numbers in release order, frames and concealments alike.
     pub released: Vec<u16>,
-    /// (talkspurt index, playout time) of each played frame.
-    pub frame_times: Vec<(u32, Instant)>,
     /// Periodic samples of (buffered duration, playout delay).
     pub samples: Vec<(Duration, Duration)>,
     pub drift_estimate_ppm: f64,
@@ -134,7 +134,6 @@ pub fn run(sc: &Scenario) -> Outcome {
         frame_latency: Vec::new(),
         delays: Vec::new(),
         released: Vec::new(),
-        frame_times: Vec::new(),
         samples: Vec::new(),
         drift_estimate_ppm: 0.0,
     };
@@ -152,9 +151,20 @@ pub fn run(sc: &Scenario) -> Outcome {
     loop {
         // The sender's frame `frame_index` is captured at that time on its own clock.
         let next_send = clock.real(origin + FRAME * frame_index as u32);
-        let next_send = if next_send < end { Some(next_send) } else { None };
-        let candidates = [next_send, link.next_delivery(), jb.next_event(), next_sample];
-        let Some(t) = candidates.iter().flatten().min().copied() else { break };
+        let next_send = if next_send < end {
+            Some(next_send)
+        } else {
+            None
+        };
+        let candidates = [
+            next_send,
+            link.next_delivery(),
+            jb.next_event(),
+            next_sample,
+        ];
+        let Some(t) = candidates.iter().flatten().min().copied() else {
+            break;
+        };
         if t > end + Duration::from_secs(5) {
             break;
         }
@@ -195,22 +205,33 @@ pub fn run(sc: &Scenario) -> Outcome {
         while let Some(event) = jb.poll(now) {
             match event {
                 Playout::Frame(f) => {
-                    assert_eq!(f.payload(), &[f.sequence_number() as u8; 160][..], "payload intact");
+                    assert_eq!(
+                        f.payload(),
+                        &[f.sequence_number() as u8; 160][..],
+                        "payload intact"
+                    );
                     out.released.push(f.sequence_number());
-                    let sp = spurt_of.get(&f.sequence_number()).copied().unwrap_or(u32::MAX);
-                    out.frame_times.push((sp, f.playout_time()));
+                    let sp = spurt_of
+                        .get(&f.sequence_number())
+                        .copied()
+                        .unwrap_or(u32::MAX);
                     if let Some(sent) = sent_at.get(&f.sequence_number()) {
-                        out.frame_latency.push((sp, (f.playout_time() - *sent).as_secs_f64()));
+                        out.frame_latency
+                            .push((sp, (f.playout_time() - *sent).as_secs_f64()));
                     }
                 }
                 Playout::Conceal(c) => out.released.push(c.sequence_number),
             }
         }
         if let Some(t) = jb.next_event() {
-            assert!(t > now, "next_event {t:?} not after a poll that returned nothing at {now:?}");
+            assert!(
+                t > now,
+                "next_event {t:?} not after a poll that returned nothing at {now:?}"
+            );
         }
         if next_sample == Some(now) {
-            out.samples.push((jb.buffered_duration(), jb.playout_delay()));
+            out.samples
+                .push((jb.buffered_duration(), jb.playout_delay()));
             next_sample = sc.sample_every.map(|p| now + p);
         }
     }
