@@ -9,6 +9,7 @@ use aes::cipher::{BlockEncrypt, BlockSizeUser};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// A GCM key: the AES key schedule and the GHASH key `H = E(K, 0^128)`.
 pub(crate) struct Gcm<C> {
@@ -23,6 +24,8 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         let mut key = [0u8; 16];
         key.copy_from_slice(&h);
         let ghash = GHash::new(&key.into());
+        key.zeroize();
+        h.as_mut_slice().zeroize();
         Self { aes, ghash }
     }
 
