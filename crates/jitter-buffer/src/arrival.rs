@@ -36,6 +36,7 @@ pub(crate) struct ArrivalModel {
     ticks_per_window: i64,
     seconds_per_tick: f64,
     origin_ts: i64,
+    /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
     current_min: Point,
     minima: [Point; HISTORY],
@@ -83,11 +84,11 @@ impl ArrivalModel {
             media: self.media_time(ext_ts),
             offset: arrival - self.media_time(ext_ts),
         };
-        let window = (ext_ts - self.origin_ts).div_euclid(self.ticks_per_window);
+        // The window ends at a timestamp; a division happens only when a window closes.
         match self.current_window {
-            Some(w) if window > w => {
+            Some(end) if ext_ts >= end => {
                 self.close_window();
-                self.current_window = Some(window);
+                self.current_window = Some(self.window_end(ext_ts));
                 self.current_min = point;
             }
             Some(_) => {
@@ -96,10 +97,16 @@ impl ArrivalModel {
                 }
             }
             None => {
-                self.current_window = Some(window);
+                self.current_window = Some(self.window_end(ext_ts));
                 self.current_min = point;
             }
         }
+    }
+
+    /// The first timestamp after the window holding `ext_ts`.
+    fn window_end(&self, ext_ts: i64) -> i64 {
+        let index = (ext_ts - self.origin_ts).div_euclid(self.ticks_per_window);
+        self.origin_ts + (index + 1) * self.ticks_per_window
     }
 
     /// The predicted arrival time of the fastest packet carrying `ext_ts`.

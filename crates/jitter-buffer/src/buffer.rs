@@ -99,6 +99,8 @@ pub(crate) struct Stream {
     pub(crate) last_end_ts: Option<i64>,
     /// Packet duration in RTP ticks.
     pub(crate) frame_ticks: i64,
+    /// The longest packet duration believed, in RTP ticks.
+    pub(crate) max_frame_ticks: i64,
     pub(crate) played_any: bool,
     /// Video: the previous frame ended with its marker packet, so the cursor is a frame start.
     pub(crate) at_frame_start: bool,
@@ -412,6 +414,7 @@ impl JitterBuffer {
             anchored_for: Some(ext_seq),
             last_end_ts: None,
             frame_ticks: frame_ticks.max(1),
+            max_frame_ticks: (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64,
             played_any: false,
             at_frame_start: true,
         });

@@ -53,6 +53,27 @@ impl Metrics {
         self.packets_late + self.packets_discarded
     }
 
+    /// RFC 3611 §4.7.1 loss rate: packets lost as a fraction of the packets the buffer has
+    /// accounted for (played, lost, late or overflowed), in 1/256 units, rounded down.
+    pub fn rfc3611_loss_rate(&self) -> u8 {
+        self.fraction_256(self.packets_lost)
+    }
+
+    /// RFC 3611 §4.7.1 discard rate: packets discarded for late arrival or buffer overflow,
+    /// as a fraction of the same total, in 1/256 units, rounded down.
+    pub fn rfc3611_discard_rate(&self) -> u8 {
+        self.fraction_256(self.packets_late + self.packets_overflowed)
+    }
+
+    fn fraction_256(&self, part: u64) -> u8 {
+        let total =
+            self.packets_played + self.packets_lost + self.packets_late + self.packets_overflowed;
+        if total == 0 {
+            return 0;
+        }
+        u8::try_from(u128::from(part) * 256 / u128::from(total)).unwrap_or(u8::MAX)
+    }
+
     /// Mean time played media spent in the buffer (`jitterBufferDelay /
     /// jitterBufferEmittedCount`).
     pub fn mean_buffer_delay(&self) -> Duration {

@@ -109,6 +109,13 @@ fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
         ]
     );
     assert_eq!(jb.metrics().packets_lost, 1);
+    assert_eq!(
+        (
+            jb.metrics().rfc3611_loss_rate(),
+            jb.metrics().rfc3611_discard_rate()
+        ),
+        (85, 0)
+    );
     // Packet 11 finally arrives: too late, and no longer lost (it was received).
     assert_eq!(
         jb.insert(info(11, 1760), &[2; 160], t0 + MS * 200),

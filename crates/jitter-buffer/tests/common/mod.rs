@@ -7,7 +7,6 @@
 //! polled exactly at its `next_event`. The run is a discrete-event simulation, so an hour
 //! of audio takes well under a second of CPU.
 
-
 use jitter_buffer::{Config, JitterBuffer, Metrics, Playout};
 use netsim::{DriftingClock, Link, LinkConfig, Rng};
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader, RtpPacket};
