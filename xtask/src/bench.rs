@@ -15,7 +15,9 @@ pub fn run(args: &[String]) -> Result {
         _ => return Err("usage: cargo xtask bench [--quick]".into()),
     };
     let mut criterion = cargo();
-    criterion.args(["bench", "--workspace"]);
+    // `--bench *` selects the criterion targets only: the libraries' own test harnesses
+    // would reject criterion's flags.
+    criterion.args(["bench", "--workspace", "--bench", "*"]);
     if quick {
         criterion.args(["--", "--quick"]);
     }
