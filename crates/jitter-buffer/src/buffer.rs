@@ -486,10 +486,9 @@ impl JitterBuffer {
         let Some(s) = self.stream.as_mut() else {
             return;
         };
-        let max_ticks = (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64;
         if let Some(before) = self.store.get(ext_seq - 1) {
             let step = ext_ts - before.ext_ts;
-            if step > 0 && step <= max_ticks {
+            if step > 0 && step <= s.max_frame_ticks {
                 s.frame_ticks = step;
             }
         }
