@@ -94,6 +94,9 @@ impl<'b> Writer<'b> {
 
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
         let end = self.pos + bytes.len();
         let got = self.buf.len();
         let dst = self
@@ -133,6 +136,9 @@ impl<'b> Writer<'b> {
 
     #[inline]
     pub(crate) fn zeros(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
         let end = self.pos + n;
         let got = self.buf.len();
         let dst = self
