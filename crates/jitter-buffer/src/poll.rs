@@ -146,8 +146,13 @@ impl JitterBuffer {
                 let guess = ts - (e - cursor) * s.frame_ticks;
                 end.map_or(guess, |end| guess.max(end))
             }
-            // Arrived late with nothing after it yet: conceal in sequence.
-            (None, Some(end)) if reason == ConcealReason::Late => end,
+            // Arrived late, or a later packet arrived (late itself) and proves it existed:
+            // conceal in sequence.
+            (None, Some(end))
+                if reason == ConcealReason::Late || self.store.was_received(newest) =>
+            {
+                end
+            }
             _ => return None,
         };
         Some(Head::Gap {

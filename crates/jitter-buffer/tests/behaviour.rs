@@ -134,6 +134,29 @@ fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
 }
 
 #[test]
+fn a_late_successor_proves_a_loss_too() {
+    let mut jb = fixed(40);
+    let t0 = Instant::now();
+    jb.insert(info(1, 160), &[1; 160], t0);
+    assert_eq!(drain(&mut jb, t0, MS * 100), vec![Out::Frame(1, 160, 40)]);
+    // 2 never comes; 3 comes after its playout time: both are concealed in order.
+    assert_eq!(
+        jb.insert(info(3, 480), &[3; 160], t0 + MS * 150),
+        Insertion::Late
+    );
+    let now = t0 + MS * 150;
+    let mut out = Vec::new();
+    while let Some(Playout::Conceal(c)) = jb.poll(now) {
+        out.push((c.sequence_number, c.timestamp, c.reason));
+    }
+    assert_eq!(
+        out,
+        vec![(2, 320, ConcealReason::Lost), (3, 480, ConcealReason::Late)]
+    );
+    assert_eq!(jb.next_event(), None);
+}
+
+#[test]
 fn duplicates_before_and_after_playout_are_dropped() {
     let mut jb = fixed(20);
     let t0 = Instant::now();
