@@ -323,7 +323,9 @@ impl<'a, T: Element<'a>> List<'a, T> {
         }
     }
 
-    /// The elements, in wire order. Decoding borrowed bytes allocates nothing.
+    /// The elements, in wire order, by value. Decoding borrowed bytes allocates nothing;
+    /// the elements of a built list are cloned (use the `Vec` of [`List::Owned`] to borrow
+    /// them instead).
     #[inline]
     pub fn iter(&self) -> ListIter<'_, 'a, T> {
         match self {
