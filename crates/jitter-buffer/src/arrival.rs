@@ -16,7 +16,7 @@ const WINDOW_SECONDS: f64 = 2.0;
 const HISTORY: usize = 30;
 /// The skew is refitted every this many windows: drift changes over minutes, and the fit
 /// is the costliest step of the model.
-const FIT_EVERY: usize = 4;
+const FIT_EVERY: usize = 8;
 /// Recent windows whose minimum sets the baseline (about sixteen seconds).
 const BASELINE_WINDOWS: usize = 8;
 /// Pairs of minima closer than this in media time do not vote on the skew.

@@ -10,7 +10,9 @@ pub enum MediaKind {
     /// One packet is one frame. The playout delay changes only at talkspurt starts (a
     /// marker bit, RFC 3551 §4.1, or a timestamp gap with contiguous sequence numbers,
     /// which is how discontinuous transmission looks), so speech is never stretched or cut
-    /// mid-sentence; clock drift is still followed continuously.
+    /// mid-sentence. Inside a talkspurt the delay may only grow, and only right after a
+    /// concealment, where playback is interrupted anyway. Clock drift is followed
+    /// continuously.
     Audio,
     /// A frame is every packet sharing one timestamp, ended by the marker bit (RFC 3550
     /// §5.1; RFC 7741 §4.1 for VP8). Frames are released complete or reported incomplete,

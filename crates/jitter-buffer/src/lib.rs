@@ -13,7 +13,9 @@
 //! - **Adaptive delay.** The target is a high quantile of a histogram of delays relative
 //!   to the fastest recent packet, with exponential forgetting (the design of WebRTC NetEq).
 //!   Audio changes its delay only where a talkspurt starts (marker bit, RFC 3551 §4.1, or a
-//!   silence gap), so speech is not cut or stretched; video follows continuously.
+//!   silence gap), so speech is not cut or stretched; the one exception is growth right
+//!   after a concealment, when playback is already interrupted (counted in
+//!   [`Metrics::inserted_samples_for_deceleration`]). Video follows continuously.
 //!   [`DelayMode::Fixed`] holds a constant delay.
 //! - **Clock drift.** The sender's clock rate is estimated from the minimum arrival offsets
 //!   of successive windows (robust Theil–Sen fit) and followed, so over an hour at ±0.5 %

@@ -31,6 +31,9 @@ pub struct Metrics {
     pub concealed_samples: u64,
     /// Runs of consecutive concealment (`concealmentEvents`).
     pub concealment_events: u64,
+    /// Samples of extra concealment the caller played while audio raised its delay inside a
+    /// talkspurt, right after a loss (`insertedSamplesForDeceleration`).
+    pub inserted_samples_for_deceleration: u64,
     /// Sum over emitted samples (audio) or frames (video) of the time from arrival to
     /// release (`jitterBufferDelay`).
     pub jitter_buffer_delay: Duration,

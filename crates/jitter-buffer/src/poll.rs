@@ -17,6 +17,9 @@ const CORRECTION_TIME: f64 = 20.0;
 /// quicker for video (a frame is simply shown a little early or late).
 const AUDIO_MAX_SLEW: f64 = 0.002;
 const VIDEO_MAX_SLEW: f64 = 0.05;
+/// After a concealment, audio raises its delay only when the target exceeds the delay held
+/// by more than this (seconds), so small fluctuations do not stretch playout.
+const RAISE_MARGIN: f64 = 0.02;
 /// Playout times round-trip through `Instant` with nanosecond truncation; anything due
 /// within this many seconds counts as due.
 const DUE_TOLERANCE: f64 = 1e-6;
@@ -24,7 +27,12 @@ const DUE_TOLERANCE: f64 = 1e-6;
 /// What the head of the buffer is waiting for.
 enum Head {
     /// A stored packet (audio) or the frame starting with it (video).
-    Packet { ext_seq: i64, ext_ts: i64, due: f64 },
+    Packet {
+        ext_seq: i64,
+        ext_ts: i64,
+        marker: bool,
+        due: f64,
+    },
     /// A packet that will not be played: conceal it at `due`.
     Gap {
         ext_ts: i64,
@@ -54,15 +62,22 @@ impl JitterBuffer {
             Head::Packet {
                 ext_seq,
                 ext_ts,
+                marker,
                 due,
             } => {
-                let talkspurt = self.talkspurt_schedule(ext_seq, ext_ts);
+                let talkspurt = self.talkspurt_schedule(ext_seq, ext_ts, marker);
                 let due = talkspurt.map_or(due, |s| s.at(ext_ts));
                 if now + DUE_TOLERANCE < due {
                     return None;
                 }
                 if let Some(schedule) = talkspurt {
                     let stream = self.stream.as_mut()?;
+                    if !marker && ext_ts == stream.last_end_ts.unwrap_or(ext_ts) {
+                        // Raised inside a talkspurt: the extra wait is inserted concealment.
+                        let inserted = (schedule.at(ext_ts) - stream.schedule.at(ext_ts)).max(0.0);
+                        self.metrics.inserted_samples_for_deceleration +=
+                            (inserted * stream.clock_rate) as u64;
+                    }
                     stream.schedule = schedule;
                     stream.anchored_for = Some(ext_seq);
                 }
@@ -88,9 +103,10 @@ impl JitterBuffer {
             Head::Packet {
                 ext_seq,
                 ext_ts,
+                marker,
                 due,
             } => self
-                .talkspurt_schedule(ext_seq, ext_ts)
+                .talkspurt_schedule(ext_seq, ext_ts, marker)
                 .map_or(due, |s| s.at(ext_ts)),
             Head::Gap { due, .. } => due,
         };
@@ -106,11 +122,12 @@ impl JitterBuffer {
         }
         if self.config.kind == MediaKind::Video {
             let first = (cursor..=newest).find(|&e| self.store.has_payload(e))?;
-            let ext_ts = self.store.get(first)?.ext_ts;
+            let slot = self.store.get(first)?;
             return Some(Head::Packet {
                 ext_seq: first,
-                ext_ts,
-                due: s.schedule.at(ext_ts),
+                ext_ts: slot.ext_ts,
+                marker: slot.marker,
+                due: s.schedule.at(slot.ext_ts),
             });
         }
         if let Some(slot) = self.store.get(cursor) {
@@ -118,6 +135,7 @@ impl JitterBuffer {
                 return Some(Head::Packet {
                     ext_seq: cursor,
                     ext_ts: slot.ext_ts,
+                    marker: slot.marker,
                     due: s.schedule.at(slot.ext_ts),
                 });
             }
@@ -162,30 +180,36 @@ impl JitterBuffer {
         })
     }
 
-    /// The schedule a talkspurt starting at this packet gets, if the packet starts one that
-    /// is not anchored yet (audio only; video follows the target continuously).
-    fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64) -> Option<Schedule> {
-        if self.config.kind != MediaKind::Audio {
-            return None;
-        }
+    /// The schedule audio moves to at this packet, if it may move here: where a talkspurt
+    /// starts (the delay follows the target up or down), or right after a concealment when
+    /// the target has grown well past the delay held (the delay only grows: the caller is
+    /// concealing already, and conceals a little longer, as NetEq's expand does). Video
+    /// follows the target continuously and never re-anchors.
+    fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64, marker: bool) -> Option<Schedule> {
         let s = self.stream.as_ref()?;
-        if s.anchored_for == Some(ext_seq) {
-            return None;
-        }
-        let slot = self.store.get(ext_seq)?;
         let silence = s
             .last_end_ts
             .is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
-        if !(slot.marker || silence) {
+        if !(marker || silence || self.concealing)
+            || s.anchored_for == Some(ext_seq)
+            || self.config.kind != MediaKind::Audio
+        {
             return None;
         }
         let target = self.target_seconds();
-        let start = (s.arrival.fastest_arrival(ext_ts) + target).max(self.last_end_time);
+        let fastest = s.arrival.fastest_arrival(ext_ts);
+        let start = if marker || silence {
+            (fastest + target).max(self.last_end_time)
+        } else if target > s.schedule.locked_delay + RAISE_MARGIN {
+            (fastest + target).max(s.schedule.at(ext_ts))
+        } else {
+            return None;
+        };
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
             rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate),
-            locked_delay: target,
+            locked_delay: start - fastest,
         })
     }
 
