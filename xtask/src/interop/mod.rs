@@ -27,10 +27,22 @@ pub struct Context {
 }
 
 const SUITES: &[Suite] = &[
-    Suite { name: "rtp", run: rtp::run },
-    Suite { name: "rtcp", run: rtcp::run },
-    Suite { name: "libsrtp", run: libsrtp::run },
-    Suite { name: "openssl-dtls", run: openssl_dtls::run },
+    Suite {
+        name: "rtp",
+        run: rtp::run,
+    },
+    Suite {
+        name: "rtcp",
+        run: rtcp::run,
+    },
+    Suite {
+        name: "libsrtp",
+        run: libsrtp::run,
+    },
+    Suite {
+        name: "openssl-dtls",
+        run: openssl_dtls::run,
+    },
 ];
 
 pub fn run(args: &[String]) -> Result {
