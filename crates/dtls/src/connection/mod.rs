@@ -16,7 +16,10 @@ use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::prf;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
-use crate::handshake::{ClientHello, HandshakeMessage, Reassembler, encode_message};
+use crate::codec::Writer;
+use crate::handshake::{
+    ClientHello, HANDSHAKE_HEADER_LEN, HandshakeMessage, Reassembler, encode_message,
+};
 use crate::random::Random;
 use crate::record::{
     self, ContentType, DTLS_1_2, MAX_PLAINTEXT_LEN, MAX_SEQUENCE_NUMBER, RecordHeader,
@@ -34,6 +37,19 @@ pub const SRTP_EXPORTER_LABEL: &[u8] = b"EXTRACTOR-dtls_srtp";
 
 /// Longest retransmission timeout (RFC 6347 §4.2.4.1).
 const MAX_RETRANSMIT: Duration = Duration::from_secs(60);
+
+/// The smallest datagram size [`Connection::set_mtu`] and [`Config::mtu`] accept: a
+/// ClientHello with its cookie and a record of every message fragment must still fit.
+pub const MIN_MTU: usize = 256;
+
+/// The largest datagram size honoured (the largest UDP payload over IPv4).
+pub const MAX_MTU: usize = 65_507;
+
+/// Smallest handshake fragment worth starting at the end of a datagram.
+const MIN_FRAGMENT: usize = 64;
+
+/// Epoch-1 records kept while the peer's ChangeCipherSpec has not arrived yet.
+const MAX_EARLY_RECORDS: usize = 4;
 
 /// Which side of the handshake we are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +165,8 @@ pub struct Connection {
     next_send_seq: u16,
     next_recv_seq: u16,
     reassembler: Reassembler,
+    early_records: Vec<Vec<u8>>,
+    mtu: usize,
     hs: Handshake,
     session: Option<Session>,
     flight: Vec<FlightEntry>,
@@ -179,6 +197,7 @@ impl Connection {
         };
         Connection {
             role,
+            mtu: config.mtu.clamp(MIN_MTU, MAX_MTU),
             retransmit_timeout: config.initial_retransmit,
             handshake_deadline: now + config.handshake_timeout,
             config,
@@ -193,6 +212,7 @@ impl Connection {
             next_send_seq: 0,
             next_recv_seq: 0,
             reassembler: Reassembler::default(),
+            early_records: Vec::new(),
             hs: Handshake::default(),
             session: None,
             flight: Vec::new(),
@@ -247,6 +267,24 @@ impl Connection {
         self.remote_fingerprints = fingerprints;
     }
 
+    /// Sets the largest datagram we send, clamped to [`MIN_MTU`]..=[`MAX_MTU`] (for
+    /// example after path MTU discovery). Flights sent from now on, retransmissions
+    /// included, are fragmented to it (RFC 6347 §4.1.1.1).
+    pub fn set_mtu(&mut self, mtu: usize) {
+        self.mtu = mtu.clamp(MIN_MTU, MAX_MTU);
+    }
+
+    /// The largest datagram we send.
+    pub fn mtu(&self) -> usize {
+        self.mtu
+    }
+
+    /// True once the handshake or the connection failed (a fatal alert either way, or the
+    /// handshake timeout); no keys are available then.
+    pub fn is_failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
     /// Our role.
     pub fn role(&self) -> Role {
         self.role
@@ -282,9 +320,13 @@ impl Connection {
     /// §4.2.4) and fails the handshake after the configured timeout.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         if self.handshaking() && now >= self.handshake_deadline {
+            tracing::debug!("handshake timed out");
             self.state = State::Failed;
             self.retransmit_at = None;
             self.hs = Handshake::default();
+            self.reassembler.clear();
+            self.early_records.clear();
+            self.flight.clear();
             return Err(Error::HandshakeTimeout);
         }
         if let Some(at) = self.retransmit_at {
@@ -413,6 +455,8 @@ impl Connection {
         self.retransmit_at = None;
         self.hs = Handshake::default();
         self.session = None;
+        self.reassembler.clear();
+        self.early_records.clear();
     }
 
     fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
@@ -481,20 +525,59 @@ impl Connection {
         self.write_epoch = 1;
     }
 
-    /// Sends the current flight, packing records into datagrams up to the MTU.
+    /// Sends the current flight, packing records into datagrams of at most the MTU and
+    /// splitting handshake messages into fragments that fit (RFC 6347 §4.2.3).
     fn send_flight(&mut self) {
-        let entries = self.flight.clone();
+        let entries = std::mem::take(&mut self.flight);
         let mut datagram: Vec<u8> = Vec::new();
-        for e in entries {
-            let rec = self.seal_record(e.epoch, e.content_type, &e.payload);
-            if !datagram.is_empty() && datagram.len() + rec.len() > self.config.mtu {
-                self.outgoing.push_back(std::mem::take(&mut datagram));
+        for e in &entries {
+            let overhead = record::RECORD_HEADER_LEN
+                + match (&self.write_cipher, e.epoch) {
+                    (Some(c), 1) => c.overhead(),
+                    _ => 0,
+                };
+            if e.content_type != ContentType::Handshake {
+                let rec = self.seal_record(e.epoch, e.content_type, &e.payload);
+                self.push_record(&mut datagram, rec);
+                continue;
             }
-            datagram.extend_from_slice(&rec);
+            let (header, body) = e.payload.split_at(HANDSHAKE_HEADER_LEN.min(e.payload.len()));
+            let mut offset = 0;
+            loop {
+                let fixed = overhead + HANDSHAKE_HEADER_LEN;
+                let mut room = self.mtu.saturating_sub(datagram.len() + fixed);
+                // Start a new datagram rather than send a sliver of a message.
+                if room < (body.len() - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
+                    self.outgoing.push_back(std::mem::take(&mut datagram));
+                    room = self.mtu - fixed;
+                }
+                let len = room.min(body.len() - offset);
+                let mut fragment = Vec::with_capacity(HANDSHAKE_HEADER_LEN + len);
+                fragment.extend_from_slice(header.get(..6).unwrap_or_default());
+                fragment.put_u24(offset as u32);
+                fragment.put_u24(len as u32);
+                fragment.extend_from_slice(&body[offset..offset + len]);
+                let rec = self.seal_record(e.epoch, ContentType::Handshake, &fragment);
+                self.push_record(&mut datagram, rec);
+                offset += len;
+                if offset == body.len() {
+                    break;
+                }
+            }
         }
+        self.flight = entries;
         if !datagram.is_empty() {
             self.outgoing.push_back(datagram);
         }
+    }
+
+    /// Appends a record to the datagram being built, sending that datagram first when the
+    /// record would not fit.
+    fn push_record(&mut self, datagram: &mut Vec<u8>, rec: Vec<u8>) {
+        if !datagram.is_empty() && datagram.len() + rec.len() > self.mtu {
+            self.outgoing.push_back(std::mem::take(datagram));
+        }
+        datagram.extend_from_slice(&rec);
     }
 
     /// Sends the flight and arms the retransmission timer.

@@ -2,12 +2,12 @@
 //! window, ChangeCipherSpec, alerts, and handshake fragments in message_seq order
 //! (RFC 6347 §4.2.2).
 
-use super::{Connection, Event, Role, State};
+use super::{Connection, Event, MAX_EARLY_RECORDS, Role, State};
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::crypto::aead::RecordId;
 use crate::error::Error;
 use crate::handshake::{self, HandshakeMessage, HandshakeType, encode_message};
-use crate::record::{self, ContentType, MAX_PLAINTEXT_LEN, RecordHeader};
+use crate::record::{self, ContentType, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN, RecordHeader};
 use crate::replay::ReplayWindow;
 use std::time::Instant;
 
@@ -21,10 +21,27 @@ impl Connection {
             };
             let h = rec.header;
             let plaintext = if h.epoch == 0 {
-                if h.content_type == ContentType::ApplicationData {
+                // Unprotected application data never counts; once the peer has switched to
+                // epoch 1 an unprotected alert could be forged by anyone on the path.
+                if h.content_type == ContentType::ApplicationData
+                    || (h.content_type == ContentType::Alert && self.read_epoch == 1)
+                {
                     continue;
                 }
                 rec.fragment.to_vec()
+            } else if h.epoch == 1 && self.read_epoch == 0 {
+                // Reordered ahead of the peer's ChangeCipherSpec: keep a few to open once
+                // the keys are switched (RFC 6347 §4.1).
+                if self.handshaking()
+                    && self.state != State::ServerWaitClientHello
+                    && self.early_records.len() < MAX_EARLY_RECORDS
+                {
+                    let mut raw = Vec::with_capacity(RECORD_HEADER_LEN + rec.fragment.len());
+                    h.write(&mut raw);
+                    raw.extend_from_slice(rec.fragment);
+                    self.early_records.push(raw);
+                }
+                continue;
             } else if h.epoch == self.read_epoch && h.epoch == 1 {
                 let Some(cipher) = &self.read_cipher else {
                     continue;
@@ -68,7 +85,12 @@ impl Connection {
                 }
             }
             if matches!(self.state, State::Closed | State::Failed) {
-                break;
+                return Ok(());
+            }
+        }
+        if self.read_epoch == 1 && !self.early_records.is_empty() {
+            for raw in std::mem::take(&mut self.early_records) {
+                self.process_datagram(now, &raw)?;
             }
         }
         Ok(())
@@ -122,40 +144,47 @@ impl Connection {
         for frag in handshake::parse_fragments(plaintext)? {
             let seq = frag.header.message_seq;
             if self.state == State::ServerWaitClientHello {
-                if frag.header.msg_type != HandshakeType::ClientHello {
+                let h = frag.header;
+                // Until a cookie proves the address the server keeps nothing, so a first
+                // ClientHello must come whole (RFC 6347 §4.2.1); fragments are dropped.
+                if h.msg_type != HandshakeType::ClientHello
+                    || h.fragment_offset != 0
+                    || h.fragment_length != h.length
+                {
                     continue;
                 }
-                if let Some((ty, body)) = self.reassembler.push(&frag)? {
-                    let msg = HandshakeMessage::parse(ty, &body)?;
-                    self.server_client_hello(now, header, seq, msg, &body)?;
-                }
+                let msg = HandshakeMessage::parse(h.msg_type, frag.body)?;
+                self.server_client_hello(now, header, seq, msg, frag.body)?;
                 continue;
             }
             if seq < self.next_recv_seq {
                 // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
                 if !*retransmitted && !self.flight.is_empty() {
                     *retransmitted = true;
+                    tracing::debug!(seq, "peer retransmitted, sending our flight again");
                     self.send_flight();
                 }
                 continue;
             }
-            if seq > self.next_recv_seq {
-                continue;
-            }
-            let Some((ty, body)) = self.reassembler.push(&frag)? else {
-                continue;
-            };
-            self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
-            if self.state == State::Connected {
-                // A ClientHello (or HelloRequest) after the handshake asks to renegotiate.
-                self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
-                continue;
-            }
-            let msg = HandshakeMessage::parse(ty, &body)?;
-            let raw = encode_message(ty, seq, &body);
-            match self.role {
-                Role::Client => self.client_message(now, msg, &raw)?,
-                Role::Server => self.server_message(now, msg, &raw)?,
+            self.reassembler.push(self.next_recv_seq, &frag)?;
+            while let Some((ty, body)) = self.reassembler.pop(self.next_recv_seq) {
+                let seq = self.next_recv_seq;
+                self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
+                if self.state == State::Connected {
+                    // A ClientHello (or HelloRequest) after the handshake asks to
+                    // renegotiate (RFC 5746 §4.4).
+                    self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                    continue;
+                }
+                let msg = HandshakeMessage::parse(ty, &body)?;
+                let raw = encode_message(ty, seq, &body);
+                match self.role {
+                    Role::Client => self.client_message(now, msg, &raw)?,
+                    Role::Server => self.server_message(now, msg, &raw)?,
+                }
+                if matches!(self.state, State::Closed | State::Failed) {
+                    return Ok(());
+                }
             }
         }
         Ok(())

@@ -96,6 +96,11 @@ impl RecordCipher {
         nonce
     }
 
+    /// Bytes a protected fragment adds to its plaintext (explicit nonce and tag).
+    pub fn overhead(&self) -> usize {
+        self.bulk.overhead()
+    }
+
     /// The protected fragment for `plaintext`: explicit nonce (GCM), ciphertext, tag.
     pub fn seal(&self, id: &RecordId, plaintext: &[u8]) -> Vec<u8> {
         let explicit = self.bulk.explicit_nonce_len();

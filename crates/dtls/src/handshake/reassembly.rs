@@ -1,7 +1,13 @@
-//! Reassembly of fragmented handshake messages (RFC 6347 §4.2.3), bounded in memory.
+//! Reassembly of fragmented handshake messages (RFC 6347 §4.2.3) and buffering of messages
+//! that arrive ahead of their turn (§4.2.2), bounded in memory.
 //!
-//! Fragments of the message the state machine expects next are collected in any order,
-//! overlapping or duplicated; messages for later sequence numbers are not buffered yet.
+//! Fragments are collected in any order, overlapping or duplicated, for the message the
+//! state machine expects next and for the few after it ([`MAX_BUFFERED_MESSAGES`]). Every
+//! bound is checked before anything is allocated: one message is at most
+//! [`MAX_MESSAGE_LEN`] bytes, all buffered messages together at most
+//! [`MAX_BUFFERED_BYTES`], and one message at most [`MAX_FRAGMENT_RANGES`] disjoint pieces.
+//! A fragment beyond a bound is dropped (the peer retransmits it), except a message longer
+//! than any this implementation accepts, which is an error.
 
 use super::{HandshakeFragment, HandshakeType};
 use crate::error::Error;
@@ -9,10 +15,22 @@ use crate::error::Error;
 /// Largest handshake message body accepted (a certificate chain is the largest message).
 pub const MAX_MESSAGE_LEN: usize = 32 * 1024;
 
-/// Collects the fragments of one handshake message.
+/// How many message_seq values, starting at the expected one, are buffered. A flight has
+/// at most six messages (the client's: Certificate, ClientKeyExchange, CertificateVerify,
+/// Finished; the server's: five), so a whole flight fits.
+pub const MAX_BUFFERED_MESSAGES: u16 = 8;
+
+/// Total bytes of message bodies held at once.
+pub const MAX_BUFFERED_BYTES: usize = 64 * 1024;
+
+/// Most disjoint received pieces of one message before further pieces are dropped.
+pub const MAX_FRAGMENT_RANGES: usize = 64;
+
+/// Collects the fragments of the next handshake messages.
 #[derive(Debug, Default)]
 pub(crate) struct Reassembler {
-    partial: Option<Partial>,
+    messages: Vec<Partial>,
+    bytes: usize,
 }
 
 #[derive(Debug)]
@@ -24,13 +42,20 @@ struct Partial {
     ranges: Vec<(usize, usize)>,
 }
 
+impl Partial {
+    fn is_complete(&self) -> bool {
+        self.body.is_empty() || self.ranges == [(0, self.body.len())]
+    }
+}
+
 impl Reassembler {
-    /// Adds a fragment of message `fragment.header.message_seq`; returns the message type
-    /// and body once every byte has arrived.
+    /// Adds a fragment when its message_seq is `next_seq` or one of the few after it;
+    /// fragments of older messages are ignored (the caller treats them as a retransmission).
     pub(crate) fn push(
         &mut self,
+        next_seq: u16,
         fragment: &HandshakeFragment<'_>,
-    ) -> Result<Option<(HandshakeType, Vec<u8>)>, Error> {
+    ) -> Result<(), Error> {
         let h = fragment.header;
         let length = h.length as usize;
         if length > MAX_MESSAGE_LEN {
@@ -39,24 +64,41 @@ impl Reassembler {
                 len: length,
             });
         }
-        if h.fragment_offset == 0 && h.fragment_length == h.length {
-            self.partial = None;
-            return Ok(Some((h.msg_type, fragment.body.to_vec())));
+        if h.message_seq.wrapping_sub(next_seq) >= MAX_BUFFERED_MESSAGES {
+            tracing::trace!(seq = h.message_seq, next_seq, "handshake fragment outside the window");
+            return Ok(());
         }
-        let partial = match &mut self.partial {
-            Some(p) if p.message_seq == h.message_seq => {
+        let index = match self
+            .messages
+            .iter()
+            .position(|p| p.message_seq == h.message_seq)
+        {
+            Some(i) => {
+                let p = &self.messages[i];
                 if p.msg_type != h.msg_type || p.body.len() != length {
                     return Err(Error::IllegalParameter("fragments disagree on the message"));
                 }
-                p
+                i
             }
-            slot => slot.insert(Partial {
-                msg_type: h.msg_type,
-                message_seq: h.message_seq,
-                body: vec![0; length],
-                ranges: Vec::new(),
-            }),
+            None => {
+                if self.bytes + length > MAX_BUFFERED_BYTES {
+                    tracing::debug!(seq = h.message_seq, "handshake buffer full, fragment dropped");
+                    return Ok(());
+                }
+                self.bytes += length;
+                self.messages.push(Partial {
+                    msg_type: h.msg_type,
+                    message_seq: h.message_seq,
+                    body: vec![0; length],
+                    ranges: Vec::new(),
+                });
+                self.messages.len() - 1
+            }
         };
+        let partial = &mut self.messages[index];
+        if partial.is_complete() {
+            return Ok(());
+        }
         let start = h.fragment_offset as usize;
         let end = start + fragment.body.len();
         let Some(dst) = partial.body.get_mut(start..end) else {
@@ -65,9 +107,16 @@ impl Reassembler {
                 len: fragment.body.len(),
             });
         };
+        if start == end {
+            return Ok(());
+        }
+        if partial.ranges.len() >= MAX_FRAGMENT_RANGES {
+            tracing::debug!(seq = h.message_seq, "too many fragment pieces, fragment dropped");
+            return Ok(());
+        }
         dst.copy_from_slice(fragment.body);
-        partial.ranges.push((start, end));
-        partial.ranges.sort_unstable();
+        let at = partial.ranges.partition_point(|&(s, _)| s < start);
+        partial.ranges.insert(at, (start, end));
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(partial.ranges.len());
         for &(s, e) in &partial.ranges {
             match merged.last_mut() {
@@ -76,11 +125,30 @@ impl Reassembler {
             }
         }
         partial.ranges = merged;
-        if partial.ranges == [(0, length)] {
-            let done = self.partial.take();
-            return Ok(done.map(|p| (p.msg_type, p.body)));
-        }
-        Ok(None)
+        Ok(())
+    }
+
+    /// The message `next_seq` once every byte of it has arrived.
+    pub(crate) fn pop(&mut self, next_seq: u16) -> Option<(HandshakeType, Vec<u8>)> {
+        let i = self
+            .messages
+            .iter()
+            .position(|p| p.message_seq == next_seq && p.is_complete())?;
+        let p = self.messages.swap_remove(i);
+        self.bytes -= p.body.len();
+        Some((p.msg_type, p.body))
+    }
+
+    /// Forgets everything buffered.
+    pub(crate) fn clear(&mut self) {
+        self.messages.clear();
+        self.bytes = 0;
+    }
+
+    /// Bytes of message bodies held.
+    #[cfg(test)]
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -89,12 +157,12 @@ mod tests {
     use super::*;
     use crate::handshake::HandshakeHeader;
 
-    fn frag(offset: u32, body: &[u8]) -> HandshakeFragment<'_> {
+    fn frag(seq: u16, length: u32, offset: u32, body: &[u8]) -> HandshakeFragment<'_> {
         HandshakeFragment {
             header: HandshakeHeader {
                 msg_type: HandshakeType::Certificate,
-                length: 6,
-                message_seq: 2,
+                length,
+                message_seq: seq,
                 fragment_offset: offset,
                 fragment_length: body.len() as u32,
             },
@@ -105,21 +173,71 @@ mod tests {
     #[test]
     fn out_of_order_and_overlapping_fragments() {
         let mut r = Reassembler::default();
-        assert_eq!(r.push(&frag(4, &[5, 6])).unwrap(), None);
-        assert_eq!(r.push(&frag(1, &[2, 3, 4])).unwrap(), None);
-        assert_eq!(r.push(&frag(2, &[3])).unwrap(), None);
+        r.push(2, &frag(2, 6, 4, &[5, 6])).unwrap();
+        r.push(2, &frag(2, 6, 1, &[2, 3, 4])).unwrap();
+        r.push(2, &frag(2, 6, 2, &[3])).unwrap();
+        assert_eq!(r.pop(2), None);
+        r.push(2, &frag(2, 6, 0, &[1, 2])).unwrap();
+        r.push(2, &frag(2, 6, 0, &[1, 2])).unwrap();
         assert_eq!(
-            r.push(&frag(0, &[1, 2])).unwrap(),
+            r.pop(2),
             Some((HandshakeType::Certificate, vec![1, 2, 3, 4, 5, 6]))
+        );
+        assert_eq!(r.pop(2), None);
+        assert_eq!(r.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn later_messages_wait_for_their_turn() {
+        let mut r = Reassembler::default();
+        r.push(3, &frag(4, 1, 0, &[9])).unwrap();
+        r.push(3, &frag(3, 1, 0, &[8])).unwrap();
+        assert_eq!(r.pop(4), Some((HandshakeType::Certificate, vec![9])));
+        assert_eq!(r.pop(3), Some((HandshakeType::Certificate, vec![8])));
+        // Older than expected, or too far ahead: ignored.
+        r.push(3, &frag(2, 1, 0, &[1])).unwrap();
+        r.push(3, &frag(3 + MAX_BUFFERED_MESSAGES, 1, 0, &[1])).unwrap();
+        assert_eq!(r.buffered_bytes(), 0);
+        assert_eq!(r.pop(2), None);
+    }
+
+    #[test]
+    fn total_memory_is_bounded() {
+        let mut r = Reassembler::default();
+        let len = MAX_MESSAGE_LEN as u32;
+        r.push(0, &frag(0, len, 0, &[1])).unwrap();
+        r.push(0, &frag(1, len, 0, &[1])).unwrap();
+        r.push(0, &frag(2, len, 0, &[1])).unwrap();
+        assert_eq!(r.buffered_bytes(), MAX_BUFFERED_BYTES);
+        r.clear();
+        assert_eq!(r.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn pieces_per_message_are_bounded() {
+        let mut r = Reassembler::default();
+        let len = 2 * MAX_FRAGMENT_RANGES as u32 + 2;
+        for i in 0..=MAX_FRAGMENT_RANGES as u32 {
+            r.push(0, &frag(0, len, 2 * i, &[1])).unwrap();
+        }
+        assert_eq!(r.messages[0].ranges.len(), MAX_FRAGMENT_RANGES);
+    }
+
+    #[test]
+    fn conflicting_fragments_are_refused() {
+        let mut r = Reassembler::default();
+        r.push(0, &frag(0, 4, 0, &[1])).unwrap();
+        assert_eq!(
+            r.push(0, &frag(0, 5, 0, &[1])),
+            Err(Error::IllegalParameter("fragments disagree on the message"))
         );
     }
 
     #[test]
     fn oversized_message_is_refused() {
-        let mut f = frag(0, &[1]);
-        f.header.length = (MAX_MESSAGE_LEN + 1) as u32;
+        let f = frag(0, (MAX_MESSAGE_LEN + 1) as u32, 0, &[1]);
         assert_eq!(
-            Reassembler::default().push(&f),
+            Reassembler::default().push(0, &f),
             Err(Error::InvalidLength {
                 what: "handshake message",
                 len: MAX_MESSAGE_LEN + 1
