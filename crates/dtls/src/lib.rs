@@ -67,6 +67,4 @@ pub mod config;
 mod connection;
 
 pub use config::Config;
-pub use connection::{
-    Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_EXPORTER_LABEL,
-};
+pub use connection::{Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_EXPORTER_LABEL};

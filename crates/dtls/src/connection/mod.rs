@@ -9,6 +9,7 @@ mod server;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::cert::{Fingerprint, HashFunction};
+use crate::codec::Writer;
 use crate::config::Config;
 use crate::cookie::CookieSecret;
 use crate::crypto::aead::{RecordCipher, RecordId};
@@ -16,7 +17,6 @@ use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::prf;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
-use crate::codec::Writer;
 use crate::handshake::{
     ClientHello, HANDSHAKE_HEADER_LEN, HandshakeMessage, Reassembler, encode_message,
 };
@@ -300,6 +300,11 @@ impl Connection {
         self.outgoing.pop_front()
     }
 
+    /// True when [`Connection::poll_transmit`] has a datagram.
+    pub fn has_transmit(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
@@ -541,7 +546,9 @@ impl Connection {
                 self.push_record(&mut datagram, rec);
                 continue;
             }
-            let (header, body) = e.payload.split_at(HANDSHAKE_HEADER_LEN.min(e.payload.len()));
+            let (header, body) = e
+                .payload
+                .split_at(HANDSHAKE_HEADER_LEN.min(e.payload.len()));
             let mut offset = 0;
             loop {
                 let fixed = overhead + HANDSHAKE_HEADER_LEN;

@@ -65,7 +65,11 @@ impl Reassembler {
             });
         }
         if h.message_seq.wrapping_sub(next_seq) >= MAX_BUFFERED_MESSAGES {
-            tracing::trace!(seq = h.message_seq, next_seq, "handshake fragment outside the window");
+            tracing::trace!(
+                seq = h.message_seq,
+                next_seq,
+                "handshake fragment outside the window"
+            );
             return Ok(());
         }
         let index = match self
@@ -82,7 +86,10 @@ impl Reassembler {
             }
             None => {
                 if self.bytes + length > MAX_BUFFERED_BYTES {
-                    tracing::debug!(seq = h.message_seq, "handshake buffer full, fragment dropped");
+                    tracing::debug!(
+                        seq = h.message_seq,
+                        "handshake buffer full, fragment dropped"
+                    );
                     return Ok(());
                 }
                 self.bytes += length;
@@ -111,7 +118,10 @@ impl Reassembler {
             return Ok(());
         }
         if partial.ranges.len() >= MAX_FRAGMENT_RANGES {
-            tracing::debug!(seq = h.message_seq, "too many fragment pieces, fragment dropped");
+            tracing::debug!(
+                seq = h.message_seq,
+                "too many fragment pieces, fragment dropped"
+            );
             return Ok(());
         }
         dst.copy_from_slice(fragment.body);
@@ -196,7 +206,8 @@ mod tests {
         assert_eq!(r.pop(3), Some((HandshakeType::Certificate, vec![8])));
         // Older than expected, or too far ahead: ignored.
         r.push(3, &frag(2, 1, 0, &[1])).unwrap();
-        r.push(3, &frag(3 + MAX_BUFFERED_MESSAGES, 1, 0, &[1])).unwrap();
+        r.push(3, &frag(3 + MAX_BUFFERED_MESSAGES, 1, 0, &[1]))
+            .unwrap();
         assert_eq!(r.buffered_bytes(), 0);
         assert_eq!(r.pop(2), None);
     }

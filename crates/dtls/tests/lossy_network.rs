@@ -1,0 +1,284 @@
+//! Handshakes over the deterministic network simulator: random loss with reordering and
+//! duplication, total loss, and small MTUs (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4).
+
+use dtls::{Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction};
+use netsim::{Jitter, Link, LinkConfig, Loss, Reorder};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Certificates are slow to generate in debug builds: one pair for every run.
+fn configs() -> &'static (Config, Config) {
+    static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let c = Certificate::generate("client", &mut ChaChaRandom::from_seed([1; 32])).unwrap();
+        let s = Certificate::generate("server", &mut ChaChaRandom::from_seed([2; 32])).unwrap();
+        (Config::new(c), Config::new(s))
+    })
+}
+
+fn seed32(seed: u64, side: u8) -> [u8; 32] {
+    let mut s = [side; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    s
+}
+
+/// How a simulated handshake ended.
+#[derive(Debug)]
+struct Outcome {
+    /// When each side reported Connected, counted from the start.
+    client_done: Option<Duration>,
+    server_done: Option<Duration>,
+    /// The errors each side returned.
+    client_error: Option<Error>,
+    server_error: Option<Error>,
+    /// The largest datagram either side sent.
+    largest_datagram: usize,
+    /// Datagrams each side sent.
+    sent: (u64, u64),
+    /// Retransmission timer expiries of both sides together.
+    timer_expiries: u32,
+    client: Connection,
+    server: Connection,
+}
+
+/// Runs one handshake over two simulated links until both sides connected or failed.
+fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
+    let (cc, sc) = configs();
+    let (mut cc, mut sc) = (cc.clone(), sc.clone());
+    tweak(&mut cc);
+    tweak(&mut sc);
+    let client_fp = cc.certificate.fingerprint(HashFunction::Sha256);
+    let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
+    let t0 = Instant::now();
+    let crng = Box::new(ChaChaRandom::from_seed(seed32(seed, 3)));
+    let srng = Box::new(ChaChaRandom::from_seed(seed32(seed, 4)));
+    let mut client = Connection::client(Arc::new(cc), crng, t0);
+    client.require_peer_fingerprints(vec![server_fp]);
+    let mut server = Connection::server(Arc::new(sc), srng, b"198.51.100.7:5000", t0);
+    server.require_peer_fingerprints(vec![client_fp]);
+    let mut to_server: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2));
+    let mut to_client: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2) + 1);
+    let mut out = Progress::default();
+    let mut now = t0;
+    loop {
+        while let Some(d) = client.poll_transmit() {
+            out.largest_datagram = out.largest_datagram.max(d.len());
+            out.sent.0 += 1;
+            to_server.send(now, d);
+        }
+        while let Some(d) = server.poll_transmit() {
+            out.largest_datagram = out.largest_datagram.max(d.len());
+            out.sent.1 += 1;
+            to_client.send(now, d);
+        }
+        while let Some(e) = client.poll_event() {
+            if matches!(e, Event::Connected(_)) {
+                out.client_done = Some(now - t0);
+            }
+        }
+        while let Some(e) = server.poll_event() {
+            if matches!(e, Event::Connected(_)) {
+                out.server_done = Some(now - t0);
+            }
+        }
+        let finished = |c: &Connection| c.is_connected() || c.is_failed();
+        if finished(&client) && finished(&server) {
+            break;
+        }
+        let next = [
+            to_server.next_delivery(),
+            to_client.next_delivery(),
+            client.poll_timeout(),
+            server.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(next) = next else { break };
+        now = now.max(next);
+        while let Some((_, d)) = to_server.poll(now) {
+            if let Err(e) = server.handle_datagram(now, &d) {
+                out.server_error.get_or_insert(e);
+            }
+        }
+        while let Some((_, d)) = to_client.poll(now) {
+            if let Err(e) = client.handle_datagram(now, &d) {
+                out.client_error.get_or_insert(e);
+            }
+        }
+        // Send what the datagrams caused first, so a flight the timer resends is counted.
+        while let Some(d) = client.poll_transmit() {
+            out.largest_datagram = out.largest_datagram.max(d.len());
+            out.sent.0 += 1;
+            to_server.send(now, d);
+        }
+        while let Some(d) = server.poll_transmit() {
+            out.largest_datagram = out.largest_datagram.max(d.len());
+            out.sent.1 += 1;
+            to_client.send(now, d);
+        }
+        if let Err(e) = client.handle_timeout(now) {
+            out.client_error.get_or_insert(e);
+        }
+        if let Err(e) = server.handle_timeout(now) {
+            out.server_error.get_or_insert(e);
+        }
+        out.timer_expiries += u32::from(client.has_transmit()) + u32::from(server.has_transmit());
+    }
+    Outcome {
+        client_done: out.client_done,
+        server_done: out.server_done,
+        client_error: out.client_error,
+        server_error: out.server_error,
+        largest_datagram: out.largest_datagram,
+        sent: out.sent,
+        timer_expiries: out.timer_expiries,
+        client,
+        server,
+    }
+}
+
+/// What [`run`] has seen so far.
+#[derive(Default)]
+struct Progress {
+    client_done: Option<Duration>,
+    server_done: Option<Duration>,
+    client_error: Option<Error>,
+    server_error: Option<Error>,
+    largest_datagram: usize,
+    sent: (u64, u64),
+    timer_expiries: u32,
+}
+
+fn bad_network(loss: f64) -> LinkConfig {
+    LinkConfig {
+        base_delay: Duration::from_millis(40),
+        jitter: Jitter::Gaussian {
+            sigma: Duration::from_millis(15),
+        },
+        loss: Loss::Random(loss),
+        reorder: Some(Reorder {
+            probability: 0.1,
+            depth: 2,
+        }),
+        duplicate: 0.05,
+        ..LinkConfig::default()
+    }
+}
+
+/// The latest instant a flight can be sent for the `n`-th time (n = 0 is the first
+/// transmission) under RFC 6347 §4.2.4.1's schedule: initial timeout, doubling, capped at
+/// 60 s.
+fn schedule_offset(initial: Duration, n: u32) -> Duration {
+    (0..n)
+        .map(|i| (initial * 2u32.saturating_pow(i)).min(Duration::from_secs(60)))
+        .sum()
+}
+
+#[test]
+fn thirty_percent_loss_with_reordering_and_duplication_for_100_seeds() {
+    let link = bad_network(0.3);
+    // Generous enough that no seed hits it: the assertion below is the real bound.
+    let timeout = Duration::from_secs(600);
+    let initial = Duration::from_secs(1);
+    let mut times = Vec::new();
+    for seed in 0..100u64 {
+        // Half the seeds use a small MTU, so fragmented flights are lost and reordered too.
+        let mtu = if seed % 2 == 0 { 1200 } else { 300 };
+        let o = run(seed, &link, |c| {
+            c.handshake_timeout = timeout;
+            c.mtu = mtu;
+        });
+        assert_eq!(o.client_error, None, "seed {seed}: client");
+        assert_eq!(o.server_error, None, "seed {seed}: server");
+        let (Some(c), Some(s)) = (o.client_done, o.server_done) else {
+            panic!("seed {seed}: not connected: {o:?}");
+        };
+        assert!(
+            o.largest_datagram <= mtu,
+            "seed {seed}: {} > {mtu}",
+            o.largest_datagram
+        );
+        assert_eq!(
+            o.client
+                .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+                .unwrap(),
+            o.server
+                .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+                .unwrap(),
+            "seed {seed}"
+        );
+        let done = c.max(s);
+        // The §4.2.4.1 intervals never shrink, so the time spent waiting on timers is at
+        // most the schedule's offset after all expiries of both sides; each of the six
+        // flights adds one delivery (at most 40 ms + 5 sigma of jitter).
+        let bound = schedule_offset(initial, o.timer_expiries) + 6 * Duration::from_millis(115);
+        assert!(done <= bound, "seed {seed}: {done:?} > {bound:?}");
+        if std::env::var_os("DTLS_LOSS_TRACE").is_some() {
+            eprintln!(
+                "seed {seed} mtu {mtu}: {done:?} sent {:?} expiries {}",
+                o.sent, o.timer_expiries
+            );
+        }
+        times.push(done);
+    }
+    times.sort();
+    let pct = |p: usize| times[(times.len() - 1) * p / 100];
+    let max = *times.last().unwrap();
+    eprintln!(
+        "30% loss, 100 seeds: median {:?}, p90 {:?}, max {:?}",
+        pct(50),
+        pct(90),
+        max,
+    );
+    // With no loss at all the handshake takes three round trips; under 30% loss most seeds
+    // need at least one retransmission.
+    assert!(pct(50) >= Duration::from_millis(240));
+}
+
+#[test]
+fn total_loss_fails_cleanly_at_the_handshake_timeout() {
+    let link = LinkConfig {
+        loss: Loss::Random(1.0),
+        ..LinkConfig::default()
+    };
+    let timeout = Duration::from_secs(20);
+    let o = run(9, &link, |c| c.handshake_timeout = timeout);
+    assert_eq!(o.client_error, Some(Error::HandshakeTimeout));
+    assert_eq!(o.server_error, Some(Error::HandshakeTimeout));
+    assert!(o.client.is_failed() && o.server.is_failed());
+    assert_eq!(o.client_done, None);
+    assert!(o.client.srtp_contexts().is_err());
+    assert!(
+        o.client
+            .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+            .is_err()
+    );
+    // ClientHello at 0 s, retransmitted at 1, 3, 7 and 15 s: five sends in 20 s.
+    assert_eq!(o.sent.0, 5);
+    assert_eq!(o.sent.1, 0);
+    assert_eq!(o.client.poll_timeout(), None);
+}
+
+#[test]
+fn small_mtu_handshakes_fragment_every_flight() {
+    for mtu in [256, 300] {
+        let o = run(1, &LinkConfig::default(), |c| c.mtu = mtu);
+        assert!(
+            o.client_done.is_some() && o.server_done.is_some(),
+            "mtu {mtu}: {o:?}"
+        );
+        assert!(o.largest_datagram <= mtu);
+        // The server's certificate flight alone is several datagrams at this size.
+        assert!(o.sent.1 >= 4, "mtu {mtu}: server sent {}", o.sent.1);
+    }
+    // A link that drops anything over 300 bytes: the default MTU never completes, 300 does.
+    let narrow = LinkConfig {
+        mtu: Some(300),
+        ..LinkConfig::default()
+    };
+    let o = run(2, &narrow, |c| c.handshake_timeout = Duration::from_secs(5));
+    assert_eq!(o.client_error, Some(Error::HandshakeTimeout));
+    let o = run(2, &narrow, |c| c.mtu = 300);
+    assert!(o.client_done.is_some() && o.server_done.is_some());
+}
