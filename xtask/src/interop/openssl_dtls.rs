@@ -76,6 +76,7 @@ pub fn run(ctx: &Context) -> Result {
                         client_cert,
                         peer_cert: "",
                         seed: 0,
+                        mtu: None,
                     });
                 }
             }
@@ -104,9 +105,9 @@ pub fn run(ctx: &Context) -> Result {
                 .wrapping_mul(2)
                 .wrapping_add(u8::from(ours == "server"));
             let result = if ours == "client" {
-                our_client(ctx, case)
+                our_client(ctx, case).map(drop)
             } else {
-                our_server(ctx, case)
+                our_server(ctx, case).map(drop)
             };
             let verdict = match &result {
                 Ok(()) => "PASS".to_string(),
@@ -143,20 +144,32 @@ pub fn run(ctx: &Context) -> Result {
     }
 }
 
+/// One handshake against OpenSSL.
 #[derive(Clone, Copy)]
-struct Case {
-    profile: ProtectionProfile,
-    profile_name: &'static str,
-    suite: CipherSuite,
-    suite_name: &'static str,
-    group: (NamedGroup, &'static str),
-    client_cert: bool,
+pub(super) struct Case {
+    pub(super) profile: ProtectionProfile,
+    pub(super) profile_name: &'static str,
+    pub(super) suite: CipherSuite,
+    pub(super) suite_name: &'static str,
+    pub(super) group: (NamedGroup, &'static str),
+    pub(super) client_cert: bool,
     /// Suffix of OpenSSL's certificate files: "" for P-256, "384" for P-384.
-    peer_cert: &'static str,
-    seed: u8,
+    pub(super) peer_cert: &'static str,
+    pub(super) seed: u8,
+    /// The MTU both sides are told (`-mtu` for OpenSSL); `None` leaves both at default.
+    pub(super) mtu: Option<usize>,
 }
 
-fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
+/// Every datagram of one run, in the order it crossed the socket.
+#[derive(Default)]
+pub(super) struct Wire {
+    /// What we sent.
+    pub(super) ours: Vec<Vec<u8>>,
+    /// What OpenSSL sent.
+    pub(super) theirs: Vec<Vec<u8>>,
+}
+
+pub(super) fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
     let key = dir.join(format!("{who}.key"));
     let crt = dir.join(format!("{who}.crt"));
     output(
@@ -304,6 +317,7 @@ fn drive(
     conn: &mut Connection,
     sock: &UdpSocket,
     peer: &mut Peer,
+    wire: &mut Wire,
     deadline: Instant,
     mut step: impl FnMut(&mut Connection, &mut Peer, Option<Event>) -> Result<bool>,
 ) -> Result {
@@ -311,6 +325,7 @@ fn drive(
     loop {
         while let Some(d) = conn.poll_transmit() {
             sock.send(&d).map_err(|e| format!("send: {e}"))?;
+            wire.ours.push(d);
         }
         let mut finished = step(conn, peer, None)?;
         while let Some(ev) = conn.poll_event() {
@@ -318,6 +333,7 @@ fn drive(
         }
         while let Some(d) = conn.poll_transmit() {
             sock.send(&d).map_err(|e| format!("send: {e}"))?;
+            wire.ours.push(d);
         }
         if finished {
             return Ok(());
@@ -327,9 +343,11 @@ fn drive(
             return Err(format!("timed out; openssl printed:\n{}", peer.seen));
         }
         match sock.recv(&mut buf) {
-            Ok(n) => conn
-                .handle_datagram(Instant::now(), &buf[..n])
-                .map_err(|e| format!("our side failed: {e}; openssl printed:\n{}", peer.seen))?,
+            Ok(n) => {
+                wire.theirs.push(buf[..n].to_vec());
+                conn.handle_datagram(Instant::now(), &buf[..n])
+                    .map_err(|e| format!("our side failed: {e}; openssl printed:\n{}", peer.seen))?
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -388,13 +406,14 @@ fn exchange(
     conn: &mut Connection,
     sock: &UdpSocket,
     peer: &mut Peer,
+    wire: &mut Wire,
     deadline: Instant,
 ) -> Result {
     let mut connected = None;
     let mut sent_ours = false;
     let mut sent_theirs = false;
     let mut got_theirs = false;
-    drive(conn, sock, peer, deadline, |conn, peer, ev| {
+    drive(conn, sock, peer, wire, deadline, |conn, peer, ev| {
         match ev {
             Some(Event::Connected(info)) => connected = Some(info),
             Some(Event::ApplicationData(d)) if d.windows(13).any(|w| w == b"from-openssl!") => {
@@ -430,7 +449,8 @@ fn exchange(
     Ok(())
 }
 
-fn our_client(ctx: &Context, case: &Case) -> Result {
+/// Our client against `openssl s_server`.
+pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     let port = free_udp_port()?;
     let mut cmd = Command::new("openssl");
     cmd.args(["s_server", "-dtls1_2", "-accept"])
@@ -446,6 +466,9 @@ fn our_client(ctx: &Context, case: &Case) -> Result {
     if case.client_cert {
         cmd.args(["-Verify", "1"]);
     }
+    if let Some(mtu) = case.mtu {
+        cmd.args(["-mtu", &mtu.to_string()]);
+    }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
     peer.wait_for("ACCEPT", deadline)?;
@@ -456,22 +479,27 @@ fn our_client(ctx: &Context, case: &Case) -> Result {
         .map_err(|e| e.to_string())?;
     let mut cfg = our_config(case, false)?;
     cfg.groups = group_list(case).iter().map(|g| g.0).collect();
+    if let Some(mtu) = case.mtu {
+        cfg.mtu = mtu;
+    }
     let mut conn = Connection::client(
         Arc::new(cfg),
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),
         Instant::now(),
     );
-    exchange(case, &mut conn, &sock, &mut peer, deadline)?;
+    let mut wire = Wire::default();
+    exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
     if case.client_cert && !peer.seen.contains("Client certificate") {
         return Err(format!(
             "openssl did not receive our certificate:\n{}",
             peer.seen
         ));
     }
-    Ok(())
+    Ok(wire)
 }
 
-fn our_server(ctx: &Context, case: &Case) -> Result {
+/// Our server against `openssl s_client`.
+pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let port = sock.local_addr().map_err(|e| e.to_string())?.port();
     sock.set_read_timeout(Some(Duration::from_millis(5)))
@@ -489,6 +517,9 @@ fn our_server(ctx: &Context, case: &Case) -> Result {
             .arg("-key")
             .arg(ctx.dir.join(format!("client{}.key", case.peer_cert)));
     }
+    if let Some(mtu) = case.mtu {
+        cmd.args(["-mtu", &mtu.to_string()]);
+    }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
     // The first datagram tells us the client's address.
@@ -503,13 +534,19 @@ fn our_server(ctx: &Context, case: &Case) -> Result {
     sock.connect(from).map_err(|e| e.to_string())?;
     let mut cfg = our_config(case, case.client_cert)?;
     cfg.groups = vec![case.group.0];
+    if let Some(mtu) = case.mtu {
+        cfg.mtu = mtu;
+    }
     let mut conn = Connection::server(
         Arc::new(cfg),
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),
         from.to_string().as_bytes(),
         Instant::now(),
     );
+    let mut wire = Wire::default();
+    wire.theirs.push(buf[..n].to_vec());
     conn.handle_datagram(Instant::now(), &buf[..n])
         .map_err(|e| e.to_string())?;
-    exchange(case, &mut conn, &sock, &mut peer, deadline)
+    exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
+    Ok(wire)
 }
