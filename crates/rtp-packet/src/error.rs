@@ -165,4 +165,8 @@ pub enum Error {
     /// (RFC 3550 §5.3.1).
     #[error("the packet already has a header extension")]
     ExtensionAlreadyWritten,
+    /// A payload format (G.711, Opus, VP8, VP9 ...) rejected its input; see
+    /// [`crate::payload::PayloadError`] for the reason.
+    #[error(transparent)]
+    Payload(#[from] crate::payload::PayloadError),
 }
