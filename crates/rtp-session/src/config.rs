@@ -1,0 +1,169 @@
+//! How a session behaves: media, RTCP bandwidth, transport and security.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rtp_packet::PayloadType;
+
+/// The RTCP bandwidth of a session (RFC 3550 §6.2, RFC 3556).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bandwidth {
+    /// The session bandwidth in bits per second (SDP `b=AS`, in kbit/s there). RTCP gets
+    /// 5 % of it, a quarter for senders and the rest for receivers.
+    pub session_bps: u64,
+    /// SDP `b=RS`: the RTCP bandwidth of senders in bits per second (RFC 3556 §2).
+    pub rtcp_senders_bps: Option<u64>,
+    /// SDP `b=RR`: the RTCP bandwidth of receivers in bits per second (RFC 3556 §2).
+    pub rtcp_receivers_bps: Option<u64>,
+    /// Use the reduced minimum interval, 360 s divided by the session bandwidth in kbit/s
+    /// (RFC 3550 §6.2), instead of 5 s.
+    pub reduced_minimum: bool,
+}
+
+impl Bandwidth {
+    /// A session of `session_bps` bits per second with the RFC 3550 defaults.
+    pub fn new(session_bps: u64) -> Self {
+        Self {
+            session_bps,
+            rtcp_senders_bps: None,
+            rtcp_receivers_bps: None,
+            reduced_minimum: false,
+        }
+    }
+}
+
+impl Default for Bandwidth {
+    /// 64 kbit/s plus headers: one G.711 stream.
+    fn default() -> Self {
+        Self::new(80_000)
+    }
+}
+
+/// How RTP and RTCP use the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transport {
+    /// Where the peer receives RTP, when known. Without it the session latches onto the
+    /// first validated source's address.
+    pub remote_rtp: Option<SocketAddr>,
+    /// Where the peer receives RTCP (RTP port + 1, `a=rtcp`, or the RTP address when
+    /// multiplexed).
+    pub remote_rtcp: Option<SocketAddr>,
+    /// RTP and RTCP share one port (RFC 5761 `a=rtcp-mux`).
+    pub rtcp_mux: bool,
+    /// Reduced-size RTCP is accepted (RFC 5506 `a=rtcp-rsize`).
+    pub rtcp_rsize: bool,
+    /// Symmetric RTP: move to the address the peer's packets really come from (RFC 4961).
+    pub latching: bool,
+    /// Consecutive packets of the same SSRC from a new address before latching onto it.
+    pub latch_probation: u32,
+    /// How many times the session may move to another address after the first latch.
+    pub max_relatches: u32,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self {
+            remote_rtp: None,
+            remote_rtcp: None,
+            rtcp_mux: false,
+            rtcp_rsize: false,
+            latching: true,
+            latch_probation: 3,
+            max_relatches: 4,
+        }
+    }
+}
+
+/// Where SRTP keys come from. Once anything but [`Security::None`] is configured, nothing
+/// leaves the session in clear.
+pub enum Security {
+    /// Plain RTP and RTCP.
+    None,
+    /// SRTP with keys given by the application (SDES, RFC 4568, or pre-shared).
+    Srtp {
+        /// The protection profile.
+        profile: srtp::ProtectionProfile,
+        /// The master key protecting what this side sends.
+        local: srtp::MasterKey,
+        /// The master key of what the peer sends.
+        remote: srtp::MasterKey,
+    },
+    /// DTLS-SRTP (RFC 5764) on the media socket.
+    Dtls {
+        /// Client (sends the ClientHello) or server.
+        role: dtls::Role,
+        /// The DTLS configuration, with our certificate and the SRTP profiles offered.
+        config: Arc<dtls::Config>,
+        /// The fingerprints the peer's signalling announced (`a=fingerprint`, RFC 8122);
+        /// the handshake fails unless the peer's certificate matches one.
+        peer_fingerprints: Vec<dtls::Fingerprint>,
+    },
+}
+
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Security::None => f.write_str("None"),
+            Security::Srtp { profile, .. } => write!(f, "Srtp({})", profile.name()),
+            Security::Dtls { role, .. } => write!(f, "Dtls({role:?})"),
+        }
+    }
+}
+
+/// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields.
+#[derive(Debug)]
+pub struct Config {
+    /// The payload type of what this side sends.
+    pub payload_type: PayloadType,
+    /// The RTP clock rate of the media, in Hz.
+    pub clock_rate: u32,
+    /// Receive-side jitter buffer settings, one buffer per remote source.
+    pub jitter_buffer: jitter_buffer::Config,
+    /// The codec, for the E-model MOS estimate; `None` leaves MOS unknown.
+    pub codec: Option<stats::Codec>,
+    /// RTCP bandwidth.
+    pub bandwidth: Bandwidth,
+    /// Addresses, multiplexing and latching.
+    pub transport: Transport,
+    /// SRTP keys, DTLS-SRTP or nothing.
+    pub security: Security,
+    /// The wallclock at the instant passed to [`crate::Session::new`], for SR NTP times.
+    pub wallclock_origin: SystemTime,
+    /// The most remote sources tracked at once; packets of more are dropped and counted.
+    pub max_remote_sources: usize,
+    /// The largest payload [`crate::Session::send`] accepts.
+    pub max_payload: usize,
+    /// Hand every received RTP packet to the application as [`crate::Event::RtpPacket`]
+    /// too (it costs a copy per packet).
+    pub raw_packets: bool,
+    /// The BYE reason sent on close.
+    pub bye_reason: Option<String>,
+}
+
+impl Config {
+    /// G.711 µ-law defaults: payload type 0 at 8 kHz, audio jitter buffer, 80 kbit/s
+    /// session bandwidth, no security, the wallclock read now.
+    pub fn new() -> Self {
+        Self {
+            payload_type: PayloadType::PCMU,
+            clock_rate: 8000,
+            jitter_buffer: jitter_buffer::Config::audio(8000),
+            codec: Some(stats::Codec::G711Plc),
+            bandwidth: Bandwidth::default(),
+            transport: Transport::default(),
+            security: Security::None,
+            wallclock_origin: SystemTime::now(),
+            max_remote_sources: 64,
+            max_payload: 1400,
+            raw_packets: false,
+            bye_reason: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}

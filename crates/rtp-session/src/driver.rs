@@ -1,0 +1,304 @@
+//! The tokio driver: owns the session's UDP sockets and its timer, and turns the sans-IO
+//! core's output into sends and [`Output`]s. One task (the caller's) runs it; there is no
+//! task per packet.
+
+use std::collections::VecDeque;
+use std::io::ErrorKind;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use jitter_buffer::{Concealment, Playout};
+use tokio::net::UdpSocket;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::event::{Component, Event};
+use crate::ports::{DUAL_STACK, PortRange, bind_pair, for_socket};
+use crate::session::{Session, random_u32};
+
+/// Datagrams read per socket wake-up before the timer is looked at again.
+const RECV_BATCH: usize = 64;
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 2048;
+
+/// Where the driver binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The local address: [`Binding::dual_stack`] takes IPv4 and IPv6 on one socket
+    /// (IPv4-mapped addresses are normalised to IPv4 in events).
+    pub ip: IpAddr,
+    /// The ports to choose from.
+    pub ports: PortRange,
+}
+
+impl Binding {
+    /// `ip` with the default port range.
+    pub fn new(ip: IpAddr) -> Self {
+        Self {
+            ip,
+            ports: PortRange::default(),
+        }
+    }
+
+    /// The IPv6 wildcard, which on a dual-stack host also receives IPv4.
+    pub fn dual_stack() -> Self {
+        Self::new(DUAL_STACK)
+    }
+}
+
+/// A decoded media frame, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFrame {
+    /// The remote source.
+    pub ssrc: u32,
+    /// Its first packet's sequence number.
+    pub sequence_number: u16,
+    /// Its RTP timestamp.
+    pub timestamp: u32,
+    /// The marker bit.
+    pub marker: bool,
+    /// The payload type.
+    pub payload_type: u8,
+    /// The payload (all packets of the frame, concatenated).
+    pub payload: Vec<u8>,
+}
+
+/// What [`Driver::next`] hands out.
+#[derive(Debug)]
+pub enum Output {
+    /// A session event.
+    Event(Event),
+    /// A frame due for playout.
+    Frame(MediaFrame),
+    /// A gap to conceal (lost or late audio).
+    Conceal {
+        /// The remote source.
+        ssrc: u32,
+        /// What is missing.
+        concealment: Concealment,
+    },
+}
+
+/// A [`Session`] over tokio UDP sockets.
+#[derive(Debug)]
+pub struct Driver {
+    session: Session,
+    rtp: UdpSocket,
+    rtcp: Option<UdpSocket>,
+    rtp_local: SocketAddr,
+    rtcp_local: Option<SocketAddr>,
+    pending: VecDeque<Output>,
+    buf: Vec<u8>,
+    finished: bool,
+    /// Datagrams the socket refused (send buffer full).
+    send_drops: u64,
+}
+
+impl Driver {
+    /// Binds an even RTP port (and the RTCP port after it unless `config` multiplexes)
+    /// from `binding` and creates the session, drawing randomness from `rng`.
+    pub async fn bind(
+        config: Config,
+        binding: Binding,
+        mut rng: Box<dyn dtls::Random>,
+    ) -> Result<Self> {
+        let hint = random_u32(rng.as_mut());
+        let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        let io = |source| Error::Io {
+            address: None,
+            source,
+        };
+        let rtp = UdpSocket::from_std(rtp).map_err(io)?;
+        let rtcp = rtcp.map(UdpSocket::from_std).transpose().map_err(io)?;
+        let rtp_local = rtp.local_addr().map_err(io)?;
+        let rtcp_local = rtcp
+            .as_ref()
+            .map(|s| s.local_addr())
+            .transpose()
+            .map_err(io)?;
+        let session = Session::new(config, rng, Instant::now())?;
+        let mut driver = Self {
+            session,
+            rtp,
+            rtcp,
+            rtp_local,
+            rtcp_local,
+            pending: VecDeque::new(),
+            buf: vec![0; MAX_DATAGRAM],
+            finished: false,
+            send_drops: 0,
+        };
+        driver.flush();
+        Ok(driver)
+    }
+
+    /// The local RTP address.
+    pub fn local_rtp(&self) -> SocketAddr {
+        self.rtp_local
+    }
+
+    /// The local RTCP address (the RTP address when multiplexed).
+    pub fn local_rtcp(&self) -> SocketAddr {
+        self.rtcp_local.unwrap_or(self.rtp_local)
+    }
+
+    /// The session core.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The session core, to configure (remote address, keys); call [`Driver::flush`]
+    /// after changes that queue datagrams.
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    /// Datagrams the sockets refused because their send buffers were full.
+    pub fn send_drops(&self) -> u64 {
+        self.send_drops
+    }
+
+    /// Sends one RTP packet now ([`Session::send`]).
+    pub fn send(&mut self, payload: &[u8], timestamp: u32, marker: bool) -> Result<()> {
+        self.session
+            .send(Instant::now(), payload, timestamp, marker)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Sends one RTP packet with a CSRC list ([`Session::send_mixed`]).
+    pub fn send_mixed(
+        &mut self,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        csrcs: &[u32],
+    ) -> Result<()> {
+        self.session
+            .send_mixed(Instant::now(), payload, timestamp, marker, csrcs)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Writes every queued datagram to its socket. A full send buffer drops the datagram
+    /// (UDP semantics) and counts it.
+    pub fn flush(&mut self) {
+        while let Some(t) = self.session.poll_transmit() {
+            let (socket, local) = match (t.component, &self.rtcp) {
+                (Component::Rtcp, Some(s)) => (s, self.rtcp_local.unwrap_or(self.rtp_local)),
+                _ => (&self.rtp, self.rtp_local),
+            };
+            match socket.try_send_to(&t.contents, for_socket(local, t.destination)) {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => self.send_drops += 1,
+                Err(error) => {
+                    tracing::debug!(%error, destination = %t.destination, "send failed");
+                    self.send_drops += 1;
+                }
+            }
+        }
+    }
+
+    /// Waits for the next event, frame or concealment, running the session meanwhile
+    /// (receiving, timers, RTCP). Cancel-safe: use it in `tokio::select!` beside your own
+    /// sending timer. `None` once the session closed and everything was handed out.
+    pub async fn next(&mut self) -> Option<Output> {
+        loop {
+            self.collect(Instant::now());
+            if let Some(out) = self.pending.pop_front() {
+                return Some(out);
+            }
+            if self.finished {
+                return None;
+            }
+            let deadline = self.session.poll_timeout();
+            let wake = tokio::select! {
+                r = self.rtp.readable() => r.map(|()| Some(Component::Rtp)),
+                r = readable(self.rtcp.as_ref()) => r.map(|()| Some(Component::Rtcp)),
+                () = sleep_until(deadline) => Ok(None),
+            };
+            match wake {
+                Ok(Some(component)) => self.receive(component),
+                Ok(None) => self.session.handle_timeout(Instant::now()),
+                Err(error) => tracing::warn!(%error, "socket wait failed"),
+            }
+            self.flush();
+        }
+    }
+
+    /// Leaves the session: sends the BYE (waiting through BYE reconsideration in large
+    /// sessions), then releases the sockets.
+    pub async fn close(mut self) -> Result<()> {
+        self.session.close(Instant::now());
+        self.flush();
+        while !self.session.is_closed() {
+            let deadline = self.session.poll_timeout();
+            sleep_until(deadline).await;
+            self.session.handle_timeout(Instant::now());
+            self.flush();
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, component: Component) {
+        let socket = match (component, &self.rtcp) {
+            (Component::Rtcp, Some(s)) => s,
+            _ => &self.rtp,
+        };
+        for _ in 0..RECV_BATCH {
+            match socket.try_recv_from(&mut self.buf) {
+                Ok((n, from)) => {
+                    let Some(datagram) = self.buf.get_mut(..n) else {
+                        continue;
+                    };
+                    self.session
+                        .handle_datagram(Instant::now(), component, from, datagram);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                // ICMP port unreachable and the like surface here on Linux: keep going.
+                Err(error) => {
+                    tracing::debug!(%error, "receive error");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Moves the session's events and due playout into `pending`.
+    fn collect(&mut self, now: Instant) {
+        while let Some(event) = self.session.poll_event() {
+            if matches!(event, Event::Closed) {
+                self.finished = true;
+            }
+            self.pending.push_back(Output::Event(event));
+        }
+        while let Some((ssrc, playout)) = self.session.poll_playout(now) {
+            let out = match playout {
+                Playout::Frame(frame) => Output::Frame(MediaFrame {
+                    ssrc,
+                    sequence_number: frame.sequence_number(),
+                    timestamp: frame.timestamp(),
+                    marker: frame.marker(),
+                    payload_type: frame.payload_type(),
+                    payload: frame.payloads().flatten().copied().collect(),
+                }),
+                Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },
+            };
+            self.pending.push_back(out);
+        }
+    }
+}
+
+async fn readable(socket: Option<&UdpSocket>) -> std::io::Result<()> {
+    match socket {
+        Some(s) => s.readable().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}

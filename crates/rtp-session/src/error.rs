@@ -1,0 +1,79 @@
+//! The crate's error type.
+
+use std::net::SocketAddr;
+
+/// Everything that can go wrong in a session.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Writing an RTP packet failed (payload too large for the buffer, too many CSRCs).
+    #[error("RTP: {0}")]
+    Rtp(#[from] rtp_packet::Error),
+    /// Building or writing an RTCP packet failed.
+    #[error("RTCP: {0}")]
+    Rtcp(#[from] rtcp::Error),
+    /// SRTP or SRTCP protection failed.
+    #[error("SRTP: {0}")]
+    Srtp(#[from] srtp::Error),
+    /// The DTLS handshake failed.
+    #[error("DTLS: {0}")]
+    Dtls(#[from] dtls::Error),
+    /// The jitter buffer or statistics rejected the configuration.
+    #[error("jitter buffer: {0}")]
+    JitterBuffer(#[from] jitter_buffer::Error),
+    /// The statistics rejected the configuration.
+    #[error("statistics: {0}")]
+    Stats(#[from] stats::Error),
+    /// The SDP could not be read or resolved.
+    #[error("SDP: {0}")]
+    Sdp(#[from] sdp_rtcp_attr::Error),
+    /// Security is configured but no SRTP keys exist yet (DTLS still running): nothing is
+    /// sent in clear (RFC 3711 §3, RFC 5764 §5.1.2).
+    #[error("SRTP is configured but not keyed yet")]
+    NotKeyed,
+    /// There is no remote address to send to.
+    #[error("no remote address to send to")]
+    NoRemote,
+    /// The session was closed.
+    #[error("the session is closed")]
+    Closed,
+    /// A payload larger than [`crate::Config::max_payload`].
+    #[error("payload of {got} bytes exceeds the limit of {max}")]
+    PayloadTooLarge {
+        /// The limit.
+        max: usize,
+        /// The payload's size.
+        got: usize,
+    },
+    /// The SDP has no active RTP media section at this index.
+    #[error("SDP media section {index} is not an active RTP stream")]
+    InactiveMedia {
+        /// The media section's index.
+        index: usize,
+    },
+    /// The SDP gives a connection address that is not an IP address.
+    #[error("SDP endpoint is not an IP socket address")]
+    UnresolvedAddress,
+    /// A socket operation failed.
+    #[error("socket {address:?}: {source}")]
+    Io {
+        /// The local address involved, when known.
+        address: Option<SocketAddr>,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No even port in the configured range could be bound with its RTCP neighbour.
+    #[error("no free port pair in {first}..={last}")]
+    NoFreePort {
+        /// The range's first port.
+        first: u16,
+        /// The range's last port.
+        last: u16,
+    },
+    /// An invalid configuration value.
+    #[error("bad configuration: {0}")]
+    BadConfig(&'static str),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,147 @@
+//! What the session hands out: datagrams to send and events for the application.
+
+use std::net::SocketAddr;
+
+/// Which of the session's transports a datagram uses: the RTP port, or the RTCP port
+/// when RTP and RTCP are not multiplexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Component {
+    /// The RTP port (everything, with rtcp-mux).
+    Rtp,
+    /// The separate RTCP port (RFC 3550 §11: RTP port + 1 unless `a=rtcp` says otherwise).
+    Rtcp,
+}
+
+/// A datagram for the driver to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// The local socket to send from.
+    pub component: Component,
+    /// The peer's address.
+    pub destination: SocketAddr,
+    /// The datagram (SRTP/SRTCP-protected once security is configured).
+    pub contents: Vec<u8>,
+}
+
+/// Why a remote source left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// It sent an RTCP BYE (RFC 3550 §6.6), with its reason text when given.
+    Bye(Option<String>),
+    /// Nothing was heard from it for five RTCP intervals (RFC 3550 §6.3.5).
+    Timeout,
+}
+
+/// What happened, for the application.
+#[derive(Debug)]
+pub enum Event {
+    /// A remote source was validated (RFC 3550 A.1) and is now a member.
+    NewSource {
+        /// Its SSRC.
+        ssrc: u32,
+        /// The address its first packet came from.
+        address: SocketAddr,
+    },
+    /// A remote source left the session.
+    SourceLeft {
+        /// Its SSRC.
+        ssrc: u32,
+        /// BYE or timeout.
+        reason: LeaveReason,
+    },
+    /// Another participant used our SSRC (RFC 3550 §8.2): we sent a BYE for the old one
+    /// and continue with a new random SSRC.
+    SsrcCollision {
+        /// The SSRC we gave up.
+        old: u32,
+        /// The SSRC we use from now on.
+        new: u32,
+        /// Where the conflicting packet came from.
+        address: SocketAddr,
+    },
+    /// The session moved its RTP destination to the address the peer's packets come from
+    /// (symmetric RTP, RFC 4961).
+    Latched {
+        /// The new RTP destination.
+        address: SocketAddr,
+    },
+    /// The DTLS-SRTP handshake completed and SRTP is keyed.
+    DtlsConnected {
+        /// The negotiated SRTP profile.
+        profile: srtp::ProtectionProfile,
+        /// The peer certificate's SHA-256 fingerprint.
+        peer_fingerprint: Option<dtls::Fingerprint>,
+    },
+    /// The DTLS-SRTP handshake failed (bad fingerprint, timeout, alert); media stays off.
+    DtlsFailed {
+        /// Why.
+        error: dtls::Error,
+    },
+    /// A quality metric of a remote source crossed a threshold (from `stats`).
+    QualityAlert {
+        /// The source.
+        ssrc: u32,
+        /// The transition.
+        alert: stats::AlertEvent,
+    },
+    /// An RTCP feedback packet (RTPFB or PSFB, RFC 4585 §6) arrived: its bytes, to parse
+    /// with `rtcp::AnyPacket::parse`.
+    Feedback {
+        /// The packet's bytes (one packet of the compound, decrypted).
+        packet: Vec<u8>,
+    },
+    /// An RTCP report block about our stream arrived and gave a round-trip time.
+    RoundTripTime {
+        /// The reporter.
+        reporter: u32,
+        /// The measured RTT (RFC 3550 §6.4.1).
+        rtt: std::time::Duration,
+    },
+    /// A STUN message arrived on a media socket (RFC 7983): ICE is the application's.
+    Stun {
+        /// The socket it arrived on.
+        component: Component,
+        /// Its sender.
+        from: SocketAddr,
+        /// The message.
+        data: Vec<u8>,
+    },
+    /// A received RTP packet, decrypted (only with [`crate::Config::raw_packets`]).
+    RtpPacket {
+        /// Its sender.
+        from: SocketAddr,
+        /// The packet.
+        packet: Vec<u8>,
+    },
+    /// The session sent its BYE and is closed.
+    Closed,
+}
+
+/// Counters of what the session did with datagrams, for monitoring and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// RTP packets delivered to statistics and the jitter buffer.
+    pub rtp_received: u64,
+    /// RTCP compounds processed.
+    pub rtcp_received: u64,
+    /// SRTP or SRTCP packets that failed authentication or replay checks: dropped.
+    pub unprotect_failures: u64,
+    /// RTP or RTCP that arrived before SRTP was keyed: dropped.
+    pub dropped_unkeyed: u64,
+    /// Datagrams that did not parse as what their first byte said.
+    pub malformed: u64,
+    /// RTCP from an address other than the peer's: ignored.
+    pub rtcp_unexpected_source: u64,
+    /// Packets with our own SSRC recognised as a loop (RFC 3550 §8.2): dropped.
+    pub loops: u64,
+    /// SSRC collisions resolved.
+    pub collisions: u64,
+    /// Packets of sources beyond [`crate::Config::max_remote_sources`]: dropped.
+    pub sources_over_limit: u64,
+    /// Datagrams of other kinds (ZRTP, TURN channels, unknown first bytes): dropped.
+    pub unknown: u64,
+    /// RTP packets sent.
+    pub rtp_sent: u64,
+    /// RTCP compounds sent.
+    pub rtcp_sent: u64,
+}

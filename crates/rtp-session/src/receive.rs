@@ -1,0 +1,366 @@
+//! The receive path: RFC 7983 demultiplexing, SRTP/SRTCP unprotection, RTP into
+//! statistics and the jitter buffer, RTCP into membership, RTT and feedback events, and
+//! SSRC collision and loop detection (RFC 3550 §8.2).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rtcp::{AnyPacket, Packet};
+use rtp_packet::{PacketKind, RtpPacket};
+use stats::{PacketVerdict, ReceiverConfig, SourceStatistics};
+
+use crate::event::{Component, Event, LeaveReason};
+use crate::session::{Crypto, Session, normalise, random_u32};
+use crate::source::RemoteSource;
+
+/// The most addresses remembered as having used our SSRC (RFC 3550 §8.2's conflict list).
+const MAX_CONFLICTS: usize = 16;
+
+impl Session {
+    /// Handles a datagram that arrived at `now` on `component` from `from`. SRTP is
+    /// removed in place, so `datagram` is modified. Anything that fails to parse or
+    /// authenticate is dropped and counted ([`Session::counters`]); nothing here fails.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        component: Component,
+        from: SocketAddr,
+        datagram: &mut [u8],
+    ) {
+        if self.closed {
+            return;
+        }
+        let from = normalise(from);
+        match rtp_packet::classify(datagram) {
+            PacketKind::Stun => {
+                self.queue_event(Event::Stun {
+                    component,
+                    from,
+                    data: datagram.to_vec(),
+                });
+            }
+            PacketKind::Dtls if component == Component::Rtp => self.receive_dtls(now, datagram),
+            PacketKind::Rtp if component == Component::Rtp => self.receive_rtp(now, from, datagram),
+            PacketKind::Rtcp => self.receive_rtcp(now, from, datagram),
+            PacketKind::Rtp => self.counters.malformed += 1,
+            _ => self.counters.unknown += 1,
+        }
+    }
+
+    fn receive_dtls(&mut self, now: Instant, datagram: &[u8]) {
+        let Some(conn) = self.dtls.as_mut() else {
+            self.counters.unknown += 1;
+            return;
+        };
+        if let Err(error) = conn.handle_datagram(now, datagram) {
+            self.dtls_failed(error);
+            return;
+        }
+        self.pump_dtls();
+    }
+
+    fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
+        let len = match &mut self.crypto {
+            Crypto::Pending => {
+                self.counters.dropped_unkeyed += 1;
+                return;
+            }
+            Crypto::Clear => datagram.len(),
+            Crypto::Keyed { inbound, .. } => match inbound.unprotect_rtp(datagram) {
+                Ok(len) => len,
+                Err(error) => {
+                    tracing::debug!(%error, %from, "SRTP packet dropped");
+                    self.counters.unprotect_failures += 1;
+                    return;
+                }
+            },
+        };
+        let Some(bytes) = datagram.get(..len) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        let Ok(packet) = RtpPacket::parse(bytes) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        let ssrc = packet.ssrc();
+        if ssrc == self.local.ssrc {
+            self.on_own_ssrc(now, from, None);
+            return;
+        }
+        if !self.sources.contains_key(&ssrc) && !self.admit_source(ssrc, now) {
+            return;
+        }
+        let Some(source) = self.sources.get_mut(&ssrc) else {
+            return;
+        };
+        source.last_heard = now;
+        source.last_rtp = Some(now);
+        let verdict = source.stats.on_rtp_packet(&packet, now);
+        if matches!(
+            verdict,
+            PacketVerdict::Probation | PacketVerdict::BadSequence
+        ) {
+            return;
+        }
+        source.buffer.insert_packet(&packet, now);
+        let newly_valid = !source.validated;
+        source.validated = true;
+        self.counters.rtp_received += 1;
+        if self.config.raw_packets {
+            let packet = bytes.to_vec();
+            self.queue_event(Event::RtpPacket { from, packet });
+        }
+        if newly_valid {
+            self.queue_event(Event::NewSource {
+                ssrc,
+                address: from,
+            });
+        }
+        if let Some(address) = self.latch.on_packet(from, ssrc) {
+            if self.config.transport.rtcp_mux {
+                self.remote_rtcp = Some(address);
+            }
+            self.queue_event(Event::Latched { address });
+            self.pump_dtls();
+        }
+    }
+
+    /// Creates the state of a new remote source, within the configured bound.
+    fn admit_source(&mut self, ssrc: u32, now: Instant) -> bool {
+        if self.sources.len() >= self.config.max_remote_sources {
+            self.counters.sources_over_limit += 1;
+            return false;
+        }
+        let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(self.config.clock_rate));
+        let buffer = jitter_buffer::JitterBuffer::new(self.config.jitter_buffer.clone());
+        let (Ok(stats), Ok(buffer)) = (stats, buffer) else {
+            return false;
+        };
+        let source = RemoteSource {
+            stats,
+            buffer,
+            validated: false,
+            last_heard: now,
+            last_rtp: None,
+            cname: None,
+            alerts: stats::AlertMonitor::voip_defaults(),
+        };
+        self.sources.insert(ssrc, source);
+        true
+    }
+
+    /// Whether RTCP from `from` is the peer's: its configured RTCP address, or any port of
+    /// the address RTP is latched to (which then becomes the RTCP destination).
+    fn rtcp_source_expected(&mut self, from: SocketAddr) -> bool {
+        match self.remote_rtcp {
+            Some(expected) if expected == from => true,
+            Some(_) => {
+                let same_host = self
+                    .latch
+                    .current()
+                    .is_some_and(|rtp| rtp.ip() == from.ip());
+                if same_host {
+                    self.remote_rtcp = Some(from);
+                }
+                same_host
+            }
+            None => {
+                self.remote_rtcp = Some(from);
+                true
+            }
+        }
+    }
+
+    fn receive_rtcp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
+        if !self.rtcp_source_expected(from) {
+            self.counters.rtcp_unexpected_source += 1;
+            return;
+        }
+        let len = match &mut self.crypto {
+            Crypto::Pending => {
+                self.counters.dropped_unkeyed += 1;
+                return;
+            }
+            Crypto::Clear => datagram.len(),
+            Crypto::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
+                Ok(len) => len,
+                Err(error) => {
+                    tracing::debug!(%error, %from, "SRTCP packet dropped");
+                    self.counters.unprotect_failures += 1;
+                    return;
+                }
+            },
+        };
+        let Some(bytes) = datagram.get(..len) else {
+            self.counters.malformed += 1;
+            return;
+        };
+        let rules = rtcp::Rules {
+            reduced_size: self.config.transport.rtcp_rsize,
+        };
+        if rtcp::validate(bytes, rules).is_err() {
+            self.counters.malformed += 1;
+            return;
+        }
+        self.counters.rtcp_received += 1;
+        self.timer.on_rtcp_size(bytes.len());
+        let (sender, cname) = compound_sender(bytes);
+        if sender == Some(self.local.ssrc) {
+            self.on_own_ssrc(now, from, cname.as_deref());
+            return;
+        }
+        let mut rest = bytes;
+        while let Some((packet_type, packet, after)) = split_packet(rest) {
+            rest = after;
+            if matches!(
+                packet_type,
+                rtcp::packet_type::RTPFB | rtcp::packet_type::PSFB
+            ) {
+                self.queue_event(Event::Feedback {
+                    packet: packet.to_vec(),
+                });
+                continue;
+            }
+            match AnyPacket::parse(packet) {
+                Ok(parsed) => self.on_rtcp_packet(now, from, parsed),
+                Err(_) => self.counters.malformed += 1,
+            }
+        }
+    }
+
+    fn on_rtcp_packet(&mut self, now: Instant, from: SocketAddr, packet: AnyPacket<'_>) {
+        match packet {
+            AnyPacket::SenderReport(sr) => {
+                if let Some(source) = self.member(sr.ssrc, from, now) {
+                    source.stats.on_sender_report(sr.ntp_time, now);
+                }
+                for block in sr.reports.iter() {
+                    self.on_report_block(now, sr.ssrc, &block);
+                }
+            }
+            AnyPacket::ReceiverReport(rr) => {
+                self.member(rr.ssrc, from, now);
+                for block in rr.reports.iter() {
+                    self.on_report_block(now, rr.ssrc, &block);
+                }
+            }
+            AnyPacket::SourceDescription(sdes) => {
+                for chunk in sdes.chunks.iter() {
+                    let cname = chunk.item(rtcp::SdesItemType::Cname);
+                    if let (Some(source), Some(cname)) =
+                        (self.sources.get_mut(&chunk.source), cname)
+                    {
+                        source.cname = Some(String::from_utf8_lossy(&cname).into_owned());
+                    }
+                }
+            }
+            AnyPacket::Goodbye(bye) => {
+                let reason = bye
+                    .reason
+                    .as_ref()
+                    .map(|r| String::from_utf8_lossy(r).into_owned());
+                for ssrc in bye.sources.iter() {
+                    self.timer.on_bye_received();
+                    if let Some(source) = self.sources.remove(&ssrc) {
+                        if source.validated {
+                            let reason = LeaveReason::Bye(reason.clone());
+                            self.queue_event(Event::SourceLeft { ssrc, reason });
+                        }
+                    }
+                }
+                let members = self.members();
+                self.timer.on_members_left(now, members);
+            }
+            _ => {}
+        }
+    }
+
+    /// The member `ssrc` heard from in RTCP, created (and validated: RTCP from the peer
+    /// validates a source, RFC 3550 §6.2.1) if new.
+    fn member(&mut self, ssrc: u32, from: SocketAddr, now: Instant) -> Option<&mut RemoteSource> {
+        if !self.sources.contains_key(&ssrc) && !self.admit_source(ssrc, now) {
+            return None;
+        }
+        let source = self.sources.get_mut(&ssrc)?;
+        source.last_heard = now;
+        if !source.validated {
+            source.validated = true;
+            self.events.push_back(Event::NewSource {
+                ssrc,
+                address: from,
+            });
+        }
+        self.sources.get_mut(&ssrc)
+    }
+
+    fn on_report_block(&mut self, now: Instant, reporter: u32, block: &rtcp::ReportBlock) {
+        let arrival = self.wallclock(now);
+        let Some(sender) = self.local.stats.as_mut() else {
+            return;
+        };
+        if let Some(rtt) = sender.on_report_block(block, arrival) {
+            self.rtt = Some(rtt);
+            self.queue_event(Event::RoundTripTime { reporter, rtt });
+        }
+    }
+
+    /// A packet carried our SSRC (RFC 3550 §8.2): our own packets looped back (same
+    /// CNAME, or an address already known to conflict) are dropped; otherwise another
+    /// participant chose our SSRC, and we send a BYE for it and pick a new one.
+    pub(crate) fn on_own_ssrc(&mut self, now: Instant, from: SocketAddr, cname: Option<&str>) {
+        if cname == Some(self.cname.as_str()) || self.conflicts.contains(&from) {
+            self.counters.loops += 1;
+            return;
+        }
+        if self.conflicts.len() >= MAX_CONFLICTS {
+            self.conflicts.pop_front();
+        }
+        self.conflicts.push_back(from);
+        self.counters.collisions += 1;
+        let old = self.local.ssrc;
+        self.send_compound(now, Some(old));
+        let mut new = random_u32(self.rng.as_mut());
+        while new == old || self.sources.contains_key(&new) {
+            new = random_u32(self.rng.as_mut());
+        }
+        self.local.ssrc = new;
+        self.local.stats = None;
+        self.local.last_sent = None;
+        tracing::info!(old, new, %from, "SSRC collision resolved");
+        self.queue_event(Event::SsrcCollision {
+            old,
+            new,
+            address: from,
+        });
+    }
+}
+
+/// The sender SSRC of a compound's first SR or RR, and the CNAME its SDES gives for it.
+fn compound_sender(compound: &[u8]) -> (Option<u32>, Option<String>) {
+    let mut sender = None;
+    let mut cname = None;
+    let mut rest = compound;
+    while let Some((_, packet, after)) = split_packet(rest) {
+        rest = after;
+        match AnyPacket::parse(packet) {
+            Ok(AnyPacket::SenderReport(sr)) if sender.is_none() => sender = Some(sr.ssrc),
+            Ok(AnyPacket::ReceiverReport(rr)) if sender.is_none() => sender = Some(rr.ssrc),
+            Ok(AnyPacket::SourceDescription(sdes)) => {
+                let found = sdes.chunks.iter().find(|c| Some(c.source) == sender);
+                cname = found
+                    .and_then(|c| c.item(rtcp::SdesItemType::Cname))
+                    .map(|c| String::from_utf8_lossy(&c).into_owned());
+            }
+            _ => {}
+        }
+    }
+    (sender, cname)
+}
+
+/// The packet type, bytes and remainder of the first packet of a validated compound.
+fn split_packet(compound: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let header = rtcp::Header::parse(compound).ok()?;
+    let (packet, rest) = compound.split_at_checked(header.packet_size())?;
+    Some((header.packet_type, packet, rest))
+}

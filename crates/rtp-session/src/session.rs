@@ -1,0 +1,541 @@
+//! The sans-IO session core: datagrams and time in; datagrams, events, frames and the next
+//! timeout out.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use dtls::Random;
+use jitter_buffer::Playout;
+use rtp_packet::{CsrcList, PacketWriter, RtpHeader};
+
+use crate::config::{Config, Security};
+use crate::error::{Error, Result};
+use crate::event::{Component, Counters, Event, Transmit};
+use crate::latch::Latch;
+use crate::source::{RemoteSource, SourceQuality};
+use crate::timing::RtcpTimer;
+
+/// Room after an RTP or RTCP packet for the SRTP tag and MKI (AEAD tag 16, HMAC 10,
+/// SRTCP index 4, MKI up to 16).
+pub(crate) const SRTP_OVERHEAD: usize = 48;
+/// The most events or datagrams queued before the oldest are dropped.
+const MAX_QUEUE: usize = 4096;
+
+/// Where the session stands with SRTP.
+pub(crate) enum Crypto {
+    /// No security configured: RTP and RTCP in clear.
+    Clear,
+    /// Security configured, keys not there yet (DTLS running, or failed).
+    Pending,
+    /// Keyed: one context protects what we send, the other unprotects what we receive.
+    Keyed {
+        outbound: Box<srtp::Context>,
+        inbound: Box<srtp::Context>,
+    },
+}
+
+/// Our own sending source (RFC 3550 §8: a random SSRC, sequence number and timestamp
+/// offset).
+pub(crate) struct LocalSource {
+    pub(crate) ssrc: u32,
+    pub(crate) sequence: u16,
+    pub(crate) timestamp_offset: u32,
+    pub(crate) stats: Option<stats::SenderStatistics>,
+    /// The last RTP packet sent: a sender while within two RTCP intervals.
+    pub(crate) last_sent: Option<Instant>,
+}
+
+/// An RTP session (RFC 3550), sans-IO.
+///
+/// Feed it datagrams with [`Session::handle_datagram`] and time with
+/// [`Session::handle_timeout`] (when [`Session::poll_timeout`] says); take out datagrams
+/// with [`Session::poll_transmit`], events with [`Session::poll_event`] and media with
+/// [`Session::poll_playout`]. [`crate::Driver`] does all of this over tokio sockets.
+pub struct Session {
+    pub(crate) config: Config,
+    pub(crate) rng: Box<dyn Random>,
+    pub(crate) origin: Instant,
+    pub(crate) cname: String,
+    pub(crate) local: LocalSource,
+    pub(crate) sources: HashMap<u32, RemoteSource>,
+    pub(crate) conflicts: VecDeque<SocketAddr>,
+    pub(crate) latch: Latch,
+    pub(crate) remote_rtcp: Option<SocketAddr>,
+    pub(crate) crypto: Crypto,
+    pub(crate) dtls: Option<dtls::Connection>,
+    pub(crate) timer: RtcpTimer,
+    pub(crate) rtt: Option<Duration>,
+    pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) counters: Counters,
+    pub(crate) closing: bool,
+    pub(crate) closed: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("ssrc", &self.local.ssrc)
+            .field("cname", &self.cname)
+            .field("sources", &self.sources.len())
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session starting at `now`, drawing its SSRC, CNAME (RFC 7022: random, stable for
+    /// the session), sequence and timestamp offsets and RTCP randomisation from `rng`.
+    /// With [`Security::Dtls`] the handshake starts at once (a client's ClientHello is
+    /// queued as soon as the remote address is known).
+    pub fn new(config: Config, mut rng: Box<dyn Random>, now: Instant) -> Result<Self> {
+        if config.clock_rate == 0 {
+            return Err(Error::BadConfig("clock_rate must not be zero"));
+        }
+        jitter_buffer::JitterBuffer::new(config.jitter_buffer.clone())?;
+        let cname = random_cname(rng.as_mut());
+        let local = LocalSource {
+            ssrc: random_u32(rng.as_mut()),
+            sequence: random_u32(rng.as_mut()) as u16,
+            timestamp_offset: random_u32(rng.as_mut()),
+            stats: None,
+            last_sent: None,
+        };
+        let unit = random_unit(rng.as_mut());
+        let t = &config.transport;
+        let latch = Latch::new(t.remote_rtp, t.latching, t.latch_probation, t.max_relatches);
+        let remote_rtcp = if t.rtcp_mux {
+            t.remote_rtp
+        } else {
+            t.remote_rtcp
+        };
+        let timer = RtcpTimer::new(config.bandwidth, now, unit);
+        let mut session = Self {
+            rng,
+            origin: now,
+            cname,
+            local,
+            sources: HashMap::new(),
+            conflicts: VecDeque::new(),
+            latch,
+            remote_rtcp,
+            crypto: Crypto::Clear,
+            dtls: None,
+            timer,
+            rtt: None,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            counters: Counters::default(),
+            closing: false,
+            closed: false,
+            config,
+        };
+        session.configure_security(now)?;
+        Ok(session)
+    }
+
+    fn configure_security(&mut self, now: Instant) -> Result<()> {
+        match std::mem::replace(&mut self.config.security, Security::None) {
+            Security::None => self.crypto = Crypto::Clear,
+            Security::Srtp {
+                profile,
+                local,
+                remote,
+            } => {
+                self.crypto = Crypto::Pending;
+                self.set_srtp_keys(profile, local, remote)?;
+            }
+            Security::Dtls {
+                role,
+                config,
+                peer_fingerprints,
+            } => {
+                self.crypto = Crypto::Pending;
+                self.start_dtls(role, config, peer_fingerprints, now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keys SRTP and SRTCP with master keys from the application (SDES, RFC 4568): `local`
+    /// protects what we send, `remote` unprotects what the peer sends. From now on every
+    /// packet is protected.
+    pub fn set_srtp_keys(
+        &mut self,
+        profile: srtp::ProtectionProfile,
+        local: srtp::MasterKey,
+        remote: srtp::MasterKey,
+    ) -> Result<()> {
+        let outbound = srtp::Context::new(profile, local, srtp::Config::default())?;
+        let inbound = srtp::Context::new(profile, remote, srtp::Config::default())?;
+        self.crypto = Crypto::Keyed {
+            outbound: Box::new(outbound),
+            inbound: Box::new(inbound),
+        };
+        Ok(())
+    }
+
+    /// Starts a DTLS-SRTP handshake (RFC 5764) on the RTP socket in `role`, requiring the
+    /// peer's certificate to match one of `peer_fingerprints` (RFC 8122). Media is neither
+    /// sent nor accepted until it completes ([`Event::DtlsConnected`]).
+    pub fn start_dtls(
+        &mut self,
+        role: dtls::Role,
+        config: Arc<dtls::Config>,
+        peer_fingerprints: Vec<dtls::Fingerprint>,
+        now: Instant,
+    ) {
+        let mut seed = [0u8; 32];
+        self.rng.fill(&mut seed);
+        let rng = Box::new(dtls::ChaChaRandom::from_seed(seed));
+        let mut conn = match role {
+            dtls::Role::Client => dtls::Connection::client(config, rng, now),
+            dtls::Role::Server => {
+                let peer = self
+                    .latch
+                    .current()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                dtls::Connection::server(config, rng, peer.as_bytes(), now)
+            }
+        };
+        conn.require_peer_fingerprints(peer_fingerprints);
+        self.crypto = Crypto::Pending;
+        self.dtls = Some(conn);
+        self.pump_dtls();
+    }
+
+    /// Sets where the peer receives RTP and RTCP (from new signalling). With rtcp-mux the
+    /// RTCP address is ignored.
+    pub fn set_remote(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
+        self.latch.set(normalise(rtp));
+        self.remote_rtcp = Some(if self.config.transport.rtcp_mux {
+            normalise(rtp)
+        } else {
+            normalise(rtcp)
+        });
+        self.pump_dtls();
+    }
+
+    /// Our SSRC (it changes after a collision, [`Event::SsrcCollision`]).
+    pub fn local_ssrc(&self) -> u32 {
+        self.local.ssrc
+    }
+
+    /// Our CNAME (RFC 7022: random, stable for the session).
+    pub fn cname(&self) -> &str {
+        &self.cname
+    }
+
+    /// Where RTP goes now (configured or latched).
+    pub fn remote_rtp(&self) -> Option<SocketAddr> {
+        self.latch.current()
+    }
+
+    /// Where RTCP goes now.
+    pub fn remote_rtcp(&self) -> Option<SocketAddr> {
+        self.remote_rtcp
+    }
+
+    /// True when packets can be sent: no security, or SRTP keyed.
+    pub fn is_keyed(&self) -> bool {
+        !matches!(self.crypto, Crypto::Pending)
+    }
+
+    /// The validated remote sources' SSRCs.
+    pub fn remote_sources(&self) -> impl Iterator<Item = u32> + '_ {
+        self.sources
+            .iter()
+            .filter(|(_, s)| s.validated)
+            .map(|(ssrc, _)| *ssrc)
+    }
+
+    /// The CNAME a remote source announced in SDES, when it did.
+    pub fn remote_cname(&self, ssrc: u32) -> Option<&str> {
+        self.sources.get(&ssrc)?.cname.as_deref()
+    }
+
+    /// Quality figures of a remote source (loss, jitter, RTT, playout delay, MOS).
+    pub fn quality(&self, ssrc: u32) -> Option<SourceQuality> {
+        let source = self.sources.get(&ssrc)?;
+        Some(source.quality(self.rtt, self.config.codec))
+    }
+
+    /// The latest RTT measured from report blocks about our stream.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.rtt
+    }
+
+    /// The session's datagram counters.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Sends one RTP packet: `payload` with media `timestamp` (the session adds its random
+    /// offset, RFC 3550 §5.1) and the marker bit; the sequence number is the session's.
+    pub fn send(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<()> {
+        self.send_mixed(now, payload, timestamp, marker, &[])
+    }
+
+    /// As [`Session::send`], with the contributing sources of a mixer (RFC 3550 §7.1:
+    /// CSRC list, at most 15).
+    pub fn send_mixed(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        csrcs: &[u32],
+    ) -> Result<()> {
+        if self.closing {
+            return Err(Error::Closed);
+        }
+        if payload.len() > self.config.max_payload {
+            return Err(Error::PayloadTooLarge {
+                max: self.config.max_payload,
+                got: payload.len(),
+            });
+        }
+        if matches!(self.crypto, Crypto::Pending) {
+            return Err(Error::NotKeyed);
+        }
+        let destination = self.latch.current().ok_or(Error::NoRemote)?;
+        let rtp_timestamp = timestamp.wrapping_add(self.local.timestamp_offset);
+        let mut header = RtpHeader::new(
+            self.config.payload_type,
+            self.local.sequence,
+            rtp_timestamp,
+            self.local.ssrc,
+        );
+        header.marker = marker;
+        header.csrcs = CsrcList::from_slice(csrcs)?;
+        let mut buf = vec![0u8; header.encoded_len() + payload.len() + SRTP_OVERHEAD];
+        let mut len = PacketWriter::new(&mut buf, &header)?.finish(payload, 0)?;
+        if let Crypto::Keyed { outbound, .. } = &mut self.crypto {
+            len = outbound.protect_rtp(&mut buf, len)?;
+        }
+        buf.truncate(len);
+        self.local.sequence = self.local.sequence.wrapping_add(1);
+        let clock_rate = self.config.clock_rate;
+        let ssrc = self.local.ssrc;
+        let sender = self.local.stats.get_or_insert_with(|| {
+            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate)
+                .unwrap_or_else(|_| unreachable_clock(now));
+            stats::SenderStatistics::new(ssrc, clock)
+        });
+        sender.on_packet_sent(payload.len());
+        self.local.last_sent = Some(now);
+        self.counters.rtp_sent += 1;
+        self.queue_transmit(Transmit {
+            component: Component::Rtp,
+            destination,
+            contents: buf,
+        });
+        Ok(())
+    }
+
+    /// Leaves the session: a BYE is sent (now, or after BYE reconsideration in sessions of
+    /// 50 or more members, RFC 3550 §6.3.7), then [`Event::Closed`].
+    pub fn close(&mut self, now: Instant) {
+        if self.closing {
+            return;
+        }
+        self.closing = true;
+        let members = self.members();
+        let unit = random_unit(self.rng.as_mut());
+        if self.timer.leave(now, members, 64, unit) {
+            self.send_bye(now);
+        }
+    }
+
+    /// True once the BYE went out.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] must next be called (RTCP timer, DTLS
+    /// retransmission, jitter-buffer playout).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        let mut next = self.timer.next();
+        if let Some(t) = self.dtls.as_ref().and_then(|d| d.poll_timeout()) {
+            next = next.min(t);
+        }
+        for source in self.sources.values() {
+            if let Some(t) = source.buffer.next_event() {
+                next = next.min(t);
+            }
+        }
+        Some(next)
+    }
+
+    /// The next frame or concealment due at `now` from any remote source's jitter
+    /// buffer, with the source's SSRC. The frame borrows the buffer until the next call.
+    pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
+        let ssrc = self
+            .sources
+            .iter()
+            .filter(|(_, s)| s.buffer.next_event().is_some_and(|t| t <= now))
+            .map(|(ssrc, _)| *ssrc)
+            .next()?;
+        let source = self.sources.get_mut(&ssrc)?;
+        source.buffer.poll(now).map(|p| (ssrc, p))
+    }
+
+    /// Advances timers to `now`: DTLS retransmissions, the RTCP schedule (reports, source
+    /// timeouts, a reconsidered BYE).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        if let Some(conn) = self.dtls.as_mut() {
+            if conn.poll_timeout().is_some_and(|t| t <= now) {
+                if let Err(error) = conn.handle_timeout(now) {
+                    self.dtls_failed(error);
+                }
+            }
+            self.pump_dtls();
+        }
+        if now >= self.timer.next() {
+            self.on_rtcp_timer(now);
+        }
+    }
+
+    pub(crate) fn queue_transmit(&mut self, transmit: Transmit) {
+        if self.transmits.len() >= MAX_QUEUE {
+            self.transmits.pop_front();
+        }
+        self.transmits.push_back(transmit);
+    }
+
+    pub(crate) fn queue_event(&mut self, event: Event) {
+        if self.events.len() >= MAX_QUEUE {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+
+    /// Members: ourselves and the validated remote sources.
+    pub(crate) fn members(&self) -> u32 {
+        1 + self.sources.values().filter(|s| s.validated).count() as u32
+    }
+
+    /// The wallclock at `now`, as NTP (RFC 3550 §4).
+    pub(crate) fn wallclock(&self, now: Instant) -> rtcp::NtpTime {
+        let at: SystemTime =
+            self.config.wallclock_origin + now.saturating_duration_since(self.origin);
+        rtcp::NtpTime::from_system_time(at)
+    }
+
+    /// Moves DTLS datagrams into the transmit queue and handles its events.
+    pub(crate) fn pump_dtls(&mut self) {
+        let Some(destination) = self.latch.current() else {
+            return;
+        };
+        let mut out = Vec::new();
+        let mut connected = None;
+        if let Some(conn) = self.dtls.as_mut() {
+            while let Some(d) = conn.poll_transmit() {
+                out.push(d);
+            }
+            while let Some(event) = conn.poll_event() {
+                if let dtls::Event::Connected(info) = event {
+                    connected = Some(info);
+                }
+            }
+        }
+        for contents in out {
+            self.queue_transmit(Transmit {
+                component: Component::Rtp,
+                destination,
+                contents,
+            });
+        }
+        if let Some(info) = connected {
+            self.dtls_connected(*info);
+        }
+    }
+
+    fn dtls_connected(&mut self, info: dtls::Connected) {
+        let contexts = self.dtls.as_ref().map(|c| c.srtp_contexts());
+        match (contexts, info.srtp_profile) {
+            (Some(Ok(Some((outbound, inbound)))), Some(profile)) => {
+                self.crypto = Crypto::Keyed {
+                    outbound: Box::new(outbound),
+                    inbound: Box::new(inbound),
+                };
+                tracing::debug!(profile = profile.name(), "DTLS-SRTP keyed");
+                self.queue_event(Event::DtlsConnected {
+                    profile,
+                    peer_fingerprint: info.peer_fingerprint,
+                });
+            }
+            (Some(Err(error)), _) => self.dtls_failed(error),
+            _ => self.dtls_failed(dtls::Error::NoCommonSrtpProfile),
+        }
+    }
+
+    pub(crate) fn dtls_failed(&mut self, error: dtls::Error) {
+        tracing::warn!(%error, "DTLS-SRTP failed");
+        self.dtls = None;
+        self.crypto = Crypto::Pending;
+        self.queue_event(Event::DtlsFailed { error });
+    }
+}
+
+/// A clock rate was checked non-zero in [`Session::new`]; this keeps `send` total.
+fn unreachable_clock(now: Instant) -> stats::MediaClock {
+    stats::MediaClock::new(now, 0, 8000).expect("8000 Hz is a valid clock rate")
+}
+
+/// `addr` with an IPv4-mapped IPv6 address turned back into IPv4 (dual-stack sockets).
+pub fn normalise(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+pub(crate) fn random_u32(rng: &mut dyn Random) -> u32 {
+    let mut b = [0u8; 4];
+    rng.fill(&mut b);
+    u32::from_be_bytes(b)
+}
+
+/// A random number in [0, 1).
+pub(crate) fn random_unit(rng: &mut dyn Random) -> f64 {
+    f64::from(random_u32(rng)) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// An RFC 7022 §4.2 short-term persistent CNAME: 96 random bits, base64-encoded (16
+/// characters).
+fn random_cname(rng: &mut dyn Random) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = [0u8; 12];
+    rng.fill(&mut bits);
+    let mut out = String::with_capacity(16);
+    for chunk in bits.chunks(3) {
+        let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+        for shift in [18, 12, 6, 0] {
+            out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+        }
+    }
+    out
+}

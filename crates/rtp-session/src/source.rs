@@ -1,0 +1,105 @@
+//! A remote source (RFC 3550 §6.2.1 member): its statistics, jitter buffer, CNAME and
+//! quality monitor.
+
+use std::time::{Duration, Instant};
+
+use jitter_buffer::JitterBuffer;
+use stats::{AlertMonitor, Delays, EModel, Metric, RatingInputs, SourceStatistics};
+
+/// One remote SSRC.
+#[derive(Debug)]
+pub(crate) struct RemoteSource {
+    pub(crate) stats: SourceStatistics,
+    pub(crate) buffer: JitterBuffer,
+    /// Validated by RFC 3550 A.1 probation (or by RTCP): a member.
+    pub(crate) validated: bool,
+    /// The last RTP or RTCP packet from it.
+    pub(crate) last_heard: Instant,
+    /// The last RTP packet from it: a sender while recent.
+    pub(crate) last_rtp: Option<Instant>,
+    pub(crate) cname: Option<String>,
+    pub(crate) alerts: AlertMonitor,
+}
+
+/// Quality figures of one remote source, for display and alerts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceQuality {
+    /// The source's SSRC.
+    pub ssrc: u32,
+    /// RTP packets received (RFC 3550 A.3, duplicates counted).
+    pub packets_received: u64,
+    /// Packets expected minus received (RFC 3550 A.3); negative with duplicates.
+    pub cumulative_lost: i64,
+    /// Lost over expected since the start, 0–1.
+    pub loss_ratio: f64,
+    /// Interarrival jitter (RFC 3550 A.8).
+    pub jitter: Duration,
+    /// The latest round-trip time measured from report blocks, when any.
+    pub rtt: Option<Duration>,
+    /// The jitter buffer's current playout delay.
+    pub playout_delay: Duration,
+    /// Frames concealed by the jitter buffer (lost or late).
+    pub concealed: u64,
+    /// The E-model MOS (ITU-T G.107) from loss, RTT/2 + playout delay and the codec, when
+    /// the codec is known.
+    pub mos: Option<f64>,
+}
+
+impl RemoteSource {
+    pub(crate) fn quality(
+        &self,
+        rtt: Option<Duration>,
+        codec: Option<stats::Codec>,
+    ) -> SourceQuality {
+        let seq = self.stats.sequence();
+        let expected = seq.expected();
+        let lost = seq.cumulative_lost();
+        let loss_ratio = if expected == 0 {
+            0.0
+        } else {
+            (lost.max(0) as f64) / expected as f64
+        };
+        let metrics = self.buffer.metrics();
+        let playout_delay = self.buffer.playout_delay();
+        let one_way = rtt.unwrap_or_default() / 2 + playout_delay;
+        let mos = codec.and_then(|c| c.impairment()).and_then(|impairment| {
+            EModel::default()
+                .rate(&RatingInputs {
+                    delays: Some(Delays::one_way(one_way.as_secs_f64() * 1000.0)),
+                    packet_loss_percent: Some(loss_ratio * 100.0),
+                    burst_ratio: None,
+                    codec: Some(impairment),
+                })
+                .map(|r| r.mos())
+        });
+        SourceQuality {
+            ssrc: self.stats.ssrc(),
+            packets_received: seq.received(),
+            cumulative_lost: lost,
+            loss_ratio,
+            jitter: self.stats.jitter_duration(),
+            rtt,
+            playout_delay,
+            concealed: metrics.concealment_events,
+            mos,
+        }
+    }
+
+    /// Feeds the alert monitor with `quality` and the interval's fraction lost.
+    pub(crate) fn check_alerts(
+        &mut self,
+        quality: &SourceQuality,
+        fraction_lost: f64,
+    ) -> Vec<stats::AlertEvent> {
+        let updates = [
+            (Metric::Loss, Some(fraction_lost)),
+            (Metric::Jitter, Some(quality.jitter.as_secs_f64() * 1000.0)),
+            (Metric::Rtt, quality.rtt.map(|r| r.as_secs_f64() * 1000.0)),
+            (Metric::Mos, quality.mos),
+        ];
+        updates
+            .into_iter()
+            .filter_map(|(metric, value)| self.alerts.update(metric, value))
+            .collect()
+    }
+}
