@@ -5,6 +5,8 @@
 //! written. Missing peers are installed from Debian's packages; a suite never skips, and a
 //! disagreement fails the command.
 
+mod ffmpeg;
+mod gstreamer;
 mod libsrtp;
 mod openssl_dtls;
 mod openssl_dtls_mtu;
@@ -47,6 +49,14 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "openssl-dtls-mtu",
         run: openssl_dtls_mtu::run,
+    },
+    Suite {
+        name: "gstreamer",
+        run: gstreamer::run,
+    },
+    Suite {
+        name: "ffmpeg",
+        run: ffmpeg::run,
     },
 ];
 
