@@ -78,6 +78,7 @@ mod latch;
 mod ports;
 mod receive;
 mod report;
+mod sdp;
 mod session;
 mod source;
 pub mod timing;
@@ -87,5 +88,7 @@ pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use ports::PortRange;
+/// Re-exported for [`Transport::from_sdp`].
+pub use sdp_rtcp_attr::MuxPolicy;
 pub use session::{Session, normalise};
 pub use source::SourceQuality;

@@ -67,7 +67,8 @@ impl RemoteSource {
                 .rate(&RatingInputs {
                     delays: Some(Delays::one_way(one_way.as_secs_f64() * 1000.0)),
                     packet_loss_percent: Some(loss_ratio * 100.0),
-                    burst_ratio: None,
+                    // BurstR is undefined without loss; 1 is random loss (G.107 §7.5).
+                    burst_ratio: Some(self.stats.burst_analyzer().burst_ratio().unwrap_or(1.0)),
                     codec: Some(impairment),
                 })
                 .map(|r| r.mos())

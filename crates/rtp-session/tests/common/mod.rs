@@ -1,0 +1,174 @@
+//! A deterministic two-party harness: two sans-IO sessions joined by netsim links, run in
+//! simulated time.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use jitter_buffer::Playout;
+use netsim::{Link, LinkConfig};
+use rtp_session::{Component, Config, Event, Session, Transmit};
+
+pub const A_ADDR: &str = "192.0.2.1:5004";
+pub const B_ADDR: &str = "192.0.2.2:6004";
+
+pub fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+pub fn rng(seed: u8) -> Box<dyn dtls::Random> {
+    Box::new(dtls::ChaChaRandom::from_seed([seed; 32]))
+}
+
+/// A datagram on a simulated link, with the socket it is for.
+#[derive(Clone)]
+pub struct Datagram(pub Component, pub Vec<u8>);
+
+impl AsRef<[u8]> for Datagram {
+    fn as_ref(&self) -> &[u8] {
+        &self.1
+    }
+}
+
+/// What one side saw.
+#[derive(Default)]
+pub struct Seen {
+    pub events: Vec<Event>,
+    pub frames: Vec<(u32, u16)>,
+    pub concealed: u64,
+    /// Every datagram this side sent, as sent.
+    pub sent: Vec<Transmit>,
+    /// RTCP compounds sent, with their send times.
+    pub rtcp_times: Vec<Instant>,
+}
+
+pub struct Pair {
+    pub a: Session,
+    pub b: Session,
+    pub ab: Link<Datagram>,
+    pub ba: Link<Datagram>,
+    pub now: Instant,
+    pub a_seen: Seen,
+    pub b_seen: Seen,
+    pub a_sends: bool,
+    pub b_sends: bool,
+    pub a_from: SocketAddr,
+    pub b_from: SocketAddr,
+    media_tick: u32,
+}
+
+/// Plain configs pointing at each other (separate RTP/RTCP ports: RTP + 1).
+pub fn configs(mux: bool) -> (Config, Config) {
+    let mut a = Config::new();
+    let mut b = Config::new();
+    a.transport.rtcp_mux = mux;
+    b.transport.rtcp_mux = mux;
+    let (a_addr, b_addr) = (addr(A_ADDR), addr(B_ADDR));
+    a.transport.remote_rtp = Some(b_addr);
+    a.transport.remote_rtcp = Some(next_port(b_addr, mux));
+    b.transport.remote_rtp = Some(a_addr);
+    b.transport.remote_rtcp = Some(next_port(a_addr, mux));
+    (a, b)
+}
+
+pub fn next_port(a: SocketAddr, mux: bool) -> SocketAddr {
+    if mux {
+        a
+    } else {
+        SocketAddr::new(a.ip(), a.port() + 1)
+    }
+}
+
+impl Pair {
+    pub fn new(a: Config, b: Config, link: LinkConfig, seed: u64) -> Self {
+        let now = Instant::now();
+        Self {
+            a: Session::new(a, rng(seed as u8), now).unwrap(),
+            b: Session::new(b, rng(seed as u8 ^ 0x5a), now).unwrap(),
+            ab: Link::new(link.clone(), seed),
+            ba: Link::new(link, seed + 1),
+            now,
+            a_seen: Seen::default(),
+            b_seen: Seen::default(),
+            a_sends: true,
+            b_sends: true,
+            a_from: addr(A_ADDR),
+            b_from: addr(B_ADDR),
+            media_tick: 0,
+        }
+    }
+
+    /// Runs for `duration` of simulated time: 20 ms G.711 frames from each sending side,
+    /// datagrams through the links, timers and playout.
+    pub fn run(&mut self, duration: Duration) {
+        let end = self.now + duration;
+        let start = self.now;
+        let mut next_media = start;
+        while self.now < end {
+            self.pump();
+            let mut next = end.min(next_media);
+            for t in [
+                self.a.poll_timeout(),
+                self.b.poll_timeout(),
+                self.ab.next_delivery(),
+                self.ba.next_delivery(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                next = next.min(t);
+            }
+            self.now = next.max(self.now);
+            let now = self.now;
+            if now >= next_media {
+                let ts = self.media_tick * 160;
+                let payload = [0xd5u8; 160];
+                if self.a_sends && self.a.is_keyed() && !self.a.is_closed() {
+                    let _ = self.a.send(now, &payload, ts, self.media_tick == 0);
+                }
+                if self.b_sends && self.b.is_keyed() && !self.b.is_closed() {
+                    let _ = self.b.send(now, &payload, ts, self.media_tick == 0);
+                }
+                self.media_tick += 1;
+                next_media += Duration::from_millis(20);
+            }
+            while let Some((_, Datagram(component, mut d))) = self.ab.poll(now) {
+                let from = next_port(self.a_from, component == Component::Rtp);
+                self.b.handle_datagram(now, component, from, &mut d);
+            }
+            while let Some((_, Datagram(component, mut d))) = self.ba.poll(now) {
+                let from = next_port(self.b_from, component == Component::Rtp);
+                self.a.handle_datagram(now, component, from, &mut d);
+            }
+            self.a.handle_timeout(now);
+            self.b.handle_timeout(now);
+            self.pump();
+        }
+    }
+
+    fn pump(&mut self) {
+        let now = self.now;
+        drain(&mut self.a, &mut self.a_seen, &mut self.ab, now);
+        drain(&mut self.b, &mut self.b_seen, &mut self.ba, now);
+    }
+}
+
+fn drain(s: &mut Session, seen: &mut Seen, link: &mut Link<Datagram>, now: Instant) {
+    while let Some(t) = s.poll_transmit() {
+        if rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Rtcp {
+            seen.rtcp_times.push(now);
+        }
+        link.send(now, Datagram(t.component, t.contents.clone()));
+        seen.sent.push(t);
+    }
+    while let Some(e) = s.poll_event() {
+        seen.events.push(e);
+    }
+    while let Some((ssrc, p)) = s.poll_playout(now) {
+        match p {
+            Playout::Frame(f) => seen.frames.push((ssrc, f.sequence_number())),
+            Playout::Conceal(_) => seen.concealed += 1,
+        }
+    }
+}

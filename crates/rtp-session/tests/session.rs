@@ -1,0 +1,456 @@
+//! The sans-IO core driven through the network simulator, deterministically.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use netsim::{Jitter, LinkConfig, Loss, Reorder};
+use rtp_session::{Component, Event, LeaveReason, Security};
+use srtp::{MasterKey, ProtectionProfile};
+
+fn clean() -> LinkConfig {
+    LinkConfig {
+        base_delay: Duration::from_millis(20),
+        ..LinkConfig::default()
+    }
+}
+
+fn lossy() -> LinkConfig {
+    LinkConfig {
+        base_delay: Duration::from_millis(40),
+        jitter: Jitter::Gaussian {
+            sigma: Duration::from_millis(8),
+        },
+        loss: Loss::Random(0.05),
+        reorder: Some(Reorder {
+            probability: 0.02,
+            depth: 3,
+        }),
+        ..LinkConfig::default()
+    }
+}
+
+const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
+
+fn key(b: u8) -> MasterKey {
+    MasterKey::new(PROFILE, &[b; 16], &[b; 14]).unwrap()
+}
+
+fn srtp_pair(link: LinkConfig, seed: u64, mux: bool) -> Pair {
+    let (mut a, mut b) = configs(mux);
+    a.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(1),
+        remote: key(2),
+    };
+    b.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(2),
+        remote: key(1),
+    };
+    Pair::new(a, b, link, seed)
+}
+
+fn count(events: &[Event], f: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| f(e)).count()
+}
+
+#[test]
+fn media_flows_with_loss_jitter_and_reordering() {
+    let mut p = srtp_pair(lossy(), 7, false);
+    p.run(Duration::from_secs(30));
+    let b_ssrc = p.b.local_ssrc();
+    let q = p.a.quality(b_ssrc).expect("b is a source of a");
+    // 1500 packets sent at 5 % loss: the statistics see the loss the link made.
+    let lost_by_link = p.ba.stats().lost;
+    assert!(q.packets_received > 1300, "{q:?}");
+    assert!(
+        (q.cumulative_lost - lost_by_link as i64).abs() <= 2,
+        "{q:?} vs {lost_by_link}"
+    );
+    assert!(
+        q.jitter > Duration::from_millis(1) && q.jitter < Duration::from_millis(30),
+        "{q:?}"
+    );
+    // Both sent SRs, so RTT was measured: 2 × 40 ms of base delay plus jitter.
+    let rtt = q.rtt.expect("RTT from report blocks");
+    assert!(
+        rtt > Duration::from_millis(70) && rtt < Duration::from_millis(140),
+        "{rtt:?}"
+    );
+    let mos = q.mos.expect("G.711 has a known impairment");
+    assert!((2.5..4.5).contains(&mos), "{mos}");
+    assert!(
+        p.a_seen.frames.len() > 1300 && p.a_seen.concealed > 20,
+        "{} {}",
+        p.a_seen.frames.len(),
+        p.a_seen.concealed
+    );
+    assert_eq!(p.a.counters().unprotect_failures, 0);
+    assert_eq!(
+        count(&p.a_seen.events, |e| matches!(e, Event::NewSource { .. })),
+        1
+    );
+}
+
+#[test]
+fn rtcp_intervals_follow_rfc_3550() {
+    let mut p = srtp_pair(clean(), 3, true);
+    let start = p.now;
+    p.run(Duration::from_secs(600));
+    let times = &p.a_seen.rtcp_times;
+    // First report within the halved minimum, randomised: [1.25, 3.75] / (e - 1.5).
+    let first = times[0] - start;
+    assert!(
+        first >= Duration::from_secs_f64(1.25 / 1.21828)
+            && first <= Duration::from_secs_f64(3.75 / 1.21828),
+        "{first:?}"
+    );
+    let gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
+    let (lo, hi) = (2.5 / 1.21828, 7.5 / 1.21828);
+    assert!(
+        gaps.iter().all(|g| *g >= lo - 0.03 && *g <= hi + 0.03),
+        "{gaps:?}"
+    );
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    // Td = 5 s. Each draw has mean 5 / (e - 3/2) = 4.10 s, but timer reconsideration
+    // defers a send whenever the redrawn interval is longer: RFC 3550 A.7 chose the
+    // e - 3/2 compensation so that the resulting mean interval is Td again.
+    assert!((mean - 5.0).abs() < 0.3, "mean {mean}");
+}
+
+#[test]
+fn bandwidth_scales_the_interval() {
+    let (mut a, mut b) = configs(true);
+    // 4 kbit/s: 5 % = 25 B/s, receivers 18.75 B/s; a ~100-byte compound needs > 5 s.
+    a.bandwidth = rtp_session::Bandwidth::new(4_000);
+    b.bandwidth = rtp_session::Bandwidth::new(4_000);
+    let mut p = Pair::new(a, b, clean(), 5);
+    p.b_sends = false;
+    p.a_sends = false;
+    p.run(Duration::from_secs(600));
+    let gaps: Vec<f64> = p
+        .b_seen
+        .rtcp_times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    assert!(mean > 5.0, "mean {mean}");
+}
+
+#[test]
+fn ssrc_collision_is_resolved_and_a_repeat_is_a_loop() {
+    let mut p = srtp_pair(clean(), 11, true);
+    p.run(Duration::from_secs(2));
+    let old = p.a.local_ssrc();
+    // A third party that holds b's keys sends a packet with a's SSRC.
+    let third: std::net::SocketAddr = "198.51.100.9:7000".parse().unwrap();
+    let mut forged = forge_with_ssrc(old);
+    p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged);
+    let new = p.a.local_ssrc();
+    assert_ne!(new, old);
+    let e: Vec<_> = std::iter::from_fn(|| p.a.poll_event()).collect();
+    assert!(e.iter().any(|e| matches!(e, Event::SsrcCollision { old: o, new: n, address } if *o == old && *n == new && *address == third)));
+    assert_eq!(p.a.counters().collisions, 1);
+    // The same address again with the new SSRC: a loop, no second change.
+    let mut again = forge_with_ssrc(new);
+    p.a.handle_datagram(p.now, Component::Rtp, third, &mut again);
+    assert_eq!(p.a.local_ssrc(), new);
+    assert_eq!(p.a.counters().loops, 1);
+    // b saw the old SSRC leave and the new one arrive.
+    p.run(Duration::from_secs(3));
+    assert!(p.b_seen.events.iter().any(
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == old)
+    ));
+    assert!(
+        p.b_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::NewSource { ssrc, .. } if *ssrc == new))
+    );
+}
+
+/// An SRTP packet of `ssrc` protected with b's key.
+fn forge_with_ssrc(ssrc: u32) -> Vec<u8> {
+    let mut header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, 1, 0, ssrc);
+    header.marker = false;
+    let mut buf = vec![0u8; 300];
+    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
+        .unwrap()
+        .finish(&[0; 160], 0)
+        .unwrap();
+    let mut ctx = srtp::Context::new(PROFILE, key(2), srtp::Config::default()).unwrap();
+    let n = ctx.protect_rtp(&mut buf, n).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn rtcp_with_our_own_cname_is_a_loop() {
+    let (mut a, _) = configs(true);
+    a.transport.remote_rtcp = None;
+    a.transport.remote_rtp = None;
+    let now = std::time::Instant::now();
+    let mut s = rtp_session::Session::new(a, rng(1), now).unwrap();
+    let cname = s.cname().to_string();
+    let packets = [
+        rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
+            ssrc: s.local_ssrc(),
+            ..Default::default()
+        }),
+        rtcp::AnyPacket::SourceDescription(rtcp::SourceDescription::cname(s.local_ssrc(), &cname)),
+    ];
+    let mut buf = [0u8; 200];
+    let n = rtcp::write_compound(&packets, 0, &mut buf).unwrap();
+    let ssrc = s.local_ssrc();
+    s.handle_datagram(now, Component::Rtp, addr(B_ADDR), &mut buf[..n]);
+    assert_eq!((s.counters().loops, s.local_ssrc()), (1, ssrc));
+}
+
+#[test]
+fn silent_sources_time_out_after_five_intervals() {
+    let mut p = srtp_pair(clean(), 17, true);
+    p.run(Duration::from_secs(10));
+    let b_ssrc = p.b.local_ssrc();
+    p.ba = netsim::Link::new(
+        LinkConfig {
+            loss: Loss::Random(1.0),
+            ..clean()
+        },
+        1,
+    );
+    p.run(Duration::from_secs(24));
+    assert!(
+        p.a.quality(b_ssrc).is_some(),
+        "still a member after 24 s of silence"
+    );
+    p.run(Duration::from_secs(20));
+    assert!(p.a.quality(b_ssrc).is_none(), "gone after 5 intervals");
+    assert!(p.a_seen.events.iter().any(
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Timeout } if *ssrc == b_ssrc)
+    ));
+}
+
+#[test]
+fn bye_removes_the_source() {
+    let mut p = srtp_pair(clean(), 19, false);
+    p.run(Duration::from_secs(3));
+    let b_ssrc = p.b.local_ssrc();
+    p.b.close(p.now);
+    p.run(Duration::from_millis(200));
+    assert!(p.b.is_closed());
+    assert!(matches!(p.b_seen.events.last(), Some(Event::Closed)));
+    assert!(p.a_seen.events.iter().any(
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == b_ssrc)
+    ));
+    assert!(p.a.quality(b_ssrc).is_none());
+    assert!(p.b.send(p.now, &[0; 160], 0, false).is_err());
+}
+
+#[test]
+fn latching_needs_probation_and_the_same_ssrc() {
+    let mut p = srtp_pair(clean(), 23, true);
+    p.run(Duration::from_secs(1));
+    // b's packets now come from a NAT-rewritten address.
+    p.b_from = "203.0.113.50:40000".parse().unwrap();
+    p.run(Duration::from_millis(30));
+    assert_ne!(p.a.remote_rtp(), Some(p.b_from), "not after one packet");
+    p.run(Duration::from_millis(200));
+    assert_eq!(p.a.remote_rtp(), Some(p.b_from));
+    assert!(
+        p.a_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Latched { address } if *address == p.b_from))
+    );
+    // RTCP from an unrelated host is ignored and counted.
+    let mut rr = [0u8; 64];
+    let n = rtcp::write_compound(
+        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
+            ssrc: 5,
+            ..Default::default()
+        })],
+        0,
+        &mut rr,
+    )
+    .unwrap();
+    let before = p.a.counters().rtcp_unexpected_source;
+    p.a.handle_datagram(
+        p.now,
+        Component::Rtp,
+        "198.51.100.77:9".parse().unwrap(),
+        &mut rr[..n],
+    );
+    assert_eq!(p.a.counters().rtcp_unexpected_source, before + 1);
+}
+
+#[test]
+fn srtp_failures_are_counted_and_never_delivered() {
+    let (mut a, mut b) = configs(true);
+    a.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(1),
+        remote: key(2),
+    };
+    // b has the wrong key for a's packets.
+    b.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(2),
+        remote: key(9),
+    };
+    let mut p = Pair::new(a, b, clean(), 29);
+    p.run(Duration::from_secs(12));
+    let c = p.b.counters();
+    assert!(c.unprotect_failures > 500, "{c:?}");
+    assert_eq!(c.rtp_received, 0);
+    assert_eq!(c.rtcp_received, 0);
+    assert!(p.b_seen.frames.is_empty());
+    assert!(
+        !p.b_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::NewSource { .. }))
+    );
+    // Tampered packets: flip one payload bit of a valid packet.
+    let mut s = srtp_pair(clean(), 31, true);
+    s.a.send(s.now, &[1; 160], 0, true).unwrap();
+    let mut t = s.a.poll_transmit().unwrap();
+    t.contents[40] ^= 1;
+    s.b.handle_datagram(s.now, Component::Rtp, addr(A_ADDR), &mut t.contents);
+    assert_eq!(s.b.counters().unprotect_failures, 1);
+    assert_eq!(s.b.counters().rtp_received, 0);
+}
+
+#[test]
+fn nothing_is_sent_in_clear() {
+    let mut p = srtp_pair(lossy(), 37, false);
+    p.run(Duration::from_secs(20));
+    let cname = p.a.cname().as_bytes().to_vec();
+    assert!(!p.a_seen.sent.is_empty());
+    for t in &p.a_seen.sent {
+        match rtp_packet::classify(&t.contents) {
+            rtp_packet::PacketKind::Rtp => {
+                // Payload encrypted: not the 0xd5 fill, and a 10-byte tag follows.
+                let packet =
+                    rtp_packet::RtpPacket::parse(&t.contents[..t.contents.len() - 10]).unwrap();
+                assert_ne!(packet.payload(), &[0xd5; 160][..]);
+            }
+            rtp_packet::PacketKind::Rtcp => {
+                // SRTCP: E flag set in the index word, CNAME not readable.
+                let e = t.contents[t.contents.len() - 14];
+                assert_eq!(e & 0x80, 0x80);
+                assert!(
+                    !t.contents
+                        .windows(cname.len())
+                        .any(|w| w == cname.as_slice())
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn dtls_srtp_keys_both_sides_through_loss() {
+    let (mut a, mut b) = configs(true);
+    let mut r = dtls::ChaChaRandom::from_seed([4; 32]);
+    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
+    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
+    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
+    let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
+    a.security = Security::Dtls {
+        role: dtls::Role::Client,
+        config: std::sync::Arc::new(dtls::Config::new(cert_a)),
+        peer_fingerprints: vec![fp_b],
+    };
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(cert_b)),
+        peer_fingerprints: vec![fp_a],
+    };
+    let link = LinkConfig {
+        loss: Loss::Random(0.2),
+        ..clean()
+    };
+    let mut p = Pair::new(a, b, link, 41);
+    // Before the handshake nothing but DTLS may leave.
+    assert!(matches!(
+        p.a.send(p.now, &[0; 160], 0, false),
+        Err(rtp_session::Error::NotKeyed)
+    ));
+    p.run(Duration::from_secs(20));
+    for seen in [&p.a_seen, &p.b_seen] {
+        assert_eq!(
+            count(&seen.events, |e| matches!(e, Event::DtlsConnected { .. })),
+            1
+        );
+        for t in &seen.sent {
+            assert!(matches!(
+                rtp_packet::classify(&t.contents),
+                rtp_packet::PacketKind::Dtls
+                    | rtp_packet::PacketKind::Rtp
+                    | rtp_packet::PacketKind::Rtcp
+            ));
+        }
+    }
+    assert!(p.a_seen.frames.len() > 300 && p.b_seen.frames.len() > 300);
+}
+
+#[test]
+fn dtls_with_a_wrong_fingerprint_fails_and_stays_silent() {
+    let (mut a, mut b) = configs(true);
+    let mut r = dtls::ChaChaRandom::from_seed([5; 32]);
+    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
+    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
+    let wrong = dtls::Certificate::generate("x", &mut r)
+        .unwrap()
+        .fingerprint(dtls::HashFunction::Sha256);
+    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
+    a.security = Security::Dtls {
+        role: dtls::Role::Client,
+        config: std::sync::Arc::new(dtls::Config::new(cert_a)),
+        peer_fingerprints: vec![wrong],
+    };
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(cert_b)),
+        peer_fingerprints: vec![fp_a],
+    };
+    let mut p = Pair::new(a, b, clean(), 43);
+    p.run(Duration::from_secs(5));
+    assert!(
+        p.a_seen.events.iter().any(|e| matches!(
+            e,
+            Event::DtlsFailed {
+                error: dtls::Error::FingerprintMismatch
+            }
+        )),
+        "{:?}",
+        p.a_seen.events
+    );
+    assert!(!p.a.is_keyed());
+    assert!(
+        p.a_seen
+            .sent
+            .iter()
+            .all(|t| rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Dtls)
+    );
+    assert!(p.b_seen.frames.is_empty());
+}
+
+#[test]
+fn stun_is_handed_to_the_application() {
+    let (a, _) = configs(true);
+    let now = std::time::Instant::now();
+    let mut s = rtp_session::Session::new(a, rng(2), now).unwrap();
+    let mut binding = [
+        0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    ];
+    s.handle_datagram(now, Component::Rtp, addr(B_ADDR), &mut binding);
+    assert!(matches!(s.poll_event(), Some(Event::Stun { data, .. }) if data.len() == 20));
+}
