@@ -219,6 +219,23 @@ impl Session {
         self.pump_dtls();
     }
 
+    /// Applies the remote side of a transport read from the peer's SDP
+    /// ([`crate::Transport::from_sdp`]): its RTP and RTCP addresses and reduced-size RTCP.
+    /// Multiplexing is fixed when the sockets are bound, so a transport that disagrees
+    /// with this session's `rtcp_mux` is refused.
+    pub fn set_remote_transport(&mut self, transport: &crate::Transport) -> Result<()> {
+        if transport.rtcp_mux != self.config.transport.rtcp_mux {
+            return Err(Error::BadConfig(
+                "the peer's rtcp-mux differs from this session's",
+            ));
+        }
+        let rtp = transport.remote_rtp.ok_or(Error::NoRemote)?;
+        let rtcp = transport.remote_rtcp.unwrap_or(rtp);
+        self.config.transport.rtcp_rsize = transport.rtcp_rsize;
+        self.set_remote(rtp, rtcp);
+        Ok(())
+    }
+
     /// Our SSRC (it changes after a collision, [`Event::SsrcCollision`]).
     pub fn local_ssrc(&self) -> u32 {
         self.local.ssrc
