@@ -39,7 +39,9 @@ pub(crate) struct ArrivalModel {
     /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
     current_min: Point,
-    minima: [Point; HISTORY],
+    /// Out of line: read only when a window closes, so the state every packet touches
+    /// stays within a few cache lines (many buffers side by side).
+    minima: Box<[Point; HISTORY]>,
     stored: usize,
     head: usize,
     closed: usize,
@@ -58,7 +60,7 @@ impl ArrivalModel {
             origin_ts,
             current_window: None,
             current_min: Point::default(),
-            minima: [Point::default(); HISTORY],
+            minima: Box::new([Point::default(); HISTORY]),
             stored: 0,
             head: 0,
             closed: 0,
@@ -78,11 +80,13 @@ impl ArrivalModel {
         self.skew
     }
 
-    /// Records a packet's arrival (seconds on the receiver's clock).
-    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) {
+    /// Records a packet's arrival (seconds on the receiver's clock) and returns its media
+    /// time.
+    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) -> f64 {
+        let media = self.media_time(ext_ts);
         let point = Point {
-            media: self.media_time(ext_ts),
-            offset: arrival - self.media_time(ext_ts),
+            media,
+            offset: arrival - media,
         };
         // The window ends at a timestamp; a division happens only when a window closes.
         match self.current_window {
@@ -101,6 +105,7 @@ impl ArrivalModel {
                 self.current_min = point;
             }
         }
+        media
     }
 
     /// The first timestamp after the window holding `ext_ts`.
@@ -111,14 +116,18 @@ impl ArrivalModel {
 
     /// The predicted arrival time of the fastest packet carrying `ext_ts`.
     pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> f64 {
-        let media = self.media_time(ext_ts);
+        self.fastest_at_media(self.media_time(ext_ts))
+    }
+
+    fn fastest_at_media(&self, media: f64) -> f64 {
         media * (1.0 + self.skew) + self.baseline()
     }
 
-    /// How much later than the fastest prediction a packet arrived (seconds, ≥ 0 for every
-    /// packet already observed in the baseline windows).
-    pub(crate) fn relative_delay(&self, ext_ts: i64, arrival: f64) -> f64 {
-        arrival - self.fastest_arrival(ext_ts)
+    /// How much later than the fastest prediction a packet of media time `media` (from
+    /// [`observe`](Self::observe)) arrived (seconds, ≥ 0 for every packet already observed
+    /// in the baseline windows).
+    pub(crate) fn relative_delay(&self, media: f64, arrival: f64) -> f64 {
+        arrival - self.fastest_at_media(media)
     }
 
     /// Minimum skew-corrected offset over the current and the last few windows.
@@ -185,7 +194,7 @@ mod tests {
             "skew {} expected {expected}",
             m.skew()
         );
-        let d = m.relative_delay(5999 * 160, 0.1 + 5999.0 * 0.020 / 1.005);
+        let d = m.relative_delay(m.media_time(5999 * 160), 0.1 + 5999.0 * 0.020 / 1.005);
         assert!(
             d.abs() < 0.005,
             "relative delay of a jitter-free packet {d}"

@@ -15,9 +15,9 @@ const BIN_WIDTH: f64 = 0.001;
 /// The longest packet duration learnt from timestamp steps (Opus allows 120 ms); a longer
 /// step between consecutive sequence numbers is a silence gap.
 const MAX_FRAME_SECONDS: f64 = 0.120;
-/// A newer packet whose timestamp is more than this far behind the newest means the sender
-/// restarted its timestamps.
-const MAX_TIMESTAMP_REWIND_SECONDS: f64 = 1.0;
+/// A newer packet whose timestamp is more than this many seconds behind the newest means
+/// the sender restarted its timestamps.
+const MAX_TIMESTAMP_REWIND_SECONDS: i64 = 1;
 
 /// The header fields the buffer needs from an RTP packet (RFC 3550 §5.1), for callers that
 /// have parsed the packet themselves. [`JitterBuffer::insert_packet`] takes an
@@ -234,10 +234,11 @@ impl JitterBuffer {
             }
         };
         let ext_ts = extend_timestamp(stream.ts_ref, info.timestamp);
-        let rate = f64::from(self.config.clock_rate);
-        let ts_step = (ext_ts - stream.ts_ref) as f64 / rate;
+        // The step in ticks against one second of ticks: no division per packet.
+        let ts_step = ext_ts - stream.ts_ref;
+        let rewind_limit = i64::from(self.config.clock_rate) * MAX_TIMESTAMP_REWIND_SECONDS;
         if newest {
-            if ts_step < -MAX_TIMESTAMP_REWIND_SECONDS {
+            if ts_step < -rewind_limit {
                 tracing::debug!(
                     seq = info.sequence_number,
                     "timestamp rewound: resynchronising"
@@ -254,7 +255,7 @@ impl JitterBuffer {
         let Some(stream) = self.stream.as_mut() else {
             return Insertion::Stored;
         };
-        if !newest && ts_step > MAX_TIMESTAMP_REWIND_SECONDS {
+        if !newest && ts_step > rewind_limit {
             self.metrics.packets_discarded += 1;
             return Insertion::Discarded(DiscardReason::TimestampOutOfRange);
         }
@@ -262,10 +263,10 @@ impl JitterBuffer {
             self.metrics.packets_duplicated += 1;
             return Insertion::Duplicate;
         }
-        stream.arrival.observe(ext_ts, at);
+        let media = stream.arrival.observe(ext_ts, at);
         if matches!(self.config.delay, DelayMode::Adaptive { .. }) {
             self.statistics
-                .observe(stream.arrival.relative_delay(ext_ts, at), at);
+                .observe(stream.arrival.relative_delay(media, at), at);
         }
         if ext_seq < stream.cursor {
             let reach = stream.seq.max_extended() - ext_seq < self.store.capacity() as i64;
@@ -286,7 +287,9 @@ impl JitterBuffer {
             self.metrics.packets_late += 1;
             return Insertion::Late;
         }
-        self.make_room(ext_seq, payload.len());
+        if self.store.bytes() + payload.len() > self.config.capacity_bytes {
+            self.make_room(ext_seq, payload.len());
+        }
         self.store
             .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
         self.learn_frame_duration(ext_seq, ext_ts);

@@ -82,8 +82,8 @@ impl JitterBuffer {
                     stream.anchored_for = Some(ext_seq);
                 }
                 match self.config.kind {
-                    MediaKind::Audio => self.release_audio(ext_seq, ext_ts, now, epoch),
-                    MediaKind::Video => self.release_video(ext_seq, ext_ts, now, epoch),
+                    MediaKind::Audio => self.release_audio(ext_seq, ext_ts, due, now, epoch),
+                    MediaKind::Video => self.release_video(ext_seq, ext_ts, due, now, epoch),
                 }
             }
             Head::Gap { due, .. } if now + DUE_TOLERANCE < due => None,
@@ -213,23 +213,24 @@ impl JitterBuffer {
         })
     }
 
+    /// Releases the audio packet `ext_seq`, due at `due` on the current schedule.
     fn release_audio(
         &mut self,
         ext_seq: i64,
         ext_ts: i64,
+        due: f64,
         now: f64,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
         let stream = self.stream.as_mut()?;
         // Audio holds the target chosen at its talkspurt start: that is its target delay.
         let target = stream.schedule.locked_delay;
-        let due = stream.schedule.at(ext_ts);
         let ticks = stream.frame_ticks;
         advance(
             stream,
             ext_seq + 1,
             ext_ts + ticks,
-            ext_ts,
+            (ext_ts, due),
             None,
             AUDIO_MAX_SLEW,
         );
@@ -256,10 +257,12 @@ impl JitterBuffer {
         }))
     }
 
+    /// Releases the video frame starting at `first`, due at `due` on the current schedule.
     fn release_video(
         &mut self,
         first: i64,
         ext_ts: i64,
+        due: f64,
         now: f64,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
@@ -294,13 +297,12 @@ impl JitterBuffer {
             }
         }
         let complete = stream.at_frame_start && marker && present == (last - start + 1) as u64;
-        let due = stream.schedule.at(ext_ts);
         let stream = self.stream.as_mut()?;
         advance(
             stream,
             last + 1,
             ext_ts,
-            ext_ts,
+            (ext_ts, due),
             Some(target),
             VIDEO_MAX_SLEW,
         );
@@ -341,7 +343,7 @@ impl JitterBuffer {
             stream,
             ext_seq + 1,
             ext_ts + ticks,
-            ext_ts,
+            (ext_ts, due),
             None,
             AUDIO_MAX_SLEW,
         );
@@ -369,18 +371,18 @@ impl JitterBuffer {
 
 /// Moves the cursor past a released frame and re-bases the schedule there with the current
 /// skew plus a bounded correction toward the delay it holds (`hold`, or the schedule's own
-/// locked delay).
+/// locked delay). `frame` is the frame's timestamp and its time on the current schedule.
 fn advance(
     s: &mut Stream,
     cursor: i64,
     end_ts: i64,
-    frame_ts: i64,
+    frame: (i64, f64),
     hold: Option<f64>,
     max_slew: f64,
 ) {
+    let (frame_ts, anchor_time) = frame;
     s.cursor = cursor;
     s.last_end_ts = Some(end_ts);
-    let anchor_time = s.schedule.at(frame_ts);
     let locked = hold.unwrap_or(s.schedule.locked_delay);
     let error = anchor_time - s.arrival.fastest_arrival(frame_ts) - locked;
     let correction = (-error / CORRECTION_TIME).clamp(-max_slew, max_slew);
