@@ -82,6 +82,7 @@ impl ArrivalModel {
 
     /// Records a packet's arrival (seconds on the receiver's clock) and returns its media
     /// time.
+    #[inline]
     pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) -> f64 {
         let media = self.media_time(ext_ts);
         let point = Point {
@@ -90,22 +91,26 @@ impl ArrivalModel {
         };
         // The window ends at a timestamp; a division happens only when a window closes.
         match self.current_window {
-            Some(end) if ext_ts >= end => {
-                self.close_window();
-                self.current_window = Some(self.window_end(ext_ts));
-                self.current_min = point;
-            }
-            Some(_) => {
+            Some(end) if ext_ts < end => {
                 if point.offset < self.current_min.offset {
                     self.current_min = point;
                 }
             }
-            None => {
-                self.current_window = Some(self.window_end(ext_ts));
-                self.current_min = point;
-            }
+            _ => self.open_window(ext_ts, point),
         }
         media
+    }
+
+    /// Closes the current window, if any, and opens the one holding `ext_ts` with `point`
+    /// as its minimum. Once per window: kept out of the per-packet path.
+    #[cold]
+    #[inline(never)]
+    fn open_window(&mut self, ext_ts: i64, point: Point) {
+        if self.current_window.is_some() {
+            self.close_window();
+        }
+        self.current_window = Some(self.window_end(ext_ts));
+        self.current_min = point;
     }
 
     /// The first timestamp after the window holding `ext_ts`.

@@ -127,8 +127,8 @@ pub struct JitterBuffer {
     /// Slots released to the caller by the last poll, freed on the next call.
     pub(crate) pending_release: Option<(i64, i64)>,
     pub(crate) concealing: bool,
-    /// The last instant `poll` converted to seconds since the epoch.
-    pub(crate) last_poll: Option<(Instant, f64)>,
+    /// The last instant `insert` or `poll` converted to seconds since the epoch.
+    pub(crate) last_instant: Option<(Instant, f64)>,
 }
 
 impl JitterBuffer {
@@ -158,7 +158,7 @@ impl JitterBuffer {
             last_end_time: f64::NEG_INFINITY,
             pending_release: None,
             concealing: false,
-            last_poll: None,
+            last_instant: None,
             config,
         })
     }
@@ -199,7 +199,7 @@ impl JitterBuffer {
         self.release_pending();
         self.metrics.packets_received += 1;
         let epoch = *self.epoch.get_or_insert(arrival);
-        let at = seconds_since(epoch, arrival);
+        let at = self.seconds_at(epoch, arrival);
         if payload.len() > self.config.max_payload {
             self.metrics.packets_discarded += 1;
             return Insertion::Discarded(DiscardReason::Oversize);
@@ -381,6 +381,21 @@ impl JitterBuffer {
         }
     }
 
+    /// Seconds from `epoch` to `t`, converting each distinct instant once: callers poll
+    /// repeatedly at one instant, and often insert at it too.
+    #[inline]
+    pub(crate) fn seconds_at(&mut self, epoch: Instant, t: Instant) -> f64 {
+        match self.last_instant {
+            Some((instant, secs)) if instant == t => secs,
+            _ => {
+                let secs = seconds_since(epoch, t);
+                self.last_instant = Some((t, secs));
+                secs
+            }
+        }
+    }
+
+    #[inline]
     pub(crate) fn release_pending(&mut self) {
         if let Some((from, to)) = self.pending_release.take() {
             for e in from..to {
@@ -482,6 +497,7 @@ impl JitterBuffer {
         }
     }
 
+    #[inline]
     fn learn_frame_duration(&mut self, ext_seq: i64, ext_ts: i64) {
         if self.config.kind != MediaKind::Audio {
             return;
@@ -499,7 +515,7 @@ impl JitterBuffer {
 }
 
 /// Seconds from `epoch` to `t`, negative when `t` is earlier.
-pub(crate) fn seconds_since(epoch: Instant, t: Instant) -> f64 {
+fn seconds_since(epoch: Instant, t: Instant) -> f64 {
     // A multiplication instead of `as_secs_f64`'s division: this runs on every packet.
     let secs = |d: Duration| d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9;
     match t.checked_duration_since(epoch) {

@@ -52,6 +52,7 @@ impl DelayStatistics {
     }
 
     /// Records a packet's relative delay (seconds) at its arrival time (seconds).
+    #[inline]
     pub(crate) fn observe(&mut self, delay: f64, arrival: f64) {
         match self.interval_start {
             Some(start) if arrival >= start + self.interval || arrival < start => {
@@ -84,7 +85,9 @@ impl DelayHistogram {
         }
     }
 
-    /// Records one relative delay in seconds (negative values count as zero).
+    /// Records one relative delay in seconds (negative values count as zero). Once per
+    /// interval, not per packet: kept out of line.
+    #[inline(never)]
     pub(crate) fn add(&mut self, delay: f64) {
         let last = self.bins.len() - 1;
         let index = if delay > 0.0 {

@@ -90,6 +90,7 @@ impl<'a> Frame<'a> {
     }
 
     /// The payload of the first present packet: the whole frame for audio.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         match self.store.get(self.first) {
             Some(slot) if !slot.dropped => &slot.payload,

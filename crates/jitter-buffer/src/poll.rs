@@ -6,7 +6,7 @@
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
 
-use crate::buffer::{JitterBuffer, Schedule, Stream, instant_at, seconds_since};
+use crate::buffer::{JitterBuffer, Schedule, Stream, instant_at};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
 use std::time::Instant;
@@ -49,15 +49,7 @@ impl JitterBuffer {
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
         self.release_pending();
         let epoch = self.epoch?;
-        // Callers poll repeatedly at one instant; convert it once.
-        let now = match self.last_poll {
-            Some((instant, secs)) if instant == now => secs,
-            _ => {
-                let secs = seconds_since(epoch, now);
-                self.last_poll = Some((now, secs));
-                secs
-            }
-        };
+        let now = self.seconds_at(epoch, now);
         match self.head()? {
             Head::Packet {
                 ext_seq,
@@ -113,6 +105,7 @@ impl JitterBuffer {
         Some(instant_at(epoch, due))
     }
 
+    #[inline(always)]
     fn head(&self) -> Option<Head> {
         let s = self.stream.as_ref()?;
         let newest = s.seq.max_extended();
@@ -185,6 +178,7 @@ impl JitterBuffer {
     /// the target has grown well past the delay held (the delay only grows: the caller is
     /// concealing already, and conceals a little longer, as NetEq's expand does). Video
     /// follows the target continuously and never re-anchors.
+    #[inline]
     fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64, marker: bool) -> Option<Schedule> {
         let s = self.stream.as_ref()?;
         let silence = s
@@ -372,6 +366,7 @@ impl JitterBuffer {
 /// Moves the cursor past a released frame and re-bases the schedule there with the current
 /// skew plus a bounded correction toward the delay it holds (`hold`, or the schedule's own
 /// locked delay). `frame` is the frame's timestamp and its time on the current schedule.
+#[inline]
 fn advance(
     s: &mut Stream,
     cursor: i64,

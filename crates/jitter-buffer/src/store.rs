@@ -64,11 +64,13 @@ impl Store {
         self.held
     }
 
+    #[inline]
     fn index(&self, ext_seq: i64) -> usize {
         (ext_seq & self.mask) as usize
     }
 
     /// The slot holding `ext_seq`, if it holds it.
+    #[inline]
     pub(crate) fn get(&self, ext_seq: i64) -> Option<&Slot> {
         self.slots
             .get(self.index(ext_seq))
@@ -81,6 +83,7 @@ impl Store {
     }
 
     /// Stores a packet in its slot, which the caller has made free.
+    #[inline]
     pub(crate) fn put(
         &mut self,
         ext_seq: i64,
@@ -152,6 +155,7 @@ impl Store {
 
     /// Records that `ext_seq` was received; returns `false` if it already was. Sequence
     /// numbers more than [`HISTORY_BITS`] behind the newest are reported as not seen.
+    #[inline]
     pub(crate) fn mark_received(&mut self, ext_seq: i64) -> bool {
         let top = match self.history_top {
             None => ext_seq,
