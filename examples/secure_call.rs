@@ -74,7 +74,7 @@ impl Relay {
                 Ok((n, _)) = self.toward_a.recv_from(&mut buf) => self.a_to_b.send(Instant::now(), buf[..n].to_vec()),
                 Ok((n, _)) = self.toward_b.recv_from(&mut buf2) => self.b_to_a.send(Instant::now(), buf2[..n].to_vec()),
                 () = sleep => {}
-                _ = &mut stop => return (self.a_to_b.stats().clone(), self.b_to_a.stats().clone()),
+                _ = &mut stop => return (*self.a_to_b.stats(), *self.b_to_a.stats()),
             }
             let now = Instant::now();
             while let Some((_, d)) = self.a_to_b.poll(now) {
