@@ -20,7 +20,11 @@ fn session(srtp: bool, now: Instant) -> Session {
     if srtp {
         let profile = srtp::ProtectionProfile::AesCm128HmacSha1_80;
         let key = |b| srtp::MasterKey::new(profile, &[b; 16], &[b; 14]).expect("key");
-        c.security = Security::Srtp { profile, local: key(1), remote: key(2) };
+        c.security = Security::Srtp {
+            profile,
+            local: key(1),
+            remote: key(2),
+        };
     }
     let rng = Box::new(dtls::ChaChaRandom::from_seed([7; 32]));
     Session::new(c, rng, now).expect("valid config")
@@ -43,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
         let (datagram, after) = tail.split_at(len);
         rest = after;
         now += Duration::from_millis(u64::from(flags >> 4) * 150);
-        let component = if flags & 1 == 0 { Component::Rtp } else { Component::Rtcp };
+        let component = if flags & 1 == 0 {
+            Component::Rtp
+        } else {
+            Component::Rtcp
+        };
         let from = addresses[usize::from((flags >> 1) & 3)];
         for s in sessions.iter_mut() {
             let mut copy = datagram.to_vec();
