@@ -1,5 +1,6 @@
-//! `cargo xtask bench [--quick]`: the criterion benchmarks of every crate, then the
-//! side-by-side comparison with the webrtc-rs crates.
+//! `cargo xtask bench [--quick]`: the criterion benchmarks of every crate, the
+//! side-by-side comparison with the webrtc-rs crates, then the session's speed and scale
+//! measurements (`tools/scale`).
 //!
 //! The comparison lives in `compare/`, a workspace of its own that only this command builds,
 //! so `cargo test` never compiles the peer crates (and crates.io's `rtcp` never meets ours
@@ -27,5 +28,18 @@ pub fn run(args: &[String]) -> Result {
     if quick {
         compare.args(["--", "--quick"]);
     }
-    sh(&mut compare)
+    sh(&mut compare)?;
+    scale(quick)
+}
+
+/// The session's speed and scale (`tools/scale`): receive-path packet rate against bare
+/// UDP, and concurrent two-way SRTP sessions per process with their memory. Release build,
+/// as every figure here is a rate.
+fn scale(quick: bool) -> Result {
+    let mut scale = cargo();
+    scale.args(["run", "--release", "-p", "scale", "--", "all"]);
+    if quick {
+        scale.arg("--quick");
+    }
+    sh(&mut scale)
 }

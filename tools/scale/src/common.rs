@@ -1,0 +1,117 @@
+//! What the measurement programs share: keys, packets, the sessions' configuration and
+//! the resident memory of the process.
+
+use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
+use rtp_session::{Config, Security};
+use srtp::{MasterKey, ProtectionProfile};
+
+/// The SRTP profile of every measured stream (the common SDES profile, RFC 4568 §6.2.1).
+pub const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
+/// G.711 at 8 kHz in 20 ms packets: 160 samples, 160 payload octets.
+pub const SAMPLES: u32 = 160;
+/// The packet interval of G.711 in 20 ms packets.
+pub const PACKET_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+/// One packet's payload (µ-law silence).
+pub const PAYLOAD: [u8; SAMPLES as usize] = [0xff; SAMPLES as usize];
+
+/// Which way a key protects: from the load generator to the server, or back.
+#[derive(Debug, Clone, Copy)]
+pub enum Direction {
+    /// The load generator (or the receive-path sender) protects, the session unprotects.
+    ToServer,
+    /// The session protects, the load generator unprotects.
+    ToLoad,
+}
+
+/// The master key and salt of session `index` in `direction`, different for every
+/// session and direction, as signalling would hand out.
+pub fn master_key(index: u32, direction: Direction) -> Result<MasterKey, String> {
+    let mut material = [0u8; 30];
+    let seed = index
+        .wrapping_mul(0x9e37_79b9)
+        .wrapping_add(direction as u32 * 0x85eb_ca6b);
+    for (i, b) in material.iter_mut().enumerate() {
+        *b = (seed.rotate_left(i as u32 * 5) as u8) ^ (i as u8).wrapping_mul(29);
+    }
+    MasterKey::new(PROFILE, &material[..16], &material[16..]).map_err(|e| e.to_string())
+}
+
+/// An SRTP context for session `index` in `direction`.
+pub fn srtp_context(index: u32, direction: Direction) -> Result<srtp::Context, String> {
+    srtp::Context::new(
+        PROFILE,
+        master_key(index, direction)?,
+        srtp::Config::default(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The configuration of the measured session `index`: G.711, rtcp-mux, SRTP with the
+/// generator's keys, the remote latched from its first packets (symmetric RTP).
+pub fn session_config(index: u32) -> Result<Config, String> {
+    let mut config = Config::new();
+    config.transport.rtcp_mux = true;
+    config.security = Security::Srtp {
+        profile: PROFILE,
+        local: master_key(index, Direction::ToLoad)?,
+        remote: master_key(index, Direction::ToServer)?,
+    };
+    Ok(config)
+}
+
+/// Deterministic randomness for session `index`.
+pub fn random(index: u32) -> Box<dyn dtls::Random> {
+    let mut seed = [0u8; 32];
+    seed[..4].copy_from_slice(&index.to_be_bytes());
+    seed[4] = 0x5c;
+    Box::new(dtls::ChaChaRandom::from_seed(seed))
+}
+
+/// Writes a G.711 RTP packet into `buf` and protects it; returns its length.
+pub fn protected_packet(
+    buf: &mut [u8],
+    context: &mut srtp::Context,
+    ssrc: u32,
+    sequence_number: u16,
+    timestamp: u32,
+) -> Result<usize, String> {
+    let header = RtpHeader::new(PayloadType::PCMU, sequence_number, timestamp, ssrc);
+    let len = PacketWriter::new(buf, &header)
+        .and_then(|w| w.finish(&PAYLOAD, 0))
+        .map_err(|e| e.to_string())?;
+    context.protect_rtp(buf, len).map_err(|e| e.to_string())
+}
+
+/// The resident set size of this process, in KiB (`VmRSS` in `/proc/self/status`).
+pub fn vm_rss_kib() -> Result<u64, String> {
+    let status = std::fs::read_to_string("/proc/self/status")
+        .map_err(|e| format!("/proc/self/status: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS in /proc/self/status".into())
+}
+
+/// Extends 16-bit sequence numbers to a counter that does not wrap (RFC 3550 A.1 style,
+/// for in-order streams with gaps well under 2^15).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SequenceExtender {
+    last: Option<u64>,
+}
+
+impl SequenceExtender {
+    /// The extended value of `seq`.
+    pub fn extend(&mut self, seq: u16) -> u64 {
+        let ext = match self.last {
+            // One cycle of headroom, so a packet reordered across the start stays positive.
+            None => (1 << 16) | u64::from(seq),
+            Some(last) => {
+                let delta = seq.wrapping_sub(last as u16) as i16;
+                last.wrapping_add_signed(i64::from(delta))
+            }
+        };
+        self.last = Some(self.last.map_or(ext, |l| l.max(ext)));
+        ext
+    }
+}

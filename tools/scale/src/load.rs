@@ -1,0 +1,235 @@
+//! `scale load`: the load generator of `scale sessions`, in its own process. For every
+//! server session it sends a 50 packet/s SRTP G.711 stream (its own key and SSRC) and
+//! counts the session's stream coming back, by sequence number (RFC 3550 A.3 style:
+//! expected = highest − first + 1). It is built on the `srtp` and `rtp-packet` crates
+//! directly, a few sockets shared by many streams, so that it costs the machine less than
+//! the process under test.
+//!
+//! Protocol on standard input/output, one line each:
+//! - in `PORTS <port>...` (the server sessions on 127.0.0.1)
+//! - out `READY`
+//! - in `STOP` (stop sending), then `REPORT`
+//! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures>`
+
+use crate::common::{
+    Direction, PACKET_INTERVAL, SAMPLES, SequenceExtender, protected_packet, srtp_context,
+};
+use crate::serve::say;
+use rtp_packet::{PacketKind, RtpPacket, classify};
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// Streams per generator socket: few enough that a whole tick of the sessions' packets
+/// fits in one socket's default receive buffer while the generator is busy sending.
+const STREAMS_PER_SOCKET: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Sending,
+    Quiet,
+    Done,
+}
+
+/// One stream pair: ours to a server session, and its back to us.
+struct Stream {
+    server: SocketAddr,
+    ssrc: u32,
+    sequence_number: u16,
+    timestamp: u32,
+    protect: srtp::Context,
+    unprotect: srtp::Context,
+    sequence: SequenceExtender,
+    first: Option<u64>,
+    highest: u64,
+    received: u64,
+    sent: u64,
+    failures: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    expected: u64,
+    lost: i64,
+    sent: u64,
+    silent: u64,
+    failures: u64,
+}
+
+pub fn run() -> Result<(), String> {
+    // Two workers, as the server has: on a shared machine a single-threaded generator
+    // falls behind first and its dropped receives would be charged to the server.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(generate())
+}
+
+async fn generate() -> Result<(), String> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let first = lines
+        .next_line()
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no PORTS line")?;
+    let ports: Vec<u16> = first
+        .strip_prefix("PORTS")
+        .ok_or("expected PORTS")?
+        .split_whitespace()
+        .map(|p| p.parse().map_err(|e| format!("port `{p}`: {e}")))
+        .collect::<Result<_, String>>()?;
+    let (phase, watcher) = watch::channel(Phase::Sending);
+    let mut tasks = Vec::new();
+    for (group, chunk) in ports.chunks(STREAMS_PER_SOCKET).enumerate() {
+        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut streams = Vec::with_capacity(chunk.len());
+        for (k, port) in chunk.iter().enumerate() {
+            let index = (group * STREAMS_PER_SOCKET + k) as u32;
+            streams.push(Stream {
+                server: SocketAddr::from((Ipv4Addr::LOCALHOST, *port)),
+                ssrc: 0x4c00_0000 | index,
+                sequence_number: (index as u16).wrapping_mul(7919),
+                timestamp: index.wrapping_mul(104_729),
+                protect: srtp_context(index, Direction::ToServer)?,
+                unprotect: srtp_context(index, Direction::ToLoad)?,
+                sequence: SequenceExtender::default(),
+                first: None,
+                highest: 0,
+                received: 0,
+                sent: 0,
+                failures: 0,
+            });
+        }
+        // Calls do not start in step: spread the groups' ticks over the packet interval.
+        let offset = PACKET_INTERVAL * (group % 20) as u32 / 20;
+        tasks.push(tokio::spawn(run_group(
+            socket,
+            streams,
+            offset,
+            watcher.clone(),
+        )));
+    }
+    say("READY")?;
+    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+        match line.trim() {
+            "STOP" => {
+                let _ = phase.send(Phase::Quiet);
+            }
+            "REPORT" => break,
+            other => return Err(format!("unknown command `{other}`")),
+        }
+    }
+    let _ = phase.send(Phase::Done);
+    let mut total = Tally::default();
+    for task in tasks {
+        let t = task.await.map_err(|e| e.to_string())??;
+        total.expected += t.expected;
+        total.lost += t.lost;
+        total.sent += t.sent;
+        total.silent += t.silent;
+        total.failures += t.failures;
+    }
+    say(&format!(
+        "DONE {} {} {} {} {}",
+        total.expected, total.lost, total.sent, total.silent, total.failures
+    ))
+}
+
+async fn run_group(
+    socket: UdpSocket,
+    mut streams: Vec<Stream>,
+    offset: Duration,
+    mut phase: watch::Receiver<Phase>,
+) -> Result<Tally, String> {
+    let by_port: HashMap<u16, usize> = streams
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.server.port(), i))
+        .collect();
+    let mut ticker = tokio::time::interval_at(Instant::now() + offset, PACKET_INTERVAL);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    let mut buf = [0u8; 2048];
+    loop {
+        let now_phase = *phase.borrow();
+        tokio::select! {
+            _ = ticker.tick(), if now_phase == Phase::Sending => {
+                for s in &mut streams {
+                    let len = protected_packet(&mut buf, &mut s.protect, s.ssrc, s.sequence_number, s.timestamp)?;
+                    s.sequence_number = s.sequence_number.wrapping_add(1);
+                    s.timestamp = s.timestamp.wrapping_add(SAMPLES);
+                    match socket.try_send_to(&buf[..len], s.server) {
+                        Ok(_) => s.sent += 1,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(e) => return Err(format!("send to {}: {e}", s.server)),
+                    }
+                }
+            }
+            ready = socket.readable() => {
+                ready.map_err(|e| e.to_string())?;
+                receive(&socket, &mut streams, &by_port, &mut buf);
+            }
+            changed = phase.changed() => {
+                if changed.is_err() || *phase.borrow() == Phase::Done {
+                    break;
+                }
+            }
+        }
+    }
+    let mut tally = Tally::default();
+    for s in &streams {
+        tally.sent += s.sent;
+        tally.failures += s.failures;
+        match s.first {
+            Some(first) => {
+                let expected = s.highest - first + 1;
+                tally.expected += expected;
+                tally.lost += expected as i64 - s.received as i64;
+            }
+            None => tally.silent += 1,
+        }
+    }
+    Ok(tally)
+}
+
+fn receive(
+    socket: &UdpSocket,
+    streams: &mut [Stream],
+    by_port: &HashMap<u16, usize>,
+    buf: &mut [u8; 2048],
+) {
+    loop {
+        let (n, from) = match socket.try_recv_from(buf) {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        let Some(s) = by_port.get(&from.port()).and_then(|&i| streams.get_mut(i)) else {
+            continue;
+        };
+        let datagram = &mut buf[..n];
+        // The sessions' RTCP (SR + SDES) shares the port; only their RTP is counted.
+        if classify(datagram) != PacketKind::Rtp {
+            continue;
+        }
+        let Ok(len) = s.unprotect.unprotect_rtp(datagram) else {
+            s.failures += 1;
+            continue;
+        };
+        let Ok(packet) = RtpPacket::parse(&datagram[..len]) else {
+            s.failures += 1;
+            continue;
+        };
+        let ext = s.sequence.extend(packet.sequence_number());
+        s.first = Some(s.first.map_or(ext, |f| f.min(ext)));
+        s.highest = s.highest.max(ext);
+        s.received += 1;
+    }
+}

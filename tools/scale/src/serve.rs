@@ -1,0 +1,169 @@
+//! `scale serve N`: the process under test of `scale sessions`. It binds N
+//! [`rtp_session::Driver`]s (SRTP, rtcp-mux, symmetric RTP) on loopback, one tokio task
+//! each, on a two-worker runtime; every session answers the load generator with its own
+//! 50 packet/s G.711 stream once it has latched onto the generator's address.
+//!
+//! Protocol on standard input/output, one line each:
+//! - out `READY <rss before KiB> <rss after binding KiB> <port>...`
+//! - in `STOP` (stop sending), then `REPORT`
+//! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>`
+//!   where expected and lost add up RFC 3550 A.3 over every session's remote source.
+
+use crate::common::{PACKET_INTERVAL, PAYLOAD, SAMPLES, random, session_config, vm_rss_kib};
+use rtp_session::{Binding, Driver, PortRange};
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// What the controller has asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Sending,
+    Quiet,
+    Done,
+}
+
+/// One session's counts at the end.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    expected: u64,
+    lost: i64,
+    sent: u64,
+    silent: u64,
+    unprotect_failures: u64,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let sessions: u32 = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .ok_or("usage: scale serve SESSIONS")?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(serve(sessions))
+}
+
+/// Writes one protocol line to standard output.
+pub fn say(line: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("stdout: {e}"))
+}
+
+async fn serve(sessions: u32) -> Result<(), String> {
+    let before = vm_rss_kib()?;
+    let binding = Binding {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        ports: PortRange {
+            first: 20000,
+            last: 59999,
+        },
+    };
+    let mut drivers = Vec::with_capacity(sessions as usize);
+    for i in 0..sessions {
+        let driver = Driver::bind(session_config(i)?, binding, random(i))
+            .await
+            .map_err(|e| format!("session {i}: {e}"))?;
+        drivers.push(driver);
+    }
+    let bound = vm_rss_kib()?;
+    let ports: Vec<String> = drivers
+        .iter()
+        .map(|d| d.local_rtp().port().to_string())
+        .collect();
+    say(&format!("READY {before} {bound} {}", ports.join(" ")))?;
+    let (phase, watcher) = watch::channel(Phase::Sending);
+    let count = drivers.len().max(1) as u32;
+    let tasks: Vec<_> = drivers
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            // Calls do not start in step: spread the sessions' ticks over the interval.
+            let offset = PACKET_INTERVAL * i as u32 / count;
+            tokio::spawn(run_session(d, offset, watcher.clone()))
+        })
+        .collect();
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+        match line.trim() {
+            "STOP" => {
+                let _ = phase.send(Phase::Quiet);
+            }
+            "REPORT" => break,
+            other => return Err(format!("unknown command `{other}`")),
+        }
+    }
+    let running = vm_rss_kib()?;
+    let _ = phase.send(Phase::Done);
+    let mut total = Tally::default();
+    for task in tasks {
+        let t = task.await.map_err(|e| e.to_string())?;
+        total.expected += t.expected;
+        total.lost += t.lost;
+        total.sent += t.sent;
+        total.silent += t.silent;
+        total.unprotect_failures += t.unprotect_failures;
+    }
+    say(&format!(
+        "DONE {running} {} {} {} {} {}",
+        total.expected, total.lost, total.sent, total.silent, total.unprotect_failures
+    ))
+}
+
+async fn run_session(
+    mut driver: Driver,
+    offset: Duration,
+    mut phase: watch::Receiver<Phase>,
+) -> Tally {
+    let mut ticker = tokio::time::interval_at(Instant::now() + offset, PACKET_INTERVAL);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    let mut timestamp = 0u32;
+    let mut sent = 0u64;
+    loop {
+        let now_phase = *phase.borrow();
+        tokio::select! {
+            out = driver.next() => {
+                if out.is_none() {
+                    break;
+                }
+            }
+            _ = ticker.tick(), if now_phase == Phase::Sending => {
+                if driver.session().remote_rtp().is_some() && driver.send(&PAYLOAD, timestamp, sent == 0).is_ok() {
+                    sent += 1;
+                    timestamp = timestamp.wrapping_add(SAMPLES);
+                }
+            }
+            changed = phase.changed() => {
+                if changed.is_err() || *phase.borrow() == Phase::Done {
+                    break;
+                }
+            }
+        }
+    }
+    let session = driver.session();
+    let mut tally = Tally {
+        sent: sent.saturating_sub(driver.send_drops()),
+        unprotect_failures: session.counters().unprotect_failures,
+        ..Tally::default()
+    };
+    let mut heard = false;
+    let sources: Vec<u32> = session.remote_sources().collect();
+    for ssrc in sources {
+        if let Some(q) = session.quality(ssrc) {
+            heard |= q.packets_received > 0;
+            tally.expected += (q.packets_received as i64 + q.cumulative_lost).max(0) as u64;
+            tally.lost += q.cumulative_lost;
+        }
+    }
+    if !heard {
+        tally.silent = 1;
+    }
+    tally
+}

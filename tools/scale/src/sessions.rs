@@ -1,0 +1,224 @@
+//! `scale sessions`: raises the number of concurrent two-way G.711 SRTP sessions until
+//! one process no longer carries them with under 0.1% loss either way.
+//!
+//! For each level it starts `scale serve N` and `scale load` (this same program) as two
+//! processes, wires the generator to the server's ports, lets both send for a while,
+//! stops them, and reads their counts: loss towards the server (from the sessions' RFC
+//! 3550 A.3 statistics) and back (from the generator's sequence numbers), sessions that
+//! never heard anything, SRTP failures, and the server's resident memory before binding,
+//! after binding and while running.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+/// The most loss a sustained level may show in either direction.
+const MAX_LOSS: f64 = 0.001;
+/// The issue's target.
+const TARGET_SESSIONS: u64 = 2000;
+
+/// One process of a level, with its pipes.
+struct Peer {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn start(args: &[&str]) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start scale {}: {e}", args.join(" ")))?;
+        let stdin = child.stdin.take().ok_or("no stdin pipe")?;
+        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
+        Ok(Self {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn tell(&mut self, line: &str) -> Result<(), String> {
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("writing `{line}`: {e}"))
+    }
+
+    /// The next line, which must start with `word`; the numbers after it.
+    fn expect(&mut self, word: &str) -> Result<Vec<i64>, String> {
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let rest = line
+            .trim()
+            .strip_prefix(word)
+            .ok_or_else(|| format!("expected `{word}`, got `{}`", line.trim()))?;
+        rest.split_whitespace()
+            .map(|v| v.parse().map_err(|e| format!("`{v}` in `{line}`: {e}")))
+            .collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one level measured.
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    sessions: u64,
+    to_server_loss: f64,
+    to_load_loss: f64,
+    silent_at_server: i64,
+    silent_at_load: i64,
+    failures: i64,
+    bind_kib_per_session: f64,
+    running_kib_per_session: f64,
+}
+
+impl Level {
+    fn sustained(&self) -> bool {
+        self.to_server_loss < MAX_LOSS
+            && self.to_load_loss < MAX_LOSS
+            && self.silent_at_server == 0
+            && self.silent_at_load == 0
+            && self.failures == 0
+    }
+}
+
+pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
+    let levels: Vec<u64> = match args.iter().position(|a| a == "--levels") {
+        Some(i) => args
+            .get(i + 1)
+            .ok_or("--levels needs a list")?
+            .split(',')
+            .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
+            .collect::<Result<_, String>>()?,
+        None if quick => vec![500, 1000, 2000],
+        None => vec![500, 1000, 2000, 3000, 4000, 5000, 6000],
+    };
+    let seconds = if quick { 6 } else { 10 };
+    eprintln!(
+        "sessions: two-way G.711 SRTP at 50 packets/s each way, {seconds} s per level, \
+         server and load generator in separate processes"
+    );
+    let mut best: Option<Level> = None;
+    for &n in &levels {
+        let level = match measure(n, Duration::from_secs(seconds)) {
+            Ok(level) => level,
+            // A level the machine cannot even set up (ports, descriptors) ends the ramp.
+            Err(e) if best.is_some() => {
+                eprintln!("  {n:>5} sessions: could not run: {e}");
+                break;
+            }
+            Err(e) => return Err(format!("{n} sessions: {e}")),
+        };
+        eprintln!(
+            "  {:>5} sessions: loss to server {:.4}%, back {:.4}%, silent sessions {}/{}, SRTP failures {}, \
+             memory {:.1} KiB/session bound, {:.1} KiB/session running: {}",
+            n,
+            level.to_server_loss * 100.0,
+            level.to_load_loss * 100.0,
+            level.silent_at_server,
+            level.silent_at_load,
+            level.failures,
+            level.bind_kib_per_session,
+            level.running_kib_per_session,
+            if level.sustained() {
+                "sustained"
+            } else {
+                "NOT sustained"
+            }
+        );
+        if !level.sustained() {
+            break;
+        }
+        best = Some(level);
+    }
+    match best {
+        Some(level) => eprintln!(
+            "sessions: {} concurrent sessions sustained (target ≥ {TARGET_SESSIONS}: {}), \
+             {:.1} KiB resident per running session",
+            level.sessions,
+            if level.sessions >= TARGET_SESSIONS {
+                "MET"
+            } else {
+                "NOT MET"
+            },
+            level.running_kib_per_session
+        ),
+        None => eprintln!("sessions: not even the first level was sustained"),
+    }
+    Ok(())
+}
+
+fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
+    let mut server = Peer::start(&["serve", &sessions.to_string()])?;
+    let mut line = String::new();
+    server
+        .stdout
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let mut words = line.split_whitespace();
+    if words.next() != Some("READY") {
+        return Err(format!("server: expected READY, got `{}`", line.trim()));
+    }
+    let mut number = || -> Result<f64, String> {
+        words
+            .next()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("server: bad READY line `{}`", line.trim()))
+    };
+    let before = number()?;
+    let bound = number()?;
+    let ports: Vec<&str> = line.split_whitespace().skip(3).collect();
+    if ports.len() as u64 != sessions {
+        return Err(format!(
+            "server bound {} of {sessions} sessions",
+            ports.len()
+        ));
+    }
+    let mut load = Peer::start(&["load"])?;
+    load.tell(&format!("PORTS {}", ports.join(" ")))?;
+    load.expect("READY")?;
+    std::thread::sleep(duration);
+    load.tell("STOP")?;
+    server.tell("STOP")?;
+    // Let the last packets land before counting.
+    std::thread::sleep(Duration::from_millis(500));
+    load.tell("REPORT")?;
+    server.tell("REPORT")?;
+    let s = server.expect("DONE")?;
+    let l = load.expect("DONE")?;
+    let [running, s_expected, s_lost, _s_sent, s_silent, s_failures] = s[..] else {
+        return Err(format!("server: bad DONE line {s:?}"));
+    };
+    let [l_expected, l_lost, _l_sent, l_silent, l_failures] = l[..] else {
+        return Err(format!("load: bad DONE line {l:?}"));
+    };
+    let ratio = |lost: i64, expected: i64| {
+        if expected <= 0 {
+            1.0
+        } else {
+            lost.max(0) as f64 / expected as f64
+        }
+    };
+    Ok(Level {
+        sessions,
+        to_server_loss: ratio(s_lost, s_expected),
+        to_load_loss: ratio(l_lost, l_expected),
+        silent_at_server: s_silent,
+        silent_at_load: l_silent,
+        failures: s_failures + l_failures,
+        bind_kib_per_session: (bound - before) / sessions as f64,
+        running_kib_per_session: (running as f64 - before) / sessions as f64,
+    })
+}
