@@ -137,6 +137,13 @@ pub struct Config {
     /// Hand every received RTP packet to the application as [`crate::Event::RtpPacket`]
     /// too (it costs a copy per packet).
     pub raw_packets: bool,
+    /// Add RFC 3611 XR blocks to each compound: a Receiver Reference Time block, and DLRR
+    /// answers to the peers' ones, so that a participant that only receives can measure
+    /// RTT too (RFC 3611 §4.4, §4.5).
+    pub send_xr: bool,
+    /// Pace outgoing RTP at this many bits per second (packets queue and leave when the
+    /// budget allows, so a video frame's burst is spread out); `None` sends at once.
+    pub pacing_bps: Option<u64>,
     /// The BYE reason sent on close.
     pub bye_reason: Option<String>,
 }
@@ -157,6 +164,8 @@ impl Config {
             max_remote_sources: 64,
             max_payload: 1400,
             raw_packets: false,
+            send_xr: false,
+            pacing_bps: None,
             bye_reason: None,
         }
     }

@@ -140,6 +140,8 @@ pub struct Counters {
     pub sources_over_limit: u64,
     /// Datagrams of other kinds (ZRTP, TURN channels, unknown first bytes): dropped.
     pub unknown: u64,
+    /// RTP packets dropped because the pacing queue was full.
+    pub pacer_dropped: u64,
     /// RTP packets sent.
     pub rtp_sent: u64,
     /// RTCP compounds sent.

@@ -75,6 +75,7 @@ mod driver;
 mod error;
 mod event;
 mod latch;
+mod pacer;
 mod ports;
 mod receive;
 mod report;

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
 use rtp_packet::{PacketKind, RtpPacket};
 use stats::{PacketVerdict, ReceiverConfig, SourceStatistics};
@@ -272,7 +273,42 @@ impl Session {
                 let members = self.members();
                 self.timer.on_members_left(now, members);
             }
+            AnyPacket::ExtendedReport(xr) => self.on_extended_report(now, from, &xr),
             _ => {}
+        }
+    }
+
+    /// RFC 3611: remembers a source's Receiver Reference Time to answer with DLRR, and
+    /// takes the RTT from a DLRR sub-block answering ours (§4.5).
+    fn on_extended_report(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        xr: &rtcp::ExtendedReport<'_>,
+    ) {
+        let arrival = self.wallclock(now);
+        for block in xr.blocks.iter() {
+            match block {
+                XrBlock::ReceiverReferenceTime(rrtr) => {
+                    if let Some(source) = self.member(xr.ssrc, from, now) {
+                        source.stats.on_receiver_reference_time(rrtr.ntp_time, now);
+                    }
+                }
+                XrBlock::Dlrr(dlrr) => {
+                    let ours = dlrr.items.iter().find(|i| i.ssrc == self.local.ssrc);
+                    let rtt = ours.and_then(|i| {
+                        stats::rtt::rtt_from_dlrr(arrival, i.last_rr, i.delay_since_last_rr)
+                    });
+                    if let Some(rtt) = rtt {
+                        self.rtt = Some(rtt);
+                        self.queue_event(Event::RoundTripTime {
+                            reporter: xr.ssrc,
+                            rtt,
+                        });
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use rtcp::{AnyPacket, Goodbye, ReceiverReport, SourceDescription};
+use rtcp::xr::{Dlrr, DlrrItem, ReceiverReferenceTime, XrBlock};
+use rtcp::{AnyPacket, ExtendedReport, Goodbye, ReceiverReport, SourceDescription};
 
 use crate::event::{Component, Event, LeaveReason, Transmit};
 use crate::session::{Crypto, SRTP_OVERHEAD, Session, random_unit};
@@ -122,6 +123,9 @@ impl Session {
             report,
             AnyPacket::SourceDescription(SourceDescription::cname(ssrc, &self.cname)),
         ];
+        if self.config.send_xr && bye.is_none() {
+            packets.push(AnyPacket::ExtendedReport(self.extended_report(now, ssrc)));
+        }
         if let Some(ssrc) = bye {
             let reason = self
                 .config
@@ -165,6 +169,29 @@ impl Session {
             contents: buf,
         });
         size
+    }
+
+    /// RFC 3611 XR: our Receiver Reference Time (§4.4) and DLRR sub-blocks (§4.5)
+    /// answering the latest RRTR of each source.
+    fn extended_report(&self, now: Instant, ssrc: u32) -> ExtendedReport<'static> {
+        let mut blocks = vec![XrBlock::ReceiverReferenceTime(ReceiverReferenceTime {
+            ntp_time: self.wallclock(now),
+        })];
+        let items: Vec<DlrrItem> = self
+            .sources
+            .values()
+            .filter_map(|s| s.stats.dlrr_item(now))
+            .take(MAX_REPORT_BLOCKS)
+            .collect();
+        if !items.is_empty() {
+            blocks.push(XrBlock::Dlrr(Dlrr {
+                items: items.into(),
+            }));
+        }
+        ExtendedReport {
+            ssrc,
+            blocks: blocks.into(),
+        }
     }
 
     /// One report block per validated remote source that sent since the last report

@@ -14,6 +14,7 @@ use crate::config::{Config, Security};
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
 use crate::latch::Latch;
+use crate::pacer::Pacer;
 use crate::source::{RemoteSource, SourceQuality};
 use crate::timing::RtcpTimer;
 
@@ -68,6 +69,7 @@ pub struct Session {
     pub(crate) timer: RtcpTimer,
     pub(crate) rtt: Option<Duration>,
     pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) pacer: Option<Pacer>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) counters: Counters,
     pub(crate) closing: bool,
@@ -126,6 +128,7 @@ impl Session {
             timer,
             rtt: None,
             transmits: VecDeque::new(),
+            pacer: config.pacing_bps.map(Pacer::new),
             events: VecDeque::new(),
             counters: Counters::default(),
             closing: false,
@@ -351,11 +354,20 @@ impl Session {
         sender.on_packet_sent(payload.len());
         self.local.last_sent = Some(now);
         self.counters.rtp_sent += 1;
-        self.queue_transmit(Transmit {
+        let transmit = Transmit {
             component: Component::Rtp,
             destination,
             contents: buf,
-        });
+        };
+        match self.pacer.as_mut() {
+            Some(pacer) => {
+                if pacer.push(now, transmit) {
+                    self.counters.pacer_dropped += 1;
+                }
+                self.release_paced(now);
+            }
+            None => self.queue_transmit(transmit),
+        }
         Ok(())
     }
 
@@ -395,6 +407,9 @@ impl Session {
             return None;
         }
         let mut next = self.timer.next();
+        if let Some(t) = self.pacer.as_ref().and_then(Pacer::next_due) {
+            next = next.min(t);
+        }
         if let Some(t) = self.dtls.as_ref().and_then(|d| d.poll_timeout()) {
             next = next.min(t);
         }
@@ -433,8 +448,16 @@ impl Session {
             }
             self.pump_dtls();
         }
+        self.release_paced(now);
         if now >= self.timer.next() {
             self.on_rtcp_timer(now);
+        }
+    }
+
+    /// Moves paced RTP that is due at `now` to the transmit queue.
+    fn release_paced(&mut self, now: Instant) {
+        while let Some(t) = self.pacer.as_mut().and_then(|p| p.pop_due(now)) {
+            self.queue_transmit(t);
         }
     }
 

@@ -454,3 +454,53 @@ fn stun_is_handed_to_the_application() {
     s.handle_datagram(now, Component::Rtp, addr(B_ADDR), &mut binding);
     assert!(matches!(s.poll_event(), Some(Event::Stun { data, .. }) if data.len() == 20));
 }
+
+#[test]
+fn xr_gives_a_receive_only_party_its_rtt() {
+    for xr in [false, true] {
+        let (mut a, mut b) = configs(true);
+        a.send_xr = xr;
+        b.send_xr = xr;
+        let mut p = Pair::new(a, b, clean(), 47);
+        p.b_sends = false;
+        p.run(Duration::from_secs(30));
+        // a sends, so b's RRs give a its RTT either way: 2 × 20 ms.
+        let a_rtt = p.a.rtt().expect("RTT from RR");
+        assert!(
+            a_rtt >= Duration::from_millis(39) && a_rtt <= Duration::from_millis(41),
+            "{a_rtt:?}"
+        );
+        // b only receives: its RTT needs RRTR answered by DLRR (RFC 3611 §4.4, §4.5).
+        match (xr, p.b.rtt()) {
+            (false, None) => {}
+            (true, Some(rtt)) => assert!(
+                rtt >= Duration::from_millis(39) && rtt <= Duration::from_millis(41),
+                "{rtt:?}"
+            ),
+            other => panic!("xr {xr}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn pacing_spreads_a_burst() {
+    let (mut a, _) = configs(true);
+    // 80 kbit/s = 10 000 B/s; each packet is 12 + 238 = 250 bytes: one per 25 ms.
+    a.pacing_bps = Some(80_000);
+    let t0 = std::time::Instant::now();
+    let mut s = rtp_session::Session::new(a, rng(3), t0).unwrap();
+    for i in 0..4 {
+        s.send(t0, &[0; 238], i * 960, i == 0).unwrap();
+    }
+    let mut released = Vec::new();
+    let mut now = t0;
+    while released.len() < 4 {
+        while let Some(t) = s.poll_transmit() {
+            assert_eq!(t.contents.len(), 250);
+            released.push((now - t0).as_millis());
+        }
+        now = s.poll_timeout().unwrap();
+        s.handle_timeout(now);
+    }
+    assert_eq!(released, vec![0, 25, 50, 75]);
+}
