@@ -30,24 +30,26 @@ struct Point {
     offset: f64,
 }
 
-/// The fitted relation between media time and arrival time.
+/// The fitted relation between media time and arrival time. Declaration order is memory
+/// order (`repr(C)`): what every packet reads comes first, the per-window state after.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct ArrivalModel {
-    ticks_per_window: i64,
     seconds_per_tick: f64,
     origin_ts: i64,
     /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
     current_min: Point,
+    skew: f64,
+    /// The skew-corrected minimum over the closed baseline windows.
+    closed_baseline: f64,
+    ticks_per_window: i64,
     /// Out of line: read only when a window closes, so the state every packet touches
     /// stays within a few cache lines (many buffers side by side).
     minima: Box<[Point; HISTORY]>,
     stored: usize,
     head: usize,
     closed: usize,
-    skew: f64,
-    /// The skew-corrected minimum over the closed baseline windows.
-    closed_baseline: f64,
     slopes: Vec<f64>,
 }
 

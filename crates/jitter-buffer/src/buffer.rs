@@ -78,57 +78,95 @@ impl Schedule {
     }
 }
 
-/// Per-source state, replaced on an SSRC change or a restart.
+/// Per-source state, replaced on an SSRC change or a restart. Declaration order is memory
+/// order (`repr(C)`): with a thousand buffers side by side every cache line a packet touches
+/// is a miss, so the fields of the per-packet path sit together.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct Stream {
-    pub(crate) ssrc: u32,
-    /// The RTP clock rate in Hz.
-    pub(crate) clock_rate: f64,
     pub(crate) seq: SequenceTracker,
     /// Extended timestamp of the newest packet.
     pub(crate) ts_ref: i64,
-    pub(crate) arrival: ArrivalModel,
     /// The next extended sequence number to release.
     pub(crate) cursor: i64,
-    /// The first extended sequence number of the stream: loss is counted from here.
-    pub(crate) first_ext_seq: i64,
-    pub(crate) schedule: Schedule,
-    /// The sequence number whose talkspurt the schedule was last anchored for.
-    pub(crate) anchored_for: Option<i64>,
-    /// Where the last released frame ended, in media and in playout time.
-    pub(crate) last_end_ts: Option<i64>,
     /// Packet duration in RTP ticks.
     pub(crate) frame_ticks: i64,
     /// The longest packet duration believed, in RTP ticks.
     pub(crate) max_frame_ticks: i64,
+    /// Where the last released frame ended, in media and in playout time.
+    pub(crate) last_end_ts: Option<i64>,
+    /// The sequence number whose talkspurt the schedule was last anchored for.
+    pub(crate) anchored_for: Option<i64>,
+    pub(crate) schedule: Schedule,
+    /// The RTP clock rate in Hz.
+    pub(crate) clock_rate: f64,
+    pub(crate) ssrc: u32,
     pub(crate) played_any: bool,
     /// Video: the previous frame ended with its marker packet, so the cursor is a frame start.
     pub(crate) at_frame_start: bool,
+    pub(crate) arrival: ArrivalModel,
+    /// The first extended sequence number of the stream: loss is counted from here.
+    pub(crate) first_ext_seq: i64,
 }
 
 /// An adaptive RTP jitter buffer. Sans-IO: packets go in with [`insert`](Self::insert),
 /// frames come out of [`poll`](Self::poll), and [`next_event`](Self::next_event) says when
 /// to poll next. RTP timestamps, never packet counts, decide when a frame plays.
 #[derive(Debug, Clone)]
+// Declaration order is memory order: per-packet state first, the configuration and the
+// counters most packets do not touch last (see `Stream`).
+#[repr(C)]
 pub struct JitterBuffer {
-    pub(crate) config: Config,
+    pub(crate) stream: Option<Stream>,
     pub(crate) store: Store,
-    pub(crate) statistics: DelayStatistics,
-    pub(crate) metrics: Metrics,
+    pub(crate) epoch: Option<Instant>,
+    /// The last instant `insert` or `poll` converted to seconds since the epoch.
+    pub(crate) last_instant: Option<(Instant, f64)>,
+    /// Slots released to the caller by the last poll, freed on the next call.
+    pub(crate) pending_release: Option<(i64, i64)>,
+    /// Playout time at which the last released frame ends; a new schedule never starts
+    /// before it.
+    pub(crate) last_end_time: f64,
     /// `jitterBufferDelay` and `jitterBufferTargetDelay` in seconds, kept as floats so the
     /// per-frame path does no `Duration` arithmetic.
     pub(crate) delay_sum: f64,
     pub(crate) target_sum: f64,
-    pub(crate) epoch: Option<Instant>,
-    pub(crate) stream: Option<Stream>,
-    /// Playout time at which the last released frame ends; a new schedule never starts
-    /// before it.
-    pub(crate) last_end_time: f64,
-    /// Slots released to the caller by the last poll, freed on the next call.
-    pub(crate) pending_release: Option<(i64, i64)>,
     pub(crate) concealing: bool,
-    /// The last instant `insert` or `poll` converted to seconds since the epoch.
-    pub(crate) last_instant: Option<(Instant, f64)>,
+    /// `packetsReceived`, `packetsPlayed` and `jitterBufferEmittedCount`, counted here
+    /// beside the per-packet state and folded into [`Metrics`] by
+    /// [`metrics`](Self::metrics).
+    pub(crate) packets_received: u64,
+    pub(crate) packets_played: u64,
+    pub(crate) emitted_count: u64,
+    /// The configuration values every packet reads, copied from `config`.
+    pub(crate) hot: HotConfig,
+    pub(crate) statistics: DelayStatistics,
+    pub(crate) metrics: Metrics,
+    pub(crate) config: Config,
+}
+
+/// The configuration values the per-packet path reads, kept with the per-packet state
+/// (the [`Config`] itself sits at the cold end of [`JitterBuffer`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HotConfig {
+    pub(crate) kind: MediaKind,
+    pub(crate) adaptive: bool,
+    pub(crate) max_payload: usize,
+    pub(crate) capacity_bytes: usize,
+    /// A newer packet this many ticks behind the newest restarts the stream.
+    pub(crate) rewind_ticks: i64,
+}
+
+impl HotConfig {
+    fn new(config: &Config) -> Self {
+        Self {
+            kind: config.kind,
+            adaptive: matches!(config.delay, DelayMode::Adaptive { .. }),
+            max_payload: config.max_payload,
+            capacity_bytes: config.capacity_bytes,
+            rewind_ticks: i64::from(config.clock_rate) * MAX_TIMESTAMP_REWIND_SECONDS,
+        }
+    }
 }
 
 impl JitterBuffer {
@@ -159,6 +197,10 @@ impl JitterBuffer {
             pending_release: None,
             concealing: false,
             last_instant: None,
+            packets_received: 0,
+            packets_played: 0,
+            emitted_count: 0,
+            hot: HotConfig::new(&config),
             config,
         })
     }
@@ -171,6 +213,9 @@ impl JitterBuffer {
     /// Counters since creation.
     pub fn metrics(&self) -> Metrics {
         Metrics {
+            packets_received: self.packets_received,
+            packets_played: self.packets_played,
+            jitter_buffer_emitted_count: self.emitted_count,
             jitter_buffer_delay: duration(self.delay_sum),
             jitter_buffer_target_delay: duration(self.target_sum),
             ..self.metrics
@@ -197,10 +242,10 @@ impl JitterBuffer {
     /// The payload is copied into a reused slot.
     pub fn insert(&mut self, info: PacketInfo, payload: &[u8], arrival: Instant) -> Insertion {
         self.release_pending();
-        self.metrics.packets_received += 1;
+        self.packets_received += 1;
         let epoch = *self.epoch.get_or_insert(arrival);
         let at = self.seconds_at(epoch, arrival);
-        if payload.len() > self.config.max_payload {
+        if payload.len() > self.hot.max_payload {
             self.metrics.packets_discarded += 1;
             return Insertion::Discarded(DiscardReason::Oversize);
         }
@@ -236,7 +281,7 @@ impl JitterBuffer {
         let ext_ts = extend_timestamp(stream.ts_ref, info.timestamp);
         // The step in ticks against one second of ticks: no division per packet.
         let ts_step = ext_ts - stream.ts_ref;
-        let rewind_limit = i64::from(self.config.clock_rate) * MAX_TIMESTAMP_REWIND_SECONDS;
+        let rewind_limit = self.hot.rewind_ticks;
         if newest {
             if ts_step < -rewind_limit {
                 tracing::debug!(
@@ -264,7 +309,7 @@ impl JitterBuffer {
             return Insertion::Duplicate;
         }
         let media = stream.arrival.observe(ext_ts, at);
-        if matches!(self.config.delay, DelayMode::Adaptive { .. }) {
+        if self.hot.adaptive {
             self.statistics
                 .observe(stream.arrival.relative_delay(media, at), at);
         }
@@ -287,7 +332,7 @@ impl JitterBuffer {
             self.metrics.packets_late += 1;
             return Insertion::Late;
         }
-        if self.store.bytes() + payload.len() > self.config.capacity_bytes {
+        if self.store.bytes() + payload.len() > self.hot.capacity_bytes {
             self.make_room(ext_seq, payload.len());
         }
         self.store
@@ -499,7 +544,7 @@ impl JitterBuffer {
 
     #[inline]
     fn learn_frame_duration(&mut self, ext_seq: i64, ext_ts: i64) {
-        if self.config.kind != MediaKind::Audio {
+        if self.hot.kind != MediaKind::Audio {
             return;
         }
         let Some(s) = self.stream.as_mut() else {

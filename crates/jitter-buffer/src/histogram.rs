@@ -32,12 +32,15 @@ const RESCALE_ABOVE: f64 = 1e100;
 
 /// Reduces per-packet relative delays to per-interval maxima and feeds them to a
 /// [`DelayHistogram`].
+/// Declaration order is memory order (`repr(C)`): the per-packet fields first, the
+/// per-interval histogram after.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct DelayStatistics {
-    pub(crate) histogram: DelayHistogram,
-    interval: f64,
     interval_start: Option<f64>,
+    interval: f64,
     interval_max: f64,
+    pub(crate) histogram: DelayHistogram,
 }
 
 impl DelayStatistics {

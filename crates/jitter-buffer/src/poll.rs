@@ -73,7 +73,7 @@ impl JitterBuffer {
                     stream.schedule = schedule;
                     stream.anchored_for = Some(ext_seq);
                 }
-                match self.config.kind {
+                match self.hot.kind {
                     MediaKind::Audio => self.release_audio(ext_seq, ext_ts, due, now, epoch),
                     MediaKind::Video => self.release_video(ext_seq, ext_ts, due, now, epoch),
                 }
@@ -113,7 +113,7 @@ impl JitterBuffer {
         if cursor > newest {
             return None;
         }
-        if self.config.kind == MediaKind::Video {
+        if self.hot.kind == MediaKind::Video {
             let first = (cursor..=newest).find(|&e| self.store.has_payload(e))?;
             let slot = self.store.get(first)?;
             return Some(Head::Packet {
@@ -186,7 +186,7 @@ impl JitterBuffer {
             .is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
         if !(marker || silence || self.concealing)
             || s.anchored_for == Some(ext_seq)
-            || self.config.kind != MediaKind::Audio
+            || self.hot.kind != MediaKind::Audio
         {
             return None;
         }
@@ -233,9 +233,8 @@ impl JitterBuffer {
         let slot = self.store.get(ext_seq)?;
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let held = (now - slot.arrival).max(0.0);
-        let m = &mut self.metrics;
-        m.packets_played += 1;
-        m.jitter_buffer_emitted_count += u64::from(samples);
+        self.packets_played += 1;
+        self.emitted_count += u64::from(samples);
         self.delay_sum += held * f64::from(samples);
         self.target_sum += target * f64::from(samples);
         self.concealing = false;
@@ -303,13 +302,12 @@ impl JitterBuffer {
         stream.at_frame_start = marker;
         stream.played_any = true;
         self.last_end_time = due;
-        let m = &mut self.metrics;
-        m.packets_played += present;
-        m.jitter_buffer_emitted_count += 1;
+        self.packets_played += present;
+        self.emitted_count += 1;
         self.delay_sum += (now - earliest).max(0.0);
         self.target_sum += target;
         if !complete {
-            m.frames_incomplete += 1;
+            self.metrics.frames_incomplete += 1;
         }
         self.pending_release = Some((start, last + 1));
         Some(Playout::Frame(Frame {

@@ -5,8 +5,9 @@
 //! has held a packet of the stream's usual size, storing a packet allocates nothing.
 //! Memory is bounded by `capacity_packets × max_payload` bytes of slot buffers.
 
-/// One stored packet.
+/// One stored packet: one cache line (aligned, so a slot never straddles two).
 #[derive(Debug, Clone, Default)]
+#[repr(align(64))]
 pub(crate) struct Slot {
     /// The extended sequence number held, or `None` when the slot is free.
     pub(crate) ext_seq: Option<i64>,
@@ -22,8 +23,10 @@ pub(crate) struct Slot {
 /// Bits of receive history: sequence numbers further back than this count as too old.
 pub(crate) const HISTORY_BITS: i64 = 1024;
 
-/// The slot ring.
+/// The slot ring. Declaration order is memory order (`repr(C)`): the header every packet
+/// reads sits together, before the receive bitmap.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct Store {
     /// A power of two at least the capacity, so a slot index is a mask, not a division.
     slots: Vec<Slot>,
@@ -31,8 +34,8 @@ pub(crate) struct Store {
     capacity: usize,
     bytes: usize,
     held: usize,
-    received: [u64; (HISTORY_BITS / 64) as usize],
     history_top: Option<i64>,
+    received: [u64; (HISTORY_BITS / 64) as usize],
 }
 
 impl Store {
