@@ -196,6 +196,7 @@ impl Driver {
                     self.send_drops += 1;
                 }
             }
+            self.session.recycle(t.contents);
         }
     }
 

@@ -80,6 +80,7 @@ mod ports;
 mod receive;
 mod report;
 mod sdp;
+mod security;
 mod session;
 mod source;
 pub mod timing;

@@ -3,14 +3,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use dtls::Random;
 use jitter_buffer::Playout;
 use rtp_packet::{CsrcList, PacketWriter, RtpHeader};
 
-use crate::config::{Config, Security};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
 use crate::latch::Latch;
@@ -21,6 +20,8 @@ use crate::timing::RtcpTimer;
 /// Room after an RTP or RTCP packet for the SRTP tag and MKI (AEAD tag 16, HMAC 10,
 /// SRTCP index 4, MKI up to 16).
 pub(crate) const SRTP_OVERHEAD: usize = 48;
+/// The most buffers kept for reuse.
+const MAX_SPARE_BUFFERS: usize = 64;
 /// The most events or datagrams queued before the oldest are dropped.
 const MAX_QUEUE: usize = 4096;
 
@@ -69,6 +70,8 @@ pub struct Session {
     pub(crate) timer: RtcpTimer,
     pub(crate) rtt: Option<Duration>,
     pub(crate) transmits: VecDeque<Transmit>,
+    /// Datagram buffers handed back with [`Session::recycle`], reused by `send`.
+    pub(crate) spare: Vec<Vec<u8>>,
     pub(crate) pacer: Option<Pacer>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) counters: Counters,
@@ -128,6 +131,7 @@ impl Session {
             timer,
             rtt: None,
             transmits: VecDeque::new(),
+            spare: Vec::new(),
             pacer: config.pacing_bps.map(Pacer::new),
             events: VecDeque::new(),
             counters: Counters::default(),
@@ -137,77 +141,6 @@ impl Session {
         };
         session.configure_security(now)?;
         Ok(session)
-    }
-
-    fn configure_security(&mut self, now: Instant) -> Result<()> {
-        match std::mem::replace(&mut self.config.security, Security::None) {
-            Security::None => self.crypto = Crypto::Clear,
-            Security::Srtp {
-                profile,
-                local,
-                remote,
-            } => {
-                self.crypto = Crypto::Pending;
-                self.set_srtp_keys(profile, local, remote)?;
-            }
-            Security::Dtls {
-                role,
-                config,
-                peer_fingerprints,
-            } => {
-                self.crypto = Crypto::Pending;
-                self.start_dtls(role, config, peer_fingerprints, now);
-            }
-        }
-        Ok(())
-    }
-
-    /// Keys SRTP and SRTCP with master keys from the application (SDES, RFC 4568): `local`
-    /// protects what we send, `remote` unprotects what the peer sends. From now on every
-    /// packet is protected.
-    pub fn set_srtp_keys(
-        &mut self,
-        profile: srtp::ProtectionProfile,
-        local: srtp::MasterKey,
-        remote: srtp::MasterKey,
-    ) -> Result<()> {
-        let outbound = srtp::Context::new(profile, local, srtp::Config::default())?;
-        let inbound = srtp::Context::new(profile, remote, srtp::Config::default())?;
-        self.crypto = Crypto::Keyed {
-            outbound: Box::new(outbound),
-            inbound: Box::new(inbound),
-        };
-        Ok(())
-    }
-
-    /// Starts a DTLS-SRTP handshake (RFC 5764) on the RTP socket in `role`, requiring the
-    /// peer's certificate to match one of `peer_fingerprints` (RFC 8122). Media is neither
-    /// sent nor accepted until it completes ([`Event::DtlsConnected`]).
-    pub fn start_dtls(
-        &mut self,
-        role: dtls::Role,
-        config: Arc<dtls::Config>,
-        peer_fingerprints: Vec<dtls::Fingerprint>,
-        now: Instant,
-    ) {
-        let mut seed = [0u8; 32];
-        self.rng.fill(&mut seed);
-        let rng = Box::new(dtls::ChaChaRandom::from_seed(seed));
-        let mut conn = match role {
-            dtls::Role::Client => dtls::Connection::client(config, rng, now),
-            dtls::Role::Server => {
-                let peer = self
-                    .latch
-                    .current()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default();
-                dtls::Connection::server(config, rng, peer.as_bytes(), now)
-            }
-        };
-        conn.require_peer_fingerprints(peer_fingerprints);
-        self.crypto = Crypto::Pending;
-        self.dtls = Some(conn);
-        self.pump_dtls();
     }
 
     /// Sets where the peer receives RTP and RTCP (from new signalling). With rtcp-mux the
@@ -337,7 +270,9 @@ impl Session {
         );
         header.marker = marker;
         header.csrcs = CsrcList::from_slice(csrcs)?;
-        let mut buf = vec![0u8; header.encoded_len() + payload.len() + SRTP_OVERHEAD];
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.resize(header.encoded_len() + payload.len() + SRTP_OVERHEAD, 0);
         let mut len = PacketWriter::new(&mut buf, &header)?.finish(payload, 0)?;
         if let Crypto::Keyed { outbound, .. } = &mut self.crypto {
             len = outbound.protect_rtp(&mut buf, len)?;
@@ -393,6 +328,14 @@ impl Session {
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
+    }
+
+    /// Hands a sent datagram's buffer back for reuse, so that a steady stream allocates
+    /// nothing per packet.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE_BUFFERS {
+            self.spare.push(buffer);
+        }
     }
 
     /// The next event.
@@ -485,61 +428,6 @@ impl Session {
         let at: SystemTime =
             self.config.wallclock_origin + now.saturating_duration_since(self.origin);
         rtcp::NtpTime::from_system_time(at)
-    }
-
-    /// Moves DTLS datagrams into the transmit queue and handles its events.
-    pub(crate) fn pump_dtls(&mut self) {
-        let Some(destination) = self.latch.current() else {
-            return;
-        };
-        let mut out = Vec::new();
-        let mut connected = None;
-        if let Some(conn) = self.dtls.as_mut() {
-            while let Some(d) = conn.poll_transmit() {
-                out.push(d);
-            }
-            while let Some(event) = conn.poll_event() {
-                if let dtls::Event::Connected(info) = event {
-                    connected = Some(info);
-                }
-            }
-        }
-        for contents in out {
-            self.queue_transmit(Transmit {
-                component: Component::Rtp,
-                destination,
-                contents,
-            });
-        }
-        if let Some(info) = connected {
-            self.dtls_connected(*info);
-        }
-    }
-
-    fn dtls_connected(&mut self, info: dtls::Connected) {
-        let contexts = self.dtls.as_ref().map(|c| c.srtp_contexts());
-        match (contexts, info.srtp_profile) {
-            (Some(Ok(Some((outbound, inbound)))), Some(profile)) => {
-                self.crypto = Crypto::Keyed {
-                    outbound: Box::new(outbound),
-                    inbound: Box::new(inbound),
-                };
-                tracing::debug!(profile = profile.name(), "DTLS-SRTP keyed");
-                self.queue_event(Event::DtlsConnected {
-                    profile,
-                    peer_fingerprint: info.peer_fingerprint,
-                });
-            }
-            (Some(Err(error)), _) => self.dtls_failed(error),
-            _ => self.dtls_failed(dtls::Error::NoCommonSrtpProfile),
-        }
-    }
-
-    pub(crate) fn dtls_failed(&mut self, error: dtls::Error) {
-        tracing::warn!(%error, "DTLS-SRTP failed");
-        self.dtls = None;
-        self.crypto = Crypto::Pending;
-        self.queue_event(Event::DtlsFailed { error });
     }
 }
 

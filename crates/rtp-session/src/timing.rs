@@ -14,6 +14,9 @@ const SENDER_FRACTION: f64 = 0.25;
 const COMPENSATION: f64 = std::f64::consts::E - 1.5;
 /// UDP and IPv4 header bytes counted in the average RTCP size (RFC 3550 §6.2).
 pub(crate) const LOWER_LAYER_OVERHEAD: usize = 28;
+/// Without RTCP bandwidth (b=RS:0 b=RR:0, or no session bandwidth) the timer looks again
+/// after this long, in case the membership changed.
+const NO_RTCP_RECHECK: Duration = Duration::from_secs(3600);
 /// Above this many members a leaving participant reconsiders its BYE (RFC 3550 §6.3.7).
 const BYE_RECONSIDERATION_MEMBERS: u32 = 50;
 
@@ -128,7 +131,7 @@ impl RtcpTimer {
             avg_rtcp_size: timer.avg_rtcp_size,
             initial: true,
         };
-        timer.next = now + timer.interval(&inputs, unit).unwrap_or(Duration::MAX / 4);
+        timer.next = now + timer.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
         timer
     }
 
@@ -177,7 +180,7 @@ impl RtcpTimer {
             initial: self.initial,
         };
         let Some(t) = self.interval(&inputs, unit) else {
-            self.next = now + Duration::from_secs(3600);
+            self.next = now + NO_RTCP_RECHECK;
             return false;
         };
         let candidate = self.last_sent + t;
@@ -211,10 +214,7 @@ impl RtcpTimer {
             avg_rtcp_size: self.avg_rtcp_size,
             initial: false,
         };
-        self.next = now
-            + self
-                .interval(&inputs, unit)
-                .unwrap_or(Duration::from_secs(3600));
+        self.next = now + self.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
     }
 
     /// Updates the average compound size with a compound sent or received (A.7:

@@ -1,0 +1,84 @@
+//! A steady SRTP stream allocates nothing per packet in the session's own code: send,
+//! protect, unprotect, statistics, playout. The receive path allocates exactly what the
+//! jitter buffer's insert allocates on the same packets, measured beside it.
+
+use std::time::{Duration, Instant};
+
+use rtp_session::{Component, Config, Security, Session};
+use srtp::{MasterKey, ProtectionProfile};
+
+#[global_allocator]
+static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
+
+const PAYLOAD: [u8; 160] = [0x55; 160];
+
+fn config(local: MasterKey, remote: MasterKey, profile: ProtectionProfile) -> Config {
+    let mut c = Config::new();
+    c.transport.remote_rtp = Some("192.0.2.2:5004".parse().unwrap());
+    c.transport.rtcp_mux = true;
+    // No RTCP: a report allocates once per interval, not per packet, and is left out.
+    c.bandwidth = rtp_session::Bandwidth::new(0);
+    c.security = Security::Srtp {
+        profile,
+        local,
+        remote,
+    };
+    c
+}
+
+/// Allocations of a standalone jitter buffer fed and polled like the session's.
+fn jitter_buffer_allocations(warm: u32, measured: u32, t0: Instant) -> u64 {
+    let mut jb = jitter_buffer::JitterBuffer::new(jitter_buffer::Config::audio(8000)).unwrap();
+    let mut total = 0;
+    for i in 0..warm + measured {
+        let now = t0 + Duration::from_millis(20) * i;
+        let info = jitter_buffer::PacketInfo {
+            ssrc: 7,
+            sequence_number: i as u16,
+            timestamp: 160 * i,
+            ..Default::default()
+        };
+        let (n, _) = alloc_counter::count(|| jb.insert(info, &PAYLOAD, now));
+        while jb.poll(now).is_some() {}
+        if i >= warm {
+            total += n;
+        }
+    }
+    total
+}
+
+#[test]
+fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
+    let profile = ProtectionProfile::AesCm128HmacSha1_80;
+    let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]).unwrap();
+    let t0 = Instant::now();
+    let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
+    let mut a = Session::new(config(key(1), key(2), profile), rng(1), t0).unwrap();
+    let mut b = Session::new(config(key(2), key(1), profile), rng(2), t0).unwrap();
+    let from = "192.0.2.1:5004".parse().unwrap();
+    let (mut send_allocations, mut receive_allocations, mut played) = (0, 0, 0);
+    for i in 0..200u32 {
+        let now = t0 + Duration::from_millis(20) * i;
+        let (sent, _) = alloc_counter::count(|| {
+            a.send(now, &PAYLOAD, 160 * i, false).unwrap();
+            a.handle_timeout(now);
+        });
+        let mut t = a.poll_transmit().unwrap();
+        let (received, _) = alloc_counter::count(|| {
+            b.handle_datagram(now, Component::Rtp, from, &mut t.contents);
+            b.handle_timeout(now);
+            while b.poll_playout(now).is_some() {
+                played += 1;
+            }
+        });
+        a.recycle(t.contents);
+        while b.poll_event().is_some() {}
+        if i >= 100 {
+            send_allocations += sent;
+            receive_allocations += received;
+        }
+    }
+    assert!(played > 150, "{played}");
+    assert_eq!(send_allocations, 0);
+    assert_eq!(receive_allocations, jitter_buffer_allocations(100, 100, t0));
+}
