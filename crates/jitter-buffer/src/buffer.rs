@@ -542,7 +542,7 @@ impl JitterBuffer {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn learn_frame_duration(&mut self, ext_seq: i64, ext_ts: i64) {
         if self.hot.kind != MediaKind::Audio {
             return;

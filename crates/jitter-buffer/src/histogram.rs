@@ -55,7 +55,7 @@ impl DelayStatistics {
     }
 
     /// Records a packet's relative delay (seconds) at its arrival time (seconds).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn observe(&mut self, delay: f64, arrival: f64) {
         match self.interval_start {
             Some(start) if arrival >= start + self.interval || arrival < start => {

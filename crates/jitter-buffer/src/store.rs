@@ -86,7 +86,7 @@ impl Store {
     }
 
     /// Stores a packet in its slot, which the caller has made free.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put(
         &mut self,
         ext_seq: i64,
