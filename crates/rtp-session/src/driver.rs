@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use jitter_buffer::{Concealment, Playout};
 use tokio::net::UdpSocket;
@@ -18,6 +18,8 @@ use crate::session::{Session, random_u32};
 
 /// Datagrams read per socket wake-up before the timer is looked at again.
 const RECV_BATCH: usize = 64;
+/// The wait after a timer wake that left a deadline in the past.
+const IDLE_RETRY: Duration = Duration::from_millis(1);
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 2048;
 
@@ -204,6 +206,7 @@ impl Driver {
     /// (receiving, timers, RTCP). Cancel-safe: use it in `tokio::select!` beside your own
     /// sending timer. `None` once the session closed and everything was handed out.
     pub async fn next(&mut self) -> Option<Output> {
+        let mut idle_wake = false;
         loop {
             self.collect(Instant::now());
             if let Some(out) = self.pending.pop_front() {
@@ -212,15 +215,28 @@ impl Driver {
             if self.finished {
                 return None;
             }
-            let deadline = self.session.poll_timeout();
+            // A deadline already past after a timer wake that produced nothing (a buffer
+            // holding back a due frame) must not spin: wait a millisecond.
+            let floor = idle_wake.then(|| Instant::now() + IDLE_RETRY);
+            let deadline = self
+                .session
+                .poll_timeout()
+                .map(|d| floor.map_or(d, |f| d.max(f)));
             let wake = tokio::select! {
                 r = self.rtp.readable() => r.map(|()| Some(Component::Rtp)),
                 r = readable(self.rtcp.as_ref()) => r.map(|()| Some(Component::Rtcp)),
                 () = sleep_until(deadline) => Ok(None),
             };
+            idle_wake = false;
             match wake {
                 Ok(Some(component)) => self.receive(component),
-                Ok(None) => self.session.handle_timeout(Instant::now()),
+                Ok(None) => {
+                    self.session.handle_timeout(Instant::now());
+                    idle_wake = self
+                        .session
+                        .poll_timeout()
+                        .is_some_and(|d| d <= Instant::now());
+                }
                 Err(error) => tracing::warn!(%error, "socket wait failed"),
             }
             self.flush();

@@ -36,6 +36,10 @@ pub enum Error {
     /// The session was closed.
     #[error("the session is closed")]
     Closed,
+    /// [`crate::Session::send_stun`] was given something that is not a STUN message
+    /// (RFC 7983: first byte 0–3); media and RTCP go only through the session.
+    #[error("not a STUN message")]
+    NotStun,
     /// A payload larger than [`crate::Config::max_payload`].
     #[error("payload of {got} bytes exceeds the limit of {max}")]
     PayloadTooLarge {

@@ -106,6 +106,20 @@ mod tests {
     }
 
     #[test]
+    fn dropping_the_sockets_releases_the_ports() {
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let range = PortRange {
+            first: 41300,
+            last: 41400,
+        };
+        let (rtp, rtcp) = bind_pair(ip, range, false, 7).unwrap();
+        let port = rtp.local_addr().unwrap().port();
+        drop((rtp, rtcp));
+        let (again, _) = bind_pair(ip, range, false, 7).unwrap();
+        assert_eq!(again.local_addr().unwrap().port(), port);
+    }
+
+    #[test]
     fn a_range_without_a_pair_is_an_error() {
         let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let range = PortRange {

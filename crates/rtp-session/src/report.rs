@@ -88,6 +88,57 @@ impl Session {
         self.timer.on_members_left(now, members);
     }
 
+    /// Sends RTCP feedback (RFC 4585 §6: NACK, PLI, FIR, REMB, ...) now: alone when
+    /// reduced-size RTCP was negotiated (RFC 5506), otherwise in a compound after an RR or
+    /// SR and SDES CNAME. The RFC 4585 §3.5 early-feedback timing is the application's.
+    pub fn send_feedback(&mut self, feedback: &[AnyPacket<'_>]) -> crate::Result<()> {
+        if self.closing {
+            return Err(crate::Error::Closed);
+        }
+        if matches!(self.crypto, Crypto::Pending) {
+            return Err(crate::Error::NotKeyed);
+        }
+        let destination = self
+            .remote_rtcp
+            .or(self.latch.current())
+            .ok_or(crate::Error::NoRemote)?;
+        let mut packets: Vec<AnyPacket<'_>> = Vec::new();
+        if !self.config.transport.rtcp_rsize {
+            let ssrc = self.local.ssrc;
+            packets.push(AnyPacket::ReceiverReport(ReceiverReport {
+                ssrc,
+                reports: Vec::new().into(),
+                profile_extensions: Vec::new().into(),
+            }));
+            packets.push(AnyPacket::SourceDescription(SourceDescription::cname(
+                ssrc,
+                &self.cname,
+            )));
+        }
+        packets.extend(feedback.iter().cloned());
+        let mut buf = vec![0u8; MAX_COMPOUND + SRTP_OVERHEAD];
+        let size = rtcp::write_compound(&packets, 0, &mut buf)?;
+        drop(packets);
+        let len = match &mut self.crypto {
+            Crypto::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
+            _ => size,
+        };
+        buf.truncate(len);
+        self.timer.on_rtcp_size(size);
+        let component = if self.config.transport.rtcp_mux {
+            Component::Rtp
+        } else {
+            Component::Rtcp
+        };
+        self.counters.rtcp_sent += 1;
+        self.queue_transmit(Transmit {
+            component,
+            destination,
+            contents: buf,
+        });
+        Ok(())
+    }
+
     /// Sends the BYE compound and closes.
     pub(crate) fn send_bye(&mut self, now: Instant) {
         let ssrc = self.local.ssrc;

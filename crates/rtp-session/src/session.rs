@@ -306,6 +306,27 @@ impl Session {
         Ok(())
     }
 
+    /// Sends a STUN message (an ICE connectivity check or its response) from the
+    /// `component` socket to `destination`. Only STUN passes here, so nothing else can
+    /// leave unprotected.
+    pub fn send_stun(
+        &mut self,
+        component: Component,
+        destination: SocketAddr,
+        message: &[u8],
+    ) -> Result<()> {
+        if rtp_packet::classify(message) != rtp_packet::PacketKind::Stun {
+            return Err(Error::NotStun);
+        }
+        let contents = message.to_vec();
+        self.queue_transmit(Transmit {
+            component,
+            destination,
+            contents,
+        });
+        Ok(())
+    }
+
     /// Leaves the session: a BYE is sent (now, or after BYE reconsideration in sessions of
     /// 50 or more members, RFC 3550 §6.3.7), then [`Event::Closed`].
     pub fn close(&mut self, now: Instant) {
@@ -367,14 +388,16 @@ impl Session {
     /// The next frame or concealment due at `now` from any remote source's jitter
     /// buffer, with the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
-        let ssrc = self
-            .sources
-            .iter()
-            .filter(|(_, s)| s.buffer.next_event().is_some_and(|t| t <= now))
-            .map(|(ssrc, _)| *ssrc)
-            .next()?;
-        let source = self.sources.get_mut(&ssrc)?;
-        source.buffer.poll(now).map(|p| (ssrc, p))
+        // A buffer whose head is due may still hold it back (an incomplete video frame
+        // within its tolerance): try every due buffer, not only the first.
+        for (ssrc, source) in self.sources.iter_mut() {
+            if source.buffer.next_event().is_some_and(|t| t <= now) {
+                if let Some(playout) = source.buffer.poll(now) {
+                    return Some((*ssrc, playout));
+                }
+            }
+        }
+        None
     }
 
     /// Advances timers to `now`: DTLS retransmissions, the RTCP schedule (reports, source

@@ -504,3 +504,91 @@ fn pacing_spreads_a_burst() {
     }
     assert_eq!(released, vec![0, 25, 50, 75]);
 }
+
+#[test]
+fn feedback_reaches_the_application_in_compounds_and_reduced_size() {
+    for rsize in [false, true] {
+        let mut p = srtp_pair(clean(), 53, true);
+        p.a.set_remote_transport(&rtp_session::Transport {
+            remote_rtp: Some(addr(B_ADDR)),
+            remote_rtcp: Some(addr(B_ADDR)),
+            rtcp_mux: true,
+            rtcp_rsize: rsize,
+            ..Default::default()
+        })
+        .unwrap();
+        p.b.set_remote_transport(&rtp_session::Transport {
+            remote_rtp: Some(addr(A_ADDR)),
+            remote_rtcp: Some(addr(A_ADDR)),
+            rtcp_mux: true,
+            rtcp_rsize: rsize,
+            ..Default::default()
+        })
+        .unwrap();
+        p.run(Duration::from_millis(500));
+        let pli = rtcp::AnyPacket::PictureLossIndication(rtcp::feedback::PictureLossIndication {
+            sender_ssrc: p.a.local_ssrc(),
+            media_ssrc: p.b.local_ssrc(),
+        });
+        p.a.send_feedback(&[pli.clone()]).unwrap();
+        let sent = p.a.poll_transmit().unwrap();
+        // Reduced-size: the PLI alone (12 bytes) + SRTCP index (4) and tag (10).
+        assert_eq!(
+            sent.contents.len() == 12 + 14,
+            rsize,
+            "{}",
+            sent.contents.len()
+        );
+        let mut contents = sent.contents;
+        p.b.handle_datagram(p.now, Component::Rtp, addr(A_ADDR), &mut contents);
+        let feedback: Vec<_> = std::iter::from_fn(|| p.b.poll_event())
+            .filter_map(|e| match e {
+                Event::Feedback { packet } => Some(packet),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(feedback.len(), 1);
+        use rtcp::Packet;
+        assert_eq!(rtcp::AnyPacket::parse(&feedback[0]).unwrap(), pli);
+    }
+}
+
+#[test]
+fn only_stun_leaves_through_send_stun() {
+    let mut p = srtp_pair(clean(), 59, true);
+    let binding = [
+        0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    ];
+    p.a.send_stun(Component::Rtp, addr(B_ADDR), &binding)
+        .unwrap();
+    assert_eq!(p.a.poll_transmit().unwrap().contents, binding.to_vec());
+    let rtp = [0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+    assert!(matches!(
+        p.a.send_stun(Component::Rtp, addr(B_ADDR), &rtp),
+        Err(rtp_session::Error::NotStun)
+    ));
+}
+
+#[test]
+fn heavy_loss_raises_a_quality_alert() {
+    let link = LinkConfig {
+        loss: Loss::Random(0.15),
+        ..clean()
+    };
+    let mut p = srtp_pair(link, 61, true);
+    p.run(Duration::from_secs(20));
+    let b_ssrc = p.b.local_ssrc();
+    let raised = p.a_seen.events.iter().any(|e| {
+        matches!(e, Event::QualityAlert { ssrc, alert: stats::AlertEvent::Raised { metric: stats::Metric::Loss, .. } } if *ssrc == b_ssrc)
+    });
+    assert!(raised, "{:?}", p.a_seen.events);
+    // A clean link raises nothing.
+    let mut q = srtp_pair(clean(), 61, true);
+    q.run(Duration::from_secs(20));
+    assert!(
+        !q.a_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::QualityAlert { .. }))
+    );
+}
