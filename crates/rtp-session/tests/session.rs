@@ -530,7 +530,7 @@ fn feedback_reaches_the_application_in_compounds_and_reduced_size() {
             sender_ssrc: p.a.local_ssrc(),
             media_ssrc: p.b.local_ssrc(),
         });
-        p.a.send_feedback(&[pli.clone()]).unwrap();
+        p.a.send_feedback(std::slice::from_ref(&pli)).unwrap();
         let sent = p.a.poll_transmit().unwrap();
         // Reduced-size: the PLI alone (12 bytes) + SRTCP index (4) and tag (10).
         assert_eq!(
