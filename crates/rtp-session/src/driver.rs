@@ -82,6 +82,47 @@ pub enum Output {
 }
 
 /// A [`Session`] over tokio UDP sockets.
+///
+/// [`Driver::next`] receives, runs the timers and hands out [`Output`]s; it is cancel-safe,
+/// so one task can `select!` over several drivers and its own media clock:
+///
+/// ```
+/// use rtp_session::{Binding, Config, Driver, Output, Security};
+/// use srtp::{MasterKey, ProtectionProfile};
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// rt.block_on(async {
+///     let profile = ProtectionProfile::AesCm128HmacSha1_80;
+///     let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]);
+///     let mut ca = Config::new();
+///     ca.security = Security::Srtp { profile, local: key(1)?, remote: key(2)? };
+///     let mut cb = Config::new();
+///     cb.security = Security::Srtp { profile, local: key(2)?, remote: key(1)? };
+///     let loopback = Binding::new("127.0.0.1".parse()?);
+///     let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
+///     let mut a = Driver::bind(ca, loopback, rng(1)).await?;
+///     let mut b = Driver::bind(cb, loopback, rng(2)).await?;
+///     a.session_mut().set_remote(b.local_rtp(), b.local_rtcp());
+///
+///     let mut tick = tokio::time::interval(Duration::from_millis(20));
+///     let mut sent = 0;
+///     let frame = loop {
+///         tokio::select! {
+///             _ = tick.tick() => {
+///                 a.send(&[0xd5; 160], sent * 160, sent == 0)?;
+///                 sent += 1;
+///             }
+///             Some(out) = b.next() => if let Output::Frame(f) = out { break f },
+///         }
+///     };
+///     assert_eq!((frame.ssrc, frame.payload.len()), (a.session().local_ssrc(), 160));
+///     a.close().await?;
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Driver {
     session: Session,

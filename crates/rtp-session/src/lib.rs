@@ -23,7 +23,14 @@
 //! application; RFC 7983 demultiplexing of RTP, RTCP, DTLS and STUN on one port;
 //! symmetric RTP latching; SRTP/SRTCP on every packet once keyed, from application keys or
 //! DTLS-SRTP in either role with the peer fingerprint checked; nothing sent in clear once
-//! security is configured.
+//! security is configured. Optional: RFC 3611 XR (RRTR/DLRR) for RTT without sending
+//! media, RTP pacing, raw packets beside frames. The application sends RTCP feedback with
+//! [`Session::send_feedback`] and STUN with [`Session::send_stun`]; configuration from SDP
+//! comes from [`Transport::from_sdp`] and [`Bandwidth::from_sdp`].
+//!
+//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked), DTLS on a
+//! separate RTCP port (SRTCP is keyed from the RTP port's handshake), and third-party SSRC
+//! collisions between two remote participants.
 //!
 //! Two sessions keyed with SRTP, exchanging a packet and its RTCP through the sans-IO API:
 //!

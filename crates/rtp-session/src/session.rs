@@ -93,7 +93,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session starting at `now`, drawing its SSRC, CNAME (RFC 7022: random, stable for
     /// the session), sequence and timestamp offsets and RTCP randomisation from `rng`.
-    /// With [`Security::Dtls`] the handshake starts at once (a client's ClientHello is
+    /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
     pub fn new(config: Config, mut rng: Box<dyn Random>, now: Instant) -> Result<Self> {
         if config.clock_rate == 0 {
