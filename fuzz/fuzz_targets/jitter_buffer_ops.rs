@@ -20,21 +20,32 @@ impl Bytes<'_> {
         Some(u16::from_be_bytes([self.u8()?, self.u8()?]))
     }
     fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_be_bytes([self.u8()?, self.u8()?, self.u8()?, self.u8()?]))
+        Some(u32::from_be_bytes([
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+            self.u8()?,
+        ]))
     }
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Bytes(data);
     let Some(setup) = input.u8() else { return };
-    let mut config = if setup & 1 == 0 { Config::audio(8000) } else { Config::video() };
+    let mut config = if setup & 1 == 0 {
+        Config::audio(8000)
+    } else {
+        Config::video()
+    };
     config.capacity_packets = 16 + usize::from(setup >> 2) % 48;
     config.max_payload = 300;
     config.capacity_bytes = 2000;
     if setup & 2 != 0 {
         config.delay = DelayMode::Fixed(Duration::from_millis(u64::from(setup) * 3));
     }
-    let Ok(mut jb) = JitterBuffer::new(config.clone()) else { return };
+    let Ok(mut jb) = JitterBuffer::new(config.clone()) else {
+        return;
+    };
     let payload = [0xa5u8; 400];
     let t0 = Instant::now();
     let mut now = t0;
@@ -42,7 +53,9 @@ fuzz_target!(|data: &[u8]| {
         // Time moves by up to ~65 s per step; sometimes backwards for arrivals.
         let Some(step) = input.u16() else { break };
         if op & 1 == 0 {
-            let (Some(seq), Some(ts), Some(len)) = (input.u16(), input.u32(), input.u16()) else { break };
+            let (Some(seq), Some(ts), Some(len)) = (input.u16(), input.u32(), input.u16()) else {
+                break;
+            };
             let info = PacketInfo {
                 ssrc: u32::from(op >> 6),
                 sequence_number: seq,
@@ -51,7 +64,8 @@ fuzz_target!(|data: &[u8]| {
                 payload_type: op >> 1,
             };
             let arrival = if op & 4 != 0 {
-                now.checked_sub(Duration::from_millis(u64::from(step))).unwrap_or(now)
+                now.checked_sub(Duration::from_millis(u64::from(step)))
+                    .unwrap_or(now)
             } else {
                 now += Duration::from_millis(u64::from(step));
                 now
@@ -67,13 +81,21 @@ fuzz_target!(|data: &[u8]| {
                     assert!(f.missing().count() <= config.capacity_packets);
                 }
                 released += 1;
-                assert!(released <= 2 * config.capacity_packets + 2, "poll keeps releasing");
+                assert!(
+                    released <= 2 * config.capacity_packets + 2,
+                    "poll keeps releasing"
+                );
             }
             let _ = jb.next_event();
         }
         assert!(jb.buffered_packets() <= config.capacity_packets);
         assert!(jb.buffered_bytes() <= config.capacity_bytes);
         assert!(jb.missing().count() <= config.capacity_packets);
-        let _ = (jb.buffered_duration(), jb.playout_delay(), jb.target_delay(), jb.estimated_drift_ppm());
+        let _ = (
+            jb.buffered_duration(),
+            jb.playout_delay(),
+            jb.target_delay(),
+            jb.estimated_drift_ppm(),
+        );
     }
 });

@@ -8,26 +8,55 @@ use libfuzzer_sys::fuzz_target;
 use srtp::{Config, Context, Error, MasterKey, ProtectionProfile};
 
 fn context(profile: ProtectionProfile, encrypt_rtcp: bool) -> Context {
-    let key = MasterKey::new(profile, &vec![0x17; profile.master_key_len()], &vec![0x71; profile.master_salt_len()])
-        .expect("lengths match the profile");
-    Context::new(profile, key, Config { encrypt_rtcp, ..Config::default() }).expect("valid config")
+    let key = MasterKey::new(
+        profile,
+        &vec![0x17; profile.master_key_len()],
+        &vec![0x71; profile.master_salt_len()],
+    )
+    .expect("lengths match the profile");
+    Context::new(
+        profile,
+        key,
+        Config {
+            encrypt_rtcp,
+            ..Config::default()
+        },
+    )
+    .expect("valid config")
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, packet)) = data.split_first() else { return };
+    let Some((&selector, packet)) = data.split_first() else {
+        return;
+    };
     let profile = ProtectionProfile::ALL[usize::from(selector & 7) % ProtectionProfile::ALL.len()];
     let rtcp = selector & 8 != 0;
-    let (mut tx, mut rx) = (context(profile, selector & 16 != 0), context(profile, selector & 16 != 0));
+    let (mut tx, mut rx) = (
+        context(profile, selector & 16 != 0),
+        context(profile, selector & 16 != 0),
+    );
     let mut buf = packet.to_vec();
     buf.resize(packet.len() + 64, 0);
-    let protected = if rtcp { tx.protect_rtcp(&mut buf, packet.len()) } else { tx.protect_rtp(&mut buf, packet.len()) };
+    let protected = if rtcp {
+        tx.protect_rtcp(&mut buf, packet.len())
+    } else {
+        tx.protect_rtp(&mut buf, packet.len())
+    };
     let Ok(n) = protected else { return };
     buf.truncate(n);
     let wire = buf.clone();
-    let m = if rtcp { rx.unprotect_rtcp(&mut buf) } else { rx.unprotect_rtp(&mut buf) }
-        .expect("what we protect, we unprotect");
+    let m = if rtcp {
+        rx.unprotect_rtcp(&mut buf)
+    } else {
+        rx.unprotect_rtp(&mut buf)
+    }
+    .expect("what we protect, we unprotect");
     assert_eq!(&buf[..m], packet);
     let mut again = wire;
-    let replay = if rtcp { rx.unprotect_rtcp(&mut again) } else { rx.unprotect_rtp(&mut again) };
+    let replay = if rtcp {
+        rx.unprotect_rtcp(&mut again)
+    } else {
+        rx.unprotect_rtp(&mut again)
+    };
     assert!(matches!(replay, Err(Error::Replayed { .. })), "{replay:?}");
 });
