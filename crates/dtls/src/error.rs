@@ -59,6 +59,10 @@ pub enum Error {
     /// No cipher suite is acceptable to both sides.
     #[error("no cipher suite in common")]
     NoCommonCipherSuite,
+    /// The client offered only cipher suites this implementation never negotiates (none
+    /// with ECDHE, ECDSA and an AEAD): RFC 5246 §7.2.2's insufficient_security.
+    #[error("the peer offers only cipher suites weaker than any we accept")]
+    InsufficientSecurity,
     /// No ECDHE group is acceptable to both sides.
     #[error("no key-exchange group in common")]
     NoCommonGroup,
@@ -150,6 +154,7 @@ impl Error {
                 A::BadCertificate
             }
             Error::UnsupportedCertificate => A::UnsupportedCertificate,
+            Error::InsufficientSecurity => A::InsufficientSecurity,
             Error::BadSignature | Error::BadFinished => A::DecryptError,
             Error::RecordOverflow { .. } => A::RecordOverflow,
             Error::PeerAlert(d) => *d,

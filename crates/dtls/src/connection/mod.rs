@@ -137,6 +137,8 @@ struct Handshake {
     extended_master_secret: bool,
     certificate_requested: bool,
     got_hello_verify: bool,
+    /// The client's ChangeCipherSpec arrived before the messages it follows.
+    early_change_cipher_spec: bool,
     master_secret: Option<Zeroizing<[u8; 48]>>,
     pending_read: Option<RecordCipher>,
 }

@@ -103,7 +103,15 @@ impl Connection {
         let next = match self.state {
             State::ClientWaitChangeCipherSpec => State::ClientWaitFinished,
             State::ServerWaitChangeCipherSpec => State::ServerWaitFinished,
-            // Early (reordered) or duplicated: the peer retransmits it with its flight.
+            // Ahead of the client's last handshake messages (reordered): applied once they
+            // are processed, so it never skips one.
+            State::ServerWaitCertificate
+            | State::ServerWaitKeyExchange
+            | State::ServerWaitCertificateVerify => {
+                self.hs.early_change_cipher_spec = true;
+                return Ok(());
+            }
+            // Duplicated, or too early to mean anything: the peer retransmits it.
             _ => return Ok(()),
         };
         let Some(cipher) = self.hs.pending_read.take() else {
@@ -184,6 +192,12 @@ impl Connection {
                 }
                 if matches!(self.state, State::Closed | State::Failed) {
                     return Ok(());
+                }
+                if self.hs.early_change_cipher_spec
+                    && self.state == State::ServerWaitChangeCipherSpec
+                {
+                    self.hs.early_change_cipher_spec = false;
+                    self.handle_change_cipher_spec(&[1])?;
                 }
             }
         }

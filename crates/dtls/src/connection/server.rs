@@ -9,7 +9,7 @@ use crate::handshake::{
     ServerHello, ServerKeyExchange, UseSrtp,
 };
 use crate::record::{DTLS_1_2, RecordHeader};
-use crate::suite::{NamedGroup, SignatureScheme};
+use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
@@ -68,7 +68,19 @@ impl Connection {
             .iter()
             .copied()
             .find(|s| ch.cipher_suites.contains(&s.to_u16()))
-            .ok_or(Error::NoCommonCipherSuite)?;
+            .ok_or_else(|| {
+                // A client that knows one of our suites met a configuration that disabled
+                // it; one that knows none of them asks for weaker security than we give.
+                if ch
+                    .cipher_suites
+                    .iter()
+                    .any(|&s| CipherSuite::from_u16(s).is_some())
+                {
+                    Error::NoCommonCipherSuite
+                } else {
+                    Error::InsufficientSecurity
+                }
+            })?;
         // RFC 8422 §4: without supported_groups the client is assumed to accept P-256.
         let offered_groups = ext
             .supported_groups

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::cert::Certificate;
+use crate::cookie;
 use crate::handshake::HandshakeType;
 use crate::random::ChaChaRandom;
 
@@ -125,4 +126,96 @@ fn new_session_ticket_is_accepted_and_ignored() {
     datagram.extend(server.seal_record(1, ContentType::Handshake, &finished));
     client.handle_datagram(now, &datagram).unwrap();
     assert!(client.is_connected());
+}
+
+/// The ClientHello datagram of a fresh client seeded with `seed`.
+fn hello_from(config: &Arc<Config>, seed: u64, now: Instant) -> Vec<u8> {
+    let mut s = [9u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut c = Connection::client(config.clone(), Box::new(ChaChaRandom::from_seed(s)), now);
+    c.poll_transmit().unwrap()
+}
+
+/// The same ClientHello sent as two fragments in one datagram.
+fn fragmented(hello: &[u8]) -> Vec<u8> {
+    let body = &hello[record::RECORD_HEADER_LEN + 12..];
+    let (a, b) = body.split_at(body.len() / 2);
+    let mut out = Vec::new();
+    for (offset, part) in [(0, a), (a.len(), b)] {
+        let mut frag = hello[13..19].to_vec(); // type, length, message_seq
+        frag.put_u24(offset as u32);
+        frag.put_u24(part.len() as u32);
+        frag.extend_from_slice(part);
+        let mut rec = hello[..11].to_vec();
+        rec.extend_from_slice(&(frag.len() as u16).to_be_bytes());
+        rec.extend_from_slice(&frag);
+        out.extend_from_slice(&rec);
+    }
+    out
+}
+
+#[test]
+fn a_flood_of_hellos_without_cookies_leaves_no_state() {
+    let now = Instant::now();
+    let (_, mut server) = pair(now, true);
+    let client_cfg = Arc::new(Config::new(
+        Certificate::generate("c", &mut ChaChaRandom::from_seed([1; 32])).unwrap(),
+    ));
+    let secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([7; 32]));
+    let mut challenges = 0;
+    for i in 0..10_000u64 {
+        let hello = hello_from(&client_cfg, i, now);
+        // A stateless front end answers every address and remembers none of them.
+        let address = format!("203.0.113.{}:{}", i % 250, 1024 + i);
+        match secret.verify_datagram(address.as_bytes(), &hello) {
+            cookie::HelloVerdict::Challenge(hvr) => {
+                assert_eq!(hvr[13], 3);
+                challenges += 1;
+            }
+            other => panic!("hello {i}: {other:?}"),
+        }
+        assert_eq!(
+            secret.verify_datagram(address.as_bytes(), &fragmented(&hello)),
+            cookie::HelloVerdict::Drop
+        );
+        // A server connection does the same: a HelloVerifyRequest for a whole hello,
+        // nothing for a fragmented one, and no state either way.
+        server.handle_datagram(now, &hello).unwrap();
+        assert_eq!(server.poll_transmit().unwrap()[13], 3);
+        server.handle_datagram(now, &fragmented(&hello)).unwrap();
+        assert!(server.poll_transmit().is_none());
+    }
+    assert_eq!(challenges, 10_000);
+    assert_eq!(server.state, State::ServerWaitClientHello);
+    assert_eq!(server.reassembler.buffered_bytes(), 0);
+    assert!(server.early_records.is_empty() && server.flight.is_empty());
+    assert!(server.hs.transcript.is_empty() && server.hs.client_hello.is_none());
+    assert_eq!((server.next_recv_seq, server.next_send_seq), (0, 0));
+    assert_eq!(server.write_seq, [0, 0]);
+}
+
+#[test]
+fn early_encrypted_records_are_bounded() {
+    let now = Instant::now();
+    let (mut client, mut server) = pair(now, false);
+    for _ in 0..2 {
+        let d = client.poll_transmit().unwrap();
+        server.handle_datagram(now, &d).unwrap();
+        let d = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &d).unwrap();
+    }
+    // Epoch-1 records before the ChangeCipherSpec wait, but only a few of them.
+    let junk = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3];
+    for _ in 0..10 {
+        client.handle_datagram(now, &junk).unwrap();
+    }
+    assert_eq!(client.early_records.len(), MAX_EARLY_RECORDS);
+    // Once the keys switch, they are opened, fail to authenticate and are dropped.
+    let flight5 = client.poll_transmit().unwrap();
+    server.handle_datagram(now, &flight5).unwrap();
+    while let Some(d) = server.poll_transmit() {
+        client.handle_datagram(now, &d).unwrap();
+    }
+    assert!(client.is_connected());
+    assert!(client.early_records.is_empty());
 }

@@ -19,9 +19,9 @@ pub const SESSION_TICKET: u16 = 35;
 /// renegotiation_info (RFC 5746 §3.2).
 pub const RENEGOTIATION_INFO: u16 = 0xFF01;
 
-/// Upper bound on the number of extensions in one hello; each takes at least four bytes, so
-/// a record cannot hold more than this many anyway.
-pub const MAX_EXTENSIONS: usize = 4096;
+/// Upper bound on the number of extensions in one hello. Browsers send about a dozen; the
+/// cap keeps the duplicate check of a stateless server's ClientHello parse cheap.
+pub const MAX_EXTENSIONS: usize = 64;
 
 /// The use_srtp extension body (RFC 5764 §4.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
