@@ -93,6 +93,8 @@ pub(crate) struct Stream {
     pub(crate) frame_ticks: i64,
     /// The longest packet duration believed, in RTP ticks.
     pub(crate) max_frame_ticks: i64,
+    /// Extended sequence number and timestamp of the packet stored last.
+    pub(crate) last_stored: (i64, i64),
     /// Where the last released frame ended, in media and in playout time.
     pub(crate) last_end_ts: Option<i64>,
     /// The sequence number whose talkspurt the schedule was last anchored for.
@@ -480,6 +482,7 @@ impl JitterBuffer {
             max_frame_ticks: (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64,
             played_any: false,
             at_frame_start: true,
+            last_stored: (ext_seq, ext_ts),
         });
         self.store.mark_received(ext_seq);
         self.store
@@ -544,14 +547,24 @@ impl JitterBuffer {
 
     #[inline(always)]
     fn learn_frame_duration(&mut self, ext_seq: i64, ext_ts: i64) {
-        if self.hot.kind != MediaKind::Audio {
-            return;
-        }
         let Some(s) = self.stream.as_mut() else {
             return;
         };
-        if let Some(before) = self.store.get(ext_seq - 1) {
-            let step = ext_ts - before.ext_ts;
+        let (last_seq, last_ts) = std::mem::replace(&mut s.last_stored, (ext_seq, ext_ts));
+        if self.hot.kind != MediaKind::Audio {
+            return;
+        }
+        // A slot leaves the store only once the cursor has passed it (or on a restart,
+        // which replaces the stream), so the packet stored last is still held while the
+        // cursor has not passed it: its timestamp is known without reading its slot.
+        let before = if last_seq == ext_seq - 1 && last_seq >= s.cursor {
+            Some(last_ts)
+        } else {
+            self.store.get(ext_seq - 1).map(|slot| slot.ext_ts)
+        };
+        debug_assert_eq!(before, self.store.get(ext_seq - 1).map(|slot| slot.ext_ts));
+        if let Some(before) = before {
+            let step = ext_ts - before;
             if step > 0 && step <= s.max_frame_ticks {
                 s.frame_ticks = step;
             }
