@@ -193,7 +193,9 @@ impl RtcpTimer {
     }
 
     /// Records a compound of `size` octets (without lower-layer headers) sent at `now`
-    /// and schedules the next (A.7: tp = tc, new tn, pmembers = members).
+    /// and schedules the next (A.7: tp = tc, new tn, pmembers = members). A size of 0
+    /// means nothing could be sent (no keys or no peer yet): the schedule moves on, but the
+    /// average size and the initial state are kept.
     pub fn on_sent(
         &mut self,
         now: Instant,
@@ -203,16 +205,18 @@ impl RtcpTimer {
         we_sent: bool,
         unit: f64,
     ) {
-        self.on_rtcp_size(size);
+        if size > 0 {
+            self.on_rtcp_size(size);
+            self.initial = false;
+        }
         self.last_sent = now;
-        self.initial = false;
         self.previous_members = members;
         let inputs = IntervalInputs {
             members,
             senders,
             we_sent,
             avg_rtcp_size: self.avg_rtcp_size,
-            initial: false,
+            initial: self.initial,
         };
         self.next = now + self.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
     }
@@ -360,6 +364,21 @@ mod tests {
         // With the membership we started with, it is sent.
         let mut timer = RtcpTimer::new(Bandwidth::new(64_000), t0, 0.5);
         assert!(timer.on_expire(timer.next(), 1, 0, false, 0.5));
+    }
+
+    #[test]
+    fn nothing_sent_keeps_the_initial_state() {
+        let t0 = Instant::now();
+        let mut timer = RtcpTimer::new(Bandwidth::new(64_000), t0, 0.5);
+        timer.on_sent(t0, 0, 1, 0, false, 0.5);
+        assert!(timer.initial);
+        assert_eq!(timer.avg_rtcp_size, 100.0);
+        // Halved minimum 2.5 s at the middle of the randomisation: 2.5 / (e - 3/2).
+        let next = (timer.next() - t0).as_secs_f64();
+        assert!((next - 2.5 / COMPENSATION).abs() < 1e-6, "{next}");
+        timer.on_sent(t0, 72, 1, 0, false, 0.5);
+        assert!(!timer.initial);
+        assert_eq!(timer.avg_rtcp_size, 100.0 * 15.0 / 16.0 + 100.0 / 16.0);
     }
 
     #[test]
