@@ -28,9 +28,11 @@
 //! [`Session::send_feedback`] and STUN with [`Session::send_stun`]; configuration from SDP
 //! comes from [`Transport::from_sdp`] and [`Bandwidth::from_sdp`].
 //!
-//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked), DTLS on a
-//! separate RTCP port (SRTCP is keyed from the RTP port's handshake), and third-party SSRC
-//! collisions between two remote participants.
+//! Without rtcp-mux, DTLS-SRTP runs one association per component (RFC 5764 §4.1): the
+//! RTCP port's handshake keys SRTCP.
+//!
+//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked) and
+//! third-party SSRC collisions between two remote participants.
 //!
 //! Two sessions keyed with SRTP, exchanging a packet and its RTCP through the sans-IO API:
 //!

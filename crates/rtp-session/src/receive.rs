@@ -11,6 +11,7 @@ use rtp_packet::{PacketKind, RtpPacket};
 use stats::{PacketVerdict, ReceiverConfig, SourceStatistics};
 
 use crate::event::{Component, Event, LeaveReason};
+use crate::security::RtcpProtection;
 use crate::session::{Crypto, Session, normalise, random_u32};
 use crate::source::RemoteSource;
 
@@ -40,24 +41,12 @@ impl Session {
                     data: datagram.to_vec(),
                 });
             }
-            PacketKind::Dtls if component == Component::Rtp => self.receive_dtls(now, datagram),
+            PacketKind::Dtls => self.receive_dtls(now, component, datagram),
             PacketKind::Rtp if component == Component::Rtp => self.receive_rtp(now, from, datagram),
             PacketKind::Rtcp => self.receive_rtcp(now, from, datagram),
             PacketKind::Rtp => self.counters.malformed += 1,
             _ => self.counters.unknown += 1,
         }
-    }
-
-    fn receive_dtls(&mut self, now: Instant, datagram: &[u8]) {
-        let Some(conn) = self.dtls.as_mut() else {
-            self.counters.unknown += 1;
-            return;
-        };
-        if let Err(error) = conn.handle_datagram(now, datagram) {
-            self.dtls_failed(error);
-            return;
-        }
-        self.pump_dtls();
     }
 
     fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
@@ -178,13 +167,13 @@ impl Session {
             self.counters.rtcp_unexpected_source += 1;
             return;
         }
-        let len = match &mut self.crypto {
-            Crypto::Pending => {
+        let len = match self.rtcp_protection() {
+            RtcpProtection::NotKeyed => {
                 self.counters.dropped_unkeyed += 1;
                 return;
             }
-            Crypto::Clear => datagram.len(),
-            Crypto::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
+            RtcpProtection::Clear => datagram.len(),
+            RtcpProtection::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
                 Ok(len) => len,
                 Err(error) => {
                     tracing::debug!(%error, %from, "SRTCP packet dropped");

@@ -7,7 +7,8 @@ use rtcp::xr::{Dlrr, DlrrItem, ReceiverReferenceTime, XrBlock};
 use rtcp::{AnyPacket, ExtendedReport, Goodbye, ReceiverReport, SourceDescription};
 
 use crate::event::{Component, Event, LeaveReason, Transmit};
-use crate::session::{Crypto, SRTP_OVERHEAD, Session, random_unit};
+use crate::security::RtcpProtection;
+use crate::session::{SRTP_OVERHEAD, Session, random_unit};
 
 /// RFC 3550 §6.3.5: a member not heard from for this many intervals has timed out.
 const TIMEOUT_INTERVALS: u32 = 5;
@@ -95,9 +96,7 @@ impl Session {
         if self.closing {
             return Err(crate::Error::Closed);
         }
-        if matches!(self.crypto, Crypto::Pending) {
-            return Err(crate::Error::NotKeyed);
-        }
+
         let destination = self
             .remote_rtcp
             .or(self.latch.current())
@@ -119,9 +118,10 @@ impl Session {
         let mut buf = vec![0u8; MAX_COMPOUND + SRTP_OVERHEAD];
         let size = rtcp::write_compound(&packets, 0, &mut buf)?;
         drop(packets);
-        let len = match &mut self.crypto {
-            Crypto::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
-            _ => size,
+        let len = match self.rtcp_protection() {
+            RtcpProtection::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
+            RtcpProtection::Clear => size,
+            RtcpProtection::NotKeyed => return Err(crate::Error::NotKeyed),
         };
         buf.truncate(len);
         self.timer.on_rtcp_size(size);
@@ -151,7 +151,7 @@ impl Session {
     /// or RR, SDES CNAME, and a BYE for `bye` when given (RFC 3550 §6.1). Returns its
     /// size before SRTCP, or 0 when nothing could be sent (no keys, no peer address).
     pub(crate) fn send_compound(&mut self, now: Instant, bye: Option<u32>) -> usize {
-        if matches!(self.crypto, Crypto::Pending) {
+        if matches!(self.rtcp_protection(), RtcpProtection::NotKeyed) {
             return 0;
         }
         let Some(destination) = self.remote_rtcp.or(self.latch.current()) else {
@@ -197,16 +197,17 @@ impl Session {
             }
         };
         drop(packets);
-        let mut len = size;
-        if let Crypto::Keyed { outbound, .. } = &mut self.crypto {
-            match outbound.protect_rtcp(&mut buf, size) {
-                Ok(n) => len = n,
+        let len = match self.rtcp_protection() {
+            RtcpProtection::Keyed { outbound, .. } => match outbound.protect_rtcp(&mut buf, size) {
+                Ok(n) => n,
                 Err(error) => {
                     tracing::warn!(%error, "SRTCP protect failed");
                     return 0;
                 }
-            }
-        }
+            },
+            RtcpProtection::Clear => size,
+            RtcpProtection::NotKeyed => return 0,
+        };
         buf.truncate(len);
         let component = if self.config.transport.rtcp_mux {
             Component::Rtp

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
 use crate::latch::Latch;
 use crate::pacer::Pacer;
+use crate::security::{DtlsLink, RtcpCrypto};
 use crate::source::{RemoteSource, SourceQuality};
 use crate::timing::RtcpTimer;
 
@@ -66,7 +67,10 @@ pub struct Session {
     pub(crate) latch: Latch,
     pub(crate) remote_rtcp: Option<SocketAddr>,
     pub(crate) crypto: Crypto,
-    pub(crate) dtls: Option<dtls::Connection>,
+    pub(crate) dtls: Vec<DtlsLink>,
+    pub(crate) rtcp_crypto: RtcpCrypto,
+    /// The RTP handshake's result, announced once every component is keyed.
+    pub(crate) dtls_announcement: Option<(srtp::ProtectionProfile, Option<dtls::Fingerprint>)>,
     pub(crate) timer: RtcpTimer,
     pub(crate) rtt: Option<Duration>,
     pub(crate) transmits: VecDeque<Transmit>,
@@ -127,7 +131,9 @@ impl Session {
             latch,
             remote_rtcp,
             crypto: Crypto::Clear,
-            dtls: None,
+            dtls: Vec::new(),
+            rtcp_crypto: RtcpCrypto::Shared,
+            dtls_announcement: None,
             timer,
             rtt: None,
             transmits: VecDeque::new(),
@@ -374,7 +380,7 @@ impl Session {
         if let Some(t) = self.pacer.as_ref().and_then(Pacer::next_due) {
             next = next.min(t);
         }
-        if let Some(t) = self.dtls.as_ref().and_then(|d| d.poll_timeout()) {
+        if let Some(t) = self.dtls_deadline() {
             next = next.min(t);
         }
         for source in self.sources.values() {
@@ -406,13 +412,8 @@ impl Session {
         if self.closed {
             return;
         }
-        if let Some(conn) = self.dtls.as_mut() {
-            if conn.poll_timeout().is_some_and(|t| t <= now) {
-                if let Err(error) = conn.handle_timeout(now) {
-                    self.dtls_failed(error);
-                }
-            }
-            self.pump_dtls();
+        if !self.dtls.is_empty() {
+            self.dtls_timeout(now);
         }
         self.release_paced(now);
         if now >= self.timer.next() {

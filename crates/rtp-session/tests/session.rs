@@ -357,48 +357,66 @@ fn nothing_is_sent_in_clear() {
 
 #[test]
 fn dtls_srtp_keys_both_sides_through_loss() {
-    let (mut a, mut b) = configs(true);
-    let mut r = dtls::ChaChaRandom::from_seed([4; 32]);
-    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
-    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
-    let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
-    a.security = Security::Dtls {
-        role: dtls::Role::Client,
-        config: std::sync::Arc::new(dtls::Config::new(cert_a)),
-        peer_fingerprints: vec![fp_b],
-    };
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(cert_b)),
-        peer_fingerprints: vec![fp_a],
-    };
-    let link = LinkConfig {
-        loss: Loss::Random(0.2),
-        ..clean()
-    };
-    let mut p = Pair::new(a, b, link, 41);
-    // Before the handshake nothing but DTLS may leave.
-    assert!(matches!(
-        p.a.send(p.now, &[0; 160], 0, false),
-        Err(rtp_session::Error::NotKeyed)
-    ));
-    p.run(Duration::from_secs(20));
-    for seen in [&p.a_seen, &p.b_seen] {
-        assert_eq!(
-            count(&seen.events, |e| matches!(e, Event::DtlsConnected { .. })),
-            1
-        );
-        for t in &seen.sent {
-            assert!(matches!(
-                rtp_packet::classify(&t.contents),
-                rtp_packet::PacketKind::Dtls
-                    | rtp_packet::PacketKind::Rtp
-                    | rtp_packet::PacketKind::Rtcp
-            ));
+    for mux in [true, false] {
+        let (mut a, mut b) = configs(mux);
+        let mut r = dtls::ChaChaRandom::from_seed([4; 32]);
+        let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
+        let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
+        let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
+        let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
+        a.security = Security::Dtls {
+            role: dtls::Role::Client,
+            config: std::sync::Arc::new(dtls::Config::new(cert_a)),
+            peer_fingerprints: vec![fp_b],
+        };
+        b.security = Security::Dtls {
+            role: dtls::Role::Server,
+            config: std::sync::Arc::new(dtls::Config::new(cert_b)),
+            peer_fingerprints: vec![fp_a],
+        };
+        let link = LinkConfig {
+            loss: Loss::Random(0.2),
+            ..clean()
+        };
+        let mut p = Pair::new(a, b, link, 41);
+        // Before the handshake nothing but DTLS may leave.
+        assert!(matches!(
+            p.a.send(p.now, &[0; 160], 0, false),
+            Err(rtp_session::Error::NotKeyed)
+        ));
+        p.run(Duration::from_secs(20));
+        for (seen, session) in [(&p.a_seen, &p.a), (&p.b_seen, &p.b)] {
+            assert_eq!(
+                count(&seen.events, |e| matches!(e, Event::DtlsConnected { .. })),
+                1,
+                "mux {mux}"
+            );
+            for t in &seen.sent {
+                let kind = rtp_packet::classify(&t.contents);
+                use rtp_packet::PacketKind::{Dtls, Rtcp, Rtp};
+                assert!(matches!(kind, Dtls | Rtp | Rtcp));
+                // Without mux, RTCP goes only to the RTCP port, and so does its own handshake.
+                let expected = if mux || kind == Rtp {
+                    Component::Rtp
+                } else {
+                    t.component
+                };
+                assert_eq!(t.component, expected);
+            }
+            // RFC 5764 §4.1: without mux each component has its own DTLS association.
+            let rtcp_handshake = seen.sent.iter().any(|t| {
+                t.component == Component::Rtcp
+                    && rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Dtls
+            });
+            assert_eq!(rtcp_handshake, !mux);
+            let c = session.counters();
+            assert!(
+                c.rtcp_received >= 2 && c.unprotect_failures == 0,
+                "mux {mux}: {c:?}"
+            );
         }
+        assert!(p.a_seen.frames.len() > 300 && p.b_seen.frames.len() > 300);
     }
-    assert!(p.a_seen.frames.len() > 300 && p.b_seen.frames.len() > 300);
 }
 
 #[test]
