@@ -21,7 +21,8 @@ pub struct Config {
     pub require_extended_master_secret: bool,
     /// As a server, send CertificateRequest and require a client certificate. Default true.
     pub require_client_certificate: bool,
-    /// Largest datagram we send.
+    /// Largest datagram we send (default 1200); handshake messages are fragmented to fit
+    /// (RFC 6347 §4.1.1.1). Values below [`crate::MIN_MTU`] (256) count as 256.
     pub mtu: usize,
     /// First retransmission timeout (RFC 6347 §4.2.4.1 suggests 1 s), doubled up to 60 s.
     pub initial_retransmit: Duration,

@@ -12,6 +12,18 @@
 //! certificates ([`Certificate::generate`]) and check each other against the fingerprints
 //! their signalling announced ([`Connection::require_peer_fingerprints`], RFC 8122).
 //!
+//! Bad networks and hostile peers (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4): flights are
+//! fragmented to the MTU ([`Config::mtu`], [`Connection::set_mtu`], at least [`MIN_MTU`]) and
+//! retransmitted on a timer that starts at [`Config::initial_retransmit`] and doubles up to
+//! 60 s, and at once when the peer repeats its previous flight; the handshake fails with
+//! [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`]. Incoming fragments are
+//! reassembled in any order, overlapping or duplicated, and messages and epoch-1 records that
+//! arrive early wait for their turn, all within fixed memory bounds
+//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). Every failure sends the
+//! fatal alert [`Error::alert`] names; records from a wrong epoch, replayed, or failing
+//! authentication are dropped; a server keeps nothing for a ClientHello without a valid
+//! cookie, and renegotiation is refused.
+//!
 //! ```
 //! use dtls::{Certificate, ChaChaRandom, Config, Connection, Event, HashFunction};
 //! use std::{sync::Arc, time::Instant};

@@ -11,6 +11,9 @@ pub use messages::{
     HandshakeMessage, HelloVerifyRequest, ServerHello, ServerKeyExchange,
 };
 pub(crate) use reassembly::Reassembler;
+pub use reassembly::{
+    MAX_BUFFERED_BYTES, MAX_BUFFERED_MESSAGES, MAX_FRAGMENT_RANGES, MAX_MESSAGE_LEN,
+};
 
 use crate::codec::{Reader, Writer};
 use crate::error::Error;
