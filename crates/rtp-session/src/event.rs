@@ -136,7 +136,8 @@ pub struct Counters {
     pub loops: u64,
     /// SSRC collisions resolved.
     pub collisions: u64,
-    /// Packets of sources beyond [`crate::Config::max_remote_sources`]: dropped.
+    /// New sources beyond [`crate::Config::max_remote_sources`]: dropped, or admitted in
+    /// place of an unvalidated source.
     pub sources_over_limit: u64,
     /// Datagrams of other kinds (ZRTP, TURN channels, unknown first bytes): dropped.
     pub unknown: u64,

@@ -117,10 +117,23 @@ impl Session {
     }
 
     /// Creates the state of a new remote source, within the configured bound.
+    /// When the table is full, the unvalidated source heard from least recently makes
+    /// room, so that packets with random SSRCs cannot lock members out.
     fn admit_source(&mut self, ssrc: u32, now: Instant) -> bool {
         if self.sources.len() >= self.config.max_remote_sources {
+            let stale = self
+                .sources
+                .iter()
+                .filter(|(_, s)| !s.validated)
+                .min_by_key(|(_, s)| s.last_heard)
+                .map(|(ssrc, _)| *ssrc);
             self.counters.sources_over_limit += 1;
-            return false;
+            match stale {
+                Some(stale) => {
+                    self.sources.remove(&stale);
+                }
+                None => return false,
+            }
         }
         let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(self.config.clock_rate));
         let buffer = jitter_buffer::JitterBuffer::new(self.config.jitter_buffer.clone());
@@ -309,9 +322,10 @@ impl Session {
         }
         let source = self.sources.get_mut(&ssrc)?;
         source.last_heard = now;
-        if !source.validated {
-            source.validated = true;
-            self.events.push_back(Event::NewSource {
+        let newly_valid = !source.validated;
+        source.validated = true;
+        if newly_valid {
+            self.queue_event(Event::NewSource {
                 ssrc,
                 address: from,
             });
