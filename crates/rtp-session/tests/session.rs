@@ -618,7 +618,7 @@ fn random_ssrcs_cannot_lock_members_out() {
     let now = std::time::Instant::now();
     let mut s = rtp_session::Session::new(a, rng(8), now).unwrap();
     let from = addr(B_ADDR);
-    let mut packet = |ssrc: u32, seq: u16| {
+    let packet = |ssrc: u32, seq: u16| {
         let header = rtp_packet::RtpHeader::new(
             rtp_packet::PayloadType::PCMU,
             seq,
