@@ -7,8 +7,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use jitter_buffer::Playout;
+use netsim::{Jitter, Loss, Reorder};
 use netsim::{Link, LinkConfig};
-use rtp_session::{Component, Config, Event, Session, Transmit};
+use rtp_session::{Component, Config, Event, Security, Session, Transmit};
+use srtp::{MasterKey, ProtectionProfile};
 
 pub const A_ADDR: &str = "192.0.2.1:5004";
 pub const B_ADDR: &str = "192.0.2.2:6004";
@@ -171,4 +173,51 @@ fn drain(s: &mut Session, seen: &mut Seen, link: &mut Link<Datagram>, now: Insta
             Playout::Conceal(_) => seen.concealed += 1,
         }
     }
+}
+
+pub fn clean() -> LinkConfig {
+    LinkConfig {
+        base_delay: Duration::from_millis(20),
+        ..LinkConfig::default()
+    }
+}
+
+pub fn lossy() -> LinkConfig {
+    LinkConfig {
+        base_delay: Duration::from_millis(40),
+        jitter: Jitter::Gaussian {
+            sigma: Duration::from_millis(8),
+        },
+        loss: Loss::Random(0.05),
+        reorder: Some(Reorder {
+            probability: 0.02,
+            depth: 3,
+        }),
+        ..LinkConfig::default()
+    }
+}
+
+pub const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
+
+pub fn key(b: u8) -> MasterKey {
+    MasterKey::new(PROFILE, &[b; 16], &[b; 14]).unwrap()
+}
+
+pub fn srtp_pair(link: LinkConfig, seed: u64, mux: bool) -> Pair {
+    let (mut a, mut b) = configs(mux);
+    a.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(1),
+        remote: key(2),
+    };
+    b.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(2),
+        remote: key(1),
+    };
+    Pair::new(a, b, link, seed)
+}
+
+pub fn count(events: &[Event], f: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| f(e)).count()
 }
