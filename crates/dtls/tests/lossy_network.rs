@@ -37,6 +37,9 @@ struct Outcome {
     sent: (u64, u64),
     /// Retransmission timer expiries of both sides together.
     timer_expiries: u32,
+    /// The Failed events each side reported.
+    client_failed: Vec<Error>,
+    server_failed: Vec<Error>,
     client: Connection,
     server: Connection,
 }
@@ -72,13 +75,17 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
             to_client.send(now, d);
         }
         while let Some(e) = client.poll_event() {
-            if matches!(e, Event::Connected(_)) {
-                out.client_done = Some(now - t0);
+            match e {
+                Event::Connected(_) => out.client_done = Some(now - t0),
+                Event::Failed(e) => out.client_failed.push(e),
+                _ => {}
             }
         }
         while let Some(e) = server.poll_event() {
-            if matches!(e, Event::Connected(_)) {
-                out.server_done = Some(now - t0);
+            match e {
+                Event::Connected(_) => out.server_done = Some(now - t0),
+                Event::Failed(e) => out.server_failed.push(e),
+                _ => {}
             }
         }
         let finished = |c: &Connection| c.is_connected() || c.is_failed();
@@ -133,6 +140,8 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         largest_datagram: out.largest_datagram,
         sent: out.sent,
         timer_expiries: out.timer_expiries,
+        client_failed: out.client_failed,
+        server_failed: out.server_failed,
         client,
         server,
     }
@@ -148,6 +157,8 @@ struct Progress {
     largest_datagram: usize,
     sent: (u64, u64),
     timer_expiries: u32,
+    client_failed: Vec<Error>,
+    server_failed: Vec<Error>,
 }
 
 fn bad_network(loss: f64) -> LinkConfig {
@@ -191,6 +202,7 @@ fn thirty_percent_loss_with_reordering_and_duplication_for_100_seeds() {
         });
         assert_eq!(o.client_error, None, "seed {seed}: client");
         assert_eq!(o.server_error, None, "seed {seed}: server");
+        assert!(o.client_failed.is_empty() && o.server_failed.is_empty());
         let (Some(c), Some(s)) = (o.client_done, o.server_done) else {
             panic!("seed {seed}: not connected: {o:?}");
         };
@@ -246,6 +258,8 @@ fn total_loss_fails_cleanly_at_the_handshake_timeout() {
     let o = run(9, &link, |c| c.handshake_timeout = timeout);
     assert_eq!(o.client_error, Some(Error::HandshakeTimeout));
     assert_eq!(o.server_error, Some(Error::HandshakeTimeout));
+    assert_eq!(o.client_failed, [Error::HandshakeTimeout]);
+    assert_eq!(o.server_failed, [Error::HandshakeTimeout]);
     assert!(o.client.is_failed() && o.server.is_failed());
     assert_eq!(o.client_done, None);
     assert!(o.client.srtp_contexts().is_err());

@@ -71,6 +71,10 @@ pub enum Event {
     AlertReceived(Alert),
     /// The peer closed the connection with close_notify.
     Closed,
+    /// The connection failed: we sent a fatal alert, the peer sent one, or the handshake
+    /// timed out ([`Error::HandshakeTimeout`]). The same error was returned by the call that
+    /// failed; no keys are available from now on.
+    Failed(Error),
 }
 
 /// The parameters a completed handshake negotiated.
@@ -334,6 +338,8 @@ impl Connection {
             self.reassembler.clear();
             self.early_records.clear();
             self.flight.clear();
+            self.events
+                .push_back(Event::Failed(Error::HandshakeTimeout));
             return Err(Error::HandshakeTimeout);
         }
         if let Some(at) = self.retransmit_at {
@@ -464,6 +470,7 @@ impl Connection {
         self.session = None;
         self.reassembler.clear();
         self.early_records.clear();
+        self.events.push_back(Event::Failed(e.clone()));
     }
 
     fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
