@@ -2,9 +2,13 @@
 
 use super::*;
 use crate::cert::Certificate;
+use crate::codec::Writer;
 use crate::cookie;
+use crate::crypto::prf;
 use crate::handshake::HandshakeType;
+use crate::handshake::encode_message;
 use crate::random::ChaChaRandom;
+use crate::record::{self, ContentType};
 
 fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
     let cert = |s| Certificate::generate("t", &mut ChaChaRandom::from_seed([s; 32])).unwrap();

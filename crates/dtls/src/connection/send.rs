@@ -1,0 +1,151 @@
+//! The send path (RFC 6347 §4.1, §4.2.3, §4.2.4): records under the current epoch, flights
+//! kept whole for retransmission, and handshake messages cut into fragments that fit the MTU.
+
+use super::{Connection, FlightEntry};
+use crate::alert::{Alert, AlertDescription, AlertLevel};
+use crate::codec::Writer;
+use crate::crypto::aead::RecordId;
+use crate::handshake::{HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_message};
+use crate::record::{self, ContentType, DTLS_1_2, MAX_SEQUENCE_NUMBER, RecordHeader};
+use std::time::Instant;
+
+/// Smallest handshake fragment worth starting at the end of a datagram.
+const MIN_FRAGMENT: usize = 64;
+
+impl Connection {
+    /// Queues an alert record under the current write epoch (RFC 5246 §7.2).
+    pub(super) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let bytes = Alert { level, description }.to_bytes();
+        let rec = self.seal_record(self.write_epoch, ContentType::Alert, &bytes);
+        self.outgoing.push_back(rec);
+    }
+
+    /// One record under `epoch` with the next sequence number of that epoch.
+    pub(super) fn seal_record(
+        &mut self,
+        epoch: u16,
+        content_type: ContentType,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let slot = usize::from(epoch.min(1));
+        let sequence_number = self.write_seq[slot] & MAX_SEQUENCE_NUMBER;
+        self.write_seq[slot] += 1;
+        let id = RecordId {
+            epoch,
+            sequence_number,
+            content_type,
+            version: DTLS_1_2,
+        };
+        let fragment = match (&self.write_cipher, epoch) {
+            (Some(c), 1) => c.seal(&id, payload),
+            _ => payload.to_vec(),
+        };
+        let mut out = Vec::with_capacity(record::RECORD_HEADER_LEN + fragment.len());
+        RecordHeader {
+            content_type,
+            version: DTLS_1_2,
+            epoch,
+            sequence_number,
+            length: fragment.len() as u16,
+        }
+        .write(&mut out);
+        out.extend_from_slice(&fragment);
+        out
+    }
+
+    /// Starts a new flight: the messages added next replace the previous flight.
+    pub(super) fn begin_flight(&mut self) {
+        self.flight.clear();
+    }
+
+    /// Adds a handshake message to the flight and, unless `transcript` is false, to the
+    /// transcript.
+    pub(super) fn add_message(&mut self, msg: &HandshakeMessage, transcript: bool) {
+        let mut body = Vec::new();
+        msg.write_body(&mut body);
+        let bytes = encode_message(msg.msg_type(), self.next_send_seq, &body);
+        self.next_send_seq = self.next_send_seq.wrapping_add(1);
+        if transcript {
+            self.hs.transcript.extend_from_slice(&bytes);
+        }
+        self.flight.push(FlightEntry {
+            epoch: self.write_epoch,
+            content_type: ContentType::Handshake,
+            payload: bytes,
+        });
+    }
+
+    /// Adds ChangeCipherSpec to the flight and switches writing to epoch 1.
+    pub(super) fn add_change_cipher_spec(&mut self) {
+        self.flight.push(FlightEntry {
+            epoch: self.write_epoch,
+            content_type: ContentType::ChangeCipherSpec,
+            payload: vec![1],
+        });
+        self.write_epoch = 1;
+    }
+
+    /// Sends the current flight, packing records into datagrams of at most the MTU and
+    /// splitting handshake messages into fragments that fit (RFC 6347 §4.2.3).
+    pub(super) fn send_flight(&mut self) {
+        let entries = std::mem::take(&mut self.flight);
+        let mut datagram: Vec<u8> = Vec::new();
+        for e in &entries {
+            let overhead = record::RECORD_HEADER_LEN
+                + match (&self.write_cipher, e.epoch) {
+                    (Some(c), 1) => c.overhead(),
+                    _ => 0,
+                };
+            if e.content_type != ContentType::Handshake {
+                let rec = self.seal_record(e.epoch, e.content_type, &e.payload);
+                self.push_record(&mut datagram, rec);
+                continue;
+            }
+            let (header, body) = e
+                .payload
+                .split_at(HANDSHAKE_HEADER_LEN.min(e.payload.len()));
+            let mut offset = 0;
+            loop {
+                let fixed = overhead + HANDSHAKE_HEADER_LEN;
+                let mut room = self.mtu.saturating_sub(datagram.len() + fixed);
+                // Start a new datagram rather than send a sliver of a message.
+                if room < (body.len() - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
+                    self.outgoing.push_back(std::mem::take(&mut datagram));
+                    room = self.mtu - fixed;
+                }
+                let len = room.min(body.len() - offset);
+                let mut fragment = Vec::with_capacity(HANDSHAKE_HEADER_LEN + len);
+                fragment.extend_from_slice(header.get(..6).unwrap_or_default());
+                fragment.put_u24(offset as u32);
+                fragment.put_u24(len as u32);
+                fragment.extend_from_slice(&body[offset..offset + len]);
+                let rec = self.seal_record(e.epoch, ContentType::Handshake, &fragment);
+                self.push_record(&mut datagram, rec);
+                offset += len;
+                if offset == body.len() {
+                    break;
+                }
+            }
+        }
+        self.flight = entries;
+        if !datagram.is_empty() {
+            self.outgoing.push_back(datagram);
+        }
+    }
+
+    /// Appends a record to the datagram being built, sending that datagram first when the
+    /// record would not fit.
+    fn push_record(&mut self, datagram: &mut Vec<u8>, rec: Vec<u8>) {
+        if !datagram.is_empty() && datagram.len() + rec.len() > self.mtu {
+            self.outgoing.push_back(std::mem::take(datagram));
+        }
+        datagram.extend_from_slice(&rec);
+    }
+
+    /// Sends the flight and arms the retransmission timer.
+    pub(super) fn send_flight_with_timer(&mut self, now: Instant) {
+        self.send_flight();
+        self.retransmit_timeout = self.config.initial_retransmit;
+        self.retransmit_at = Some(now + self.retransmit_timeout);
+    }
+}
