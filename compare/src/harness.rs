@@ -67,7 +67,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn measure(w: &mut Workload, quick: bool) -> (Side, Side) {
-    let (samples, budget) = if quick { (5, Duration::from_millis(10)) } else { (21, Duration::from_millis(40)) };
+    let (samples, budget) = if quick {
+        (5, Duration::from_millis(10))
+    } else {
+        (21, Duration::from_millis(40))
+    };
     let ni = iters_for(&mut *w.ours, budget);
     let ti = iters_for(&mut *w.theirs, budget);
     let (mut o, mut t) = (Vec::new(), Vec::new());
@@ -76,8 +80,14 @@ fn measure(w: &mut Workload, quick: bool) -> (Side, Side) {
         t.push(sample(&mut *w.theirs, ti));
     }
     (
-        Side { ns: median(o), allocs: allocs(&mut *w.ours) },
-        Side { ns: median(t), allocs: allocs(&mut *w.theirs) },
+        Side {
+            ns: median(o),
+            allocs: allocs(&mut *w.ours),
+        },
+        Side {
+            ns: median(t),
+            allocs: allocs(&mut *w.theirs),
+        },
     )
 }
 

@@ -25,7 +25,9 @@ struct Profile {
 
 fn master(p: Profile) -> (Vec<u8>, Vec<u8>) {
     let key: Vec<u8> = (0..p.ours.master_key_len() as u8).collect();
-    let salt: Vec<u8> = (0..p.ours.master_salt_len() as u8).map(|b| b ^ 0xa5).collect();
+    let salt: Vec<u8> = (0..p.ours.master_salt_len() as u8)
+        .map(|b| b ^ 0xa5)
+        .collect();
     (key, salt)
 }
 
@@ -37,8 +39,14 @@ fn ours(p: Profile) -> ::srtp::Context {
 
 fn theirs(p: Profile) -> TheirContext {
     let (k, s) = master(p);
-    TheirContext::new(&k, &s, p.theirs, Some(srtp_replay_protection(128)), Some(srtcp_replay_protection(128)))
-        .expect("webrtc-srtp context")
+    TheirContext::new(
+        &k,
+        &s,
+        p.theirs,
+        Some(srtp_replay_protection(128)),
+        Some(srtcp_replay_protection(128)),
+    )
+    .expect("webrtc-srtp context")
 }
 
 fn rtp(payload: usize, seq: u16) -> Vec<u8> {
@@ -70,7 +78,9 @@ fn protect(name: &'static str, p: Profile, payload: usize, target: Target) -> Wo
         theirs: Box::new(move || {
             their_plain[2..4].copy_from_slice(&their_seq.to_be_bytes());
             their_seq = their_seq.wrapping_add(1);
-            let out = their_ctx.encrypt_rtp(black_box(&their_plain)).expect("encrypt_rtp");
+            let out = their_ctx
+                .encrypt_rtp(black_box(&their_plain))
+                .expect("encrypt_rtp");
             black_box(out);
         }),
         target,
@@ -118,7 +128,9 @@ fn unprotect(name: &'static str, p: Profile, payload: usize, target: Target) -> 
             let pkt = &their_packets[j];
             j += 1;
             their_work[..pkt.len()].copy_from_slice(black_box(pkt));
-            let out = their_rx.decrypt_rtp(&their_work[..pkt.len()]).expect("decrypt_rtp");
+            let out = their_rx
+                .decrypt_rtp(&their_work[..pkt.len()])
+                .expect("decrypt_rtp");
             black_box(out);
         }),
         target,
@@ -127,16 +139,62 @@ fn unprotect(name: &'static str, p: Profile, payload: usize, target: Target) -> 
 
 /// The SRTP workloads.
 pub fn workloads() -> Vec<Workload> {
-    let cm = Profile { ours: ::srtp::ProtectionProfile::AesCm128HmacSha1_80, theirs: TheirProfile::Aes128CmHmacSha1_80 };
-    let gcm = Profile { ours: ::srtp::ProtectionProfile::AeadAes128Gcm, theirs: TheirProfile::AeadAes128Gcm };
+    let cm = Profile {
+        ours: ::srtp::ProtectionProfile::AesCm128HmacSha1_80,
+        theirs: TheirProfile::Aes128CmHmacSha1_80,
+    };
+    let gcm = Profile {
+        ours: ::srtp::ProtectionProfile::AeadAes128Gcm,
+        theirs: TheirProfile::AeadAes128Gcm,
+    };
     vec![
-        protect("srtp protect AES_CM_128_HMAC_SHA1_80 160 B", cm, 160, Target::FasterBy(1.5)),
-        unprotect("srtp unprotect AES_CM_128_HMAC_SHA1_80 160 B", cm, 160, Target::FasterBy(1.5)),
-        protect("srtp protect AES_CM_128_HMAC_SHA1_80 1200 B", cm, 1200, Target::NoSlower),
-        unprotect("srtp unprotect AES_CM_128_HMAC_SHA1_80 1200 B", cm, 1200, Target::NoSlower),
-        protect("srtp protect AEAD_AES_128_GCM 160 B", gcm, 160, Target::FasterBy(3.0)),
-        unprotect("srtp unprotect AEAD_AES_128_GCM 160 B", gcm, 160, Target::FasterBy(3.0)),
-        protect("srtp protect AEAD_AES_128_GCM 1200 B", gcm, 1200, Target::FasterBy(3.0)),
-        unprotect("srtp unprotect AEAD_AES_128_GCM 1200 B", gcm, 1200, Target::FasterBy(3.0)),
+        protect(
+            "srtp protect AES_CM_128_HMAC_SHA1_80 160 B",
+            cm,
+            160,
+            Target::FasterBy(1.5),
+        ),
+        unprotect(
+            "srtp unprotect AES_CM_128_HMAC_SHA1_80 160 B",
+            cm,
+            160,
+            Target::FasterBy(1.5),
+        ),
+        protect(
+            "srtp protect AES_CM_128_HMAC_SHA1_80 1200 B",
+            cm,
+            1200,
+            Target::NoSlower,
+        ),
+        unprotect(
+            "srtp unprotect AES_CM_128_HMAC_SHA1_80 1200 B",
+            cm,
+            1200,
+            Target::NoSlower,
+        ),
+        protect(
+            "srtp protect AEAD_AES_128_GCM 160 B",
+            gcm,
+            160,
+            Target::FasterBy(3.0),
+        ),
+        unprotect(
+            "srtp unprotect AEAD_AES_128_GCM 160 B",
+            gcm,
+            160,
+            Target::FasterBy(3.0),
+        ),
+        protect(
+            "srtp protect AEAD_AES_128_GCM 1200 B",
+            gcm,
+            1200,
+            Target::FasterBy(3.0),
+        ),
+        unprotect(
+            "srtp unprotect AEAD_AES_128_GCM 1200 B",
+            gcm,
+            1200,
+            Target::FasterBy(3.0),
+        ),
     ]
 }
