@@ -1,6 +1,5 @@
-//! A steady SRTP stream allocates nothing per packet in the session's own code: send,
-//! protect, unprotect, statistics, playout. The receive path allocates exactly what the
-//! jitter buffer's insert allocates on the same packets, measured beside it.
+//! A steady SRTP stream allocates nothing per packet, end to end: send, protect, unprotect,
+//! statistics, jitter buffer and playout.
 
 use std::time::{Duration, Instant};
 
@@ -26,27 +25,6 @@ fn config(local: MasterKey, remote: MasterKey, profile: ProtectionProfile) -> Co
     c
 }
 
-/// Allocations of a standalone jitter buffer fed and polled like the session's.
-fn jitter_buffer_allocations(warm: u32, measured: u32, t0: Instant) -> u64 {
-    let mut jb = jitter_buffer::JitterBuffer::new(jitter_buffer::Config::audio(8000)).unwrap();
-    let mut total = 0;
-    for i in 0..warm + measured {
-        let now = t0 + Duration::from_millis(20) * i;
-        let info = jitter_buffer::PacketInfo {
-            ssrc: 7,
-            sequence_number: i as u16,
-            timestamp: 160 * i,
-            ..Default::default()
-        };
-        let (n, _) = alloc_counter::count(|| jb.insert(info, &PAYLOAD, now));
-        while jb.poll(now).is_some() {}
-        if i >= warm {
-            total += n;
-        }
-    }
-    total
-}
-
 #[test]
 fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
     let profile = ProtectionProfile::AesCm128HmacSha1_80;
@@ -57,7 +35,9 @@ fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
     let mut b = Session::new(config(key(2), key(1), profile), rng(2), t0).unwrap();
     let from = "192.0.2.1:5004".parse().unwrap();
     let (mut send_allocations, mut receive_allocations, mut played) = (0, 0, 0);
-    for i in 0..200u32 {
+    // The jitter buffer gives each of its 512 slots a payload buffer the first time the slot
+    // is used; after one pass round the ring, nothing allocates.
+    for i in 0..1200u32 {
         let now = t0 + Duration::from_millis(20) * i;
         let (sent, _) = alloc_counter::count(|| {
             a.send(now, &PAYLOAD, 160 * i, false).unwrap();
@@ -73,12 +53,12 @@ fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
         });
         a.recycle(t.contents);
         while b.poll_event().is_some() {}
-        if i >= 100 {
+        if i >= 700 {
             send_allocations += sent;
             receive_allocations += received;
         }
     }
-    assert!(played > 150, "{played}");
+    assert!(played > 1100, "{played}");
     assert_eq!(send_allocations, 0);
-    assert_eq!(receive_allocations, jitter_buffer_allocations(100, 100, t0));
+    assert_eq!(receive_allocations, 0);
 }
