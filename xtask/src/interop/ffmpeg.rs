@@ -3,15 +3,19 @@
 //! ffmpeg encodes a 6 s sine tone as PCMU in 20 ms packets and sends it with RTCP on
 //! RTP + 1, once as plain RTP and once as SRTP/SRTCP with AES_CM_128_HMAC_SHA1_80 (ffmpeg's
 //! SRTP is its own code, not libsrtp, so this is an independent check of the `srtp` crate).
-//! Every packet must authenticate and parse, the sequence must have no gap, the statistics
-//! must show no loss, and the counts in ffmpeg's sender reports must equal the packets and
-//! payload octets received before each report.
+//! The receiver is an [`rtp_session::Session`] (beside the reference observer of
+//! [`super::media_receiver`]). Every packet must authenticate and parse, the sequence must
+//! have no gap, the statistics must show no loss, the counts in ffmpeg's sender reports
+//! must equal the packets and payload octets received before each report, and the session
+//! must deliver and play out every packet after probation.
 
 use super::Context;
-use super::gstreamer::{
-    SAMPLES_PER_PACKET, SSRC, master_key_and_salt, port_pair, receive_until_exit, srtp_context,
+use super::media_receiver::{
+    PROFILE, SAMPLES_PER_PACKET, SSRC, SessionReceiver, master_key, master_key_and_salt, port_pair,
+    receive_until_exit, srtp_context,
 };
 use crate::util::{Result, ensure_apt};
+use rtp_session::{Component, Config, Security};
 use std::fs::File;
 use std::process::{Command, Stdio};
 
@@ -66,15 +70,23 @@ fn receive(ctx: &Context, secure: bool) -> Result {
         .stderr(File::create(&log).map_err(|e| e.to_string())?)
         .spawn()
         .map_err(|e| format!("cannot start ffmpeg: {e}"))?;
+    let mut config = Config::new();
     let srtp = if secure {
+        config.security = Security::Srtp {
+            profile: PROFILE,
+            local: master_key(&key.map(|b| !b))?,
+            remote: master_key(&key)?,
+        };
         Some(srtp_context(&key)?)
     } else {
         None
     };
-    let mut reception = receive_until_exit(vec![rtp, rtcp], srtp, &mut peer, "ffmpeg")?;
-    reception
-        .check(SSRC, PACKETS, false)
-        .map_err(|e| format!("ffmpeg → us ({label}): {e}"))
+    let mut session = SessionReceiver::new(config)?;
+    let sockets = vec![(rtp, Component::Rtp), (rtcp, Component::Rtcp)];
+    let mut reception = receive_until_exit(sockets, srtp, &mut session, &mut peer, "ffmpeg")?;
+    let fail = |e: String| format!("ffmpeg → us ({label}): {e}");
+    reception.check(SSRC, PACKETS, false).map_err(fail)?;
+    session.check(SSRC, PACKETS, false).map_err(fail)
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as ffmpeg's `-srtp_out_params` and SDES

@@ -2,37 +2,32 @@
 //!
 //! - Receive: `audiotestsrc ! mulawenc ! rtppcmupay ! rtpbin` sends a bounded PCMU stream
 //!   with its RTCP, once on separate ports (RTCP on RTP + 1) and once multiplexed on one
-//!   port (RFC 5761, through a `funnel`). Every packet must parse, the sequence must have no
-//!   gap, and each sender report's packet and octet counts must equal what we had received
-//!   up to that packet; the BYE compound at the end carries the final counts.
-//! - Send: we protect a PCMU stream with SRTP (AES_CM_128_HMAC_SHA1_80) and drop every
-//!   tenth packet before it leaves; `udpsrc ! srtpdec ! rtpbin ! rtppcmudepay ! mulawdec`
-//!   (our SSRC and key in its caps) must decode every packet we sent, and its receiver
-//!   reports must show exactly the loss we made (RFC 3550 §6.4.1 cumulative number lost and
+//!   port (RFC 5761, through a `funnel`), to an [`rtp_session::Session`] (see
+//!   [`super::media_receiver`]). Every packet must parse, the sequence must have no gap,
+//!   each sender report's packet and octet counts must equal what was received up to that
+//!   packet (the BYE compound at the end carries the final counts), and the session must
+//!   deliver, play out and count every packet, lose none, and see the BYE.
+//! - Send: a session keyed with SRTP (AES_CM_128_HMAC_SHA1_80) sends a PCMU stream and
+//!   its SRTCP reports; every tenth RTP packet is dropped before it leaves.
+//!   `udpsrc ! srtpdec ! rtpbin ! rtppcmudepay ! mulawdec` (the session's SSRC and key in
+//!   its caps) must decode every packet sent without an error, and its receiver reports
+//!   must show exactly the loss we made (RFC 3550 §6.4.1 cumulative number lost and
 //!   fraction lost).
-//!
-//! The receiving side here is composed of the lower crates (`rtp-packet`, `srtp`, `rtcp`,
-//! `stats`), which is what the session does on its receive path.
 
 use super::Context;
+use super::media_receiver::{
+    PROFILE, Reception, SAMPLES_PER_PACKET, SSRC, SessionReceiver, forward, master_key,
+    master_key_and_salt, port_pair, receive_until_exit, srtp_context,
+};
 use crate::util::{Result, ensure_apt};
-use rtcp::{AnyPacket, Compound, ReportBlock};
-use rtp_packet::{PacketKind, PacketWriter, PayloadType, RtpHeader, RtpPacket, classify};
+use rtcp::ReportBlock;
+use rtp_packet::RtpPacket;
+use rtp_session::{Component, Config, Security};
 use std::fs::File;
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// The SSRC both directions use, so the peers' caps can name it.
-pub(super) const SSRC: u32 = 0x1234_5678;
-/// G.711 at 8 kHz in 20 ms packets.
-pub(super) const SAMPLES_PER_PACKET: u32 = 160;
-
-/// How long a run may take before the suite gives up on the peer.
-const DEADLINE: Duration = Duration::from_secs(25);
-/// The datagrams of one incoming stream are drained this long after the peer exits.
-const DRAIN: Duration = Duration::from_millis(500);
 
 pub fn run(ctx: &Context) -> Result {
     ensure_peers()?;
@@ -60,286 +55,6 @@ pub(super) fn ensure_peers() -> Result {
     ])
 }
 
-/// One RTP packet as we received it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Arrival {
-    pub ssrc: u32,
-    pub sequence_number: u16,
-    pub payload_len: usize,
-}
-
-/// A sender report's counts, and how many RTP packets we had received when it arrived.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct SenderCounts {
-    pub ssrc: u32,
-    pub packet_count: u32,
-    pub octet_count: u32,
-}
-
-/// Everything one endpoint received from a peer: RTP, the RTCP it understood, and what
-/// it could not read.
-#[derive(Debug, Default)]
-pub(super) struct Reception {
-    pub packets: Vec<Arrival>,
-    pub sender_reports: Vec<SenderCounts>,
-    /// (reporter SSRC, block) for every report block in an SR or RR.
-    pub report_blocks: Vec<(u32, ReportBlock)>,
-    pub goodbyes: Vec<u32>,
-    pub failures: Vec<String>,
-    statistics: Option<stats::SourceStatistics>,
-}
-
-impl Reception {
-    /// Handles one datagram: classified (RFC 7983), unprotected when `srtp` is given,
-    /// parsed, and counted.
-    pub(super) fn on_datagram(
-        &mut self,
-        datagram: &mut [u8],
-        srtp: Option<&mut srtp::Context>,
-        arrival: Instant,
-    ) {
-        match classify(datagram) {
-            PacketKind::Rtp => {
-                let len = match srtp {
-                    Some(ctx) => match ctx.unprotect_rtp(datagram) {
-                        Ok(len) => len,
-                        Err(e) => return self.failures.push(format!("SRTP unprotect: {e}")),
-                    },
-                    None => datagram.len(),
-                };
-                self.on_rtp(&datagram[..len], arrival);
-            }
-            PacketKind::Rtcp => {
-                let len = match srtp {
-                    Some(ctx) => match ctx.unprotect_rtcp(datagram) {
-                        Ok(len) => len,
-                        Err(e) => return self.failures.push(format!("SRTCP unprotect: {e}")),
-                    },
-                    None => datagram.len(),
-                };
-                self.on_rtcp(&datagram[..len]);
-            }
-            other => self.failures.push(format!(
-                "unexpected {other:?} datagram of {} bytes",
-                datagram.len()
-            )),
-        }
-    }
-
-    fn on_rtp(&mut self, bytes: &[u8], arrival: Instant) {
-        let packet = match RtpPacket::parse(bytes) {
-            Ok(p) => p,
-            Err(e) => return self.failures.push(format!("RTP parse: {e}")),
-        };
-        let statistics = self.statistics.get_or_insert_with(|| {
-            stats::SourceStatistics::new(packet.ssrc(), stats::ReceiverConfig::new(8000))
-                .expect("8 kHz is a valid clock rate")
-        });
-        statistics.on_packet(
-            packet.sequence_number(),
-            packet.timestamp(),
-            packet.payload().len(),
-            arrival,
-        );
-        self.packets.push(Arrival {
-            ssrc: packet.ssrc(),
-            sequence_number: packet.sequence_number(),
-            payload_len: packet.payload().len(),
-        });
-    }
-
-    fn on_rtcp(&mut self, bytes: &[u8]) {
-        if let Err(e) = rtcp::validate(bytes, rtcp::Rules::default()) {
-            return self.failures.push(format!("RTCP compound: {e}"));
-        }
-        for packet in Compound::new(bytes) {
-            match packet {
-                Ok(AnyPacket::SenderReport(sr)) => {
-                    self.sender_reports.push(SenderCounts {
-                        ssrc: sr.ssrc,
-                        packet_count: sr.packet_count,
-                        octet_count: sr.octet_count,
-                    });
-                    for block in sr.reports.iter() {
-                        self.report_blocks.push((sr.ssrc, block));
-                    }
-                }
-                Ok(AnyPacket::ReceiverReport(rr)) => {
-                    for block in rr.reports.iter() {
-                        self.report_blocks.push((rr.ssrc, block));
-                    }
-                }
-                Ok(AnyPacket::Goodbye(bye)) => self.goodbyes.extend(bye.sources.iter()),
-                Ok(_) => {}
-                Err(e) => self.failures.push(format!("RTCP packet: {e}")),
-            }
-        }
-    }
-
-    /// Checks that the stream is exactly what the sender said it sent: `expected` packets
-    /// from `ssrc`, nothing unreadable, no gap, statistics without loss, and every sender
-    /// report's counts equal to the packets and payload octets that came before it.
-    /// `final_report`: the sender ends with an SR whose count is the whole stream.
-    pub(super) fn check(&mut self, ssrc: u32, expected: usize, final_report: bool) -> Result {
-        if !self.failures.is_empty() {
-            return Err(format!(
-                "{} datagrams could not be read, first: {}",
-                self.failures.len(),
-                self.failures[0]
-            ));
-        }
-        if self.packets.len() != expected {
-            return Err(format!(
-                "received {} RTP packets, the peer sent {expected}",
-                self.packets.len()
-            ));
-        }
-        if let Some(other) = self.packets.iter().find(|p| p.ssrc != ssrc) {
-            return Err(format!(
-                "RTP from SSRC {:#x}, expected {ssrc:#x}",
-                other.ssrc
-            ));
-        }
-        for pair in self.packets.windows(2) {
-            if pair[1].sequence_number != pair[0].sequence_number.wrapping_add(1) {
-                return Err(format!(
-                    "sequence {} followed by {} on loopback",
-                    pair[0].sequence_number, pair[1].sequence_number
-                ));
-            }
-        }
-        let statistics = self.statistics.as_mut().ok_or("no RTP received")?;
-        let (block, _) = statistics
-            .report(Instant::now())
-            .ok_or("the statistics never validated the source")?;
-        if block.cumulative_lost != 0 || block.fraction_lost != 0 {
-            return Err(format!(
-                "statistics report loss on loopback: cumulative {}, fraction {}",
-                block.cumulative_lost, block.fraction_lost
-            ));
-        }
-        let last = self.packets[expected - 1].sequence_number;
-        if block.extended_highest_sequence_number as u16 != last {
-            return Err(format!(
-                "statistics' highest sequence {:#x}, last received {last}",
-                block.extended_highest_sequence_number
-            ));
-        }
-        let mut octets_before = Vec::with_capacity(expected + 1);
-        let mut sum = 0u64;
-        octets_before.push(0);
-        for p in &self.packets {
-            sum += p.payload_len as u64;
-            octets_before.push(sum);
-        }
-        if self.sender_reports.iter().all(|sr| sr.packet_count == 0) {
-            return Err("no sender report with a nonzero packet count".into());
-        }
-        for sr in &self.sender_reports {
-            if sr.ssrc != ssrc {
-                return Err(format!("SR from SSRC {:#x}, expected {ssrc:#x}", sr.ssrc));
-            }
-            let ours = octets_before.get(sr.packet_count as usize).ok_or_else(|| {
-                format!(
-                    "SR counts {} packets, we received {expected}",
-                    sr.packet_count
-                )
-            })?;
-            if u64::from(sr.octet_count) != *ours {
-                return Err(format!(
-                    "SR says {} packets carried {} payload octets, ours carried {ours}",
-                    sr.packet_count, sr.octet_count
-                ));
-            }
-        }
-        if final_report {
-            let last_sr = self.sender_reports.last().ok_or("no sender report")?;
-            if last_sr.packet_count as usize != expected {
-                return Err(format!(
-                    "final SR counts {} packets, we received {expected}",
-                    last_sr.packet_count
-                ));
-            }
-        }
-        eprintln!(
-            "  {expected} packets, {sum} payload octets from {ssrc:#x}; {} SRs agree (last: {} packets, {} octets)",
-            self.sender_reports.len(),
-            self.sender_reports.last().map_or(0, |s| s.packet_count),
-            self.sender_reports.last().map_or(0, |s| s.octet_count),
-        );
-        Ok(())
-    }
-}
-
-/// Forwards every datagram arriving on `socket` with its arrival instant.
-fn forward(socket: UdpSocket, to: mpsc::Sender<(Vec<u8>, Instant)>) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 2048];
-        while let Ok(n) = socket.recv(&mut buf) {
-            if to.send((buf[..n].to_vec(), Instant::now())).is_err() {
-                break;
-            }
-        }
-    });
-}
-
-/// Binds a free even/odd pair of loopback ports (RTP, RTCP).
-pub(super) fn port_pair() -> Result<(UdpSocket, UdpSocket)> {
-    for _ in 0..64 {
-        let probe = UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-        let port = probe.local_addr().map_err(|e| e.to_string())?.port() & !1;
-        drop(probe);
-        if port < 1024 {
-            continue;
-        }
-        if let (Ok(a), Ok(b)) = (
-            UdpSocket::bind(("127.0.0.1", port)),
-            UdpSocket::bind(("127.0.0.1", port + 1)),
-        ) {
-            return Ok((a, b));
-        }
-    }
-    Err("no free pair of adjacent UDP ports on loopback".into())
-}
-
-/// Receives on `sockets` until `peer` exits (plus a short drain), then checks its exit.
-pub(super) fn receive_until_exit(
-    sockets: Vec<UdpSocket>,
-    mut srtp: Option<srtp::Context>,
-    peer: &mut Child,
-    what: &str,
-) -> Result<Reception> {
-    let (tx, rx) = mpsc::channel();
-    for s in sockets {
-        forward(s, tx.clone());
-    }
-    drop(tx);
-    let start = Instant::now();
-    let mut reception = Reception::default();
-    let mut exited_at = None;
-    loop {
-        if let Ok((mut datagram, at)) = rx.recv_timeout(Duration::from_millis(50)) {
-            reception.on_datagram(&mut datagram, srtp.as_mut(), at);
-        }
-        match exited_at {
-            None => {
-                if let Some(status) = peer.try_wait().map_err(|e| e.to_string())? {
-                    if !status.success() {
-                        return Err(format!("{what} failed with {status}"));
-                    }
-                    exited_at = Some(Instant::now());
-                }
-            }
-            Some(t) if t.elapsed() > DRAIN => return Ok(reception),
-            Some(_) => {}
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = peer.kill();
-            return Err(format!("{what} did not finish within {DEADLINE:?}"));
-        }
-    }
-}
-
 /// `gst-launch-1.0 <option> <description>`; the description holds no quoted spaces.
 fn gst_launch(option: &str, description: &str) -> Command {
     let mut cmd = Command::new("gst-launch-1.0");
@@ -365,7 +80,7 @@ fn receive_from_rtpbin(ctx: &Context, mux: bool) -> Result {
                 "rtpbin name=rb funnel name=mux ! udpsink host=127.0.0.1 port={port} sync=false \
                  async=false {source} rb.send_rtp_src_0 ! mux. rb.send_rtcp_src_0 ! mux."
             ),
-            vec![rtp],
+            vec![(rtp, Component::Rtp)],
         )
     } else {
         (
@@ -374,7 +89,7 @@ fn receive_from_rtpbin(ctx: &Context, mux: bool) -> Result {
                  rb.send_rtcp_src_0 ! udpsink host=127.0.0.1 port={} sync=false async=false",
                 port + 1
             ),
-            vec![rtp, rtcp],
+            vec![(rtp, Component::Rtp), (rtcp, Component::Rtcp)],
         )
     };
     let label = if mux { "rtcp-mux" } else { "separate ports" };
@@ -387,60 +102,67 @@ fn receive_from_rtpbin(ctx: &Context, mux: bool) -> Result {
         .stderr(File::create(&log).map_err(|e| e.to_string())?)
         .spawn()
         .map_err(|e| format!("cannot start gst-launch-1.0: {e}"))?;
-    let mut reception = receive_until_exit(sockets, None, &mut peer, "gst-launch-1.0")?;
+    let mut config = Config::new();
+    config.transport.rtcp_mux = mux;
+    let mut session = SessionReceiver::new(config)?;
+    let mut reception =
+        receive_until_exit(sockets, None, &mut session, &mut peer, "gst-launch-1.0")?;
+    let fail = |e: String| format!("rtpbin → us ({label}): {e}");
     reception
         .check(SSRC, PACKETS_FROM_GSTREAMER, true)
-        .map_err(|e| format!("rtpbin → us ({label}): {e}"))?;
+        .map_err(fail)?;
     if !reception.goodbyes.contains(&SSRC) {
-        return Err(format!("rtpbin → us ({label}): no BYE for {SSRC:#x}"));
+        return Err(fail(format!("no BYE for {SSRC:#x}")));
     }
-    Ok(())
-}
-
-/// AES_CM_128_HMAC_SHA1_80 master key and salt (RFC 3711 §8.2: 16 + 14 bytes).
-pub(super) fn master_key_and_salt() -> [u8; 30] {
-    let mut k = [0u8; 30];
-    for (i, b) in k.iter_mut().enumerate() {
-        *b = (i as u8).wrapping_mul(37).wrapping_add(11);
-    }
-    k
-}
-
-pub(super) fn srtp_context(key_and_salt: &[u8; 30]) -> Result<srtp::Context> {
-    let profile = srtp::ProtectionProfile::AesCm128HmacSha1_80;
-    let key = srtp::MasterKey::new(profile, &key_and_salt[..16], &key_and_salt[16..])
-        .map_err(|e| e.to_string())?;
-    srtp::Context::new(profile, key, srtp::Config::default()).map_err(|e| e.to_string())
+    session
+        .check(SSRC, PACKETS_FROM_GSTREAMER, true)
+        .map_err(fail)
 }
 
 const PACKETS_TO_GSTREAMER: u16 = 250;
 const DROP_EVERY: u16 = 10;
 
 fn send_to_rtpbin(ctx: &Context) -> Result {
-    let key = master_key_and_salt();
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    let crypto = format!(
-        "ssrc=(uint){SSRC},srtp-key=(buffer){hex},srtp-cipher=(string)aes-128-icm,\
-         srtp-auth=(string)hmac-sha1-80,srtcp-cipher=(string)aes-128-icm,\
-         srtcp-auth=(string)hmac-sha1-80"
-    );
+    let ours = master_key_and_salt();
+    let theirs = ours.map(|b| b ^ 0xa5);
     let (their_rtp, their_rtcp) = port_pair()?;
     let port = their_rtp.local_addr().map_err(|e| e.to_string())?.port();
     drop((their_rtp, their_rtcp));
     let (our_rtp, our_rtcp) = port_pair()?;
     let our_rtcp_port = our_rtcp.local_addr().map_err(|e| e.to_string())?.port();
+    let mut config = Config::new();
+    config.transport.remote_rtp = Some(([127, 0, 0, 1], port).into());
+    config.transport.remote_rtcp = Some(([127, 0, 0, 1], port + 1).into());
+    config.transport.latching = false;
+    config.security = Security::Srtp {
+        profile: PROFILE,
+        local: master_key(&ours)?,
+        remote: master_key(&theirs)?,
+    };
+    let mut session = SessionReceiver::new(config)?;
+    let ssrc = session.session.local_ssrc();
+    let hex = |k: &[u8; 30]| -> String { k.iter().map(|b| format!("{b:02x}")).collect() };
+    let crypto = format!(
+        "ssrc=(uint){ssrc},srtp-key=(buffer){},srtp-cipher=(string)aes-128-icm,\
+         srtp-auth=(string)hmac-sha1-80,srtcp-cipher=(string)aes-128-icm,\
+         srtcp-auth=(string)hmac-sha1-80",
+        hex(&ours)
+    );
     let description = format!(
-        "rtpbin name=rb srtpdec name=dec \
+        "rtpbin name=rb srtpdec name=dec srtpenc name=enc key={} rtp-cipher=aes-128-icm \
+         rtp-auth=hmac-sha1-80 rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 \
          udpsrc port={port} caps=application/x-srtp,media=(string)audio,clock-rate=(int)8000,\
          encoding-name=(string)PCMU,payload=(int)0,roc=(uint)0,{crypto} ! dec.rtp_sink \
          dec.rtp_src ! rb.recv_rtp_sink_0 \
          udpsrc port={} caps=application/x-srtcp,{crypto} ! dec.rtcp_sink \
          dec.rtcp_src ! rb.recv_rtcp_sink_0 \
          rb. ! rtppcmudepay ! mulawdec ! fakesink silent=false \
-         rb.send_rtcp_src_0 ! udpsink host=127.0.0.1 port={our_rtcp_port} sync=false async=false",
+         rb.send_rtcp_src_0 ! enc.rtcp_sink_0 enc.rtcp_src_0 ! \
+         udpsink host=127.0.0.1 port={our_rtcp_port} sync=false async=false",
+        hex(&theirs),
         port + 1
     );
-    eprintln!("  us → rtpbin + srtpdec: gst-launch-1.0 -v {description}");
+    eprintln!("  session → rtpbin + srtpdec: gst-launch-1.0 -v {description}");
     let out = ctx.dir.join("receive.out");
     let err = ctx.dir.join("receive.err");
     let mut peer = gst_launch("-v", &description)
@@ -448,10 +170,17 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
         .stderr(File::create(&err).map_err(|e| e.to_string())?)
         .spawn()
         .map_err(|e| format!("cannot start gst-launch-1.0: {e}"))?;
-    let result = stream_to(&mut peer, our_rtp, our_rtcp, port, key);
+    let result = stream_to(
+        &mut peer,
+        &mut session,
+        our_rtp,
+        our_rtcp,
+        port + 1,
+        &theirs,
+    );
     let _ = peer.kill();
     let _ = peer.wait();
-    let (sent, last_seq) = result?;
+    let sent = result?;
     let printed = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
     let decoded = printed
         .lines()
@@ -467,10 +196,10 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     }
     if decoded != sent {
         return Err(format!(
-            "GStreamer decoded {decoded} PCMU frames, we sent {sent} packets (last seq {last_seq})"
+            "GStreamer decoded {decoded} PCMU frames, the session sent {sent} packets"
         ));
     }
-    eprintln!("  GStreamer decoded all {decoded} packets we sent");
+    eprintln!("  GStreamer decoded all {decoded} packets the session sent");
     Ok(())
 }
 
@@ -481,91 +210,152 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
 /// packet, 4000, was counted.
 const GSTREAMER_PROBATION_SKEW: i64 = 1;
 
-/// Streams SRTP to `port` in real time (dropping every `DROP_EVERY`th packet), then waits
-/// for an RR covering the last packet and checks every report block's loss against the
-/// packets we dropped. Returns (sent, last sequence).
+/// Has the session send a real-time stream (dropping every `DROP_EVERY`th RTP packet on
+/// its way out) and its SRTCP, then waits for a GStreamer RR covering the last packet and
+/// checks every report block's loss against the packets dropped, and that the session
+/// took GStreamer's SRTCP (with the round-trip time when GStreamer answered an SR).
+/// Returns the packets sent.
 fn stream_to(
     peer: &mut Child,
+    session: &mut SessionReceiver,
     rtp: UdpSocket,
     rtcp: UdpSocket,
-    port: u16,
-    key: [u8; 30],
-) -> Result<(usize, u16)> {
-    let mut protect = srtp_context(&key)?;
+    rtcp_port: u16,
+    theirs: &[u8; 30],
+) -> Result<usize> {
+    let (tx, rx) = mpsc::channel();
+    let rtcp_out = rtcp.try_clone().map_err(|e| e.to_string())?;
+    forward(rtcp, Component::Rtcp, tx);
+    let mut reference = srtp_context(theirs)?;
+    let mut reception = Reception::default();
     // srtpdec needs a moment to bind before the first packet.
     std::thread::sleep(Duration::from_millis(700));
-    let first_seq: u16 = 4000;
     let mut sent = 0;
     let mut dropped_seqs = Vec::new();
-    let mut buf = [0u8; 256];
-    let payload = [0xd5u8; SAMPLES_PER_PACKET as usize];
+    let mut last_seq = None;
+    // GStreamer's extended sequence numbers count cycles from 0 (RFC 3550 A.1).
+    let mut cycles = 0u32;
+    let mut previous: Option<u16> = None;
+    let mut transmitted = 0u32;
+    let mut rtcp_destinations: Vec<std::net::SocketAddr> = Vec::new();
     let start = Instant::now();
-    for i in 0..PACKETS_TO_GSTREAMER {
-        let seq = first_seq.wrapping_add(i);
-        let header = RtpHeader::new(
-            PayloadType::PCMU,
-            seq,
-            u32::from(i) * SAMPLES_PER_PACKET,
-            SSRC,
-        );
-        let len = PacketWriter::new(&mut buf, &header)
-            .and_then(|w| w.finish(&payload, 0))
-            .map_err(|e| e.to_string())?;
-        let len = protect
-            .protect_rtp(&mut buf, len)
-            .map_err(|e| e.to_string())?;
-        // The last packet is always sent, so the loss is all inside the reported range.
-        if i % DROP_EVERY == DROP_EVERY - 1 && i + 1 != PACKETS_TO_GSTREAMER {
-            dropped_seqs.push(u32::from(seq));
-        } else {
-            rtp.send_to(&buf[..len], ("127.0.0.1", port))
-                .map_err(|e| e.to_string())?;
-            sent += 1;
-        }
-        let due = start + Duration::from_millis(20 * (u64::from(i) + 1));
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
-    }
-    let last_seq = first_seq.wrapping_add(PACKETS_TO_GSTREAMER - 1);
-    eprintln!(
-        "  sent {sent} SRTP packets, dropped {} before sending",
-        dropped_seqs.len()
-    );
-    let (tx, rx) = mpsc::channel();
-    forward(rtcp, tx);
-    let mut reception = Reception::default();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = start
+        + Duration::from_millis(20 * u64::from(PACKETS_TO_GSTREAMER))
+        + Duration::from_secs(15);
+    let mut i: u16 = 0;
     loop {
-        if let Some(status) = peer.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("gst-launch-1.0 exited early with {status}"));
-        }
-        if Instant::now() > deadline {
+        let now = Instant::now();
+        if now > deadline {
             return Err(format!(
-                "no receiver report covering sequence {last_seq} within 15 s; blocks seen: {:?}",
+                "no receiver report covering the last packet within 15 s; blocks seen: {:?}",
                 reception.report_blocks
             ));
         }
-        let Ok((mut datagram, at)) = rx.recv_timeout(Duration::from_millis(100)) else {
+        if let Some(status) = peer.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("gst-launch-1.0 exited early with {status}"));
+        }
+        if i < PACKETS_TO_GSTREAMER && now >= start + Duration::from_millis(20 * u64::from(i)) {
+            session
+                .session
+                .send(
+                    now,
+                    &[0xd5; SAMPLES_PER_PACKET as usize],
+                    u32::from(i) * SAMPLES_PER_PACKET,
+                    i == 0,
+                )
+                .map_err(|e| format!("send: {e}"))?;
+            i += 1;
+        }
+        session.run_timers(now);
+        while let Some(t) = session.session.poll_transmit() {
+            match t.component {
+                Component::Rtp => {
+                    let packet = RtpPacket::parse(&t.contents)
+                        .map_err(|e| format!("our SRTP header: {e}"))?;
+                    let seq = packet.sequence_number();
+                    if previous.is_some_and(|p| seq < p) {
+                        cycles += 1 << 16;
+                    }
+                    previous = Some(seq);
+                    let ext = cycles | u32::from(seq);
+                    last_seq = Some(ext);
+                    transmitted += 1;
+                    // Every tenth packet is lost on its way; the last is always sent, so
+                    // all the loss lies inside the range GStreamer reports on.
+                    if transmitted.is_multiple_of(u32::from(DROP_EVERY)) && i < PACKETS_TO_GSTREAMER
+                    {
+                        dropped_seqs.push(ext);
+                        continue;
+                    }
+                    rtp.send_to(&t.contents, t.destination)
+                        .map_err(|e| e.to_string())?;
+                    sent += 1;
+                }
+                Component::Rtcp => {
+                    if !rtcp_destinations.contains(&t.destination) {
+                        rtcp_destinations.push(t.destination);
+                    }
+                    rtcp_out
+                        .send_to(&t.contents, t.destination)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        if let Ok((component, datagram, from, at)) = rx.recv_timeout(Duration::from_millis(2)) {
+            let mut copy = datagram.clone();
+            session.on_datagram(component, from, &mut copy, at);
+            let mut datagram = datagram;
+            reception.on_datagram(&mut datagram, Some(&mut reference), at);
+            if !reception.failures.is_empty() {
+                return Err(format!("GStreamer's SRTCP: {}", reception.failures[0]));
+            }
+        }
+        session.take_output(Instant::now());
+        let Some(last) = last_seq.filter(|_| i == PACKETS_TO_GSTREAMER) else {
             continue;
         };
-        // GStreamer's RTCP comes back in clear: the pipeline has no srtpenc on that path.
-        reception.on_datagram(&mut datagram, None, at);
-        if !reception.failures.is_empty() {
-            return Err(format!("GStreamer's RTCP: {}", reception.failures[0]));
-        }
         let blocks: Vec<ReportBlock> = reception
             .report_blocks
             .iter()
-            .filter(|(_, b)| b.ssrc == SSRC)
+            .filter(|(_, b)| b.ssrc == session.session.local_ssrc())
             .map(|(_, b)| *b)
             .collect();
         if !blocks
             .iter()
-            .any(|b| b.extended_highest_sequence_number as u16 == last_seq)
+            .any(|b| b.extended_highest_sequence_number == last)
         {
             continue;
         }
+        eprintln!(
+            "  session sent {sent} SRTP packets, {} dropped on the way",
+            dropped_seqs.len()
+        );
         check_reported_loss(&blocks, &dropped_seqs)?;
-        return Ok((sent, last_seq));
+        let c = session.session.counters();
+        if c.unprotect_failures != 0 || c.malformed != 0 || c.rtcp_received == 0 {
+            return Err(format!("the session did not take GStreamer's SRTCP: {c:?}"));
+        }
+        eprintln!(
+            "  session: {} SRTCP compounds from GStreamer, its own SRTCP sent to {:?}",
+            c.rtcp_received, rtcp_destinations
+        );
+        match session.round_trips.first() {
+            Some((_, rtt)) if *rtt > Duration::from_millis(500) => {
+                return Err(format!("round-trip time {rtt:?} on loopback"));
+            }
+            Some((reporter, rtt)) => {
+                eprintln!("  session: RTT {rtt:?} from GStreamer's ({reporter:#x}) LSR/DLSR")
+            }
+            // The session moves its RTCP destination to the port GStreamer's RTCP comes
+            // from (udpsink's own socket, not the udpsrc it listens on), so SRs sent after
+            // GStreamer's first RR never reach it and its RRs carry no LSR.
+            None => eprintln!(
+                "  note: GStreamer answered none of the session's SRs (LSR 0): the session's \
+                 SRTCP went to {rtcp_destinations:?}, GStreamer listens on {}",
+                rtcp_port
+            ),
+        }
+        return Ok(sent);
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod ffmpeg;
 mod gstreamer;
+mod media_receiver;
 mod libsrtp;
 mod openssl_dtls;
 mod openssl_dtls_mtu;
