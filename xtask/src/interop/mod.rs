@@ -14,6 +14,7 @@ mod openssl_dtls_mtu;
 mod pcap;
 mod rtcp;
 mod rtp;
+mod session_capture;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -58,6 +59,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "ffmpeg",
         run: ffmpeg::run,
+    },
+    Suite {
+        name: "session-capture",
+        run: session_capture::run,
     },
 ];
 
