@@ -421,8 +421,9 @@ impl SessionReceiver {
     }
 }
 
-/// Receives on `sockets` until `peer` exits (plus a short drain and the session's
-/// playout delay), feeding both the reference and the session; then checks the exit.
+/// Receives on `sockets` until `peer` exits or says BYE (plus a short drain and the
+/// session's playout delay), feeding both the reference and the session; a peer that
+/// exited must have succeeded.
 pub(super) fn receive_until_exit(
     sockets: Vec<(UdpSocket, Component)>,
     mut srtp: Option<srtp::Context>,
@@ -437,7 +438,7 @@ pub(super) fn receive_until_exit(
     drop(tx);
     let start = Instant::now();
     let mut reception = Reception::default();
-    let mut exited_at = None;
+    let mut ended_at = None;
     loop {
         if let Ok((component, datagram, from, at)) = rx.recv_timeout(Duration::from_millis(10)) {
             let mut copy = datagram.clone();
@@ -446,21 +447,34 @@ pub(super) fn receive_until_exit(
             reception.on_datagram(&mut datagram, srtp.as_mut(), at);
         }
         session.poll(Instant::now());
-        match exited_at {
+        match ended_at {
             None => {
                 if let Some(status) = peer.try_wait().map_err(|e| e.to_string())? {
                     if !status.success() {
                         return Err(format!("{what} failed with {status}"));
                     }
-                    exited_at = Some(Instant::now());
+                    ended_at = Some(Instant::now());
+                } else if !reception.goodbyes.is_empty() {
+                    // A BYE ends the stream (RFC 3550 §6.6); how long the peer then takes
+                    // to tear its pipeline down is not the session's business.
+                    ended_at = Some(Instant::now());
                 }
             }
-            Some(t) if t.elapsed() > DRAIN => return Ok(reception),
+            Some(t) if t.elapsed() > DRAIN => {
+                if peer.try_wait().map_err(|e| e.to_string())?.is_none() {
+                    eprintln!("  {what} still running {DRAIN:?} after its BYE: stopped");
+                    let _ = peer.kill();
+                    let _ = peer.wait();
+                }
+                return Ok(reception);
+            }
             Some(_) => {}
         }
         if start.elapsed() > DEADLINE {
             let _ = peer.kill();
-            return Err(format!("{what} did not finish within {DEADLINE:?}"));
+            return Err(format!(
+                "{what} neither exited nor sent a BYE within {DEADLINE:?}"
+            ));
         }
     }
 }
