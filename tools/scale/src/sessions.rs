@@ -102,8 +102,8 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             .split(',')
             .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
             .collect::<Result<_, String>>()?,
-        None if quick => vec![500, 1000, 2000],
-        None => vec![500, 1000, 2000, 3000, 4000, 5000, 6000],
+        None if quick => vec![1000, 2000],
+        None => vec![1000, 2000, 2500, 3000, 3500, 4000],
     };
     let seconds = if quick { 6 } else { 10 };
     eprintln!(
