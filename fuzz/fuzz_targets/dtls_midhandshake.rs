@@ -58,7 +58,7 @@ fn stage(which: u8, now: Instant) -> (Connection, Vec<Vec<u8>>) {
         deliver(&mut server, &d, now);
         let d = drain(&mut server);
         deliver(&mut client, &d, now);
-        if round == 1 && which % 3 == 0 {
+        if round == 1 && which.is_multiple_of(3) {
             // The server, past the cookie, waits for flight 5.
             return (server, drain(&mut client));
         }
