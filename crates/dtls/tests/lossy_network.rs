@@ -296,3 +296,32 @@ fn small_mtu_handshakes_fragment_every_flight() {
     let o = run(2, &narrow, |c| c.mtu = 300);
     assert!(o.client_done.is_some() && o.server_done.is_some());
 }
+
+#[test]
+fn burst_loss_is_survived() {
+    // Gilbert–Elliott: long runs of loss (a mean burst of five datagrams) at about 25%.
+    let link = LinkConfig {
+        loss: Loss::GilbertElliott {
+            good_to_bad: 0.06,
+            bad_to_good: 0.2,
+            loss_in_good: 0.02,
+            loss_in_bad: 0.9,
+        },
+        ..bad_network(0.0)
+    };
+    for seed in 0..20u64 {
+        let o = run(seed, &link, |c| {
+            c.handshake_timeout = Duration::from_secs(600);
+            c.mtu = 300;
+        });
+        assert_eq!(
+            (&o.client_error, &o.server_error),
+            (&None, &None),
+            "seed {seed}"
+        );
+        assert!(
+            o.client_done.is_some() && o.server_done.is_some(),
+            "seed {seed}"
+        );
+    }
+}
