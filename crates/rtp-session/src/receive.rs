@@ -155,31 +155,29 @@ impl Session {
 
     /// Whether RTCP from `from` is the peer's: its configured RTCP address, or any port of
     /// the address RTP is latched to (which then becomes the RTCP destination).
-    fn rtcp_source_expected(&mut self, from: SocketAddr) -> bool {
+    /// Whether RTCP from `from` is accepted: from where RTCP is expected, or, when none is
+    /// known yet or the address is another port of the RTP peer's host, from there too.
+    /// Returns `Some(true)` when the session may move its RTCP destination to `from` (symmetric
+    /// RTCP, RFC 4961), which it does only once the packet has authenticated and only when
+    /// latching is enabled: a peer that sends RTCP from another socket than it receives on
+    /// (GStreamer's rtpbin does) must keep getting reports where it asked for them.
+    fn rtcp_source_expected(&self, from: SocketAddr) -> Option<bool> {
         match self.remote_rtcp {
-            Some(expected) if expected == from => true,
-            Some(_) => {
-                let same_host = self
-                    .latch
-                    .current()
-                    .is_some_and(|rtp| rtp.ip() == from.ip());
-                if same_host {
-                    self.remote_rtcp = Some(from);
-                }
-                same_host
-            }
-            None => {
-                self.remote_rtcp = Some(from);
-                true
-            }
+            Some(expected) if expected == from => Some(false),
+            Some(_) => self
+                .latch
+                .current()
+                .is_some_and(|rtp| rtp.ip() == from.ip())
+                .then_some(self.config.transport.latching),
+            None => Some(self.config.transport.latching),
         }
     }
 
     fn receive_rtcp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
-        if !self.rtcp_source_expected(from) {
+        let Some(move_destination) = self.rtcp_source_expected(from) else {
             self.counters.rtcp_unexpected_source += 1;
             return;
-        }
+        };
         let len = match self.rtcp_protection() {
             RtcpProtection::NotKeyed => {
                 self.counters.dropped_unkeyed += 1;
@@ -207,6 +205,9 @@ impl Session {
             return;
         }
         self.counters.rtcp_received += 1;
+        if move_destination {
+            self.remote_rtcp = Some(from);
+        }
         self.timer.on_rtcp_size(bytes.len());
         let (sender, cname) = compound_sender(bytes);
         if sender == Some(self.local.ssrc) {
@@ -269,6 +270,12 @@ impl Session {
                         if source.validated {
                             let reason = LeaveReason::Bye(reason.clone());
                             self.queue_event(Event::SourceLeft { ssrc, reason });
+                        }
+                        // The BYE may overtake media still in the buffer: play that out.
+                        if source.buffer.buffered_packets() > 0
+                            && self.draining.len() < self.config.max_remote_sources
+                        {
+                            self.draining.push((ssrc, source.buffer));
                         }
                     }
                 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use dtls::Random;
-use jitter_buffer::Playout;
+use jitter_buffer::{JitterBuffer, Playout};
 use rtp_packet::{CsrcList, PacketWriter, RtpHeader};
 
 use crate::config::Config;
@@ -63,6 +63,9 @@ pub struct Session {
     pub(crate) cname: String,
     pub(crate) local: LocalSource,
     pub(crate) sources: HashMap<u32, RemoteSource>,
+    /// Jitter buffers of sources that said BYE, still playing out what they hold (at most
+    /// `max_remote_sources`; dropped once empty).
+    pub(crate) draining: Vec<(u32, JitterBuffer)>,
     pub(crate) conflicts: VecDeque<SocketAddr>,
     pub(crate) latch: Latch,
     pub(crate) remote_rtcp: Option<SocketAddr>,
@@ -127,6 +130,7 @@ impl Session {
             cname,
             local,
             sources: HashMap::new(),
+            draining: Vec::new(),
             conflicts: VecDeque::new(),
             latch,
             remote_rtcp,
@@ -394,12 +398,21 @@ impl Session {
     /// The next frame or concealment due at `now` from any remote source's jitter
     /// buffer, with the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
+        // A source that left with a BYE plays out what its buffer still holds, then goes.
+        self.draining
+            .retain(|(_, buffer)| buffer.buffered_packets() > 0);
+        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
         // A buffer whose head is due may still hold it back (an incomplete video frame
         // within its tolerance): try every due buffer, not only the first.
-        for (ssrc, source) in self.sources.iter_mut() {
-            if source.buffer.next_event().is_some_and(|t| t <= now) {
-                if let Some(playout) = source.buffer.poll(now) {
-                    return Some((*ssrc, playout));
+        let live = self
+            .sources
+            .iter_mut()
+            .map(|(s, source)| (*s, &mut source.buffer));
+        let leaving = self.draining.iter_mut().map(|(s, buffer)| (*s, buffer));
+        for (ssrc, buffer) in live.chain(leaving) {
+            if due(buffer) {
+                if let Some(playout) = buffer.poll(now) {
+                    return Some((ssrc, playout));
                 }
             }
         }

@@ -395,3 +395,75 @@ fn random_ssrcs_cannot_lock_members_out() {
     assert_eq!(s.remote_sources().collect::<Vec<_>>(), vec![7]);
     assert_eq!(s.counters().sources_over_limit, 97);
 }
+
+/// A valid RR compound from SSRC 5, for injecting RTCP by hand.
+fn receiver_report() -> Vec<u8> {
+    let mut rr = [0u8; 64];
+    let n = rtcp::write_compound(
+        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
+            ssrc: 5,
+            ..Default::default()
+        })],
+        0,
+        &mut rr,
+    )
+    .unwrap();
+    rr[..n].to_vec()
+}
+
+#[test]
+fn rtcp_from_another_port_of_the_peer_moves_the_destination_only_when_latching() {
+    for latching in [false, true] {
+        let (mut a, b) = configs(false);
+        a.transport.latching = latching;
+        let mut p = Pair::new(a, b, clean(), 61);
+        p.run(Duration::from_secs(1));
+        let configured = p.a.remote_rtcp();
+        // The peer sends its RTCP from another socket than the one it receives on, as
+        // GStreamer's rtpbin does.
+        let other_port = std::net::SocketAddr::new(p.b_from.ip(), 47_000);
+        let before = p.a.counters().rtcp_received;
+        p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut receiver_report());
+        assert_eq!(p.a.counters().rtcp_received, before + 1, "accepted");
+        let expected = if latching {
+            Some(other_port)
+        } else {
+            configured
+        };
+        assert_eq!(p.a.remote_rtcp(), expected, "latching {latching}");
+    }
+}
+
+#[test]
+fn forged_srtcp_from_a_new_port_changes_no_destination() {
+    let mut p = srtp_pair(clean(), 67, false);
+    p.run(Duration::from_secs(1));
+    let configured = p.a.remote_rtcp();
+    let other_port = std::net::SocketAddr::new(p.b_from.ip(), 47_000);
+    // An RR with a made-up SRTCP trailer: E flag, index 1, and a tag that cannot verify.
+    let mut forged = receiver_report();
+    forged.extend_from_slice(&[0x80, 0, 0, 1]);
+    forged.extend_from_slice(&[0xab; 10]);
+    let failures = p.a.counters().unprotect_failures;
+    p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut forged);
+    assert_eq!(p.a.counters().unprotect_failures, failures + 1);
+    assert_eq!(p.a.remote_rtcp(), configured);
+}
+
+#[test]
+fn media_buffered_when_a_bye_arrives_is_still_played() {
+    let mut p = srtp_pair(clean(), 71, true);
+    p.run(Duration::from_secs(2));
+    let b_ssrc = p.b.local_ssrc();
+    p.b.close(p.now);
+    let sent = p.b.counters().rtp_sent;
+    p.run(Duration::from_secs(1));
+    assert!(p.a_seen.events.iter().any(
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == b_ssrc)
+    ));
+    let played = p.a_seen.frames.iter().filter(|(s, _)| *s == b_ssrc).count() as u64;
+    // A.1 probation holds back the first packet; every later one plays, including the
+    // frames still in the jitter buffer when the BYE arrived.
+    assert_eq!(played, sent - 1);
+    assert!(p.a.poll_playout(p.now).is_none());
+}
