@@ -7,8 +7,8 @@
 
 mod ffmpeg;
 mod gstreamer;
-mod media_receiver;
 mod libsrtp;
+mod media_receiver;
 mod openssl_dtls;
 mod openssl_dtls_mtu;
 mod pcap;
