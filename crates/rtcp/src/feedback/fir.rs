@@ -9,8 +9,8 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
-use crate::error::{Error, Result};
+use super::{fmt, parse_entries, write_entries};
+use crate::error::Result;
 use crate::header::packet_type;
 use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
@@ -65,14 +65,11 @@ pub struct FullIntraRequest<'a> {
 
 impl<'a> Packet<'a> for FullIntraRequest<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::FIR)?;
-        if fb.fci.is_empty() || fb.fci.len() % 8 != 0 {
-            return Err(fci_size(packet_type::PSFB, fmt::FIR, fb.fci));
-        }
+        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::FIR, "FIR FCI")?;
         Ok(Self {
             sender_ssrc: fb.sender_ssrc,
             media_ssrc: fb.media_ssrc,
-            entries: List::parse_all(fb.fci, "FIR FCI")?,
+            entries,
         })
     }
 
@@ -81,30 +78,21 @@ impl<'a> Packet<'a> for FullIntraRequest<'a> {
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.entries.is_empty() {
-            return Err(Error::FciSize {
-                packet_type: packet_type::PSFB,
-                fmt: fmt::FIR,
-                length: 0,
-            });
-        }
-        let size = self.size();
-        let mut w = writer(
+        write_entries(
             buf,
-            size,
             packet_type::PSFB,
             fmt::FIR,
             self.sender_ssrc,
             self.media_ssrc,
-        )?;
-        w.list(&self.entries)?;
-        Ok(w.written())
+            &self.entries,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn wire_bytes() {

@@ -34,7 +34,7 @@ pub use transport_cc::{PacketStatus, StatusChunk, StatusSymbol, TransportCc};
 
 use crate::error::{Error, Result};
 use crate::header::split;
-use crate::wire::{Reader, Writer};
+use crate::wire::{Element, List, Reader, Writer};
 
 /// Feedback message types (FMT) of RTPFB and PSFB (IANA "FMT Values").
 pub mod fmt {
@@ -101,6 +101,46 @@ pub(crate) fn writer<'b>(
     w.u32(sender_ssrc)?;
     w.u32(media_ssrc)?;
     Ok(w)
+}
+
+/// Parses a feedback message whose FCI is a non-empty list of fixed-size entries (generic
+/// NACK, SLI, FIR): the header, then the entries, each `E::FIXED_SIZE` bytes.
+pub(crate) fn parse_entries<'a, E: Element<'a>>(
+    packet: &'a [u8],
+    packet_type: u8,
+    fmt: u8,
+    what: &'static str,
+) -> Result<(Feedback<'a>, List<'a, E>)> {
+    let fb = parse(packet, packet_type, fmt)?;
+    let entry = E::FIXED_SIZE.unwrap_or(1);
+    if fb.fci.is_empty() || fb.fci.len() % entry != 0 {
+        return Err(fci_size(packet_type, fmt, fb.fci));
+    }
+    let entries = List::parse_all(fb.fci, what)?;
+    Ok((fb, entries))
+}
+
+/// Writes a feedback message whose FCI is a non-empty list of entries (the counterpart of
+/// [`parse_entries`]); an empty list is an FCI of the wrong size.
+pub(crate) fn write_entries<'a, E: Element<'a>>(
+    buf: &mut [u8],
+    packet_type: u8,
+    fmt: u8,
+    sender_ssrc: u32,
+    media_ssrc: u32,
+    entries: &List<'a, E>,
+) -> Result<usize> {
+    if entries.is_empty() {
+        return Err(Error::FciSize {
+            packet_type,
+            fmt,
+            length: 0,
+        });
+    }
+    let size = 12 + entries.wire_size();
+    let mut w = writer(buf, size, packet_type, fmt, sender_ssrc, media_ssrc)?;
+    w.list(entries)?;
+    Ok(w.written())
 }
 
 /// The error for an FCI of a size the format does not allow.

@@ -7,8 +7,8 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
-use crate::error::{Error, Result};
+use super::{fmt, parse_entries, write_entries};
+use crate::error::Result;
 use crate::header::packet_type;
 use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
@@ -95,14 +95,11 @@ impl GenericNack<'_> {
 
 impl<'a> Packet<'a> for GenericNack<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::RTPFB, fmt::NACK)?;
-        if fb.fci.is_empty() || fb.fci.len() % 4 != 0 {
-            return Err(fci_size(packet_type::RTPFB, fmt::NACK, fb.fci));
-        }
+        let (fb, pairs) = parse_entries(packet, packet_type::RTPFB, fmt::NACK, "NACK FCI")?;
         Ok(Self {
             sender_ssrc: fb.sender_ssrc,
             media_ssrc: fb.media_ssrc,
-            pairs: List::parse_all(fb.fci, "NACK FCI")?,
+            pairs,
         })
     }
 
@@ -111,30 +108,21 @@ impl<'a> Packet<'a> for GenericNack<'a> {
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.pairs.is_empty() {
-            return Err(Error::FciSize {
-                packet_type: packet_type::RTPFB,
-                fmt: fmt::NACK,
-                length: 0,
-            });
-        }
-        let size = self.size();
-        let mut w = writer(
+        write_entries(
             buf,
-            size,
             packet_type::RTPFB,
             fmt::NACK,
             self.sender_ssrc,
             self.media_ssrc,
-        )?;
-        w.list(&self.pairs)?;
-        Ok(w.written())
+            &self.pairs,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn wire_bytes() {

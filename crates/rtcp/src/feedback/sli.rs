@@ -7,7 +7,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{fmt, parse_entries, write_entries};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
 use crate::packet::Packet;
@@ -75,14 +75,11 @@ pub struct SliceLossIndication<'a> {
 
 impl<'a> Packet<'a> for SliceLossIndication<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::SLI)?;
-        if fb.fci.is_empty() || fb.fci.len() % 4 != 0 {
-            return Err(fci_size(packet_type::PSFB, fmt::SLI, fb.fci));
-        }
+        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::SLI, "SLI FCI")?;
         Ok(Self {
             sender_ssrc: fb.sender_ssrc,
             media_ssrc: fb.media_ssrc,
-            entries: List::parse_all(fb.fci, "SLI FCI")?,
+            entries,
         })
     }
 
@@ -91,24 +88,14 @@ impl<'a> Packet<'a> for SliceLossIndication<'a> {
     }
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.entries.is_empty() {
-            return Err(Error::FciSize {
-                packet_type: packet_type::PSFB,
-                fmt: fmt::SLI,
-                length: 0,
-            });
-        }
-        let size = self.size();
-        let mut w = writer(
+        write_entries(
             buf,
-            size,
             packet_type::PSFB,
             fmt::SLI,
             self.sender_ssrc,
             self.media_ssrc,
-        )?;
-        w.list(&self.entries)?;
-        Ok(w.written())
+            &self.entries,
+        )
     }
 }
 
