@@ -1,9 +1,11 @@
 //! Codec impairment values for the E-model (ITU-T G.107 §7.5, values from ITU-T G.113).
 //!
 //! Every number here is on the narrowband G.107 scale (R ≤ 93.2 with default parameters)
-//! and says where it comes from. Where no published value on that scale was found, the
-//! value is `None` and ratings that need it are unknown; callers with their own measured
-//! values build a [`CodecImpairment`] directly.
+//! and each variant's documentation says where its numbers come from and what kind of
+//! source that is: an ITU-T Recommendation, or a vendor's planning guide. Where no
+//! published value on that scale was found, the value is `None` and ratings that need it
+//! are unknown; callers with their own measured values build a [`CodecImpairment`]
+//! directly.
 
 /// A codec's equipment impairment factor Ie and packet-loss robustness factor Bpl.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -16,40 +18,75 @@ pub struct CodecImpairment {
 }
 
 /// Codecs with built-in impairment values.
+///
+/// # How the ITU-T values were checked
+///
+/// The ITU-T values are those of G.113 Appendix I ("provisional planning values"; the
+/// appendix is not an integral part of the Recommendation). The Recommendation's own
+/// tables could not be retrieved while this module was written, so they were checked
+/// against several independent open-source E-model implementations that cite G.113
+/// Appendix I and agree on every value used here: Ie = 0 for G.711, Bpl = 4.3 for
+/// G.711 without concealment, Bpl = 25.1 for G.711 with the concealment of G.711
+/// Appendix I, and Ie = 11, Bpl = 19 for G.729 Annex A with VAD. Table numbers differ
+/// between editions: the Bpl table is Table I.3 in G.113 (11/2007), and one of those
+/// implementations cites the G.711 without-PLC row as Table I.4 of G.113 (09/2024).
+///
+/// # Wideband codecs
+///
+/// The wideband E-model of ITU-T G.107.1 rates on a scale that runs to Ro,WB = 129 and
+/// takes the wideband factors Ie,WB and Bpl,WB of G.113 Appendix IV. This crate
+/// implements only the narrowband model of G.107, so a wideband codec needs a value on
+/// the narrowband scale. ITU-T publishes none; the single mapping used here (G.722, see
+/// [`Codec::G722`]) is a vendor's and is labelled as such. An Ie,WB must never be put
+/// into the narrowband model unchanged: the two scales have different anchors
+/// (129 against 93.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
     /// G.711 without packet-loss concealment.
     ///
-    /// Ie = 0: ITU-T G.113 (11/2007) Appendix I, Table I.1 (G.711 is the reference codec).
-    /// Bpl = 4.3: G.113 Appendix I, Table I.3, G.711 without PLC under random loss; the
-    /// same value G.107 Table 2 gives as the default Bpl.
+    /// ITU-T source. Ie = 0: G.113 Appendix I, Table I.1 (G.711 is the reference codec).
+    /// Bpl = 4.3: G.113 Appendix I, Bpl table (Table I.3 of the 11/2007 edition), G.711
+    /// without PLC under random loss; the same value G.107 lists as the default Bpl.
+    /// Checked as described in the [`Codec`] documentation.
     G711,
     /// G.711 with the packet-loss concealment of G.711 Appendix I.
     ///
-    /// Ie = 0: G.113 Appendix I, Table I.1. Bpl = 25.1: G.113 Appendix I, Table I.3
-    /// (G.711 with PLC, random loss).
+    /// ITU-T source. Ie = 0: G.113 Appendix I, Table I.1. Bpl = 25.1: G.113 Appendix I,
+    /// Bpl table (Table I.3 of the 11/2007 edition), G.711 with PLC, random loss.
+    /// Checked as described in the [`Codec`] documentation.
     G711Plc,
     /// G.722 at 64 kbit/s (wideband).
     ///
-    /// Ie = −1: the narrowband-scale planning value of the Mitel MiVoice MX-ONE planning
-    /// guide ("Speech compression impairment"), which derives it from the wideband factor
-    /// Ie,wb = 14 of G.113 Appendix IV as Ie = Ie,wb − 15. G.113 defines G.722's factors
-    /// only on the wideband scale of G.107.1, so this is a vendor's mapping, not an ITU-T
-    /// value. Bpl: no published narrowband-scale value was found, so it is unknown and a
-    /// rating with loss is unknown.
+    /// Vendor source, not ITU-T. Ie = −1 is the narrowband-scale planning value of the
+    /// Mitel MiVoice MX-ONE 7.8 SP1 planning guide, section "Speech Compression
+    /// Impairment"
+    /// (<https://www.mitel.com/sites/default/files/s3_imports/Business%20Phone%20Systems/MiVoice%20MX-ONE/7.8%20SP1/en/mivoice_mx-one_cpi_library-78sp1-html/DITA_Maps/3_Pl/22_1551-ASP11301/Topics/Speech_compression_impairment.html>).
+    /// The guide states the wideband factor Ie,WB = 14 for G.722 at 64 kbit/s (18 at
+    /// 56 kbit/s, 24 at 48 kbit/s) and maps it to the narrowband scale with
+    /// Ie,WB = Ie + 15, giving Ie = 14 − 15 = −1. The mapping is the vendor's; ITU-T
+    /// defines G.722's factors only on the wideband scale of G.107.1 (G.113
+    /// Appendix IV), whose tables could not be retrieved to confirm the 14.
+    ///
+    /// Bpl: no value on either scale was found, so it is unknown and a rating with any
+    /// loss is unknown (a loss-free rating is still given).
     G722,
     /// G.729 Annex A with VAD (the common VoIP configuration), two 10 ms frames per packet.
     ///
-    /// Ie = 11: G.113 Appendix I, Table I.1 (G.729-A + VAD; plain G.729 is 10).
-    /// Bpl = 19.0: G.113 Appendix I, Table I.3 (G.729-A + VAD, random loss).
+    /// ITU-T source. Ie = 11: G.113 Appendix I, Table I.1 (G.729-A + VAD; plain G.729 is
+    /// 10, which the Mitel guide cited for [`Codec::G722`] also states). Bpl = 19: G.113
+    /// Appendix I, Bpl table (Table I.3 of the 11/2007 edition), G.729-A + VAD, random
+    /// loss. Checked as described in the [`Codec`] documentation.
     G729a,
     /// Opus (RFC 6716).
     ///
-    /// ITU-T publishes no Ie or Bpl for Opus on the narrowband G.107 scale (G.113's
-    /// wideband and fullband appendices cover other codecs, and the IETF listening tests of
-    /// draft-ietf-codec-results report MOS, not impairment factors), so both are unknown and
-    /// [`impairment`](Codec::impairment) returns `None`. Supply measured values as a
-    /// [`CodecImpairment`].
+    /// No source found. No ITU-T Ie or Bpl for Opus was found on any scale (narrowband
+    /// G.107, wideband G.107.1 or fullband G.107.2), nor a peer-reviewed measurement
+    /// that states one: the one study found that derives an Opus factor, the conference
+    /// paper "Derivation of Equipment Impairment Factors from ITU-T P.863 for Fullband
+    /// Speech Codecs" (instrumental predictions, fullband scale), does not give the value
+    /// in its published abstract, and the IETF listening tests of the codec report MOS, not impairment
+    /// factors. Both are therefore unknown and [`impairment`](Codec::impairment) returns
+    /// `None`. Supply measured values as a [`CodecImpairment`].
     Opus,
 }
 
@@ -105,7 +142,14 @@ mod tests {
                 bpl: Some(19.0)
             })
         );
-        assert_eq!(Codec::G722.impairment().and_then(|c| c.bpl), None);
+        // G.722: the vendor mapping Ie = Ie,WB − 15 = 14 − 15 = −1, Bpl unknown.
+        assert_eq!(
+            Codec::G722.impairment(),
+            Some(CodecImpairment {
+                ie: -1.0,
+                bpl: None
+            })
+        );
         assert_eq!(Codec::Opus.impairment(), None);
     }
 }

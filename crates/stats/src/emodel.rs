@@ -396,6 +396,41 @@ mod tests {
     }
 
     #[test]
+    fn g722_rates_loss_free_and_is_unknown_with_loss() {
+        let m = EModel::default();
+        // Ie = −1 (vendor mapping, see Codec::G722) adds exactly 1 to the G.711 rating:
+        //   R = 93.20 + 1 = 94.20,
+        //   MOS = 1 + 0.035·94.20 + 94.20·34.20·5.80·7e−6 = 1 + 3.2970 + 0.1308 = 4.4278.
+        let g711 = m.rate(&inputs(0.0, 0.0, Codec::G711)).unwrap();
+        let g722 = m.rate(&inputs(0.0, 0.0, Codec::G722)).unwrap();
+        assert_eq!(g722.ie_eff, -1.0);
+        assert!((g722.r - g711.r - 1.0).abs() < 1e-12);
+        assert!((g722.r - 94.20).abs() < 0.05, "R = {}", g722.r);
+        assert!((g722.mos() - 4.4278).abs() < 0.002, "MOS = {}", g722.mos());
+        // Its Bpl is unknown, so any loss makes the rating unknown.
+        assert_eq!(m.rate(&inputs(0.0, 0.5, Codec::G722)), None);
+    }
+
+    #[test]
+    fn g711_without_plc_by_hand() {
+        // G.711 without PLC (Ie 0, Bpl 4.3), 1 % random loss:
+        //   Ie,eff = 95·1 / (1/1 + 4.3) = 95 / 5.3 = 17.9245…
+        //   R = 93.20 − 17.92 = 75.28,
+        //   MOS = 1 + 0.035·75.28 + 75.28·15.28·24.72·7e−6 = 1 + 2.6348 + 0.1990 = 3.8338.
+        let m = EModel::default();
+        let r = m.rate(&inputs(0.0, 1.0, Codec::G711)).unwrap();
+        assert!((r.ie_eff - 95.0 / 5.3).abs() < 1e-12);
+        assert!((r.r - 75.28).abs() < 0.05, "R = {}", r.r);
+        assert!((r.mos() - 3.834).abs() < 0.003, "MOS = {}", r.mos());
+    }
+
+    #[test]
+    fn opus_has_no_built_in_values() {
+        let m = EModel::default();
+        assert_eq!(m.rate(&inputs(0.0, 0.0, Codec::Opus)), None);
+    }
+
+    #[test]
     fn missing_inputs_are_unknown() {
         let m = EModel::default();
         let full = inputs(50.0, 1.0, Codec::G711Plc);
