@@ -4,12 +4,16 @@
 //! that promise is checked: a test binary installs [`CountingAllocator`] as its global
 //! allocator and wraps the code under test in [`count`].
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
 //! static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
 //!
-//! let (allocations, _) = alloc_counter::count(|| parse(&bytes));
-//! assert_eq!(allocations, 0);
+//! fn main() {
+//!     let (allocations, bytes) = alloc_counter::count(|| vec![0u8; 64]);
+//!     assert_eq!(allocations, 1);
+//!     let (allocations, _) = alloc_counter::count(|| bytes.iter().map(|b| *b as u32).sum::<u32>());
+//!     assert_eq!(allocations, 0);
+//! }
 //! ```
 //!
 //! The counter is per thread, so the test harness running other tests in parallel does not
