@@ -1,9 +1,11 @@
 //! Packet storage: a ring of reusable slots indexed by extended sequence number, and a
 //! bitmap of recently received sequence numbers for duplicate detection.
 //!
-//! A slot's payload buffer keeps its capacity when the packet leaves, so once every slot
-//! has held a packet of the stream's usual size, storing a packet allocates nothing.
-//! Memory is bounded by `capacity_packets × max_payload` bytes of slot buffers.
+//! When a packet leaves, its payload buffer goes to a pool of spare buffers that the next
+//! stored packet takes, so the buffers that exist are as many as the most packets ever
+//! held at once (not one per slot of the ring), and once the pool covers the stream's
+//! usual depth and packet size, storing a packet allocates nothing. Memory is bounded by
+//! `capacity_packets × max_payload` bytes of payload buffers.
 
 /// One stored packet: one cache line (aligned, so a slot never straddles two).
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,8 @@ pub(crate) struct Store {
     held: usize,
     history_top: Option<i64>,
     received: [u64; (HISTORY_BITS / 64) as usize],
+    /// Emptied payload buffers, capacity kept, for the next packets stored.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Store {
@@ -49,6 +53,7 @@ impl Store {
             held: 0,
             received: [0; (HISTORY_BITS / 64) as usize],
             history_top: None,
+            spare: Vec::new(),
         }
     }
 
@@ -104,6 +109,11 @@ impl Store {
             slot.marker = marker;
             slot.payload_type = payload_type;
             slot.arrival = arrival;
+            if slot.payload.capacity() == 0
+                && let Some(buffer) = self.spare.pop()
+            {
+                slot.payload = buffer;
+            }
             slot.payload.clear();
             slot.payload.extend_from_slice(payload);
             self.bytes += payload.len();
@@ -123,7 +133,7 @@ impl Store {
             }
             slot.ext_seq = None;
             slot.dropped = false;
-            slot.payload.clear();
+            recycle(&mut self.spare, &mut slot.payload);
         }
     }
 
@@ -136,7 +146,7 @@ impl Store {
                 self.bytes -= slot.payload.len();
                 self.held -= 1;
                 slot.dropped = true;
-                slot.payload.clear();
+                recycle(&mut self.spare, &mut slot.payload);
                 true
             }
             _ => false,
@@ -148,7 +158,7 @@ impl Store {
         for slot in &mut self.slots {
             slot.ext_seq = None;
             slot.dropped = false;
-            slot.payload.clear();
+            recycle(&mut self.spare, &mut slot.payload);
         }
         self.bytes = 0;
         self.held = 0;
@@ -208,6 +218,16 @@ impl Store {
     }
 }
 
+/// Moves a slot's payload buffer, emptied, to the spare pool; a buffer that never held
+/// anything stays (it owns no memory).
+fn recycle(spare: &mut Vec<Vec<u8>>, payload: &mut Vec<u8>) {
+    if payload.capacity() > 0 {
+        let mut buffer = std::mem::take(payload);
+        buffer.clear();
+        spare.push(buffer);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +245,26 @@ mod tests {
         s.remove(10);
         s.remove(11);
         assert_eq!((s.len(), s.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn payload_buffers_number_the_most_packets_held_not_the_slots() {
+        let mut s = Store::new(16);
+        let buffers =
+            |s: &Store| s.slots.iter().filter(|x| x.payload.capacity() > 0).count() + s.spare.len();
+        // Two packets in flight at a time, walking every slot of the ring twice.
+        s.put(0, 0, false, 0, 0.0, &[0; 160]);
+        for e in 1..32 {
+            s.put(e, 0, false, 0, 0.0, &[e as u8; 160]);
+            s.remove(e - 1);
+            assert_eq!(buffers(&s), 2, "after storing {e}");
+        }
+        assert_eq!(
+            s.get(31).map(|x| x.payload.as_slice()),
+            Some(&[31u8; 160][..])
+        );
+        s.clear();
+        assert_eq!((s.spare.len(), s.len(), s.bytes()), (2, 0, 0));
     }
 
     #[test]
