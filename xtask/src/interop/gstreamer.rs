@@ -346,14 +346,15 @@ fn stream_to(
             Some((reporter, rtt)) => {
                 eprintln!("  session: RTT {rtt:?} from GStreamer's ({reporter:#x}) LSR/DLSR")
             }
-            // The session moves its RTCP destination to the port GStreamer's RTCP comes
-            // from (udpsink's own socket, not the udpsrc it listens on), so SRs sent after
-            // GStreamer's first RR never reach it and its RRs carry no LSR.
-            None => eprintln!(
-                "  note: GStreamer answered none of the session's SRs (LSR 0): the session's \
-                 SRTCP went to {rtcp_destinations:?}, GStreamer listens on {}",
-                rtcp_port
-            ),
+            // GStreamer sends RTCP from udpsink's own socket, not the udpsrc it listens
+            // on; the session keeps sending its SRs where GStreamer listens, so its RRs
+            // must answer them (LSR/DLSR).
+            None => {
+                return Err(format!(
+                    "GStreamer answered none of the session's SRs (LSR 0): the session's \
+                     SRTCP went to {rtcp_destinations:?}, GStreamer listens on {rtcp_port}"
+                ));
+            }
         }
         return Ok(sent);
     }
