@@ -332,14 +332,21 @@ impl Driver {
         }
         while let Some((ssrc, playout)) = self.session.poll_playout(now) {
             let out = match playout {
-                Playout::Frame(frame) => Output::Frame(MediaFrame {
-                    ssrc,
-                    sequence_number: frame.sequence_number(),
-                    timestamp: frame.timestamp(),
-                    marker: frame.marker(),
-                    payload_type: frame.payload_type(),
-                    payload: frame.payloads().flatten().copied().collect(),
-                }),
+                Playout::Frame(frame) => {
+                    // One allocation of the frame's size and a copy per packet, rather
+                    // than growing the vector a byte at a time.
+                    let size = frame.payloads().map(<[u8]>::len).sum();
+                    let mut payload = Vec::with_capacity(size);
+                    frame.payloads().for_each(|p| payload.extend_from_slice(p));
+                    Output::Frame(MediaFrame {
+                        ssrc,
+                        sequence_number: frame.sequence_number(),
+                        timestamp: frame.timestamp(),
+                        marker: frame.marker(),
+                        payload_type: frame.payload_type(),
+                        payload,
+                    })
+                }
                 Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },
             };
             self.pending.push_back(out);

@@ -93,7 +93,7 @@ impl Session {
         ) {
             return;
         }
-        source.buffer.insert_packet(&packet, now);
+        source.insert_packet(&packet, now);
         let newly_valid = !source.validated;
         source.validated = true;
         self.counters.rtp_received += 1;
@@ -140,15 +140,8 @@ impl Session {
         let (Ok(stats), Ok(buffer)) = (stats, buffer) else {
             return false;
         };
-        let source = RemoteSource {
-            stats,
-            buffer,
-            validated: false,
-            last_heard: now,
-            last_rtp: None,
-            cname: None,
-            alerts: stats::AlertMonitor::voip_defaults(),
-        };
+        let alerts = stats::AlertMonitor::voip_defaults();
+        let source = RemoteSource::new(stats, buffer, now, alerts);
         self.sources.insert(ssrc, source);
         true
     }
@@ -272,10 +265,10 @@ impl Session {
                             self.queue_event(Event::SourceLeft { ssrc, reason });
                         }
                         // The BYE may overtake media still in the buffer: play that out.
-                        if source.buffer.buffered_packets() > 0
+                        if source.buffer().buffered_packets() > 0
                             && self.draining.len() < self.config.max_remote_sources
                         {
-                            self.draining.push((ssrc, source.buffer));
+                            self.draining.push((ssrc, source.into_buffer()));
                         }
                     }
                 }

@@ -1,7 +1,7 @@
 //! The sans-IO session core: datagrams and time in; datagrams, events, frames and the next
 //! timeout out.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,7 +15,7 @@ use crate::event::{Component, Counters, Event, Transmit};
 use crate::latch::Latch;
 use crate::pacer::Pacer;
 use crate::security::{DtlsLink, RtcpCrypto};
-use crate::source::{RemoteSource, SourceQuality};
+use crate::source::{SourceQuality, SourceTable};
 use crate::timing::RtcpTimer;
 
 /// Room after an RTP or RTCP packet for the SRTP tag and MKI (AEAD tag 16, HMAC 10,
@@ -62,7 +62,7 @@ pub struct Session {
     pub(crate) origin: Instant,
     pub(crate) cname: String,
     pub(crate) local: LocalSource,
-    pub(crate) sources: HashMap<u32, RemoteSource>,
+    pub(crate) sources: SourceTable,
     /// Jitter buffers of sources that said BYE, still playing out what they hold (at most
     /// `max_remote_sources`; dropped once empty).
     pub(crate) draining: Vec<(u32, JitterBuffer)>,
@@ -129,7 +129,7 @@ impl Session {
             origin: now,
             cname,
             local,
-            sources: HashMap::new(),
+            sources: SourceTable::default(),
             draining: Vec::new(),
             conflicts: VecDeque::new(),
             latch,
@@ -388,7 +388,7 @@ impl Session {
             next = next.min(t);
         }
         for source in self.sources.values() {
-            if let Some(t) = source.buffer.next_event() {
+            if let Some(t) = source.next_playout() {
                 next = next.min(t);
             }
         }
@@ -401,18 +401,18 @@ impl Session {
         // A source that left with a BYE plays out what its buffer still holds, then goes.
         self.draining
             .retain(|(_, buffer)| buffer.buffered_packets() > 0);
-        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
         // A buffer whose head is due may still hold it back (an incomplete video frame
         // within its tolerance): try every due buffer, not only the first.
-        let live = self
-            .sources
-            .iter_mut()
-            .map(|(s, source)| (*s, &mut source.buffer));
-        let leaving = self.draining.iter_mut().map(|(s, buffer)| (*s, buffer));
-        for (ssrc, buffer) in live.chain(leaving) {
+        for (ssrc, source) in self.sources.iter_mut() {
+            if let Some(playout) = source.poll_playout(now) {
+                return Some((*ssrc, playout));
+            }
+        }
+        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
+        for (ssrc, buffer) in self.draining.iter_mut() {
             if due(buffer) {
                 if let Some(playout) = buffer.poll(now) {
-                    return Some((ssrc, playout));
+                    return Some((*ssrc, playout));
                 }
             }
         }

@@ -1,16 +1,56 @@
 //! A remote source (RFC 3550 §6.2.1 member): its statistics, jitter buffer, CNAME and
 //! quality monitor.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use jitter_buffer::JitterBuffer;
+use jitter_buffer::{JitterBuffer, Playout};
 use stats::{AlertMonitor, Delays, EModel, Metric, RatingInputs, SourceStatistics};
+
+/// The remote sources by SSRC, looked up for every RTP packet.
+///
+/// SSRCs are chosen at random (RFC 3550 §8.1), an RTP packet is looked up only once SRTP
+/// has authenticated it, and the table holds at most `max_remote_sources` entries, so a
+/// keyed hash such as SipHash buys no protection here, only cost: a multiplicative hash
+/// spreads random SSRCs, and SSRCs crafted to collide cost at most a scan of that bound.
+pub(crate) type SourceTable = HashMap<u32, RemoteSource, BuildHasherDefault<SsrcHasher>>;
+
+/// Fibonacci hashing's multiplier: 2^64 divided by the golden ratio, odd.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The hasher of [`SourceTable`]: a multiply, with the high half folded into the low
+/// bits that pick the bucket.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SsrcHasher(u64);
+
+impl Hasher for SsrcHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(GOLDEN);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(GOLDEN);
+    }
+}
 
 /// One remote SSRC.
 #[derive(Debug)]
 pub(crate) struct RemoteSource {
     pub(crate) stats: SourceStatistics,
-    pub(crate) buffer: JitterBuffer,
+    /// Changed only through [`RemoteSource::insert_packet`] and
+    /// [`RemoteSource::poll_playout`], which keep `next_playout` true to it.
+    buffer: JitterBuffer,
+    /// `buffer.next_event()` as last computed, or `None` once a packet in or a frame out
+    /// may have changed it: the session asks for it after every packet (poll, then
+    /// deadline), and it is a fixed function of the buffer's state.
+    next_playout: Option<Option<Instant>>,
     /// Validated by RFC 3550 A.1 probation (or by RTCP): a member.
     pub(crate) validated: bool,
     /// The last RTP or RTCP packet from it.
@@ -46,6 +86,59 @@ pub struct SourceQuality {
 }
 
 impl RemoteSource {
+    pub(crate) fn new(
+        stats: SourceStatistics,
+        buffer: JitterBuffer,
+        now: Instant,
+        alerts: AlertMonitor,
+    ) -> Self {
+        Self {
+            stats,
+            buffer,
+            next_playout: None,
+            validated: false,
+            last_heard: now,
+            last_rtp: None,
+            cname: None,
+            alerts,
+        }
+    }
+
+    /// The jitter buffer, to read.
+    pub(crate) fn buffer(&self) -> &JitterBuffer {
+        &self.buffer
+    }
+
+    /// The jitter buffer, to keep playing out after the source has gone.
+    pub(crate) fn into_buffer(self) -> JitterBuffer {
+        self.buffer
+    }
+
+    /// Stores an RTP packet that arrived at `now` in the jitter buffer.
+    pub(crate) fn insert_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, now: Instant) {
+        self.buffer.insert_packet(packet, now);
+        self.next_playout = None;
+    }
+
+    /// When the jitter buffer next has a frame or concealment to give
+    /// ([`JitterBuffer::next_event`]).
+    pub(crate) fn next_playout(&self) -> Option<Instant> {
+        self.next_playout
+            .unwrap_or_else(|| self.buffer.next_event())
+    }
+
+    /// The frame or concealment due at `now`, if the buffer has one.
+    pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<Playout<'_>> {
+        let next = *self
+            .next_playout
+            .get_or_insert_with(|| self.buffer.next_event());
+        if next.is_none_or(|t| t > now) {
+            return None;
+        }
+        self.next_playout = None;
+        self.buffer.poll(now)
+    }
+
     pub(crate) fn quality(
         &self,
         rtt: Option<Duration>,
@@ -102,5 +195,28 @@ impl RemoteSource {
             .into_iter()
             .filter_map(|(metric, value)| self.alerts.update(metric, value))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::BuildHasher;
+
+    /// The buckets (low 6 bits of the hash) 64 SSRCs fall into.
+    fn buckets(ssrcs: impl Iterator<Item = u32>) -> usize {
+        let build = BuildHasherDefault::<SsrcHasher>::default();
+        let mut used: Vec<u64> = ssrcs.map(|s| build.hash_one(s) & 63).collect();
+        used.sort_unstable();
+        used.dedup();
+        used.len()
+    }
+
+    #[test]
+    fn ssrcs_differing_only_in_high_or_low_bits_spread_over_buckets() {
+        // Without the fold, SSRCs differing only in their top byte would share one bucket.
+        assert!(buckets((0..64u32).map(|i| i << 26)) >= 32);
+        assert!(buckets(0..64u32) >= 32);
+        assert!(buckets((0..64u32).map(|i| 0x5ca1_ab1e ^ (i << 13))) >= 32);
     }
 }
