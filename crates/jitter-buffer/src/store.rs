@@ -1,6 +1,12 @@
 //! Packet storage: a ring of reusable slots indexed by extended sequence number, and a
 //! bitmap of recently received sequence numbers for duplicate detection.
 //!
+//! The ring holds exactly what a ring of the capacity rounded up to a power of two would
+//! hold, but starts small and doubles only when two packets it must keep would share a
+//! slot, so a stream that keeps a few packets in flight (audio at a steady delay) walks a
+//! few cache lines instead of the whole capacity, and its memory follows the span of
+//! sequence numbers it actually holds.
+//!
 //! When a packet leaves, its payload buffer goes to a pool of spare buffers that the next
 //! stored packet takes, so the buffers that exist are as many as the most packets ever
 //! held at once (not one per slot of the ring), and once the pool covers the stream's
@@ -25,14 +31,19 @@ pub(crate) struct Slot {
 /// Bits of receive history: sequence numbers further back than this count as too old.
 pub(crate) const HISTORY_BITS: i64 = 1024;
 
+/// Slots of a new ring: enough for audio at a steady delay of a few hundred milliseconds.
+const INITIAL_SLOTS: usize = 16;
+
 /// The slot ring. Declaration order is memory order (`repr(C)`): the header every packet
 /// reads sits together, before the receive bitmap.
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct Store {
-    /// A power of two at least the capacity, so a slot index is a mask, not a division.
+    /// A power of two, so a slot index is a mask, not a division; grown up to `full_mask`.
     slots: Vec<Slot>,
     mask: i64,
+    /// The mask of the largest ring: the capacity rounded up to a power of two.
+    full_mask: i64,
     capacity: usize,
     bytes: usize,
     held: usize,
@@ -44,10 +55,12 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new(capacity: usize) -> Self {
-        let physical = capacity.max(1).next_power_of_two();
+        let full = capacity.max(1).next_power_of_two();
+        let physical = full.min(INITIAL_SLOTS);
         Self {
             slots: vec![Slot::default(); physical],
             mask: physical as i64 - 1,
+            full_mask: full as i64 - 1,
             capacity: capacity.max(1),
             bytes: 0,
             held: 0,
@@ -101,6 +114,7 @@ impl Store {
         arrival: f64,
         payload: &[u8],
     ) {
+        self.make_slot(ext_seq);
         let i = self.index(ext_seq);
         if let Some(slot) = self.slots.get_mut(i) {
             slot.ext_seq = Some(ext_seq);
@@ -119,6 +133,41 @@ impl Store {
             self.bytes += payload.len();
             self.held += 1;
         }
+    }
+
+    /// Grows the ring until the slot of `ext_seq` is free or holds what the largest ring
+    /// would overwrite there too (a number a multiple of its size away).
+    #[inline]
+    fn make_slot(&mut self, ext_seq: i64) {
+        while self.mask < self.full_mask {
+            let occupant = self.slots.get(self.index(ext_seq)).and_then(|s| s.ext_seq);
+            match occupant {
+                Some(other) if other != ext_seq && (other - ext_seq) & self.full_mask != 0 => {
+                    self.grow();
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Doubles the ring, moving every occupied slot to its index in the larger one. Two
+    /// numbers in different slots differ modulo the smaller size, so also modulo the
+    /// larger: nothing collides.
+    #[cold]
+    fn grow(&mut self) {
+        let physical = (self.slots.len() * 2).min(self.full_mask as usize + 1);
+        let mut slots = vec![Slot::default(); physical];
+        let mask = physical as i64 - 1;
+        for slot in &mut self.slots {
+            // A free slot owns no payload buffer (freeing recycles it): leave it behind.
+            if let Some(ext_seq) = slot.ext_seq
+                && let Some(target) = slots.get_mut((ext_seq & mask) as usize)
+            {
+                *target = std::mem::take(slot);
+            }
+        }
+        self.slots = slots;
+        self.mask = mask;
     }
 
     /// Frees the slot of `ext_seq` (if it holds it), keeping its buffer's capacity.
@@ -265,6 +314,95 @@ mod tests {
         );
         s.clear();
         assert_eq!((s.spare.len(), s.len(), s.bytes()), (2, 0, 0));
+    }
+
+    /// A store whose ring is the largest from the start: what the ring used to be.
+    fn full_ring(capacity: usize) -> Store {
+        let mut s = Store::new(capacity);
+        while s.mask < s.full_mask {
+            s.grow();
+        }
+        s
+    }
+
+    #[test]
+    fn a_growing_ring_holds_what_the_full_ring_holds() {
+        let (mut small, mut full) = (Store::new(100), full_ring(100));
+        assert_eq!((small.slots.len(), full.slots.len()), (16, 128));
+        // A pseudo-random walk: packets stored up to 120 ahead of the oldest kept (past
+        // the capacity, so the full ring overwrites too), freed and dropped out of order,
+        // and jumps far ahead that leave stale slots behind.
+        let mut state = 0x2545_f491_u32;
+        let mut next = |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            i64::from(state % n)
+        };
+        let mut base = 1000i64;
+        for step in 0..20_000 {
+            let e = base + next(120);
+            match next(10) {
+                0..=4 => {
+                    let payload = [e as u8; 3];
+                    small.put(e, e * 160, false, 0, 0.0, &payload);
+                    full.put(e, e * 160, false, 0, 0.0, &payload);
+                }
+                5..=6 => {
+                    small.remove(e);
+                    full.remove(e);
+                }
+                7 => assert_eq!(small.drop_payload(e), full.drop_payload(e)),
+                8 => base += next(4),
+                _ if step % 997 == 0 => base += 300 + next(300),
+                _ => {}
+            }
+            for e in base - 700..base + 130 {
+                let view = |s: &Store| s.get(e).map(|x| (x.dropped, x.ext_ts, x.payload.clone()));
+                assert_eq!(
+                    view(&small),
+                    view(&full),
+                    "step {step}, sequence number {e}"
+                );
+            }
+            assert_eq!((small.len(), small.bytes()), (full.len(), full.bytes()));
+        }
+        assert_eq!(
+            small.slots.len(),
+            128,
+            "the walk spans more than 64 numbers"
+        );
+    }
+
+    #[test]
+    fn a_number_the_full_ring_would_overwrite_is_overwritten_without_growing() {
+        let (mut small, mut full) = (Store::new(100), full_ring(100));
+        for s in [&mut small, &mut full] {
+            s.put(3, 0, false, 0, 0.0, &[1]);
+            // 128 on: the same slot of the full ring, so the stale packet goes.
+            s.put(3 + 128, 0, false, 0, 0.0, &[2]);
+        }
+        assert_eq!(small.slots.len(), INITIAL_SLOTS);
+        for s in [&small, &full] {
+            assert!(s.get(3).is_none());
+            assert_eq!(s.get(131).map(|x| x.payload.as_slice()), Some(&[2u8][..]));
+        }
+        // 16 on: another slot of the full ring, so both stay and the small ring grows.
+        small.put(131 + 16, 0, false, 0, 0.0, &[3]);
+        assert_eq!(small.slots.len(), 2 * INITIAL_SLOTS);
+        assert!(small.get(131).is_some() && small.get(147).is_some());
+    }
+
+    #[test]
+    fn a_shallow_stream_keeps_the_initial_ring() {
+        let mut s = Store::new(512);
+        for e in 0..5000 {
+            s.put(e, 0, false, 0, 0.0, &[0; 160]);
+            if e >= 12 {
+                s.remove(e - 12);
+            }
+        }
+        assert_eq!((s.slots.len(), s.len()), (INITIAL_SLOTS, 12));
     }
 
     #[test]
