@@ -180,7 +180,7 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     );
     let _ = peer.kill();
     let _ = peer.wait();
-    let sent = result?;
+    let sent = result.map_err(|e| format!("{e}; GStreamer's stderr: {}", stderr_tail(&err)))?;
     let printed = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
     let decoded = printed
         .lines()
@@ -201,6 +201,13 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     }
     eprintln!("  GStreamer decoded all {decoded} packets the session sent");
     Ok(())
+}
+
+/// The last lines GStreamer wrote to `path`, for a failure message.
+fn stderr_tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join(" | ")
 }
 
 /// GStreamer's `rtpsource` sets the base sequence number at the packet that ends
