@@ -25,6 +25,7 @@ use rtp_packet::RtpPacket;
 use rtp_session::{Component, Config, Security};
 use std::fs::File;
 use std::net::UdpSocket;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -165,11 +166,7 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     eprintln!("  session → rtpbin + srtpdec: gst-launch-1.0 -v {description}");
     let out = ctx.dir.join("receive.out");
     let err = ctx.dir.join("receive.err");
-    let mut peer = gst_launch("-v", &description)
-        .stdout(File::create(&out).map_err(|e| e.to_string())?)
-        .stderr(File::create(&err).map_err(|e| e.to_string())?)
-        .spawn()
-        .map_err(|e| format!("cannot start gst-launch-1.0: {e}"))?;
+    let mut peer = start_receiver(&description, &out, &err)?;
     let result = stream_to(
         &mut peer,
         &mut session,
@@ -201,6 +198,38 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     }
     eprintln!("  GStreamer decoded all {decoded} packets the session sent");
     Ok(())
+}
+
+/// Starts the receiving pipeline and gives it time to bind its sockets before the first
+/// packet. Debian's GStreamer 1.22 occasionally crashes while this pipeline starts, before
+/// any packet has been sent (about 1 start in 60 with no input at all; its crash handler
+/// then prints `Caught SIGSEGV` and spins instead of exiting). Such a start is retried, at
+/// most three times; a crash after the first packet is never retried.
+fn start_receiver(description: &str, out: &Path, err: &Path) -> Result<Child> {
+    for attempt in 1..=3 {
+        let mut peer = gst_launch("-v", description)
+            .stdout(File::create(out).map_err(|e| e.to_string())?)
+            .stderr(File::create(err).map_err(|e| e.to_string())?)
+            .spawn()
+            .map_err(|e| format!("cannot start gst-launch-1.0: {e}"))?;
+        std::thread::sleep(Duration::from_millis(700));
+        let exited = peer.try_wait().map_err(|e| e.to_string())?;
+        if exited.is_none() && !crashed(err) {
+            return Ok(peer);
+        }
+        let _ = peer.kill();
+        let _ = peer.wait();
+        eprintln!(
+            "  GStreamer crashed while starting, before any input (attempt {attempt}): {}",
+            stderr_tail(err)
+        );
+    }
+    Err("GStreamer crashed three times while starting, before any input".into())
+}
+
+/// True when GStreamer's crash handler has reported a signal in `err`.
+fn crashed(err: &Path) -> bool {
+    std::fs::read_to_string(err).is_ok_and(|t| t.contains("Caught SIG"))
 }
 
 /// The last lines GStreamer wrote to `path`, for a failure message.
@@ -235,8 +264,6 @@ fn stream_to(
     forward(rtcp, Component::Rtcp, tx);
     let mut reference = srtp_context(theirs)?;
     let mut reception = Reception::default();
-    // srtpdec needs a moment to bind before the first packet.
-    std::thread::sleep(Duration::from_millis(700));
     let mut sent = 0;
     let mut dropped_seqs = Vec::new();
     let mut last_seq = None;
