@@ -8,6 +8,64 @@ use core::ops::Range;
 
 use super::PayloadError;
 
+/// A video payload descriptor that goes in front of each fragment of a frame: the VP8
+/// (RFC 7741 §4.2) and VP9 (RFC 9628 §4.2) descriptors.
+pub trait PayloadDescriptor {
+    /// Octets the descriptor takes on the wire.
+    fn encoded_len(&self) -> usize;
+    /// Checks that every field fits its width.
+    fn validate(&self) -> Result<(), PayloadError>;
+    /// Writes the descriptor at the start of `out`, returning its length.
+    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError>;
+}
+
+/// One RTP payload of a packetized frame: a descriptor and the part of the frame it
+/// carries, borrowed from the frame. See [`Vp8Fragment`](super::vp8::Vp8Fragment) and
+/// [`Vp9Fragment`](super::vp9::Vp9Fragment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment<'a, D> {
+    /// The descriptor to send before `data`.
+    pub descriptor: D,
+    /// This payload's part of the frame.
+    pub data: &'a [u8],
+    /// The RTP marker bit: set on the last packet of the frame (VP8, RFC 7741 §4.1) or
+    /// of the picture (VP9, RFC 9628 §4.1).
+    pub marker: bool,
+}
+
+impl<D: PayloadDescriptor> Fragment<'_, D> {
+    /// Length of the RTP payload: descriptor and data.
+    pub fn len(&self) -> usize {
+        self.descriptor.encoded_len() + self.data.len()
+    }
+
+    /// Whether the payload is empty; never true for a packetizer's fragments.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the RTP payload (descriptor then data) at the start of `out`, returning its
+    /// length.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        let needed = self.len();
+        if out.len() < needed {
+            // An invalid descriptor is the error to report, whatever the buffer.
+            self.descriptor.validate()?;
+            return Err(PayloadError::BufferTooSmall {
+                needed,
+                got: out.len(),
+            });
+        }
+        let header = self.descriptor.write(out)?;
+        let end = header + self.data.len();
+        let got = out.len();
+        out.get_mut(header..end)
+            .ok_or(PayloadError::BufferTooSmall { needed: end, got })?
+            .copy_from_slice(self.data);
+        Ok(end)
+    }
+}
+
 /// The sizes of the chunks a frame is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChunkPlan {

@@ -6,7 +6,7 @@
 //! frame, which tells key frames from inter frames.
 
 use super::PayloadError;
-use super::fragment::{ChunkPlan, Chunks};
+use super::fragment::{ChunkPlan, Chunks, Fragment, PayloadDescriptor};
 use super::picture_id::PictureId;
 use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
 use super::wire::{Reader, Writer};
@@ -250,36 +250,21 @@ pub fn is_key_frame(payload: &[u8]) -> Result<bool, PayloadError> {
     Ok(Vp8PayloadHeader::parse(data)?.key_frame)
 }
 
-/// One RTP payload of a packetized VP8 frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vp8Fragment<'a> {
-    /// The descriptor to send before `data`.
-    pub descriptor: Vp8Descriptor,
-    /// This payload's part of the frame.
-    pub data: &'a [u8],
-    /// The RTP marker bit: set on the last packet of the frame (RFC 7741 §4.1).
-    pub marker: bool,
-}
+/// One RTP payload of a packetized VP8 frame: a [`Vp8Descriptor`] and the part of the frame
+/// it carries.
+pub type Vp8Fragment<'a> = Fragment<'a, Vp8Descriptor>;
 
-impl Vp8Fragment<'_> {
-    /// Length of the RTP payload: descriptor and data.
-    pub fn len(&self) -> usize {
-        self.descriptor.encoded_len() + self.data.len()
+impl PayloadDescriptor for Vp8Descriptor {
+    fn encoded_len(&self) -> usize {
+        Self::encoded_len(self)
     }
 
-    /// Whether the payload is empty; never true for a packetizer's fragments.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn validate(&self) -> Result<(), PayloadError> {
+        Self::validate(self)
     }
 
-    /// Writes the RTP payload (descriptor then data) at the start of `out`, returning its
-    /// length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.descriptor.validate()?;
-        let mut writer = Writer::new(out, self.len())?;
-        self.descriptor.write_unchecked(&mut writer);
-        writer.bytes(self.data);
-        Ok(writer.position())
+    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        Self::write(self, out)
     }
 }
 

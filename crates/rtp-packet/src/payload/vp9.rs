@@ -12,7 +12,7 @@ pub use scalability::{
 };
 
 use super::PayloadError;
-use super::fragment::{ChunkPlan, Chunks};
+use super::fragment::{ChunkPlan, Chunks, Fragment, PayloadDescriptor};
 use super::picture_id::PictureId;
 use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
 use super::wire::{Reader, Writer};
@@ -255,36 +255,21 @@ fn out_of_range(field: &'static str, value: u8) -> PayloadError {
     }
 }
 
-/// One RTP payload of a packetized VP9 frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vp9Fragment<'a> {
-    /// The descriptor to send before `data`.
-    pub descriptor: Vp9Descriptor<'a>,
-    /// This payload's part of the frame.
-    pub data: &'a [u8],
-    /// The RTP marker bit: set on the last packet of the picture (RFC 9628 §4.1).
-    pub marker: bool,
-}
+/// One RTP payload of a packetized VP9 frame: a [`Vp9Descriptor`] and the part of the frame
+/// it carries.
+pub type Vp9Fragment<'a> = Fragment<'a, Vp9Descriptor<'a>>;
 
-impl Vp9Fragment<'_> {
-    /// Length of the RTP payload: descriptor and data.
-    pub fn len(&self) -> usize {
-        self.descriptor.encoded_len() + self.data.len()
+impl PayloadDescriptor for Vp9Descriptor<'_> {
+    fn encoded_len(&self) -> usize {
+        Self::encoded_len(self)
     }
 
-    /// Whether the payload is empty; never true for a packetizer's fragments.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn validate(&self) -> Result<(), PayloadError> {
+        Self::validate(self)
     }
 
-    /// Writes the RTP payload (descriptor then data) at the start of `out`, returning its
-    /// length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.descriptor.validate()?;
-        let mut writer = Writer::new(out, self.len())?;
-        self.descriptor.write_unchecked(&mut writer);
-        writer.bytes(self.data);
-        Ok(writer.position())
+    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        Self::write(self, out)
     }
 }
 

@@ -68,13 +68,6 @@ impl<'a> Writer<'a> {
         self.u8(lo);
     }
 
-    pub(crate) fn bytes(&mut self, data: &[u8]) {
-        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + data.len()) {
-            dst.copy_from_slice(data);
-        }
-        self.pos += data.len();
-    }
-
     /// Octets written so far.
     pub(crate) fn position(&self) -> usize {
         self.pos
