@@ -3,9 +3,11 @@
 //! `R = Ro − Is − Id − Ie,eff + A` (§7.1), with every formula of §7.2–7.6 and the default
 //! values of Table 2 (which give R = 93.2). MOS follows Annex B. The model never invents
 //! an input: [`RatingInputs`] holds options, and a missing delay, loss rate or codec makes
-//! the rating `None` (unknown) rather than a comfortable-looking 4.5.
+//! the rating `None` (unknown) rather than a comfortable-looking 4.5. So does a codec value
+//! on another E-model's scale ([`Scale::Wideband`](crate::Scale::Wideband) or
+//! [`Scale::Fullband`](crate::Scale::Fullband)): this is the narrowband model only.
 
-use crate::codec::CodecImpairment;
+use crate::codec::{CodecImpairment, Scale};
 
 /// The terminal, noise and echo parameters of G.107 Table 2. `Default` gives the table's
 /// default values; change a field to plan a different connection.
@@ -254,8 +256,12 @@ impl EModel {
     }
 
     /// Effective equipment impairment Ie,eff = Ie + (95 − Ie)·Ppl / (Ppl/BurstR + Bpl)
-    /// (§7.5, formula 7-29). `None` when loss is present but the codec's Bpl is unknown.
+    /// (§7.5, formula 7-29). `None` when loss is present but the codec's Bpl is unknown,
+    /// and when the codec's value is not on the narrowband [`Scale`].
     pub fn ie_eff(codec: CodecImpairment, ppl_percent: f64, burst_ratio: f64) -> Option<f64> {
+        if codec.scale != Scale::Narrowband {
+            return None;
+        }
         let ppl = ppl_percent.clamp(0.0, 100.0);
         if ppl == 0.0 {
             return Some(codec.ie);
@@ -348,7 +354,7 @@ mod tests {
         let v = EModel::ie_eff(Codec::G729a.impairment().unwrap(), 5.0, 2.0).unwrap();
         assert!((v - (11.0 + 420.0 / 21.5)).abs() < 1e-12);
         // Unknown Bpl only matters when there is loss.
-        let unknown = CodecImpairment { ie: 3.0, bpl: None };
+        let unknown = CodecImpairment::narrowband(3.0, None);
         assert_eq!(EModel::ie_eff(unknown, 0.0, 1.0), Some(3.0));
         assert_eq!(EModel::ie_eff(unknown, 1.0, 1.0), None);
     }
@@ -425,9 +431,39 @@ mod tests {
     }
 
     #[test]
-    fn opus_has_no_built_in_values() {
+    fn opus_narrowband_by_hand() {
+        use crate::{OpusBandwidth, OpusConfig, OpusMode};
+        let opus = |bandwidth, mode, kbps| {
+            Codec::Opus(OpusConfig {
+                bandwidth,
+                mode,
+                kbps,
+            })
+        };
         let m = EModel::default();
-        assert_eq!(m.rate(&inputs(0.0, 0.0, Codec::Opus)), None);
+        // Opus narrowband VBR 8 kbit/s (Alahmadi et al. 2021: Ie 16.0244, random-loss
+        // Bpl 20.2587), 2 % random loss:
+        //   Ie,eff = 16.0244 + (95 − 16.0244)·2 / (2/1 + 20.2587)
+        //          = 16.0244 + 157.9512/22.2587 = 16.0244 + 7.0962 = 23.1206,
+        //   R = 93.20 − 23.12 = 70.08,
+        //   MOS = 1 + 0.035·70.08 + 70.08·10.08·29.92·7e−6 = 1 + 2.4528 + 0.1479 = 3.6007.
+        let nb8 = opus(OpusBandwidth::Narrowband, OpusMode::Vbr, 8);
+        let r = m.rate(&inputs(0.0, 2.0, nb8)).unwrap();
+        assert!((r.ie_eff - 23.1206).abs() < 1e-3, "Ie,eff = {}", r.ie_eff);
+        assert!((r.r - 70.08).abs() < 0.05, "R = {}", r.r);
+        assert!((r.mos() - 3.6007).abs() < 0.003, "MOS = {}", r.mos());
+        // Loss-free it is R = 93.20 − 16.02 = 77.18.
+        let clean = m.rate(&inputs(0.0, 0.0, nb8)).unwrap();
+        assert!((clean.r - 77.18).abs() < 0.05, "R = {}", clean.r);
+        // Wideband and super-wideband values are on other scales: unknown here, even
+        // loss-free, and a configuration the study did not measure has no value.
+        let wb = opus(OpusBandwidth::Wideband, OpusMode::Cbr, 15);
+        assert!(wb.impairment().is_some());
+        assert_eq!(m.rate(&inputs(0.0, 0.0, wb)), None);
+        let swb = opus(OpusBandwidth::SuperWideband, OpusMode::Vbr, 40);
+        assert_eq!(m.rate(&inputs(0.0, 0.0, swb)), None);
+        let fb32 = opus(OpusBandwidth::SuperWideband, OpusMode::Vbr, 32);
+        assert_eq!(m.rate(&inputs(0.0, 0.0, fb32)), None);
     }
 
     #[test]

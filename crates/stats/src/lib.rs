@@ -39,7 +39,7 @@ pub mod xr;
 
 pub use alert::{AlertEvent, AlertMonitor, Metric, Threshold};
 pub use burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
-pub use codec::{Codec, CodecImpairment};
+pub use codec::{Codec, CodecImpairment, LossPattern, OpusBandwidth, OpusConfig, OpusMode, Scale};
 pub use congestion::{CongestionConfig, CongestionMonitor, CongestionState};
 pub use emodel::{Delays, EModel, EModelParams, Rating, RatingInputs, mos_from_r};
 pub use error::Error;
