@@ -15,7 +15,9 @@
 //! Bad networks and hostile peers (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4): flights are
 //! fragmented to the MTU ([`Config::mtu`], [`Connection::set_mtu`], at least [`MIN_MTU`]) and
 //! retransmitted on a timer that starts at [`Config::initial_retransmit`] and doubles up to
-//! 60 s, and at once when the peer repeats its previous flight; the handshake fails with
+//! 60 s, and at once when the peer repeats its previous flight (at most once per half the
+//! initial timeout, so forged repeats cannot turn a connection into an amplifier); the
+//! handshake fails with
 //! [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`]. Incoming fragments are
 //! reassembled in any order, overlapping or duplicated, and messages and epoch-1 records that
 //! arrive early wait for their turn, all within fixed memory bounds

@@ -379,3 +379,52 @@ fn reversed_flight_is_buffered_and_completes() {
     pump(&mut c, &mut s, now);
     assert!(c.is_connected());
 }
+
+#[test]
+fn repeats_of_an_old_flight_draw_paced_resends() {
+    let now = Instant::now();
+    let (mut c, mut s) = (client(now), server(now));
+    // Run the handshake by hand to keep the client's last epoch-0 handshake datagram
+    // (flight 5: Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec and
+    // Finished, the server having asked for a certificate).
+    let mut flight5 = None;
+    for _ in 0..16 {
+        let mut moved = false;
+        while let Some(d) = c.poll_transmit() {
+            moved = true;
+            if d[0] == 22 && d[3..5] == [0, 0] && d[13] != 1 {
+                flight5 = Some(d.clone());
+            }
+            let _ = s.handle_datagram(now, &d);
+        }
+        while let Some(d) = s.poll_transmit() {
+            moved = true;
+            let _ = c.handle_datagram(now, &d);
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert!(c.is_connected() && s.is_connected());
+    let repeat = flight5.expect("the client's flight 5");
+    assert_eq!(repeat[13], 11, "Certificate");
+    // Replays the client's flight `times` times at `at`; returns what the server sent.
+    let mut replay = |at: Instant, times: usize| -> Vec<Vec<u8>> {
+        for _ in 0..times {
+            s.handle_datagram(at, &repeat).unwrap();
+        }
+        std::iter::from_fn(|| s.poll_transmit()).collect()
+    };
+    // The server's last flight went out at `now`: repeats in the same instant (the flight
+    // crossing ours) draw nothing.
+    assert!(replay(now, 100).is_empty());
+    // A second later, when the client's timer would repeat its flight, a hundred repeats
+    // draw exactly one resend: one datagram starting with ChangeCipherSpec, as before.
+    let resend = replay(now + Duration::from_secs(1), 100);
+    assert_eq!(resend.len(), 1);
+    assert_eq!(&resend[0][..5], &[20, 0xFE, 0xFD, 0, 0], "ChangeCipherSpec");
+    // Within half the initial timeout (0.5 s) of that resend: nothing more.
+    assert!(replay(now + Duration::from_millis(1499), 100).is_empty());
+    assert_eq!(replay(now + Duration::from_millis(1500), 100).len(), 1);
+    assert!(s.is_connected());
+}

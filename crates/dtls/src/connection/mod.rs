@@ -171,6 +171,7 @@ pub struct Connection {
     flight: Vec<FlightEntry>,
     retransmit_at: Option<Instant>,
     retransmit_timeout: Duration,
+    flight_sent_at: Option<Instant>,
     handshake_deadline: Instant,
     outgoing: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
@@ -216,6 +217,7 @@ impl Connection {
             session: None,
             flight: Vec::new(),
             retransmit_at: None,
+            flight_sent_at: None,
             outgoing: VecDeque::new(),
             events: VecDeque::new(),
             remote_fingerprints: Vec::new(),
@@ -339,7 +341,7 @@ impl Connection {
             if now >= at {
                 self.retransmit_timeout = (self.retransmit_timeout * 2).min(MAX_RETRANSMIT);
                 tracing::debug!(timeout = ?self.retransmit_timeout, "retransmitting flight");
-                self.send_flight();
+                self.send_flight(now);
                 self.retransmit_at = Some(now + self.retransmit_timeout);
             }
         }

@@ -13,7 +13,6 @@ use std::time::Instant;
 
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        let mut retransmitted = false;
         for rec in record::records(datagram) {
             let Ok(rec) = rec else {
                 tracing::trace!("dropping the rest of a malformed datagram");
@@ -73,9 +72,7 @@ impl Connection {
                 });
             }
             match h.content_type {
-                ContentType::Handshake => {
-                    self.handle_handshake_record(now, &h, &plaintext, &mut retransmitted)?
-                }
+                ContentType::Handshake => self.handle_handshake_record(now, &h, &plaintext)?,
                 ContentType::ChangeCipherSpec => self.handle_change_cipher_spec(&plaintext)?,
                 ContentType::Alert => self.handle_alert(&plaintext)?,
                 ContentType::ApplicationData => {
@@ -147,7 +144,6 @@ impl Connection {
         now: Instant,
         header: &RecordHeader,
         plaintext: &[u8],
-        retransmitted: &mut bool,
     ) -> Result<(), Error> {
         for frag in handshake::parse_fragments(plaintext)? {
             let seq = frag.header.message_seq;
@@ -167,11 +163,7 @@ impl Connection {
             }
             if seq < self.next_recv_seq {
                 // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
-                if !*retransmitted && !self.flight.is_empty() {
-                    *retransmitted = true;
-                    tracing::debug!(seq, "peer retransmitted, sending our flight again");
-                    self.send_flight();
-                }
+                self.resend_for_peer_repeat(now);
                 continue;
             }
             self.reassembler.push(self.next_recv_seq, &frag)?;

@@ -86,8 +86,10 @@ impl Connection {
     }
 
     /// Sends the current flight, packing records into datagrams of at most the MTU and
-    /// splitting handshake messages into fragments that fit (RFC 6347 §4.2.3).
-    pub(super) fn send_flight(&mut self) {
+    /// splitting handshake messages into fragments that fit (RFC 6347 §4.2.3). `now` is
+    /// remembered to pace resends the peer asks for (see `resend_for_peer_repeat`).
+    pub(super) fn send_flight(&mut self, now: Instant) {
+        self.flight_sent_at = Some(now);
         let entries = std::mem::take(&mut self.flight);
         let mut datagram: Vec<u8> = Vec::new();
         for e in &entries {
@@ -144,8 +146,33 @@ impl Connection {
 
     /// Sends the flight and arms the retransmission timer.
     pub(super) fn send_flight_with_timer(&mut self, now: Instant) {
-        self.send_flight();
+        self.send_flight(now);
         self.retransmit_timeout = self.config.initial_retransmit;
         self.retransmit_at = Some(now + self.retransmit_timeout);
+    }
+
+    /// Answers a repeat of the peer's previous flight by sending ours again (RFC 6347
+    /// §4.2.4), at most once per half the initial retransmission timeout.
+    ///
+    /// The repeat arrives in epoch-0 records that anyone who can send from the peer's
+    /// address can forge, and each one would otherwise draw a whole flight (several
+    /// kilobytes with a certificate chain) in answer to a few dozen bytes. A real peer
+    /// repeats its flight when its own timer fires, no sooner than the initial timeout, so
+    /// half of it never suppresses a genuine repeat of a flight sent by timer; one whose
+    /// datagrams were all lost still gets its resend from our own timer.
+    pub(super) fn resend_for_peer_repeat(&mut self, now: Instant) {
+        if self.flight.is_empty() {
+            return;
+        }
+        let gap = self.config.initial_retransmit / 2;
+        if self
+            .flight_sent_at
+            .is_some_and(|at| now.saturating_duration_since(at) < gap)
+        {
+            tracing::trace!("peer repeated its flight; ours went out too recently to resend");
+            return;
+        }
+        tracing::debug!("peer repeated its flight, sending ours again");
+        self.send_flight(now);
     }
 }

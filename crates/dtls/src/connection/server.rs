@@ -200,7 +200,7 @@ impl Connection {
 
     pub(super) fn server_message(
         &mut self,
-        _now: Instant,
+        now: Instant,
         msg: HandshakeMessage,
         raw: &[u8],
     ) -> Result<(), Error> {
@@ -244,7 +244,7 @@ impl Connection {
                 self.add_change_cipher_spec();
                 let verify_data = self.finished_data(false)?.to_vec();
                 self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), false);
-                self.send_flight();
+                self.send_flight(now);
                 return self.complete();
             }
             (State::ServerWaitCertificate, m) => return Err(unexpected("Certificate", &m)),

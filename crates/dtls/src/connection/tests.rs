@@ -80,7 +80,7 @@ fn renegotiation_is_refused_with_a_warning() {
     assert!(client.is_connected() && server.is_connected());
     server.begin_flight();
     server.add_message(&HandshakeMessage::HelloRequest, false);
-    server.send_flight();
+    server.send_flight(now);
     let d = server.poll_transmit().unwrap();
     client.handle_datagram(now, &d).unwrap();
     assert!(client.is_connected());
