@@ -59,6 +59,20 @@ pub enum Event {
         /// Where the conflicting packet came from.
         address: SocketAddr,
     },
+    /// Two remote participants send RTP with one SSRC (a third-party collision, or a loop),
+    /// RFC 3550 §8.2: their packets interleaved from two addresses. The source keeps the
+    /// address it had, and packets of that SSRC from anywhere else are dropped (counted in
+    /// [`Counters::address_conflicts`]) until it leaves. Reported once per source. A source
+    /// that only moves (a NAT rebinding, a new ICE path) is followed instead, after
+    /// [`crate::Transport::latch_probation`] consecutive packets from its new address.
+    SourceConflict {
+        /// The SSRC in use twice.
+        ssrc: u32,
+        /// The address whose packets are kept.
+        address: SocketAddr,
+        /// The other address sending this SSRC.
+        other: SocketAddr,
+    },
     /// The session moved its RTP destination to the address the peer's packets come from
     /// (symmetric RTP, RFC 4961).
     Latched {
@@ -136,6 +150,10 @@ pub struct Counters {
     pub loops: u64,
     /// SSRC collisions resolved.
     pub collisions: u64,
+    /// RTP packets dropped because their SSRC is in use from another address (RFC 3550
+    /// §8.2): a conflict between remote participants, or the first packets from the new
+    /// address of a source that moved ([`Event::SourceConflict`]).
+    pub address_conflicts: u64,
     /// New sources beyond [`crate::Config::max_remote_sources`]: dropped, or admitted in
     /// place of an unvalidated source.
     pub sources_over_limit: u64,

@@ -31,8 +31,10 @@
 //! Without rtcp-mux, DTLS-SRTP runs one association per component (RFC 5764 §4.1): the
 //! RTCP port's handshake keys SRTCP.
 //!
-//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked) and
-//! third-party SSRC collisions between two remote participants.
+//! SSRC collisions between two remote participants are detected as RFC 3550 §8.2 asks,
+//! without cutting off a peer whose address changes (see [`Event::SourceConflict`]).
+//!
+//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
 //!
 //! Two sessions keyed with SRTP, exchanging a packet and its RTCP through the sans-IO API:
 //!
@@ -84,6 +86,7 @@ mod driver;
 mod error;
 mod event;
 mod latch;
+mod origin;
 mod pacer;
 mod ports;
 mod receive;

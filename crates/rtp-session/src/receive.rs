@@ -11,6 +11,7 @@ use rtp_packet::{PacketKind, RtpPacket};
 use stats::{PacketVerdict, ReceiverConfig, SourceStatistics};
 
 use crate::event::{Component, Event, LeaveReason};
+use crate::origin::OriginVerdict;
 use crate::security::RtcpProtection;
 use crate::session::{Crypto, Session, normalise, random_u32};
 use crate::source::RemoteSource;
@@ -80,6 +81,28 @@ impl Session {
         }
         if !self.sources.contains_key(&ssrc) && !self.admit_source(ssrc, now) {
             return;
+        }
+        let run = self.config.transport.latch_probation;
+        let Some(source) = self.sources.get_mut(&ssrc) else {
+            return;
+        };
+        match source.origin.on_packet(from, run) {
+            OriginVerdict::Accept => {}
+            OriginVerdict::Drop => {
+                self.counters.address_conflicts += 1;
+                return;
+            }
+            OriginVerdict::Moved { from: old } => {
+                tracing::debug!(ssrc, %old, new = %from, "remote source moved");
+            }
+            OriginVerdict::Conflict { other } => {
+                tracing::info!(ssrc, address = %from, %other, "SSRC used by two remote senders");
+                self.queue_event(Event::SourceConflict {
+                    ssrc,
+                    address: from,
+                    other,
+                });
+            }
         }
         let Some(source) = self.sources.get_mut(&ssrc) else {
             return;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
+use crate::origin::Origin;
 use jitter_buffer::{JitterBuffer, Playout};
 use stats::{AlertMonitor, Delays, EModel, Metric, RatingInputs, SourceStatistics};
 
@@ -59,6 +60,8 @@ pub(crate) struct RemoteSource {
     pub(crate) last_rtp: Option<Instant>,
     pub(crate) cname: Option<String>,
     pub(crate) alerts: AlertMonitor,
+    /// Where its RTP comes from (RFC 3550 §8.2).
+    pub(crate) origin: Origin,
 }
 
 /// Quality figures of one remote source, for display and alerts.
@@ -101,6 +104,7 @@ impl RemoteSource {
             last_rtp: None,
             cname: None,
             alerts,
+            origin: Origin::default(),
         }
     }
 

@@ -214,6 +214,16 @@ fn latching_needs_probation_and_the_same_ssrc() {
     assert_ne!(p.a.remote_rtp(), Some(p.b_from), "not after one packet");
     p.run(Duration::from_millis(200));
     assert_eq!(p.a.remote_rtp(), Some(p.b_from));
+    // The source moved with it: the first two packets from the new address were held back
+    // (probation 3), and moving is not a conflict.
+    assert_eq!(p.a.counters().address_conflicts, 2);
+    assert_eq!(
+        count(&p.a_seen.events, |e| matches!(
+            e,
+            Event::SourceConflict { .. }
+        )),
+        0
+    );
     assert!(
         p.a_seen
             .events
@@ -466,4 +476,62 @@ fn media_buffered_when_a_bye_arrives_is_still_played() {
     // frames still in the jitter buffer when the BYE arrived.
     assert_eq!(played, sent - 1);
     assert!(p.a.poll_playout(p.now).is_none());
+}
+
+/// A plain RTP packet of `ssrc` with sequence number `seq`.
+fn plain_with_ssrc(ssrc: u32, seq: u16) -> Vec<u8> {
+    let header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, seq, 0, ssrc);
+    let mut buf = vec![0u8; 300];
+    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
+        .unwrap()
+        .finish(&[0; 160], 0)
+        .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn a_third_party_sending_the_peers_ssrc_is_a_conflict() {
+    let (a, b) = configs(true);
+    let mut p = Pair::new(a, b, clean(), 31);
+    p.run(Duration::from_secs(1));
+    let b_ssrc = p.b.local_ssrc();
+    // Another host sends b's SSRC, its packets interleaved with b's.
+    let third: std::net::SocketAddr = "198.51.100.9:7000".parse().unwrap();
+    for i in 0..5u16 {
+        p.run(Duration::from_millis(20));
+        let mut forged = plain_with_ssrc(b_ssrc, 40_000 + i);
+        p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged);
+    }
+    // Let b's last packets arrive.
+    p.b_sends = false;
+    p.run(Duration::from_millis(100));
+    // All five are dropped; the third interleave establishes the conflict, reported once.
+    assert_eq!(p.a.counters().address_conflicts, 5);
+    let conflicts: Vec<_> = p
+        .a_seen
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::SourceConflict { .. }))
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(matches!(
+        conflicts[0],
+        Event::SourceConflict { ssrc, address, other }
+            if *ssrc == b_ssrc && *address == p.b_from && *other == third
+    ));
+    // b's stream is untouched: every packet b sent is counted but the first (RFC 3550 A.1
+    // starts counting at the packet that ends probation), none lost, and RTP still goes
+    // to b.
+    let q = p.a.quality(b_ssrc).unwrap();
+    assert_eq!(q.cumulative_lost, 0);
+    assert_eq!(q.packets_received, p.b.counters().rtp_sent - 1);
+    assert_eq!(p.a.remote_rtp(), Some(p.b_from));
+    // Now frozen: even a long run from the other address does not take the source over.
+    for i in 5..20u16 {
+        let mut forged = plain_with_ssrc(b_ssrc, 40_000 + i);
+        p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged);
+    }
+    assert_eq!(p.a.counters().address_conflicts, 20);
+    assert_eq!(p.a.remote_rtp(), Some(p.b_from));
 }
