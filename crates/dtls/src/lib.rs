@@ -17,12 +17,11 @@
 //! retransmitted on a timer that starts at [`Config::initial_retransmit`] and doubles up to
 //! 60 s, and at once when the peer repeats its previous flight (at most once per half the
 //! initial timeout, so forged repeats cannot turn a connection into an amplifier); the
-//! handshake fails with
-//! [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`]. Incoming fragments are
-//! reassembled in any order, overlapping or duplicated, and messages and epoch-1 records that
-//! arrive early wait for their turn, all within fixed memory bounds
-//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). Every failure sends the
-//! fatal alert [`Error::alert`] names; records from a wrong epoch, replayed, or failing
+//! handshake fails with [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`].
+//! Incoming fragments are reassembled in any order, overlapping or duplicated, and messages
+//! and epoch-1 records that arrive early wait for their turn, all within fixed memory bounds
+//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). Every failure sends
+//! the fatal alert [`Error::alert`] names; records from a wrong epoch, replayed, or failing
 //! authentication are dropped; a server keeps nothing for a ClientHello without a valid
 //! cookie, and renegotiation is refused.
 //!

@@ -86,39 +86,41 @@ impl Session {
         let Some(source) = self.sources.get_mut(&ssrc) else {
             return;
         };
-        match source.origin.on_packet(from, run) {
-            OriginVerdict::Accept => {}
+        let conflict = match source.origin.on_packet(from, run) {
+            OriginVerdict::Accept => None,
             OriginVerdict::Drop => {
                 self.counters.address_conflicts += 1;
                 return;
             }
             OriginVerdict::Moved { from: old } => {
                 tracing::debug!(ssrc, %old, new = %from, "remote source moved");
+                None
             }
-            OriginVerdict::Conflict { other } => {
-                tracing::info!(ssrc, address = %from, %other, "SSRC used by two remote senders");
-                self.queue_event(Event::SourceConflict {
-                    ssrc,
-                    address: from,
-                    other,
-                });
-            }
-        }
-        let Some(source) = self.sources.get_mut(&ssrc) else {
-            return;
+            OriginVerdict::Conflict { other } => Some(other),
         };
         source.last_heard = now;
         source.last_rtp = Some(now);
         let verdict = source.stats.on_rtp_packet(&packet, now);
-        if matches!(
+        let delivered = !matches!(
             verdict,
             PacketVerdict::Probation | PacketVerdict::BadSequence
-        ) {
+        );
+        let newly_valid = delivered && !source.validated;
+        if delivered {
+            source.insert_packet(&packet, now);
+            source.validated = true;
+        }
+        if let Some(other) = conflict {
+            tracing::info!(ssrc, address = %from, %other, "SSRC used by two remote senders");
+            self.queue_event(Event::SourceConflict {
+                ssrc,
+                address: from,
+                other,
+            });
+        }
+        if !delivered {
             return;
         }
-        source.insert_packet(&packet, now);
-        let newly_valid = !source.validated;
-        source.validated = true;
         self.counters.rtp_received += 1;
         if self.config.raw_packets {
             let packet = bytes.to_vec();
