@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::profile::ProtectionProfile;
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// The most packets one master key may protect with SRTP (RFC 3711 §9.2).
@@ -101,6 +102,35 @@ impl MasterKey {
     }
 }
 
+/// Compares every field: key and salt bytes in constant time (no early exit on the first
+/// differing byte, so the time taken tells nothing about where two keys differ), and the
+/// public MKI and lifetime as plain values. Two keys of different profiles' lengths are
+/// unequal.
+impl ConstantTimeEq for MasterKey {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        let same_shape = Choice::from(u8::from(
+            self.key_len == other.key_len && self.salt_len == other.salt_len,
+        ));
+        // Whole fixed arrays: the unused tail is zero in both, so this compares exactly
+        // the used bytes without a length-dependent branch.
+        let bytes = self.key.ct_eq(&other.key) & self.salt.ct_eq(&other.salt);
+        let public = Choice::from(u8::from(
+            self.mki == other.mki && self.lifetime == other.lifetime,
+        ));
+        same_shape & bytes & public
+    }
+}
+
+/// Equality through [`ConstantTimeEq::ct_eq`]: `a == b` compares the secret bytes in
+/// constant time.
+impl PartialEq for MasterKey {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.ct_eq(other))
+    }
+}
+
+impl Eq for MasterKey {}
+
 impl Drop for MasterKey {
     fn drop(&mut self) {
         self.key.zeroize();
@@ -192,6 +222,30 @@ mod tests {
                 got: 60
             }
         );
+    }
+
+    #[test]
+    fn equality_compares_key_salt_mki_and_lifetime() {
+        let p = ProtectionProfile::AesCm128HmacSha1_80;
+        let k = |key: u8, salt: u8| MasterKey::new(p, &[key; 16], &[salt; 14]).unwrap();
+        assert_eq!(k(1, 2), k(1, 2));
+        assert!(bool::from(k(1, 2).ct_eq(&k(1, 2))));
+        assert_ne!(k(1, 2), k(9, 2));
+        assert_ne!(k(1, 2), k(1, 9));
+        let mut last = [1u8; 16];
+        last[15] = 0;
+        assert_ne!(k(1, 2), MasterKey::new(p, &last, &[2; 14]).unwrap());
+        assert_ne!(k(1, 2), k(1, 2).with_mki(&[1]).unwrap());
+        assert_eq!(
+            k(1, 2).with_mki(&[1]).unwrap(),
+            k(1, 2).with_mki(&[1]).unwrap()
+        );
+        assert_ne!(k(1, 2), k(1, 2).with_lifetime(1000));
+        // Same bytes, other lengths: a 256-bit key whose first half matches.
+        let p256 = ProtectionProfile::AesCm256HmacSha1_80;
+        let mut long = [0u8; 32];
+        long[..16].copy_from_slice(&[1; 16]);
+        assert_ne!(k(1, 2), MasterKey::new(p256, &long, &[2; 14]).unwrap());
     }
 
     #[test]
