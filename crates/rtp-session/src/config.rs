@@ -96,8 +96,19 @@ pub enum Security {
         /// The DTLS configuration, with our certificate and the SRTP profiles offered.
         config: Arc<dtls::Config>,
         /// The fingerprints the peer's signalling announced (`a=fingerprint`, RFC 8122);
-        /// the handshake fails unless the peer's certificate matches one.
+        /// the handshake fails unless the peer's certificate matches one. An empty list is
+        /// refused with [`crate::Error::NoPeerFingerprints`].
         peer_fingerprints: Vec<dtls::Fingerprint>,
+    },
+    /// DTLS-SRTP that accepts **any** peer certificate: no authentication at all, so anyone
+    /// who can reach the socket first (or sits on the path) can key the session. For tests
+    /// and for peers whose fingerprint truly cannot be known; never the default, and logged
+    /// loudly when used (`dtls::Connection::dangerous_accept_any_peer_certificate`).
+    DangerousDtlsAnyPeer {
+        /// Client (sends the ClientHello) or server.
+        role: dtls::Role,
+        /// The DTLS configuration, with our certificate and the SRTP profiles offered.
+        config: Arc<dtls::Config>,
     },
 }
 
@@ -107,6 +118,9 @@ impl std::fmt::Debug for Security {
             Security::None => f.write_str("None"),
             Security::Srtp { profile, .. } => write!(f, "Srtp({})", profile.name()),
             Security::Dtls { role, .. } => write!(f, "Dtls({role:?})"),
+            Security::DangerousDtlsAnyPeer { role, .. } => {
+                write!(f, "DangerousDtlsAnyPeer({role:?})")
+            }
         }
     }
 }

@@ -74,6 +74,11 @@ pub enum Error {
         /// The range's last port.
         last: u16,
     },
+    /// DTLS-SRTP was asked for with no peer fingerprint: the peer could not be
+    /// authenticated (RFC 8122 §5 requires one). [`crate::Security::DangerousDtlsAnyPeer`]
+    /// is the explicit opt-out.
+    #[error("DTLS-SRTP needs at least one peer fingerprint to authenticate the peer")]
+    NoPeerFingerprints,
     /// An invalid configuration value.
     #[error("bad configuration: {0}")]
     BadConfig(&'static str),

@@ -146,6 +146,12 @@ pub struct Counters {
     pub malformed: u64,
     /// RTCP from an address other than the peer's: ignored.
     pub rtcp_unexpected_source: u64,
+    /// DTLS datagrams from an address other than the expected remote of their component
+    /// (see the rule in [`crate::Session::start_dtls`]): dropped unread.
+    pub dtls_foreign: u64,
+    /// DTLS datagrams from the expected remote with records a keyed association never
+    /// reads (epoch 0 after the handshake): those records dropped.
+    pub dtls_dropped: u64,
     /// Packets with our own SSRC recognised as a loop (RFC 3550 §8.2): dropped.
     pub loops: u64,
     /// SSRC collisions resolved.

@@ -1,6 +1,18 @@
 //! Symmetric RTP (RFC 4961) under safe rules: the RTP destination moves to the address
 //! the peer's media really comes from only after several consecutive packets of the
 //! established SSRC from that address, and only a bounded number of times.
+//!
+//! RTCP follows the same probation ([`RtcpLatch`]): its destination moves only after
+//! [`crate::Transport::latch_probation`] consecutive authenticated compounds from one new
+//! address, never after one. And when the peer's RTCP address came from signalling
+//! (`remote_rtcp`, SDP `a=rtcp` or RTP port + 1) while its RTP is still where signalling
+//! said, RTCP from another port moves nothing at all: RFC 4961 symmetric RTCP is a
+//! *recommendation* many peers do not follow — GStreamer's rtpbin sends RTCP from its
+//! `udpsink`'s own socket, not the one it receives on — and latching onto such a send
+//! port would silence every report to the peer. The peer's RTCP is still accepted from any
+//! port of its host. Only when media shows the signalled addresses are not the peer's real
+//! ones (the RTP destination latched elsewhere, typically a NAT) does the RTCP destination
+//! follow a probation run, since then the signalled RTCP address is unreachable too.
 
 use std::net::SocketAddr;
 
@@ -79,6 +91,84 @@ impl Latch {
     }
 }
 
+/// The RTCP destination and the candidate it may move to (see the module documentation).
+#[derive(Debug, Clone)]
+pub(crate) struct RtcpLatch {
+    current: Option<SocketAddr>,
+    /// The current destination came from signalling.
+    signalled: bool,
+    candidate: Option<(SocketAddr, u32)>,
+    enabled: bool,
+    probation: u32,
+    relatches_left: u32,
+}
+
+impl RtcpLatch {
+    pub(crate) fn new(
+        configured: Option<SocketAddr>,
+        enabled: bool,
+        probation: u32,
+        max_relatches: u32,
+    ) -> Self {
+        Self {
+            current: configured,
+            signalled: configured.is_some(),
+            candidate: None,
+            enabled,
+            probation: probation.max(1),
+            relatches_left: max_relatches,
+        }
+    }
+
+    /// Where RTCP goes now.
+    pub(crate) fn current(&self) -> Option<SocketAddr> {
+        self.current
+    }
+
+    /// Sets the destination outright: from signalling (`signalled`), or following the RTP
+    /// destination with rtcp-mux.
+    pub(crate) fn set(&mut self, address: SocketAddr, signalled: bool) {
+        self.current = Some(address);
+        self.signalled = signalled;
+        self.candidate = None;
+    }
+
+    /// An authenticated, valid RTCP compound came from `from`. `rtp_as_signalled` says the
+    /// RTP destination is still the signalled one. Returns the new destination when the
+    /// session latches onto `from`.
+    pub(crate) fn on_compound(
+        &mut self,
+        from: SocketAddr,
+        rtp_as_signalled: bool,
+    ) -> Option<SocketAddr> {
+        if Some(from) == self.current {
+            self.candidate = None;
+            return None;
+        }
+        if !self.enabled || (self.signalled && rtp_as_signalled) {
+            return None;
+        }
+        let count = match self.candidate {
+            Some((addr, n)) if addr == from => n.saturating_add(1),
+            _ => 1,
+        };
+        if count < self.probation {
+            self.candidate = Some((from, count));
+            return None;
+        }
+        self.candidate = None;
+        if self.current.is_some() {
+            if self.relatches_left == 0 {
+                return None;
+            }
+            self.relatches_left -= 1;
+        }
+        self.current = Some(from);
+        self.signalled = false;
+        Some(from)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +210,24 @@ mod tests {
         assert_eq!(l.on_packet(addr(2), 7), Some(addr(2)));
         assert_eq!(l.on_packet(addr(3), 7), None);
         assert_eq!(l.current(), Some(addr(2)));
+    }
+
+    #[test]
+    fn rtcp_moves_after_probation_unless_signalled_and_rtp_as_signalled() {
+        let mut l = RtcpLatch::new(Some(addr(5001)), true, 3, 4);
+        for _ in 0..10 {
+            assert_eq!(l.on_compound(addr(7000), true), None);
+        }
+        assert_eq!(l.current(), Some(addr(5001)));
+        // RTP moved (NAT): now a run moves RTCP, and an interruption restarts it.
+        assert_eq!(l.on_compound(addr(7000), false), None);
+        assert_eq!(l.on_compound(addr(5001), false), None);
+        assert_eq!(l.on_compound(addr(7000), false), None);
+        assert_eq!(l.on_compound(addr(7000), false), None);
+        assert_eq!(l.on_compound(addr(7000), false), Some(addr(7000)));
+        let mut off = RtcpLatch::new(None, false, 1, 4);
+        assert_eq!(off.on_compound(addr(7000), false), None);
+        assert_eq!(off.current(), None);
     }
 
     #[test]

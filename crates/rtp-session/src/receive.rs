@@ -42,7 +42,7 @@ impl Session {
                     data: datagram.to_vec(),
                 });
             }
-            PacketKind::Dtls => self.receive_dtls(now, component, datagram),
+            PacketKind::Dtls => self.receive_dtls(now, component, from, datagram),
             PacketKind::Rtp if component == Component::Rtp => self.receive_rtp(now, from, datagram),
             PacketKind::Rtcp => self.receive_rtcp(now, from, datagram),
             PacketKind::Rtp => self.counters.malformed += 1,
@@ -134,7 +134,7 @@ impl Session {
         }
         if let Some(address) = self.latch.on_packet(from, ssrc) {
             if self.config.transport.rtcp_mux {
-                self.remote_rtcp = Some(address);
+                self.rtcp_latch.set(address, false);
             }
             self.queue_event(Event::Latched { address });
             self.pump_dtls();
@@ -171,31 +171,26 @@ impl Session {
         true
     }
 
-    /// Whether RTCP from `from` is the peer's: its configured RTCP address, or any port of
-    /// the address RTP is latched to (which then becomes the RTCP destination).
-    /// Whether RTCP from `from` is accepted: from where RTCP is expected, or, when none is
-    /// known yet or the address is another port of the RTP peer's host, from there too.
-    /// Returns `Some(true)` when the session may move its RTCP destination to `from` (symmetric
-    /// RTCP, RFC 4961), which it does only once the packet has authenticated and only when
-    /// latching is enabled: a peer that sends RTCP from another socket than it receives on
-    /// (GStreamer's rtpbin does) must keep getting reports where it asked for them.
-    fn rtcp_source_expected(&self, from: SocketAddr) -> Option<bool> {
-        match self.remote_rtcp {
-            Some(expected) if expected == from => Some(false),
+    /// Whether RTCP from `from` is accepted: from the RTCP destination, from any port of
+    /// the RTP peer's host (peers such as GStreamer's rtpbin send RTCP from another socket
+    /// than they receive on), or from anywhere while no destination is known. Where RTCP
+    /// *goes* changes only after a probation run (see `latch.rs`).
+    fn rtcp_source_expected(&self, from: SocketAddr) -> bool {
+        match self.rtcp_latch.current() {
+            Some(expected) if expected == from => true,
             Some(_) => self
                 .latch
                 .current()
-                .is_some_and(|rtp| rtp.ip() == from.ip())
-                .then_some(self.config.transport.latching),
-            None => Some(self.config.transport.latching),
+                .is_some_and(|rtp| rtp.ip() == from.ip()),
+            None => true,
         }
     }
 
     fn receive_rtcp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
-        let Some(move_destination) = self.rtcp_source_expected(from) else {
+        if !self.rtcp_source_expected(from) {
             self.counters.rtcp_unexpected_source += 1;
             return;
-        };
+        }
         let len = match self.rtcp_protection() {
             RtcpProtection::NotKeyed => {
                 self.counters.dropped_unkeyed += 1;
@@ -223,8 +218,10 @@ impl Session {
             return;
         }
         self.counters.rtcp_received += 1;
-        if move_destination {
-            self.remote_rtcp = Some(from);
+        let rtp_as_signalled = self.latch.current() == self.signalled_rtp;
+        if let Some(address) = self.rtcp_latch.on_compound(from, rtp_as_signalled) {
+            tracing::debug!(%address, "RTCP destination latched");
+            self.pump_dtls();
         }
         self.timer.on_rtcp_size(bytes.len());
         let (sender, cname) = compound_sender(bytes);

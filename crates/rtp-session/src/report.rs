@@ -98,7 +98,8 @@ impl Session {
         }
 
         let destination = self
-            .remote_rtcp
+            .rtcp_latch
+            .current()
             .or(self.latch.current())
             .ok_or(crate::Error::NoRemote)?;
         let mut packets: Vec<AnyPacket<'_>> = Vec::new();
@@ -154,7 +155,7 @@ impl Session {
         if matches!(self.rtcp_protection(), RtcpProtection::NotKeyed) {
             return 0;
         }
-        let Some(destination) = self.remote_rtcp.or(self.latch.current()) else {
+        let Some(destination) = self.rtcp_latch.current().or(self.latch.current()) else {
             return 0;
         };
         let blocks = self.report_blocks(now);

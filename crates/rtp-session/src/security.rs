@@ -3,12 +3,45 @@
 //! checked (RFC 8122): one association on the RTP port, and one on the RTCP port when
 //! they are not multiplexed. Until keys exist nothing but DTLS (and STUN the application
 //! sends) leaves the session.
+//!
+//! **Who may talk DTLS to us.** Each association accepts datagrams only from its
+//! component's expected remote: the RTP destination for the RTP port (the configured or
+//! SDP address, or the address media latching moved to, which needs a probation run of
+//! *authenticated* SRTP) and the RTCP destination for the RTCP port. Anything else is
+//! dropped unread and counted in [`crate::Counters::dtls_foreign`]. One exception: before
+//! any remote is known for a component, a *server* adopts the source of the first
+//! ClientHello, and from then on only that address. This is safe because the address
+//! grants nothing: the peer must still prove the certificate its signalling announced
+//! (the fingerprint check), and a stranger who gets there first gains at most a handshake
+//! that fails — the same denial of service it could cause by flooding the port. A client
+//! never adopts an address (it needs one to send its ClientHello). Filtering by address
+//! matters because a DTLS connection in the handshake cannot authenticate what it
+//! receives: without it anyone could feed it records.
+//!
+//! **After the handshake.** Once an association is keyed, only records of the negotiated
+//! epoch reach it; epoch-0 records (a forged alert, ClientHello or ChangeCipherSpec in
+//! the clear, which nobody needs to authenticate) are dropped and counted in
+//! [`crate::Counters::dtls_dropped`]. The peer's retransmitted final flight still gets its
+//! answer, because it ends with an epoch-1 Finished.
+//!
+//! **Failure.** A DTLS failure (fingerprint mismatch, timeout, a fatal alert from the peer)
+//! is reported as [`crate::Event::DtlsFailed`]; the fatal alert the connection queued is
+//! sent to the peer *before* the association is dropped, so that the peer stops too
+//! instead of sending into the void. The session is then unkeyed; the application may
+//! start again with [`Session::start_dtls`].
+//!
+//! **Re-applied keys.** [`Session::set_srtp_keys`] with keys equal (compared in constant
+//! time) to the ones in use keeps the running contexts: a re-INVITE that repeats its
+//! `a=crypto` line must not restart the rollover counter while the sequence number carries
+//! on, which would repeat keystream (RFC 3711 §9.1). New keys start fresh contexts.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::net::SocketAddr;
+
 use crate::config::Security;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::{Component, Event, Transmit};
 use crate::session::{Crypto, Session};
 
@@ -30,7 +63,11 @@ impl Session {
                 peer_fingerprints,
             } => {
                 self.crypto = Crypto::Pending;
-                self.start_dtls(role, config, peer_fingerprints, now);
+                self.start_dtls(role, config, peer_fingerprints, now)?;
+            }
+            Security::DangerousDtlsAnyPeer { role, config } => {
+                self.crypto = Crypto::Pending;
+                self.dangerous_start_dtls_any_peer(role, config, now);
             }
         }
         Ok(())
@@ -39,18 +76,53 @@ impl Session {
     /// Keys SRTP and SRTCP with master keys from the application (SDES, RFC 4568): `local`
     /// protects what we send, `remote` unprotects what the peer sends. From now on every
     /// packet is protected.
+    ///
+    /// A key equal (in constant time) to the one already in use for its direction, with
+    /// the same profile, keeps that direction's running context — its rollover counter,
+    /// SRTCP index and replay window — so that re-applied keys never repeat keystream. A
+    /// new key starts a fresh context.
     pub fn set_srtp_keys(
         &mut self,
         profile: srtp::ProtectionProfile,
         local: srtp::MasterKey,
         remote: srtp::MasterKey,
     ) -> Result<()> {
-        let outbound = srtp::Context::new(profile, local, srtp::Config::default())?;
-        let inbound = srtp::Context::new(profile, remote, srtp::Config::default())?;
-        self.crypto = Crypto::Keyed {
-            outbound: Box::new(outbound),
-            inbound: Box::new(inbound),
+        let (keep_local, keep_remote) = match (&self.srtp_keys, &self.crypto) {
+            (Some(applied), Crypto::Keyed { .. }) if applied.profile == profile => {
+                (applied.local == local, applied.remote == remote)
+            }
+            _ => (false, false),
         };
+        let outbound = (!keep_local)
+            .then(|| srtp::Context::new(profile, local.clone(), srtp::Config::default()))
+            .transpose()?;
+        let inbound = (!keep_remote)
+            .then(|| srtp::Context::new(profile, remote.clone(), srtp::Config::default()))
+            .transpose()?;
+        match (&mut self.crypto, outbound, inbound) {
+            (Crypto::Keyed { outbound, inbound }, new_out, new_in) => {
+                if let Some(o) = new_out {
+                    **outbound = o;
+                }
+                if let Some(i) = new_in {
+                    **inbound = i;
+                }
+            }
+            (crypto, Some(outbound), Some(inbound)) => {
+                *crypto = Crypto::Keyed {
+                    outbound: Box::new(outbound),
+                    inbound: Box::new(inbound),
+                };
+            }
+            // Keeping a context implies one exists.
+            _ => return Err(Error::BadConfig("SRTP context missing")),
+        }
+        tracing::debug!(keep_local, keep_remote, "SRTP keys applied");
+        self.srtp_keys = Some(AppliedKeys {
+            profile,
+            local,
+            remote,
+        });
         Ok(())
     }
 
@@ -59,12 +131,47 @@ impl Session {
     /// and RTCP are not multiplexed, a second on the RTCP port that keys SRTCP (RFC 5764
     /// §4.1: each component has its own association). Media is neither sent nor accepted
     /// until the RTP handshake completes; [`Event::DtlsConnected`] follows once every
-    /// component is keyed.
+    /// component is keyed. DTLS is accepted only from the expected remote (see the module
+    /// documentation of this rule).
+    ///
+    /// An empty `peer_fingerprints` is [`Error::NoPeerFingerprints`], and the session is
+    /// left as it was.
     pub fn start_dtls(
         &mut self,
         role: dtls::Role,
         config: Arc<dtls::Config>,
         peer_fingerprints: Vec<dtls::Fingerprint>,
+        now: Instant,
+    ) -> Result<()> {
+        if peer_fingerprints.is_empty() {
+            return Err(Error::NoPeerFingerprints);
+        }
+        self.start_dtls_checking(
+            role,
+            config,
+            PeerCheck::Fingerprints(peer_fingerprints),
+            now,
+        );
+        Ok(())
+    }
+
+    /// As [`Session::start_dtls`] but accepting **any** peer certificate: the peer is not
+    /// authenticated at all ([`crate::Security::DangerousDtlsAnyPeer`]).
+    pub fn dangerous_start_dtls_any_peer(
+        &mut self,
+        role: dtls::Role,
+        config: Arc<dtls::Config>,
+        now: Instant,
+    ) {
+        tracing::warn!("DTLS-SRTP without peer authentication: any certificate is accepted");
+        self.start_dtls_checking(role, config, PeerCheck::AnyPeer, now);
+    }
+
+    fn start_dtls_checking(
+        &mut self,
+        role: dtls::Role,
+        config: Arc<dtls::Config>,
+        check: PeerCheck,
         now: Instant,
     ) {
         let mut components = vec![Component::Rtp];
@@ -86,7 +193,12 @@ impl Session {
                     dtls::Connection::server(config.clone(), rng, peer.as_bytes(), now)
                 }
             };
-            conn.require_peer_fingerprints(peer_fingerprints.clone());
+            match &check {
+                PeerCheck::Fingerprints(fingerprints) => {
+                    conn.require_peer_fingerprints(fingerprints.clone());
+                }
+                PeerCheck::AnyPeer => conn.require_peer_fingerprints(Vec::new()),
+            }
             self.dtls.push(DtlsLink {
                 conn,
                 component,
@@ -100,23 +212,73 @@ impl Session {
             RtcpCrypto::Pending
         };
         self.dtls_announcement = None;
+        self.srtp_keys = None;
         self.pump_dtls();
     }
 
-    fn dtls_destination(&self, component: Component) -> Option<std::net::SocketAddr> {
+    fn dtls_destination(&self, component: Component) -> Option<SocketAddr> {
         match component {
             Component::Rtp => self.latch.current(),
-            Component::Rtcp => self.remote_rtcp,
+            Component::Rtcp => self.rtcp_latch.current(),
         }
     }
 
-    /// Feeds a DTLS datagram that arrived on `component` to that component's association.
-    pub(crate) fn receive_dtls(&mut self, now: Instant, component: Component, datagram: &[u8]) {
-        let Some(link) = self.dtls.iter_mut().find(|l| l.component == component) else {
+    /// Feeds a DTLS datagram that arrived on `component` from `from` to that component's
+    /// association, when `from` is its expected remote (see the module documentation).
+    pub(crate) fn receive_dtls(
+        &mut self,
+        now: Instant,
+        component: Component,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) {
+        let Some(index) = self.dtls.iter().position(|l| l.component == component) else {
             self.counters.unknown += 1;
             return;
         };
-        if let Err(error) = link.conn.handle_datagram(now, datagram) {
+        match self.dtls_destination(component) {
+            Some(expected) if expected == from => {}
+            Some(expected) => {
+                tracing::debug!(%from, %expected, "DTLS from a foreign address dropped");
+                self.counters.dtls_foreign += 1;
+                return;
+            }
+            None if self.dtls[index].conn.role() == dtls::Role::Server
+                && is_client_hello(datagram) =>
+            {
+                tracing::debug!(%from, ?component, "DTLS peer adopted from its ClientHello");
+                match component {
+                    Component::Rtp => {
+                        self.latch.set(from);
+                        if self.config.transport.rtcp_mux {
+                            self.rtcp_latch.set(from, false);
+                        }
+                    }
+                    Component::Rtcp => self.rtcp_latch.set(from, false),
+                }
+            }
+            None => {
+                self.counters.dtls_foreign += 1;
+                return;
+            }
+        }
+        let link = &mut self.dtls[index];
+        let result = if link.keyed {
+            match current_epoch_only(datagram) {
+                Filtered::All => link.conn.handle_datagram(now, datagram),
+                Filtered::Some(records) => {
+                    self.counters.dtls_dropped += 1;
+                    link.conn.handle_datagram(now, &records)
+                }
+                Filtered::None => {
+                    self.counters.dtls_dropped += 1;
+                    return;
+                }
+            }
+        } else {
+            link.conn.handle_datagram(now, datagram)
+        };
+        if let Err(error) = result {
             self.dtls_failed(error);
             return;
         }
@@ -194,6 +356,7 @@ impl Session {
         };
         link.keyed = true;
         let (outbound, inbound) = (Box::new(outbound), Box::new(inbound));
+        self.srtp_keys = None;
         match link.component {
             Component::Rtp => {
                 self.crypto = Crypto::Keyed { outbound, inbound };
@@ -214,7 +377,29 @@ impl Session {
 
     pub(crate) fn dtls_failed(&mut self, error: dtls::Error) {
         tracing::warn!(%error, "DTLS-SRTP failed");
+        // The fatal alert each failed connection queued goes to its peer before the
+        // association is dropped, so that the peer learns of the failure too.
+        let mut out = Vec::new();
+        for link in &mut self.dtls {
+            let Some(destination) = (match link.component {
+                Component::Rtp => self.latch.current(),
+                Component::Rtcp => self.rtcp_latch.current(),
+            }) else {
+                continue;
+            };
+            while let Some(contents) = link.conn.poll_transmit() {
+                out.push(Transmit {
+                    component: link.component,
+                    destination,
+                    contents,
+                });
+            }
+        }
+        for transmit in out {
+            self.queue_transmit(transmit);
+        }
         self.dtls.clear();
+        self.srtp_keys = None;
         self.crypto = Crypto::Pending;
         self.rtcp_crypto = RtcpCrypto::Pending;
         self.queue_event(Event::DtlsFailed { error });
@@ -259,4 +444,59 @@ pub(crate) enum RtcpProtection<'a> {
         outbound: &'a mut srtp::Context,
         inbound: &'a mut srtp::Context,
     },
+}
+
+/// How a DTLS connection checks its peer's certificate.
+enum PeerCheck {
+    Fingerprints(Vec<dtls::Fingerprint>),
+    AnyPeer,
+}
+
+/// Master keys the application applied, to recognise them when applied again.
+pub(crate) struct AppliedKeys {
+    profile: srtp::ProtectionProfile,
+    local: srtp::MasterKey,
+    remote: srtp::MasterKey,
+}
+
+/// True when `datagram` starts with a whole-looking ClientHello record: handshake content
+/// (22), epoch 0, handshake type 1 (RFC 6347 §4.1, §4.2.2).
+fn is_client_hello(datagram: &[u8]) -> bool {
+    matches!(
+        dtls::record::records(datagram).next(),
+        Some(Ok(r)) if r.header.content_type == dtls::record::ContentType::Handshake
+            && r.header.epoch == 0
+            && r.fragment.first() == Some(&1)
+    )
+}
+
+/// A keyed association's view of a datagram: its records of epoch 1 and later.
+enum Filtered {
+    All,
+    Some(Vec<u8>),
+    None,
+}
+
+/// Keeps the protected records of `datagram` (epoch 1 and later). Malformed records end
+/// the datagram, as they would in the connection.
+fn current_epoch_only(datagram: &[u8]) -> Filtered {
+    let mut kept = Vec::new();
+    let mut dropped = false;
+    for record in dtls::record::records(datagram) {
+        let Ok(record) = record else {
+            dropped = true;
+            break;
+        };
+        if record.header.epoch == 0 {
+            dropped = true;
+            continue;
+        }
+        record.header.write(&mut kept);
+        kept.extend_from_slice(record.fragment);
+    }
+    match (dropped, kept.is_empty()) {
+        (false, _) => Filtered::All,
+        (true, true) => Filtered::None,
+        (true, false) => Filtered::Some(kept),
+    }
 }

@@ -12,9 +12,9 @@ use rtp_packet::{CsrcList, PacketWriter, RtpHeader};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
-use crate::latch::Latch;
+use crate::latch::{Latch, RtcpLatch};
 use crate::pacer::Pacer;
-use crate::security::{DtlsLink, RtcpCrypto};
+use crate::security::{AppliedKeys, DtlsLink, RtcpCrypto};
 use crate::source::{SourceQuality, SourceTable};
 use crate::timing::RtcpTimer;
 
@@ -68,8 +68,12 @@ pub struct Session {
     pub(crate) draining: Vec<(u32, JitterBuffer)>,
     pub(crate) conflicts: VecDeque<SocketAddr>,
     pub(crate) latch: Latch,
-    pub(crate) remote_rtcp: Option<SocketAddr>,
+    /// The RTP address signalling gave (configuration or [`Session::set_remote`]).
+    pub(crate) signalled_rtp: Option<SocketAddr>,
+    pub(crate) rtcp_latch: RtcpLatch,
     pub(crate) crypto: Crypto,
+    /// The keys of [`Session::set_srtp_keys`] in use, to recognise them when re-applied.
+    pub(crate) srtp_keys: Option<AppliedKeys>,
     pub(crate) dtls: Vec<DtlsLink>,
     pub(crate) rtcp_crypto: RtcpCrypto,
     /// The RTP handshake's result, announced once every component is keyed.
@@ -123,6 +127,9 @@ impl Session {
         } else {
             t.remote_rtcp
         };
+        let signalled_rtp = t.remote_rtp;
+        let rtcp_latch =
+            RtcpLatch::new(remote_rtcp, t.latching, t.latch_probation, t.max_relatches);
         let timer = RtcpTimer::new(config.bandwidth, now, unit);
         let mut session = Self {
             rng,
@@ -133,8 +140,10 @@ impl Session {
             draining: Vec::new(),
             conflicts: VecDeque::new(),
             latch,
-            remote_rtcp,
+            signalled_rtp,
+            rtcp_latch,
             crypto: Crypto::Clear,
+            srtp_keys: None,
             dtls: Vec::new(),
             rtcp_crypto: RtcpCrypto::Shared,
             dtls_announcement: None,
@@ -157,11 +166,13 @@ impl Session {
     /// RTCP address is ignored.
     pub fn set_remote(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
         self.latch.set(normalise(rtp));
-        self.remote_rtcp = Some(if self.config.transport.rtcp_mux {
+        self.signalled_rtp = Some(normalise(rtp));
+        let rtcp = if self.config.transport.rtcp_mux {
             normalise(rtp)
         } else {
             normalise(rtcp)
-        });
+        };
+        self.rtcp_latch.set(rtcp, true);
         self.pump_dtls();
     }
 
@@ -199,7 +210,7 @@ impl Session {
 
     /// Where RTCP goes now.
     pub fn remote_rtcp(&self) -> Option<SocketAddr> {
-        self.remote_rtcp
+        self.rtcp_latch.current()
     }
 
     /// True when packets can be sent: no security, or SRTP keyed.

@@ -422,29 +422,6 @@ fn receiver_report() -> Vec<u8> {
 }
 
 #[test]
-fn rtcp_from_another_port_of_the_peer_moves_the_destination_only_when_latching() {
-    for latching in [false, true] {
-        let (mut a, b) = configs(false);
-        a.transport.latching = latching;
-        let mut p = Pair::new(a, b, clean(), 61);
-        p.run(Duration::from_secs(1));
-        let configured = p.a.remote_rtcp();
-        // The peer sends its RTCP from another socket than the one it receives on, as
-        // GStreamer's rtpbin does.
-        let other_port = std::net::SocketAddr::new(p.b_from.ip(), 47_000);
-        let before = p.a.counters().rtcp_received;
-        p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut receiver_report());
-        assert_eq!(p.a.counters().rtcp_received, before + 1, "accepted");
-        let expected = if latching {
-            Some(other_port)
-        } else {
-            configured
-        };
-        assert_eq!(p.a.remote_rtcp(), expected, "latching {latching}");
-    }
-}
-
-#[test]
 fn forged_srtcp_from_a_new_port_changes_no_destination() {
     let mut p = srtp_pair(clean(), 67, false);
     p.run(Duration::from_secs(1));

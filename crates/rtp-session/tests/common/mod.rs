@@ -221,3 +221,39 @@ pub fn srtp_pair(link: LinkConfig, seed: u64, mux: bool) -> Pair {
 pub fn count(events: &[Event], f: impl Fn(&Event) -> bool) -> usize {
     events.iter().filter(|e| f(e)).count()
 }
+
+/// Certificates and fingerprints for a DTLS-SRTP pair.
+pub struct Certs {
+    pub a: dtls::Certificate,
+    pub b: dtls::Certificate,
+}
+
+impl Certs {
+    pub fn new(seed: u8) -> Self {
+        let mut r = dtls::ChaChaRandom::from_seed([seed; 32]);
+        Self {
+            a: dtls::Certificate::generate("a", &mut r).unwrap(),
+            b: dtls::Certificate::generate("b", &mut r).unwrap(),
+        }
+    }
+}
+
+/// A DTLS-SRTP pair: `a` the client, `b` the server, each requiring the other's
+/// fingerprint. Nothing has run yet.
+pub fn dtls_pair(mux: bool, seed: u64) -> Pair {
+    let (mut a, mut b) = configs(mux);
+    let certs = Certs::new(seed as u8);
+    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
+    let fp_b = certs.b.fingerprint(dtls::HashFunction::Sha256);
+    a.security = Security::Dtls {
+        role: dtls::Role::Client,
+        config: std::sync::Arc::new(dtls::Config::new(certs.a)),
+        peer_fingerprints: vec![fp_b],
+    };
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
+        peer_fingerprints: vec![fp_a],
+    };
+    Pair::new(a, b, clean(), seed)
+}

@@ -1,0 +1,284 @@
+//! The session fails closed at its joints (issue #14): DTLS only from the expected remote,
+//! failures told to the peer and to the application, no unauthenticated peer, no SRTP
+//! keystream reuse when keys are re-applied, and RTCP destinations that move only after
+//! probation.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::*;
+use rtp_session::{Component, Config, Event, Security, Session};
+
+const THIRD: &str = "198.51.100.9:5004";
+
+/// A fatal handshake_failure alert in the clear (epoch 0), as anyone can forge it.
+fn forged_fatal_alert() -> Vec<u8> {
+    vec![21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 2, 2, 40]
+}
+
+/// A ClientHello whose body is two bytes long: it cannot parse.
+fn malformed_client_hello() -> Vec<u8> {
+    let mut d = vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 14];
+    d.extend_from_slice(&[1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0xfe, 0xfd]);
+    d
+}
+
+fn failures(events: &[Event]) -> usize {
+    count(events, |e| matches!(e, Event::DtlsFailed { .. }))
+}
+
+/// Finding 1: a handshake in progress is not killed by DTLS from a third address; the
+/// datagrams are dropped and counted.
+#[test]
+fn dtls_from_a_third_address_is_dropped_and_counted() {
+    for mux in [true, false] {
+        let mut p = dtls_pair(mux, 71);
+        let third = addr(THIRD);
+        // The client has queued its ClientHello; the server waits for one.
+        p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged_fatal_alert());
+        p.b.handle_datagram(p.now, Component::Rtp, third, &mut malformed_client_hello());
+        p.b.handle_datagram(p.now, Component::Rtp, third, &mut forged_fatal_alert());
+        assert_eq!(p.a.counters().dtls_foreign, 1, "mux {mux}");
+        assert_eq!(p.b.counters().dtls_foreign, 2, "mux {mux}");
+        p.run(Duration::from_secs(3));
+        for (seen, session) in [(&p.a_seen, &p.a), (&p.b_seen, &p.b)] {
+            assert_eq!(failures(&seen.events), 0, "mux {mux}: {:?}", seen.events);
+            assert!(session.is_keyed(), "mux {mux}");
+            assert_eq!(
+                count(&seen.events, |e| matches!(e, Event::DtlsConnected { .. })),
+                1
+            );
+        }
+        // Nothing was ever sent to the third address.
+        for t in p.a_seen.sent.iter().chain(&p.b_seen.sent) {
+            assert_ne!(t.destination, third);
+        }
+        // Once keyed, the same from the third address changes nothing either.
+        let keyed_a = p.a.counters();
+        p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged_fatal_alert());
+        p.b.handle_datagram(p.now, Component::Rtp, third, &mut forged_fatal_alert());
+        assert_eq!(p.a.counters().dtls_foreign, keyed_a.dtls_foreign + 1);
+        let frames = p.b_seen.frames.len();
+        p.run(Duration::from_secs(1));
+        assert!(p.b_seen.frames.len() >= frames + 45, "media continues");
+        assert_eq!(failures(&p.a_seen.events) + failures(&p.b_seen.events), 0);
+    }
+}
+
+/// Finding 1: a DTLS failure is an event, and the fatal alert the connection queued reaches
+/// the peer before the association is dropped.
+#[test]
+fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer() {
+    let (mut a, mut b) = configs(true);
+    let certs = Certs::new(5);
+    let wrong = Certs::new(6).a.fingerprint(dtls::HashFunction::Sha256);
+    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
+    a.security = Security::Dtls {
+        role: dtls::Role::Client,
+        config: std::sync::Arc::new(dtls::Config::new(certs.a)),
+        peer_fingerprints: vec![wrong],
+    };
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
+        peer_fingerprints: vec![fp_a],
+    };
+    let mut p = Pair::new(a, b, clean(), 43);
+    p.run(Duration::from_secs(5));
+    assert_eq!(
+        count(&p.a_seen.events, |e| matches!(
+            e,
+            Event::DtlsFailed {
+                error: dtls::Error::FingerprintMismatch
+            }
+        )),
+        1,
+        "{:?}",
+        p.a_seen.events
+    );
+    // A fatal bad_certificate alert (RFC 5246 §7.2.2), in the clear at epoch 0, to the peer.
+    let alerts: Vec<_> = p
+        .a_seen
+        .sent
+        .iter()
+        .filter(|t| t.contents.first() == Some(&21))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{:?}", p.a_seen.sent);
+    assert_eq!(alerts[0].destination, addr(B_ADDR));
+    assert_eq!(&alerts[0].contents[..5], &[21, 0xfe, 0xfd, 0, 0]);
+    assert_eq!(&alerts[0].contents[11..], &[0, 2, 2, 42]);
+    assert!(!p.a.is_keyed() && !p.b.is_keyed());
+}
+
+fn dtls_config(role: dtls::Role, cert: dtls::Certificate, peers: Vec<dtls::Fingerprint>) -> Config {
+    let (mut c, _) = configs(true);
+    c.security = Security::Dtls {
+        role,
+        config: std::sync::Arc::new(dtls::Config::new(cert)),
+        peer_fingerprints: peers,
+    };
+    c
+}
+
+/// Finding 2: no fingerprint means no peer authentication, which is a configuration
+/// error; only the loudly named opt-out connects to any certificate.
+#[test]
+fn an_empty_fingerprint_list_is_a_configuration_error() {
+    let certs = Certs::new(8);
+    let now = std::time::Instant::now();
+    let c = dtls_config(dtls::Role::Client, certs.a.clone(), vec![]);
+    assert!(matches!(
+        Session::new(c, rng(1), now),
+        Err(rtp_session::Error::NoPeerFingerprints)
+    ));
+    // start_dtls refuses it too, and leaves the session as it was.
+    let fp_b = certs.b.fingerprint(dtls::HashFunction::Sha256);
+    let c = dtls_config(dtls::Role::Client, certs.a.clone(), vec![fp_b]);
+    let mut s = Session::new(c, rng(1), now).unwrap();
+    let config = std::sync::Arc::new(dtls::Config::new(certs.a.clone()));
+    assert!(matches!(
+        s.start_dtls(dtls::Role::Client, config, vec![], now),
+        Err(rtp_session::Error::NoPeerFingerprints)
+    ));
+
+    // The opt-out connects without checking.
+    let (mut a, _) = configs(true);
+    a.security = Security::DangerousDtlsAnyPeer {
+        role: dtls::Role::Client,
+        config: std::sync::Arc::new(dtls::Config::new(certs.a.clone())),
+    };
+    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
+    let (_, mut b) = configs(true);
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
+        peer_fingerprints: vec![fp_a],
+    };
+    let mut p = Pair::new(a, b, clean(), 83);
+    p.run(Duration::from_secs(2));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
+}
+
+/// Finding 4: re-applying the keys in use (a re-INVITE repeating its crypto line) keeps the
+/// running contexts; after a sequence wrap a restarted context would reuse keystream.
+#[test]
+fn reapplied_srtp_keys_keep_the_rollover_counter() {
+    let (mut c, _) = configs(true);
+    c.security = Security::Srtp {
+        profile: PROFILE,
+        local: key(1),
+        remote: key(2),
+    };
+    let mut now = std::time::Instant::now();
+    let mut a = Session::new(c, rng(91), now).unwrap();
+    // A receiver that never hears of the re-apply.
+    let mut receiver = srtp::Context::new(PROFILE, key(1), srtp::Config::default()).unwrap();
+    let mut ciphertexts = std::collections::HashSet::new();
+    let mut first_seq = None;
+    let mut wrapped = false;
+    let mut after_wrap = 0u32;
+    let mut reapplied = false;
+    let payload = [0xd5u8; 160];
+    let mut ts = 0u32;
+    loop {
+        a.send(now, &payload, ts, false).unwrap();
+        ts = ts.wrapping_add(160);
+        now += Duration::from_millis(20);
+        let t = a.poll_transmit().unwrap();
+        let seq = u16::from_be_bytes([t.contents[2], t.contents[3]]);
+        let first = *first_seq.get_or_insert(seq);
+        // Every packet's keystream is new: its ciphertext of the same payload is unique.
+        let mut ct = [0u8; 32];
+        ct.copy_from_slice(&t.contents[12..44]);
+        assert!(ciphertexts.insert(ct), "keystream repeated at seq {seq}");
+        let mut copy = t.contents.clone();
+        let len = receiver
+            .unprotect_rtp(&mut copy)
+            .unwrap_or_else(|e| panic!("seq {seq} (wrapped {wrapped}): {e}"));
+        assert_eq!(&copy[12..len], &payload[..]);
+        a.recycle(t.contents);
+        if seq == 0 && !wrapped {
+            wrapped = true;
+        }
+        if wrapped && seq == 5 && !reapplied {
+            a.set_srtp_keys(PROFILE, key(1), key(2)).unwrap();
+            reapplied = true;
+        }
+        if wrapped {
+            after_wrap += 1;
+            // Past every sequence number the first cycle used: a context restarted at
+            // ROC 0 would have repeated one of them.
+            if after_wrap > u32::from(first).max(16) + 10 {
+                break;
+            }
+        }
+    }
+    assert!(reapplied);
+    // New keys start fresh contexts, which a receiver with those keys follows.
+    a.set_srtp_keys(PROFILE, key(3), key(2)).unwrap();
+    let mut rekeyed = srtp::Context::new(PROFILE, key(3), srtp::Config::default()).unwrap();
+    for i in 0..20u32 {
+        a.send(now, &payload, ts + 160 * i, false).unwrap();
+        let mut t = a.poll_transmit().unwrap();
+        let len = rekeyed.unprotect_rtp(&mut t.contents).unwrap();
+        assert_eq!(&t.contents[12..len], &payload[..]);
+    }
+}
+
+/// Finding 7: with the peer's RTCP address known from signalling (RFC 3605), RTCP from
+/// another port of the peer (GStreamer's rtpbin sends from its own socket) is taken but
+/// moves nothing; reports keep going where the peer listens.
+#[test]
+fn rtcp_from_another_port_never_moves_a_signalled_destination() {
+    for latching in [false, true] {
+        let (mut a, b) = configs(false);
+        a.transport.latching = latching;
+        let mut p = Pair::new(a, b, clean(), 61);
+        p.run(Duration::from_secs(1));
+        let configured = p.a.remote_rtcp();
+        let other_port = SocketAddr::new(p.b_from.ip(), 47_000);
+        let before = p.a.counters().rtcp_received;
+        for i in 0..10 {
+            p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut receiver_report());
+            assert_eq!(p.a.counters().rtcp_received, before + i + 1, "accepted");
+            assert_eq!(p.a.remote_rtcp(), configured, "latching {latching}");
+        }
+    }
+}
+
+/// Finding 7: without a signalled RTCP address, RTCP latching needs the same probation run
+/// as RTP: one compound from a new port moves nothing.
+#[test]
+fn rtcp_latching_needs_a_probation_run() {
+    let (mut a, b) = configs(false);
+    a.transport.remote_rtcp = None;
+    let probation = a.transport.latch_probation as usize;
+    let mut p = Pair::new(a, b, clean(), 63);
+    p.run(Duration::from_secs(20));
+    // b's RTCP port, learnt from its own compounds.
+    assert_eq!(p.a.remote_rtcp(), Some(next_port(p.b_from, false)));
+    let other_port = SocketAddr::new(p.b_from.ip(), 47_000);
+    for _ in 1..probation {
+        p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut receiver_report());
+        assert_eq!(p.a.remote_rtcp(), Some(next_port(p.b_from, false)));
+    }
+    p.a.handle_datagram(p.now, Component::Rtcp, other_port, &mut receiver_report());
+    assert_eq!(p.a.remote_rtcp(), Some(other_port));
+}
+
+/// A valid RR compound from SSRC 5.
+fn receiver_report() -> Vec<u8> {
+    let mut rr = [0u8; 64];
+    let n = rtcp::write_compound(
+        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
+            ssrc: 5,
+            ..Default::default()
+        })],
+        0,
+        &mut rr,
+    )
+    .unwrap();
+    rr[..n].to_vec()
+}
