@@ -26,8 +26,16 @@ fuzz_target!(|data: &[u8]| {
 
         let mtu = len + 1 + usize::from(data[0] % 32);
         if let Ok(packetizer) = Vp8Packetizer::new(frame, descriptor, mtu) {
-            let mut depacketizer = Vp8Depacketizer::default();
+            // The reassembler's documented bound: a frame of more packets than
+            // `max_packets` is never handed out but given up, every packet of it counted
+            // (in `Incomplete` or still waiting). Tiny MTUs make this reachable here; real
+            // frames at ~1200-octet payloads need up to 512 × 1200 octets to hit it.
+            let limits = ReassemblyLimits::default();
+            let packets = packetizer.remaining();
+            let mut depacketizer = Vp8Depacketizer::new(limits);
             let mut rebuilt = None;
+            let mut given_up = 0usize;
+            let mut frames_given_up = 0usize;
             let mut payload = [0u8; 64];
             for (i, fragment) in packetizer.enumerate() {
                 let n = fragment
@@ -37,11 +45,26 @@ fuzz_target!(|data: &[u8]| {
                 let pushed = depacketizer
                     .push(&payload[..n], i as u16, 0, fragment.marker)
                     .expect("a fragment parses");
+                assert_eq!(pushed.discarded, None, "packet {i} of {packets} discarded");
+                given_up += pushed.incomplete.packets;
+                frames_given_up += pushed.incomplete.frames;
                 if let Some(f) = pushed.frame {
+                    assert!(rebuilt.is_none(), "one frame, handed out once");
                     rebuilt = Some(f.data.to_vec());
                 }
+                assert!(depacketizer.waiting() <= limits.max_packets);
             }
-            assert_eq!(rebuilt.as_deref(), Some(frame));
+            if packets <= limits.max_packets {
+                assert_eq!(rebuilt.as_deref(), Some(frame));
+                assert_eq!((given_up, depacketizer.waiting()), (0, 0));
+            } else {
+                assert_eq!(rebuilt, None, "{packets} packets exceed the limit");
+                assert!(frames_given_up >= 1);
+                assert_eq!(given_up + depacketizer.waiting(), packets);
+                let rest = depacketizer.flush();
+                assert_eq!(given_up + rest.packets, packets);
+                assert_eq!(depacketizer.waiting(), 0);
+            }
         }
     }
 
