@@ -13,8 +13,11 @@
 //! it did. `--runs N` asks libFuzzer for N executions per target (`-runs=N`); `--seconds N`
 //! caps the time (`-max_total_time=N`, 30 s by default unless `--runs` is given).
 //!
-//! Stable Rust is enough: `RUSTC_BOOTSTRAP=1` lets cargo-fuzz pass the sanitizer flags it
-//! needs. The default sanitizer is AddressSanitizer; `--sanitizer none` trades it for speed.
+//! cargo-fuzz builds with optimisations and debug assertions, so integer overflow in length arithmetic is a
+//! finding, not a silent wrap. Stable Rust is enough: `RUSTC_BOOTSTRAP=1` lets cargo-fuzz
+//! pass the sanitizer flags it needs. The default sanitizer is AddressSanitizer;
+//! `--sanitizer none` trades it for speed, which costs little here: the protocol crates
+//! forbid `unsafe`, so out-of-bounds access is already a panic the fuzzer sees.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
