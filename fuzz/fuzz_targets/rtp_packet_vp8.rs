@@ -5,8 +5,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use rtp_packet::payload::PayloadError;
 use rtp_packet::payload::reassembly::ReassemblyLimits;
-use rtp_packet::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
+use rtp_packet::payload::vp8::{
+    Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer, Vp8PayloadHeader, is_key_frame,
+};
 
 const LIMITS: ReassemblyLimits = ReassemblyLimits {
     max_packets: 16,
@@ -14,6 +17,27 @@ const LIMITS: ReassemblyLimits = ReassemblyLimits {
 };
 
 fuzz_target!(|data: &[u8]| {
+    // Key frame detection (RFC 7741 §4.3): S = 1, PID = 0, then a payload header with P = 0.
+    let expected = Vp8Descriptor::parse(data).and_then(|(descriptor, rest)| {
+        if !descriptor.starts_frame() {
+            Ok(false)
+        } else if rest.len() < 3 {
+            Err(PayloadError::Truncated {
+                needed: 3,
+                got: rest.len(),
+            })
+        } else {
+            Ok(rest[0] & 1 == 0)
+        }
+    });
+    assert_eq!(is_key_frame(data), expected);
+    if let Ok(header) = Vp8PayloadHeader::parse(data) {
+        assert_eq!(header.key_frame, data[0] & 1 == 0);
+        assert_eq!(header.version, (data[0] >> 1) & 7);
+        assert_eq!(header.show_frame, data[0] & 0x10 != 0);
+        assert!(header.first_partition_size < 1 << 19);
+    }
+
     if let Ok((descriptor, frame)) = Vp8Descriptor::parse(data) {
         let mut buf = [0u8; 8];
         let len = descriptor
