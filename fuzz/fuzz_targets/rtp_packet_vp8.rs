@@ -48,19 +48,27 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, descriptor);
         assert!(rest.is_empty());
 
-        let mtu = len + 1 + usize::from(data[0] % 32);
+        // Chunks of 1 to 32 octets, but never more than ~1024 packets a frame: twice the
+        // default limit is enough to cross it, and more only slows the fuzzer down.
+        let chunk = (1 + usize::from(data[0] % 32))
+            .max(frame.len() / 1024)
+            .min(1024);
+        let mtu = len + chunk;
         if let Ok(packetizer) = Vp8Packetizer::new(frame, descriptor, mtu) {
             // The reassembler's documented bound: a frame of more packets than
             // `max_packets` is never handed out but given up, every packet of it counted
-            // (in `Incomplete` or still waiting). Tiny MTUs make this reachable here; real
-            // frames at ~1200-octet payloads need up to 512 × 1200 octets to hit it.
-            let limits = ReassemblyLimits::default();
+            // (in `Incomplete` or still waiting). The limit comes from the input, so small
+            // inputs cross it both ways; the default's 512 is checked in rtp-packet's tests.
+            let limits = ReassemblyLimits {
+                max_packets: 1 + usize::from(data[data.len() - 1] % 64),
+                max_payload_len: 1500,
+            };
             let packets = packetizer.remaining();
             let mut depacketizer = Vp8Depacketizer::new(limits);
             let mut rebuilt = None;
             let mut given_up = 0usize;
             let mut frames_given_up = 0usize;
-            let mut payload = [0u8; 64];
+            let mut payload = vec![0u8; mtu];
             for (i, fragment) in packetizer.enumerate() {
                 let n = fragment
                     .write(&mut payload)
