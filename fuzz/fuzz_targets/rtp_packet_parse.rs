@@ -7,10 +7,38 @@ use libfuzzer_sys::fuzz_target;
 use rtp_packet::extension::{
     AbsSendTime, AudioLevel, PlayoutDelay, TransportSequenceNumber, VideoOrientation,
 };
-use rtp_packet::{OwnedPacket, RtpPacket, classify};
+use rtp_packet::{OwnedPacket, PacketKind, RtpPacket, classify};
+
+/// RFC 7983 §7 and RFC 5761 §4, read independently: the first byte picks the protocol, and
+/// for RTP/RTCP (version bits 10) the second byte with the marker bit set and a payload type
+/// of 64–95 is an RTCP packet type (192–223).
+fn reference_kind(data: &[u8]) -> PacketKind {
+    let Some(&first) = data.first() else {
+        return PacketKind::Other;
+    };
+    if first < 4 {
+        PacketKind::Stun
+    } else if (16..20).contains(&first) {
+        PacketKind::Zrtp
+    } else if (20..64).contains(&first) {
+        PacketKind::Dtls
+    } else if (64..80).contains(&first) {
+        PacketKind::TurnChannel
+    } else if first >> 6 == 2 {
+        match data.get(1) {
+            None => PacketKind::Other,
+            Some(&second) if second & 0x80 != 0 && (64..96).contains(&(second & 0x7F)) => {
+                PacketKind::Rtcp
+            }
+            Some(_) => PacketKind::Rtp,
+        }
+    } else {
+        PacketKind::Other
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
-    let _ = classify(data);
+    assert_eq!(classify(data), reference_kind(data));
     let Ok(p) = RtpPacket::parse(data) else {
         return;
     };

@@ -5,8 +5,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use rtp_packet::payload::PayloadError;
 use rtp_packet::payload::reassembly::ReassemblyLimits;
-use rtp_packet::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
+use rtp_packet::payload::vp8::{
+    Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer, Vp8PayloadHeader, is_key_frame,
+};
 
 const LIMITS: ReassemblyLimits = ReassemblyLimits {
     max_packets: 16,
@@ -14,6 +17,27 @@ const LIMITS: ReassemblyLimits = ReassemblyLimits {
 };
 
 fuzz_target!(|data: &[u8]| {
+    // Key frame detection (RFC 7741 §4.3): S = 1, PID = 0, then a payload header with P = 0.
+    let expected = Vp8Descriptor::parse(data).and_then(|(descriptor, rest)| {
+        if !descriptor.starts_frame() {
+            Ok(false)
+        } else if rest.len() < 3 {
+            Err(PayloadError::Truncated {
+                needed: 3,
+                got: rest.len(),
+            })
+        } else {
+            Ok(rest[0] & 1 == 0)
+        }
+    });
+    assert_eq!(is_key_frame(data), expected);
+    if let Ok(header) = Vp8PayloadHeader::parse(data) {
+        assert_eq!(header.key_frame, data[0] & 1 == 0);
+        assert_eq!(header.version, (data[0] >> 1) & 7);
+        assert_eq!(header.show_frame, data[0] & 0x10 != 0);
+        assert!(header.first_partition_size < 1 << 19);
+    }
+
     if let Ok((descriptor, frame)) = Vp8Descriptor::parse(data) {
         let mut buf = [0u8; 8];
         let len = descriptor
@@ -24,11 +48,27 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, descriptor);
         assert!(rest.is_empty());
 
-        let mtu = len + 1 + usize::from(data[0] % 32);
+        // Chunks of 1 to 32 octets, but never more than ~1024 packets a frame: twice the
+        // default limit is enough to cross it, and more only slows the fuzzer down.
+        let chunk = (1 + usize::from(data[0] % 32))
+            .max(frame.len() / 1024)
+            .min(1024);
+        let mtu = len + chunk;
         if let Ok(packetizer) = Vp8Packetizer::new(frame, descriptor, mtu) {
-            let mut depacketizer = Vp8Depacketizer::default();
+            // The reassembler's documented bound: a frame of more packets than
+            // `max_packets` is never handed out but given up, every packet of it counted
+            // (in `Incomplete` or still waiting). The limit comes from the input, so small
+            // inputs cross it both ways; the default's 512 is checked in rtp-packet's tests.
+            let limits = ReassemblyLimits {
+                max_packets: 1 + usize::from(data[data.len() - 1] % 64),
+                max_payload_len: 1500,
+            };
+            let packets = packetizer.remaining();
+            let mut depacketizer = Vp8Depacketizer::new(limits);
             let mut rebuilt = None;
-            let mut payload = [0u8; 64];
+            let mut given_up = 0usize;
+            let mut frames_given_up = 0usize;
+            let mut payload = vec![0u8; mtu];
             for (i, fragment) in packetizer.enumerate() {
                 let n = fragment
                     .write(&mut payload)
@@ -37,11 +77,26 @@ fuzz_target!(|data: &[u8]| {
                 let pushed = depacketizer
                     .push(&payload[..n], i as u16, 0, fragment.marker)
                     .expect("a fragment parses");
+                assert_eq!(pushed.discarded, None, "packet {i} of {packets} discarded");
+                given_up += pushed.incomplete.packets;
+                frames_given_up += pushed.incomplete.frames;
                 if let Some(f) = pushed.frame {
+                    assert!(rebuilt.is_none(), "one frame, handed out once");
                     rebuilt = Some(f.data.to_vec());
                 }
+                assert!(depacketizer.waiting() <= limits.max_packets);
             }
-            assert_eq!(rebuilt.as_deref(), Some(frame));
+            if packets <= limits.max_packets {
+                assert_eq!(rebuilt.as_deref(), Some(frame));
+                assert_eq!((given_up, depacketizer.waiting()), (0, 0));
+            } else {
+                assert_eq!(rebuilt, None, "{packets} packets exceed the limit");
+                assert!(frames_given_up >= 1);
+                assert_eq!(given_up + depacketizer.waiting(), packets);
+                let rest = depacketizer.flush();
+                assert_eq!(given_up + rest.packets, packets);
+                assert_eq!(depacketizer.waiting(), 0);
+            }
         }
     }
 

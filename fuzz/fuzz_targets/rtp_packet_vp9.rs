@@ -24,10 +24,26 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, descriptor);
         assert!(rest.is_empty());
 
-        let mtu = len + 1 + usize::from(data[0] % 32);
+        // Chunks of 1 to 32 octets, but never more than ~1024 packets a frame: twice the
+        // default limit is enough to cross it, and more only slows the fuzzer down.
+        let chunk = (1 + usize::from(data[0] % 32))
+            .max(frame.len() / 1024)
+            .min(1024);
+        let mtu = len + chunk;
         if let Ok(packetizer) = Vp9Packetizer::new(frame, descriptor, true, mtu) {
-            let mut depacketizer = Vp9Depacketizer::default();
+            // The reassembler's documented bound: a frame of more packets than
+            // `max_packets` is never handed out but given up, every packet of it counted
+            // (in `Incomplete` or still waiting). The limit comes from the input, so small
+            // inputs cross it both ways; the default's 512 is checked in rtp-packet's tests.
+            let limits = ReassemblyLimits {
+                max_packets: 1 + usize::from(data[data.len() - 1] % 64),
+                max_payload_len: 1500,
+            };
+            let packets = packetizer.remaining();
+            let mut depacketizer = Vp9Depacketizer::new(limits);
             let mut rebuilt = None;
+            let mut given_up = 0usize;
+            let mut frames_given_up = 0usize;
             let mut payload = vec![0u8; mtu];
             for (i, fragment) in packetizer.enumerate() {
                 let n = fragment
@@ -37,11 +53,26 @@ fuzz_target!(|data: &[u8]| {
                 let pushed = depacketizer
                     .push(&payload[..n], i as u16, 0, fragment.marker)
                     .expect("a fragment parses");
+                assert_eq!(pushed.discarded, None, "packet {i} of {packets} discarded");
+                given_up += pushed.incomplete.packets;
+                frames_given_up += pushed.incomplete.frames;
                 if let Some(f) = pushed.frame {
+                    assert!(rebuilt.is_none(), "one frame, handed out once");
                     rebuilt = Some(f.data.to_vec());
                 }
+                assert!(depacketizer.waiting() <= limits.max_packets);
             }
-            assert_eq!(rebuilt.as_deref(), Some(frame));
+            if packets <= limits.max_packets {
+                assert_eq!(rebuilt.as_deref(), Some(frame));
+                assert_eq!((given_up, depacketizer.waiting()), (0, 0));
+            } else {
+                assert_eq!(rebuilt, None, "{packets} packets exceed the limit");
+                assert!(frames_given_up >= 1);
+                assert_eq!(given_up + depacketizer.waiting(), packets);
+                let rest = depacketizer.flush();
+                assert_eq!(given_up + rest.packets, packets);
+                assert_eq!(depacketizer.waiting(), 0);
+            }
         }
     }
 

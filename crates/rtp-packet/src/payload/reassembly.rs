@@ -12,6 +12,17 @@
 //! that arrive later with an earlier sequence number are discarded as [`Discarded::Late`].
 //! Waiting packets are bounded by [`ReassemblyLimits`]: when a packet would exceed them,
 //! the oldest frame is given up first.
+//!
+//! The bound counts packets, so a frame of more packets than
+//! [`ReassemblyLimits::max_packets`] is never handed out: when its packet number
+//! `max_packets + 1` arrives, the frame is given up (counted in [`Incomplete`]) and its later
+//! packets wait until they are given up in turn. The limit is a memory bound an attacker
+//! cannot talk past, not a guess at frame sizes, and the default is sized for real video: a
+//! 1080p key frame of 100–300 kB needs 80–250 packets at the usual ~1200-octet payloads,
+//! well inside 512; a 4K key frame can need more, and an application that receives one
+//! raises `max_packets` (memory grows with `max_packets × max_payload_len`). Lowering the
+//! bound instead of the packet count would not help: tiny packets are what a hostile sender
+//! would use, and each waiting packet costs a buffer whatever its size.
 
 use tracing::debug;
 
@@ -21,7 +32,8 @@ use super::PayloadError;
 /// `max_packets × max_payload_len` for waiting packets plus as much for the frame).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReassemblyLimits {
-    /// Largest number of packets waiting for their frame to complete.
+    /// Largest number of packets waiting for their frame to complete; a frame of more
+    /// packets than this is given up, never handed out.
     pub max_packets: usize,
     /// Largest payload (after the payload descriptor) of one packet, in octets; larger
     /// packets are refused with [`PayloadError::PayloadTooLarge`].
@@ -321,5 +333,105 @@ impl<D: Copy> Reassembler<D> {
             descriptor,
             data: &self.frame,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
+
+    /// Pushes `frame` cut into `frame.len()` one-octet packets; returns the frame handed
+    /// out (if any), the packets given up during the pushes and the depacketizer.
+    fn one_octet_packets(
+        frame: &[u8],
+        limits: ReassemblyLimits,
+    ) -> (Option<Vec<u8>>, Incomplete, Vp8Depacketizer) {
+        let descriptor = Vp8Descriptor::default();
+        let mtu = descriptor.encoded_len() + 1;
+        let packetizer = Vp8Packetizer::new(frame, descriptor, mtu).expect("valid");
+        assert_eq!(packetizer.remaining(), frame.len());
+        let mut d = Vp8Depacketizer::new(limits);
+        let mut out = None;
+        let mut given_up = Incomplete::default();
+        let mut buf = [0u8; 8];
+        for (i, fragment) in packetizer.enumerate() {
+            let n = fragment.write(&mut buf).expect("fits");
+            let seq = u16::try_from(i).expect("few packets");
+            let pushed = d.push(&buf[..n], seq, 90, fragment.marker).expect("parses");
+            assert_eq!(pushed.discarded, None);
+            given_up.frames += pushed.incomplete.frames;
+            given_up.packets += pushed.incomplete.packets;
+            if let Some(f) = pushed.frame {
+                out = Some(f.data.to_vec());
+            }
+        }
+        (out, given_up, d)
+    }
+
+    #[test]
+    fn a_frame_of_exactly_max_packets_is_handed_out() {
+        let limits = ReassemblyLimits {
+            max_packets: 8,
+            max_payload_len: 16,
+        };
+        let frame: Vec<u8> = (1..=8).collect();
+        let (out, given_up, d) = one_octet_packets(&frame, limits);
+        assert_eq!(out, Some(frame));
+        assert_eq!(given_up, Incomplete::default());
+        assert_eq!(d.waiting(), 0);
+    }
+
+    #[test]
+    fn a_frame_over_max_packets_is_given_up_and_counted() {
+        let limits = ReassemblyLimits {
+            max_packets: 8,
+            max_payload_len: 16,
+        };
+        let frame: Vec<u8> = (1..=11).collect();
+        let (out, given_up, mut d) = one_octet_packets(&frame, limits);
+        assert_eq!(out, None);
+        // Packet 9 pushed out the first eight; packets 9 to 11 wait for nothing.
+        assert_eq!(
+            given_up,
+            Incomplete {
+                frames: 1,
+                packets: 8
+            }
+        );
+        assert_eq!(d.waiting(), 3);
+        assert_eq!(
+            d.flush(),
+            Incomplete {
+                frames: 1,
+                packets: 3
+            }
+        );
+    }
+
+    #[test]
+    fn the_default_takes_a_1080p_key_frame() {
+        // 300 kB at 1200-octet payloads: 250 packets.
+        let frame = vec![0x9Du8; 300_000];
+        let descriptor = Vp8Descriptor::default();
+        let packetizer =
+            Vp8Packetizer::new(&frame, descriptor, 1200 + descriptor.encoded_len()).expect("valid");
+        let packets = packetizer.remaining();
+        assert_eq!(packets, 250);
+        let mut d = Vp8Depacketizer::default();
+        let mut buf = vec![0u8; 1300];
+        let mut out = None;
+        for (i, fragment) in packetizer.enumerate() {
+            let n = fragment.write(&mut buf).expect("fits");
+            let seq = u16::try_from(i).expect("few packets");
+            if let Some(f) = d
+                .push(&buf[..n], seq, 90, fragment.marker)
+                .expect("parses")
+                .frame
+            {
+                out = Some(f.data.len());
+            }
+        }
+        assert_eq!(out, Some(frame.len()));
     }
 }
