@@ -1,0 +1,204 @@
+//! Every datagram of the `hostile` corpus against live sessions: a keyed DTLS-SRTP
+//! association in each role (from the peer's own address), a handshake in progress (from
+//! the peer's address and from a third one), and a session carrying media (from a third
+//! address). Each must survive: still keyed, no `DtlsFailed`, every media packet sent
+//! after the attack begins played out, and the drops counted.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::*;
+use rtp_session::{Component, Counters, Event, Session};
+
+const THIRD: &str = "198.51.100.9:5004";
+
+/// Every counter of a datagram the session dropped.
+fn drops(c: Counters) -> u64 {
+    c.unprotect_failures
+        + c.dropped_unkeyed
+        + c.malformed
+        + c.rtcp_unexpected_source
+        + c.unknown
+        + c.dtls_foreign
+        + c.dtls_dropped
+        + c.address_conflicts
+        + c.loops
+}
+
+fn failures(events: &[Event]) -> usize {
+    count(events, |e| matches!(e, Event::DtlsFailed { .. }))
+}
+
+/// Sends every case to `session` from `from` on the RTP port (RTCP multiplexed). Returns
+/// the number of cases after which no drop counter moved and no STUN event was queued.
+fn attack(session: &mut Session, now: std::time::Instant, from: SocketAddr) -> Vec<String> {
+    let mut uncounted = Vec::new();
+    for case in hostile::corpus() {
+        let before = drops(session.counters());
+        let mut bytes = case.bytes.clone();
+        session.handle_datagram(now, Component::Rtp, from, &mut bytes);
+        let mut stun = false;
+        let mut events = Vec::new();
+        while let Some(e) = session.poll_event() {
+            stun |= matches!(e, Event::Stun { .. });
+            events.push(e);
+        }
+        assert_eq!(failures(&events), 0, "{}: {events:?}", case.name);
+        if drops(session.counters()) == before && !stun {
+            uncounted.push(case.name);
+        }
+    }
+    uncounted
+}
+
+/// The sequence numbers of the RTP `sent` from index `from` on.
+fn rtp_sequences(seen: &Seen, from: usize) -> BTreeSet<u16> {
+    seen.sent[from..]
+        .iter()
+        .filter(|t| rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Rtp)
+        .map(|t| u16::from_be_bytes([t.contents[2], t.contents[3]]))
+        .collect()
+}
+
+/// Stops the media, lets the buffers play out, and checks that every packet each side
+/// sent from the marks on was played out by the other.
+fn nothing_lost(p: &mut Pair, a_mark: usize, b_mark: usize) {
+    p.run(Duration::from_secs(2));
+    p.a_sends = false;
+    p.b_sends = false;
+    p.run(Duration::from_secs(2));
+    for (sender, receiver, mark, name) in [
+        (&p.a_seen, &p.b_seen, a_mark, "a→b"),
+        (&p.b_seen, &p.a_seen, b_mark, "b→a"),
+    ] {
+        let sent = rtp_sequences(sender, mark);
+        assert!(sent.len() >= 90, "{name}: media flowed ({})", sent.len());
+        let played: BTreeSet<u16> = receiver.frames.iter().map(|(_, s)| *s).collect();
+        let missing: Vec<_> = sent.difference(&played).collect();
+        assert!(missing.is_empty(), "{name}: lost {missing:?}");
+    }
+    for (seen, session) in [(&p.a_seen, &p.a), (&p.b_seen, &p.b)] {
+        assert_eq!(failures(&seen.events), 0, "{:?}", seen.events);
+        assert!(session.is_keyed());
+    }
+}
+
+/// (a) A keyed association in each role takes the corpus from its peer's own address.
+#[test]
+fn keyed_association_survives_the_corpus_from_its_peer() {
+    let mut p = dtls_pair(true, 101);
+    p.run(Duration::from_secs(2));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
+    let (a_mark, b_mark) = (p.a_seen.sent.len(), p.b_seen.sent.len());
+    let (before_a, before_b) = (p.a.counters(), p.b.counters());
+    let (now, a_from, b_from) = (p.now, p.a_from, p.b_from);
+    let client = attack(&mut p.a, now, b_from);
+    let server = attack(&mut p.b, now, a_from);
+    // The peer's address is trusted for DTLS, so some cases reach the association, which
+    // drops undecryptable epoch-1 records silently; everything else is counted.
+    for uncounted in [&client, &server] {
+        assert!(
+            uncounted.iter().all(|n| n.starts_with("dtls/")),
+            "{uncounted:?}"
+        );
+    }
+    assert!(p.a.counters().dtls_dropped > before_a.dtls_dropped + 100);
+    assert!(p.b.counters().unprotect_failures > before_b.unprotect_failures + 50);
+    nothing_lost(&mut p, a_mark, b_mark);
+}
+
+/// (b) A handshake in progress, in each role, takes the corpus from a third address at
+/// every step of the handshake, and completes.
+#[test]
+fn handshake_survives_the_corpus_from_a_third_address() {
+    let mut p = dtls_pair(true, 103);
+    let third = addr(THIRD);
+    for _ in 0..4 {
+        let now = p.now;
+        for session in [&mut p.a, &mut p.b] {
+            let uncounted = attack(session, now, third);
+            assert!(
+                uncounted.iter().all(|n| n.starts_with("other/")),
+                "{uncounted:?}"
+            );
+        }
+        p.run(Duration::from_millis(25));
+    }
+    assert!(
+        p.a.counters().dtls_foreign >= 4 * 200,
+        "{:?}",
+        p.a.counters()
+    );
+    assert!(p.b.counters().dtls_foreign >= 4 * 200);
+    p.run(Duration::from_secs(2));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
+    let (a_mark, b_mark) = (p.a_seen.sent.len(), p.b_seen.sent.len());
+    nothing_lost(&mut p, a_mark, b_mark);
+    // Nothing ever answered the third address.
+    for t in p.a_seen.sent.iter().chain(&p.b_seen.sent) {
+        assert_ne!(t.destination, third);
+    }
+}
+
+/// (c) A live DTLS-SRTP session carrying media both ways takes the corpus from a third
+/// address, on both components when RTCP is not multiplexed: every case is counted.
+#[test]
+fn live_session_survives_the_corpus_from_a_third_address() {
+    for mux in [true, false] {
+        let mut p = dtls_pair(mux, 107);
+        p.run(Duration::from_secs(2));
+        assert!(p.a.is_keyed() && p.b.is_keyed());
+        let (a_mark, b_mark) = (p.a_seen.sent.len(), p.b_seen.sent.len());
+        let third = addr(THIRD);
+        // Interleaved with the media: a slice of the corpus every 20 ms.
+        let corpus = hostile::corpus();
+        for chunk in corpus.chunks(40) {
+            let now = p.now;
+            for session in [&mut p.a, &mut p.b] {
+                for component in [Component::Rtp, Component::Rtcp] {
+                    if mux && component == Component::Rtcp {
+                        continue;
+                    }
+                    for case in chunk {
+                        let before = drops(session.counters());
+                        let mut bytes = case.bytes.clone();
+                        session.handle_datagram(now, component, third, &mut bytes);
+                        let stun =
+                            rtp_packet::classify(&case.bytes) == rtp_packet::PacketKind::Stun;
+                        assert!(
+                            stun || drops(session.counters()) > before,
+                            "mux {mux} {component:?} {}: not counted",
+                            case.name
+                        );
+                    }
+                }
+            }
+            p.run(Duration::from_millis(20));
+        }
+        nothing_lost(&mut p, a_mark, b_mark);
+    }
+}
+
+/// (b) A handshake in progress, in each role, takes the corpus from the peer's own address
+/// at every step of the handshake, and completes. Before the handshake authenticates the
+/// peer, its address proves nothing, so this rests on the dtls layer dropping
+/// unauthenticated junk instead of failing (branch `fc-dtls`); today a ChangeCipherSpec
+/// with a body other than `01` ends the handshake.
+#[test]
+#[ignore = "needs the dtls layer to drop pre-authentication junk (fc-dtls)"]
+fn handshake_survives_the_corpus_from_its_peer() {
+    let mut p = dtls_pair(true, 109);
+    for _ in 0..4 {
+        let (now, a_from, b_from) = (p.now, p.a_from, p.b_from);
+        attack(&mut p.a, now, b_from);
+        attack(&mut p.b, now, a_from);
+        p.run(Duration::from_millis(25));
+    }
+    p.run(Duration::from_secs(2));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
+    let (a_mark, b_mark) = (p.a_seen.sent.len(), p.b_seen.sent.len());
+    nothing_lost(&mut p, a_mark, b_mark);
+}
