@@ -150,7 +150,7 @@ pub struct Counters {
     /// (see the rule in [`crate::Session::start_dtls`]): dropped unread.
     pub dtls_foreign: u64,
     /// DTLS datagrams from the expected remote with records a keyed association never
-    /// reads (epoch 0 after the handshake): those records dropped.
+    /// reads (any epoch but its own, 1, after the handshake): those records dropped.
     pub dtls_dropped: u64,
     /// Packets with our own SSRC recognised as a loop (RFC 3550 §8.2): dropped.
     pub loops: u64,

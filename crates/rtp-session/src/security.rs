@@ -18,11 +18,11 @@
 //! matters because a DTLS connection in the handshake cannot authenticate what it
 //! receives: without it anyone could feed it records.
 //!
-//! **After the handshake.** Once an association is keyed, only records of the negotiated
-//! epoch reach it; epoch-0 records (a forged alert, ClientHello or ChangeCipherSpec in
-//! the clear, which nobody needs to authenticate) are dropped and counted in
-//! [`crate::Counters::dtls_dropped`]. The peer's retransmitted final flight still gets its
-//! answer, because it ends with an epoch-1 Finished.
+//! **After the handshake.** Once an association is keyed, only records of its epoch (1:
+//! DTLS-SRTP never renegotiates) reach it; records of epoch 0 (a forged alert, ClientHello
+//! or ChangeCipherSpec in the clear, which anyone can write) or of any other epoch are
+//! dropped and counted in [`crate::Counters::dtls_dropped`]. The peer's retransmitted final
+//! flight still gets its answer, because it ends with an epoch-1 Finished.
 //!
 //! **Failure.** A DTLS failure (fingerprint mismatch, timeout, a fatal alert from the peer)
 //! is reported as [`crate::Event::DtlsFailed`]; the fatal alert the connection queued is
@@ -470,15 +470,15 @@ fn is_client_hello(datagram: &[u8]) -> bool {
     )
 }
 
-/// A keyed association's view of a datagram: its records of epoch 1 and later.
+/// A keyed association's view of a datagram: its records of epoch 1.
 enum Filtered {
     All,
     Some(Vec<u8>),
     None,
 }
 
-/// Keeps the protected records of `datagram` (epoch 1 and later). Malformed records end
-/// the datagram, as they would in the connection.
+/// Keeps the records of `datagram` protected under the association's keys (epoch 1).
+/// Malformed records end the datagram, as they would in the connection.
 fn current_epoch_only(datagram: &[u8]) -> Filtered {
     let mut kept = Vec::new();
     let mut dropped = false;
@@ -487,7 +487,7 @@ fn current_epoch_only(datagram: &[u8]) -> Filtered {
             dropped = true;
             break;
         };
-        if record.header.epoch == 0 {
+        if record.header.epoch != 1 {
             dropped = true;
             continue;
         }

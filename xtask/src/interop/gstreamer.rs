@@ -134,7 +134,6 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     let mut config = Config::new();
     config.transport.remote_rtp = Some(([127, 0, 0, 1], port).into());
     config.transport.remote_rtcp = Some(([127, 0, 0, 1], port + 1).into());
-    config.transport.latching = false;
     config.security = Security::Srtp {
         profile: PROFILE,
         local: master_key(&ours)?,
