@@ -271,6 +271,12 @@ fn stream_to(
     let mut previous: Option<u16> = None;
     let mut transmitted = 0u32;
     let mut rtcp_destinations: Vec<std::net::SocketAddr> = Vec::new();
+    // GStreamer sends its RTCP from udpsink's own socket, not from the udpsrc port it
+    // listens on. The session runs with its default settings (latching on): it must go on
+    // sending its SRTCP where GStreamer listens after GStreamer's first compound arrives
+    // from that other port, so the run lasts until at least one of ours followed it.
+    let mut peer_rtcp_seen = false;
+    let mut ours_after_peer_rtcp = 0u32;
     let start = Instant::now();
     let deadline = start
         + Duration::from_millis(20 * u64::from(PACKETS_TO_GSTREAMER))
@@ -325,6 +331,9 @@ fn stream_to(
                     sent += 1;
                 }
                 Component::Rtcp => {
+                    if peer_rtcp_seen {
+                        ours_after_peer_rtcp += 1;
+                    }
                     if !rtcp_destinations.contains(&t.destination) {
                         rtcp_destinations.push(t.destination);
                     }
@@ -335,6 +344,7 @@ fn stream_to(
             }
         }
         if let Ok((component, datagram, from, at)) = rx.recv_timeout(Duration::from_millis(2)) {
+            peer_rtcp_seen |= component == Component::Rtcp;
             let mut copy = datagram.clone();
             session.on_datagram(component, from, &mut copy, at);
             let mut datagram = datagram;
@@ -353,9 +363,10 @@ fn stream_to(
             .filter(|(_, b)| b.ssrc == session.session.local_ssrc())
             .map(|(_, b)| *b)
             .collect();
-        if !blocks
-            .iter()
-            .any(|b| b.extended_highest_sequence_number == last)
+        if ours_after_peer_rtcp == 0
+            || !blocks
+                .iter()
+                .any(|b| b.extended_highest_sequence_number == last)
         {
             continue;
         }
@@ -372,6 +383,13 @@ fn stream_to(
             "  session: {} SRTCP compounds from GStreamer, its own SRTCP sent to {:?}",
             c.rtcp_received, rtcp_destinations
         );
+        let listening = std::net::SocketAddr::from(([127, 0, 0, 1], rtcp_port));
+        if rtcp_destinations != [listening] {
+            return Err(format!(
+                "the session's SRTCP went to {rtcp_destinations:?} ({ours_after_peer_rtcp} \
+                 after GStreamer's first compound); GStreamer listens on {listening}"
+            ));
+        }
         match session.round_trips.first() {
             Some((_, rtt)) if *rtt > Duration::from_millis(500) => {
                 return Err(format!("round-trip time {rtt:?} on loopback"));
