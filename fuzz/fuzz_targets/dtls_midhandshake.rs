@@ -8,7 +8,7 @@
 #![no_main]
 
 use dtls::cookie::CookieSecret;
-use dtls::{Certificate, ChaChaRandom, Config, Connection};
+use dtls::{Certificate, ChaChaRandom, Config, Connection, Fingerprint, HashFunction};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -43,22 +43,36 @@ fn cookie_secret() -> Arc<CookieSecret> {
     )))
 }
 
+/// Each side authenticates the other by its certificate fingerprint (RFC 8122), as a real
+/// DTLS-SRTP endpoint does, so the server requests and checks the client certificate.
+fn fingerprint(config: &Config) -> Vec<Fingerprint> {
+    vec![config.certificate.fingerprint(HashFunction::Sha256)]
+}
+
 fn new_client(now: Instant) -> Connection {
-    Connection::client(
-        configs().0.clone(),
+    let (client, server) = configs();
+    let mut c = Connection::client(
+        client.clone(),
         Box::new(ChaChaRandom::from_seed([3; 32])),
         now,
-    )
+    );
+    c.require_peer_fingerprints(fingerprint(server))
+        .expect("one fingerprint");
+    c
 }
 
 fn new_server(now: Instant) -> Connection {
-    Connection::server_with_cookie_secret(
-        configs().1.clone(),
+    let (client, server) = configs();
+    let mut s = Connection::server_with_cookie_secret(
+        server.clone(),
         Box::new(ChaChaRandom::from_seed([4; 32])),
         cookie_secret(),
         b"peer",
         now,
-    )
+    );
+    s.require_peer_fingerprints(fingerprint(client))
+        .expect("one fingerprint");
+    s
 }
 
 /// How to bring a fresh, identically seeded connection to one stage: the flights its peer

@@ -20,6 +20,13 @@ pub struct Config {
     /// Refuse peers without extended_master_secret (RFC 7627 §5.2, §5.3). Default true.
     pub require_extended_master_secret: bool,
     /// As a server, send CertificateRequest and require a client certificate. Default true.
+    ///
+    /// Only `false` together with
+    /// [`crate::Connection::dangerous_accept_any_peer_certificate`] lets a client connect
+    /// without a certificate: a server that was given fingerprints
+    /// ([`crate::Connection::require_peer_fingerprints`]), or nothing at all, always
+    /// requests, requires and checks the client certificate, whatever this field says,
+    /// because the fingerprints are the only thing that authenticates the client.
     pub require_client_certificate: bool,
     /// Largest datagram we send (default 1200); handshake messages are fragmented to fit
     /// (RFC 6347 §4.1.1.1). Values below [`crate::MIN_MTU`] (256) count as 256.

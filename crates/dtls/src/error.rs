@@ -88,6 +88,18 @@ pub enum Error {
     /// The peer's certificate does not match the fingerprint it announced (RFC 8122 §5).
     #[error("the peer certificate does not match the expected fingerprint")]
     FingerprintMismatch,
+    /// [`crate::Connection::require_peer_fingerprints`] was given an empty list, which
+    /// would authenticate nobody; nothing was changed.
+    #[error("an empty fingerprint list authenticates no peer")]
+    NoPeerFingerprints,
+    /// The peer's certificate arrived but the connection was given no way to check it:
+    /// neither [`crate::Connection::require_peer_fingerprints`] nor
+    /// [`crate::Connection::dangerous_accept_any_peer_certificate`] was called. A local
+    /// configuration error: the alert sent is internal_error, which RFC 5246 §7.2.2 defines
+    /// as unrelated to the peer, because bad_certificate would wrongly blame a peer whose
+    /// certificate may be perfectly good.
+    #[error("no peer fingerprints configured: the peer cannot be authenticated")]
+    PeerNotAuthenticated,
     /// A fingerprint string is malformed (RFC 8122 §5).
     #[error("malformed fingerprint")]
     InvalidFingerprint,
@@ -159,6 +171,8 @@ impl Error {
             Error::RecordOverflow { .. } => A::RecordOverflow,
             Error::PeerAlert(d) => *d,
             Error::NotConnected
+            | Error::NoPeerFingerprints
+            | Error::PeerNotAuthenticated
             | Error::Closed
             | Error::Randomness
             | Error::CertificateGeneration(_)

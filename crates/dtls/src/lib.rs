@@ -33,12 +33,15 @@
 //! let mut rng = ChaChaRandom::from_seed([7; 32]);
 //! let client_cfg = Config::new(Certificate::generate("client", &mut rng)?);
 //! let server_cfg = Config::new(Certificate::generate("server", &mut rng)?);
+//! // Each side learns the other's fingerprint from signalling (SDP a=fingerprint).
 //! let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
+//! let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
 //!
 //! let mut client = Connection::client(Arc::new(client_cfg), Box::new(rng), now);
-//! client.require_peer_fingerprints(vec![server_fp]);
+//! client.require_peer_fingerprints(vec![server_fp])?;
 //! let srng = Box::new(ChaChaRandom::from_seed([8; 32]));
 //! let mut server = Connection::server(Arc::new(server_cfg), srng, b"192.0.2.1:5004", now);
+//! server.require_peer_fingerprints(vec![client_fp])?;
 //!
 //! // Stand-in for the network: hand every datagram straight to the other side.
 //! while !(client.is_connected() && server.is_connected()) {

@@ -2,7 +2,7 @@
 
 use dtls::{
     AlertDescription, Certificate, ChaChaRandom, CipherSuite, Config, Connection, Error, Event,
-    HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
+    Fingerprint, HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
 };
 use srtp::ProtectionProfile;
 use std::sync::Arc;
@@ -54,6 +54,19 @@ fn pump(
     Ok(sent)
 }
 
+/// Makes each side require the other's certificate (those of `config(1)` and `config(2)`).
+fn authenticate(client: &mut Connection, server: &mut Connection) {
+    static FPS: std::sync::OnceLock<(Fingerprint, Fingerprint)> = std::sync::OnceLock::new();
+    let (c, s) = FPS.get_or_init(|| {
+        (
+            config(1).certificate.fingerprint(HashFunction::Sha256),
+            config(2).certificate.fingerprint(HashFunction::Sha256),
+        )
+    });
+    client.require_peer_fingerprints(vec![s.clone()]).unwrap();
+    server.require_peer_fingerprints(vec![c.clone()]).unwrap();
+}
+
 fn connected(c: &mut Connection) -> Option<Box<dtls::Connected>> {
     while let Some(e) = c.poll_event() {
         if let Event::Connected(info) = e {
@@ -80,8 +93,10 @@ fn matrix_of_suites_groups_and_profiles() {
                 let client_fp = cc.certificate.fingerprint(HashFunction::Sha1);
                 let mut client = Connection::client(Arc::new(cc), rng(n), now);
                 let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), b"peer", now);
-                client.require_peer_fingerprints(vec![server_fp.clone()]);
-                server.require_peer_fingerprints(vec![client_fp]);
+                client
+                    .require_peer_fingerprints(vec![server_fp.clone()])
+                    .unwrap();
+                server.require_peer_fingerprints(vec![client_fp]).unwrap();
                 pump(&mut client, &mut server, now).unwrap();
                 let ci = connected(&mut client).expect("client connected");
                 let si = connected(&mut server).expect("server connected");
@@ -156,6 +171,7 @@ fn server_preference_decides() {
     ];
     let mut client = Connection::client(Arc::new(cc), rng(3), now);
     let mut server = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    authenticate(&mut client, &mut server);
     pump(&mut client, &mut server, now).unwrap();
     let ci = connected(&mut client).unwrap();
     assert_eq!(
@@ -175,6 +191,9 @@ fn no_client_certificate_when_not_required() {
     sc.require_client_certificate = false;
     let mut client = Connection::client(Arc::new(config(1)), rng(5), now);
     let mut server = Connection::server(Arc::new(sc), rng(6), b"peer", now);
+    authenticate(&mut client, &mut server);
+    // Only the explicit opt-out lets a client in without a certificate.
+    server.dangerous_accept_any_peer_certificate();
     pump(&mut client, &mut server, now).unwrap();
     assert!(connected(&mut client).unwrap().peer_certificate.is_some());
     assert!(connected(&mut server).unwrap().peer_certificate.is_none());
@@ -185,8 +204,9 @@ fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(7), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(8), b"peer", now);
+    authenticate(&mut client, &mut server);
     let other = config(9).certificate.fingerprint(HashFunction::Sha256);
-    client.require_peer_fingerprints(vec![other]);
+    client.require_peer_fingerprints(vec![other]).unwrap();
     let (client_side, err) = pump(&mut client, &mut server, now).unwrap_err();
     assert!(client_side);
     assert_eq!(err, Error::FingerprintMismatch);
@@ -228,6 +248,7 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(10), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(11), b"peer", now);
+    authenticate(&mut client, &mut server);
     // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
     for _ in 0..2 {
         let d = client.poll_transmit().unwrap();
@@ -254,6 +275,7 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(12), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(13), b"peer", now);
+    authenticate(&mut client, &mut server);
     for _ in 0..2 {
         let d = client.poll_transmit().unwrap();
         server.handle_datagram(now, &d).unwrap();
@@ -298,6 +320,7 @@ fn lost_server_finished_is_recovered_by_retransmission() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(15), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(16), b"peer", now);
+    authenticate(&mut client, &mut server);
     for _ in 0..3 {
         let d = client.poll_transmit().unwrap();
         server.handle_datagram(now, &d).unwrap();
@@ -322,6 +345,7 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(17), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(18), b"peer", now);
+    authenticate(&mut client, &mut server);
     let hello = client.poll_transmit().unwrap();
     for _ in 0..3 {
         server.handle_datagram(now, &hello).unwrap();
@@ -352,6 +376,7 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(19), now);
     let mut server = Connection::server(Arc::new(config(2)), rng(20), b"peer", now);
+    authenticate(&mut client, &mut server);
     let mut hello = client.poll_transmit().unwrap();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
     server.handle_datagram(now, &hello).unwrap();
@@ -393,6 +418,7 @@ fn stateless_front_end_accepts_only_returned_cookies() {
     );
     let mut server =
         Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, b"peer", now);
+    authenticate(&mut client, &mut server);
     server.handle_datagram(now, &hello2).unwrap();
     pump(&mut client, &mut server, now).unwrap();
     assert!(client.is_connected() && server.is_connected());

@@ -7,7 +7,8 @@ use dtls::handshake::{
 };
 use dtls::record::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
-    AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, MIN_MTU,
+    AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
+    MIN_MTU,
 };
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -23,12 +24,18 @@ fn configs() -> &'static (Config, Config) {
 
 fn client(now: Instant) -> Connection {
     let rng = Box::new(ChaChaRandom::from_seed([3; 32]));
-    Connection::client(Arc::new(configs().0.clone()), rng, now)
+    let mut c = Connection::client(Arc::new(configs().0.clone()), rng, now);
+    let fp = configs().1.certificate.fingerprint(HashFunction::Sha256);
+    c.require_peer_fingerprints(vec![fp]).unwrap();
+    c
 }
 
 fn server(now: Instant) -> Connection {
     let rng = Box::new(ChaChaRandom::from_seed([4; 32]));
-    Connection::server(Arc::new(configs().1.clone()), rng, b"peer", now)
+    let mut s = Connection::server(Arc::new(configs().1.clone()), rng, b"peer", now);
+    let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
+    s.require_peer_fingerprints(vec![fp]).unwrap();
+    s
 }
 
 /// Moves datagrams both ways until both are quiet.
@@ -206,13 +213,15 @@ fn cookie_server(now: Instant) -> (Connection, Arc<CookieSecret>) {
         [8; 32],
     )));
     let rng = Box::new(ChaChaRandom::from_seed([4; 32]));
-    let s = Connection::server_with_cookie_secret(
+    let mut s = Connection::server_with_cookie_secret(
         Arc::new(configs().1.clone()),
         rng,
         secret.clone(),
         b"peer",
         now,
     );
+    let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
+    s.require_peer_fingerprints(vec![fp]).unwrap();
     (s, secret)
 }
 

@@ -6,7 +6,7 @@
 //! per line as `<sender> <hex>`; regenerate it with `DTLS_BLESS=1 cargo test -p dtls
 //! --test transcript` after an intended wire change, and review the diff.
 
-use dtls::{Certificate, ChaChaRandom, CipherSuite, Config, Connection, NamedGroup};
+use dtls::{Certificate, ChaChaRandom, CipherSuite, Config, Connection, HashFunction, NamedGroup};
 use srtp::ProtectionProfile;
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,6 +33,9 @@ fn transcript() -> Vec<String> {
         b"192.0.2.1:5000",
         now,
     );
+    let fp = |seed: u8| config(seed).certificate.fingerprint(HashFunction::Sha256);
+    client.require_peer_fingerprints(vec![fp(2)]).unwrap();
+    server.require_peer_fingerprints(vec![fp(1)]).unwrap();
     let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let mut lines = Vec::new();
     for _ in 0..8 {

@@ -6,7 +6,9 @@
 mod openssl;
 
 use criterion::{Criterion, Throughput, criterion_group};
-use dtls::{Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, NamedGroup};
+use dtls::{
+    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup,
+};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,8 +46,16 @@ pub(crate) fn timed_handshake(
     let crng = Box::new(ChaChaRandom::from_seed([seed; 32]));
     let srng = Box::new(ChaChaRandom::from_seed([seed ^ 0xFF; 32]));
     let mut client = Connection::client(client_cfg.clone(), crng, now);
+    let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
+    client
+        .require_peer_fingerprints(vec![server_fp])
+        .expect("fingerprint");
+    let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
     let t = Instant::now();
     let mut server = Connection::server(server_cfg.clone(), srng, b"192.0.2.1:5004", now);
+    server
+        .require_peer_fingerprints(vec![client_fp])
+        .expect("fingerprint");
     let mut server_time = t.elapsed();
     while !(client.is_connected() && server.is_connected()) {
         let mut moved = false;

@@ -44,6 +44,17 @@ pub const MAX_MTU: usize = 65_507;
 /// Epoch-1 records kept while the peer's ChangeCipherSpec has not arrived yet.
 const MAX_EARLY_RECORDS: usize = 4;
 
+/// How the peer's certificate is authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PeerAuth {
+    /// Nothing configured: the handshake fails when the peer certificate arrives.
+    Unset,
+    /// The certificate must match one of these (never empty).
+    Fingerprints(Vec<Fingerprint>),
+    /// Any certificate is accepted (tests only).
+    AcceptAny,
+}
+
 /// Which side of the handshake we are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -175,7 +186,7 @@ pub struct Connection {
     handshake_deadline: Instant,
     outgoing: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
-    remote_fingerprints: Vec<Fingerprint>,
+    peer_auth: PeerAuth,
     cookie_secret: Option<Arc<CookieSecret>>,
     peer_address: Vec<u8>,
 }
@@ -220,7 +231,7 @@ impl Connection {
             flight_sent_at: None,
             outgoing: VecDeque::new(),
             events: VecDeque::new(),
-            remote_fingerprints: Vec::new(),
+            peer_auth: PeerAuth::Unset,
             cookie_secret: None,
             peer_address: Vec::new(),
         }
@@ -264,8 +275,32 @@ impl Connection {
 
     /// Requires the peer's certificate to match one of `fingerprints` (the `a=fingerprint`
     /// lines of its SDP, RFC 8122 §5); a mismatch fails the handshake with bad_certificate.
-    pub fn require_peer_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
-        self.remote_fingerprints = fingerprints;
+    /// A server then always requests and requires the client certificate, whatever
+    /// [`Config::require_client_certificate`] says.
+    ///
+    /// Call it before the handshake reaches the peer's certificate (for a server, before
+    /// the first datagram). An empty list would authenticate nobody: it returns
+    /// [`Error::NoPeerFingerprints`] and changes nothing.
+    pub fn require_peer_fingerprints(
+        &mut self,
+        fingerprints: Vec<Fingerprint>,
+    ) -> Result<(), Error> {
+        if fingerprints.is_empty() {
+            return Err(Error::NoPeerFingerprints);
+        }
+        self.peer_auth = PeerAuth::Fingerprints(fingerprints);
+        Ok(())
+    }
+
+    /// DANGEROUS, for tests only: accepts whatever certificate the peer presents. The peer
+    /// is not authenticated, so anyone on the path can become the peer and read and
+    /// forge the media. A server with this and [`Config::require_client_certificate`]
+    /// false does not even ask the client for a certificate.
+    ///
+    /// Without this or [`Connection::require_peer_fingerprints`] the handshake fails with
+    /// [`Error::PeerNotAuthenticated`] when the peer certificate would be checked.
+    pub fn dangerous_accept_any_peer_certificate(&mut self) {
+        self.peer_auth = PeerAuth::AcceptAny;
     }
 
     /// Sets the largest datagram we send, clamped to [`MIN_MTU`]..=[`MAX_MTU`] (for
@@ -450,6 +485,13 @@ impl Connection {
         }
     }
 
+    /// Whether a server requests (and then requires) the client certificate: always,
+    /// unless the configuration does not require one and the owner explicitly accepts any
+    /// peer.
+    fn wants_client_certificate(&self) -> bool {
+        self.config.require_client_certificate || self.peer_auth != PeerAuth::AcceptAny
+    }
+
     fn handshaking(&self) -> bool {
         !matches!(self.state, State::Connected | State::Closed | State::Failed)
     }
@@ -470,12 +512,14 @@ impl Connection {
 
     /// Records the peer certificate: parses its key and checks the required fingerprint.
     fn accept_peer_certificate(&mut self, der: &[u8]) -> Result<(), Error> {
-        let key = crate::cert::peer_key(der)?;
-        if !self.remote_fingerprints.is_empty()
-            && !self.remote_fingerprints.iter().any(|f| f.matches(der))
-        {
-            return Err(Error::FingerprintMismatch);
+        match &self.peer_auth {
+            PeerAuth::Unset => return Err(Error::PeerNotAuthenticated),
+            PeerAuth::Fingerprints(fps) if !fps.iter().any(|f| f.matches(der)) => {
+                return Err(Error::FingerprintMismatch);
+            }
+            PeerAuth::Fingerprints(_) | PeerAuth::AcceptAny => {}
         }
+        let key = crate::cert::peer_key(der)?;
         self.hs.peer_key = Some(key);
         self.hs.peer_certificate = Some(der.to_vec());
         Ok(())

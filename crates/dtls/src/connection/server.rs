@@ -140,7 +140,8 @@ impl Connection {
         self.hs.group = Some(group);
         self.hs.srtp_profile = srtp_profile;
         self.hs.extended_master_secret = ext.extended_master_secret;
-        self.hs.certificate_requested = cfg.require_client_certificate;
+        let request_certificate = self.wants_client_certificate();
+        self.hs.certificate_requested = request_certificate;
 
         self.begin_flight();
         let sh = ServerHello {
@@ -180,7 +181,7 @@ impl Connection {
         });
         self.add_message(&ske, true);
         self.hs.ephemeral = Some(ephemeral);
-        if cfg.require_client_certificate {
+        if request_certificate {
             let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
                 certificate_types: vec![ECDSA_SIGN],
                 signature_algorithms: SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect(),
@@ -189,7 +190,7 @@ impl Connection {
             self.add_message(&cr, true);
         }
         self.add_message(&HandshakeMessage::ServerHelloDone, true);
-        self.state = if cfg.require_client_certificate {
+        self.state = if request_certificate {
             State::ServerWaitCertificate
         } else {
             State::ServerWaitKeyExchange

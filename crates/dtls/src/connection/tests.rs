@@ -14,17 +14,28 @@ fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
     let cert = |s| Certificate::generate("t", &mut ChaChaRandom::from_seed([s; 32])).unwrap();
     let mut sc = Config::new(cert(2));
     sc.require_client_certificate = client_cert;
-    let client = Connection::client(
-        Arc::new(Config::new(cert(1))),
+    let cc = Config::new(cert(1));
+    let (cfp, sfp) = (
+        cc.certificate.fingerprint(HashFunction::Sha256),
+        sc.certificate.fingerprint(HashFunction::Sha256),
+    );
+    let mut client = Connection::client(
+        Arc::new(cc),
         Box::new(ChaChaRandom::from_seed([3; 32])),
         now,
     );
-    let server = Connection::server(
+    let mut server = Connection::server(
         Arc::new(sc),
         Box::new(ChaChaRandom::from_seed([4; 32])),
         b"peer",
         now,
     );
+    client.require_peer_fingerprints(vec![sfp]).unwrap();
+    if client_cert {
+        server.require_peer_fingerprints(vec![cfp]).unwrap();
+    } else {
+        server.dangerous_accept_any_peer_certificate();
+    }
     (client, server)
 }
 
