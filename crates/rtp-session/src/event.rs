@@ -86,7 +86,11 @@ pub enum Event {
         /// The peer certificate's SHA-256 fingerprint.
         peer_fingerprint: Option<dtls::Fingerprint>,
     },
-    /// The DTLS-SRTP handshake failed (bad fingerprint, timeout, alert); media stays off.
+    /// The DTLS-SRTP handshake or association failed (bad fingerprint, timeout, a fatal
+    /// alert from the peer). The fatal alert our side owed the peer was sent first; the
+    /// session is unkeyed and media stays off until [`crate::Session::start_dtls`] runs
+    /// again. DTLS from other addresses than the expected remote never causes this: it is
+    /// dropped and counted in [`Counters::dtls_foreign`].
     DtlsFailed {
         /// Why.
         error: dtls::Error,

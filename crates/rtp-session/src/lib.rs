@@ -31,6 +31,15 @@
 //! Without rtcp-mux, DTLS-SRTP runs one association per component (RFC 5764 §4.1): the
 //! RTCP port's handshake keys SRTCP.
 //!
+//! Failing closed: DTLS is accepted only from the component's expected remote, a keyed
+//! association reads only its own epoch, a DTLS failure tells the peer (its alert) and the
+//! application ([`Event::DtlsFailed`]), peers are always authenticated by fingerprint
+//! unless [`Security::DangerousDtlsAnyPeer`] says otherwise, re-applied SRTP keys keep
+//! their running contexts, and the RTP and RTCP destinations move only after a probation
+//! run of authenticated packets (the RTCP one never away from a signalled address while RTP
+//! is where signalling said). The rules and their reasons are in `security.rs` and
+//! `latch.rs`.
+//!
 //! SSRC collisions between two remote participants are detected as RFC 3550 §8.2 asks,
 //! without cutting off a peer whose address changes (see [`Event::SourceConflict`]).
 //!

@@ -282,3 +282,34 @@ fn receiver_report() -> Vec<u8> {
     .unwrap();
     rr[..n].to_vec()
 }
+
+/// Finding 1, the rule's one exception: a server that knows no remote yet adopts the source
+/// of the first ClientHello, and from then on takes DTLS only from there.
+#[test]
+fn a_server_without_a_remote_adopts_the_first_client_hello_only() {
+    let mut p = dtls_pair(true, 73);
+    // The server was told nothing about the client.
+    let (mut b, _) = configs(true);
+    b.transport.remote_rtp = None;
+    b.transport.remote_rtcp = None;
+    let certs = Certs::new(73);
+    b.security = Security::Dtls {
+        role: dtls::Role::Server,
+        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
+        peer_fingerprints: vec![certs.a.fingerprint(dtls::HashFunction::Sha256)],
+    };
+    p.b = Session::new(b, rng(74), p.now).unwrap();
+    assert_eq!(p.b.remote_rtp(), None);
+    // Junk that is not a ClientHello adopts nothing.
+    let third = addr(THIRD);
+    p.b.handle_datagram(p.now, Component::Rtp, third, &mut forged_fatal_alert());
+    assert_eq!((p.b.remote_rtp(), p.b.counters().dtls_foreign), (None, 1));
+    p.run(Duration::from_secs(3));
+    assert_eq!(p.b.remote_rtp(), Some(addr(A_ADDR)));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
+    // Another ClientHello from elsewhere is now foreign.
+    let hello = p.a_seen.sent[0].contents.clone();
+    p.b.handle_datagram(p.now, Component::Rtp, third, &mut hello.clone());
+    assert_eq!(p.b.counters().dtls_foreign, 2);
+    assert_eq!(failures(&p.b_seen.events), 0);
+}
