@@ -176,7 +176,7 @@ impl Session {
     /// than they receive on), or from anywhere while no destination is known. Where RTCP
     /// *goes* changes only after a probation run (see `latch.rs`).
     fn rtcp_source_expected(&self, from: SocketAddr) -> bool {
-        match self.rtcp_latch.current() {
+        match self.rtcp_destination() {
             Some(expected) if expected == from => true,
             Some(_) => self
                 .latch

@@ -97,11 +97,7 @@ impl Session {
             return Err(crate::Error::Closed);
         }
 
-        let destination = self
-            .rtcp_latch
-            .current()
-            .or(self.latch.current())
-            .ok_or(crate::Error::NoRemote)?;
+        let destination = self.rtcp_destination().ok_or(crate::Error::NoRemote)?;
         let mut packets: Vec<AnyPacket<'_>> = Vec::new();
         if !self.config.transport.rtcp_rsize {
             let ssrc = self.local.ssrc;
@@ -155,7 +151,7 @@ impl Session {
         if matches!(self.rtcp_protection(), RtcpProtection::NotKeyed) {
             return 0;
         }
-        let Some(destination) = self.rtcp_latch.current().or(self.latch.current()) else {
+        let Some(destination) = self.rtcp_destination() else {
             return 0;
         };
         let blocks = self.report_blocks(now);

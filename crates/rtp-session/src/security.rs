@@ -222,7 +222,7 @@ impl Session {
     fn dtls_destination(&self, component: Component) -> Option<SocketAddr> {
         match component {
             Component::Rtp => self.latch.current(),
-            Component::Rtcp => self.rtcp_latch.current(),
+            Component::Rtcp => self.rtcp_destination(),
         }
     }
 
@@ -383,11 +383,13 @@ impl Session {
         // The fatal alert each failed connection queued goes to its peer before the
         // association is dropped, so that the peer learns of the failure too.
         let mut out = Vec::new();
-        for link in &mut self.dtls {
-            let Some(destination) = (match link.component {
-                Component::Rtp => self.latch.current(),
-                Component::Rtcp => self.rtcp_latch.current(),
-            }) else {
+        let destinations: Vec<_> = self
+            .dtls
+            .iter()
+            .map(|l| self.dtls_destination(l.component))
+            .collect();
+        for (link, destination) in self.dtls.iter_mut().zip(destinations) {
+            let Some(destination) = destination else {
                 continue;
             };
             while let Some(contents) = link.conn.poll_transmit() {

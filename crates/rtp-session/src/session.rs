@@ -208,9 +208,20 @@ impl Session {
         self.latch.current()
     }
 
-    /// Where RTCP goes now.
+    /// Where RTCP goes now: the signalled or latched RTCP address; without one, the RTP
+    /// destination (rtcp-mux) or its port + 1 (RFC 3550 §11).
     pub fn remote_rtcp(&self) -> Option<SocketAddr> {
-        self.rtcp_latch.current()
+        self.rtcp_destination()
+    }
+
+    pub(crate) fn rtcp_destination(&self) -> Option<SocketAddr> {
+        self.rtcp_latch.current().or_else(|| {
+            let rtp = self.latch.current()?;
+            if self.config.transport.rtcp_mux {
+                return Some(rtp);
+            }
+            Some(SocketAddr::new(rtp.ip(), rtp.port().checked_add(1)?))
+        })
     }
 
     /// True when packets can be sent: no security, or SRTP keyed.

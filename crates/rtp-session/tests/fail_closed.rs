@@ -256,6 +256,8 @@ fn rtcp_latching_needs_a_probation_run() {
     a.transport.remote_rtcp = None;
     let probation = a.transport.latch_probation as usize;
     let mut p = Pair::new(a, b, clean(), 63);
+    // Until one is learnt, RTCP goes to RTP port + 1 (RFC 3550 §11), as ffmpeg expects.
+    assert_eq!(p.a.remote_rtcp(), Some(next_port(p.b_from, false)));
     p.run(Duration::from_secs(20));
     // b's RTCP port, learnt from its own compounds.
     assert_eq!(p.a.remote_rtcp(), Some(next_port(p.b_from, false)));

@@ -86,7 +86,17 @@ fn receive(ctx: &Context, secure: bool) -> Result {
     let mut reception = receive_until_exit(sockets, srtp, &mut session, &mut peer, "ffmpeg")?;
     let fail = |e: String| format!("ffmpeg → us ({label}): {e}");
     reception.check(SSRC, PACKETS, false).map_err(fail)?;
-    session.check(SSRC, PACKETS, false).map_err(fail)
+    session.check(SSRC, PACKETS, false).map_err(fail)?;
+    // ffmpeg sends its RTCP from the socket it reads RTCP on (RTP port + 1): the session's
+    // receiver reports, with default settings, must go there from the first one on.
+    let (sources, destinations) = (&session.rtcp_sources, &session.rtcp_destinations);
+    if destinations.is_empty() || destinations.iter().any(|d| !sources.contains(d)) {
+        return Err(fail(format!(
+            "the session's RTCP went to {destinations:?}, ffmpeg's came from {sources:?}"
+        )));
+    }
+    eprintln!("  session: its RTCP went to {destinations:?}, where ffmpeg's came from");
+    Ok(())
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as ffmpeg's `-srtp_out_params` and SDES

@@ -288,6 +288,10 @@ pub(super) struct SessionReceiver {
     pub round_trips: Vec<(u32, Duration)>,
     pub frames: u64,
     pub concealments: u64,
+    /// Where the peer's RTCP came from.
+    pub rtcp_sources: Vec<SocketAddr>,
+    /// Where the session sent its own RTCP.
+    pub rtcp_destinations: Vec<SocketAddr>,
 }
 
 impl SessionReceiver {
@@ -300,6 +304,8 @@ impl SessionReceiver {
             round_trips: Vec::new(),
             frames: 0,
             concealments: 0,
+            rtcp_sources: Vec::new(),
+            rtcp_destinations: Vec::new(),
         })
     }
 
@@ -311,15 +317,26 @@ impl SessionReceiver {
         datagram: &mut [u8],
         now: Instant,
     ) {
+        if rtp_packet::classify(datagram) == rtp_packet::PacketKind::Rtcp
+            && !self.rtcp_sources.contains(&from)
+        {
+            self.rtcp_sources.push(from);
+        }
         self.session.handle_datagram(now, component, from, datagram);
         self.poll(now);
     }
 
     /// Timers, events and playout up to `now`. What the session would send (its RTCP)
-    /// is dropped: the peers here only send.
+    /// is not sent, since the peers here only send, but where it would go is recorded.
     pub(super) fn poll(&mut self, now: Instant) {
         self.run_timers(now);
-        while self.session.poll_transmit().is_some() {}
+        while let Some(t) = self.session.poll_transmit() {
+            if rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Rtcp
+                && !self.rtcp_destinations.contains(&t.destination)
+            {
+                self.rtcp_destinations.push(t.destination);
+            }
+        }
         self.take_output(now);
     }
 
