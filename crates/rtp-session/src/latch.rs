@@ -13,6 +13,8 @@
 //! port of its host. Only when media shows the signalled addresses are not the peer's real
 //! ones (the RTP destination latched elsewhere, typically a NAT) does the RTCP destination
 //! follow a probation run, since then the signalled RTCP address is unreachable too.
+//! While no RTCP address is known at all, RTCP goes to the RTP destination (rtcp-mux) or
+//! its port + 1 (RFC 3550 §11), which is where ffmpeg, among others, listens.
 
 use std::net::SocketAddr;
 

@@ -315,3 +315,23 @@ fn a_server_without_a_remote_adopts_the_first_client_hello_only() {
     assert_eq!(p.b.counters().dtls_foreign, 2);
     assert_eq!(failures(&p.b_seen.events), 0);
 }
+
+/// Finding 4, the receiving side: re-applied keys keep the replay window, so a packet
+/// already taken is still refused.
+#[test]
+fn reapplied_srtp_keys_keep_the_replay_window() {
+    let mut p = srtp_pair(clean(), 97, true);
+    p.run(Duration::from_secs(1));
+    p.a.send(p.now, &[7; 160], 0, false).unwrap();
+    let packet = p.a.poll_transmit().unwrap().contents;
+    let taken = p.b.counters();
+    p.b.handle_datagram(p.now, Component::Rtp, p.a_from, &mut packet.clone());
+    assert_eq!(p.b.counters().rtp_received, taken.rtp_received + 1);
+    p.b.set_srtp_keys(PROFILE, key(2), key(1)).unwrap();
+    p.b.handle_datagram(p.now, Component::Rtp, p.a_from, &mut packet.clone());
+    assert_eq!(
+        p.b.counters().unprotect_failures,
+        taken.unprotect_failures + 1
+    );
+    assert_eq!(p.b.counters().rtp_received, taken.rtp_received + 1);
+}
