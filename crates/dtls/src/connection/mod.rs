@@ -421,9 +421,17 @@ impl Connection {
         if data.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow { len: data.len() });
         }
-        let rec = self.seal_record(1, ContentType::ApplicationData, data);
-        self.outgoing.push_back(rec);
-        Ok(())
+        match self.seal_record(1, ContentType::ApplicationData, data) {
+            Ok(rec) => {
+                self.outgoing.push_back(rec);
+                Ok(())
+            }
+            Err(e) => {
+                // No alert can go out either: it would need a sequence number too.
+                self.fail(&e);
+                Err(e)
+            }
+        }
     }
 
     /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).
