@@ -153,8 +153,9 @@ pub struct Counters {
     /// DTLS datagrams from an address other than the expected remote of their component
     /// (see the rule in [`crate::Session::start_dtls`]): dropped unread.
     pub dtls_foreign: u64,
-    /// DTLS datagrams from the expected remote with records a keyed association never
-    /// reads (any epoch but its own, 1, after the handshake): those records dropped.
+    /// DTLS records from the expected remote that were dropped: by the session, because a
+    /// keyed association reads only its own epoch (1), or by the association, because they
+    /// failed before authentication (`dtls::Connection::dropped_records`). Never fatal.
     pub dtls_dropped: u64,
     /// Packets with our own SSRC recognised as a loop (RFC 3550 §8.2): dropped.
     pub loops: u64,

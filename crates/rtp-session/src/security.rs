@@ -266,21 +266,20 @@ impl Session {
             }
         }
         let link = &mut self.dtls[index];
-        let result = if link.keyed {
+        let dropped_before = link.conn.dropped_records();
+        let (result, filtered) = if link.keyed {
             match current_epoch_only(datagram) {
-                Filtered::All => link.conn.handle_datagram(now, datagram),
-                Filtered::Some(records) => {
-                    self.counters.dtls_dropped += 1;
-                    link.conn.handle_datagram(now, &records)
-                }
-                Filtered::None => {
-                    self.counters.dtls_dropped += 1;
-                    return;
-                }
+                Filtered::All => (link.conn.handle_datagram(now, datagram), 0),
+                Filtered::Some(records, n) => (link.conn.handle_datagram(now, &records), n),
+                Filtered::None(n) => (Ok(()), n),
             }
         } else {
-            link.conn.handle_datagram(now, datagram)
+            (link.conn.handle_datagram(now, datagram), 0)
         };
+        // Records the session kept from the association, and those the association
+        // dropped itself because they failed before authentication (RFC 6347 §4.1.2.7).
+        let dropped = link.conn.dropped_records().saturating_sub(dropped_before);
+        self.counters.dtls_dropped += filtered + dropped;
         if let Err(error) = result {
             self.dtls_failed(error);
             return;
@@ -475,33 +474,34 @@ fn is_client_hello(datagram: &[u8]) -> bool {
     )
 }
 
-/// A keyed association's view of a datagram: its records of epoch 1.
+/// A keyed association's view of a datagram: its records of epoch 1, and how many records
+/// were left out (a malformed tail counts as one).
 enum Filtered {
     All,
-    Some(Vec<u8>),
-    None,
+    Some(Vec<u8>, u64),
+    None(u64),
 }
 
 /// Keeps the records of `datagram` protected under the association's keys (epoch 1).
 /// Malformed records end the datagram, as they would in the connection.
 fn current_epoch_only(datagram: &[u8]) -> Filtered {
     let mut kept = Vec::new();
-    let mut dropped = false;
+    let mut dropped = 0u64;
     for record in dtls::record::records(datagram) {
         let Ok(record) = record else {
-            dropped = true;
+            dropped += 1;
             break;
         };
         if record.header.epoch != 1 {
-            dropped = true;
+            dropped += 1;
             continue;
         }
         record.header.write(&mut kept);
         kept.extend_from_slice(record.fragment);
     }
     match (dropped, kept.is_empty()) {
-        (false, _) => Filtered::All,
-        (true, true) => Filtered::None,
-        (true, false) => Filtered::Some(kept),
+        (0, _) => Filtered::All,
+        (n, true) => Filtered::None(n),
+        (n, false) => Filtered::Some(kept, n),
     }
 }
