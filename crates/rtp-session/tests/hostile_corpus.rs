@@ -182,10 +182,12 @@ fn live_session_survives_the_corpus_from_a_third_address() {
 /// at every step of the handshake, and completes. Before the handshake authenticates the
 /// peer, its address proves nothing, so this rests on the dtls layer dropping (and
 /// counting) unauthenticated records instead of failing. Today's dtls fails a client
-/// waiting for its ServerHello on an epoch-0 HelloRequest (`dtls/sequence_number_max`),
-/// which RFC 5246 §7.4.1.1 says a client in a handshake ignores.
+/// waiting for its ServerHello on any well-formed but unexpected epoch-0 handshake message
+/// (`UnexpectedMessage`): a HelloRequest (which RFC 5246 §7.4.1.1 says a client in a
+/// handshake ignores), a Finished, a ClientHello — `dtls/sequence_number_max`,
+/// `dtls/hello_request`, `dtls/finished_epoch_0_seq_0`, `dtls/client_hello_*`.
 #[test]
-#[ignore = "dtls: an epoch-0 HelloRequest fails a client mid-handshake (dtls/sequence_number_max)"]
+#[ignore = "dtls: unexpected epoch-0 handshake messages fail a client awaiting ServerHello"]
 fn handshake_survives_the_corpus_from_its_peer() {
     let mut p = dtls_pair(true, 109);
     for _ in 0..4 {
