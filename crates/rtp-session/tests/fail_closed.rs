@@ -335,3 +335,50 @@ fn reapplied_srtp_keys_keep_the_replay_window() {
     );
     assert_eq!(p.b.counters().rtp_received, taken.rtp_received + 1);
 }
+
+/// A keyed association reads only epoch 1, yet still answers the peer's repeated final
+/// flight (its Finished is at epoch 1) when the peer lost our last flight.
+#[test]
+fn a_keyed_server_still_answers_a_repeated_final_flight() {
+    let mut p = dtls_pair(true, 79);
+    let (a_from, b_from) = (p.a_from, p.b_from);
+    let mut now = p.now;
+    let deliver = |from: &mut Session, to: &mut Session, addr: SocketAddr, now| {
+        let mut n = 0;
+        while let Some(mut t) = from.poll_transmit() {
+            to.handle_datagram(now, t.component, addr, &mut t.contents);
+            n += 1;
+        }
+        n
+    };
+    // ClientHello, HelloVerifyRequest, ClientHello with cookie, server flight, client
+    // flight: the server is keyed.
+    for _ in 0..2 {
+        deliver(&mut p.a, &mut p.b, a_from, now);
+        deliver(&mut p.b, &mut p.a, b_from, now);
+    }
+    deliver(&mut p.a, &mut p.b, a_from, now);
+    assert!(p.b.is_keyed() && !p.a.is_keyed());
+    // The server's ChangeCipherSpec and Finished are lost.
+    while p.b.poll_transmit().is_some() {}
+    // The client times out and repeats its flight; the keyed server reads only its epoch-1
+    // Finished (the rest is dropped and counted) and answers it.
+    let before = p.b.counters().dtls_dropped;
+    for _ in 0..10 {
+        now += Duration::from_secs(1);
+        p.a.handle_timeout(now);
+        if deliver(&mut p.a, &mut p.b, a_from, now) > 0 {
+            break;
+        }
+    }
+    let before = p.b.counters().dtls_dropped;
+    assert!(
+        deliver(&mut p.b, &mut p.a, b_from, now) > 0,
+        "the server answered"
+    );
+    assert!(p.a.is_keyed());
+    assert!(p.b.counters().dtls_dropped >= before);
+    while let Some(e) = p.a.poll_event() {
+        assert!(!matches!(e, Event::DtlsFailed { .. }), "{e:?}");
+    }
+}
