@@ -56,6 +56,14 @@ pub enum Error {
     /// The same extension appeared twice in one hello (RFC 5246 §7.4.1.4).
     #[error("duplicate extension {0:#06x}")]
     DuplicateExtension(u16),
+    /// The server's hello carried an extension the client did not offer (RFC 5246
+    /// §7.4.1.4): the extension type.
+    #[error("the server sent extension {0:#06x}, which we did not offer")]
+    UnsupportedExtension(u16),
+    /// Sending another record would take the record sequence number past 2^48 - 1
+    /// (RFC 6347 §4.1): the connection ends rather than reuse a nonce.
+    #[error("record sequence numbers exhausted")]
+    SequenceNumberExhausted,
     /// No cipher suite is acceptable to both sides.
     #[error("no cipher suite in common")]
     NoCommonCipherSuite,
@@ -166,6 +174,7 @@ impl Error {
                 A::BadCertificate
             }
             Error::UnsupportedCertificate => A::UnsupportedCertificate,
+            Error::UnsupportedExtension(_) => A::UnsupportedExtension,
             Error::InsufficientSecurity => A::InsufficientSecurity,
             Error::BadSignature | Error::BadFinished => A::DecryptError,
             Error::RecordOverflow { .. } => A::RecordOverflow,
@@ -173,6 +182,7 @@ impl Error {
             Error::NotConnected
             | Error::NoPeerFingerprints
             | Error::PeerNotAuthenticated
+            | Error::SequenceNumberExhausted
             | Error::Closed
             | Error::Randomness
             | Error::CertificateGeneration(_)

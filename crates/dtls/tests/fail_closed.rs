@@ -209,3 +209,283 @@ fn server_with_fingerprints_and_optional_certificate_reports_the_checked_client(
     };
     assert_eq!(info.peer_fingerprint, Some(fp(&configs().0)));
 }
+
+// Finding 1: malformed plaintext never ends a call or a handshake.
+
+/// The 14-byte datagram of issue #14: an epoch-0 ChangeCipherSpec whose body is 02.
+const FORGED_CCS: [u8; 14] = [
+    0x14, 0xFE, 0xFD, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x63, 0x00, 0x01, 0x02,
+];
+
+/// One handshake fragment: header and body.
+fn fragment(msg_type: u8, length: u32, message_seq: u16, offset: u32, body: &[u8]) -> Vec<u8> {
+    let mut f = vec![msg_type];
+    f.extend_from_slice(&length.to_be_bytes()[1..]);
+    f.extend_from_slice(&message_seq.to_be_bytes());
+    f.extend_from_slice(&offset.to_be_bytes()[1..]);
+    f.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    f.extend_from_slice(body);
+    f
+}
+
+/// Every kind of malformed plaintext record of issue #14, each as its own datagram.
+fn malformed() -> Vec<(&'static str, Vec<u8>)> {
+    let hs = |payload: &[u8]| record(ContentType::Handshake, 7, payload);
+    // Whole messages whose bodies do not decode, for every message_seq a handshake uses
+    // (ServerHelloDone, Finished and HelloRequest are left out: any body of theirs decodes
+    // or is a well-formed message out of turn, which is meant to be fatal).
+    let mut undecodable = Vec::new();
+    for seq in 0..10u16 {
+        for ty in [1u8, 2, 11, 12, 13, 15, 16] {
+            undecodable.extend(hs(&fragment(ty, 1, seq, 0, &[0xFF])));
+        }
+    }
+    vec![
+        ("ChangeCipherSpec body 02", FORGED_CCS.to_vec()),
+        ("handshake header cut short", hs(&[1, 0, 0, 5, 0])),
+        (
+            "fragment past the message length",
+            hs(&fragment(1, 4, 1, 2, &[0; 4])),
+        ),
+        ("unknown handshake type", hs(&fragment(99, 0, 1, 0, &[]))),
+        ("plaintext over 2^14 bytes", hs(&vec![0; (1 << 14) + 1])),
+        ("alert body cut short", record(ContentType::Alert, 7, &[2])),
+        ("message bodies that do not decode", undecodable),
+    ]
+}
+
+fn srtp_key_material(c: &Connection) -> Vec<u8> {
+    c.export_keying_material(dtls::SRTP_EXPORTER_LABEL, 60)
+        .unwrap()
+        .to_vec()
+}
+
+/// Application data still flows both ways.
+fn assert_data_flows(c: &mut Connection, s: &mut Connection, now: Instant) {
+    for client_sends in [true, false] {
+        let (from, to) = if client_sends {
+            (&mut *c, &mut *s)
+        } else {
+            (&mut *s, &mut *c)
+        };
+        from.send_application_data(b"still here").unwrap();
+        let d = from.poll_transmit().unwrap();
+        to.handle_datagram(now, &d).unwrap();
+        assert!(matches!(
+            drain_events(to).as_slice(),
+            [Event::ApplicationData(x)] if x == b"still here"
+        ));
+    }
+}
+
+#[test]
+fn the_14_byte_datagram_leaves_an_established_call_up_in_either_role() {
+    let now = Instant::now();
+    for target_is_server in [false, true] {
+        let (mut c, mut s) = connected_pair(now);
+        let keys = srtp_key_material(&c);
+        let victim = if target_is_server { &mut s } else { &mut c };
+        assert_eq!(victim.dropped_records(), 0);
+        assert_eq!(victim.handle_datagram(now, &FORGED_CCS), Ok(()));
+        assert!(victim.is_connected());
+        assert!(victim.poll_transmit().is_none(), "nothing sent in answer");
+        assert!(drain_events(victim).is_empty());
+        assert_eq!(victim.dropped_records(), 1);
+        assert_eq!(srtp_key_material(&c), keys);
+        assert_eq!(srtp_key_material(&s), keys);
+        assert_data_flows(&mut c, &mut s, now);
+    }
+}
+
+#[test]
+fn malformed_plaintext_after_the_handshake_is_dropped_and_counted_in_either_role() {
+    let now = Instant::now();
+    for (what, datagram) in malformed() {
+        for target_is_server in [false, true] {
+            let (mut c, mut s) = connected_pair(now);
+            let keys = srtp_key_material(&c);
+            let victim = if target_is_server { &mut s } else { &mut c };
+            assert_eq!(victim.handle_datagram(now, &datagram), Ok(()), "{what}");
+            assert!(victim.is_connected(), "{what}");
+            assert!(victim.poll_transmit().is_none(), "{what}: nothing sent");
+            assert!(drain_events(victim).is_empty(), "{what}");
+            assert!(victim.dropped_records() >= 1, "{what}: counted");
+            assert_eq!(srtp_key_material(victim), keys, "{what}");
+            assert_data_flows(&mut c, &mut s, now);
+        }
+    }
+}
+
+#[test]
+fn a_handshake_in_progress_survives_malformed_plaintext_in_every_state() {
+    let now = Instant::now();
+    for (what, junk) in malformed() {
+        let (mut c, mut s) = pair(now);
+        // The junk reaches each side before each of its peer's datagrams: the server while
+        // it waits for a ClientHello, the client while it waits for a ServerHello, and both
+        // in every later state.
+        let mut delivered = 0;
+        for _ in 0..16 {
+            let mut moved = false;
+            while let Some(d) = c.poll_transmit() {
+                moved = true;
+                assert_eq!(s.handle_datagram(now, &junk), Ok(()), "{what}");
+                assert_eq!(s.handle_datagram(now, &d), Ok(()), "{what}");
+                delivered += 1;
+            }
+            while let Some(d) = s.poll_transmit() {
+                moved = true;
+                assert_eq!(c.handle_datagram(now, &junk), Ok(()), "{what}");
+                assert_eq!(c.handle_datagram(now, &d), Ok(()), "{what}");
+                delivered += 1;
+            }
+            if !moved {
+                break;
+            }
+        }
+        assert!(c.is_connected() && s.is_connected(), "{what}");
+        assert!(delivered >= 5, "{what}");
+        assert!(
+            c.dropped_records() >= 2 && s.dropped_records() >= 2,
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_client_hello_does_not_end_the_servers_wait() {
+    let now = Instant::now();
+    let (mut c, mut s) = pair(now);
+    let hello = c.poll_transmit().unwrap();
+    // The real ClientHello cut inside its body, with its lengths left as they are.
+    let mut cut = hello[..40].to_vec();
+    cut[11..13].copy_from_slice(&27u16.to_be_bytes());
+    cut[14..17].copy_from_slice(&[0, 0, 15]);
+    cut[22..25].copy_from_slice(&[0, 0, 15]);
+    assert_eq!(s.handle_datagram(now, &cut), Ok(()));
+    assert!(s.poll_transmit().is_none());
+    assert_eq!(s.dropped_records(), 1);
+    s.handle_datagram(now, &hello).unwrap();
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    assert!(c.is_connected() && s.is_connected());
+}
+
+// Finding 6: forged epoch-0 handshake messages after the handshake.
+
+#[test]
+fn a_datagram_of_forged_epoch_0_fragments_after_the_handshake_draws_nothing() {
+    let now = Instant::now();
+    for target_is_server in [false, true] {
+        let (mut c, mut s) = connected_pair(now);
+        let keys = srtp_key_material(&c);
+        let victim = if target_is_server { &mut s } else { &mut c };
+        // 115 empty ClientHellos and HelloRequests, message_seq 0 to 114, in one record.
+        let mut payload = Vec::new();
+        for seq in 0..115u16 {
+            payload.extend(fragment(u8::from(seq % 2 == 0), 0, seq, 0, &[]));
+        }
+        let d = record(ContentType::Handshake, 9, &payload);
+        assert_eq!(d.len(), 1393);
+        for _ in 0..3 {
+            assert_eq!(victim.handle_datagram(now, &d), Ok(()));
+        }
+        assert!(victim.poll_transmit().is_none(), "zero datagrams in answer");
+        assert!(victim.is_connected());
+        assert_eq!(victim.dropped_records(), 3);
+        assert_eq!(srtp_key_material(victim), keys);
+        assert_data_flows(&mut c, &mut s, now);
+    }
+}
+
+#[test]
+fn an_epoch_0_finished_after_the_read_epoch_is_1_is_not_accepted() {
+    let now = Instant::now();
+    let (mut c, mut s) = pair(now);
+    // Run until the client's final flight reached the server: the server has read epoch 1
+    // and waits for the client's Finished, which we hold back.
+    for _ in 0..2 {
+        let d = c.poll_transmit().unwrap();
+        s.handle_datagram(now, &d).unwrap();
+        let d = s.poll_transmit().unwrap();
+        c.handle_datagram(now, &d).unwrap();
+    }
+    let flight5 = c.poll_transmit().unwrap();
+    let recs: Vec<_> = records(&flight5).map(Result::unwrap).collect();
+    let last = recs.last().unwrap();
+    assert_eq!(
+        (last.header.content_type, last.header.epoch),
+        (ContentType::Handshake, 1)
+    );
+    let finished_at = flight5.len() - 13 - last.fragment.len();
+    s.handle_datagram(now, &flight5[..finished_at]).unwrap();
+    // A forged plaintext Finished with the next message_seq (after the CertificateVerify,
+    // the last plaintext handshake message).
+    let cv = recs
+        .iter()
+        .rfind(|r| r.header.content_type == ContentType::Handshake && r.header.epoch == 0)
+        .unwrap();
+    assert_eq!(cv.fragment[0], 15, "CertificateVerify");
+    let seq = u16::from_be_bytes([cv.fragment[4], cv.fragment[5]]) + 1;
+    let forged = record(
+        ContentType::Handshake,
+        50,
+        &fragment(20, 12, seq, 0, &[0xAB; 12]),
+    );
+    assert_eq!(s.handle_datagram(now, &forged), Ok(()));
+    assert!(s.poll_transmit().is_none());
+    assert!(!s.is_failed());
+    assert_eq!(s.dropped_records(), 1);
+    s.handle_datagram(now, &flight5[finished_at..]).unwrap();
+    assert!(s.is_connected());
+}
+
+#[test]
+fn a_server_hello_with_an_extension_we_did_not_offer_is_unsupported_extension() {
+    use dtls::handshake::{Extensions, HandshakeMessage, ServerHello, UseSrtp};
+    let now = Instant::now();
+    for session_ticket in [true, false] {
+        let (mut c, _) = pair(now);
+        c.poll_transmit().unwrap();
+        let mut body = Vec::new();
+        HandshakeMessage::ServerHello(ServerHello {
+            server_version: DTLS_1_2,
+            random: [7; 32],
+            session_id: Vec::new(),
+            cipher_suite: 0xC02B,
+            compression_method: 0,
+            extensions: Extensions {
+                use_srtp: Some(UseSrtp {
+                    profiles: vec![0x0007],
+                    mki: Vec::new(),
+                }),
+                extended_master_secret: true,
+                renegotiation_info: Some(Vec::new()),
+                session_ticket,
+                ..Extensions::default()
+            },
+        })
+        .write_body(&mut body);
+        let expected = if session_ticket {
+            Error::UnsupportedExtension(35)
+        } else {
+            // An extension type nobody offered, appended to the block: 0x7777, empty.
+            let ext_len_at = 2 + 32 + 1 + 2 + 1;
+            let n = u16::from_be_bytes([body[ext_len_at], body[ext_len_at + 1]]) + 4;
+            body[ext_len_at..ext_len_at + 2].copy_from_slice(&n.to_be_bytes());
+            body.extend_from_slice(&[0x77, 0x77, 0, 0]);
+            Error::UnsupportedExtension(0x7777)
+        };
+        let d = record(
+            ContentType::Handshake,
+            0,
+            &fragment(2, body.len() as u32, 0, 0, &body),
+        );
+        assert_eq!(c.handle_datagram(now, &d), Err(expected));
+        // A fatal unsupported_extension (110) alert in the client's second epoch-0 record.
+        assert_eq!(
+            c.poll_transmit().unwrap(),
+            [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 2, 110]
+        );
+        assert!(c.is_failed());
+    }
+}

@@ -148,16 +148,32 @@ fn a_message_out_of_turn_is_unexpected_message() {
 }
 
 #[test]
-fn a_truncated_message_is_decode_error() {
+fn a_truncated_message_is_dropped_and_the_real_one_completes_the_handshake() {
     let now = Instant::now();
-    let mut c = waiting_client(now);
-    let body = server_hello(0xC02B);
-    let d = handshake_record(HandshakeType::ServerHello, 0, &body[..20]);
-    assert!(matches!(
-        c.handle_datagram(now, &d),
-        Err(Error::Truncated { .. })
-    ));
-    assert_eq!(sent_alert(&mut c), [2, 50]);
+    let (mut c, mut s) = (client(now), server(now));
+    // ClientHello, HelloVerifyRequest, ClientHello with the cookie: flight 4.
+    for _ in 0..2 {
+        let d = c.poll_transmit().unwrap();
+        s.handle_datagram(now, &d).unwrap();
+        let d = s.poll_transmit().unwrap();
+        if d[13] == 3 {
+            c.handle_datagram(now, &d).unwrap();
+        } else {
+            // The real ServerHello, cut short inside its body (RFC 6347 §4.1.2.7: a
+            // message that does not decode may be forged, so it is dropped, not fatal).
+            let rec = records(&d).next().unwrap().unwrap();
+            assert_eq!(rec.fragment[0], 2, "ServerHello");
+            let seq = u16::from_be_bytes([rec.fragment[4], rec.fragment[5]]);
+            let cut = handshake_record(HandshakeType::ServerHello, seq, &rec.fragment[12..32]);
+            assert_eq!(c.handle_datagram(now, &cut), Ok(()));
+            assert!(c.poll_transmit().is_none());
+            assert!(!c.is_failed());
+            assert_eq!(c.dropped_records(), 1);
+            c.handle_datagram(now, &d).unwrap();
+        }
+    }
+    pump(&mut c, &mut s, now);
+    assert!(c.is_connected() && s.is_connected());
 }
 
 #[test]
@@ -246,14 +262,14 @@ fn no_common_srtp_profile_is_handshake_failure() {
 }
 
 #[test]
-fn too_many_extensions_is_decode_error() {
+fn too_many_extensions_is_dropped_and_counted() {
     let now = Instant::now();
     let (mut s, secret) = cookie_server(now);
     let hello = plain_hello(vec![0xC02B], vec![7]);
     let mut body = Vec::new();
     HandshakeMessage::ClientHello(ClientHello {
         cookie: secret.cookie(b"peer", &hello).to_vec(),
-        ..hello
+        ..hello.clone()
     })
     .write_body(&mut body);
     // Replace the extensions block with 65 empty unknown extensions.
@@ -272,14 +288,16 @@ fn too_many_extensions_is_decode_error() {
         body.extend_from_slice(&[0, 0]);
     }
     let d = handshake_record(HandshakeType::ClientHello, 0, &body);
-    assert_eq!(
-        s.handle_datagram(now, &d),
-        Err(Error::InvalidLength {
-            what: "extension count",
-            len: 64
-        })
-    );
-    assert_eq!(sent_alert(&mut s), [2, 50]);
+    // A ClientHello that does not decode is dropped and counted, not fatal.
+    assert_eq!(s.handle_datagram(now, &d), Ok(()));
+    assert!(s.poll_transmit().is_none());
+    assert!(!s.is_failed());
+    assert_eq!(s.dropped_records(), 1);
+    // The server still answers a good ClientHello.
+    s.handle_datagram(now, &hello_with_cookie(&secret, hello))
+        .unwrap();
+    let flight4 = s.poll_transmit().unwrap();
+    assert_eq!(flight4[13], 2, "ServerHello");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
 use crate::handshake::{
     Certificate, CertificateVerify, ClientHello, ClientKeyExchange, Extensions, Finished,
-    HandshakeMessage, ServerHello, ServerKeyExchange, UseSrtp,
+    HANDSHAKE_HEADER_LEN, HandshakeMessage, ServerHello, ServerKeyExchange, UseSrtp,
 };
 use crate::record::DTLS_1_2;
 use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
@@ -79,6 +79,8 @@ impl Connection {
                 return Ok(());
             }
             (State::ClientWaitServerHello, HandshakeMessage::ServerHello(sh)) => {
+                let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
+                self.check_offered_extensions(body)?;
                 self.client_server_hello(sh)?;
                 self.state = State::ClientWaitCertificate;
             }
@@ -128,6 +130,24 @@ impl Connection {
             (_, m) => return Err(unexpected("Finished", &m)),
         }
         self.hs.transcript.extend_from_slice(raw);
+        Ok(())
+    }
+
+    /// RFC 5246 §7.4.1.4: a server must not send an extension the client did not offer;
+    /// the client aborts with unsupported_extension. The parsed [`ServerHello`] keeps only
+    /// the extensions this implementation knows, so the types are read from the body.
+    fn check_offered_extensions(&self, server_hello: &[u8]) -> Result<(), Error> {
+        let offered = self
+            .hs
+            .client_hello
+            .as_ref()
+            .map(|ch| extension_types(&ch.extensions))
+            .unwrap_or_default();
+        for ty in server_hello_extension_types(server_hello) {
+            if !offered.contains(&ty) {
+                return Err(Error::UnsupportedExtension(ty));
+            }
+        }
         Ok(())
     }
 
@@ -232,4 +252,32 @@ impl Connection {
         self.send_flight_with_timer(now);
         Ok(())
     }
+}
+
+/// The extension types an extensions block we wrote holds.
+fn extension_types(ext: &Extensions) -> Vec<u16> {
+    let mut block = Vec::new();
+    ext.write(&mut block);
+    block_types(block.get(2..).unwrap_or_default())
+}
+
+/// The extension types of a ServerHello body that already parsed (RFC 5246 §7.4.1.3):
+/// version, random, session_id, cipher_suite, compression_method, extensions.
+fn server_hello_extension_types(body: &[u8]) -> Vec<u16> {
+    let Some(&sid_len) = body.get(34) else {
+        return Vec::new();
+    };
+    let at = 35 + usize::from(sid_len) + 3;
+    block_types(body.get(at + 2..).unwrap_or_default())
+}
+
+/// The types of a sequence of extensions (type, 16-bit length, body).
+fn block_types(mut block: &[u8]) -> Vec<u16> {
+    let mut types = Vec::new();
+    while let [t0, t1, l0, l1, rest @ ..] = block {
+        types.push(u16::from_be_bytes([*t0, *t1]));
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        block = rest.get(len..).unwrap_or_default();
+    }
+    types
 }

@@ -189,6 +189,7 @@ pub struct Connection {
     peer_auth: PeerAuth,
     cookie_secret: Option<Arc<CookieSecret>>,
     peer_address: Vec<u8>,
+    dropped_records: u64,
 }
 
 impl std::fmt::Debug for Connection {
@@ -234,6 +235,7 @@ impl Connection {
             peer_auth: PeerAuth::Unset,
             cookie_secret: None,
             peer_address: Vec::new(),
+            dropped_records: 0,
         }
     }
 
@@ -308,6 +310,14 @@ impl Connection {
     /// included, are fragmented to it (RFC 6347 §4.1.1.1).
     pub fn set_mtu(&mut self, mtu: usize) {
         self.mtu = mtu.clamp(MIN_MTU, MAX_MTU);
+    }
+
+    /// How many received records were dropped unprocessed: records that failed to parse,
+    /// reassemble, decode or authenticate, and unauthenticated (epoch-0) records that came
+    /// after the handshake and are not a repeat of the peer's last flight (RFC 6347
+    /// §4.1.2.7). None of them changed any state or drew an answer.
+    pub fn dropped_records(&self) -> u64 {
+        self.dropped_records
     }
 
     /// The largest datagram we send.

@@ -16,6 +16,7 @@ impl Connection {
         for rec in record::records(datagram) {
             let Ok(rec) = rec else {
                 tracing::trace!("dropping the rest of a malformed datagram");
+                self.drop_record();
                 break;
             };
             let h = rec.header;
@@ -25,6 +26,7 @@ impl Connection {
                 if h.content_type == ContentType::ApplicationData
                     || (h.content_type == ContentType::Alert && self.read_epoch == 1)
                 {
+                    self.drop_record();
                     continue;
                 }
                 rec.fragment.to_vec()
@@ -39,13 +41,17 @@ impl Connection {
                     h.write(&mut raw);
                     raw.extend_from_slice(rec.fragment);
                     self.early_records.push(raw);
+                } else {
+                    self.drop_record();
                 }
                 continue;
             } else if h.epoch == self.read_epoch && h.epoch == 1 {
                 let Some(cipher) = &self.read_cipher else {
+                    self.drop_record();
                     continue;
                 };
                 if !self.replay.is_fresh(h.sequence_number) {
+                    self.drop_record();
                     continue;
                 }
                 let id = RecordId {
@@ -59,22 +65,48 @@ impl Connection {
                         seq = h.sequence_number,
                         "dropping a record that does not authenticate"
                     );
+                    self.drop_record();
                     continue;
                 };
                 self.replay.accept(h.sequence_number);
                 p
             } else {
+                self.drop_record();
                 continue;
             };
+            let authenticated = h.epoch == 1;
             if plaintext.len() > MAX_PLAINTEXT_LEN {
-                return Err(Error::RecordOverflow {
-                    len: plaintext.len(),
-                });
+                if authenticated {
+                    return Err(Error::RecordOverflow {
+                        len: plaintext.len(),
+                    });
+                }
+                tracing::trace!(
+                    len = plaintext.len(),
+                    "dropping an oversized plaintext record"
+                );
+                self.drop_record();
+                continue;
             }
             match h.content_type {
                 ContentType::Handshake => self.handle_handshake_record(now, &h, &plaintext)?,
-                ContentType::ChangeCipherSpec => self.handle_change_cipher_spec(&plaintext)?,
-                ContentType::Alert => self.handle_alert(&plaintext)?,
+                ContentType::ChangeCipherSpec => {
+                    if plaintext != [1] {
+                        // RFC 6347 §4.1.2.7: an invalid record is dropped, never fatal,
+                        // so that nobody on the path can end the association with one.
+                        tracing::trace!("dropping a malformed ChangeCipherSpec");
+                        self.drop_record();
+                        continue;
+                    }
+                    self.handle_change_cipher_spec()?
+                }
+                ContentType::Alert => {
+                    if !authenticated && Alert::parse(&plaintext).is_err() {
+                        self.drop_record();
+                        continue;
+                    }
+                    self.handle_alert(&plaintext)?
+                }
                 ContentType::ApplicationData => {
                     if self.state == State::Connected {
                         self.events.push_back(Event::ApplicationData(plaintext));
@@ -93,10 +125,27 @@ impl Connection {
         Ok(())
     }
 
-    pub(super) fn handle_change_cipher_spec(&mut self, body: &[u8]) -> Result<(), Error> {
-        if body != [1] {
-            return Err(Error::IllegalParameter("ChangeCipherSpec body"));
-        }
+    /// Whether a plaintext message of this type belongs to the peer's final flight, whose
+    /// repeat after the handshake draws ours again: the client's Certificate,
+    /// ClientKeyExchange and CertificateVerify. The server's final flight has no plaintext
+    /// handshake message (its Finished is encrypted).
+    fn is_final_flight_message(&self, ty: HandshakeType) -> bool {
+        self.role == Role::Server
+            && matches!(
+                ty,
+                HandshakeType::Certificate
+                    | HandshakeType::ClientKeyExchange
+                    | HandshakeType::CertificateVerify
+            )
+    }
+
+    /// Counts a record dropped without effect.
+    fn drop_record(&mut self) {
+        self.dropped_records = self.dropped_records.saturating_add(1);
+    }
+
+    /// A well-formed ChangeCipherSpec (body `01`).
+    pub(super) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
         let next = match self.state {
             State::ClientWaitChangeCipherSpec => State::ClientWaitFinished,
             State::ServerWaitChangeCipherSpec => State::ServerWaitFinished,
@@ -139,13 +188,29 @@ impl Connection {
         Ok(())
     }
 
+    /// The fragments of one handshake record. Before authentication (epoch 0) anything
+    /// that does not parse, reassemble or decode is dropped and counted, never fatal
+    /// (RFC 6347 §4.1.2.7): such a record may come from anyone on the path. Well-formed
+    /// messages that break the protocol still fail the handshake.
     pub(super) fn handle_handshake_record(
         &mut self,
         now: Instant,
         header: &RecordHeader,
         plaintext: &[u8],
     ) -> Result<(), Error> {
-        for frag in handshake::parse_fragments(plaintext)? {
+        let authenticated = header.epoch == 1;
+        let fragments = match handshake::parse_fragments(plaintext) {
+            Ok(f) => f,
+            Err(e) if !authenticated => {
+                tracing::trace!(error = %e, "dropping a malformed handshake record");
+                self.drop_record();
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        // Counted once per record, however many of its fragments are dropped.
+        let mut dropped = false;
+        for frag in fragments {
             let seq = frag.header.message_seq;
             if self.state == State::ServerWaitClientHello {
                 let h = frag.header;
@@ -155,28 +220,61 @@ impl Connection {
                     || h.fragment_offset != 0
                     || h.fragment_length != h.length
                 {
+                    dropped = true;
                     continue;
                 }
-                let msg = HandshakeMessage::parse(h.msg_type, frag.body)?;
+                let Ok(msg) = HandshakeMessage::parse(h.msg_type, frag.body) else {
+                    dropped = true;
+                    continue;
+                };
                 self.server_client_hello(now, header, seq, msg, frag.body)?;
                 continue;
             }
             if seq < self.next_recv_seq {
+                if self.state == State::Connected
+                    && !authenticated
+                    && !self.is_final_flight_message(frag.header.msg_type)
+                {
+                    dropped = true;
+                    continue;
+                }
                 // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
                 self.resend_for_peer_repeat(now);
                 continue;
             }
-            self.reassembler.push(self.next_recv_seq, &frag)?;
+            if !authenticated && (self.read_epoch == 1 || self.state == State::Connected) {
+                // Once the peer writes in epoch 1, a new plaintext message can only be
+                // forged (a real peer's Finished and anything later is encrypted): it is
+                // dropped without touching the reassembler, the sequence or the keys.
+                dropped = true;
+                continue;
+            }
+            if self.reassembler.push(self.next_recv_seq, &frag).is_err() {
+                dropped = true;
+                continue;
+            }
             while let Some((ty, body)) = self.reassembler.pop(self.next_recv_seq) {
                 let seq = self.next_recv_seq;
-                self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                 if self.state == State::Connected {
-                    // A ClientHello (or HelloRequest) after the handshake asks to
-                    // renegotiate (RFC 5746 §4.4).
-                    self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                    // Only epoch-1 messages get here. A ClientHello (or HelloRequest)
+                    // after the handshake asks to renegotiate (RFC 5746 §4.4).
+                    self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
+                    if matches!(ty, HandshakeType::ClientHello | HandshakeType::HelloRequest) {
+                        self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                    }
                     continue;
                 }
-                let msg = HandshakeMessage::parse(ty, &body)?;
+                let msg = match HandshakeMessage::parse(ty, &body) {
+                    Ok(m) => m,
+                    Err(e) if !authenticated => {
+                        // The message slot stays open for the real message.
+                        tracing::trace!(error = %e, "dropping a handshake message that does not decode");
+                        dropped = true;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                 let raw = encode_message(ty, seq, &body);
                 match self.role {
                     Role::Client => self.client_message(now, msg, &raw)?,
@@ -189,9 +287,12 @@ impl Connection {
                     && self.state == State::ServerWaitChangeCipherSpec
                 {
                     self.hs.early_change_cipher_spec = false;
-                    self.handle_change_cipher_spec(&[1])?;
+                    self.handle_change_cipher_spec()?;
                 }
             }
+        }
+        if dropped {
+            self.drop_record();
         }
         Ok(())
     }

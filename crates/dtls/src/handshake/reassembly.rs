@@ -7,7 +7,9 @@
 //! [`MAX_MESSAGE_LEN`] bytes, all buffered messages together at most
 //! [`MAX_BUFFERED_BYTES`], and one message at most [`MAX_FRAGMENT_RANGES`] disjoint pieces.
 //! A fragment beyond a bound is dropped (the peer retransmits it), except a message longer
-//! than any this implementation accepts, which is an error.
+//! than any this implementation accepts or a fragment past its message's end, which are
+//! errors (the connection drops the record). A fragment that disagrees with the buffered
+//! ones on the message's type or length replaces them: the first could be forged.
 
 use super::{HandshakeFragment, HandshakeType};
 use crate::error::Error;
@@ -77,14 +79,21 @@ impl Reassembler {
             .iter()
             .position(|p| p.message_seq == h.message_seq)
         {
-            Some(i) => {
-                let p = &self.messages[i];
-                if p.msg_type != h.msg_type || p.body.len() != length {
-                    return Err(Error::IllegalParameter("fragments disagree on the message"));
-                }
+            Some(i)
+                if self.messages[i].msg_type == h.msg_type
+                    && self.messages[i].body.len() == length =>
+            {
                 i
             }
-            None => {
+            conflict => {
+                // Fragments that disagree on the message: the newest wins, so a forged
+                // fragment that got here first cannot block the real message, which the
+                // peer sends again (RFC 6347 §4.1.2.7 drops, never fails, on bad input).
+                if let Some(i) = conflict {
+                    tracing::trace!(seq = h.message_seq, "fragment replaces a conflicting one");
+                    let old = self.messages.swap_remove(i);
+                    self.bytes -= old.body.len();
+                }
                 if self.bytes + length > MAX_BUFFERED_BYTES {
                     tracing::debug!(
                         seq = h.message_seq,
@@ -235,13 +244,15 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_fragments_are_refused() {
+    fn a_conflicting_fragment_replaces_the_buffered_message() {
         let mut r = Reassembler::default();
-        r.push(0, &frag(0, 4, 0, &[1])).unwrap();
-        assert_eq!(
-            r.push(0, &frag(0, 5, 0, &[1])),
-            Err(Error::IllegalParameter("fragments disagree on the message"))
-        );
+        // A forged complete message of 1 byte, then the real one of 2 bytes.
+        r.push(1, &frag(1, 1, 0, &[9])).unwrap();
+        r.push(1, &frag(1, 2, 0, &[1, 2])).unwrap();
+        assert_eq!(r.buffered_bytes(), 2);
+        let (_, body) = r.pop(1).unwrap();
+        assert_eq!(body, [1, 2]);
+        assert_eq!(r.buffered_bytes(), 0);
     }
 
     #[test]
