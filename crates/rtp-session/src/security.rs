@@ -312,6 +312,7 @@ impl Session {
     pub(crate) fn pump_dtls(&mut self) {
         let mut out = Vec::new();
         let mut connected = Vec::new();
+        let mut closed = false;
         let destinations: Vec<_> = self
             .dtls
             .iter()
@@ -330,8 +331,11 @@ impl Session {
                 });
             }
             while let Some(event) = link.conn.poll_event() {
-                if let dtls::Event::Connected(info) = event {
-                    connected.push((index, info));
+                match event {
+                    dtls::Event::Connected(info) => connected.push((index, info)),
+                    // The peer closed a handshake still in progress: it will never key.
+                    dtls::Event::Closed if !link.keyed => closed = true,
+                    _ => {}
                 }
             }
         }
@@ -340,6 +344,9 @@ impl Session {
         }
         for (index, info) in connected {
             self.dtls_connected(index, *info);
+        }
+        if closed {
+            self.dtls_failed(dtls::Error::PeerAlert(dtls::AlertDescription::CloseNotify));
         }
     }
 

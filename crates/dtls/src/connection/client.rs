@@ -12,6 +12,9 @@ use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
+/// HelloVerifyRequests a client follows before it gives up on the handshake.
+const MAX_HELLO_VERIFY_REQUESTS: u8 = 4;
+
 impl Connection {
     pub(super) fn start_client(&mut self, now: Instant) {
         let mut random = [0u8; 32];
@@ -62,13 +65,17 @@ impl Connection {
     ) -> Result<(), Error> {
         match (self.state, msg) {
             (State::ClientWaitServerHello, HandshakeMessage::HelloVerifyRequest(hvr)) => {
-                if self.hs.got_hello_verify {
+                // A server answers every cookie-less or stale ClientHello with a fresh
+                // HelloVerifyRequest, and anyone who can send from our address can make it
+                // send one we did not ask for (its cookie covers their random, not ours).
+                // So a new cookie replaces the old one, a bounded number of times.
+                if self.hs.hello_verify_requests >= MAX_HELLO_VERIFY_REQUESTS {
                     return Err(Error::UnexpectedMessage {
                         expected: "ServerHello",
                         got: "HelloVerifyRequest",
                     });
                 }
-                self.hs.got_hello_verify = true;
+                self.hs.hello_verify_requests += 1;
                 let mut hello = self
                     .hs
                     .client_hello

@@ -145,7 +145,8 @@ struct Handshake {
     srtp_profile: Option<ProtectionProfile>,
     extended_master_secret: bool,
     certificate_requested: bool,
-    got_hello_verify: bool,
+    /// HelloVerifyRequests followed so far.
+    hello_verify_requests: u8,
     /// The client's ChangeCipherSpec arrived before the messages it follows.
     early_change_cipher_spec: bool,
     master_secret: Option<Zeroizing<[u8; 48]>>,

@@ -151,6 +151,32 @@ impl Connection {
             )
     }
 
+    /// Whether the handshake state can take a plaintext (epoch-0) message of type `ty` next.
+    /// A plaintext message of any other type is dropped rather than failing the handshake:
+    /// it proves nothing about who sent it, and the real peer never sends one, so dropping
+    /// it loses nothing. Finished is always encrypted, so it is never taken in plaintext.
+    fn takes_plaintext(&self, ty: HandshakeType) -> bool {
+        use HandshakeType as T;
+        match self.state {
+            State::ClientWaitServerHello => matches!(ty, T::ServerHello | T::HelloVerifyRequest),
+            State::ClientWaitCertificate | State::ServerWaitCertificate => ty == T::Certificate,
+            State::ClientWaitKeyExchange => ty == T::ServerKeyExchange,
+            State::ClientWaitHelloDone => {
+                matches!(ty, T::CertificateRequest | T::ServerHelloDone)
+            }
+            State::ClientWaitChangeCipherSpec => ty == T::NewSessionTicket,
+            State::ServerWaitClientHello => ty == T::ClientHello,
+            State::ServerWaitKeyExchange => ty == T::ClientKeyExchange,
+            State::ServerWaitCertificateVerify => ty == T::CertificateVerify,
+            State::ServerWaitChangeCipherSpec
+            | State::ClientWaitFinished
+            | State::ServerWaitFinished
+            | State::Connected
+            | State::Closed
+            | State::Failed => false,
+        }
+    }
+
     /// Counts a record dropped without effect.
     fn drop_record(&mut self) {
         self.dropped_records = self.dropped_records.saturating_add(1);
@@ -274,6 +300,13 @@ impl Connection {
                     if matches!(ty, HandshakeType::ClientHello | HandshakeType::HelloRequest) {
                         self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
                     }
+                    continue;
+                }
+                if !authenticated && !self.takes_plaintext(ty) {
+                    // A plaintext message of a type this state cannot take may come from
+                    // anyone on the path: dropped, and its slot stays open for the real one.
+                    tracing::trace!(?ty, "dropping an unexpected plaintext handshake message");
+                    dropped = true;
                     continue;
                 }
                 let msg = match HandshakeMessage::parse(ty, &body) {
