@@ -31,16 +31,22 @@ impl HmacSha1 {
         let mut pad = [0u8; 64];
         let n = key.len().min(64);
         pad[..n].copy_from_slice(&key[..n]);
-        let (mut inner, mut outer) = (SHA1_IV, SHA1_IV);
+        // The states are computed in place: local copies moved into `Self` would leave
+        // key-equivalent words behind.
+        let mut mac = Self {
+            inner: SHA1_IV,
+            outer: SHA1_IV,
+        };
         pad.iter_mut().for_each(|b| *b ^= 0x36);
-        compress(&mut inner, &pad);
+        compress(&mut mac.inner, &pad);
         pad.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
-        compress(&mut outer, &pad);
+        compress(&mut mac.outer, &pad);
         pad.zeroize();
-        Self { inner, outer }
+        mac
     }
 
-    /// HMAC-SHA1 of `data || trailer`.
+    /// HMAC-SHA1 of `data || trailer`. The working states start as copies of the keyed
+    /// states (as good as the key for forging tags) and are wiped before returning.
     pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mut state = self.inner;
         let total = 64 + data.len() as u64 + trailer.len() as u64;
@@ -91,6 +97,9 @@ impl HmacSha1 {
         for (d, w) in tag.chunks_exact_mut(4).zip(out) {
             d.copy_from_slice(&w.to_be_bytes());
         }
+        state.zeroize();
+        out.zeroize();
+        outer_block.zeroize();
         tag
     }
 }

@@ -72,9 +72,6 @@ impl SessionKeys {
                 Label::RtcpSalt,
             ),
         };
-        let salt_len = profile.master_salt_len();
-        let mut salt = [0u8; 14];
-        prf.derive(master.salt(), ls, r, &mut salt[..salt_len]);
         let mut key = [0u8; 32];
         let key_len = profile.master_key_len();
         let transform = profile.transform();
@@ -109,7 +106,15 @@ impl SessionKeys {
         };
         key.zeroize();
         k16.zeroize();
-        Self { cipher, salt }
+        // The session salt is derived straight into its final place (a local array moved
+        // into `Self` would leave an unwiped copy behind).
+        let mut keys = Self {
+            cipher,
+            salt: [0; 14],
+        };
+        let salt_len = profile.master_salt_len();
+        prf.derive(master.salt(), ls, r, &mut keys.salt[..salt_len]);
+        keys
     }
 
     /// The AES-CM IV of RFC 3711 §4.1.1: `(k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16)`.
@@ -141,12 +146,14 @@ impl SessionKeys {
     }
 
     fn keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
-        let iv = self.cm_iv(ssrc, index);
+        // The IV is the session salt XORed with public values: wiped after use.
+        let mut iv = self.cm_iv(ssrc, index);
         match &self.cipher {
             Cipher::AesCm128 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::AesCm256 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
+        iv.zeroize();
     }
 
     /// HMAC-SHA1 over `data || trailer` (RFC 3711 §4.2.1), full 20 bytes.
