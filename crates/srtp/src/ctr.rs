@@ -5,7 +5,7 @@
 use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockEncrypt, BlockSizeUser};
-use zeroize::Zeroize;
+use zeroize::optimization_barrier;
 
 /// How the counter block advances.
 #[derive(Clone, Copy)]
@@ -52,7 +52,9 @@ pub(crate) fn apply<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
         }
     }
     for block in &mut blocks[..used] {
-        block.as_mut_slice().zeroize();
+        block.as_mut_slice().fill(0);
     }
-    ctr.zeroize();
+    ctr = 0;
+    optimization_barrier(&blocks);
+    optimization_barrier(&ctr);
 }

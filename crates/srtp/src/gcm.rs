@@ -9,7 +9,7 @@ use aes::cipher::{BlockEncrypt, BlockSizeUser};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, optimization_barrier};
 
 /// A GCM key: the AES key schedule and the GHASH key `H = E(K, 0^128)`.
 pub(crate) struct Gcm<C> {
@@ -61,8 +61,10 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         for ((t, s), m) in tag.iter_mut().zip(s.iter()).zip(mask.iter()) {
             *t = s ^ m;
         }
-        mask.as_mut_slice().zeroize();
-        s.as_mut_slice().zeroize();
+        mask.as_mut_slice().fill(0);
+        s.as_mut_slice().fill(0);
+        optimization_barrier(&mask);
+        optimization_barrier(&s);
         tag
     }
 
@@ -71,7 +73,8 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         let mut j0 = Self::j0(iv);
         self.keystream(&j0, data);
         let tag = self.tag(&j0, aad, data);
-        j0.zeroize();
+        j0 = [0; 16];
+        optimization_barrier(&j0);
         tag
     }
 
@@ -83,7 +86,8 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         if ok {
             self.keystream(&j0, data);
         }
-        j0.zeroize();
+        j0 = [0; 16];
+        optimization_barrier(&j0);
         ok
     }
 }

@@ -4,7 +4,7 @@
 //! block, read straight from the packet without buffering full blocks.
 
 use sha1::digest::generic_array::GenericArray;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, optimization_barrier};
 
 const SHA1_IV: [u32; 5] = [
     0x6745_2301,
@@ -97,9 +97,10 @@ impl HmacSha1 {
         for (d, w) in tag.chunks_exact_mut(4).zip(out) {
             d.copy_from_slice(&w.to_be_bytes());
         }
-        state.zeroize();
-        out.zeroize();
-        outer_block.zeroize();
+        (state, out, outer_block) = ([0; 5], [0; 5], [0; 64]);
+        optimization_barrier(&state);
+        optimization_barrier(&out);
+        optimization_barrier(&outer_block);
         tag
     }
 }

@@ -4,13 +4,14 @@
 //! twice.
 //!
 //! The ring has exactly one bit per index of the window: `size` bits in
-//! `ceil(size / 64)` words, index `i` at bit `i mod size`. A window of `size`
-//! consecutive indices therefore never has two indices on one bit, whatever `size` is.
-//! (An earlier ring rounded the storage up to whole words and masked with
-//! `capacity - 1`, which is a modulus only for powers of two: with 192, 320 or 1500 two
-//! indices inside the window shared a bit and a replay passed.) Checking costs one
-//! division; advancing clears the bits of the indices skipped a word at a time, so a
-//! jump costs at most `size / 64` word writes and nothing is allocated after `new`.
+//! `ceil(size / 64)` words, the highest index at bit `head` and an index `d` behind it at
+//! bit `head - d` modulo `size`. A window of `size` consecutive indices therefore never
+//! has two indices on one bit, whatever `size` is. (An earlier ring rounded the storage
+//! up to whole words and masked indices with `capacity - 1`, which is a modulus only for
+//! powers of two: with 192, 320 or 1500 two indices inside the window shared a bit and a
+//! replay passed.) Positions are kept relative to `head`, so no division is needed;
+//! advancing clears the bits of the indices skipped a word at a time, so a jump costs at
+//! most `size / 64` word writes, and nothing is allocated after `new`.
 
 use crate::error::{Error, Result};
 
@@ -22,9 +23,11 @@ pub const MAX_REPLAY_WINDOW: usize = 0x8000;
 /// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP).
 #[derive(Debug, Clone)]
 pub(crate) struct ReplayWindow {
-    /// One bit per index of the window, index `i` at bit `i % size`.
+    /// One bit per index of the window.
     bits: Box<[u64]>,
     size: u64,
+    /// The bit of the highest index, below `size`.
+    head: u64,
     highest: Option<u64>,
 }
 
@@ -36,6 +39,7 @@ impl ReplayWindow {
         Self {
             bits: vec![0; size.div_ceil(64)].into_boxed_slice(),
             size: size as u64,
+            head: 0,
             highest: None,
         }
     }
@@ -45,16 +49,23 @@ impl ReplayWindow {
         self.highest
     }
 
-    fn slot(&self, index: u64) -> (usize, u64) {
-        let pos = index % self.size;
+    /// The word and mask of the index `behind` (< size) indices behind the highest.
+    fn slot(&self, behind: u64) -> (usize, u64) {
+        let pos = if self.head >= behind {
+            self.head - behind
+        } else {
+            self.head + self.size - behind
+        };
         ((pos / 64) as usize, 1u64 << (pos % 64))
     }
 
-    /// Clears the bits of `count` consecutive indices starting at `first`
-    /// (`count < size`), a word at a time.
-    fn clear(&mut self, first: u64, mut count: u64) {
-        let mut pos = first % self.size;
+    /// Clears `count` (< size) consecutive bits from position `pos` on, wrapping at
+    /// `size`, a word at a time.
+    fn clear(&mut self, mut pos: u64, mut count: u64) {
         while count > 0 {
+            if pos >= self.size {
+                pos -= self.size;
+            }
             let bit = pos % 64;
             let n = count.min(64 - bit).min(self.size - pos);
             let mask = if n == 64 {
@@ -66,9 +77,6 @@ impl ReplayWindow {
                 *w &= !mask;
             }
             pos += n;
-            if pos == self.size {
-                pos = 0;
-            }
             count -= n;
         }
     }
@@ -81,10 +89,11 @@ impl ReplayWindow {
         if index > highest {
             return Ok(());
         }
-        if highest - index >= self.size {
+        let behind = highest - index;
+        if behind >= self.size {
             return Err(Error::TooOld { index, highest });
         }
-        let (w, m) = self.slot(index);
+        let (w, m) = self.slot(behind);
         if self.bits.get(w).is_some_and(|b| b & m != 0) {
             return Err(Error::Replayed { index });
         }
@@ -94,20 +103,30 @@ impl ReplayWindow {
     /// Records `index` as received; call only after [`Self::check`] passed and the packet
     /// authenticated.
     pub(crate) fn commit(&mut self, index: u64) {
-        match self.highest {
-            Some(h) if index <= h => {}
+        let behind = match self.highest {
+            Some(h) if index <= h => h - index,
             Some(h) if index - h < self.size => {
-                self.clear(h + 1, index - h);
+                let ahead = index - h;
+                self.clear(self.head + 1, ahead);
+                self.head += ahead;
+                if self.head >= self.size {
+                    self.head -= self.size;
+                }
                 self.highest = Some(index);
+                0
             }
             _ => {
                 self.bits.fill(0);
+                self.head = 0;
                 self.highest = Some(index);
+                0
             }
-        }
-        let (w, m) = self.slot(index);
-        if let Some(b) = self.bits.get_mut(w) {
-            *b |= m;
+        };
+        if behind < self.size {
+            let (w, m) = self.slot(behind);
+            if let Some(b) = self.bits.get_mut(w) {
+                *b |= m;
+            }
         }
     }
 
@@ -115,6 +134,7 @@ impl ReplayWindow {
     /// the rollover counter).
     pub(crate) fn reset(&mut self, highest: Option<u64>) {
         self.bits.fill(0);
+        self.head = 0;
         self.highest = highest;
     }
 }

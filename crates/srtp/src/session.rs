@@ -153,7 +153,8 @@ impl SessionKeys {
             Cipher::AesCm256 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
-        iv.zeroize();
+        iv = [0; 16];
+        zeroize::optimization_barrier(&iv);
     }
 
     /// HMAC-SHA1 over `data || trailer` (RFC 3711 §4.2.1), full 20 bytes.
