@@ -301,7 +301,7 @@ impl Context {
 
     /// True once the active master key is within [`REKEY_MARGIN`] packets (or half its
     /// lifetime, if shorter) of its SRTP or SRTCP limit: re-key now, before protecting
-    /// fails with [`Error::KeyExpired`].
+    /// (or, on a receiving context, unprotecting) fails with [`Error::KeyExpired`].
     pub fn rekey_due(&self) -> bool {
         self.keys[self.active].rekey_due()
     }

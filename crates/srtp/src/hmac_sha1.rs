@@ -4,7 +4,7 @@
 //! block, read straight from the packet without buffering full blocks.
 
 use sha1::digest::generic_array::GenericArray;
-use zeroize::{Zeroize, optimization_barrier};
+use zeroize::Zeroize;
 
 const SHA1_IV: [u32; 5] = [
     0x6745_2301,
@@ -46,7 +46,9 @@ impl HmacSha1 {
     }
 
     /// HMAC-SHA1 of `data || trailer`. The working states start as copies of the keyed
-    /// states (as good as the key for forging tags) and are wiped before returning.
+    /// states, but the compression overwrites them in place: what is left at the end is
+    /// the inner digest and the tag, neither of which gives the key away, so nothing
+    /// here is wiped per packet.
     pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mut state = self.inner;
         let total = 64 + data.len() as u64 + trailer.len() as u64;
@@ -97,10 +99,6 @@ impl HmacSha1 {
         for (d, w) in tag.chunks_exact_mut(4).zip(out) {
             d.copy_from_slice(&w.to_be_bytes());
         }
-        (state, out, outer_block) = ([0; 5], [0; 5], [0; 64]);
-        optimization_barrier(&state);
-        optimization_barrier(&out);
-        optimization_barrier(&outer_block);
         tag
     }
 }
