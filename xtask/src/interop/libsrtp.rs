@@ -6,14 +6,14 @@
 //! ciphertexts differ only in the index (libsrtp starts at 1, RFC 3711 and we at 0), so
 //! SRTCP is checked by round trip.
 //!
-//! Replay windows: for window sizes 64, 128, 192, 320 and 1500 one SRTP packet sequence
-//! (late packets, replays, packets at the window's edge, jumps of about a window) is
-//! unprotected by libsrtp2 (`srtp_policy_t.window_size`) and by us, and every packet's
-//! verdict must agree. The one difference allowed is libsrtp's rounding: its window is a
-//! bit vector of whole 32-bit words, so for a size that is not a multiple of 32 (1500) it
-//! also accepts packets up to `size.next_multiple_of(32) - 1` behind the highest, which
-//! we, honouring the configured size exactly, refuse as too old. The checker asserts
-//! exactly that and nothing else.
+//! Replay windows: for window sizes 64, 65, 100, 128, 192, 320 and 1500 one SRTP packet
+//! sequence (late packets, replays, packets at the window's edge, jumps of about a
+//! window) is unprotected by libsrtp2 (`srtp_policy_t.window_size`) and by us, and every
+//! packet's verdict must agree. The one difference allowed is libsrtp's rounding: its
+//! window is a bit vector of whole 32-bit words, so for a size that is not a multiple of
+//! 32 (65, 100, 1500) it also accepts packets up to `size.next_multiple_of(32) - 1`
+//! behind the highest, which we, honouring the configured size exactly, refuse as too
+//! old. The checker asserts exactly that and nothing else.
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output, root};
@@ -370,7 +370,7 @@ fn check_profile(
 }
 
 /// The replay-window sizes compared with libsrtp's.
-const WINDOWS: [u64; 5] = [64, 128, 192, 320, 1500];
+const WINDOWS: [u64; 7] = [64, 65, 100, 128, 192, 320, 1500];
 /// Steps of the random delivery plan per window size.
 const WINDOW_STEPS: usize = 700;
 /// libsrtp's replay_fail and replay_old statuses (srtp.h).
