@@ -21,9 +21,13 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
     pub(crate) fn new(aes: C) -> Self {
         let mut h = GenericArray::default();
         aes.encrypt_block(&mut h);
+        // H crosses from the AES crate's array type to GHASH's through a named value, so
+        // each copy of the hash key can be wiped (an `&key.into()` temporary could not).
         let mut key = [0u8; 16];
         key.copy_from_slice(&h);
-        let ghash = GHash::new(&key.into());
+        let mut ghash_key = ghash::Key::from(key);
+        let ghash = GHash::new(&ghash_key);
+        ghash_key.as_mut_slice().zeroize();
         key.zeroize();
         h.as_mut_slice().zeroize();
         Self { aes, ghash }

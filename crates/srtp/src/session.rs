@@ -187,9 +187,8 @@ impl SessionKeys {
         let roc = ((index >> 16) as u32).to_be_bytes();
         match &self.cipher {
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
-                let iv = self.gcm_iv(ssrc, rtp_iv_tail(index));
                 let (aad, payload) = packet.split_at_mut(hdr_len);
-                let t = self.gcm_seal(&iv, aad, payload);
+                let t = self.gcm_seal(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload);
                 tag.copy_from_slice(&t[..tag.len()]);
             }
             _ => {
@@ -211,9 +210,8 @@ impl SessionKeys {
     ) -> Result<(), AuthFailed> {
         match &self.cipher {
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
-                let iv = self.gcm_iv(ssrc, rtp_iv_tail(index));
                 let (aad, payload) = packet.split_at_mut(hdr_len);
-                self.gcm_open(&iv, aad, payload, tag)
+                self.gcm_open(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload, tag)
             }
             _ => {
                 let roc = ((index >> 16) as u32).to_be_bytes();
@@ -272,15 +270,15 @@ impl SessionKeys {
     /// room for the 16-byte tag and the 4-byte E|index word, written here in that order.
     pub(crate) fn protect_rtcp_gcm(&self, region: &mut [u8], ssrc: u32, index: u32, encrypt: bool) {
         let n = region.len() - 20;
-        let iv = self.gcm_iv(ssrc, rtcp_iv_tail(index));
+        let iv = || self.gcm_iv(ssrc, rtcp_iv_tail(index));
         let ei = e_index(encrypt, index);
         let tag = if encrypt {
             let aad = gcm_rtcp_aad(&region[..8], ei);
-            self.gcm_seal(&iv, &aad, &mut region[8..n])
+            self.gcm_seal(iv(), &aad, &mut region[8..n])
         } else {
             // The whole packet and the E|index word are associated data (§9.2).
             region[n..n + 4].copy_from_slice(&ei);
-            self.gcm_seal(&iv, &region[..n + 4], &mut [])
+            self.gcm_seal(iv(), &region[..n + 4], &mut [])
         };
         region[n..n + 16].copy_from_slice(&tag);
         region[n + 16..].copy_from_slice(&ei);
@@ -297,42 +295,50 @@ impl SessionKeys {
         encrypted: bool,
     ) -> Result<(), AuthFailed> {
         let n = region.len() - 20;
-        let iv = self.gcm_iv(ssrc, rtcp_iv_tail(index));
+        let iv = || self.gcm_iv(ssrc, rtcp_iv_tail(index));
         let mut tag = [0u8; 16];
         tag.copy_from_slice(&region[n..n + 16]);
         let mut ei = [0u8; 4];
         ei.copy_from_slice(&region[n + 16..]);
         if encrypted {
             let aad = gcm_rtcp_aad(&region[..8], ei);
-            self.gcm_open(&iv, &aad, &mut region[8..n], &tag)
+            self.gcm_open(iv(), &aad, &mut region[8..n], &tag)
         } else {
             region[n..n + 4].copy_from_slice(&ei);
-            let r = self.gcm_open(&iv, &region[..n + 4], &mut [], &tag);
+            let r = self.gcm_open(iv(), &region[..n + 4], &mut [], &tag);
             region[n..n + 16].copy_from_slice(&tag);
             r
         }
     }
 
-    fn gcm_seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match &self.cipher {
-            Cipher::Gcm128(g) => g.seal(iv, aad, data),
-            Cipher::Gcm256(g) => g.seal(iv, aad, data),
+    /// Seals with the IV `iv` (the session salt XORed with public values), which is
+    /// wiped after use.
+    fn gcm_seal(&self, mut iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        let tag = match &self.cipher {
+            Cipher::Gcm128(g) => g.seal(&iv, aad, data),
+            Cipher::Gcm256(g) => g.seal(&iv, aad, data),
             _ => [0; 16],
-        }
+        };
+        iv = [0; 12];
+        zeroize::optimization_barrier(&iv);
+        tag
     }
 
+    /// Verifies and opens with the IV `iv`, which is wiped after use.
     fn gcm_open(
         &self,
-        iv: &[u8; 12],
+        mut iv: [u8; 12],
         aad: &[u8],
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
         let ok = match &self.cipher {
-            Cipher::Gcm128(g) => g.open(iv, aad, data, tag),
-            Cipher::Gcm256(g) => g.open(iv, aad, data, tag),
+            Cipher::Gcm128(g) => g.open(&iv, aad, data, tag),
+            Cipher::Gcm256(g) => g.open(&iv, aad, data, tag),
             _ => false,
         };
+        iv = [0; 12];
+        zeroize::optimization_barrier(&iv);
         if ok { Ok(()) } else { Err(AuthFailed) }
     }
 }
