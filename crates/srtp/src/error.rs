@@ -57,8 +57,9 @@ pub enum Error {
         index: u64,
     },
     /// Protect was asked for an SRTP index so far behind the highest one sent that the
-    /// send window no longer records whether it was used; refused as if it were.
-    /// Nothing was changed.
+    /// send window no longer records whether it was used (refused as if it were), or
+    /// for a sequence number that would need a ROC below the stream's first (then
+    /// `index` is the bare sequence number). Nothing was changed.
     #[error(
         "SRTP index {index} of SSRC {ssrc:#010x} is behind the send window (highest sent {highest})"
     )]

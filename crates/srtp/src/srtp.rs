@@ -92,7 +92,16 @@ impl Context {
             Entry::Vacant(_) => return Err(Error::TooManyStreams { limit }),
         };
         let index = match stream.rtp.highest() {
-            Some(h) => estimate(h, seq).ok_or(Error::IndexExhausted)?,
+            // No index: past the last ROC (exhausted) or before the first (too old).
+            Some(h) => estimate(h, seq).ok_or(if h >> 16 == u64::from(u32::MAX) {
+                Error::IndexExhausted
+            } else {
+                Error::IndexTooOld {
+                    ssrc,
+                    index: u64::from(seq),
+                    highest: h,
+                }
+            })?,
             None => u64::from(stream.initial_roc) << 16 | u64::from(seq),
         };
         // The sender's replay check: nothing has been written yet.

@@ -177,3 +177,21 @@ fn a_sending_stream_cannot_move_its_roc_back() {
     protect(&mut tx, &rtp(10, SSRC, 20));
     assert_eq!(tx.roc(SSRC), Some(4));
 }
+
+/// A sequence number that would need a ROC below 0 has no index: it is behind what the
+/// stream sent (too old), not the end of the index space.
+#[test]
+fn a_sequence_number_before_the_first_roc_is_too_old_not_exhausted() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    protect(&mut tx, &rtp(10, SSRC, 20));
+    let (r, buf) = try_protect(&mut tx, &rtp(65530, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexTooOld {
+            ssrc: SSRC,
+            index: 65530,
+            highest: 10
+        })
+    );
+    assert_eq!(buf[..32], rtp(65530, SSRC, 20)[..]);
+}
