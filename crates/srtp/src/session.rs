@@ -311,23 +311,20 @@ impl SessionKeys {
         }
     }
 
-    /// Seals with the IV `iv` (the session salt XORed with public values), which is
-    /// wiped after use.
-    fn gcm_seal(&self, mut iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        let tag = match &self.cipher {
+    /// Seals with the IV `iv` (the session salt XORed with public values; the copy GCM
+    /// builds its counter blocks from is wiped there).
+    fn gcm_seal(&self, iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        match &self.cipher {
             Cipher::Gcm128(g) => g.seal(&iv, aad, data),
             Cipher::Gcm256(g) => g.seal(&iv, aad, data),
             _ => [0; 16],
-        };
-        iv = [0; 12];
-        zeroize::optimization_barrier(&iv);
-        tag
+        }
     }
 
-    /// Verifies and opens with the IV `iv`, which is wiped after use.
+    /// Verifies and opens with the IV `iv` (as for [`Self::gcm_seal`]).
     fn gcm_open(
         &self,
-        mut iv: [u8; 12],
+        iv: [u8; 12],
         aad: &[u8],
         data: &mut [u8],
         tag: &[u8],
@@ -337,8 +334,6 @@ impl SessionKeys {
             Cipher::Gcm256(g) => g.open(&iv, aad, data, tag),
             _ => false,
         };
-        iv = [0; 12];
-        zeroize::optimization_barrier(&iv);
         if ok { Ok(()) } else { Err(AuthFailed) }
     }
 }
