@@ -36,10 +36,11 @@
 //!   expired key, unknown MKI) leaves the caller's buffer as it was and the context's
 //!   ROC, windows, counters and streams untouched; nothing falls back to plaintext.
 //! - **Key material is wiped.** Master keys, session keys and salts, the HMAC keyed
-//!   states, and the intermediates of key derivation and of each packet's transform
-//!   (PRF blocks, keystream blocks, counters and IVs, GHASH outputs) are zeroized when
-//!   dropped or as soon as they are used. [`MasterKey`] compares in constant time
-//!   (`==` and [`subtle::ConstantTimeEq`]).
+//!   states and the GHASH key are zeroized on drop; the intermediates of key derivation
+//!   (PRF input and output blocks) as soon as they are used; per packet, the keystream
+//!   blocks, the AES-CM IV and counter, GCM's `J0`, its `E(K, J0)` mask and GHASH
+//!   output. [`MasterKey`] compares in constant time (`==` and
+//!   [`subtle::ConstantTimeEq`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
