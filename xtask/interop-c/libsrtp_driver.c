@@ -3,6 +3,7 @@
  *
  * usage: libsrtp_driver PROFILE protect|unprotect RTCP_ENCRYPT(0|1) KEYHEX IN OUT
  *            [KEY2HEX MKI1HEX MKI2HEX]
+ *        libsrtp_driver PROFILE verdicts WINDOW KEYHEX IN OUT
  *
  * With the last three arguments the session has two master keys with those MKIs;
  * record i is protected with key i % 2, and unprotect picks the key by MKI.
@@ -11,6 +12,11 @@
  * then the packet. Every record goes through one libsrtp session (ROC and replay state
  * are per session), in order; the results are written to OUT in the same format. Any
  * libsrtp error stops the driver with the record number and status.
+ *
+ * In `verdicts` mode the session's SRTP replay window is WINDOW packets
+ * (srtp_policy_t.window_size) and every record is an SRTP packet to unprotect; no error
+ * stops the driver. Each output record is one byte, the srtp_err_status_t of that
+ * packet (0 = accepted), followed by the plaintext when it was accepted.
  */
 #include <srtp2/srtp.h>
 #include <stdint.h>
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int protect = !strcmp(argv[2], "protect");
+    int verdicts = !strcmp(argv[2], "verdicts");
     int use_mki = argc == 10;
     uint8_t key[64], key2[64], mki1[16], mki2[16];
     memset(key, 0, sizeof key);
@@ -93,7 +100,7 @@ int main(int argc, char **argv)
     memset(&policy, 0, sizeof policy);
     if (set_policy(argv[1], &policy))
         die("unknown profile", -1, 0);
-    if (!atoi(argv[3]))
+    if (!verdicts && !atoi(argv[3]))
         policy.rtcp.sec_serv = sec_serv_auth;
     policy.ssrc.type = protect ? ssrc_any_outbound : ssrc_any_inbound;
     policy.ssrc.value = 0;
@@ -103,7 +110,7 @@ int main(int argc, char **argv)
     } else {
         policy.key = key;
     }
-    policy.window_size = 128;
+    policy.window_size = verdicts ? (unsigned long)atol(argv[3]) : 128;
     policy.allow_repeat_tx = 0;
     policy.next = NULL;
     srtp_t session;
@@ -128,6 +135,20 @@ int main(int argc, char **argv)
         if (len > 4096 || fread(buf, 1, len, in) != len)
             die("bad record length", record, 0);
         int n = (int)len;
+        if (verdicts) {
+            st = srtp_unprotect(session, buf, &n);
+            uint8_t verdict = (uint8_t)st;
+            uint32_t outlen = 1 + (st ? 0 : (uint32_t)n);
+            head[1] = (uint8_t)(outlen >> 24);
+            head[2] = (uint8_t)(outlen >> 16);
+            head[3] = (uint8_t)(outlen >> 8);
+            head[4] = (uint8_t)outlen;
+            fwrite(head, 1, 5, out);
+            fwrite(&verdict, 1, 1, out);
+            if (!st)
+                fwrite(buf, 1, (size_t)n, out);
+            continue;
+        }
         unsigned mki_index = (unsigned)(record % 2);
         if (head[0] == 0)
             st = protect ? srtp_protect_mki(session, buf, &n, use_mki, mki_index)

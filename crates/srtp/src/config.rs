@@ -19,7 +19,9 @@ pub enum SsrcPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Replay window size in packets (RFC 3711 §3.3.2), for SRTP and SRTCP each;
-    /// 64 to 32768, default 128 as in libsrtp.
+    /// 64 to 32768, default 128 as in libsrtp. Any size is honoured exactly: an index at
+    /// most `replay_window - 1` behind the highest is accepted once. A sending context
+    /// uses the same size for its record of indices sent.
     pub replay_window: usize,
     /// The most SSRC streams a context keeps; a packet that would create one more fails
     /// with [`Error::TooManyStreams`]. Default 4096.

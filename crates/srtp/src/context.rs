@@ -81,7 +81,17 @@ impl KeySlot {
         }
     }
 
-    /// Counts one protected packet and says once, in the log, when re-keying is due.
+    /// Whether the key has been used for as many `kind` packets as its lifetime allows
+    /// (RFC 3711 §9.2), counting protected and authenticated packets alike.
+    pub(crate) fn expired(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Rtp => self.srtp_protected >= self.master.lifetime(),
+            Kind::Rtcp => self.srtcp_protected >= self.srtcp_lifetime(),
+        }
+    }
+
+    /// Counts one protected or authenticated packet and says once, in the log, when
+    /// re-keying is due.
     pub(crate) fn count(&mut self, kind: Kind) {
         match kind {
             Kind::Rtp => self.srtp_protected += 1,
@@ -114,6 +124,9 @@ pub(crate) struct Stream {
     pub(crate) rtcp: ReplayWindow,
     /// The next SRTCP index to send.
     pub(crate) next_rtcp_index: u32,
+    /// Whether this context has protected a packet of the stream: its `rtp` window is
+    /// then the sender's record of indices used, which must never be forgotten.
+    pub(crate) sent: bool,
 }
 
 impl Stream {
@@ -123,20 +136,23 @@ impl Stream {
             initial_roc: roc,
             rtcp: ReplayWindow::new(window),
             next_rtcp_index: 0,
+            sent: false,
         }
     }
 }
 
-/// How much of the active master key's lifetime is used.
+/// How much of the active master key's lifetime is used. Both directions count
+/// (RFC 3711 §9.2): a sending context counts the packets it protected, a receiving one
+/// the packets it authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyUsage {
-    /// SRTP packets protected with the key.
+    /// SRTP packets protected (or authenticated) with the key.
     pub srtp_protected: u64,
-    /// The most SRTP packets the key may protect.
+    /// The most SRTP packets the key may protect or authenticate.
     pub srtp_lifetime: u64,
-    /// SRTCP packets protected with the key.
+    /// SRTCP packets protected (or authenticated) with the key.
     pub srtcp_protected: u64,
-    /// The most SRTCP packets the key may protect.
+    /// The most SRTCP packets the key may protect or authenticate.
     pub srtcp_lifetime: u64,
 }
 
@@ -285,7 +301,7 @@ impl Context {
 
     /// True once the active master key is within [`REKEY_MARGIN`] packets (or half its
     /// lifetime, if shorter) of its SRTP or SRTCP limit: re-key now, before protecting
-    /// fails with [`Error::KeyExpired`].
+    /// (or, on a receiving context, unprotecting) fails with [`Error::KeyExpired`].
     pub fn rekey_due(&self) -> bool {
         self.keys[self.active].rekey_due()
     }
@@ -299,8 +315,23 @@ impl Context {
     /// Sets the rollover counter of an SSRC, creating its stream if needed: a late joiner
     /// learns the ROC out of band (RFC 3711 §3.3.1, RFC 4568 §6.4.1). The replay window
     /// restarts. Under [`SsrcPolicy::Registered`] this is also how an SSRC is admitted.
+    ///
+    /// On a stream this context has sent on, the ROC may only move forwards (indices
+    /// already used would otherwise come round again): a lower ROC fails with
+    /// [`Error::BadConfig`], the current one changes nothing.
     pub fn set_roc(&mut self, ssrc: u32, roc: u32) -> Result<()> {
         if let Some(s) = self.streams.get_mut(&ssrc) {
+            if let (true, Some(h)) = (s.sent, s.rtp.highest()) {
+                let current = (h >> 16) as u32;
+                if roc < current {
+                    return Err(Error::BadConfig(
+                        "set_roc cannot move a stream this context sent on backwards",
+                    ));
+                }
+                if roc == current {
+                    return Ok(());
+                }
+            }
             let h = s.rtp.highest().map(|h| u64::from(roc) << 16 | (h & 0xffff));
             s.rtp.reset(h);
             s.initial_roc = roc;
@@ -312,9 +343,16 @@ impl Context {
         Ok(())
     }
 
-    /// Forgets an SSRC's stream (after an RTCP BYE, RFC 3550 §6.6).
+    /// Forgets an SSRC's stream (after an RTCP BYE, RFC 3550 §6.6) and says whether it
+    /// did. A stream this context has protected packets of is kept (and `false`
+    /// returned): forgetting it would restart its SRTCP index at 0 and let its SRTP
+    /// indices be used again under the same key. Its slot is freed by a new context.
     pub fn remove_stream(&mut self, ssrc: u32) -> bool {
-        self.streams.remove(&ssrc).is_some()
+        match self.streams.get(&ssrc) {
+            Some(s) if s.sent => false,
+            Some(_) => self.streams.remove(&ssrc).is_some(),
+            None => false,
+        }
     }
 
     /// The number of SSRC streams held.

@@ -5,6 +5,7 @@
 use aes::cipher::consts::U16;
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockEncrypt, BlockSizeUser};
+use zeroize::optimization_barrier;
 
 /// How the counter block advances.
 #[derive(Clone, Copy)]
@@ -17,7 +18,8 @@ pub(crate) enum Counter {
 
 const PAR: usize = 8;
 
-/// XORs `data` with the keystream `E(K, iv) || E(K, iv + 1) || ...`.
+/// XORs `data` with the keystream `E(K, iv) || E(K, iv + 1) || ...`. The keystream
+/// blocks left in the working buffer are wiped before returning.
 pub(crate) fn apply<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
     aes: &C,
     iv: [u8; 16],
@@ -26,8 +28,10 @@ pub(crate) fn apply<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
 ) {
     let mut ctr = u128::from_be_bytes(iv);
     let mut blocks = [GenericArray::<u8, U16>::default(); PAR];
+    let mut used = 0;
     for chunk in data.chunks_mut(PAR * 16) {
         let n = chunk.len().div_ceil(16);
+        used = used.max(n);
         for block in &mut blocks[..n] {
             block.copy_from_slice(&ctr.to_be_bytes());
             ctr = match counter {
@@ -47,4 +51,10 @@ pub(crate) fn apply<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
             }
         }
     }
+    for block in &mut blocks[..used] {
+        block.as_mut_slice().fill(0);
+    }
+    ctr = 0;
+    optimization_barrier(&blocks);
+    optimization_barrier(&ctr);
 }

@@ -45,6 +45,32 @@ pub enum Error {
         /// The highest index received so far.
         highest: u64,
     },
+    /// Protect was asked to send a second packet under an SRTP index (SSRC, ROC and
+    /// sequence number) this context already protected with: the same keystream or GCM
+    /// nonce would cover two packets (RFC 3711 §9.1). Nothing was changed; send the
+    /// packet with a new sequence number.
+    #[error("SRTP index {index} of SSRC {ssrc:#010x} already used: not protected again")]
+    IndexReused {
+        /// The SSRC of the packet.
+        ssrc: u32,
+        /// The 48-bit packet index `2^16 * ROC + SEQ`.
+        index: u64,
+    },
+    /// Protect was asked for an SRTP index so far behind the highest one sent that the
+    /// send window no longer records whether it was used (refused as if it were), or
+    /// for a sequence number that would need a ROC below the stream's first (then
+    /// `index` is the bare sequence number). Nothing was changed.
+    #[error(
+        "SRTP index {index} of SSRC {ssrc:#010x} is behind the send window (highest sent {highest})"
+    )]
+    IndexTooOld {
+        /// The SSRC of the packet.
+        ssrc: u32,
+        /// The 48-bit packet index.
+        index: u64,
+        /// The highest index sent so far.
+        highest: u64,
+    },
     /// The packet's MKI names no master key of this context (RFC 3711 §3.3 step 2).
     #[error("unknown MKI")]
     UnknownMki,
@@ -57,8 +83,9 @@ pub enum Error {
         /// The configured bound.
         limit: usize,
     },
-    /// The master key has protected as many packets as its lifetime allows
-    /// (RFC 3711 §9.2: 2^48 SRTP, 2^31 SRTCP packets); re-key before sending more.
+    /// The master key has protected or unprotected as many packets as its lifetime allows
+    /// (RFC 3711 §9.2: 2^48 SRTP, 2^31 SRTCP packets, or the lower SDES lifetime);
+    /// re-key before sending or receiving more.
     #[error("master key lifetime exhausted: re-key required")]
     KeyExpired,
     /// The SRTP rollover counter or the SRTCP index cannot advance further.

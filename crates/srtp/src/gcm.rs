@@ -9,7 +9,7 @@ use aes::cipher::{BlockEncrypt, BlockSizeUser};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, optimization_barrier};
 
 /// A GCM key: the AES key schedule and the GHASH key `H = E(K, 0^128)`.
 pub(crate) struct Gcm<C> {
@@ -21,9 +21,13 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
     pub(crate) fn new(aes: C) -> Self {
         let mut h = GenericArray::default();
         aes.encrypt_block(&mut h);
+        // H crosses from the AES crate's array type to GHASH's through a named value, so
+        // each copy of the hash key can be wiped (an `&key.into()` temporary could not).
         let mut key = [0u8; 16];
         key.copy_from_slice(&h);
-        let ghash = GHash::new(&key.into());
+        let mut ghash_key = ghash::Key::from(key);
+        let ghash = GHash::new(&ghash_key);
+        ghash_key.as_mut_slice().zeroize();
         key.zeroize();
         h.as_mut_slice().zeroize();
         Self { aes, ghash }
@@ -52,31 +56,42 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         lengths[..8].copy_from_slice(&(aad.len() as u64 * 8).to_be_bytes());
         lengths[8..].copy_from_slice(&(ciphertext.len() as u64 * 8).to_be_bytes());
         g.update(&[lengths.into()]);
-        let s = g.finalize();
+        let mut s = g.finalize();
+        // `mask` is a keystream block and `s` the hash that, with the public tag, gives
+        // it away: both are wiped.
         let mut mask = GenericArray::clone_from_slice(j0);
         self.aes.encrypt_block(&mut mask);
         let mut tag = [0u8; 16];
         for ((t, s), m) in tag.iter_mut().zip(s.iter()).zip(mask.iter()) {
             *t = s ^ m;
         }
+        mask.as_mut_slice().fill(0);
+        s.as_mut_slice().fill(0);
+        optimization_barrier(&mask);
+        optimization_barrier(&s);
         tag
     }
 
     /// Encrypts `data` in place and returns the tag.
     pub(crate) fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        let j0 = Self::j0(iv);
+        let mut j0 = Self::j0(iv);
         self.keystream(&j0, data);
-        self.tag(&j0, aad, data)
+        let tag = self.tag(&j0, aad, data);
+        j0 = [0; 16];
+        optimization_barrier(&j0);
+        tag
     }
 
     /// Verifies `tag` (in constant time) and only then decrypts `data` in place.
     pub(crate) fn open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> bool {
-        let j0 = Self::j0(iv);
+        let mut j0 = Self::j0(iv);
         let expected = self.tag(&j0, aad, data);
-        if !bool::from(expected.as_slice().ct_eq(tag)) {
-            return false;
+        let ok = bool::from(expected.as_slice().ct_eq(tag));
+        if ok {
+            self.keystream(&j0, data);
         }
-        self.keystream(&j0, data);
-        true
+        j0 = [0; 16];
+        optimization_barrier(&j0);
+        ok
     }
 }

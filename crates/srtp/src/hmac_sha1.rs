@@ -31,16 +31,24 @@ impl HmacSha1 {
         let mut pad = [0u8; 64];
         let n = key.len().min(64);
         pad[..n].copy_from_slice(&key[..n]);
-        let (mut inner, mut outer) = (SHA1_IV, SHA1_IV);
+        // The states are computed in place: local copies moved into `Self` would leave
+        // key-equivalent words behind.
+        let mut mac = Self {
+            inner: SHA1_IV,
+            outer: SHA1_IV,
+        };
         pad.iter_mut().for_each(|b| *b ^= 0x36);
-        compress(&mut inner, &pad);
+        compress(&mut mac.inner, &pad);
         pad.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
-        compress(&mut outer, &pad);
+        compress(&mut mac.outer, &pad);
         pad.zeroize();
-        Self { inner, outer }
+        mac
     }
 
-    /// HMAC-SHA1 of `data || trailer`.
+    /// HMAC-SHA1 of `data || trailer`. The working states start as copies of the keyed
+    /// states, but the compression overwrites them in place: what is left at the end is
+    /// the inner digest and the tag, neither of which gives the key away, so nothing
+    /// here is wiped per packet.
     pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mut state = self.inner;
         let total = 64 + data.len() as u64 + trailer.len() as u64;

@@ -56,17 +56,19 @@ impl Prf {
         for (i, b) in r.to_be_bytes()[2..].iter().enumerate() {
             x[8 + i] ^= b;
         }
+        // `x` holds the master salt, `b` a block of derived key: both are wiped.
+        let mut b = GenericArray::default();
         for (counter, chunk) in out.chunks_mut(16).enumerate() {
-            let mut block = x;
-            block[14..].copy_from_slice(&(counter as u16).to_be_bytes());
-            let mut b = GenericArray::from(block);
+            b.copy_from_slice(&x);
+            b[14..].copy_from_slice(&(counter as u16).to_be_bytes());
             match self {
                 Self::Aes128(c) => c.encrypt_block(&mut b),
                 Self::Aes256(c) => c.encrypt_block(&mut b),
             }
             chunk.copy_from_slice(&b[..chunk.len()]);
-            b.as_mut_slice().zeroize();
         }
+        b.as_mut_slice().zeroize();
+        x.zeroize();
     }
 }
 

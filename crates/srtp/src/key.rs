@@ -47,18 +47,19 @@ impl MasterKey {
                 got: salt.len(),
             });
         }
-        let mut k = [0; 32];
-        k[..klen].copy_from_slice(key);
-        let mut s = [0; 14];
-        s[..slen].copy_from_slice(salt);
-        Ok(Self {
-            key: k,
+        // Copied straight into place: local arrays moved into `Self` would leave
+        // unwiped copies of the key behind.
+        let mut master = Self {
+            key: [0; 32],
             key_len: klen,
-            salt: s,
+            salt: [0; 14],
             salt_len: slen,
             mki: Vec::new(),
             lifetime: SRTP_MAX_LIFETIME,
-        })
+        };
+        master.key[..klen].copy_from_slice(key);
+        master.salt[..slen].copy_from_slice(salt);
+        Ok(master)
     }
 
     /// Attaches a master key identifier, carried in every packet this key protects and

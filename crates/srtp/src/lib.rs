@@ -10,6 +10,37 @@
 //! Every packet operation is allocation-free once the stream exists, authenticates
 //! before it decrypts, compares tags in constant time, and leaves buffer and context
 //! unchanged when it fails. Key material is zeroized on drop and never printed.
+//!
+//! # Rules this crate keeps (fail closed)
+//!
+//! - **No index is used twice.** Protect keeps, per SSRC, the highest SRTP index sent
+//!   and a window of `replay_window` indices behind it (libsrtp's sender-side replay
+//!   database): an index already sent fails with [`Error::IndexReused`], one behind the
+//!   window with [`Error::IndexTooOld`], and a late index never sent is allowed. The SRTCP
+//!   index only counts up and stops at 2^31 - 1 ([`Error::IndexExhausted`]). A stream the
+//!   context has sent on is never forgotten ([`Context::remove_stream`] keeps it) and its
+//!   ROC never moves back ([`Context::set_roc`]), so neither index can come round again
+//!   under one master key. A repeated index would repeat the AES-CM keystream or the GCM
+//!   nonce (RFC 3711 §9.1), which gives away plaintext and, for GCM, the hash key.
+//! - **Replay windows of any size are exact.** A window of `n` packets
+//!   ([`Config::replay_window`], 64 to 32768, not only powers of two) accepts an index
+//!   at most `n - 1` behind the highest, once; anything older fails with
+//!   [`Error::TooOld`], a repeat with [`Error::Replayed`]. (libsrtp2 rounds its window up
+//!   to whole 32-bit words, so for a size that is not a multiple of 32 it accepts a few
+//!   packets more; `cargo xtask interop libsrtp` checks both against each other.)
+//! - **Key lifetimes bind both directions.** A master key protects or authenticates at
+//!   most 2^48 SRTP and 2^31 SRTCP packets (RFC 3711 §9.2), or its SDES lifetime
+//!   ([`MasterKey::with_lifetime`]); after that protect and unprotect fail with
+//!   [`Error::KeyExpired`]. [`Context::rekey_due`] warns ahead of time.
+//! - **Failures change nothing.** A packet that fails (bad tag, replay, reused index,
+//!   expired key, unknown MKI) leaves the caller's buffer as it was and the context's
+//!   ROC, windows, counters and streams untouched; nothing falls back to plaintext.
+//! - **Key material is wiped.** Master keys, session keys and salts, the HMAC keyed
+//!   states and the GHASH key are zeroized on drop; the intermediates of key derivation
+//!   (PRF input and output blocks) as soon as they are used; per packet, the keystream
+//!   blocks, the AES-CM IV and counter, GCM's `J0`, its `E(K, J0)` mask and GHASH
+//!   output. [`MasterKey`] compares in constant time (`==` and
+//!   [`subtle::ConstantTimeEq`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

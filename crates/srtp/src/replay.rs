@@ -1,5 +1,17 @@
-//! The replay list (RFC 3711 §3.3.2): a sliding window of received packet indices behind
-//! the highest one, as a ring of bits. Checked before authentication, updated only after.
+//! The replay list (RFC 3711 §3.3.2): a sliding window of packet indices behind the
+//! highest one, as a ring of bits. Checked before authentication, updated only after.
+//! A sender keeps one too, over the indices it has protected, and refuses to use one
+//! twice.
+//!
+//! The ring has exactly one bit per index of the window: `size` bits in
+//! `ceil(size / 64)` words, the highest index at bit `head` and an index `d` behind it at
+//! bit `head - d` modulo `size`. A window of `size` consecutive indices therefore never
+//! has two indices on one bit, whatever `size` is. (An earlier ring rounded the storage
+//! up to whole words and masked indices with `capacity - 1`, which is a modulus only for
+//! powers of two: with 192, 320 or 1500 two indices inside the window shared a bit and a
+//! replay passed.) Positions are kept relative to `head`, so no division is needed;
+//! advancing clears the bits of the indices skipped a word at a time, so a jump costs at
+//! most `size / 64` word writes, and nothing is allocated after `new`.
 
 use crate::error::{Error, Result};
 
@@ -11,17 +23,23 @@ pub const MAX_REPLAY_WINDOW: usize = 0x8000;
 /// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP).
 #[derive(Debug, Clone)]
 pub(crate) struct ReplayWindow {
+    /// One bit per index of the window.
     bits: Box<[u64]>,
     size: u64,
+    /// The bit of the highest index, below `size`.
+    head: u64,
     highest: Option<u64>,
 }
 
 impl ReplayWindow {
-    /// A window accepting indices up to `size - 1` behind the highest.
+    /// A window accepting indices up to `size - 1` behind the highest; `size` at least 1
+    /// ([`crate::Config`] keeps it within 64..=32768).
     pub(crate) fn new(size: usize) -> Self {
+        let size = size.max(1);
         Self {
             bits: vec![0; size.div_ceil(64)].into_boxed_slice(),
             size: size as u64,
+            head: 0,
             highest: None,
         }
     }
@@ -31,13 +49,36 @@ impl ReplayWindow {
         self.highest
     }
 
-    fn capacity(&self) -> u64 {
-        self.bits.len() as u64 * 64
+    /// The word and mask of the index `behind` (< size) indices behind the highest.
+    fn slot(&self, behind: u64) -> (usize, u64) {
+        let pos = if self.head >= behind {
+            self.head - behind
+        } else {
+            self.head + self.size - behind
+        };
+        ((pos / 64) as usize, 1u64 << (pos % 64))
     }
 
-    fn slot(&self, index: u64) -> (usize, u64) {
-        let pos = index & (self.capacity() - 1);
-        ((pos / 64) as usize, 1u64 << (pos % 64))
+    /// Clears `count` (< size) consecutive bits from position `pos` on, wrapping at
+    /// `size`, a word at a time.
+    fn clear(&mut self, mut pos: u64, mut count: u64) {
+        while count > 0 {
+            if pos >= self.size {
+                pos -= self.size;
+            }
+            let bit = pos % 64;
+            let n = count.min(64 - bit).min(self.size - pos);
+            let mask = if n == 64 {
+                !0
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            if let Some(w) = self.bits.get_mut((pos / 64) as usize) {
+                *w &= !mask;
+            }
+            pos += n;
+            count -= n;
+        }
     }
 
     /// Whether `index` may be accepted (RFC 3711 §3.3.2); changes nothing.
@@ -48,10 +89,11 @@ impl ReplayWindow {
         if index > highest {
             return Ok(());
         }
-        if highest - index >= self.size {
+        let behind = highest - index;
+        if behind >= self.size {
             return Err(Error::TooOld { index, highest });
         }
-        let (w, m) = self.slot(index);
+        let (w, m) = self.slot(behind);
         if self.bits.get(w).is_some_and(|b| b & m != 0) {
             return Err(Error::Replayed { index });
         }
@@ -61,25 +103,30 @@ impl ReplayWindow {
     /// Records `index` as received; call only after [`Self::check`] passed and the packet
     /// authenticated.
     pub(crate) fn commit(&mut self, index: u64) {
-        match self.highest {
-            Some(h) if index <= h => {}
-            Some(h) if index - h < self.capacity() => {
-                for i in h + 1..=index {
-                    let (w, m) = self.slot(i);
-                    if let Some(b) = self.bits.get_mut(w) {
-                        *b &= !m;
-                    }
+        let behind = match self.highest {
+            Some(h) if index <= h => h - index,
+            Some(h) if index - h < self.size => {
+                let ahead = index - h;
+                self.clear(self.head + 1, ahead);
+                self.head += ahead;
+                if self.head >= self.size {
+                    self.head -= self.size;
                 }
                 self.highest = Some(index);
+                0
             }
             _ => {
                 self.bits.fill(0);
+                self.head = 0;
                 self.highest = Some(index);
+                0
             }
-        }
-        let (w, m) = self.slot(index);
-        if let Some(b) = self.bits.get_mut(w) {
-            *b |= m;
+        };
+        if behind < self.size {
+            let (w, m) = self.slot(behind);
+            if let Some(b) = self.bits.get_mut(w) {
+                *b |= m;
+            }
         }
     }
 
@@ -87,6 +134,7 @@ impl ReplayWindow {
     /// the rollover counter).
     pub(crate) fn reset(&mut self, highest: Option<u64>) {
         self.bits.fill(0);
+        self.head = 0;
         self.highest = highest;
     }
 }
@@ -140,5 +188,107 @@ mod tests {
         w.commit(5100);
         assert_eq!(w.check(4500), Err(Error::Replayed { index: 4500 }));
         assert_eq!(w.check(4501), Ok(()));
+    }
+
+    /// Every window size behaves as RFC 3711 §3.3.2 says, checked against a plain model
+    /// (the set of committed indices and the highest): an index up to `size - 1` behind
+    /// the highest is accepted once, one `size` or more behind is too old, a newer one is
+    /// accepted. Sizes that are not powers of two used to alias slots inside the window.
+    #[test]
+    fn every_size_checks_exactly_size_indices_behind_the_highest() {
+        for size in [
+            64u64,
+            128,
+            192,
+            320,
+            1000,
+            1500,
+            MAX_REPLAY_WINDOW as u64 - 1,
+        ] {
+            let mut w = ReplayWindow::new(size as usize);
+            let mut seen = std::collections::BTreeSet::new();
+            let mut highest = 0u64;
+            let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+            let mut next = |n: u64| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                rng % n
+            };
+            let start = 1u64 << 20;
+            w.commit(start);
+            seen.insert(start);
+            highest = highest.max(start);
+            for step in 0..3000 {
+                // Mostly small steps forward, some late packets, some jumps of about
+                // the window size, some replays.
+                let index = match next(10) {
+                    0..=4 => highest + 1 + next(3),
+                    5 | 6 => highest.saturating_sub(next(size + 2)),
+                    7 => highest + size - 2 + next(5),
+                    _ => *seen
+                        .iter()
+                        .nth_back(next(seen.len().min(40) as u64) as usize)
+                        .unwrap(),
+                };
+                let model = if index > highest {
+                    Ok(())
+                } else if highest - index >= size {
+                    Err(Error::TooOld { index, highest })
+                } else if seen.contains(&index) {
+                    Err(Error::Replayed { index })
+                } else {
+                    Ok(())
+                };
+                assert_eq!(
+                    w.check(index),
+                    model,
+                    "size {size}, step {step}, index {index}"
+                );
+                if model.is_ok() {
+                    w.commit(index);
+                    seen.insert(index);
+                    highest = highest.max(index);
+                }
+                // The edges, every time: the oldest index the window holds and the one
+                // just behind it.
+                let oldest = highest + 1 - size;
+                let want = if seen.contains(&oldest) {
+                    Err(Error::Replayed { index: oldest })
+                } else {
+                    Ok(())
+                };
+                assert_eq!(w.check(oldest), want, "size {size}, step {step}, oldest");
+                assert_eq!(
+                    w.check(oldest - 1),
+                    Err(Error::TooOld {
+                        index: oldest - 1,
+                        highest
+                    }),
+                    "size {size}, step {step}"
+                );
+            }
+        }
+    }
+
+    /// A counterexample for a 192-packet window: the old ring indexed slots with
+    /// `index & 191`, under which 1024 and 1088 (64 apart, well inside the window) share
+    /// slot 0, so advancing past 1088 forgot 1024 and its replay passed.
+    #[test]
+    fn a_192_window_refuses_a_replay_its_old_ring_let_through() {
+        let mut w = ReplayWindow::new(192);
+        w.commit(1024);
+        w.commit(1089);
+        assert_eq!(w.check(1024), Err(Error::Replayed { index: 1024 }));
+        assert_eq!(w.check(1089), Err(Error::Replayed { index: 1089 }));
+        assert_eq!(w.check(1088), Ok(()));
+        assert_eq!(w.check(898), Ok(()));
+        assert_eq!(
+            w.check(897),
+            Err(Error::TooOld {
+                index: 897,
+                highest: 1089
+            })
+        );
     }
 }

@@ -72,9 +72,6 @@ impl SessionKeys {
                 Label::RtcpSalt,
             ),
         };
-        let salt_len = profile.master_salt_len();
-        let mut salt = [0u8; 14];
-        prf.derive(master.salt(), ls, r, &mut salt[..salt_len]);
         let mut key = [0u8; 32];
         let key_len = profile.master_key_len();
         let transform = profile.transform();
@@ -109,7 +106,15 @@ impl SessionKeys {
         };
         key.zeroize();
         k16.zeroize();
-        Self { cipher, salt }
+        // The session salt is derived straight into its final place (a local array moved
+        // into `Self` would leave an unwiped copy behind).
+        let mut keys = Self {
+            cipher,
+            salt: [0; 14],
+        };
+        let salt_len = profile.master_salt_len();
+        prf.derive(master.salt(), ls, r, &mut keys.salt[..salt_len]);
+        keys
     }
 
     /// The AES-CM IV of RFC 3711 §4.1.1: `(k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16)`.
@@ -141,12 +146,15 @@ impl SessionKeys {
     }
 
     fn keystream(&self, ssrc: u32, index: u64, data: &mut [u8]) {
-        let iv = self.cm_iv(ssrc, index);
+        // The IV is the session salt XORed with public values: wiped after use.
+        let mut iv = self.cm_iv(ssrc, index);
         match &self.cipher {
             Cipher::AesCm128 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::AesCm256 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
+        iv = [0; 16];
+        zeroize::optimization_barrier(&iv);
     }
 
     /// HMAC-SHA1 over `data || trailer` (RFC 3711 §4.2.1), full 20 bytes.
@@ -179,9 +187,8 @@ impl SessionKeys {
         let roc = ((index >> 16) as u32).to_be_bytes();
         match &self.cipher {
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
-                let iv = self.gcm_iv(ssrc, rtp_iv_tail(index));
                 let (aad, payload) = packet.split_at_mut(hdr_len);
-                let t = self.gcm_seal(&iv, aad, payload);
+                let t = self.gcm_seal(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload);
                 tag.copy_from_slice(&t[..tag.len()]);
             }
             _ => {
@@ -203,9 +210,8 @@ impl SessionKeys {
     ) -> Result<(), AuthFailed> {
         match &self.cipher {
             Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
-                let iv = self.gcm_iv(ssrc, rtp_iv_tail(index));
                 let (aad, payload) = packet.split_at_mut(hdr_len);
-                self.gcm_open(&iv, aad, payload, tag)
+                self.gcm_open(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload, tag)
             }
             _ => {
                 let roc = ((index >> 16) as u32).to_be_bytes();
@@ -264,15 +270,15 @@ impl SessionKeys {
     /// room for the 16-byte tag and the 4-byte E|index word, written here in that order.
     pub(crate) fn protect_rtcp_gcm(&self, region: &mut [u8], ssrc: u32, index: u32, encrypt: bool) {
         let n = region.len() - 20;
-        let iv = self.gcm_iv(ssrc, rtcp_iv_tail(index));
+        let iv = || self.gcm_iv(ssrc, rtcp_iv_tail(index));
         let ei = e_index(encrypt, index);
         let tag = if encrypt {
             let aad = gcm_rtcp_aad(&region[..8], ei);
-            self.gcm_seal(&iv, &aad, &mut region[8..n])
+            self.gcm_seal(iv(), &aad, &mut region[8..n])
         } else {
             // The whole packet and the E|index word are associated data (§9.2).
             region[n..n + 4].copy_from_slice(&ei);
-            self.gcm_seal(&iv, &region[..n + 4], &mut [])
+            self.gcm_seal(iv(), &region[..n + 4], &mut [])
         };
         region[n..n + 16].copy_from_slice(&tag);
         region[n + 16..].copy_from_slice(&ei);
@@ -289,40 +295,43 @@ impl SessionKeys {
         encrypted: bool,
     ) -> Result<(), AuthFailed> {
         let n = region.len() - 20;
-        let iv = self.gcm_iv(ssrc, rtcp_iv_tail(index));
+        let iv = || self.gcm_iv(ssrc, rtcp_iv_tail(index));
         let mut tag = [0u8; 16];
         tag.copy_from_slice(&region[n..n + 16]);
         let mut ei = [0u8; 4];
         ei.copy_from_slice(&region[n + 16..]);
         if encrypted {
             let aad = gcm_rtcp_aad(&region[..8], ei);
-            self.gcm_open(&iv, &aad, &mut region[8..n], &tag)
+            self.gcm_open(iv(), &aad, &mut region[8..n], &tag)
         } else {
             region[n..n + 4].copy_from_slice(&ei);
-            let r = self.gcm_open(&iv, &region[..n + 4], &mut [], &tag);
+            let r = self.gcm_open(iv(), &region[..n + 4], &mut [], &tag);
             region[n..n + 16].copy_from_slice(&tag);
             r
         }
     }
 
-    fn gcm_seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+    /// Seals with the IV `iv` (the session salt XORed with public values; the copy GCM
+    /// builds its counter blocks from is wiped there).
+    fn gcm_seal(&self, iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
         match &self.cipher {
-            Cipher::Gcm128(g) => g.seal(iv, aad, data),
-            Cipher::Gcm256(g) => g.seal(iv, aad, data),
+            Cipher::Gcm128(g) => g.seal(&iv, aad, data),
+            Cipher::Gcm256(g) => g.seal(&iv, aad, data),
             _ => [0; 16],
         }
     }
 
+    /// Verifies and opens with the IV `iv` (as for [`Self::gcm_seal`]).
     fn gcm_open(
         &self,
-        iv: &[u8; 12],
+        iv: [u8; 12],
         aad: &[u8],
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
         let ok = match &self.cipher {
-            Cipher::Gcm128(g) => g.open(iv, aad, data, tag),
-            Cipher::Gcm256(g) => g.open(iv, aad, data, tag),
+            Cipher::Gcm128(g) => g.open(&iv, aad, data, tag),
+            Cipher::Gcm256(g) => g.open(&iv, aad, data, tag),
             _ => false,
         };
         if ok { Ok(()) } else { Err(AuthFailed) }

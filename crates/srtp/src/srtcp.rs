@@ -37,7 +37,10 @@ impl Context {
     /// Protects the RTCP packet (compound or single) in `buf[..len]` in place
     /// (RFC 3711 §3.4) and returns the SRTCP packet's length. `buf` needs room for the
     /// E+index word, the MKI and the tag. The sender SSRC's stream supplies the index,
-    /// starting at 0.
+    /// starting at 0 and counting up, so no index is used twice under one key (the stream
+    /// of an SSRC this context sent on is never forgotten, see
+    /// [`Context::remove_stream`]); past 2^31 - 1 protect fails with
+    /// [`Error::IndexExhausted`].
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let Some(packet) = buf.get(..len) else {
             return Err(Error::BufferTooSmall {
@@ -55,7 +58,7 @@ impl Context {
             });
         }
         let slot = &self.keys[self.active];
-        if slot.srtcp_protected >= slot.srtcp_lifetime() {
+        if slot.expired(Kind::Rtcp) {
             return Err(Error::KeyExpired);
         }
         let index = match self.streams.get(&ssrc) {
@@ -85,14 +88,18 @@ impl Context {
         let active = self.active;
         self.keys[active].keep(Kind::Rtcp, r, scratch);
         self.keys[active].count(Kind::Rtcp);
-        self.stream_mut(ssrc).next_rtcp_index = index + 1;
+        let stream = self.stream_mut(ssrc);
+        stream.next_rtcp_index = index + 1;
+        stream.sent = true;
         Ok(out_len)
     }
 
     /// Unprotects the SRTCP packet `packet` in place (RFC 3711 §3.4) and returns the
     /// length of the RTCP packet now at its front. Encrypted (E = 1) and unencrypted
     /// packets are both accepted; either way the tag is verified first, and a packet that
-    /// fails changes neither the buffer nor the context.
+    /// fails changes neither the buffer nor the context. Authenticated packets count
+    /// against the key's SRTCP lifetime; past it every packet fails with
+    /// [`Error::KeyExpired`].
     pub fn unprotect_rtcp(&mut self, packet: &mut [u8]) -> Result<usize> {
         let len = packet.len();
         let (tag_len, mki_len) = (self.profile.rtcp_tag_len(), self.mki_len);
@@ -122,6 +129,9 @@ impl Context {
             None => self.admit(ssrc)?,
         }
         let slot = slot_for_mki(&mut self.keys, &packet[mki_at..mki_at + mki_len])?;
+        if slot.expired(Kind::Rtcp) {
+            return Err(Error::KeyExpired);
+        }
         let r = key_id(self.kdr_shift, u64::from(index));
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtcp, r, &mut scratch);
@@ -133,6 +143,7 @@ impl Context {
         };
         verified.map_err(|_| Error::AuthenticationFailed)?;
         slot.keep(Kind::Rtcp, r, scratch);
+        slot.count(Kind::Rtcp);
         self.stream_mut(ssrc).rtcp.commit(u64::from(index));
         Ok(payload_end)
     }
@@ -141,7 +152,7 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::MAX_SRTCP_INDEX;
-    use crate::{Config, Context, Error, MasterKey, ProtectionProfile};
+    use crate::{Config, Context, Error, MasterKey, ProtectionProfile, SRTCP_MAX_LIFETIME};
 
     fn ctx() -> Context {
         let p = ProtectionProfile::AesCm128HmacSha1_80;
@@ -183,5 +194,29 @@ mod tests {
             })
         );
         assert_eq!(late, first);
+    }
+
+    /// RFC 3711 §9.2: after 2^31 SRTCP packets under one master key the receiver refuses
+    /// the next, and the refusal changes neither buffer nor context.
+    #[test]
+    fn unprotect_stops_at_the_srtcp_key_lifetime() {
+        let (mut tx, mut rx) = (ctx(), ctx());
+        let rr = [0x81, 0xc9, 0, 1, 0, 0, 0, 9];
+        let mut wire = || {
+            let mut buf = [0u8; 64];
+            buf[..8].copy_from_slice(&rr);
+            let n = tx.protect_rtcp(&mut buf, 8).unwrap();
+            buf[..n].to_vec()
+        };
+        rx.keys[0].srtcp_protected = SRTCP_MAX_LIFETIME - 1;
+        let mut last = wire();
+        assert_eq!(rx.unprotect_rtcp(&mut last), Ok(8));
+        assert_eq!(rx.key_usage().srtcp_protected, SRTCP_MAX_LIFETIME);
+        let sent = wire();
+        let mut late = sent.clone();
+        assert_eq!(rx.unprotect_rtcp(&mut late), Err(Error::KeyExpired));
+        assert_eq!(late, sent);
+        assert_eq!(rx.key_usage().srtcp_protected, SRTCP_MAX_LIFETIME);
+        assert_eq!(rx.streams.get(&9).and_then(|s| s.rtcp.highest()), Some(0));
     }
 }

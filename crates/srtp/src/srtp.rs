@@ -55,6 +55,13 @@ impl Context {
     /// SRTP packet's length. `buf` must have room for the MKI and the tag after the
     /// packet ([`Error::BufferTooSmall`] otherwise). Nothing is allocated once the SSRC's
     /// stream exists.
+    ///
+    /// An index is never used twice: the stream remembers the highest index sent and
+    /// which of the `replay_window` indices behind it were sent. A packet whose index was
+    /// sent fails with [`Error::IndexReused`], one behind that window with
+    /// [`Error::IndexTooOld`]; a late packet whose index was never sent is protected
+    /// (as libsrtp's sender allows). On any error the buffer and the context are
+    /// unchanged.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let Some(packet) = buf.get(..len) else {
             return Err(Error::BufferTooSmall {
@@ -73,7 +80,7 @@ impl Context {
             });
         }
         let slot = &mut self.keys[self.active];
-        if slot.srtp_protected >= slot.master.lifetime() {
+        if slot.expired(Kind::Rtp) {
             return Err(Error::KeyExpired);
         }
         let (count, limit) = (self.streams.len(), self.config.max_streams);
@@ -85,9 +92,27 @@ impl Context {
             Entry::Vacant(_) => return Err(Error::TooManyStreams { limit }),
         };
         let index = match stream.rtp.highest() {
-            Some(h) => estimate(h, seq).ok_or(Error::IndexExhausted)?,
+            // No index: past the last ROC (exhausted) or before the first (too old).
+            Some(h) => estimate(h, seq).ok_or(if h >> 16 == u64::from(u32::MAX) {
+                Error::IndexExhausted
+            } else {
+                Error::IndexTooOld {
+                    ssrc,
+                    index: u64::from(seq),
+                    highest: h,
+                }
+            })?,
             None => u64::from(stream.initial_roc) << 16 | u64::from(seq),
         };
+        // The sender's replay check: nothing has been written yet.
+        stream.rtp.check(index).map_err(|e| match e {
+            Error::TooOld { index, highest } => Error::IndexTooOld {
+                ssrc,
+                index,
+                highest,
+            },
+            _ => Error::IndexReused { ssrc, index },
+        })?;
         let r = key_id(self.kdr_shift, index);
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
@@ -104,13 +129,15 @@ impl Context {
         slot.keep(Kind::Rtp, r, scratch);
         slot.count(Kind::Rtp);
         stream.rtp.commit(index);
+        stream.sent = true;
         Ok(out_len)
     }
 
     /// Unprotects the SRTP packet `packet` in place (RFC 3711 §3.3) and returns the
     /// length of the RTP packet now at its front. The packet is authenticated before
     /// anything is decrypted; a packet that fails changes neither the buffer nor the
-    /// context.
+    /// context. Authenticated packets count against the key's lifetime as protected ones
+    /// do; past it every packet fails with [`Error::KeyExpired`].
     pub fn unprotect_rtp(&mut self, packet: &mut [u8]) -> Result<usize> {
         let len = packet.len();
         let hdr_len = header_len(packet)?;
@@ -156,6 +183,9 @@ impl Context {
             (payload_end + mki_len, payload_end)
         };
         let slot = slot_for_mki(&mut self.keys, &packet[mki_at..mki_at + mki_len])?;
+        if slot.expired(Kind::Rtp) {
+            return Err(Error::KeyExpired);
+        }
         let r = key_id(self.kdr_shift, index);
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
@@ -164,6 +194,7 @@ impl Context {
         keys.unprotect_rtp(body, hdr_len, ssrc, index, tag)
             .map_err(|_| Error::AuthenticationFailed)?;
         slot.keep(Kind::Rtp, r, scratch);
+        slot.count(Kind::Rtp);
         match stream.as_mut() {
             Some(s) => s.rtp.commit(index),
             None => {
@@ -180,6 +211,45 @@ impl Context {
 mod tests {
     use super::header_len;
     use crate::error::Error;
+    use crate::{Config, Context, MasterKey, ProtectionProfile, SRTP_MAX_LIFETIME};
+
+    /// RFC 3711 §9.2 bounds what one master key may process, received packets included:
+    /// after 2^48 SRTP packets the receiver refuses the next, authentic or not, and the
+    /// refusal changes neither buffer nor context.
+    #[test]
+    fn unprotect_stops_at_the_key_lifetime() {
+        let p = ProtectionProfile::AesCm128HmacSha1_80;
+        let ctx = || {
+            Context::new(
+                p,
+                MasterKey::new(p, &[5; 16], &[6; 14]).unwrap(),
+                Config::default(),
+            )
+            .unwrap()
+        };
+        let (mut tx, mut rx) = (ctx(), ctx());
+        let wire = |tx: &mut Context, seq: u16| {
+            let mut buf = [0u8; 64];
+            buf[..14].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0xAA, 0xBB]);
+            buf[2..4].copy_from_slice(&seq.to_be_bytes());
+            let n = tx.protect_rtp(&mut buf, 14).unwrap();
+            buf[..n].to_vec()
+        };
+        let mut first = wire(&mut tx, 1);
+        assert_eq!(rx.unprotect_rtp(&mut first), Ok(14));
+        rx.keys[0].srtp_protected = SRTP_MAX_LIFETIME - 1;
+        let mut last = wire(&mut tx, 2);
+        assert_eq!(rx.unprotect_rtp(&mut last), Ok(14));
+        assert_eq!(rx.key_usage().srtp_protected, SRTP_MAX_LIFETIME);
+        let sent = wire(&mut tx, 3);
+        let mut late = sent.clone();
+        assert_eq!(rx.unprotect_rtp(&mut late), Err(Error::KeyExpired));
+        assert_eq!(late, sent);
+        assert_eq!(rx.key_usage().srtp_protected, SRTP_MAX_LIFETIME);
+        assert_eq!(rx.roc(7), Some(0));
+        // The stream did not move: index 3 was never accepted.
+        assert_eq!(rx.streams.get(&7).and_then(|s| s.rtp.highest()), Some(2));
+    }
 
     #[test]
     fn header_len_reads_csrcs_and_extension_only() {

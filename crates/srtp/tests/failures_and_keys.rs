@@ -229,6 +229,40 @@ fn key_lifetime_is_enforced_and_announced() {
     assert!(!ctx.rekey_due());
 }
 
+/// The receiver counts what it authenticates against the same lifetime (RFC 3711 §9.2):
+/// a peer that keeps sending under an expired key is refused, even with a fresh sender.
+#[test]
+fn a_receiver_enforces_the_key_lifetime_too() {
+    for profile in [P::AesCm128HmacSha1_80, P::AeadAes128Gcm] {
+        let mut tx = Context::new(profile, key(profile, 4), Config::default()).unwrap();
+        let mut rx =
+            Context::new(profile, key(profile, 4).with_lifetime(3), Config::default()).unwrap();
+        for seq in 0..3u16 {
+            unprotect(&mut rx, &protect(&mut tx, &rtp(seq, SSRC, 8))).unwrap();
+        }
+        assert_eq!(rx.key_usage().srtp_protected, 3, "{profile}");
+        let fourth = protect(&mut tx, &rtp(3, SSRC, 8));
+        let mut buf = fourth.clone();
+        assert_eq!(
+            rx.unprotect_rtp(&mut buf),
+            Err(Error::KeyExpired),
+            "{profile}"
+        );
+        assert_eq!(buf, fourth, "{profile}");
+        assert_eq!(rx.key_usage().srtp_protected, 3, "{profile}");
+        // SRTCP under the same key has its own count, bounded by the same lifetime here.
+        for _ in 0..3 {
+            unprotect_rtcp(&mut rx, &protect_rtcp(&mut tx, &hex("81c90001 12345678"))).unwrap();
+        }
+        let late = protect_rtcp(&mut tx, &hex("81c90001 12345678"));
+        assert_eq!(
+            unprotect_rtcp(&mut rx, &late),
+            Err(Error::KeyExpired),
+            "{profile}"
+        );
+    }
+}
+
 #[test]
 fn the_stream_bound_and_the_registered_policy_hold() {
     let config = Config {

@@ -156,3 +156,62 @@ fn srtcp_has_its_own_window() {
         rtp(1, SSRC, 4)
     );
 }
+
+/// Every window size, powers of two or not, checks exactly the `size` indices up to the
+/// highest: with the highest at H, H - (size - 1) is accepted once, H - size is too old,
+/// a replay inside the window is refused and a newer packet accepted.
+#[test]
+fn windows_of_any_size_hold_exactly_that_many_packets() {
+    for size in [64usize, 128, 192, 320, 1500] {
+        let config = Config {
+            replay_window: size,
+            ..Config::default()
+        };
+        let (mut tx, mut rx) = pair(P::AeadAes128Gcm, config);
+        let n = size as u16 + 70;
+        let wire: Vec<Vec<u8>> = (0..=n)
+            .map(|s| protect(&mut tx, &rtp(s, SSRC, 8)))
+            .collect();
+        let h = usize::from(n);
+        unprotect(&mut rx, &wire[h]).unwrap();
+        // Every other packet of the window, newest to oldest, then each again.
+        for k in (h + 1 - size..h).rev().step_by(2) {
+            assert_eq!(
+                unprotect(&mut rx, &wire[k]).unwrap(),
+                rtp(k as u16, SSRC, 8),
+                "size {size}, {k}"
+            );
+        }
+        for k in (h + 1 - size..=h).rev() {
+            let got = unprotect(&mut rx, &wire[k]);
+            if (h - k) % 2 == 1 || k == h {
+                assert_eq!(
+                    got,
+                    Err(Error::Replayed { index: k as u64 }),
+                    "size {size}, {k}"
+                );
+            } else {
+                assert_eq!(got.unwrap(), rtp(k as u16, SSRC, 8), "size {size}, {k}");
+            }
+        }
+        let old = h - size;
+        assert_eq!(
+            unprotect(&mut rx, &wire[old]),
+            Err(Error::TooOld {
+                index: old as u64,
+                highest: h as u64
+            }),
+            "size {size}"
+        );
+        let newer = protect(&mut tx, &rtp(n + 1, SSRC, 8));
+        unprotect(&mut rx, &newer).unwrap();
+        assert_eq!(
+            unprotect(&mut rx, &wire[old + 1]),
+            Err(Error::TooOld {
+                index: old as u64 + 1,
+                highest: h as u64 + 1
+            }),
+            "size {size}"
+        );
+    }
+}

@@ -5,10 +5,19 @@
 //! ciphertexts must also be identical (the transforms are deterministic); SRTCP
 //! ciphertexts differ only in the index (libsrtp starts at 1, RFC 3711 and we at 0), so
 //! SRTCP is checked by round trip.
+//!
+//! Replay windows: for window sizes 64, 65, 100, 128, 192, 320 and 1500 one SRTP packet
+//! sequence (late packets, replays, packets at the window's edge, jumps of about a
+//! window) is unprotected by libsrtp2 (`srtp_policy_t.window_size`) and by us, and every
+//! packet's verdict must agree. The one difference allowed is libsrtp's rounding: its
+//! window is a bit vector of whole 32-bit words, so for a size that is not a multiple of
+//! 32 (65, 100, 1500) it also accepts packets up to `size.next_multiple_of(32) - 1`
+//! behind the highest, which we, honouring the configured size exactly, refuse as too
+//! old. The checker asserts exactly that and nothing else.
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output, root};
-use srtp::{Config, MasterKey, ProtectionProfile};
+use srtp::{Config, Error, MAX_REPLAY_WINDOW, MasterKey, ProtectionProfile};
 use std::path::Path;
 use std::process::Command;
 
@@ -360,9 +369,213 @@ fn check_profile(
     Ok(())
 }
 
+/// The replay-window sizes compared with libsrtp's.
+const WINDOWS: [u64; 7] = [64, 65, 100, 128, 192, 320, 1500];
+/// Steps of the random delivery plan per window size.
+const WINDOW_STEPS: usize = 700;
+/// libsrtp's replay_fail and replay_old statuses (srtp.h).
+const LIBSRTP_REPLAY_FAIL: u8 = 9;
+const LIBSRTP_REPLAY_OLD: u8 = 10;
+
+/// Packet offsets (from the stream's first index) in delivery order for a window of
+/// `w`: in-order runs with gaps, late packets inside and just outside the window,
+/// replays, jumps of about one window and of more, and after each jump the edges:
+/// the oldest index the window holds, the one just behind it, and the same around
+/// libsrtp's word-rounded edge.
+fn window_plan(rng: &mut Rng, w: u64) -> Vec<u64> {
+    let w = w as i64;
+    let mut plan: Vec<u64> = vec![0];
+    let mut h: i64 = 0;
+    let rounded = (w + 31) / 32 * 32;
+    let probes = |plan: &mut Vec<u64>, h: i64| {
+        for d in [
+            w - 1,
+            w - 1,
+            w,
+            w + 1,
+            rounded - 1,
+            rounded,
+            rounded + 1,
+            1,
+            0,
+        ] {
+            if h - d >= 0 {
+                plan.push((h - d) as u64);
+            }
+        }
+    };
+    for _ in 0..WINDOW_STEPS {
+        match rng.below(20) {
+            0..=9 => {
+                h += 1 + rng.below(3) as i64;
+                plan.push(h as u64);
+            }
+            10..=14 => {
+                let k = h - rng.below(w as u64 + 40) as i64;
+                if k >= 0 {
+                    plan.push(k as u64);
+                }
+            }
+            15 | 16 => {
+                let back = rng.below(plan.len().min(60) as u64) as usize;
+                plan.push(plan[plan.len() - 1 - back]);
+            }
+            17 => {
+                h += w - 1 + rng.below(3) as i64;
+                plan.push(h as u64);
+                probes(&mut plan, h);
+            }
+            18 => probes(&mut plan, h),
+            _ => {
+                h += w + 1 + rng.below(2 * w as u64) as i64;
+                plan.push(h as u64);
+                probes(&mut plan, h);
+            }
+        }
+    }
+    plan
+}
+
+/// Unprotects the same SRTP packet sequence with libsrtp and with us for each window
+/// size, and compares verdicts and plaintexts packet by packet.
+fn check_windows(exe: &Path, dir: &Path, rng: &mut Rng) -> Result {
+    let profile = ProtectionProfile::AesCm128HmacSha1_80;
+    for w in WINDOWS {
+        let mut key = vec![0; profile.master_key_len() + profile.master_salt_len()];
+        rng.fill(&mut key);
+        let keys = Keys {
+            first: key,
+            second: None,
+        };
+        let ssrc = rng.next() as u32;
+        // The stream starts shortly before the sequence-number wrap.
+        let first_seq = 65000u64;
+        let plan = window_plan(rng, w);
+        // Each distinct packet protected once, by a sender whose send window spans the
+        // whole plan's reordering, so late packets can be protected after newer ones.
+        let sender = Config {
+            replay_window: MAX_REPLAY_WINDOW,
+            ..Config::default()
+        };
+        let mut tx = srtp::Context::new(profile, Keys::master(profile, &keys.first, None)?, sender)
+            .map_err(|e| e.to_string())?;
+        let mut wire: std::collections::HashMap<u64, (Vec<u8>, Vec<u8>)> = Default::default();
+        let mut records = Vec::with_capacity(plan.len());
+        let mut plains = Vec::with_capacity(plan.len());
+        for &k in &plan {
+            let (protected, plain) = match wire.get(&k) {
+                Some(p) => p.clone(),
+                None => {
+                    let index = first_seq + k;
+                    let mut plain = vec![0x80, 0x60];
+                    plain.extend_from_slice(&(index as u16).to_be_bytes());
+                    plain.extend_from_slice(&(index as u32).wrapping_mul(160).to_be_bytes());
+                    plain.extend_from_slice(&ssrc.to_be_bytes());
+                    let mut payload = vec![0; 20 + rng.below(40) as usize];
+                    rng.fill(&mut payload);
+                    plain.extend_from_slice(&payload);
+                    let mut buf = plain.clone();
+                    buf.resize(plain.len() + 64, 0);
+                    let n = tx
+                        .protect_rtp(&mut buf, plain.len())
+                        .map_err(|e| format!("window {w}: our protect of index {index}: {e}"))?;
+                    buf.truncate(n);
+                    wire.insert(k, (buf.clone(), plain.clone()));
+                    (buf, plain)
+                }
+            };
+            records.push(Record {
+                rtcp: false,
+                bytes: protected,
+            });
+            plains.push(plain);
+        }
+        let (inp, out) = (
+            dir.join(format!("window-{w}.in")),
+            dir.join(format!("window-{w}.out")),
+        );
+        write_records(&inp, &records)?;
+        let mut cmd = Command::new(exe);
+        cmd.arg(profile.name())
+            .arg("verdicts")
+            .arg(w.to_string())
+            .args(keys.driver_args())
+            .arg(&inp)
+            .arg(&out);
+        output(&mut cmd).map_err(|e| format!("window {w}: {e}"))?;
+        let theirs = read_records(&out)?;
+        if theirs.len() != records.len() {
+            return Err(format!(
+                "window {w}: libsrtp returned {} of {} verdicts",
+                theirs.len(),
+                records.len()
+            ));
+        }
+        let config = Config {
+            replay_window: w as usize,
+            ..Config::default()
+        };
+        let mut rx = srtp::Context::new(profile, Keys::master(profile, &keys.first, None)?, config)
+            .map_err(|e| e.to_string())?;
+        let libsrtp_window = w.next_multiple_of(32);
+        let (mut accepted, mut replays, mut old, mut rounding) = (0, 0, 0, 0);
+        for (i, ((record, t), plain)) in records.iter().zip(&theirs).zip(&plains).enumerate() {
+            let index = first_seq + plan[i];
+            let Some((&status, their_plain)) = t.bytes.split_first() else {
+                return Err(format!("window {w}: empty libsrtp verdict {i}"));
+            };
+            let mut buf = record.bytes.clone();
+            let ours = rx.unprotect_rtp(&mut buf);
+            let what = format!("window {w}, packet {i} (index {index})");
+            match (ours, status) {
+                (Ok(n), 0) => {
+                    if buf[..n] != plain[..] || their_plain != &plain[..] {
+                        return Err(format!("{what}: a plaintext differs from the original"));
+                    }
+                    accepted += 1;
+                }
+                (Err(Error::Replayed { .. }), LIBSRTP_REPLAY_FAIL) => replays += 1,
+                (Err(Error::TooOld { .. }), LIBSRTP_REPLAY_OLD) => old += 1,
+                // libsrtp's word-rounded window: it accepts (or finds a replay) where we,
+                // by the configured size, find the packet too old.
+                (Err(Error::TooOld { index, highest }), 0 | LIBSRTP_REPLAY_FAIL)
+                    if (w..libsrtp_window).contains(&(highest - index)) =>
+                {
+                    rounding += 1
+                }
+                (ours, status) => {
+                    return Err(format!(
+                        "{what}: we say {ours:?}, libsrtp says status {status}"
+                    ));
+                }
+            }
+        }
+        let edge = if rounding > 0 {
+            format!(
+                "; {rounding} accepted by libsrtp only, {w} to {} behind the highest (libsrtp rounds its window to {libsrtp_window})",
+                libsrtp_window - 1
+            )
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "libsrtp replay window {w}: {} packets, same verdicts for {}: {accepted} accepted, {replays} replays and {old} too old refused{edge}",
+            records.len(),
+            accepted + replays + old
+        );
+        if w % 32 != 0 && rounding == 0 {
+            return Err(format!(
+                "window {w}: the plan never probed libsrtp's rounded edge"
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &Context) -> Result {
     let exe = driver(&ctx.dir)?;
     let mut rng = Rng(0x5eed_1234_abcd_0042);
+    check_windows(&exe, &ctx.dir, &mut Rng(0x0517_d0e5_0000_0064))?;
     for profile in ProtectionProfile::ALL {
         check_profile(&exe, &ctx.dir, profile, true, false, &mut rng)?;
     }

@@ -1,0 +1,197 @@
+//! A sender never protects two packets under one SRTP or SRTCP index (RFC 3711 §9.1: a
+//! repeated index repeats the AES-CM keystream or the GCM nonce). Protect keeps, per SSRC,
+//! the highest index sent and a window behind it, as libsrtp's sender does.
+
+mod common;
+use common::*;
+use srtp::{Config, Context, Error, ProtectionProfile as P};
+
+const SSRC: u32 = 0x0bad_cafe;
+
+fn sender(profile: P) -> Context {
+    Context::new(profile, key(profile, 7), Config::default()).unwrap()
+}
+
+/// Protects `packet` in a buffer with room to spare; returns the result and the buffer.
+fn try_protect(ctx: &mut Context, packet: &[u8]) -> (srtp::Result<usize>, Vec<u8>) {
+    let mut buf = packet.to_vec();
+    buf.resize(packet.len() + 64, 0xee);
+    let r = ctx.protect_rtp(&mut buf, packet.len());
+    (r, buf)
+}
+
+#[test]
+fn protecting_one_sequence_number_twice_is_refused_and_changes_nothing() {
+    for profile in P::ALL {
+        let mut tx = sender(profile);
+        let mut rx = sender(profile);
+        let first = rtp(1, SSRC, 60);
+        let wire = protect(&mut tx, &first);
+        let usage = tx.key_usage();
+
+        let mut again = first.clone();
+        again[20] ^= 0xff; // other payload, same (SSRC, SEQ): the two-time pad
+        let (r, buf) = try_protect(&mut tx, &again);
+        assert_eq!(
+            r,
+            Err(Error::IndexReused {
+                ssrc: SSRC,
+                index: 1
+            }),
+            "{profile}"
+        );
+        // The caller's packet and the spare room are as they were.
+        assert_eq!(buf[..again.len()], again[..], "{profile}");
+        assert!(buf[again.len()..].iter().all(|&b| b == 0xee), "{profile}");
+        // No packet was counted, the stream did not move.
+        assert_eq!(tx.key_usage(), usage, "{profile}");
+        assert_eq!(tx.roc(SSRC), Some(0), "{profile}");
+
+        // The stream goes on as if the refused call never happened: a context that
+        // protected only seq 1 and 2 writes the same bytes.
+        let next = rtp(2, SSRC, 60);
+        let mut reference = sender(profile);
+        protect(&mut reference, &first);
+        assert_eq!(
+            protect(&mut tx, &next),
+            protect(&mut reference, &next),
+            "{profile}"
+        );
+        assert_eq!(unprotect(&mut rx, &wire).unwrap(), first, "{profile}");
+    }
+}
+
+#[test]
+fn an_index_never_sent_may_go_out_late_once() {
+    let mut tx = sender(P::AeadAes128Gcm);
+    let mut rx = sender(P::AeadAes128Gcm);
+    let five = protect(&mut tx, &rtp(5, SSRC, 20));
+    // 3 was never sent: it may go out after 5 (libsrtp allows it too) ...
+    let three = protect(&mut tx, &rtp(3, SSRC, 20));
+    // ... but only once.
+    let (r, _) = try_protect(&mut tx, &rtp(3, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexReused {
+            ssrc: SSRC,
+            index: 3
+        })
+    );
+    assert_eq!(unprotect(&mut rx, &five).unwrap(), rtp(5, SSRC, 20));
+    assert_eq!(unprotect(&mut rx, &three).unwrap(), rtp(3, SSRC, 20));
+}
+
+#[test]
+fn an_index_behind_the_send_window_is_refused() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    protect(&mut tx, &rtp(1000, SSRC, 20));
+    // The default window is 128: 873 is the oldest index still tracked and never sent.
+    protect(&mut tx, &rtp(873, SSRC, 20));
+    let (r, buf) = try_protect(&mut tx, &rtp(872, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexTooOld {
+            ssrc: SSRC,
+            index: 872,
+            highest: 1000
+        })
+    );
+    assert_eq!(buf[..32], rtp(872, SSRC, 20)[..]);
+}
+
+#[test]
+fn protect_keeps_working_across_the_sequence_wrap() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    let mut rx = sender(P::AesCm128HmacSha1_80);
+    for seq in [65533u16, 65534, 65535, 0, 1, 2] {
+        let p = rtp(seq, SSRC, 30);
+        assert_eq!(unprotect(&mut rx, &protect(&mut tx, &p)).unwrap(), p);
+    }
+    assert_eq!(tx.roc(SSRC), Some(1));
+    // 65535 of ROC 0 was sent; 65531 of ROC 0 was not.
+    let (r, _) = try_protect(&mut tx, &rtp(65535, SSRC, 30));
+    assert_eq!(
+        r,
+        Err(Error::IndexReused {
+            ssrc: SSRC,
+            index: 65535
+        })
+    );
+    let late = rtp(65531, SSRC, 30);
+    assert_eq!(unprotect(&mut rx, &protect(&mut tx, &late)).unwrap(), late);
+    let (r, _) = try_protect(&mut tx, &rtp(1, SSRC, 30));
+    assert_eq!(
+        r,
+        Err(Error::IndexReused {
+            ssrc: SSRC,
+            index: 65536 + 1
+        })
+    );
+}
+
+/// Forgetting a stream this context has sent on would restart its SRTCP index at 0 and
+/// let its SRTP indices be used again: a sending stream is kept.
+#[test]
+fn a_sending_stream_is_not_forgotten() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    let rr = hex("81c90001 0bad cafe");
+    let first_rtcp = protect_rtcp(&mut tx, &rr);
+    protect(&mut tx, &rtp(9, SSRC, 20));
+    assert!(!tx.remove_stream(SSRC));
+    let (r, _) = try_protect(&mut tx, &rtp(9, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexReused {
+            ssrc: SSRC,
+            index: 9
+        })
+    );
+    let second_rtcp = protect_rtcp(&mut tx, &rr);
+    // The SRTCP index (the word after the packet) moved on: 0, then 1.
+    assert_eq!(first_rtcp[8..12], [0x80, 0, 0, 0]);
+    assert_eq!(second_rtcp[8..12], [0x80, 0, 0, 1]);
+}
+
+/// Moving a sending stream's ROC backwards would revisit indices already used.
+#[test]
+fn a_sending_stream_cannot_move_its_roc_back() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    tx.set_roc(SSRC, 3).unwrap();
+    protect(&mut tx, &rtp(10, SSRC, 20));
+    assert_eq!(
+        tx.set_roc(SSRC, 2),
+        Err(Error::BadConfig(
+            "set_roc cannot move a stream this context sent on backwards"
+        ))
+    );
+    let (r, _) = try_protect(&mut tx, &rtp(10, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexReused {
+            ssrc: SSRC,
+            index: 3 << 16 | 10
+        })
+    );
+    // Forwards is fine: those indices are new.
+    tx.set_roc(SSRC, 4).unwrap();
+    protect(&mut tx, &rtp(10, SSRC, 20));
+    assert_eq!(tx.roc(SSRC), Some(4));
+}
+
+/// A sequence number that would need a ROC below 0 has no index: it is behind what the
+/// stream sent (too old), not the end of the index space.
+#[test]
+fn a_sequence_number_before_the_first_roc_is_too_old_not_exhausted() {
+    let mut tx = sender(P::AesCm128HmacSha1_80);
+    protect(&mut tx, &rtp(10, SSRC, 20));
+    let (r, buf) = try_protect(&mut tx, &rtp(65530, SSRC, 20));
+    assert_eq!(
+        r,
+        Err(Error::IndexTooOld {
+            ssrc: SSRC,
+            index: 65530,
+            highest: 10
+        })
+    );
+    assert_eq!(buf[..32], rtp(65530, SSRC, 20)[..]);
+}
