@@ -189,6 +189,24 @@ pub(super) fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
     Ok(())
 }
 
+/// The SHA-256 fingerprint of a certificate file as OpenSSL computes it
+/// (`openssl x509 -fingerprint -sha256`), in the RFC 8122 form our connection checks.
+fn openssl_fingerprint(crt: &Path) -> Result<dtls::Fingerprint> {
+    let printed = output(
+        Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+            .arg(crt),
+    )?;
+    let hex = printed
+        .trim()
+        .split_once('=')
+        .map(|(_, hex)| hex)
+        .ok_or_else(|| format!("unexpected `openssl x509 -fingerprint` output: {printed}"))?;
+    format!("sha-256 {hex}")
+        .parse()
+        .map_err(|e| format!("fingerprint `{hex}` from openssl: {e}"))
+}
+
 /// An OpenSSL process whose output lines arrive on a channel.
 struct Peer {
     child: Child,
@@ -487,7 +505,10 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),
         Instant::now(),
     );
-    conn.dangerous_accept_any_peer_certificate(); // interop checks the wire, not identity
+    // OpenSSL's own reading of its certificate is what we must match (RFC 8122).
+    let server_crt = ctx.dir.join(format!("server{}.crt", case.peer_cert));
+    conn.require_peer_fingerprints(vec![openssl_fingerprint(&server_crt)?])
+        .map_err(|e| e.to_string())?;
     let mut wire = Wire::default();
     exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
     if case.client_cert && !peer.seen.contains("Client certificate") {
@@ -544,7 +565,16 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
         from.to_string().as_bytes(),
         Instant::now(),
     );
-    conn.dangerous_accept_any_peer_certificate(); // interop checks the wire, not identity
+    if case.client_cert {
+        let client_crt = ctx.dir.join(format!("client{}.crt", case.peer_cert));
+        conn.require_peer_fingerprints(vec![openssl_fingerprint(&client_crt)?])
+            .map_err(|e| e.to_string())?;
+    } else {
+        // The cases without a client certificate check the wire format of a handshake
+        // that asks for none, which only the opt-out allows: a server given fingerprints
+        // always asks for the client's certificate.
+        conn.dangerous_accept_any_peer_certificate();
+    }
     let mut wire = Wire::default();
     wire.theirs.push(buf[..n].to_vec());
     conn.handle_datagram(Instant::now(), &buf[..n])
