@@ -20,10 +20,33 @@
 //! handshake fails with [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`].
 //! Incoming fragments are reassembled in any order, overlapping or duplicated, and messages
 //! and epoch-1 records that arrive early wait for their turn, all within fixed memory bounds
-//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). Every failure sends
-//! the fatal alert [`Error::alert`] names; records from a wrong epoch, replayed, or failing
-//! authentication are dropped; a server keeps nothing for a ClientHello without a valid
-//! cookie, and renegotiation is refused.
+//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). A server keeps
+//! nothing for a ClientHello without a valid cookie, and renegotiation is refused.
+//!
+//! **Authentication.** A peer is authenticated only by its certificate matching one of the
+//! fingerprints given to [`Connection::require_peer_fingerprints`] (an empty list is
+//! [`Error::NoPeerFingerprints`]). A connection given no fingerprints fails its handshake
+//! with [`Error::PeerNotAuthenticated`] when the peer certificate arrives, unless the owner
+//! called [`Connection::dangerous_accept_any_peer_certificate`] (tests only: anyone on the
+//! path can then become the peer). A server with fingerprints always requests, requires
+//! and checks the client certificate, whatever [`Config::require_client_certificate`] says.
+//!
+//! **Failing closed.** Bad input never ends a connection unless it is authenticated. A
+//! record that fails to parse, reassemble, decode or authenticate before it is
+//! authenticated (plaintext epoch 0: a ChangeCipherSpec whose body is not `01`, a cut
+//! handshake header, a fragment past its message, an unknown handshake type, a plaintext
+//! over 2^14 bytes, a message body that does not decode, a malformed alert) is dropped
+//! silently and counted ([`Connection::dropped_records`]), in every state, the handshake
+//! included (RFC 6347 §4.1.2.7). After the handshake, epoch-0 records other than a repeat
+//! of the client's final flight (which draws ours again, paced) are dropped without an
+//! answer and without touching any state; a new plaintext handshake message once the peer
+//! writes in epoch 1 (a forged Finished, a forged ClientHello) is dropped the same way.
+//! A well-formed handshake message that breaks the protocol during the handshake (a suite
+//! we did not offer, a message out of turn, a bad signature, a fingerprint mismatch, a bad
+//! Finished, an extension we did not offer) still fails the handshake with the fatal alert
+//! [`Error::alert`] names: the owner delivers only datagrams from the expected peer address.
+//! A failure drops every key; the record sequence number never wraps
+//! ([`Error::SequenceNumberExhausted`]), and key material is wiped when dropped.
 //!
 //! ```
 //! use dtls::{Certificate, ChaChaRandom, Config, Connection, Event, HashFunction};

@@ -489,3 +489,33 @@ fn a_server_hello_with_an_extension_we_did_not_offer_is_unsupported_extension() 
         assert!(c.is_failed());
     }
 }
+
+#[test]
+fn server_with_fingerprints_fails_a_client_that_sends_no_certificate() {
+    let now = Instant::now();
+    let mut sc = configs().1.clone();
+    sc.require_client_certificate = false;
+    let (mut c, mut s) = pair_of(configs().0.clone(), sc, now);
+    for _ in 0..2 {
+        let d = c.poll_transmit().unwrap();
+        s.handle_datagram(now, &d).unwrap();
+        let d = s.poll_transmit().unwrap();
+        c.handle_datagram(now, &d).unwrap();
+    }
+    // Flight 5 with its Certificate message emptied (RFC 5246 §7.4.6: a client without a
+    // certificate sends an empty list).
+    let flight5 = c.poll_transmit().unwrap();
+    let first = records(&flight5).next().unwrap().unwrap();
+    assert_eq!(first.fragment[0], 11, "Certificate");
+    let seq = u16::from_be_bytes([first.fragment[4], first.fragment[5]]);
+    let mut d = record(
+        ContentType::Handshake,
+        first.header.sequence_number,
+        &fragment(11, 3, seq, 0, &[0, 0, 0]),
+    );
+    d.extend_from_slice(&flight5[13 + first.fragment.len()..]);
+    assert_eq!(s.handle_datagram(now, &d), Err(Error::CertificateRequired));
+    let alert = s.poll_transmit().unwrap();
+    assert_eq!((alert[0], &alert[13..]), (21, &[2u8, 40][..]));
+    assert!(s.is_failed());
+}

@@ -319,8 +319,14 @@ fn replayed_and_wrong_epoch_records_are_dropped() {
     // An unprotected fatal alert after the switch to epoch 1 could come from anyone.
     s.handle_datagram(now, &record(0, 10, ContentType::Alert, &[2, 40]))
         .unwrap();
+    // A record that does not authenticate.
+    let mut forged = d.clone();
+    forged[10] = 0x77;
+    s.handle_datagram(now, &forged).unwrap();
     assert!(s.poll_event().is_none());
     assert!(s.is_connected() && s.poll_transmit().is_none());
+    // The replay, epoch 2, epoch-0 data, epoch-0 alert, forged record: each counted.
+    assert_eq!(s.dropped_records(), 5);
 }
 
 #[test]

@@ -75,8 +75,9 @@ pub enum Event {
     AlertReceived(Alert),
     /// The peer closed the connection with close_notify.
     Closed,
-    /// The connection failed: we sent a fatal alert, the peer sent one, or the handshake
-    /// timed out ([`Error::HandshakeTimeout`]). The same error was returned by the call that
+    /// The connection failed: we sent a fatal alert, the peer sent one, the handshake
+    /// timed out ([`Error::HandshakeTimeout`]) or the record sequence numbers ran out
+    /// ([`Error::SequenceNumberExhausted`]). The same error was returned by the call that
     /// failed; no keys are available from now on.
     Failed(Error),
 }
@@ -394,8 +395,10 @@ impl Connection {
     }
 
     /// Processes one received datagram. A fatal error queues the alert to send, ends the
-    /// connection and is returned; records that do not authenticate are dropped silently
-    /// (RFC 6347 §4.1.2.7).
+    /// connection and is returned. Records that do not authenticate, and unauthenticated
+    /// records that do not parse, reassemble or decode, are dropped silently and counted
+    /// ([`Connection::dropped_records`], RFC 6347 §4.1.2.7): they never end a connection
+    /// or a handshake.
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         match self.state {
             // After close_notify the peer's answering close_notify and stragglers are moot.
@@ -421,9 +424,17 @@ impl Connection {
         if data.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow { len: data.len() });
         }
-        let rec = self.seal_record(1, ContentType::ApplicationData, data);
-        self.outgoing.push_back(rec);
-        Ok(())
+        match self.seal_record(1, ContentType::ApplicationData, data) {
+            Ok(rec) => {
+                self.outgoing.push_back(rec);
+                Ok(())
+            }
+            Err(e) => {
+                // No alert can go out either: it would need a sequence number too.
+                self.fail(&e);
+                Err(e)
+            }
+        }
     }
 
     /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).

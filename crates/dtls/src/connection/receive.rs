@@ -1,6 +1,18 @@
 //! The receive path: records out of datagrams (RFC 6347 §4.1), epochs and the replay
 //! window, ChangeCipherSpec, alerts, and handshake fragments in message_seq order
 //! (RFC 6347 §4.2.2).
+//!
+//! Why malformed plaintext is dropped rather than answered with a fatal alert: an epoch-0
+//! record carries no authentication, so anyone who can put a datagram on the path can write
+//! one, and RFC 6347 §4.1.2.7 lets a DTLS implementation drop invalid records instead of
+//! failing. Making them fatal gave every on-path sender a 14-byte kill switch for calls and
+//! handshakes. The line is drawn at "does it parse": bytes that do not form a message are
+//! dropped and counted ([`Connection::dropped_records`]); a well-formed message that breaks
+//! the protocol during the handshake still fails it, because the owner hands us only
+//! datagrams from the peer's address and a handshake that continued past such a message
+//! could only fail later with a less precise alert. Once the peer writes in epoch 1,
+//! nothing new in epoch 0 can be genuine, so it is dropped before it touches the
+//! reassembler, the receive sequence or the keys.
 
 use super::{Connection, Event, MAX_EARLY_RECORDS, Role, State};
 use crate::alert::{Alert, AlertDescription, AlertLevel};

@@ -5,6 +5,7 @@ use super::{Connection, FlightEntry};
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::codec::Writer;
 use crate::crypto::aead::RecordId;
+use crate::error::Error;
 use crate::handshake::{HANDSHAKE_HEADER_LEN, HandshakeMessage, encode_message};
 use crate::record::{self, ContentType, DTLS_1_2, MAX_SEQUENCE_NUMBER, RecordHeader};
 use std::time::Instant;
@@ -16,20 +17,27 @@ impl Connection {
     /// Queues an alert record under the current write epoch (RFC 5246 §7.2).
     pub(super) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
         let bytes = Alert { level, description }.to_bytes();
-        let rec = self.seal_record(self.write_epoch, ContentType::Alert, &bytes);
-        self.outgoing.push_back(rec);
+        match self.seal_record(self.write_epoch, ContentType::Alert, &bytes) {
+            Ok(rec) => self.outgoing.push_back(rec),
+            Err(e) => tracing::debug!(error = %e, "alert not sent"),
+        }
     }
 
-    /// One record under `epoch` with the next sequence number of that epoch.
+    /// One record under `epoch` with the next sequence number of that epoch, or
+    /// [`Error::SequenceNumberExhausted`] once 2^48 - 1 has been used: the number is never
+    /// reused (RFC 6347 §4.1; under AEAD a reused number reuses a nonce).
     pub(super) fn seal_record(
         &mut self,
         epoch: u16,
         content_type: ContentType,
         payload: &[u8],
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, Error> {
         let slot = usize::from(epoch.min(1));
-        let sequence_number = self.write_seq[slot] & MAX_SEQUENCE_NUMBER;
-        self.write_seq[slot] += 1;
+        let sequence_number = self.write_seq[slot];
+        if sequence_number > MAX_SEQUENCE_NUMBER {
+            return Err(Error::SequenceNumberExhausted);
+        }
+        self.write_seq[slot] = sequence_number + 1;
         let id = RecordId {
             epoch,
             sequence_number,
@@ -50,7 +58,7 @@ impl Connection {
         }
         .write(&mut out);
         out.extend_from_slice(&fragment);
-        out
+        Ok(out)
     }
 
     /// Starts a new flight: the messages added next replace the previous flight.
@@ -99,8 +107,10 @@ impl Connection {
                     _ => 0,
                 };
             if e.content_type != ContentType::Handshake {
-                let rec = self.seal_record(e.epoch, e.content_type, &e.payload);
-                self.push_record(&mut datagram, rec);
+                // Only an exhausted sequence fails, which a handshake never reaches.
+                if let Ok(rec) = self.seal_record(e.epoch, e.content_type, &e.payload) {
+                    self.push_record(&mut datagram, rec);
+                }
                 continue;
             }
             let (header, body) = e
@@ -121,8 +131,9 @@ impl Connection {
                 fragment.put_u24(offset as u32);
                 fragment.put_u24(len as u32);
                 fragment.extend_from_slice(&body[offset..offset + len]);
-                let rec = self.seal_record(e.epoch, ContentType::Handshake, &fragment);
-                self.push_record(&mut datagram, rec);
+                if let Ok(rec) = self.seal_record(e.epoch, ContentType::Handshake, &fragment) {
+                    self.push_record(&mut datagram, rec);
+                }
                 offset += len;
                 if offset == body.len() {
                     break;

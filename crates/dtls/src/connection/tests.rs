@@ -136,9 +136,19 @@ fn new_session_ticket_is_accepted_and_ignored() {
     let ms = client.hs.master_secret.as_ref().unwrap();
     let verify_data = prf::verify_data(suite.prf_hash(), ms, false, &transcript);
     let finished = encode_message(HandshakeType::Finished, seq + 1, &verify_data);
-    let mut datagram = server.seal_record(0, ContentType::Handshake, &ticket);
-    datagram.extend(server.seal_record(0, ContentType::ChangeCipherSpec, &[1]));
-    datagram.extend(server.seal_record(1, ContentType::Handshake, &finished));
+    let mut datagram = server
+        .seal_record(0, ContentType::Handshake, &ticket)
+        .unwrap();
+    datagram.extend(
+        server
+            .seal_record(0, ContentType::ChangeCipherSpec, &[1])
+            .unwrap(),
+    );
+    datagram.extend(
+        server
+            .seal_record(1, ContentType::Handshake, &finished)
+            .unwrap(),
+    );
     client.handle_datagram(now, &datagram).unwrap();
     assert!(client.is_connected());
 }
@@ -233,4 +243,41 @@ fn early_encrypted_records_are_bounded() {
     }
     assert!(client.is_connected());
     assert!(client.early_records.is_empty());
+}
+
+#[test]
+fn the_write_sequence_never_wraps() {
+    let now = Instant::now();
+    let (mut client, mut server) = pair(now, true);
+    for _ in 0..8 {
+        while let Some(d) = client.poll_transmit() {
+            server.handle_datagram(now, &d).unwrap();
+        }
+        while let Some(d) = server.poll_transmit() {
+            client.handle_datagram(now, &d).unwrap();
+        }
+    }
+    assert!(client.is_connected() && server.is_connected());
+    client.write_seq[1] = record::MAX_SEQUENCE_NUMBER;
+    // The last sequence number, 2^48 - 1, is still used...
+    client.send_application_data(b"last").unwrap();
+    let d = client.poll_transmit().unwrap();
+    assert_eq!(&d[3..11], &[0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+    server.handle_datagram(now, &d).unwrap();
+    // ...and the next record would reuse one: the connection fails instead, with no alert
+    // (it would need a sequence number too) and no keys.
+    assert_eq!(
+        client.send_application_data(b"wrapped"),
+        Err(Error::SequenceNumberExhausted)
+    );
+    assert!(client.poll_transmit().is_none());
+    assert!(client.is_failed());
+    assert!(client.srtp_keys().is_err());
+    assert!(matches!(
+        std::iter::from_fn(|| client.poll_event()).last(),
+        Some(Event::Failed(Error::SequenceNumberExhausted))
+    ));
+    // Alerts and close_notify never wrap either.
+    client.close();
+    assert!(client.poll_transmit().is_none());
 }

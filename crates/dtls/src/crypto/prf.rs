@@ -7,8 +7,9 @@ use hmac::{Hmac, KeyInit, Mac, digest::block_api::EagerHash};
 use sha2::{Digest, Sha256, Sha384};
 use zeroize::Zeroizing;
 
-/// HMAC of the concatenation of `parts` under `key`.
-fn hmac<D: EagerHash>(key: &[u8], parts: &[&[u8]]) -> Vec<u8>
+/// HMAC of the concatenation of `parts` under `key`, wiped when dropped: in the PRF every
+/// HMAC output is key material or leads to it.
+fn hmac<D: EagerHash>(key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>>
 where
     Hmac<D>: Mac + KeyInit,
 {
@@ -17,7 +18,7 @@ where
     for p in parts {
         mac.update(p);
     }
-    mac.finalize().into_bytes().to_vec()
+    Zeroizing::new(mac.finalize().into_bytes().to_vec())
 }
 
 fn p_hash<D: EagerHash>(secret: &[u8], seed: &[u8], out: &mut [u8])
@@ -27,17 +28,18 @@ where
     let mut a = hmac::<D>(secret, &[seed]);
     let mut filled = 0;
     while filled < out.len() {
-        let block = hmac::<D>(secret, &[&a, seed]);
+        let block = hmac::<D>(secret, &[&a[..], seed]);
         let n = block.len().min(out.len() - filled);
         out[filled..filled + n].copy_from_slice(&block[..n]);
         filled += n;
-        a = hmac::<D>(secret, &[&a]);
+        a = hmac::<D>(secret, &[&a[..]]);
     }
 }
 
 /// PRF(secret, label, seed) filling `out` (RFC 5246 §5).
 pub fn prf(hash: PrfHash, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
-    let mut label_seed = Vec::with_capacity(label.len() + seed.len());
+    // The seed can hold a session hash; wiped like the rest.
+    let mut label_seed = Zeroizing::new(Vec::with_capacity(label.len() + seed.len()));
     label_seed.extend_from_slice(label);
     label_seed.extend_from_slice(seed);
     match hash {
@@ -56,7 +58,7 @@ pub fn transcript_hash(hash: PrfHash, messages: &[u8]) -> Vec<u8> {
 
 /// HMAC-SHA256, used for cookies.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    hmac::<Sha256>(key, parts)
+    hmac::<Sha256>(key, parts).to_vec()
 }
 
 /// The 48-byte master secret: RFC 7627 §4 when `session_hash` is given, otherwise
