@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] | interop [NAME...] | bench [--quick]>"
+                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] [--runs N] [--sanitizer S] [--minimize] | interop [NAME...] | bench [--quick]>"
             );
             return ExitCode::from(2);
         }
