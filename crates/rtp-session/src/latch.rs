@@ -18,15 +18,59 @@
 
 use std::net::SocketAddr;
 
+/// The probation run both latches share: a candidate address counted through consecutive
+/// packets, and the moves left.
+#[derive(Debug, Clone)]
+struct Probation {
+    candidate: Option<(SocketAddr, u32)>,
+    probation: u32,
+    relatches_left: u32,
+}
+
+impl Probation {
+    fn new(probation: u32, max_relatches: u32) -> Self {
+        Self {
+            candidate: None,
+            probation: probation.max(1),
+            relatches_left: max_relatches,
+        }
+    }
+
+    /// Forgets the candidate (a packet from the current destination broke its run).
+    fn reset(&mut self) {
+        self.candidate = None;
+    }
+
+    /// One more packet from `from`, which is not the current destination. True when the run
+    /// is complete and a move is allowed: the first destination (`relatch` false) is free,
+    /// each later move spends one of the moves left.
+    fn observe(&mut self, from: SocketAddr, relatch: bool) -> bool {
+        let count = match self.candidate {
+            Some((addr, n)) if addr == from => n.saturating_add(1),
+            _ => 1,
+        };
+        if count < self.probation {
+            self.candidate = Some((from, count));
+            return false;
+        }
+        self.candidate = None;
+        if relatch {
+            if self.relatches_left == 0 {
+                return false;
+            }
+            self.relatches_left -= 1;
+        }
+        true
+    }
+}
+
 /// The RTP destination and the candidate it may move to.
 #[derive(Debug, Clone)]
 pub(crate) struct Latch {
     current: Option<SocketAddr>,
     ssrc: Option<u32>,
-    candidate: Option<(SocketAddr, u32)>,
     enabled: bool,
-    probation: u32,
-    relatches_left: u32,
+    probation: Probation,
 }
 
 impl Latch {
@@ -39,10 +83,8 @@ impl Latch {
         Self {
             current: configured,
             ssrc: None,
-            candidate: None,
             enabled,
-            probation: probation.max(1),
-            relatches_left: max_relatches,
+            probation: Probation::new(probation, max_relatches),
         }
     }
 
@@ -54,7 +96,7 @@ impl Latch {
     /// Sets the destination outright (new signalling), forgetting the candidate.
     pub(crate) fn set(&mut self, address: SocketAddr) {
         self.current = Some(address);
-        self.candidate = None;
+        self.probation.reset();
     }
 
     /// An authenticated, valid RTP packet of `ssrc` came from `from`. Returns the new
@@ -62,7 +104,7 @@ impl Latch {
     pub(crate) fn on_packet(&mut self, from: SocketAddr, ssrc: u32) -> Option<SocketAddr> {
         if Some(from) == self.current {
             self.ssrc.get_or_insert(ssrc);
-            self.candidate = None;
+            self.probation.reset();
             return None;
         }
         if !self.enabled {
@@ -72,20 +114,8 @@ impl Latch {
         if self.ssrc.is_some_and(|s| s != ssrc) {
             return None;
         }
-        let count = match self.candidate {
-            Some((addr, n)) if addr == from => n + 1,
-            _ => 1,
-        };
-        if count < self.probation {
-            self.candidate = Some((from, count));
+        if !self.probation.observe(from, self.ssrc.is_some()) {
             return None;
-        }
-        self.candidate = None;
-        if self.ssrc.is_some() {
-            if self.relatches_left == 0 {
-                return None;
-            }
-            self.relatches_left -= 1;
         }
         self.ssrc = Some(ssrc);
         self.current = Some(from);
@@ -99,10 +129,8 @@ pub(crate) struct RtcpLatch {
     current: Option<SocketAddr>,
     /// The current destination came from signalling.
     signalled: bool,
-    candidate: Option<(SocketAddr, u32)>,
     enabled: bool,
-    probation: u32,
-    relatches_left: u32,
+    probation: Probation,
 }
 
 impl RtcpLatch {
@@ -115,10 +143,8 @@ impl RtcpLatch {
         Self {
             current: configured,
             signalled: configured.is_some(),
-            candidate: None,
             enabled,
-            probation: probation.max(1),
-            relatches_left: max_relatches,
+            probation: Probation::new(probation, max_relatches),
         }
     }
 
@@ -132,7 +158,7 @@ impl RtcpLatch {
     pub(crate) fn set(&mut self, address: SocketAddr, signalled: bool) {
         self.current = Some(address);
         self.signalled = signalled;
-        self.candidate = None;
+        self.probation.reset();
     }
 
     /// An authenticated, valid RTCP compound came from `from`. `rtp_as_signalled` says the
@@ -144,26 +170,14 @@ impl RtcpLatch {
         rtp_as_signalled: bool,
     ) -> Option<SocketAddr> {
         if Some(from) == self.current {
-            self.candidate = None;
+            self.probation.reset();
             return None;
         }
         if !self.enabled || (self.signalled && rtp_as_signalled) {
             return None;
         }
-        let count = match self.candidate {
-            Some((addr, n)) if addr == from => n.saturating_add(1),
-            _ => 1,
-        };
-        if count < self.probation {
-            self.candidate = Some((from, count));
+        if !self.probation.observe(from, self.current.is_some()) {
             return None;
-        }
-        self.candidate = None;
-        if self.current.is_some() {
-            if self.relatches_left == 0 {
-                return None;
-            }
-            self.relatches_left -= 1;
         }
         self.current = Some(from);
         self.signalled = false;

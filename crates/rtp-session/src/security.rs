@@ -308,19 +308,17 @@ impl Session {
         self.dtls.iter().filter_map(|l| l.conn.poll_timeout()).min()
     }
 
-    /// Moves DTLS datagrams into the transmit queue and handles the handshakes' events.
-    pub(crate) fn pump_dtls(&mut self) {
+    /// Moves every DTLS datagram whose destination is known into the transmit queue; the
+    /// others wait in their connection. Returns, per link, whether its destination is known.
+    fn flush_dtls_transmits(&mut self) -> Vec<bool> {
         let mut out = Vec::new();
-        let mut connected = Vec::new();
-        let mut closed = false;
         let destinations: Vec<_> = self
             .dtls
             .iter()
             .map(|l| self.dtls_destination(l.component))
             .collect();
-        for (index, (link, destination)) in self.dtls.iter_mut().zip(destinations).enumerate() {
-            // Held in the connection until the peer's address is known.
-            let Some(destination) = destination else {
+        for (link, destination) in self.dtls.iter_mut().zip(&destinations) {
+            let Some(destination) = *destination else {
                 continue;
             };
             while let Some(contents) = link.conn.poll_transmit() {
@@ -330,6 +328,23 @@ impl Session {
                     contents,
                 });
             }
+        }
+        for transmit in out {
+            self.queue_transmit(transmit);
+        }
+        destinations.iter().map(Option::is_some).collect()
+    }
+
+    /// Moves DTLS datagrams into the transmit queue and handles the handshakes' events.
+    pub(crate) fn pump_dtls(&mut self) {
+        let mut connected = Vec::new();
+        let mut closed = false;
+        let addressed = self.flush_dtls_transmits();
+        for (index, link) in self.dtls.iter_mut().enumerate() {
+            // Held in the connection until the peer's address is known.
+            if !addressed[index] {
+                continue;
+            }
             while let Some(event) = link.conn.poll_event() {
                 match event {
                     dtls::Event::Connected(info) => connected.push((index, info)),
@@ -338,9 +353,6 @@ impl Session {
                     _ => {}
                 }
             }
-        }
-        for transmit in out {
-            self.queue_transmit(transmit);
         }
         for (index, info) in connected {
             self.dtls_connected(index, *info);
@@ -388,27 +400,7 @@ impl Session {
         tracing::warn!(%error, "DTLS-SRTP failed");
         // The fatal alert each failed connection queued goes to its peer before the
         // association is dropped, so that the peer learns of the failure too.
-        let mut out = Vec::new();
-        let destinations: Vec<_> = self
-            .dtls
-            .iter()
-            .map(|l| self.dtls_destination(l.component))
-            .collect();
-        for (link, destination) in self.dtls.iter_mut().zip(destinations) {
-            let Some(destination) = destination else {
-                continue;
-            };
-            while let Some(contents) = link.conn.poll_transmit() {
-                out.push(Transmit {
-                    component: link.component,
-                    destination,
-                    contents,
-                });
-            }
-        }
-        for transmit in out {
-            self.queue_transmit(transmit);
-        }
+        self.flush_dtls_transmits();
         self.dtls.clear();
         self.srtp_keys = None;
         self.crypto = Crypto::Pending;
