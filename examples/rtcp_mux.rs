@@ -9,7 +9,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use rtp_packet::{PacketKind, classify};
-use rtp_session::{Bandwidth, Binding, Config, Driver, Event, Output, PortRange, Security};
+use rtp_session::{
+    Bandwidth, Binding, Config, Driver, Event, Output, PortRange, Security, SrtpKeys,
+};
 use srtp::{MasterKey, ProtectionProfile};
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
@@ -22,11 +24,7 @@ fn config(local: MasterKey, remote: MasterKey) -> Config {
         reduced_minimum: true,
         ..Bandwidth::new(400_000)
     };
-    c.security = Security::Srtp {
-        profile: PROFILE,
-        local,
-        remote,
-    };
+    c.security = Security::Srtp(SrtpKeys::new(PROFILE, local, remote));
     c
 }
 

@@ -8,8 +8,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use rtp_session::timing::{IntervalInputs, deterministic_interval};
 use rtp_session::{Bandwidth, Binding, Config, Driver, MuxPolicy, Output, PortRange, Transport};
+use rtp_session::{IntervalInputs, deterministic_interval};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

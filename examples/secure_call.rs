@@ -158,8 +158,13 @@ fn take(heard: &mut Heard, out: Output) {
         }
         Output::Event(Event::DtlsFailed { error }) => println!("  DTLS failed: {error}"),
         Output::Event(Event::NewSource { ssrc, .. }) => println!("  new source {ssrc:08x}"),
-        Output::Event(Event::SourceLeft { ssrc, reason }) => {
-            println!("  source {ssrc:08x} left: {reason:?}")
+        Output::Event(Event::SourceLeft {
+            ssrc,
+            reason,
+            quality,
+        }) => {
+            let loss = quality.loss_ratio * 100.0;
+            println!("  source {ssrc:08x} left: {reason:?} (final loss {loss:.1} %)")
         }
         Output::Event(Event::QualityAlert { ssrc, alert }) => {
             println!("  quality alert for {ssrc:08x}: {alert:?}")

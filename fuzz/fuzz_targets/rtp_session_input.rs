@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rtp_session::{Component, Config, Security, Session};
+use rtp_session::{Component, Config, Security, Session, SrtpKeys};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -20,14 +20,10 @@ fn session(srtp: bool, now: Instant) -> Session {
     if srtp {
         let profile = srtp::ProtectionProfile::AesCm128HmacSha1_80;
         let key = |b| srtp::MasterKey::new(profile, &[b; 16], &[b; 14]).expect("key");
-        c.security = Security::Srtp {
-            profile,
-            local: key(1),
-            remote: key(2),
-        };
+        c.security = Security::Srtp(SrtpKeys::new(profile, key(1), key(2)));
     }
     let rng = Box::new(dtls::ChaChaRandom::from_seed([7; 32]));
-    Session::new(c, rng, now).expect("valid config")
+    Session::new(now, c, rng).expect("valid config")
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
-use rtp_session::{Component, Config, Security, Session};
+use rtp_session::{Component, Config, Security, Session, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
@@ -54,14 +54,10 @@ fn main() {
     config.transport.rtcp_mux = true;
     config.transport.remote_rtp = Some(from);
     config.transport.latching = false;
-    config.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(2),
-        remote: key(1),
-    };
+    config.security = Security::Srtp(SrtpKeys::new(PROFILE, key(2), key(1)));
     let epoch = Instant::now();
     let random = Box::new(dtls::ChaChaRandom::from_seed([7; 32]));
-    let mut session = Session::new(config, random, epoch).expect("session");
+    let mut session = Session::new(epoch, config, random).expect("session");
     let mut buf = [0u8; 2048];
     let mut played = 0u64;
     let started = Instant::now();

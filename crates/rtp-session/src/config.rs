@@ -81,14 +81,7 @@ pub enum Security {
     /// Plain RTP and RTCP.
     None,
     /// SRTP with keys given by the application (SDES, RFC 4568, or pre-shared).
-    Srtp {
-        /// The protection profile.
-        profile: srtp::ProtectionProfile,
-        /// The master key protecting what this side sends.
-        local: srtp::MasterKey,
-        /// The master key of what the peer sends.
-        remote: srtp::MasterKey,
-    },
+    Srtp(SrtpKeys),
     /// DTLS-SRTP (RFC 5764) on the media socket.
     Dtls {
         /// Client (sends the ClientHello) or server.
@@ -116,7 +109,7 @@ impl std::fmt::Debug for Security {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Security::None => f.write_str("None"),
-            Security::Srtp { profile, .. } => write!(f, "Srtp({})", profile.name()),
+            Security::Srtp(keys) => write!(f, "Srtp({keys:?})"),
             Security::Dtls { role, .. } => write!(f, "Dtls({role:?})"),
             Security::DangerousDtlsAnyPeer { role, .. } => {
                 write!(f, "DangerousDtlsAnyPeer({role:?})")
@@ -125,19 +118,65 @@ impl std::fmt::Debug for Security {
     }
 }
 
+/// SRTP master keys the application gives (SDES `a=crypto`, RFC 4568, or pre-shared), with
+/// the SRTP settings of both directions' contexts (replay window, SSRC policy, key
+/// derivation rate...). `Debug` prints the profile, never the keys.
+#[derive(Clone)]
+pub struct SrtpKeys {
+    /// The protection profile.
+    pub profile: srtp::ProtectionProfile,
+    /// The master key protecting what this side sends.
+    pub local: srtp::MasterKey,
+    /// The master key of what the peer sends.
+    pub remote: srtp::MasterKey,
+    /// The SRTP settings of both contexts.
+    pub config: srtp::Config,
+}
+
+impl SrtpKeys {
+    /// `local` and `remote` keys of `profile` with the default SRTP settings.
+    pub fn new(
+        profile: srtp::ProtectionProfile,
+        local: srtp::MasterKey,
+        remote: srtp::MasterKey,
+    ) -> Self {
+        Self {
+            profile,
+            local,
+            remote,
+            config: srtp::Config::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SrtpKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SrtpKeys")
+            .field("profile", &self.profile.name())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields.
 #[derive(Debug)]
 pub struct Config {
     /// The payload type of what this side sends.
     pub payload_type: PayloadType,
-    /// The RTP clock rate of the media, in Hz.
+    /// The RTP clock rate of the media, in Hz: the one media clock of the session, for
+    /// what it sends, the statistics of what it receives and the jitter buffer.
     pub clock_rate: u32,
-    /// Receive-side jitter buffer settings, one buffer per remote source.
+    /// Receive-side jitter buffer settings, one buffer per remote source. Its
+    /// `clock_rate` must equal [`Config::clock_rate`] ([`crate::Error::ClockRateMismatch`]
+    /// otherwise); [`Config::set_media`] sets both.
     pub jitter_buffer: jitter_buffer::Config,
     /// The codec, for the E-model MOS estimate; `None` leaves MOS unknown.
     pub codec: Option<stats::Codec>,
     /// RTCP bandwidth.
     pub bandwidth: Bandwidth,
+    /// Our SSRC; `None` (the default) draws a random one (RFC 3550 §8.1). Either way a
+    /// collision replaces it with a random one ([`crate::Event::SsrcCollision`]).
+    pub local_ssrc: Option<u32>,
     /// Addresses, multiplexing and latching.
     pub transport: Transport,
     /// SRTP keys, DTLS-SRTP or nothing.
@@ -172,6 +211,7 @@ impl Config {
             jitter_buffer: jitter_buffer::Config::audio(8000),
             codec: Some(stats::Codec::G711Plc),
             bandwidth: Bandwidth::default(),
+            local_ssrc: None,
             transport: Transport::default(),
             security: Security::None,
             wallclock_origin: SystemTime::now(),
@@ -182,6 +222,15 @@ impl Config {
             pacing_bps: None,
             bye_reason: None,
         }
+    }
+
+    /// Sends `payload_type` and takes media at `clock_rate` Hz: sets the session's clock
+    /// rate and the jitter buffer's to the same value, keeping the rest of the jitter
+    /// buffer settings.
+    pub fn set_media(&mut self, payload_type: PayloadType, clock_rate: u32) {
+        self.payload_type = payload_type;
+        self.clock_rate = clock_rate;
+        self.jitter_buffer.clock_rate = clock_rate;
     }
 }
 

@@ -67,6 +67,7 @@ pub struct MediaFrame {
 
 /// What [`Driver::next`] hands out.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Output {
     /// A session event.
     Event(Event),
@@ -87,7 +88,7 @@ pub enum Output {
 /// so one task can `select!` over several drivers and its own media clock:
 ///
 /// ```
-/// use rtp_session::{Binding, Config, Driver, Output, Security};
+/// use rtp_session::{Binding, Config, Driver, Output, Security, SrtpKeys};
 /// use srtp::{MasterKey, ProtectionProfile};
 /// use std::time::Duration;
 ///
@@ -97,9 +98,9 @@ pub enum Output {
 ///     let profile = ProtectionProfile::AesCm128HmacSha1_80;
 ///     let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]);
 ///     let mut ca = Config::new();
-///     ca.security = Security::Srtp { profile, local: key(1)?, remote: key(2)? };
+///     ca.security = Security::Srtp(SrtpKeys::new(profile, key(1)?, key(2)?));
 ///     let mut cb = Config::new();
-///     cb.security = Security::Srtp { profile, local: key(2)?, remote: key(1)? };
+///     cb.security = Security::Srtp(SrtpKeys::new(profile, key(2)?, key(1)?));
 ///     let loopback = Binding::new("127.0.0.1".parse()?);
 ///     let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
 ///     let mut a = Driver::bind(ca, loopback, rng(1)).await?;
@@ -147,19 +148,73 @@ impl Driver {
     ) -> Result<Self> {
         let hint = random_u32(rng.as_mut());
         let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        Self::from_std(config, rtp, rtcp, rng)
+    }
+
+    /// Binds RTP to exactly `rtp` and, unless `config` multiplexes, RTCP to exactly
+    /// `rtcp` (a port of 0 lets the system choose), and creates the session. For when
+    /// signalling or a firewall fixes the addresses; [`Driver::bind`] picks a free pair.
+    pub async fn bind_exact(
+        config: Config,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+        rng: Box<dyn dtls::Random>,
+    ) -> Result<Self> {
+        let bind = |address: SocketAddr| {
+            std::net::UdpSocket::bind(address).map_err(|source| Error::Io {
+                address: Some(address),
+                source,
+            })
+        };
+        let rtp = bind(rtp)?;
+        let rtcp = rtcp.map(bind).transpose()?;
+        Self::from_std(config, rtp, rtcp, rng)
+    }
+
+    /// Runs the session over sockets the caller bound (ICE, a socket shared with
+    /// signalling, one handed over by another process...): `rtp`, and `rtcp` exactly when
+    /// `config` does not multiplex ([`Error::BadConfig`] otherwise). The sockets are made
+    /// non-blocking. Call it within a tokio runtime.
+    pub fn from_std(
+        config: Config,
+        rtp: std::net::UdpSocket,
+        rtcp: Option<std::net::UdpSocket>,
+        rng: Box<dyn dtls::Random>,
+    ) -> Result<Self> {
+        let tokio_socket = |socket: std::net::UdpSocket| {
+            let address = socket.local_addr().ok();
+            let io = |source| Error::Io { address, source };
+            socket.set_nonblocking(true).map_err(io)?;
+            UdpSocket::from_std(socket).map_err(io)
+        };
+        let rtp = tokio_socket(rtp)?;
+        let rtcp = rtcp.map(tokio_socket).transpose()?;
+        Self::from_tokio(config, rtp, rtcp, rng)
+    }
+
+    /// As [`Driver::from_std`], with tokio sockets.
+    pub fn from_tokio(
+        config: Config,
+        rtp: UdpSocket,
+        rtcp: Option<UdpSocket>,
+        rng: Box<dyn dtls::Random>,
+    ) -> Result<Self> {
+        if rtcp.is_some() == config.transport.rtcp_mux {
+            return Err(Error::BadConfig(
+                "an RTCP socket is needed exactly when RTP and RTCP are not multiplexed",
+            ));
+        }
         let io = |source| Error::Io {
             address: None,
             source,
         };
-        let rtp = UdpSocket::from_std(rtp).map_err(io)?;
-        let rtcp = rtcp.map(UdpSocket::from_std).transpose().map_err(io)?;
         let rtp_local = rtp.local_addr().map_err(io)?;
         let rtcp_local = rtcp
             .as_ref()
             .map(|s| s.local_addr())
             .transpose()
             .map_err(io)?;
-        let session = Session::new(config, rng, Instant::now())?;
+        let session = Session::new(Instant::now(), config, rng)?;
         let mut driver = Self {
             session,
             rtp,

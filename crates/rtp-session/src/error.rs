@@ -2,29 +2,32 @@
 
 use std::net::SocketAddr;
 
-/// Everything that can go wrong in a session.
+/// Everything that can go wrong in a session. Each variant that wraps a lower layer's error
+/// names the layer and leaves the cause to [`std::error::Error::source`], so a report that
+/// walks the chain prints every cause once.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Writing an RTP packet failed (payload too large for the buffer, too many CSRCs).
-    #[error("RTP: {0}")]
+    #[error("RTP packet not written")]
     Rtp(#[from] rtp_packet::Error),
     /// Building or writing an RTCP packet failed.
-    #[error("RTCP: {0}")]
+    #[error("RTCP packet not written")]
     Rtcp(#[from] rtcp::Error),
     /// SRTP or SRTCP protection failed.
-    #[error("SRTP: {0}")]
+    #[error("SRTP protection failed")]
     Srtp(#[from] srtp::Error),
     /// The DTLS handshake failed.
-    #[error("DTLS: {0}")]
+    #[error("DTLS failed")]
     Dtls(#[from] dtls::Error),
     /// The jitter buffer or statistics rejected the configuration.
-    #[error("jitter buffer: {0}")]
+    #[error("jitter buffer configuration refused")]
     JitterBuffer(#[from] jitter_buffer::Error),
     /// The statistics rejected the configuration.
-    #[error("statistics: {0}")]
+    #[error("statistics configuration refused")]
     Stats(#[from] stats::Error),
     /// The SDP could not be read or resolved.
-    #[error("SDP: {0}")]
+    #[error("SDP not usable")]
     Sdp(#[from] sdp_rtcp_attr::Error),
     /// Security is configured but no SRTP keys exist yet (DTLS still running): nothing is
     /// sent in clear (RFC 3711 §3, RFC 5764 §5.1.2).
@@ -58,7 +61,7 @@ pub enum Error {
     #[error("SDP endpoint is not an IP socket address")]
     UnresolvedAddress,
     /// A socket operation failed.
-    #[error("socket {address:?}: {source}")]
+    #[error("socket operation failed (local address {address:?})")]
     Io {
         /// The local address involved, when known.
         address: Option<SocketAddr>,
@@ -79,6 +82,15 @@ pub enum Error {
     /// is the explicit opt-out.
     #[error("DTLS-SRTP needs at least one peer fingerprint to authenticate the peer")]
     NoPeerFingerprints,
+    /// [`crate::Config::clock_rate`] and the jitter buffer's clock rate differ: the session
+    /// has one media clock, for statistics, playout and the codec alike.
+    #[error("clock rate {session} Hz differs from the jitter buffer's {jitter_buffer} Hz")]
+    ClockRateMismatch {
+        /// [`crate::Config::clock_rate`].
+        session: u32,
+        /// `Config::jitter_buffer.clock_rate`.
+        jitter_buffer: u32,
+    },
     /// An invalid configuration value.
     #[error("bad configuration: {0}")]
     BadConfig(&'static str),

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::source::SourceQuality;
+
 /// Which of the session's transports a datagram uses: the RTP port, or the RTCP port
 /// when RTP and RTCP are not multiplexed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +36,7 @@ pub enum LeaveReason {
 
 /// What happened, for the application.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// A remote source was validated (RFC 3550 A.1) and is now a member.
     NewSource {
@@ -42,12 +45,15 @@ pub enum Event {
         /// The address its first packet came from.
         address: SocketAddr,
     },
-    /// A remote source left the session.
+    /// A remote source left the session. Its state is gone from the session; the event
+    /// carries its final figures, so that a call's statistics outlive its BYE.
     SourceLeft {
         /// Its SSRC.
         ssrc: u32,
         /// BYE or timeout.
         reason: LeaveReason,
+        /// Its quality figures at the moment it left (loss, jitter, MOS...).
+        quality: SourceQuality,
     },
     /// Another participant used our SSRC (RFC 3550 §8.2): we sent a BYE for the old one
     /// and continue with a new random SSRC.
@@ -135,8 +141,10 @@ pub enum Event {
     Closed,
 }
 
-/// Counters of what the session did with datagrams, for monitoring and tests.
+/// Counters of what the session did with datagrams, for monitoring and tests. More may be
+/// added, so it is read through its fields and never built outside this crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Counters {
     /// RTP packets delivered to statistics and the jitter buffer.
     pub rtp_received: u64,
@@ -146,6 +154,10 @@ pub struct Counters {
     pub unprotect_failures: u64,
     /// RTP or RTCP that arrived before SRTP was keyed: dropped.
     pub dropped_unkeyed: u64,
+    /// RTP packets held back because their source is still on RFC 3550 A.1 probation (or
+    /// restarting it after a bad sequence jump): neither played out nor counted in
+    /// `rtp_received` or the source's statistics.
+    pub probation_held: u64,
     /// Datagrams that did not parse as what their first byte said.
     pub malformed: u64,
     /// RTCP from an address other than the peer's: ignored.

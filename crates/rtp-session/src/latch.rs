@@ -18,18 +18,131 @@
 
 use std::net::SocketAddr;
 
+use crate::config::Transport;
+use crate::event::Component;
+
+/// Where the session sends RTP and RTCP: the signalled addresses and the two latches that
+/// may move them (see the module documentation).
+#[derive(Debug, Clone)]
+pub(crate) struct Destinations {
+    rtp: Latch,
+    /// The RTP address signalling gave (configuration or `Session::set_remote`).
+    signalled_rtp: Option<SocketAddr>,
+    rtcp: RtcpLatch,
+    rtcp_mux: bool,
+}
+
+impl Destinations {
+    pub(crate) fn new(t: &Transport) -> Self {
+        let remote_rtcp = if t.rtcp_mux {
+            t.remote_rtp
+        } else {
+            t.remote_rtcp
+        };
+        Self {
+            rtp: Latch::new(t.remote_rtp, t.latching, t.latch_probation, t.max_relatches),
+            signalled_rtp: t.remote_rtp,
+            rtcp: RtcpLatch::new(remote_rtcp, t.latching, t.latch_probation, t.max_relatches),
+            rtcp_mux: t.rtcp_mux,
+        }
+    }
+
+    /// Where RTP goes now (configured or latched).
+    pub(crate) fn rtp(&self) -> Option<SocketAddr> {
+        self.rtp.current()
+    }
+
+    /// Where RTCP goes now: the signalled or latched RTCP address; without one, the RTP
+    /// destination (rtcp-mux) or its port + 1 (RFC 3550 §11).
+    pub(crate) fn rtcp(&self) -> Option<SocketAddr> {
+        self.rtcp.current().or_else(|| {
+            let rtp = self.rtp.current()?;
+            if self.rtcp_mux {
+                return Some(rtp);
+            }
+            Some(SocketAddr::new(rtp.ip(), rtp.port().checked_add(1)?))
+        })
+    }
+
+    /// The socket RTCP leaves from.
+    pub(crate) fn rtcp_component(&self) -> Component {
+        if self.rtcp_mux {
+            Component::Rtp
+        } else {
+            Component::Rtcp
+        }
+    }
+
+    /// The destination of `component`.
+    pub(crate) fn of(&self, component: Component) -> Option<SocketAddr> {
+        match component {
+            Component::Rtp => self.rtp(),
+            Component::Rtcp => self.rtcp(),
+        }
+    }
+
+    /// New signalling: RTP to `rtp`, RTCP to `rtcp` (to `rtp` with rtcp-mux).
+    pub(crate) fn set_remote(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
+        self.rtp.set(rtp);
+        self.signalled_rtp = Some(rtp);
+        self.rtcp.set(if self.rtcp_mux { rtp } else { rtcp }, true);
+    }
+
+    /// A DTLS server with no remote for `component` adopts the source of its first
+    /// ClientHello (see `security.rs`).
+    pub(crate) fn adopt(&mut self, component: Component, from: SocketAddr) {
+        if component == Component::Rtp {
+            self.rtp.set(from);
+        }
+        if component == Component::Rtcp || self.rtcp_mux {
+            self.rtcp.set(from, false);
+        }
+    }
+
+    /// An authenticated, valid RTP packet of `ssrc` came from `from`. Returns the new RTP
+    /// destination when the session latches onto it (RTCP follows with rtcp-mux).
+    pub(crate) fn on_rtp(&mut self, from: SocketAddr, ssrc: u32) -> Option<SocketAddr> {
+        let address = self.rtp.on_packet(from, ssrc)?;
+        if self.rtcp_mux {
+            self.rtcp.set(address, false);
+        }
+        Some(address)
+    }
+
+    /// An authenticated, valid RTCP compound came from `from`. Returns the new RTCP
+    /// destination when the session latches onto it.
+    pub(crate) fn on_rtcp(&mut self, from: SocketAddr) -> Option<SocketAddr> {
+        let rtp_as_signalled = self.rtp.current() == self.signalled_rtp;
+        self.rtcp.on_compound(from, rtp_as_signalled)
+    }
+
+    /// Whether RTCP from `from` is accepted: from the RTCP destination, from any port of
+    /// the RTP peer's host (peers such as GStreamer's rtpbin send RTCP from another socket
+    /// than they receive on), or from anywhere while no destination is known. Where RTCP
+    /// *goes* changes only after a probation run.
+    pub(crate) fn rtcp_source_expected(&self, from: SocketAddr) -> bool {
+        match self.rtcp() {
+            Some(expected) if expected == from => true,
+            Some(_) => self.rtp.current().is_some_and(|rtp| rtp.ip() == from.ip()),
+            None => true,
+        }
+    }
+}
+
 /// The probation run both latches share: a candidate address counted through consecutive
-/// packets, and the moves left.
+/// packets, and the moves left. A disabled run never completes.
 #[derive(Debug, Clone)]
 struct Probation {
+    enabled: bool,
     candidate: Option<(SocketAddr, u32)>,
     probation: u32,
     relatches_left: u32,
 }
 
 impl Probation {
-    fn new(probation: u32, max_relatches: u32) -> Self {
+    fn new(enabled: bool, probation: u32, max_relatches: u32) -> Self {
         Self {
+            enabled,
             candidate: None,
             probation: probation.max(1),
             relatches_left: max_relatches,
@@ -45,6 +158,9 @@ impl Probation {
     /// is complete and a move is allowed: the first destination (`relatch` false) is free,
     /// each later move spends one of the moves left.
     fn observe(&mut self, from: SocketAddr, relatch: bool) -> bool {
+        if !self.enabled {
+            return false;
+        }
         let count = match self.candidate {
             Some((addr, n)) if addr == from => n.saturating_add(1),
             _ => 1,
@@ -69,7 +185,6 @@ impl Probation {
 pub(crate) struct Latch {
     current: Option<SocketAddr>,
     ssrc: Option<u32>,
-    enabled: bool,
     probation: Probation,
 }
 
@@ -80,11 +195,11 @@ impl Latch {
         probation: u32,
         max_relatches: u32,
     ) -> Self {
+        let probation = Probation::new(enabled, probation, max_relatches);
         Self {
             current: configured,
             ssrc: None,
-            enabled,
-            probation: Probation::new(probation, max_relatches),
+            probation,
         }
     }
 
@@ -107,9 +222,6 @@ impl Latch {
             self.probation.reset();
             return None;
         }
-        if !self.enabled {
-            return None;
-        }
         // Only the stream we already follow may move us; the first one sets it.
         if self.ssrc.is_some_and(|s| s != ssrc) {
             return None;
@@ -129,7 +241,6 @@ pub(crate) struct RtcpLatch {
     current: Option<SocketAddr>,
     /// The current destination came from signalling.
     signalled: bool,
-    enabled: bool,
     probation: Probation,
 }
 
@@ -140,11 +251,11 @@ impl RtcpLatch {
         probation: u32,
         max_relatches: u32,
     ) -> Self {
+        let probation = Probation::new(enabled, probation, max_relatches);
         Self {
             current: configured,
             signalled: configured.is_some(),
-            enabled,
-            probation: Probation::new(probation, max_relatches),
+            probation,
         }
     }
 
@@ -173,7 +284,7 @@ impl RtcpLatch {
             self.probation.reset();
             return None;
         }
-        if !self.enabled || (self.signalled && rtp_as_signalled) {
+        if self.signalled && rtp_as_signalled {
             return None;
         }
         if !self.probation.observe(from, self.current.is_some()) {

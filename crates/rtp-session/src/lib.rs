@@ -48,7 +48,7 @@
 //! Two sessions keyed with SRTP, exchanging a packet and its RTCP through the sans-IO API:
 //!
 //! ```
-//! use rtp_session::{Component, Config, Event, Security, Session};
+//! use rtp_session::{Component, Config, Event, Security, Session, SrtpKeys};
 //! use srtp::{MasterKey, ProtectionProfile};
 //! use std::time::{Duration, Instant};
 //!
@@ -59,13 +59,13 @@
 //!     let mut c = Config::new();
 //!     c.transport.remote_rtp = Some(remote);
 //!     c.transport.rtcp_mux = true;
-//!     c.security = Security::Srtp { profile, local: local_key, remote: remote_key };
+//!     c.security = Security::Srtp(SrtpKeys::new(profile, local_key, remote_key));
 //!     Ok(c)
 //! };
 //! let now = Instant::now();
 //! let rng = |seed| Box::new(dtls::ChaChaRandom::from_seed([seed; 32]));
-//! let mut a = Session::new(config(b_addr, key(1)?, key(2)?)?, rng(1), now)?;
-//! let mut b = Session::new(config(a_addr, key(2)?, key(1)?)?, rng(2), now)?;
+//! let mut a = Session::new(now, config(b_addr, key(1)?, key(2)?)?, rng(1))?;
+//! let mut b = Session::new(now, config(a_addr, key(2)?, key(1)?)?, rng(2))?;
 //!
 //! // Two packets: RFC 3550 A.1 probation validates the source on the second.
 //! for i in 0..2u16 {
@@ -95,7 +95,10 @@ mod driver;
 mod error;
 mod event;
 mod latch;
+mod local;
+mod members;
 mod origin;
+mod outbox;
 mod pacer;
 mod ports;
 mod receive;
@@ -104,14 +107,31 @@ mod sdp;
 mod security;
 mod session;
 mod source;
-pub mod timing;
+mod timing;
 
-pub use config::{Bandwidth, Config, Security, Transport};
+pub use config::{Bandwidth, Config, Security, SrtpKeys, Transport};
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use ports::PortRange;
+pub use session::Session;
+pub use source::SourceQuality;
+pub use timing::{IntervalInputs, deterministic_interval};
+
+// The lower layers' types a session's user meets, so that `rtp_session` is the one crate
+// an application needs to name: the DTLS identity and roles of `Security::Dtls`, the SRTP
+// keys of `SrtpKeys`, the jitter buffer's settings and output, the statistics the session
+// reports and the RTP and RTCP types its methods take.
+pub use dtls::{
+    Certificate, ChaChaRandom, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
+    Random, Role,
+};
+pub use jitter_buffer::{
+    ConcealReason, Concealment, Config as JitterBufferConfig, DelayMode, Frame, MediaKind, Playout,
+};
+pub use rtcp::AnyPacket as RtcpPacket;
+pub use rtp_packet::PayloadType;
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
-pub use session::{Session, normalise};
-pub use source::SourceQuality;
+pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};
+pub use stats::{AlertEvent, Codec, Metric};

@@ -27,7 +27,7 @@ impl Default for PortRange {
 
 /// Binds the RTP socket on an even port of `range` at `ip` and, unless `mux`, the RTCP
 /// socket on the next port, starting at the even port `start_hint` selects and moving on
-/// when a port is taken. The sockets are non-blocking.
+/// when a port is taken.
 pub(crate) fn bind_pair(
     ip: IpAddr,
     range: PortRange,
@@ -55,12 +55,6 @@ pub(crate) fn bind_pair(
                 Err(_) => continue,
             }
         };
-        for s in std::iter::once(&rtp).chain(rtcp.as_ref()) {
-            s.set_nonblocking(true).map_err(|source| Error::Io {
-                address: Some(SocketAddr::new(ip, port)),
-                source,
-            })?;
-        }
         tracing::debug!(%ip, port, mux, "bound RTP port");
         return Ok((rtp, rtcp));
     }

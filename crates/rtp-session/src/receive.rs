@@ -8,16 +8,14 @@ use std::time::Instant;
 use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
 use rtp_packet::{PacketKind, RtpPacket};
-use stats::{PacketVerdict, ReceiverConfig, SourceStatistics};
+use stats::PacketVerdict;
 
 use crate::event::{Component, Event, LeaveReason};
+use crate::members::Admission;
 use crate::origin::OriginVerdict;
-use crate::security::RtcpProtection;
-use crate::session::{Crypto, Session, normalise, random_u32};
+use crate::security::Protection;
+use crate::session::{Phase, Session, normalise, random_u32};
 use crate::source::RemoteSource;
-
-/// The most addresses remembered as having used our SSRC (RFC 3550 §8.2's conflict list).
-const MAX_CONFLICTS: usize = 16;
 
 impl Session {
     /// Handles a datagram that arrived at `now` on `component` from `from`. SRTP is
@@ -30,13 +28,13 @@ impl Session {
         from: SocketAddr,
         datagram: &mut [u8],
     ) {
-        if self.closed {
+        if self.phase == Phase::Closed {
             return;
         }
         let from = normalise(from);
         match rtp_packet::classify(datagram) {
             PacketKind::Stun => {
-                self.queue_event(Event::Stun {
+                self.outbox.event(Event::Stun {
                     component,
                     from,
                     data: datagram.to_vec(),
@@ -51,13 +49,13 @@ impl Session {
     }
 
     fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
-        let len = match &mut self.crypto {
-            Crypto::Pending => {
+        let len = match self.security.rtp() {
+            Protection::NotKeyed => {
                 self.counters.dropped_unkeyed += 1;
                 return;
             }
-            Crypto::Clear => datagram.len(),
-            Crypto::Keyed { inbound, .. } => match inbound.unprotect_rtp(datagram) {
+            Protection::Clear => datagram.len(),
+            Protection::Keyed { inbound, .. } => match inbound.unprotect_rtp(datagram) {
                 Ok(len) => len,
                 Err(error) => {
                     tracing::debug!(%error, %from, "SRTP packet dropped");
@@ -75,15 +73,15 @@ impl Session {
             return;
         };
         let ssrc = packet.ssrc();
-        if ssrc == self.local.ssrc {
+        if ssrc == self.local.ssrc() {
             self.on_own_ssrc(now, from, None);
             return;
         }
-        if !self.sources.contains_key(&ssrc) && !self.admit_source(ssrc, now) {
+        if !self.admit_source(ssrc, now) {
             return;
         }
         let run = self.config.transport.latch_probation;
-        let Some(source) = self.sources.get_mut(&ssrc) else {
+        let Some(source) = self.members.get_mut(ssrc) else {
             return;
         };
         let conflict = match source.origin.on_packet(from, run) {
@@ -109,10 +107,12 @@ impl Session {
         if delivered {
             source.insert_packet(&packet, now);
             source.validated = true;
+        } else {
+            self.counters.probation_held += 1;
         }
         if let Some(other) = conflict {
             tracing::info!(ssrc, address = %from, %other, "SSRC used by two remote senders");
-            self.queue_event(Event::SourceConflict {
+            self.outbox.event(Event::SourceConflict {
                 ssrc,
                 address: from,
                 other,
@@ -124,80 +124,50 @@ impl Session {
         self.counters.rtp_received += 1;
         if self.config.raw_packets {
             let packet = bytes.to_vec();
-            self.queue_event(Event::RtpPacket { from, packet });
+            self.outbox.event(Event::RtpPacket { from, packet });
         }
         if newly_valid {
-            self.queue_event(Event::NewSource {
+            self.outbox.event(Event::NewSource {
                 ssrc,
                 address: from,
             });
         }
-        if let Some(address) = self.latch.on_packet(from, ssrc) {
-            if self.config.transport.rtcp_mux {
-                self.rtcp_latch.set(address, false);
-            }
-            self.queue_event(Event::Latched { address });
+        if let Some(address) = self.paths.on_rtp(from, ssrc) {
+            self.outbox.event(Event::Latched { address });
             self.pump_dtls();
         }
     }
 
-    /// Creates the state of a new remote source, within the configured bound.
-    /// When the table is full, the unvalidated source heard from least recently makes
-    /// room, so that packets with random SSRCs cannot lock members out.
+    /// Makes sure `ssrc` has state, within the configured bound ([`Members::admit`]),
+    /// counting what the bound refused or displaced.
+    ///
+    /// [`Members::admit`]: crate::members::Members::admit
     fn admit_source(&mut self, ssrc: u32, now: Instant) -> bool {
-        if self.sources.len() >= self.config.max_remote_sources {
-            let stale = self
-                .sources
-                .iter()
-                .filter(|(_, s)| !s.validated)
-                .min_by_key(|(_, s)| s.last_heard)
-                .map(|(ssrc, _)| *ssrc);
-            self.counters.sources_over_limit += 1;
-            match stale {
-                Some(stale) => {
-                    self.sources.remove(&stale);
-                }
-                None => return false,
+        match self.members.admit(ssrc, now) {
+            Admission::Admitted => true,
+            Admission::ReplacedStale => {
+                self.counters.sources_over_limit += 1;
+                true
             }
-        }
-        let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(self.config.clock_rate));
-        let buffer = jitter_buffer::JitterBuffer::new(self.config.jitter_buffer.clone());
-        let (Ok(stats), Ok(buffer)) = (stats, buffer) else {
-            return false;
-        };
-        let alerts = stats::AlertMonitor::voip_defaults();
-        let source = RemoteSource::new(stats, buffer, now, alerts);
-        self.sources.insert(ssrc, source);
-        true
-    }
-
-    /// Whether RTCP from `from` is accepted: from the RTCP destination, from any port of
-    /// the RTP peer's host (peers such as GStreamer's rtpbin send RTCP from another socket
-    /// than they receive on), or from anywhere while no destination is known. Where RTCP
-    /// *goes* changes only after a probation run (see `latch.rs`).
-    fn rtcp_source_expected(&self, from: SocketAddr) -> bool {
-        match self.rtcp_destination() {
-            Some(expected) if expected == from => true,
-            Some(_) => self
-                .latch
-                .current()
-                .is_some_and(|rtp| rtp.ip() == from.ip()),
-            None => true,
+            Admission::Refused => {
+                self.counters.sources_over_limit += 1;
+                false
+            }
         }
     }
 
     fn receive_rtcp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
-        if !self.rtcp_source_expected(from) {
+        if !self.paths.rtcp_source_expected(from) {
             self.counters.rtcp_unexpected_source += 1;
             return;
         }
-        let len = match self.rtcp_protection() {
-            RtcpProtection::NotKeyed => {
+        let len = match self.security.rtcp() {
+            Protection::NotKeyed => {
                 self.counters.dropped_unkeyed += 1;
                 return;
             }
-            RtcpProtection::Clear => datagram.len(),
-            RtcpProtection::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
+            Protection::Clear => datagram.len(),
+            Protection::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
                 Ok(len) => len,
                 Err(error) => {
                     tracing::debug!(%error, %from, "SRTCP packet dropped");
@@ -218,14 +188,13 @@ impl Session {
             return;
         }
         self.counters.rtcp_received += 1;
-        let rtp_as_signalled = self.latch.current() == self.signalled_rtp;
-        if let Some(address) = self.rtcp_latch.on_compound(from, rtp_as_signalled) {
+        if let Some(address) = self.paths.on_rtcp(from) {
             tracing::debug!(%address, "RTCP destination latched");
             self.pump_dtls();
         }
         self.timer.on_rtcp_size(bytes.len());
         let (sender, cname) = compound_sender(bytes);
-        if sender == Some(self.local.ssrc) {
+        if sender == Some(self.local.ssrc()) {
             self.on_own_ssrc(now, from, cname.as_deref());
             return;
         }
@@ -236,7 +205,7 @@ impl Session {
                 packet_type,
                 rtcp::packet_type::RTPFB | rtcp::packet_type::PSFB
             ) {
-                self.queue_event(Event::Feedback {
+                self.outbox.event(Event::Feedback {
                     packet: packet.to_vec(),
                 });
                 continue;
@@ -267,8 +236,7 @@ impl Session {
             AnyPacket::SourceDescription(sdes) => {
                 for chunk in sdes.chunks.iter() {
                     let cname = chunk.item(rtcp::SdesItemType::Cname);
-                    if let (Some(source), Some(cname)) =
-                        (self.sources.get_mut(&chunk.source), cname)
+                    if let (Some(source), Some(cname)) = (self.members.get_mut(chunk.source), cname)
                     {
                         source.cname = Some(String::from_utf8_lossy(&cname).into_owned());
                     }
@@ -279,22 +247,19 @@ impl Session {
                     .reason
                     .as_ref()
                     .map(|r| String::from_utf8_lossy(r).into_owned());
+                let (rtt, codec) = (self.rtt, self.config.codec);
                 for ssrc in bye.sources.iter() {
                     self.timer.on_bye_received();
-                    if let Some(source) = self.sources.remove(&ssrc) {
-                        if source.validated {
-                            let reason = LeaveReason::Bye(reason.clone());
-                            self.queue_event(Event::SourceLeft { ssrc, reason });
-                        }
-                        // The BYE may overtake media still in the buffer: play that out.
-                        if source.buffer().buffered_packets() > 0
-                            && self.draining.len() < self.config.max_remote_sources
-                        {
-                            self.draining.push((ssrc, source.into_buffer()));
-                        }
+                    if let Some(quality) = self.members.leave(ssrc, |s| s.quality(rtt, codec)) {
+                        let reason = LeaveReason::Bye(reason.clone());
+                        self.outbox.event(Event::SourceLeft {
+                            ssrc,
+                            reason,
+                            quality,
+                        });
                     }
                 }
-                let members = self.members();
+                let members = self.members.count();
                 self.timer.on_members_left(now, members);
             }
             AnyPacket::ExtendedReport(xr) => self.on_extended_report(now, from, &xr),
@@ -319,13 +284,13 @@ impl Session {
                     }
                 }
                 XrBlock::Dlrr(dlrr) => {
-                    let ours = dlrr.items.iter().find(|i| i.ssrc == self.local.ssrc);
+                    let ours = dlrr.items.iter().find(|i| i.ssrc == self.local.ssrc());
                     let rtt = ours.and_then(|i| {
                         stats::rtt::rtt_from_dlrr(arrival, i.last_rr, i.delay_since_last_rr)
                     });
                     if let Some(rtt) = rtt {
                         self.rtt = Some(rtt);
-                        self.queue_event(Event::RoundTripTime {
+                        self.outbox.event(Event::RoundTripTime {
                             reporter: xr.ssrc,
                             rtt,
                         });
@@ -339,30 +304,27 @@ impl Session {
     /// The member `ssrc` heard from in RTCP, created (and validated: RTCP from the peer
     /// validates a source, RFC 3550 §6.2.1) if new.
     fn member(&mut self, ssrc: u32, from: SocketAddr, now: Instant) -> Option<&mut RemoteSource> {
-        if !self.sources.contains_key(&ssrc) && !self.admit_source(ssrc, now) {
+        if !self.admit_source(ssrc, now) {
             return None;
         }
-        let source = self.sources.get_mut(&ssrc)?;
+        let source = self.members.get_mut(ssrc)?;
         source.last_heard = now;
         let newly_valid = !source.validated;
         source.validated = true;
         if newly_valid {
-            self.queue_event(Event::NewSource {
+            self.outbox.event(Event::NewSource {
                 ssrc,
                 address: from,
             });
         }
-        self.sources.get_mut(&ssrc)
+        self.members.get_mut(ssrc)
     }
 
     fn on_report_block(&mut self, now: Instant, reporter: u32, block: &rtcp::ReportBlock) {
         let arrival = self.wallclock(now);
-        let Some(sender) = self.local.stats.as_mut() else {
-            return;
-        };
-        if let Some(rtt) = sender.on_report_block(block, arrival) {
+        if let Some(rtt) = self.local.on_report_block(block, arrival) {
             self.rtt = Some(rtt);
-            self.queue_event(Event::RoundTripTime { reporter, rtt });
+            self.outbox.event(Event::RoundTripTime { reporter, rtt });
         }
     }
 
@@ -370,26 +332,21 @@ impl Session {
     /// CNAME, or an address already known to conflict) are dropped; otherwise another
     /// participant chose our SSRC, and we send a BYE for it and pick a new one.
     pub(crate) fn on_own_ssrc(&mut self, now: Instant, from: SocketAddr, cname: Option<&str>) {
-        if cname == Some(self.cname.as_str()) || self.conflicts.contains(&from) {
+        if cname == Some(&*self.cname) || self.members.is_known_conflict(from) {
             self.counters.loops += 1;
             return;
         }
-        if self.conflicts.len() >= MAX_CONFLICTS {
-            self.conflicts.pop_front();
-        }
-        self.conflicts.push_back(from);
+        self.members.record_conflict(from);
         self.counters.collisions += 1;
-        let old = self.local.ssrc;
+        let old = self.local.ssrc();
         self.send_compound(now, Some(old));
         let mut new = random_u32(self.rng.as_mut());
-        while new == old || self.sources.contains_key(&new) {
+        while new == old || self.members.contains(new) {
             new = random_u32(self.rng.as_mut());
         }
-        self.local.ssrc = new;
-        self.local.stats = None;
-        self.local.last_sent = None;
+        self.local.change_ssrc(new);
         tracing::info!(old, new, %from, "SSRC collision resolved");
-        self.queue_event(Event::SsrcCollision {
+        self.outbox.event(Event::SsrcCollision {
             old,
             new,
             address: from,

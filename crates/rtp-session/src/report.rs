@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use rtcp::xr::{Dlrr, DlrrItem, ReceiverReferenceTime, XrBlock};
 use rtcp::{AnyPacket, ExtendedReport, Goodbye, ReceiverReport, SourceDescription};
 
-use crate::event::{Component, Event, LeaveReason, Transmit};
-use crate::security::RtcpProtection;
-use crate::session::{SRTP_OVERHEAD, Session, random_unit};
+use crate::error::{Error, Result};
+use crate::event::{Event, LeaveReason, Transmit};
+use crate::security::Protection;
+use crate::session::{Phase, SRTP_OVERHEAD, Session, random_unit};
 
 /// RFC 3550 §6.3.5: a member not heard from for this many intervals has timed out.
 const TIMEOUT_INTERVALS: u32 = 5;
@@ -21,155 +22,99 @@ impl Session {
     /// The RTCP timer fired at `now`.
     pub(crate) fn on_rtcp_timer(&mut self, now: Instant) {
         let unit = random_unit(self.rng.as_mut());
-        if self.closing {
+        if self.phase == Phase::Closing {
             if self.timer.on_expire(now, 1, 0, false, unit) {
                 self.send_bye(now);
             }
             return;
         }
+        let all_senders = self.members.senders(now, Duration::MAX);
         let td = self
             .timer
-            .deterministic(self.members(), self.senders(now, Duration::MAX), false)
+            .deterministic(self.members.count(), all_senders, false)
             .unwrap_or(Duration::from_secs(5));
         self.expire_sources(now, td);
-        let senders = self.senders(now, td * 2);
-        let we_sent = self
-            .local
-            .last_sent
-            .is_some_and(|t| now.saturating_duration_since(t) < td * 2);
-        let members = self.members();
-        if self
-            .timer
-            .on_expire(now, members, senders + u32::from(we_sent), we_sent, unit)
-        {
+        let senders = self.members.senders(now, td * 2);
+        let we_sent = self.local.sent_within(now, td * 2);
+        let members = self.members.count();
+        let senders = senders + u32::from(we_sent);
+        if self.timer.on_expire(now, members, senders, we_sent, unit) {
             let size = self.send_compound(now, None);
             let unit = random_unit(self.rng.as_mut());
-            self.timer.on_sent(
-                now,
-                size,
-                members,
-                senders + u32::from(we_sent),
-                we_sent,
-                unit,
-            );
+            self.timer
+                .on_sent(now, size, members, senders, we_sent, unit);
         }
-    }
-
-    /// Remote sources that sent RTP within `window`.
-    fn senders(&self, now: Instant, window: Duration) -> u32 {
-        let recent = |t: &Instant| now.saturating_duration_since(*t) < window;
-        self.sources
-            .values()
-            .filter(|s| s.validated && s.last_rtp.as_ref().is_some_and(recent))
-            .count() as u32
     }
 
     /// Removes members silent for five deterministic intervals (RFC 3550 §6.3.5), and
     /// unvalidated sources after the same time.
     fn expire_sources(&mut self, now: Instant, td: Duration) {
+        let (rtt, codec) = (self.rtt, self.config.codec);
         let limit = td * TIMEOUT_INTERVALS;
-        let gone: Vec<u32> = self
-            .sources
-            .iter()
-            .filter(|(_, s)| now.saturating_duration_since(s.last_heard) > limit)
-            .map(|(ssrc, _)| *ssrc)
-            .collect();
+        let gone = self.members.expire(now, limit, |s| s.quality(rtt, codec));
         if gone.is_empty() {
             return;
         }
-        for ssrc in gone {
-            if self.sources.remove(&ssrc).is_some_and(|s| s.validated) {
-                self.queue_event(Event::SourceLeft {
-                    ssrc,
-                    reason: LeaveReason::Timeout,
-                });
-            }
+        for (ssrc, quality) in gone {
+            self.outbox.event(Event::SourceLeft {
+                ssrc,
+                reason: LeaveReason::Timeout,
+                quality,
+            });
         }
-        let members = self.members();
+        let members = self.members.count();
         self.timer.on_members_left(now, members);
     }
 
     /// Sends RTCP feedback (RFC 4585 §6: NACK, PLI, FIR, REMB, ...) now: alone when
     /// reduced-size RTCP was negotiated (RFC 5506), otherwise in a compound after an RR or
     /// SR and SDES CNAME. The RFC 4585 §3.5 early-feedback timing is the application's.
-    pub fn send_feedback(&mut self, feedback: &[AnyPacket<'_>]) -> crate::Result<()> {
-        if self.closing {
-            return Err(crate::Error::Closed);
+    pub fn send_feedback(&mut self, feedback: &[AnyPacket<'_>]) -> Result<()> {
+        if self.phase != Phase::Open {
+            return Err(Error::Closed);
         }
-
-        let destination = self.rtcp_destination().ok_or(crate::Error::NoRemote)?;
+        let cname = self.cname.clone();
         let mut packets: Vec<AnyPacket<'_>> = Vec::new();
         if !self.config.transport.rtcp_rsize {
-            let ssrc = self.local.ssrc;
+            let ssrc = self.local.ssrc();
             packets.push(AnyPacket::ReceiverReport(ReceiverReport {
                 ssrc,
                 reports: Vec::new().into(),
                 profile_extensions: Vec::new().into(),
             }));
             packets.push(AnyPacket::SourceDescription(SourceDescription::cname(
-                ssrc,
-                &self.cname,
+                ssrc, &cname,
             )));
         }
         packets.extend(feedback.iter().cloned());
-        let mut buf = vec![0u8; MAX_COMPOUND + SRTP_OVERHEAD];
-        let size = rtcp::write_compound(&packets, 0, &mut buf)?;
-        drop(packets);
-        let len = match self.rtcp_protection() {
-            RtcpProtection::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
-            RtcpProtection::Clear => size,
-            RtcpProtection::NotKeyed => return Err(crate::Error::NotKeyed),
-        };
-        buf.truncate(len);
+        let size = self.send_rtcp(&packets)?;
+        // Compounds sent on the timer are counted when the timer reschedules.
         self.timer.on_rtcp_size(size);
-        let component = if self.config.transport.rtcp_mux {
-            Component::Rtp
-        } else {
-            Component::Rtcp
-        };
-        self.counters.rtcp_sent += 1;
-        self.queue_transmit(Transmit {
-            component,
-            destination,
-            contents: buf,
-        });
         Ok(())
     }
 
     /// Sends the BYE compound and closes.
     pub(crate) fn send_bye(&mut self, now: Instant) {
-        let ssrc = self.local.ssrc;
+        let ssrc = self.local.ssrc();
         self.send_compound(now, Some(ssrc));
-        self.closed = true;
-        self.queue_event(Event::Closed);
+        self.phase = Phase::Closed;
+        self.outbox.event(Event::Closed);
     }
 
     /// Builds, protects and queues a compound: SR (when we sent since the last report)
     /// or RR, SDES CNAME, and a BYE for `bye` when given (RFC 3550 §6.1). Returns its
     /// size before SRTCP, or 0 when nothing could be sent (no keys, no peer address).
     pub(crate) fn send_compound(&mut self, now: Instant, bye: Option<u32>) -> usize {
-        if matches!(self.rtcp_protection(), RtcpProtection::NotKeyed) {
+        if matches!(self.security.rtcp(), Protection::NotKeyed) || self.paths.rtcp().is_none() {
             return 0;
         }
-        let Some(destination) = self.rtcp_destination() else {
-            return 0;
-        };
         let blocks = self.report_blocks(now);
-        let ssrc = bye.unwrap_or(self.local.ssrc);
+        let ssrc = bye.unwrap_or(self.local.ssrc());
         let wallclock = self.wallclock(now);
-        let report = match self.local.stats.as_ref() {
-            Some(sender) if self.local.last_sent.is_some() => {
-                AnyPacket::SenderReport(sender.sender_report(now, wallclock, blocks))
-            }
-            _ => AnyPacket::ReceiverReport(ReceiverReport {
-                ssrc,
-                reports: blocks.into(),
-                profile_extensions: Vec::new().into(),
-            }),
-        };
+        let cname = self.cname.clone();
         let mut packets = vec![
-            report,
-            AnyPacket::SourceDescription(SourceDescription::cname(ssrc, &self.cname)),
+            self.local.report(now, wallclock, ssrc, blocks),
+            AnyPacket::SourceDescription(SourceDescription::cname(ssrc, &cname)),
         ];
         if self.config.send_xr && bye.is_none() {
             packets.push(AnyPacket::ExtendedReport(self.extended_report(now, ssrc)));
@@ -185,39 +130,46 @@ impl Session {
                 reason,
             }));
         }
-        let mut buf = vec![0u8; MAX_COMPOUND + SRTP_OVERHEAD];
-        let size = match rtcp::write_compound(&packets, 0, &mut buf) {
-            Ok(n) => n,
+        match self.send_rtcp(&packets) {
+            Ok(size) => size,
             Err(error) => {
-                tracing::warn!(%error, "RTCP compound not written");
-                return 0;
+                tracing::warn!(%error, "RTCP compound not sent");
+                0
+            }
+        }
+    }
+
+    /// The one way RTCP leaves: `packets` written as a compound, protected with SRTCP when
+    /// keyed and queued to the RTCP destination. Returns the compound's size before SRTCP.
+    fn send_rtcp(&mut self, packets: &[AnyPacket<'_>]) -> Result<usize> {
+        let destination = self.paths.rtcp().ok_or(Error::NoRemote)?;
+        let mut buf = self.outbox.buffer();
+        buf.resize(MAX_COMPOUND + SRTP_OVERHEAD, 0);
+        let protected = rtcp::write_compound(packets, 0, &mut buf)
+            .map_err(Error::from)
+            .and_then(|size| {
+                let len = match self.security.rtcp() {
+                    Protection::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
+                    Protection::Clear => size,
+                    Protection::NotKeyed => return Err(Error::NotKeyed),
+                };
+                Ok((size, len))
+            });
+        let (size, len) = match protected {
+            Ok(sizes) => sizes,
+            Err(error) => {
+                self.outbox.recycle(buf);
+                return Err(error);
             }
         };
-        drop(packets);
-        let len = match self.rtcp_protection() {
-            RtcpProtection::Keyed { outbound, .. } => match outbound.protect_rtcp(&mut buf, size) {
-                Ok(n) => n,
-                Err(error) => {
-                    tracing::warn!(%error, "SRTCP protect failed");
-                    return 0;
-                }
-            },
-            RtcpProtection::Clear => size,
-            RtcpProtection::NotKeyed => return 0,
-        };
         buf.truncate(len);
-        let component = if self.config.transport.rtcp_mux {
-            Component::Rtp
-        } else {
-            Component::Rtcp
-        };
         self.counters.rtcp_sent += 1;
-        self.queue_transmit(Transmit {
-            component,
+        self.outbox.transmit(Transmit {
+            component: self.paths.rtcp_component(),
             destination,
             contents: buf,
         });
-        size
+        Ok(size)
     }
 
     /// RFC 3611 XR: our Receiver Reference Time (§4.4) and DLRR sub-blocks (§4.5)
@@ -227,9 +179,9 @@ impl Session {
             ntp_time: self.wallclock(now),
         })];
         let items: Vec<DlrrItem> = self
-            .sources
-            .values()
-            .filter_map(|s| s.stats.dlrr_item(now))
+            .members
+            .iter()
+            .filter_map(|(_, s)| s.stats.dlrr_item(now))
             .take(MAX_REPORT_BLOCKS)
             .collect();
         if !items.is_empty() {
@@ -249,7 +201,7 @@ impl Session {
         let (rtt, codec) = (self.rtt, self.config.codec);
         let mut blocks = Vec::new();
         let mut alerts = Vec::new();
-        for (ssrc, source) in self.sources.iter_mut() {
+        for (ssrc, source) in self.members.iter_mut() {
             if blocks.len() >= MAX_REPORT_BLOCKS || !source.validated {
                 continue;
             }
@@ -257,13 +209,13 @@ impl Session {
                 let quality = source.quality(rtt, codec);
                 let fraction = f64::from(block.fraction_lost) / 256.0;
                 for alert in source.check_alerts(&quality, fraction) {
-                    alerts.push((*ssrc, alert));
+                    alerts.push((ssrc, alert));
                 }
                 blocks.push(block);
             }
         }
         for (ssrc, alert) in alerts {
-            self.queue_event(Event::QualityAlert { ssrc, alert });
+            self.outbox.event(Event::QualityAlert { ssrc, alert });
         }
         blocks
     }

@@ -35,71 +35,136 @@
 //! `a=crypto` line must not restart the rollover counter while the sequence number carries
 //! on, which would repeat keystream (RFC 3711 §9.1). New keys start fresh contexts.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use std::net::SocketAddr;
-
-use crate::config::Security;
+use crate::config::{Security, SrtpKeys};
 use crate::error::{Error, Result};
 use crate::event::{Component, Event, Transmit};
-use crate::session::{Crypto, Session};
+use crate::session::Session;
+
+/// Where the session stands with SRTP.
+enum Crypto {
+    /// No security configured: RTP and RTCP in clear.
+    Clear,
+    /// Security configured, keys not there yet (DTLS running, or failed).
+    Pending,
+    /// Keyed: one context protects what we send, the other unprotects what we receive.
+    Keyed {
+        outbound: Box<srtp::Context>,
+        inbound: Box<srtp::Context>,
+    },
+}
+
+/// The session's security state: the SRTP contexts of RTP and of RTCP, the keys the
+/// application applied, and the DTLS associations that key them.
+pub(crate) struct SecurityState {
+    crypto: Crypto,
+    /// The keys of [`Session::set_srtp_keys`] in use, to recognise them when re-applied.
+    srtp_keys: Option<SrtpKeys>,
+    dtls: Vec<DtlsLink>,
+    rtcp_crypto: RtcpCrypto,
+    /// The RTP handshake's result, announced once every component is keyed.
+    dtls_announcement: Option<(srtp::ProtectionProfile, Option<dtls::Fingerprint>)>,
+}
+
+impl SecurityState {
+    /// The state of `security` before it starts: clear for [`Security::None`], otherwise
+    /// unkeyed.
+    pub(crate) fn new(security: &Security) -> Self {
+        Self {
+            crypto: match security {
+                Security::None => Crypto::Clear,
+                _ => Crypto::Pending,
+            },
+            srtp_keys: None,
+            dtls: Vec::new(),
+            rtcp_crypto: RtcpCrypto::Shared,
+            dtls_announcement: None,
+        }
+    }
+
+    /// True when packets can be sent: no security, or SRTP keyed.
+    pub(crate) fn is_keyed(&self) -> bool {
+        !matches!(self.crypto, Crypto::Pending)
+    }
+
+    /// How RTP is protected now.
+    pub(crate) fn rtp(&mut self) -> Protection<'_> {
+        match &mut self.crypto {
+            Crypto::Keyed { outbound, inbound } => Protection::Keyed { outbound, inbound },
+            Crypto::Clear => Protection::Clear,
+            Crypto::Pending => Protection::NotKeyed,
+        }
+    }
+
+    /// How RTCP is protected now.
+    pub(crate) fn rtcp(&mut self) -> Protection<'_> {
+        match (&mut self.rtcp_crypto, &mut self.crypto) {
+            (RtcpCrypto::Own { outbound, inbound }, _)
+            | (RtcpCrypto::Shared, Crypto::Keyed { outbound, inbound }) => {
+                Protection::Keyed { outbound, inbound }
+            }
+            (RtcpCrypto::Shared, Crypto::Clear) => Protection::Clear,
+            _ => Protection::NotKeyed,
+        }
+    }
+
+    /// Whether a DTLS association exists.
+    pub(crate) fn has_dtls(&self) -> bool {
+        !self.dtls.is_empty()
+    }
+
+    /// The earliest DTLS retransmission deadline.
+    pub(crate) fn dtls_deadline(&self) -> Option<Instant> {
+        self.dtls.iter().filter_map(|l| l.conn.poll_timeout()).min()
+    }
+}
 
 impl Session {
+    /// Starts what `security` asks for (taken out of the configuration, so that no key
+    /// stays there).
     pub(crate) fn configure_security(&mut self, now: Instant) -> Result<()> {
         match std::mem::replace(&mut self.config.security, Security::None) {
-            Security::None => self.crypto = Crypto::Clear,
-            Security::Srtp {
-                profile,
-                local,
-                remote,
-            } => {
-                self.crypto = Crypto::Pending;
-                self.set_srtp_keys(profile, local, remote)?;
-            }
+            Security::None => {}
+            Security::Srtp(keys) => self.set_srtp_keys(keys)?,
             Security::Dtls {
                 role,
                 config,
                 peer_fingerprints,
-            } => {
-                self.crypto = Crypto::Pending;
-                self.start_dtls(role, config, peer_fingerprints, now)?;
-            }
+            } => self.start_dtls(now, role, config, peer_fingerprints)?,
             Security::DangerousDtlsAnyPeer { role, config } => {
-                self.crypto = Crypto::Pending;
-                self.dangerous_start_dtls_any_peer(role, config, now);
+                self.dangerous_start_dtls_any_peer(now, role, config);
             }
         }
         Ok(())
     }
 
     /// Keys SRTP and SRTCP with master keys from the application (SDES, RFC 4568): `local`
-    /// protects what we send, `remote` unprotects what the peer sends. From now on every
-    /// packet is protected.
+    /// protects what we send, `remote` unprotects what the peer sends, both contexts with
+    /// `keys.config`. From now on every packet is protected.
     ///
     /// A key equal (in constant time) to the one already in use for its direction, with
-    /// the same profile, keeps that direction's running context — its rollover counter,
-    /// SRTCP index and replay window — so that re-applied keys never repeat keystream. A
-    /// new key starts a fresh context.
-    pub fn set_srtp_keys(
-        &mut self,
-        profile: srtp::ProtectionProfile,
-        local: srtp::MasterKey,
-        remote: srtp::MasterKey,
-    ) -> Result<()> {
-        let (keep_local, keep_remote) = match (&self.srtp_keys, &self.crypto) {
-            (Some(applied), Crypto::Keyed { .. }) if applied.profile == profile => {
-                (applied.local == local, applied.remote == remote)
+    /// the same profile and settings, keeps that direction's running context — its rollover
+    /// counter, SRTCP index and replay window — so that re-applied keys never repeat
+    /// keystream. A new key starts a fresh context.
+    pub fn set_srtp_keys(&mut self, keys: SrtpKeys) -> Result<()> {
+        let state = &mut self.security;
+        let (keep_local, keep_remote) = match (&state.srtp_keys, &state.crypto) {
+            (Some(applied), Crypto::Keyed { .. })
+                if applied.profile == keys.profile && applied.config == keys.config =>
+            {
+                (applied.local == keys.local, applied.remote == keys.remote)
             }
             _ => (false, false),
         };
-        let outbound = (!keep_local)
-            .then(|| srtp::Context::new(profile, local.clone(), srtp::Config::default()))
-            .transpose()?;
-        let inbound = (!keep_remote)
-            .then(|| srtp::Context::new(profile, remote.clone(), srtp::Config::default()))
-            .transpose()?;
-        match (&mut self.crypto, outbound, inbound) {
+        let context = |key: &srtp::MasterKey| {
+            srtp::Context::new(keys.profile, key.clone(), keys.config.clone())
+        };
+        let outbound = (!keep_local).then(|| context(&keys.local)).transpose()?;
+        let inbound = (!keep_remote).then(|| context(&keys.remote)).transpose()?;
+        match (&mut state.crypto, outbound, inbound) {
             (Crypto::Keyed { outbound, inbound }, new_out, new_in) => {
                 if let Some(o) = new_out {
                     **outbound = o;
@@ -118,11 +183,7 @@ impl Session {
             _ => return Err(Error::BadConfig("SRTP context missing")),
         }
         tracing::debug!(keep_local, keep_remote, "SRTP keys applied");
-        self.srtp_keys = Some(AppliedKeys {
-            profile,
-            local,
-            remote,
-        });
+        state.srtp_keys = Some(keys);
         Ok(())
     }
 
@@ -138,10 +199,10 @@ impl Session {
     /// left as it was.
     pub fn start_dtls(
         &mut self,
+        now: Instant,
         role: dtls::Role,
         config: Arc<dtls::Config>,
         peer_fingerprints: Vec<dtls::Fingerprint>,
-        now: Instant,
     ) -> Result<()> {
         if peer_fingerprints.is_empty() {
             return Err(Error::NoPeerFingerprints);
@@ -159,9 +220,9 @@ impl Session {
     /// authenticated at all ([`crate::Security::DangerousDtlsAnyPeer`]).
     pub fn dangerous_start_dtls_any_peer(
         &mut self,
+        now: Instant,
         role: dtls::Role,
         config: Arc<dtls::Config>,
-        now: Instant,
     ) {
         tracing::warn!("DTLS-SRTP without peer authentication: any certificate is accepted");
         self.start_dtls_checking(role, config, PeerCheck::AnyPeer, now);
@@ -178,7 +239,7 @@ impl Session {
         if !self.config.transport.rtcp_mux {
             components.push(Component::Rtcp);
         }
-        self.dtls.clear();
+        self.security.dtls.clear();
         for component in components {
             let mut seed = [0u8; 32];
             self.rng.fill(&mut seed);
@@ -187,7 +248,8 @@ impl Session {
                 dtls::Role::Client => dtls::Connection::client(config.clone(), rng, now),
                 dtls::Role::Server => {
                     let peer = self
-                        .dtls_destination(component)
+                        .paths
+                        .of(component)
                         .map(|a| a.to_string())
                         .unwrap_or_default();
                     dtls::Connection::server(config.clone(), rng, peer.as_bytes(), now)
@@ -202,28 +264,22 @@ impl Session {
                 }
                 PeerCheck::AnyPeer => conn.dangerous_accept_any_peer_certificate(),
             }
-            self.dtls.push(DtlsLink {
+            self.security.dtls.push(DtlsLink {
                 conn,
                 component,
                 keyed: false,
             });
         }
-        self.crypto = Crypto::Pending;
-        self.rtcp_crypto = if self.config.transport.rtcp_mux {
+        let state = &mut self.security;
+        state.crypto = Crypto::Pending;
+        state.rtcp_crypto = if self.config.transport.rtcp_mux {
             RtcpCrypto::Shared
         } else {
             RtcpCrypto::Pending
         };
-        self.dtls_announcement = None;
-        self.srtp_keys = None;
+        state.dtls_announcement = None;
+        state.srtp_keys = None;
         self.pump_dtls();
-    }
-
-    fn dtls_destination(&self, component: Component) -> Option<SocketAddr> {
-        match component {
-            Component::Rtp => self.latch.current(),
-            Component::Rtcp => self.rtcp_destination(),
-        }
     }
 
     /// Feeds a DTLS datagram that arrived on `component` from `from` to that component's
@@ -235,37 +291,34 @@ impl Session {
         from: SocketAddr,
         datagram: &[u8],
     ) {
-        let Some(index) = self.dtls.iter().position(|l| l.component == component) else {
+        let Some(index) = self
+            .security
+            .dtls
+            .iter()
+            .position(|l| l.component == component)
+        else {
             self.counters.unknown += 1;
             return;
         };
-        match self.dtls_destination(component) {
+        match self.paths.of(component) {
             Some(expected) if expected == from => {}
             Some(expected) => {
                 tracing::debug!(%from, %expected, "DTLS from a foreign address dropped");
                 self.counters.dtls_foreign += 1;
                 return;
             }
-            None if self.dtls[index].conn.role() == dtls::Role::Server
+            None if self.security.dtls[index].conn.role() == dtls::Role::Server
                 && is_client_hello(datagram) =>
             {
                 tracing::debug!(%from, ?component, "DTLS peer adopted from its ClientHello");
-                match component {
-                    Component::Rtp => {
-                        self.latch.set(from);
-                        if self.config.transport.rtcp_mux {
-                            self.rtcp_latch.set(from, false);
-                        }
-                    }
-                    Component::Rtcp => self.rtcp_latch.set(from, false),
-                }
+                self.paths.adopt(component, from);
             }
             None => {
                 self.counters.dtls_foreign += 1;
                 return;
             }
         }
-        let link = &mut self.dtls[index];
+        let link = &mut self.security.dtls[index];
         let dropped_before = link.conn.dropped_records();
         let (result, filtered) = if link.keyed {
             match current_epoch_only(datagram) {
@@ -290,7 +343,7 @@ impl Session {
     /// Runs the DTLS retransmission timers due at `now`.
     pub(crate) fn dtls_timeout(&mut self, now: Instant) {
         let mut failure = None;
-        for link in &mut self.dtls {
+        for link in &mut self.security.dtls {
             if link.conn.poll_timeout().is_some_and(|t| t <= now) {
                 if let Err(error) = link.conn.handle_timeout(now) {
                     failure = Some(error);
@@ -303,21 +356,17 @@ impl Session {
         }
     }
 
-    /// The earliest DTLS retransmission deadline.
-    pub(crate) fn dtls_deadline(&self) -> Option<Instant> {
-        self.dtls.iter().filter_map(|l| l.conn.poll_timeout()).min()
-    }
-
     /// Moves every DTLS datagram whose destination is known into the transmit queue; the
     /// others wait in their connection. Returns, per link, whether its destination is known.
     fn flush_dtls_transmits(&mut self) -> Vec<bool> {
         let mut out = Vec::new();
         let destinations: Vec<_> = self
+            .security
             .dtls
             .iter()
-            .map(|l| self.dtls_destination(l.component))
+            .map(|l| self.paths.of(l.component))
             .collect();
-        for (link, destination) in self.dtls.iter_mut().zip(&destinations) {
+        for (link, destination) in self.security.dtls.iter_mut().zip(&destinations) {
             let Some(destination) = *destination else {
                 continue;
             };
@@ -330,7 +379,7 @@ impl Session {
             }
         }
         for transmit in out {
-            self.queue_transmit(transmit);
+            self.outbox.transmit(transmit);
         }
         destinations.iter().map(Option::is_some).collect()
     }
@@ -340,7 +389,7 @@ impl Session {
         let mut connected = Vec::new();
         let mut closed = false;
         let addressed = self.flush_dtls_transmits();
-        for (index, link) in self.dtls.iter_mut().enumerate() {
+        for (index, link) in self.security.dtls.iter_mut().enumerate() {
             // Held in the connection until the peer's address is known.
             if !addressed[index] {
                 continue;
@@ -363,7 +412,8 @@ impl Session {
     }
 
     fn dtls_connected(&mut self, index: usize, info: dtls::Connected) {
-        let Some(link) = self.dtls.get_mut(index) else {
+        let state = &mut self.security;
+        let Some(link) = state.dtls.get_mut(index) else {
             return;
         };
         let (Some(profile), contexts) = (info.srtp_profile, link.conn.srtp_contexts()) else {
@@ -376,19 +426,20 @@ impl Session {
             Err(error) => return self.dtls_failed(error),
         };
         link.keyed = true;
+        let component = link.component;
         let (outbound, inbound) = (Box::new(outbound), Box::new(inbound));
-        self.srtp_keys = None;
-        match link.component {
+        state.srtp_keys = None;
+        match component {
             Component::Rtp => {
-                self.crypto = Crypto::Keyed { outbound, inbound };
-                self.dtls_announcement = Some((profile, info.peer_fingerprint));
+                state.crypto = Crypto::Keyed { outbound, inbound };
+                state.dtls_announcement = Some((profile, info.peer_fingerprint));
             }
-            Component::Rtcp => self.rtcp_crypto = RtcpCrypto::Own { outbound, inbound },
+            Component::Rtcp => state.rtcp_crypto = RtcpCrypto::Own { outbound, inbound },
         }
-        tracing::debug!(profile = profile.name(), component = ?self.dtls[index].component, "DTLS-SRTP keyed");
-        if self.dtls.iter().all(|l| l.keyed) {
-            if let Some((profile, peer_fingerprint)) = self.dtls_announcement.take() {
-                self.queue_event(Event::DtlsConnected {
+        tracing::debug!(profile = profile.name(), ?component, "DTLS-SRTP keyed");
+        if state.dtls.iter().all(|l| l.keyed) {
+            if let Some((profile, peer_fingerprint)) = state.dtls_announcement.take() {
+                self.outbox.event(Event::DtlsConnected {
                     profile,
                     peer_fingerprint,
                 });
@@ -401,36 +452,25 @@ impl Session {
         // The fatal alert each failed connection queued goes to its peer before the
         // association is dropped, so that the peer learns of the failure too.
         self.flush_dtls_transmits();
-        self.dtls.clear();
-        self.srtp_keys = None;
-        self.crypto = Crypto::Pending;
-        self.rtcp_crypto = RtcpCrypto::Pending;
-        self.queue_event(Event::DtlsFailed { error });
-    }
-
-    /// How RTCP is protected now.
-    pub(crate) fn rtcp_protection(&mut self) -> RtcpProtection<'_> {
-        match (&mut self.rtcp_crypto, &mut self.crypto) {
-            (RtcpCrypto::Own { outbound, inbound }, _)
-            | (RtcpCrypto::Shared, Crypto::Keyed { outbound, inbound }) => {
-                RtcpProtection::Keyed { outbound, inbound }
-            }
-            (RtcpCrypto::Shared, Crypto::Clear) => RtcpProtection::Clear,
-            _ => RtcpProtection::NotKeyed,
-        }
+        let state = &mut self.security;
+        state.dtls.clear();
+        state.srtp_keys = None;
+        state.crypto = Crypto::Pending;
+        state.rtcp_crypto = RtcpCrypto::Pending;
+        self.outbox.event(Event::DtlsFailed { error });
     }
 }
 
 /// One DTLS association and the component it keys.
-pub(crate) struct DtlsLink {
-    pub(crate) conn: dtls::Connection,
-    pub(crate) component: Component,
-    pub(crate) keyed: bool,
+struct DtlsLink {
+    conn: dtls::Connection,
+    component: Component,
+    keyed: bool,
 }
 
 /// SRTCP keys: those of RTP (application keys, rtcp-mux, or no security), a separate
 /// DTLS association on the RTCP port still running, or its keys.
-pub(crate) enum RtcpCrypto {
+enum RtcpCrypto {
     Shared,
     Pending,
     Own {
@@ -439,8 +479,8 @@ pub(crate) enum RtcpCrypto {
     },
 }
 
-/// What protects RTCP at this moment.
-pub(crate) enum RtcpProtection<'a> {
+/// What protects RTP or RTCP at this moment.
+pub(crate) enum Protection<'a> {
     NotKeyed,
     Clear,
     Keyed {
@@ -453,13 +493,6 @@ pub(crate) enum RtcpProtection<'a> {
 enum PeerCheck {
     Fingerprints(Vec<dtls::Fingerprint>),
     AnyPeer,
-}
-
-/// Master keys the application applied, to recognise them when applied again.
-pub(crate) struct AppliedKeys {
-    profile: srtp::ProtectionProfile,
-    local: srtp::MasterKey,
-    remote: srtp::MasterKey,
 }
 
 /// True when `datagram` starts with a whole-looking ClientHello record: handshake content

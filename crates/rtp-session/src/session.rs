@@ -1,53 +1,37 @@
 //! The sans-IO session core: datagrams and time in; datagrams, events, frames and the next
 //! timeout out.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use dtls::Random;
-use jitter_buffer::{JitterBuffer, Playout};
-use rtp_packet::{CsrcList, PacketWriter, RtpHeader};
+use jitter_buffer::Playout;
+use rtp_packet::{CsrcList, PacketWriter};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
-use crate::latch::{Latch, RtcpLatch};
-use crate::pacer::Pacer;
-use crate::security::{AppliedKeys, DtlsLink, RtcpCrypto};
-use crate::source::{SourceQuality, SourceTable};
+use crate::latch::Destinations;
+use crate::local::LocalSource;
+use crate::members::Members;
+use crate::outbox::Outbox;
+use crate::security::{Protection, SecurityState};
+use crate::source::SourceQuality;
 use crate::timing::RtcpTimer;
 
 /// Room after an RTP or RTCP packet for the SRTP tag and MKI (AEAD tag 16, HMAC 10,
 /// SRTCP index 4, MKI up to 16).
 pub(crate) const SRTP_OVERHEAD: usize = 48;
-/// The most buffers kept for reuse.
-const MAX_SPARE_BUFFERS: usize = 64;
-/// The most events or datagrams queued before the oldest are dropped.
-const MAX_QUEUE: usize = 4096;
 
-/// Where the session stands with SRTP.
-pub(crate) enum Crypto {
-    /// No security configured: RTP and RTCP in clear.
-    Clear,
-    /// Security configured, keys not there yet (DTLS running, or failed).
-    Pending,
-    /// Keyed: one context protects what we send, the other unprotects what we receive.
-    Keyed {
-        outbound: Box<srtp::Context>,
-        inbound: Box<srtp::Context>,
-    },
-}
-
-/// Our own sending source (RFC 3550 §8: a random SSRC, sequence number and timestamp
-/// offset).
-pub(crate) struct LocalSource {
-    pub(crate) ssrc: u32,
-    pub(crate) sequence: u16,
-    pub(crate) timestamp_offset: u32,
-    pub(crate) stats: Option<stats::SenderStatistics>,
-    /// The last RTP packet sent: a sender while within two RTCP intervals.
-    pub(crate) last_sent: Option<Instant>,
+/// Where the session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Sending and receiving.
+    Open,
+    /// [`Session::close`] was called; the BYE waits for BYE reconsideration.
+    Closing,
+    /// The BYE went out: nothing more happens.
+    Closed,
 }
 
 /// An RTP session (RFC 3550), sans-IO.
@@ -56,46 +40,38 @@ pub(crate) struct LocalSource {
 /// [`Session::handle_timeout`] (when [`Session::poll_timeout`] says); take out datagrams
 /// with [`Session::poll_transmit`], events with [`Session::poll_event`] and media with
 /// [`Session::poll_playout`]. [`crate::Driver`] does all of this over tokio sockets.
+///
+/// The session is made of parts that own their state, each in its own module:
+/// [`LocalSource`] (what we send), [`Members`] (the remote sources), [`Destinations`]
+/// (where RTP and RTCP go, and latching), [`SecurityState`] (SRTP contexts and DTLS
+/// associations), [`RtcpTimer`] (RFC 3550 §6.3 scheduling) and [`Outbox`] (the queues
+/// handed out). The session itself coordinates them, in `session.rs` (sending, timers,
+/// polling), `receive.rs`, `report.rs` and `security.rs`.
 pub struct Session {
     pub(crate) config: Config,
     pub(crate) rng: Box<dyn Random>,
-    pub(crate) origin: Instant,
-    pub(crate) cname: String,
+    /// The instant given to [`Session::new`], which `config.wallclock_origin` names.
+    origin: Instant,
+    /// Shared, so that an RTCP compound can borrow it while the session sends.
+    pub(crate) cname: std::sync::Arc<str>,
     pub(crate) local: LocalSource,
-    pub(crate) sources: SourceTable,
-    /// Jitter buffers of sources that said BYE, still playing out what they hold (at most
-    /// `max_remote_sources`; dropped once empty).
-    pub(crate) draining: Vec<(u32, JitterBuffer)>,
-    pub(crate) conflicts: VecDeque<SocketAddr>,
-    pub(crate) latch: Latch,
-    /// The RTP address signalling gave (configuration or [`Session::set_remote`]).
-    pub(crate) signalled_rtp: Option<SocketAddr>,
-    pub(crate) rtcp_latch: RtcpLatch,
-    pub(crate) crypto: Crypto,
-    /// The keys of [`Session::set_srtp_keys`] in use, to recognise them when re-applied.
-    pub(crate) srtp_keys: Option<AppliedKeys>,
-    pub(crate) dtls: Vec<DtlsLink>,
-    pub(crate) rtcp_crypto: RtcpCrypto,
-    /// The RTP handshake's result, announced once every component is keyed.
-    pub(crate) dtls_announcement: Option<(srtp::ProtectionProfile, Option<dtls::Fingerprint>)>,
+    pub(crate) members: Members,
+    pub(crate) paths: Destinations,
+    pub(crate) security: SecurityState,
     pub(crate) timer: RtcpTimer,
+    /// The latest RTT measured from report blocks or DLRR about our stream.
     pub(crate) rtt: Option<Duration>,
-    pub(crate) transmits: VecDeque<Transmit>,
-    /// Datagram buffers handed back with [`Session::recycle`], reused by `send`.
-    pub(crate) spare: Vec<Vec<u8>>,
-    pub(crate) pacer: Option<Pacer>,
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) outbox: Outbox,
     pub(crate) counters: Counters,
-    pub(crate) closing: bool,
-    pub(crate) closed: bool,
+    pub(crate) phase: Phase,
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("ssrc", &self.local.ssrc)
+            .field("ssrc", &self.local.ssrc())
             .field("cname", &self.cname)
-            .field("sources", &self.sources.len())
+            .field("members", &self.members.count())
             .field("counters", &self.counters)
             .finish_non_exhaustive()
     }
@@ -106,56 +82,39 @@ impl Session {
     /// the session), sequence and timestamp offsets and RTCP randomisation from `rng`.
     /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
-    pub fn new(config: Config, mut rng: Box<dyn Random>, now: Instant) -> Result<Self> {
+    pub fn new(now: Instant, config: Config, mut rng: Box<dyn Random>) -> Result<Self> {
         if config.clock_rate == 0 {
             return Err(Error::BadConfig("clock_rate must not be zero"));
         }
+        if config.jitter_buffer.clock_rate != config.clock_rate {
+            return Err(Error::ClockRateMismatch {
+                session: config.clock_rate,
+                jitter_buffer: config.jitter_buffer.clock_rate,
+            });
+        }
         jitter_buffer::JitterBuffer::new(config.jitter_buffer.clone())?;
-        let cname = random_cname(rng.as_mut());
-        let local = LocalSource {
-            ssrc: random_u32(rng.as_mut()),
-            sequence: random_u32(rng.as_mut()) as u16,
-            timestamp_offset: random_u32(rng.as_mut()),
-            stats: None,
-            last_sent: None,
-        };
+        let cname = random_cname(rng.as_mut()).into();
+        let random_ssrc = random_u32(rng.as_mut());
+        let local = LocalSource::new(
+            config.local_ssrc.unwrap_or(random_ssrc),
+            random_u32(rng.as_mut()) as u16,
+            random_u32(rng.as_mut()),
+            config.clock_rate,
+        );
         let unit = random_unit(rng.as_mut());
-        let t = &config.transport;
-        let latch = Latch::new(t.remote_rtp, t.latching, t.latch_probation, t.max_relatches);
-        let remote_rtcp = if t.rtcp_mux {
-            t.remote_rtp
-        } else {
-            t.remote_rtcp
-        };
-        let signalled_rtp = t.remote_rtp;
-        let rtcp_latch =
-            RtcpLatch::new(remote_rtcp, t.latching, t.latch_probation, t.max_relatches);
-        let timer = RtcpTimer::new(config.bandwidth, now, unit);
         let mut session = Self {
             rng,
             origin: now,
             cname,
             local,
-            sources: SourceTable::default(),
-            draining: Vec::new(),
-            conflicts: VecDeque::new(),
-            latch,
-            signalled_rtp,
-            rtcp_latch,
-            crypto: Crypto::Clear,
-            srtp_keys: None,
-            dtls: Vec::new(),
-            rtcp_crypto: RtcpCrypto::Shared,
-            dtls_announcement: None,
-            timer,
+            members: Members::new(config.max_remote_sources, config.jitter_buffer.clone()),
+            paths: Destinations::new(&config.transport),
+            security: SecurityState::new(&config.security),
+            timer: RtcpTimer::new(config.bandwidth, now, unit),
             rtt: None,
-            transmits: VecDeque::new(),
-            spare: Vec::new(),
-            pacer: config.pacing_bps.map(Pacer::new),
-            events: VecDeque::new(),
+            outbox: Outbox::new(config.pacing_bps),
             counters: Counters::default(),
-            closing: false,
-            closed: false,
+            phase: Phase::Open,
             config,
         };
         session.configure_security(now)?;
@@ -165,14 +124,7 @@ impl Session {
     /// Sets where the peer receives RTP and RTCP (from new signalling). With rtcp-mux the
     /// RTCP address is ignored.
     pub fn set_remote(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
-        self.latch.set(normalise(rtp));
-        self.signalled_rtp = Some(normalise(rtp));
-        let rtcp = if self.config.transport.rtcp_mux {
-            normalise(rtp)
-        } else {
-            normalise(rtcp)
-        };
-        self.rtcp_latch.set(rtcp, true);
+        self.paths.set_remote(normalise(rtp), normalise(rtcp));
         self.pump_dtls();
     }
 
@@ -195,7 +147,7 @@ impl Session {
 
     /// Our SSRC (it changes after a collision, [`Event::SsrcCollision`]).
     pub fn local_ssrc(&self) -> u32 {
-        self.local.ssrc
+        self.local.ssrc()
     }
 
     /// Our CNAME (RFC 7022: random, stable for the session).
@@ -205,46 +157,34 @@ impl Session {
 
     /// Where RTP goes now (configured or latched).
     pub fn remote_rtp(&self) -> Option<SocketAddr> {
-        self.latch.current()
+        self.paths.rtp()
     }
 
     /// Where RTCP goes now: the signalled or latched RTCP address; without one, the RTP
     /// destination (rtcp-mux) or its port + 1 (RFC 3550 §11).
     pub fn remote_rtcp(&self) -> Option<SocketAddr> {
-        self.rtcp_destination()
-    }
-
-    pub(crate) fn rtcp_destination(&self) -> Option<SocketAddr> {
-        self.rtcp_latch.current().or_else(|| {
-            let rtp = self.latch.current()?;
-            if self.config.transport.rtcp_mux {
-                return Some(rtp);
-            }
-            Some(SocketAddr::new(rtp.ip(), rtp.port().checked_add(1)?))
-        })
+        self.paths.rtcp()
     }
 
     /// True when packets can be sent: no security, or SRTP keyed.
     pub fn is_keyed(&self) -> bool {
-        !matches!(self.crypto, Crypto::Pending)
+        self.security.is_keyed()
     }
 
     /// The validated remote sources' SSRCs.
     pub fn remote_sources(&self) -> impl Iterator<Item = u32> + '_ {
-        self.sources
-            .iter()
-            .filter(|(_, s)| s.validated)
-            .map(|(ssrc, _)| *ssrc)
+        self.members.validated().map(|(ssrc, _)| ssrc)
     }
 
     /// The CNAME a remote source announced in SDES, when it did.
     pub fn remote_cname(&self, ssrc: u32) -> Option<&str> {
-        self.sources.get(&ssrc)?.cname.as_deref()
+        self.members.get(ssrc)?.cname.as_deref()
     }
 
-    /// Quality figures of a remote source (loss, jitter, RTT, playout delay, MOS).
+    /// Quality figures of a remote source (loss, jitter, RTT, playout delay, MOS). Those
+    /// of a source that left come with [`Event::SourceLeft`].
     pub fn quality(&self, ssrc: u32) -> Option<SourceQuality> {
-        let source = self.sources.get(&ssrc)?;
+        let source = self.members.get(ssrc)?;
         Some(source.quality(self.rtt, self.config.codec))
     }
 
@@ -280,7 +220,7 @@ impl Session {
         marker: bool,
         csrcs: &[u32],
     ) -> Result<()> {
-        if self.closing {
+        if self.phase != Phase::Open {
             return Err(Error::Closed);
         }
         if payload.len() > self.config.max_payload {
@@ -289,51 +229,40 @@ impl Session {
                 got: payload.len(),
             });
         }
-        if matches!(self.crypto, Crypto::Pending) {
+        if !self.security.is_keyed() {
             return Err(Error::NotKeyed);
         }
-        let destination = self.latch.current().ok_or(Error::NoRemote)?;
-        let rtp_timestamp = timestamp.wrapping_add(self.local.timestamp_offset);
-        let mut header = RtpHeader::new(
-            self.config.payload_type,
-            self.local.sequence,
-            rtp_timestamp,
-            self.local.ssrc,
-        );
+        let destination = self.paths.rtp().ok_or(Error::NoRemote)?;
+        let csrcs = CsrcList::from_slice(csrcs)?;
+        let mut header = self.local.next_header(self.config.payload_type, timestamp);
         header.marker = marker;
-        header.csrcs = CsrcList::from_slice(csrcs)?;
-        let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
+        header.csrcs = csrcs;
+        let mut buf = self.outbox.buffer();
         buf.resize(header.encoded_len() + payload.len() + SRTP_OVERHEAD, 0);
-        let mut len = PacketWriter::new(&mut buf, &header)?.finish(payload, 0)?;
-        if let Crypto::Keyed { outbound, .. } = &mut self.crypto {
-            len = outbound.protect_rtp(&mut buf, len)?;
-        }
+        let written = PacketWriter::new(&mut buf, &header).and_then(|w| w.finish(payload, 0));
+        let protected = match (written, self.security.rtp()) {
+            (Ok(len), Protection::Keyed { outbound, .. }) => {
+                outbound.protect_rtp(&mut buf, len).map_err(Error::from)
+            }
+            (written, _) => written.map_err(Error::from),
+        };
+        let len = match protected {
+            Ok(len) => len,
+            Err(error) => {
+                self.outbox.recycle(buf);
+                return Err(error);
+            }
+        };
         buf.truncate(len);
-        self.local.sequence = self.local.sequence.wrapping_add(1);
-        let clock_rate = self.config.clock_rate;
-        let ssrc = self.local.ssrc;
-        let sender = self.local.stats.get_or_insert_with(|| {
-            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate)
-                .unwrap_or_else(|_| unreachable_clock(now));
-            stats::SenderStatistics::new(ssrc, clock)
-        });
-        sender.on_packet_sent(payload.len());
-        self.local.last_sent = Some(now);
+        self.local.on_sent(now, header.timestamp, payload.len());
         self.counters.rtp_sent += 1;
         let transmit = Transmit {
             component: Component::Rtp,
             destination,
             contents: buf,
         };
-        match self.pacer.as_mut() {
-            Some(pacer) => {
-                if pacer.push(now, transmit) {
-                    self.counters.pacer_dropped += 1;
-                }
-                self.release_paced(now);
-            }
-            None => self.queue_transmit(transmit),
+        if self.outbox.transmit_rtp(now, transmit) {
+            self.counters.pacer_dropped += 1;
         }
         Ok(())
     }
@@ -351,7 +280,7 @@ impl Session {
             return Err(Error::NotStun);
         }
         let contents = message.to_vec();
-        self.queue_transmit(Transmit {
+        self.outbox.transmit(Transmit {
             component,
             destination,
             contents,
@@ -362,11 +291,11 @@ impl Session {
     /// Leaves the session: a BYE is sent (now, or after BYE reconsideration in sessions of
     /// 50 or more members, RFC 3550 §6.3.7), then [`Event::Closed`].
     pub fn close(&mut self, now: Instant) {
-        if self.closing {
+        if self.phase != Phase::Open {
             return;
         }
-        self.closing = true;
-        let members = self.members();
+        self.phase = Phase::Closing;
+        let members = self.members.count();
         let unit = random_unit(self.rng.as_mut());
         if self.timer.leave(now, members, 64, unit) {
             self.send_bye(now);
@@ -375,111 +304,61 @@ impl Session {
 
     /// True once the BYE went out.
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.phase == Phase::Closed
     }
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        self.outbox.poll_transmit()
     }
 
     /// Hands a sent datagram's buffer back for reuse, so that a steady stream allocates
     /// nothing per packet.
     pub fn recycle(&mut self, buffer: Vec<u8>) {
-        if self.spare.len() < MAX_SPARE_BUFFERS {
-            self.spare.push(buffer);
-        }
+        self.outbox.recycle(buffer);
     }
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.outbox.poll_event()
     }
 
     /// When [`Session::handle_timeout`] must next be called (RTCP timer, DTLS
-    /// retransmission, jitter-buffer playout).
+    /// retransmission, pacing, jitter-buffer playout).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed {
+        if self.phase == Phase::Closed {
             return None;
         }
-        let mut next = self.timer.next();
-        if let Some(t) = self.pacer.as_ref().and_then(Pacer::next_due) {
-            next = next.min(t);
-        }
-        if let Some(t) = self.dtls_deadline() {
-            next = next.min(t);
-        }
-        for source in self.sources.values() {
-            if let Some(t) = source.next_playout() {
-                next = next.min(t);
-            }
-        }
-        Some(next)
+        [
+            self.outbox.next_paced(),
+            self.security.dtls_deadline(),
+            self.members.next_playout(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(Some(self.timer.next()), |next, t| next.map(|n| n.min(t)))
     }
 
     /// The next frame or concealment due at `now` from any remote source's jitter
-    /// buffer, with the source's SSRC. The frame borrows the buffer until the next call.
+    /// buffer (a source that left with a BYE plays out what its buffer still holds), with
+    /// the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
-        // A source that left with a BYE plays out what its buffer still holds, then goes.
-        self.draining
-            .retain(|(_, buffer)| buffer.buffered_packets() > 0);
-        // A buffer whose head is due may still hold it back (an incomplete video frame
-        // within its tolerance): try every due buffer, not only the first.
-        for (ssrc, source) in self.sources.iter_mut() {
-            if let Some(playout) = source.poll_playout(now) {
-                return Some((*ssrc, playout));
-            }
-        }
-        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
-        for (ssrc, buffer) in self.draining.iter_mut() {
-            if due(buffer) {
-                if let Some(playout) = buffer.poll(now) {
-                    return Some((*ssrc, playout));
-                }
-            }
-        }
-        None
+        self.members.poll_playout(now)
     }
 
-    /// Advances timers to `now`: DTLS retransmissions, the RTCP schedule (reports, source
-    /// timeouts, a reconsidered BYE).
+    /// Advances timers to `now`: DTLS retransmissions, pacing, the RTCP schedule (reports,
+    /// source timeouts, a reconsidered BYE).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed {
+        if self.phase == Phase::Closed {
             return;
         }
-        if !self.dtls.is_empty() {
+        if self.security.has_dtls() {
             self.dtls_timeout(now);
         }
-        self.release_paced(now);
+        self.outbox.release_paced(now);
         if now >= self.timer.next() {
             self.on_rtcp_timer(now);
         }
-    }
-
-    /// Moves paced RTP that is due at `now` to the transmit queue.
-    fn release_paced(&mut self, now: Instant) {
-        while let Some(t) = self.pacer.as_mut().and_then(|p| p.pop_due(now)) {
-            self.queue_transmit(t);
-        }
-    }
-
-    pub(crate) fn queue_transmit(&mut self, transmit: Transmit) {
-        if self.transmits.len() >= MAX_QUEUE {
-            self.transmits.pop_front();
-        }
-        self.transmits.push_back(transmit);
-    }
-
-    pub(crate) fn queue_event(&mut self, event: Event) {
-        if self.events.len() >= MAX_QUEUE {
-            self.events.pop_front();
-        }
-        self.events.push_back(event);
-    }
-
-    /// Members: ourselves and the validated remote sources.
-    pub(crate) fn members(&self) -> u32 {
-        1 + self.sources.values().filter(|s| s.validated).count() as u32
     }
 
     /// The wallclock at `now`, as NTP (RFC 3550 §4).
@@ -490,13 +369,8 @@ impl Session {
     }
 }
 
-/// A clock rate was checked non-zero in [`Session::new`]; this keeps `send` total.
-fn unreachable_clock(now: Instant) -> stats::MediaClock {
-    stats::MediaClock::new(now, 0, 8000).expect("8000 Hz is a valid clock rate")
-}
-
 /// `addr` with an IPv4-mapped IPv6 address turned back into IPv4 (dual-stack sockets).
-pub fn normalise(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn normalise(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 

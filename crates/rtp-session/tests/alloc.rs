@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rtp_session::{Component, Config, Security, Session};
+use rtp_session::{Component, Config, Security, Session, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 
 #[global_allocator]
@@ -17,11 +17,7 @@ fn config(local: MasterKey, remote: MasterKey, profile: ProtectionProfile) -> Co
     c.transport.rtcp_mux = true;
     // No RTCP: a report allocates once per interval, not per packet, and is left out.
     c.bandwidth = rtp_session::Bandwidth::new(0);
-    c.security = Security::Srtp {
-        profile,
-        local,
-        remote,
-    };
+    c.security = Security::Srtp(SrtpKeys::new(profile, local, remote));
     c
 }
 
@@ -31,8 +27,8 @@ fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
     let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]).unwrap();
     let t0 = Instant::now();
     let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
-    let mut a = Session::new(config(key(1), key(2), profile), rng(1), t0).unwrap();
-    let mut b = Session::new(config(key(2), key(1), profile), rng(2), t0).unwrap();
+    let mut a = Session::new(t0, config(key(1), key(2), profile), rng(1)).unwrap();
+    let mut b = Session::new(t0, config(key(2), key(1), profile), rng(2)).unwrap();
     let from = "192.0.2.1:5004".parse().unwrap();
     let (mut send_allocations, mut receive_allocations, mut played) = (0, 0, 0);
     // The jitter buffer gives each of its 512 slots a payload buffer the first time the slot

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtp_session::{Binding, Config, Driver, Event, Output, PortRange, Security};
+use rtp_session::{Binding, Config, Driver, Event, Output, PortRange, Security, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AeadAes128Gcm;
@@ -60,17 +60,9 @@ fn frames(outputs: &[Output], fill: u8) -> usize {
 #[tokio::test]
 async fn srtp_media_over_loopback_with_separate_rtcp_ports() {
     let mut ca = Config::new();
-    ca.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(1),
-        remote: key(2),
-    };
+    ca.security = Security::Srtp(SrtpKeys::new(PROFILE, key(1), key(2)));
     let mut cb = Config::new();
-    cb.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(2),
-        remote: key(1),
-    };
+    cb.security = Security::Srtp(SrtpKeys::new(PROFILE, key(2), key(1)));
     let mut a = Driver::bind(ca, loopback(42000), rng(1)).await.unwrap();
     let mut b = Driver::bind(cb, loopback(42000), rng(2)).await.unwrap();
     assert_eq!(a.local_rtp().port() % 2, 0);

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
-use rtp_session::{Component, Config, Event, Security, Session};
+use rtp_session::{Component, Config, Event, Security, Session, SrtpKeys};
 
 const THIRD: &str = "198.51.100.9:5004";
 
@@ -130,16 +130,16 @@ fn an_empty_fingerprint_list_is_a_configuration_error() {
     let now = std::time::Instant::now();
     let c = dtls_config(dtls::Role::Client, certs.a.clone(), vec![]);
     assert!(matches!(
-        Session::new(c, rng(1), now),
+        Session::new(now, c, rng(1)),
         Err(rtp_session::Error::NoPeerFingerprints)
     ));
     // start_dtls refuses it too, and leaves the session as it was.
     let fp_b = certs.b.fingerprint(dtls::HashFunction::Sha256);
     let c = dtls_config(dtls::Role::Client, certs.a.clone(), vec![fp_b]);
-    let mut s = Session::new(c, rng(1), now).unwrap();
+    let mut s = Session::new(now, c, rng(1)).unwrap();
     let config = std::sync::Arc::new(dtls::Config::new(certs.a.clone()));
     assert!(matches!(
-        s.start_dtls(dtls::Role::Client, config, vec![], now),
+        s.start_dtls(now, dtls::Role::Client, config, vec![]),
         Err(rtp_session::Error::NoPeerFingerprints)
     ));
 
@@ -166,13 +166,9 @@ fn an_empty_fingerprint_list_is_a_configuration_error() {
 #[test]
 fn reapplied_srtp_keys_keep_the_rollover_counter() {
     let (mut c, _) = configs(true);
-    c.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(1),
-        remote: key(2),
-    };
+    c.security = Security::Srtp(SrtpKeys::new(PROFILE, key(1), key(2)));
     let mut now = std::time::Instant::now();
-    let mut a = Session::new(c, rng(91), now).unwrap();
+    let mut a = Session::new(now, c, rng(91)).unwrap();
     // A receiver that never hears of the re-apply.
     let mut receiver = srtp::Context::new(PROFILE, key(1), srtp::Config::default()).unwrap();
     let mut ciphertexts = std::collections::HashSet::new();
@@ -203,7 +199,8 @@ fn reapplied_srtp_keys_keep_the_rollover_counter() {
             wrapped = true;
         }
         if wrapped && seq == 5 && !reapplied {
-            a.set_srtp_keys(PROFILE, key(1), key(2)).unwrap();
+            a.set_srtp_keys(SrtpKeys::new(PROFILE, key(1), key(2)))
+                .unwrap();
             reapplied = true;
         }
         if wrapped {
@@ -217,7 +214,8 @@ fn reapplied_srtp_keys_keep_the_rollover_counter() {
     }
     assert!(reapplied);
     // New keys start fresh contexts, which a receiver with those keys follows.
-    a.set_srtp_keys(PROFILE, key(3), key(2)).unwrap();
+    a.set_srtp_keys(SrtpKeys::new(PROFILE, key(3), key(2)))
+        .unwrap();
     let mut rekeyed = srtp::Context::new(PROFILE, key(3), srtp::Config::default()).unwrap();
     for i in 0..20u32 {
         a.send(now, &payload, ts + 160 * i, false).unwrap();
@@ -300,7 +298,7 @@ fn a_server_without_a_remote_adopts_the_first_client_hello_only() {
         config: std::sync::Arc::new(dtls::Config::new(certs.b)),
         peer_fingerprints: vec![certs.a.fingerprint(dtls::HashFunction::Sha256)],
     };
-    p.b = Session::new(b, rng(74), p.now).unwrap();
+    p.b = Session::new(p.now, b, rng(74)).unwrap();
     assert_eq!(p.b.remote_rtp(), None);
     // Junk that is not a ClientHello adopts nothing.
     let third = addr(THIRD);
@@ -327,7 +325,8 @@ fn reapplied_srtp_keys_keep_the_replay_window() {
     let taken = p.b.counters();
     p.b.handle_datagram(p.now, Component::Rtp, p.a_from, &mut packet.clone());
     assert_eq!(p.b.counters().rtp_received, taken.rtp_received + 1);
-    p.b.set_srtp_keys(PROFILE, key(2), key(1)).unwrap();
+    p.b.set_srtp_keys(SrtpKeys::new(PROFILE, key(2), key(1)))
+        .unwrap();
     p.b.handle_datagram(p.now, Component::Rtp, p.a_from, &mut packet.clone());
     assert_eq!(
         p.b.counters().unprotect_failures,

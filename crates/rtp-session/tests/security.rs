@@ -7,22 +7,14 @@ use std::time::Duration;
 
 use common::*;
 use netsim::{LinkConfig, Loss};
-use rtp_session::{Component, Event, Security};
+use rtp_session::{Component, Event, Security, SrtpKeys};
 
 #[test]
 fn srtp_failures_are_counted_and_never_delivered() {
     let (mut a, mut b) = configs(true);
-    a.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(1),
-        remote: key(2),
-    };
+    a.security = Security::Srtp(SrtpKeys::new(PROFILE, key(1), key(2)));
     // b has the wrong key for a's packets.
-    b.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(2),
-        remote: key(9),
-    };
+    b.security = Security::Srtp(SrtpKeys::new(PROFILE, key(2), key(9)));
     let mut p = Pair::new(a, b, clean(), 29);
     p.run(Duration::from_secs(12));
     let c = p.b.counters();
@@ -185,7 +177,7 @@ fn dtls_with_a_wrong_fingerprint_fails_and_stays_silent() {
 fn stun_is_handed_to_the_application() {
     let (a, _) = configs(true);
     let now = std::time::Instant::now();
-    let mut s = rtp_session::Session::new(a, rng(2), now).unwrap();
+    let mut s = rtp_session::Session::new(now, a, rng(2)).unwrap();
     let mut binding = [
         0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
     ];

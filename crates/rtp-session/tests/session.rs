@@ -117,7 +117,7 @@ fn ssrc_collision_is_resolved_and_a_repeat_is_a_loop() {
     // b saw the old SSRC leave and the new one arrive.
     p.run(Duration::from_secs(3));
     assert!(p.b_seen.events.iter().any(
-        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == old)
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_), .. } if *ssrc == old)
     ));
     assert!(
         p.b_seen
@@ -148,7 +148,7 @@ fn rtcp_with_our_own_cname_is_a_loop() {
     a.transport.remote_rtcp = None;
     a.transport.remote_rtp = None;
     let now = std::time::Instant::now();
-    let mut s = rtp_session::Session::new(a, rng(1), now).unwrap();
+    let mut s = rtp_session::Session::new(now, a, rng(1)).unwrap();
     let cname = s.cname().to_string();
     let packets = [
         rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
@@ -184,7 +184,7 @@ fn silent_sources_time_out_after_five_intervals() {
     p.run(Duration::from_secs(20));
     assert!(p.a.quality(b_ssrc).is_none(), "gone after 5 intervals");
     assert!(p.a_seen.events.iter().any(
-        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Timeout } if *ssrc == b_ssrc)
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Timeout, .. } if *ssrc == b_ssrc)
     ));
 }
 
@@ -198,7 +198,7 @@ fn bye_removes_the_source() {
     assert!(p.b.is_closed());
     assert!(matches!(p.b_seen.events.last(), Some(Event::Closed)));
     assert!(p.a_seen.events.iter().any(
-        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == b_ssrc)
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_), .. } if *ssrc == b_ssrc)
     ));
     assert!(p.a.quality(b_ssrc).is_none());
     assert!(p.b.send(p.now, &[0; 160], 0, false).is_err());
@@ -284,7 +284,7 @@ fn pacing_spreads_a_burst() {
     // 80 kbit/s = 10 000 B/s; each packet is 12 + 238 = 250 bytes: one per 25 ms.
     a.pacing_bps = Some(80_000);
     let t0 = std::time::Instant::now();
-    let mut s = rtp_session::Session::new(a, rng(3), t0).unwrap();
+    let mut s = rtp_session::Session::new(t0, a, rng(3)).unwrap();
     for i in 0..4 {
         s.send(t0, &[0; 238], i * 960, i == 0).unwrap();
     }
@@ -378,7 +378,7 @@ fn random_ssrcs_cannot_lock_members_out() {
     let (mut a, _) = configs(true);
     a.max_remote_sources = 4;
     let now = std::time::Instant::now();
-    let mut s = rtp_session::Session::new(a, rng(8), now).unwrap();
+    let mut s = rtp_session::Session::new(now, a, rng(8)).unwrap();
     let from = addr(B_ADDR);
     let packet = |ssrc: u32, seq: u16| {
         let header = rtp_packet::RtpHeader::new(
@@ -446,7 +446,7 @@ fn media_buffered_when_a_bye_arrives_is_still_played() {
     let sent = p.b.counters().rtp_sent;
     p.run(Duration::from_secs(1));
     assert!(p.a_seen.events.iter().any(
-        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_) } if *ssrc == b_ssrc)
+        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_), .. } if *ssrc == b_ssrc)
     ));
     let played = p.a_seen.frames.iter().filter(|(s, _)| *s == b_ssrc).count() as u64;
     // A.1 probation holds back the first packet; every later one plays, including the

@@ -2,7 +2,7 @@
 //! the resident memory of the process.
 
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
-use rtp_session::{Config, Security};
+use rtp_session::{Config, Security, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 
 /// The SRTP profile of every measured stream (the common SDES profile, RFC 4568 §6.2.1).
@@ -51,11 +51,11 @@ pub fn srtp_context(index: u32, direction: Direction) -> Result<srtp::Context, S
 pub fn session_config(index: u32) -> Result<Config, String> {
     let mut config = Config::new();
     config.transport.rtcp_mux = true;
-    config.security = Security::Srtp {
-        profile: PROFILE,
-        local: master_key(index, Direction::ToLoad)?,
-        remote: master_key(index, Direction::ToServer)?,
-    };
+    config.security = Security::Srtp(SrtpKeys::new(
+        PROFILE,
+        master_key(index, Direction::ToLoad)?,
+        master_key(index, Direction::ToServer)?,
+    ));
     Ok(config)
 }
 

@@ -171,7 +171,7 @@ fn measure(receiver: Receiver, stream: &Arc<Vec<Vec<u8>>>) -> Result<Run, String
             config.transport.remote_rtp = Some(from);
             config.transport.latching = false;
             Some(
-                Session::new(config, crate::common::random(0), Instant::now())
+                Session::new(Instant::now(), config, crate::common::random(0))
                     .map_err(|e| e.to_string())?,
             )
         }

@@ -15,7 +15,7 @@ use super::media_receiver::{
     receive_until_exit, srtp_context,
 };
 use crate::util::{Result, ensure_apt};
-use rtp_session::{Component, Config, Security};
+use rtp_session::{Component, Config, Security, SrtpKeys};
 use std::fs::File;
 use std::process::{Command, Stdio};
 
@@ -72,11 +72,11 @@ fn receive(ctx: &Context, secure: bool) -> Result {
         .map_err(|e| format!("cannot start ffmpeg: {e}"))?;
     let mut config = Config::new();
     let srtp = if secure {
-        config.security = Security::Srtp {
-            profile: PROFILE,
-            local: master_key(&key.map(|b| !b))?,
-            remote: master_key(&key)?,
-        };
+        config.security = Security::Srtp(SrtpKeys::new(
+            PROFILE,
+            master_key(&key.map(|b| !b))?,
+            master_key(&key)?,
+        ));
         Some(srtp_context(&key)?)
     } else {
         None

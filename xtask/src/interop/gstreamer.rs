@@ -22,7 +22,7 @@ use super::media_receiver::{
 use crate::util::{Result, ensure_apt};
 use rtcp::ReportBlock;
 use rtp_packet::RtpPacket;
-use rtp_session::{Component, Config, Security};
+use rtp_session::{Component, Config, Security, SrtpKeys};
 use std::fs::File;
 use std::net::UdpSocket;
 use std::path::Path;
@@ -134,11 +134,11 @@ fn send_to_rtpbin(ctx: &Context) -> Result {
     let mut config = Config::new();
     config.transport.remote_rtp = Some(([127, 0, 0, 1], port).into());
     config.transport.remote_rtcp = Some(([127, 0, 0, 1], port + 1).into());
-    config.security = Security::Srtp {
-        profile: PROFILE,
-        local: master_key(&ours)?,
-        remote: master_key(&theirs)?,
-    };
+    config.security = Security::Srtp(SrtpKeys::new(
+        PROFILE,
+        master_key(&ours)?,
+        master_key(&theirs)?,
+    ));
     let mut session = SessionReceiver::new(config)?;
     let ssrc = session.session.local_ssrc();
     let hex = |k: &[u8; 30]| -> String { k.iter().map(|b| format!("{b:02x}")).collect() };

@@ -298,7 +298,7 @@ impl SessionReceiver {
     pub(super) fn new(config: Config) -> Result<Self> {
         let rng = Box::new(dtls::ChaChaRandom::from_seed([0x1e; 32]));
         Ok(Self {
-            session: Session::new(config, rng, Instant::now()).map_err(|e| e.to_string())?,
+            session: Session::new(Instant::now(), config, rng).map_err(|e| e.to_string())?,
             new_sources: Vec::new(),
             byes: Vec::new(),
             round_trips: Vec::new(),
@@ -355,6 +355,7 @@ impl SessionReceiver {
                 Event::SourceLeft {
                     ssrc,
                     reason: LeaveReason::Bye(_),
+                    ..
                 } => self.byes.push(ssrc),
                 Event::RoundTripTime { reporter, rtt } => self.round_trips.push((reporter, rtt)),
                 _ => {}

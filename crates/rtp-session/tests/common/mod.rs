@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use jitter_buffer::Playout;
 use netsim::{Jitter, Loss, Reorder};
 use netsim::{Link, LinkConfig};
-use rtp_session::{Component, Config, Event, Security, Session, Transmit};
+use rtp_session::{Component, Config, Event, Security, Session, SrtpKeys, Transmit};
 use srtp::{MasterKey, ProtectionProfile};
 
 pub const A_ADDR: &str = "192.0.2.1:5004";
@@ -86,8 +86,8 @@ impl Pair {
     pub fn new(a: Config, b: Config, link: LinkConfig, seed: u64) -> Self {
         let now = Instant::now();
         Self {
-            a: Session::new(a, rng(seed as u8), now).unwrap(),
-            b: Session::new(b, rng(seed as u8 ^ 0x5a), now).unwrap(),
+            a: Session::new(now, a, rng(seed as u8)).unwrap(),
+            b: Session::new(now, b, rng(seed as u8 ^ 0x5a)).unwrap(),
             ab: Link::new(link.clone(), seed),
             ba: Link::new(link, seed + 1),
             now,
@@ -205,16 +205,8 @@ pub fn key(b: u8) -> MasterKey {
 
 pub fn srtp_pair(link: LinkConfig, seed: u64, mux: bool) -> Pair {
     let (mut a, mut b) = configs(mux);
-    a.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(1),
-        remote: key(2),
-    };
-    b.security = Security::Srtp {
-        profile: PROFILE,
-        local: key(2),
-        remote: key(1),
-    };
+    a.security = Security::Srtp(SrtpKeys::new(PROFILE, key(1), key(2)));
+    b.security = Security::Srtp(SrtpKeys::new(PROFILE, key(2), key(1)));
     Pair::new(a, b, link, seed)
 }
 

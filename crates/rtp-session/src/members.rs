@@ -1,0 +1,204 @@
+//! The remote participants (RFC 3550 §6.2.1 members): the source table, bounded by
+//! `max_remote_sources`, the jitter buffers of sources that left and still play out, and
+//! the addresses known to have used our SSRC (§8.2's conflict list).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use jitter_buffer::{JitterBuffer, Playout};
+use stats::{ReceiverConfig, SourceStatistics};
+
+use crate::source::{RemoteSource, SourceQuality, SourceTable};
+
+/// The most addresses remembered as having used our SSRC (RFC 3550 §8.2's conflict list).
+const MAX_CONFLICTS: usize = 16;
+
+/// What [`Members::admit`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// The source is known, or was added within the bound.
+    Admitted,
+    /// The table was full: an unvalidated source made room for it.
+    ReplacedStale,
+    /// The table is full of validated members: refused.
+    Refused,
+}
+
+/// The remote sources and what is left of those that went.
+pub(crate) struct Members {
+    table: SourceTable,
+    /// Jitter buffers of sources that said BYE, still playing out what they hold (at most
+    /// `max`; dropped once empty).
+    draining: Vec<(u32, JitterBuffer)>,
+    conflicts: VecDeque<SocketAddr>,
+    max: usize,
+    clock_rate: u32,
+    jitter_buffer: jitter_buffer::Config,
+}
+
+impl Members {
+    /// No members yet; at most `max` at once, each with a jitter buffer configured by
+    /// `jitter_buffer` and statistics at its clock rate.
+    pub(crate) fn new(max: usize, jitter_buffer: jitter_buffer::Config) -> Self {
+        Self {
+            table: SourceTable::default(),
+            draining: Vec::new(),
+            conflicts: VecDeque::new(),
+            max,
+            clock_rate: jitter_buffer.clock_rate,
+            jitter_buffer,
+        }
+    }
+
+    pub(crate) fn get(&self, ssrc: u32) -> Option<&RemoteSource> {
+        self.table.get(&ssrc)
+    }
+
+    pub(crate) fn get_mut(&mut self, ssrc: u32) -> Option<&mut RemoteSource> {
+        self.table.get_mut(&ssrc)
+    }
+
+    pub(crate) fn contains(&self, ssrc: u32) -> bool {
+        self.table.contains_key(&ssrc)
+    }
+
+    /// Every source, validated or not.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &RemoteSource)> {
+        self.table.iter().map(|(ssrc, s)| (*ssrc, s))
+    }
+
+    /// The validated sources.
+    pub(crate) fn validated(&self) -> impl Iterator<Item = (u32, &RemoteSource)> {
+        self.iter().filter(|(_, s)| s.validated)
+    }
+
+    /// Members: ourselves and the validated remote sources.
+    pub(crate) fn count(&self) -> u32 {
+        1 + self.validated().count() as u32
+    }
+
+    /// Validated sources that sent RTP within `window` before `now`.
+    pub(crate) fn senders(&self, now: Instant, window: Duration) -> u32 {
+        let recent = |t: &Instant| now.saturating_duration_since(*t) < window;
+        self.validated()
+            .filter(|(_, s)| s.last_rtp.as_ref().is_some_and(recent))
+            .count() as u32
+    }
+
+    /// Makes sure `ssrc` has state, within the bound. When the table is full, the
+    /// unvalidated source heard from least recently makes room, so that packets with random
+    /// SSRCs cannot lock members out.
+    pub(crate) fn admit(&mut self, ssrc: u32, now: Instant) -> Admission {
+        if self.table.contains_key(&ssrc) {
+            return Admission::Admitted;
+        }
+        let mut admission = Admission::Admitted;
+        if self.table.len() >= self.max {
+            let stale = self
+                .table
+                .iter()
+                .filter(|(_, s)| !s.validated)
+                .min_by_key(|(_, s)| s.last_heard)
+                .map(|(ssrc, _)| *ssrc);
+            let Some(stale) = stale else {
+                return Admission::Refused;
+            };
+            self.table.remove(&stale);
+            admission = Admission::ReplacedStale;
+        }
+        let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(self.clock_rate));
+        let buffer = JitterBuffer::new(self.jitter_buffer.clone());
+        let (Ok(stats), Ok(buffer)) = (stats, buffer) else {
+            return Admission::Refused;
+        };
+        let alerts = stats::AlertMonitor::voip_defaults();
+        self.table
+            .insert(ssrc, RemoteSource::new(stats, buffer, now, alerts));
+        admission
+    }
+
+    /// Removes `ssrc`, which said BYE; its buffered media keeps playing out (the BYE may
+    /// overtake it). Returns its final `quality` when it was a validated member.
+    pub(crate) fn leave(
+        &mut self,
+        ssrc: u32,
+        quality: impl Fn(&RemoteSource) -> SourceQuality,
+    ) -> Option<SourceQuality> {
+        let source = self.table.remove(&ssrc)?;
+        let left = source.validated.then(|| quality(&source));
+        if source.buffer().buffered_packets() > 0 && self.draining.len() < self.max {
+            self.draining.push((ssrc, source.into_buffer()));
+        }
+        left
+    }
+
+    /// Removes the sources silent for longer than `limit` (RFC 3550 §6.3.5), and returns
+    /// the final `quality` of the validated ones.
+    pub(crate) fn expire(
+        &mut self,
+        now: Instant,
+        limit: Duration,
+        quality: impl Fn(&RemoteSource) -> SourceQuality,
+    ) -> Vec<(u32, SourceQuality)> {
+        let gone: Vec<u32> = self
+            .table
+            .iter()
+            .filter(|(_, s)| now.saturating_duration_since(s.last_heard) > limit)
+            .map(|(ssrc, _)| *ssrc)
+            .collect();
+        gone.into_iter()
+            .filter_map(|ssrc| self.table.remove(&ssrc).map(|s| (ssrc, s)))
+            .filter(|(_, s)| s.validated)
+            .map(|(ssrc, s)| (ssrc, quality(&s)))
+            .collect()
+    }
+
+    /// Every source, to update in place.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut RemoteSource)> {
+        self.table.iter_mut().map(|(ssrc, s)| (*ssrc, s))
+    }
+
+    /// The earliest playout deadline of any source.
+    pub(crate) fn next_playout(&self) -> Option<Instant> {
+        self.table
+            .values()
+            .filter_map(RemoteSource::next_playout)
+            .min()
+    }
+
+    /// The next frame or concealment due at `now` from any source, present or departed.
+    pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
+        self.draining
+            .retain(|(_, buffer)| buffer.buffered_packets() > 0);
+        // A buffer whose head is due may still hold it back (an incomplete video frame
+        // within its tolerance): try every due buffer, not only the first.
+        for (ssrc, source) in self.table.iter_mut() {
+            if let Some(playout) = source.poll_playout(now) {
+                return Some((*ssrc, playout));
+            }
+        }
+        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
+        for (ssrc, buffer) in self.draining.iter_mut() {
+            if due(buffer) {
+                if let Some(playout) = buffer.poll(now) {
+                    return Some((*ssrc, playout));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether `from` is known to have used our SSRC before (then it is a loop).
+    pub(crate) fn is_known_conflict(&self, from: SocketAddr) -> bool {
+        self.conflicts.contains(&from)
+    }
+
+    /// Remembers that `from` used our SSRC.
+    pub(crate) fn record_conflict(&mut self, from: SocketAddr) {
+        if self.conflicts.len() >= MAX_CONFLICTS {
+            self.conflicts.pop_front();
+        }
+        self.conflicts.push_back(from);
+    }
+}
