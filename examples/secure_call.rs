@@ -169,7 +169,7 @@ fn take(heard: &mut Heard, out: Output) {
         Output::Event(Event::QualityAlert { ssrc, alert }) => {
             println!("  quality alert for {ssrc:08x}: {alert:?}")
         }
-        Output::Event(_) => {}
+        _ => {}
     }
 }
 
