@@ -39,10 +39,11 @@ impl Destinations {
         } else {
             t.remote_rtcp
         };
+        let probation = Probation::new(t.latching, t.latch_probation, t.max_relatches);
         Self {
-            rtp: Latch::new(t.remote_rtp, t.latching, t.latch_probation, t.max_relatches),
+            rtp: Latch::new(t.remote_rtp, probation.clone()),
             signalled_rtp: t.remote_rtp,
-            rtcp: RtcpLatch::new(remote_rtcp, t.latching, t.latch_probation, t.max_relatches),
+            rtcp: RtcpLatch::new(remote_rtcp, probation),
             rtcp_mux: t.rtcp_mux,
         }
     }
@@ -182,20 +183,14 @@ impl Probation {
 
 /// The RTP destination and the candidate it may move to.
 #[derive(Debug, Clone)]
-pub(crate) struct Latch {
+struct Latch {
     current: Option<SocketAddr>,
     ssrc: Option<u32>,
     probation: Probation,
 }
 
 impl Latch {
-    pub(crate) fn new(
-        configured: Option<SocketAddr>,
-        enabled: bool,
-        probation: u32,
-        max_relatches: u32,
-    ) -> Self {
-        let probation = Probation::new(enabled, probation, max_relatches);
+    fn new(configured: Option<SocketAddr>, probation: Probation) -> Self {
         Self {
             current: configured,
             ssrc: None,
@@ -237,7 +232,7 @@ impl Latch {
 
 /// The RTCP destination and the candidate it may move to (see the module documentation).
 #[derive(Debug, Clone)]
-pub(crate) struct RtcpLatch {
+struct RtcpLatch {
     current: Option<SocketAddr>,
     /// The current destination came from signalling.
     signalled: bool,
@@ -245,13 +240,7 @@ pub(crate) struct RtcpLatch {
 }
 
 impl RtcpLatch {
-    pub(crate) fn new(
-        configured: Option<SocketAddr>,
-        enabled: bool,
-        probation: u32,
-        max_relatches: u32,
-    ) -> Self {
-        let probation = Probation::new(enabled, probation, max_relatches);
+    fn new(configured: Option<SocketAddr>, probation: Probation) -> Self {
         Self {
             current: configured,
             signalled: configured.is_some(),
@@ -306,7 +295,7 @@ mod tests {
 
     #[test]
     fn latches_after_probation_of_the_same_ssrc() {
-        let mut l = Latch::new(Some(addr(5000)), true, 3, 1);
+        let mut l = Latch::new(Some(addr(5000)), Probation::new(true, 3, 1));
         assert_eq!(l.on_packet(addr(5000), 7), None);
         assert_eq!(l.on_packet(addr(6000), 7), None);
         assert_eq!(l.on_packet(addr(6000), 7), None);
@@ -316,7 +305,7 @@ mod tests {
 
     #[test]
     fn another_ssrc_or_an_interleaved_address_resets_nothing_forward() {
-        let mut l = Latch::new(Some(addr(5000)), true, 2, 4);
+        let mut l = Latch::new(Some(addr(5000)), Probation::new(true, 2, 4));
         l.on_packet(addr(5000), 7);
         // An attacker's SSRC never moves us.
         for _ in 0..10 {
@@ -332,7 +321,7 @@ mod tests {
 
     #[test]
     fn relatching_is_bounded() {
-        let mut l = Latch::new(None, true, 1, 1);
+        let mut l = Latch::new(None, Probation::new(true, 1, 1));
         assert_eq!(l.on_packet(addr(1), 7), Some(addr(1)));
         assert_eq!(l.on_packet(addr(2), 7), Some(addr(2)));
         assert_eq!(l.on_packet(addr(3), 7), None);
@@ -341,7 +330,7 @@ mod tests {
 
     #[test]
     fn rtcp_moves_after_probation_unless_signalled_and_rtp_as_signalled() {
-        let mut l = RtcpLatch::new(Some(addr(5001)), true, 3, 4);
+        let mut l = RtcpLatch::new(Some(addr(5001)), Probation::new(true, 3, 4));
         for _ in 0..10 {
             assert_eq!(l.on_compound(addr(7000), true), None);
         }
@@ -352,14 +341,14 @@ mod tests {
         assert_eq!(l.on_compound(addr(7000), false), None);
         assert_eq!(l.on_compound(addr(7000), false), None);
         assert_eq!(l.on_compound(addr(7000), false), Some(addr(7000)));
-        let mut off = RtcpLatch::new(None, false, 1, 4);
+        let mut off = RtcpLatch::new(None, Probation::new(false, 1, 4));
         assert_eq!(off.on_compound(addr(7000), false), None);
         assert_eq!(off.current(), None);
     }
 
     #[test]
     fn disabled_latching_keeps_the_configured_address() {
-        let mut l = Latch::new(Some(addr(5000)), false, 1, 4);
+        let mut l = Latch::new(Some(addr(5000)), Probation::new(false, 1, 4));
         assert_eq!(l.on_packet(addr(6000), 7), None);
         assert_eq!(l.current(), Some(addr(5000)));
     }

@@ -105,77 +105,67 @@ impl Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use OriginVerdict::{Accept, Drop};
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([192, 0, 2, 1], port))
     }
 
+    fn moved(port: u16) -> OriginVerdict {
+        OriginVerdict::Moved { from: addr(port) }
+    }
+
+    /// Feeds `origin` one packet from each port of `ports` with a run of 3, and returns
+    /// the verdicts.
+    fn play(origin: &mut Origin, ports: &[u16]) -> Vec<OriginVerdict> {
+        ports
+            .iter()
+            .map(|p| origin.on_packet(addr(*p), 3))
+            .collect()
+    }
+
     #[test]
     fn the_first_address_is_kept() {
         let mut o = Origin::default();
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
+        assert_eq!(play(&mut o, &[1, 1]), [Accept, Accept]);
         assert_eq!(o.address(), Some(addr(1)));
     }
 
     #[test]
     fn a_move_is_believed_after_a_run() {
         let mut o = Origin::default();
-        o.on_packet(addr(1), 3);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(
-            o.on_packet(addr(2), 3),
-            OriginVerdict::Moved { from: addr(1) }
-        );
+        assert_eq!(play(&mut o, &[1, 2, 2, 2]), [Accept, Drop, Drop, moved(1)]);
         assert_eq!(o.address(), Some(addr(2)));
         // The old address is now the stranger, and a straggler from it is dropped.
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Accept);
+        assert_eq!(play(&mut o, &[1, 2]), [Drop, Accept]);
         assert!(!o.in_conflict());
         // A run of 1 moves at once.
-        assert_eq!(
-            o.on_packet(addr(3), 1),
-            OriginVerdict::Moved { from: addr(2) }
-        );
+        assert_eq!(o.on_packet(addr(3), 1), moved(2));
     }
 
     #[test]
     fn a_straggler_across_a_move_is_not_a_conflict() {
         // Reordering at the move: old, new, old (late), new, new, new.
         let mut o = Origin::default();
-        o.on_packet(addr(1), 3);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(
-            o.on_packet(addr(2), 3),
-            OriginVerdict::Moved { from: addr(1) }
-        );
+        let verdicts = play(&mut o, &[1, 2, 1, 2, 2, 2]);
+        assert_eq!(verdicts, [Accept, Drop, Accept, Drop, Drop, moved(1)]);
         assert!(!o.in_conflict());
     }
 
     #[test]
     fn interleaved_senders_are_a_conflict_and_freeze_the_address() {
         let mut o = Origin::default();
-        o.on_packet(addr(1), 3);
         // Two senders alternate: the third interruption establishes the conflict.
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
-        assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
+        let verdicts = play(&mut o, &[1, 2, 1, 2, 1, 2, 1]);
+        let conflict = OriginVerdict::Conflict { other: addr(2) };
         assert_eq!(
-            o.on_packet(addr(1), 3),
-            OriginVerdict::Conflict { other: addr(2) }
+            verdicts,
+            [Accept, Drop, Accept, Drop, Accept, Drop, conflict]
         );
         assert!(o.in_conflict());
         // Reported once; from now on no run moves the source.
-        for _ in 0..10 {
-            assert_eq!(o.on_packet(addr(2), 3), OriginVerdict::Drop);
-        }
-        assert_eq!(o.on_packet(addr(1), 3), OriginVerdict::Accept);
+        assert_eq!(play(&mut o, &[2; 10]), [Drop; 10]);
+        assert_eq!(play(&mut o, &[1]), [Accept]);
         assert_eq!(o.address(), Some(addr(1)));
     }
 }

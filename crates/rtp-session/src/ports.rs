@@ -83,45 +83,40 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    /// A pair bound on loopback from `first..=last`, starting at `hint`.
+    fn pair(first: u16, last: u16, hint: u32) -> Result<(UdpSocket, Option<UdpSocket>)> {
+        bind_pair(LOOPBACK, PortRange { first, last }, false, hint)
+    }
+
     #[test]
     fn pairs_are_even_and_adjacent_and_skip_taken_ports() {
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let range = PortRange {
-            first: 41001,
-            last: 41100,
-        };
-        let (rtp, rtcp) = bind_pair(ip, range, false, 0).unwrap();
+        let range = (41001, 41100);
+        let (rtp, rtcp) = pair(range.0, range.1, 0).unwrap();
         let port = rtp.local_addr().unwrap().port();
         assert_eq!(port % 2, 0);
         assert_eq!(rtcp.unwrap().local_addr().unwrap().port(), port + 1);
         // The same start now collides and moves on to the next pair.
-        let (again, _) = bind_pair(ip, range, false, 0).unwrap();
+        let (again, _) = pair(range.0, range.1, 0).unwrap();
         assert_eq!(again.local_addr().unwrap().port(), port + 2);
     }
 
     #[test]
     fn dropping_the_sockets_releases_the_ports() {
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let range = PortRange {
-            first: 41300,
-            last: 41400,
-        };
-        let (rtp, rtcp) = bind_pair(ip, range, false, 7).unwrap();
+        let range = (41300, 41400);
+        let (rtp, rtcp) = pair(range.0, range.1, 7).unwrap();
         let port = rtp.local_addr().unwrap().port();
         drop((rtp, rtcp));
-        let (again, _) = bind_pair(ip, range, false, 7).unwrap();
+        let (again, _) = pair(range.0, range.1, 7).unwrap();
         assert_eq!(again.local_addr().unwrap().port(), port);
     }
 
     #[test]
     fn a_range_without_a_pair_is_an_error() {
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let range = PortRange {
-            first: 41201,
-            last: 41202,
-        };
+        let range = (41201, 41202);
         assert!(matches!(
-            bind_pair(ip, range, false, 0),
+            pair(range.0, range.1, 0),
             Err(Error::NoFreePort {
                 first: 41201,
                 last: 41202

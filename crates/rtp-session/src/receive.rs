@@ -13,7 +13,7 @@ use stats::PacketVerdict;
 use crate::event::{Component, Event, LeaveReason};
 use crate::members::Admission;
 use crate::origin::OriginVerdict;
-use crate::security::Protection;
+use crate::security::Kind;
 use crate::session::{Phase, Session, normalise, random_u32};
 use crate::source::RemoteSource;
 
@@ -49,20 +49,8 @@ impl Session {
     }
 
     fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
-        let len = match self.security.rtp() {
-            Protection::NotKeyed => {
-                self.counters.dropped_unkeyed += 1;
-                return;
-            }
-            Protection::Clear => datagram.len(),
-            Protection::Keyed { inbound, .. } => match inbound.unprotect_rtp(datagram) {
-                Ok(len) => len,
-                Err(error) => {
-                    tracing::debug!(%error, %from, "SRTP packet dropped");
-                    self.counters.unprotect_failures += 1;
-                    return;
-                }
-            },
+        let Some(len) = self.unprotect(Kind::Rtp, from, datagram) else {
+            return;
         };
         let Some(bytes) = datagram.get(..len) else {
             self.counters.malformed += 1;
@@ -161,20 +149,8 @@ impl Session {
             self.counters.rtcp_unexpected_source += 1;
             return;
         }
-        let len = match self.security.rtcp() {
-            Protection::NotKeyed => {
-                self.counters.dropped_unkeyed += 1;
-                return;
-            }
-            Protection::Clear => datagram.len(),
-            Protection::Keyed { inbound, .. } => match inbound.unprotect_rtcp(datagram) {
-                Ok(len) => len,
-                Err(error) => {
-                    tracing::debug!(%error, %from, "SRTCP packet dropped");
-                    self.counters.unprotect_failures += 1;
-                    return;
-                }
-            },
+        let Some(len) = self.unprotect(Kind::Rtcp, from, datagram) else {
+            return;
         };
         let Some(bytes) = datagram.get(..len) else {
             self.counters.malformed += 1;

@@ -149,7 +149,7 @@ impl Session {
             .map_err(Error::from)
             .and_then(|size| {
                 let len = match self.security.rtcp() {
-                    Protection::Keyed { outbound, .. } => outbound.protect_rtcp(&mut buf, size)?,
+                    Protection::Keyed(keys) => keys.outbound.protect_rtcp(&mut buf, size)?,
                     Protection::Clear => size,
                     Protection::NotKeyed => return Err(Error::NotKeyed),
                 };

@@ -50,11 +50,15 @@ enum Crypto {
     Clear,
     /// Security configured, keys not there yet (DTLS running, or failed).
     Pending,
-    /// Keyed: one context protects what we send, the other unprotects what we receive.
-    Keyed {
-        outbound: Box<srtp::Context>,
-        inbound: Box<srtp::Context>,
-    },
+    /// Keyed.
+    Keyed(Box<Contexts>),
+}
+
+/// A keyed direction pair: one context protects what we send, the other unprotects what
+/// we receive.
+pub(crate) struct Contexts {
+    pub(crate) outbound: srtp::Context,
+    pub(crate) inbound: srtp::Context,
 }
 
 /// The session's security state: the SRTP contexts of RTP and of RTCP, the keys the
@@ -93,7 +97,7 @@ impl SecurityState {
     /// How RTP is protected now.
     pub(crate) fn rtp(&mut self) -> Protection<'_> {
         match &mut self.crypto {
-            Crypto::Keyed { outbound, inbound } => Protection::Keyed { outbound, inbound },
+            Crypto::Keyed(keys) => Protection::Keyed(keys),
             Crypto::Clear => Protection::Clear,
             Crypto::Pending => Protection::NotKeyed,
         }
@@ -102,9 +106,8 @@ impl SecurityState {
     /// How RTCP is protected now.
     pub(crate) fn rtcp(&mut self) -> Protection<'_> {
         match (&mut self.rtcp_crypto, &mut self.crypto) {
-            (RtcpCrypto::Own { outbound, inbound }, _)
-            | (RtcpCrypto::Shared, Crypto::Keyed { outbound, inbound }) => {
-                Protection::Keyed { outbound, inbound }
+            (RtcpCrypto::Own(keys), _) | (RtcpCrypto::Shared, Crypto::Keyed(keys)) => {
+                Protection::Keyed(keys)
             }
             (RtcpCrypto::Shared, Crypto::Clear) => Protection::Clear,
             _ => Protection::NotKeyed,
@@ -123,6 +126,38 @@ impl SecurityState {
 }
 
 impl Session {
+    /// Removes SRTP or SRTCP from `datagram`, which came from `from`, in place: the length
+    /// of the packet left, or `None` when it is dropped (unkeyed, or failing authentication
+    /// or the replay check), counted.
+    pub(crate) fn unprotect(
+        &mut self,
+        kind: Kind,
+        from: SocketAddr,
+        datagram: &mut [u8],
+    ) -> Option<usize> {
+        let protection = match kind {
+            Kind::Rtp => self.security.rtp(),
+            Kind::Rtcp => self.security.rtcp(),
+        };
+        let result = match (protection, kind) {
+            (Protection::NotKeyed, _) => {
+                self.counters.dropped_unkeyed += 1;
+                return None;
+            }
+            (Protection::Clear, _) => return Some(datagram.len()),
+            (Protection::Keyed(keys), Kind::Rtp) => keys.inbound.unprotect_rtp(datagram),
+            (Protection::Keyed(keys), Kind::Rtcp) => keys.inbound.unprotect_rtcp(datagram),
+        };
+        match result {
+            Ok(len) => Some(len),
+            Err(error) => {
+                tracing::debug!(%error, %from, ?kind, "SRTP packet dropped");
+                self.counters.unprotect_failures += 1;
+                None
+            }
+        }
+    }
+
     /// Starts what `security` asks for (taken out of the configuration, so that no key
     /// stays there).
     pub(crate) fn configure_security(&mut self, now: Instant) -> Result<()> {
@@ -152,7 +187,7 @@ impl Session {
     pub fn set_srtp_keys(&mut self, keys: SrtpKeys) -> Result<()> {
         let state = &mut self.security;
         let (keep_local, keep_remote) = match (&state.srtp_keys, &state.crypto) {
-            (Some(applied), Crypto::Keyed { .. })
+            (Some(applied), Crypto::Keyed(_))
                 if applied.profile == keys.profile && applied.config == keys.config =>
             {
                 (applied.local == keys.local, applied.remote == keys.remote)
@@ -165,19 +200,16 @@ impl Session {
         let outbound = (!keep_local).then(|| context(&keys.local)).transpose()?;
         let inbound = (!keep_remote).then(|| context(&keys.remote)).transpose()?;
         match (&mut state.crypto, outbound, inbound) {
-            (Crypto::Keyed { outbound, inbound }, new_out, new_in) => {
+            (Crypto::Keyed(keys), new_out, new_in) => {
                 if let Some(o) = new_out {
-                    **outbound = o;
+                    keys.outbound = o;
                 }
                 if let Some(i) = new_in {
-                    **inbound = i;
+                    keys.inbound = i;
                 }
             }
             (crypto, Some(outbound), Some(inbound)) => {
-                *crypto = Crypto::Keyed {
-                    outbound: Box::new(outbound),
-                    inbound: Box::new(inbound),
-                };
+                *crypto = Crypto::Keyed(Box::new(Contexts { outbound, inbound }));
             }
             // Keeping a context implies one exists.
             _ => return Err(Error::BadConfig("SRTP context missing")),
@@ -427,14 +459,14 @@ impl Session {
         };
         link.keyed = true;
         let component = link.component;
-        let (outbound, inbound) = (Box::new(outbound), Box::new(inbound));
+        let keys = Box::new(Contexts { outbound, inbound });
         state.srtp_keys = None;
         match component {
             Component::Rtp => {
-                state.crypto = Crypto::Keyed { outbound, inbound };
+                state.crypto = Crypto::Keyed(keys);
                 state.dtls_announcement = Some((profile, info.peer_fingerprint));
             }
-            Component::Rtcp => state.rtcp_crypto = RtcpCrypto::Own { outbound, inbound },
+            Component::Rtcp => state.rtcp_crypto = RtcpCrypto::Own(keys),
         }
         tracing::debug!(profile = profile.name(), ?component, "DTLS-SRTP keyed");
         if state.dtls.iter().all(|l| l.keyed) {
@@ -473,20 +505,21 @@ struct DtlsLink {
 enum RtcpCrypto {
     Shared,
     Pending,
-    Own {
-        outbound: Box<srtp::Context>,
-        inbound: Box<srtp::Context>,
-    },
+    Own(Box<Contexts>),
 }
 
 /// What protects RTP or RTCP at this moment.
 pub(crate) enum Protection<'a> {
     NotKeyed,
     Clear,
-    Keyed {
-        outbound: &'a mut srtp::Context,
-        inbound: &'a mut srtp::Context,
-    },
+    Keyed(&'a mut Contexts),
+}
+
+/// Which protocol a packet to unprotect is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Rtp,
+    Rtcp,
 }
 
 /// How a DTLS connection checks its peer's certificate.

@@ -241,9 +241,10 @@ impl Session {
         buf.resize(header.encoded_len() + payload.len() + SRTP_OVERHEAD, 0);
         let written = PacketWriter::new(&mut buf, &header).and_then(|w| w.finish(payload, 0));
         let protected = match (written, self.security.rtp()) {
-            (Ok(len), Protection::Keyed { outbound, .. }) => {
-                outbound.protect_rtp(&mut buf, len).map_err(Error::from)
-            }
+            (Ok(len), Protection::Keyed(keys)) => keys
+                .outbound
+                .protect_rtp(&mut buf, len)
+                .map_err(Error::from),
             (written, _) => written.map_err(Error::from),
         };
         let len = match protected {

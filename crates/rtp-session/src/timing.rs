@@ -124,15 +124,20 @@ impl RtcpTimer {
             leaving: false,
             bye_members: 1,
         };
-        let inputs = IntervalInputs {
-            members: 1,
-            senders: 0,
-            we_sent: false,
-            avg_rtcp_size: timer.avg_rtcp_size,
-            initial: true,
-        };
+        let inputs = timer.inputs(1, 0, false);
         timer.next = now + timer.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
         timer
+    }
+
+    /// The interval inputs of the current state with this membership.
+    fn inputs(&self, members: u32, senders: u32, we_sent: bool) -> IntervalInputs {
+        IntervalInputs {
+            members,
+            senders,
+            we_sent,
+            avg_rtcp_size: self.avg_rtcp_size,
+            initial: self.initial,
+        }
     }
 
     /// The randomised interval for `inputs`, or `None` without RTCP bandwidth.
@@ -142,13 +147,7 @@ impl RtcpTimer {
 
     /// The deterministic interval for the current state.
     pub fn deterministic(&self, members: u32, senders: u32, we_sent: bool) -> Option<Duration> {
-        let inputs = IntervalInputs {
-            members,
-            senders,
-            we_sent,
-            avg_rtcp_size: self.avg_rtcp_size,
-            initial: self.initial,
-        };
+        let inputs = self.inputs(members, senders, we_sent);
         deterministic_interval(&self.bandwidth, &inputs)
     }
 
@@ -172,13 +171,7 @@ impl RtcpTimer {
         } else {
             (members, senders, we_sent)
         };
-        let inputs = IntervalInputs {
-            members,
-            senders,
-            we_sent,
-            avg_rtcp_size: self.avg_rtcp_size,
-            initial: self.initial,
-        };
+        let inputs = self.inputs(members, senders, we_sent);
         let Some(t) = self.interval(&inputs, unit) else {
             self.next = now + NO_RTCP_RECHECK;
             return false;
@@ -211,13 +204,7 @@ impl RtcpTimer {
         }
         self.last_sent = now;
         self.previous_members = members;
-        let inputs = IntervalInputs {
-            members,
-            senders,
-            we_sent,
-            avg_rtcp_size: self.avg_rtcp_size,
-            initial: self.initial,
-        };
+        let inputs = self.inputs(members, senders, we_sent);
         self.next = now + self.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
     }
 
@@ -257,13 +244,7 @@ impl RtcpTimer {
         self.previous_members = 1;
         self.initial = true;
         self.avg_rtcp_size = (bye_size + LOWER_LAYER_OVERHEAD) as f64;
-        let inputs = IntervalInputs {
-            members: 1,
-            senders: 0,
-            we_sent: false,
-            avg_rtcp_size: self.avg_rtcp_size,
-            initial: true,
-        };
+        let inputs = self.inputs(1, 0, false);
         self.next = now + self.interval(&inputs, unit).unwrap_or(Duration::ZERO);
         false
     }

@@ -1,7 +1,8 @@
 //! The tokio driver on loopback: two sessions exchange media with SRTP and with DTLS-SRTP.
 
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rtp_session::{Binding, Config, Driver, Event, Output, PortRange, Security, SrtpKeys};
@@ -92,25 +93,14 @@ async fn srtp_media_over_loopback_with_separate_rtcp_ports() {
 
 #[tokio::test]
 async fn dtls_srtp_over_loopback_with_rtcp_mux() {
-    let mut r = dtls::ChaChaRandom::from_seed([9; 32]);
-    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
-    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
-    let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
-    let mut ca = Config::new();
-    ca.transport.rtcp_mux = true;
-    ca.security = Security::Dtls {
-        role: dtls::Role::Client,
-        config: Arc::new(dtls::Config::new(cert_a)),
-        peer_fingerprints: vec![fp_b],
-    };
-    let mut cb = Config::new();
-    cb.transport.rtcp_mux = true;
-    cb.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: Arc::new(dtls::Config::new(cert_b)),
-        peer_fingerprints: vec![fp_a],
-    };
+    let certs = common::Certs::new(9);
+    let fp_b = common::fingerprint(&certs.b);
+    let (mut ca, mut cb) = common::dtls_configs(true, certs, fp_b);
+    // The drivers are told each other's bound addresses.
+    for c in [&mut ca, &mut cb] {
+        c.transport.remote_rtp = None;
+        c.transport.remote_rtcp = None;
+    }
     let mut a = Driver::bind(ca, loopback(43000), rng(3)).await.unwrap();
     let mut b = Driver::bind(cb, loopback(43000), rng(4)).await.unwrap();
     assert_eq!(a.local_rtcp(), a.local_rtp());

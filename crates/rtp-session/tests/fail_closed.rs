@@ -71,20 +71,8 @@ fn dtls_from_a_third_address_is_dropped_and_counted() {
 /// the peer before the association is dropped.
 #[test]
 fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer() {
-    let (mut a, mut b) = configs(true);
-    let certs = Certs::new(5);
-    let wrong = Certs::new(6).a.fingerprint(dtls::HashFunction::Sha256);
-    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
-    a.security = Security::Dtls {
-        role: dtls::Role::Client,
-        config: std::sync::Arc::new(dtls::Config::new(certs.a)),
-        peer_fingerprints: vec![wrong],
-    };
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
-        peer_fingerprints: vec![fp_a],
-    };
+    let wrong = fingerprint(&Certs::new(6).a);
+    let (a, b) = dtls_configs(true, Certs::new(5), wrong);
     let mut p = Pair::new(a, b, clean(), 43);
     p.run(Duration::from_secs(5));
     assert_eq!(
@@ -114,11 +102,7 @@ fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer() {
 
 fn dtls_config(role: dtls::Role, cert: dtls::Certificate, peers: Vec<dtls::Fingerprint>) -> Config {
     let (mut c, _) = configs(true);
-    c.security = Security::Dtls {
-        role,
-        config: std::sync::Arc::new(dtls::Config::new(cert)),
-        peer_fingerprints: peers,
-    };
+    c.security = dtls_security(role, cert, peers);
     c
 }
 
@@ -149,13 +133,9 @@ fn an_empty_fingerprint_list_is_a_configuration_error() {
         role: dtls::Role::Client,
         config: std::sync::Arc::new(dtls::Config::new(certs.a.clone())),
     };
-    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
+    let fp_a = fingerprint(&certs.a);
     let (_, mut b) = configs(true);
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
-        peer_fingerprints: vec![fp_a],
-    };
+    b.security = dtls_security(dtls::Role::Server, certs.b, vec![fp_a]);
     let mut p = Pair::new(a, b, clean(), 83);
     p.run(Duration::from_secs(2));
     assert!(p.a.is_keyed() && p.b.is_keyed());
@@ -268,21 +248,6 @@ fn rtcp_latching_needs_a_probation_run() {
     assert_eq!(p.a.remote_rtcp(), Some(other_port));
 }
 
-/// A valid RR compound from SSRC 5.
-fn receiver_report() -> Vec<u8> {
-    let mut rr = [0u8; 64];
-    let n = rtcp::write_compound(
-        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
-            ssrc: 5,
-            ..Default::default()
-        })],
-        0,
-        &mut rr,
-    )
-    .unwrap();
-    rr[..n].to_vec()
-}
-
 /// Finding 1, the rule's one exception: a server that knows no remote yet adopts the source
 /// of the first ClientHello, and from then on takes DTLS only from there.
 #[test]
@@ -293,11 +258,7 @@ fn a_server_without_a_remote_adopts_the_first_client_hello_only() {
     b.transport.remote_rtp = None;
     b.transport.remote_rtcp = None;
     let certs = Certs::new(73);
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
-        peer_fingerprints: vec![certs.a.fingerprint(dtls::HashFunction::Sha256)],
-    };
+    b.security = dtls_security(dtls::Role::Server, certs.b, vec![fingerprint(&certs.a)]);
     p.b = Session::new(p.now, b, rng(74)).unwrap();
     assert_eq!(p.b.remote_rtp(), None);
     // Junk that is not a ClientHello adopts nothing.

@@ -70,22 +70,9 @@ fn nothing_is_sent_in_clear() {
 #[test]
 fn dtls_srtp_keys_both_sides_through_loss() {
     for mux in [true, false] {
-        let (mut a, mut b) = configs(mux);
-        let mut r = dtls::ChaChaRandom::from_seed([4; 32]);
-        let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-        let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
-        let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
-        let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
-        a.security = Security::Dtls {
-            role: dtls::Role::Client,
-            config: std::sync::Arc::new(dtls::Config::new(cert_a)),
-            peer_fingerprints: vec![fp_b],
-        };
-        b.security = Security::Dtls {
-            role: dtls::Role::Server,
-            config: std::sync::Arc::new(dtls::Config::new(cert_b)),
-            peer_fingerprints: vec![fp_a],
-        };
+        let certs = Certs::new(4);
+        let fp_b = fingerprint(&certs.b);
+        let (a, b) = dtls_configs(mux, certs, fp_b);
         let link = LinkConfig {
             loss: Loss::Random(0.2),
             ..clean()
@@ -133,24 +120,8 @@ fn dtls_srtp_keys_both_sides_through_loss() {
 
 #[test]
 fn dtls_with_a_wrong_fingerprint_fails_and_stays_silent() {
-    let (mut a, mut b) = configs(true);
-    let mut r = dtls::ChaChaRandom::from_seed([5; 32]);
-    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
-    let wrong = dtls::Certificate::generate("x", &mut r)
-        .unwrap()
-        .fingerprint(dtls::HashFunction::Sha256);
-    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
-    a.security = Security::Dtls {
-        role: dtls::Role::Client,
-        config: std::sync::Arc::new(dtls::Config::new(cert_a)),
-        peer_fingerprints: vec![wrong],
-    };
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(cert_b)),
-        peer_fingerprints: vec![fp_a],
-    };
+    let wrong = fingerprint(&Certs::new(6).a);
+    let (a, b) = dtls_configs(true, Certs::new(5), wrong);
     let mut p = Pair::new(a, b, clean(), 43);
     p.run(Duration::from_secs(5));
     assert!(

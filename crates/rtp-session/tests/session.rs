@@ -231,22 +231,12 @@ fn latching_needs_probation_and_the_same_ssrc() {
             .any(|e| matches!(e, Event::Latched { address } if *address == p.b_from))
     );
     // RTCP from an unrelated host is ignored and counted.
-    let mut rr = [0u8; 64];
-    let n = rtcp::write_compound(
-        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
-            ssrc: 5,
-            ..Default::default()
-        })],
-        0,
-        &mut rr,
-    )
-    .unwrap();
     let before = p.a.counters().rtcp_unexpected_source;
     p.a.handle_datagram(
         p.now,
         Component::Rtp,
         "198.51.100.77:9".parse().unwrap(),
-        &mut rr[..n],
+        &mut receiver_report(),
     );
     assert_eq!(p.a.counters().rtcp_unexpected_source, before + 1);
 }
@@ -404,21 +394,6 @@ fn random_ssrcs_cannot_lock_members_out() {
     s.handle_datagram(now, Component::Rtp, from, &mut packet(7, 2));
     assert_eq!(s.remote_sources().collect::<Vec<_>>(), vec![7]);
     assert_eq!(s.counters().sources_over_limit, 97);
-}
-
-/// A valid RR compound from SSRC 5, for injecting RTCP by hand.
-fn receiver_report() -> Vec<u8> {
-    let mut rr = [0u8; 64];
-    let n = rtcp::write_compound(
-        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
-            ssrc: 5,
-            ..Default::default()
-        })],
-        0,
-        &mut rr,
-    )
-    .unwrap();
-    rr[..n].to_vec()
 }
 
 #[test]

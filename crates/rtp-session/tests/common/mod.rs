@@ -233,19 +233,52 @@ impl Certs {
 /// A DTLS-SRTP pair: `a` the client, `b` the server, each requiring the other's
 /// fingerprint. Nothing has run yet.
 pub fn dtls_pair(mux: bool, seed: u64) -> Pair {
-    let (mut a, mut b) = configs(mux);
     let certs = Certs::new(seed as u8);
-    let fp_a = certs.a.fingerprint(dtls::HashFunction::Sha256);
-    let fp_b = certs.b.fingerprint(dtls::HashFunction::Sha256);
-    a.security = Security::Dtls {
-        role: dtls::Role::Client,
-        config: std::sync::Arc::new(dtls::Config::new(certs.a)),
-        peer_fingerprints: vec![fp_b],
-    };
-    b.security = Security::Dtls {
-        role: dtls::Role::Server,
-        config: std::sync::Arc::new(dtls::Config::new(certs.b)),
-        peer_fingerprints: vec![fp_a],
-    };
+    let fp_b = fingerprint(&certs.b);
+    let (a, b) = dtls_configs(mux, certs, fp_b);
     Pair::new(a, b, clean(), seed)
+}
+
+/// Configurations pointing at each other with DTLS-SRTP: `a` the client with `certs.a`,
+/// requiring `a_expects`; `b` the server with `certs.b`, requiring `certs.a`'s fingerprint.
+pub fn dtls_configs(mux: bool, certs: Certs, a_expects: dtls::Fingerprint) -> (Config, Config) {
+    let (mut a, mut b) = configs(mux);
+    let fp_a = fingerprint(&certs.a);
+    a.security = dtls_security(dtls::Role::Client, certs.a, vec![a_expects]);
+    b.security = dtls_security(dtls::Role::Server, certs.b, vec![fp_a]);
+    (a, b)
+}
+
+/// DTLS-SRTP in `role` with `cert`, requiring the peer's certificate to match one of
+/// `peers`.
+pub fn dtls_security(
+    role: dtls::Role,
+    cert: dtls::Certificate,
+    peers: Vec<dtls::Fingerprint>,
+) -> Security {
+    Security::Dtls {
+        role,
+        config: std::sync::Arc::new(dtls::Config::new(cert)),
+        peer_fingerprints: peers,
+    }
+}
+
+/// The SHA-256 fingerprint of `cert`, as `a=fingerprint` announces it.
+pub fn fingerprint(cert: &dtls::Certificate) -> dtls::Fingerprint {
+    cert.fingerprint(dtls::HashFunction::Sha256)
+}
+
+/// A valid RR compound from SSRC 5, for injecting RTCP by hand.
+pub fn receiver_report() -> Vec<u8> {
+    let mut rr = [0u8; 64];
+    let n = rtcp::write_compound(
+        &[rtcp::AnyPacket::ReceiverReport(rtcp::ReceiverReport {
+            ssrc: 5,
+            ..Default::default()
+        })],
+        0,
+        &mut rr,
+    )
+    .unwrap();
+    rr[..n].to_vec()
 }
