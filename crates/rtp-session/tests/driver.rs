@@ -119,6 +119,35 @@ async fn dtls_srtp_over_loopback_with_rtcp_mux() {
 }
 
 #[tokio::test]
+async fn drivers_over_exact_addresses_and_given_sockets() {
+    let mut config = Config::new();
+    config.transport.rtcp_mux = true;
+    // One bound to an exact address, the other over a socket the caller bound.
+    let exact = "127.0.0.1:0".parse().unwrap();
+    let mut a = Driver::bind_exact(config, exact, None, rng(5))
+        .await
+        .unwrap();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let given = socket.local_addr().unwrap();
+    let mut config = Config::new();
+    config.transport.rtcp_mux = true;
+    let mut b = Driver::from_std(config, socket, None, rng(6)).unwrap();
+    assert_eq!(b.local_rtp(), given);
+    assert_eq!(a.local_rtp().ip(), exact.ip());
+    a.session_mut().set_remote(b.local_rtp(), b.local_rtp());
+    b.session_mut().set_remote(a.local_rtp(), a.local_rtp());
+    let (got_a, got_b) = exchange(&mut a, &mut b, 25).await;
+    assert!(frames(&got_b, 0x55) >= 20, "b got {}", frames(&got_b, 0x55));
+    assert!(frames(&got_a, 0x66) >= 20, "a got {}", frames(&got_a, 0x66));
+    // Without rtcp-mux an RTCP socket is needed, and with it none is wanted.
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    assert!(matches!(
+        Driver::from_tokio(Config::new(), socket, None, rng(7)),
+        Err(rtp_session::Error::BadConfig(_))
+    ));
+}
+
+#[tokio::test]
 async fn dual_stack_socket_normalises_v4_mapped_peers() {
     let mut a = Driver::bind(
         Config::new(),

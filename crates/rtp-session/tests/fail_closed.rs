@@ -70,7 +70,7 @@ fn dtls_from_a_third_address_is_dropped_and_counted() {
 /// Finding 1: a DTLS failure is an event, and the fatal alert the connection queued reaches
 /// the peer before the association is dropped.
 #[test]
-fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer() {
+fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer_and_nothing_else() {
     let wrong = fingerprint(&Certs::new(6).a);
     let (a, b) = dtls_configs(true, Certs::new(5), wrong);
     let mut p = Pair::new(a, b, clean(), 43);
@@ -98,6 +98,14 @@ fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer() {
     assert_eq!(&alerts[0].contents[..5], &[21, 0xfe, 0xfd, 0, 0]);
     assert_eq!(&alerts[0].contents[11..], &[0, 2, 2, 42]);
     assert!(!p.a.is_keyed() && !p.b.is_keyed());
+    // Nothing but DTLS ever left, and no media arrived.
+    assert!(
+        p.a_seen
+            .sent
+            .iter()
+            .all(|t| rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Dtls)
+    );
+    assert!(p.b_seen.frames.is_empty());
 }
 
 fn dtls_config(role: dtls::Role, cert: dtls::Certificate, peers: Vec<dtls::Fingerprint>) -> Config {

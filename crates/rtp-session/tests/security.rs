@@ -119,32 +119,6 @@ fn dtls_srtp_keys_both_sides_through_loss() {
 }
 
 #[test]
-fn dtls_with_a_wrong_fingerprint_fails_and_stays_silent() {
-    let wrong = fingerprint(&Certs::new(6).a);
-    let (a, b) = dtls_configs(true, Certs::new(5), wrong);
-    let mut p = Pair::new(a, b, clean(), 43);
-    p.run(Duration::from_secs(5));
-    assert!(
-        p.a_seen.events.iter().any(|e| matches!(
-            e,
-            Event::DtlsFailed {
-                error: dtls::Error::FingerprintMismatch
-            }
-        )),
-        "{:?}",
-        p.a_seen.events
-    );
-    assert!(!p.a.is_keyed());
-    assert!(
-        p.a_seen
-            .sent
-            .iter()
-            .all(|t| rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Dtls)
-    );
-    assert!(p.b_seen.frames.is_empty());
-}
-
-#[test]
 fn stun_is_handed_to_the_application() {
     let (a, _) = configs(true);
     let now = std::time::Instant::now();

@@ -197,11 +197,37 @@ fn bye_removes_the_source() {
     p.run(Duration::from_millis(200));
     assert!(p.b.is_closed());
     assert!(matches!(p.b_seen.events.last(), Some(Event::Closed)));
-    assert!(p.a_seen.events.iter().any(
-        |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_), .. } if *ssrc == b_ssrc)
-    ));
+    let left = p.a_seen.events.iter().find_map(|e| match e {
+        Event::SourceLeft {
+            ssrc,
+            reason: LeaveReason::Bye(_),
+            quality,
+        } if *ssrc == b_ssrc => Some(*quality),
+        _ => None,
+    });
+    // Its final figures come with the event: 3 s of 20 ms packets, none lost.
+    let quality = left.expect("b's BYE reached a");
+    assert_eq!(quality.ssrc, b_ssrc);
+    assert!(quality.packets_received >= 140, "{quality:?}");
+    assert_eq!(quality.cumulative_lost, 0);
     assert!(p.a.quality(b_ssrc).is_none());
     assert!(p.b.send(p.now, &[0; 160], 0, false).is_err());
+}
+
+#[test]
+fn a_new_source_is_held_on_probation_and_counted() {
+    let (a, b) = configs(true);
+    let now = std::time::Instant::now();
+    let mut a = rtp_session::Session::new(now, a, rng(25)).unwrap();
+    let mut b = rtp_session::Session::new(now, b, rng(26)).unwrap();
+    // RFC 3550 A.1: the first packet starts probation, the second validates the source.
+    for (i, (held, received)) in [(1, 0), (1, 1)].into_iter().enumerate() {
+        a.send(now, &[0xd5; 160], 160 * i as u32, i == 0).unwrap();
+        let mut t = a.poll_transmit().unwrap();
+        b.handle_datagram(now, Component::Rtp, addr(A_ADDR), &mut t.contents);
+        let c = b.counters();
+        assert_eq!((c.probation_held, c.rtp_received), (held, received));
+    }
 }
 
 #[test]
@@ -295,22 +321,16 @@ fn pacing_spreads_a_burst() {
 fn feedback_reaches_the_application_in_compounds_and_reduced_size() {
     for rsize in [false, true] {
         let mut p = srtp_pair(clean(), 53, true);
-        p.a.set_remote_transport(&rtp_session::Transport {
-            remote_rtp: Some(addr(B_ADDR)),
-            remote_rtcp: Some(addr(B_ADDR)),
+        // Each side learns the other's transport, with rtcp-rsize or not, from signalling.
+        let peer = |remote: &str| rtp_session::Transport {
+            remote_rtp: Some(addr(remote)),
+            remote_rtcp: Some(addr(remote)),
             rtcp_mux: true,
             rtcp_rsize: rsize,
             ..Default::default()
-        })
-        .unwrap();
-        p.b.set_remote_transport(&rtp_session::Transport {
-            remote_rtp: Some(addr(A_ADDR)),
-            remote_rtcp: Some(addr(A_ADDR)),
-            rtcp_mux: true,
-            rtcp_rsize: rsize,
-            ..Default::default()
-        })
-        .unwrap();
+        };
+        p.a.set_remote_transport(&peer(B_ADDR)).unwrap();
+        p.b.set_remote_transport(&peer(A_ADDR)).unwrap();
         p.run(Duration::from_millis(500));
         let pli = rtcp::AnyPacket::PictureLossIndication(rtcp::feedback::PictureLossIndication {
             sender_ssrc: p.a.local_ssrc(),
