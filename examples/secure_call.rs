@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use netsim::{Jitter, Link, LinkConfig, LinkStats, Loss};
 use rtp_packet::payload::g711;
 use rtp_session::{
-    Bandwidth, Binding, Config, Driver, Event, Output, PortRange, Security, SourceQuality,
+    Bandwidth, Binding, Certificate, ChaChaRandom, Config, Driver, DtlsConfig, Event, Fingerprint,
+    HashFunction, Output, PortRange, Role, Security, SourceQuality,
 };
 use tokio::net::UdpSocket;
 
@@ -96,7 +97,7 @@ struct Heard {
     mos_samples: u32,
 }
 
-fn config(role: dtls::Role, cert: dtls::Certificate, peer: dtls::Fingerprint) -> Config {
+fn config(role: Role, cert: Certificate, peer: Fingerprint) -> Config {
     let mut c = Config::new();
     c.transport.rtcp_mux = true;
     // RFC 3550 §6.2's reduced minimum (360 s / 400 kbit/s = 0.9 s), so a 10 s call sees
@@ -107,7 +108,7 @@ fn config(role: dtls::Role, cert: dtls::Certificate, peer: dtls::Fingerprint) ->
     };
     c.security = Security::Dtls {
         role,
-        config: Arc::new(dtls::Config::new(cert)),
+        config: Arc::new(DtlsConfig::new(cert)),
         peer_fingerprints: vec![peer],
     };
     c
@@ -175,11 +176,11 @@ fn take(heard: &mut Heard, out: Output) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = dtls::ChaChaRandom::from_os()?;
-    let cert_a = dtls::Certificate::generate("alice", &mut rng)?;
-    let cert_b = dtls::Certificate::generate("bob", &mut rng)?;
-    let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
-    let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
+    let mut rng = ChaChaRandom::from_os()?;
+    let cert_a = Certificate::generate("alice", &mut rng)?;
+    let cert_b = Certificate::generate("bob", &mut rng)?;
+    let fp_a = cert_a.fingerprint(HashFunction::Sha256);
+    let fp_b = cert_b.fingerprint(HashFunction::Sha256);
     println!("alice a=fingerprint:{fp_a}");
     println!("bob   a=fingerprint:{fp_b}");
 
@@ -191,15 +192,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     let mut alice = Driver::bind(
-        config(dtls::Role::Client, cert_a, fp_b),
+        config(Role::Client, cert_a, fp_b),
         binding,
-        Box::new(dtls::ChaChaRandom::from_os()?),
+        Box::new(ChaChaRandom::from_os()?),
     )
     .await?;
     let mut bob = Driver::bind(
-        config(dtls::Role::Server, cert_b, fp_a),
+        config(Role::Server, cert_b, fp_a),
         binding,
-        Box::new(dtls::ChaChaRandom::from_os()?),
+        Box::new(ChaChaRandom::from_os()?),
     )
     .await?;
     let relay = Relay::bind(alice.local_rtp(), bob.local_rtp()).await?;
