@@ -330,14 +330,13 @@ impl Session {
         if self.phase == Phase::Closed {
             return None;
         }
-        [
+        let others = [
             self.outbox.next_paced(),
             self.security.dtls_deadline(),
             self.members.next_playout(),
-        ]
-        .into_iter()
-        .flatten()
-        .fold(Some(self.timer.next()), |next, t| next.map(|n| n.min(t)))
+        ];
+        let next = others.into_iter().flatten().min();
+        Some(next.map_or(self.timer.next(), |t| t.min(self.timer.next())))
     }
 
     /// The next frame or concealment due at `now` from any remote source's jitter

@@ -60,11 +60,11 @@ pub fn session_config(index: u32) -> Result<Config, String> {
 }
 
 /// Deterministic randomness for session `index`.
-pub fn random(index: u32) -> Box<dyn dtls::Random> {
+pub fn random(index: u32) -> Box<dyn rtp_session::Random> {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&index.to_be_bytes());
     seed[4] = 0x5c;
-    Box::new(dtls::ChaChaRandom::from_seed(seed))
+    Box::new(rtp_session::ChaChaRandom::from_seed(seed))
 }
 
 /// Writes a G.711 RTP packet into `buf` and protects it; returns its length.
