@@ -88,8 +88,10 @@ pub enum Output {
 /// so one task can `select!` over several drivers and its own media clock:
 ///
 /// ```
-/// use rtp_session::{Binding, Config, Driver, Output, Security, SrtpKeys};
-/// use srtp::{MasterKey, ProtectionProfile};
+/// use rtp_session::{
+///     Binding, ChaChaRandom, Config, Driver, MasterKey, Output, ProtectionProfile, Security,
+///     SrtpKeys,
+/// };
 /// use std::time::Duration;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -102,7 +104,7 @@ pub enum Output {
 ///     let mut cb = Config::new();
 ///     cb.security = Security::Srtp(SrtpKeys::new(profile, key(2)?, key(1)?));
 ///     let loopback = Binding::new("127.0.0.1".parse()?);
-///     let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
+///     let rng = |s| Box::new(ChaChaRandom::from_seed([s; 32]));
 ///     let mut a = Driver::bind(ca, loopback, rng(1)).await?;
 ///     let mut b = Driver::bind(cb, loopback, rng(2)).await?;
 ///     a.session_mut().set_remote(b.local_rtp(), b.local_rtcp());

@@ -9,7 +9,7 @@
 //!   [`Session::poll_event`], [`Session::poll_playout`] and [`Session::poll_timeout`]
 //!   hand datagrams, [`Event`]s, frames and the next deadline out. Randomness (SSRC,
 //!   CNAME, sequence and timestamp offsets, RTCP jitter, DTLS) comes from an injected
-//!   [`dtls::Random`], so tests are deterministic.
+//!   [`Random`], so tests are deterministic.
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
@@ -45,27 +45,49 @@
 //!
 //! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
 //!
+//! **Why the API has this shape.** One crate to name: an application configures, runs and
+//! reads a session through `rtp_session` alone, so the lower layers' types it meets (the
+//! DTLS identity and role, SRTP keys and settings, jitter-buffer settings and playout, the
+//! statistics types of events, payload types) are re-exported here, and the crates stay
+//! usable on their own underneath. One sans-IO shape: every method that takes time takes the
+//! `Instant` first, datagrams go out in buffers the caller hands back ([`Session::recycle`]),
+//! and each failure is reported once (an error's message names the layer, its
+//! [`std::error::Error::source`] gives the cause). One source of truth per concept: the
+//! session has one media clock ([`Config::clock_rate`], which the jitter buffer's must equal:
+//! [`Error::ClockRateMismatch`]; [`Config::set_media`] sets both), and SDES keys carry their
+//! SRTP settings ([`SrtpKeys`]). What the session learned outlives a source: its final
+//! [`SourceQuality`] comes with [`Event::SourceLeft`], rather than from a table of departed
+//! sources that would need a bound and an eviction rule of its own. Outputs and counters are
+//! `#[non_exhaustive]`, so that they can grow without breaking users.
+//!
+//! Inside, the session is made of parts that own their state, each in its own module:
+//! the local source, the remote members, the destinations and their latching, the security
+//! state, the RTCP timer and the outgoing queues; `Session` composes them and coordinates
+//! (see `session.rs`).
+//!
 //! Two sessions keyed with SRTP, exchanging a packet and its RTCP through the sans-IO API:
 //!
 //! ```
-//! use rtp_session::{Component, Config, Event, Security, Session, SrtpKeys};
-//! use srtp::{MasterKey, ProtectionProfile};
+//! use rtp_session::{
+//!     ChaChaRandom, Component, Config, Event, MasterKey, ProtectionProfile, Security, Session,
+//!     SrtpKeys,
+//! };
 //! use std::time::{Duration, Instant};
 //!
 //! let profile = ProtectionProfile::AesCm128HmacSha1_80;
 //! let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]);
 //! let (a_addr, b_addr) = ("192.0.2.1:5004".parse()?, "192.0.2.2:5004".parse()?);
-//! let config = |remote, local_key, remote_key| -> Result<Config, srtp::Error> {
+//! let config = |remote, local_key, remote_key| {
 //!     let mut c = Config::new();
 //!     c.transport.remote_rtp = Some(remote);
 //!     c.transport.rtcp_mux = true;
 //!     c.security = Security::Srtp(SrtpKeys::new(profile, local_key, remote_key));
-//!     Ok(c)
+//!     c
 //! };
 //! let now = Instant::now();
-//! let rng = |seed| Box::new(dtls::ChaChaRandom::from_seed([seed; 32]));
-//! let mut a = Session::new(now, config(b_addr, key(1)?, key(2)?)?, rng(1))?;
-//! let mut b = Session::new(now, config(a_addr, key(2)?, key(1)?)?, rng(2))?;
+//! let rng = |seed| Box::new(ChaChaRandom::from_seed([seed; 32]));
+//! let mut a = Session::new(now, config(b_addr, key(1)?, key(2)?), rng(1))?;
+//! let mut b = Session::new(now, config(a_addr, key(2)?, key(1)?), rng(2))?;
 //!
 //! // Two packets: RFC 3550 A.1 probation validates the source on the second.
 //! for i in 0..2u16 {

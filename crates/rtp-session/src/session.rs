@@ -1,5 +1,19 @@
 //! The sans-IO session core: datagrams and time in; datagrams, events, frames and the next
 //! timeout out.
+//!
+//! **Parts that own their state.** A session touches six kinds of state, and each lives in
+//! a struct with private fields in its own module: [`LocalSource`] (`local.rs`: our SSRC,
+//! sequence, timestamp offset and sender statistics), [`Members`] (`members.rs`: the remote
+//! sources, departed sources still playing out, the SSRC-conflict list), [`Destinations`]
+//! (`latch.rs`: where RTP and RTCP go, and the latching that may move them),
+//! [`SecurityState`] (`security.rs`: SRTP contexts, applied keys, DTLS associations),
+//! [`RtcpTimer`] (`timing.rs`: RFC 3550 §6.3 scheduling) and [`Outbox`] (`outbox.rs`: the
+//! bounded queues of datagrams and events, the pacer and spare buffers). `Session` holds
+//! one of each and coordinates them: the receive path (`receive.rs`), RTCP (`report.rs`)
+//! and DTLS (`security.rs`) are `impl Session` blocks that change a part only through its
+//! methods. A rule that spans parts (RTCP latching waits while RTP is where signalling
+//! said; a DTLS server adopts the address of its first ClientHello) is written once, in the
+//! part that owns the state it changes.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
@@ -41,12 +55,8 @@ pub(crate) enum Phase {
 /// with [`Session::poll_transmit`], events with [`Session::poll_event`] and media with
 /// [`Session::poll_playout`]. [`crate::Driver`] does all of this over tokio sockets.
 ///
-/// The session is made of parts that own their state, each in its own module:
-/// [`LocalSource`] (what we send), [`Members`] (the remote sources), [`Destinations`]
-/// (where RTP and RTCP go, and latching), [`SecurityState`] (SRTP contexts and DTLS
-/// associations), [`RtcpTimer`] (RFC 3550 §6.3 scheduling) and [`Outbox`] (the queues
-/// handed out). The session itself coordinates them, in `session.rs` (sending, timers,
-/// polling), `receive.rs`, `report.rs` and `security.rs`.
+/// Inside, it is made of parts that own their state (see the module documentation of
+/// `session.rs`).
 pub struct Session {
     pub(crate) config: Config,
     pub(crate) rng: Box<dyn Random>,
