@@ -11,18 +11,6 @@ use rtp_session::{
     Component, Error, Event, PayloadType, Security, Session, SrtpConfig, SrtpKeys, SsrcPolicy,
 };
 
-/// A plain RTP packet of `ssrc` with sequence number `seq`.
-fn plain(ssrc: u32, seq: u16) -> Vec<u8> {
-    let header = rtp_packet::RtpHeader::new(PayloadType::PCMU, seq, 0, ssrc);
-    let mut buf = vec![0u8; 200];
-    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
-        .unwrap()
-        .finish(&[0xd5; 160], 0)
-        .unwrap();
-    buf.truncate(n);
-    buf
-}
-
 #[test]
 fn a_configured_local_ssrc_is_sent_and_a_collision_still_replaces_it() {
     let (mut c, _) = configs(true);
@@ -35,7 +23,7 @@ fn a_configured_local_ssrc_is_sent_and_a_collision_still_replaces_it() {
     assert_eq!(&sent.contents[8..12], &[0x12, 0x34, 0x56, 0x78]);
     // Another participant uses our SSRC (RFC 3550 §8.2): we move to a random one.
     let third = addr("198.51.100.9:7000");
-    s.handle_datagram(now, Component::Rtp, third, &mut plain(0x1234_5678, 9));
+    s.handle_datagram(now, Component::Rtp, third, &mut plain_rtp(0x1234_5678, 9));
     let new = s.local_ssrc();
     assert_ne!(new, 0x1234_5678);
     let collided = std::iter::from_fn(|| s.poll_event()).any(|e| {

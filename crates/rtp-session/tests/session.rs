@@ -129,13 +129,9 @@ fn ssrc_collision_is_resolved_and_a_repeat_is_a_loop() {
 
 /// An SRTP packet of `ssrc` protected with b's key.
 fn forge_with_ssrc(ssrc: u32) -> Vec<u8> {
-    let mut header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, 1, 0, ssrc);
-    header.marker = false;
-    let mut buf = vec![0u8; 300];
-    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
-        .unwrap()
-        .finish(&[0; 160], 0)
-        .unwrap();
+    let mut buf = plain_rtp(ssrc, 1);
+    let n = buf.len();
+    buf.resize(n + 48, 0);
     let mut ctx = srtp::Context::new(PROFILE, key(2), srtp::Config::default()).unwrap();
     let n = ctx.protect_rtp(&mut buf, n).unwrap();
     buf.truncate(n);
@@ -450,18 +446,6 @@ fn media_buffered_when_a_bye_arrives_is_still_played() {
     assert!(p.a.poll_playout(p.now).is_none());
 }
 
-/// A plain RTP packet of `ssrc` with sequence number `seq`.
-fn plain_with_ssrc(ssrc: u32, seq: u16) -> Vec<u8> {
-    let header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, seq, 0, ssrc);
-    let mut buf = vec![0u8; 300];
-    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
-        .unwrap()
-        .finish(&[0; 160], 0)
-        .unwrap();
-    buf.truncate(n);
-    buf
-}
-
 #[test]
 fn a_third_party_sending_the_peers_ssrc_is_a_conflict() {
     let (a, b) = configs(true);
@@ -472,7 +456,7 @@ fn a_third_party_sending_the_peers_ssrc_is_a_conflict() {
     let third: std::net::SocketAddr = "198.51.100.9:7000".parse().unwrap();
     for i in 0..5u16 {
         p.run(Duration::from_millis(20));
-        let mut forged = plain_with_ssrc(b_ssrc, 40_000 + i);
+        let mut forged = plain_rtp(b_ssrc, 40_000 + i);
         p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged);
     }
     // Let b's last packets arrive.
@@ -501,7 +485,7 @@ fn a_third_party_sending_the_peers_ssrc_is_a_conflict() {
     assert_eq!(p.a.remote_rtp(), Some(p.b_from));
     // Now frozen: even a long run from the other address does not take the source over.
     for i in 5..20u16 {
-        let mut forged = plain_with_ssrc(b_ssrc, 40_000 + i);
+        let mut forged = plain_rtp(b_ssrc, 40_000 + i);
         p.a.handle_datagram(p.now, Component::Rtp, third, &mut forged);
     }
     assert_eq!(p.a.counters().address_conflicts, 20);

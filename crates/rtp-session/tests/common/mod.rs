@@ -268,6 +268,18 @@ pub fn fingerprint(cert: &dtls::Certificate) -> dtls::Fingerprint {
     cert.fingerprint(dtls::HashFunction::Sha256)
 }
 
+/// A plain RTP packet of `ssrc` with sequence number `seq` and 160 bytes of payload.
+pub fn plain_rtp(ssrc: u32, seq: u16) -> Vec<u8> {
+    let header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, seq, 0, ssrc);
+    let mut buf = vec![0u8; 300];
+    let n = rtp_packet::PacketWriter::new(&mut buf, &header)
+        .unwrap()
+        .finish(&[0; 160], 0)
+        .unwrap();
+    buf.truncate(n);
+    buf
+}
+
 /// A valid RR compound from SSRC 5, for injecting RTCP by hand.
 pub fn receiver_report() -> Vec<u8> {
     let mut rr = [0u8; 64];
