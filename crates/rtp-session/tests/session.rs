@@ -386,28 +386,13 @@ fn random_ssrcs_cannot_lock_members_out() {
     let now = std::time::Instant::now();
     let mut s = rtp_session::Session::new(now, a, rng(8)).unwrap();
     let from = addr(B_ADDR);
-    let packet = |ssrc: u32, seq: u16| {
-        let header = rtp_packet::RtpHeader::new(
-            rtp_packet::PayloadType::PCMU,
-            seq,
-            u32::from(seq) * 160,
-            ssrc,
-        );
-        let mut buf = vec![0u8; 200];
-        let n = rtp_packet::PacketWriter::new(&mut buf, &header)
-            .unwrap()
-            .finish(&[0; 160], 0)
-            .unwrap();
-        buf.truncate(n);
-        buf
-    };
     // One packet each from 100 spoofed SSRCs: none passes probation.
     for ssrc in 1000..1100 {
-        s.handle_datagram(now, Component::Rtp, from, &mut packet(ssrc, 1));
+        s.handle_datagram(now, Component::Rtp, from, &mut plain_rtp(ssrc, 1));
     }
     // A real source still gets in and is validated on its second packet.
-    s.handle_datagram(now, Component::Rtp, from, &mut packet(7, 1));
-    s.handle_datagram(now, Component::Rtp, from, &mut packet(7, 2));
+    s.handle_datagram(now, Component::Rtp, from, &mut plain_rtp(7, 1));
+    s.handle_datagram(now, Component::Rtp, from, &mut plain_rtp(7, 2));
     assert_eq!(s.remote_sources().collect::<Vec<_>>(), vec![7]);
     assert_eq!(s.counters().sources_over_limit, 97);
 }

@@ -268,9 +268,11 @@ pub fn fingerprint(cert: &dtls::Certificate) -> dtls::Fingerprint {
     cert.fingerprint(dtls::HashFunction::Sha256)
 }
 
-/// A plain RTP packet of `ssrc` with sequence number `seq` and 160 bytes of payload.
+/// A plain RTP packet of `ssrc` with sequence number `seq` and 160 bytes of payload, at
+/// the timestamp of a 20 ms G.711 stream.
 pub fn plain_rtp(ssrc: u32, seq: u16) -> Vec<u8> {
-    let header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, seq, 0, ssrc);
+    let timestamp = u32::from(seq) * 160;
+    let header = rtp_packet::RtpHeader::new(rtp_packet::PayloadType::PCMU, seq, timestamp, ssrc);
     let mut buf = vec![0u8; 300];
     let n = rtp_packet::PacketWriter::new(&mut buf, &header)
         .unwrap()
