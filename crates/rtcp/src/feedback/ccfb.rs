@@ -15,9 +15,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::fmt;
+use super::{fmt, split_feedback};
 use crate::error::{Error, Result};
-use crate::header::{packet_type, split};
+use crate::header::packet_type;
 use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer, pad4};
 
@@ -165,14 +165,7 @@ pub struct CongestionControlFeedback<'a> {
 
 impl<'a> Packet<'a> for CongestionControlFeedback<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (h, body) = split(packet, packet_type::RTPFB)?;
-        if h.count != fmt::CCFB {
-            return Err(Error::WrongFormat {
-                packet_type: packet_type::RTPFB,
-                expected: fmt::CCFB,
-                got: h.count,
-            });
-        }
+        let body = split_feedback(packet, packet_type::RTPFB, fmt::CCFB)?.rest();
         let mut r = Reader::new(body, "CCFB packet");
         let sender_ssrc = r.u32()?;
         let rest = r.rest();

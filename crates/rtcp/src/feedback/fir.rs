@@ -9,10 +9,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
+use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
 
 /// One FIR entry (RFC 5104 §4.3.1.1).
@@ -63,35 +62,37 @@ pub struct FullIntraRequest<'a> {
     pub entries: List<'a, FirEntry>,
 }
 
-impl<'a> Packet<'a> for FullIntraRequest<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::FIR, "FIR FCI")?;
+impl<'a> FeedbackMessage<'a> for FullIntraRequest<'a> {
+    const PACKET_TYPE: u8 = packet_type::PSFB;
+    const FMT: u8 = fmt::FIR;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            entries,
+            sender_ssrc,
+            media_ssrc,
+            entries: entries::<Self, _>(fci, false, "FIR FCI")?,
         })
     }
 
-    fn size(&self) -> usize {
-        12 + self.entries.wire_size()
+    fn fci_size(&self) -> usize {
+        self.entries.wire_size()
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::PSFB,
-            fmt::FIR,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.entries,
-        )
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
+        write_entries::<Self, _>(w, false, &self.entries)
     }
 }
+
+feedback_packet!(FullIntraRequest<'a>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
     use crate::error::Error;
 
     #[test]

@@ -60,15 +60,54 @@ pub mod fmt {
     pub const AFB: u8 = 15;
 }
 
-/// The parts of a feedback message after its header.
-pub(crate) struct Feedback<'a> {
-    pub(crate) sender_ssrc: u32,
-    pub(crate) media_ssrc: u32,
-    pub(crate) fci: &'a [u8],
+/// One feedback message type in the common format of RFC 4585 §6.1. What is its own is its
+/// PT/FMT pair, its two SSRCs and its FCI; the header and the SSRCs are parsed and written
+/// once, by [`parse_message`] and [`write_message`], and [`feedback_packet!`] turns the
+/// trait into the type's [`crate::Packet`] implementation.
+pub(crate) trait FeedbackMessage<'a>: Sized {
+    /// PT: RTPFB or PSFB.
+    const PACKET_TYPE: u8;
+    /// FMT.
+    const FMT: u8;
+
+    /// SSRC of packet sender and SSRC of media source.
+    fn ssrcs(&self) -> (u32, u32);
+
+    /// Builds the message from its SSRCs and its FCI (padding removed).
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self>;
+
+    /// Bytes of FCI [`FeedbackMessage::write_fci`] writes (a multiple of 4).
+    fn fci_size(&self) -> usize;
+
+    /// Writes the FCI; `w` holds exactly [`FeedbackMessage::fci_size`] bytes more.
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()>;
 }
 
-/// Checks the header of a feedback message of type `packet_type`/`fmt` and splits it.
-pub(crate) fn parse(packet: &[u8], packet_type: u8, fmt: u8) -> Result<Feedback<'_>> {
+/// Implements [`crate::Packet`] for feedback message types through [`FeedbackMessage`].
+macro_rules! feedback_packet {
+    ($($ty:ty),+) => {$(
+        impl<'a> $crate::packet::Packet<'a> for $ty {
+            #[inline]
+            fn parse(packet: &'a [u8]) -> $crate::error::Result<Self> {
+                $crate::feedback::parse_message(packet)
+            }
+
+            fn size(&self) -> usize {
+                12 + $crate::feedback::FeedbackMessage::fci_size(self)
+            }
+
+            fn write(&self, buf: &mut [u8]) -> $crate::error::Result<usize> {
+                $crate::feedback::write_message(self, buf)
+            }
+        }
+    )+};
+}
+pub(crate) use feedback_packet;
+
+/// Checks the header of a feedback message of type `packet_type`/`fmt`; returns a reader
+/// over its body (padding removed), positioned at the SSRC of the packet sender.
+#[inline]
+pub(crate) fn split_feedback(packet: &[u8], packet_type: u8, fmt: u8) -> Result<Reader<'_>> {
     let (h, body) = split(packet, packet_type)?;
     if h.count != fmt {
         return Err(Error::WrongFormat {
@@ -77,77 +116,61 @@ pub(crate) fn parse(packet: &[u8], packet_type: u8, fmt: u8) -> Result<Feedback<
             got: h.count,
         });
     }
-    let mut r = Reader::new(body, "feedback message");
+    Ok(Reader::new(body, "feedback message"))
+}
+
+/// Parses one feedback message of type `M`: header, both SSRCs, then `M`'s FCI.
+#[inline]
+pub(crate) fn parse_message<'a, M: FeedbackMessage<'a>>(packet: &'a [u8]) -> Result<M> {
+    let mut r = split_feedback(packet, M::PACKET_TYPE, M::FMT)?;
     let sender_ssrc = r.u32()?;
     let media_ssrc = r.u32()?;
-    Ok(Feedback {
-        sender_ssrc,
-        media_ssrc,
-        fci: r.rest(),
-    })
+    M::from_fci(sender_ssrc, media_ssrc, r.rest())
 }
 
-/// Starts writing a feedback message of `size` bytes: header and both SSRCs.
-pub(crate) fn writer<'b>(
-    buf: &'b mut [u8],
-    size: usize,
-    packet_type: u8,
-    fmt: u8,
-    sender_ssrc: u32,
-    media_ssrc: u32,
-) -> Result<Writer<'b>> {
+/// Writes one feedback message: header, both SSRCs, then the FCI.
+pub(crate) fn write_message<'a, M: FeedbackMessage<'a>>(m: &M, buf: &mut [u8]) -> Result<usize> {
+    let size = 12 + m.fci_size();
     let mut w = Writer::new(buf, size)?;
-    w.header(fmt.into(), packet_type, size)?;
+    w.header(M::FMT.into(), M::PACKET_TYPE, size)?;
+    let (sender_ssrc, media_ssrc) = m.ssrcs();
     w.u32(sender_ssrc)?;
     w.u32(media_ssrc)?;
-    Ok(w)
-}
-
-/// Parses a feedback message whose FCI is a non-empty list of fixed-size entries (generic
-/// NACK, SLI, FIR): the header, then the entries, each `E::FIXED_SIZE` bytes.
-pub(crate) fn parse_entries<'a, E: Element<'a>>(
-    packet: &'a [u8],
-    packet_type: u8,
-    fmt: u8,
-    what: &'static str,
-) -> Result<(Feedback<'a>, List<'a, E>)> {
-    let fb = parse(packet, packet_type, fmt)?;
-    let entry = E::FIXED_SIZE.unwrap_or(1);
-    if fb.fci.is_empty() || fb.fci.len() % entry != 0 {
-        return Err(fci_size(packet_type, fmt, fb.fci));
-    }
-    let entries = List::parse_all(fb.fci, what)?;
-    Ok((fb, entries))
-}
-
-/// Writes a feedback message whose FCI is a non-empty list of entries (the counterpart of
-/// [`parse_entries`]); an empty list is an FCI of the wrong size.
-pub(crate) fn write_entries<'a, E: Element<'a>>(
-    buf: &mut [u8],
-    packet_type: u8,
-    fmt: u8,
-    sender_ssrc: u32,
-    media_ssrc: u32,
-    entries: &List<'a, E>,
-) -> Result<usize> {
-    if entries.is_empty() {
-        return Err(Error::FciSize {
-            packet_type,
-            fmt,
-            length: 0,
-        });
-    }
-    let size = 12 + entries.wire_size();
-    let mut w = writer(buf, size, packet_type, fmt, sender_ssrc, media_ssrc)?;
-    w.list(entries)?;
+    m.write_fci(&mut w)?;
     Ok(w.written())
 }
 
-/// The error for an FCI of a size the format does not allow.
-pub(crate) fn fci_size(packet_type: u8, fmt: u8, fci: &[u8]) -> Error {
+/// The FCI of the messages that are a list of fixed-size entries (generic NACK, SLI, FIR,
+/// TMMBR, TMMBN): a whole number of entries, at least one unless `allow_empty`.
+pub(crate) fn entries<'a, M: FeedbackMessage<'a>, E: Element<'a>>(
+    fci: &'a [u8],
+    allow_empty: bool,
+    what: &'static str,
+) -> Result<List<'a, E>> {
+    let entry = E::FIXED_SIZE.unwrap_or(1);
+    if (!allow_empty && fci.is_empty()) || fci.len() % entry != 0 {
+        return Err(fci_size::<M>(fci.len()));
+    }
+    List::parse_all(fci, what)
+}
+
+/// Writes the entries of an entry-list FCI (the counterpart of [`entries`]).
+pub(crate) fn write_entries<'a, M: FeedbackMessage<'a>, E: Element<'a>>(
+    w: &mut Writer<'_>,
+    allow_empty: bool,
+    entries: &List<'a, E>,
+) -> Result<()> {
+    if !allow_empty && entries.is_empty() {
+        return Err(fci_size::<M>(0));
+    }
+    w.list(entries)
+}
+
+/// The error for an FCI of `length` bytes, a size message type `M` does not allow.
+pub(crate) fn fci_size<'a, M: FeedbackMessage<'a>>(length: usize) -> Error {
     Error::FciSize {
-        packet_type,
-        fmt,
-        length: fci.len(),
+        packet_type: M::PACKET_TYPE,
+        fmt: M::FMT,
+        length,
     }
 }

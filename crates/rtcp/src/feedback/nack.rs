@@ -7,10 +7,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
+use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
 
 /// One NACK entry: a lost packet (PID) and a bitmask of the 16 after it (BLP: bit i set
@@ -93,35 +92,37 @@ impl GenericNack<'_> {
     }
 }
 
-impl<'a> Packet<'a> for GenericNack<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, pairs) = parse_entries(packet, packet_type::RTPFB, fmt::NACK, "NACK FCI")?;
+impl<'a> FeedbackMessage<'a> for GenericNack<'a> {
+    const PACKET_TYPE: u8 = packet_type::RTPFB;
+    const FMT: u8 = fmt::NACK;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            pairs,
+            sender_ssrc,
+            media_ssrc,
+            pairs: entries::<Self, _>(fci, false, "NACK FCI")?,
         })
     }
 
-    fn size(&self) -> usize {
-        12 + self.pairs.wire_size()
+    fn fci_size(&self) -> usize {
+        self.pairs.wire_size()
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::RTPFB,
-            fmt::NACK,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.pairs,
-        )
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
+        write_entries::<Self, _>(w, false, &self.pairs)
     }
 }
+
+feedback_packet!(GenericNack<'a>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
     use crate::error::Error;
 
     #[test]

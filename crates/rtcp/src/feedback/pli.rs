@@ -1,9 +1,9 @@
 //! Picture Loss Indication (RFC 4585 §6.3.1): PSFB, FMT 1, no FCI.
 
-use super::{fci_size, fmt, parse, writer};
+use super::{FeedbackMessage, fci_size, feedback_packet, fmt};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::packet::Packet;
+use crate::wire::Writer;
 
 /// Picture Loss Indication (RFC 4585 §6.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -14,39 +14,40 @@ pub struct PictureLossIndication {
     pub media_ssrc: u32,
 }
 
-impl Packet<'_> for PictureLossIndication {
-    fn parse(packet: &[u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::PLI)?;
-        if !fb.fci.is_empty() {
-            return Err(fci_size(packet_type::PSFB, fmt::PLI, fb.fci));
+impl FeedbackMessage<'_> for PictureLossIndication {
+    const PACKET_TYPE: u8 = packet_type::PSFB;
+    const FMT: u8 = fmt::PLI;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &[u8]) -> Result<Self> {
+        if !fci.is_empty() {
+            return Err(fci_size::<Self>(fci.len()));
         }
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
         })
     }
 
-    fn size(&self) -> usize {
-        12
+    fn fci_size(&self) -> usize {
+        0
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        let w = writer(
-            buf,
-            12,
-            packet_type::PSFB,
-            fmt::PLI,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
-        Ok(w.written())
+    fn write_fci(&self, _: &mut Writer<'_>) -> Result<()> {
+        Ok(())
     }
 }
+
+feedback_packet!(PictureLossIndication);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Error;
+    use crate::Packet;
 
     #[test]
     fn wire_bytes() {

@@ -12,11 +12,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{FeedbackMessage, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{List, Reader};
+use crate::wire::{List, Reader, Writer};
 
 /// Receiver Estimated Maximum Bitrate (REMB): PSFB, FMT 15, identifier "REMB".
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,12 +42,18 @@ impl ReceiverEstimatedMaximumBitrate<'_> {
     }
 }
 
-impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::AFB)?;
-        let mut r = Reader::new(fb.fci, "REMB FCI");
-        if fb.fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
-            return Err(fci_size(packet_type::PSFB, fmt::AFB, fb.fci));
+impl<'a> FeedbackMessage<'a> for ReceiverEstimatedMaximumBitrate<'a> {
+    const PACKET_TYPE: u8 = packet_type::PSFB;
+    const FMT: u8 = fmt::AFB;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(fci, "REMB FCI");
+        if fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
+            return Err(fci_size::<Self>(fci.len()));
         }
         let num = usize::from(r.u8()?);
         let v = r.u24()?;
@@ -62,8 +67,8 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
             });
         }
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
             bitrate: mantissa
                 .checked_shl(exponent)
                 .filter(|b| b >> exponent == mantissa)
@@ -72,11 +77,11 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
         })
     }
 
-    fn size(&self) -> usize {
-        20 + self.ssrcs.wire_size()
+    fn fci_size(&self) -> usize {
+        8 + self.ssrcs.wire_size()
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
         let count = self.ssrcs.len();
         let num = u8::try_from(count).map_err(|_| Error::TooMany {
             what: "REMB SSRC feedback",
@@ -88,26 +93,19 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
             exponent += 1;
         }
         let mantissa = (self.bitrate >> exponent) as u32;
-        let size = self.size();
-        let mut w = writer(
-            buf,
-            size,
-            packet_type::PSFB,
-            fmt::AFB,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
         w.put(&Self::IDENTIFIER)?;
         w.u8(num)?;
         w.u24((exponent << 18) | mantissa)?;
-        w.list(&self.ssrcs)?;
-        Ok(w.written())
+        w.list(&self.ssrcs)
     }
 }
+
+feedback_packet!(ReceiverEstimatedMaximumBitrate<'a>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
 
     #[test]
     fn wire_bytes() {

@@ -7,10 +7,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
+use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
 
 /// One lost run of macroblocks (RFC 4585 §6.3.2.2).
@@ -73,35 +72,37 @@ pub struct SliceLossIndication<'a> {
     pub entries: List<'a, SliEntry>,
 }
 
-impl<'a> Packet<'a> for SliceLossIndication<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::SLI, "SLI FCI")?;
+impl<'a> FeedbackMessage<'a> for SliceLossIndication<'a> {
+    const PACKET_TYPE: u8 = packet_type::PSFB;
+    const FMT: u8 = fmt::SLI;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            entries,
+            sender_ssrc,
+            media_ssrc,
+            entries: entries::<Self, _>(fci, false, "SLI FCI")?,
         })
     }
 
-    fn size(&self) -> usize {
-        12 + self.entries.wire_size()
+    fn fci_size(&self) -> usize {
+        self.entries.wire_size()
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::PSFB,
-            fmt::SLI,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.entries,
-        )
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
+        write_entries::<Self, _>(w, false, &self.entries)
     }
 }
+
+feedback_packet!(SliceLossIndication<'a>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
 
     #[test]
     fn wire_bytes() {

@@ -9,10 +9,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer};
 
 /// One TMMBR/TMMBN entry (RFC 5104 §4.2.1.1): a maximum total media bit rate as a 6-bit
@@ -112,34 +111,29 @@ macro_rules! tmmb_message {
             pub items: List<'a, TmmbItem>,
         }
 
-        impl<'a> Packet<'a> for $name<'a> {
-            fn parse(packet: &'a [u8]) -> Result<Self> {
-                let fb = parse(packet, packet_type::RTPFB, $fmt)?;
-                if (!$allow_empty && fb.fci.is_empty()) || fb.fci.len() % 8 != 0 {
-                    return Err(fci_size(packet_type::RTPFB, $fmt, fb.fci));
-                }
-                Ok(Self {
-                    sender_ssrc: fb.sender_ssrc,
-                    media_ssrc: fb.media_ssrc,
-                    items: List::parse_all(fb.fci, $what)?,
-                })
+        impl<'a> FeedbackMessage<'a> for $name<'a> {
+            const PACKET_TYPE: u8 = packet_type::RTPFB;
+            const FMT: u8 = $fmt;
+
+            fn ssrcs(&self) -> (u32, u32) {
+                (self.sender_ssrc, self.media_ssrc)
             }
 
-            fn size(&self) -> usize {
-                12 + self.items.wire_size()
+            fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+                let items = entries::<Self, _>(fci, $allow_empty, $what)?;
+                Ok(Self { sender_ssrc, media_ssrc, items })
             }
 
-            fn write(&self, buf: &mut [u8]) -> Result<usize> {
-                if !$allow_empty && self.items.is_empty() {
-                    return Err(Error::FciSize { packet_type: packet_type::RTPFB, fmt: $fmt, length: 0 });
-                }
-                let size = self.size();
-                let mut w =
-                    writer(buf, size, packet_type::RTPFB, $fmt, self.sender_ssrc, self.media_ssrc)?;
-                w.list(&self.items)?;
-                Ok(w.written())
+            fn fci_size(&self) -> usize {
+                self.items.wire_size()
+            }
+
+            fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
+                write_entries::<Self, _>(w, $allow_empty, &self.items)
             }
         }
+
+        feedback_packet!($name<'a>);
     };
 }
 
@@ -163,6 +157,7 @@ tmmb_message!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
 
     #[test]
     fn tmmbr_wire_bytes() {

@@ -16,10 +16,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse, writer};
+use super::{FeedbackMessage, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
 use crate::wire::{Element, List, Reader, Writer, pad4};
 use std::borrow::Cow;
 
@@ -300,16 +299,18 @@ impl<'a> TransportCc<'a> {
             (seq, status)
         })
     }
-
-    fn unpadded_fci(&self) -> usize {
-        8 + self.chunks.wire_size() + self.recv_deltas.len()
-    }
 }
 
-impl<'a> Packet<'a> for TransportCc<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::RTPFB, fmt::TRANSPORT_CC)?;
-        let mut r = Reader::new(fb.fci, "transport-cc FCI");
+impl<'a> FeedbackMessage<'a> for TransportCc<'a> {
+    const PACKET_TYPE: u8 = packet_type::RTPFB;
+    const FMT: u8 = fmt::TRANSPORT_CC;
+
+    fn ssrcs(&self) -> (u32, u32) {
+        (self.sender_ssrc, self.media_ssrc)
+    }
+
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(fci, "transport-cc FCI");
         let base_sequence_number = r.u16()?;
         let packet_status_count = r.u16()?;
         let reference = r.u24()?;
@@ -330,11 +331,11 @@ impl<'a> Packet<'a> for TransportCc<'a> {
             covered += chunk.len();
             n_chunks += 1;
         }
-        let chunk_bytes = fb.fci.get(8..8 + 2 * n_chunks).unwrap_or(&[]);
+        let chunk_bytes = fci.get(8..8 + 2 * n_chunks).unwrap_or(&[]);
         let recv_deltas = r.take(delta_bytes)?;
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
             base_sequence_number,
             packet_status_count,
             reference_time,
@@ -347,40 +348,34 @@ impl<'a> Packet<'a> for TransportCc<'a> {
         })
     }
 
-    fn size(&self) -> usize {
-        12 + pad4(self.unpadded_fci())
+    fn fci_size(&self) -> usize {
+        pad4(8 + self.chunks.wire_size() + self.recv_deltas.len())
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
         if !(-0x80_0000..=0x7f_ffff).contains(&self.reference_time) {
             return Err(Error::OutOfRange {
                 what: "transport-cc reference time",
                 value: self.reference_time as u64,
             });
         }
-        let size = self.size();
-        let mut w = writer(
-            buf,
-            size,
-            packet_type::RTPFB,
-            fmt::TRANSPORT_CC,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
+        let unpadded = 8 + self.chunks.wire_size() + self.recv_deltas.len();
         w.u16(self.base_sequence_number)?;
         w.u16(self.packet_status_count)?;
         w.u24(self.reference_time as u32 & 0xff_ffff)?;
         w.u8(self.fb_pkt_count)?;
         w.list(&self.chunks)?;
         w.put(&self.recv_deltas)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        w.zeros(pad4(unpadded) - unpadded)
     }
 }
+
+feedback_packet!(TransportCc<'a>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Packet;
 
     #[test]
     fn run_length_and_vectors() {
