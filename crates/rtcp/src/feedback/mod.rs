@@ -22,6 +22,9 @@ mod sli;
 mod tmmb;
 mod transport_cc;
 
+#[cfg(test)]
+mod tests;
+
 pub use ccfb::{CcfbMetric, CcfbStreamReport, CongestionControlFeedback, Ecn};
 pub use fir::{FirEntry, FullIntraRequest};
 pub use nack::{GenericNack, NackPair};
@@ -103,6 +106,61 @@ macro_rules! feedback_packet {
     )+};
 }
 pub(crate) use feedback_packet;
+
+/// Defines a feedback message whose FCI is a list of fixed-size entries (generic NACK, SLI,
+/// FIR, TMMBR, TMMBN): the struct with both SSRCs and the list, and its [`FeedbackMessage`]
+/// and [`crate::Packet`] implementations. The five differ only in names, PT/FMT, the entry
+/// type and whether the list may be empty.
+macro_rules! entry_list_message {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            $(#[$media_doc:meta])* media_ssrc,
+            $(#[$list_doc:meta])* $field:ident: $entry:ty,
+        }
+        $packet_type:expr, $fmt:expr, $what:literal, allow_empty: $allow_empty:literal
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name<'a> {
+            /// SSRC of packet sender.
+            pub sender_ssrc: u32,
+            $(#[$media_doc])*
+            pub media_ssrc: u32,
+            $(#[$list_doc])*
+            pub $field: $crate::wire::List<'a, $entry>,
+        }
+
+        impl<'a> $crate::feedback::FeedbackMessage<'a> for $name<'a> {
+            const PACKET_TYPE: u8 = $packet_type;
+            const FMT: u8 = $fmt;
+
+            fn ssrcs(&self) -> (u32, u32) {
+                (self.sender_ssrc, self.media_ssrc)
+            }
+
+            fn from_fci(
+                sender_ssrc: u32,
+                media_ssrc: u32,
+                fci: &'a [u8],
+            ) -> $crate::error::Result<Self> {
+                let $field = $crate::feedback::entries::<Self, _>(fci, $allow_empty, $what)?;
+                Ok(Self { sender_ssrc, media_ssrc, $field })
+            }
+
+            fn fci_size(&self) -> usize {
+                self.$field.wire_size()
+            }
+
+            fn write_fci(&self, w: &mut $crate::wire::Writer<'_>) -> $crate::error::Result<()> {
+                $crate::feedback::write_entries::<Self, _>(w, $allow_empty, &self.$field)
+            }
+        }
+
+        $crate::feedback::feedback_packet!($name<'a>);
+    };
+}
+pub(crate) use entry_list_message;
 
 /// Checks the header of a feedback message of type `packet_type`/`fmt`; returns a reader
 /// over its body (padding removed), positioned at the SSRC of the packet sender.

@@ -7,10 +7,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
+use super::{entry_list_message, fmt};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{Element, Reader, Writer};
 
 /// One NACK entry: a lost packet (PID) and a bitmask of the 16 after it (BLP: bit i set
 /// means PID + i + 1 is lost too).
@@ -58,16 +58,16 @@ impl Element<'_> for NackPair {
     }
 }
 
-/// Generic NACK (RFC 4585 §6.2.1): RTPFB, FMT 1.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GenericNack<'a> {
-    /// SSRC of packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of media source.
-    pub media_ssrc: u32,
-    /// The PID/BLP pairs (at least one).
-    pub pairs: List<'a, NackPair>,
-}
+entry_list_message!(
+    /// Generic NACK (RFC 4585 §6.2.1): RTPFB, FMT 1.
+    GenericNack {
+        /// SSRC of media source.
+        media_ssrc,
+        /// The PID/BLP pairs (at least one).
+        pairs: NackPair,
+    }
+    packet_type::RTPFB, fmt::NACK, "NACK FCI", allow_empty: false
+);
 
 impl GenericNack<'_> {
     /// Packs lost sequence numbers, given in sending order (wrapping allowed), into PID/BLP
@@ -92,66 +92,17 @@ impl GenericNack<'_> {
     }
 }
 
-impl<'a> FeedbackMessage<'a> for GenericNack<'a> {
-    const PACKET_TYPE: u8 = packet_type::RTPFB;
-    const FMT: u8 = fmt::NACK;
-
-    fn ssrcs(&self) -> (u32, u32) {
-        (self.sender_ssrc, self.media_ssrc)
-    }
-
-    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
-        Ok(Self {
-            sender_ssrc,
-            media_ssrc,
-            pairs: entries::<Self, _>(fci, false, "NACK FCI")?,
-        })
-    }
-
-    fn fci_size(&self) -> usize {
-        self.pairs.wire_size()
-    }
-
-    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
-        write_entries::<Self, _>(w, false, &self.pairs)
-    }
-}
-
-feedback_packet!(GenericNack<'a>);
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Packet;
-    use crate::error::Error;
 
     #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x81, 0xcd, 0x00, 0x03, // V=2 FMT=1 PT=205 length=3
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x00, 0x64, 0x00, 0x05, // PID=100, BLP=0b101: 101 and 103 lost too
-        ];
-        let nack = GenericNack::parse(&bytes).unwrap();
-        assert_eq!(nack.lost().collect::<Vec<_>>(), [100, 101, 103]);
-        assert_eq!(nack.to_vec().unwrap(), bytes);
-        assert_eq!(
-            GenericNack::parse(&[0x81, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::FciSize {
-                packet_type: 205,
-                fmt: 1,
-                length: 0
-            })
-        );
-        assert_eq!(
-            GenericNack::parse(&[0x82, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::WrongFormat {
-                packet_type: 205,
-                expected: 1,
-                got: 2
-            })
-        );
+    fn pair_lists_its_losses() {
+        let pair = NackPair {
+            pid: 100,
+            blp: 0b101,
+        };
+        assert_eq!(pair.lost().collect::<Vec<_>>(), [100, 101, 103]);
     }
 
     #[test]

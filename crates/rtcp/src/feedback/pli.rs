@@ -42,37 +42,3 @@ impl FeedbackMessage<'_> for PictureLossIndication {
 }
 
 feedback_packet!(PictureLossIndication);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Error;
-    use crate::Packet;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x81, 0xce, 0x00, 0x02, // V=2 FMT=1 PT=206 length=2
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x4b, 0xc4, 0xfc, 0xb4, // SSRC of media source
-        ];
-        let pli = PictureLossIndication::parse(&bytes).unwrap();
-        assert_eq!(
-            pli,
-            PictureLossIndication {
-                sender_ssrc: 1,
-                media_ssrc: 0x4bc4_fcb4
-            }
-        );
-        assert_eq!(pli.to_vec().unwrap(), bytes);
-        let with_fci = [0x81, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0];
-        assert_eq!(
-            PictureLossIndication::parse(&with_fci),
-            Err(Error::FciSize {
-                packet_type: 206,
-                fmt: 1,
-                length: 4
-            })
-        );
-    }
-}

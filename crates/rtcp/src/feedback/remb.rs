@@ -101,34 +101,3 @@ impl<'a> FeedbackMessage<'a> for ReceiverEstimatedMaximumBitrate<'a> {
 }
 
 feedback_packet!(ReceiverEstimatedMaximumBitrate<'a>);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Packet;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x8f, 0xce, 0x00, 0x05, // V=2 FMT=15 PT=206 length=5
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x00, // SSRC of media source
-            b'R', b'E', b'M', b'B', // unique identifier
-            0x01, 0x13, 0x12, 0xd0, // Num SSRC=1, BR Exp=4, BR Mantissa=0x312d0 (201424)
-            0x12, 0x34, 0x56, 0x78, // SSRC feedback
-        ];
-        let remb = ReceiverEstimatedMaximumBitrate::parse(&bytes).unwrap();
-        assert_eq!(remb.bitrate, 201_424 << 4);
-        assert_eq!(remb.ssrcs.iter().collect::<Vec<_>>(), [0x1234_5678]);
-        assert_eq!(remb.to_vec().unwrap(), bytes);
-        let mut bad = bytes;
-        bad[16] = 2;
-        assert_eq!(
-            ReceiverEstimatedMaximumBitrate::parse(&bad),
-            Err(Error::RembSsrcCount {
-                declared: 2,
-                available: 1
-            })
-        );
-    }
-}

@@ -9,10 +9,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{FeedbackMessage, entries, feedback_packet, fmt, write_entries};
+use super::{entry_list_message, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{Element, Reader, Writer};
 
 /// One TMMBR/TMMBN entry (RFC 5104 §4.2.1.1): a maximum total media bit rate as a 6-bit
 /// exponent and a 17-bit mantissa (bit rate = mantissa × 2^exp bit/s), and the per-packet
@@ -98,122 +98,41 @@ impl Element<'_> for TmmbItem {
     }
 }
 
-macro_rules! tmmb_message {
-    ($(#[$doc:meta])* $name:ident, $fmt:expr, $what:literal, $allow_empty:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
-        pub struct $name<'a> {
-            /// SSRC of packet sender.
-            pub sender_ssrc: u32,
-            /// SSRC of media source (0: the entries name the sources).
-            pub media_ssrc: u32,
-            /// The entries.
-            pub items: List<'a, TmmbItem>,
-        }
-
-        impl<'a> FeedbackMessage<'a> for $name<'a> {
-            const PACKET_TYPE: u8 = packet_type::RTPFB;
-            const FMT: u8 = $fmt;
-
-            fn ssrcs(&self) -> (u32, u32) {
-                (self.sender_ssrc, self.media_ssrc)
-            }
-
-            fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
-                let items = entries::<Self, _>(fci, $allow_empty, $what)?;
-                Ok(Self { sender_ssrc, media_ssrc, items })
-            }
-
-            fn fci_size(&self) -> usize {
-                self.items.wire_size()
-            }
-
-            fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
-                write_entries::<Self, _>(w, $allow_empty, &self.items)
-            }
-        }
-
-        feedback_packet!($name<'a>);
-    };
-}
-
-tmmb_message!(
+entry_list_message!(
     /// Temporary Maximum Media Stream Bit Rate Request (RFC 5104 §4.2.1): RTPFB, FMT 3.
-    Tmmbr,
-    fmt::TMMBR,
-    "TMMBR FCI",
-    false
+    Tmmbr {
+        /// SSRC of media source (0: the entries name the sources).
+        media_ssrc,
+        /// The entries (at least one).
+        items: TmmbItem,
+    }
+    packet_type::RTPFB, fmt::TMMBR, "TMMBR FCI", allow_empty: false
 );
 
-tmmb_message!(
+entry_list_message!(
     /// Temporary Maximum Media Stream Bit Rate Notification (RFC 5104 §4.2.2): RTPFB,
     /// FMT 4. An empty bounding set is allowed.
-    Tmmbn,
-    fmt::TMMBN,
-    "TMMBN FCI",
-    true
+    Tmmbn {
+        /// SSRC of media source (0: the entries name the sources).
+        media_ssrc,
+        /// The entries (the bounding set; may be empty).
+        items: TmmbItem,
+    }
+    packet_type::RTPFB, fmt::TMMBN, "TMMBN FCI", allow_empty: true
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Packet;
 
     #[test]
-    fn tmmbr_wire_bytes() {
-        let tmmbr = Tmmbr {
-            sender_ssrc: 1,
-            media_ssrc: 0,
-            items: vec![TmmbItem::new(0x1234_5678, 1_000_000, 40)].into(),
+    fn bitrate() {
+        assert_eq!(TmmbItem::new(1, 1_000_000, 40).bitrate(), 1_000_000);
+        let largest = TmmbItem {
+            exponent: 63,
+            mantissa: 0x1_ffff,
+            ..Default::default()
         };
-        let bytes = tmmbr.to_vec().unwrap();
-        // 1_000_000 = 125_000 × 2^3
-        assert_eq!(
-            bytes,
-            [
-                0x83, 0xcd, 0x00, 0x04, // V=2 FMT=3 PT=205 length=4
-                0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-                0x00, 0x00, 0x00, 0x00, // SSRC of media source
-                0x12, 0x34, 0x56, 0x78, // SSRC
-                0x0f, 0xd0, 0x90,
-                0x28, // Exp=3 (6 bits), Mantissa=125000 (17 bits), Overhead=40 (9 bits)
-            ]
-        );
-        let parsed = Tmmbr::parse(&bytes).unwrap();
-        assert_eq!(parsed, tmmbr);
-        assert_eq!(
-            parsed.items.iter().next().map(|i| i.bitrate()),
-            Some(1_000_000)
-        );
-        let empty = [0x83, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 0];
-        assert_eq!(
-            Tmmbr::parse(&empty),
-            Err(Error::FciSize {
-                packet_type: 205,
-                fmt: 3,
-                length: 0
-            })
-        );
-    }
-
-    #[test]
-    fn tmmbn_may_be_empty() {
-        let empty = [
-            0x84, 0xcd, 0x00, 0x02, // V=2 FMT=4 PT=205 length=2
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x00, // SSRC of media source
-        ];
-        let tmmbn = Tmmbn::parse(&empty).unwrap();
-        assert!(tmmbn.items.is_empty());
-        assert_eq!(tmmbn.to_vec().unwrap(), empty);
-        assert_eq!(
-            TmmbItem {
-                exponent: 63,
-                mantissa: 0x1_ffff,
-                ..Default::default()
-            }
-            .bitrate(),
-            u64::MAX
-        );
+        assert_eq!(largest.bitrate(), u64::MAX);
     }
 }
