@@ -46,7 +46,7 @@ mod wire;
 pub mod xr;
 
 pub use application::ApplicationDefined;
-pub use compound::{AnyPacket, Compound, Rules, validate, write_compound};
+pub use compound::{AnyPacket, Compound, Rules, validate, write_compound, write_compound_to_vec};
 pub use error::{Error, Result};
 pub use goodbye::Goodbye;
 pub use header::{Header, packet_type};

@@ -13,13 +13,6 @@ use rtcp::feedback::{PacketStatus, TransportCc};
 use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Compound, NtpTime, Packet, ReportBlock, Rules, SdesItemType, validate};
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// Frame 463: the audio sender's SR + SDES + XR (DLRR), 80 bytes.
 const SR_SDES_XR: &str = concat!(
     "80c80006",                         // SR: V=2 P=0 RC=0 PT=200 length=6
@@ -82,7 +75,7 @@ const TRANSPORT_CC: &str = concat!(
 
 #[test]
 fn sender_report_sdes_and_dlrr() {
-    let bytes = hex(SR_SDES_XR);
+    let bytes = hex::decode(SR_SDES_XR).unwrap();
     assert_eq!(validate(&bytes, Rules::default()), Ok(3));
     let packets: Vec<_> = Compound::new(&bytes).collect::<Result<_, _>>().unwrap();
     let [
@@ -121,7 +114,7 @@ fn sender_report_sdes_and_dlrr() {
 
 #[test]
 fn receiver_report_and_reference_time() {
-    let bytes = hex(RR_XR);
+    let bytes = hex::decode(RR_XR).unwrap();
     assert_eq!(validate(&bytes, Rules::default()), Ok(2));
     let packets: Vec<_> = Compound::new(&bytes).collect::<Result<_, _>>().unwrap();
     let [AnyPacket::ReceiverReport(rr), AnyPacket::ExtendedReport(xr)] = &packets[..] else {
@@ -153,7 +146,7 @@ fn receiver_report_and_reference_time() {
 #[test]
 fn transport_cc_feedback() {
     // A feedback message alone in its datagram is a reduced-size packet (RFC 5506).
-    let padded = hex(TRANSPORT_CC_PADDED);
+    let padded = hex::decode(TRANSPORT_CC_PADDED).unwrap();
     assert!(validate(&padded, Rules::default()).is_err());
     assert_eq!(validate(&padded, Rules { reduced_size: true }), Ok(1));
     let tcc = TransportCc::parse(&padded).unwrap();
@@ -175,7 +168,7 @@ fn transport_cc_feedback() {
             .collect::<Vec<_>>()
     );
 
-    let plain = hex(TRANSPORT_CC);
+    let plain = hex::decode(TRANSPORT_CC).unwrap();
     let tcc = TransportCc::parse(&plain).unwrap();
     assert_eq!(
         (tcc.base_sequence_number, tcc.packet_status_count),
