@@ -414,5 +414,9 @@ fn errors_name_the_rfc() {
         line: 7,
         source: Box::new(Error::PortTooLarge),
     };
-    assert_eq!(wrapped.to_string(), "line 7: port is larger than 65535");
+    assert_eq!(wrapped.to_string(), "line 7");
+    assert_eq!(
+        std::error::Error::source(&wrapped).map(ToString::to_string),
+        Some("port is larger than 65535".to_string())
+    );
 }
