@@ -34,16 +34,12 @@ pub struct ReceiverReport<'a> {
 impl<'a> Packet<'a> for ReceiverReport<'a> {
     #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (ssrc, reports, profile_extensions) = parse_report::<4>(
-            packet,
-            packet_type::RR,
-            "receiver report",
-            "RR report blocks",
-        )?;
+        let what = "receiver report";
+        let parts = parse_report::<4>(packet, packet_type::RR, what, "RR report blocks")?;
         Ok(Self {
-            ssrc: u32::from_be_bytes(*ssrc),
-            reports,
-            profile_extensions,
+            ssrc: u32::from_be_bytes(*parts.fixed),
+            reports: parts.reports,
+            profile_extensions: parts.extensions,
         })
     }
 

@@ -102,6 +102,16 @@ impl Element<'_> for ReportBlock {
     }
 }
 
+/// An SR or RR as [`parse_report`] splits it.
+pub(crate) struct ReportParts<'a, const N: usize> {
+    /// The fixed fields after the header (RR: the SSRC; SR: the sender info).
+    pub(crate) fixed: &'a [u8; N],
+    /// The report blocks.
+    pub(crate) reports: List<'a, ReportBlock>,
+    /// The profile-specific extensions.
+    pub(crate) extensions: Cow<'a, [u8]>,
+}
+
 /// Parses the layout SR and RR share (RFC 3550 §6.4.1–6.4.2): the header, the `N` bytes of
 /// fixed fields (`what`), RC report blocks and the profile-specific extensions.
 #[inline]
@@ -110,7 +120,7 @@ pub(crate) fn parse_report<'a, const N: usize>(
     packet_type: u8,
     what: &'static str,
     blocks: &'static str,
-) -> Result<(&'a [u8; N], List<'a, ReportBlock>, Cow<'a, [u8]>)> {
+) -> Result<ReportParts<'a, N>> {
     let (h, body) = split(packet, packet_type)?;
     let (fixed, rest) = body.split_first_chunk::<N>().ok_or(Error::Truncated {
         what,
@@ -118,7 +128,11 @@ pub(crate) fn parse_report<'a, const N: usize>(
         got: body.len(),
     })?;
     let (reports, extensions) = List::parse_count(rest, h.count.into(), blocks)?;
-    Ok((fixed, reports, Cow::Borrowed(extensions)))
+    Ok(ReportParts {
+        fixed,
+        reports,
+        extensions: Cow::Borrowed(extensions),
+    })
 }
 
 /// Size of an SR or RR with `fixed` bytes of fixed fields.
@@ -142,13 +156,11 @@ pub(crate) fn write_report(
     extensions: &[u8],
 ) -> Result<usize> {
     let size = report_size(fixed.len(), reports, extensions);
-    let mut w = Writer::new(buf, size)?;
-    w.header(reports.len(), packet_type, size)?;
+    let mut w = Writer::packet(buf, reports.len(), packet_type, size)?;
     w.put(fixed)?;
     w.list(reports)?;
     w.put(extensions)?;
-    w.zeros(size - w.written())?;
-    Ok(w.written())
+    w.finish()
 }
 
 #[cfg(test)]

@@ -49,8 +49,9 @@ pub struct SenderReport<'a> {
 impl<'a> Packet<'a> for SenderReport<'a> {
     #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (info, reports, profile_extensions) =
+        let parts =
             parse_report::<24>(packet, packet_type::SR, "sender report", "SR report blocks")?;
+        let info = parts.fixed;
         let word = |i: usize| u32::from_be_bytes([info[i], info[i + 1], info[i + 2], info[i + 3]]);
         Ok(Self {
             ssrc: word(0),
@@ -58,8 +59,8 @@ impl<'a> Packet<'a> for SenderReport<'a> {
             rtp_time: word(12),
             packet_count: word(16),
             octet_count: word(20),
-            reports,
-            profile_extensions,
+            reports: parts.reports,
+            profile_extensions: parts.extensions,
         })
     }
 

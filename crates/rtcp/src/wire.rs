@@ -92,6 +92,35 @@ impl<'b> Writer<'b> {
         Ok(Self { buf, pos: 0 })
     }
 
+    /// Starts a packet of `size` bytes: takes the first `size` bytes of `buf` and writes the
+    /// common RTCP header (RFC 3550 §6.4.1) with `count` in its 5-bit field.
+    #[inline]
+    pub(crate) fn packet(
+        buf: &'b mut [u8],
+        count: usize,
+        packet_type: u8,
+        size: usize,
+    ) -> Result<Self> {
+        if count > 31 {
+            return Err(Error::TooMany {
+                what: "RTCP header count",
+                count,
+                max: 31,
+            });
+        }
+        let words = size / 4 - 1;
+        let words = u16::try_from(words).map_err(|_| Error::TooLong {
+            what: "RTCP packet",
+            len: size,
+            max: 65536 * 4,
+        })?;
+        let mut w = Self::new(buf, size)?;
+        w.u8(0x80 | count as u8)?;
+        w.u8(packet_type)?;
+        w.u16(words)?;
+        Ok(w)
+    }
+
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<()> {
         if bytes.is_empty() {
@@ -171,30 +200,17 @@ impl<'b> Writer<'b> {
         }
     }
 
-    /// The common RTCP header (RFC 3550 §6.4.1) for a packet of `size` bytes.
-    #[inline]
-    pub(crate) fn header(&mut self, count: usize, packet_type: u8, size: usize) -> Result<()> {
-        if count > 31 {
-            return Err(Error::TooMany {
-                what: "RTCP header count",
-                count,
-                max: 31,
-            });
-        }
-        let words = size / 4 - 1;
-        let words = u16::try_from(words).map_err(|_| Error::TooLong {
-            what: "RTCP packet",
-            len: size,
-            max: 65536 * 4,
-        })?;
-        self.u8(0x80 | count as u8)?;
-        self.u8(packet_type)?;
-        self.u16(words)
-    }
-
     #[inline]
     pub(crate) fn written(&self) -> usize {
         self.pos
+    }
+
+    /// Zero-fills what is left of the size given to [`Writer::new`] (the padding of
+    /// variable-length fields to 32 bits) and returns that size.
+    #[inline]
+    pub(crate) fn finish(mut self) -> Result<usize> {
+        self.zeros(self.buf.len() - self.pos)?;
+        Ok(self.pos)
     }
 }
 

@@ -147,7 +147,7 @@ impl<'a> Element<'a> for CcfbStreamReport<'a> {
         w.u16(self.begin_seq)?;
         w.u16(num)?;
         w.list(&self.metrics)?;
-        w.zeros(size - w.written())
+        w.finish().map(drop)
     }
 }
 
@@ -193,8 +193,7 @@ impl<'a> Packet<'a> for CongestionControlFeedback<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(fmt::CCFB.into(), packet_type::RTPFB, size)?;
+        let mut w = Writer::packet(buf, fmt::CCFB.into(), packet_type::RTPFB, size)?;
         w.u32(self.sender_ssrc)?;
         w.list(&self.reports)?;
         w.u32(self.report_timestamp)?;

@@ -189,8 +189,7 @@ pub(crate) fn parse_message<'a, M: FeedbackMessage<'a>>(packet: &'a [u8]) -> Res
 /// Writes one feedback message: header, both SSRCs, then the FCI.
 pub(crate) fn write_message<'a, M: FeedbackMessage<'a>>(m: &M, buf: &mut [u8]) -> Result<usize> {
     let size = 12 + m.fci_size();
-    let mut w = Writer::new(buf, size)?;
-    w.header(M::FMT.into(), M::PACKET_TYPE, size)?;
+    let mut w = Writer::packet(buf, M::FMT.into(), M::PACKET_TYPE, size)?;
     let (sender_ssrc, media_ssrc) = m.ssrcs();
     w.u32(sender_ssrc)?;
     w.u32(media_ssrc)?;

@@ -234,8 +234,7 @@ impl<'a> Packet<'a> for ExtendedReport<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(0, packet_type::XR, size)?;
+        let mut w = Writer::packet(buf, 0, packet_type::XR, size)?;
         w.u32(self.ssrc)?;
         w.list(&self.blocks)?;
         Ok(w.written())

@@ -206,86 +206,51 @@ fn unknown_block_kept_and_skipped() {
     assert_eq!(xr.to_vec().unwrap(), bytes);
 }
 
+/// An XR packet from SSRC 1 holding `blocks` (a whole number of words).
+fn xr(blocks: &[u8]) -> Vec<u8> {
+    let length = u8::try_from(blocks.len() / 4 + 1).unwrap();
+    let mut packet = vec![0x80, 0xcf, 0x00, length, 0, 0, 0, 1];
+    packet.extend_from_slice(blocks);
+    packet
+}
+
 #[test]
 fn malformed_blocks() {
-    // Block length 5 words past the end of the packet.
-    let past = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x05];
-    assert_eq!(
-        ExtendedReport::parse(&past),
-        Err(Error::XrBlockPastEnd {
-            block_type: 4,
-            declared: 24,
-            available: 4
-        })
-    );
-    // Receiver reference time with one word instead of two.
-    let short = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    let size = |block_type, length, expected| Error::XrBlockSize {
+        block_type,
+        length,
+        expected,
+    };
+    let truncated = |what, needed, got| Error::Truncated { what, needed, got };
+    let cases = [
+        // Block length 5 words past the end of the packet.
+        (
+            xr(&[0x04, 0, 0, 5]),
+            Error::XrBlockPastEnd {
+                block_type: 4,
+                declared: 24,
+                available: 4,
+            },
+        ),
+        // Receiver reference time with one word instead of two, and with none.
+        (xr(&[0x04, 0, 0, 1, 0, 0, 0, 0]), size(4, 8, 12)),
+        (xr(&[0x04, 0, 0, 0]), size(4, 4, 12)),
+        // VoIP metrics with block length 1.
+        (xr(&[0x07, 0, 0, 1, 0, 0, 0, 0]), size(7, 8, 36)),
+        // DLRR whose contents are not whole sub-blocks.
+        (
+            xr(&[0x05, 0, 0, 1, 0, 0, 0, 0]),
+            truncated("DLRR sub-blocks", 12, 4),
+        ),
+        // Loss RLE without begin_seq/end_seq.
+        (xr(&[0x01, 0, 0, 1, 0, 0, 0, 0]), size(1, 8, 12)),
+        // A block header cut short: padding (P=1, count 6) leaves 2 bytes after the SSRC.
+        (
+            vec![0xa0, 0xcf, 0, 3, 0, 0, 0, 1, 0x04, 0, 0, 0, 0, 0, 0, 6],
+            truncated("XR block header", 4, 2),
+        ),
     ];
-    assert_eq!(
-        ExtendedReport::parse(&short),
-        Err(Error::XrBlockSize {
-            block_type: 4,
-            length: 8,
-            expected: 12
-        })
-    );
-    // VoIP metrics with block length 1.
-    let voip = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x07, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&voip),
-        Err(Error::XrBlockSize {
-            block_type: 7,
-            length: 8,
-            expected: 36
-        })
-    );
-    // DLRR whose contents are not whole sub-blocks.
-    let dlrr = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&dlrr),
-        Err(Error::Truncated {
-            what: "DLRR sub-blocks",
-            needed: 12,
-            got: 4
-        })
-    );
-    // Loss RLE without begin_seq/end_seq.
-    let rle = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&rle),
-        Err(Error::XrBlockSize {
-            block_type: 1,
-            length: 8,
-            expected: 12
-        })
-    );
-    // Receiver reference time of block length 0.
-    let empty = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x00];
-    assert_eq!(
-        ExtendedReport::parse(&empty),
-        Err(Error::XrBlockSize {
-            block_type: 4,
-            length: 4,
-            expected: 12
-        })
-    );
-    // A block header cut short: padding leaves 2 bytes after the SSRC.
-    let cut = [
-        0xa0, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0, 0, 0, 0, 0, 6,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&cut),
-        Err(Error::Truncated {
-            what: "XR block header",
-            needed: 4,
-            got: 2
-        })
-    );
+    for (bytes, error) in cases {
+        assert_eq!(ExtendedReport::parse(&bytes), Err(error), "{bytes:02x?}");
+    }
 }
