@@ -121,19 +121,24 @@ impl<'b> Writer<'b> {
         Ok(w)
     }
 
+    /// The next `n` bytes of the output, marked written.
     #[inline]
-    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let end = self.pos + bytes.len();
+    fn slot(&mut self, n: usize) -> Result<&mut [u8]> {
+        let end = self.pos + n;
         let got = self.buf.len();
         let dst = self
             .buf
             .get_mut(self.pos..end)
             .ok_or(Error::BufferTooSmall { needed: end, got })?;
-        dst.copy_from_slice(bytes);
         self.pos = end;
+        Ok(dst)
+    }
+
+    #[inline]
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        if !bytes.is_empty() {
+            self.slot(bytes.len())?.copy_from_slice(bytes);
+        }
         Ok(())
     }
 
@@ -165,17 +170,9 @@ impl<'b> Writer<'b> {
 
     #[inline]
     pub(crate) fn zeros(&mut self, n: usize) -> Result<()> {
-        if n == 0 {
-            return Ok(());
+        if n != 0 {
+            self.slot(n)?.fill(0);
         }
-        let end = self.pos + n;
-        let got = self.buf.len();
-        let dst = self
-            .buf
-            .get_mut(self.pos..end)
-            .ok_or(Error::BufferTooSmall { needed: end, got })?;
-        dst.fill(0);
-        self.pos = end;
         Ok(())
     }
 
@@ -186,14 +183,7 @@ impl<'b> Writer<'b> {
             List::Wire { bytes, .. } => self.put(bytes),
             List::Owned(items) => {
                 for item in items {
-                    let end = self.pos + item.wire_size();
-                    let got = self.buf.len();
-                    let dst = self
-                        .buf
-                        .get_mut(self.pos..end)
-                        .ok_or(Error::BufferTooSmall { needed: end, got })?;
-                    item.encode(dst)?;
-                    self.pos = end;
+                    item.encode(self.slot(item.wire_size())?)?;
                 }
                 Ok(())
             }

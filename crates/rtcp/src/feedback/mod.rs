@@ -63,11 +63,23 @@ pub mod fmt {
     pub const AFB: u8 = 15;
 }
 
-/// One feedback message type in the common format of RFC 4585 §6.1. What is its own is its
-/// PT/FMT pair, its two SSRCs and its FCI; the header and the SSRCs are parsed and written
-/// once, by [`parse_message`] and [`write_message`], and [`feedback_packet!`] turns the
-/// trait into the type's [`crate::Packet`] implementation.
-pub(crate) trait FeedbackMessage<'a>: Sized {
+/// What one feedback message type of RFC 4585 §6.1's common format owns: its FCI. The
+/// header and both SSRCs are parsed and written once, by [`parse_message`] and
+/// [`write_message`], for every type.
+pub(crate) trait Fci<'a>: Sized {
+    /// Builds the message from its SSRCs and its FCI (padding removed).
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self>;
+
+    /// Bytes of FCI [`Fci::write_fci`] writes (a multiple of 4).
+    fn fci_size(&self) -> usize;
+
+    /// Writes the FCI; `w` holds exactly [`Fci::fci_size`] bytes more.
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()>;
+}
+
+/// A feedback message type: its PT/FMT pair and its two SSRCs, around its [`Fci`].
+/// [`feedback_packet!`] implements it, and [`crate::Packet`] through it.
+pub(crate) trait FeedbackMessage<'a>: Fci<'a> {
     /// PT: RTPFB or PSFB.
     const PACKET_TYPE: u8;
     /// FMT.
@@ -75,20 +87,21 @@ pub(crate) trait FeedbackMessage<'a>: Sized {
 
     /// SSRC of packet sender and SSRC of media source.
     fn ssrcs(&self) -> (u32, u32);
-
-    /// Builds the message from its SSRCs and its FCI (padding removed).
-    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self>;
-
-    /// Bytes of FCI [`FeedbackMessage::write_fci`] writes (a multiple of 4).
-    fn fci_size(&self) -> usize;
-
-    /// Writes the FCI; `w` holds exactly [`FeedbackMessage::fci_size`] bytes more.
-    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()>;
 }
 
-/// Implements [`crate::Packet`] for feedback message types through [`FeedbackMessage`].
+/// Makes a type with `sender_ssrc` and `media_ssrc` fields and an [`Fci`] the feedback
+/// message `packet_type`/`fmt`: implements [`FeedbackMessage`] and [`crate::Packet`].
 macro_rules! feedback_packet {
-    ($($ty:ty),+) => {$(
+    ($ty:ty, $packet_type:expr, $fmt:expr) => {
+        impl<'a> $crate::feedback::FeedbackMessage<'a> for $ty {
+            const PACKET_TYPE: u8 = $packet_type;
+            const FMT: u8 = $fmt;
+
+            fn ssrcs(&self) -> (u32, u32) {
+                (self.sender_ssrc, self.media_ssrc)
+            }
+        }
+
         impl<'a> $crate::packet::Packet<'a> for $ty {
             #[inline]
             fn parse(packet: &'a [u8]) -> $crate::error::Result<Self> {
@@ -96,14 +109,14 @@ macro_rules! feedback_packet {
             }
 
             fn size(&self) -> usize {
-                12 + $crate::feedback::FeedbackMessage::fci_size(self)
+                12 + $crate::feedback::Fci::fci_size(self)
             }
 
             fn write(&self, buf: &mut [u8]) -> $crate::error::Result<usize> {
                 $crate::feedback::write_message(self, buf)
             }
         }
-    )+};
+    };
 }
 pub(crate) use feedback_packet;
 
@@ -131,14 +144,7 @@ macro_rules! entry_list_message {
             pub $field: $crate::wire::List<'a, $entry>,
         }
 
-        impl<'a> $crate::feedback::FeedbackMessage<'a> for $name<'a> {
-            const PACKET_TYPE: u8 = $packet_type;
-            const FMT: u8 = $fmt;
-
-            fn ssrcs(&self) -> (u32, u32) {
-                (self.sender_ssrc, self.media_ssrc)
-            }
-
+        impl<'a> $crate::feedback::Fci<'a> for $name<'a> {
             fn from_fci(
                 sender_ssrc: u32,
                 media_ssrc: u32,
@@ -157,7 +163,7 @@ macro_rules! entry_list_message {
             }
         }
 
-        $crate::feedback::feedback_packet!($name<'a>);
+        $crate::feedback::feedback_packet!($name<'a>, $packet_type, $fmt);
     };
 }
 pub(crate) use entry_list_message;

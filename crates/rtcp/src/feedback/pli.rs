@@ -1,6 +1,6 @@
 //! Picture Loss Indication (RFC 4585 §6.3.1): PSFB, FMT 1, no FCI.
 
-use super::{FeedbackMessage, fci_size, feedback_packet, fmt};
+use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::Result;
 use crate::header::packet_type;
 use crate::wire::Writer;
@@ -14,14 +14,7 @@ pub struct PictureLossIndication {
     pub media_ssrc: u32,
 }
 
-impl FeedbackMessage<'_> for PictureLossIndication {
-    const PACKET_TYPE: u8 = packet_type::PSFB;
-    const FMT: u8 = fmt::PLI;
-
-    fn ssrcs(&self) -> (u32, u32) {
-        (self.sender_ssrc, self.media_ssrc)
-    }
-
+impl Fci<'_> for PictureLossIndication {
     fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &[u8]) -> Result<Self> {
         if !fci.is_empty() {
             return Err(fci_size::<Self>(fci.len()));
@@ -41,4 +34,4 @@ impl FeedbackMessage<'_> for PictureLossIndication {
     }
 }
 
-feedback_packet!(PictureLossIndication);
+feedback_packet!(PictureLossIndication, packet_type::PSFB, fmt::PLI);

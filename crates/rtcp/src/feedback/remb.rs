@@ -12,7 +12,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{FeedbackMessage, fci_size, feedback_packet, fmt};
+use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
 use crate::wire::{List, Reader, Writer};
@@ -42,14 +42,7 @@ impl ReceiverEstimatedMaximumBitrate<'_> {
     }
 }
 
-impl<'a> FeedbackMessage<'a> for ReceiverEstimatedMaximumBitrate<'a> {
-    const PACKET_TYPE: u8 = packet_type::PSFB;
-    const FMT: u8 = fmt::AFB;
-
-    fn ssrcs(&self) -> (u32, u32) {
-        (self.sender_ssrc, self.media_ssrc)
-    }
-
+impl<'a> Fci<'a> for ReceiverEstimatedMaximumBitrate<'a> {
     fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(fci, "REMB FCI");
         if fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
@@ -100,4 +93,8 @@ impl<'a> FeedbackMessage<'a> for ReceiverEstimatedMaximumBitrate<'a> {
     }
 }
 
-feedback_packet!(ReceiverEstimatedMaximumBitrate<'a>);
+feedback_packet!(
+    ReceiverEstimatedMaximumBitrate<'a>,
+    packet_type::PSFB,
+    fmt::AFB
+);

@@ -8,7 +8,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{FeedbackMessage, fci_size, feedback_packet, fmt};
+use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
 use crate::wire::{Writer, pad4};
@@ -37,14 +37,7 @@ impl ReferencePictureSelectionIndication<'_> {
     }
 }
 
-impl<'a> FeedbackMessage<'a> for ReferencePictureSelectionIndication<'a> {
-    const PACKET_TYPE: u8 = packet_type::PSFB;
-    const FMT: u8 = fmt::RPSI;
-
-    fn ssrcs(&self) -> (u32, u32) {
-        (self.sender_ssrc, self.media_ssrc)
-    }
-
+impl<'a> Fci<'a> for ReferencePictureSelectionIndication<'a> {
     fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         let err = || fci_size::<Self>(fci.len());
         let (&[pb, pt], string) = fci.split_first_chunk::<2>().ok_or_else(err)?;
@@ -86,4 +79,8 @@ impl<'a> FeedbackMessage<'a> for ReferencePictureSelectionIndication<'a> {
     }
 }
 
-feedback_packet!(ReferencePictureSelectionIndication<'a>);
+feedback_packet!(
+    ReferencePictureSelectionIndication<'a>,
+    packet_type::PSFB,
+    fmt::RPSI
+);

@@ -16,7 +16,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{FeedbackMessage, feedback_packet, fmt};
+use super::{Fci, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
 use crate::wire::{Element, List, Reader, Writer, pad4};
@@ -301,14 +301,7 @@ impl<'a> TransportCc<'a> {
     }
 }
 
-impl<'a> FeedbackMessage<'a> for TransportCc<'a> {
-    const PACKET_TYPE: u8 = packet_type::RTPFB;
-    const FMT: u8 = fmt::TRANSPORT_CC;
-
-    fn ssrcs(&self) -> (u32, u32) {
-        (self.sender_ssrc, self.media_ssrc)
-    }
-
+impl<'a> Fci<'a> for TransportCc<'a> {
     fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
         let mut r = Reader::new(fci, "transport-cc FCI");
         let base_sequence_number = r.u16()?;
@@ -370,7 +363,7 @@ impl<'a> FeedbackMessage<'a> for TransportCc<'a> {
     }
 }
 
-feedback_packet!(TransportCc<'a>);
+feedback_packet!(TransportCc<'a>, packet_type::RTPFB, fmt::TRANSPORT_CC);
 
 #[cfg(test)]
 mod tests {
