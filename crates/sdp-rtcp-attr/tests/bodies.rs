@@ -1,9 +1,12 @@
 //! Whole SDP bodies: scanning, level rules and endpoint resolution.
 
+#[path = "common/cases.rs"]
+mod cases;
 mod common;
 
 use std::num::NonZeroU16;
 
+use cases::assert_errors;
 use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
 use sdp_rtcp_attr::{Body, Error, MuxPolicy, Resolution, RtcpSource};
 
@@ -207,9 +210,7 @@ fn level_rules() {
             Error::MuxOnlyRtcpMismatch { line: 6 },
         ),
     ];
-    for (text, error) in cases {
-        assert_eq!(Body::scan(text), Err(error.clone()), "{text:?}");
-    }
+    assert_errors(Body::scan, cases);
     // The same a=rtcp in two different sections is fine, and so is a repeated flag.
     let body = Body::scan(
         "v=0\nc=IN IP4 192.0.2.1\nm=audio 5004 RTP/AVP 0\na=rtcp:6000\na=rtcp-mux\na=rtcp-mux\nm=audio 5006 RTP/AVP 0\na=rtcp:6000\n",
@@ -314,9 +315,7 @@ fn line_errors_carry_the_line_number() {
             at(2, Error::InvalidPortCount),
         ),
     ];
-    for (text, error) in cases {
-        assert_eq!(Body::scan(text), Err(error.clone()), "{text:?}");
-    }
+    assert_errors(Body::scan, cases);
 }
 
 #[test]
