@@ -57,6 +57,49 @@ impl RtcpFlag {
     }
 }
 
+/// A set of [`RtcpFlag`]s: the property attributes a media section carries
+/// ([`crate::MediaSection::flags`]) or a local offer or answer is to write
+/// ([`crate::Advertisement::flags`]).
+///
+/// ```
+/// use sdp_rtcp_attr::{RtcpFlag, RtcpFlags};
+///
+/// let flags = RtcpFlags::default().with(RtcpFlag::ReducedSize, true);
+/// assert!(flags.contains(RtcpFlag::ReducedSize) && !flags.contains(RtcpFlag::Mux));
+/// assert_eq!(flags.iter().collect::<Vec<_>>(), [RtcpFlag::ReducedSize]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RtcpFlags(u8);
+
+impl RtcpFlags {
+    fn bit(flag: RtcpFlag) -> u8 {
+        match flag {
+            RtcpFlag::Mux => 1,
+            RtcpFlag::MuxOnly => 2,
+            RtcpFlag::ReducedSize => 4,
+        }
+    }
+
+    /// True when `flag` is in the set.
+    pub fn contains(self, flag: RtcpFlag) -> bool {
+        self.0 & Self::bit(flag) != 0
+    }
+
+    /// The set with `flag` added (`on`) or removed.
+    #[must_use]
+    pub fn with(self, flag: RtcpFlag, on: bool) -> Self {
+        match on {
+            true => Self(self.0 | Self::bit(flag)),
+            false => Self(self.0 & !Self::bit(flag)),
+        }
+    }
+
+    /// The flags in the set, in the order they are written ([`RtcpFlag::ALL`]).
+    pub fn iter(self) -> impl Iterator<Item = RtcpFlag> {
+        RtcpFlag::ALL.into_iter().filter(move |&f| self.contains(f))
+    }
+}
+
 impl FromStr for RtcpFlag {
     type Err = Error;
 

@@ -261,18 +261,10 @@ mod tests {
             tokens::<4>("1 IN IP4 x", 7),
             Ok(([("1", 7), ("IN", 9), ("IP4", 12), ("x", 16)], 4))
         );
-        assert_eq!(
-            tokens::<4>(" 1", 7),
-            Err(Error::UnexpectedSpace { offset: 7 })
-        );
-        assert_eq!(
-            tokens::<4>("1  IN", 7),
-            Err(Error::UnexpectedSpace { offset: 9 })
-        );
-        assert_eq!(
-            tokens::<4>("1 ", 7),
-            Err(Error::UnexpectedSpace { offset: 8 })
-        );
+        for (text, offset) in [(" 1", 7), ("1  IN", 9), ("1 ", 8)] {
+            let space = Err(Error::UnexpectedSpace { offset });
+            assert_eq!(tokens::<4>(text, 7), space, "{text:?}");
+        }
         assert_eq!(
             tokens::<2>("1 2 3", 0),
             Err(Error::TrailingData { offset: 3 })

@@ -8,7 +8,7 @@ use std::num::NonZeroU16;
 
 use cases::assert_errors;
 use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
-use sdp_rtcp_attr::{Body, Error, MuxPolicy, Resolution, RtcpSource};
+use sdp_rtcp_attr::{Body, Error, MediaSection, MuxPolicy, Resolution, RtcpFlag, RtcpSource};
 
 #[test]
 fn browser_offer_sections() {
@@ -31,8 +31,9 @@ fn browser_offer_sections() {
         "a=rtcp:9 IN IP4 0.0.0.0"
     );
     assert_eq!(media[0].rtcp_line(), Some(10));
-    assert!(media[0].rtcp_mux() && !media[0].rtcp_mux_only() && !media[0].rtcp_rsize());
-    assert!(media[1].rtcp_mux() && media[1].rtcp_rsize());
+    let flags = |section: &MediaSection<'_>| section.flags().iter().collect::<Vec<_>>();
+    assert_eq!(flags(&media[0]), [RtcpFlag::Mux]);
+    assert_eq!(flags(&media[1]), [RtcpFlag::Mux, RtcpFlag::ReducedSize]);
     assert_eq!(
         (media[2].media(), media[2].is_rtp()),
         ("application", false)
@@ -133,7 +134,7 @@ fn bundle_only_and_mux_only() {
         "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtcp-mux\r\na=rtcp-mux-only\r\na=rtcp:9 IN IP4 0.0.0.0\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\na=bundle-only\r\na=rtcp-mux\r\na=rtcp-mux-only\r\n",
     )
     .unwrap();
-    assert!(body.media()[0].rtcp_mux_only());
+    assert!(body.media()[0].flags().contains(RtcpFlag::MuxOnly));
     assert!(body.media()[1].bundle_only());
     let accepted = body.resolve(MuxPolicy::Accept).unwrap();
     assert_eq!(active(&accepted[0]).rtcp_source(), RtcpSource::Mux);

@@ -6,7 +6,7 @@ mod common;
 use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
 use sdp_rtcp_attr::{
     Answer, Body, Endpoints, LocalRtcp, LocalTransport, MuxPolicy, RejectReason, Resolution,
-    RtcpAddressPolicy, TransportAddress,
+    RtcpAddressPolicy, RtcpFlag, TransportAddress,
 };
 
 fn transport(local: &str, mapped: Option<&str>) -> TransportAddress {
@@ -45,7 +45,7 @@ fn offers_emit_rtcp_only_when_needed() {
         assert_eq!(offer.rtp(), addr("192.0.2.10:5004"));
     }
     let rsize = LocalTransport::new(rtp, LocalRtcp::MuxOnly, true).offer();
-    assert!(rsize.rtcp_rsize() && rsize.rtcp_mux() && rsize.rtcp_mux_only());
+    assert_eq!(rsize.flags().iter().collect::<Vec<_>>(), RtcpFlag::ALL);
     assert_eq!(rsize.rtcp(), addr("192.0.2.10:5004"));
 }
 
@@ -96,7 +96,7 @@ fn advertised_offers_resolve_back_to_the_advertised_addresses() {
             );
         }
         let ends = body.resolve(MuxPolicy::Accept).unwrap();
-        let expected = if offer.rtcp_mux() {
+        let expected = if offer.flags().contains(RtcpFlag::Mux) {
             offer.rtp()
         } else {
             offer.rtcp()
@@ -178,7 +178,7 @@ fn answers_to_a_browser_offer() {
     let Answer::Accept(audio) = either.answer(&offer.media()[0]) else {
         panic!()
     };
-    assert!(audio.rtcp_mux());
+    assert!(audio.flags().contains(RtcpFlag::Mux));
     assert_eq!(audio.rtcp(), addr("203.0.113.30:61000"));
 
     // Unable to multiplex: separate RTCP; the offer only said it could multiplex.
