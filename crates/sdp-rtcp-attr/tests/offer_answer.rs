@@ -5,12 +5,20 @@ mod common;
 
 use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
 use sdp_rtcp_attr::{
-    Answer, Body, Endpoints, LocalRtcp, LocalTransport, MuxPolicy, RejectReason, Resolution,
-    RtcpAddressPolicy, RtcpFlag, TransportAddress,
+    Advertisement, Answer, Body, Endpoints, LocalRtcp, LocalTransport, MediaSection, MuxPolicy,
+    RejectReason, Resolution, RtcpAddressPolicy, RtcpFlag, TransportAddress,
 };
 
 fn transport(local: &str, mapped: Option<&str>) -> TransportAddress {
     TransportAddress::new(addr(local), mapped.map(addr)).unwrap()
+}
+
+/// The answer `local` gives to `section`, which must accept the stream.
+fn accepted(local: &LocalTransport, section: &MediaSection<'_>) -> Advertisement {
+    match local.answer(section) {
+        Answer::Accept(answer) => answer,
+        other => panic!("expected an accepted stream, got {other:?}"),
+    }
 }
 
 #[test]
@@ -120,9 +128,7 @@ fn answers_carry_the_answerers_own_rtcp_port() {
     );
     // The offer's a=rtcp:16385 IN IP4 203.0.113.7 is the offerer's; the answer has
     // nothing to say because our RTCP is on RTP port + 1.
-    let Answer::Accept(answer) = local.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let answer = accepted(&local, &offer.media()[0]);
     assert_eq!(answer.rtcp_attribute(), None);
     assert_eq!(answer.to_string(), "");
     assert_eq!(answer.rtp(), addr("192.0.2.50:6000"));
@@ -133,9 +139,7 @@ fn answers_carry_the_answerers_own_rtcp_port() {
         LocalRtcp::Separate(transport("192.0.2.50:6011", None)),
         false,
     );
-    let Answer::Accept(answer) = local.answer(&offer.media()[1]) else {
-        panic!()
-    };
+    let answer = accepted(&local, &offer.media()[1]);
     assert_eq!(answer.to_string(), "a=rtcp:6011\r\n");
     assert!(!answer.to_string().contains("50001"));
 
@@ -150,16 +154,12 @@ fn answers_to_a_browser_offer() {
     let offer = Body::scan(BROWSER_OFFER).unwrap();
     let rtp = transport("10.1.1.1:50000", Some("203.0.113.30:61000"));
     let mux_only = LocalTransport::new(rtp, LocalRtcp::MuxOnly, true);
-    let Answer::Accept(audio) = mux_only.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let audio = accepted(&mux_only, &offer.media()[0]);
     // Multiplexed on our RTP port; never rtcp-mux-only in an answer (RFC 8858 §4); no
     // rtcp-rsize because the audio offer lacks it (RFC 5506 §5).
     assert_eq!(audio.to_string(), "a=rtcp:61000\r\na=rtcp-mux\r\n");
     assert_eq!(audio.rtcp(), audio.rtp());
-    let Answer::Accept(video) = mux_only.answer(&offer.media()[1]) else {
-        panic!()
-    };
+    let video = accepted(&mux_only, &offer.media()[1]);
     assert_eq!(
         video.to_string(),
         "a=rtcp:61000\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
@@ -175,9 +175,7 @@ fn answers_to_a_browser_offer() {
         LocalRtcp::MuxOrSeparate(transport("10.1.1.1:50001", None)),
         false,
     );
-    let Answer::Accept(audio) = either.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let audio = accepted(&either, &offer.media()[0]);
     assert!(audio.flags().contains(RtcpFlag::Mux));
     assert_eq!(audio.rtcp(), addr("203.0.113.30:61000"));
 
@@ -187,9 +185,7 @@ fn answers_to_a_browser_offer() {
         LocalRtcp::Separate(transport("10.1.1.1:50001", Some("203.0.113.30:61001"))),
         false,
     );
-    let Answer::Accept(audio) = separate.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let audio = accepted(&separate, &offer.media()[0]);
     assert_eq!(audio.to_string(), "");
 }
 
@@ -220,9 +216,7 @@ fn mux_rejections() {
         LocalRtcp::MuxOrSeparate(transport("192.0.2.9:7001", None)),
         false,
     );
-    let Answer::Accept(answer) = either.answer(&plain_offer.media()[0]) else {
-        panic!()
-    };
+    let answer = accepted(&either, &plain_offer.media()[0]);
     // RFC 8035: no rtcp-mux in an answer to an offer without it.
     assert_eq!(answer.to_string(), "");
 }
