@@ -3,7 +3,6 @@
 //! any of this crate's four attributes in an SDP line.
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::{Error, RtcpAttribute, syntax};
 
@@ -100,14 +99,7 @@ impl RtcpFlags {
     }
 }
 
-impl FromStr for RtcpFlag {
-    type Err = Error;
-
-    /// Same as [`RtcpFlag::parse`].
-    fn from_str(line: &str) -> Result<Self, Error> {
-        Self::parse(line)
-    }
-}
+syntax::from_str_by_parse!(RtcpFlag);
 
 impl fmt::Display for RtcpFlag {
     /// Writes `a=<name>` without a line terminator.

@@ -12,6 +12,22 @@ use nom::sequence::preceded;
 
 use crate::Error;
 
+/// Implements `FromStr` for attribute line types as their `parse` of a whole line, so
+/// `"a=rtcp:9".parse()` and `RtcpAttribute::parse("a=rtcp:9")` cannot drift apart.
+macro_rules! from_str_by_parse {
+    ($($ty:ty),+) => {$(
+        impl std::str::FromStr for $ty {
+            type Err = crate::Error;
+
+            /// Same as the type's `parse`: a whole line, `a=` included.
+            fn from_str(line: &str) -> Result<Self, crate::Error> {
+                Self::parse(line)
+            }
+        }
+    )+};
+}
+pub(crate) use from_str_by_parse;
+
 /// A nom result whose error carries nothing: callers map failures to a specific
 /// [`Error`] variant themselves.
 type Lex<'a, O> = nom::IResult<&'a str, O, ()>;

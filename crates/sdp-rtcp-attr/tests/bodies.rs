@@ -7,7 +7,7 @@ mod common;
 use std::num::NonZeroU16;
 
 use cases::assert_errors;
-use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
+use common::{BROWSER_OFFER, SIP_OFFER, active, addr, resolve};
 use sdp_rtcp_attr::{Body, Error, MediaSection, MuxPolicy, Resolution, RtcpFlag, RtcpSource};
 
 #[test]
@@ -111,11 +111,9 @@ fn odd_rtp_port_and_port_count() {
 
 #[test]
 fn fqdn_and_ipv6_connections() {
-    let body = Body::scan(
+    let resolved = resolve(
         "v=0\nc=IN IP6 2001:DB8::1\nm=audio 5004 RTP/AVP 0\nm=audio 6000 RTP/AVP 0\nc=IN IP4 media.example.com\na=rtcp:7000 IN IP6 2001:db8::2\n",
-    )
-    .unwrap();
-    let resolved = body.resolve(MuxPolicy::Accept).unwrap();
+    );
     let first = active(&resolved[0]);
     assert_eq!(first.rtcp().socket_addr(), Some(addr("[2001:db8::1]:5005")));
     assert_eq!(first.rtp().address().to_string(), "IN IP6 2001:DB8::1");
