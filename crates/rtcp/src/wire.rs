@@ -411,22 +411,61 @@ impl<'a, T: Element<'a> + Clone> Iterator for ListIter<'_, 'a, T> {
     }
 }
 
-/// A 32-bit SSRC or CSRC as a list element (BYE sources, REMB SSRC lists).
-impl Element<'_> for u32 {
-    const FIXED_SIZE: Option<usize> = Some(4);
+/// An element whose every instance has the same size: NACK pairs, FIR entries, DLRR
+/// sub-blocks, chunks... Such a type says only how its fields are read and written; the
+/// [`Element`] implementation (size, bounds, the reader naming it in errors, the zeroed
+/// reserved bits at the end) is written once, here.
+pub(crate) trait FixedElement: Sized + Clone {
+    /// Bytes of one element.
+    const SIZE: usize;
+    /// What the element is called in [`Error::Truncated`].
+    const WHAT: &'static str;
+
+    /// Reads the element's fields; `r` holds at least [`FixedElement::SIZE`] bytes.
+    fn read(r: &mut Reader<'_>) -> Result<Self>;
+
+    /// Writes the element's fields; bytes left unwritten are zeroed.
+    fn write(&self, w: &mut Writer<'_>) -> Result<()>;
+}
+
+impl<T: FixedElement> Element<'_> for T {
+    const FIXED_SIZE: Option<usize> = Some(T::SIZE);
 
     #[inline]
     fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        Ok((Reader::new(bytes, "SSRC").u32()?, 4))
+        let fields = bytes.get(..T::SIZE).ok_or(Error::Truncated {
+            what: T::WHAT,
+            needed: T::SIZE,
+            got: bytes.len(),
+        })?;
+        Ok((T::read(&mut Reader::new(fields, T::WHAT))?, T::SIZE))
     }
 
     fn wire_size(&self) -> usize {
-        4
+        T::SIZE
     }
 
     #[inline]
     fn encode(&self, out: &mut [u8]) -> Result<()> {
-        Writer::new(out, 4)?.u32(*self)
+        let mut w = Writer::new(out, T::SIZE)?;
+        self.write(&mut w)?;
+        w.finish().map(drop)
+    }
+}
+
+/// A 32-bit SSRC or CSRC as a list element (BYE sources, REMB SSRC lists).
+impl FixedElement for u32 {
+    const SIZE: usize = 4;
+    const WHAT: &'static str = "SSRC";
+
+    #[inline]
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        r.u32()
+    }
+
+    #[inline]
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        w.u32(*self)
     }
 }
 

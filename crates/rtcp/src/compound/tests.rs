@@ -111,24 +111,32 @@ fn browser_compound() {
 
 #[test]
 fn browser_transport_cc() {
-    let firefox_deltas = [200, 4, 0, 4, 0];
-    let chrome_deltas = [0x1c, 0x0c, 0x2c, 0x38, 0, 4, 0, 8, 0x18];
-    let cases: [(&[u8], (u16, u16), i32, &[i16]); 2] = [
-        (&FIREFOX_TRANSPORT_CC, (10815, 5), 0x0ca2a6, &firefox_deltas),
-        (&CHROME_TRANSPORT_CC, (1, 9), 6_197_520, &chrome_deltas),
+    // (base sequence number, packet status count, reference time), then the deltas.
+    let cases = [
+        (
+            &FIREFOX_TRANSPORT_CC[..],
+            (10815, 5, 0x0ca2a6),
+            vec![200, 4, 0, 4, 0],
+        ),
+        (
+            &CHROME_TRANSPORT_CC[..],
+            (1, 9, 6_197_520),
+            vec![0x1c, 0x0c, 0x2c, 0x38, 0, 4, 0, 8, 0x18],
+        ),
     ];
-    for (bytes, base_and_count, reference_time, deltas) in cases {
+    for (bytes, header, deltas) in cases {
         let tcc = TransportCc::parse(bytes).unwrap();
         let statuses: Vec<_> = tcc.packets().map(|(_, s)| s).collect();
         let expected: Vec<_> = deltas
-            .iter()
-            .map(|&delta| PacketStatus::Received { delta })
+            .into_iter()
+            .map(|delta| PacketStatus::Received { delta })
             .collect();
-        assert_eq!(
-            (tcc.base_sequence_number, tcc.packet_status_count),
-            base_and_count
+        let fields = (
+            tcc.base_sequence_number,
+            tcc.packet_status_count,
+            tcc.reference_time,
         );
-        assert_eq!(tcc.reference_time, reference_time);
+        assert_eq!(fields, header);
         assert_eq!(statuses, expected);
     }
     let chrome = TransportCc::parse(&CHROME_TRANSPORT_CC).unwrap();

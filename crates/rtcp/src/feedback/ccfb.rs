@@ -19,7 +19,7 @@ use super::{fmt, split_feedback};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
 use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer, pad4};
+use crate::wire::{Element, FixedElement, List, Reader, Writer, pad4};
 
 /// ECN marking of a received packet (RFC 3168 codepoints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,32 +47,26 @@ pub struct CcfbMetric {
     pub arrival_time_offset: u16,
 }
 
-impl Element<'_> for CcfbMetric {
-    const FIXED_SIZE: Option<usize> = Some(2);
+impl FixedElement for CcfbMetric {
+    const SIZE: usize = 2;
+    const WHAT: &'static str = "CCFB metric block";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "CCFB metric block").u16()?;
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u16()?;
         let ecn = match (v >> 13) & 3 {
             0 => Ecn::NotEct,
             1 => Ecn::Ect1,
             2 => Ecn::Ect0,
             _ => Ecn::Ce,
         };
-        Ok((
-            Self {
-                received: v & 0x8000 != 0,
-                ecn,
-                arrival_time_offset: v & 0x1fff,
-            },
-            2,
-        ))
+        Ok(Self {
+            received: v & 0x8000 != 0,
+            ecn,
+            arrival_time_offset: v & 0x1fff,
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        2
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         if self.arrival_time_offset > 0x1fff {
             let value = self.arrival_time_offset.into();
             return Err(Error::OutOfRange {
@@ -86,8 +80,7 @@ impl Element<'_> for CcfbMetric {
             Ecn::Ect0 => 2,
             Ecn::Ce => 3,
         };
-        Writer::new(out, 2)?
-            .u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
+        w.u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
     }
 }
 

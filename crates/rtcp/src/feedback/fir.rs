@@ -12,7 +12,7 @@
 use super::{entry_list_message, fmt};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::wire::{Element, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One FIR entry (RFC 5104 §4.3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,31 +23,20 @@ pub struct FirEntry {
     pub sequence_number: u8,
 }
 
-impl Element<'_> for FirEntry {
-    const FIXED_SIZE: Option<usize> = Some(8);
+impl FixedElement for FirEntry {
+    const SIZE: usize = 8;
+    const WHAT: &'static str = "FIR entry";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "FIR entry");
-        let ssrc = r.u32()?;
-        let sequence_number = r.u8()?;
-        Ok((
-            Self {
-                ssrc,
-                sequence_number,
-            },
-            8,
-        ))
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(Self {
+            ssrc: r.u32()?,
+            sequence_number: r.u8()?,
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        8
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 8)?;
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         w.u32(self.ssrc)?;
-        w.u8(self.sequence_number)?;
-        w.zeros(3)
+        w.u8(self.sequence_number)
     }
 }
 

@@ -10,7 +10,7 @@
 use super::{entry_list_message, fmt};
 use crate::error::Result;
 use crate::header::packet_type;
-use crate::wire::{Element, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One NACK entry: a lost packet (PID) and a bitmask of the 16 after it (BLP: bit i set
 /// means PID + i + 1 is lost too).
@@ -33,26 +33,18 @@ impl NackPair {
     }
 }
 
-impl Element<'_> for NackPair {
-    const FIXED_SIZE: Option<usize> = Some(4);
+impl FixedElement for NackPair {
+    const SIZE: usize = 4;
+    const WHAT: &'static str = "NACK pair";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "NACK pair");
-        Ok((
-            Self {
-                pid: r.u16()?,
-                blp: r.u16()?,
-            },
-            4,
-        ))
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(Self {
+            pid: r.u16()?,
+            blp: r.u16()?,
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        4
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 4)?;
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         w.u16(self.pid)?;
         w.u16(self.blp)
     }

@@ -10,7 +10,7 @@
 use super::{entry_list_message, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{Element, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One lost run of macroblocks (RFC 4585 §6.3.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,24 +23,20 @@ pub struct SliEntry {
     pub picture_id: u8,
 }
 
-impl Element<'_> for SliEntry {
-    const FIXED_SIZE: Option<usize> = Some(4);
+impl FixedElement for SliEntry {
+    const SIZE: usize = 4;
+    const WHAT: &'static str = "SLI entry";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "SLI entry").u32()?;
-        let entry = Self {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u32()?;
+        Ok(Self {
             first: (v >> 19) as u16,
             number: ((v >> 6) & 0x1fff) as u16,
             picture_id: (v & 0x3f) as u8,
-        };
-        Ok((entry, 4))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        4
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         if self.first > 0x1fff || self.number > 0x1fff {
             let value = self.first.max(self.number).into();
             return Err(Error::OutOfRange {
@@ -54,10 +50,11 @@ impl Element<'_> for SliEntry {
                 value: self.picture_id.into(),
             });
         }
-        let v = (u32::from(self.first) << 19)
-            | (u32::from(self.number) << 6)
-            | u32::from(self.picture_id);
-        Writer::new(out, 4)?.u32(v)
+        w.u32(
+            (u32::from(self.first) << 19)
+                | (u32::from(self.number) << 6)
+                | u32::from(self.picture_id),
+        )
     }
 }
 

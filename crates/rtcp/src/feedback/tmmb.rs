@@ -12,7 +12,7 @@
 use super::{entry_list_message, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{Element, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One TMMBR/TMMBN entry (RFC 5104 §4.2.1.1): a maximum total media bit rate as a 6-bit
 /// exponent and a 17-bit mantissa (bit rate = mantissa × 2^exp bit/s), and the per-packet
@@ -53,46 +53,33 @@ impl TmmbItem {
     }
 }
 
-impl Element<'_> for TmmbItem {
-    const FIXED_SIZE: Option<usize> = Some(8);
+impl FixedElement for TmmbItem {
+    const SIZE: usize = 8;
+    const WHAT: &'static str = "TMMBR/TMMBN entry";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "TMMBR/TMMBN entry");
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
         let ssrc = r.u32()?;
         let v = r.u32()?;
-        let item = Self {
+        Ok(Self {
             ssrc,
             exponent: (v >> 26) as u8,
             mantissa: (v >> 9) & 0x1_ffff,
             overhead: (v & 0x1ff) as u16,
-        };
-        Ok((item, 8))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        8
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        if self.exponent > 0x3f {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        let fields = [
+            ("MxTBR Exp", u32::from(self.exponent), 0x3f),
+            ("MxTBR Mantissa", self.mantissa, 0x1_ffff),
+            ("Measured Overhead", u32::from(self.overhead), 0x1ff),
+        ];
+        if let Some(&(what, value, _)) = fields.iter().find(|(_, value, max)| value > max) {
             return Err(Error::OutOfRange {
-                what: "MxTBR Exp",
-                value: self.exponent.into(),
+                what,
+                value: value.into(),
             });
         }
-        if self.mantissa > 0x1_ffff {
-            return Err(Error::OutOfRange {
-                what: "MxTBR Mantissa",
-                value: self.mantissa.into(),
-            });
-        }
-        if self.overhead > 0x1ff {
-            return Err(Error::OutOfRange {
-                what: "Measured Overhead",
-                value: self.overhead.into(),
-            });
-        }
-        let mut w = Writer::new(out, 8)?;
         w.u32(self.ssrc)?;
         w.u32((u32::from(self.exponent) << 26) | (self.mantissa << 9) | u32::from(self.overhead))
     }

@@ -19,7 +19,7 @@
 use super::{Fci, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{Element, List, Reader, Writer, pad4};
+use crate::wire::{Element, FixedElement, List, Reader, Writer, pad4};
 use std::borrow::Cow;
 
 /// A packet status symbol (§3.1.1).
@@ -111,27 +111,23 @@ impl StatusChunk {
     }
 }
 
-impl Element<'_> for StatusChunk {
-    const FIXED_SIZE: Option<usize> = Some(2);
+impl FixedElement for StatusChunk {
+    const SIZE: usize = 2;
+    const WHAT: &'static str = "transport-cc packet chunk";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "transport-cc packet chunk").u16()?;
-        let chunk = match v >> 14 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u16()?;
+        Ok(match v >> 14 {
             0 | 1 => Self::RunLength {
                 symbol: StatusSymbol::from_bits(v >> 13),
                 run_length: v & 0x1fff,
             },
             2 => Self::OneBitVector(v & 0x3fff),
             _ => Self::TwoBitVector(v & 0x3fff),
-        };
-        Ok((chunk, 2))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        2
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         let v = match *self {
             Self::RunLength { symbol, run_length } => {
                 if run_length > 0x1fff {
@@ -145,7 +141,7 @@ impl Element<'_> for StatusChunk {
             Self::OneBitVector(bits) => 0x8000 | (bits & 0x3fff),
             Self::TwoBitVector(bits) => 0xc000 | (bits & 0x3fff),
         };
-        Writer::new(out, 2)?.u16(v)
+        w.u16(v)
     }
 }
 

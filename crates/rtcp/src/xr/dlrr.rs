@@ -11,7 +11,7 @@
 //! ```
 
 use crate::error::Result;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{FixedElement, List, Reader, Writer};
 
 /// One DLRR sub-block (RFC 3611 §4.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,27 +24,19 @@ pub struct DlrrItem {
     pub delay_since_last_rr: u32,
 }
 
-impl Element<'_> for DlrrItem {
-    const FIXED_SIZE: Option<usize> = Some(12);
+impl FixedElement for DlrrItem {
+    const SIZE: usize = 12;
+    const WHAT: &'static str = "DLRR sub-block";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "DLRR sub-block");
-        Ok((
-            Self {
-                ssrc: r.u32()?,
-                last_rr: r.u32()?,
-                delay_since_last_rr: r.u32()?,
-            },
-            12,
-        ))
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        Ok(Self {
+            ssrc: r.u32()?,
+            last_rr: r.u32()?,
+            delay_since_last_rr: r.u32()?,
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        12
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 12)?;
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         w.u32(self.ssrc)?;
         w.u32(self.last_rr)?;
         w.u32(self.delay_since_last_rr)
