@@ -301,6 +301,9 @@ pub fn write_compound(packets: &[AnyPacket<'_>], pad_to: usize, buf: &mut [u8]) 
 
 /// Writes `packets` as one compound datagram, as [`write_compound`] does, into a new `Vec`
 /// of exactly the datagram's size: the one-call form for callers that do not keep a buffer.
+///
+/// It sizes the `Vec` from [`Packet::size`] before writing, so it allocates once; the
+/// hot path stays [`write_compound`] into a caller's buffer.
 pub fn write_compound_to_vec(packets: &[AnyPacket<'_>], pad_to: usize) -> Result<Vec<u8>> {
     let unpadded: usize = packets.iter().map(Packet::size).sum();
     let padding = match unpadded % pad_to.max(1) {

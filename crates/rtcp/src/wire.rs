@@ -1,5 +1,12 @@
 //! Reading and writing big-endian fields, and lists of wire elements that are either
 //! borrowed from a parsed datagram or owned by a packet being built.
+//!
+//! Every bounds check of the output lives in `Writer::slot`, every common header is written
+//! by `Writer::packet` and every padding to 32 bits by `Writer::finish`, so a packet type
+//! says only what its fields are. Fixed-size list elements implement the crate-private
+//! `FixedElement` (read and write their fields) and get [`Element`] from one blanket
+//! implementation; the report block keeps a hand-written one because it is on the
+//! benchmarked SR path, where it reads its 24 bytes as one array.
 
 use crate::error::{Error, Result};
 use core::fmt;

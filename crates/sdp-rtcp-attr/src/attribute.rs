@@ -1,6 +1,12 @@
 //! The property attributes `a=rtcp-mux` (RFC 5761 §5.1.1), `a=rtcp-mux-only`
 //! (RFC 8858 §3) and `a=rtcp-rsize` (RFC 5506 §5), and [`Attribute`], which recognises
 //! any of this crate's four attributes in an SDP line.
+//!
+//! [`RtcpFlags`] is the one place the three flags are held together: a scanned media
+//! section has the flags it carries, an offer or answer the flags it will write, and
+//! negotiation reads one and builds the other. Before, each type kept three booleans and
+//! three getters of its own; a set keyed by [`RtcpFlag`] means a new flag attribute is
+//! one variant, and writing them in order is [`RtcpFlags::iter`].
 
 use std::fmt;
 

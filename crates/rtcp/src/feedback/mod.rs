@@ -11,6 +11,18 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! :            Feedback Control Information (FCI)                 :
 //! ```
+//!
+//! **One shape.** The header and the two SSRCs are parsed and written once, by
+//! `parse_message`/`write_message`, for every format; a message type owns only its FCI
+//! (the crate-private `Fci` trait: parse from the FCI bytes, size, write), and its PT/FMT
+//! pair is given once where `feedback_packet!` implements [`crate::Packet`] for it. The
+//! five formats whose FCI is a list of fixed-size entries (generic NACK, SLI, FIR, TMMBR,
+//! TMMBN) are one definition, `entry_list_message!`. The message structs keep their flat
+//! `sender_ssrc`/`media_ssrc` fields rather than becoming a generic `Feedback<F>`: every
+//! caller (the session, the interop suite, the fuzzers, five parallel branches) builds them
+//! with struct literals and reads `.sender_ssrc`, and a wrapper would have changed every
+//! such line for no gain on the wire; RFC 8888's CCFB, which has no media SSRC, shares the
+//! header check and stays outside the trait.
 
 mod ccfb;
 mod fir;
