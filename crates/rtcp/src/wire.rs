@@ -476,8 +476,58 @@ impl FixedElement for u32 {
     }
 }
 
+/// `count` in the unsigned integer field `T` that carries it (REMB's Num SSRC, CCFB's
+/// num_reports, transport-cc's packet status count), or [`Error::TooMany`] naming `what`.
+pub(crate) fn count_field<T: TryFrom<usize>>(what: &'static str, count: usize) -> Result<T> {
+    T::try_from(count).map_err(|_| Error::TooMany {
+        what,
+        count,
+        max: usize::MAX >> (usize::BITS - 8 * size_of::<T>() as u32),
+    })
+}
+
 /// Rounds `n` up to the next multiple of 4.
 #[inline]
 pub(crate) fn pad4(n: usize) -> usize {
     n.div_ceil(4) * 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Packet;
+    use crate::feedback::ReceiverEstimatedMaximumBitrate;
+
+    #[test]
+    fn count_fields_name_their_maximum() {
+        assert_eq!(count_field::<u8>("eight", 255), Ok(255));
+        assert_eq!(
+            count_field::<u8>("eight", 256),
+            Err(Error::TooMany {
+                what: "eight",
+                count: 256,
+                max: 255
+            })
+        );
+        assert_eq!(
+            count_field::<u16>("sixteen", 65536),
+            Err(Error::TooMany {
+                what: "sixteen",
+                count: 65536,
+                max: 65535
+            })
+        );
+        let remb = ReceiverEstimatedMaximumBitrate {
+            ssrcs: vec![7; 256].into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            remb.to_vec(),
+            Err(Error::TooMany {
+                what: "REMB SSRC feedback",
+                count: 256,
+                max: 255
+            })
+        );
+    }
 }

@@ -15,7 +15,7 @@
 use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{List, Reader, Writer};
+use crate::wire::{List, Reader, Writer, count_field};
 
 /// Receiver Estimated Maximum Bitrate (REMB): PSFB, FMT 15, identifier "REMB".
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -75,12 +75,7 @@ impl<'a> Fci<'a> for ReceiverEstimatedMaximumBitrate<'a> {
     }
 
     fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
-        let count = self.ssrcs.len();
-        let num = u8::try_from(count).map_err(|_| Error::TooMany {
-            what: "REMB SSRC feedback",
-            count,
-            max: 255,
-        })?;
+        let num: u8 = count_field("REMB SSRC feedback", self.ssrcs.len())?;
         let mut exponent = 0u32;
         while (self.bitrate >> exponent) > 0x3_ffff {
             exponent += 1;

@@ -126,6 +126,40 @@ fn round_trips() -> Vec<(&'static [u8], AnyPacket<'static>)> {
                 items: Vec::new().into(),
             }),
         ),
+        (
+            &[
+                0x8b, 0xcd, 0x00, 0x06, // V=2 FMT=11 PT=205 (CCFB) length=6
+                0x00, 0x00, 0x00, 0x01, // SSRC of RTCP packet sender
+                0x00, 0x00, 0x00, 0x02, // SSRC of 1st RTP stream
+                0x00, 0x64, 0x00, 0x03, // begin_seq 100, num_reports 3
+                0x80, 0x10, 0x00, 0x00, // R=1 ECN=00 ATO=16; R=0 (lost)
+                0xe0, 0x04, 0x00, 0x00, // R=1 ECN=11 (CE) ATO=4; padding to 32 bits
+                0x12, 0x34, 0x56, 0x78, // Report Timestamp
+            ],
+            AnyPacket::CongestionControlFeedback(CongestionControlFeedback {
+                sender_ssrc: 1,
+                reports: vec![CcfbStreamReport {
+                    ssrc: 2,
+                    begin_seq: 100,
+                    metrics: vec![
+                        CcfbMetric {
+                            received: true,
+                            ecn: Ecn::NotEct,
+                            arrival_time_offset: 16,
+                        },
+                        CcfbMetric::default(),
+                        CcfbMetric {
+                            received: true,
+                            ecn: Ecn::Ce,
+                            arrival_time_offset: 4,
+                        },
+                    ]
+                    .into(),
+                }]
+                .into(),
+                report_timestamp: 0x1234_5678,
+            }),
+        ),
     ]
 }
 
@@ -149,7 +183,7 @@ fn malformed() {
         fmt,
         length,
     };
-    let cases: [(&[u8], Error); 7] = [
+    let cases: [(&[u8], Error); 8] = [
         // PLI with an FCI word.
         (
             &[0x81, 0xce, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0],
@@ -189,6 +223,19 @@ fn malformed() {
             Error::RembSsrcCount {
                 declared: 2,
                 available: 1,
+            },
+        ),
+        // CCFB whose num_reports (9) runs past its 8 bytes of metric blocks.
+        (
+            &[
+                0x8b, 0xcd, 0, 6, 0, 0, 0, 1, 0, 0, 0, 2, 0x00, 0x64, 0, 9, 0x80, 0x10, 0, 0, 0xe0,
+                0x04, 0, 0, 0x12, 0x34, 0x56, 0x78,
+            ],
+            Error::CountTooLarge {
+                what: "CCFB metric blocks",
+                count: 9,
+                needed: 18,
+                got: 8,
             },
         ),
     ];

@@ -19,7 +19,7 @@
 use super::{Fci, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::wire::{Element, FixedElement, List, Reader, Writer, pad4};
+use crate::wire::{Element, FixedElement, List, Reader, Writer, count_field, pad4};
 use std::borrow::Cow;
 
 /// A packet status symbol (§3.1.1).
@@ -191,12 +191,7 @@ impl TransportCc<'static> {
         fb_pkt_count: u8,
         packets: &[PacketStatus],
     ) -> Result<Self> {
-        let count = packets.len();
-        let packet_status_count = u16::try_from(count).map_err(|_| Error::TooMany {
-            what: "transport-cc packet status count",
-            count,
-            max: 65535,
-        })?;
+        let packet_status_count = count_field("transport-cc packet status count", packets.len())?;
         let symbols: Vec<StatusSymbol> = packets
             .iter()
             .map(|p| match *p {
