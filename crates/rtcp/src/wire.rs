@@ -460,6 +460,28 @@ impl<T: FixedElement> Element<'_> for T {
     }
 }
 
+/// Implements [`FixedElement`] for a record whose wire form is its integer fields in the
+/// order given, big-endian, then zeros (reserved bits) up to `size` bytes: the read and
+/// the write are derived from that one field list, so they cannot disagree.
+macro_rules! wire_record {
+    ($name:ident, $what:literal, $size:literal: $($field:ident: $ty:ident),+) => {
+        impl $crate::wire::FixedElement for $name {
+            const SIZE: usize = $size;
+            const WHAT: &'static str = $what;
+
+            fn read(r: &mut $crate::wire::Reader<'_>) -> $crate::error::Result<Self> {
+                Ok(Self { $($field: r.$ty()?),+ })
+            }
+
+            fn write(&self, w: &mut $crate::wire::Writer<'_>) -> $crate::error::Result<()> {
+                $(w.$ty(self.$field)?;)+
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use wire_record;
+
 /// A 32-bit SSRC or CSRC as a list element (BYE sources, REMB SSRC lists).
 impl FixedElement for u32 {
     const SIZE: usize = 4;

@@ -10,9 +10,8 @@
 //! ```
 
 use super::{entry_list_message, fmt};
-use crate::error::Result;
 use crate::header::packet_type;
-use crate::wire::{FixedElement, Reader, Writer};
+use crate::wire::wire_record;
 
 /// One FIR entry (RFC 5104 §4.3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,22 +22,8 @@ pub struct FirEntry {
     pub sequence_number: u8,
 }
 
-impl FixedElement for FirEntry {
-    const SIZE: usize = 8;
-    const WHAT: &'static str = "FIR entry";
-
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
-        Ok(Self {
-            ssrc: r.u32()?,
-            sequence_number: r.u8()?,
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
-        w.u32(self.ssrc)?;
-        w.u8(self.sequence_number)
-    }
-}
+// Seq nr. is followed by 24 reserved bits, written as zeros.
+wire_record!(FirEntry, "FIR entry", 8: ssrc: u32, sequence_number: u8);
 
 entry_list_message!(
     /// Full Intra Request (RFC 5104 §4.3.1): PSFB, FMT 4. The header's media SSRC is 0.

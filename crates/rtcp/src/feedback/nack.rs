@@ -8,9 +8,8 @@
 //! ```
 
 use super::{entry_list_message, fmt};
-use crate::error::Result;
 use crate::header::packet_type;
-use crate::wire::{FixedElement, Reader, Writer};
+use crate::wire::wire_record;
 
 /// One NACK entry: a lost packet (PID) and a bitmask of the 16 after it (BLP: bit i set
 /// means PID + i + 1 is lost too).
@@ -33,22 +32,7 @@ impl NackPair {
     }
 }
 
-impl FixedElement for NackPair {
-    const SIZE: usize = 4;
-    const WHAT: &'static str = "NACK pair";
-
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
-        Ok(Self {
-            pid: r.u16()?,
-            blp: r.u16()?,
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
-        w.u16(self.pid)?;
-        w.u16(self.blp)
-    }
-}
+wire_record!(NackPair, "NACK pair", 4: pid: u16, blp: u16);
 
 entry_list_message!(
     /// Generic NACK (RFC 4585 §6.2.1): RTPFB, FMT 1.

@@ -10,8 +10,7 @@
 //! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 //! ```
 
-use crate::error::Result;
-use crate::wire::{FixedElement, List, Reader, Writer};
+use crate::wire::{List, wire_record};
 
 /// One DLRR sub-block (RFC 3611 §4.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,24 +23,7 @@ pub struct DlrrItem {
     pub delay_since_last_rr: u32,
 }
 
-impl FixedElement for DlrrItem {
-    const SIZE: usize = 12;
-    const WHAT: &'static str = "DLRR sub-block";
-
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
-        Ok(Self {
-            ssrc: r.u32()?,
-            last_rr: r.u32()?,
-            delay_since_last_rr: r.u32()?,
-        })
-    }
-
-    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
-        w.u32(self.ssrc)?;
-        w.u32(self.last_rr)?;
-        w.u32(self.delay_since_last_rr)
-    }
-}
+wire_record!(DlrrItem, "DLRR sub-block", 12: ssrc: u32, last_rr: u32, delay_since_last_rr: u32);
 
 /// DLRR (RFC 3611 §4.5): answers to receiver reference time blocks.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
