@@ -23,6 +23,7 @@ use crate::xr::ExtendedReport;
 
 /// Any RTCP packet: the type a compound packet's parts are read as and built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnyPacket<'a> {
     /// SR (RFC 3550 §6.4.1).
     SenderReport(SenderReport<'a>),

@@ -246,6 +246,7 @@ impl fmt::Display for Advertisement {
 
 /// The answer for one offered media section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Answer {
     /// Accept the stream with these lines.
     Accept(Advertisement),
@@ -255,6 +256,7 @@ pub enum Answer {
 
 /// Why an answer rejects a media section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RejectReason {
     /// The offer's `m=` port is 0: the stream was rejected or is bundle-only
     /// (RFC 8843 §6), which the BUNDLE logic answers, not this crate.

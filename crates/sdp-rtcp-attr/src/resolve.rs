@@ -54,6 +54,7 @@ impl Endpoint {
 
 /// How the RTCP destination of a section was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RtcpSource {
     /// RTCP shares the RTP port (RFC 5761).
     Mux,
@@ -95,6 +96,7 @@ impl Endpoints {
 
 /// What a media section means for transport.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Resolution {
     /// `m=` port 0 without `a=bundle-only`: the stream is rejected or disabled
     /// (RFC 3264 §6, RFC 8866 §5.14).

@@ -69,6 +69,7 @@ pub struct UnknownBlock<'a> {
 
 /// One XR report block (RFC 3611 §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum XrBlock<'a> {
     /// Loss RLE (§4.1).
     LossRle(RleReport<'a>),
