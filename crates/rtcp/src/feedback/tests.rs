@@ -160,6 +160,37 @@ fn round_trips() -> Vec<(&'static [u8], AnyPacket<'static>)> {
                 report_timestamp: 0x1234_5678,
             }),
         ),
+        (
+            &[
+                0x8f, 0xcd, 0x00, 0x07, // V=2 FMT=15 PT=205 (transport-cc) length=7
+                0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
+                0x00, 0x00, 0x00, 0x02, // SSRC of media source
+                0x00, 0x0a, 0x00, 0x05, // base sequence number 10, packet status count 5
+                0x00, 0x00, 0x10, 0x03, // reference time 16 (x64 ms), fb pkt. count 3
+                0x20, 0x02, // run length chunk: symbol 01 (small delta), run length 2
+                0xd8, 0x00, // two-bit vector: 01 10 00 ...: small, large, not received
+                0x04, 0x05, 0x06, // recv deltas (small): 4, 5, 6
+                0xff, 0xfe, // recv delta (large): -2
+                0x00, 0x00, 0x00, // zero padding
+            ],
+            AnyPacket::TransportCc(TransportCc {
+                sender_ssrc: 1,
+                media_ssrc: 2,
+                base_sequence_number: 10,
+                packet_status_count: 5,
+                reference_time: 16,
+                fb_pkt_count: 3,
+                chunks: vec![
+                    StatusChunk::RunLength {
+                        symbol: StatusSymbol::SmallDelta,
+                        run_length: 2,
+                    },
+                    StatusChunk::TwoBitVector(0x1800),
+                ]
+                .into(),
+                recv_deltas: Cow::Borrowed(&[4, 5, 6, 0xff, 0xfe]),
+            }),
+        ),
     ]
 }
 
@@ -267,4 +298,27 @@ fn rpsi_reads_any_padding() {
         AnyPacket::ReferencePictureSelectionIndication(rpsi),
         round_trips()[5].1
     );
+}
+
+#[test]
+fn transport_cc_packets_and_build() {
+    let tcc = round_trips()
+        .into_iter()
+        .find_map(|(_, packet)| match packet {
+            AnyPacket::TransportCc(tcc) => Some(tcc),
+            _ => None,
+        })
+        .unwrap();
+    let packets = [
+        (10, PacketStatus::Received { delta: 4 }),
+        (11, PacketStatus::Received { delta: 5 }),
+        (12, PacketStatus::Received { delta: 6 }),
+        (13, PacketStatus::Received { delta: -2 }),
+        (14, PacketStatus::NotReceived),
+    ];
+    assert_eq!(tcc.packets().collect::<Vec<_>>(), packets);
+    let statuses: Vec<_> = packets.iter().map(|p| p.1).collect();
+    let built = TransportCc::build(1, 2, 10, 16, 3, &statuses).unwrap();
+    assert_eq!(built.packets().collect::<Vec<_>>(), packets);
+    assert_eq!(TransportCc::parse(&built.to_vec().unwrap()).unwrap(), built);
 }
