@@ -13,14 +13,6 @@ use rtp_packet::{
 };
 use std::time::Duration;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .chunks(4)
-        .map(|w| w.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn describe(label: &str, packet: &RtpPacket<'_>, extmap: &ExtensionMap) -> Result<(), Error> {
     println!("{label}: {} bytes", packet.as_bytes().len());
     println!(
@@ -51,7 +43,7 @@ fn describe(label: &str, packet: &RtpPacket<'_>, extmap: &ExtensionMap) -> Resul
                 "    id {:>3} len {:>2}: {} {uri}",
                 element.id,
                 element.data.len(),
-                hex(element.data)
+                hex::encode(element.data)
             );
         }
         if let Some(level) = extmap.value::<AudioLevel>(&ext)? {
@@ -104,7 +96,7 @@ fn main() -> Result<(), Error> {
         .push_value(3, &AbsSendTime::from_duration(Duration::from_millis(1_250)))?
         .push_value(5, &TransportSequenceNumber(4242))?;
     let len = writer.finish(&[0x78; 20], 4)?;
-    println!("wrote {len} bytes: {}\n", hex(&buf[..len]));
+    println!("wrote {len} bytes: {}\n", hex::encode(&buf[..len]));
     describe(
         "parsed one-byte-extension packet",
         &RtpPacket::parse(&buf[..len])?,

@@ -51,13 +51,11 @@ impl<'a> Packet<'a> for ApplicationDefined<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(self.subtype.into(), packet_type::APP, size)?;
+        let mut w = Writer::packet(buf, self.subtype.into(), packet_type::APP, size)?;
         w.u32(self.ssrc)?;
         w.put(&self.name)?;
         w.put(&self.data)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        w.finish()
     }
 }
 

@@ -23,6 +23,7 @@ use crate::xr::ExtendedReport;
 
 /// Any RTCP packet: the type a compound packet's parts are read as and built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AnyPacket<'a> {
     /// SR (RFC 3550 §6.4.1).
     SenderReport(SenderReport<'a>),
@@ -297,6 +298,24 @@ pub fn write_compound(packets: &[AnyPacket<'_>], pad_to: usize, buf: &mut [u8]) 
         pos = end;
     }
     Ok(pos)
+}
+
+/// Writes `packets` as one compound datagram, as [`write_compound`] does, into a new `Vec`
+/// of exactly the datagram's size: the one-call form for callers that do not keep a buffer.
+///
+/// It sizes the `Vec` from [`Packet::size`] before writing, so it allocates once; the
+/// hot path stays [`write_compound`] into a caller's buffer.
+pub fn write_compound_to_vec(packets: &[AnyPacket<'_>], pad_to: usize) -> Result<Vec<u8>> {
+    let unpadded: usize = packets.iter().map(Packet::size).sum();
+    let padding = match unpadded % pad_to.max(1) {
+        0 => 0,
+        r => pad_to - r,
+    };
+    // A padding that `write_compound` refuses needs no room: it fails before writing it.
+    let mut datagram = vec![0; unpadded + padding.min(255)];
+    let n = write_compound(packets, pad_to, &mut datagram)?;
+    datagram.truncate(n);
+    Ok(datagram)
 }
 
 #[cfg(test)]

@@ -50,8 +50,7 @@ impl<'a> Packet<'a> for Goodbye<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(self.sources.len(), packet_type::BYE, size)?;
+        let mut w = Writer::packet(buf, self.sources.len(), packet_type::BYE, size)?;
         w.list(&self.sources)?;
         if let Some(reason) = &self.reason {
             let len = reason.len();
@@ -62,9 +61,8 @@ impl<'a> Packet<'a> for Goodbye<'a> {
             })?;
             w.u8(length)?;
             w.put(reason)?;
-            w.zeros(size - w.written())?;
         }
-        Ok(w.written())
+        w.finish()
     }
 }
 

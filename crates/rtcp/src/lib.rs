@@ -46,11 +46,11 @@ mod wire;
 pub mod xr;
 
 pub use application::ApplicationDefined;
-pub use compound::{AnyPacket, Compound, Rules, validate, write_compound};
+pub use compound::{AnyPacket, Compound, Rules, validate, write_compound, write_compound_to_vec};
 pub use error::{Error, Result};
 pub use goodbye::Goodbye;
 pub use header::{Header, packet_type};
-pub use ntp::{NtpTime, delay_to_units, round_trip_time, units_to_delay};
+pub use ntp::{NtpTime, round_trip_time};
 pub use packet::Packet;
 pub use raw::RawPacket;
 pub use receiver_report::ReceiverReport;

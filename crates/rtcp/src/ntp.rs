@@ -1,5 +1,11 @@
 //! NTP timestamps as RTCP carries them (RFC 3550 §4): the 64-bit form of the sender report,
 //! the middle-32-bit compact form of LSR, and delays in units of 1/65536 s (DLSR).
+//!
+//! All NTP arithmetic of the workspace lives here, on [`NtpTime`]: the compact form, the
+//! conversions from and to `SystemTime` and `Duration`, signed differences that survive the
+//! era rollover, and the one round-trip computation that report blocks (LSR/DLSR) and XR
+//! DLRR sub-blocks (LRR/DLRR) share, because both echo a compact timestamp and the delay it
+//! was held. `stats` and `rtp-session` use these rather than redoing the fixed-point maths.
 
 use core::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -55,35 +61,52 @@ impl NtpTime {
         let since_unix = Duration::new(seconds - UNIX_OFFSET, nanos as u32);
         UNIX_EPOCH + since_unix
     }
+
+    /// `self − earlier` in seconds. The 64-bit difference is read as signed, so a pair
+    /// straddling the 2036 era rollover still gives the small true difference.
+    pub fn seconds_since(self, earlier: NtpTime) -> f64 {
+        self.0.wrapping_sub(earlier.0) as i64 as f64 / 4_294_967_296.0
+    }
+
+    /// This timestamp moved by `delta` units of 2^-32 s (either way), wrapping at the era
+    /// boundary like the field does.
+    pub fn wrapping_add_signed(self, delta: i64) -> NtpTime {
+        NtpTime(self.0.wrapping_add_signed(delta))
+    }
+
+    /// A delay in the compact 16.16 form of DLSR and XR DLRR (units of 1/65536 s,
+    /// RFC 3550 §6.4.1), saturating at the field's maximum (about 18.2 hours).
+    pub fn duration_to_compact(delay: Duration) -> u32 {
+        let units = delay.as_secs().saturating_mul(65536)
+            + (u64::from(delay.subsec_nanos()) * 65536) / 1_000_000_000;
+        u32::try_from(units).unwrap_or(u32::MAX)
+    }
+
+    /// The delay a compact 16.16 field (DLSR, DLRR) holds.
+    pub fn compact_to_duration(units: u32) -> Duration {
+        let secs = u64::from(units >> 16);
+        let nanos = (u64::from(units & 0xffff) * 1_000_000_000) >> 16;
+        Duration::new(secs, nanos as u32)
+    }
 }
 
-/// A delay in the 1/65536 s units of DLSR and XR DLRR (RFC 3550 §6.4.1), saturating at the
-/// field's maximum (about 18.2 hours).
-pub fn delay_to_units(delay: Duration) -> u32 {
-    let units = delay.as_secs().saturating_mul(65536)
-        + (u64::from(delay.subsec_nanos()) * 65536) / 1_000_000_000;
-    u32::try_from(units).unwrap_or(u32::MAX)
-}
-
-/// The delay a DLSR or DLRR field holds (units of 1/65536 s).
-pub fn units_to_delay(units: u32) -> Duration {
-    let secs = u64::from(units >> 16);
-    let nanos = (u64::from(units & 0xffff) * 1_000_000_000) >> 16;
-    Duration::new(secs, nanos as u32)
-}
-
-/// Round-trip time from a report block (RFC 3550 §6.4.1): `arrival` is the compact NTP
-/// time the report arrived, `lsr` and `dlsr` its fields. `None` when no SR was received
-/// yet (LSR 0) or the clocks give a negative result.
-pub fn round_trip_time(arrival: u32, lsr: u32, dlsr: u32) -> Option<Duration> {
-    if lsr == 0 {
+/// Round-trip time from LSR/DLSR of a report block (RFC 3550 §6.4.1) or LRR/DLRR of an XR
+/// DLRR sub-block answering an RRTR (RFC 3611 §4.5): `arrival` is when the report arrived
+/// (local wallclock; its middle 32 bits are used), `last` and `delay` the two fields. The
+/// round trip is `A − last − delay` in 1/65536 s, modulo 2^32.
+///
+/// `None` when `last` is 0 (no SR or RRTR received yet, §6.4.1), or when the result is
+/// "negative" (more than half the range): the clocks or fields are inconsistent, and no
+/// sample is better than an 18-hour one.
+pub fn round_trip_time(arrival: NtpTime, last: u32, delay: u32) -> Option<Duration> {
+    if last == 0 {
         return None;
     }
-    let rtt = arrival.wrapping_sub(lsr).checked_sub(dlsr)?;
+    let rtt = arrival.compact().wrapping_sub(last).checked_sub(delay)?;
     if rtt > 0x8000_0000 {
         return None;
     }
-    Some(units_to_delay(rtt))
+    Some(NtpTime::compact_to_duration(rtt))
 }
 
 #[cfg(test)]
@@ -119,11 +142,51 @@ mod tests {
     fn rfc3550_rtt_example() {
         // RFC 3550 §6.4.1: A = 0xb710:8000 (46864.500 s), LSR = 0xb705:2000 (46853.125 s),
         // DLSR = 0x0005:4000 (5.250 s): RTT = 6.125 s.
-        let rtt = round_trip_time(0xb710_8000, 0xb705_2000, 0x0005_4000).unwrap();
-        assert_eq!(rtt, Duration::from_millis(6125));
-        assert_eq!(delay_to_units(Duration::from_millis(5250)), 0x0005_4000);
-        assert_eq!(units_to_delay(0x0005_4000), Duration::from_millis(5250));
-        assert_eq!(round_trip_time(0xb710_8000, 0, 0), None);
-        assert_eq!(delay_to_units(Duration::from_secs(1 << 20)), u32::MAX);
+        let arrival = NtpTime::new(0xb710, 0x8000_0000);
+        let rtt = round_trip_time(arrival, 0xb705_2000, 0x0005_4000);
+        assert_eq!(rtt, Some(Duration::from_millis(6125)));
+        let dlsr = Duration::from_millis(5250);
+        assert_eq!(NtpTime::duration_to_compact(dlsr), 0x0005_4000);
+        assert_eq!(NtpTime::compact_to_duration(0x0005_4000), dlsr);
+        let too_long = Duration::from_secs(1 << 20);
+        assert_eq!(NtpTime::duration_to_compact(too_long), u32::MAX);
+    }
+
+    #[test]
+    fn rtt_uses_the_fraction_not_only_seconds() {
+        // Sent at 100.25 s, held 0.125 s, answered at 100.5 s: 0.125 s, which a
+        // seconds-only computation would call 0.
+        let arrival = NtpTime::new(100, 0x8000_0000);
+        let rtt = round_trip_time(arrival, 0x0064_4000, 0x0000_2000);
+        assert_eq!(rtt, Some(Duration::from_millis(125)));
+    }
+
+    #[test]
+    fn rtt_wraps_across_the_16_bit_seconds_boundary() {
+        // LSR 0xffff:c000 (65535.75), DLSR 0.25 s, A = 0x0001:0000 of the next wrap.
+        let arrival = NtpTime::new(0x0001_0001, 0);
+        let rtt = round_trip_time(arrival, 0xffff_c000, 0x0000_4000);
+        assert_eq!(rtt, Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn no_sr_or_negative_gives_no_rtt() {
+        let arrival = NtpTime::new(10, 0);
+        assert_eq!(round_trip_time(arrival, 0, 0), None);
+        assert_eq!(round_trip_time(arrival, 0x000a_0000, 0x0000_0001), None);
+        assert_eq!(
+            round_trip_time(arrival, 0x0009_0000, 0x0000_8000),
+            Some(Duration::from_millis(500))
+        );
+    }
+
+    #[test]
+    fn differences_across_the_era_rollover_are_small() {
+        let before = NtpTime::new(u32::MAX, 0x8000_0000);
+        let after = NtpTime::new(0, 0x4000_0000);
+        assert_eq!(after.seconds_since(before), 0.75);
+        assert_eq!(before.seconds_since(after), -0.75);
+        assert_eq!(before.wrapping_add_signed(0xc000_0000), after);
+        assert_eq!(after.wrapping_add_signed(-0xc000_0000), before);
     }
 }

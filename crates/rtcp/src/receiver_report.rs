@@ -13,10 +13,10 @@
 //! ```
 
 use crate::error::Result;
-use crate::header::{packet_type, split};
+use crate::header::packet_type;
 use crate::packet::Packet;
-use crate::report_block::ReportBlock;
-use crate::wire::{List, Reader, Writer, pad4};
+use crate::report_block::{ReportBlock, parse_report, report_size, write_report};
+use crate::wire::List;
 use std::borrow::Cow;
 
 /// A receiver report (RFC 3550 §6.4.2).
@@ -34,32 +34,30 @@ pub struct ReceiverReport<'a> {
 impl<'a> Packet<'a> for ReceiverReport<'a> {
     #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (h, body) = split(packet, packet_type::RR)?;
-        let mut r = Reader::new(body, "receiver report");
-        let ssrc = r.u32()?;
-        let (reports, rest) = List::parse_count(r.rest(), h.count.into(), "RR report blocks")?;
+        let what = "receiver report";
+        let parts = parse_report::<4>(packet, packet_type::RR, what, "RR report blocks")?;
         Ok(Self {
-            ssrc,
-            reports,
-            profile_extensions: Cow::Borrowed(rest),
+            ssrc: u32::from_be_bytes(*parts.fixed),
+            reports: parts.reports,
+            profile_extensions: parts.extensions,
         })
     }
 
     #[inline]
     fn size(&self) -> usize {
-        8 + self.reports.wire_size() + pad4(self.profile_extensions.len())
+        report_size(4, &self.reports, &self.profile_extensions)
     }
 
     #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(self.reports.len(), packet_type::RR, size)?;
-        w.u32(self.ssrc)?;
-        w.list(&self.reports)?;
-        w.put(&self.profile_extensions)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        let ssrc = self.ssrc.to_be_bytes();
+        write_report(
+            buf,
+            packet_type::RR,
+            &ssrc,
+            &self.reports,
+            &self.profile_extensions,
+        )
     }
 }
 

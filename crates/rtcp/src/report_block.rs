@@ -17,7 +17,9 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::wire::{Element, Writer};
+use crate::header::split;
+use crate::wire::{Element, List, Writer, pad4};
+use std::borrow::Cow;
 
 /// One reception report block (RFC 3550 §6.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,6 +100,67 @@ impl Element<'_> for ReportBlock {
         b[20..24].copy_from_slice(&self.delay_since_last_sr.to_be_bytes());
         Writer::new(out, Self::SIZE)?.put(&b)
     }
+}
+
+/// An SR or RR as [`parse_report`] splits it.
+pub(crate) struct ReportParts<'a, const N: usize> {
+    /// The fixed fields after the header (RR: the SSRC; SR: the sender info).
+    pub(crate) fixed: &'a [u8; N],
+    /// The report blocks.
+    pub(crate) reports: List<'a, ReportBlock>,
+    /// The profile-specific extensions.
+    pub(crate) extensions: Cow<'a, [u8]>,
+}
+
+/// Parses the layout SR and RR share (RFC 3550 §6.4.1–6.4.2): the header, the `N` bytes of
+/// fixed fields (`what`), RC report blocks and the profile-specific extensions.
+#[inline]
+pub(crate) fn parse_report<'a, const N: usize>(
+    packet: &'a [u8],
+    packet_type: u8,
+    what: &'static str,
+    blocks: &'static str,
+) -> Result<ReportParts<'a, N>> {
+    let (h, body) = split(packet, packet_type)?;
+    let (fixed, rest) = body.split_first_chunk::<N>().ok_or(Error::Truncated {
+        what,
+        needed: N,
+        got: body.len(),
+    })?;
+    let (reports, extensions) = List::parse_count(rest, h.count.into(), blocks)?;
+    Ok(ReportParts {
+        fixed,
+        reports,
+        extensions: Cow::Borrowed(extensions),
+    })
+}
+
+/// Size of an SR or RR with `fixed` bytes of fixed fields.
+#[inline]
+pub(crate) fn report_size(
+    fixed: usize,
+    reports: &List<'_, ReportBlock>,
+    extensions: &[u8],
+) -> usize {
+    4 + fixed + reports.wire_size() + pad4(extensions.len())
+}
+
+/// Writes an SR or RR: the header, the fixed fields, the report blocks, and the
+/// profile-specific extensions zero-padded to a multiple of 4 bytes.
+#[inline]
+pub(crate) fn write_report(
+    buf: &mut [u8],
+    packet_type: u8,
+    fixed: &[u8],
+    reports: &List<'_, ReportBlock>,
+    extensions: &[u8],
+) -> Result<usize> {
+    let size = report_size(fixed.len(), reports, extensions);
+    let mut w = Writer::packet(buf, reports.len(), packet_type, size)?;
+    w.put(fixed)?;
+    w.list(reports)?;
+    w.put(extensions)?;
+    w.finish()
 }
 
 #[cfg(test)]

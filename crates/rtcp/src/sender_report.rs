@@ -18,12 +18,12 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use crate::error::{Error, Result};
-use crate::header::{packet_type, split};
+use crate::error::Result;
+use crate::header::packet_type;
 use crate::ntp::NtpTime;
 use crate::packet::Packet;
-use crate::report_block::ReportBlock;
-use crate::wire::{List, Writer, pad4};
+use crate::report_block::{ReportBlock, parse_report, report_size, write_report};
+use crate::wire::List;
 use std::borrow::Cow;
 
 /// A sender report (RFC 3550 §6.4.1).
@@ -49,51 +49,41 @@ pub struct SenderReport<'a> {
 impl<'a> Packet<'a> for SenderReport<'a> {
     #[inline]
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (h, body) = split(packet, packet_type::SR)?;
-        let (info, rest) = body.split_first_chunk::<24>().ok_or(Error::Truncated {
-            what: "sender report",
-            needed: 24,
-            got: body.len(),
-        })?;
+        let parts =
+            parse_report::<24>(packet, packet_type::SR, "sender report", "SR report blocks")?;
+        let info = parts.fixed;
         let word = |i: usize| u32::from_be_bytes([info[i], info[i + 1], info[i + 2], info[i + 3]]);
-        let ssrc = word(0);
-        let ntp_time = NtpTime::new(word(4), word(8));
-        let rtp_time = word(12);
-        let packet_count = word(16);
-        let octet_count = word(20);
-        let (reports, rest) = List::parse_count(rest, h.count.into(), "SR report blocks")?;
         Ok(Self {
-            ssrc,
-            ntp_time,
-            rtp_time,
-            packet_count,
-            octet_count,
-            reports,
-            profile_extensions: Cow::Borrowed(rest),
+            ssrc: word(0),
+            ntp_time: NtpTime::new(word(4), word(8)),
+            rtp_time: word(12),
+            packet_count: word(16),
+            octet_count: word(20),
+            reports: parts.reports,
+            profile_extensions: parts.extensions,
         })
     }
 
     #[inline]
     fn size(&self) -> usize {
-        28 + self.reports.wire_size() + pad4(self.profile_extensions.len())
+        report_size(24, &self.reports, &self.profile_extensions)
     }
 
     #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(self.reports.len(), packet_type::SR, size)?;
         let mut info = [0u8; 24];
         info[0..4].copy_from_slice(&self.ssrc.to_be_bytes());
         info[4..12].copy_from_slice(&self.ntp_time.0.to_be_bytes());
         info[12..16].copy_from_slice(&self.rtp_time.to_be_bytes());
         info[16..20].copy_from_slice(&self.packet_count.to_be_bytes());
         info[20..24].copy_from_slice(&self.octet_count.to_be_bytes());
-        w.put(&info)?;
-        w.list(&self.reports)?;
-        w.put(&self.profile_extensions)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        write_report(
+            buf,
+            packet_type::SR,
+            &info,
+            &self.reports,
+            &self.profile_extensions,
+        )
     }
 }
 

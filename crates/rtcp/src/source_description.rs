@@ -295,7 +295,7 @@ impl<'a> Element<'a> for SdesChunk<'a> {
         let mut w = Writer::new(out, size)?;
         w.u32(self.source)?;
         w.list(&self.items)?;
-        w.zeros(size - w.written())
+        w.finish().map(drop)
     }
 }
 
@@ -332,8 +332,7 @@ impl<'a> Packet<'a> for SourceDescription<'a> {
     #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(self.chunks.len(), packet_type::SDES, size)?;
+        let mut w = Writer::packet(buf, self.chunks.len(), packet_type::SDES, size)?;
         w.list(&self.chunks)?;
         Ok(w.written())
     }

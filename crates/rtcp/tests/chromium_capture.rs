@@ -13,13 +13,6 @@ use rtcp::feedback::{PacketStatus, TransportCc};
 use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Compound, NtpTime, Packet, ReportBlock, Rules, SdesItemType, validate};
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// Frame 463: the audio sender's SR + SDES + XR (DLRR), 80 bytes.
 const SR_SDES_XR: &str = concat!(
     "80c80006",                         // SR: V=2 P=0 RC=0 PT=200 length=6
@@ -80,11 +73,22 @@ const TRANSPORT_CC: &str = concat!(
     "b203",     // receive deltas: 44.5 ms, 0.75 ms
 );
 
+/// The packets of a captured compound datagram (hex), checked on the way: the datagram
+/// passes the strict RFC 3550 check, every packet parses, and writing the packets back
+/// gives the capture byte for byte.
+fn capture(text: &str) -> Vec<AnyPacket<'static>> {
+    // Leaked so the packets, which borrow the datagram, can leave the helper.
+    let bytes: &'static [u8] = hex::decode(text).unwrap().leak();
+    let packets: Vec<_> = Compound::new(bytes).collect::<Result<_, _>>().unwrap();
+    assert_eq!(validate(bytes, Rules::default()), Ok(packets.len()));
+    let written = rtcp::write_compound_to_vec(&packets, 0);
+    assert_eq!(written.as_deref(), Ok(bytes), "written back byte for byte");
+    packets
+}
+
 #[test]
 fn sender_report_sdes_and_dlrr() {
-    let bytes = hex(SR_SDES_XR);
-    assert_eq!(validate(&bytes, Rules::default()), Ok(3));
-    let packets: Vec<_> = Compound::new(&bytes).collect::<Result<_, _>>().unwrap();
+    let packets = capture(SR_SDES_XR);
     let [
         AnyPacket::SenderReport(sr),
         AnyPacket::SourceDescription(sdes),
@@ -114,16 +118,11 @@ fn sender_report_sdes_and_dlrr() {
         (item.ssrc, item.last_rr, item.delay_since_last_rr),
         (1, 3_156_405_060, 51_904)
     );
-    let mut out = [0u8; 128];
-    let n = rtcp::write_compound(&packets, 0, &mut out).unwrap();
-    assert_eq!(&out[..n], &bytes[..], "written back byte for byte");
 }
 
 #[test]
 fn receiver_report_and_reference_time() {
-    let bytes = hex(RR_XR);
-    assert_eq!(validate(&bytes, Rules::default()), Ok(2));
-    let packets: Vec<_> = Compound::new(&bytes).collect::<Result<_, _>>().unwrap();
+    let packets = capture(RR_XR);
     let [AnyPacket::ReceiverReport(rr), AnyPacket::ExtendedReport(xr)] = &packets[..] else {
         panic!("unexpected packets {packets:?}");
     };
@@ -145,15 +144,12 @@ fn receiver_report_and_reference_time() {
         panic!("unexpected XR blocks {blocks:?}");
     };
     assert_eq!(rrtr.ntp_time, NtpTime(0xeeab_bc2c_8e14_f052));
-    let mut out = [0u8; 64];
-    let n = rtcp::write_compound(&packets, 0, &mut out).unwrap();
-    assert_eq!(&out[..n], &bytes[..], "written back byte for byte");
 }
 
 #[test]
 fn transport_cc_feedback() {
     // A feedback message alone in its datagram is a reduced-size packet (RFC 5506).
-    let padded = hex(TRANSPORT_CC_PADDED);
+    let padded = hex::decode(TRANSPORT_CC_PADDED).unwrap();
     assert!(validate(&padded, Rules::default()).is_err());
     assert_eq!(validate(&padded, Rules { reduced_size: true }), Ok(1));
     let tcc = TransportCc::parse(&padded).unwrap();
@@ -175,7 +171,7 @@ fn transport_cc_feedback() {
             .collect::<Vec<_>>()
     );
 
-    let plain = hex(TRANSPORT_CC);
+    let plain = hex::decode(TRANSPORT_CC).unwrap();
     let tcc = TransportCc::parse(&plain).unwrap();
     assert_eq!(
         (tcc.base_sequence_number, tcc.packet_status_count),

@@ -262,7 +262,7 @@ impl Session {
                 XrBlock::Dlrr(dlrr) => {
                     let ours = dlrr.items.iter().find(|i| i.ssrc == self.local.ssrc());
                     let rtt = ours.and_then(|i| {
-                        stats::rtt::rtt_from_dlrr(arrival, i.last_rr, i.delay_since_last_rr)
+                        rtcp::round_trip_time(arrival, i.last_rr, i.delay_since_last_rr)
                     });
                     if let Some(rtt) = rtt {
                         self.rtt = Some(rtt);

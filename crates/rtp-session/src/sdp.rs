@@ -35,7 +35,9 @@ impl Transport {
             remote_rtp: Some(rtp),
             remote_rtcp: Some(rtcp),
             rtcp_mux: endpoints.rtcp_mux(),
-            rtcp_rsize: section.rtcp_rsize(),
+            rtcp_rsize: section
+                .flags()
+                .contains(sdp_rtcp_attr::RtcpFlag::ReducedSize),
             ..Self::default()
         })
     }

@@ -1,9 +1,14 @@
 //! The property attributes `a=rtcp-mux` (RFC 5761 §5.1.1), `a=rtcp-mux-only`
 //! (RFC 8858 §3) and `a=rtcp-rsize` (RFC 5506 §5), and [`Attribute`], which recognises
 //! any of this crate's four attributes in an SDP line.
+//!
+//! [`RtcpFlags`] is the one place the three flags are held together: a scanned media
+//! section has the flags it carries, an offer or answer the flags it will write, and
+//! negotiation reads one and builds the other. Before, each type kept three booleans and
+//! three getters of its own; a set keyed by [`RtcpFlag`] means a new flag attribute is
+//! one variant, and writing them in order is [`RtcpFlags::iter`].
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::{Error, RtcpAttribute, syntax};
 
@@ -57,14 +62,50 @@ impl RtcpFlag {
     }
 }
 
-impl FromStr for RtcpFlag {
-    type Err = Error;
+/// A set of [`RtcpFlag`]s: the property attributes a media section carries
+/// ([`crate::MediaSection::flags`]) or a local offer or answer is to write
+/// ([`crate::Advertisement::flags`]).
+///
+/// ```
+/// use sdp_rtcp_attr::{RtcpFlag, RtcpFlags};
+///
+/// let flags = RtcpFlags::default().with(RtcpFlag::ReducedSize, true);
+/// assert!(flags.contains(RtcpFlag::ReducedSize) && !flags.contains(RtcpFlag::Mux));
+/// assert_eq!(flags.iter().collect::<Vec<_>>(), [RtcpFlag::ReducedSize]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RtcpFlags(u8);
 
-    /// Same as [`RtcpFlag::parse`].
-    fn from_str(line: &str) -> Result<Self, Error> {
-        Self::parse(line)
+impl RtcpFlags {
+    fn bit(flag: RtcpFlag) -> u8 {
+        match flag {
+            RtcpFlag::Mux => 1,
+            RtcpFlag::MuxOnly => 2,
+            RtcpFlag::ReducedSize => 4,
+        }
+    }
+
+    /// True when `flag` is in the set.
+    pub fn contains(self, flag: RtcpFlag) -> bool {
+        self.0 & Self::bit(flag) != 0
+    }
+
+    /// The set with `flag` added (`on`) or removed.
+    #[must_use]
+    pub fn with(self, flag: RtcpFlag, on: bool) -> Self {
+        match on {
+            true => Self(self.0 | Self::bit(flag)),
+            false => Self(self.0 & !Self::bit(flag)),
+        }
+    }
+
+    /// The flags in the set, in the order they are written ([`RtcpFlag::ALL`]).
+    pub fn iter(self) -> impl Iterator<Item = RtcpFlag> {
+        RtcpFlag::ALL.into_iter().filter(move |&f| self.contains(f))
     }
 }
+
+syntax::from_str_by_parse!(RtcpFlag);
 
 impl fmt::Display for RtcpFlag {
     /// Writes `a=<name>` without a line terminator.

@@ -134,8 +134,10 @@ pub enum Error {
     /// A multicast constructor was given a unicast address.
     #[error("not a multicast address")]
     NotMulticast,
-    /// An error in the text of one line of an SDP body.
-    #[error("line {line}: {source}")]
+    /// An error in the text of one line of an SDP body. The message names the line; the
+    /// error is its [`std::error::Error::source`], so a report that walks the chain prints
+    /// it once.
+    #[error("line {line}")]
     AtLine {
         /// 1-based line number in the body.
         line: usize,

@@ -118,7 +118,7 @@ mod scan;
 mod syntax;
 
 pub use address::{AddrType, ConnectionAddress, NETTYPE_IN};
-pub use attribute::{Attribute, RtcpFlag};
+pub use attribute::{Attribute, RtcpFlag, RtcpFlags};
 pub use cidr::Cidr;
 pub use error::Error;
 pub use negotiate::{

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::{ConnectionAddress, Error, MediaSection, RtcpAttribute, RtcpFlag};
+use crate::{ConnectionAddress, Error, MediaSection, RtcpAttribute, RtcpFlag, RtcpFlags};
 
 /// A local transport address and, when a NAT maps it, the public address peers must use
 /// (RFC 3605 §1: the case that motivated `a=rtcp`).
@@ -152,9 +152,10 @@ impl LocalTransport {
             rtp,
             rtcp,
             rtcp_attribute: needed_attribute(rtp, rtcp),
-            rtcp_mux: !matches!(self.rtcp, LocalRtcp::Separate(_)),
-            rtcp_mux_only: matches!(self.rtcp, LocalRtcp::MuxOnly),
-            rtcp_rsize: self.reduced_size,
+            flags: RtcpFlags::default()
+                .with(RtcpFlag::Mux, !matches!(self.rtcp, LocalRtcp::Separate(_)))
+                .with(RtcpFlag::MuxOnly, matches!(self.rtcp, LocalRtcp::MuxOnly))
+                .with(RtcpFlag::ReducedSize, self.reduced_size),
         }
     }
 
@@ -174,8 +175,9 @@ impl LocalTransport {
             return Answer::Reject(RejectReason::NotRtp);
         }
         let rtp = self.rtp.advertised();
-        let (rtcp, rtcp_mux) = match (self.rtcp, offer.rtcp_mux()) {
-            (LocalRtcp::Separate(_), _) if offer.rtcp_mux_only() => {
+        let offered = offer.flags();
+        let (rtcp, rtcp_mux) = match (self.rtcp, offered.contains(RtcpFlag::Mux)) {
+            (LocalRtcp::Separate(_), _) if offered.contains(RtcpFlag::MuxOnly) => {
                 return Answer::Reject(RejectReason::OfferRequiresMux);
             }
             (LocalRtcp::MuxOnly, false) => {
@@ -188,9 +190,10 @@ impl LocalTransport {
             rtp,
             rtcp,
             rtcp_attribute: needed_attribute(rtp, rtcp),
-            rtcp_mux,
-            rtcp_mux_only: false,
-            rtcp_rsize: offer.rtcp_rsize() && self.reduced_size,
+            flags: RtcpFlags::default().with(RtcpFlag::Mux, rtcp_mux).with(
+                RtcpFlag::ReducedSize,
+                offered.contains(RtcpFlag::ReducedSize) && self.reduced_size,
+            ),
         })
     }
 }
@@ -202,9 +205,7 @@ pub struct Advertisement {
     rtp: SocketAddr,
     rtcp: SocketAddr,
     rtcp_attribute: Option<RtcpAttribute>,
-    rtcp_mux: bool,
-    rtcp_mux_only: bool,
-    rtcp_rsize: bool,
+    flags: RtcpFlags,
 }
 
 impl Advertisement {
@@ -223,19 +224,9 @@ impl Advertisement {
         self.rtcp_attribute.as_ref()
     }
 
-    /// True when `a=rtcp-mux` is to be written.
-    pub fn rtcp_mux(&self) -> bool {
-        self.rtcp_mux
-    }
-
-    /// True when `a=rtcp-mux-only` is to be written (offers only).
-    pub fn rtcp_mux_only(&self) -> bool {
-        self.rtcp_mux_only
-    }
-
-    /// True when `a=rtcp-rsize` is to be written.
-    pub fn rtcp_rsize(&self) -> bool {
-        self.rtcp_rsize
+    /// The flag attributes to write (`a=rtcp-mux-only` in offers only).
+    pub fn flags(&self) -> RtcpFlags {
+        self.flags
     }
 }
 
@@ -246,12 +237,7 @@ impl fmt::Display for Advertisement {
         if let Some(attr) = &self.rtcp_attribute {
             write!(f, "{attr}\r\n")?;
         }
-        let flags = [
-            (self.rtcp_mux, RtcpFlag::Mux),
-            (self.rtcp_mux_only, RtcpFlag::MuxOnly),
-            (self.rtcp_rsize, RtcpFlag::ReducedSize),
-        ];
-        for (_, flag) in flags.iter().filter(|(on, _)| *on) {
+        for flag in self.flags.iter() {
             write!(f, "{flag}\r\n")?;
         }
         Ok(())
@@ -260,6 +246,7 @@ impl fmt::Display for Advertisement {
 
 /// The answer for one offered media section.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Answer {
     /// Accept the stream with these lines.
     Accept(Advertisement),
@@ -269,6 +256,7 @@ pub enum Answer {
 
 /// Why an answer rejects a media section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RejectReason {
     /// The offer's `m=` port is 0: the stream was rejected or is bundle-only
     /// (RFC 8843 §6), which the BUNDLE logic answers, not this crate.

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::{Body, ConnectionAddress, Error, MediaSection};
+use crate::{Body, ConnectionAddress, Error, MediaSection, RtcpFlag};
 
 /// Whether the local side multiplexes RTP and RTCP when the peer's SDP offers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +54,7 @@ impl Endpoint {
 
 /// How the RTCP destination of a section was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RtcpSource {
     /// RTCP shares the RTP port (RFC 5761).
     Mux,
@@ -95,6 +96,7 @@ impl Endpoints {
 
 /// What a media section means for transport.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Resolution {
     /// `m=` port 0 without `a=bundle-only`: the stream is rejected or disabled
     /// (RFC 3264 §6, RFC 8866 §5.14).
@@ -144,7 +146,7 @@ impl MediaSection<'_> {
         if !self.is_rtp() {
             return Ok(Resolution::NotRtp);
         }
-        if self.rtcp_mux_only() && policy == MuxPolicy::Refuse {
+        if self.flags().contains(RtcpFlag::MuxOnly) && policy == MuxPolicy::Refuse {
             return Ok(Resolution::MuxRequired);
         }
         let address = self
@@ -155,28 +157,29 @@ impl MediaSection<'_> {
             address: address.clone(),
             port: self.port(),
         };
-        let (rtcp, rtcp_source) = if self.rtcp_mux() && policy == MuxPolicy::Accept {
-            (rtp.clone(), RtcpSource::Mux)
-        } else if let Some(attr) = self.rtcp() {
-            if attr.port() == 0 {
-                return Err(Error::RtcpPortZero { media });
-            }
-            let endpoint = Endpoint {
-                address: attr.address().unwrap_or(address).clone(),
-                port: attr.port(),
+        let (rtcp, rtcp_source) =
+            if self.flags().contains(RtcpFlag::Mux) && policy == MuxPolicy::Accept {
+                (rtp.clone(), RtcpSource::Mux)
+            } else if let Some(attr) = self.rtcp() {
+                if attr.port() == 0 {
+                    return Err(Error::RtcpPortZero { media });
+                }
+                let endpoint = Endpoint {
+                    address: attr.address().unwrap_or(address).clone(),
+                    port: attr.port(),
+                };
+                (endpoint, RtcpSource::Attribute)
+            } else {
+                let port = self
+                    .port()
+                    .checked_add(1)
+                    .ok_or(Error::RtcpPortOverflow { media })?;
+                let endpoint = Endpoint {
+                    address: address.clone(),
+                    port,
+                };
+                (endpoint, RtcpSource::NextPort)
             };
-            (endpoint, RtcpSource::Attribute)
-        } else {
-            let port = self
-                .port()
-                .checked_add(1)
-                .ok_or(Error::RtcpPortOverflow { media })?;
-            let endpoint = Endpoint {
-                address: address.clone(),
-                port,
-            };
-            (endpoint, RtcpSource::NextPort)
-        };
         Ok(Resolution::Active(Endpoints {
             rtp,
             rtcp,

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::net::Ipv4Addr;
-use std::str::FromStr;
 
 use nom::Parser;
 use nom::bytes::complete::tag;
@@ -135,14 +134,7 @@ impl RtcpAttribute {
     }
 }
 
-impl FromStr for RtcpAttribute {
-    type Err = Error;
-
-    /// Same as [`RtcpAttribute::parse`]: a whole line, `a=rtcp:` included.
-    fn from_str(line: &str) -> Result<Self, Error> {
-        Self::parse(line)
-    }
-}
+syntax::from_str_by_parse!(RtcpAttribute);
 
 impl fmt::Display for RtcpAttribute {
     /// Writes `a=rtcp:<port>[ IN <addrtype> <address>]` without a line terminator.

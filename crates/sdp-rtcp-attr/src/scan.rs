@@ -5,7 +5,7 @@
 use std::num::NonZeroU16;
 
 use crate::attribute::{Attribute, Kind};
-use crate::{ConnectionAddress, Error, RtcpAttribute, RtcpFlag, syntax};
+use crate::{ConnectionAddress, Error, RtcpAttribute, RtcpFlag, RtcpFlags, syntax};
 
 /// What an SDP body says about RTCP transport: the session-level connection address and,
 /// for each media section, its `m=` line, `c=` line and RTCP attributes.
@@ -51,9 +51,7 @@ pub struct MediaSection<'a> {
     connection: Option<ConnectionAddress>,
     /// The attribute and its 1-based line number.
     rtcp: Option<(RtcpAttribute, usize)>,
-    rtcp_mux: bool,
-    rtcp_mux_only: bool,
-    rtcp_rsize: bool,
+    flags: RtcpFlags,
     bundle_only: bool,
 }
 
@@ -174,9 +172,7 @@ impl<'a> MediaSection<'a> {
             proto,
             connection: None,
             rtcp: None,
-            rtcp_mux: false,
-            rtcp_mux_only: false,
-            rtcp_rsize: false,
+            flags: RtcpFlags::default(),
             bundle_only: false,
         })
     }
@@ -197,9 +193,7 @@ impl<'a> MediaSection<'a> {
                 }
                 self.rtcp = Some((rtcp, line));
             }
-            Attribute::Flag(RtcpFlag::Mux) => self.rtcp_mux = true,
-            Attribute::Flag(RtcpFlag::MuxOnly) => self.rtcp_mux_only = true,
-            Attribute::Flag(RtcpFlag::ReducedSize) => self.rtcp_rsize = true,
+            Attribute::Flag(flag) => self.flags = self.flags.with(flag, true),
         }
         Ok(())
     }
@@ -207,10 +201,10 @@ impl<'a> MediaSection<'a> {
     /// RFC 8858 §4: `rtcp-mux-only` needs `rtcp-mux`, and an `a=rtcp` beside it must
     /// name the RTP port and address.
     fn check_mux_only(&self, session: Option<&ConnectionAddress>) -> Result<(), Error> {
-        if !self.rtcp_mux_only {
+        if !self.flags.contains(RtcpFlag::MuxOnly) {
             return Ok(());
         }
-        if !self.rtcp_mux {
+        if !self.flags.contains(RtcpFlag::Mux) {
             return Err(Error::MuxOnlyWithoutMux { line: self.line });
         }
         let Some((rtcp, rtcp_line)) = &self.rtcp else {
@@ -279,19 +273,9 @@ impl<'a> MediaSection<'a> {
         self.rtcp.as_ref().map(|&(_, line)| line)
     }
 
-    /// True when `a=rtcp-mux` is present.
-    pub fn rtcp_mux(&self) -> bool {
-        self.rtcp_mux
-    }
-
-    /// True when `a=rtcp-mux-only` is present.
-    pub fn rtcp_mux_only(&self) -> bool {
-        self.rtcp_mux_only
-    }
-
-    /// True when `a=rtcp-rsize` is present.
-    pub fn rtcp_rsize(&self) -> bool {
-        self.rtcp_rsize
+    /// The flag attributes present: `a=rtcp-mux`, `a=rtcp-mux-only`, `a=rtcp-rsize`.
+    pub fn flags(&self) -> RtcpFlags {
+        self.flags
     }
 
     /// True when `a=bundle-only` is present (RFC 8843 §6): port 0 then means "bundled",

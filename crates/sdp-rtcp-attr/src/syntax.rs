@@ -12,6 +12,22 @@ use nom::sequence::preceded;
 
 use crate::Error;
 
+/// Implements `FromStr` for attribute line types as their `parse` of a whole line, so
+/// `"a=rtcp:9".parse()` and `RtcpAttribute::parse("a=rtcp:9")` cannot drift apart.
+macro_rules! from_str_by_parse {
+    ($($ty:ty),+) => {$(
+        impl std::str::FromStr for $ty {
+            type Err = crate::Error;
+
+            /// Same as the type's `parse`: a whole line, `a=` included.
+            fn from_str(line: &str) -> Result<Self, crate::Error> {
+                Self::parse(line)
+            }
+        }
+    )+};
+}
+pub(crate) use from_str_by_parse;
+
 /// A nom result whose error carries nothing: callers map failures to a specific
 /// [`Error`] variant themselves.
 type Lex<'a, O> = nom::IResult<&'a str, O, ()>;
@@ -261,18 +277,10 @@ mod tests {
             tokens::<4>("1 IN IP4 x", 7),
             Ok(([("1", 7), ("IN", 9), ("IP4", 12), ("x", 16)], 4))
         );
-        assert_eq!(
-            tokens::<4>(" 1", 7),
-            Err(Error::UnexpectedSpace { offset: 7 })
-        );
-        assert_eq!(
-            tokens::<4>("1  IN", 7),
-            Err(Error::UnexpectedSpace { offset: 9 })
-        );
-        assert_eq!(
-            tokens::<4>("1 ", 7),
-            Err(Error::UnexpectedSpace { offset: 8 })
-        );
+        for (text, offset) in [(" 1", 7), ("1  IN", 9), ("1 ", 8)] {
+            let space = Err(Error::UnexpectedSpace { offset });
+            assert_eq!(tokens::<4>(text, 7), space, "{text:?}");
+        }
         assert_eq!(
             tokens::<2>("1 2 3", 0),
             Err(Error::TrailingData { offset: 3 })

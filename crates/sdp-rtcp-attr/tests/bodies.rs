@@ -1,11 +1,14 @@
 //! Whole SDP bodies: scanning, level rules and endpoint resolution.
 
+#[path = "common/cases.rs"]
+mod cases;
 mod common;
 
 use std::num::NonZeroU16;
 
-use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
-use sdp_rtcp_attr::{Body, Error, MuxPolicy, Resolution, RtcpSource};
+use cases::assert_errors;
+use common::{BROWSER_OFFER, SIP_OFFER, active, addr, resolve};
+use sdp_rtcp_attr::{Body, Error, MediaSection, MuxPolicy, Resolution, RtcpFlag, RtcpSource};
 
 #[test]
 fn browser_offer_sections() {
@@ -28,8 +31,9 @@ fn browser_offer_sections() {
         "a=rtcp:9 IN IP4 0.0.0.0"
     );
     assert_eq!(media[0].rtcp_line(), Some(10));
-    assert!(media[0].rtcp_mux() && !media[0].rtcp_mux_only() && !media[0].rtcp_rsize());
-    assert!(media[1].rtcp_mux() && media[1].rtcp_rsize());
+    let flags = |section: &MediaSection<'_>| section.flags().iter().collect::<Vec<_>>();
+    assert_eq!(flags(&media[0]), [RtcpFlag::Mux]);
+    assert_eq!(flags(&media[1]), [RtcpFlag::Mux, RtcpFlag::ReducedSize]);
     assert_eq!(
         (media[2].media(), media[2].is_rtp()),
         ("application", false)
@@ -107,11 +111,9 @@ fn odd_rtp_port_and_port_count() {
 
 #[test]
 fn fqdn_and_ipv6_connections() {
-    let body = Body::scan(
+    let resolved = resolve(
         "v=0\nc=IN IP6 2001:DB8::1\nm=audio 5004 RTP/AVP 0\nm=audio 6000 RTP/AVP 0\nc=IN IP4 media.example.com\na=rtcp:7000 IN IP6 2001:db8::2\n",
-    )
-    .unwrap();
-    let resolved = body.resolve(MuxPolicy::Accept).unwrap();
+    );
     let first = active(&resolved[0]);
     assert_eq!(first.rtcp().socket_addr(), Some(addr("[2001:db8::1]:5005")));
     assert_eq!(first.rtp().address().to_string(), "IN IP6 2001:DB8::1");
@@ -130,7 +132,7 @@ fn bundle_only_and_mux_only() {
         "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtcp-mux\r\na=rtcp-mux-only\r\na=rtcp:9 IN IP4 0.0.0.0\r\nm=video 0 UDP/TLS/RTP/SAVPF 96\r\na=bundle-only\r\na=rtcp-mux\r\na=rtcp-mux-only\r\n",
     )
     .unwrap();
-    assert!(body.media()[0].rtcp_mux_only());
+    assert!(body.media()[0].flags().contains(RtcpFlag::MuxOnly));
     assert!(body.media()[1].bundle_only());
     let accepted = body.resolve(MuxPolicy::Accept).unwrap();
     assert_eq!(active(&accepted[0]).rtcp_source(), RtcpSource::Mux);
@@ -207,9 +209,7 @@ fn level_rules() {
             Error::MuxOnlyRtcpMismatch { line: 6 },
         ),
     ];
-    for (text, error) in cases {
-        assert_eq!(Body::scan(text), Err(error.clone()), "{text:?}");
-    }
+    assert_errors(Body::scan, cases);
     // The same a=rtcp in two different sections is fine, and so is a repeated flag.
     let body = Body::scan(
         "v=0\nc=IN IP4 192.0.2.1\nm=audio 5004 RTP/AVP 0\na=rtcp:6000\na=rtcp-mux\na=rtcp-mux\nm=audio 5006 RTP/AVP 0\na=rtcp:6000\n",
@@ -314,9 +314,7 @@ fn line_errors_carry_the_line_number() {
             at(2, Error::InvalidPortCount),
         ),
     ];
-    for (text, error) in cases {
-        assert_eq!(Body::scan(text), Err(error.clone()), "{text:?}");
-    }
+    assert_errors(Body::scan, cases);
 }
 
 #[test]

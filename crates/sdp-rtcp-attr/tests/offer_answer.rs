@@ -3,14 +3,32 @@
 
 mod common;
 
-use common::{BROWSER_OFFER, SIP_OFFER, active, addr};
+use common::{BROWSER_OFFER, SIP_OFFER, active, addr, resolve};
 use sdp_rtcp_attr::{
-    Answer, Body, Endpoints, LocalRtcp, LocalTransport, MuxPolicy, RejectReason, Resolution,
-    RtcpAddressPolicy, TransportAddress,
+    Advertisement, Answer, Body, Endpoints, LocalRtcp, LocalTransport, MediaSection, MuxPolicy,
+    RejectReason, Resolution, RtcpAddressPolicy, RtcpFlag, TransportAddress,
 };
 
 fn transport(local: &str, mapped: Option<&str>) -> TransportAddress {
     TransportAddress::new(addr(local), mapped.map(addr)).unwrap()
+}
+
+/// A local transport with RTCP on its own port `rtcp` (mapped by a NAT to `mapped`).
+fn separate(rtp: TransportAddress, rtcp: &str, mapped: Option<&str>) -> LocalTransport {
+    LocalTransport::new(rtp, LocalRtcp::Separate(transport(rtcp, mapped)), false)
+}
+
+/// A local transport that multiplexes when offered, with `rtcp` as its fallback port.
+fn mux_or_separate(rtp: TransportAddress, rtcp: &str) -> LocalTransport {
+    LocalTransport::new(rtp, LocalRtcp::MuxOrSeparate(transport(rtcp, None)), false)
+}
+
+/// The answer `local` gives to `section`, which must accept the stream.
+fn accepted(local: &LocalTransport, section: &MediaSection<'_>) -> Advertisement {
+    match local.answer(section) {
+        Answer::Accept(answer) => answer,
+        other => panic!("expected an accepted stream, got {other:?}"),
+    }
 }
 
 #[test]
@@ -45,7 +63,7 @@ fn offers_emit_rtcp_only_when_needed() {
         assert_eq!(offer.rtp(), addr("192.0.2.10:5004"));
     }
     let rsize = LocalTransport::new(rtp, LocalRtcp::MuxOnly, true).offer();
-    assert!(rsize.rtcp_rsize() && rsize.rtcp_mux() && rsize.rtcp_mux_only());
+    assert_eq!(rsize.flags().iter().collect::<Vec<_>>(), RtcpFlag::ALL);
     assert_eq!(rsize.rtcp(), addr("192.0.2.10:5004"));
 }
 
@@ -96,7 +114,7 @@ fn advertised_offers_resolve_back_to_the_advertised_addresses() {
             );
         }
         let ends = body.resolve(MuxPolicy::Accept).unwrap();
-        let expected = if offer.rtcp_mux() {
+        let expected = if offer.flags().contains(RtcpFlag::Mux) {
             offer.rtp()
         } else {
             offer.rtcp()
@@ -113,29 +131,17 @@ fn advertised_offers_resolve_back_to_the_advertised_addresses() {
 fn answers_carry_the_answerers_own_rtcp_port() {
     let offer = Body::scan(SIP_OFFER).unwrap();
     let rtp = transport("192.0.2.50:6000", None);
-    let local = LocalTransport::new(
-        rtp,
-        LocalRtcp::Separate(transport("192.0.2.50:6001", None)),
-        false,
-    );
+    let local = separate(rtp, "192.0.2.50:6001", None);
     // The offer's a=rtcp:16385 IN IP4 203.0.113.7 is the offerer's; the answer has
     // nothing to say because our RTCP is on RTP port + 1.
-    let Answer::Accept(answer) = local.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let answer = accepted(&local, &offer.media()[0]);
     assert_eq!(answer.rtcp_attribute(), None);
     assert_eq!(answer.to_string(), "");
     assert_eq!(answer.rtp(), addr("192.0.2.50:6000"));
     assert_eq!(answer.rtcp(), addr("192.0.2.50:6001"));
 
-    let local = LocalTransport::new(
-        rtp,
-        LocalRtcp::Separate(transport("192.0.2.50:6011", None)),
-        false,
-    );
-    let Answer::Accept(answer) = local.answer(&offer.media()[1]) else {
-        panic!()
-    };
+    let local = separate(rtp, "192.0.2.50:6011", None);
+    let answer = accepted(&local, &offer.media()[1]);
     assert_eq!(answer.to_string(), "a=rtcp:6011\r\n");
     assert!(!answer.to_string().contains("50001"));
 
@@ -150,16 +156,12 @@ fn answers_to_a_browser_offer() {
     let offer = Body::scan(BROWSER_OFFER).unwrap();
     let rtp = transport("10.1.1.1:50000", Some("203.0.113.30:61000"));
     let mux_only = LocalTransport::new(rtp, LocalRtcp::MuxOnly, true);
-    let Answer::Accept(audio) = mux_only.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let audio = accepted(&mux_only, &offer.media()[0]);
     // Multiplexed on our RTP port; never rtcp-mux-only in an answer (RFC 8858 §4); no
     // rtcp-rsize because the audio offer lacks it (RFC 5506 §5).
     assert_eq!(audio.to_string(), "a=rtcp:61000\r\na=rtcp-mux\r\n");
     assert_eq!(audio.rtcp(), audio.rtp());
-    let Answer::Accept(video) = mux_only.answer(&offer.media()[1]) else {
-        panic!()
-    };
+    let video = accepted(&mux_only, &offer.media()[1]);
     assert_eq!(
         video.to_string(),
         "a=rtcp:61000\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
@@ -170,26 +172,14 @@ fn answers_to_a_browser_offer() {
     );
 
     // Able to multiplex but with a fallback port: multiplexing wins.
-    let either = LocalTransport::new(
-        rtp,
-        LocalRtcp::MuxOrSeparate(transport("10.1.1.1:50001", None)),
-        false,
-    );
-    let Answer::Accept(audio) = either.answer(&offer.media()[0]) else {
-        panic!()
-    };
-    assert!(audio.rtcp_mux());
+    let either = mux_or_separate(rtp, "10.1.1.1:50001");
+    let audio = accepted(&either, &offer.media()[0]);
+    assert!(audio.flags().contains(RtcpFlag::Mux));
     assert_eq!(audio.rtcp(), addr("203.0.113.30:61000"));
 
     // Unable to multiplex: separate RTCP; the offer only said it could multiplex.
-    let separate = LocalTransport::new(
-        rtp,
-        LocalRtcp::Separate(transport("10.1.1.1:50001", Some("203.0.113.30:61001"))),
-        false,
-    );
-    let Answer::Accept(audio) = separate.answer(&offer.media()[0]) else {
-        panic!()
-    };
+    let separate = separate(rtp, "10.1.1.1:50001", Some("203.0.113.30:61001"));
+    let audio = accepted(&separate, &offer.media()[0]);
     assert_eq!(audio.to_string(), "");
 }
 
@@ -201,11 +191,7 @@ fn mux_rejections() {
     .unwrap();
     let plain_offer = Body::scan("v=0\nc=IN IP4 192.0.2.1\nm=audio 5004 RTP/AVP 0\n").unwrap();
     let rtp = transport("192.0.2.9:7000", None);
-    let separate = LocalTransport::new(
-        rtp,
-        LocalRtcp::Separate(transport("192.0.2.9:7001", None)),
-        false,
-    );
+    let separate = separate(rtp, "192.0.2.9:7001", None);
     assert_eq!(
         separate.answer(&mux_only_offer.media()[0]),
         Answer::Reject(RejectReason::OfferRequiresMux)
@@ -215,25 +201,17 @@ fn mux_rejections() {
         mux_only.answer(&plain_offer.media()[0]),
         Answer::Reject(RejectReason::LocalRequiresMux)
     );
-    let either = LocalTransport::new(
-        rtp,
-        LocalRtcp::MuxOrSeparate(transport("192.0.2.9:7001", None)),
-        false,
-    );
-    let Answer::Accept(answer) = either.answer(&plain_offer.media()[0]) else {
-        panic!()
-    };
+    let either = mux_or_separate(rtp, "192.0.2.9:7001");
+    let answer = accepted(&either, &plain_offer.media()[0]);
     // RFC 8035: no rtcp-mux in an answer to an offer without it.
     assert_eq!(answer.to_string(), "");
 }
 
 #[test]
 fn rfc3605_section_4_address_check() {
-    let body = Body::scan(
+    let resolved = resolve(
         "v=0\r\nc=IN IP4 198.51.100.5\r\nm=audio 16384 RTP/AVP 0\r\na=rtcp:16389 IN IP4 198.51.100.5\r\nm=audio 16390 RTP/AVP 0\r\na=rtcp:16391 IN IP4 203.0.113.7\r\nm=audio 16392 RTP/AVP 0\r\na=rtcp:16393 IN IP6 ::ffff:198.51.100.5\r\nm=audio 16394 RTP/AVP 0\r\nc=IN IP4 host.example.com\r\na=rtcp:1 IN IP4 HOST.example.com\r\nm=audio 16396 RTP/AVP 0\r\nc=IN IP4 host.example.com\r\na=rtcp:1 IN IP4 other.example.com\r\n",
-    )
-    .unwrap();
-    let resolved = body.resolve(MuxPolicy::Accept).unwrap();
+    );
     let ends: Vec<&Endpoints> = resolved.iter().map(active).collect();
     let strict = RtcpAddressPolicy::rtp_address_only();
     assert!(strict.networks().is_empty());

@@ -411,7 +411,9 @@ impl SourceStatistics {
         Some(rtcp::xr::DlrrItem {
             ssrc: self.ssrc,
             last_rr,
-            delay_since_last_rr: rtcp::delay_to_units(now.saturating_duration_since(at)),
+            delay_since_last_rr: rtcp::NtpTime::duration_to_compact(
+                now.saturating_duration_since(at),
+            ),
         })
     }
 
@@ -434,7 +436,10 @@ impl SourceStatistics {
         let highest = self.seq.extended_highest()?;
         let interval = self.seq.take_interval();
         let (last_sr, dlsr) = match self.last_sr {
-            Some((lsr, at)) => (lsr, rtcp::delay_to_units(now.saturating_duration_since(at))),
+            Some((lsr, at)) => (
+                lsr,
+                rtcp::NtpTime::duration_to_compact(now.saturating_duration_since(at)),
+            ),
             None => (0, 0),
         };
         let block = rtcp::ReportBlock {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rtcp::{NtpTime, ReportBlock, SenderReport};
 
 use crate::Error;
-use crate::rtt::{RttStats, rtt_from_report};
+use crate::rtt::RttStats;
 
 /// A stream's media clock: RTP timestamp `anchor_rtp` at instant `anchor`, advancing at
 /// `clock_rate` Hz.
@@ -121,7 +121,7 @@ impl SenderStatistics {
         if block.ssrc != self.ssrc {
             return None;
         }
-        let rtt = rtt_from_report(arrival, block.last_sr, block.delay_since_last_sr)?;
+        let rtt = rtcp::round_trip_time(arrival, block.last_sr, block.delay_since_last_sr)?;
         self.rtt.add(rtt);
         Some(rtt)
     }

@@ -471,5 +471,6 @@ fn describe(packet: &AnyPacket<'_>) -> String {
         AnyPacket::FullIntraRequest(_) => "FIR".into(),
         AnyPacket::ReceiverEstimatedMaximumBitrate(_) => "REMB".into(),
         AnyPacket::Raw(_) => "raw".into(),
+        _ => "other".into(),
     }
 }

@@ -66,16 +66,9 @@ const CHROME_TRANSPORT_CC: [u8; 32] = [
     0x01, // padding count 1
 ];
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn browser_compound() {
-    let bytes = hex(BROWSER_COMPOUND);
+    let bytes = hex::decode(BROWSER_COMPOUND).unwrap();
     assert_eq!(validate(&bytes, Rules::default()), Ok(3));
     let packets: Vec<_> = Compound::new(&bytes).collect::<Result<_>>().unwrap();
     let [
@@ -108,33 +101,45 @@ fn browser_compound() {
     );
     assert_eq!(remb.bitrate, 8_927_168);
     assert_eq!(remb.ssrcs.iter().collect::<Vec<_>>(), [0x4874_ed16]);
-    let mut out = [0u8; 200];
-    let n = write_compound(&packets, 0, &mut out).unwrap();
-    assert_eq!(&out[..n], &bytes[..], "written back byte for byte");
+    let written = write_compound_to_vec(&packets, 0);
+    assert_eq!(
+        written.as_deref(),
+        Ok(&bytes[..]),
+        "written back byte for byte"
+    );
 }
 
 #[test]
 fn browser_transport_cc() {
-    let ff = TransportCc::parse(&FIREFOX_TRANSPORT_CC).unwrap();
-    assert_eq!(
-        (ff.base_sequence_number, ff.packet_status_count),
-        (10815, 5)
-    );
-    assert_eq!(ff.reference_time, 0x0ca2a6);
-    assert_eq!(
-        ff.packets().map(|(_, s)| s).collect::<Vec<_>>(),
-        [200, 4, 0, 4, 0].map(|delta| PacketStatus::Received { delta })
-    );
+    // (base sequence number, packet status count, reference time), then the deltas.
+    let cases = [
+        (
+            &FIREFOX_TRANSPORT_CC[..],
+            (10815, 5, 0x0ca2a6),
+            vec![200, 4, 0, 4, 0],
+        ),
+        (
+            &CHROME_TRANSPORT_CC[..],
+            (1, 9, 6_197_520),
+            vec![0x1c, 0x0c, 0x2c, 0x38, 0, 4, 0, 8, 0x18],
+        ),
+    ];
+    for (bytes, header, deltas) in cases {
+        let tcc = TransportCc::parse(bytes).unwrap();
+        let statuses: Vec<_> = tcc.packets().map(|(_, s)| s).collect();
+        let expected: Vec<_> = deltas
+            .into_iter()
+            .map(|delta| PacketStatus::Received { delta })
+            .collect();
+        let fields = (
+            tcc.base_sequence_number,
+            tcc.packet_status_count,
+            tcc.reference_time,
+        );
+        assert_eq!(fields, header);
+        assert_eq!(statuses, expected);
+    }
     let chrome = TransportCc::parse(&CHROME_TRANSPORT_CC).unwrap();
-    assert_eq!(
-        (chrome.base_sequence_number, chrome.packet_status_count),
-        (1, 9)
-    );
-    assert_eq!(chrome.reference_time, 6_197_520);
-    assert_eq!(
-        chrome.packets().map(|(_, s)| s).collect::<Vec<_>>(),
-        [0x1c, 0x0c, 0x2c, 0x38, 0, 4, 0, 8, 0x18].map(|delta| PacketStatus::Received { delta })
-    );
     // Written back with zero padding and no P bit, which reads the same.
     let again = chrome.to_vec().unwrap();
     assert_eq!(again[0], 0x8f);
@@ -246,8 +251,8 @@ fn strict_rules() {
     );
 }
 
-#[test]
-fn padding_goes_on_the_last_packet() {
+/// An RR and a BYE, and the datagram they make padded to 32 bytes.
+fn rr_bye() -> ([AnyPacket<'static>; 2], Vec<u8>) {
     let packets = [
         AnyPacket::ReceiverReport(ReceiverReport {
             ssrc: 1,
@@ -258,16 +263,22 @@ fn padding_goes_on_the_last_packet() {
             reason: None,
         }),
     ];
-    let mut out = [0u8; 64];
-    let n = write_compound(&packets, 32, &mut out).unwrap();
-    let mut expected = vec![
+    let mut padded = vec![
         0x80, 0xc9, 0x00, 0x01, // RR: P=0, length=1
         0x00, 0x00, 0x00, 0x01, // SSRC
         0xa1, 0xcb, 0x00, 0x05, // BYE: P=1 SC=1, length=5 (24 bytes with the padding)
         0x00, 0x00, 0x00, 0x01, // SSRC
     ];
-    expected.extend([0u8; 15]); // padding
-    expected.push(16); // padding count
+    padded.extend([0u8; 15]); // padding
+    padded.push(16); // padding count
+    (packets, padded)
+}
+
+#[test]
+fn padding_goes_on_the_last_packet() {
+    let (packets, expected) = rr_bye();
+    let mut out = [0u8; 64];
+    let n = write_compound(&packets, 32, &mut out).unwrap();
     assert_eq!(&out[..n], &expected[..]);
     assert_eq!(validate(&out[..n], Rules::default()), Ok(2));
     let parsed: Vec<_> = Compound::new(&out[..n]).collect::<Result<_>>().unwrap();
@@ -289,6 +300,36 @@ fn padding_goes_on_the_last_packet() {
         Err(Error::BufferTooSmall {
             needed: 16,
             got: 12
+        })
+    );
+}
+
+#[test]
+fn compound_into_a_new_vec() {
+    let (packets, padded) = rr_bye();
+    assert_eq!(write_compound_to_vec(&packets, 32), Ok(padded.clone()));
+    let unpadded = [
+        0x80, 0xc9, 0x00, 0x01, // RR: P=0, length=1
+        0x00, 0x00, 0x00, 0x01, // SSRC
+        0x81, 0xcb, 0x00, 0x01, // BYE: P=0 SC=1, length=1
+        0x00, 0x00, 0x00, 0x01, // SSRC
+    ];
+    assert_eq!(write_compound_to_vec(&packets, 0), Ok(unpadded.to_vec()));
+    assert_eq!(write_compound_to_vec(&packets, 16), Ok(unpadded.to_vec()));
+    assert_eq!(write_compound_to_vec(&[], 32), Ok(Vec::new()));
+    assert_eq!(
+        write_compound_to_vec(&packets, 6),
+        Err(Error::Unaligned {
+            what: "RTCP padding",
+            len: 2
+        })
+    );
+    assert_eq!(
+        write_compound_to_vec(&packets, 512),
+        Err(Error::TooLong {
+            what: "RTCP padding",
+            len: 496,
+            max: 255
         })
     );
 }

@@ -15,11 +15,11 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::fmt;
+use super::{fmt, split_feedback};
 use crate::error::{Error, Result};
-use crate::header::{packet_type, split};
+use crate::header::packet_type;
 use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer, pad4};
+use crate::wire::{Element, FixedElement, List, Reader, Writer, count_field, pad4};
 
 /// ECN marking of a received packet (RFC 3168 codepoints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,32 +47,26 @@ pub struct CcfbMetric {
     pub arrival_time_offset: u16,
 }
 
-impl Element<'_> for CcfbMetric {
-    const FIXED_SIZE: Option<usize> = Some(2);
+impl FixedElement for CcfbMetric {
+    const SIZE: usize = 2;
+    const WHAT: &'static str = "CCFB metric block";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "CCFB metric block").u16()?;
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u16()?;
         let ecn = match (v >> 13) & 3 {
             0 => Ecn::NotEct,
             1 => Ecn::Ect1,
             2 => Ecn::Ect0,
             _ => Ecn::Ce,
         };
-        Ok((
-            Self {
-                received: v & 0x8000 != 0,
-                ecn,
-                arrival_time_offset: v & 0x1fff,
-            },
-            2,
-        ))
+        Ok(Self {
+            received: v & 0x8000 != 0,
+            ecn,
+            arrival_time_offset: v & 0x1fff,
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        2
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         if self.arrival_time_offset > 0x1fff {
             let value = self.arrival_time_offset.into();
             return Err(Error::OutOfRange {
@@ -86,8 +80,7 @@ impl Element<'_> for CcfbMetric {
             Ecn::Ect0 => 2,
             Ecn::Ce => 3,
         };
-        Writer::new(out, 2)?
-            .u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
+        w.u16((u16::from(self.received) << 15) | (ecn << 13) | self.arrival_time_offset)
     }
 }
 
@@ -135,19 +128,14 @@ impl<'a> Element<'a> for CcfbStreamReport<'a> {
     }
 
     fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let count = self.metrics.len();
-        let num = u16::try_from(count).map_err(|_| Error::TooMany {
-            what: "CCFB num_reports",
-            count,
-            max: 65535,
-        })?;
+        let num: u16 = count_field("CCFB num_reports", self.metrics.len())?;
         let size = self.wire_size();
         let mut w = Writer::new(out, size)?;
         w.u32(self.ssrc)?;
         w.u16(self.begin_seq)?;
         w.u16(num)?;
         w.list(&self.metrics)?;
-        w.zeros(size - w.written())
+        w.finish().map(drop)
     }
 }
 
@@ -165,14 +153,7 @@ pub struct CongestionControlFeedback<'a> {
 
 impl<'a> Packet<'a> for CongestionControlFeedback<'a> {
     fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (h, body) = split(packet, packet_type::RTPFB)?;
-        if h.count != fmt::CCFB {
-            return Err(Error::WrongFormat {
-                packet_type: packet_type::RTPFB,
-                expected: fmt::CCFB,
-                got: h.count,
-            });
-        }
+        let body = split_feedback(packet, packet_type::RTPFB, fmt::CCFB)?.rest();
         let mut r = Reader::new(body, "CCFB packet");
         let sender_ssrc = r.u32()?;
         let rest = r.rest();
@@ -200,72 +181,10 @@ impl<'a> Packet<'a> for CongestionControlFeedback<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(fmt::CCFB.into(), packet_type::RTPFB, size)?;
+        let mut w = Writer::packet(buf, fmt::CCFB.into(), packet_type::RTPFB, size)?;
         w.u32(self.sender_ssrc)?;
         w.list(&self.reports)?;
         w.u32(self.report_timestamp)?;
         Ok(w.written())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CCFB: [u8; 28] = [
-        0x8b, 0xcd, 0x00, 0x06, // V=2 FMT=11 PT=205 length=6
-        0x00, 0x00, 0x00, 0x01, // SSRC of RTCP packet sender
-        0x00, 0x00, 0x00, 0x02, // SSRC of 1st RTP stream
-        0x00, 0x64, 0x00, 0x03, // begin_seq 100, num_reports 3
-        0x80, 0x10, // R=1 ECN=00 ATO=16
-        0x00, 0x00, // R=0 (lost)
-        0xe0, 0x04, // R=1 ECN=11 (CE) ATO=4
-        0x00, 0x00, // padding to 32 bits
-        0x12, 0x34, 0x56, 0x78, // Report Timestamp
-    ];
-
-    #[test]
-    fn wire_bytes() {
-        let ccfb = CongestionControlFeedback::parse(&CCFB).unwrap();
-        assert_eq!(ccfb.report_timestamp, 0x1234_5678);
-        let report = ccfb.reports.iter().next().unwrap();
-        assert_eq!((report.ssrc, report.begin_seq), (2, 100));
-        assert_eq!(
-            report.metrics.iter().collect::<Vec<_>>(),
-            [
-                CcfbMetric {
-                    received: true,
-                    ecn: Ecn::NotEct,
-                    arrival_time_offset: 16
-                },
-                CcfbMetric {
-                    received: false,
-                    ecn: Ecn::NotEct,
-                    arrival_time_offset: 0
-                },
-                CcfbMetric {
-                    received: true,
-                    ecn: Ecn::Ce,
-                    arrival_time_offset: 4
-                },
-            ]
-        );
-        assert_eq!(ccfb.to_vec().unwrap(), CCFB);
-    }
-
-    #[test]
-    fn num_reports_past_end() {
-        let mut bad = CCFB;
-        bad[15] = 9;
-        assert_eq!(
-            CongestionControlFeedback::parse(&bad),
-            Err(Error::CountTooLarge {
-                what: "CCFB metric blocks",
-                count: 9,
-                needed: 18,
-                got: 8
-            })
-        );
     }
 }

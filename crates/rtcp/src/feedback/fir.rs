@@ -9,11 +9,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
-use crate::error::Result;
+use super::{entry_list_message, fmt};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::wire_record;
 
 /// One FIR entry (RFC 5104 §4.3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,104 +22,16 @@ pub struct FirEntry {
     pub sequence_number: u8,
 }
 
-impl Element<'_> for FirEntry {
-    const FIXED_SIZE: Option<usize> = Some(8);
+// Seq nr. is followed by 24 reserved bits, written as zeros.
+wire_record!(FirEntry, "FIR entry", 8: ssrc: u32, sequence_number: u8);
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "FIR entry");
-        let ssrc = r.u32()?;
-        let sequence_number = r.u8()?;
-        Ok((
-            Self {
-                ssrc,
-                sequence_number,
-            },
-            8,
-        ))
+entry_list_message!(
+    /// Full Intra Request (RFC 5104 §4.3.1): PSFB, FMT 4. The header's media SSRC is 0.
+    FullIntraRequest {
+        /// SSRC of media source (0 for FIR; the entries name the sources).
+        media_ssrc,
+        /// The requests (at least one).
+        entries: FirEntry,
     }
-
-    fn wire_size(&self) -> usize {
-        8
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 8)?;
-        w.u32(self.ssrc)?;
-        w.u8(self.sequence_number)?;
-        w.zeros(3)
-    }
-}
-
-/// Full Intra Request (RFC 5104 §4.3.1): PSFB, FMT 4. The header's media SSRC is 0.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FullIntraRequest<'a> {
-    /// SSRC of packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of media source (0 for FIR; the entries name the sources).
-    pub media_ssrc: u32,
-    /// The requests (at least one).
-    pub entries: List<'a, FirEntry>,
-}
-
-impl<'a> Packet<'a> for FullIntraRequest<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::FIR, "FIR FCI")?;
-        Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            entries,
-        })
-    }
-
-    fn size(&self) -> usize {
-        12 + self.entries.wire_size()
-    }
-
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::PSFB,
-            fmt::FIR,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.entries,
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::Error;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x84, 0xce, 0x00, 0x04, // V=2 FMT=4 PT=206 length=4
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x00, // SSRC of media source: 0
-            0x12, 0x34, 0x56, 0x78, // FIR entry SSRC
-            0x07, 0x00, 0x00, 0x00, // Seq nr. 7, reserved
-        ];
-        let fir = FullIntraRequest::parse(&bytes).unwrap();
-        assert_eq!(
-            fir.entries.iter().collect::<Vec<_>>(),
-            [FirEntry {
-                ssrc: 0x1234_5678,
-                sequence_number: 7
-            }]
-        );
-        assert_eq!(fir.to_vec().unwrap(), bytes);
-        let half = [
-            0x84, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78,
-        ];
-        assert_eq!(
-            FullIntraRequest::parse(&half),
-            Err(Error::FciSize {
-                packet_type: 206,
-                fmt: 4,
-                length: 4
-            })
-        );
-    }
-}
+    packet_type::PSFB, fmt::FIR, "FIR FCI", allow_empty: false
+);

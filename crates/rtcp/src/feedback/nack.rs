@@ -7,11 +7,9 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
-use crate::error::Result;
+use super::{entry_list_message, fmt};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::wire_record;
 
 /// One NACK entry: a lost packet (PID) and a bitmask of the 16 after it (BLP: bit i set
 /// means PID + i + 1 is lost too).
@@ -34,41 +32,18 @@ impl NackPair {
     }
 }
 
-impl Element<'_> for NackPair {
-    const FIXED_SIZE: Option<usize> = Some(4);
+wire_record!(NackPair, "NACK pair", 4: pid: u16, blp: u16);
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "NACK pair");
-        Ok((
-            Self {
-                pid: r.u16()?,
-                blp: r.u16()?,
-            },
-            4,
-        ))
+entry_list_message!(
+    /// Generic NACK (RFC 4585 §6.2.1): RTPFB, FMT 1.
+    GenericNack {
+        /// SSRC of media source.
+        media_ssrc,
+        /// The PID/BLP pairs (at least one).
+        pairs: NackPair,
     }
-
-    fn wire_size(&self) -> usize {
-        4
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 4)?;
-        w.u16(self.pid)?;
-        w.u16(self.blp)
-    }
-}
-
-/// Generic NACK (RFC 4585 §6.2.1): RTPFB, FMT 1.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GenericNack<'a> {
-    /// SSRC of packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of media source.
-    pub media_ssrc: u32,
-    /// The PID/BLP pairs (at least one).
-    pub pairs: List<'a, NackPair>,
-}
+    packet_type::RTPFB, fmt::NACK, "NACK FCI", allow_empty: false
+);
 
 impl GenericNack<'_> {
     /// Packs lost sequence numbers, given in sending order (wrapping allowed), into PID/BLP
@@ -93,64 +68,17 @@ impl GenericNack<'_> {
     }
 }
 
-impl<'a> Packet<'a> for GenericNack<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, pairs) = parse_entries(packet, packet_type::RTPFB, fmt::NACK, "NACK FCI")?;
-        Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            pairs,
-        })
-    }
-
-    fn size(&self) -> usize {
-        12 + self.pairs.wire_size()
-    }
-
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::RTPFB,
-            fmt::NACK,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.pairs,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
 
     #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x81, 0xcd, 0x00, 0x03, // V=2 FMT=1 PT=205 length=3
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x00, 0x64, 0x00, 0x05, // PID=100, BLP=0b101: 101 and 103 lost too
-        ];
-        let nack = GenericNack::parse(&bytes).unwrap();
-        assert_eq!(nack.lost().collect::<Vec<_>>(), [100, 101, 103]);
-        assert_eq!(nack.to_vec().unwrap(), bytes);
-        assert_eq!(
-            GenericNack::parse(&[0x81, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::FciSize {
-                packet_type: 205,
-                fmt: 1,
-                length: 0
-            })
-        );
-        assert_eq!(
-            GenericNack::parse(&[0x82, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2]),
-            Err(Error::WrongFormat {
-                packet_type: 205,
-                expected: 1,
-                got: 2
-            })
-        );
+    fn pair_lists_its_losses() {
+        let pair = NackPair {
+            pid: 100,
+            blp: 0b101,
+        };
+        assert_eq!(pair.lost().collect::<Vec<_>>(), [100, 101, 103]);
     }
 
     #[test]

@@ -12,11 +12,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{List, Reader};
+use crate::wire::{List, Reader, Writer, count_field};
 
 /// Receiver Estimated Maximum Bitrate (REMB): PSFB, FMT 15, identifier "REMB".
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -43,12 +42,11 @@ impl ReceiverEstimatedMaximumBitrate<'_> {
     }
 }
 
-impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::AFB)?;
-        let mut r = Reader::new(fb.fci, "REMB FCI");
-        if fb.fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
-            return Err(fci_size(packet_type::PSFB, fmt::AFB, fb.fci));
+impl<'a> Fci<'a> for ReceiverEstimatedMaximumBitrate<'a> {
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(fci, "REMB FCI");
+        if fci.len() < 8 || r.array::<4>()? != Self::IDENTIFIER {
+            return Err(fci_size::<Self>(fci.len()));
         }
         let num = usize::from(r.u8()?);
         let v = r.u24()?;
@@ -62,8 +60,8 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
             });
         }
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
             bitrate: mantissa
                 .checked_shl(exponent)
                 .filter(|b| b >> exponent == mantissa)
@@ -72,65 +70,26 @@ impl<'a> Packet<'a> for ReceiverEstimatedMaximumBitrate<'a> {
         })
     }
 
-    fn size(&self) -> usize {
-        20 + self.ssrcs.wire_size()
+    fn fci_size(&self) -> usize {
+        8 + self.ssrcs.wire_size()
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        let count = self.ssrcs.len();
-        let num = u8::try_from(count).map_err(|_| Error::TooMany {
-            what: "REMB SSRC feedback",
-            count,
-            max: 255,
-        })?;
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
+        let num: u8 = count_field("REMB SSRC feedback", self.ssrcs.len())?;
         let mut exponent = 0u32;
         while (self.bitrate >> exponent) > 0x3_ffff {
             exponent += 1;
         }
         let mantissa = (self.bitrate >> exponent) as u32;
-        let size = self.size();
-        let mut w = writer(
-            buf,
-            size,
-            packet_type::PSFB,
-            fmt::AFB,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
         w.put(&Self::IDENTIFIER)?;
         w.u8(num)?;
         w.u24((exponent << 18) | mantissa)?;
-        w.list(&self.ssrcs)?;
-        Ok(w.written())
+        w.list(&self.ssrcs)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x8f, 0xce, 0x00, 0x05, // V=2 FMT=15 PT=206 length=5
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x00, // SSRC of media source
-            b'R', b'E', b'M', b'B', // unique identifier
-            0x01, 0x13, 0x12, 0xd0, // Num SSRC=1, BR Exp=4, BR Mantissa=0x312d0 (201424)
-            0x12, 0x34, 0x56, 0x78, // SSRC feedback
-        ];
-        let remb = ReceiverEstimatedMaximumBitrate::parse(&bytes).unwrap();
-        assert_eq!(remb.bitrate, 201_424 << 4);
-        assert_eq!(remb.ssrcs.iter().collect::<Vec<_>>(), [0x1234_5678]);
-        assert_eq!(remb.to_vec().unwrap(), bytes);
-        let mut bad = bytes;
-        bad[16] = 2;
-        assert_eq!(
-            ReceiverEstimatedMaximumBitrate::parse(&bad),
-            Err(Error::RembSsrcCount {
-                declared: 2,
-                available: 1
-            })
-        );
-    }
-}
+feedback_packet!(
+    ReceiverEstimatedMaximumBitrate<'a>,
+    packet_type::PSFB,
+    fmt::AFB
+);

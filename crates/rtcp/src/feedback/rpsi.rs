@@ -8,11 +8,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{Fci, fci_size, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::pad4;
+use crate::wire::{Writer, pad4};
 use std::borrow::Cow;
 
 /// Reference Picture Selection Indication (RFC 4585 §6.3.3): PSFB, FMT 3.
@@ -36,111 +35,52 @@ impl ReferencePictureSelectionIndication<'_> {
     pub fn bit_len(&self) -> usize {
         (self.bit_string.len() * 8).saturating_sub(self.unused_bits.into())
     }
-
-    fn fci_len(&self) -> usize {
-        pad4(2 + self.bit_string.len())
-    }
 }
 
-impl<'a> Packet<'a> for ReferencePictureSelectionIndication<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::PSFB, fmt::RPSI)?;
-        let err = || fci_size(packet_type::PSFB, fmt::RPSI, fb.fci);
-        let (&[pb, pt], string) = fb.fci.split_first_chunk::<2>().ok_or_else(err)?;
-        if fb.fci.len() % 4 != 0 || usize::from(pb) > string.len() * 8 {
+impl<'a> Fci<'a> for ReferencePictureSelectionIndication<'a> {
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+        let err = || fci_size::<Self>(fci.len());
+        let (&[pb, pt], string) = fci.split_first_chunk::<2>().ok_or_else(err)?;
+        if fci.len() % 4 != 0 || usize::from(pb) > string.len() * 8 {
             return Err(err());
         }
         let bits = string.len() * 8 - usize::from(pb);
         let bytes = bits.div_ceil(8);
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
             payload_type: pt & 0x7f,
             bit_string: Cow::Borrowed(string.get(..bytes).unwrap_or(&[])),
             unused_bits: (bytes * 8 - bits) as u8,
         })
     }
 
-    fn size(&self) -> usize {
-        12 + self.fci_len()
+    fn fci_size(&self) -> usize {
+        pad4(2 + self.bit_string.len())
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
         if self.unused_bits > 7 {
             return Err(Error::OutOfRange {
                 what: "RPSI unused bits",
                 value: self.unused_bits.into(),
             });
         }
-        let fci = self.fci_len();
-        let pb = (fci - 2 - self.bit_string.len()) * 8 + usize::from(self.unused_bits);
+        let padding = self.fci_size() - 2 - self.bit_string.len();
+        let pb = padding * 8 + usize::from(self.unused_bits);
         let pb = u8::try_from(pb).map_err(|_| Error::OutOfRange {
             what: "RPSI PB",
             value: pb as u64,
         })?;
-        let size = self.size();
-        let mut w = writer(
-            buf,
-            size,
-            packet_type::PSFB,
-            fmt::RPSI,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
         w.u8(pb)?;
         w.u8(self.payload_type & 0x7f)?;
         w.put(&self.bit_string)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        w.zeros(padding)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x83, 0xce, 0x00, 0x04, // V=2 FMT=3 PT=206 length=4
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x24, 0x60, 0xab,
-            0xc0, // PB=36 padding bits, PT=96, bit string 0xab 0xc_ (12 bits)
-            0x00, 0x00, 0x00, 0x00, // padding
-        ];
-        let rpsi = ReferencePictureSelectionIndication::parse(&bytes).unwrap();
-        assert_eq!(rpsi.bit_len(), 12);
-        assert_eq!(rpsi.payload_type, 96);
-        assert_eq!(&*rpsi.bit_string, &[0xab, 0xc0]);
-        assert_eq!(rpsi.unused_bits, 4);
-        let short = ReferencePictureSelectionIndication {
-            sender_ssrc: 1,
-            media_ssrc: 2,
-            payload_type: 96,
-            bit_string: Cow::Borrowed(&[0xab, 0xc0]),
-            unused_bits: 4,
-        };
-        assert_eq!(short, rpsi);
-        assert_eq!(
-            short.to_vec().unwrap(),
-            [
-                0x83, 0xce, 0x00, 0x03, // FMT=3 PT=206 length=3
-                0, 0, 0, 1, // SSRC of packet sender
-                0, 0, 0, 2, // SSRC of media source
-                0x04, 0x60, 0xab, 0xc0, // PB=4, PT=96, 12-bit string
-            ]
-        );
-        let bad_pb = [
-            0x83, 0xce, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0x20, 0x60, 0, 0,
-        ];
-        assert_eq!(
-            ReferencePictureSelectionIndication::parse(&bad_pb),
-            Err(Error::FciSize {
-                packet_type: 206,
-                fmt: 3,
-                length: 4
-            })
-        );
-    }
-}
+feedback_packet!(
+    ReferencePictureSelectionIndication<'a>,
+    packet_type::PSFB,
+    fmt::RPSI
+);

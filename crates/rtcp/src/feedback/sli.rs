@@ -7,11 +7,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse_entries, write_entries};
+use super::{entry_list_message, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One lost run of macroblocks (RFC 4585 §6.3.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,24 +23,20 @@ pub struct SliEntry {
     pub picture_id: u8,
 }
 
-impl Element<'_> for SliEntry {
-    const FIXED_SIZE: Option<usize> = Some(4);
+impl FixedElement for SliEntry {
+    const SIZE: usize = 4;
+    const WHAT: &'static str = "SLI entry";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "SLI entry").u32()?;
-        let entry = Self {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u32()?;
+        Ok(Self {
             first: (v >> 19) as u16,
             number: ((v >> 6) & 0x1fff) as u16,
             picture_id: (v & 0x3f) as u8,
-        };
-        Ok((entry, 4))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        4
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         if self.first > 0x1fff || self.number > 0x1fff {
             let value = self.first.max(self.number).into();
             return Err(Error::OutOfRange {
@@ -55,81 +50,21 @@ impl Element<'_> for SliEntry {
                 value: self.picture_id.into(),
             });
         }
-        let v = (u32::from(self.first) << 19)
-            | (u32::from(self.number) << 6)
-            | u32::from(self.picture_id);
-        Writer::new(out, 4)?.u32(v)
-    }
-}
-
-/// Slice Loss Indication (RFC 4585 §6.3.2): PSFB, FMT 2.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SliceLossIndication<'a> {
-    /// SSRC of packet sender.
-    pub sender_ssrc: u32,
-    /// SSRC of media source.
-    pub media_ssrc: u32,
-    /// The lost runs (at least one).
-    pub entries: List<'a, SliEntry>,
-}
-
-impl<'a> Packet<'a> for SliceLossIndication<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let (fb, entries) = parse_entries(packet, packet_type::PSFB, fmt::SLI, "SLI FCI")?;
-        Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
-            entries,
-        })
-    }
-
-    fn size(&self) -> usize {
-        12 + self.entries.wire_size()
-    }
-
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
-        write_entries(
-            buf,
-            packet_type::PSFB,
-            fmt::SLI,
-            self.sender_ssrc,
-            self.media_ssrc,
-            &self.entries,
+        w.u32(
+            (u32::from(self.first) << 19)
+                | (u32::from(self.number) << 6)
+                | u32::from(self.picture_id),
         )
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_bytes() {
-        let bytes = [
-            0x82, 0xce, 0x00, 0x03, // V=2 FMT=2 PT=206 length=3
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x00, 0x08, 0x01,
-            0x45, // First=1 (13 bits), Number=5 (13 bits), PictureID=5 (6 bits)
-        ];
-        let sli = SliceLossIndication::parse(&bytes).unwrap();
-        assert_eq!(
-            sli.entries.iter().collect::<Vec<_>>(),
-            [SliEntry {
-                first: 1,
-                number: 5,
-                picture_id: 5
-            }]
-        );
-        assert_eq!(sli.to_vec().unwrap(), bytes);
-        let odd = [0x82, 0xce, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2];
-        assert_eq!(
-            SliceLossIndication::parse(&odd),
-            Err(Error::FciSize {
-                packet_type: 206,
-                fmt: 2,
-                length: 0
-            })
-        );
+entry_list_message!(
+    /// Slice Loss Indication (RFC 4585 §6.3.2): PSFB, FMT 2.
+    SliceLossIndication {
+        /// SSRC of media source.
+        media_ssrc,
+        /// The lost runs (at least one).
+        entries: SliEntry,
     }
-}
+    packet_type::PSFB, fmt::SLI, "SLI FCI", allow_empty: false
+);

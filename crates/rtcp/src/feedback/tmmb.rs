@@ -9,11 +9,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fci_size, fmt, parse, writer};
+use super::{entry_list_message, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{FixedElement, Reader, Writer};
 
 /// One TMMBR/TMMBN entry (RFC 5104 §4.2.1.1): a maximum total media bit rate as a 6-bit
 /// exponent and a 17-bit mantissa (bit rate = mantissa × 2^exp bit/s), and the per-packet
@@ -54,110 +53,59 @@ impl TmmbItem {
     }
 }
 
-impl Element<'_> for TmmbItem {
-    const FIXED_SIZE: Option<usize> = Some(8);
+impl FixedElement for TmmbItem {
+    const SIZE: usize = 8;
+    const WHAT: &'static str = "TMMBR/TMMBN entry";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "TMMBR/TMMBN entry");
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
         let ssrc = r.u32()?;
         let v = r.u32()?;
-        let item = Self {
+        Ok(Self {
             ssrc,
             exponent: (v >> 26) as u8,
             mantissa: (v >> 9) & 0x1_ffff,
             overhead: (v & 0x1ff) as u16,
-        };
-        Ok((item, 8))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        8
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        if self.exponent > 0x3f {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
+        let fields = [
+            ("MxTBR Exp", u32::from(self.exponent), 0x3f),
+            ("MxTBR Mantissa", self.mantissa, 0x1_ffff),
+            ("Measured Overhead", u32::from(self.overhead), 0x1ff),
+        ];
+        if let Some(&(what, value, _)) = fields.iter().find(|(_, value, max)| value > max) {
             return Err(Error::OutOfRange {
-                what: "MxTBR Exp",
-                value: self.exponent.into(),
+                what,
+                value: value.into(),
             });
         }
-        if self.mantissa > 0x1_ffff {
-            return Err(Error::OutOfRange {
-                what: "MxTBR Mantissa",
-                value: self.mantissa.into(),
-            });
-        }
-        if self.overhead > 0x1ff {
-            return Err(Error::OutOfRange {
-                what: "Measured Overhead",
-                value: self.overhead.into(),
-            });
-        }
-        let mut w = Writer::new(out, 8)?;
         w.u32(self.ssrc)?;
         w.u32((u32::from(self.exponent) << 26) | (self.mantissa << 9) | u32::from(self.overhead))
     }
 }
 
-macro_rules! tmmb_message {
-    ($(#[$doc:meta])* $name:ident, $fmt:expr, $what:literal, $allow_empty:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
-        pub struct $name<'a> {
-            /// SSRC of packet sender.
-            pub sender_ssrc: u32,
-            /// SSRC of media source (0: the entries name the sources).
-            pub media_ssrc: u32,
-            /// The entries.
-            pub items: List<'a, TmmbItem>,
-        }
-
-        impl<'a> Packet<'a> for $name<'a> {
-            fn parse(packet: &'a [u8]) -> Result<Self> {
-                let fb = parse(packet, packet_type::RTPFB, $fmt)?;
-                if (!$allow_empty && fb.fci.is_empty()) || fb.fci.len() % 8 != 0 {
-                    return Err(fci_size(packet_type::RTPFB, $fmt, fb.fci));
-                }
-                Ok(Self {
-                    sender_ssrc: fb.sender_ssrc,
-                    media_ssrc: fb.media_ssrc,
-                    items: List::parse_all(fb.fci, $what)?,
-                })
-            }
-
-            fn size(&self) -> usize {
-                12 + self.items.wire_size()
-            }
-
-            fn write(&self, buf: &mut [u8]) -> Result<usize> {
-                if !$allow_empty && self.items.is_empty() {
-                    return Err(Error::FciSize { packet_type: packet_type::RTPFB, fmt: $fmt, length: 0 });
-                }
-                let size = self.size();
-                let mut w =
-                    writer(buf, size, packet_type::RTPFB, $fmt, self.sender_ssrc, self.media_ssrc)?;
-                w.list(&self.items)?;
-                Ok(w.written())
-            }
-        }
-    };
-}
-
-tmmb_message!(
+entry_list_message!(
     /// Temporary Maximum Media Stream Bit Rate Request (RFC 5104 §4.2.1): RTPFB, FMT 3.
-    Tmmbr,
-    fmt::TMMBR,
-    "TMMBR FCI",
-    false
+    Tmmbr {
+        /// SSRC of media source (0: the entries name the sources).
+        media_ssrc,
+        /// The entries (at least one).
+        items: TmmbItem,
+    }
+    packet_type::RTPFB, fmt::TMMBR, "TMMBR FCI", allow_empty: false
 );
 
-tmmb_message!(
+entry_list_message!(
     /// Temporary Maximum Media Stream Bit Rate Notification (RFC 5104 §4.2.2): RTPFB,
     /// FMT 4. An empty bounding set is allowed.
-    Tmmbn,
-    fmt::TMMBN,
-    "TMMBN FCI",
-    true
+    Tmmbn {
+        /// SSRC of media source (0: the entries name the sources).
+        media_ssrc,
+        /// The entries (the bounding set; may be empty).
+        items: TmmbItem,
+    }
+    packet_type::RTPFB, fmt::TMMBN, "TMMBN FCI", allow_empty: true
 );
 
 #[cfg(test)]
@@ -165,60 +113,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tmmbr_wire_bytes() {
-        let tmmbr = Tmmbr {
-            sender_ssrc: 1,
-            media_ssrc: 0,
-            items: vec![TmmbItem::new(0x1234_5678, 1_000_000, 40)].into(),
+    fn bitrate() {
+        assert_eq!(TmmbItem::new(1, 1_000_000, 40).bitrate(), 1_000_000);
+        let largest = TmmbItem {
+            exponent: 63,
+            mantissa: 0x1_ffff,
+            ..Default::default()
         };
-        let bytes = tmmbr.to_vec().unwrap();
-        // 1_000_000 = 125_000 × 2^3
-        assert_eq!(
-            bytes,
-            [
-                0x83, 0xcd, 0x00, 0x04, // V=2 FMT=3 PT=205 length=4
-                0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-                0x00, 0x00, 0x00, 0x00, // SSRC of media source
-                0x12, 0x34, 0x56, 0x78, // SSRC
-                0x0f, 0xd0, 0x90,
-                0x28, // Exp=3 (6 bits), Mantissa=125000 (17 bits), Overhead=40 (9 bits)
-            ]
-        );
-        let parsed = Tmmbr::parse(&bytes).unwrap();
-        assert_eq!(parsed, tmmbr);
-        assert_eq!(
-            parsed.items.iter().next().map(|i| i.bitrate()),
-            Some(1_000_000)
-        );
-        let empty = [0x83, 0xcd, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 0];
-        assert_eq!(
-            Tmmbr::parse(&empty),
-            Err(Error::FciSize {
-                packet_type: 205,
-                fmt: 3,
-                length: 0
-            })
-        );
-    }
-
-    #[test]
-    fn tmmbn_may_be_empty() {
-        let empty = [
-            0x84, 0xcd, 0x00, 0x02, // V=2 FMT=4 PT=205 length=2
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x00, // SSRC of media source
-        ];
-        let tmmbn = Tmmbn::parse(&empty).unwrap();
-        assert!(tmmbn.items.is_empty());
-        assert_eq!(tmmbn.to_vec().unwrap(), empty);
-        assert_eq!(
-            TmmbItem {
-                exponent: 63,
-                mantissa: 0x1_ffff,
-                ..Default::default()
-            }
-            .bitrate(),
-            u64::MAX
-        );
+        assert_eq!(largest.bitrate(), u64::MAX);
     }
 }

@@ -16,11 +16,10 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{fmt, parse, writer};
+use super::{Fci, feedback_packet, fmt};
 use crate::error::{Error, Result};
 use crate::header::packet_type;
-use crate::packet::Packet;
-use crate::wire::{Element, List, Reader, Writer, pad4};
+use crate::wire::{Element, FixedElement, List, Reader, Writer, count_field, pad4};
 use std::borrow::Cow;
 
 /// A packet status symbol (§3.1.1).
@@ -112,27 +111,23 @@ impl StatusChunk {
     }
 }
 
-impl Element<'_> for StatusChunk {
-    const FIXED_SIZE: Option<usize> = Some(2);
+impl FixedElement for StatusChunk {
+    const SIZE: usize = 2;
+    const WHAT: &'static str = "transport-cc packet chunk";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "transport-cc packet chunk").u16()?;
-        let chunk = match v >> 14 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u16()?;
+        Ok(match v >> 14 {
             0 | 1 => Self::RunLength {
                 symbol: StatusSymbol::from_bits(v >> 13),
                 run_length: v & 0x1fff,
             },
             2 => Self::OneBitVector(v & 0x3fff),
             _ => Self::TwoBitVector(v & 0x3fff),
-        };
-        Ok((chunk, 2))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        2
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         let v = match *self {
             Self::RunLength { symbol, run_length } => {
                 if run_length > 0x1fff {
@@ -146,7 +141,7 @@ impl Element<'_> for StatusChunk {
             Self::OneBitVector(bits) => 0x8000 | (bits & 0x3fff),
             Self::TwoBitVector(bits) => 0xc000 | (bits & 0x3fff),
         };
-        Writer::new(out, 2)?.u16(v)
+        w.u16(v)
     }
 }
 
@@ -196,12 +191,7 @@ impl TransportCc<'static> {
         fb_pkt_count: u8,
         packets: &[PacketStatus],
     ) -> Result<Self> {
-        let count = packets.len();
-        let packet_status_count = u16::try_from(count).map_err(|_| Error::TooMany {
-            what: "transport-cc packet status count",
-            count,
-            max: 65535,
-        })?;
+        let packet_status_count = count_field("transport-cc packet status count", packets.len())?;
         let symbols: Vec<StatusSymbol> = packets
             .iter()
             .map(|p| match *p {
@@ -300,16 +290,11 @@ impl<'a> TransportCc<'a> {
             (seq, status)
         })
     }
-
-    fn unpadded_fci(&self) -> usize {
-        8 + self.chunks.wire_size() + self.recv_deltas.len()
-    }
 }
 
-impl<'a> Packet<'a> for TransportCc<'a> {
-    fn parse(packet: &'a [u8]) -> Result<Self> {
-        let fb = parse(packet, packet_type::RTPFB, fmt::TRANSPORT_CC)?;
-        let mut r = Reader::new(fb.fci, "transport-cc FCI");
+impl<'a> Fci<'a> for TransportCc<'a> {
+    fn from_fci(sender_ssrc: u32, media_ssrc: u32, fci: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(fci, "transport-cc FCI");
         let base_sequence_number = r.u16()?;
         let packet_status_count = r.u16()?;
         let reference = r.u24()?;
@@ -330,11 +315,11 @@ impl<'a> Packet<'a> for TransportCc<'a> {
             covered += chunk.len();
             n_chunks += 1;
         }
-        let chunk_bytes = fb.fci.get(8..8 + 2 * n_chunks).unwrap_or(&[]);
+        let chunk_bytes = fci.get(8..8 + 2 * n_chunks).unwrap_or(&[]);
         let recv_deltas = r.take(delta_bytes)?;
         Ok(Self {
-            sender_ssrc: fb.sender_ssrc,
-            media_ssrc: fb.media_ssrc,
+            sender_ssrc,
+            media_ssrc,
             base_sequence_number,
             packet_status_count,
             reference_time,
@@ -347,72 +332,34 @@ impl<'a> Packet<'a> for TransportCc<'a> {
         })
     }
 
-    fn size(&self) -> usize {
-        12 + pad4(self.unpadded_fci())
+    fn fci_size(&self) -> usize {
+        pad4(8 + self.chunks.wire_size() + self.recv_deltas.len())
     }
 
-    fn write(&self, buf: &mut [u8]) -> Result<usize> {
+    fn write_fci(&self, w: &mut Writer<'_>) -> Result<()> {
         if !(-0x80_0000..=0x7f_ffff).contains(&self.reference_time) {
             return Err(Error::OutOfRange {
                 what: "transport-cc reference time",
                 value: self.reference_time as u64,
             });
         }
-        let size = self.size();
-        let mut w = writer(
-            buf,
-            size,
-            packet_type::RTPFB,
-            fmt::TRANSPORT_CC,
-            self.sender_ssrc,
-            self.media_ssrc,
-        )?;
+        let unpadded = 8 + self.chunks.wire_size() + self.recv_deltas.len();
         w.u16(self.base_sequence_number)?;
         w.u16(self.packet_status_count)?;
         w.u24(self.reference_time as u32 & 0xff_ffff)?;
         w.u8(self.fb_pkt_count)?;
         w.list(&self.chunks)?;
         w.put(&self.recv_deltas)?;
-        w.zeros(size - w.written())?;
-        Ok(w.written())
+        w.zeros(pad4(unpadded) - unpadded)
     }
 }
+
+feedback_packet!(TransportCc<'a>, packet_type::RTPFB, fmt::TRANSPORT_CC);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn run_length_and_vectors() {
-        let bytes = [
-            0x8f, 0xcd, 0x00, 0x07, // V=2 FMT=15 PT=205 length=7
-            0x00, 0x00, 0x00, 0x01, // SSRC of packet sender
-            0x00, 0x00, 0x00, 0x02, // SSRC of media source
-            0x00, 0x0a, 0x00, 0x05, // base sequence number 10, packet status count 5
-            0x00, 0x00, 0x10, 0x03, // reference time 16 (x64 ms), fb pkt. count 3
-            0x20, 0x02, // run length chunk: symbol 01 (small delta), run length 2
-            0xd8, 0x00, // two-bit vector: 01 10 00 ...: small, large, not received
-            0x04, 0x05, 0x06, // recv deltas (small): 4, 5, 6
-            0xff, 0xfe, // recv delta (large): -2
-            0x00, 0x00, 0x00, // zero padding
-        ];
-        let tcc = TransportCc::parse(&bytes).unwrap();
-        assert_eq!((tcc.base_sequence_number, tcc.packet_status_count), (10, 5));
-        assert_eq!((tcc.reference_time, tcc.fb_pkt_count), (16, 3));
-        let packets = [
-            (10, PacketStatus::Received { delta: 4 }),
-            (11, PacketStatus::Received { delta: 5 }),
-            (12, PacketStatus::Received { delta: 6 }),
-            (13, PacketStatus::Received { delta: -2 }),
-            (14, PacketStatus::NotReceived),
-        ];
-        assert_eq!(tcc.packets().collect::<Vec<_>>(), packets);
-        assert_eq!(tcc.to_vec().unwrap(), bytes);
-        let statuses: Vec<_> = packets.iter().map(|p| p.1).collect();
-        let built = TransportCc::build(1, 2, 10, 16, 3, &statuses).unwrap();
-        assert_eq!(built.packets().collect::<Vec<_>>(), packets);
-        assert_eq!(TransportCc::parse(&built.to_vec().unwrap()).unwrap(), built);
-    }
+    use crate::Packet;
 
     #[test]
     fn long_runs_use_run_length_chunks() {

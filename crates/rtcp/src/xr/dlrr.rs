@@ -10,8 +10,7 @@
 //! +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 //! ```
 
-use crate::error::Result;
-use crate::wire::{Element, List, Reader, Writer};
+use crate::wire::{List, wire_record};
 
 /// One DLRR sub-block (RFC 3611 §4.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,32 +23,7 @@ pub struct DlrrItem {
     pub delay_since_last_rr: u32,
 }
 
-impl Element<'_> for DlrrItem {
-    const FIXED_SIZE: Option<usize> = Some(12);
-
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let mut r = Reader::new(bytes, "DLRR sub-block");
-        Ok((
-            Self {
-                ssrc: r.u32()?,
-                last_rr: r.u32()?,
-                delay_since_last_rr: r.u32()?,
-            },
-            12,
-        ))
-    }
-
-    fn wire_size(&self) -> usize {
-        12
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
-        let mut w = Writer::new(out, 12)?;
-        w.u32(self.ssrc)?;
-        w.u32(self.last_rr)?;
-        w.u32(self.delay_since_last_rr)
-    }
-}
+wire_record!(DlrrItem, "DLRR sub-block", 12: ssrc: u32, last_rr: u32, delay_since_last_rr: u32);
 
 /// DLRR (RFC 3611 §4.5): answers to receiver reference time blocks.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

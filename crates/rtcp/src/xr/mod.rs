@@ -69,6 +69,7 @@ pub struct UnknownBlock<'a> {
 
 /// One XR report block (RFC 3611 §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum XrBlock<'a> {
     /// Loss RLE (§4.1).
     LossRle(RleReport<'a>),
@@ -234,8 +235,7 @@ impl<'a> Packet<'a> for ExtendedReport<'a> {
 
     fn write(&self, buf: &mut [u8]) -> Result<usize> {
         let size = self.size();
-        let mut w = Writer::new(buf, size)?;
-        w.header(0, packet_type::XR, size)?;
+        let mut w = Writer::packet(buf, 0, packet_type::XR, size)?;
         w.u32(self.ssrc)?;
         w.list(&self.blocks)?;
         Ok(w.written())

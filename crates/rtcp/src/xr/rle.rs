@@ -14,7 +14,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::wire::{Element, List, Reader, Writer, pad4};
+use crate::wire::{FixedElement, List, Reader, Writer, pad4};
 
 /// One 16-bit chunk of an RLE report block (RFC 3611 §4.1.1 – §4.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,12 +35,13 @@ pub enum RleChunk {
     Null,
 }
 
-impl Element<'_> for RleChunk {
-    const FIXED_SIZE: Option<usize> = Some(2);
+impl FixedElement for RleChunk {
+    const SIZE: usize = 2;
+    const WHAT: &'static str = "RLE chunk";
 
-    fn decode(bytes: &[u8]) -> Result<(Self, usize)> {
-        let v = Reader::new(bytes, "RLE chunk").u16()?;
-        let chunk = if v == 0 {
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let v = r.u16()?;
+        Ok(if v == 0 {
             Self::Null
         } else if v & 0x8000 == 0 {
             Self::Run {
@@ -49,15 +50,10 @@ impl Element<'_> for RleChunk {
             }
         } else {
             Self::BitVector(v & 0x7fff)
-        };
-        Ok((chunk, 2))
+        })
     }
 
-    fn wire_size(&self) -> usize {
-        2
-    }
-
-    fn encode(&self, out: &mut [u8]) -> Result<()> {
+    fn write(&self, w: &mut Writer<'_>) -> Result<()> {
         let v = match *self {
             Self::Null => 0,
             Self::Run { received, length } => {
@@ -71,7 +67,7 @@ impl Element<'_> for RleChunk {
             }
             Self::BitVector(bits) => 0x8000 | (bits & 0x7fff),
         };
-        Writer::new(out, 2)?.u16(v)
+        w.u16(v)
     }
 }
 

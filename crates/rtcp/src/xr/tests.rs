@@ -3,6 +3,14 @@
 use super::*;
 use crate::ntp::NtpTime;
 
+/// An XR packet from SSRC 1 holding `blocks` (a whole number of words).
+fn xr(blocks: &[u8]) -> Vec<u8> {
+    let length = u8::try_from(blocks.len() / 4 + 1).unwrap();
+    let mut packet = vec![0x80, 0xcf, 0x00, length, 0, 0, 0, 1];
+    packet.extend_from_slice(blocks);
+    packet
+}
+
 fn parse_one(bytes: &[u8]) -> XrBlock<'_> {
     let xr = ExtendedReport::parse(bytes).unwrap();
     assert_eq!(xr.blocks.len(), 1);
@@ -12,15 +20,13 @@ fn parse_one(bytes: &[u8]) -> XrBlock<'_> {
 
 #[test]
 fn loss_rle_with_both_chunk_kinds_and_thinning() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x05, // V=2 PT=207 length=5
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x01, 0x02, 0x00, 0x03, // BT=1 (Loss RLE), rsvd=0 T=2, block length=3
         0x00, 0x00, 0x00, 0x02, // SSRC of source
         0x00, 0x00, 0x00, 0x50, // begin_seq=0, end_seq=80
         0x40, 0x05, // run length chunk: run type 1 (received), run length 5
         0xc0, 0x01, // bit vector chunk: 100000000000001
-    ];
+    ]);
     let XrBlock::LossRle(rle) = parse_one(&bytes) else {
         panic!("not Loss RLE")
     };
@@ -49,15 +55,13 @@ fn loss_rle_with_both_chunk_kinds_and_thinning() {
 
 #[test]
 fn duplicate_rle_padded_with_a_null_chunk() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x05, // V=2 PT=207 length=5
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x02, 0x00, 0x00, 0x03, // BT=2 (Duplicate RLE), T=0, block length=3
         0x00, 0x00, 0x00, 0x02, // SSRC of source
         0x00, 0x0a, 0x00, 0x14, // begin_seq=10, end_seq=20
         0x00, 0x0a, // run length chunk: run type 0 (not duplicated), run length 10
         0x00, 0x00, // null chunk: padding
-    ];
+    ]);
     let XrBlock::DuplicateRle(rle) = parse_one(&bytes) else {
         panic!("not Duplicate RLE")
     };
@@ -73,15 +77,13 @@ fn duplicate_rle_padded_with_a_null_chunk() {
 
 #[test]
 fn packet_receipt_times() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x06, // V=2 PT=207 length=6
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x03, 0x00, 0x00, 0x04, // BT=3, T=0, block length=4
         0x00, 0x00, 0x00, 0x02, // SSRC of source
         0x00, 0x0a, 0x00, 0x0c, // begin_seq=10, end_seq=12
         0x00, 0x00, 0x03, 0xe8, // receipt time of packet 10: 1000
         0x00, 0x00, 0x07, 0xd0, // receipt time of packet 11: 2000
-    ];
+    ]);
     let XrBlock::PacketReceiptTimes(prt) = parse_one(&bytes) else {
         panic!("not receipt times")
     };
@@ -90,9 +92,7 @@ fn packet_receipt_times() {
 
 #[test]
 fn receiver_reference_time_and_dlrr() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x08, // V=2 PT=207 length=8
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x04, 0x00, 0x00, 0x02, // BT=4, reserved, block length=2
         0xe8, 0x00, 0x00, 0x00, // NTP timestamp, most significant word
         0x80, 0x00, 0x00, 0x00, // NTP timestamp, least significant word
@@ -100,7 +100,7 @@ fn receiver_reference_time_and_dlrr() {
         0x00, 0x00, 0x00, 0x02, // SSRC_1
         0x00, 0x01, 0x00, 0x00, // last RR
         0x00, 0x00, 0x80, 0x00, // delay since last RR: 0.5 s
-    ];
+    ]);
     let xr = ExtendedReport::parse(&bytes).unwrap();
     assert_eq!(
         xr.blocks.iter().collect::<Vec<_>>(),
@@ -123,9 +123,7 @@ fn receiver_reference_time_and_dlrr() {
 
 #[test]
 fn statistics_summary_flags_in_type_specific_octet() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x0b, // V=2 PT=207 length=11
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x06, 0xe8, 0x00, 0x09, // BT=6, L=1 D=1 J=1 ToH=01 (IPv4 TTL) rsvd=0, length=9
         0x00, 0x00, 0x00, 0x02, // SSRC of source
         0x00, 0x01, 0x00, 0x65, // begin_seq=1, end_seq=101
@@ -136,7 +134,7 @@ fn statistics_summary_flags_in_type_specific_octet() {
         0x00, 0x00, 0x00, 0x14, // mean_jitter=20
         0x00, 0x00, 0x00, 0x05, // dev_jitter=5
         0x3c, 0x40, 0x3e, 0x01, // TTL min=60 max=64 mean=62 dev=1
-    ];
+    ]);
     let XrBlock::StatisticsSummary(s) = parse_one(&bytes) else {
         panic!("not stats summary")
     };
@@ -155,9 +153,7 @@ fn statistics_summary_flags_in_type_specific_octet() {
 
 #[test]
 fn voip_metrics() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x0a, // V=2 PT=207 length=10
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x07, 0x00, 0x00, 0x08, // BT=7, reserved, block length=8
         0x00, 0x00, 0x00, 0x02, // SSRC of source
         0x0a, 0x05, 0x40, 0x02, // loss rate, discard rate, burst density, gap density
@@ -167,7 +163,7 @@ fn voip_metrics() {
         0x5d, 0x7f, 0x29, 0x7f, // R factor=93, ext. R=127 (n/a), MOS-LQ=4.1, MOS-CQ=127 (n/a)
         0x51, 0x00, 0x00, 0x3c, // RX config, reserved, JB nominal=60 ms
         0x00, 0x78, 0x00, 0xc8, // JB maximum=120 ms, JB abs max=200 ms
-    ];
+    ]);
     let XrBlock::VoipMetrics(v) = parse_one(&bytes) else {
         panic!("not VoIP metrics")
     };
@@ -183,15 +179,13 @@ fn voip_metrics() {
 
 #[test]
 fn unknown_block_kept_and_skipped() {
-    let bytes = [
-        0x80, 0xcf, 0x00, 0x06, // V=2 PT=207 length=6
-        0x00, 0x00, 0x00, 0x01, // SSRC
+    let bytes = xr(&[
         0x2a, 0x55, 0x00, 0x01, // BT=42 (unknown), type-specific=0x55, block length=1
         0xde, 0xad, 0xbe, 0xef, // its contents
         0x04, 0x00, 0x00, 0x02, // BT=4, block length=2
         0x00, 0x00, 0x00, 0x01, // NTP timestamp, most significant word
         0x00, 0x00, 0x00, 0x02, // NTP timestamp, least significant word
-    ];
+    ]);
     let xr = ExtendedReport::parse(&bytes).unwrap();
     let blocks: Vec<_> = xr.blocks.iter().collect();
     assert_eq!(
@@ -208,84 +202,41 @@ fn unknown_block_kept_and_skipped() {
 
 #[test]
 fn malformed_blocks() {
-    // Block length 5 words past the end of the packet.
-    let past = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x05];
-    assert_eq!(
-        ExtendedReport::parse(&past),
-        Err(Error::XrBlockPastEnd {
-            block_type: 4,
-            declared: 24,
-            available: 4
-        })
-    );
-    // Receiver reference time with one word instead of two.
-    let short = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x01, 0, 0, 0, 0,
+    let size = |block_type, length, expected| Error::XrBlockSize {
+        block_type,
+        length,
+        expected,
+    };
+    let truncated = |what, needed, got| Error::Truncated { what, needed, got };
+    let cases = [
+        // Block length 5 words past the end of the packet.
+        (
+            xr(&[0x04, 0, 0, 5]),
+            Error::XrBlockPastEnd {
+                block_type: 4,
+                declared: 24,
+                available: 4,
+            },
+        ),
+        // Receiver reference time with one word instead of two, and with none.
+        (xr(&[0x04, 0, 0, 1, 0, 0, 0, 0]), size(4, 8, 12)),
+        (xr(&[0x04, 0, 0, 0]), size(4, 4, 12)),
+        // VoIP metrics with block length 1.
+        (xr(&[0x07, 0, 0, 1, 0, 0, 0, 0]), size(7, 8, 36)),
+        // DLRR whose contents are not whole sub-blocks.
+        (
+            xr(&[0x05, 0, 0, 1, 0, 0, 0, 0]),
+            truncated("DLRR sub-blocks", 12, 4),
+        ),
+        // Loss RLE without begin_seq/end_seq.
+        (xr(&[0x01, 0, 0, 1, 0, 0, 0, 0]), size(1, 8, 12)),
+        // A block header cut short: padding (P=1, count 6) leaves 2 bytes after the SSRC.
+        (
+            vec![0xa0, 0xcf, 0, 3, 0, 0, 0, 1, 0x04, 0, 0, 0, 0, 0, 0, 6],
+            truncated("XR block header", 4, 2),
+        ),
     ];
-    assert_eq!(
-        ExtendedReport::parse(&short),
-        Err(Error::XrBlockSize {
-            block_type: 4,
-            length: 8,
-            expected: 12
-        })
-    );
-    // VoIP metrics with block length 1.
-    let voip = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x07, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&voip),
-        Err(Error::XrBlockSize {
-            block_type: 7,
-            length: 8,
-            expected: 36
-        })
-    );
-    // DLRR whose contents are not whole sub-blocks.
-    let dlrr = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&dlrr),
-        Err(Error::Truncated {
-            what: "DLRR sub-blocks",
-            needed: 12,
-            got: 4
-        })
-    );
-    // Loss RLE without begin_seq/end_seq.
-    let rle = [
-        0x80, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&rle),
-        Err(Error::XrBlockSize {
-            block_type: 1,
-            length: 8,
-            expected: 12
-        })
-    );
-    // Receiver reference time of block length 0.
-    let empty = [0x80, 0xcf, 0x00, 0x02, 0, 0, 0, 1, 0x04, 0x00, 0x00, 0x00];
-    assert_eq!(
-        ExtendedReport::parse(&empty),
-        Err(Error::XrBlockSize {
-            block_type: 4,
-            length: 4,
-            expected: 12
-        })
-    );
-    // A block header cut short: padding leaves 2 bytes after the SSRC.
-    let cut = [
-        0xa0, 0xcf, 0x00, 0x03, 0, 0, 0, 1, 0x04, 0x00, 0, 0, 0, 0, 0, 6,
-    ];
-    assert_eq!(
-        ExtendedReport::parse(&cut),
-        Err(Error::Truncated {
-            what: "XR block header",
-            needed: 4,
-            got: 2
-        })
-    );
+    for (bytes, error) in cases {
+        assert_eq!(ExtendedReport::parse(&bytes), Err(error), "{bytes:02x?}");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use sdp_rtcp_attr::{Endpoints, Resolution};
+use sdp_rtcp_attr::{Body, Endpoints, MuxPolicy, Resolution};
 
 /// A Chrome-style offer: BUNDLE, ICE placeholders, rtcp-mux in every RTP section, and a
 /// data channel.
@@ -77,4 +77,12 @@ pub fn active(resolution: &Resolution) -> &Endpoints {
 
 pub fn addr(text: &str) -> SocketAddr {
     text.parse().unwrap()
+}
+
+/// The streams of the SDP body `text`, resolved accepting multiplexing.
+pub fn resolve(text: &str) -> Vec<Resolution> {
+    Body::scan(text)
+        .unwrap()
+        .resolve(MuxPolicy::Accept)
+        .unwrap()
 }
