@@ -2,9 +2,9 @@
 //! encrypted per call (the AES-NI backend pipelines them) and XORed into the data. Used by
 //! AES-CM (RFC 3711 §4.1.1, a 128-bit counter) and by GCM (SP 800-38D, a 32-bit counter).
 
+use aes::cipher::array::Array;
 use aes::cipher::consts::U16;
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockEncrypt, BlockSizeUser};
+use aes::cipher::{BlockCipherEncrypt, BlockSizeUser};
 use zeroize::optimization_barrier;
 
 /// How the counter block advances.
@@ -20,14 +20,14 @@ const PAR: usize = 8;
 
 /// XORs `data` with the keystream `E(K, iv) || E(K, iv + 1) || ...`. The keystream
 /// blocks left in the working buffer are wiped before returning.
-pub(crate) fn apply<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
+pub(crate) fn apply<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
     aes: &C,
     iv: [u8; 16],
     counter: Counter,
     data: &mut [u8],
 ) {
     let mut ctr = u128::from_be_bytes(iv);
-    let mut blocks = [GenericArray::<u8, U16>::default(); PAR];
+    let mut blocks = [Array::<u8, U16>::default(); PAR];
     let mut used = 0;
     for chunk in data.chunks_mut(PAR * 16) {
         let n = chunk.len().div_ceil(16);

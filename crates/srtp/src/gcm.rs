@@ -3,9 +3,9 @@
 //! session key. Opening verifies the tag before it decrypts anything.
 
 use crate::ctr::{Counter, apply};
+use aes::cipher::array::Array;
 use aes::cipher::consts::U16;
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockEncrypt, BlockSizeUser};
+use aes::cipher::{BlockCipherEncrypt, BlockSizeUser};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
@@ -17,9 +17,9 @@ pub(crate) struct Gcm<C> {
     ghash: GHash,
 }
 
-impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
+impl<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
     pub(crate) fn new(aes: C) -> Self {
-        let mut h = GenericArray::default();
+        let mut h = Array::<u8, U16>::default();
         aes.encrypt_block(&mut h);
         // H crosses from the AES crate's array type to GHASH's through a named value, so
         // each copy of the hash key can be wiped (an `&key.into()` temporary could not).
@@ -59,7 +59,7 @@ impl<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
         let mut s = g.finalize();
         // `mask` is a keystream block and `s` the hash that, with the public tag, gives
         // it away: both are wiped.
-        let mut mask = GenericArray::clone_from_slice(j0);
+        let mut mask = Array::<u8, U16>::from(*j0);
         self.aes.encrypt_block(&mut mask);
         let mut tag = [0u8; 16];
         for ((t, s), m) in tag.iter_mut().zip(s.iter()).zip(mask.iter()) {

@@ -3,7 +3,6 @@
 //! computed once per session key, so a packet costs only its own blocks plus one outer
 //! block, read straight from the packet without buffering full blocks.
 
-use sha1::digest::generic_array::GenericArray;
 use zeroize::Zeroize;
 
 const SHA1_IV: [u32; 5] = [
@@ -22,7 +21,7 @@ pub(crate) struct HmacSha1 {
 }
 
 fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
-    sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
+    sha1::block_api::compress(state, std::slice::from_ref(block));
 }
 
 impl HmacSha1 {

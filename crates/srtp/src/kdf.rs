@@ -1,8 +1,9 @@
 //! The SRTP key derivation function (RFC 3711 §4.3): AES in counter mode keyed with the
 //! master key, run over the master salt XORed with a label and `index DIV kdr`.
 
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockEncrypt, KeyInit};
+use aes::cipher::array::Array;
+use aes::cipher::consts::U16;
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
 use aes::{Aes128Enc, Aes256Enc};
 use zeroize::Zeroize;
 
@@ -32,11 +33,11 @@ impl Prf {
         let n = master_key.len().min(32);
         k[..n].copy_from_slice(&master_key[..n]);
         let prf = if n == 32 {
-            Self::Aes256(Box::new(Aes256Enc::new(GenericArray::from_slice(&k))))
+            Self::Aes256(Box::new(Aes256Enc::new((&k).into())))
         } else {
             let mut k16 = [0u8; 16];
             k16.copy_from_slice(&k[..16]);
-            let prf = Self::Aes128(Box::new(Aes128Enc::new(GenericArray::from_slice(&k16))));
+            let prf = Self::Aes128(Box::new(Aes128Enc::new((&k16).into())));
             k16.zeroize();
             prf
         };
@@ -57,7 +58,7 @@ impl Prf {
             x[8 + i] ^= b;
         }
         // `x` holds the master salt, `b` a block of derived key: both are wiped.
-        let mut b = GenericArray::default();
+        let mut b = Array::<u8, U16>::default();
         for (counter, chunk) in out.chunks_mut(16).enumerate() {
             b.copy_from_slice(&x);
             b[14..].copy_from_slice(&(counter as u16).to_be_bytes());

@@ -12,7 +12,6 @@ use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
 use aes::cipher::KeyInit;
-use aes::cipher::generic_array::GenericArray;
 use aes::{Aes128Enc, Aes256Enc};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -90,19 +89,19 @@ impl SessionKeys {
         let cipher = match (transform, key_len) {
             (Transform::Null, _) => Cipher::Null { mac: mac() },
             (Transform::AesCm, 32) => Cipher::AesCm256 {
-                aes: Box::new(Aes256Enc::new(GenericArray::from_slice(&key))),
+                aes: Box::new(Aes256Enc::new((&key).into())),
                 mac: mac(),
             },
             (Transform::AesCm, _) => Cipher::AesCm128 {
-                aes: Box::new(Aes128Enc::new(GenericArray::from_slice(&k16))),
+                aes: Box::new(Aes128Enc::new((&k16).into())),
                 mac: mac(),
             },
-            (Transform::AesGcm, 32) => Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new(
-                GenericArray::from_slice(&key),
-            )))),
-            (Transform::AesGcm, _) => Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
-                GenericArray::from_slice(&k16),
-            )))),
+            (Transform::AesGcm, 32) => {
+                Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new((&key).into()))))
+            }
+            (Transform::AesGcm, _) => {
+                Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new((&k16).into()))))
+            }
         };
         key.zeroize();
         k16.zeroize();
@@ -376,9 +375,9 @@ mod tests {
     fn rfc3711_b2_keystream() {
         let keys = SessionKeys {
             cipher: Cipher::AesCm128 {
-                aes: Box::new(Aes128Enc::new(GenericArray::from_slice(&hex(
-                    "2B7E151628AED2A6ABF7158809CF4F3C",
-                )))),
+                aes: Box::new(
+                    Aes128Enc::new_from_slice(&hex("2B7E151628AED2A6ABF7158809CF4F3C")).unwrap(),
+                ),
                 mac: Box::new(HmacSha1::new(&[0; 20])),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
@@ -415,13 +414,9 @@ mod tests {
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new(
-                GenericArray::from_slice(&key),
-            ))))
+            Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new_from_slice(&key).unwrap())))
         } else {
-            Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
-                GenericArray::from_slice(&key),
-            ))))
+            Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new_from_slice(&key).unwrap())))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
@@ -546,9 +541,12 @@ mod tests {
     fn rfc6188_7_1_aes_256_cm_keystream() {
         let keys = SessionKeys {
             cipher: Cipher::AesCm256 {
-                aes: Box::new(Aes256Enc::new(GenericArray::from_slice(&hex(
-                    "57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98",
-                )))),
+                aes: Box::new(
+                    Aes256Enc::new_from_slice(&hex(
+                        "57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98",
+                    ))
+                    .unwrap(),
+                ),
                 mac: Box::new(HmacSha1::new(&[0; 20])),
             },
             salt: hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD").try_into().unwrap(),
@@ -575,9 +573,7 @@ mod tests {
     #[test]
     fn rfc7714_rtp_iv() {
         let keys = SessionKeys {
-            cipher: Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(
-                GenericArray::from_slice(&[0; 16]),
-            )))),
+            cipher: Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(&[0; 16].into())))),
             salt: {
                 let mut s = [0; 14];
                 s[..12].copy_from_slice(&hex("517569642070726f2071756f"));
