@@ -9,7 +9,7 @@ use zeroize::optimization_barrier;
 
 /// How the counter block advances.
 #[derive(Clone, Copy)]
-pub(crate) enum Counter {
+pub enum Counter {
     /// The whole block is a 128-bit big-endian counter (RFC 3711 §4.1.1).
     Full,
     /// Only the last 32 bits count, modulo 2^32 (SP 800-38D `inc32`).
@@ -20,7 +20,7 @@ const PAR: usize = 8;
 
 /// XORs `data` with the keystream `E(K, iv) || E(K, iv + 1) || ...`. The keystream
 /// blocks left in the working buffer are wiped before returning.
-pub(crate) fn apply<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
+pub fn apply<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
     aes: &C,
     iv: [u8; 16],
     counter: Counter,

@@ -12,13 +12,14 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, optimization_barrier};
 
 /// A GCM key: the AES key schedule and the GHASH key `H = E(K, 0^128)`.
-pub(crate) struct Gcm<C> {
+pub struct Gcm<C> {
     aes: C,
     ghash: GHash,
 }
 
 impl<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
-    pub(crate) fn new(aes: C) -> Self {
+    /// Keys GCM with an AES key schedule, computing the hash key `H = E(K, 0^128)`.
+    pub fn new(aes: C) -> Self {
         let mut h = Array::<u8, U16>::default();
         aes.encrypt_block(&mut h);
         // H crosses from the AES crate's array type to GHASH's through a named value, so
@@ -73,7 +74,7 @@ impl<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
     }
 
     /// Encrypts `data` in place and returns the tag.
-    pub(crate) fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+    pub fn seal(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
         let mut j0 = Self::j0(iv);
         self.keystream(&j0, data);
         let tag = self.tag(&j0, aad, data);
@@ -83,7 +84,7 @@ impl<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>> Gcm<C> {
     }
 
     /// Verifies `tag` (in constant time) and only then decrypts `data` in place.
-    pub(crate) fn open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> bool {
+    pub fn open(&self, iv: &[u8; 12], aad: &[u8], data: &mut [u8], tag: &[u8]) -> bool {
         let mut j0 = Self::j0(iv);
         let expected = self.tag(&j0, aad, data);
         let ok = bool::from(expected.as_slice().ct_eq(tag));

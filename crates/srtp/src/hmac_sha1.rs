@@ -15,7 +15,7 @@ const SHA1_IV: [u32; 5] = [
 
 /// A keyed HMAC-SHA1: the SHA-1 states after `K XOR ipad` and `K XOR opad`.
 #[derive(Clone)]
-pub(crate) struct HmacSha1 {
+pub struct HmacSha1 {
     inner: [u32; 5],
     outer: [u32; 5],
 }
@@ -26,7 +26,7 @@ fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
 
 impl HmacSha1 {
     /// Keys the MAC with a key of at most 64 bytes (SRTP's is 20).
-    pub(crate) fn new(key: &[u8]) -> Self {
+    pub fn new(key: &[u8]) -> Self {
         let mut pad = [0u8; 64];
         let n = key.len().min(64);
         pad[..n].copy_from_slice(&key[..n]);
@@ -48,7 +48,7 @@ impl HmacSha1 {
     /// states, but the compression overwrites them in place: what is left at the end is
     /// the inner digest and the tag, neither of which gives the key away, so nothing
     /// here is wiped per packet.
-    pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
+    pub fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mut state = self.inner;
         let total = 64 + data.len() as u64 + trailer.len() as u64;
         let mut blocks = data.chunks_exact(64);

@@ -69,6 +69,15 @@ pub use profile::ProtectionProfile;
 pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW};
 pub use srtcp::MAX_SRTCP_INDEX;
 
+/// The hand-assembled primitives, for `benches/primitives.rs` to race against the plain
+/// RustCrypto compositions. Not part of the API.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::ctr::{Counter, apply as ctr_apply};
+    pub use crate::gcm::Gcm;
+    pub use crate::hmac_sha1::HmacSha1;
+}
+
 #[cfg(test)]
 mod test_util {
     /// Bytes from hex digits, ignoring whitespace.
