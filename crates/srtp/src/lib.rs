@@ -47,9 +47,7 @@
 
 mod config;
 mod context;
-mod ctr;
 mod error;
-mod gcm;
 mod hmac_sha1;
 mod index;
 mod kdf;
@@ -69,12 +67,10 @@ pub use profile::ProtectionProfile;
 pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW};
 pub use srtcp::MAX_SRTCP_INDEX;
 
-/// The hand-assembled primitives, for `benches/primitives.rs` to race against the plain
-/// RustCrypto compositions. Not part of the API.
+/// The hand-assembled primitive (HMAC-SHA1 over precomputed pads), for
+/// `benches/primitives.rs` to race against `hmac::Hmac<sha1::Sha1>`. Not part of the API.
 #[doc(hidden)]
 pub mod internal {
-    pub use crate::ctr::{Counter, apply as ctr_apply};
-    pub use crate::gcm::Gcm;
     pub use crate::hmac_sha1::HmacSha1;
 }
 

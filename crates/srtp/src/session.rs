@@ -5,14 +5,14 @@
 //! outer hash states (cloned per packet, never re-keyed) and the GCM hash key. A packet
 //! costs one keystream pass and one MAC pass, with no allocation.
 
-use crate::ctr::{Counter, apply};
-use crate::gcm::Gcm;
 use crate::hmac_sha1::HmacSha1;
 use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
-use aes::cipher::KeyInit;
+use aes::cipher::consts::{U12, U16};
+use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, InnerIvInit, KeyInit, StreamCipherCore};
 use aes::{Aes128Enc, Aes256Enc};
+use aes_gcm::aead::AeadInOut;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -37,6 +37,24 @@ enum Cipher {
     },
     Gcm128(Box<Gcm<Aes128Enc>>),
     Gcm256(Box<Gcm<Aes256Enc>>),
+}
+
+/// AES-GCM with the 96-bit IV and 128-bit tag of RFC 7714 §8 and §9, over an
+/// encrypt-only key schedule.
+type Gcm<C> = aes_gcm::AesGcm<C, U12>;
+
+/// XORs `data` with the AES-CM keystream `E(K, iv) || E(K, iv + 1) || ...`, the counter
+/// counting modulo 2^128 (RFC 3711 §4.1.1). `Ctr128BE` adds the block number to the IV
+/// with wrapping arithmetic and reports no limit on the blocks left, so the keystream
+/// never runs out and the call cannot fail. The counter state is zeroized when the core
+/// is dropped here (the `zeroize` feature of `ctr`).
+fn aes_cm<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
+    aes: &C,
+    iv: &[u8; 16],
+    data: &mut [u8],
+) {
+    ctr::CtrCore::<&C, ctr::flavors::Ctr128BE>::inner_iv_init(aes, iv.into())
+        .apply_keystream_partial(data.into());
 }
 
 /// The session keys for one protocol (SRTP or SRTCP) under one master key and one
@@ -97,10 +115,10 @@ impl SessionKeys {
                 mac: mac(),
             },
             (Transform::AesGcm, 32) => {
-                Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new((&key).into()))))
+                Cipher::Gcm256(Box::new(Gcm::from(Aes256Enc::new((&key).into()))))
             }
             (Transform::AesGcm, _) => {
-                Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new((&k16).into()))))
+                Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new((&k16).into()))))
             }
         };
         key.zeroize();
@@ -148,8 +166,8 @@ impl SessionKeys {
         // The IV is the session salt XORed with public values: wiped after use.
         let mut iv = self.cm_iv(ssrc, index);
         match &self.cipher {
-            Cipher::AesCm128 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
-            Cipher::AesCm256 { aes, .. } => apply(&**aes, iv, Counter::Full, data),
+            Cipher::AesCm128 { aes, .. } => aes_cm(&**aes, &iv, data),
+            Cipher::AesCm256 { aes, .. } => aes_cm(&**aes, &iv, data),
             Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
         }
         iv = [0; 16];
@@ -312,11 +330,22 @@ impl SessionKeys {
 
     /// Seals with the IV `iv` (the session salt XORed with public values; the copy GCM
     /// builds its counter blocks from is wiped there).
+    /// `aes-gcm` refuses only a plaintext longer than SP 800-38D allows (2^36 - 32 bytes,
+    /// a 64 GiB packet), before touching it; such a packet goes out as zeros under an
+    /// all-zero tag, which no receiver accepts, rather than as plaintext.
     fn gcm_seal(&self, iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match &self.cipher {
-            Cipher::Gcm128(g) => g.seal(&iv, aad, data),
-            Cipher::Gcm256(g) => g.seal(&iv, aad, data),
-            _ => [0; 16],
+        let nonce = (&iv).into();
+        let sealed = match &self.cipher {
+            Cipher::Gcm128(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
+            Cipher::Gcm256(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
+            _ => Err(aes_gcm::Error),
+        };
+        match sealed {
+            Ok(tag) => tag.into(),
+            Err(_) => {
+                data.fill(0);
+                [0; 16]
+            }
         }
     }
 
@@ -328,12 +357,14 @@ impl SessionKeys {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
-        let ok = match &self.cipher {
-            Cipher::Gcm128(g) => g.open(&iv, aad, data, tag),
-            Cipher::Gcm256(g) => g.open(&iv, aad, data, tag),
-            _ => false,
-        };
-        if ok { Ok(()) } else { Err(AuthFailed) }
+        let nonce = (&iv).into();
+        let tag = <&[u8; 16]>::try_from(tag).map_err(|_| AuthFailed)?.into();
+        match &self.cipher {
+            Cipher::Gcm128(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
+            Cipher::Gcm256(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
+            _ => Err(aes_gcm::Error),
+        }
+        .map_err(|_| AuthFailed)
     }
 }
 
@@ -414,9 +445,9 @@ mod tests {
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm256(Box::new(Gcm::from(Aes256Enc::new_from_slice(&key).unwrap())))
         } else {
-            Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new_from_slice(&key).unwrap())))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
@@ -573,7 +604,7 @@ mod tests {
     #[test]
     fn rfc7714_rtp_iv() {
         let keys = SessionKeys {
-            cipher: Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(&[0; 16].into())))),
+            cipher: Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new(&[0; 16].into())))),
             salt: {
                 let mut s = [0; 14];
                 s[..12].copy_from_slice(&hex("517569642070726f2071756f"));
