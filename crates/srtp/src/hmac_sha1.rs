@@ -149,7 +149,11 @@ mod tests {
         };
         let data: Vec<u8> = (0..2008).map(|_| next() as u8).collect();
         for round in 0..3000 {
-            let key_len = if round % 2 == 0 { 20 } else { next() as usize % 65 };
+            let key_len = if round % 2 == 0 {
+                20
+            } else {
+                next() as usize % 65
+            };
             let key: Vec<u8> = (0..key_len).map(|_| next() as u8).collect();
             let len = next() as usize % 2001;
             let trailer_len = next() as usize % 9;

@@ -64,7 +64,7 @@ pub use context::{Context, KeyUsage, REKEY_MARGIN};
 pub use error::{Error, Result};
 pub use key::{DtlsSrtpKeys, MAX_MKI_LEN, MasterKey, SRTCP_MAX_LIFETIME, SRTP_MAX_LIFETIME};
 pub use profile::ProtectionProfile;
-pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW};
+pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW, ReplayWindow};
 pub use srtcp::MAX_SRTCP_INDEX;
 
 /// The hand-assembled primitive (HMAC-SHA1 over precomputed pads), for

@@ -3,6 +3,17 @@
 //! A sender keeps one too, over the indices it has protected, and refuses to use one
 //! twice.
 //!
+//! **One window for the workspace.** SRTP, SRTCP and DTLS records (RFC 6347 §4.1.2.6)
+//! all need the same thing: accept an index at most `size - 1` behind the highest once,
+//! refuse anything older. The type is public so that `dtls`, which depends on this crate
+//! for its key export already, uses it for its record layer instead of keeping a second
+//! bitmap with its own edge cases. Its size is clamped to
+//! [`MIN_REPLAY_WINDOW`]`..=`[`MAX_REPLAY_WINDOW`] rather than checked with a `Result`:
+//! every caller picks a constant or a validated [`crate::Config`] value, and a clamp
+//! keeps the memory bounded (at most 4 KiB of bits) without an error path nobody can
+//! reach. Check and commit are separate so that a packet or record that fails
+//! authentication changes nothing.
+//!
 //! The ring has exactly one bit per index of the window: `size` bits in
 //! `ceil(size / 64)` words, the highest index at bit `head` and an index `d` behind it at
 //! bit `head - d` modulo `size`. A window of `size` consecutive indices therefore never
@@ -20,9 +31,22 @@ pub const MIN_REPLAY_WINDOW: usize = 64;
 /// The largest replay window this crate accepts (libsrtp's bound).
 pub const MAX_REPLAY_WINDOW: usize = 0x8000;
 
-/// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP).
+/// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP, 48-bit
+/// sequence numbers for DTLS records): [`check`](Self::check) before authenticating,
+/// [`commit`](Self::commit) after.
+///
+/// ```
+/// use srtp::{Error, ReplayWindow};
+///
+/// let mut w = ReplayWindow::new(64);
+/// w.check(100).unwrap();
+/// w.commit(100);
+/// assert_eq!(w.check(100), Err(Error::Replayed { index: 100 }));
+/// assert_eq!(w.check(37), Ok(()));
+/// assert_eq!(w.check(36), Err(Error::TooOld { index: 36, highest: 100 }));
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct ReplayWindow {
+pub struct ReplayWindow {
     /// One bit per index of the window.
     bits: Box<[u64]>,
     size: u64,
@@ -32,10 +56,10 @@ pub(crate) struct ReplayWindow {
 }
 
 impl ReplayWindow {
-    /// A window accepting indices up to `size - 1` behind the highest; `size` at least 1
-    /// ([`crate::Config`] keeps it within 64..=32768).
-    pub(crate) fn new(size: usize) -> Self {
-        let size = size.max(1);
+    /// A window accepting indices up to `size - 1` behind the highest, `size` clamped to
+    /// [`MIN_REPLAY_WINDOW`]`..=`[`MAX_REPLAY_WINDOW`] (64 to 32768 indices).
+    pub fn new(size: usize) -> Self {
+        let size = size.clamp(MIN_REPLAY_WINDOW, MAX_REPLAY_WINDOW);
         Self {
             bits: vec![0; size.div_ceil(64)].into_boxed_slice(),
             size: size as u64,
@@ -44,9 +68,15 @@ impl ReplayWindow {
         }
     }
 
-    /// The highest index received, if any.
-    pub(crate) fn highest(&self) -> Option<u64> {
+    /// The highest index committed, if any.
+    pub fn highest(&self) -> Option<u64> {
         self.highest
+    }
+
+    /// How many indices the window spans: an index at most `size() - 1` behind the
+    /// highest can still be accepted.
+    pub fn size(&self) -> usize {
+        self.size as usize
     }
 
     /// The word and mask of the index `behind` (< size) indices behind the highest.
@@ -81,8 +111,14 @@ impl ReplayWindow {
         }
     }
 
-    /// Whether `index` may be accepted (RFC 3711 §3.3.2); changes nothing.
-    pub(crate) fn check(&self, index: u64) -> Result<()> {
+    /// Whether `index` may be accepted (RFC 3711 §3.3.2): newer than the highest, or
+    /// within the window and not yet committed. Changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Replayed`] for an index already committed, [`Error::TooOld`] for one
+    /// `size()` or more behind the highest.
+    pub fn check(&self, index: u64) -> Result<()> {
         let Some(highest) = self.highest else {
             return Ok(());
         };
@@ -101,8 +137,9 @@ impl ReplayWindow {
     }
 
     /// Records `index` as received; call only after [`Self::check`] passed and the packet
-    /// authenticated.
-    pub(crate) fn commit(&mut self, index: u64) {
+    /// authenticated. An index newer than the highest slides the window forward; one
+    /// behind the window is ignored.
+    pub fn commit(&mut self, index: u64) {
         let behind = match self.highest {
             Some(h) if index <= h => h - index,
             Some(h) if index - h < self.size => {
@@ -269,6 +306,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The record-layer case DTLS relies on (RFC 6347 §4.1.2.6, a 64-record window): out
+    /// of order within the window is accepted once, 65 behind is refused, and a jump past
+    /// the whole window forgets everything behind it.
+    #[test]
+    fn a_64_window_slides_as_dtls_needs() {
+        let mut w = ReplayWindow::new(64);
+        assert_eq!(w.check(5), Ok(()));
+        w.commit(5);
+        assert_eq!(w.check(5), Err(Error::Replayed { index: 5 }));
+        w.commit(3);
+        assert_eq!(w.check(3), Err(Error::Replayed { index: 3 }));
+        w.commit(70);
+        assert_eq!(
+            w.check(5),
+            Err(Error::TooOld {
+                index: 5,
+                highest: 70
+            })
+        );
+        assert_eq!(w.check(7), Ok(()));
+        assert_eq!(w.check(70), Err(Error::Replayed { index: 70 }));
+        w.commit(200);
+        assert_eq!(w.check(199), Ok(()));
+        assert_eq!(w.check(137), Ok(()));
+        assert_eq!(
+            w.check(136),
+            Err(Error::TooOld {
+                index: 136,
+                highest: 200
+            })
+        );
+    }
+
+    #[test]
+    fn sizes_are_clamped_to_the_bounds() {
+        assert_eq!(ReplayWindow::new(0).size(), MIN_REPLAY_WINDOW);
+        assert_eq!(ReplayWindow::new(usize::MAX).size(), MAX_REPLAY_WINDOW);
+        assert_eq!(ReplayWindow::new(1000).size(), 1000);
+        assert_eq!(ReplayWindow::new(64).highest(), None);
     }
 
     /// A counterexample for a 192-packet window: the old ring indexed slots with

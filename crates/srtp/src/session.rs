@@ -445,9 +445,13 @@ mod tests {
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Gcm::from(Aes256Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm256(Box::new(Gcm::from(
+                Aes256Enc::new_from_slice(&key).unwrap(),
+            )))
         } else {
-            Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm128(Box::new(Gcm::from(
+                Aes128Enc::new_from_slice(&key).unwrap(),
+            )))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
