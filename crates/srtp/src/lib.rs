@@ -19,7 +19,8 @@
 //!   window with [`Error::IndexTooOld`], and a late index never sent is allowed. The SRTCP
 //!   index only counts up and stops at 2^31 - 1 ([`Error::IndexExhausted`]). A stream the
 //!   context has sent on is never forgotten ([`Context::remove_stream`] keeps it) and its
-//!   ROC never moves back ([`Context::set_roc`]), so neither index can come round again
+//!   ROC and SRTCP index never move back ([`Context::set_roc`],
+//!   [`Context::set_srtcp_index`]), so neither index can come round again
 //!   under one master key. A repeated index would repeat the AES-CM keystream or the GCM
 //!   nonce (RFC 3711 §9.1), which gives away plaintext and, for GCM, the hash key.
 //! - **Replay windows of any size are exact.** A window of `n` packets

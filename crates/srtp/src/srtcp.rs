@@ -174,7 +174,7 @@ mod tests {
         buf[..8].copy_from_slice(&rr);
         let n = tx.protect_rtcp(&mut buf, 8).unwrap();
         let first = buf[..n].to_vec();
-        tx.stream_mut(9).next_rtcp_index = MAX_SRTCP_INDEX - 1;
+        tx.set_srtcp_index(9, MAX_SRTCP_INDEX - 1).unwrap();
         let mut last = Vec::new();
         for _ in 0..2 {
             buf[..8].copy_from_slice(&rr);

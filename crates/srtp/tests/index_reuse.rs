@@ -195,3 +195,79 @@ fn a_sequence_number_before_the_first_roc_is_too_old_not_exhausted() {
     );
     assert_eq!(buf[..32], rtp(65530, SSRC, 20)[..]);
 }
+
+/// A receiver report of SSRC `SSRC` (RFC 3550 §6.4.2, no report blocks).
+fn rr() -> Vec<u8> {
+    let mut p = vec![0x80, 0xc9, 0x00, 0x01];
+    p.extend_from_slice(&SSRC.to_be_bytes());
+    p
+}
+
+/// The E flag and SRTCP index word of a protected HMAC-profile packet (RFC 3711 §3.4):
+/// the four bytes after the RTCP packet.
+fn e_index(wire: &[u8]) -> [u8; 4] {
+    wire[8..12].try_into().unwrap()
+}
+
+/// `srtcp_index` reads the index the next packet carries; `set_srtcp_index` resumes a
+/// sending stream there, on the wire, and the receiver takes it.
+#[test]
+fn the_srtcp_index_can_be_read_and_resumed() {
+    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, Config::default());
+    assert_eq!(tx.srtcp_index(SSRC), None);
+    let wire = protect_rtcp(&mut tx, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0, 0]);
+    assert_eq!(tx.srtcp_index(SSRC), Some(1));
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+
+    assert_eq!(tx.set_srtcp_index(SSRC, 1000), Ok(()));
+    assert_eq!(tx.srtcp_index(SSRC), Some(1000));
+    let wire = protect_rtcp(&mut tx, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0x03, 0xe8]);
+    assert_eq!(tx.srtcp_index(SSRC), Some(1001));
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+    // The receive side reports nothing to send: it only received.
+    assert_eq!(rx.srtcp_index(SSRC), Some(0));
+
+    // A fresh context resuming where another left off, creating the stream.
+    let (mut resumed, _) = pair(P::AesCm128HmacSha1_80, Config::default());
+    assert_eq!(resumed.set_srtcp_index(SSRC, 1001), Ok(()));
+    assert_eq!(resumed.stream_count(), 1);
+    let wire = protect_rtcp(&mut resumed, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0x03, 0xe9]);
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+}
+
+/// A stream this context has sent on never goes back to an index it used (RFC 3711
+/// §9.1); one that has sent nothing may be set anywhere; no index beyond 2^31 - 1.
+#[test]
+fn set_srtcp_index_never_moves_a_sending_stream_backwards() {
+    let mut tx = sender(P::AeadAes128Gcm);
+    assert_eq!(tx.set_srtcp_index(SSRC, 50), Ok(()));
+    assert_eq!(tx.set_srtcp_index(SSRC, 10), Ok(()), "nothing sent yet");
+    protect_rtcp(&mut tx, &rr());
+    assert_eq!(tx.srtcp_index(SSRC), Some(11));
+    for used in [0, 10] {
+        assert_eq!(
+            tx.set_srtcp_index(SSRC, used),
+            Err(Error::BadConfig(
+                "set_srtcp_index cannot move a stream this context sent on backwards"
+            ))
+        );
+    }
+    assert_eq!(tx.srtcp_index(SSRC), Some(11));
+    assert_eq!(tx.set_srtcp_index(SSRC, 11), Ok(()));
+    assert_eq!(
+        tx.set_srtcp_index(SSRC, srtp::MAX_SRTCP_INDEX + 1),
+        Err(Error::BadConfig(
+            "an SRTCP index is at most 2^31 - 1 (MAX_SRTCP_INDEX)"
+        ))
+    );
+    // The last index is usable once, then the stream is exhausted.
+    assert_eq!(tx.set_srtcp_index(SSRC, srtp::MAX_SRTCP_INDEX), Ok(()));
+    protect_rtcp(&mut tx, &rr());
+    let mut buf = rr();
+    buf.resize(64, 0);
+    assert_eq!(tx.protect_rtcp(&mut buf, 8), Err(Error::IndexExhausted));
+    assert_eq!(tx.srtcp_index(SSRC), Some(srtp::MAX_SRTCP_INDEX + 1));
+}
