@@ -94,7 +94,8 @@ pub enum Error {
     /// A key or salt of the wrong length for the profile (RFC 3711 §8.2, RFC 7714 §12).
     #[error("{what} must be {expected} bytes, got {got}")]
     BadKeyLength {
-        /// Which input: "master key", "master salt", "keying material" or "MKI".
+        /// Which input: "master key", "master salt", "key and salt", "keying material"
+        /// or "MKI".
         what: &'static str,
         /// The length the profile requires.
         expected: usize,
