@@ -427,6 +427,27 @@ impl Context {
     }
 }
 
+/// The packet to protect, `buf[..len]`, or [`Error::BufferTooSmall`] when `len` is past
+/// the buffer's end.
+pub(crate) fn packet_to_protect(buf: &[u8], len: usize) -> Result<&[u8]> {
+    buf.get(..len).ok_or(Error::BufferTooSmall {
+        needed: len,
+        got: buf.len(),
+    })
+}
+
+/// Fails with [`Error::BufferTooSmall`] unless `buf` holds `out_len` bytes: the protected
+/// packet with its trailer, MKI and tag.
+pub(crate) fn room_for(buf: &[u8], out_len: usize) -> Result<()> {
+    if buf.len() < out_len {
+        return Err(Error::BufferTooSmall {
+            needed: out_len,
+            got: buf.len(),
+        });
+    }
+    Ok(())
+}
+
 /// The key slot an incoming packet's MKI names (the only one when MKIs are not used).
 pub(crate) fn slot_for_mki<'a>(keys: &'a mut [KeySlot], mki: &[u8]) -> Result<&'a mut KeySlot> {
     if mki.is_empty() {

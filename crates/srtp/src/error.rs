@@ -22,8 +22,9 @@ pub enum Error {
         /// Bytes the buffer has.
         got: usize,
     },
-    /// The RTP packet handed to protect is malformed (RFC 3550 §5.1).
-    #[error("invalid RTP packet: {0}")]
+    /// The RTP packet handed to protect is malformed (RFC 3550 §5.1). The parser's error
+    /// is the source, printed by whoever walks the chain, not repeated here.
+    #[error("invalid RTP packet")]
     Rtp(#[from] rtp_packet::Error),
     /// The RTP or RTCP version field is not 2 (RFC 3550 §5.1, §6.4.1).
     #[error("unsupported RTP/RTCP version {0}")]
@@ -109,3 +110,18 @@ pub enum Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use std::error::Error as _;
+
+    /// Each cause is printed once: the message names the layer, the source says why.
+    #[test]
+    fn a_wrapped_rtp_error_is_printed_once() {
+        let inner = rtp_packet::RtpPacket::parse(&[0x80]).unwrap_err();
+        let e = Error::from(inner.clone());
+        assert_eq!(e.to_string(), "invalid RTP packet");
+        assert_eq!(e.source().map(ToString::to_string), Some(inner.to_string()));
+    }
+}

@@ -77,12 +77,8 @@ pub mod internal {
 
 #[cfg(test)]
 mod test_util {
-    /// Bytes from hex digits, ignoring whitespace.
+    /// Bytes from hex digits, ignoring the whitespace the RFC vectors are laid out with.
     pub(crate) fn hex(s: &str) -> Vec<u8> {
-        let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        digits
-            .chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-            .collect()
+        hex::decode(s.split_whitespace().collect::<String>()).expect("hex digits")
     }
 }

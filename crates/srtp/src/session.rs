@@ -185,6 +185,22 @@ impl SessionKeys {
         mac.mac(data, trailer)
     }
 
+    /// Writes the tag of `data || trailer`, truncated to `tag`'s length (RFC 3711 §4.2).
+    fn sign(&self, data: &[u8], trailer: &[u8], tag: &mut [u8]) {
+        let t = self.hmac(data, trailer);
+        tag.copy_from_slice(&t[..tag.len()]);
+    }
+
+    /// Compares the tag of `data || trailer` with `tag` in constant time.
+    fn verify(&self, data: &[u8], trailer: &[u8], tag: &[u8]) -> Result<(), AuthFailed> {
+        let t = self.hmac(data, trailer);
+        if bool::from(t[..tag.len()].ct_eq(tag)) {
+            Ok(())
+        } else {
+            Err(AuthFailed)
+        }
+    }
+
     pub(crate) fn is_aead(&self) -> bool {
         matches!(self.cipher, Cipher::Gcm128(_) | Cipher::Gcm256(_))
     }
@@ -210,8 +226,7 @@ impl SessionKeys {
             }
             _ => {
                 self.keystream(ssrc, index, &mut packet[hdr_len..]);
-                let t = self.hmac(packet, &roc);
-                tag.copy_from_slice(&t[..tag.len()]);
+                self.sign(packet, &roc, tag);
             }
         }
     }
@@ -232,10 +247,7 @@ impl SessionKeys {
             }
             _ => {
                 let roc = ((index >> 16) as u32).to_be_bytes();
-                let t = self.hmac(packet, &roc);
-                if !bool::from(t[..tag.len()].ct_eq(tag)) {
-                    return Err(AuthFailed);
-                }
+                self.verify(packet, &roc, tag)?;
                 self.keystream(ssrc, index, &mut packet[hdr_len..]);
                 Ok(())
             }
@@ -259,8 +271,7 @@ impl SessionKeys {
             self.keystream(ssrc, u64::from(index), &mut packet_and_trailer[8..n]);
         }
         packet_and_trailer[n..].copy_from_slice(&e_index(encrypt, index));
-        let t = self.hmac(packet_and_trailer, &[]);
-        tag.copy_from_slice(&t[..tag.len()]);
+        self.sign(packet_and_trailer, &[], tag);
     }
 
     /// Verifies then decrypts an RTCP packet for the HMAC profiles.
@@ -272,10 +283,7 @@ impl SessionKeys {
         encrypted: bool,
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
-        let t = self.hmac(packet_and_trailer, &[]);
-        if !bool::from(t[..tag.len()].ct_eq(tag)) {
-            return Err(AuthFailed);
-        }
+        self.verify(packet_and_trailer, &[], tag)?;
         let n = packet_and_trailer.len() - 4;
         if encrypted {
             self.keystream(ssrc, u64::from(index), &mut packet_and_trailer[8..n]);
