@@ -180,51 +180,103 @@ impl ReplayWindow {
 mod tests {
     use super::*;
 
-    #[test]
-    fn duplicates_and_old_indices_are_refused() {
-        let mut w = ReplayWindow::new(128);
-        w.commit(1000);
-        assert_eq!(w.check(1000), Err(Error::Replayed { index: 1000 }));
-        assert_eq!(w.check(999), Ok(()));
-        assert_eq!(w.check(873), Ok(()));
-        assert_eq!(
-            w.check(872),
-            Err(Error::TooOld {
-                index: 872,
-                highest: 1000
-            })
-        );
-        w.commit(999);
-        assert_eq!(w.check(999), Err(Error::Replayed { index: 999 }));
-        w.commit(1200);
-        assert_eq!(
-            w.check(1000),
-            Err(Error::TooOld {
-                index: 1000,
-                highest: 1200
-            })
-        );
-        assert_eq!(w.check(1199), Ok(()));
-        // Slots reused by the ring must have been cleared while advancing.
-        assert_eq!(w.check(1128), Ok(()));
+    /// One step of a scripted window: commit an index, or check one and expect it
+    /// accepted, replayed, or too old for the given highest.
+    enum Step {
+        Commit(u64),
+        Fresh(u64),
+        Replayed(u64),
+        TooOld(u64, u64),
     }
+    use Step::*;
 
+    /// Scripted windows, each with exact expectations.
     #[test]
-    fn a_window_of_another_size_is_honoured() {
-        let mut w = ReplayWindow::new(1000);
-        w.commit(5000);
-        assert_eq!(w.check(4001), Ok(()));
-        assert_eq!(
-            w.check(4000),
-            Err(Error::TooOld {
-                index: 4000,
-                highest: 5000
-            })
-        );
-        w.commit(4500);
-        w.commit(5100);
-        assert_eq!(w.check(4500), Err(Error::Replayed { index: 4500 }));
-        assert_eq!(w.check(4501), Ok(()));
+    fn scripted_windows() {
+        let scripts: [(usize, &str, &[Step]); 4] = [
+            (
+                128,
+                "duplicates and old indices are refused; the ring's reused slots are \
+                 cleared while advancing (1128)",
+                &[
+                    Commit(1000),
+                    Replayed(1000),
+                    Fresh(999),
+                    Fresh(873),
+                    TooOld(872, 1000),
+                    Commit(999),
+                    Replayed(999),
+                    Commit(1200),
+                    TooOld(1000, 1200),
+                    Fresh(1199),
+                    Fresh(1128),
+                ],
+            ),
+            (
+                1000,
+                "a window of another size is honoured",
+                &[
+                    Commit(5000),
+                    Fresh(4001),
+                    TooOld(4000, 5000),
+                    Commit(4500),
+                    Commit(5100),
+                    Replayed(4500),
+                    Fresh(4501),
+                ],
+            ),
+            (
+                64,
+                "the record-layer case DTLS relies on (RFC 6347 §4.1.2.6): out of order \
+                 within the window accepted once, 65 behind refused, a jump past the \
+                 whole window forgets everything behind it",
+                &[
+                    Fresh(5),
+                    Commit(5),
+                    Replayed(5),
+                    Commit(3),
+                    Replayed(3),
+                    Commit(70),
+                    TooOld(5, 70),
+                    Fresh(7),
+                    Replayed(70),
+                    Commit(200),
+                    Fresh(199),
+                    Fresh(137),
+                    TooOld(136, 200),
+                ],
+            ),
+            (
+                192,
+                "a counterexample for the old ring, which indexed slots with `index & 191`: \
+                 1024 and 1088 (64 apart, well inside the window) shared slot 0, so \
+                 advancing past 1088 forgot 1024 and its replay passed",
+                &[
+                    Commit(1024),
+                    Commit(1089),
+                    Replayed(1024),
+                    Replayed(1089),
+                    Fresh(1088),
+                    Fresh(898),
+                    TooOld(897, 1089),
+                ],
+            ),
+        ];
+        for (size, what, script) in scripts {
+            let mut w = ReplayWindow::new(size);
+            for (i, step) in script.iter().enumerate() {
+                let (index, want) = match *step {
+                    Commit(index) => {
+                        w.commit(index);
+                        continue;
+                    }
+                    Fresh(index) => (index, Ok(())),
+                    Replayed(index) => (index, Err(Error::Replayed { index })),
+                    TooOld(index, highest) => (index, Err(Error::TooOld { index, highest })),
+                };
+                assert_eq!(w.check(index), want, "{what}: step {i}");
+            }
+        }
     }
 
     /// Every window size behaves as RFC 3711 §3.3.2 says, checked against a plain model
@@ -308,65 +360,11 @@ mod tests {
         }
     }
 
-    /// The record-layer case DTLS relies on (RFC 6347 §4.1.2.6, a 64-record window): out
-    /// of order within the window is accepted once, 65 behind is refused, and a jump past
-    /// the whole window forgets everything behind it.
-    #[test]
-    fn a_64_window_slides_as_dtls_needs() {
-        let mut w = ReplayWindow::new(64);
-        assert_eq!(w.check(5), Ok(()));
-        w.commit(5);
-        assert_eq!(w.check(5), Err(Error::Replayed { index: 5 }));
-        w.commit(3);
-        assert_eq!(w.check(3), Err(Error::Replayed { index: 3 }));
-        w.commit(70);
-        assert_eq!(
-            w.check(5),
-            Err(Error::TooOld {
-                index: 5,
-                highest: 70
-            })
-        );
-        assert_eq!(w.check(7), Ok(()));
-        assert_eq!(w.check(70), Err(Error::Replayed { index: 70 }));
-        w.commit(200);
-        assert_eq!(w.check(199), Ok(()));
-        assert_eq!(w.check(137), Ok(()));
-        assert_eq!(
-            w.check(136),
-            Err(Error::TooOld {
-                index: 136,
-                highest: 200
-            })
-        );
-    }
-
     #[test]
     fn sizes_are_clamped_to_the_bounds() {
         assert_eq!(ReplayWindow::new(0).size(), MIN_REPLAY_WINDOW);
         assert_eq!(ReplayWindow::new(usize::MAX).size(), MAX_REPLAY_WINDOW);
         assert_eq!(ReplayWindow::new(1000).size(), 1000);
         assert_eq!(ReplayWindow::new(64).highest(), None);
-    }
-
-    /// A counterexample for a 192-packet window: the old ring indexed slots with
-    /// `index & 191`, under which 1024 and 1088 (64 apart, well inside the window) share
-    /// slot 0, so advancing past 1088 forgot 1024 and its replay passed.
-    #[test]
-    fn a_192_window_refuses_a_replay_its_old_ring_let_through() {
-        let mut w = ReplayWindow::new(192);
-        w.commit(1024);
-        w.commit(1089);
-        assert_eq!(w.check(1024), Err(Error::Replayed { index: 1024 }));
-        assert_eq!(w.check(1089), Err(Error::Replayed { index: 1089 }));
-        assert_eq!(w.check(1088), Ok(()));
-        assert_eq!(w.check(898), Ok(()));
-        assert_eq!(
-            w.check(897),
-            Err(Error::TooOld {
-                index: 897,
-                highest: 1089
-            })
-        );
     }
 }
