@@ -2,6 +2,14 @@
 //! compression function: the states after the key's inner and outer pad block are
 //! computed once per session key, so a packet costs only its own blocks plus one outer
 //! block, read straight from the packet without buffering full blocks.
+//!
+//! Why by hand rather than `hmac::Hmac<sha1::Sha1>`: the crate also keeps the keyed pad
+//! states, but each packet goes through its block buffer (the data is copied into it
+//! before compression) and its finalisation; on a 172-byte SRTP packet this version
+//! measured about 13% faster (165 ns against 189 ns, 1212 bytes: 742 against 773 ns,
+//! benches/primitives.rs). Being hand-assembled, it is checked against the crate
+//! byte for byte on random keys, lengths 0 to 2000 and split points
+//! (`matches_the_hmac_crate`).
 
 use sha1::digest::array::Array;
 use sha1::digest::typenum::U64;

@@ -36,11 +36,13 @@
 //! - **Failures change nothing.** A packet that fails (bad tag, replay, reused index,
 //!   expired key, unknown MKI) leaves the caller's buffer as it was and the context's
 //!   ROC, windows, counters and streams untouched; nothing falls back to plaintext.
-//! - **Key material is wiped.** Master keys, session keys and salts, the HMAC keyed
-//!   states and the GHASH key are zeroized on drop; the intermediates of key derivation
-//!   (PRF input and output blocks) as soon as they are used; per packet, the keystream
-//!   blocks, the AES-CM IV and counter, GCM's `J0`, its `E(K, J0)` mask and GHASH
-//!   output. [`MasterKey`] compares in constant time (`==` and
+//! - **Key material is wiped.** Master keys, session keys and salts, the AES key
+//!   schedules, the HMAC keyed states and the GHASH key are zeroized on drop; the
+//!   intermediates of key derivation (PRF input and output blocks) as soon as they are
+//!   used; per packet, the AES-CM IV and the counter state. The keystream blocks and
+//!   GCM's tag mask live inside the `ctr` and `aes-gcm` backends, which do not wipe
+//!   them per packet (see `session`'s module documentation for why those crates are
+//!   used anyway). [`MasterKey`] compares in constant time (`==` and
 //!   [`subtle::ConstantTimeEq`]).
 
 #![forbid(unsafe_code)]
