@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn a_wrapped_rtp_error_is_printed_once() {
         let inner = rtp_packet::RtpPacket::parse(&[0x80]).unwrap_err();
-        let e = Error::from(inner.clone());
+        let e = Error::from(inner);
         assert_eq!(e.to_string(), "invalid RTP packet");
         assert_eq!(e.source().map(ToString::to_string), Some(inner.to_string()));
     }

@@ -82,7 +82,9 @@ mod tests {
     /// master salt, and the session key, salt and authentication key each label gives.
     #[test]
     fn rfc_key_derivation_vectors() {
-        let vectors: [(&str, &str, [(Label, &str); 3]); 2] = [
+        /// Master key, master salt, and what each label derives from them.
+        type Vector = (&'static str, &'static str, [(Label, &'static str); 3]);
+        let vectors: [Vector; 2] = [
             (
                 "E1F97A0D3E018BE0D64FA32C06DE4139",
                 "0EC675AD498AFEEBB6960B3AABE6",
