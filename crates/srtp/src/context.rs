@@ -146,6 +146,7 @@ impl Stream {
 /// (RFC 3711 §9.2): a sending context counts the packets it protected, a receiving one
 /// the packets it authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyUsage {
     /// SRTP packets protected (or authenticated) with the key.
     pub srtp_protected: u64,
