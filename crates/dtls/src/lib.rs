@@ -94,7 +94,6 @@ mod error;
 pub mod handshake;
 pub mod random;
 pub mod record;
-pub mod replay;
 pub mod suite;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};

@@ -8,6 +8,7 @@ use crate::key::{MasterKey, SRTCP_MAX_LIFETIME};
 use crate::profile::ProtectionProfile;
 use crate::replay::ReplayWindow;
 use crate::session::{Kind, SessionKeys};
+use crate::srtcp::MAX_SRTCP_INDEX;
 use crate::ssrc_map::SsrcMap;
 
 /// One master key with its derived session keys and usage counters.
@@ -145,6 +146,7 @@ impl Stream {
 /// (RFC 3711 §9.2): a sending context counts the packets it protected, a receiving one
 /// the packets it authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyUsage {
     /// SRTP packets protected (or authenticated) with the key.
     pub srtp_protected: u64,
@@ -343,6 +345,46 @@ impl Context {
         Ok(())
     }
 
+    /// The SRTCP index the next packet this context protects for `ssrc` will carry
+    /// (RFC 3711 §3.4), if the stream exists: 0 before its first, [`MAX_SRTCP_INDEX`]` + 1`
+    /// once the index space is used up. Persist it with the ROC to resume a sending
+    /// stream under the same master key ([`Self::set_srtcp_index`]).
+    pub fn srtcp_index(&self, ssrc: u32) -> Option<u32> {
+        self.streams.get(&ssrc).map(|s| s.next_rtcp_index)
+    }
+
+    /// Sets the SRTCP index the next packet protected for `ssrc` carries, creating the
+    /// stream if needed (and, as [`Self::set_roc`] does, admitting the SSRC under
+    /// [`SsrcPolicy::Registered`]): a sender resuming a stream under the
+    /// same master key, or one told where to start. The receive side needs nothing of
+    /// the kind, since its replay window takes any first index.
+    ///
+    /// As with the ROC, a stream this context has sent on only moves forwards: an index
+    /// below [`Self::srtcp_index`] fails with [`Error::BadConfig`] (it was used already,
+    /// and reusing it would repeat a keystream, RFC 3711 §9.1), the current one changes
+    /// nothing. An index above [`MAX_SRTCP_INDEX`] fails with [`Error::BadConfig`] too.
+    pub fn set_srtcp_index(&mut self, ssrc: u32, index: u32) -> Result<()> {
+        if index > MAX_SRTCP_INDEX {
+            return Err(Error::BadConfig(
+                "an SRTCP index is at most 2^31 - 1 (MAX_SRTCP_INDEX)",
+            ));
+        }
+        if let Some(s) = self.streams.get_mut(&ssrc) {
+            if s.sent && index < s.next_rtcp_index {
+                return Err(Error::BadConfig(
+                    "set_srtcp_index cannot move a stream this context sent on backwards",
+                ));
+            }
+            s.next_rtcp_index = index;
+            return Ok(());
+        }
+        self.check_room()?;
+        let mut stream = Stream::new(self.config.replay_window, 0);
+        stream.next_rtcp_index = index;
+        self.streams.insert(ssrc, stream);
+        Ok(())
+    }
+
     /// Forgets an SSRC's stream (after an RTCP BYE, RFC 3550 §6.6) and says whether it
     /// did. A stream this context has protected packets of is kept (and `false`
     /// returned): forgetting it would restart its SRTCP index at 0 and let its SRTP
@@ -384,6 +426,27 @@ impl Context {
             .entry(ssrc)
             .or_insert_with(|| Stream::new(window, 0))
     }
+}
+
+/// The packet to protect, `buf[..len]`, or [`Error::BufferTooSmall`] when `len` is past
+/// the buffer's end.
+pub(crate) fn packet_to_protect(buf: &[u8], len: usize) -> Result<&[u8]> {
+    buf.get(..len).ok_or(Error::BufferTooSmall {
+        needed: len,
+        got: buf.len(),
+    })
+}
+
+/// Fails with [`Error::BufferTooSmall`] unless `buf` holds `out_len` bytes: the protected
+/// packet with its trailer, MKI and tag.
+pub(crate) fn room_for(buf: &[u8], out_len: usize) -> Result<()> {
+    if buf.len() < out_len {
+        return Err(Error::BufferTooSmall {
+            needed: out_len,
+            got: buf.len(),
+        });
+    }
+    Ok(())
 }
 
 /// The key slot an incoming packet's MKI names (the only one when MKIs are not used).

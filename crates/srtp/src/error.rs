@@ -22,8 +22,9 @@ pub enum Error {
         /// Bytes the buffer has.
         got: usize,
     },
-    /// The RTP packet handed to protect is malformed (RFC 3550 §5.1).
-    #[error("invalid RTP packet: {0}")]
+    /// The RTP packet handed to protect is malformed (RFC 3550 §5.1). The parser's error
+    /// is the source, printed by whoever walks the chain, not repeated here.
+    #[error("invalid RTP packet")]
     Rtp(#[from] rtp_packet::Error),
     /// The RTP or RTCP version field is not 2 (RFC 3550 §5.1, §6.4.1).
     #[error("unsupported RTP/RTCP version {0}")]
@@ -94,7 +95,8 @@ pub enum Error {
     /// A key or salt of the wrong length for the profile (RFC 3711 §8.2, RFC 7714 §12).
     #[error("{what} must be {expected} bytes, got {got}")]
     BadKeyLength {
-        /// Which input: "master key", "master salt", "keying material" or "MKI".
+        /// Which input: "master key", "master salt", "key and salt", "keying material"
+        /// or "MKI".
         what: &'static str,
         /// The length the profile requires.
         expected: usize,
@@ -108,3 +110,18 @@ pub enum Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use std::error::Error as _;
+
+    /// Each cause is printed once: the message names the layer, the source says why.
+    #[test]
+    fn a_wrapped_rtp_error_is_printed_once() {
+        let inner = rtp_packet::RtpPacket::parse(&[0x80]).unwrap_err();
+        let e = Error::from(inner);
+        assert_eq!(e.to_string(), "invalid RTP packet");
+        assert_eq!(e.source().map(ToString::to_string), Some(inner.to_string()));
+    }
+}

@@ -2,8 +2,17 @@
 //! compression function: the states after the key's inner and outer pad block are
 //! computed once per session key, so a packet costs only its own blocks plus one outer
 //! block, read straight from the packet without buffering full blocks.
+//!
+//! Why by hand rather than `hmac::Hmac<sha1::Sha1>`: the crate also keeps the keyed pad
+//! states, but each packet goes through its block buffer (the data is copied into it
+//! before compression) and its finalisation; on a 172-byte SRTP packet this version
+//! measured about 13% faster (165 ns against 189 ns, 1212 bytes: 742 against 773 ns,
+//! benches/primitives.rs). Being hand-assembled, it is checked against the crate
+//! byte for byte on random keys, lengths 0 to 2000 and split points
+//! (`matches_the_hmac_crate`).
 
-use sha1::digest::generic_array::GenericArray;
+use sha1::digest::array::Array;
+use sha1::digest::typenum::U64;
 use zeroize::Zeroize;
 
 const SHA1_IV: [u32; 5] = [
@@ -16,18 +25,18 @@ const SHA1_IV: [u32; 5] = [
 
 /// A keyed HMAC-SHA1: the SHA-1 states after `K XOR ipad` and `K XOR opad`.
 #[derive(Clone)]
-pub(crate) struct HmacSha1 {
+pub struct HmacSha1 {
     inner: [u32; 5],
     outer: [u32; 5],
 }
 
 fn compress(state: &mut [u32; 5], block: &[u8; 64]) {
-    sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
+    sha1::block_api::compress(state, std::slice::from_ref(block));
 }
 
 impl HmacSha1 {
     /// Keys the MAC with a key of at most 64 bytes (SRTP's is 20).
-    pub(crate) fn new(key: &[u8]) -> Self {
+    pub fn new(key: &[u8]) -> Self {
         let mut pad = [0u8; 64];
         let n = key.len().min(64);
         pad[..n].copy_from_slice(&key[..n]);
@@ -49,18 +58,15 @@ impl HmacSha1 {
     /// states, but the compression overwrites them in place: what is left at the end is
     /// the inner digest and the tag, neither of which gives the key away, so nothing
     /// here is wiped per packet.
-    pub(crate) fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
+    pub fn mac(&self, data: &[u8], trailer: &[u8]) -> [u8; 20] {
         let mut state = self.inner;
         let total = 64 + data.len() as u64 + trailer.len() as u64;
-        let mut blocks = data.chunks_exact(64);
-        for block in &mut blocks {
-            if let Ok(b) = <&[u8; 64]>::try_from(block) {
-                compress(&mut state, b);
-            }
-        }
+        // Every whole block of `data` in one call: the SHA-NI backend keeps the state in
+        // registers across them.
+        let (blocks, tail) = Array::<u8, U64>::slice_as_chunks(data);
+        sha1::block_api::compress(&mut state, Array::cast_slice_to_core(blocks));
         // The tail of `data`, the trailer and the padding: at most two blocks.
         let mut last = [0u8; 128];
-        let tail = blocks.remainder();
         let mut n = tail.len();
         last[..n].copy_from_slice(tail);
         let mut trailer = trailer;
@@ -134,6 +140,41 @@ mod tests {
             m.mac(&[0xdd; 50], &[])[..],
             hex("125d7342b9ac11cd91a39af48aa17b4f63f175d3")
         );
+    }
+
+    /// Differential test against the plain RustCrypto composition `Hmac<Sha1>`: random
+    /// keys (SRTP's 20 bytes and other lengths up to a block), data of every length class
+    /// from 0 to 2000 bytes and trailers of 0 to 8 bytes give the same tag, byte for byte.
+    #[test]
+    fn matches_the_hmac_crate() {
+        use hmac::{KeyInit, Mac};
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let data: Vec<u8> = (0..2008).map(|_| next() as u8).collect();
+        for round in 0..3000 {
+            let key_len = if round % 2 == 0 {
+                20
+            } else {
+                next() as usize % 65
+            };
+            let key: Vec<u8> = (0..key_len).map(|_| next() as u8).collect();
+            let len = next() as usize % 2001;
+            let trailer_len = next() as usize % 9;
+            let (body, trailer) = data[..len + trailer_len].split_at(len);
+            let mut reference = hmac::Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+            reference.update(body);
+            reference.update(trailer);
+            assert_eq!(
+                HmacSha1::new(&key).mac(body, trailer)[..],
+                reference.finalize().into_bytes()[..],
+                "key {key_len} bytes, data {len}, trailer {trailer_len}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The SRTP key derivation function (RFC 3711 §4.3): AES in counter mode keyed with the
 //! master key, run over the master salt XORed with a label and `index DIV kdr`.
 
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockEncrypt, KeyInit};
+use aes::cipher::array::Array;
+use aes::cipher::consts::U16;
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
 use aes::{Aes128Enc, Aes256Enc};
 use zeroize::Zeroize;
 
@@ -32,11 +33,11 @@ impl Prf {
         let n = master_key.len().min(32);
         k[..n].copy_from_slice(&master_key[..n]);
         let prf = if n == 32 {
-            Self::Aes256(Box::new(Aes256Enc::new(GenericArray::from_slice(&k))))
+            Self::Aes256(Box::new(Aes256Enc::new((&k).into())))
         } else {
             let mut k16 = [0u8; 16];
             k16.copy_from_slice(&k[..16]);
-            let prf = Self::Aes128(Box::new(Aes128Enc::new(GenericArray::from_slice(&k16))));
+            let prf = Self::Aes128(Box::new(Aes128Enc::new((&k16).into())));
             k16.zeroize();
             prf
         };
@@ -57,7 +58,7 @@ impl Prf {
             x[8 + i] ^= b;
         }
         // `x` holds the master salt, `b` a block of derived key: both are wiped.
-        let mut b = GenericArray::default();
+        let mut b = Array::<u8, U16>::default();
         for (counter, chunk) in out.chunks_mut(16).enumerate() {
             b.copy_from_slice(&x);
             b[14..].copy_from_slice(&(counter as u16).to_be_bytes());
@@ -77,48 +78,52 @@ mod tests {
     use super::*;
     use crate::test_util::hex;
 
-    /// RFC 3711 Appendix B.3.
+    /// RFC 3711 Appendix B.3 (AES-128) and RFC 6188 §7.2 (AES_256_CM_PRF): master key,
+    /// master salt, and the session key, salt and authentication key each label gives.
     #[test]
-    fn rfc3711_b3_key_derivation() {
-        let prf = Prf::new(&hex("E1F97A0D3E018BE0D64FA32C06DE4139"));
-        let salt = hex("0EC675AD498AFEEBB6960B3AABE6");
-        let mut key = [0; 16];
-        prf.derive(&salt, Label::RtpEncryption, 0, &mut key);
-        assert_eq!(key[..], hex("C61E7A93744F39EE10734AFE3FF7A087"));
-        let mut s = [0; 14];
-        prf.derive(&salt, Label::RtpSalt, 0, &mut s);
-        assert_eq!(s[..], hex("30CBBC08863D8C85D49DB34A9AE1"));
-        let mut auth = [0; 94];
-        prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
-        assert_eq!(
-            auth[..],
-            hex(
-                "CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
-                 E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
-                 6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2"
-            )
-        );
-    }
-
-    /// RFC 6188 §7.2 (AES_256_CM_PRF).
-    #[test]
-    fn rfc6188_aes_256_key_derivation() {
-        let prf = Prf::new(&hex(
-            "f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6",
-        ));
-        let salt = hex("3b04803de51ee7c96423ab5b78d2");
-        let mut key = [0; 32];
-        prf.derive(&salt, Label::RtpEncryption, 0, &mut key);
-        assert_eq!(
-            key[..],
-            hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4")
-        );
-        let mut auth = [0; 20];
-        prf.derive(&salt, Label::RtpAuthentication, 0, &mut auth);
-        assert_eq!(auth[..], hex("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05"));
-        let mut s = [0; 14];
-        prf.derive(&salt, Label::RtpSalt, 0, &mut s);
-        assert_eq!(s[..], hex("fa31791685ca444a9e07c6c64e93"));
+    fn rfc_key_derivation_vectors() {
+        /// Master key, master salt, and what each label derives from them.
+        type Vector = (&'static str, &'static str, [(Label, &'static str); 3]);
+        let vectors: [Vector; 2] = [
+            (
+                "E1F97A0D3E018BE0D64FA32C06DE4139",
+                "0EC675AD498AFEEBB6960B3AABE6",
+                [
+                    (Label::RtpEncryption, "C61E7A93744F39EE10734AFE3FF7A087"),
+                    (Label::RtpSalt, "30CBBC08863D8C85D49DB34A9AE1"),
+                    (
+                        Label::RtpAuthentication,
+                        "CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+                         E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
+                         6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2",
+                    ),
+                ],
+            ),
+            (
+                "f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6",
+                "3b04803de51ee7c96423ab5b78d2",
+                [
+                    (
+                        Label::RtpEncryption,
+                        "5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4",
+                    ),
+                    (Label::RtpSalt, "fa31791685ca444a9e07c6c64e93"),
+                    (
+                        Label::RtpAuthentication,
+                        "fd9c32d39ed5fbb5a9dc96b30818454d1313dc05",
+                    ),
+                ],
+            ),
+        ];
+        for (master, salt, outputs) in vectors {
+            let prf = Prf::new(&hex(master));
+            for (label, want) in outputs {
+                let want = hex(want);
+                let mut got = vec![0; want.len()];
+                prf.derive(&hex(salt), label, 0, &mut got);
+                assert_eq!(got, want, "{label:?} from {master}");
+            }
+        }
     }
 
     /// A non-zero `r` lands in the low 48 bits of the key id (RFC 3711 §4.3.1): deriving

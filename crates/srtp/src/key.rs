@@ -62,6 +62,24 @@ impl MasterKey {
         Ok(master)
     }
 
+    /// A master key from the concatenation `key || salt`, the form SDES carries in the
+    /// `inline:` key parameter of an `a=crypto` line once base64-decoded (RFC 4568
+    /// §6.1): [`ProtectionProfile::master_key_len`]` + `[`ProtectionProfile::master_salt_len`]
+    /// bytes (30 for AES_CM_128_HMAC_SHA1_80). Follow with [`Self::with_lifetime`] and
+    /// [`Self::with_mki`] for the line's optional lifetime and MKI.
+    pub fn from_key_salt(profile: ProtectionProfile, key_salt: &[u8]) -> Result<Self> {
+        let (klen, slen) = (profile.master_key_len(), profile.master_salt_len());
+        if key_salt.len() != klen + slen {
+            return Err(Error::BadKeyLength {
+                what: "key and salt",
+                expected: klen + slen,
+                got: key_salt.len(),
+            });
+        }
+        let (key, salt) = key_salt.split_at(klen);
+        Self::new(profile, key, salt)
+    }
+
     /// Attaches a master key identifier, carried in every packet this key protects and
     /// used by the receiver to pick the key (RFC 3711 §3.1). 1 to [`MAX_MKI_LEN`] bytes.
     pub fn with_mki(mut self, mki: &[u8]) -> Result<Self> {
@@ -187,6 +205,28 @@ impl DtlsSrtpKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 4568 §6.1: the inline key is the master key followed by the master salt.
+    #[test]
+    fn an_sdes_key_salt_splits_at_the_key_length() {
+        for profile in ProtectionProfile::ALL {
+            let (k, s) = (profile.master_key_len(), profile.master_salt_len());
+            let key_salt: Vec<u8> = (0..(k + s) as u8).collect();
+            assert_eq!(
+                MasterKey::from_key_salt(profile, &key_salt).unwrap(),
+                MasterKey::new(profile, &key_salt[..k], &key_salt[k..]).unwrap(),
+                "{profile}"
+            );
+            assert_eq!(
+                MasterKey::from_key_salt(profile, &key_salt[1..]).unwrap_err(),
+                Error::BadKeyLength {
+                    what: "key and salt",
+                    expected: k + s,
+                    got: k + s - 1
+                }
+            );
+        }
+    }
 
     #[test]
     fn debug_shows_no_secret() {

@@ -19,7 +19,8 @@
 //!   window with [`Error::IndexTooOld`], and a late index never sent is allowed. The SRTCP
 //!   index only counts up and stops at 2^31 - 1 ([`Error::IndexExhausted`]). A stream the
 //!   context has sent on is never forgotten ([`Context::remove_stream`] keeps it) and its
-//!   ROC never moves back ([`Context::set_roc`]), so neither index can come round again
+//!   ROC and SRTCP index never move back ([`Context::set_roc`],
+//!   [`Context::set_srtcp_index`]), so neither index can come round again
 //!   under one master key. A repeated index would repeat the AES-CM keystream or the GCM
 //!   nonce (RFC 3711 §9.1), which gives away plaintext and, for GCM, the hash key.
 //! - **Replay windows of any size are exact.** A window of `n` packets
@@ -35,11 +36,13 @@
 //! - **Failures change nothing.** A packet that fails (bad tag, replay, reused index,
 //!   expired key, unknown MKI) leaves the caller's buffer as it was and the context's
 //!   ROC, windows, counters and streams untouched; nothing falls back to plaintext.
-//! - **Key material is wiped.** Master keys, session keys and salts, the HMAC keyed
-//!   states and the GHASH key are zeroized on drop; the intermediates of key derivation
-//!   (PRF input and output blocks) as soon as they are used; per packet, the keystream
-//!   blocks, the AES-CM IV and counter, GCM's `J0`, its `E(K, J0)` mask and GHASH
-//!   output. [`MasterKey`] compares in constant time (`==` and
+//! - **Key material is wiped.** Master keys, session keys and salts, the AES key
+//!   schedules, the HMAC keyed states and the GHASH key are zeroized on drop; the
+//!   intermediates of key derivation (PRF input and output blocks) as soon as they are
+//!   used; per packet, the AES-CM IV and the counter state. The keystream blocks and
+//!   GCM's tag mask live inside the `ctr` and `aes-gcm` backends, which do not wipe
+//!   them per packet (see `session`'s module documentation for why those crates are
+//!   used anyway). [`MasterKey`] compares in constant time (`==` and
 //!   [`subtle::ConstantTimeEq`]).
 
 #![forbid(unsafe_code)]
@@ -47,9 +50,7 @@
 
 mod config;
 mod context;
-mod ctr;
 mod error;
-mod gcm;
 mod hmac_sha1;
 mod index;
 mod kdf;
@@ -66,17 +67,20 @@ pub use context::{Context, KeyUsage, REKEY_MARGIN};
 pub use error::{Error, Result};
 pub use key::{DtlsSrtpKeys, MAX_MKI_LEN, MasterKey, SRTCP_MAX_LIFETIME, SRTP_MAX_LIFETIME};
 pub use profile::ProtectionProfile;
-pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW};
+pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW, ReplayWindow};
 pub use srtcp::MAX_SRTCP_INDEX;
+
+/// The hand-assembled primitive (HMAC-SHA1 over precomputed pads), for
+/// `benches/primitives.rs` to race against `hmac::Hmac<sha1::Sha1>`. Not part of the API.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::hmac_sha1::HmacSha1;
+}
 
 #[cfg(test)]
 mod test_util {
-    /// Bytes from hex digits, ignoring whitespace.
+    /// Bytes from hex digits, ignoring the whitespace the RFC vectors are laid out with.
     pub(crate) fn hex(s: &str) -> Vec<u8> {
-        let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        digits
-            .chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-            .collect()
+        hex::decode(s.split_whitespace().collect::<String>()).expect("hex digits")
     }
 }

@@ -47,17 +47,31 @@ impl ProtectionProfile {
         Self::NullHmacSha1_80,
     ];
 
+    /// Each profile's parameters in one table, a row per profile as the RFCs list them
+    /// (RFC 3711 §8.2, RFC 5764 §4.1.2, RFC 6188 §6, RFC 7714 §12, §14). The NULL
+    /// profile still derives its authentication key with AES-128, so its master key is
+    /// 16 bytes, as in libsrtp. Every HMAC profile keeps an 80-bit SRTCP tag.
+    #[rustfmt::skip]
+    fn suite(self) -> Suite {
+        use Transform::{AesCm, AesGcm, Null};
+        let (name, dtls_id, transform, key_len, salt_len, auth_key_len, rtp_tag_len, rtcp_tag_len) =
+            match self {
+                //                             SDES name                   DTLS id        transform key salt auth rtp rtcp
+                Self::AesCm128HmacSha1_80 =>  ("AES_CM_128_HMAC_SHA1_80",  Some(0x0001),  AesCm,   16,  14,  20,  10,  10),
+                Self::AesCm128HmacSha1_32 =>  ("AES_CM_128_HMAC_SHA1_32",  Some(0x0002),  AesCm,   16,  14,  20,  4,   10),
+                Self::AesCm256HmacSha1_80 =>  ("AES_256_CM_HMAC_SHA1_80",  None,          AesCm,   32,  14,  20,  10,  10),
+                Self::AesCm256HmacSha1_32 =>  ("AES_256_CM_HMAC_SHA1_32",  None,          AesCm,   32,  14,  20,  4,   10),
+                Self::AeadAes128Gcm =>        ("AEAD_AES_128_GCM",         Some(0x0007),  AesGcm,  16,  12,  0,   16,  16),
+                Self::AeadAes256Gcm =>        ("AEAD_AES_256_GCM",         Some(0x0008),  AesGcm,  32,  12,  0,   16,  16),
+                Self::NullHmacSha1_80 =>      ("NULL_HMAC_SHA1_80",        Some(0x0005),  Null,    16,  14,  20,  10,  10),
+            };
+        Suite { name, dtls_id, transform, key_len, salt_len, auth_key_len, rtp_tag_len, rtcp_tag_len }
+    }
+
     /// The DTLS-SRTP protection profile identifier (RFC 5764 §4.1.2, RFC 7714 §14.2), or
     /// `None` for the AES-256-CM profiles, which have no DTLS-SRTP registration.
     pub fn dtls_id(self) -> Option<u16> {
-        match self {
-            Self::AesCm128HmacSha1_80 => Some(0x0001),
-            Self::AesCm128HmacSha1_32 => Some(0x0002),
-            Self::NullHmacSha1_80 => Some(0x0005),
-            Self::AeadAes128Gcm => Some(0x0007),
-            Self::AeadAes256Gcm => Some(0x0008),
-            Self::AesCm256HmacSha1_80 | Self::AesCm256HmacSha1_32 => None,
-        }
+        self.suite().dtls_id
     }
 
     /// The profile a DTLS-SRTP identifier names (RFC 5764 §4.1.2, RFC 7714 §14.2).
@@ -67,64 +81,37 @@ impl ProtectionProfile {
 
     /// The SDES crypto-suite name (RFC 4568 §6.2, RFC 6188 §6, RFC 7714 §14.1).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::AesCm128HmacSha1_80 => "AES_CM_128_HMAC_SHA1_80",
-            Self::AesCm128HmacSha1_32 => "AES_CM_128_HMAC_SHA1_32",
-            Self::AesCm256HmacSha1_80 => "AES_256_CM_HMAC_SHA1_80",
-            Self::AesCm256HmacSha1_32 => "AES_256_CM_HMAC_SHA1_32",
-            Self::AeadAes128Gcm => "AEAD_AES_128_GCM",
-            Self::AeadAes256Gcm => "AEAD_AES_256_GCM",
-            Self::NullHmacSha1_80 => "NULL_HMAC_SHA1_80",
-        }
+        self.suite().name
     }
 
     /// Master (and session encryption) key length in bytes. The NULL profile still
     /// derives its authentication key with AES-128, so its master key is 16 bytes, as in
     /// libsrtp.
     pub fn master_key_len(self) -> usize {
-        match self {
-            Self::AesCm128HmacSha1_80
-            | Self::AesCm128HmacSha1_32
-            | Self::AeadAes128Gcm
-            | Self::NullHmacSha1_80 => 16,
-            Self::AesCm256HmacSha1_80 | Self::AesCm256HmacSha1_32 | Self::AeadAes256Gcm => 32,
-        }
+        self.suite().key_len
     }
 
     /// Master (and session) salt length in bytes: 14 for counter mode (RFC 3711 §8.2),
     /// 12 for GCM (RFC 7714 §12).
     pub fn master_salt_len(self) -> usize {
-        match self.transform() {
-            Transform::AesGcm => 12,
-            Transform::AesCm | Transform::Null => 14,
-        }
+        self.suite().salt_len
     }
 
     /// The length of the SRTP authentication tag in bytes.
     pub fn rtp_tag_len(self) -> usize {
-        match self {
-            Self::AesCm128HmacSha1_32 | Self::AesCm256HmacSha1_32 => 4,
-            Self::AeadAes128Gcm | Self::AeadAes256Gcm => 16,
-            Self::AesCm128HmacSha1_80 | Self::AesCm256HmacSha1_80 | Self::NullHmacSha1_80 => 10,
-        }
+        self.suite().rtp_tag_len
     }
 
     /// The length of the SRTCP authentication tag in bytes (80 bits for every HMAC
     /// profile, RFC 5764 §4.1.2; 128 bits for GCM).
     pub fn rtcp_tag_len(self) -> usize {
-        match self.transform() {
-            Transform::AesGcm => 16,
-            Transform::AesCm | Transform::Null => 10,
-        }
+        self.suite().rtcp_tag_len
     }
 
     /// The HMAC-SHA1 session authentication key length in bytes (RFC 3711 §8.2), zero for
     /// GCM.
     pub fn auth_key_len(self) -> usize {
-        match self.transform() {
-            Transform::AesGcm => 0,
-            Transform::AesCm | Transform::Null => 20,
-        }
+        self.suite().auth_key_len
     }
 
     /// Bytes of DTLS-SRTP keying material this profile consumes: two master keys and two
@@ -134,15 +121,20 @@ impl ProtectionProfile {
     }
 
     pub(crate) fn transform(self) -> Transform {
-        match self {
-            Self::AesCm128HmacSha1_80
-            | Self::AesCm128HmacSha1_32
-            | Self::AesCm256HmacSha1_80
-            | Self::AesCm256HmacSha1_32 => Transform::AesCm,
-            Self::AeadAes128Gcm | Self::AeadAes256Gcm => Transform::AesGcm,
-            Self::NullHmacSha1_80 => Transform::Null,
-        }
+        self.suite().transform
     }
+}
+
+/// One row of [`ProtectionProfile::suite`].
+struct Suite {
+    name: &'static str,
+    dtls_id: Option<u16>,
+    transform: Transform,
+    key_len: usize,
+    salt_len: usize,
+    auth_key_len: usize,
+    rtp_tag_len: usize,
+    rtcp_tag_len: usize,
 }
 
 impl std::fmt::Display for ProtectionProfile {

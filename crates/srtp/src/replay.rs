@@ -3,6 +3,17 @@
 //! A sender keeps one too, over the indices it has protected, and refuses to use one
 //! twice.
 //!
+//! **One window for the workspace.** SRTP, SRTCP and DTLS records (RFC 6347 §4.1.2.6)
+//! all need the same thing: accept an index at most `size - 1` behind the highest once,
+//! refuse anything older. The type is public so that `dtls`, which depends on this crate
+//! for its key export already, uses it for its record layer instead of keeping a second
+//! bitmap with its own edge cases. Its size is clamped to
+//! [`MIN_REPLAY_WINDOW`]`..=`[`MAX_REPLAY_WINDOW`] rather than checked with a `Result`:
+//! every caller picks a constant or a validated [`crate::Config`] value, and a clamp
+//! keeps the memory bounded (at most 4 KiB of bits) without an error path nobody can
+//! reach. Check and commit are separate so that a packet or record that fails
+//! authentication changes nothing.
+//!
 //! The ring has exactly one bit per index of the window: `size` bits in
 //! `ceil(size / 64)` words, the highest index at bit `head` and an index `d` behind it at
 //! bit `head - d` modulo `size`. A window of `size` consecutive indices therefore never
@@ -20,9 +31,22 @@ pub const MIN_REPLAY_WINDOW: usize = 64;
 /// The largest replay window this crate accepts (libsrtp's bound).
 pub const MAX_REPLAY_WINDOW: usize = 0x8000;
 
-/// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP).
+/// A replay window over packet indices (48-bit for SRTP, 31-bit for SRTCP, 48-bit
+/// sequence numbers for DTLS records): [`check`](Self::check) before authenticating,
+/// [`commit`](Self::commit) after.
+///
+/// ```
+/// use srtp::{Error, ReplayWindow};
+///
+/// let mut w = ReplayWindow::new(64);
+/// w.check(100).unwrap();
+/// w.commit(100);
+/// assert_eq!(w.check(100), Err(Error::Replayed { index: 100 }));
+/// assert_eq!(w.check(37), Ok(()));
+/// assert_eq!(w.check(36), Err(Error::TooOld { index: 36, highest: 100 }));
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct ReplayWindow {
+pub struct ReplayWindow {
     /// One bit per index of the window.
     bits: Box<[u64]>,
     size: u64,
@@ -32,10 +56,10 @@ pub(crate) struct ReplayWindow {
 }
 
 impl ReplayWindow {
-    /// A window accepting indices up to `size - 1` behind the highest; `size` at least 1
-    /// ([`crate::Config`] keeps it within 64..=32768).
-    pub(crate) fn new(size: usize) -> Self {
-        let size = size.max(1);
+    /// A window accepting indices up to `size - 1` behind the highest, `size` clamped to
+    /// [`MIN_REPLAY_WINDOW`]`..=`[`MAX_REPLAY_WINDOW`] (64 to 32768 indices).
+    pub fn new(size: usize) -> Self {
+        let size = size.clamp(MIN_REPLAY_WINDOW, MAX_REPLAY_WINDOW);
         Self {
             bits: vec![0; size.div_ceil(64)].into_boxed_slice(),
             size: size as u64,
@@ -44,9 +68,15 @@ impl ReplayWindow {
         }
     }
 
-    /// The highest index received, if any.
-    pub(crate) fn highest(&self) -> Option<u64> {
+    /// The highest index committed, if any.
+    pub fn highest(&self) -> Option<u64> {
         self.highest
+    }
+
+    /// How many indices the window spans: an index at most `size() - 1` behind the
+    /// highest can still be accepted.
+    pub fn size(&self) -> usize {
+        self.size as usize
     }
 
     /// The word and mask of the index `behind` (< size) indices behind the highest.
@@ -81,8 +111,14 @@ impl ReplayWindow {
         }
     }
 
-    /// Whether `index` may be accepted (RFC 3711 §3.3.2); changes nothing.
-    pub(crate) fn check(&self, index: u64) -> Result<()> {
+    /// Whether `index` may be accepted (RFC 3711 §3.3.2): newer than the highest, or
+    /// within the window and not yet committed. Changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Replayed`] for an index already committed, [`Error::TooOld`] for one
+    /// `size()` or more behind the highest.
+    pub fn check(&self, index: u64) -> Result<()> {
         let Some(highest) = self.highest else {
             return Ok(());
         };
@@ -101,8 +137,9 @@ impl ReplayWindow {
     }
 
     /// Records `index` as received; call only after [`Self::check`] passed and the packet
-    /// authenticated.
-    pub(crate) fn commit(&mut self, index: u64) {
+    /// authenticated. An index newer than the highest slides the window forward; one
+    /// behind the window is ignored.
+    pub fn commit(&mut self, index: u64) {
         let behind = match self.highest {
             Some(h) if index <= h => h - index,
             Some(h) if index - h < self.size => {
@@ -143,51 +180,103 @@ impl ReplayWindow {
 mod tests {
     use super::*;
 
-    #[test]
-    fn duplicates_and_old_indices_are_refused() {
-        let mut w = ReplayWindow::new(128);
-        w.commit(1000);
-        assert_eq!(w.check(1000), Err(Error::Replayed { index: 1000 }));
-        assert_eq!(w.check(999), Ok(()));
-        assert_eq!(w.check(873), Ok(()));
-        assert_eq!(
-            w.check(872),
-            Err(Error::TooOld {
-                index: 872,
-                highest: 1000
-            })
-        );
-        w.commit(999);
-        assert_eq!(w.check(999), Err(Error::Replayed { index: 999 }));
-        w.commit(1200);
-        assert_eq!(
-            w.check(1000),
-            Err(Error::TooOld {
-                index: 1000,
-                highest: 1200
-            })
-        );
-        assert_eq!(w.check(1199), Ok(()));
-        // Slots reused by the ring must have been cleared while advancing.
-        assert_eq!(w.check(1128), Ok(()));
+    /// One step of a scripted window: commit an index, or check one and expect it
+    /// accepted, replayed, or too old for the given highest.
+    enum Step {
+        Commit(u64),
+        Fresh(u64),
+        Replayed(u64),
+        TooOld(u64, u64),
     }
+    use Step::*;
 
+    /// Scripted windows, each with exact expectations.
     #[test]
-    fn a_window_of_another_size_is_honoured() {
-        let mut w = ReplayWindow::new(1000);
-        w.commit(5000);
-        assert_eq!(w.check(4001), Ok(()));
-        assert_eq!(
-            w.check(4000),
-            Err(Error::TooOld {
-                index: 4000,
-                highest: 5000
-            })
-        );
-        w.commit(4500);
-        w.commit(5100);
-        assert_eq!(w.check(4500), Err(Error::Replayed { index: 4500 }));
-        assert_eq!(w.check(4501), Ok(()));
+    fn scripted_windows() {
+        let scripts: [(usize, &str, &[Step]); 4] = [
+            (
+                128,
+                "duplicates and old indices are refused; the ring's reused slots are \
+                 cleared while advancing (1128)",
+                &[
+                    Commit(1000),
+                    Replayed(1000),
+                    Fresh(999),
+                    Fresh(873),
+                    TooOld(872, 1000),
+                    Commit(999),
+                    Replayed(999),
+                    Commit(1200),
+                    TooOld(1000, 1200),
+                    Fresh(1199),
+                    Fresh(1128),
+                ],
+            ),
+            (
+                1000,
+                "a window of another size is honoured",
+                &[
+                    Commit(5000),
+                    Fresh(4001),
+                    TooOld(4000, 5000),
+                    Commit(4500),
+                    Commit(5100),
+                    Replayed(4500),
+                    Fresh(4501),
+                ],
+            ),
+            (
+                64,
+                "the record-layer case DTLS relies on (RFC 6347 §4.1.2.6): out of order \
+                 within the window accepted once, 65 behind refused, a jump past the \
+                 whole window forgets everything behind it",
+                &[
+                    Fresh(5),
+                    Commit(5),
+                    Replayed(5),
+                    Commit(3),
+                    Replayed(3),
+                    Commit(70),
+                    TooOld(5, 70),
+                    Fresh(7),
+                    Replayed(70),
+                    Commit(200),
+                    Fresh(199),
+                    Fresh(137),
+                    TooOld(136, 200),
+                ],
+            ),
+            (
+                192,
+                "a counterexample for the old ring, which indexed slots with `index & 191`: \
+                 1024 and 1088 (64 apart, well inside the window) shared slot 0, so \
+                 advancing past 1088 forgot 1024 and its replay passed",
+                &[
+                    Commit(1024),
+                    Commit(1089),
+                    Replayed(1024),
+                    Replayed(1089),
+                    Fresh(1088),
+                    Fresh(898),
+                    TooOld(897, 1089),
+                ],
+            ),
+        ];
+        for (size, what, script) in scripts {
+            let mut w = ReplayWindow::new(size);
+            for (i, step) in script.iter().enumerate() {
+                let (index, want) = match *step {
+                    Commit(index) => {
+                        w.commit(index);
+                        continue;
+                    }
+                    Fresh(index) => (index, Ok(())),
+                    Replayed(index) => (index, Err(Error::Replayed { index })),
+                    TooOld(index, highest) => (index, Err(Error::TooOld { index, highest })),
+                };
+                assert_eq!(w.check(index), want, "{what}: step {i}");
+            }
+        }
     }
 
     /// Every window size behaves as RFC 3711 §3.3.2 says, checked against a plain model
@@ -271,24 +360,11 @@ mod tests {
         }
     }
 
-    /// A counterexample for a 192-packet window: the old ring indexed slots with
-    /// `index & 191`, under which 1024 and 1088 (64 apart, well inside the window) share
-    /// slot 0, so advancing past 1088 forgot 1024 and its replay passed.
     #[test]
-    fn a_192_window_refuses_a_replay_its_old_ring_let_through() {
-        let mut w = ReplayWindow::new(192);
-        w.commit(1024);
-        w.commit(1089);
-        assert_eq!(w.check(1024), Err(Error::Replayed { index: 1024 }));
-        assert_eq!(w.check(1089), Err(Error::Replayed { index: 1089 }));
-        assert_eq!(w.check(1088), Ok(()));
-        assert_eq!(w.check(898), Ok(()));
-        assert_eq!(
-            w.check(897),
-            Err(Error::TooOld {
-                index: 897,
-                highest: 1089
-            })
-        );
+    fn sizes_are_clamped_to_the_bounds() {
+        assert_eq!(ReplayWindow::new(0).size(), MIN_REPLAY_WINDOW);
+        assert_eq!(ReplayWindow::new(usize::MAX).size(), MAX_REPLAY_WINDOW);
+        assert_eq!(ReplayWindow::new(1000).size(), 1000);
+        assert_eq!(ReplayWindow::new(64).highest(), None);
     }
 }

@@ -4,7 +4,7 @@
 //! profiles (§3.4), `header | ciphertext | tag | E+index | MKI` for GCM (RFC 7714 §9.1).
 //! The SRTCP index is 31 bits and never wraps under one master key.
 
-use crate::context::{Context, key_id, slot_for_mki};
+use crate::context::{Context, key_id, packet_to_protect, room_for, slot_for_mki};
 use crate::error::{Error, Result};
 use crate::profile::Transform;
 use crate::session::Kind;
@@ -42,21 +42,11 @@ impl Context {
     /// [`Context::remove_stream`]); past 2^31 - 1 protect fails with
     /// [`Error::IndexExhausted`].
     pub fn protect_rtcp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
-        let Some(packet) = buf.get(..len) else {
-            return Err(Error::BufferTooSmall {
-                needed: len,
-                got: buf.len(),
-            });
-        };
+        let packet = packet_to_protect(buf, len)?;
         let ssrc = check_rtcp_header(packet, 8)?;
         let (tag_len, mki_len) = (self.profile.rtcp_tag_len(), self.mki_len);
         let out_len = len + 4 + tag_len + mki_len;
-        if buf.len() < out_len {
-            return Err(Error::BufferTooSmall {
-                needed: out_len,
-                got: buf.len(),
-            });
-        }
+        room_for(buf, out_len)?;
         let slot = &self.keys[self.active];
         if slot.expired(Kind::Rtcp) {
             return Err(Error::KeyExpired);
@@ -174,7 +164,7 @@ mod tests {
         buf[..8].copy_from_slice(&rr);
         let n = tx.protect_rtcp(&mut buf, 8).unwrap();
         let first = buf[..n].to_vec();
-        tx.stream_mut(9).next_rtcp_index = MAX_SRTCP_INDEX - 1;
+        tx.set_srtcp_index(9, MAX_SRTCP_INDEX - 1).unwrap();
         let mut last = Vec::new();
         for _ in 0..2 {
             buf[..8].copy_from_slice(&rr);

@@ -4,7 +4,7 @@
 //! `header | ciphertext | tag | MKI` for GCM (RFC 7714 §8.1).
 
 use crate::config::SsrcPolicy;
-use crate::context::{Context, Stream, key_id, slot_for_mki};
+use crate::context::{Context, Stream, key_id, packet_to_protect, room_for, slot_for_mki};
 use crate::error::{Error, Result};
 use crate::index::estimate;
 use crate::profile::Transform;
@@ -63,22 +63,12 @@ impl Context {
     /// (as libsrtp's sender allows). On any error the buffer and the context are
     /// unchanged.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
-        let Some(packet) = buf.get(..len) else {
-            return Err(Error::BufferTooSmall {
-                needed: len,
-                got: buf.len(),
-            });
-        };
+        let packet = packet_to_protect(buf, len)?;
         let rtp = rtp_packet::RtpPacket::parse(packet)?;
         let (hdr_len, seq, ssrc) = (rtp.header_len(), rtp.sequence_number(), rtp.ssrc());
         let (tag_len, mki_len) = (self.profile.rtp_tag_len(), self.mki_len);
         let out_len = len + tag_len + mki_len;
-        if buf.len() < out_len {
-            return Err(Error::BufferTooSmall {
-                needed: out_len,
-                got: buf.len(),
-            });
-        }
+        room_for(buf, out_len)?;
         let slot = &mut self.keys[self.active];
         if slot.expired(Kind::Rtp) {
             return Err(Error::KeyExpired);

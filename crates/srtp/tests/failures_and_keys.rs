@@ -173,11 +173,7 @@ fn mki_selects_among_several_master_keys() {
 
 #[test]
 fn a_nonzero_key_derivation_rate_rekeys_every_rate_packets() {
-    let config = Config {
-        key_derivation_rate: 16,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
+    let (mut tx, mut rx) = pair_with(P::AesCm128HmacSha1_80, |c| c.key_derivation_rate = 16);
     let (mut tx0, _) = pair(P::AesCm128HmacSha1_80, Config::default());
     let mut wires = Vec::new();
     for seq in 0..40u16 {
@@ -265,11 +261,7 @@ fn a_receiver_enforces_the_key_lifetime_too() {
 
 #[test]
 fn the_stream_bound_and_the_registered_policy_hold() {
-    let config = Config {
-        max_streams: 3,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
+    let (mut tx, mut rx) = pair_with(P::AesCm128HmacSha1_80, |c| c.max_streams = 3);
     for ssrc in 1..=3 {
         unprotect(&mut rx, &protect(&mut tx, &rtp(1, ssrc, 4))).unwrap();
     }
@@ -292,11 +284,9 @@ fn the_stream_bound_and_the_registered_policy_hold() {
     assert!(rx.remove_stream(2));
     assert_eq!(unprotect(&mut rx, &w).unwrap(), rtp(1, 4, 4));
 
-    let strict = Config {
-        ssrc_policy: SsrcPolicy::Registered,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, strict);
+    let (mut tx, mut rx) = pair_with(P::AesCm128HmacSha1_80, |c| {
+        c.ssrc_policy = SsrcPolicy::Registered
+    });
     let w = protect(&mut tx, &rtp(1, 77, 4));
     assert_eq!(unprotect(&mut rx, &w), Err(Error::UnknownSsrc(77)));
     rx.set_roc(77, 0).unwrap();
@@ -309,11 +299,7 @@ fn rtp_packet_error() -> rtp_packet::Error {
 
 #[test]
 fn thousands_of_ssrcs_each_keep_their_own_state() {
-    let config = Config {
-        max_streams: 5000,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = pair(P::AeadAes128Gcm, config);
+    let (mut tx, mut rx) = pair_with(P::AeadAes128Gcm, |c| c.max_streams = 5000);
     for round in 0..3u16 {
         for ssrc in 0..3000u32 {
             let p = rtp(

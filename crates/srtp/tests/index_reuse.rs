@@ -81,22 +81,28 @@ fn an_index_never_sent_may_go_out_late_once() {
     assert_eq!(unprotect(&mut rx, &three).unwrap(), rtp(3, SSRC, 20));
 }
 
+/// Sequence numbers with no usable index are refused as too old and leave the buffer as
+/// it was: one behind the send window (the default window is 128, so after 1000, 873 is
+/// the oldest index still tracked), and one that would need a ROC below 0, which is
+/// behind what the stream sent, not the end of the index space.
 #[test]
-fn an_index_behind_the_send_window_is_refused() {
-    let mut tx = sender(P::AesCm128HmacSha1_80);
-    protect(&mut tx, &rtp(1000, SSRC, 20));
-    // The default window is 128: 873 is the oldest index still tracked and never sent.
-    protect(&mut tx, &rtp(873, SSRC, 20));
-    let (r, buf) = try_protect(&mut tx, &rtp(872, SSRC, 20));
-    assert_eq!(
-        r,
-        Err(Error::IndexTooOld {
-            ssrc: SSRC,
-            index: 872,
-            highest: 1000
-        })
-    );
-    assert_eq!(buf[..32], rtp(872, SSRC, 20)[..]);
+fn an_index_behind_the_send_window_or_the_first_roc_is_too_old() {
+    for (sent, late, highest) in [(&[1000u16, 873][..], 872u16, 1000u64), (&[10], 65530, 10)] {
+        let mut tx = sender(P::AesCm128HmacSha1_80);
+        for &seq in sent {
+            protect(&mut tx, &rtp(seq, SSRC, 20));
+        }
+        let (r, buf) = try_protect(&mut tx, &rtp(late, SSRC, 20));
+        assert_eq!(
+            r,
+            Err(Error::IndexTooOld {
+                ssrc: SSRC,
+                index: u64::from(late),
+                highest
+            })
+        );
+        assert_eq!(buf[..32], rtp(late, SSRC, 20)[..]);
+    }
 }
 
 #[test]
@@ -178,20 +184,78 @@ fn a_sending_stream_cannot_move_its_roc_back() {
     assert_eq!(tx.roc(SSRC), Some(4));
 }
 
-/// A sequence number that would need a ROC below 0 has no index: it is behind what the
-/// stream sent (too old), not the end of the index space.
+/// A receiver report of SSRC `SSRC` (RFC 3550 §6.4.2, no report blocks).
+fn rr() -> Vec<u8> {
+    let mut p = vec![0x80, 0xc9, 0x00, 0x01];
+    p.extend_from_slice(&SSRC.to_be_bytes());
+    p
+}
+
+/// The E flag and SRTCP index word of a protected HMAC-profile packet (RFC 3711 §3.4):
+/// the four bytes after the RTCP packet.
+fn e_index(wire: &[u8]) -> [u8; 4] {
+    wire[8..12].try_into().unwrap()
+}
+
+/// `srtcp_index` reads the index the next packet carries; `set_srtcp_index` resumes a
+/// sending stream there, on the wire, and the receiver takes it.
 #[test]
-fn a_sequence_number_before_the_first_roc_is_too_old_not_exhausted() {
-    let mut tx = sender(P::AesCm128HmacSha1_80);
-    protect(&mut tx, &rtp(10, SSRC, 20));
-    let (r, buf) = try_protect(&mut tx, &rtp(65530, SSRC, 20));
+fn the_srtcp_index_can_be_read_and_resumed() {
+    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, Config::default());
+    assert_eq!(tx.srtcp_index(SSRC), None);
+    let wire = protect_rtcp(&mut tx, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0, 0]);
+    assert_eq!(tx.srtcp_index(SSRC), Some(1));
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+
+    assert_eq!(tx.set_srtcp_index(SSRC, 1000), Ok(()));
+    assert_eq!(tx.srtcp_index(SSRC), Some(1000));
+    let wire = protect_rtcp(&mut tx, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0x03, 0xe8]);
+    assert_eq!(tx.srtcp_index(SSRC), Some(1001));
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+    // The receive side reports nothing to send: it only received.
+    assert_eq!(rx.srtcp_index(SSRC), Some(0));
+
+    // A fresh context resuming where another left off, creating the stream.
+    let (mut resumed, _) = pair(P::AesCm128HmacSha1_80, Config::default());
+    assert_eq!(resumed.set_srtcp_index(SSRC, 1001), Ok(()));
+    assert_eq!(resumed.stream_count(), 1);
+    let wire = protect_rtcp(&mut resumed, &rr());
+    assert_eq!(e_index(&wire), [0x80, 0, 0x03, 0xe9]);
+    assert_eq!(unprotect_rtcp(&mut rx, &wire), Ok(rr()));
+}
+
+/// A stream this context has sent on never goes back to an index it used (RFC 3711
+/// §9.1); one that has sent nothing may be set anywhere; no index beyond 2^31 - 1.
+#[test]
+fn set_srtcp_index_never_moves_a_sending_stream_backwards() {
+    let mut tx = sender(P::AeadAes128Gcm);
+    assert_eq!(tx.set_srtcp_index(SSRC, 50), Ok(()));
+    assert_eq!(tx.set_srtcp_index(SSRC, 10), Ok(()), "nothing sent yet");
+    protect_rtcp(&mut tx, &rr());
+    assert_eq!(tx.srtcp_index(SSRC), Some(11));
+    for used in [0, 10] {
+        assert_eq!(
+            tx.set_srtcp_index(SSRC, used),
+            Err(Error::BadConfig(
+                "set_srtcp_index cannot move a stream this context sent on backwards"
+            ))
+        );
+    }
+    assert_eq!(tx.srtcp_index(SSRC), Some(11));
+    assert_eq!(tx.set_srtcp_index(SSRC, 11), Ok(()));
     assert_eq!(
-        r,
-        Err(Error::IndexTooOld {
-            ssrc: SSRC,
-            index: 65530,
-            highest: 10
-        })
+        tx.set_srtcp_index(SSRC, srtp::MAX_SRTCP_INDEX + 1),
+        Err(Error::BadConfig(
+            "an SRTCP index is at most 2^31 - 1 (MAX_SRTCP_INDEX)"
+        ))
     );
-    assert_eq!(buf[..32], rtp(65530, SSRC, 20)[..]);
+    // The last index is usable once, then the stream is exhausted.
+    assert_eq!(tx.set_srtcp_index(SSRC, srtp::MAX_SRTCP_INDEX), Ok(()));
+    protect_rtcp(&mut tx, &rr());
+    let mut buf = rr();
+    buf.resize(64, 0);
+    assert_eq!(tx.protect_rtcp(&mut buf, 8), Err(Error::IndexExhausted));
+    assert_eq!(tx.srtcp_index(SSRC), Some(srtp::MAX_SRTCP_INDEX + 1));
 }

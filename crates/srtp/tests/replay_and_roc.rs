@@ -104,11 +104,7 @@ fn packets_older_than_the_window_are_refused() {
 
 #[test]
 fn a_larger_window_accepts_older_packets() {
-    let config = Config {
-        replay_window: 1024,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = pair(P::AesCm128HmacSha1_80, config);
+    let (mut tx, mut rx) = pair_with(P::AesCm128HmacSha1_80, |c| c.replay_window = 1024);
     let old = protect(&mut tx, &rtp(100, SSRC, 10));
     for seq in 101..=900u16 {
         unprotect(&mut rx, &protect(&mut tx, &rtp(seq, SSRC, 10))).unwrap();
@@ -163,11 +159,7 @@ fn srtcp_has_its_own_window() {
 #[test]
 fn windows_of_any_size_hold_exactly_that_many_packets() {
     for size in [64usize, 128, 192, 320, 1500] {
-        let config = Config {
-            replay_window: size,
-            ..Config::default()
-        };
-        let (mut tx, mut rx) = pair(P::AeadAes128Gcm, config);
+        let (mut tx, mut rx) = pair_with(P::AeadAes128Gcm, |c| c.replay_window = size);
         let n = size as u16 + 70;
         let wire: Vec<Vec<u8>> = (0..=n)
             .map(|s| protect(&mut tx, &rtp(s, SSRC, 8)))

@@ -20,9 +20,8 @@ use crate::error::Error;
 use crate::handshake::{ClientHello, HandshakeMessage, Reassembler};
 use crate::random::Random;
 use crate::record::{ContentType, MAX_PLAINTEXT_LEN};
-use crate::replay::ReplayWindow;
 use crate::suite::{CipherSuite, NamedGroup};
-use srtp::ProtectionProfile;
+use srtp::{ProtectionProfile, ReplayWindow};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -222,7 +221,7 @@ impl Connection {
             write_cipher: None,
             read_epoch: 0,
             read_cipher: None,
-            replay: ReplayWindow::new(),
+            replay: ReplayWindow::new(receive::RECORD_REPLAY_WINDOW),
             next_send_seq: 0,
             next_recv_seq: 0,
             reassembler: Reassembler::default(),

@@ -20,8 +20,13 @@ use crate::crypto::aead::RecordId;
 use crate::error::Error;
 use crate::handshake::{self, HandshakeMessage, HandshakeType, encode_message};
 use crate::record::{self, ContentType, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN, RecordHeader};
-use crate::replay::ReplayWindow;
+use srtp::ReplayWindow;
 use std::time::Instant;
+
+/// The records of an epoch accepted out of order (RFC 6347 §4.1.2.6: 64 is the
+/// recommended minimum). The window is `srtp`'s, the one the workspace keeps for every
+/// packet index.
+pub(super) const RECORD_REPLAY_WINDOW: usize = 64;
 
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
@@ -62,7 +67,7 @@ impl Connection {
                     self.drop_record();
                     continue;
                 };
-                if !self.replay.is_fresh(h.sequence_number) {
+                if self.replay.check(h.sequence_number).is_err() {
                     self.drop_record();
                     continue;
                 }
@@ -80,7 +85,7 @@ impl Connection {
                     self.drop_record();
                     continue;
                 };
-                self.replay.accept(h.sequence_number);
+                self.replay.commit(h.sequence_number);
                 p
             } else {
                 self.drop_record();
@@ -203,7 +208,7 @@ impl Connection {
         };
         self.read_cipher = Some(cipher);
         self.read_epoch = 1;
-        self.replay = ReplayWindow::new();
+        self.replay = ReplayWindow::new(RECORD_REPLAY_WINDOW);
         self.state = next;
         Ok(())
     }
