@@ -27,6 +27,7 @@
 use tracing::debug;
 
 use super::PayloadError;
+use crate::sequence::ExtendedSequence;
 
 /// Bounds on what a reassembler holds (memory is at most about
 /// `max_packets × max_payload_len` for waiting packets plus as much for the frame).
@@ -140,14 +141,15 @@ pub(crate) struct Reassembler<D> {
     waiting: Vec<Waiting<D>>,
     /// Emptied payload buffers kept for reuse, so steady state does not allocate.
     spare: Vec<Vec<u8>>,
-    highest: Option<u64>,
+    /// Unwraps sequence numbers; the stream starts far enough up to go back before it.
+    sequence: ExtendedSequence,
     /// Extended sequence number of the last packet handed out or given up.
     done_through: Option<u64>,
     frame: Vec<u8>,
 }
 
-/// Extended sequence number of the first packet; leaves room to go back before it.
-const FIRST_EXTENDED: u64 = 1 << 32;
+/// Rollover counter of the first packet; leaves room to go back before it.
+const FIRST_CYCLE: u32 = 1 << 16;
 
 impl<D: Copy> Reassembler<D> {
     pub(crate) fn new(limits: ReassemblyLimits) -> Self {
@@ -155,7 +157,7 @@ impl<D: Copy> Reassembler<D> {
             limits,
             waiting: Vec::new(),
             spare: Vec::new(),
-            highest: None,
+            sequence: ExtendedSequence::with_rollover_counter(FIRST_CYCLE),
             done_through: None,
             frame: Vec::new(),
         }
@@ -179,11 +181,16 @@ impl<D: Copy> Reassembler<D> {
                 max: self.limits.max_payload_len,
             });
         }
-        let extended = self.extend(packet.sequence);
+        let extended = self.sequence.extend(packet.sequence);
         let mut pushed = Pushed {
             frame: None,
             incomplete: Incomplete::default(),
             discarded: None,
+        };
+        // `None` is a packet 2^32 cycles back from the first: late by any measure.
+        let Some(extended) = extended else {
+            pushed.discarded = Some(Discarded::Late);
+            return Ok(pushed);
         };
         if self.done_through.is_some_and(|done| extended <= done) {
             pushed.discarded = Some(Discarded::Late);
@@ -234,22 +241,6 @@ impl<D: Copy> Reassembler<D> {
             pushed.frame = self.hand_out(last - first + 1);
         }
         Ok(pushed)
-    }
-
-    /// Unwraps a 16-bit sequence number against the highest one seen.
-    fn extend(&mut self, sequence: u16) -> u64 {
-        let extended = match self.highest {
-            None => FIRST_EXTENDED + u64::from(sequence),
-            Some(highest) => {
-                // Reinterpreting the 16-bit difference as signed gives the shortest way round.
-                let delta = i64::from(sequence.wrapping_sub(highest as u16) as i16);
-                highest.saturating_add_signed(delta)
-            }
-        };
-        if self.highest.is_none_or(|h| extended > h) {
-            self.highest = Some(extended);
-        }
-        extended
     }
 
     /// Number of waiting packets at the front that share the first one's timestamp.
