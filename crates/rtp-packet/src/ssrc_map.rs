@@ -5,7 +5,9 @@
 //! sources, and lookups run once per packet, so SipHash's resistance to crafted keys buys
 //! little here and costs a noticeable share of a small packet's budget. The hash is the
 //! SplitMix64 finalizer over the SSRC XORed with a per-map random key: one multiply-xorshift
-//! chain, no allocation, and a caller cannot predict which SSRCs collide.
+//! chain, no allocation, and a caller cannot predict which SSRCs collide. The hasher's
+//! methods are `#[inline]` so the SRTP lookup compiles to the same code as when the hash
+//! lived in `srtp`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -36,6 +38,7 @@ impl Default for SsrcHash {
 impl BuildHasher for SsrcHash {
     type Hasher = SsrcHasher;
 
+    #[inline]
     fn build_hasher(&self) -> SsrcHasher {
         SsrcHasher {
             key: self.key,
@@ -52,6 +55,7 @@ pub struct SsrcHasher {
 }
 
 impl SsrcHasher {
+    #[inline]
     fn mix(&mut self, word: u64) {
         let mut z = (self.state ^ word ^ self.key).wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -61,10 +65,12 @@ impl SsrcHasher {
 }
 
 impl Hasher for SsrcHasher {
+    #[inline]
     fn finish(&self) -> u64 {
         self.state
     }
 
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
             let mut w = [0u8; 8];
@@ -73,6 +79,7 @@ impl Hasher for SsrcHasher {
         }
     }
 
+    #[inline]
     fn write_u32(&mut self, i: u32) {
         self.mix(u64::from(i));
     }

@@ -8,7 +8,7 @@ use crate::key::{MasterKey, SRTCP_MAX_LIFETIME};
 use crate::profile::ProtectionProfile;
 use crate::replay::ReplayWindow;
 use crate::session::{Kind, SessionKeys};
-use crate::ssrc_map::SsrcMap;
+use rtp_packet::SsrcMap;
 
 /// One master key with its derived session keys and usage counters.
 pub(crate) struct KeySlot {
