@@ -120,7 +120,7 @@ impl RemoteSource {
         rtt: Option<Duration>,
         codec: Option<stats::Codec>,
     ) -> SourceQuality {
-        let seq = self.stats.sequence();
+        let seq = self.stats.loss();
         let expected = seq.expected();
         let lost = seq.cumulative_lost();
         let loss_ratio = if expected == 0 {

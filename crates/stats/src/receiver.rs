@@ -12,9 +12,8 @@ use crate::Error;
 use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
-use crate::sequence::{
-    IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost,
-};
+use crate::sequence::{IntervalLoss, LossTracker, clamp_cumulative_lost};
+use rtp_packet::{SeqVerdict, ValidationConfig};
 use rtcp::NtpTime;
 
 /// Settings of one source's statistics.
@@ -45,10 +44,12 @@ impl ReceiverConfig {
 
 /// What happened to one packet handed to [`SourceStatistics::on_packet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PacketVerdict {
     /// Counted and used for jitter.
     Counted {
-        /// Extended sequence number (internal numbering, see [`SequenceTracker`]).
+        /// Extended sequence number ([`rtp_packet::SequenceTracker`]'s numbering), to hand
+        /// on to the jitter buffer.
         extended: u64,
         /// False for a late (reordered) packet.
         in_order: bool,
@@ -64,7 +65,10 @@ pub enum PacketVerdict {
     /// An unconfirmed sequence jump; not counted.
     BadSequence,
     /// A confirmed jump restarted the statistics; the packet is the new base.
-    Restarted,
+    Restarted {
+        /// The packet's extended sequence number in the restarted numbering.
+        extended: u64,
+    },
 }
 
 /// Transit-time differences |D| seen in an XR interval, for the jitter fields of the RFC 3611
@@ -129,7 +133,7 @@ pub struct SeqRange {
 pub struct SourceStatistics {
     ssrc: u32,
     config: ReceiverConfig,
-    seq: SequenceTracker,
+    seq: LossTracker,
     jitter: JitterEstimator,
     clock: Option<ArrivalClock>,
     history: ReceptionHistory,
@@ -167,7 +171,7 @@ impl SourceStatistics {
         Ok(Self {
             ssrc,
             config,
-            seq: SequenceTracker::new(config.validation),
+            seq: LossTracker::new(config.validation),
             jitter: JitterEstimator::new(),
             clock: None,
             history,
@@ -208,15 +212,15 @@ impl SourceStatistics {
     ) -> PacketVerdict {
         let outcome = self.seq.update(seq);
         let (extended, in_order) = match outcome {
-            SeqOutcome::Probation => return PacketVerdict::Probation,
-            SeqOutcome::BadSequence => return PacketVerdict::BadSequence,
-            SeqOutcome::Restarted { extended } => {
+            SeqVerdict::Restarted { extended } => {
                 self.restart();
                 (extended, true)
             }
-            SeqOutcome::Accepted { extended, in_order } => (extended, in_order),
+            SeqVerdict::Accepted { extended, in_order } => (extended, in_order),
+            SeqVerdict::BadSequence => return PacketVerdict::BadSequence,
+            _ => return PacketVerdict::Probation,
         };
-        let restarted = matches!(outcome, SeqOutcome::Restarted { .. });
+        let restarted = matches!(outcome, SeqVerdict::Restarted { .. });
         if self.next_final.is_none() {
             self.next_final = Some(extended);
         }
@@ -246,7 +250,7 @@ impl SourceStatistics {
             self.note_packet_spacing(extended, timestamp);
         }
         if restarted {
-            PacketVerdict::Restarted
+            PacketVerdict::Restarted { extended }
         } else {
             PacketVerdict::Counted { extended, in_order }
         }
@@ -327,8 +331,8 @@ impl SourceStatistics {
         self.last_sr_ntp
     }
 
-    /// The sequence tracker (A.1/A.3 state).
-    pub fn sequence(&self) -> &SequenceTracker {
+    /// The loss tracker (A.1/A.3 state).
+    pub fn loss(&self) -> &LossTracker {
         &self.seq
     }
 

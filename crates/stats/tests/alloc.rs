@@ -38,6 +38,6 @@ fn per_packet_update_does_not_allocate() {
     });
     assert_eq!(allocations, 0);
     assert!(counted > 17_000);
-    assert!(s.sequence().extended_highest().unwrap() > 0x0001_0000);
+    assert!(s.loss().extended_highest().unwrap() > 0x0001_0000);
     assert!(s.duplicates() > 1000);
 }
