@@ -20,7 +20,8 @@ struct Feed {
 
 impl Feed {
     fn new(ssrc: u32, t0: Instant) -> Self {
-        let jb = JitterBuffer::new(Config::audio(48_000)).expect("valid config");
+        let jb =
+            JitterBuffer::new(Config::audio(rtp_packet::ClockRate::OPUS)).expect("valid config");
         let mut feed = Self {
             jb,
             seq: 0,
@@ -44,7 +45,7 @@ impl Feed {
             payload_type: 111,
         };
         let jitter = Duration::from_micros(u64::from(self.seq % 7) * 500);
-        self.jb.insert(info, &[0x5a; 120], self.now + jitter);
+        self.jb.insert(self.now + jitter, info, &[0x5a; 120]);
         let mut bytes = 0;
         while let Some(p) = self.jb.poll(self.now) {
             if let Playout::Frame(f) = p {

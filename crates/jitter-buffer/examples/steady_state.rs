@@ -27,7 +27,7 @@ struct Feed {
 impl Feed {
     fn new(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
         let mut feed = Self {
-            jb: JitterBuffer::new(Config::audio(48_000))?,
+            jb: JitterBuffer::new(Config::audio(rtp_packet::ClockRate::OPUS))?,
             seq: 0,
             ts: 0,
             now: t0,
@@ -50,7 +50,7 @@ impl Feed {
             payload_type: 111,
         };
         let jitter = Duration::from_micros(u64::from(self.seq % 7) * 500);
-        self.jb.insert(info, &[0x5a; 120], self.now + jitter);
+        self.jb.insert(self.now + jitter, info, &[0x5a; 120]);
         let mut bytes = 0;
         while let Some(p) = self.jb.poll(self.now) {
             if let Playout::Frame(f) = p {

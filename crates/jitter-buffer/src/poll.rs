@@ -43,7 +43,7 @@ enum Head {
 
 impl JitterBuffer {
     /// The next frame to play or gap to conceal whose time has come by `now`, if any.
-    /// Call it until it returns `None`, then again at [`next_event`](Self::next_event).
+    /// Call it until it returns `None`, then again at [`poll_timeout`](Self::poll_timeout).
     /// A missing packet is reported for concealment at its playout time as soon as a later
     /// packet proves it existed, so playout never stalls waiting for it.
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
@@ -89,7 +89,7 @@ impl JitterBuffer {
 
     /// When [`poll`](Self::poll) will next have something, if anything is waiting. `None`
     /// means nothing is buffered that could play (an empty buffer, or silence).
-    pub fn next_event(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Instant> {
         let epoch = self.epoch?;
         let due = match self.head()? {
             Head::Packet {
@@ -108,7 +108,7 @@ impl JitterBuffer {
     #[inline(always)]
     fn head(&self) -> Option<Head> {
         let s = self.stream.as_ref()?;
-        let newest = s.seq.max_extended();
+        let newest = s.highest;
         let cursor = s.cursor;
         if cursor > newest {
             return None;
@@ -202,7 +202,7 @@ impl JitterBuffer {
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
-            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate),
+            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate.hz()),
             locked_delay: start - fastest,
         })
     }
@@ -261,7 +261,7 @@ impl JitterBuffer {
     ) -> Option<Playout<'_>> {
         let target = self.target_seconds();
         let stream = self.stream.as_ref()?;
-        let newest = stream.seq.max_extended();
+        let newest = stream.highest;
         let start = stream.cursor;
         // The frame runs to its marker packet, or up to the next frame's first packet.
         let mut last = first;

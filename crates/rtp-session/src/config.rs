@@ -169,7 +169,7 @@ impl Config {
         Self {
             payload_type: PayloadType::PCMU,
             clock_rate: 8000,
-            jitter_buffer: jitter_buffer::Config::audio(8000),
+            jitter_buffer: jitter_buffer::Config::audio(rtp_packet::ClockRate::NARROWBAND),
             codec: Some(stats::Codec::G711Plc),
             bandwidth: Bandwidth::default(),
             transport: Transport::default(),

@@ -430,7 +430,7 @@ impl Session {
                 return Some((*ssrc, playout));
             }
         }
-        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
+        let due = |buffer: &JitterBuffer| buffer.poll_timeout().is_some_and(|t| t <= now);
         for (ssrc, buffer) in self.draining.iter_mut() {
             if due(buffer) {
                 if let Some(playout) = buffer.poll(now) {

@@ -20,7 +20,7 @@ pub(crate) struct RemoteSource {
     /// Changed only through [`RemoteSource::insert_packet`] and
     /// [`RemoteSource::poll_playout`], which keep `next_playout` true to it.
     buffer: JitterBuffer,
-    /// `buffer.next_event()` as last computed, or `None` once a packet in or a frame out
+    /// `buffer.poll_timeout()` as last computed, or `None` once a packet in or a frame out
     /// may have changed it: the session asks for it after every packet (poll, then
     /// deadline), and it is a fixed function of the buffer's state.
     next_playout: Option<Option<Instant>>,
@@ -90,24 +90,32 @@ impl RemoteSource {
         self.buffer
     }
 
-    /// Stores an RTP packet that arrived at `now` in the jitter buffer.
-    pub(crate) fn insert_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, now: Instant) {
-        self.buffer.insert_packet(packet, now);
+    /// Stores an RTP packet that arrived at `now` in the jitter buffer, with the sequence
+    /// verdict the statistics already computed for it.
+    pub(crate) fn insert_packet(
+        &mut self,
+        now: Instant,
+        packet: &rtp_packet::RtpPacket<'_>,
+        sequence: rtp_packet::SeqVerdict,
+    ) {
+        let info = jitter_buffer::PacketInfo::of(packet);
+        self.buffer
+            .insert_validated(now, info, sequence, packet.payload());
         self.next_playout = None;
     }
 
     /// When the jitter buffer next has a frame or concealment to give
-    /// ([`JitterBuffer::next_event`]).
+    /// ([`JitterBuffer::poll_timeout`]).
     pub(crate) fn next_playout(&self) -> Option<Instant> {
         self.next_playout
-            .unwrap_or_else(|| self.buffer.next_event())
+            .unwrap_or_else(|| self.buffer.poll_timeout())
     }
 
     /// The frame or concealment due at `now`, if the buffer has one.
     pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<Playout<'_>> {
         let next = *self
             .next_playout
-            .get_or_insert_with(|| self.buffer.next_event());
+            .get_or_insert_with(|| self.buffer.poll_timeout());
         if next.is_none_or(|t| t > now) {
             return None;
         }

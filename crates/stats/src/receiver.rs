@@ -13,8 +13,8 @@ use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
 use crate::sequence::{IntervalLoss, LossTracker, clamp_cumulative_lost};
-use rtp_packet::{SeqVerdict, ValidationConfig};
 use rtcp::NtpTime;
+use rtp_packet::{SeqVerdict, ValidationConfig};
 
 /// Settings of one source's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,24 @@ pub enum PacketVerdict {
         /// The packet's extended sequence number in the restarted numbering.
         extended: u64,
     },
+}
+
+impl PacketVerdict {
+    /// The sequence verdict to hand on to a consumer that must not unwrap the packet again
+    /// (a jitter buffer's `insert_validated`). A duplicate is reported as an older packet:
+    /// it never advances the highest sequence number.
+    pub fn sequence(self) -> SeqVerdict {
+        match self {
+            Self::Counted { extended, in_order } => SeqVerdict::Accepted { extended, in_order },
+            Self::Duplicate { extended } => SeqVerdict::Accepted {
+                extended,
+                in_order: false,
+            },
+            Self::Restarted { extended } => SeqVerdict::Restarted { extended },
+            Self::BadSequence => SeqVerdict::BadSequence,
+            Self::Probation => SeqVerdict::Probation,
+        }
+    }
 }
 
 /// Transit-time differences |D| seen in an XR interval, for the jitter fields of the RFC 3611

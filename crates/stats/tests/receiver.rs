@@ -83,7 +83,10 @@ fn wrap_and_reordering_across_the_wrap_give_no_spike() {
             ms(t0, 20 * n + 30 + late),
         );
         assert!(
-            !matches!(v, PacketVerdict::BadSequence | PacketVerdict::Restarted { .. }),
+            !matches!(
+                v,
+                PacketVerdict::BadSequence | PacketVerdict::Restarted { .. }
+            ),
             "{seq}: {v:?}"
         );
     }
