@@ -130,8 +130,8 @@ impl std::fmt::Debug for Security {
 pub struct Config {
     /// The payload type of what this side sends.
     pub payload_type: PayloadType,
-    /// The RTP clock rate of the media, in Hz.
-    pub clock_rate: u32,
+    /// The RTP clock rate of the media (never zero, by type).
+    pub clock_rate: rtp_packet::ClockRate,
     /// Receive-side jitter buffer settings, one buffer per remote source.
     pub jitter_buffer: jitter_buffer::Config,
     /// The codec, for the E-model MOS estimate; `None` leaves MOS unknown.
@@ -168,7 +168,7 @@ impl Config {
     pub fn new() -> Self {
         Self {
             payload_type: PayloadType::PCMU,
-            clock_rate: 8000,
+            clock_rate: rtp_packet::ClockRate::NARROWBAND,
             jitter_buffer: jitter_buffer::Config::audio(rtp_packet::ClockRate::NARROWBAND),
             codec: Some(stats::Codec::G711Plc),
             bandwidth: Bandwidth::default(),

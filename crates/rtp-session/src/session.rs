@@ -107,9 +107,6 @@ impl Session {
     /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
     pub fn new(config: Config, mut rng: Box<dyn Random>, now: Instant) -> Result<Self> {
-        if config.clock_rate == 0 {
-            return Err(Error::BadConfig("clock_rate must not be zero"));
-        }
         jitter_buffer::JitterBuffer::new(config.jitter_buffer.clone())?;
         let cname = random_cname(rng.as_mut());
         let local = LocalSource {
@@ -314,8 +311,7 @@ impl Session {
         let clock_rate = self.config.clock_rate;
         let ssrc = self.local.ssrc;
         let sender = self.local.stats.get_or_insert_with(|| {
-            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate)
-                .unwrap_or_else(|_| unreachable_clock(now));
+            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate);
             stats::SenderStatistics::new(ssrc, clock)
         });
         sender.on_packet_sent(payload.len());
@@ -488,11 +484,6 @@ impl Session {
             self.config.wallclock_origin + now.saturating_duration_since(self.origin);
         rtcp::NtpTime::from_system_time(at)
     }
-}
-
-/// A clock rate was checked non-zero in [`Session::new`]; this keeps `send` total.
-fn unreachable_clock(now: Instant) -> stats::MediaClock {
-    stats::MediaClock::new(now, 0, 8000).expect("8000 Hz is a valid clock rate")
 }
 
 /// `addr` with an IPv4-mapped IPv6 address turned back into IPv4 (dual-stack sockets).

@@ -14,13 +14,13 @@ use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
 use crate::sequence::{IntervalLoss, LossTracker, clamp_cumulative_lost};
 use rtcp::NtpTime;
-use rtp_packet::{SeqVerdict, ValidationConfig};
+use rtp_packet::{ClockRate, SeqVerdict, ValidationConfig};
 
 /// Settings of one source's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReceiverConfig {
-    /// The stream's RTP clock rate in Hz (RFC 3551 / SDP rtpmap).
-    pub clock_rate: u32,
+    /// The stream's RTP clock rate (RFC 3551 / SDP rtpmap).
+    pub clock_rate: ClockRate,
     /// RFC 3550 A.1 tunables.
     pub validation: ValidationConfig,
     /// Packets of reception history kept for XR blocks and burst metrics (default 1024,
@@ -32,7 +32,7 @@ pub struct ReceiverConfig {
 
 impl ReceiverConfig {
     /// Defaults for a stream with clock rate `clock_rate`.
-    pub fn new(clock_rate: u32) -> Self {
+    pub fn new(clock_rate: ClockRate) -> Self {
         Self {
             clock_rate,
             validation: ValidationConfig::default(),
@@ -174,9 +174,6 @@ pub struct SourceStatistics {
 impl SourceStatistics {
     /// Statistics for the source `ssrc`.
     pub fn new(ssrc: u32, config: ReceiverConfig) -> Result<Self, Error> {
-        if config.clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
         let history = ReceptionHistory::new(config.history_len)?;
         let bursts = BurstGapAnalyzer::new(config.gmin)?;
         if history.capacity() <= u64::from(config.validation.max_misorder) {
@@ -248,10 +245,9 @@ impl SourceStatistics {
         self.packets += 1;
         self.payload_octets += payload_len as u64;
         self.last_arrival = Some(arrival);
-        if self.clock.is_none() {
-            // The clock rate was checked non-zero in `new`, so this always succeeds.
-            self.clock = ArrivalClock::new(arrival, self.config.clock_rate).ok();
-        }
+        let clock = *self
+            .clock
+            .get_or_insert_with(|| ArrivalClock::new(arrival, self.config.clock_rate));
         if in_order {
             self.finalize_up_to(extended);
         }
@@ -259,9 +255,7 @@ impl SourceStatistics {
             self.duplicates += 1;
             return PacketVerdict::Duplicate { extended };
         }
-        if let Some(clock) = self.clock
-            && let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival))
-        {
+        if let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival)) {
             self.transit.add(d);
         }
         if in_order {
@@ -289,7 +283,7 @@ impl SourceStatistics {
         {
             let step = timestamp.wrapping_sub(prev_ts);
             // Ignore zero steps (video frames split over packets) and implausible jumps.
-            if step > 0 && step < self.config.clock_rate {
+            if step > 0 && step < self.config.clock_rate.hz() {
                 self.ticks_per_packet = Some(step);
             }
         }
@@ -386,9 +380,8 @@ impl SourceStatistics {
 
     /// The packet spacing seen on the wire, from consecutive timestamps, as a duration.
     pub fn packet_interval(&self) -> Option<Duration> {
-        self.ticks_per_packet.map(|t| {
-            Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate))
-        })
+        self.ticks_per_packet
+            .map(|t| self.config.clock_rate.ticks_to_duration(u64::from(t)))
     }
 
     /// Updates the statistics with a parsed RTP packet (sequence number, timestamp and

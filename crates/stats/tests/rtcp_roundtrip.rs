@@ -20,7 +20,7 @@ fn lossy_source(t0: Instant) -> SourceStatistics {
             max_misorder: 10,
             ..Default::default()
         },
-        ..ReceiverConfig::new(8000)
+        ..ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND)
     };
     let mut s = SourceStatistics::new(REMOTE, config).unwrap();
     for seq in 1u16..=40 {
@@ -72,7 +72,11 @@ fn receiver_report_block_round_trips() {
 #[test]
 fn negative_cumulative_loss_survives_the_wire() {
     let t0 = Instant::now();
-    let mut s = SourceStatistics::new(REMOTE, ReceiverConfig::new(8000)).unwrap();
+    let mut s = SourceStatistics::new(
+        REMOTE,
+        ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND),
+    )
+    .unwrap();
     for seq in [1u16, 2, 3, 3, 3] {
         s.on_packet(seq, 0, 10, t0);
     }
@@ -95,7 +99,10 @@ fn negative_cumulative_loss_survives_the_wire() {
 #[test]
 fn sender_report_round_trips() {
     let t0 = Instant::now();
-    let mut tx = SenderStatistics::new(LOCAL, MediaClock::new(t0, 90_000, 90_000).unwrap());
+    let mut tx = SenderStatistics::new(
+        LOCAL,
+        MediaClock::new(t0, 90_000, rtp_packet::ClockRate::VIDEO),
+    );
     for _ in 0..250 {
         tx.on_packet_sent(1100);
     }
