@@ -17,7 +17,76 @@ pub trait PayloadDescriptor {
     fn validate(&self) -> Result<(), PayloadError>;
     /// Writes the descriptor at the start of `out`, returning its length.
     fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError>;
+    /// This descriptor as sent in front of a frame's `first` and/or `last` fragment: the
+    /// frame-boundary flags set, and fields meant for the first payload only (VP9's
+    /// scalability structure) kept only there.
+    fn for_fragment(&self, first: bool, last: bool) -> Self
+    where
+        Self: Sized;
 }
+
+/// Splits one video frame into RTP payloads of at most an MTU, without allocating: an
+/// iterator of [`Fragment`]s borrowing the frame. [`Vp8Packetizer`](super::vp8::Vp8Packetizer)
+/// and [`Vp9Packetizer`](super::vp9::Vp9Packetizer) are this type for each format; the
+/// descriptor decides the per-fragment flags ([`PayloadDescriptor::for_fragment`]).
+#[derive(Debug, Clone)]
+pub struct Packetizer<'a, D> {
+    frame: &'a [u8],
+    descriptor: D,
+    /// Whether the last fragment carries the marker bit (always for VP8; for VP9 when the
+    /// frame ends its picture).
+    marker_on_last: bool,
+    chunks: Chunks,
+}
+
+impl<'a, D: PayloadDescriptor + Copy> Packetizer<'a, D> {
+    /// Plans the fragments of `frame`, each RTP payload (descriptor included) at most
+    /// `mtu` octets.
+    pub(crate) fn plan(
+        frame: &'a [u8],
+        descriptor: D,
+        marker_on_last: bool,
+        mtu: usize,
+    ) -> Result<Self, PayloadError> {
+        descriptor.validate()?;
+        let plan = ChunkPlan::new(
+            frame.len(),
+            mtu,
+            descriptor.for_fragment(true, false).encoded_len(),
+            descriptor.for_fragment(false, false).encoded_len(),
+        )?;
+        Ok(Self {
+            frame,
+            descriptor,
+            marker_on_last,
+            chunks: Chunks::new(plan),
+        })
+    }
+
+    /// Number of payloads still to come.
+    pub fn remaining(&self) -> usize {
+        self.chunks.remaining()
+    }
+}
+
+impl<'a, D: PayloadDescriptor + Copy> Iterator for Packetizer<'a, D> {
+    type Item = Fragment<'a, D>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (range, first, last) = self.chunks.next()?;
+        Some(Fragment {
+            descriptor: self.descriptor.for_fragment(first, last),
+            data: self.frame.get(range)?,
+            marker: last && self.marker_on_last,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl<D: PayloadDescriptor + Copy> ExactSizeIterator for Packetizer<'_, D> {}
 
 /// One RTP payload of a packetized frame: a descriptor and the part of the frame it
 /// carries, borrowed from the frame. See [`Vp8Fragment`](super::vp8::Vp8Fragment) and
@@ -68,7 +137,7 @@ impl<D: PayloadDescriptor> Fragment<'_, D> {
 
 /// The sizes of the chunks a frame is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChunkPlan {
+struct ChunkPlan {
     count: usize,
     first: usize,
     rest_base: usize,
@@ -79,7 +148,7 @@ impl ChunkPlan {
     /// Plans the split of a frame of `len` octets into payloads of at most `mtu` octets,
     /// where the first payload's descriptor takes `first_header` octets and every other
     /// payload's descriptor `rest_header`.
-    pub(crate) fn new(
+    fn new(
         len: usize,
         mtu: usize,
         first_header: usize,
@@ -129,14 +198,14 @@ impl ChunkPlan {
 
 /// Walks a [`ChunkPlan`], yielding each chunk's range in the frame.
 #[derive(Debug, Clone)]
-pub(crate) struct Chunks {
+struct Chunks {
     plan: ChunkPlan,
     index: usize,
     offset: usize,
 }
 
 impl Chunks {
-    pub(crate) fn new(plan: ChunkPlan) -> Self {
+    fn new(plan: ChunkPlan) -> Self {
         Self {
             plan,
             index: 0,
@@ -145,7 +214,7 @@ impl Chunks {
     }
 
     /// Chunks not yielded yet.
-    pub(crate) fn remaining(&self) -> usize {
+    fn remaining(&self) -> usize {
         self.plan.count - self.index
     }
 }

@@ -107,17 +107,17 @@ pub struct Pushed<'a, D> {
 
 /// One packet, as the reassembler needs it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Packet<'p, D> {
-    pub(crate) sequence: u16,
-    pub(crate) timestamp: u32,
-    pub(crate) marker: bool,
+struct Packet<'p, D> {
+    sequence: u16,
+    timestamp: u32,
+    marker: bool,
     /// This packet's payload is the beginning of a frame.
-    pub(crate) starts_frame: bool,
+    starts_frame: bool,
     /// This packet's payload is the end of a frame.
-    pub(crate) ends_frame: bool,
-    pub(crate) descriptor: D,
+    ends_frame: bool,
+    descriptor: D,
     /// The payload after the descriptor.
-    pub(crate) data: &'p [u8],
+    data: &'p [u8],
 }
 
 #[derive(Debug)]
@@ -132,10 +132,78 @@ struct Waiting<D> {
     data: Vec<u8>,
 }
 
+/// A payload descriptor the reassembler can read frame boundaries from: VP8's (RFC 7741
+/// §4.5) and VP9's (RFC 9628 §4.5).
+pub trait ReassemblyDescriptor: Copy {
+    /// Parses the descriptor at the start of an RTP payload whose header had marker bit
+    /// `marker`. Returns the descriptor a frame keeps, whether this payload starts a frame,
+    /// whether it ends one, and the data after the descriptor.
+    fn parse_packet(
+        payload: &[u8],
+        marker: bool,
+    ) -> Result<(Self, bool, bool, &[u8]), PayloadError>;
+}
+
+/// Rebuilds video frames from the RTP payloads of one stream: the
+/// [`Vp8Depacketizer`](super::vp8::Vp8Depacketizer) and
+/// [`Vp9Depacketizer`](super::vp9::Vp9Depacketizer). See the [module](self) for ordering,
+/// loss reporting and the memory bound.
+#[derive(Debug)]
+pub struct Depacketizer<D> {
+    inner: Reassembler<D>,
+}
+
+impl<D: ReassemblyDescriptor> Depacketizer<D> {
+    /// A reassembler holding at most what `limits` allow.
+    pub fn new(limits: ReassemblyLimits) -> Self {
+        Self {
+            inner: Reassembler::new(limits),
+        }
+    }
+
+    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
+    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
+    /// payload exceeds the limits.
+    pub fn push(
+        &mut self,
+        payload: &[u8],
+        sequence: u16,
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<Pushed<'_, D>, PayloadError> {
+        let (descriptor, starts_frame, ends_frame, data) = D::parse_packet(payload, marker)?;
+        self.inner.push(Packet {
+            sequence,
+            timestamp,
+            marker,
+            starts_frame,
+            ends_frame,
+            descriptor,
+            data,
+        })
+    }
+
+    /// Number of packets waiting for their frame to complete.
+    pub fn waiting(&self) -> usize {
+        self.inner.waiting()
+    }
+
+    /// Gives up every waiting packet, for example at the end of the stream.
+    pub fn flush(&mut self) -> Incomplete {
+        self.inner.flush()
+    }
+}
+
+impl<D: ReassemblyDescriptor> Default for Depacketizer<D> {
+    fn default() -> Self {
+        Self::new(ReassemblyLimits::default())
+    }
+}
+
 /// Bounded-memory frame reassembler over packets of one RTP stream, generic over the
 /// payload descriptor kept with each frame (RFC 7741 §4.5, RFC 9628 §4.5).
 #[derive(Debug)]
-pub(crate) struct Reassembler<D> {
+struct Reassembler<D> {
     limits: ReassemblyLimits,
     /// Waiting packets, sorted by extended sequence number.
     waiting: Vec<Waiting<D>>,
@@ -152,7 +220,7 @@ pub(crate) struct Reassembler<D> {
 const FIRST_CYCLE: u32 = 1 << 16;
 
 impl<D: Copy> Reassembler<D> {
-    pub(crate) fn new(limits: ReassemblyLimits) -> Self {
+    fn new(limits: ReassemblyLimits) -> Self {
         Self {
             limits,
             waiting: Vec::new(),
@@ -164,17 +232,17 @@ impl<D: Copy> Reassembler<D> {
     }
 
     /// Number of packets waiting for their frame.
-    pub(crate) fn waiting(&self) -> usize {
+    fn waiting(&self) -> usize {
         self.waiting.len()
     }
 
     /// Gives up every waiting packet.
-    pub(crate) fn flush(&mut self) -> Incomplete {
+    fn flush(&mut self) -> Incomplete {
         let count = self.waiting.len();
         self.give_up(count)
     }
 
-    pub(crate) fn push(&mut self, packet: Packet<'_, D>) -> Result<Pushed<'_, D>, PayloadError> {
+    fn push(&mut self, packet: Packet<'_, D>) -> Result<Pushed<'_, D>, PayloadError> {
         if packet.data.len() > self.limits.max_payload_len {
             return Err(PayloadError::PayloadTooLarge {
                 len: packet.data.len(),
@@ -256,18 +324,14 @@ impl<D: Copy> Reassembler<D> {
     }
 
     /// The index range of a complete frame that contains the packet at `index`.
+    ///
+    /// Looks forward first: packets mostly arrive in order, and then only a frame's last
+    /// packet finds its end, so the walk back over the frame runs once per frame, not once
+    /// per packet.
     fn complete_frame_around(&self, index: usize) -> Option<(usize, usize)> {
         let follows = |earlier: &Waiting<D>, later: &Waiting<D>| {
             earlier.extended + 1 == later.extended && earlier.timestamp == later.timestamp
         };
-        let mut first = index;
-        while !self.waiting.get(first)?.starts_frame {
-            let previous = self.waiting.get(first.checked_sub(1)?)?;
-            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
-                return None;
-            }
-            first -= 1;
-        }
         let mut last = index;
         while !self.waiting.get(last)?.ends_frame {
             let next = self.waiting.get(last + 1)?;
@@ -275,6 +339,14 @@ impl<D: Copy> Reassembler<D> {
                 return None;
             }
             last += 1;
+        }
+        let mut first = index;
+        while !self.waiting.get(first)?.starts_frame {
+            let previous = self.waiting.get(first.checked_sub(1)?)?;
+            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
+                return None;
+            }
+            first -= 1;
         }
         Some((first, last))
     }

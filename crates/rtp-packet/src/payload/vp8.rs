@@ -6,9 +6,9 @@
 //! frame, which tells key frames from inter frames.
 
 use super::PayloadError;
-use super::fragment::{ChunkPlan, Chunks, Fragment, PayloadDescriptor};
+use super::fragment::{Fragment, Packetizer, PayloadDescriptor};
 use super::picture_id::PictureId;
-use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
+use super::reassembly::{Depacketizer, Frame, ReassemblyDescriptor};
 use super::wire::{Reader, Writer};
 
 /// The VP8 payload descriptor (RFC 7741 §4.2).
@@ -266,6 +266,27 @@ impl PayloadDescriptor for Vp8Descriptor {
     fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
         Self::write(self, out)
     }
+
+    /// S on the first fragment; PID 0 on all (RFC 7741 §4.4 allows sending the frame as
+    /// one partition stream whatever its partitions).
+    fn for_fragment(&self, first: bool, _last: bool) -> Self {
+        Self {
+            start_of_partition: first,
+            partition_index: 0,
+            ..*self
+        }
+    }
+}
+
+impl ReassemblyDescriptor for Vp8Descriptor {
+    /// A frame starts with S = 1 and PID = 0 and ends with the marker bit (RFC 7741 §4.5).
+    fn parse_packet(
+        payload: &[u8],
+        marker: bool,
+    ) -> Result<(Self, bool, bool, &[u8]), PayloadError> {
+        let (descriptor, data) = Self::parse(payload)?;
+        Ok((descriptor, descriptor.starts_frame(), marker, data))
+    }
 }
 
 /// Splits one VP8 frame into RTP payloads of at most an MTU (RFC 7741 §4.4), without
@@ -275,12 +296,7 @@ impl PayloadDescriptor for Vp8Descriptor {
 /// the others S = 0 and PID = 0, which RFC 7741 §4.4 allows without regard to partition
 /// boundaries. Every payload repeats the caller's picture ID, TL0PICIDX, TID/Y and KEYIDX
 /// fields, and the last one carries the marker bit.
-#[derive(Debug, Clone)]
-pub struct Vp8Packetizer<'a> {
-    frame: &'a [u8],
-    descriptor: Vp8Descriptor,
-    chunks: Chunks,
-}
+pub type Vp8Packetizer<'a> = Packetizer<'a, Vp8Descriptor>;
 
 impl<'a> Vp8Packetizer<'a> {
     /// Plans the packets of `frame` with `descriptor`'s fields, each RTP payload at most
@@ -293,47 +309,9 @@ impl<'a> Vp8Packetizer<'a> {
         descriptor: Vp8Descriptor,
         mtu: usize,
     ) -> Result<Self, PayloadError> {
-        descriptor.validate()?;
-        let descriptor = Vp8Descriptor {
-            partition_index: 0,
-            ..descriptor
-        };
-        let header = descriptor.encoded_len();
-        let plan = ChunkPlan::new(frame.len(), mtu, header, header)?;
-        Ok(Self {
-            frame,
-            descriptor,
-            chunks: Chunks::new(plan),
-        })
-    }
-
-    /// Number of payloads still to come.
-    pub fn remaining(&self) -> usize {
-        self.chunks.remaining()
+        Self::plan(frame, descriptor, true, mtu)
     }
 }
-
-impl<'a> Iterator for Vp8Packetizer<'a> {
-    type Item = Vp8Fragment<'a>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (range, first, last) = self.chunks.next()?;
-        Some(Vp8Fragment {
-            descriptor: Vp8Descriptor {
-                start_of_partition: first,
-                ..self.descriptor
-            },
-            data: self.frame.get(range)?,
-            marker: last,
-        })
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.chunks.size_hint()
-    }
-}
-
-impl ExactSizeIterator for Vp8Packetizer<'_> {}
 
 /// A reassembled VP8 frame; its `descriptor` is the first packet's.
 pub type Vp8Frame<'a> = Frame<'a, Vp8Descriptor>;
@@ -351,54 +329,4 @@ impl Vp8Frame<'_> {
 /// packet that has the RTP marker bit; its packets have consecutive sequence numbers and
 /// one timestamp. See [`reassembly`](super::reassembly) for ordering, loss reporting and
 /// the memory bound.
-#[derive(Debug)]
-pub struct Vp8Depacketizer {
-    inner: Reassembler<Vp8Descriptor>,
-}
-
-impl Vp8Depacketizer {
-    /// A reassembler holding at most what `limits` allow.
-    pub fn new(limits: ReassemblyLimits) -> Self {
-        Self {
-            inner: Reassembler::new(limits),
-        }
-    }
-
-    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
-    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
-    /// payload exceeds the limits.
-    pub fn push(
-        &mut self,
-        payload: &[u8],
-        sequence: u16,
-        timestamp: u32,
-        marker: bool,
-    ) -> Result<Pushed<'_, Vp8Descriptor>, PayloadError> {
-        let (descriptor, data) = Vp8Descriptor::parse(payload)?;
-        self.inner.push(Packet {
-            sequence,
-            timestamp,
-            marker,
-            starts_frame: descriptor.starts_frame(),
-            ends_frame: marker,
-            descriptor,
-            data,
-        })
-    }
-
-    /// Number of packets waiting for their frame to complete.
-    pub fn waiting(&self) -> usize {
-        self.inner.waiting()
-    }
-
-    /// Gives up every waiting packet, for example at the end of the stream.
-    pub fn flush(&mut self) -> Incomplete {
-        self.inner.flush()
-    }
-}
-
-impl Default for Vp8Depacketizer {
-    fn default() -> Self {
-        Self::new(ReassemblyLimits::default())
-    }
-}
+pub type Vp8Depacketizer = Depacketizer<Vp8Descriptor>;
