@@ -26,6 +26,14 @@
 //!   packet proves it existed, so playout never stalls; gaps of silence (DTX) are not loss.
 //! - **Resynchronisation.** A new SSRC, a sequence jump confirmed by the next packet
 //!   (RFC 3550 A.1 `MAX_DROPOUT` / `MAX_MISORDER`) or a timestamp rewind restarts the stream.
+//!   The buffer has no unwrapper of its own: [`JitterBuffer::insert`] runs
+//!   [`rtp_packet::SequenceTracker`], and a caller that already ran it (a session, which
+//!   feeds the same packet to its statistics) hands the verdict to
+//!   [`JitterBuffer::insert_validated`], so a packet is unwrapped once and both agree on
+//!   its extended number and on when the source restarted.
+//! - **Time first.** Like the other sans-IO engines of the stack, every call that takes
+//!   time takes `now: Instant` first; [`JitterBuffer::poll`] fires and returns what is due,
+//!   so there is no separate `handle_timeout`.
 //! - **Video.** Packets of one timestamp form a frame, ended by the marker bit; frames are
 //!   released complete or marked incomplete with their missing sequence numbers, and
 //!   [`JitterBuffer::missing`] lists what a NACK (RFC 4585 §6.2.1) could still recover.

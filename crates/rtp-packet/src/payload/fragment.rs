@@ -3,6 +3,11 @@
 //!
 //! The split uses the fewest packets possible and then makes their sizes as even as it
 //! can, so a frame does not end with a tiny last packet.
+//!
+//! [`Packetizer`] is generic over the descriptor: the split, the iteration and the marker
+//! bit are the same for both formats, and the descriptor says the one thing that differs,
+//! which flags a first or last fragment carries ([`PayloadDescriptor::for_fragment`]).
+//! `Vp8Packetizer` and `Vp9Packetizer` are aliases with their format's constructor.
 
 use core::ops::Range;
 
