@@ -207,6 +207,23 @@ impl JitterBuffer {
         })
     }
 
+    /// Moves the cursor and the schedule past the audio frame `ext_seq` (played or
+    /// concealed) that starts at `ext_ts` and was due at `due`; returns its length in ticks.
+    fn pass_audio_frame(&mut self, ext_seq: i64, ext_ts: i64, due: f64) -> Option<i64> {
+        let stream = self.stream.as_mut()?;
+        let ticks = stream.frame_ticks;
+        advance(
+            stream,
+            ext_seq + 1,
+            ext_ts + ticks,
+            (ext_ts, due),
+            None,
+            AUDIO_MAX_SLEW,
+        );
+        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        Some(ticks)
+    }
+
     /// Releases the audio packet `ext_seq`, due at `due` on the current schedule.
     fn release_audio(
         &mut self,
@@ -219,17 +236,8 @@ impl JitterBuffer {
         let stream = self.stream.as_mut()?;
         // Audio holds the target chosen at its talkspurt start: that is its target delay.
         let target = stream.schedule.locked_delay;
-        let ticks = stream.frame_ticks;
-        advance(
-            stream,
-            ext_seq + 1,
-            ext_ts + ticks,
-            (ext_ts, due),
-            None,
-            AUDIO_MAX_SLEW,
-        );
         stream.played_any = true;
-        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
         let slot = self.store.get(ext_seq)?;
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let held = (now - slot.arrival).max(0.0);
@@ -328,18 +336,8 @@ impl JitterBuffer {
         reason: ConcealReason,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
-        let stream = self.stream.as_mut()?;
-        let ext_seq = stream.cursor;
-        let ticks = stream.frame_ticks;
-        advance(
-            stream,
-            ext_seq + 1,
-            ext_ts + ticks,
-            (ext_ts, due),
-            None,
-            AUDIO_MAX_SLEW,
-        );
-        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        let ext_seq = self.stream.as_ref()?.cursor;
+        let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
         self.store.remove(ext_seq);
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let m = &mut self.metrics;
