@@ -1,5 +1,6 @@
 //! VP9 payload descriptor, scalability structure and packetizer (RFC 9628).
 
+use rtp_packet::payload::PayloadDescriptor;
 use rtp_packet::payload::vp9::{
     LayerIndices, PictureGroup, PictureGroupEntry, References, Resolution, Resolutions,
     ScalabilityStructure, Vp9Depacketizer, Vp9Descriptor, Vp9Packetizer,

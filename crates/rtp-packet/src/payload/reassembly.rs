@@ -402,6 +402,7 @@ impl<D: Copy> Reassembler<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payload::PayloadDescriptor;
     use crate::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
 
     /// Pushes `frame` cut into `frame.len()` one-octet packets; returns the frame handed

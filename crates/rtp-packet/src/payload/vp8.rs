@@ -120,41 +120,6 @@ impl Vp8Descriptor {
             || self.key_idx.is_some()
     }
 
-    /// Octets the descriptor takes on the wire, 1 to 6.
-    pub fn encoded_len(&self) -> usize {
-        if !self.has_extension() {
-            return 1;
-        }
-        2 + self.picture_id.map_or(0, PictureId::wire_len)
-            + usize::from(self.tl0_pic_idx.is_some())
-            + usize::from(self.temporal_layer.is_some() || self.key_idx.is_some())
-    }
-
-    /// Checks every field fits its width (RFC 7741 §4.2).
-    pub fn validate(&self) -> Result<(), PayloadError> {
-        if self.partition_index > PID_MASK {
-            return Err(out_of_range("PID", self.partition_index));
-        }
-        if let Some(picture_id) = self.picture_id {
-            picture_id.validate()?;
-        }
-        if let Some(layer) = self.temporal_layer.filter(|l| l.tid > 3) {
-            return Err(out_of_range("TID", layer.tid));
-        }
-        if let Some(key_idx) = self.key_idx.filter(|&k| k > KEYIDX_MASK) {
-            return Err(out_of_range("KEYIDX", key_idx));
-        }
-        Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 7741 §4.2), returning its length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
-    }
-
     fn write_unchecked(&self, writer: &mut Writer<'_>) {
         let extended = self.has_extension();
         writer.u8(if extended { X_BIT } else { 0 }
@@ -255,16 +220,39 @@ pub fn is_key_frame(payload: &[u8]) -> Result<bool, PayloadError> {
 pub type Vp8Fragment<'a> = Fragment<'a, Vp8Descriptor>;
 
 impl PayloadDescriptor for Vp8Descriptor {
+    /// Octets the descriptor takes on the wire, 1 to 6.
     fn encoded_len(&self) -> usize {
-        Self::encoded_len(self)
+        if !self.has_extension() {
+            return 1;
+        }
+        2 + self.picture_id.map_or(0, PictureId::wire_len)
+            + usize::from(self.tl0_pic_idx.is_some())
+            + usize::from(self.temporal_layer.is_some() || self.key_idx.is_some())
     }
 
+    /// Checks every field fits its width (RFC 7741 §4.2).
     fn validate(&self) -> Result<(), PayloadError> {
-        Self::validate(self)
+        if self.partition_index > PID_MASK {
+            return Err(out_of_range("PID", self.partition_index));
+        }
+        if let Some(picture_id) = self.picture_id {
+            picture_id.validate()?;
+        }
+        if let Some(layer) = self.temporal_layer.filter(|l| l.tid > 3) {
+            return Err(out_of_range("TID", layer.tid));
+        }
+        if let Some(key_idx) = self.key_idx.filter(|&k| k > KEYIDX_MASK) {
+            return Err(out_of_range("KEYIDX", key_idx));
+        }
+        Ok(())
     }
 
+    /// Writes the descriptor at the start of `out` (RFC 7741 §4.2), returning its length.
     fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        Self::write(self, out)
+        self.validate()?;
+        let mut writer = Writer::new(out, self.encoded_len())?;
+        self.write_unchecked(&mut writer);
+        Ok(writer.position())
     }
 
     /// S on the first fragment; PID 0 on all (RFC 7741 §4.4 allows sending the frame as

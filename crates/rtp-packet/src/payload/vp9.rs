@@ -148,54 +148,6 @@ impl<'a> Vp9Descriptor<'a> {
         Ok((descriptor, reader.rest()))
     }
 
-    /// Octets the descriptor takes on the wire.
-    pub fn encoded_len(&self) -> usize {
-        1 + self.picture_id.map_or(0, PictureId::wire_len)
-            + usize::from(self.layers.is_some())
-            + usize::from(self.tl0_pic_idx.is_some())
-            + self.references.len()
-            + self.scalability_structure.map_or(0, |ss| ss.encoded_len())
-    }
-
-    /// Checks the descriptor can be written: fields fit their widths, and the optional
-    /// fields present are exactly those the flag bits call for (RFC 9628 §4.2).
-    pub fn validate(&self) -> Result<(), PayloadError> {
-        match self.picture_id {
-            Some(picture_id) => picture_id.validate()?,
-            None if self.flexible_mode => return Err(PayloadError::Vp9FlexibleWithoutPictureId),
-            None => {}
-        }
-        if let Some(layers) = self.layers {
-            if layers.tid > 7 {
-                return Err(out_of_range("TID", layers.tid));
-            }
-            if layers.sid > 7 {
-                return Err(out_of_range("SID", layers.sid));
-            }
-        }
-        if self.tl0_pic_idx.is_some() != (!self.flexible_mode && self.layers.is_some()) {
-            return Err(PayloadError::Vp9Tl0PicIdxMismatch);
-        }
-        if self.references.is_empty() == (self.flexible_mode && self.inter_picture_predicted) {
-            return Err(PayloadError::Vp9ReferencesMismatch);
-        }
-        if let Some(&diff) = self.references.as_slice().iter().find(|&&d| d > MAX_P_DIFF) {
-            return Err(out_of_range("P_DIFF", diff));
-        }
-        if let Some(ss) = &self.scalability_structure {
-            ss.validate()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 9628 §4.2), returning its length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
-    }
-
     fn write_unchecked(&self, writer: &mut Writer<'_>) {
         let flag = |set: bool, bit: u8| if set { bit } else { 0 };
         writer.u8(flag(self.picture_id.is_some(), I_BIT)
@@ -260,16 +212,52 @@ fn out_of_range(field: &'static str, value: u8) -> PayloadError {
 pub type Vp9Fragment<'a> = Fragment<'a, Vp9Descriptor<'a>>;
 
 impl PayloadDescriptor for Vp9Descriptor<'_> {
+    /// Octets the descriptor takes on the wire.
     fn encoded_len(&self) -> usize {
-        Self::encoded_len(self)
+        1 + self.picture_id.map_or(0, PictureId::wire_len)
+            + usize::from(self.layers.is_some())
+            + usize::from(self.tl0_pic_idx.is_some())
+            + self.references.len()
+            + self.scalability_structure.map_or(0, |ss| ss.encoded_len())
     }
 
+    /// Checks the descriptor can be written: fields fit their widths, and the optional
+    /// fields present are exactly those the flag bits call for (RFC 9628 §4.2).
     fn validate(&self) -> Result<(), PayloadError> {
-        Self::validate(self)
+        match self.picture_id {
+            Some(picture_id) => picture_id.validate()?,
+            None if self.flexible_mode => return Err(PayloadError::Vp9FlexibleWithoutPictureId),
+            None => {}
+        }
+        if let Some(layers) = self.layers {
+            if layers.tid > 7 {
+                return Err(out_of_range("TID", layers.tid));
+            }
+            if layers.sid > 7 {
+                return Err(out_of_range("SID", layers.sid));
+            }
+        }
+        if self.tl0_pic_idx.is_some() != (!self.flexible_mode && self.layers.is_some()) {
+            return Err(PayloadError::Vp9Tl0PicIdxMismatch);
+        }
+        if self.references.is_empty() == (self.flexible_mode && self.inter_picture_predicted) {
+            return Err(PayloadError::Vp9ReferencesMismatch);
+        }
+        if let Some(&diff) = self.references.as_slice().iter().find(|&&d| d > MAX_P_DIFF) {
+            return Err(out_of_range("P_DIFF", diff));
+        }
+        if let Some(ss) = &self.scalability_structure {
+            ss.validate()?;
+        }
+        Ok(())
     }
 
+    /// Writes the descriptor at the start of `out` (RFC 9628 §4.2), returning its length.
     fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        Self::write(self, out)
+        self.validate()?;
+        let mut writer = Writer::new(out, self.encoded_len())?;
+        self.write_unchecked(&mut writer);
+        Ok(writer.position())
     }
 
     /// B on the first fragment, E on the last, the scalability structure only in the first.
