@@ -45,3 +45,28 @@ pub enum Error {
         clear: f64,
     },
 }
+
+impl Error {
+    /// Checks a window, history or slot count against the bounds of its setting.
+    pub(crate) fn check_len(
+        what: &'static str,
+        got: usize,
+        bounds: core::ops::RangeInclusive<usize>,
+    ) -> Result<(), Self> {
+        if got < *bounds.start() {
+            Err(Self::WindowTooSmall {
+                what,
+                min: *bounds.start(),
+                got,
+            })
+        } else if got > *bounds.end() {
+            Err(Self::WindowTooLarge {
+                what,
+                max: *bounds.end(),
+                got,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
