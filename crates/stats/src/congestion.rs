@@ -125,17 +125,30 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    #[test]
-    fn growing_queue_is_rising_delay() {
-        // 8 kHz audio every 20 ms; each packet waits 1 ms longer than the previous:
-        // delay grows 1 ms per 20 ms = 50 ms/s.
+    /// A monitor given 40 packets of 8 kHz audio sent every 20 ms and received every
+    /// `arrival_ms`, then the loss fraction `loss(k)` of four 5 s intervals.
+    fn monitor(arrival_ms: u32, loss: impl Fn(u32) -> Option<f64>) -> CongestionState {
         let t0 = Instant::now();
         let mut m =
             CongestionMonitor::new(ClockRate::NARROWBAND, CongestionConfig::default()).unwrap();
         for i in 0..40u32 {
-            m.on_packet(i * 160, t0 + Duration::from_millis(u64::from(21 * i)));
+            m.on_packet(
+                i * 160,
+                t0 + Duration::from_millis(u64::from(arrival_ms * i)),
+            );
         }
-        let s = m.state();
+        for k in 0..4u32 {
+            if let Some(fraction) = loss(k) {
+                m.on_interval(t0 + Duration::from_secs(u64::from(5 * k)), fraction);
+            }
+        }
+        m.state()
+    }
+
+    #[test]
+    fn growing_queue_is_rising_delay() {
+        // Each packet waits 1 ms longer than the previous: delay grows 1 ms per 21 ms.
+        let s = monitor(21, |_| None);
         assert!(
             (s.delay_slope_ms_per_s.unwrap() - 1000.0 / 21.0).abs() < 0.5,
             "{s:?}"
@@ -147,16 +160,7 @@ mod tests {
 
     #[test]
     fn steady_stream_is_not_congested() {
-        let t0 = Instant::now();
-        let mut m =
-            CongestionMonitor::new(ClockRate::NARROWBAND, CongestionConfig::default()).unwrap();
-        for i in 0..40u32 {
-            m.on_packet(i * 160, t0 + Duration::from_millis(u64::from(20 * i)));
-        }
-        for k in 0..4u32 {
-            m.on_interval(t0 + Duration::from_secs(u64::from(5 * k)), 0.01);
-        }
-        let s = m.state();
+        let s = monitor(20, |_| Some(0.01));
         assert_eq!(s.delay_trend, Some(Trend::Steady));
         assert_eq!(s.loss_slope_per_s, Some(0.0));
         assert!(!s.is_congested());
@@ -164,17 +168,8 @@ mod tests {
 
     #[test]
     fn rising_loss() {
-        let t0 = Instant::now();
-        let mut m =
-            CongestionMonitor::new(ClockRate::NARROWBAND, CongestionConfig::default()).unwrap();
         // Loss 0 %, 5 %, 10 %, 15 % at 5 s intervals → slope 0.01 per second.
-        for k in 0..4u32 {
-            m.on_interval(
-                t0 + Duration::from_secs(u64::from(5 * k)),
-                0.05 * f64::from(k),
-            );
-        }
-        let s = m.state();
+        let s = monitor(20, |k| Some(0.05 * f64::from(k)));
         assert!((s.loss_slope_per_s.unwrap() - 0.01).abs() < 1e-12);
         assert_eq!(s.loss_trend, Some(Trend::Rising));
     }
