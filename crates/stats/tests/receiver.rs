@@ -1,12 +1,13 @@
 //! RFC 3550 Appendix A through `SourceStatistics`: hand-made arrival sequences with the
 //! expected loss, jitter and report-block values worked out in the comments.
 
+mod common;
+
+use common::source_with_misorder;
 use std::time::{Duration, Instant};
 
 use rtcp::NtpTime;
-use stats::{
-    MediaClock, PacketVerdict, ReceiverConfig, SenderStatistics, SourceStatistics, ValidationConfig,
-};
+use stats::{MediaClock, PacketVerdict, ReceiverConfig, SenderStatistics, SourceStatistics};
 
 const SSRC: u32 = 0x5eed_0001;
 
@@ -136,14 +137,7 @@ fn burst_metrics_from_the_packet_stream() {
     //   burst: 20 … 23  = 4 packets, 3 lost
     //   gap 2: 24 … 196 = 173 packets, 1 lost
     let t0 = Instant::now();
-    let config = ReceiverConfig {
-        validation: ValidationConfig {
-            max_misorder: 4,
-            ..Default::default()
-        },
-        ..ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND)
-    };
-    let mut s = SourceStatistics::new(SSRC, config).unwrap();
+    let mut s = source_with_misorder(SSRC, 4);
     for seq in 1u16..=200 {
         if [20, 21, 23, 100].contains(&seq) {
             continue;
@@ -187,14 +181,7 @@ fn rtt_from_a_known_lsr_dlsr_pair_end_to_end() {
 fn discarded_packets_count_as_discards_in_burst_metrics() {
     // max_misorder 2: packet 10 is marked discarded by the playout buffer before it is final.
     let t0 = Instant::now();
-    let config = ReceiverConfig {
-        validation: ValidationConfig {
-            max_misorder: 2,
-            ..Default::default()
-        },
-        ..ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND)
-    };
-    let mut s = SourceStatistics::new(SSRC, config).unwrap();
+    let mut s = source_with_misorder(SSRC, 2);
     let mut ext10 = None;
     for seq in 1u16..=30 {
         if let PacketVerdict::Counted { extended, .. } =
