@@ -292,7 +292,7 @@ impl JitterBuffer {
     }
 
     /// Counts a packet in and converts its arrival; refuses an oversized payload.
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, now: Instant, payload: &[u8]) -> Result<f64, Insertion> {
         self.release_pending();
         self.packets_received += 1;
@@ -306,6 +306,7 @@ impl JitterBuffer {
     }
 
     /// Stores an admitted packet whose sequence number was unwrapped to `sequence`.
+    #[inline(always)]
     fn place(
         &mut self,
         at: f64,

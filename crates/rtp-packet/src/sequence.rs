@@ -219,6 +219,7 @@ impl SequenceTracker {
     }
 
     /// RFC 3550 A.1 `update_seq` for a packet with sequence number `seq`.
+    #[inline]
     pub fn update(&mut self, seq: u16) -> SeqVerdict {
         if !self.started {
             self.started = true;
