@@ -12,16 +12,36 @@
 use core::ops::Range;
 
 use super::PayloadError;
+use super::wire::Writer;
+
+mod sealed {
+    /// What only this crate's descriptors can do: write their fields once the room and
+    /// the values have been checked. It seals [`super::PayloadDescriptor`].
+    pub trait WriteFields {
+        /// Writes every field, in wire order, into room already checked to be
+        /// `encoded_len()` octets.
+        fn write_fields(&self, writer: &mut super::Writer<'_>);
+    }
+}
+
+pub(crate) use sealed::WriteFields;
 
 /// A video payload descriptor that goes in front of each fragment of a frame: the VP8
 /// (RFC 7741 §4.2) and VP9 (RFC 9628 §4.2) descriptors.
-pub trait PayloadDescriptor {
+pub trait PayloadDescriptor: WriteFields {
     /// Octets the descriptor takes on the wire.
     fn encoded_len(&self) -> usize;
     /// Checks that every field fits its width.
     fn validate(&self) -> Result<(), PayloadError>;
-    /// Writes the descriptor at the start of `out`, returning its length.
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError>;
+    /// Writes the descriptor at the start of `out`, returning its length (RFC 7741 §4.2,
+    /// RFC 9628 §4.2). Fails, writing nothing, for a field out of range or a buffer too
+    /// small.
+    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        self.validate()?;
+        let mut writer = Writer::new(out, self.encoded_len())?;
+        self.write_fields(&mut writer);
+        Ok(writer.position())
+    }
     /// This descriptor as sent in front of a frame's `first` and/or `last` fragment: the
     /// frame-boundary flags set, and fields meant for the first payload only (VP9's
     /// scalability structure) kept only there.

@@ -6,7 +6,7 @@
 //! frame, which tells key frames from inter frames.
 
 use super::PayloadError;
-use super::fragment::{Fragment, Packetizer, PayloadDescriptor};
+use super::fragment::{Fragment, Packetizer, PayloadDescriptor, WriteFields};
 use super::picture_id::PictureId;
 use super::reassembly::{Depacketizer, Frame, ReassemblyDescriptor};
 use super::wire::{Reader, Writer};
@@ -119,37 +119,6 @@ impl Vp8Descriptor {
             || self.temporal_layer.is_some()
             || self.key_idx.is_some()
     }
-
-    fn write_unchecked(&self, writer: &mut Writer<'_>) {
-        let extended = self.has_extension();
-        writer.u8(if extended { X_BIT } else { 0 }
-            | if self.non_reference { N_BIT } else { 0 }
-            | if self.start_of_partition { S_BIT } else { 0 }
-            | (self.partition_index & PID_MASK));
-        if !extended {
-            return;
-        }
-        writer.u8(if self.picture_id.is_some() { I_BIT } else { 0 }
-            | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
-            | if self.temporal_layer.is_some() {
-                T_BIT
-            } else {
-                0
-            }
-            | if self.key_idx.is_some() { K_BIT } else { 0 });
-        if let Some(picture_id) = self.picture_id {
-            picture_id.write(writer);
-        }
-        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
-            writer.u8(tl0_pic_idx);
-        }
-        if self.temporal_layer.is_some() || self.key_idx.is_some() {
-            let layer = self.temporal_layer.unwrap_or_default();
-            writer.u8((layer.tid & 0x03) << 6
-                | if layer.layer_sync { Y_BIT } else { 0 }
-                | (self.key_idx.unwrap_or(0) & KEYIDX_MASK));
-        }
-    }
 }
 
 fn out_of_range(field: &'static str, value: u8) -> PayloadError {
@@ -219,6 +188,40 @@ pub fn is_key_frame(payload: &[u8]) -> Result<bool, PayloadError> {
 /// it carries.
 pub type Vp8Fragment<'a> = Fragment<'a, Vp8Descriptor>;
 
+impl WriteFields for Vp8Descriptor {
+    /// The fields in wire order (RFC 7741 §4.2).
+    fn write_fields(&self, writer: &mut Writer<'_>) {
+        let extended = self.has_extension();
+        writer.u8(if extended { X_BIT } else { 0 }
+            | if self.non_reference { N_BIT } else { 0 }
+            | if self.start_of_partition { S_BIT } else { 0 }
+            | (self.partition_index & PID_MASK));
+        if !extended {
+            return;
+        }
+        writer.u8(if self.picture_id.is_some() { I_BIT } else { 0 }
+            | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
+            | if self.temporal_layer.is_some() {
+                T_BIT
+            } else {
+                0
+            }
+            | if self.key_idx.is_some() { K_BIT } else { 0 });
+        if let Some(picture_id) = self.picture_id {
+            picture_id.write(writer);
+        }
+        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
+            writer.u8(tl0_pic_idx);
+        }
+        if self.temporal_layer.is_some() || self.key_idx.is_some() {
+            let layer = self.temporal_layer.unwrap_or_default();
+            writer.u8((layer.tid & 0x03) << 6
+                | if layer.layer_sync { Y_BIT } else { 0 }
+                | (self.key_idx.unwrap_or(0) & KEYIDX_MASK));
+        }
+    }
+}
+
 impl PayloadDescriptor for Vp8Descriptor {
     /// Octets the descriptor takes on the wire, 1 to 6.
     fn encoded_len(&self) -> usize {
@@ -245,14 +248,6 @@ impl PayloadDescriptor for Vp8Descriptor {
             return Err(out_of_range("KEYIDX", key_idx));
         }
         Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 7741 §4.2), returning its length.
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
     }
 
     /// S on the first fragment; PID 0 on all (RFC 7741 §4.4 allows sending the frame as

@@ -12,7 +12,7 @@ pub use scalability::{
 };
 
 use super::PayloadError;
-use super::fragment::{Fragment, Packetizer, PayloadDescriptor};
+use super::fragment::{Fragment, Packetizer, PayloadDescriptor, WriteFields};
 use super::picture_id::PictureId;
 use super::reassembly::{Depacketizer, Frame, ReassemblyDescriptor};
 use super::wire::{Reader, Writer};
@@ -148,34 +148,6 @@ impl<'a> Vp9Descriptor<'a> {
         Ok((descriptor, reader.rest()))
     }
 
-    fn write_unchecked(&self, writer: &mut Writer<'_>) {
-        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
-        writer.u8(flag(self.picture_id.is_some(), I_BIT)
-            | flag(self.inter_picture_predicted, P_BIT)
-            | flag(self.layers.is_some(), L_BIT)
-            | flag(self.flexible_mode, F_BIT)
-            | flag(self.start_of_frame, B_BIT)
-            | flag(self.end_of_frame, E_BIT)
-            | flag(self.scalability_structure.is_some(), V_BIT)
-            | flag(self.not_upper_reference, Z_BIT));
-        if let Some(picture_id) = self.picture_id {
-            picture_id.write(writer);
-        }
-        if let Some(layers) = self.layers {
-            writer.u8((layers.tid & 0x07) << 5
-                | flag(layers.switching_up, 0x10)
-                | (layers.sid & 0x07) << 1
-                | flag(layers.inter_layer_dependency, 0x01));
-        }
-        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
-            writer.u8(tl0_pic_idx);
-        }
-        self.references.write_flexible(writer);
-        if let Some(ss) = &self.scalability_structure {
-            ss.write(writer);
-        }
-    }
-
     /// The same descriptor without its scalability structure, no longer borrowing the
     /// packet.
     pub fn without_scalability_structure(&self) -> Vp9Descriptor<'static> {
@@ -210,6 +182,37 @@ fn out_of_range(field: &'static str, value: u8) -> PayloadError {
 /// One RTP payload of a packetized VP9 frame: a [`Vp9Descriptor`] and the part of the frame
 /// it carries.
 pub type Vp9Fragment<'a> = Fragment<'a, Vp9Descriptor<'a>>;
+
+impl WriteFields for Vp9Descriptor<'_> {
+    /// The fields in wire order (RFC 9628 §4.2).
+    fn write_fields(&self, writer: &mut Writer<'_>) {
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        writer.u8(flag(self.picture_id.is_some(), I_BIT)
+            | flag(self.inter_picture_predicted, P_BIT)
+            | flag(self.layers.is_some(), L_BIT)
+            | flag(self.flexible_mode, F_BIT)
+            | flag(self.start_of_frame, B_BIT)
+            | flag(self.end_of_frame, E_BIT)
+            | flag(self.scalability_structure.is_some(), V_BIT)
+            | flag(self.not_upper_reference, Z_BIT));
+        if let Some(picture_id) = self.picture_id {
+            picture_id.write(writer);
+        }
+        if let Some(layers) = self.layers {
+            writer.u8((layers.tid & 0x07) << 5
+                | flag(layers.switching_up, 0x10)
+                | (layers.sid & 0x07) << 1
+                | flag(layers.inter_layer_dependency, 0x01));
+        }
+        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
+            writer.u8(tl0_pic_idx);
+        }
+        self.references.write_flexible(writer);
+        if let Some(ss) = &self.scalability_structure {
+            ss.write(writer);
+        }
+    }
+}
 
 impl PayloadDescriptor for Vp9Descriptor<'_> {
     /// Octets the descriptor takes on the wire.
@@ -250,14 +253,6 @@ impl PayloadDescriptor for Vp9Descriptor<'_> {
             ss.validate()?;
         }
         Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 9628 §4.2), returning its length.
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
     }
 
     /// B on the first fragment, E on the last, the scalability structure only in the first.
