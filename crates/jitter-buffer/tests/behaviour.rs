@@ -229,36 +229,28 @@ fn ssrc_change_and_confirmed_jump_resynchronise() {
     jb.insert(t0, info(100, 0), &[0; 160]);
     jb.insert(t0 + MS * 20, info(101, 160), &[0; 160]);
     drain(&mut jb, t0, MS * 100);
-    // A new source: restart, its packets play on a fresh schedule.
-    let other = PacketInfo {
+    let on_8 = |seq, ts| PacketInfo {
         ssrc: 8,
-        ..info(5000, 999_000)
+        ..info(seq, ts)
     };
-    assert_eq!(
-        jb.insert(t0 + MS * 100, other, &[0; 160]),
-        Insertion::Stored
-    );
-    assert_eq!(jb.metrics().resyncs, 1);
+    // A new source: restart, its packets play on a fresh schedule.
+    let stored = jb.insert(t0 + MS * 100, on_8(5000, 999_000), &[0; 160]);
+    assert_eq!((stored, jb.metrics().resyncs), (Insertion::Stored, 1));
     assert_eq!(
         drain(&mut jb, t0, MS * 1000),
         vec![Out::Frame(5000, 999_000, 140)]
     );
     // A jump beyond MAX_DROPOUT is discarded until the next packet confirms it.
-    let jump = PacketInfo {
-        ssrc: 8,
-        ..info(5000 + 10_000, 0)
-    };
+    let results = [
+        jb.insert(t0 + MS * 200, on_8(5000 + 10_000, 0), &[0; 160]),
+        jb.insert(t0 + MS * 220, on_8(5000 + 10_001, 160), &[0; 160]),
+    ];
     assert_eq!(
-        jb.insert(t0 + MS * 200, jump, &[0; 160]),
-        Insertion::Discarded(DiscardReason::SequenceJump)
-    );
-    let confirm = PacketInfo {
-        ssrc: 8,
-        ..info(5000 + 10_001, 160)
-    };
-    assert_eq!(
-        jb.insert(t0 + MS * 220, confirm, &[0; 160]),
-        Insertion::Stored
+        results,
+        [
+            Insertion::Discarded(DiscardReason::SequenceJump),
+            Insertion::Stored
+        ]
     );
     let m = jb.metrics();
     assert_eq!((m.resyncs, m.packets_discarded), (2, 1));
