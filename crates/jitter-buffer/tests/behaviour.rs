@@ -52,6 +52,7 @@ fn drain(jb: &mut JitterBuffer, t0: Instant, until: Duration) -> Vec<Out> {
                     c.reason,
                     at(c.playout_time),
                 ),
+                other => panic!("a playout these tests do not know: {other:?}"),
             });
         }
     }

@@ -13,6 +13,7 @@ pub const MAX_HISTORY: usize = 1 << 20;
 
 /// What [`ReceptionHistory::record`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Record {
     /// First copy of this packet.
     New,

@@ -367,6 +367,7 @@ impl SessionReceiver {
             match playout {
                 Playout::Frame(_) => self.frames += 1,
                 Playout::Conceal(_) => self.concealments += 1,
+                _ => {}
             }
         }
     }

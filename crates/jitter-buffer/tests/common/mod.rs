@@ -220,6 +220,7 @@ pub fn run(sc: &Scenario) -> Outcome {
                     }
                 }
                 Playout::Conceal(c) => out.released.push(c.sequence_number),
+                other => panic!("a playout the simulation does not know: {other:?}"),
             }
         }
         if let Some(t) = jb.poll_timeout() {

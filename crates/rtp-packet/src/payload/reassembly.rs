@@ -86,6 +86,7 @@ impl Incomplete {
 
 /// Why a pushed packet was not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Discarded {
     /// Its sequence number precedes a frame already handed out or given up.
     Late,
