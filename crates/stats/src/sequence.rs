@@ -42,17 +42,21 @@ impl LossTracker {
     /// RFC 3550 A.1 `update_seq` for a packet with sequence number `seq`, counting it
     /// (A.3) when it is accepted. A restart (or the end of probation) makes the packet the
     /// new base and clears the counters, as A.1 `init_seq` does.
+    #[inline]
     pub fn update(&mut self, seq: u16) -> SeqVerdict {
         let verdict = self.sequence.update(seq);
         match verdict {
-            SeqVerdict::Restarted { extended } => self.init(extended),
-            SeqVerdict::Accepted { extended, .. } if self.base_seq.is_none() => {
+            SeqVerdict::Accepted { extended, .. } => {
+                if self.base_seq.is_none() {
+                    self.init(extended);
+                }
+                self.received += 1;
+            }
+            SeqVerdict::Restarted { extended } => {
                 self.init(extended);
+                self.received += 1;
             }
             _ => {}
-        }
-        if verdict.extended().is_some() {
-            self.received += 1;
         }
         verdict
     }
