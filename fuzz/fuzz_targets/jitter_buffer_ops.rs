@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Bytes(data);
     let Some(setup) = input.u8() else { return };
     let mut config = if setup & 1 == 0 {
-        Config::audio(8000)
+        Config::audio(rtp_packet::ClockRate::NARROWBAND)
     } else {
         Config::video()
     };
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
                 now
             };
             let len = usize::from(len) % payload.len();
-            jb.insert(info, &payload[..len], arrival);
+            jb.insert(arrival, info, &payload[..len]);
         } else {
             now += Duration::from_millis(u64::from(step));
             let mut released = 0;
@@ -86,7 +86,7 @@ fuzz_target!(|data: &[u8]| {
                     "poll keeps releasing"
                 );
             }
-            let _ = jb.next_event();
+            let _ = jb.poll_timeout();
         }
         assert!(jb.buffered_packets() <= config.capacity_packets);
         assert!(jb.buffered_bytes() <= config.capacity_bytes);

@@ -5,6 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use rtp_packet::payload::PayloadDescriptor;
 use rtp_packet::payload::PayloadError;
 use rtp_packet::payload::reassembly::ReassemblyLimits;
 use rtp_packet::payload::vp8::{

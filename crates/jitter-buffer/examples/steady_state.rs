@@ -9,60 +9,12 @@
 //! target/release/examples/steady_state 1000 3000          # prints ns per packet
 //! ```
 
-use jitter_buffer::{Config, JitterBuffer, PacketInfo, Playout};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::Feed;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
-
-const FRAME: Duration = Duration::from_millis(20);
-
-/// One receive stream: the next packet to insert and the time it arrives.
-struct Feed {
-    jb: JitterBuffer,
-    seq: u16,
-    ts: u32,
-    now: Instant,
-    ssrc: u32,
-}
-
-impl Feed {
-    fn new(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
-        let mut feed = Self {
-            jb: JitterBuffer::new(Config::audio(48_000))?,
-            seq: 0,
-            ts: 0,
-            now: t0,
-            ssrc,
-        };
-        for _ in 0..3000 {
-            feed.step();
-        }
-        Ok(feed)
-    }
-
-    /// Inserts one packet and plays what is due: the same step as the criterion bench.
-    #[inline(never)]
-    fn step(&mut self) -> usize {
-        let info = PacketInfo {
-            ssrc: self.ssrc,
-            sequence_number: self.seq,
-            timestamp: self.ts,
-            marker: false,
-            payload_type: 111,
-        };
-        let jitter = Duration::from_micros(u64::from(self.seq % 7) * 500);
-        self.jb.insert(info, &[0x5a; 120], self.now + jitter);
-        let mut bytes = 0;
-        while let Some(p) = self.jb.poll(self.now) {
-            if let Playout::Frame(f) = p {
-                bytes += f.payload().len();
-            }
-        }
-        self.seq = self.seq.wrapping_add(1);
-        self.ts = self.ts.wrapping_add(960);
-        self.now += FRAME;
-        bytes
-    }
-}
+use std::time::Instant;
 
 /// The measured region (callgrind's `--toggle-collect` target).
 #[inline(never)]

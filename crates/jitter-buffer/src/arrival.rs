@@ -54,8 +54,8 @@ pub(crate) struct ArrivalModel {
 }
 
 impl ArrivalModel {
-    pub(crate) fn new(clock_rate: u32, origin_ts: i64) -> Self {
-        let rate = f64::from(clock_rate.max(1));
+    pub(crate) fn new(clock_rate: rtp_packet::ClockRate, origin_ts: i64) -> Self {
+        let rate = f64::from(clock_rate.hz());
         Self {
             ticks_per_window: ((WINDOW_SECONDS * rate) as i64).max(1),
             seconds_per_tick: 1.0 / rate,
@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn finds_half_a_percent_of_drift_through_jitter() {
         // Sender 0.5 % fast: 1 s of its media arrives in 1/1.005 s.
-        let mut m = ArrivalModel::new(8000, 0);
+        let mut m = ArrivalModel::new(rtp_packet::ClockRate::NARROWBAND, 0);
         let mut seed = 1u64;
         for i in 0..6000i64 {
             seed = seed

@@ -6,8 +6,9 @@ use crate::arrival::ArrivalModel;
 use crate::config::{Config, DelayMode, MediaKind};
 use crate::histogram::{DelayHistogram, DelayStatistics};
 use crate::metrics::Metrics;
-use crate::sequence::{SeqVerdict, SequenceTracker, extend_timestamp, first_timestamp};
 use crate::store::Store;
+use rtp_packet::clock::timestamp_distance;
+use rtp_packet::{SeqVerdict, SequenceTracker, ValidationConfig};
 use std::time::{Duration, Instant};
 
 /// Histogram bin width: 1 ms.
@@ -18,6 +19,10 @@ const MAX_FRAME_SECONDS: f64 = 0.120;
 /// A newer packet whose timestamp is more than this many seconds behind the newest means
 /// the sender restarted its timestamps.
 const MAX_TIMESTAMP_REWIND_SECONDS: i64 = 1;
+
+/// Extended timestamps start this far above zero, so reordered packets from before the first
+/// one never produce a negative number.
+const EXTENDED_TS_ORIGIN: i64 = 1 << 32;
 
 /// The header fields the buffer needs from an RTP packet (RFC 3550 §5.1), for callers that
 /// have parsed the packet themselves. [`JitterBuffer::insert_packet`] takes an
@@ -36,8 +41,22 @@ pub struct PacketInfo {
     pub payload_type: u8,
 }
 
+impl PacketInfo {
+    /// The fields of a parsed packet.
+    pub fn of(packet: &rtp_packet::RtpPacket<'_>) -> Self {
+        Self {
+            ssrc: packet.ssrc(),
+            sequence_number: packet.sequence_number(),
+            timestamp: packet.timestamp(),
+            marker: packet.marker(),
+            payload_type: packet.payload_type().value(),
+        }
+    }
+}
+
 /// What became of an inserted packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Insertion {
     /// Stored for playout.
     Stored,
@@ -51,6 +70,7 @@ pub enum Insertion {
 
 /// Why a packet was discarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DiscardReason {
     /// Its payload exceeds [`Config::max_payload`].
     Oversize,
@@ -59,6 +79,9 @@ pub enum DiscardReason {
     SequenceJump,
     /// Its timestamp is more than a second ahead of newer packets.
     TimestampOutOfRange,
+    /// The caller's source validation had not accepted it yet (RFC 3550 A.1 probation),
+    /// so it has no extended sequence number ([`JitterBuffer::insert_validated`]).
+    Unvalidated,
 }
 
 /// Maps extended RTP timestamps to playout times (seconds since the buffer's epoch).
@@ -84,7 +107,8 @@ impl Schedule {
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct Stream {
-    pub(crate) seq: SequenceTracker,
+    /// The highest extended sequence number received.
+    pub(crate) highest: i64,
     /// Extended timestamp of the newest packet.
     pub(crate) ts_ref: i64,
     /// The next extended sequence number to release.
@@ -112,14 +136,17 @@ pub(crate) struct Stream {
 }
 
 /// An adaptive RTP jitter buffer. Sans-IO: packets go in with [`insert`](Self::insert),
-/// frames come out of [`poll`](Self::poll), and [`next_event`](Self::next_event) says when
-/// to poll next. RTP timestamps, never packet counts, decide when a frame plays.
+/// frames come out of [`poll`](Self::poll), and [`poll_timeout`](Self::poll_timeout) says
+/// when to poll next. RTP timestamps, never packet counts, decide when a frame plays.
 #[derive(Debug, Clone)]
 // Declaration order is memory order: per-packet state first, the configuration and the
 // counters most packets do not touch last (see `Stream`).
 #[repr(C)]
 pub struct JitterBuffer {
     pub(crate) stream: Option<Stream>,
+    /// Unwraps sequence numbers for [`insert`](Self::insert); callers that validated the
+    /// source themselves use [`insert_validated`](Self::insert_validated) and skip it.
+    pub(crate) sequence: SequenceTracker,
     pub(crate) store: Store,
     pub(crate) epoch: Option<Instant>,
     /// The last instant `insert` or `poll` converted to seconds since the epoch.
@@ -166,7 +193,7 @@ impl HotConfig {
             adaptive: matches!(config.delay, DelayMode::Adaptive { .. }),
             max_payload: config.max_payload,
             capacity_bytes: config.capacity_bytes,
-            rewind_ticks: i64::from(config.clock_rate) * MAX_TIMESTAMP_REWIND_SECONDS,
+            rewind_ticks: i64::from(config.clock_rate.hz()) * MAX_TIMESTAMP_REWIND_SECONDS,
         }
     }
 }
@@ -195,6 +222,7 @@ impl JitterBuffer {
             target_sum: 0.0,
             epoch: None,
             stream: None,
+            sequence: SequenceTracker::new(ValidationConfig::NO_PROBATION),
             last_end_time: f64::NEG_INFINITY,
             pending_release: None,
             concealing: false,
@@ -224,35 +252,91 @@ impl JitterBuffer {
         }
     }
 
-    /// Inserts a parsed RTP packet that arrived at `arrival`.
-    pub fn insert_packet(
-        &mut self,
-        packet: &rtp_packet::RtpPacket<'_>,
-        arrival: Instant,
-    ) -> Insertion {
-        let info = PacketInfo {
-            ssrc: packet.ssrc(),
-            sequence_number: packet.sequence_number(),
-            timestamp: packet.timestamp(),
-            marker: packet.marker(),
-            payload_type: packet.payload_type().value(),
-        };
-        self.insert(info, packet.payload(), arrival)
+    /// Inserts a parsed RTP packet that arrived at `now`.
+    pub fn insert_packet(&mut self, now: Instant, packet: &rtp_packet::RtpPacket<'_>) -> Insertion {
+        self.insert(now, PacketInfo::of(packet), packet.payload())
     }
 
-    /// Inserts a packet with these header fields and payload that arrived at `arrival`.
-    /// The payload is copied into a reused slot.
-    pub fn insert(&mut self, info: PacketInfo, payload: &[u8], arrival: Instant) -> Insertion {
+    /// Inserts a packet with these header fields and payload that arrived at `now`. The
+    /// payload is copied into a reused slot. The buffer unwraps the sequence number itself
+    /// (RFC 3550 A.1 without probation: the first packet is accepted, a big jump needs the
+    /// next packet to confirm it).
+    pub fn insert(&mut self, now: Instant, info: PacketInfo, payload: &[u8]) -> Insertion {
+        let at = match self.admit(now, payload) {
+            Ok(at) => at,
+            Err(refused) => return refused,
+        };
+        if self.stream.as_ref().is_some_and(|s| s.ssrc != info.ssrc) {
+            self.sequence = SequenceTracker::new(ValidationConfig::NO_PROBATION);
+        }
+        let verdict = self.sequence.update(info.sequence_number);
+        self.place(at, info, verdict, payload)
+    }
+
+    /// Inserts a packet whose sequence number the caller has already run through its
+    /// [`SequenceTracker`] (a session does it once per packet for statistics and hands the
+    /// verdict on, so the packet is never unwrapped twice). Packets the tracker did not
+    /// accept are [`DiscardReason::Unvalidated`] or [`DiscardReason::SequenceJump`]; a
+    /// [`SeqVerdict::Restarted`] resynchronises the buffer.
+    pub fn insert_validated(
+        &mut self,
+        now: Instant,
+        info: PacketInfo,
+        sequence: SeqVerdict,
+        payload: &[u8],
+    ) -> Insertion {
+        match self.admit(now, payload) {
+            Ok(at) => self.place(at, info, sequence, payload),
+            Err(refused) => refused,
+        }
+    }
+
+    /// Counts a packet in and converts its arrival; refuses an oversized payload.
+    #[inline(always)]
+    fn admit(&mut self, now: Instant, payload: &[u8]) -> Result<f64, Insertion> {
         self.release_pending();
         self.packets_received += 1;
-        let epoch = *self.epoch.get_or_insert(arrival);
-        let at = self.seconds_at(epoch, arrival);
+        let epoch = *self.epoch.get_or_insert(now);
+        let at = self.seconds_at(epoch, now);
         if payload.len() > self.hot.max_payload {
             self.metrics.packets_discarded += 1;
-            return Insertion::Discarded(DiscardReason::Oversize);
+            return Err(Insertion::Discarded(DiscardReason::Oversize));
         }
+        Ok(at)
+    }
+
+    /// Stores an admitted packet whose sequence number was unwrapped to `sequence`.
+    #[inline(always)]
+    fn place(
+        &mut self,
+        at: f64,
+        info: PacketInfo,
+        sequence: SeqVerdict,
+        payload: &[u8],
+    ) -> Insertion {
+        let (ext_seq, newest) = match sequence {
+            SeqVerdict::Accepted { extended, in_order } => (extended as i64, in_order),
+            SeqVerdict::Restarted { extended } => {
+                if self.stream.is_some() {
+                    tracing::debug!(
+                        seq = info.sequence_number,
+                        "sequence jump confirmed: resynchronising"
+                    );
+                }
+                self.restart(info, extended as i64, payload, at);
+                return Insertion::Stored;
+            }
+            SeqVerdict::BadSequence => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::SequenceJump);
+            }
+            _ => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::Unvalidated);
+            }
+        };
         let Some(stream) = self.stream.as_mut() else {
-            self.start_stream(info, payload, at);
+            self.start_stream(info, ext_seq, payload, at);
             return Insertion::Stored;
         };
         if stream.ssrc != info.ssrc {
@@ -261,26 +345,10 @@ impl JitterBuffer {
                 new = info.ssrc,
                 "SSRC changed: resynchronising"
             );
-            self.restart(info, payload, at);
+            self.restart(info, ext_seq, payload, at);
             return Insertion::Stored;
         }
-        let (ext_seq, newest) = match stream.seq.classify(info.sequence_number) {
-            SeqVerdict::Newest(e) => (e, true),
-            SeqVerdict::Older(e) => (e, false),
-            SeqVerdict::Jump => {
-                self.metrics.packets_discarded += 1;
-                return Insertion::Discarded(DiscardReason::SequenceJump);
-            }
-            SeqVerdict::Restart => {
-                tracing::debug!(
-                    seq = info.sequence_number,
-                    "sequence jump confirmed: resynchronising"
-                );
-                self.restart(info, payload, at);
-                return Insertion::Stored;
-            }
-        };
-        let ext_ts = extend_timestamp(stream.ts_ref, info.timestamp);
+        let ext_ts = stream.ts_ref + timestamp_distance(stream.ts_ref as u32, info.timestamp);
         // The step in ticks against one second of ticks: no division per packet.
         let ts_step = ext_ts - stream.ts_ref;
         let rewind_limit = self.hot.rewind_ticks;
@@ -290,7 +358,7 @@ impl JitterBuffer {
                     seq = info.sequence_number,
                     "timestamp rewound: resynchronising"
                 );
-                self.restart(info, payload, at);
+                self.restart(info, ext_seq, payload, at);
                 return Insertion::Stored;
             }
             self.slide_window(ext_seq);
@@ -298,6 +366,7 @@ impl JitterBuffer {
                 return Insertion::Stored;
             };
             stream.ts_ref = ext_ts;
+            stream.highest = stream.highest.max(ext_seq);
         }
         let Some(stream) = self.stream.as_mut() else {
             return Insertion::Stored;
@@ -316,7 +385,7 @@ impl JitterBuffer {
                 .observe(stream.arrival.relative_delay(media, at), at);
         }
         if ext_seq < stream.cursor {
-            let reach = stream.seq.max_extended() - ext_seq < self.store.capacity() as i64;
+            let reach = stream.highest - ext_seq < self.store.capacity() as i64;
             if stream.played_any || !reach {
                 // Already concealed as lost: it was received after all (RFC 3550 §6.4.1
                 // counts loss as expected minus received).
@@ -387,16 +456,16 @@ impl JitterBuffer {
             return Duration::ZERO;
         };
         let start = s.last_end_ts.unwrap_or(s.ts_ref);
-        let newest = (s.cursor..=s.seq.max_extended()).rev().find_map(|e| {
+        let newest = (s.cursor..=s.highest).rev().find_map(|e| {
             self.store
                 .get(e)
                 .filter(|slot| !slot.dropped)
                 .map(|slot| slot.ext_ts)
         });
         match newest {
-            Some(ts) => {
-                duration((ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate))
-            }
+            Some(ts) => duration(
+                (ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate.hz()),
+            ),
             None => Duration::ZERO,
         }
     }
@@ -407,7 +476,7 @@ impl JitterBuffer {
         let (from, to) = self
             .stream
             .as_ref()
-            .map_or((1, 0), |s| (s.cursor, s.seq.max_extended()));
+            .map_or((1, 0), |s| (s.cursor, s.highest));
         (from..to + 1)
             .filter(|&e| !self.store.was_received(e))
             .map(|e| e as u16)
@@ -451,26 +520,24 @@ impl JitterBuffer {
         }
     }
 
-    fn start_stream(&mut self, info: PacketInfo, payload: &[u8], at: f64) {
-        let seq = SequenceTracker::new(info.sequence_number);
-        let ext_seq = seq.max_extended();
-        let ext_ts = first_timestamp(info.timestamp);
+    fn start_stream(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: f64) {
+        let ext_ts = EXTENDED_TS_ORIGIN + i64::from(info.timestamp);
         let mut arrival = ArrivalModel::new(self.config.clock_rate, ext_ts);
         arrival.observe(ext_ts, at);
         let frame_ticks = (self.config.frame_duration.as_secs_f64()
-            * f64::from(self.config.clock_rate))
+            * f64::from(self.config.clock_rate.hz()))
         .round() as i64;
         let target = self.target_seconds();
         let schedule = Schedule {
             anchor_ts: ext_ts,
             anchor_time: (at + target).max(self.last_end_time),
-            rate: 1.0 / f64::from(self.config.clock_rate),
+            rate: 1.0 / f64::from(self.config.clock_rate.hz()),
             locked_delay: target,
         };
         self.stream = Some(Stream {
             ssrc: info.ssrc,
-            clock_rate: f64::from(self.config.clock_rate),
-            seq,
+            clock_rate: f64::from(self.config.clock_rate.hz()),
+            highest: ext_seq,
             ts_ref: ext_ts,
             arrival,
             cursor: ext_seq,
@@ -479,7 +546,7 @@ impl JitterBuffer {
             anchored_for: Some(ext_seq),
             last_end_ts: None,
             frame_ticks: frame_ticks.max(1),
-            max_frame_ticks: (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate)) as i64,
+            max_frame_ticks: (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate.hz())) as i64,
             played_any: false,
             at_frame_start: true,
             last_stored: (ext_seq, ext_ts),
@@ -489,13 +556,13 @@ impl JitterBuffer {
             .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
     }
 
-    fn restart(&mut self, info: PacketInfo, payload: &[u8], at: f64) {
+    fn restart(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: f64) {
         self.metrics.resyncs += 1;
         self.metrics.packets_discarded += self.store.len() as u64;
         self.pending_release = None;
         self.store.clear();
         self.stream = None;
-        self.start_stream(info, payload, at);
+        self.start_stream(info, ext_seq, payload, at);
     }
 
     /// Keeps the window from the cursor to the newest sequence number within the packet
@@ -535,7 +602,7 @@ impl JitterBuffer {
             e += 1;
         }
         // Still over: the newest packets are older than the cursor; drop everything ahead.
-        let mut e = s.seq.max_extended();
+        let mut e = s.highest;
         while self.store.bytes() + len > self.config.capacity_bytes && e > ext_seq {
             if self.store.drop_payload(e) {
                 self.metrics.packets_discarded += 1;

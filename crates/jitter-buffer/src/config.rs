@@ -1,6 +1,7 @@
 //! Configuration of a [`crate::JitterBuffer`].
 
 use crate::Error;
+use rtp_packet::ClockRate;
 use std::time::Duration;
 
 /// Whether the stream is audio or video: it decides what a frame is and when the delay may
@@ -44,8 +45,8 @@ const FORGET_FACTOR: f64 = 0.9967;
 /// Everything a [`crate::JitterBuffer`] needs to know about its stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// The RTP clock rate of the payload format (RFC 3551 §4.5), in Hz.
-    pub clock_rate: u32,
+    /// The RTP clock rate of the payload format (RFC 3551 §4.5); never zero by type.
+    pub clock_rate: ClockRate,
     /// Audio or video.
     pub kind: MediaKind,
     /// Adaptive or fixed delay.
@@ -69,7 +70,7 @@ pub struct Config {
 
 impl Config {
     /// Defaults for an audio stream at `clock_rate`: adaptive 20 ms..2 s, 20 ms frames.
-    pub fn audio(clock_rate: u32) -> Self {
+    pub fn audio(clock_rate: ClockRate) -> Self {
         Self {
             clock_rate,
             kind: MediaKind::Audio,
@@ -91,7 +92,7 @@ impl Config {
     /// Defaults for a video stream at 90 kHz: adaptive 10 ms..2 s, 30 frames per second.
     pub fn video() -> Self {
         Self {
-            clock_rate: 90_000,
+            clock_rate: ClockRate::VIDEO,
             kind: MediaKind::Video,
             delay: DelayMode::Adaptive {
                 min: Duration::from_millis(10),
@@ -115,9 +116,6 @@ impl Config {
     pub const MAX_CAPACITY: usize = 16384;
 
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if self.clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
         if !(Self::MIN_CAPACITY..=Self::MAX_CAPACITY).contains(&self.capacity_packets) {
             return Err(Error::PacketCapacity {
                 got: self.capacity_packets,

@@ -5,10 +5,8 @@ use std::time::Duration;
 
 /// Why a [`crate::Config`] was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// The RTP clock rate (RFC 3550 §5.1, "timestamp") must be positive.
-    #[error("the RTP clock rate must be positive")]
-    ZeroClockRate,
     /// The packet capacity is outside the supported range.
     #[error("packet capacity {got} outside {min}..={max}")]
     PacketCapacity {

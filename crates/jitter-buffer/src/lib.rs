@@ -5,7 +5,7 @@
 //! [`JitterBuffer`] takes packets with their arrival time ([`JitterBuffer::insert`],
 //! [`JitterBuffer::insert_packet`]) and, when polled at `now`, hands out the next frame to
 //! play or the next gap to conceal ([`Playout`]), and the time of the next event
-//! ([`JitterBuffer::next_event`]). It owns no clock and no thread.
+//! ([`JitterBuffer::poll_timeout`]). It owns no clock and no thread.
 //!
 //! - **Timestamps drive playout.** Each frame plays at a time computed from its RTP
 //!   timestamp (RFC 3550 §5.1): the predicted arrival of the fastest packet plus the
@@ -26,6 +26,14 @@
 //!   packet proves it existed, so playout never stalls; gaps of silence (DTX) are not loss.
 //! - **Resynchronisation.** A new SSRC, a sequence jump confirmed by the next packet
 //!   (RFC 3550 A.1 `MAX_DROPOUT` / `MAX_MISORDER`) or a timestamp rewind restarts the stream.
+//!   The buffer has no unwrapper of its own: [`JitterBuffer::insert`] runs
+//!   [`rtp_packet::SequenceTracker`], and a caller that already ran it (a session, which
+//!   feeds the same packet to its statistics) hands the verdict to
+//!   [`JitterBuffer::insert_validated`], so a packet is unwrapped once and both agree on
+//!   its extended number and on when the source restarted.
+//! - **Time first.** Like the other sans-IO engines of the stack, every call that takes
+//!   time takes `now: Instant` first; [`JitterBuffer::poll`] fires and returns what is due,
+//!   so there is no separate `handle_timeout`.
 //! - **Video.** Packets of one timestamp form a frame, ended by the marker bit; frames are
 //!   released complete or marked incomplete with their missing sequence numbers, and
 //!   [`JitterBuffer::missing`] lists what a NACK (RFC 4585 §6.2.1) could still recover.
@@ -36,15 +44,16 @@
 //!
 //! ```
 //! use jitter_buffer::{Config, JitterBuffer, PacketInfo, Playout};
+//! use rtp_packet::ClockRate;
 //! use std::time::{Duration, Instant};
 //!
-//! let mut jb = JitterBuffer::new(Config::audio(8000))?;
+//! let mut jb = JitterBuffer::new(Config::audio(ClockRate::NARROWBAND))?;
 //! let t0 = Instant::now();
 //! for i in 0..3u16 {
 //!     let info = PacketInfo { ssrc: 1, sequence_number: i, timestamp: 160 * u32::from(i), ..PacketInfo::default() };
-//!     jb.insert(info, &[0xd5; 160], t0 + Duration::from_millis(20) * u32::from(i));
+//!     jb.insert(t0 + Duration::from_millis(20) * u32::from(i), info, &[0xd5; 160]);
 //! }
-//! let due = jb.next_event().expect("a packet is waiting");
+//! let due = jb.poll_timeout().expect("a packet is waiting");
 //! match jb.poll(due) {
 //!     Some(Playout::Frame(frame)) => assert_eq!(frame.sequence_number(), 0),
 //!     other => panic!("expected the first frame, got {other:?}"),
@@ -63,7 +72,6 @@ mod histogram;
 mod metrics;
 mod playout;
 mod poll;
-mod sequence;
 mod store;
 
 pub use buffer::{DiscardReason, Insertion, JitterBuffer, PacketInfo};
@@ -71,4 +79,3 @@ pub use config::{Config, DelayMode, MediaKind};
 pub use error::Error;
 pub use metrics::Metrics;
 pub use playout::{ConcealReason, Concealment, Frame, Playout};
-pub use sequence::{MAX_DROPOUT, MAX_MISORDER};

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 /// The next thing to play.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Playout<'a> {
     /// A frame whose playout time has come: one packet for audio, every packet of one
     /// timestamp for video (complete or not, see [`Frame::is_complete`]).
@@ -16,6 +17,7 @@ pub enum Playout<'a> {
 
 /// Why a packet is concealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConcealReason {
     /// Never received by its playout time.
     Lost,

@@ -43,7 +43,7 @@ enum Head {
 
 impl JitterBuffer {
     /// The next frame to play or gap to conceal whose time has come by `now`, if any.
-    /// Call it until it returns `None`, then again at [`next_event`](Self::next_event).
+    /// Call it until it returns `None`, then again at [`poll_timeout`](Self::poll_timeout).
     /// A missing packet is reported for concealment at its playout time as soon as a later
     /// packet proves it existed, so playout never stalls waiting for it.
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
@@ -89,7 +89,7 @@ impl JitterBuffer {
 
     /// When [`poll`](Self::poll) will next have something, if anything is waiting. `None`
     /// means nothing is buffered that could play (an empty buffer, or silence).
-    pub fn next_event(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Instant> {
         let epoch = self.epoch?;
         let due = match self.head()? {
             Head::Packet {
@@ -108,7 +108,7 @@ impl JitterBuffer {
     #[inline(always)]
     fn head(&self) -> Option<Head> {
         let s = self.stream.as_ref()?;
-        let newest = s.seq.max_extended();
+        let newest = s.highest;
         let cursor = s.cursor;
         if cursor > newest {
             return None;
@@ -202,9 +202,26 @@ impl JitterBuffer {
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
-            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate),
+            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate.hz()),
             locked_delay: start - fastest,
         })
+    }
+
+    /// Moves the cursor and the schedule past the audio frame `ext_seq` (played or
+    /// concealed) that starts at `ext_ts` and was due at `due`; returns its length in ticks.
+    fn pass_audio_frame(&mut self, ext_seq: i64, ext_ts: i64, due: f64) -> Option<i64> {
+        let stream = self.stream.as_mut()?;
+        let ticks = stream.frame_ticks;
+        advance(
+            stream,
+            ext_seq + 1,
+            ext_ts + ticks,
+            (ext_ts, due),
+            None,
+            AUDIO_MAX_SLEW,
+        );
+        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        Some(ticks)
     }
 
     /// Releases the audio packet `ext_seq`, due at `due` on the current schedule.
@@ -219,17 +236,8 @@ impl JitterBuffer {
         let stream = self.stream.as_mut()?;
         // Audio holds the target chosen at its talkspurt start: that is its target delay.
         let target = stream.schedule.locked_delay;
-        let ticks = stream.frame_ticks;
-        advance(
-            stream,
-            ext_seq + 1,
-            ext_ts + ticks,
-            (ext_ts, due),
-            None,
-            AUDIO_MAX_SLEW,
-        );
         stream.played_any = true;
-        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
         let slot = self.store.get(ext_seq)?;
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let held = (now - slot.arrival).max(0.0);
@@ -261,7 +269,7 @@ impl JitterBuffer {
     ) -> Option<Playout<'_>> {
         let target = self.target_seconds();
         let stream = self.stream.as_ref()?;
-        let newest = stream.seq.max_extended();
+        let newest = stream.highest;
         let start = stream.cursor;
         // The frame runs to its marker packet, or up to the next frame's first packet.
         let mut last = first;
@@ -328,18 +336,8 @@ impl JitterBuffer {
         reason: ConcealReason,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
-        let stream = self.stream.as_mut()?;
-        let ext_seq = stream.cursor;
-        let ticks = stream.frame_ticks;
-        advance(
-            stream,
-            ext_seq + 1,
-            ext_ts + ticks,
-            (ext_ts, due),
-            None,
-            AUDIO_MAX_SLEW,
-        );
-        self.last_end_time = stream.schedule.at(ext_ts + ticks);
+        let ext_seq = self.stream.as_ref()?.cursor;
+        let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
         self.store.remove(ext_seq);
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let m = &mut self.metrics;

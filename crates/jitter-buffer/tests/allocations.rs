@@ -9,7 +9,7 @@ static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocato
 fn run(jb: &mut JitterBuffer, t0: Instant, from: u32, to: u32) -> u64 {
     let mut played = 0;
     // One packet (audio) or one single-packet frame (video) every 20 ms.
-    let ticks = jb.config().clock_rate / 50;
+    let ticks = jb.config().clock_rate.hz() / 50;
     let marker = jb.config().kind == MediaKind::Video;
     for i in from..to {
         let now = t0 + Duration::from_millis(20) * i;
@@ -27,9 +27,9 @@ fn run(jb: &mut JitterBuffer, t0: Instant, from: u32, to: u32) -> u64 {
             payload_type: 0,
         };
         jb.insert(
+            now + Duration::from_millis(u64::from(jitter)),
             info,
             &[0x55; 160],
-            now + Duration::from_millis(u64::from(jitter)),
         );
         while let Some(p) = jb.poll(now) {
             if let Playout::Frame(f) = p {
@@ -42,7 +42,10 @@ fn run(jb: &mut JitterBuffer, t0: Instant, from: u32, to: u32) -> u64 {
 
 #[test]
 fn insert_and_poll_allocate_nothing_in_steady_state() {
-    for config in [Config::audio(8000), Config::video()] {
+    for config in [
+        Config::audio(rtp_packet::ClockRate::NARROWBAND),
+        Config::video(),
+    ] {
         let mut jb = JitterBuffer::new(config).expect("valid");
         let t0 = Instant::now();
         run(&mut jb, t0, 0, 3000);

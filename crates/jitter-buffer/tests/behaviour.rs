@@ -5,6 +5,7 @@ use jitter_buffer::{
     ConcealReason, Config, DelayMode, DiscardReason, Error, Insertion, JitterBuffer, MediaKind,
     PacketInfo, Playout,
 };
+use rtp_packet::{SequenceTracker, ValidationConfig};
 use std::time::{Duration, Instant};
 
 const MS: Duration = Duration::from_millis(1);
@@ -20,7 +21,7 @@ fn info(seq: u16, ts: u32) -> PacketInfo {
 }
 
 fn fixed(delay_ms: u64) -> JitterBuffer {
-    let mut c = Config::audio(8000);
+    let mut c = Config::audio(rtp_packet::ClockRate::NARROWBAND);
     c.delay = DelayMode::Fixed(MS * delay_ms as u32);
     JitterBuffer::new(c).expect("valid")
 }
@@ -34,7 +35,7 @@ enum Out {
 /// Polls at every event up to `until`, recording what came out and when (ms after t0).
 fn drain(jb: &mut JitterBuffer, t0: Instant, until: Duration) -> Vec<Out> {
     let mut out = Vec::new();
-    while let Some(t) = jb.next_event() {
+    while let Some(t) = jb.poll_timeout() {
         if t > t0 + until {
             break;
         }
@@ -51,6 +52,7 @@ fn drain(jb: &mut JitterBuffer, t0: Instant, until: Duration) -> Vec<Out> {
                     c.reason,
                     at(c.playout_time),
                 ),
+                other => panic!("a playout these tests do not know: {other:?}"),
             });
         }
     }
@@ -65,9 +67,9 @@ fn fixed_delay_plays_by_timestamp_in_order() {
     for (seq, at) in [(0u16, 0u32), (2, 41), (1, 45), (3, 60)] {
         assert_eq!(
             jb.insert(
+                t0 + MS * at,
                 info(seq, 160 * u32::from(seq)),
-                &[seq as u8; 160],
-                t0 + MS * at
+                &[seq as u8; 160]
             ),
             Insertion::Stored
         );
@@ -97,8 +99,8 @@ fn fixed_delay_plays_by_timestamp_in_order() {
 fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
     let mut jb = fixed(40);
     let t0 = Instant::now();
-    jb.insert(info(10, 1600), &[1; 160], t0);
-    jb.insert(info(12, 1920), &[3; 160], t0 + MS * 40);
+    jb.insert(t0, info(10, 1600), &[1; 160]);
+    jb.insert(t0 + MS * 40, info(12, 1920), &[3; 160]);
     assert_eq!(jb.missing().collect::<Vec<_>>(), vec![11]);
     assert_eq!(
         drain(&mut jb, t0, MS * 100),
@@ -118,7 +120,7 @@ fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
     );
     // Packet 11 finally arrives: too late, and no longer lost (it was received).
     assert_eq!(
-        jb.insert(info(11, 1760), &[2; 160], t0 + MS * 200),
+        jb.insert(t0 + MS * 200, info(11, 1760), &[2; 160]),
         Insertion::Late
     );
     let m = jb.metrics();
@@ -137,11 +139,11 @@ fn a_missing_packet_is_concealed_at_its_time_and_a_late_one_dropped() {
 fn a_late_successor_proves_a_loss_too() {
     let mut jb = fixed(40);
     let t0 = Instant::now();
-    jb.insert(info(1, 160), &[1; 160], t0);
+    jb.insert(t0, info(1, 160), &[1; 160]);
     assert_eq!(drain(&mut jb, t0, MS * 100), vec![Out::Frame(1, 160, 40)]);
     // 2 never comes; 3 comes after its playout time: both are concealed in order.
     assert_eq!(
-        jb.insert(info(3, 480), &[3; 160], t0 + MS * 150),
+        jb.insert(t0 + MS * 150, info(3, 480), &[3; 160]),
         Insertion::Late
     );
     let now = t0 + MS * 150;
@@ -153,21 +155,21 @@ fn a_late_successor_proves_a_loss_too() {
         out,
         vec![(2, 320, ConcealReason::Lost), (3, 480, ConcealReason::Late)]
     );
-    assert_eq!(jb.next_event(), None);
+    assert_eq!(jb.poll_timeout(), None);
 }
 
 #[test]
 fn duplicates_before_and_after_playout_are_dropped() {
     let mut jb = fixed(20);
     let t0 = Instant::now();
-    jb.insert(info(1, 160), &[1; 10], t0);
+    jb.insert(t0, info(1, 160), &[1; 10]);
     assert_eq!(
-        jb.insert(info(1, 160), &[1; 10], t0 + MS),
+        jb.insert(t0 + MS, info(1, 160), &[1; 10]),
         Insertion::Duplicate
     );
     drain(&mut jb, t0, MS * 100);
     assert_eq!(
-        jb.insert(info(1, 160), &[1; 10], t0 + MS * 150),
+        jb.insert(t0 + MS * 150, info(1, 160), &[1; 10]),
         Insertion::Duplicate
     );
     assert_eq!(jb.metrics().packets_duplicated, 2);
@@ -181,7 +183,7 @@ fn sequence_and_timestamp_wrap_without_loss() {
     for i in 0..6u32 {
         let seq = 65533u16.wrapping_add(i as u16);
         let ts = (u32::MAX - 319).wrapping_add(160 * i);
-        jb.insert(info(seq, ts), &[i as u8; 160], t0 + MS * (20 * i));
+        jb.insert(t0 + MS * (20 * i), info(seq, ts), &[i as u8; 160]);
         expected.push(Out::Frame(seq, ts, 40 + 20 * u64::from(i)));
     }
     assert_eq!(drain(&mut jb, t0, MS * 1000), expected);
@@ -189,42 +191,67 @@ fn sequence_and_timestamp_wrap_without_loss() {
 }
 
 #[test]
+fn a_callers_sequence_verdict_is_used_without_unwrapping_again() {
+    // A session validates the source once (RFC 3550 A.1, with probation) and hands the
+    // verdict on; the buffer follows it instead of running its own tracker.
+    let mut jb = fixed(40);
+    let mut tracker = SequenceTracker::new(ValidationConfig::default());
+    let t0 = Instant::now();
+    let mut insert = |jb: &mut JitterBuffer, at: u32, seq: u16, ts: u32| {
+        let verdict = tracker.update(seq);
+        jb.insert_validated(t0 + MS * at, info(seq, ts), verdict, &[0; 160])
+    };
+    assert_eq!(
+        insert(&mut jb, 0, 100, 0),
+        Insertion::Discarded(DiscardReason::Unvalidated)
+    );
+    assert_eq!(insert(&mut jb, 20, 101, 160), Insertion::Stored);
+    assert_eq!(insert(&mut jb, 40, 102, 320), Insertion::Stored);
+    // The tracker holds a jump; its successor confirms it and the buffer resynchronises
+    // on that very packet (a buffer unwrapping on its own would need one more).
+    assert_eq!(
+        insert(&mut jb, 60, 20_000, 90_000),
+        Insertion::Discarded(DiscardReason::SequenceJump)
+    );
+    assert_eq!(insert(&mut jb, 80, 20_001, 90_160), Insertion::Stored);
+    let m = jb.metrics();
+    // Unvalidated, the jump, and the two packets still held when the restart came.
+    assert_eq!((m.resyncs, m.packets_discarded), (1, 2 + 2));
+    assert_eq!(
+        drain(&mut jb, t0, MS * 1000),
+        vec![Out::Frame(20_001, 90_160, 120)]
+    );
+}
+
+#[test]
 fn ssrc_change_and_confirmed_jump_resynchronise() {
     let mut jb = fixed(40);
     let t0 = Instant::now();
-    jb.insert(info(100, 0), &[0; 160], t0);
-    jb.insert(info(101, 160), &[0; 160], t0 + MS * 20);
+    jb.insert(t0, info(100, 0), &[0; 160]);
+    jb.insert(t0 + MS * 20, info(101, 160), &[0; 160]);
     drain(&mut jb, t0, MS * 100);
-    // A new source: restart, its packets play on a fresh schedule.
-    let other = PacketInfo {
+    let on_8 = |seq, ts| PacketInfo {
         ssrc: 8,
-        ..info(5000, 999_000)
+        ..info(seq, ts)
     };
-    assert_eq!(
-        jb.insert(other, &[0; 160], t0 + MS * 100),
-        Insertion::Stored
-    );
-    assert_eq!(jb.metrics().resyncs, 1);
+    // A new source: restart, its packets play on a fresh schedule.
+    let stored = jb.insert(t0 + MS * 100, on_8(5000, 999_000), &[0; 160]);
+    assert_eq!((stored, jb.metrics().resyncs), (Insertion::Stored, 1));
     assert_eq!(
         drain(&mut jb, t0, MS * 1000),
         vec![Out::Frame(5000, 999_000, 140)]
     );
     // A jump beyond MAX_DROPOUT is discarded until the next packet confirms it.
-    let jump = PacketInfo {
-        ssrc: 8,
-        ..info(5000 + 10_000, 0)
-    };
+    let results = [
+        jb.insert(t0 + MS * 200, on_8(5000 + 10_000, 0), &[0; 160]),
+        jb.insert(t0 + MS * 220, on_8(5000 + 10_001, 160), &[0; 160]),
+    ];
     assert_eq!(
-        jb.insert(jump, &[0; 160], t0 + MS * 200),
-        Insertion::Discarded(DiscardReason::SequenceJump)
-    );
-    let confirm = PacketInfo {
-        ssrc: 8,
-        ..info(5000 + 10_001, 160)
-    };
-    assert_eq!(
-        jb.insert(confirm, &[0; 160], t0 + MS * 220),
-        Insertion::Stored
+        results,
+        [
+            Insertion::Discarded(DiscardReason::SequenceJump),
+            Insertion::Stored
+        ]
     );
     let m = jb.metrics();
     assert_eq!((m.resyncs, m.packets_discarded), (2, 1));
@@ -238,15 +265,15 @@ fn ssrc_change_and_confirmed_jump_resynchronise() {
 fn silence_is_not_loss_and_a_talkspurt_re_anchors() {
     let mut jb = fixed(40);
     let t0 = Instant::now();
-    jb.insert(info(1, 0), &[0; 160], t0);
-    jb.insert(info(2, 160), &[0; 160], t0 + MS * 20);
+    jb.insert(t0, info(1, 0), &[0; 160]);
+    jb.insert(t0 + MS * 20, info(2, 160), &[0; 160]);
     // Two seconds of silence, then a talkspurt (marker) arriving 5 ms "early".
     let spurt = PacketInfo {
         marker: true,
         ..info(3, 160 * 102)
     };
-    jb.insert(spurt, &[0; 160], t0 + MS * 2035);
-    jb.insert(info(4, 160 * 103), &[0; 160], t0 + MS * 2055);
+    jb.insert(t0 + MS * 2035, spurt, &[0; 160]);
+    jb.insert(t0 + MS * 2055, info(4, 160 * 103), &[0; 160]);
     assert_eq!(
         drain(&mut jb, t0, MS * 3000),
         vec![
@@ -277,14 +304,14 @@ fn video_frames_complete_or_incomplete_with_their_gaps() {
             ..info(seq, 3000 * frame)
         };
         jb.insert(
+            t0 + MS * (33 * frame + u32::from(seq % 3)),
             p,
             &[seq as u8; 100],
-            t0 + MS * (33 * frame + u32::from(seq % 3)),
         );
     }
     assert_eq!(jb.missing().collect::<Vec<_>>(), vec![4]);
     let mut frames = Vec::new();
-    while let Some(t) = jb.next_event() {
+    while let Some(t) = jb.poll_timeout() {
         while let Some(Playout::Frame(f)) = jb.poll(t) {
             let payloads: Vec<u8> = f.payloads().map(|p| p[0]).collect();
             frames.push((
@@ -317,12 +344,12 @@ fn video_frames_complete_or_incomplete_with_their_gaps() {
 
 #[test]
 fn capacity_in_packets_and_bytes_holds() {
-    let mut c = Config::audio(8000);
+    let mut c = Config::audio(rtp_packet::ClockRate::NARROWBAND);
     c.capacity_packets = 16;
     let mut jb = JitterBuffer::new(c.clone()).expect("valid");
     let t0 = Instant::now();
     for i in 0..40u16 {
-        jb.insert(info(i, 160 * u32::from(i)), &[0; 160], t0);
+        jb.insert(t0, info(i, 160 * u32::from(i)), &[0; 160]);
         assert!(jb.buffered_packets() <= 16);
     }
     assert_eq!(jb.metrics().packets_overflowed, 24);
@@ -331,26 +358,25 @@ fn capacity_in_packets_and_bytes_holds() {
     c.capacity_bytes = 1000;
     let mut jb = JitterBuffer::new(c).expect("valid");
     for i in 0..40u16 {
-        jb.insert(info(i, 160 * u32::from(i)), &[0; 200], t0);
+        jb.insert(t0, info(i, 160 * u32::from(i)), &[0; 200]);
         assert!(jb.buffered_bytes() <= 1000);
     }
     assert_eq!(jb.buffered_packets(), 5);
     assert_eq!(jb.metrics().packets_overflowed, 35);
     assert_eq!(
-        jb.insert(info(40, 6400), &[0; 201], t0),
+        jb.insert(t0, info(40, 6400), &[0; 201]),
         Insertion::Discarded(DiscardReason::Oversize)
     );
 }
 
 #[test]
 fn configurations_are_validated() {
-    let base = Config::audio(8000);
+    let base = Config::audio(rtp_packet::ClockRate::NARROWBAND);
     let check = |f: &dyn Fn(&mut Config), e: Error| {
         let mut c = base.clone();
         f(&mut c);
         assert_eq!(JitterBuffer::new(c).err(), Some(e));
     };
-    check(&|c| c.clock_rate = 0, Error::ZeroClockRate);
     check(
         &|c| c.capacity_packets = 8,
         Error::PacketCapacity {

@@ -13,6 +13,9 @@ pub struct ClockRate(NonZeroU32);
 impl ClockRate {
     /// 8 kHz: G.711, G.722 (RFC 3551 §4.5.2), most narrowband audio.
     pub const NARROWBAND: Self = Self(NonZeroU32::new(8000).unwrap());
+    /// 16 kHz: wideband audio, such as G.722's sampling (not its RTP clock, RFC 3551
+    /// §4.5.2).
+    pub const WIDEBAND: Self = Self(NonZeroU32::new(16_000).unwrap());
     /// 48 kHz: Opus (RFC 7587 §4.1).
     pub const OPUS: Self = Self(NonZeroU32::new(48_000).unwrap());
     /// 90 kHz: video (RFC 3551 §5).

@@ -1,5 +1,6 @@
 //! RTP packets (RFC 3550 §5): a zero-copy view, a writer into a caller's buffer and an owned
-//! packet; RFC 8285 header extensions with typed values; sequence-number arithmetic;
+//! packet; RFC 8285 header extensions with typed values; sequence-number arithmetic and
+//! RFC 3550 A.1 source validation; the per-SSRC map;
 //! the RFC 3551 payload-type table and clock conversions; RFC 7983 demultiplexing.
 //!
 //! ```
@@ -29,6 +30,7 @@ mod packet;
 pub mod payload;
 mod payload_type;
 pub mod sequence;
+pub mod ssrc_map;
 mod writer;
 
 pub use clock::ClockRate;
@@ -39,4 +41,6 @@ pub use header::{CsrcList, MAX_CSRCS, RtpHeader};
 pub use owned::{OwnedExtension, OwnedPacket};
 pub use packet::{Csrcs, FIXED_HEADER_LEN, RTP_VERSION, RtpPacket};
 pub use payload_type::{MediaKind, PayloadType, StaticPayload};
+pub use sequence::{SeqVerdict, SequenceTracker, ValidationConfig};
+pub use ssrc_map::SsrcMap;
 pub use writer::PacketWriter;

@@ -19,16 +19,9 @@ const OPUS_PACKET: &str = concat!(
     "f8abc7bef5b9d4f771bd346436e27dc30fdc4a864a786ac70d88fc72b68a55b9666dc7b998c9a025edee5211a3e6e0167f56a5a45611c5dea885d2e2e7f1a07c63cfa5bcf393364a12259f1f2ae38ef5ae",
 );
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn chromium_opus_packet() {
-    let bytes = hex(OPUS_PACKET);
+    let bytes = hex::decode(OPUS_PACKET).unwrap();
     assert_eq!(bytes.len(), 218 / 2);
     let packet = RtpPacket::parse(&bytes).unwrap();
     assert_eq!(packet.version(), 2);

@@ -90,36 +90,34 @@ fn two_byte_id_15_is_an_ordinary_id() {
 
 #[test]
 fn truncated_elements() {
-    // One-byte: ID 1 says 4 bytes but only 3 remain in the block.
-    let data = [0x13, 0x01, 0x02, 0x03];
-    assert_eq!(
-        elements(HeaderExtension::new(0xbede, &data)),
-        [Err(Error::TruncatedExtensionElement {
-            id: 1,
-            needed: 5,
-            got: 4
-        })]
-    );
-    // Two-byte: the length byte itself is missing.
-    let data = [0x00, 0x00, 0x00, 0x09];
-    assert_eq!(
-        elements(HeaderExtension::new(0x1000, &data)),
-        [Err(Error::TruncatedExtensionElement {
-            id: 9,
-            needed: 2,
-            got: 1
-        })]
-    );
-    // Two-byte: length 255 with two bytes after it.
-    let data = [0x09, 0xff, 0x00, 0x00];
-    assert_eq!(
-        elements(HeaderExtension::new(0x1000, &data)),
-        [Err(Error::TruncatedExtensionElement {
-            id: 9,
-            needed: 257,
-            got: 4
-        })]
-    );
+    let truncated = |id, needed, got| Error::TruncatedExtensionElement { id, needed, got };
+    let cases: [(&str, u16, [u8; 4], Error); 3] = [
+        (
+            "one-byte: ID 1 says 4 octets but only 3 remain in the block",
+            0xbede,
+            [0x13, 0x01, 0x02, 0x03],
+            truncated(1, 5, 4),
+        ),
+        (
+            "two-byte: the length octet itself is missing",
+            0x1000,
+            [0x00, 0x00, 0x00, 0x09],
+            truncated(9, 2, 1),
+        ),
+        (
+            "two-byte: length 255 with two octets after it",
+            0x1000,
+            [0x09, 0xff, 0x00, 0x00],
+            truncated(9, 257, 4),
+        ),
+    ];
+    for (what, profile, data, error) in cases {
+        assert_eq!(
+            elements(HeaderExtension::new(profile, &data)),
+            [Err(error)],
+            "{what}"
+        );
+    }
 }
 
 #[test]

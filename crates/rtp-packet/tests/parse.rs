@@ -125,99 +125,88 @@ fn versions_other_than_two() {
     }
 }
 
-#[test]
-fn csrc_count_past_the_end() {
-    // CC=2 but only one CSRC present.
-    let mut bytes = [0u8; 16];
-    bytes[0] = 0x82;
-    assert_eq!(
-        RtpPacket::parse(&bytes),
-        Err(Error::TruncatedCsrcList {
-            count: 2,
-            needed: 20,
-            got: 16
-        })
-    );
-    // CC=15 with nothing after the fixed header.
-    assert_eq!(
-        RtpPacket::parse(&[0x8f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-        Err(Error::TruncatedCsrcList {
-            count: 15,
-            needed: 72,
-            got: 12
-        })
-    );
+/// `FULL` with octet `at` set to `value`.
+fn full_with(at: usize, value: u8) -> Vec<u8> {
+    let mut bytes = FULL.to_vec();
+    bytes[at] = value;
+    bytes
 }
 
 #[test]
-fn extension_header_past_the_end() {
-    // X=1, only two bytes of the four-byte extension header.
-    let bytes = [0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xbe, 0xde];
-    assert_eq!(
-        RtpPacket::parse(&bytes),
-        Err(Error::TruncatedExtension {
-            needed: 16,
-            got: 14
-        })
-    );
-}
-
-#[test]
-fn extension_data_past_the_end() {
-    // X=1, length says 2 words but only one follows.
-    let bytes = [
-        0x90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xbe, 0xde, 0x00, 0x02, 0x10, 0xff, 0, 0,
+fn malformed_packets_give_exact_errors() {
+    let cases: [(&str, Vec<u8>, Error); 8] = [
+        (
+            "CC=2 but only one CSRC present",
+            [&[0x82][..], &[0; 15]].concat(),
+            Error::TruncatedCsrcList {
+                count: 2,
+                needed: 20,
+                got: 16,
+            },
+        ),
+        (
+            "CC=15 with nothing after the fixed header",
+            [&[0x8f][..], &[0; 11]].concat(),
+            Error::TruncatedCsrcList {
+                count: 15,
+                needed: 72,
+                got: 12,
+            },
+        ),
+        (
+            "X=1, only two octets of the four-octet extension header",
+            [&[0x90][..], &[0; 11], &[0xbe, 0xde]].concat(),
+            Error::TruncatedExtension {
+                needed: 16,
+                got: 14,
+            },
+        ),
+        (
+            "X=1, length says 2 words but only one follows",
+            [
+                &[0x90][..],
+                &[0; 11],
+                &[0xbe, 0xde, 0x00, 0x02, 0x10, 0xff, 0, 0],
+            ]
+            .concat(),
+            Error::TruncatedExtension {
+                needed: 24,
+                got: 20,
+            },
+        ),
+        (
+            "X=1, CC=1: the extension header must follow the CSRC",
+            [&[0x91][..], &[0; 14], &[7]].concat(),
+            Error::TruncatedExtension {
+                needed: 20,
+                got: 16,
+            },
+        ),
+        (
+            "padding count 0",
+            full_with(36, 0),
+            Error::ZeroPaddingLength,
+        ),
+        (
+            "5 octets follow the 32-octet header; a count of 6 reaches into the extension",
+            full_with(36, 6),
+            Error::PaddingTooLong {
+                padding: 6,
+                available: 5,
+            },
+        ),
+        (
+            "padding bit on a bare header: the count octet is the SSRC's last",
+            [&[0xa0][..], &[0; 10], &[1]].concat(),
+            Error::PaddingTooLong {
+                padding: 1,
+                available: 0,
+            },
+        ),
     ];
-    assert_eq!(
-        RtpPacket::parse(&bytes),
-        Err(Error::TruncatedExtension {
-            needed: 24,
-            got: 20
-        })
-    );
-}
-
-#[test]
-fn extension_after_csrcs_past_the_end() {
-    // X=1, CC=1: the extension header must follow the CSRC.
-    let bytes = [0x91, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7];
-    assert_eq!(
-        RtpPacket::parse(&bytes),
-        Err(Error::TruncatedExtension {
-            needed: 20,
-            got: 16
-        })
-    );
-}
-
-#[test]
-fn zero_padding_count() {
-    let mut bytes = FULL;
-    bytes[36] = 0;
-    assert_eq!(RtpPacket::parse(&bytes), Err(Error::ZeroPaddingLength));
-}
-
-#[test]
-fn padding_longer_than_the_body() {
-    // 5 bytes follow the 32-byte header; a count of 6 reaches into the extension.
-    let mut bytes = FULL;
-    bytes[36] = 6;
-    assert_eq!(
-        RtpPacket::parse(&bytes),
-        Err(Error::PaddingTooLong {
-            padding: 6,
-            available: 5
-        })
-    );
-    // Padding bit on a bare header: the count octet is the SSRC's last byte.
-    let bare = [0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    assert_eq!(
-        RtpPacket::parse(&bare),
-        Err(Error::PaddingTooLong {
-            padding: 1,
-            available: 0
-        })
-    );
+    for (what, bytes, error) in cases {
+        assert_eq!(RtpPacket::parse(&bytes), Err(error), "{what}");
+    }
 }
 
 #[test]

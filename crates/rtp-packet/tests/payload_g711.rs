@@ -139,9 +139,9 @@ fn slices_code_into_caller_buffers() {
 
 #[test]
 fn g711_clock_and_frame_sizes() {
-    assert_eq!(g711::PCMU_PAYLOAD_TYPE, 0);
-    assert_eq!(g711::PCMA_PAYLOAD_TYPE, 8);
-    assert_eq!(g711::CLOCK_RATE, 8000);
+    assert_eq!(rtp_packet::PayloadType::PCMU.value(), 0);
+    assert_eq!(rtp_packet::PayloadType::PCMA.value(), 8);
+    assert_eq!(g711::CLOCK_RATE.hz(), 8000);
     assert_eq!(g711::samples_per_frame(Duration::from_millis(20)), Ok(160));
     assert_eq!(g711::samples_per_frame(Duration::from_millis(30)), Ok(240));
     assert_eq!(g711::samples_per_frame(Duration::from_micros(125)), Ok(1));
@@ -165,9 +165,9 @@ fn g711_clock_and_frame_sizes() {
 
 #[test]
 fn g722_rtp_clock_runs_at_half_the_sampling_rate() {
-    assert_eq!(g722::PAYLOAD_TYPE, 9);
-    assert_eq!(g722::RTP_CLOCK_RATE, 8000);
-    assert_eq!(g722::SAMPLING_RATE, 16_000);
+    assert_eq!(rtp_packet::PayloadType::G722.value(), 9);
+    assert_eq!(g722::RTP_CLOCK_RATE.hz(), 8000);
+    assert_eq!(g722::SAMPLING_RATE.hz(), 16_000);
     let twenty_ms = Duration::from_millis(20);
     assert_eq!(g722::samples_per_frame(twenty_ms), Ok(320));
     assert_eq!(g722::timestamp_increment(twenty_ms), Ok(160));

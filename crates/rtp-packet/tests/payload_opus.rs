@@ -66,7 +66,7 @@ fn code_0_is_one_frame() {
     assert_eq!(frames(&packet), [&[1u8, 2, 3][..]]);
     assert_eq!(packet.duration(), 960);
     assert_eq!(packet.duration_time(), Duration::from_millis(20));
-    assert_eq!(CLOCK_RATE, 48_000);
+    assert_eq!(CLOCK_RATE.hz(), 48_000);
     // A TOC byte alone is one empty (DTX) frame.
     let dtx = OpusPacket::parse(&[0xF8]).unwrap();
     assert_eq!(frames(&dtx), [&[][..]]);

@@ -1,5 +1,6 @@
 //! Frame reassembly from RTP packets: reordering, loss, duplicates, limits, allocation.
 
+use rtp_packet::payload::PayloadDescriptor;
 use rtp_packet::payload::reassembly::{Discarded, Incomplete, ReassemblyLimits};
 use rtp_packet::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
 use rtp_packet::payload::vp9::{Vp9Depacketizer, Vp9Descriptor};

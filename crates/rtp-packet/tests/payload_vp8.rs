@@ -1,5 +1,6 @@
 //! VP8 payload descriptor, payload header and packetizer (RFC 7741).
 
+use rtp_packet::payload::PayloadDescriptor;
 use rtp_packet::payload::vp8::{
     self, TemporalLayer, Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer, Vp8PayloadHeader,
 };

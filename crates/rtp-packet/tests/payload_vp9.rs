@@ -1,5 +1,6 @@
 //! VP9 payload descriptor, scalability structure and packetizer (RFC 9628).
 
+use rtp_packet::payload::PayloadDescriptor;
 use rtp_packet::payload::vp9::{
     LayerIndices, PictureGroup, PictureGroupEntry, References, Resolution, Resolutions,
     ScalabilityStructure, Vp9Depacketizer, Vp9Descriptor, Vp9Packetizer,
@@ -202,95 +203,91 @@ fn every_truncation_is_reported() {
 
 #[test]
 fn writing_checks_the_flag_rules() {
-    let write = |d: Vp9Descriptor<'_>| d.write(&mut [0u8; 64]);
     let (non_flexible, _) = Vp9Descriptor::parse(&NON_FLEXIBLE).unwrap();
     let (flexible, _) = Vp9Descriptor::parse(&FLEXIBLE).unwrap();
-    assert_eq!(
-        write(Vp9Descriptor {
-            tl0_pic_idx: None,
-            ..non_flexible
-        }),
-        Err(PayloadError::Vp9Tl0PicIdxMismatch)
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            tl0_pic_idx: Some(1),
-            ..flexible
-        }),
-        Err(PayloadError::Vp9Tl0PicIdxMismatch)
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            references: References::default(),
-            ..flexible
-        }),
-        Err(PayloadError::Vp9ReferencesMismatch)
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            inter_picture_predicted: false,
-            ..flexible
-        }),
-        Err(PayloadError::Vp9ReferencesMismatch)
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            picture_id: None,
-            ..flexible
-        }),
-        Err(PayloadError::Vp9FlexibleWithoutPictureId)
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            references: References::new(&[128]).unwrap(),
-            ..flexible
-        }),
-        Err(PayloadError::FieldOutOfRange {
-            field: "P_DIFF",
-            value: 128
+    let out_of_range = |field, value| PayloadError::FieldOutOfRange { field, value };
+    let layers = |tid, sid| {
+        Some(LayerIndices {
+            tid,
+            sid,
+            ..LayerIndices::default()
         })
-    );
+    };
+    let cases = [
+        (
+            Vp9Descriptor {
+                tl0_pic_idx: None,
+                ..non_flexible
+            },
+            PayloadError::Vp9Tl0PicIdxMismatch,
+        ),
+        (
+            Vp9Descriptor {
+                tl0_pic_idx: Some(1),
+                ..flexible
+            },
+            PayloadError::Vp9Tl0PicIdxMismatch,
+        ),
+        (
+            Vp9Descriptor {
+                references: References::default(),
+                ..flexible
+            },
+            PayloadError::Vp9ReferencesMismatch,
+        ),
+        (
+            Vp9Descriptor {
+                inter_picture_predicted: false,
+                ..flexible
+            },
+            PayloadError::Vp9ReferencesMismatch,
+        ),
+        (
+            Vp9Descriptor {
+                picture_id: None,
+                ..flexible
+            },
+            PayloadError::Vp9FlexibleWithoutPictureId,
+        ),
+        (
+            Vp9Descriptor {
+                references: References::new(&[128]).unwrap(),
+                ..flexible
+            },
+            out_of_range("P_DIFF", 128),
+        ),
+        (
+            Vp9Descriptor {
+                layers: layers(8, 0),
+                ..non_flexible
+            },
+            out_of_range("TID", 8),
+        ),
+        (
+            Vp9Descriptor {
+                layers: layers(0, 9),
+                ..non_flexible
+            },
+            out_of_range("SID", 9),
+        ),
+        (
+            Vp9Descriptor {
+                picture_id: Some(PictureId::Long(0x8000)),
+                ..non_flexible
+            },
+            out_of_range("picture ID", 0x8000),
+        ),
+    ];
+    for (descriptor, error) in cases {
+        assert_eq!(
+            descriptor.write(&mut [0u8; 64]),
+            Err(error),
+            "{descriptor:?}"
+        );
+    }
     assert_eq!(
         References::new(&[1, 2, 3, 4]),
         Err(PayloadError::Vp9TooManyReferences)
-    );
-    let layers = LayerIndices {
-        tid: 8,
-        ..LayerIndices::default()
-    };
-    assert_eq!(
-        write(Vp9Descriptor {
-            layers: Some(layers),
-            ..non_flexible
-        }),
-        Err(PayloadError::FieldOutOfRange {
-            field: "TID",
-            value: 8
-        })
-    );
-    let layers = LayerIndices {
-        sid: 9,
-        ..LayerIndices::default()
-    };
-    assert_eq!(
-        write(Vp9Descriptor {
-            layers: Some(layers),
-            ..non_flexible
-        }),
-        Err(PayloadError::FieldOutOfRange {
-            field: "SID",
-            value: 9
-        })
-    );
-    assert_eq!(
-        write(Vp9Descriptor {
-            picture_id: Some(PictureId::Long(0x8000)),
-            ..non_flexible
-        }),
-        Err(PayloadError::FieldOutOfRange {
-            field: "picture ID",
-            value: 0x8000
-        })
     );
     assert_eq!(
         non_flexible.write(&mut [0u8; 3]),

@@ -18,43 +18,21 @@ fn static_table_rows() {
             channels,
         })
     };
-    assert_eq!(
-        pt(0).static_payload(),
-        row("PCMU", MediaKind::Audio, 8000, Some(1))
-    );
-    assert_eq!(
-        pt(8).static_payload(),
-        row("PCMA", MediaKind::Audio, 8000, Some(1))
-    );
     // G.722 samples at 16 kHz but its RTP clock is 8000 Hz (RFC 3551 §4.5.2).
-    assert_eq!(
-        pt(9).static_payload(),
-        row("G722", MediaKind::Audio, 8000, Some(1))
-    );
-    assert_eq!(
-        pt(10).static_payload(),
-        row("L16", MediaKind::Audio, 44_100, Some(2))
-    );
-    assert_eq!(
-        pt(14).static_payload(),
-        row("MPA", MediaKind::Audio, 90_000, None)
-    );
-    assert_eq!(
-        pt(18).static_payload(),
-        row("G729", MediaKind::Audio, 8000, Some(1))
-    );
-    assert_eq!(
-        pt(26).static_payload(),
-        row("JPEG", MediaKind::Video, 90_000, None)
-    );
-    assert_eq!(
-        pt(33).static_payload(),
-        row("MP2T", MediaKind::AudioVideo, 90_000, None)
-    );
-    assert_eq!(
-        pt(34).static_payload(),
-        row("H263", MediaKind::Video, 90_000, None)
-    );
+    let rows = [
+        (0, row("PCMU", MediaKind::Audio, 8000, Some(1))),
+        (8, row("PCMA", MediaKind::Audio, 8000, Some(1))),
+        (9, row("G722", MediaKind::Audio, 8000, Some(1))),
+        (10, row("L16", MediaKind::Audio, 44_100, Some(2))),
+        (14, row("MPA", MediaKind::Audio, 90_000, None)),
+        (18, row("G729", MediaKind::Audio, 8000, Some(1))),
+        (26, row("JPEG", MediaKind::Video, 90_000, None)),
+        (33, row("MP2T", MediaKind::AudioVideo, 90_000, None)),
+        (34, row("H263", MediaKind::Video, 90_000, None)),
+    ];
+    for (value, expected) in rows {
+        assert_eq!(pt(value).static_payload(), expected, "{value}");
+    }
     for unassigned in [1, 2, 19, 20, 24, 27, 29, 30, 35, 72, 95, 96, 127] {
         assert_eq!(pt(unassigned).static_payload(), None, "{unassigned}");
     }

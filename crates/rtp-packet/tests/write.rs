@@ -93,53 +93,31 @@ fn two_byte_extension_with_empty_element() {
 
 #[test]
 fn extension_ids_and_lengths_per_form() {
-    let mut buf = [0u8; 600];
-    let mut w = PacketWriter::new(&mut buf, &header()).unwrap();
-    let mut one = w.extension(ExtensionForm::OneByte).unwrap();
-    let form = ExtensionForm::OneByte;
-    assert_eq!(
-        one.push(0, &[1]).unwrap_err(),
-        Error::InvalidExtensionId { id: 0, form }
-    );
-    assert_eq!(
-        one.push(15, &[1]).unwrap_err(),
-        Error::InvalidExtensionId { id: 15, form }
-    );
-    assert_eq!(
-        one.push(1, &[]).unwrap_err(),
-        Error::InvalidExtensionLength {
-            id: 1,
-            len: 0,
-            form
-        }
-    );
-    assert_eq!(
-        one.push(1, &[0; 17]).unwrap_err(),
-        Error::InvalidExtensionLength {
-            id: 1,
-            len: 17,
-            form
-        }
-    );
-    one.push(14, &[0; 16]).unwrap();
-
-    let mut buf = [0u8; 600];
-    let mut w = PacketWriter::new(&mut buf, &header()).unwrap();
-    let mut two = w.extension(ExtensionForm::TwoByte).unwrap();
-    let form = ExtensionForm::TwoByte;
-    assert_eq!(
-        two.push(0, &[1]).unwrap_err(),
-        Error::InvalidExtensionId { id: 0, form }
-    );
-    assert_eq!(
-        two.push(1, &[0; 256]).unwrap_err(),
-        Error::InvalidExtensionLength {
-            id: 1,
-            len: 256,
-            form
-        }
-    );
-    two.push(255, &[0; 255]).unwrap();
+    use ExtensionForm::{OneByte, TwoByte};
+    let bad_id = |id, form| Error::InvalidExtensionId { id, form };
+    let bad_len = |id, len, form| Error::InvalidExtensionLength { id, len, form };
+    // (form, id, value length, outcome): RFC 8285 §4.2 allows IDs 1–14 with 1–16 octets,
+    // §4.3 IDs 1–255 with 0–255 octets.
+    let cases = [
+        (OneByte, 0, 1, Err(bad_id(0, OneByte))),
+        (OneByte, 15, 1, Err(bad_id(15, OneByte))),
+        (OneByte, 1, 0, Err(bad_len(1, 0, OneByte))),
+        (OneByte, 1, 17, Err(bad_len(1, 17, OneByte))),
+        (OneByte, 14, 16, Ok(())),
+        (TwoByte, 0, 1, Err(bad_id(0, TwoByte))),
+        (TwoByte, 1, 256, Err(bad_len(1, 256, TwoByte))),
+        (TwoByte, 255, 255, Ok(())),
+    ];
+    for (form, id, len, outcome) in cases {
+        let mut buf = [0u8; 600];
+        let mut w = PacketWriter::new(&mut buf, &header()).unwrap();
+        let mut ext = w.extension(form).unwrap();
+        assert_eq!(
+            ext.push(id, &[0; 256][..len]).map(|_| ()),
+            outcome,
+            "{form:?} {id} {len}"
+        );
+    }
 }
 
 #[test]

@@ -165,7 +165,7 @@ pub struct Config {
     pub payload_type: PayloadType,
     /// The RTP clock rate of the media, in Hz: the one media clock of the session, for
     /// what it sends, the statistics of what it receives and the jitter buffer.
-    pub clock_rate: u32,
+    pub clock_rate: rtp_packet::ClockRate,
     /// Receive-side jitter buffer settings, one buffer per remote source. Its
     /// `clock_rate` must equal [`Config::clock_rate`] ([`crate::Error::ClockRateMismatch`]
     /// otherwise); [`Config::set_media`] sets both.
@@ -207,8 +207,8 @@ impl Config {
     pub fn new() -> Self {
         Self {
             payload_type: PayloadType::PCMU,
-            clock_rate: 8000,
-            jitter_buffer: jitter_buffer::Config::audio(8000),
+            clock_rate: rtp_packet::ClockRate::NARROWBAND,
+            jitter_buffer: jitter_buffer::Config::audio(rtp_packet::ClockRate::NARROWBAND),
             codec: Some(stats::Codec::G711Plc),
             bandwidth: Bandwidth::default(),
             local_ssrc: None,
@@ -227,7 +227,7 @@ impl Config {
     /// Sends `payload_type` and takes media at `clock_rate` Hz: sets the session's clock
     /// rate and the jitter buffer's to the same value, keeping the rest of the jitter
     /// buffer settings.
-    pub fn set_media(&mut self, payload_type: PayloadType, clock_rate: u32) {
+    pub fn set_media(&mut self, payload_type: PayloadType, clock_rate: rtp_packet::ClockRate) {
         self.payload_type = payload_type;
         self.clock_rate = clock_rate;
         self.jitter_buffer.clock_rate = clock_rate;

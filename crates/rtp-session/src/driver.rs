@@ -405,6 +405,8 @@ impl Driver {
                     })
                 }
                 Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },
+                // A kind of playout added after this driver: nothing to hand out for it.
+                _ => continue,
             };
             self.pending.push_back(out);
         }

@@ -152,7 +152,7 @@ pub use jitter_buffer::{
     ConcealReason, Concealment, Config as JitterBufferConfig, DelayMode, Frame, MediaKind, Playout,
 };
 pub use rtcp::AnyPacket as RtcpPacket;
-pub use rtp_packet::PayloadType;
+pub use rtp_packet::{ClockRate, PayloadType};
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
 pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};

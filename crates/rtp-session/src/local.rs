@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rtp_packet::{PayloadType, RtpHeader};
+use rtp_packet::{ClockRate, PayloadType, RtpHeader};
 
 /// The sending side of the session. The SSRC is the configured one or random; it changes
 /// only through [`LocalSource::change_ssrc`], after a collision (RFC 3550 §8.2).
@@ -11,7 +11,7 @@ pub(crate) struct LocalSource {
     ssrc: u32,
     sequence: u16,
     timestamp_offset: u32,
-    clock_rate: u32,
+    clock_rate: ClockRate,
     stats: Option<stats::SenderStatistics>,
     /// The last RTP packet sent: a sender while within two RTCP intervals.
     last_sent: Option<Instant>,
@@ -19,8 +19,13 @@ pub(crate) struct LocalSource {
 
 impl LocalSource {
     /// A source with `ssrc`, a random first sequence number and timestamp offset (RFC 3550
-    /// §5.1), sending media of `clock_rate` Hz (checked non-zero by the session).
-    pub(crate) fn new(ssrc: u32, sequence: u16, timestamp_offset: u32, clock_rate: u32) -> Self {
+    /// §5.1), sending media of `clock_rate`.
+    pub(crate) fn new(
+        ssrc: u32,
+        sequence: u16,
+        timestamp_offset: u32,
+        clock_rate: ClockRate,
+    ) -> Self {
         Self {
             ssrc,
             sequence,
@@ -48,10 +53,7 @@ impl LocalSource {
         self.sequence = self.sequence.wrapping_add(1);
         let (ssrc, clock_rate) = (self.ssrc, self.clock_rate);
         let sender = self.stats.get_or_insert_with(|| {
-            // The session refused a zero clock rate, the one value `MediaClock` refuses.
-            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate)
-                .or_else(|_| stats::MediaClock::new(now, rtp_timestamp, 8000))
-                .expect("8000 Hz is a valid clock rate");
+            let clock = stats::MediaClock::new(now, rtp_timestamp, clock_rate);
             stats::SenderStatistics::new(ssrc, clock)
         });
         sender.on_packet_sent(payload_len);

@@ -33,7 +33,7 @@ pub(crate) struct Members {
     draining: Vec<(u32, JitterBuffer)>,
     conflicts: VecDeque<SocketAddr>,
     max: usize,
-    clock_rate: u32,
+    clock_rate: rtp_packet::ClockRate,
     jitter_buffer: jitter_buffer::Config,
 }
 
@@ -178,7 +178,7 @@ impl Members {
                 return Some((*ssrc, playout));
             }
         }
-        let due = |buffer: &JitterBuffer| buffer.next_event().is_some_and(|t| t <= now);
+        let due = |buffer: &JitterBuffer| buffer.poll_timeout().is_some_and(|t| t <= now);
         for (ssrc, buffer) in self.draining.iter_mut() {
             if due(buffer) {
                 if let Some(playout) = buffer.poll(now) {

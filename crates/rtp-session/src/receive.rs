@@ -8,7 +8,6 @@ use std::time::Instant;
 use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
 use rtp_packet::{PacketKind, RtpPacket};
-use stats::PacketVerdict;
 
 use crate::event::{Component, Event, LeaveReason};
 use crate::members::Admission;
@@ -86,14 +85,12 @@ impl Session {
         };
         source.last_heard = now;
         source.last_rtp = Some(now);
-        let verdict = source.stats.on_rtp_packet(&packet, now);
-        let delivered = !matches!(
-            verdict,
-            PacketVerdict::Probation | PacketVerdict::BadSequence
-        );
+        // The packet's one unwrap (RFC 3550 A.1): the jitter buffer takes its verdict.
+        let verdict = source.stats.on_rtp_packet(&packet, now).sequence();
+        let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
         if delivered {
-            source.insert_packet(&packet, now);
+            source.insert_packet(now, &packet, verdict);
             source.validated = true;
         } else {
             self.counters.probation_held += 1;

@@ -93,13 +93,10 @@ impl Session {
     /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
     pub fn new(now: Instant, config: Config, mut rng: Box<dyn Random>) -> Result<Self> {
-        if config.clock_rate == 0 {
-            return Err(Error::BadConfig("clock_rate must not be zero"));
-        }
         if config.jitter_buffer.clock_rate != config.clock_rate {
             return Err(Error::ClockRateMismatch {
-                session: config.clock_rate,
-                jitter_buffer: config.jitter_buffer.clock_rate,
+                session: config.clock_rate.hz(),
+                jitter_buffer: config.jitter_buffer.clock_rate.hz(),
             });
         }
         jitter_buffer::JitterBuffer::new(config.jitter_buffer.clone())?;

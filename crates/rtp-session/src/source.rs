@@ -1,45 +1,17 @@
 //! A remote source (RFC 3550 §6.2.1 member): its statistics, jitter buffer, CNAME and
 //! quality monitor.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
 use crate::origin::Origin;
 use jitter_buffer::{JitterBuffer, Playout};
+use rtp_packet::SsrcMap;
 use stats::{AlertMonitor, Delays, EModel, Metric, RatingInputs, SourceStatistics};
 
-/// The remote sources by SSRC, looked up for every RTP packet.
-///
-/// SSRCs are chosen at random (RFC 3550 §8.1), an RTP packet is looked up only once SRTP
-/// has authenticated it, and the table holds at most `max_remote_sources` entries, so a
-/// keyed hash such as SipHash buys no protection here, only cost: a multiplicative hash
-/// spreads random SSRCs, and SSRCs crafted to collide cost at most a scan of that bound.
-pub(crate) type SourceTable = HashMap<u32, RemoteSource, BuildHasherDefault<SsrcHasher>>;
-
-/// Fibonacci hashing's multiplier: 2^64 divided by the golden ratio, odd.
-const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-
-/// The hasher of [`SourceTable`]: a multiply, with the high half folded into the low
-/// bits that pick the bucket.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct SsrcHasher(u64);
-
-impl Hasher for SsrcHasher {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(GOLDEN);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(GOLDEN);
-    }
-}
+/// The remote sources by SSRC, looked up for every RTP packet. An RTP packet is looked up
+/// only once SRTP has authenticated it and the table holds at most `max_remote_sources`
+/// entries; the map's hash is the stack's one SSRC hash ([`rtp_packet::ssrc_map`]).
+pub(crate) type SourceTable = SsrcMap<RemoteSource>;
 
 /// One remote SSRC.
 #[derive(Debug)]
@@ -48,7 +20,7 @@ pub(crate) struct RemoteSource {
     /// Changed only through [`RemoteSource::insert_packet`] and
     /// [`RemoteSource::poll_playout`], which keep `next_playout` true to it.
     buffer: JitterBuffer,
-    /// `buffer.next_event()` as last computed, or `None` once a packet in or a frame out
+    /// `buffer.poll_timeout()` as last computed, or `None` once a packet in or a frame out
     /// may have changed it: the session asks for it after every packet (poll, then
     /// deadline), and it is a fixed function of the buffer's state.
     next_playout: Option<Option<Instant>>,
@@ -118,24 +90,32 @@ impl RemoteSource {
         self.buffer
     }
 
-    /// Stores an RTP packet that arrived at `now` in the jitter buffer.
-    pub(crate) fn insert_packet(&mut self, packet: &rtp_packet::RtpPacket<'_>, now: Instant) {
-        self.buffer.insert_packet(packet, now);
+    /// Stores an RTP packet that arrived at `now` in the jitter buffer, with the sequence
+    /// verdict the statistics already computed for it.
+    pub(crate) fn insert_packet(
+        &mut self,
+        now: Instant,
+        packet: &rtp_packet::RtpPacket<'_>,
+        sequence: rtp_packet::SeqVerdict,
+    ) {
+        let info = jitter_buffer::PacketInfo::of(packet);
+        self.buffer
+            .insert_validated(now, info, sequence, packet.payload());
         self.next_playout = None;
     }
 
     /// When the jitter buffer next has a frame or concealment to give
-    /// ([`JitterBuffer::next_event`]).
+    /// ([`JitterBuffer::poll_timeout`]).
     pub(crate) fn next_playout(&self) -> Option<Instant> {
         self.next_playout
-            .unwrap_or_else(|| self.buffer.next_event())
+            .unwrap_or_else(|| self.buffer.poll_timeout())
     }
 
     /// The frame or concealment due at `now`, if the buffer has one.
     pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<Playout<'_>> {
         let next = *self
             .next_playout
-            .get_or_insert_with(|| self.buffer.next_event());
+            .get_or_insert_with(|| self.buffer.poll_timeout());
         if next.is_none_or(|t| t > now) {
             return None;
         }
@@ -148,7 +128,7 @@ impl RemoteSource {
         rtt: Option<Duration>,
         codec: Option<stats::Codec>,
     ) -> SourceQuality {
-        let seq = self.stats.sequence();
+        let seq = self.stats.loss();
         let expected = seq.expected();
         let lost = seq.cumulative_lost();
         let loss_ratio = if expected == 0 {
@@ -199,28 +179,5 @@ impl RemoteSource {
             .into_iter()
             .filter_map(|(metric, value)| self.alerts.update(metric, value))
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::hash::BuildHasher;
-
-    /// The buckets (low 6 bits of the hash) 64 SSRCs fall into.
-    fn buckets(ssrcs: impl Iterator<Item = u32>) -> usize {
-        let build = BuildHasherDefault::<SsrcHasher>::default();
-        let mut used: Vec<u64> = ssrcs.map(|s| build.hash_one(s) & 63).collect();
-        used.sort_unstable();
-        used.dedup();
-        used.len()
-    }
-
-    #[test]
-    fn ssrcs_differing_only_in_high_or_low_bits_spread_over_buckets() {
-        // Without the fold, SSRCs differing only in their top byte would share one bucket.
-        assert!(buckets((0..64u32).map(|i| i << 26)) >= 32);
-        assert!(buckets(0..64u32) >= 32);
-        assert!(buckets((0..64u32).map(|i| 0x5ca1_ab1e ^ (i << 13))) >= 32);
     }
 }

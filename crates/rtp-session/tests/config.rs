@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use rtp_session::{
-    Component, Error, Event, PayloadType, Security, Session, SrtpConfig, SrtpKeys, SsrcPolicy,
+    ClockRate, Component, Error, Event, PayloadType, Security, Session, SrtpConfig, SrtpKeys,
+    SsrcPolicy,
 };
 
 #[test]
@@ -36,7 +37,7 @@ fn a_configured_local_ssrc_is_sent_and_a_collision_still_replaces_it() {
 #[test]
 fn the_session_has_one_media_clock() {
     let (mut c, _) = configs(true);
-    c.clock_rate = 48_000;
+    c.clock_rate = ClockRate::OPUS;
     assert!(matches!(
         Session::new(Instant::now(), c, rng(22)),
         Err(Error::ClockRateMismatch {
@@ -45,8 +46,11 @@ fn the_session_has_one_media_clock() {
         })
     ));
     let (mut c, _) = configs(true);
-    c.set_media(PayloadType::new(111).unwrap(), 48_000);
-    assert_eq!((c.clock_rate, c.jitter_buffer.clock_rate), (48_000, 48_000));
+    c.set_media(PayloadType::new(111).unwrap(), ClockRate::OPUS);
+    assert_eq!(
+        (c.clock_rate, c.jitter_buffer.clock_rate),
+        (ClockRate::OPUS, ClockRate::OPUS)
+    );
     assert!(Session::new(Instant::now(), c, rng(22)).is_ok());
 }
 

@@ -9,7 +9,7 @@ use crate::profile::ProtectionProfile;
 use crate::replay::ReplayWindow;
 use crate::session::{Kind, SessionKeys};
 use crate::srtcp::MAX_SRTCP_INDEX;
-use crate::ssrc_map::SsrcMap;
+use rtp_packet::SsrcMap;
 
 /// One master key with its derived session keys and usage counters.
 pub(crate) struct KeySlot {

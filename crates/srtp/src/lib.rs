@@ -60,7 +60,6 @@ mod replay;
 mod session;
 mod srtcp;
 mod srtp;
-mod ssrc_map;
 
 pub use config::{Config, SsrcPolicy};
 pub use context::{Context, KeyUsage, REKEY_MARGIN};

@@ -11,8 +11,11 @@ fn per_packet(c: &mut Criterion) {
     let mut group = c.benchmark_group("receiver");
     group.throughput(Throughput::Elements(1));
     let start = Instant::now();
-    let mut source =
-        SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
+    let mut source = SourceStatistics::new(
+        0x1234_5678,
+        ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND),
+    )
+    .expect("valid config");
     let mut seq: u16 = 0;
     let mut ts: u32 = 0;
     let mut arrival = start;
@@ -24,8 +27,11 @@ fn per_packet(c: &mut Criterion) {
             black_box(source.on_packet(black_box(seq), black_box(ts), 160, arrival))
         })
     });
-    let mut lossy =
-        SourceStatistics::new(0x1234_5678, ReceiverConfig::new(8000)).expect("valid config");
+    let mut lossy = SourceStatistics::new(
+        0x1234_5678,
+        ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND),
+    )
+    .expect("valid config");
     let mut n: u32 = 0;
     group.bench_function("on_packet_with_loss_and_reorder", |b| {
         b.iter(|| {

@@ -71,6 +71,7 @@ impl Threshold {
 
 /// An alert transition.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum AlertEvent {
     /// `metric` crossed its raise level with `value`.
     Raised {

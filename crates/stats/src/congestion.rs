@@ -10,6 +10,8 @@ use std::time::Instant;
 use crate::Error;
 use crate::jitter::ArrivalClock;
 use crate::trend::{Trend, TrendWindow};
+use rtp_packet::ClockRate;
+use rtp_packet::clock::timestamp_distance;
 
 /// Settings of a [`CongestionMonitor`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,7 +61,7 @@ impl CongestionState {
 #[derive(Debug, Clone)]
 pub struct CongestionMonitor {
     config: CongestionConfig,
-    clock_rate: u32,
+    clock_rate: ClockRate,
     clock: Option<ArrivalClock>,
     origin: Option<Instant>,
     first_transit: Option<u32>,
@@ -69,10 +71,7 @@ pub struct CongestionMonitor {
 
 impl CongestionMonitor {
     /// A monitor for a stream with RTP clock rate `clock_rate`.
-    pub fn new(clock_rate: u32, config: CongestionConfig) -> Result<Self, Error> {
-        if clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
+    pub fn new(clock_rate: ClockRate, config: CongestionConfig) -> Result<Self, Error> {
         Ok(Self {
             config,
             clock_rate,
@@ -91,14 +90,13 @@ impl CongestionMonitor {
 
     /// Adds a packet's RTP timestamp and arrival.
     pub fn on_packet(&mut self, rtp_timestamp: u32, arrival: Instant) {
-        if self.clock.is_none() {
-            self.clock = ArrivalClock::new(arrival, self.clock_rate).ok();
-        }
-        let Some(clock) = self.clock else { return };
+        let clock = *self
+            .clock
+            .get_or_insert_with(|| ArrivalClock::new(arrival, self.clock_rate));
         let transit = clock.ticks(arrival).wrapping_sub(rtp_timestamp);
         let first = *self.first_transit.get_or_insert(transit);
         let relative_ms =
-            f64::from(transit.wrapping_sub(first) as i32) * 1000.0 / f64::from(self.clock_rate);
+            timestamp_distance(first, transit) as f64 * 1000.0 / f64::from(self.clock_rate.hz());
         let x = self.seconds(arrival);
         self.delay.push(x, relative_ms);
     }
@@ -127,16 +125,30 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// A monitor given 40 packets of 8 kHz audio sent every 20 ms and received every
+    /// `arrival_ms`, then the loss fraction `loss(k)` of four 5 s intervals.
+    fn monitor(arrival_ms: u32, loss: impl Fn(u32) -> Option<f64>) -> CongestionState {
+        let t0 = Instant::now();
+        let mut m =
+            CongestionMonitor::new(ClockRate::NARROWBAND, CongestionConfig::default()).unwrap();
+        for i in 0..40u32 {
+            m.on_packet(
+                i * 160,
+                t0 + Duration::from_millis(u64::from(arrival_ms * i)),
+            );
+        }
+        for k in 0..4u32 {
+            if let Some(fraction) = loss(k) {
+                m.on_interval(t0 + Duration::from_secs(u64::from(5 * k)), fraction);
+            }
+        }
+        m.state()
+    }
+
     #[test]
     fn growing_queue_is_rising_delay() {
-        // 8 kHz audio every 20 ms; each packet waits 1 ms longer than the previous:
-        // delay grows 1 ms per 20 ms = 50 ms/s.
-        let t0 = Instant::now();
-        let mut m = CongestionMonitor::new(8000, CongestionConfig::default()).unwrap();
-        for i in 0..40u32 {
-            m.on_packet(i * 160, t0 + Duration::from_millis(u64::from(21 * i)));
-        }
-        let s = m.state();
+        // Each packet waits 1 ms longer than the previous: delay grows 1 ms per 21 ms.
+        let s = monitor(21, |_| None);
         assert!(
             (s.delay_slope_ms_per_s.unwrap() - 1000.0 / 21.0).abs() < 0.5,
             "{s:?}"
@@ -148,15 +160,7 @@ mod tests {
 
     #[test]
     fn steady_stream_is_not_congested() {
-        let t0 = Instant::now();
-        let mut m = CongestionMonitor::new(8000, CongestionConfig::default()).unwrap();
-        for i in 0..40u32 {
-            m.on_packet(i * 160, t0 + Duration::from_millis(u64::from(20 * i)));
-        }
-        for k in 0..4u32 {
-            m.on_interval(t0 + Duration::from_secs(u64::from(5 * k)), 0.01);
-        }
-        let s = m.state();
+        let s = monitor(20, |_| Some(0.01));
         assert_eq!(s.delay_trend, Some(Trend::Steady));
         assert_eq!(s.loss_slope_per_s, Some(0.0));
         assert!(!s.is_congested());
@@ -164,21 +168,9 @@ mod tests {
 
     #[test]
     fn rising_loss() {
-        let t0 = Instant::now();
-        let mut m = CongestionMonitor::new(8000, CongestionConfig::default()).unwrap();
         // Loss 0 %, 5 %, 10 %, 15 % at 5 s intervals → slope 0.01 per second.
-        for k in 0..4u32 {
-            m.on_interval(
-                t0 + Duration::from_secs(u64::from(5 * k)),
-                0.05 * f64::from(k),
-            );
-        }
-        let s = m.state();
+        let s = monitor(20, |k| Some(0.05 * f64::from(k)));
         assert!((s.loss_slope_per_s.unwrap() - 0.01).abs() < 1e-12);
         assert_eq!(s.loss_trend, Some(Trend::Rising));
-        assert_eq!(
-            CongestionMonitor::new(0, CongestionConfig::default()).unwrap_err(),
-            Error::ZeroClockRate
-        );
     }
 }

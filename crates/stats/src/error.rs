@@ -4,11 +4,8 @@ use thiserror::Error;
 
 /// Everything that can go wrong when configuring statistics or building reports.
 #[derive(Debug, Clone, Copy, PartialEq, Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// A media clock rate of zero was given; RTP timestamps cannot be converted to time
-    /// (RFC 3550 §5.1).
-    #[error("the RTP clock rate must be non-zero")]
-    ZeroClockRate,
     /// RFC 3611 §4.7.2 requires the burst threshold Gmin to be at least 1.
     #[error("Gmin must be at least 1 (RFC 3611 §4.7.2)")]
     ZeroGmin,
@@ -47,4 +44,29 @@ pub enum Error {
         /// The level that clears it.
         clear: f64,
     },
+}
+
+impl Error {
+    /// Checks a window, history or slot count against the bounds of its setting.
+    pub(crate) fn check_len(
+        what: &'static str,
+        got: usize,
+        bounds: core::ops::RangeInclusive<usize>,
+    ) -> Result<(), Self> {
+        if got < *bounds.start() {
+            Err(Self::WindowTooSmall {
+                what,
+                min: *bounds.start(),
+                got,
+            })
+        } else if got > *bounds.end() {
+            Err(Self::WindowTooLarge {
+                what,
+                max: *bounds.end(),
+                got,
+            })
+        } else {
+            Ok(())
+        }
+    }
 }

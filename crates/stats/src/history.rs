@@ -13,6 +13,7 @@ pub const MAX_HISTORY: usize = 1 << 20;
 
 /// What [`ReceptionHistory::record`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Record {
     /// First copy of this packet.
     New,
@@ -36,20 +37,7 @@ pub struct ReceptionHistory {
 impl ReceptionHistory {
     /// A history covering `len` packets, rounded up to a power of two of at least 64.
     pub fn new(len: usize) -> Result<Self, Error> {
-        if len == 0 {
-            return Err(Error::WindowTooSmall {
-                what: "reception history",
-                min: 1,
-                got: len,
-            });
-        }
-        if len > MAX_HISTORY {
-            return Err(Error::WindowTooLarge {
-                what: "reception history",
-                max: MAX_HISTORY,
-                got: len,
-            });
-        }
+        Error::check_len("reception history", len, 1..=MAX_HISTORY)?;
         let bits = len.next_power_of_two().max(64);
         let words = bits / 64;
         Ok(Self {

@@ -8,27 +8,25 @@
 
 use std::time::Instant;
 
-use crate::Error;
+use rtp_packet::ClockRate;
+use rtp_packet::clock::timestamp_distance;
 
 /// Converts local arrival instants to the units of a stream's RTP clock (RFC 3550 A.8:
 /// "the arrival time ... converted to the same units as the RTP timestamp").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArrivalClock {
     epoch: Instant,
-    clock_rate: u32,
+    clock_rate: ClockRate,
 }
 
 impl ArrivalClock {
     /// A clock counting `clock_rate` ticks a second from `epoch`.
-    pub fn new(epoch: Instant, clock_rate: u32) -> Result<Self, Error> {
-        if clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
-        Ok(Self { epoch, clock_rate })
+    pub fn new(epoch: Instant, clock_rate: ClockRate) -> Self {
+        Self { epoch, clock_rate }
     }
 
-    /// The stream's clock rate in Hz.
-    pub fn clock_rate(&self) -> u32 {
+    /// The stream's clock rate.
+    pub fn clock_rate(&self) -> ClockRate {
         self.clock_rate
     }
 
@@ -36,7 +34,7 @@ impl ArrivalClock {
     /// the epoch).
     pub fn ticks(&self, at: Instant) -> u32 {
         let elapsed = at.saturating_duration_since(self.epoch);
-        let rate = u64::from(self.clock_rate);
+        let rate = u64::from(self.clock_rate.hz());
         let whole = elapsed.as_secs().wrapping_mul(rate);
         let part = u64::from(elapsed.subsec_nanos()) * rate / 1_000_000_000;
         whole.wrapping_add(part) as u32
@@ -62,7 +60,7 @@ impl JitterEstimator {
     pub fn update(&mut self, rtp_timestamp: u32, arrival_ticks: u32) -> Option<u32> {
         let transit = arrival_ticks.wrapping_sub(rtp_timestamp);
         let prev = self.prev_transit.replace(transit)?;
-        let d = (transit.wrapping_sub(prev) as i32).unsigned_abs();
+        let d = timestamp_distance(prev, transit).unsigned_abs() as u32;
         // J += |D| − J/16 with J scaled by 16 and rounded (RFC 3550 A.8). Saturating,
         // because a hostile timestamp can make |D| as large as 2^31.
         self.jitter_x16 = self
@@ -83,9 +81,9 @@ impl JitterEstimator {
         self.jitter_x16 >> 4
     }
 
-    /// The jitter in seconds for a stream of clock rate `clock_rate` (Hz, non-zero).
-    pub fn jitter_seconds(&self, clock_rate: u32) -> f64 {
-        f64::from(self.jitter_x16) / 16.0 / f64::from(clock_rate.max(1))
+    /// The jitter in seconds for a stream of clock rate `clock_rate`.
+    pub fn jitter_seconds(&self, clock_rate: ClockRate) -> f64 {
+        f64::from(self.jitter_x16) / 16.0 / f64::from(clock_rate.hz())
     }
 }
 
@@ -97,11 +95,10 @@ mod tests {
     #[test]
     fn arrival_ticks_at_8khz() {
         let t0 = Instant::now();
-        let c = ArrivalClock::new(t0, 8000).unwrap();
+        let c = ArrivalClock::new(t0, ClockRate::NARROWBAND);
         assert_eq!(c.ticks(t0), 0);
         assert_eq!(c.ticks(t0 + Duration::from_millis(20)), 160);
         assert_eq!(c.ticks(t0 + Duration::new(2, 500_000_000)), 20_000);
-        assert_eq!(ArrivalClock::new(t0, 0), Err(Error::ZeroClockRate));
     }
 
     #[test]
@@ -128,7 +125,7 @@ mod tests {
         }
         assert_eq!(j.jitter_x16, 37);
         assert_eq!(j.jitter(), 2);
-        assert!((j.jitter_seconds(8000) - 37.0 / 16.0 / 8000.0).abs() < 1e-12);
+        assert!((j.jitter_seconds(ClockRate::NARROWBAND) - 37.0 / 16.0 / 8000.0).abs() < 1e-12);
     }
 
     #[test]

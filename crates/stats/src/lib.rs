@@ -47,10 +47,11 @@ pub use history::{MAX_HISTORY, ReceptionHistory, Record};
 pub use jitter::{ArrivalClock, JitterEstimator};
 pub use quality::QualityTrends;
 pub use receiver::{PacketVerdict, ReceiverConfig, SeqRange, SourceStatistics, TransitSummary};
+/// RFC 3550 A.1 tunables, defined once in `rtp-packet` and named here because
+/// [`ReceiverConfig`] holds one.
+pub use rtp_packet::ValidationConfig;
 pub use sender::{MediaClock, SenderStatistics};
-pub use sequence::{
-    IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost,
-};
+pub use sequence::{IntervalLoss, LossTracker, clamp_cumulative_lost};
 pub use throughput::{MAX_SLOTS, Throughput};
 pub use trend::{MAX_TREND_WINDOW, Trend, TrendWindow};
 pub use voip::{JitterBufferMode, PlcType, RxConfig, VoipInputs, VoipReport};

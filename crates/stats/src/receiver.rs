@@ -12,16 +12,15 @@ use crate::Error;
 use crate::burst::{BurstGapAnalyzer, BurstGapStats, DEFAULT_GMIN, PacketFate};
 use crate::history::{ReceptionHistory, Record};
 use crate::jitter::{ArrivalClock, JitterEstimator};
-use crate::sequence::{
-    IntervalLoss, SeqOutcome, SequenceTracker, ValidationConfig, clamp_cumulative_lost,
-};
+use crate::sequence::{IntervalLoss, LossTracker, clamp_cumulative_lost};
 use rtcp::NtpTime;
+use rtp_packet::{ClockRate, SeqVerdict, ValidationConfig};
 
 /// Settings of one source's statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReceiverConfig {
-    /// The stream's RTP clock rate in Hz (RFC 3551 / SDP rtpmap).
-    pub clock_rate: u32,
+    /// The stream's RTP clock rate (RFC 3551 / SDP rtpmap).
+    pub clock_rate: ClockRate,
     /// RFC 3550 A.1 tunables.
     pub validation: ValidationConfig,
     /// Packets of reception history kept for XR blocks and burst metrics (default 1024,
@@ -33,7 +32,7 @@ pub struct ReceiverConfig {
 
 impl ReceiverConfig {
     /// Defaults for a stream with clock rate `clock_rate`.
-    pub fn new(clock_rate: u32) -> Self {
+    pub fn new(clock_rate: ClockRate) -> Self {
         Self {
             clock_rate,
             validation: ValidationConfig::default(),
@@ -45,10 +44,12 @@ impl ReceiverConfig {
 
 /// What happened to one packet handed to [`SourceStatistics::on_packet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PacketVerdict {
     /// Counted and used for jitter.
     Counted {
-        /// Extended sequence number (internal numbering, see [`SequenceTracker`]).
+        /// Extended sequence number ([`rtp_packet::SequenceTracker`]'s numbering), to hand
+        /// on to the jitter buffer.
         extended: u64,
         /// False for a late (reordered) packet.
         in_order: bool,
@@ -64,7 +65,28 @@ pub enum PacketVerdict {
     /// An unconfirmed sequence jump; not counted.
     BadSequence,
     /// A confirmed jump restarted the statistics; the packet is the new base.
-    Restarted,
+    Restarted {
+        /// The packet's extended sequence number in the restarted numbering.
+        extended: u64,
+    },
+}
+
+impl PacketVerdict {
+    /// The sequence verdict to hand on to a consumer that must not unwrap the packet again
+    /// (a jitter buffer's `insert_validated`). A duplicate is reported as an older packet:
+    /// it never advances the highest sequence number.
+    pub fn sequence(self) -> SeqVerdict {
+        match self {
+            Self::Counted { extended, in_order } => SeqVerdict::Accepted { extended, in_order },
+            Self::Duplicate { extended } => SeqVerdict::Accepted {
+                extended,
+                in_order: false,
+            },
+            Self::Restarted { extended } => SeqVerdict::Restarted { extended },
+            Self::BadSequence => SeqVerdict::BadSequence,
+            Self::Probation => SeqVerdict::Probation,
+        }
+    }
 }
 
 /// Transit-time differences |D| seen in an XR interval, for the jitter fields of the RFC 3611
@@ -129,7 +151,7 @@ pub struct SeqRange {
 pub struct SourceStatistics {
     ssrc: u32,
     config: ReceiverConfig,
-    seq: SequenceTracker,
+    seq: LossTracker,
     jitter: JitterEstimator,
     clock: Option<ArrivalClock>,
     history: ReceptionHistory,
@@ -152,9 +174,6 @@ pub struct SourceStatistics {
 impl SourceStatistics {
     /// Statistics for the source `ssrc`.
     pub fn new(ssrc: u32, config: ReceiverConfig) -> Result<Self, Error> {
-        if config.clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
         let history = ReceptionHistory::new(config.history_len)?;
         let bursts = BurstGapAnalyzer::new(config.gmin)?;
         if history.capacity() <= u64::from(config.validation.max_misorder) {
@@ -167,7 +186,7 @@ impl SourceStatistics {
         Ok(Self {
             ssrc,
             config,
-            seq: SequenceTracker::new(config.validation),
+            seq: LossTracker::new(config.validation),
             jitter: JitterEstimator::new(),
             clock: None,
             history,
@@ -208,15 +227,15 @@ impl SourceStatistics {
     ) -> PacketVerdict {
         let outcome = self.seq.update(seq);
         let (extended, in_order) = match outcome {
-            SeqOutcome::Probation => return PacketVerdict::Probation,
-            SeqOutcome::BadSequence => return PacketVerdict::BadSequence,
-            SeqOutcome::Restarted { extended } => {
+            SeqVerdict::Restarted { extended } => {
                 self.restart();
                 (extended, true)
             }
-            SeqOutcome::Accepted { extended, in_order } => (extended, in_order),
+            SeqVerdict::Accepted { extended, in_order } => (extended, in_order),
+            SeqVerdict::BadSequence => return PacketVerdict::BadSequence,
+            _ => return PacketVerdict::Probation,
         };
-        let restarted = matches!(outcome, SeqOutcome::Restarted { .. });
+        let restarted = matches!(outcome, SeqVerdict::Restarted { .. });
         if self.next_final.is_none() {
             self.next_final = Some(extended);
         }
@@ -226,10 +245,9 @@ impl SourceStatistics {
         self.packets += 1;
         self.payload_octets += payload_len as u64;
         self.last_arrival = Some(arrival);
-        if self.clock.is_none() {
-            // The clock rate was checked non-zero in `new`, so this always succeeds.
-            self.clock = ArrivalClock::new(arrival, self.config.clock_rate).ok();
-        }
+        let clock = *self
+            .clock
+            .get_or_insert_with(|| ArrivalClock::new(arrival, self.config.clock_rate));
         if in_order {
             self.finalize_up_to(extended);
         }
@@ -237,16 +255,14 @@ impl SourceStatistics {
             self.duplicates += 1;
             return PacketVerdict::Duplicate { extended };
         }
-        if let Some(clock) = self.clock
-            && let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival))
-        {
+        if let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival)) {
             self.transit.add(d);
         }
         if in_order {
             self.note_packet_spacing(extended, timestamp);
         }
         if restarted {
-            PacketVerdict::Restarted
+            PacketVerdict::Restarted { extended }
         } else {
             PacketVerdict::Counted { extended, in_order }
         }
@@ -267,7 +283,7 @@ impl SourceStatistics {
         {
             let step = timestamp.wrapping_sub(prev_ts);
             // Ignore zero steps (video frames split over packets) and implausible jumps.
-            if step > 0 && step < self.config.clock_rate {
+            if step > 0 && step < self.config.clock_rate.hz() {
                 self.ticks_per_packet = Some(step);
             }
         }
@@ -327,8 +343,8 @@ impl SourceStatistics {
         self.last_sr_ntp
     }
 
-    /// The sequence tracker (A.1/A.3 state).
-    pub fn sequence(&self) -> &SequenceTracker {
+    /// The loss tracker (A.1/A.3 state).
+    pub fn loss(&self) -> &LossTracker {
         &self.seq
     }
 
@@ -364,9 +380,8 @@ impl SourceStatistics {
 
     /// The packet spacing seen on the wire, from consecutive timestamps, as a duration.
     pub fn packet_interval(&self) -> Option<Duration> {
-        self.ticks_per_packet.map(|t| {
-            Duration::from_nanos(u64::from(t) * 1_000_000_000 / u64::from(self.config.clock_rate))
-        })
+        self.ticks_per_packet
+            .map(|t| self.config.clock_rate.ticks_to_duration(u64::from(t)))
     }
 
     /// Updates the statistics with a parsed RTP packet (sequence number, timestamp and

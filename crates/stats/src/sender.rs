@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use rtcp::{NtpTime, ReportBlock, SenderReport};
 
-use crate::Error;
 use crate::rtt::RttStats;
+use rtp_packet::ClockRate;
 
 /// A stream's media clock: RTP timestamp `anchor_rtp` at instant `anchor`, advancing at
 /// `clock_rate` Hz.
@@ -19,24 +19,21 @@ use crate::rtt::RttStats;
 pub struct MediaClock {
     anchor: Instant,
     anchor_rtp: u32,
-    clock_rate: u32,
+    clock_rate: ClockRate,
 }
 
 impl MediaClock {
     /// A clock showing `anchor_rtp` at `anchor`.
-    pub fn new(anchor: Instant, anchor_rtp: u32, clock_rate: u32) -> Result<Self, Error> {
-        if clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
-        Ok(Self {
+    pub fn new(anchor: Instant, anchor_rtp: u32, clock_rate: ClockRate) -> Self {
+        Self {
             anchor,
             anchor_rtp,
             clock_rate,
-        })
+        }
     }
 
     fn ticks(&self, d: Duration) -> u32 {
-        let rate = u64::from(self.clock_rate);
+        let rate = u64::from(self.clock_rate.hz());
         let whole = d.as_secs().wrapping_mul(rate);
         let part = u64::from(d.subsec_nanos()) * rate / 1_000_000_000;
         whole.wrapping_add(part) as u32
@@ -51,8 +48,8 @@ impl MediaClock {
         }
     }
 
-    /// The clock rate in Hz.
-    pub fn clock_rate(&self) -> u32 {
+    /// The clock rate.
+    pub fn clock_rate(&self) -> ClockRate {
         self.clock_rate
     }
 }
@@ -139,16 +136,19 @@ mod tests {
     #[test]
     fn media_clock_extrapolates_and_wraps() {
         let t0 = Instant::now();
-        let c = MediaClock::new(t0 + Duration::from_secs(1), u32::MAX - 79, 8000).unwrap();
+        let c = MediaClock::new(
+            t0 + Duration::from_secs(1),
+            u32::MAX - 79,
+            ClockRate::NARROWBAND,
+        );
         assert_eq!(c.rtp_at(t0 + Duration::from_millis(1020)), 80);
         assert_eq!(c.rtp_at(t0 + Duration::from_millis(980)), u32::MAX - 239);
-        assert_eq!(MediaClock::new(t0, 0, 0), Err(Error::ZeroClockRate));
     }
 
     #[test]
     fn sender_info_and_rtt_from_a_block() {
         let t0 = Instant::now();
-        let mut s = SenderStatistics::new(7, MediaClock::new(t0, 1000, 48_000).unwrap());
+        let mut s = SenderStatistics::new(7, MediaClock::new(t0, 1000, ClockRate::OPUS));
         for _ in 0..3 {
             s.on_packet_sent(120);
         }

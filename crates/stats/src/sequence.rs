@@ -1,92 +1,33 @@
-//! Source validation and sequence-number accounting (RFC 3550 Appendix A.1).
+//! Loss accounting (RFC 3550 Appendix A.3) over the shared source validation of A.1.
 //!
-//! A source is accepted only after `min_sequential` packets in sequence (probation). After
-//! that, a packet up to `max_dropout` ahead of the highest sequence number advances it (a
-//! backwards step counts one more 2^16 cycle), a packet up to `max_misorder` behind it is
-//! late or duplicated and still counted, and anything else is a jump that is held until the
-//! next packet confirms it, in which case the source is assumed to have restarted.
-//!
-//! Extended sequence numbers are kept in 64 bits internally, offset by one cycle so that a
-//! packet reordered to before the very first one still has a number; the 32-bit value of
-//! RFC 3550 (`cycles` + `max_seq`) is derived from it for reports.
+//! Validation and unwrapping are [`rtp_packet::SequenceTracker`]'s: a source is accepted
+//! only after `min_sequential` packets in sequence, a packet up to `max_dropout` ahead
+//! advances the highest sequence number, one up to `max_misorder` behind is late or
+//! duplicated and still counted, and a bigger jump is held until the next packet confirms
+//! it as a restart. [`LossTracker`] adds what A.3 counts on top: the base, packets received
+//! and the interval's priors. It unwraps nothing itself, so the session's one unwrap per
+//! packet is this one, and the extended number it returns is handed on to the jitter
+//! buffer.
 
-/// Tunables of RFC 3550 A.1, with the RFC's values as the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ValidationConfig {
-    /// Sequential packets needed before a source is valid (`MIN_SEQUENTIAL`, 2). A value of
-    /// 0 behaves like 1: the first packet is accepted at once.
-    pub min_sequential: u16,
-    /// Largest forward jump still treated as loss rather than a restart (`MAX_DROPOUT`, 3000).
-    pub max_dropout: u16,
-    /// Largest backward step still treated as a late packet (`MAX_MISORDER`, 100).
-    pub max_misorder: u16,
-}
-
-impl Default for ValidationConfig {
-    fn default() -> Self {
-        Self {
-            min_sequential: 2,
-            max_dropout: 3000,
-            max_misorder: 100,
-        }
-    }
-}
-
-/// What [`SequenceTracker::update`] made of a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeqOutcome {
-    /// The source is still on probation; the packet is not counted.
-    Probation,
-    /// The packet is counted. `in_order` is false for a late or duplicated packet.
-    Accepted {
-        /// The packet's extended sequence number (see [`SequenceTracker::extended_highest`]
-        /// for the offset convention).
-        extended: u64,
-        /// True when the packet advanced the highest sequence number.
-        in_order: bool,
-    },
-    /// A jump beyond `max_dropout` (or back beyond `max_misorder`); dropped unless the next
-    /// packet follows it, which then restarts the source.
-    BadSequence,
-    /// The jump was confirmed: statistics were reset and the packet is the new base.
-    Restarted {
-        /// The packet's extended sequence number after the reset.
-        extended: u64,
-    },
-}
-
-/// One cycle of 16-bit sequence numbers.
-const SEQ_MOD: u64 = 1 << 16;
+use rtp_packet::{SeqVerdict, SequenceTracker, ValidationConfig};
 
 /// RFC 3550 A.1 per-source sequence state plus the A.3 loss counters.
 #[derive(Debug, Clone)]
-pub struct SequenceTracker {
-    config: ValidationConfig,
-    started: bool,
-    probation: u16,
-    max_seq: u16,
-    /// `cycles` of the RFC, as an extended-number offset (includes the internal one-cycle
-    /// offset).
-    cycles: u64,
-    base_seq: u64,
-    /// Sequence number that would confirm a jump, or `None` (the RFC's `RTP_SEQ_MOD + 1`).
-    bad_seq: Option<u16>,
+pub struct LossTracker {
+    sequence: SequenceTracker,
+    /// The base (first counted) extended sequence number, once the source is valid.
+    base_seq: Option<u64>,
     received: u64,
     expected_prior: u64,
     received_prior: u64,
 }
 
-impl SequenceTracker {
+impl LossTracker {
     /// A tracker for a source not yet heard from.
     pub fn new(config: ValidationConfig) -> Self {
         Self {
-            config,
-            started: false,
-            probation: config.min_sequential.max(1),
-            max_seq: 0,
-            cycles: SEQ_MOD,
-            base_seq: 0,
-            bad_seq: None,
+            sequence: SequenceTracker::new(config),
+            base_seq: None,
             received: 0,
             expected_prior: 0,
             received_prior: 0,
@@ -95,112 +36,58 @@ impl SequenceTracker {
 
     /// The configuration in use.
     pub fn config(&self) -> ValidationConfig {
-        self.config
+        self.sequence.config()
     }
 
-    /// RFC 3550 A.1 `init_seq`: `seq` becomes the base and the counters restart.
-    fn init_seq(&mut self, seq: u16) {
-        self.max_seq = seq;
-        self.cycles = SEQ_MOD;
-        self.base_seq = SEQ_MOD + u64::from(seq);
-        self.bad_seq = None;
+    /// RFC 3550 A.1 `update_seq` for a packet with sequence number `seq`, counting it
+    /// (A.3) when it is accepted. A restart (or the end of probation) makes the packet the
+    /// new base and clears the counters, as A.1 `init_seq` does.
+    #[inline]
+    pub fn update(&mut self, seq: u16) -> SeqVerdict {
+        let verdict = self.sequence.update(seq);
+        match verdict {
+            SeqVerdict::Accepted { extended, .. } => {
+                if self.base_seq.is_none() {
+                    self.init(extended);
+                }
+                self.received += 1;
+            }
+            SeqVerdict::Restarted { extended } => {
+                self.init(extended);
+                self.received += 1;
+            }
+            _ => {}
+        }
+        verdict
+    }
+
+    fn init(&mut self, base: u64) {
+        self.base_seq = Some(base);
         self.received = 0;
         self.expected_prior = 0;
         self.received_prior = 0;
     }
 
-    /// RFC 3550 A.1 `update_seq` for a packet with sequence number `seq`.
-    pub fn update(&mut self, seq: u16) -> SeqOutcome {
-        if !self.started {
-            self.started = true;
-            self.max_seq = seq.wrapping_sub(1);
-        }
-        let udelta = seq.wrapping_sub(self.max_seq);
-        if self.probation > 0 {
-            if seq == self.max_seq.wrapping_add(1) {
-                self.probation -= 1;
-                self.max_seq = seq;
-                if self.probation == 0 {
-                    self.init_seq(seq);
-                    self.received += 1;
-                    return SeqOutcome::Accepted {
-                        extended: self.extended_max(),
-                        in_order: true,
-                    };
-                }
-            } else {
-                self.probation = self.config.min_sequential.max(1) - 1;
-                self.max_seq = seq;
-                if self.probation == 0 {
-                    // With a probation of one packet, any packet starts the source.
-                    self.init_seq(seq);
-                    self.received += 1;
-                    return SeqOutcome::Accepted {
-                        extended: self.extended_max(),
-                        in_order: true,
-                    };
-                }
-            }
-            return SeqOutcome::Probation;
-        }
-        if udelta < self.config.max_dropout {
-            if seq < self.max_seq {
-                self.cycles += SEQ_MOD;
-            }
-            self.max_seq = seq;
-            self.received += 1;
-            SeqOutcome::Accepted {
-                extended: self.extended_max(),
-                in_order: true,
-            }
-        } else if u32::from(udelta) <= (1u32 << 16) - u32::from(self.config.max_misorder) {
-            if self.bad_seq == Some(seq) {
-                tracing::debug!(seq, "RTP sequence jump confirmed; source restarted");
-                self.init_seq(seq);
-                self.received += 1;
-                SeqOutcome::Restarted {
-                    extended: self.extended_max(),
-                }
-            } else {
-                self.bad_seq = Some(seq.wrapping_add(1));
-                SeqOutcome::BadSequence
-            }
-        } else {
-            // Late or duplicated: `max_seq - seq` steps behind the highest.
-            let behind = u64::from(self.max_seq.wrapping_sub(seq));
-            self.received += 1;
-            SeqOutcome::Accepted {
-                extended: self.extended_max() - behind,
-                in_order: false,
-            }
-        }
-    }
-
-    fn extended_max(&self) -> u64 {
-        self.cycles + u64::from(self.max_seq)
-    }
-
     /// True once probation is over.
     pub fn is_valid(&self) -> bool {
-        self.started && self.probation == 0
+        self.sequence.is_valid()
     }
 
     /// The highest extended sequence number as RFC 3550 reports it (cycles in the upper
     /// 16 bits, `max_seq` in the lower), or `None` before the source is valid.
     pub fn extended_highest(&self) -> Option<u32> {
-        self.is_valid()
-            .then(|| (self.extended_max() - SEQ_MOD) as u32)
+        self.sequence.extended_highest()
     }
 
-    /// The highest extended sequence number in the internal 64-bit numbering used by
-    /// [`SeqOutcome`], or `None` before the source is valid.
+    /// The highest extended sequence number in [`SequenceTracker`]'s numbering (the one of
+    /// [`SeqVerdict`]), or `None` before the source is valid.
     pub fn extended_highest_internal(&self) -> Option<u64> {
-        self.is_valid().then(|| self.extended_max())
+        self.sequence.highest()
     }
 
-    /// The base (first counted) sequence number in the internal numbering.
+    /// The base (first counted) sequence number in [`SequenceTracker`]'s numbering.
     pub fn base_internal(&self) -> Option<u64> {
-        self.is_valid().then_some(self.base_seq)
+        self.base_seq
     }
 
     /// Packets counted since the source became valid (or restarted), duplicates included.
@@ -210,10 +97,9 @@ impl SequenceTracker {
 
     /// RFC 3550 A.3 `expected`: `extended_max - base_seq + 1`.
     pub fn expected(&self) -> u64 {
-        if self.is_valid() {
-            self.extended_max() + 1 - self.base_seq
-        } else {
-            0
+        match (self.sequence.highest(), self.base_seq) {
+            (Some(highest), Some(base)) => highest + 1 - base,
+            _ => 0,
         }
     }
 
@@ -281,30 +167,28 @@ pub fn clamp_cumulative_lost(lost: i64) -> i32 {
 mod tests {
     use super::*;
 
-    fn valid_tracker(first: u16) -> SequenceTracker {
-        let mut t = SequenceTracker::new(ValidationConfig::default());
-        assert_eq!(t.update(first), SeqOutcome::Probation);
-        assert!(matches!(
-            t.update(first.wrapping_add(1)),
-            SeqOutcome::Accepted { .. }
-        ));
+    /// A tracker past probation (RFC 3550 A.1, tested in `rtp_packet::sequence`): `first`
+    /// was on probation, `first + 1` is the base.
+    fn valid_tracker(first: u16) -> LossTracker {
+        let mut t = LossTracker::new(ValidationConfig::default());
+        for seq in [first, first.wrapping_add(1)] {
+            t.update(seq);
+        }
+        assert_eq!((t.expected(), t.received()), (1, 1));
         t
     }
 
     #[test]
-    fn probation_needs_two_in_sequence_and_restarts_on_a_gap() {
-        let mut t = SequenceTracker::new(ValidationConfig::default());
-        assert_eq!(t.update(10), SeqOutcome::Probation);
-        assert_eq!(t.update(20), SeqOutcome::Probation);
-        assert!(!t.is_valid());
+    fn probation_packets_are_not_counted() {
+        let mut t = LossTracker::new(ValidationConfig::default());
+        t.update(10);
+        t.update(20);
+        assert_eq!((t.is_valid(), t.expected(), t.received()), (false, 0, 0));
+        t.update(21);
         assert_eq!(
-            t.update(21),
-            SeqOutcome::Accepted {
-                extended: SEQ_MOD + 21,
-                in_order: true
-            }
+            (t.base_internal(), t.extended_highest()),
+            (Some(65536 + 21), Some(21))
         );
-        assert_eq!(t.extended_highest(), Some(21));
         assert_eq!((t.expected(), t.received()), (1, 1));
     }
 
@@ -314,7 +198,7 @@ mod tests {
         for seq in [65535u16, 0, 1] {
             assert!(matches!(
                 t.update(seq),
-                SeqOutcome::Accepted { in_order: true, .. }
+                SeqVerdict::Accepted { in_order: true, .. }
             ));
         }
         assert_eq!(t.extended_highest(), Some(0x0001_0001));
@@ -329,13 +213,13 @@ mod tests {
         let mut t = valid_tracker(65533); // base 65534
         assert!(matches!(
             t.update(0),
-            SeqOutcome::Accepted { in_order: true, .. }
+            SeqVerdict::Accepted { in_order: true, .. }
         ));
         // 65535 arrives after 0: one step behind, in the previous cycle.
         assert_eq!(
             t.update(65535),
-            SeqOutcome::Accepted {
-                extended: SEQ_MOD + 65535,
+            SeqVerdict::Accepted {
+                extended: 65536 + 65535,
                 in_order: false
             }
         );
@@ -344,22 +228,21 @@ mod tests {
     }
 
     #[test]
-    fn jump_is_held_then_confirmed_as_restart() {
+    fn a_confirmed_restart_starts_the_counts_again() {
         let mut t = valid_tracker(100);
-        assert_eq!(t.update(40_000), SeqOutcome::BadSequence);
+        t.update(103);
+        assert_eq!(t.cumulative_lost(), 1);
+        t.update(40_000);
+        assert_eq!(t.received(), 2, "an unconfirmed jump is not counted");
+        t.update(40_001);
+        assert_eq!((t.expected(), t.received(), t.cumulative_lost()), (1, 1, 0));
         assert_eq!(
-            t.update(40_001),
-            SeqOutcome::Restarted {
-                extended: SEQ_MOD + 40_001
+            t.take_interval(),
+            IntervalLoss {
+                expected: 1,
+                received: 1
             }
         );
-        assert_eq!((t.expected(), t.received()), (1, 1));
-        // An unconfirmed jump is dropped and the old numbering continues.
-        assert_eq!(t.update(5), SeqOutcome::BadSequence);
-        assert!(matches!(
-            t.update(40_002),
-            SeqOutcome::Accepted { in_order: true, .. }
-        ));
     }
 
     #[test]
@@ -401,25 +284,5 @@ mod tests {
     fn cumulative_lost_clamps_to_24_bits() {
         assert_eq!(clamp_cumulative_lost(10_000_000), 0x7f_ffff);
         assert_eq!(clamp_cumulative_lost(-10_000_000), -0x80_0000);
-    }
-
-    #[test]
-    fn min_sequential_one_accepts_the_first_packet() {
-        let mut t = SequenceTracker::new(ValidationConfig {
-            min_sequential: 1,
-            ..Default::default()
-        });
-        assert_eq!(
-            t.update(7),
-            SeqOutcome::Accepted {
-                extended: SEQ_MOD + 7,
-                in_order: true
-            }
-        );
-        let mut t = SequenceTracker::new(ValidationConfig {
-            min_sequential: 0,
-            ..Default::default()
-        });
-        assert!(matches!(t.update(7), SeqOutcome::Accepted { .. }));
     }
 }

@@ -9,8 +9,9 @@
 
 use std::time::Instant;
 
-use crate::Error;
 use rtcp::NtpTime;
+use rtp_packet::ClockRate;
+use rtp_packet::clock::timestamp_distance;
 
 /// One SR's (NTP, RTP) pair and when it arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ struct SrPoint {
 /// The wallclock mapping of one RTP stream, built from its SRs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamClock {
-    clock_rate: u32,
+    clock_rate: ClockRate,
     first: Option<SrPoint>,
     latest: Option<SrPoint>,
 }
@@ -40,23 +41,18 @@ fn signed_seconds(later: Instant, earlier: Instant) -> f64 {
 
 impl StreamClock {
     /// A mapping for a stream with RTP clock rate `clock_rate`, with no SR yet.
-    pub fn new(clock_rate: u32) -> Result<Self, Error> {
-        if clock_rate == 0 {
-            return Err(Error::ZeroClockRate);
-        }
-        Ok(Self {
+    pub fn new(clock_rate: ClockRate) -> Self {
+        Self {
             clock_rate,
             first: None,
             latest: None,
-        })
+        }
     }
 
     /// Records an SR's NTP timestamp and RTP timestamp, received at `arrival`.
     pub fn on_sender_report(&mut self, ntp: NtpTime, rtp_timestamp: u32, arrival: Instant) {
         let rtp_unwrapped = match self.latest {
-            Some(prev) => {
-                prev.rtp_unwrapped + i64::from(rtp_timestamp.wrapping_sub(prev.rtp) as i32)
-            }
+            Some(prev) => prev.rtp_unwrapped + timestamp_distance(prev.rtp, rtp_timestamp),
             None => 0,
         };
         let point = SrPoint {
@@ -78,8 +74,8 @@ impl StreamClock {
     /// from the latest SR; `None` before the first SR.
     pub fn ntp_of(&self, rtp_timestamp: u32) -> Option<NtpTime> {
         let sr = self.latest?;
-        let ticks = i128::from(rtp_timestamp.wrapping_sub(sr.rtp) as i32);
-        let offset = (ticks << 32) / i128::from(self.clock_rate);
+        let ticks = i128::from(timestamp_distance(sr.rtp, rtp_timestamp));
+        let offset = (ticks << 32) / i128::from(self.clock_rate.hz());
         Some(sr.ntp.wrapping_add_signed(offset as i64))
     }
 
@@ -88,7 +84,7 @@ impl StreamClock {
     pub fn rtp_of(&self, ntp: NtpTime) -> Option<u32> {
         let sr = self.latest?;
         let seconds = ntp.seconds_since(sr.ntp);
-        let ticks = (seconds * f64::from(self.clock_rate)).round() as i64;
+        let ticks = (seconds * f64::from(self.clock_rate.hz())).round() as i64;
         Some(sr.rtp.wrapping_add(ticks as u32))
     }
 
@@ -101,7 +97,7 @@ impl StreamClock {
         if d_ntp <= 0.0 {
             return None;
         }
-        let d_media = (b.rtp_unwrapped - a.rtp_unwrapped) as f64 / f64::from(self.clock_rate);
+        let d_media = (b.rtp_unwrapped - a.rtp_unwrapped) as f64 / f64::from(self.clock_rate.hz());
         Some((d_media - d_ntp) / d_ntp * 1e6)
     }
 
@@ -148,7 +144,7 @@ mod tests {
     #[test]
     fn maps_rtp_to_ntp_and_back_across_the_rtp_wrap() {
         let t0 = Instant::now();
-        let mut c = StreamClock::new(8000).unwrap();
+        let mut c = StreamClock::new(ClockRate::NARROWBAND);
         assert_eq!(c.ntp_of(0), None);
         c.on_sender_report(ntp_secs(1000.0), u32::MAX - 3999, t0);
         // 4000 ticks before the wrap + 4000 after = 8000 ticks = 1 s later.
@@ -161,8 +157,8 @@ mod tests {
     #[test]
     fn lip_sync_offset() {
         let t0 = Instant::now();
-        let mut audio = StreamClock::new(8000).unwrap();
-        let mut video = StreamClock::new(90_000).unwrap();
+        let mut audio = StreamClock::new(ClockRate::NARROWBAND);
+        let mut video = StreamClock::new(ClockRate::VIDEO);
         audio.on_sender_report(ntp_secs(1000.0), 0, t0);
         video.on_sender_report(ntp_secs(1000.0), 1000, t0);
         // Both captured at sender time 1001.0 s; audio arrives at +1.050 s, video at
@@ -178,7 +174,7 @@ mod tests {
         .unwrap();
         assert!((off - 0.080).abs() < 1e-6, "{off}");
         assert_eq!(
-            av_offset(&audio, 0, t0, &StreamClock::new(90_000).unwrap(), 0, t0),
+            av_offset(&audio, 0, t0, &StreamClock::new(ClockRate::VIDEO), 0, t0),
             None
         );
     }
@@ -186,7 +182,7 @@ mod tests {
     #[test]
     fn drift_from_two_srs() {
         let t0 = Instant::now();
-        let mut c = StreamClock::new(8000).unwrap();
+        let mut c = StreamClock::new(ClockRate::NARROWBAND);
         assert_eq!(c.media_clock_drift_ppm(), None);
         c.on_sender_report(ntp_secs(100.0), 0, t0);
         // 10 s of wallclock, 80 008 ticks = 10.001 s of media: (10.001 − 10)/10 = 100 ppm.

@@ -31,20 +31,7 @@ pub struct Throughput {
 impl Throughput {
     /// A window of length `window` split into `slots` slots (1 to [`MAX_SLOTS`]).
     pub fn new(window: Duration, slots: usize) -> Result<Self, Error> {
-        if slots == 0 {
-            return Err(Error::WindowTooSmall {
-                what: "throughput slots",
-                min: 1,
-                got: slots,
-            });
-        }
-        if slots > MAX_SLOTS {
-            return Err(Error::WindowTooLarge {
-                what: "throughput slots",
-                max: MAX_SLOTS,
-                got: slots,
-            });
-        }
+        Error::check_len("throughput slots", slots, 1..=MAX_SLOTS)?;
         let slot_len = window / slots as u32;
         if slot_len.is_zero() {
             return Err(Error::ZeroDuration {

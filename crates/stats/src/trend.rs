@@ -19,20 +19,7 @@ pub struct TrendWindow {
 impl TrendWindow {
     /// A window of `capacity` samples (2 to [`MAX_TREND_WINDOW`]).
     pub fn new(capacity: usize) -> Result<Self, Error> {
-        if capacity < 2 {
-            return Err(Error::WindowTooSmall {
-                what: "trend window",
-                min: 2,
-                got: capacity,
-            });
-        }
-        if capacity > MAX_TREND_WINDOW {
-            return Err(Error::WindowTooLarge {
-                what: "trend window",
-                max: MAX_TREND_WINDOW,
-                got: capacity,
-            });
-        }
+        Error::check_len("trend window", capacity, 2..=MAX_TREND_WINDOW)?;
         Ok(Self {
             samples: vec![(0.0, 0.0); capacity],
             next: 0,

@@ -1,12 +1,15 @@
 //! Report blocks generated here, written and parsed back by `rtcp`, give the same values.
 
+mod common;
+
+use common::source_with_misorder;
 use std::time::{Duration, Instant};
 
 use rtcp::xr::{RleChunk, XrBlock};
 use rtcp::{ExtendedReport, NtpTime, Packet, ReceiverReport, SenderReport};
 use stats::{
     Codec, EModel, MediaClock, ReceiverConfig, RxConfig, SenderStatistics, SourceStatistics,
-    ValidationConfig, VoipInputs, VoipReport,
+    VoipInputs, VoipReport,
 };
 
 const REMOTE: u32 = 0x0bad_cafe;
@@ -15,14 +18,7 @@ const LOCAL: u32 = 0x0000_1234;
 /// A source with 2 losses, 1 duplicate and some jitter: seqs 1 … 40 minus {17, 18}, with 25
 /// sent twice. `max_misorder` 10, so packets up to 30 are final for burst metrics.
 fn lossy_source(t0: Instant) -> SourceStatistics {
-    let config = ReceiverConfig {
-        validation: ValidationConfig {
-            max_misorder: 10,
-            ..Default::default()
-        },
-        ..ReceiverConfig::new(8000)
-    };
-    let mut s = SourceStatistics::new(REMOTE, config).unwrap();
+    let mut s = source_with_misorder(REMOTE, 10);
     for seq in 1u16..=40 {
         if seq == 17 || seq == 18 {
             continue;
@@ -72,7 +68,11 @@ fn receiver_report_block_round_trips() {
 #[test]
 fn negative_cumulative_loss_survives_the_wire() {
     let t0 = Instant::now();
-    let mut s = SourceStatistics::new(REMOTE, ReceiverConfig::new(8000)).unwrap();
+    let mut s = SourceStatistics::new(
+        REMOTE,
+        ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND),
+    )
+    .unwrap();
     for seq in [1u16, 2, 3, 3, 3] {
         s.on_packet(seq, 0, 10, t0);
     }
@@ -95,7 +95,10 @@ fn negative_cumulative_loss_survives_the_wire() {
 #[test]
 fn sender_report_round_trips() {
     let t0 = Instant::now();
-    let mut tx = SenderStatistics::new(LOCAL, MediaClock::new(t0, 90_000, 90_000).unwrap());
+    let mut tx = SenderStatistics::new(
+        LOCAL,
+        MediaClock::new(t0, 90_000, rtp_packet::ClockRate::VIDEO),
+    );
     for _ in 0..250 {
         tx.on_packet_sent(1100);
     }

@@ -99,8 +99,11 @@ impl Reception {
             Err(e) => return self.failures.push(format!("RTP parse: {e}")),
         };
         let statistics = self.statistics.get_or_insert_with(|| {
-            stats::SourceStatistics::new(packet.ssrc(), stats::ReceiverConfig::new(8000))
-                .expect("8 kHz is a valid clock rate")
+            stats::SourceStatistics::new(
+                packet.ssrc(),
+                stats::ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND),
+            )
+            .expect("8 kHz is a valid clock rate")
         });
         statistics.on_packet(
             packet.sequence_number(),
@@ -365,6 +368,7 @@ impl SessionReceiver {
             match playout {
                 Playout::Frame(_) => self.frames += 1,
                 Playout::Conceal(_) => self.concealments += 1,
+                _ => {}
             }
         }
     }

@@ -4,7 +4,7 @@
 //! drifting, clock, optionally in talkspurts (marker bit on each first packet, sequence
 //! numbers contiguous across silences as RFC 3551 §4.1 describes). Packets cross a
 //! `netsim::Link`, are parsed with `rtp_packet::RtpPacket` and inserted; the buffer is
-//! polled exactly at its `next_event`. The run is a discrete-event simulation, so an hour
+//! polled exactly at its `poll_timeout`. The run is a discrete-event simulation, so an hour
 //! of audio takes well under a second of CPU.
 
 use jitter_buffer::{Config, JitterBuffer, Metrics, Playout};
@@ -50,7 +50,7 @@ impl Scenario {
                 silence: Duration::from_millis(1000),
             },
             drift_ppm: 0.0,
-            config: Config::audio(8000),
+            config: Config::audio(rtp_packet::ClockRate::NARROWBAND),
             first_seq: 1000,
             first_ts: 50_000,
             sample_every: None,
@@ -158,7 +158,7 @@ pub fn run(sc: &Scenario) -> Outcome {
         let candidates = [
             next_send,
             link.next_delivery(),
-            jb.next_event(),
+            jb.poll_timeout(),
             next_sample,
         ];
         let Some(t) = candidates.iter().flatten().min().copied() else {
@@ -199,7 +199,7 @@ pub fn run(sc: &Scenario) -> Outcome {
                     out.delays.push((at - *sent).as_secs_f64());
                 }
             }
-            jb.insert_packet(&p, at);
+            jb.insert_packet(at, &p);
         }
         while let Some(event) = jb.poll(now) {
             match event {
@@ -220,12 +220,13 @@ pub fn run(sc: &Scenario) -> Outcome {
                     }
                 }
                 Playout::Conceal(c) => out.released.push(c.sequence_number),
+                other => panic!("a playout the simulation does not know: {other:?}"),
             }
         }
-        if let Some(t) = jb.next_event() {
+        if let Some(t) = jb.poll_timeout() {
             assert!(
                 t > now,
-                "next_event {t:?} not after a poll that returned nothing at {now:?}"
+                "poll_timeout {t:?} not after a poll that returned nothing at {now:?}"
             );
         }
         if next_sample == Some(now) {

@@ -213,19 +213,29 @@ fn find_one_byte(data: &[u8], id: u8) -> Result<Option<&[u8]>, Error> {
         }
         let start = at + 1;
         let end = start + usize::from(first & 0x0f) + 1;
-        let Some(value) = data.get(start..end) else {
-            return Err(Error::TruncatedExtensionElement {
-                id: element_id,
-                needed: end - at,
-                got: data.len() - at,
-            });
-        };
+        let value = element_value(data, at, start..end, element_id)?;
         if element_id == id {
             return Ok(Some(value));
         }
         at = end;
     }
     Ok(None)
+}
+
+/// The value of the element `id` that starts at `at` and whose value is `value` in `data`.
+#[inline]
+fn element_value(
+    data: &[u8],
+    at: usize,
+    value: core::ops::Range<usize>,
+    id: u8,
+) -> Result<&[u8], Error> {
+    let needed = value.end - at;
+    data.get(value).ok_or(Error::TruncatedExtensionElement {
+        id,
+        needed,
+        got: data.len() - at,
+    })
 }
 
 /// [`HeaderExtension::get`] for the two-byte form.
@@ -246,13 +256,7 @@ fn find_two_byte(data: &[u8], id: u8) -> Result<Option<&[u8]>, Error> {
         };
         let start = at + 2;
         let end = start + usize::from(len);
-        let Some(value) = data.get(start..end) else {
-            return Err(Error::TruncatedExtensionElement {
-                id: element_id,
-                needed: end - at,
-                got: data.len() - at,
-            });
-        };
+        let value = element_value(data, at, start..end, element_id)?;
         if element_id == id {
             return Ok(Some(value));
         }

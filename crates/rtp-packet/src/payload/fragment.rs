@@ -3,21 +3,115 @@
 //!
 //! The split uses the fewest packets possible and then makes their sizes as even as it
 //! can, so a frame does not end with a tiny last packet.
+//!
+//! [`Packetizer`] is generic over the descriptor: the split, the iteration and the marker
+//! bit are the same for both formats, and the descriptor says the one thing that differs,
+//! which flags a first or last fragment carries ([`PayloadDescriptor::for_fragment`]).
+//! `Vp8Packetizer` and `Vp9Packetizer` are aliases with their format's constructor.
 
 use core::ops::Range;
 
 use super::PayloadError;
+use super::wire::Writer;
+
+mod sealed {
+    /// What only this crate's descriptors can do: write their fields once the room and
+    /// the values have been checked. It seals [`super::PayloadDescriptor`].
+    pub trait WriteFields {
+        /// Writes every field, in wire order, into room already checked to be
+        /// `encoded_len()` octets.
+        fn write_fields(&self, writer: &mut super::Writer<'_>);
+    }
+}
+
+pub(crate) use sealed::WriteFields;
 
 /// A video payload descriptor that goes in front of each fragment of a frame: the VP8
 /// (RFC 7741 §4.2) and VP9 (RFC 9628 §4.2) descriptors.
-pub trait PayloadDescriptor {
+pub trait PayloadDescriptor: WriteFields {
     /// Octets the descriptor takes on the wire.
     fn encoded_len(&self) -> usize;
     /// Checks that every field fits its width.
     fn validate(&self) -> Result<(), PayloadError>;
-    /// Writes the descriptor at the start of `out`, returning its length.
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError>;
+    /// Writes the descriptor at the start of `out`, returning its length (RFC 7741 §4.2,
+    /// RFC 9628 §4.2). Fails, writing nothing, for a field out of range or a buffer too
+    /// small.
+    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
+        self.validate()?;
+        let mut writer = Writer::new(out, self.encoded_len())?;
+        self.write_fields(&mut writer);
+        Ok(writer.position())
+    }
+    /// This descriptor as sent in front of a frame's `first` and/or `last` fragment: the
+    /// frame-boundary flags set, and fields meant for the first payload only (VP9's
+    /// scalability structure) kept only there.
+    fn for_fragment(&self, first: bool, last: bool) -> Self
+    where
+        Self: Sized;
 }
+
+/// Splits one video frame into RTP payloads of at most an MTU, without allocating: an
+/// iterator of [`Fragment`]s borrowing the frame. [`Vp8Packetizer`](super::vp8::Vp8Packetizer)
+/// and [`Vp9Packetizer`](super::vp9::Vp9Packetizer) are this type for each format; the
+/// descriptor decides the per-fragment flags ([`PayloadDescriptor::for_fragment`]).
+#[derive(Debug, Clone)]
+pub struct Packetizer<'a, D> {
+    frame: &'a [u8],
+    descriptor: D,
+    /// Whether the last fragment carries the marker bit (always for VP8; for VP9 when the
+    /// frame ends its picture).
+    marker_on_last: bool,
+    chunks: Chunks,
+}
+
+impl<'a, D: PayloadDescriptor + Copy> Packetizer<'a, D> {
+    /// Plans the fragments of `frame`, each RTP payload (descriptor included) at most
+    /// `mtu` octets.
+    pub(crate) fn plan(
+        frame: &'a [u8],
+        descriptor: D,
+        marker_on_last: bool,
+        mtu: usize,
+    ) -> Result<Self, PayloadError> {
+        descriptor.validate()?;
+        let plan = ChunkPlan::new(
+            frame.len(),
+            mtu,
+            descriptor.for_fragment(true, false).encoded_len(),
+            descriptor.for_fragment(false, false).encoded_len(),
+        )?;
+        Ok(Self {
+            frame,
+            descriptor,
+            marker_on_last,
+            chunks: Chunks::new(plan),
+        })
+    }
+
+    /// Number of payloads still to come.
+    pub fn remaining(&self) -> usize {
+        self.chunks.remaining()
+    }
+}
+
+impl<'a, D: PayloadDescriptor + Copy> Iterator for Packetizer<'a, D> {
+    type Item = Fragment<'a, D>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (range, first, last) = self.chunks.next()?;
+        Some(Fragment {
+            descriptor: self.descriptor.for_fragment(first, last),
+            data: self.frame.get(range)?,
+            marker: last && self.marker_on_last,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl<D: PayloadDescriptor + Copy> ExactSizeIterator for Packetizer<'_, D> {}
 
 /// One RTP payload of a packetized frame: a descriptor and the part of the frame it
 /// carries, borrowed from the frame. See [`Vp8Fragment`](super::vp8::Vp8Fragment) and
@@ -68,7 +162,7 @@ impl<D: PayloadDescriptor> Fragment<'_, D> {
 
 /// The sizes of the chunks a frame is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChunkPlan {
+struct ChunkPlan {
     count: usize,
     first: usize,
     rest_base: usize,
@@ -79,7 +173,7 @@ impl ChunkPlan {
     /// Plans the split of a frame of `len` octets into payloads of at most `mtu` octets,
     /// where the first payload's descriptor takes `first_header` octets and every other
     /// payload's descriptor `rest_header`.
-    pub(crate) fn new(
+    fn new(
         len: usize,
         mtu: usize,
         first_header: usize,
@@ -129,14 +223,14 @@ impl ChunkPlan {
 
 /// Walks a [`ChunkPlan`], yielding each chunk's range in the frame.
 #[derive(Debug, Clone)]
-pub(crate) struct Chunks {
+struct Chunks {
     plan: ChunkPlan,
     index: usize,
     offset: usize,
 }
 
 impl Chunks {
-    pub(crate) fn new(plan: ChunkPlan) -> Self {
+    fn new(plan: ChunkPlan) -> Self {
         Self {
             plan,
             index: 0,
@@ -145,7 +239,7 @@ impl Chunks {
     }
 
     /// Chunks not yielded yet.
-    pub(crate) fn remaining(&self) -> usize {
+    fn remaining(&self) -> usize {
         self.plan.count - self.index
     }
 }

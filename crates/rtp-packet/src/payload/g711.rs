@@ -11,14 +11,13 @@
 use core::time::Duration;
 
 use super::PayloadError;
-use super::sample_clock::{duration_of, ticks_in};
+use super::sample_clock::ticks_in;
+use crate::ClockRate;
 
-/// Static RTP payload type of PCMU, G.711 μ-law (RFC 3551 §6, Table 4).
-pub const PCMU_PAYLOAD_TYPE: u8 = 0;
-/// Static RTP payload type of PCMA, G.711 A-law (RFC 3551 §6, Table 4).
-pub const PCMA_PAYLOAD_TYPE: u8 = 8;
-/// Sampling rate and RTP clock rate of G.711 in Hz (RFC 3551 §4.5.14).
-pub const CLOCK_RATE: u32 = 8000;
+/// Sampling rate and RTP clock rate of G.711 (RFC 3551 §4.5.14). Its static payload types
+/// are [`PayloadType::PCMU`](crate::PayloadType::PCMU) and
+/// [`PayloadType::PCMA`](crate::PayloadType::PCMA).
+pub const CLOCK_RATE: ClockRate = ClockRate::NARROWBAND;
 
 /// μ-law bias added to the 14-bit magnitude so segment boundaries fall on powers of two
 /// (G.711 §3: the 33 of the 8159 + 33 = 8192 scale).
@@ -178,5 +177,5 @@ pub fn samples_per_frame(frame: Duration) -> Result<u32, PayloadError> {
 
 /// Duration of a G.711 frame of `samples` samples (RFC 3551 §4.5.14): 160 is 20 ms.
 pub fn frame_duration(samples: u32) -> Duration {
-    duration_of(samples, CLOCK_RATE)
+    CLOCK_RATE.ticks_to_duration(u64::from(samples))
 }

@@ -8,15 +8,14 @@
 use core::time::Duration;
 
 use super::PayloadError;
-use super::sample_clock::{duration_of, ticks_in};
+use super::sample_clock::ticks_in;
+use crate::ClockRate;
 
-/// Static RTP payload type of G.722 (RFC 3551 §6, Table 4).
-pub const PAYLOAD_TYPE: u8 = 9;
-/// Rate of the G.722 RTP clock in Hz (RFC 3551 §4.5.2), although the codec samples at
-/// [`SAMPLING_RATE`].
-pub const RTP_CLOCK_RATE: u32 = 8000;
-/// Rate at which G.722 samples audio, in Hz (ITU-T G.722 §1).
-pub const SAMPLING_RATE: u32 = 16_000;
+/// Rate of the G.722 RTP clock (RFC 3551 §4.5.2), although the codec samples at
+/// [`SAMPLING_RATE`]. Its static payload type is [`PayloadType::G722`](crate::PayloadType::G722).
+pub const RTP_CLOCK_RATE: ClockRate = ClockRate::NARROWBAND;
+/// Rate at which G.722 samples audio (ITU-T G.722 §1).
+pub const SAMPLING_RATE: ClockRate = ClockRate::WIDEBAND;
 
 /// RTP timestamp increment for a G.722 frame of the given duration (RFC 3551 §4.5.2):
 /// 20 ms advances the timestamp by 160 although the frame holds 320 samples.
@@ -35,5 +34,5 @@ pub fn samples_per_frame(frame: Duration) -> Result<u32, PayloadError> {
 /// Duration of the audio between two RTP timestamps `increment` ticks apart
 /// (RFC 3551 §4.5.2): 160 is 20 ms.
 pub fn frame_duration(increment: u32) -> Duration {
-    duration_of(increment, RTP_CLOCK_RATE)
+    RTP_CLOCK_RATE.ticks_to_duration(u64::from(increment))
 }

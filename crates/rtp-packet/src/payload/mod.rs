@@ -29,5 +29,5 @@ mod sample_clock;
 mod wire;
 
 pub use error::PayloadError;
-pub use fragment::{Fragment, PayloadDescriptor};
+pub use fragment::{Fragment, Packetizer, PayloadDescriptor};
 pub use picture_id::PictureId;

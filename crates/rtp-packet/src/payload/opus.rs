@@ -8,10 +8,10 @@
 use core::time::Duration;
 
 use super::PayloadError;
-use super::sample_clock::duration_of;
+use crate::ClockRate;
 
 /// Rate of the Opus RTP clock in Hz, for every bandwidth and frame size (RFC 7587 §4.1).
-pub const CLOCK_RATE: u32 = 48_000;
+pub const CLOCK_RATE: ClockRate = ClockRate::OPUS;
 /// Largest size of one compressed Opus frame in octets (RFC 6716 §3.2.1, requirement R2).
 pub const MAX_FRAME_LEN: usize = 1275;
 /// Largest duration of one Opus packet, 120 ms, in 48 kHz samples (RFC 6716 §3.2.5, R5).
@@ -213,7 +213,7 @@ impl<'a> OpusPacket<'a> {
 
     /// Duration of the packet as time.
     pub fn duration_time(&self) -> Duration {
-        duration_of(self.duration(), CLOCK_RATE)
+        CLOCK_RATE.ticks_to_duration(u64::from(self.duration()))
     }
 
     /// Number of padding octets at the end of a code 3 packet (RFC 6716 §3.2.5).

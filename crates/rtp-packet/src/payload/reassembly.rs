@@ -27,6 +27,7 @@
 use tracing::debug;
 
 use super::PayloadError;
+use crate::sequence::ExtendedSequence;
 
 /// Bounds on what a reassembler holds (memory is at most about
 /// `max_packets × max_payload_len` for waiting packets plus as much for the frame).
@@ -85,6 +86,7 @@ impl Incomplete {
 
 /// Why a pushed packet was not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Discarded {
     /// Its sequence number precedes a frame already handed out or given up.
     Late,
@@ -106,17 +108,17 @@ pub struct Pushed<'a, D> {
 
 /// One packet, as the reassembler needs it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Packet<'p, D> {
-    pub(crate) sequence: u16,
-    pub(crate) timestamp: u32,
-    pub(crate) marker: bool,
+struct Packet<'p, D> {
+    sequence: u16,
+    timestamp: u32,
+    marker: bool,
     /// This packet's payload is the beginning of a frame.
-    pub(crate) starts_frame: bool,
+    starts_frame: bool,
     /// This packet's payload is the end of a frame.
-    pub(crate) ends_frame: bool,
-    pub(crate) descriptor: D,
+    ends_frame: bool,
+    descriptor: D,
     /// The payload after the descriptor.
-    pub(crate) data: &'p [u8],
+    data: &'p [u8],
 }
 
 #[derive(Debug)]
@@ -131,59 +133,133 @@ struct Waiting<D> {
     data: Vec<u8>,
 }
 
+/// A payload descriptor the reassembler can read frame boundaries from: VP8's (RFC 7741
+/// §4.5) and VP9's (RFC 9628 §4.5).
+pub trait ReassemblyDescriptor: Copy {
+    /// Parses the descriptor at the start of an RTP payload whose header had marker bit
+    /// `marker`. Returns the descriptor a frame keeps, whether this payload starts a frame,
+    /// whether it ends one, and the data after the descriptor.
+    fn parse_packet(
+        payload: &[u8],
+        marker: bool,
+    ) -> Result<(Self, bool, bool, &[u8]), PayloadError>;
+}
+
+/// Rebuilds video frames from the RTP payloads of one stream: the
+/// [`Vp8Depacketizer`](super::vp8::Vp8Depacketizer) and
+/// [`Vp9Depacketizer`](super::vp9::Vp9Depacketizer). See the [module](self) for ordering,
+/// loss reporting and the memory bound.
+#[derive(Debug)]
+pub struct Depacketizer<D> {
+    inner: Reassembler<D>,
+}
+
+impl<D: ReassemblyDescriptor> Depacketizer<D> {
+    /// A reassembler holding at most what `limits` allow.
+    pub fn new(limits: ReassemblyLimits) -> Self {
+        Self {
+            inner: Reassembler::new(limits),
+        }
+    }
+
+    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
+    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
+    /// payload exceeds the limits.
+    pub fn push(
+        &mut self,
+        payload: &[u8],
+        sequence: u16,
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<Pushed<'_, D>, PayloadError> {
+        let (descriptor, starts_frame, ends_frame, data) = D::parse_packet(payload, marker)?;
+        self.inner.push(Packet {
+            sequence,
+            timestamp,
+            marker,
+            starts_frame,
+            ends_frame,
+            descriptor,
+            data,
+        })
+    }
+
+    /// Number of packets waiting for their frame to complete.
+    pub fn waiting(&self) -> usize {
+        self.inner.waiting()
+    }
+
+    /// Gives up every waiting packet, for example at the end of the stream.
+    pub fn flush(&mut self) -> Incomplete {
+        self.inner.flush()
+    }
+}
+
+impl<D: ReassemblyDescriptor> Default for Depacketizer<D> {
+    fn default() -> Self {
+        Self::new(ReassemblyLimits::default())
+    }
+}
+
 /// Bounded-memory frame reassembler over packets of one RTP stream, generic over the
 /// payload descriptor kept with each frame (RFC 7741 §4.5, RFC 9628 §4.5).
 #[derive(Debug)]
-pub(crate) struct Reassembler<D> {
+struct Reassembler<D> {
     limits: ReassemblyLimits,
     /// Waiting packets, sorted by extended sequence number.
     waiting: Vec<Waiting<D>>,
     /// Emptied payload buffers kept for reuse, so steady state does not allocate.
     spare: Vec<Vec<u8>>,
-    highest: Option<u64>,
+    /// Unwraps sequence numbers; the stream starts far enough up to go back before it.
+    sequence: ExtendedSequence,
     /// Extended sequence number of the last packet handed out or given up.
     done_through: Option<u64>,
     frame: Vec<u8>,
 }
 
-/// Extended sequence number of the first packet; leaves room to go back before it.
-const FIRST_EXTENDED: u64 = 1 << 32;
+/// Rollover counter of the first packet; leaves room to go back before it.
+const FIRST_CYCLE: u32 = 1 << 16;
 
 impl<D: Copy> Reassembler<D> {
-    pub(crate) fn new(limits: ReassemblyLimits) -> Self {
+    fn new(limits: ReassemblyLimits) -> Self {
         Self {
             limits,
             waiting: Vec::new(),
             spare: Vec::new(),
-            highest: None,
+            sequence: ExtendedSequence::with_rollover_counter(FIRST_CYCLE),
             done_through: None,
             frame: Vec::new(),
         }
     }
 
     /// Number of packets waiting for their frame.
-    pub(crate) fn waiting(&self) -> usize {
+    fn waiting(&self) -> usize {
         self.waiting.len()
     }
 
     /// Gives up every waiting packet.
-    pub(crate) fn flush(&mut self) -> Incomplete {
+    fn flush(&mut self) -> Incomplete {
         let count = self.waiting.len();
         self.give_up(count)
     }
 
-    pub(crate) fn push(&mut self, packet: Packet<'_, D>) -> Result<Pushed<'_, D>, PayloadError> {
+    fn push(&mut self, packet: Packet<'_, D>) -> Result<Pushed<'_, D>, PayloadError> {
         if packet.data.len() > self.limits.max_payload_len {
             return Err(PayloadError::PayloadTooLarge {
                 len: packet.data.len(),
                 max: self.limits.max_payload_len,
             });
         }
-        let extended = self.extend(packet.sequence);
+        let extended = self.sequence.extend(packet.sequence);
         let mut pushed = Pushed {
             frame: None,
             incomplete: Incomplete::default(),
             discarded: None,
+        };
+        // `None` is a packet 2^32 cycles back from the first: late by any measure.
+        let Some(extended) = extended else {
+            pushed.discarded = Some(Discarded::Late);
+            return Ok(pushed);
         };
         if self.done_through.is_some_and(|done| extended <= done) {
             pushed.discarded = Some(Discarded::Late);
@@ -236,22 +312,6 @@ impl<D: Copy> Reassembler<D> {
         Ok(pushed)
     }
 
-    /// Unwraps a 16-bit sequence number against the highest one seen.
-    fn extend(&mut self, sequence: u16) -> u64 {
-        let extended = match self.highest {
-            None => FIRST_EXTENDED + u64::from(sequence),
-            Some(highest) => {
-                // Reinterpreting the 16-bit difference as signed gives the shortest way round.
-                let delta = i64::from(sequence.wrapping_sub(highest as u16) as i16);
-                highest.saturating_add_signed(delta)
-            }
-        };
-        if self.highest.is_none_or(|h| extended > h) {
-            self.highest = Some(extended);
-        }
-        extended
-    }
-
     /// Number of waiting packets at the front that share the first one's timestamp.
     fn oldest_frame_len(&self) -> usize {
         match self.waiting.first() {
@@ -265,18 +325,14 @@ impl<D: Copy> Reassembler<D> {
     }
 
     /// The index range of a complete frame that contains the packet at `index`.
+    ///
+    /// Looks forward first: packets mostly arrive in order, and then only a frame's last
+    /// packet finds its end, so the walk back over the frame runs once per frame, not once
+    /// per packet.
     fn complete_frame_around(&self, index: usize) -> Option<(usize, usize)> {
         let follows = |earlier: &Waiting<D>, later: &Waiting<D>| {
             earlier.extended + 1 == later.extended && earlier.timestamp == later.timestamp
         };
-        let mut first = index;
-        while !self.waiting.get(first)?.starts_frame {
-            let previous = self.waiting.get(first.checked_sub(1)?)?;
-            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
-                return None;
-            }
-            first -= 1;
-        }
         let mut last = index;
         while !self.waiting.get(last)?.ends_frame {
             let next = self.waiting.get(last + 1)?;
@@ -284,6 +340,14 @@ impl<D: Copy> Reassembler<D> {
                 return None;
             }
             last += 1;
+        }
+        let mut first = index;
+        while !self.waiting.get(first)?.starts_frame {
+            let previous = self.waiting.get(first.checked_sub(1)?)?;
+            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
+                return None;
+            }
+            first -= 1;
         }
         Some((first, last))
     }
@@ -339,6 +403,7 @@ impl<D: Copy> Reassembler<D> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payload::PayloadDescriptor;
     use crate::payload::vp8::{Vp8Depacketizer, Vp8Descriptor, Vp8Packetizer};
 
     /// Pushes `frame` cut into `frame.len()` one-octet packets; returns the frame handed

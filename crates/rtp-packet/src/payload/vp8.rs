@@ -6,9 +6,9 @@
 //! frame, which tells key frames from inter frames.
 
 use super::PayloadError;
-use super::fragment::{ChunkPlan, Chunks, Fragment, PayloadDescriptor};
+use super::fragment::{Fragment, Packetizer, PayloadDescriptor, WriteFields};
 use super::picture_id::PictureId;
-use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
+use super::reassembly::{Depacketizer, Frame, ReassemblyDescriptor};
 use super::wire::{Reader, Writer};
 
 /// The VP8 payload descriptor (RFC 7741 §4.2).
@@ -119,72 +119,6 @@ impl Vp8Descriptor {
             || self.temporal_layer.is_some()
             || self.key_idx.is_some()
     }
-
-    /// Octets the descriptor takes on the wire, 1 to 6.
-    pub fn encoded_len(&self) -> usize {
-        if !self.has_extension() {
-            return 1;
-        }
-        2 + self.picture_id.map_or(0, PictureId::wire_len)
-            + usize::from(self.tl0_pic_idx.is_some())
-            + usize::from(self.temporal_layer.is_some() || self.key_idx.is_some())
-    }
-
-    /// Checks every field fits its width (RFC 7741 §4.2).
-    pub fn validate(&self) -> Result<(), PayloadError> {
-        if self.partition_index > PID_MASK {
-            return Err(out_of_range("PID", self.partition_index));
-        }
-        if let Some(picture_id) = self.picture_id {
-            picture_id.validate()?;
-        }
-        if let Some(layer) = self.temporal_layer.filter(|l| l.tid > 3) {
-            return Err(out_of_range("TID", layer.tid));
-        }
-        if let Some(key_idx) = self.key_idx.filter(|&k| k > KEYIDX_MASK) {
-            return Err(out_of_range("KEYIDX", key_idx));
-        }
-        Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 7741 §4.2), returning its length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
-    }
-
-    fn write_unchecked(&self, writer: &mut Writer<'_>) {
-        let extended = self.has_extension();
-        writer.u8(if extended { X_BIT } else { 0 }
-            | if self.non_reference { N_BIT } else { 0 }
-            | if self.start_of_partition { S_BIT } else { 0 }
-            | (self.partition_index & PID_MASK));
-        if !extended {
-            return;
-        }
-        writer.u8(if self.picture_id.is_some() { I_BIT } else { 0 }
-            | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
-            | if self.temporal_layer.is_some() {
-                T_BIT
-            } else {
-                0
-            }
-            | if self.key_idx.is_some() { K_BIT } else { 0 });
-        if let Some(picture_id) = self.picture_id {
-            picture_id.write(writer);
-        }
-        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
-            writer.u8(tl0_pic_idx);
-        }
-        if self.temporal_layer.is_some() || self.key_idx.is_some() {
-            let layer = self.temporal_layer.unwrap_or_default();
-            writer.u8((layer.tid & 0x03) << 6
-                | if layer.layer_sync { Y_BIT } else { 0 }
-                | (self.key_idx.unwrap_or(0) & KEYIDX_MASK));
-        }
-    }
 }
 
 fn out_of_range(field: &'static str, value: u8) -> PayloadError {
@@ -254,17 +188,87 @@ pub fn is_key_frame(payload: &[u8]) -> Result<bool, PayloadError> {
 /// it carries.
 pub type Vp8Fragment<'a> = Fragment<'a, Vp8Descriptor>;
 
+impl WriteFields for Vp8Descriptor {
+    /// The fields in wire order (RFC 7741 §4.2).
+    fn write_fields(&self, writer: &mut Writer<'_>) {
+        let extended = self.has_extension();
+        writer.u8(if extended { X_BIT } else { 0 }
+            | if self.non_reference { N_BIT } else { 0 }
+            | if self.start_of_partition { S_BIT } else { 0 }
+            | (self.partition_index & PID_MASK));
+        if !extended {
+            return;
+        }
+        writer.u8(if self.picture_id.is_some() { I_BIT } else { 0 }
+            | if self.tl0_pic_idx.is_some() { L_BIT } else { 0 }
+            | if self.temporal_layer.is_some() {
+                T_BIT
+            } else {
+                0
+            }
+            | if self.key_idx.is_some() { K_BIT } else { 0 });
+        if let Some(picture_id) = self.picture_id {
+            picture_id.write(writer);
+        }
+        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
+            writer.u8(tl0_pic_idx);
+        }
+        if self.temporal_layer.is_some() || self.key_idx.is_some() {
+            let layer = self.temporal_layer.unwrap_or_default();
+            writer.u8((layer.tid & 0x03) << 6
+                | if layer.layer_sync { Y_BIT } else { 0 }
+                | (self.key_idx.unwrap_or(0) & KEYIDX_MASK));
+        }
+    }
+}
+
 impl PayloadDescriptor for Vp8Descriptor {
+    /// Octets the descriptor takes on the wire, 1 to 6.
     fn encoded_len(&self) -> usize {
-        Self::encoded_len(self)
+        if !self.has_extension() {
+            return 1;
+        }
+        2 + self.picture_id.map_or(0, PictureId::wire_len)
+            + usize::from(self.tl0_pic_idx.is_some())
+            + usize::from(self.temporal_layer.is_some() || self.key_idx.is_some())
     }
 
+    /// Checks every field fits its width (RFC 7741 §4.2).
     fn validate(&self) -> Result<(), PayloadError> {
-        Self::validate(self)
+        if self.partition_index > PID_MASK {
+            return Err(out_of_range("PID", self.partition_index));
+        }
+        if let Some(picture_id) = self.picture_id {
+            picture_id.validate()?;
+        }
+        if let Some(layer) = self.temporal_layer.filter(|l| l.tid > 3) {
+            return Err(out_of_range("TID", layer.tid));
+        }
+        if let Some(key_idx) = self.key_idx.filter(|&k| k > KEYIDX_MASK) {
+            return Err(out_of_range("KEYIDX", key_idx));
+        }
+        Ok(())
     }
 
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        Self::write(self, out)
+    /// S on the first fragment; PID 0 on all (RFC 7741 §4.4 allows sending the frame as
+    /// one partition stream whatever its partitions).
+    fn for_fragment(&self, first: bool, _last: bool) -> Self {
+        Self {
+            start_of_partition: first,
+            partition_index: 0,
+            ..*self
+        }
+    }
+}
+
+impl ReassemblyDescriptor for Vp8Descriptor {
+    /// A frame starts with S = 1 and PID = 0 and ends with the marker bit (RFC 7741 §4.5).
+    fn parse_packet(
+        payload: &[u8],
+        marker: bool,
+    ) -> Result<(Self, bool, bool, &[u8]), PayloadError> {
+        let (descriptor, data) = Self::parse(payload)?;
+        Ok((descriptor, descriptor.starts_frame(), marker, data))
     }
 }
 
@@ -275,12 +279,7 @@ impl PayloadDescriptor for Vp8Descriptor {
 /// the others S = 0 and PID = 0, which RFC 7741 §4.4 allows without regard to partition
 /// boundaries. Every payload repeats the caller's picture ID, TL0PICIDX, TID/Y and KEYIDX
 /// fields, and the last one carries the marker bit.
-#[derive(Debug, Clone)]
-pub struct Vp8Packetizer<'a> {
-    frame: &'a [u8],
-    descriptor: Vp8Descriptor,
-    chunks: Chunks,
-}
+pub type Vp8Packetizer<'a> = Packetizer<'a, Vp8Descriptor>;
 
 impl<'a> Vp8Packetizer<'a> {
     /// Plans the packets of `frame` with `descriptor`'s fields, each RTP payload at most
@@ -293,47 +292,9 @@ impl<'a> Vp8Packetizer<'a> {
         descriptor: Vp8Descriptor,
         mtu: usize,
     ) -> Result<Self, PayloadError> {
-        descriptor.validate()?;
-        let descriptor = Vp8Descriptor {
-            partition_index: 0,
-            ..descriptor
-        };
-        let header = descriptor.encoded_len();
-        let plan = ChunkPlan::new(frame.len(), mtu, header, header)?;
-        Ok(Self {
-            frame,
-            descriptor,
-            chunks: Chunks::new(plan),
-        })
-    }
-
-    /// Number of payloads still to come.
-    pub fn remaining(&self) -> usize {
-        self.chunks.remaining()
+        Self::plan(frame, descriptor, true, mtu)
     }
 }
-
-impl<'a> Iterator for Vp8Packetizer<'a> {
-    type Item = Vp8Fragment<'a>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (range, first, last) = self.chunks.next()?;
-        Some(Vp8Fragment {
-            descriptor: Vp8Descriptor {
-                start_of_partition: first,
-                ..self.descriptor
-            },
-            data: self.frame.get(range)?,
-            marker: last,
-        })
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.chunks.size_hint()
-    }
-}
-
-impl ExactSizeIterator for Vp8Packetizer<'_> {}
 
 /// A reassembled VP8 frame; its `descriptor` is the first packet's.
 pub type Vp8Frame<'a> = Frame<'a, Vp8Descriptor>;
@@ -351,54 +312,4 @@ impl Vp8Frame<'_> {
 /// packet that has the RTP marker bit; its packets have consecutive sequence numbers and
 /// one timestamp. See [`reassembly`](super::reassembly) for ordering, loss reporting and
 /// the memory bound.
-#[derive(Debug)]
-pub struct Vp8Depacketizer {
-    inner: Reassembler<Vp8Descriptor>,
-}
-
-impl Vp8Depacketizer {
-    /// A reassembler holding at most what `limits` allow.
-    pub fn new(limits: ReassemblyLimits) -> Self {
-        Self {
-            inner: Reassembler::new(limits),
-        }
-    }
-
-    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
-    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
-    /// payload exceeds the limits.
-    pub fn push(
-        &mut self,
-        payload: &[u8],
-        sequence: u16,
-        timestamp: u32,
-        marker: bool,
-    ) -> Result<Pushed<'_, Vp8Descriptor>, PayloadError> {
-        let (descriptor, data) = Vp8Descriptor::parse(payload)?;
-        self.inner.push(Packet {
-            sequence,
-            timestamp,
-            marker,
-            starts_frame: descriptor.starts_frame(),
-            ends_frame: marker,
-            descriptor,
-            data,
-        })
-    }
-
-    /// Number of packets waiting for their frame to complete.
-    pub fn waiting(&self) -> usize {
-        self.inner.waiting()
-    }
-
-    /// Gives up every waiting packet, for example at the end of the stream.
-    pub fn flush(&mut self) -> Incomplete {
-        self.inner.flush()
-    }
-}
-
-impl Default for Vp8Depacketizer {
-    fn default() -> Self {
-        Self::new(ReassemblyLimits::default())
-    }
-}
+pub type Vp8Depacketizer = Depacketizer<Vp8Descriptor>;

@@ -12,9 +12,9 @@ pub use scalability::{
 };
 
 use super::PayloadError;
-use super::fragment::{ChunkPlan, Chunks, Fragment, PayloadDescriptor};
+use super::fragment::{Fragment, Packetizer, PayloadDescriptor, WriteFields};
 use super::picture_id::PictureId;
-use super::reassembly::{Frame, Incomplete, Packet, Pushed, Reassembler, ReassemblyLimits};
+use super::reassembly::{Depacketizer, Frame, ReassemblyDescriptor};
 use super::wire::{Reader, Writer};
 
 /// The layer indices of a VP9 frame, sent when L = 1 (RFC 9628 §4.2).
@@ -148,82 +148,6 @@ impl<'a> Vp9Descriptor<'a> {
         Ok((descriptor, reader.rest()))
     }
 
-    /// Octets the descriptor takes on the wire.
-    pub fn encoded_len(&self) -> usize {
-        1 + self.picture_id.map_or(0, PictureId::wire_len)
-            + usize::from(self.layers.is_some())
-            + usize::from(self.tl0_pic_idx.is_some())
-            + self.references.len()
-            + self.scalability_structure.map_or(0, |ss| ss.encoded_len())
-    }
-
-    /// Checks the descriptor can be written: fields fit their widths, and the optional
-    /// fields present are exactly those the flag bits call for (RFC 9628 §4.2).
-    pub fn validate(&self) -> Result<(), PayloadError> {
-        match self.picture_id {
-            Some(picture_id) => picture_id.validate()?,
-            None if self.flexible_mode => return Err(PayloadError::Vp9FlexibleWithoutPictureId),
-            None => {}
-        }
-        if let Some(layers) = self.layers {
-            if layers.tid > 7 {
-                return Err(out_of_range("TID", layers.tid));
-            }
-            if layers.sid > 7 {
-                return Err(out_of_range("SID", layers.sid));
-            }
-        }
-        if self.tl0_pic_idx.is_some() != (!self.flexible_mode && self.layers.is_some()) {
-            return Err(PayloadError::Vp9Tl0PicIdxMismatch);
-        }
-        if self.references.is_empty() == (self.flexible_mode && self.inter_picture_predicted) {
-            return Err(PayloadError::Vp9ReferencesMismatch);
-        }
-        if let Some(&diff) = self.references.as_slice().iter().find(|&&d| d > MAX_P_DIFF) {
-            return Err(out_of_range("P_DIFF", diff));
-        }
-        if let Some(ss) = &self.scalability_structure {
-            ss.validate()?;
-        }
-        Ok(())
-    }
-
-    /// Writes the descriptor at the start of `out` (RFC 9628 §4.2), returning its length.
-    pub fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        self.validate()?;
-        let mut writer = Writer::new(out, self.encoded_len())?;
-        self.write_unchecked(&mut writer);
-        Ok(writer.position())
-    }
-
-    fn write_unchecked(&self, writer: &mut Writer<'_>) {
-        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
-        writer.u8(flag(self.picture_id.is_some(), I_BIT)
-            | flag(self.inter_picture_predicted, P_BIT)
-            | flag(self.layers.is_some(), L_BIT)
-            | flag(self.flexible_mode, F_BIT)
-            | flag(self.start_of_frame, B_BIT)
-            | flag(self.end_of_frame, E_BIT)
-            | flag(self.scalability_structure.is_some(), V_BIT)
-            | flag(self.not_upper_reference, Z_BIT));
-        if let Some(picture_id) = self.picture_id {
-            picture_id.write(writer);
-        }
-        if let Some(layers) = self.layers {
-            writer.u8((layers.tid & 0x07) << 5
-                | flag(layers.switching_up, 0x10)
-                | (layers.sid & 0x07) << 1
-                | flag(layers.inter_layer_dependency, 0x01));
-        }
-        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
-            writer.u8(tl0_pic_idx);
-        }
-        self.references.write_flexible(writer);
-        if let Some(ss) = &self.scalability_structure {
-            ss.write(writer);
-        }
-    }
-
     /// The same descriptor without its scalability structure, no longer borrowing the
     /// packet.
     pub fn without_scalability_structure(&self) -> Vp9Descriptor<'static> {
@@ -259,17 +183,103 @@ fn out_of_range(field: &'static str, value: u8) -> PayloadError {
 /// it carries.
 pub type Vp9Fragment<'a> = Fragment<'a, Vp9Descriptor<'a>>;
 
+impl WriteFields for Vp9Descriptor<'_> {
+    /// The fields in wire order (RFC 9628 §4.2).
+    fn write_fields(&self, writer: &mut Writer<'_>) {
+        let flag = |set: bool, bit: u8| if set { bit } else { 0 };
+        writer.u8(flag(self.picture_id.is_some(), I_BIT)
+            | flag(self.inter_picture_predicted, P_BIT)
+            | flag(self.layers.is_some(), L_BIT)
+            | flag(self.flexible_mode, F_BIT)
+            | flag(self.start_of_frame, B_BIT)
+            | flag(self.end_of_frame, E_BIT)
+            | flag(self.scalability_structure.is_some(), V_BIT)
+            | flag(self.not_upper_reference, Z_BIT));
+        if let Some(picture_id) = self.picture_id {
+            picture_id.write(writer);
+        }
+        if let Some(layers) = self.layers {
+            writer.u8((layers.tid & 0x07) << 5
+                | flag(layers.switching_up, 0x10)
+                | (layers.sid & 0x07) << 1
+                | flag(layers.inter_layer_dependency, 0x01));
+        }
+        if let Some(tl0_pic_idx) = self.tl0_pic_idx {
+            writer.u8(tl0_pic_idx);
+        }
+        self.references.write_flexible(writer);
+        if let Some(ss) = &self.scalability_structure {
+            ss.write(writer);
+        }
+    }
+}
+
 impl PayloadDescriptor for Vp9Descriptor<'_> {
+    /// Octets the descriptor takes on the wire.
     fn encoded_len(&self) -> usize {
-        Self::encoded_len(self)
+        1 + self.picture_id.map_or(0, PictureId::wire_len)
+            + usize::from(self.layers.is_some())
+            + usize::from(self.tl0_pic_idx.is_some())
+            + self.references.len()
+            + self.scalability_structure.map_or(0, |ss| ss.encoded_len())
     }
 
+    /// Checks the descriptor can be written: fields fit their widths, and the optional
+    /// fields present are exactly those the flag bits call for (RFC 9628 §4.2).
     fn validate(&self) -> Result<(), PayloadError> {
-        Self::validate(self)
+        match self.picture_id {
+            Some(picture_id) => picture_id.validate()?,
+            None if self.flexible_mode => return Err(PayloadError::Vp9FlexibleWithoutPictureId),
+            None => {}
+        }
+        if let Some(layers) = self.layers {
+            if layers.tid > 7 {
+                return Err(out_of_range("TID", layers.tid));
+            }
+            if layers.sid > 7 {
+                return Err(out_of_range("SID", layers.sid));
+            }
+        }
+        if self.tl0_pic_idx.is_some() != (!self.flexible_mode && self.layers.is_some()) {
+            return Err(PayloadError::Vp9Tl0PicIdxMismatch);
+        }
+        if self.references.is_empty() == (self.flexible_mode && self.inter_picture_predicted) {
+            return Err(PayloadError::Vp9ReferencesMismatch);
+        }
+        if let Some(&diff) = self.references.as_slice().iter().find(|&&d| d > MAX_P_DIFF) {
+            return Err(out_of_range("P_DIFF", diff));
+        }
+        if let Some(ss) = &self.scalability_structure {
+            ss.validate()?;
+        }
+        Ok(())
     }
 
-    fn write(&self, out: &mut [u8]) -> Result<usize, PayloadError> {
-        Self::write(self, out)
+    /// B on the first fragment, E on the last, the scalability structure only in the first.
+    fn for_fragment(&self, first: bool, last: bool) -> Self {
+        Self {
+            start_of_frame: first,
+            end_of_frame: last,
+            scalability_structure: self.scalability_structure.filter(|_| first),
+            ..*self
+        }
+    }
+}
+
+impl ReassemblyDescriptor for Vp9Descriptor<'static> {
+    /// A frame runs from B = 1 to E = 1 (RFC 9628 §4.5); the kept descriptor drops the
+    /// scalability structure, which borrows the packet.
+    fn parse_packet(
+        payload: &[u8],
+        _marker: bool,
+    ) -> Result<(Self, bool, bool, &[u8]), PayloadError> {
+        let (descriptor, data) = Vp9Descriptor::parse(payload)?;
+        Ok((
+            descriptor.without_scalability_structure(),
+            descriptor.start_of_frame,
+            descriptor.end_of_frame,
+            data,
+        ))
     }
 }
 
@@ -280,13 +290,7 @@ impl PayloadDescriptor for Vp9Descriptor<'_> {
 /// the last. The scalability structure, if given, is sent in the first payload only. The
 /// marker bit is set on the last payload when `end_of_picture` says this frame is the
 /// last of its picture.
-#[derive(Debug, Clone)]
-pub struct Vp9Packetizer<'a> {
-    frame: &'a [u8],
-    descriptor: Vp9Descriptor<'a>,
-    end_of_picture: bool,
-    chunks: Chunks,
-}
+pub type Vp9Packetizer<'a> = Packetizer<'a, Vp9Descriptor<'a>>;
 
 impl<'a> Vp9Packetizer<'a> {
     /// Plans the packets of `frame` with `descriptor`'s fields, each RTP payload at most
@@ -300,55 +304,9 @@ impl<'a> Vp9Packetizer<'a> {
         end_of_picture: bool,
         mtu: usize,
     ) -> Result<Self, PayloadError> {
-        descriptor.validate()?;
-        let rest = Vp9Descriptor {
-            scalability_structure: None,
-            ..descriptor
-        };
-        let plan = ChunkPlan::new(
-            frame.len(),
-            mtu,
-            descriptor.encoded_len(),
-            rest.encoded_len(),
-        )?;
-        Ok(Self {
-            frame,
-            descriptor,
-            end_of_picture,
-            chunks: Chunks::new(plan),
-        })
-    }
-
-    /// Number of payloads still to come.
-    pub fn remaining(&self) -> usize {
-        self.chunks.remaining()
+        Self::plan(frame, descriptor, end_of_picture, mtu)
     }
 }
-
-impl<'a> Iterator for Vp9Packetizer<'a> {
-    type Item = Vp9Fragment<'a>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let (range, first, last) = self.chunks.next()?;
-        let descriptor = Vp9Descriptor {
-            start_of_frame: first,
-            end_of_frame: last,
-            scalability_structure: self.descriptor.scalability_structure.filter(|_| first),
-            ..self.descriptor
-        };
-        Some(Vp9Fragment {
-            descriptor,
-            data: self.frame.get(range)?,
-            marker: last && self.end_of_picture,
-        })
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.chunks.size_hint()
-    }
-}
-
-impl ExactSizeIterator for Vp9Packetizer<'_> {}
 
 /// A reassembled VP9 frame; its `descriptor` is the first packet's without the
 /// scalability structure (parse that packet to read it), and `marker` says whether the
@@ -360,54 +318,4 @@ pub type Vp9Frame<'a> = Frame<'a, Vp9Descriptor<'static>>;
 /// A frame runs from a packet with B = 1 to a packet with E = 1, over consecutive sequence
 /// numbers with one timestamp; each spatial layer of a picture is its own frame. See
 /// [`reassembly`](super::reassembly) for ordering, loss reporting and the memory bound.
-#[derive(Debug)]
-pub struct Vp9Depacketizer {
-    inner: Reassembler<Vp9Descriptor<'static>>,
-}
-
-impl Vp9Depacketizer {
-    /// A reassembler holding at most what `limits` allow.
-    pub fn new(limits: ReassemblyLimits) -> Self {
-        Self {
-            inner: Reassembler::new(limits),
-        }
-    }
-
-    /// Adds one RTP packet's payload with its header's sequence number, timestamp and
-    /// marker bit. Fails, changing nothing, when the descriptor is malformed or the
-    /// payload exceeds the limits.
-    pub fn push(
-        &mut self,
-        payload: &[u8],
-        sequence: u16,
-        timestamp: u32,
-        marker: bool,
-    ) -> Result<Pushed<'_, Vp9Descriptor<'static>>, PayloadError> {
-        let (descriptor, data) = Vp9Descriptor::parse(payload)?;
-        self.inner.push(Packet {
-            sequence,
-            timestamp,
-            marker,
-            starts_frame: descriptor.start_of_frame,
-            ends_frame: descriptor.end_of_frame,
-            descriptor: descriptor.without_scalability_structure(),
-            data,
-        })
-    }
-
-    /// Number of packets waiting for their frame to complete.
-    pub fn waiting(&self) -> usize {
-        self.inner.waiting()
-    }
-
-    /// Gives up every waiting packet, for example at the end of the stream.
-    pub fn flush(&mut self) -> Incomplete {
-        self.inner.flush()
-    }
-}
-
-impl Default for Vp9Depacketizer {
-    fn default() -> Self {
-        Self::new(ReassemblyLimits::default())
-    }
-}
+pub type Vp9Depacketizer = Depacketizer<Vp9Descriptor<'static>>;

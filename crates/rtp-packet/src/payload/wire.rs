@@ -38,7 +38,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Writes octets into a caller's buffer whose room was checked up front by [`Writer::new`].
-pub(crate) struct Writer<'a> {
+pub struct Writer<'a> {
     buf: &'a mut [u8],
     pos: usize,
 }

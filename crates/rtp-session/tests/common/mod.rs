@@ -171,6 +171,7 @@ fn drain(s: &mut Session, seen: &mut Seen, link: &mut Link<Datagram>, now: Insta
         match p {
             Playout::Frame(f) => seen.frames.push((ssrc, f.sequence_number())),
             Playout::Conceal(_) => seen.concealed += 1,
+            other => panic!("a playout these tests do not know: {other:?}"),
         }
     }
 }

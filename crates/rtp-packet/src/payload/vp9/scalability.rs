@@ -103,6 +103,16 @@ enum Source<'a, T> {
     Given(&'a [T]),
 }
 
+impl<T> Source<'_, T> {
+    /// Number of entries, whichever side they came from.
+    fn len(&self) -> usize {
+        match self {
+            Self::Wire { count, .. } => *count,
+            Self::Given(list) => list.len(),
+        }
+    }
+}
+
 /// The spatial layer resolutions of a scalability structure (Y = 1), one per layer.
 #[derive(Debug, Clone, Copy)]
 pub struct Resolutions<'a>(Source<'a, Resolution>);
@@ -115,10 +125,7 @@ impl<'a> Resolutions<'a> {
 
     /// Number of resolutions.
     pub fn len(&self) -> usize {
-        match self.0 {
-            Source::Wire { count, .. } => count,
-            Source::Given(list) => list.len(),
-        }
+        self.0.len()
     }
 
     /// Whether there are none.
@@ -168,10 +175,7 @@ impl<'a> PictureGroup<'a> {
 
     /// Number of pictures (N_G).
     pub fn len(&self) -> usize {
-        match self.0 {
-            Source::Wire { count, .. } => count,
-            Source::Given(list) => list.len(),
-        }
+        self.0.len()
     }
 
     /// Whether there are none.

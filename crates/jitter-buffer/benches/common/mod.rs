@@ -1,0 +1,57 @@
+//! The steady-state feed shared by the criterion bench and the `steady_state` example (which
+//! includes this file by path), so both measure exactly the same step.
+
+use jitter_buffer::{Config, JitterBuffer, PacketInfo, Playout};
+use std::time::{Duration, Instant};
+
+const FRAME: Duration = Duration::from_millis(20);
+
+/// One receive stream: the next packet to insert and the time it arrives.
+pub struct Feed {
+    jb: JitterBuffer,
+    seq: u16,
+    ts: u32,
+    now: Instant,
+    ssrc: u32,
+}
+
+impl Feed {
+    /// A 48 kHz audio stream `ssrc` starting at `t0`, after 3000 warm-up packets.
+    pub fn new(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
+        let mut feed = Self {
+            jb: JitterBuffer::new(Config::audio(rtp_packet::ClockRate::OPUS))?,
+            seq: 0,
+            ts: 0,
+            now: t0,
+            ssrc,
+        };
+        for _ in 0..3000 {
+            feed.step();
+        }
+        Ok(feed)
+    }
+
+    /// Inserts one 20 ms Opus-sized packet with a little jitter and plays what is due;
+    /// returns the payload bytes played.
+    pub fn step(&mut self) -> usize {
+        let info = PacketInfo {
+            ssrc: self.ssrc,
+            sequence_number: self.seq,
+            timestamp: self.ts,
+            marker: false,
+            payload_type: 111,
+        };
+        let jitter = Duration::from_micros(u64::from(self.seq % 7) * 500);
+        self.jb.insert(self.now + jitter, info, &[0x5a; 120]);
+        let mut bytes = 0;
+        while let Some(p) = self.jb.poll(self.now) {
+            if let Playout::Frame(f) = p {
+                bytes += f.payload().len();
+            }
+        }
+        self.seq = self.seq.wrapping_add(1);
+        self.ts = self.ts.wrapping_add(960);
+        self.now += FRAME;
+        bytes
+    }
+}
