@@ -7,9 +7,9 @@
 #![no_main]
 
 use dtls::ChaChaRandom;
-use dtls::cookie::{CookieSecret, HelloVerdict};
-use dtls::handshake::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
-use dtls::record::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
+use dtls::{CookieSecret, HelloVerdict};
+use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
+use dtls::internal::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(secret().verify_datagram(ADDRESS, &hvr), HelloVerdict::Drop);
 
     // The client's answer: its ClientHello again, with the cookie.
-    let (original, _) = dtls::record::Record::parse(data).expect("a challenged record parses");
+    let (original, _) = dtls::internal::Record::parse(data).expect("a challenged record parses");
     let fragment = parse_fragments(original.fragment).expect("a challenged hello parses")[0];
     let Ok(HandshakeMessage::ClientHello(mut hello)) =
         HandshakeMessage::parse(HandshakeType::ClientHello, fragment.body)

@@ -7,7 +7,7 @@
 //! (`xor` 0 delivers it intact). `2, seconds`: time passes (retransmission, timeout).
 #![no_main]
 
-use dtls::cookie::CookieSecret;
+use dtls::CookieSecret;
 use dtls::{Certificate, ChaChaRandom, Config, Connection, Fingerprint, HashFunction};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};

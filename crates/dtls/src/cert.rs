@@ -62,7 +62,7 @@ impl Certificate {
         };
         let cert = params
             .self_signed(&signer)
-            .map_err(|e| Error::CertificateGeneration(e.to_string()))?;
+            .map_err(Error::CertificateGeneration)?;
         Ok(Certificate {
             der: cert.der().to_vec(),
             key,
@@ -89,7 +89,7 @@ impl Certificate {
     }
 
     /// The signing key.
-    pub fn signing_key(&self) -> &SigningKey {
+    pub(crate) fn signing_key(&self) -> &SigningKey {
         &self.key
     }
 

@@ -20,7 +20,7 @@
 //! handshake fails with [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`].
 //! Incoming fragments are reassembled in any order, overlapping or duplicated, and messages
 //! and epoch-1 records that arrive early wait for their turn, all within fixed memory bounds
-//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). A server keeps
+//! ([`MAX_MESSAGE_LEN`], [`MAX_BUFFERED_BYTES`]). A server keeps
 //! nothing for a ClientHello without a valid cookie, and renegotiation is refused.
 //!
 //! **Authentication.** A peer is authenticated only by its certificate matching one of the
@@ -85,25 +85,48 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod alert;
-pub mod cert;
+mod alert;
+mod cert;
 mod codec;
-pub mod cookie;
-pub mod crypto;
+mod config;
+mod connection;
+mod cookie;
+mod crypto;
 mod error;
-pub mod handshake;
-pub mod random;
-pub mod record;
+mod handshake;
+mod random;
+mod record;
 pub mod replay;
-pub mod suite;
+mod suite;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use cert::{Certificate, Fingerprint, HashFunction};
-pub use error::Error;
-pub use random::{ChaChaRandom, Random};
-pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
-pub mod config;
-mod connection;
-
 pub use config::Config;
 pub use connection::{Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_EXPORTER_LABEL};
+pub use cookie::{CookieSecret, HelloVerdict};
+pub use error::Error;
+pub use handshake::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
+pub use random::{ChaChaRandom, Random};
+pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
+
+/// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and
+/// the tests that forge hostile input. It may change in any release without notice.
+///
+/// Why one hidden module rather than public `record` and `handshake` modules: users of a
+/// DTLS connection never need the record or message codecs, and every type made public is
+/// a promise. Fuzzing and hostile-peer tests do need to build and parse raw records and
+/// messages, so they get exactly those here, as rustls's `internal` module does.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::cert::peer_key;
+    pub use crate::crypto::signature::PeerKey;
+    pub use crate::handshake::{
+        ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
+        HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp,
+        encode_message, parse_fragments,
+    };
+    pub use crate::record::{
+        ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records,
+        records,
+    };
+}

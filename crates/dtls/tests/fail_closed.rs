@@ -2,7 +2,7 @@
 //! association; forged or malformed plaintext is dropped and counted; a peer is
 //! authenticated by fingerprint or the handshake fails.
 
-use dtls::record::{ContentType, DTLS_1_2, RecordHeader, records};
+use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
     AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
 };
@@ -441,7 +441,7 @@ fn an_epoch_0_finished_after_the_read_epoch_is_1_is_not_accepted() {
 
 #[test]
 fn a_server_hello_with_an_extension_we_did_not_offer_is_unsupported_extension() {
-    use dtls::handshake::{Extensions, HandshakeMessage, ServerHello, UseSrtp};
+    use dtls::internal::{Extensions, HandshakeMessage, ServerHello, UseSrtp};
     let now = Instant::now();
     for session_ticket in [true, false] {
         let (mut c, _) = pair(now);

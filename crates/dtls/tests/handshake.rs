@@ -391,7 +391,7 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
 
 #[test]
 fn stateless_front_end_accepts_only_returned_cookies() {
-    use dtls::cookie::{CookieSecret, HelloVerdict};
+    use dtls::{CookieSecret, HelloVerdict};
     let now = Instant::now();
     let secret = Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
         [30; 32],

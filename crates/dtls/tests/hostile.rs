@@ -1,11 +1,11 @@
 //! Hostile and broken peers: the right alert for each failure, records that must be
 //! dropped, close_notify both ways, and fragmentation that follows a lowered MTU.
 
-use dtls::cookie::CookieSecret;
-use dtls::handshake::{
+use dtls::CookieSecret;
+use dtls::internal::{
     ClientHello, Extensions, HandshakeMessage, HandshakeType, ServerHello, UseSrtp, encode_message,
 };
-use dtls::record::{ContentType, DTLS_1_2, RecordHeader, records};
+use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
     AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
     MIN_MTU,

@@ -466,8 +466,8 @@ pub(crate) struct AppliedKeys {
 /// (22), epoch 0, handshake type 1 (RFC 6347 §4.1, §4.2.2).
 fn is_client_hello(datagram: &[u8]) -> bool {
     matches!(
-        dtls::record::records(datagram).next(),
-        Some(Ok(r)) if r.header.content_type == dtls::record::ContentType::Handshake
+        dtls::internal::records(datagram).next(),
+        Some(Ok(r)) if r.header.content_type == dtls::internal::ContentType::Handshake
             && r.header.epoch == 0
             && r.fragment.first() == Some(&1)
     )
@@ -486,7 +486,7 @@ enum Filtered {
 fn current_epoch_only(datagram: &[u8]) -> Filtered {
     let mut kept = Vec::new();
     let mut dropped = 0u64;
-    for record in dtls::record::records(datagram) {
+    for record in dtls::internal::records(datagram) {
         let Ok(record) = record else {
             dropped += 1;
             break;

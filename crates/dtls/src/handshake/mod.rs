@@ -12,7 +12,7 @@ pub use messages::{
 };
 pub(crate) use reassembly::Reassembler;
 pub use reassembly::{
-    MAX_BUFFERED_BYTES, MAX_BUFFERED_MESSAGES, MAX_FRAGMENT_RANGES, MAX_MESSAGE_LEN,
+    MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN,
 };
 
 use crate::codec::{Reader, Writer};
