@@ -7,6 +7,11 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+    5000,
+);
+
 fn config() -> Arc<Config> {
     static CONFIG: OnceLock<Arc<Config>> = OnceLock::new();
     CONFIG
@@ -23,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let mut server = Connection::server(
         config(),
         Box::new(ChaChaRandom::from_seed([2; 32])),
-        b"peer",
+        PEER,
         now,
     );
     let mut client = Connection::client(config(), Box::new(ChaChaRandom::from_seed([3; 32])), now);

@@ -7,14 +7,15 @@
 #![no_main]
 
 use dtls::ChaChaRandom;
-use dtls::{CookieSecret, HelloVerdict};
-use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
 use dtls::internal::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
+use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
+use dtls::{CookieSecret, HelloVerdict};
 use libfuzzer_sys::fuzz_target;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::OnceLock;
 
-const ADDRESS: &[u8] = b"192.0.2.1:5004";
-const OTHER: &[u8] = b"192.0.2.2:5004";
+const ADDRESS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5004);
+const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), 5004);
 
 fn secret() -> &'static CookieSecret {
     static SECRET: OnceLock<CookieSecret> = OnceLock::new();

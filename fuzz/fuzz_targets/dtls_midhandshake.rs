@@ -13,6 +13,11 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+    5000,
+);
+
 fn configs() -> &'static (Arc<Config>, Arc<Config>) {
     static CONFIGS: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
@@ -67,7 +72,7 @@ fn new_server(now: Instant) -> Connection {
         server.clone(),
         Box::new(ChaChaRandom::from_seed([4; 32])),
         cookie_secret(),
-        b"peer",
+        PEER,
         now,
     );
     s.require_peer_fingerprints(fingerprint(client))

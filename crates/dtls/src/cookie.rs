@@ -9,6 +9,7 @@ use crate::handshake::{
 };
 use crate::random::Random;
 use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader, records};
+use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -32,10 +33,17 @@ impl CookieSecret {
         CookieSecret(k)
     }
 
-    /// The cookie for a hello from `client_address` (any stable byte encoding of the
-    /// address and port). The cookie field itself is left out, so the second ClientHello
-    /// maps to the same cookie as the first.
-    pub fn cookie(&self, client_address: &[u8], hello: &ClientHello) -> [u8; COOKIE_LEN] {
+    /// The cookie for a hello from `client_address`. The cookie field itself is left out,
+    /// so the second ClientHello maps to the same cookie as the first. The address enters
+    /// the MAC in its text form (`192.0.2.1:5004`, `[2001:db8::1]:5004`), which is stable
+    /// and names address and port unambiguously.
+    pub(crate) fn cookie(
+        &self,
+        client_address: SocketAddr,
+        hello: &ClientHello,
+    ) -> [u8; COOKIE_LEN] {
+        let client_address = client_address.to_string();
+        let client_address = client_address.as_bytes();
         let mut fields = Vec::new();
         fields.extend_from_slice(&hello.client_version.to_be_bytes());
         fields.extend_from_slice(&hello.random);
@@ -53,7 +61,7 @@ impl CookieSecret {
     }
 
     /// True when `hello` carries the cookie we would issue to `client_address`.
-    pub fn verify(&self, client_address: &[u8], hello: &ClientHello) -> bool {
+    pub(crate) fn verify(&self, client_address: SocketAddr, hello: &ClientHello) -> bool {
         hello.cookie.len() == COOKIE_LEN
             && bool::from(self.cookie(client_address, hello).ct_eq(&hello.cookie))
     }
@@ -74,7 +82,7 @@ pub enum HelloVerdict {
 
 impl CookieSecret {
     /// Judges the first datagram from `client_address` without keeping any state.
-    pub fn verify_datagram(&self, client_address: &[u8], datagram: &[u8]) -> HelloVerdict {
+    pub fn verify_datagram(&self, client_address: SocketAddr, datagram: &[u8]) -> HelloVerdict {
         let Some(Ok(rec)) = records(datagram).next() else {
             return HelloVerdict::Drop;
         };
@@ -157,10 +165,10 @@ mod tests {
             compression_methods: vec![0],
             extensions: Extensions::default(),
         };
-        let addr = b"192.0.2.1:5000";
+        let addr: SocketAddr = "192.0.2.1:5000".parse().unwrap();
         hello.cookie = secret.cookie(addr, &hello).to_vec();
         assert!(secret.verify(addr, &hello));
-        assert!(!secret.verify(b"192.0.2.1:5001", &hello));
+        assert!(!secret.verify("192.0.2.1:5001".parse().unwrap(), &hello));
         let mut other = hello.clone();
         other.random[0] ^= 1;
         assert!(!secret.verify(addr, &other));

@@ -63,7 +63,7 @@
 //! let mut client = Connection::client(Arc::new(client_cfg), Box::new(rng), now);
 //! client.require_peer_fingerprints(vec![server_fp])?;
 //! let srng = Box::new(ChaChaRandom::from_seed([8; 32]));
-//! let mut server = Connection::server(Arc::new(server_cfg), srng, b"192.0.2.1:5004", now);
+//! let mut server = Connection::server(Arc::new(server_cfg), srng, "192.0.2.1:5004".parse().unwrap(), now);
 //! server.require_peer_fingerprints(vec![client_fp])?;
 //!
 //! // Stand-in for the network: hand every datagram straight to the other side.
@@ -122,11 +122,20 @@ pub mod internal {
     pub use crate::crypto::signature::PeerKey;
     pub use crate::handshake::{
         ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
-        HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp,
-        encode_message, parse_fragments,
+        HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp, encode_message,
+        parse_fragments,
     };
     pub use crate::record::{
-        ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records,
-        records,
+        ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
     };
+
+    /// The HelloVerifyRequest cookie `secret` issues to a ClientHello from
+    /// `client_address`, for tests that answer a challenge by hand.
+    pub fn cookie(
+        secret: &crate::CookieSecret,
+        client_address: std::net::SocketAddr,
+        hello: &ClientHello,
+    ) -> [u8; 32] {
+        secret.cookie(client_address, hello)
+    }
 }

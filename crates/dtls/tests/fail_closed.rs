@@ -6,8 +6,12 @@ use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
     AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
 };
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+
+/// The client's transport address, as the server's owner sees it.
+const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
 
 /// Client and server configurations, and a third certificate nobody announced.
 fn configs() -> &'static (Config, Config, Config) {
@@ -35,7 +39,7 @@ fn rng(seed: u8) -> Box<ChaChaRandom> {
 fn pair_of(cc: Config, sc: Config, now: Instant) -> (Connection, Connection) {
     let (cfp, sfp) = (fp(&configs().0), fp(&configs().1));
     let mut c = Connection::client(Arc::new(cc), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![sfp]).unwrap();
     s.require_peer_fingerprints(vec![cfp]).unwrap();
     (c, s)
@@ -129,7 +133,7 @@ fn empty_fingerprint_list_is_a_typed_error_and_changes_nothing() {
 fn client_without_fingerprints_fails_with_peer_not_authenticated() {
     let now = Instant::now();
     let mut c = Connection::client(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(configs().1.clone()), rng(4), b"peer", now);
+    let mut s = Connection::server(Arc::new(configs().1.clone()), rng(4), PEER, now);
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let (ec, _) = pump(&mut c, &mut s, now);
     assert_eq!(ec, Some(Error::PeerNotAuthenticated));
@@ -156,7 +160,7 @@ fn server_without_fingerprints_fails_with_peer_not_authenticated() {
     // unconfigured server connect.
     sc.require_client_certificate = false;
     let mut c = Connection::client(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     let (ec, es) = pump(&mut c, &mut s, now);
     assert_eq!(es, Some(Error::PeerNotAuthenticated));
@@ -174,7 +178,7 @@ fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config(
     sc.require_client_certificate = false;
     // The client presents mallory's certificate, which the server did not announce.
     let mut c = Connection::client(Arc::new(configs().2.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let mut sent = Vec::new();

@@ -5,8 +5,14 @@ use dtls::{
     Fingerprint, HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
 };
 use srtp::ProtectionProfile;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The client's transport address, as the server's owner sees it.
+const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
+/// Another address.
+const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), 5000);
 
 const PROFILES: [ProtectionProfile; 4] = [
     ProtectionProfile::AesCm128HmacSha1_80,
@@ -92,7 +98,7 @@ fn matrix_of_suites_groups_and_profiles() {
                 let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
                 let client_fp = cc.certificate.fingerprint(HashFunction::Sha1);
                 let mut client = Connection::client(Arc::new(cc), rng(n), now);
-                let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), b"peer", now);
+                let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), PEER, now);
                 client
                     .require_peer_fingerprints(vec![server_fp.clone()])
                     .unwrap();
@@ -170,7 +176,7 @@ fn server_preference_decides() {
         ProtectionProfile::AeadAes128Gcm,
     ];
     let mut client = Connection::client(Arc::new(cc), rng(3), now);
-    let mut server = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    let mut server = Connection::server(Arc::new(sc), rng(4), PEER, now);
     authenticate(&mut client, &mut server);
     pump(&mut client, &mut server, now).unwrap();
     let ci = connected(&mut client).unwrap();
@@ -190,7 +196,7 @@ fn no_client_certificate_when_not_required() {
     let mut sc = config(2);
     sc.require_client_certificate = false;
     let mut client = Connection::client(Arc::new(config(1)), rng(5), now);
-    let mut server = Connection::server(Arc::new(sc), rng(6), b"peer", now);
+    let mut server = Connection::server(Arc::new(sc), rng(6), PEER, now);
     authenticate(&mut client, &mut server);
     // Only the explicit opt-out lets a client in without a certificate.
     server.dangerous_accept_any_peer_certificate();
@@ -203,7 +209,7 @@ fn no_client_certificate_when_not_required() {
 fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(7), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(8), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(8), PEER, now);
     authenticate(&mut client, &mut server);
     let other = config(9).certificate.fingerprint(HashFunction::Sha256);
     client.require_peer_fingerprints(vec![other]).unwrap();
@@ -247,7 +253,7 @@ fn corrupt_message(datagram: &mut [u8], msg_type: u8, from_end: usize) -> bool {
 fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(10), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(11), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(11), PEER, now);
     authenticate(&mut client, &mut server);
     // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
     for _ in 0..2 {
@@ -274,7 +280,7 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
 fn bad_certificate_verify_fails_with_decrypt_error() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(12), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(13), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(13), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..2 {
         let d = client.poll_transmit().unwrap();
@@ -319,7 +325,7 @@ fn retransmits_on_timer_and_times_out() {
 fn lost_server_finished_is_recovered_by_retransmission() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(15), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(16), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(16), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..3 {
         let d = client.poll_transmit().unwrap();
@@ -344,7 +350,7 @@ fn lost_server_finished_is_recovered_by_retransmission() {
 fn server_keeps_no_state_for_hellos_without_cookie() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(17), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(18), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(18), PEER, now);
     authenticate(&mut client, &mut server);
     let hello = client.poll_transmit().unwrap();
     for _ in 0..3 {
@@ -360,7 +366,7 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
         assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(60)));
     }
     // A cookie for another address is refused with another HelloVerifyRequest.
-    let mut other = Connection::server(Arc::new(config(2)), rng(18), b"other", now);
+    let mut other = Connection::server(Arc::new(config(2)), rng(18), OTHER, now);
     let hvr = {
         server.handle_datagram(now, &hello).unwrap();
         server.poll_transmit().unwrap()
@@ -375,7 +381,7 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
 fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let now = Instant::now();
     let mut client = Connection::client(Arc::new(config(1)), rng(19), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(20), b"peer", now);
+    let mut server = Connection::server(Arc::new(config(2)), rng(20), PEER, now);
     authenticate(&mut client, &mut server);
     let mut hello = client.poll_transmit().unwrap();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
@@ -399,25 +405,22 @@ fn stateless_front_end_accepts_only_returned_cookies() {
     let mut client = Connection::client(Arc::new(config(1)), rng(21), now);
     let hello = client.poll_transmit().unwrap();
     assert_eq!(
-        secret.verify_datagram(b"peer", &[22, 0xFE]),
+        secret.verify_datagram(PEER, &[22, 0xFE]),
         HelloVerdict::Drop
     );
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(b"peer", &hello) else {
+    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(PEER, &hello) else {
         panic!("first hello must be challenged");
     };
     assert_eq!(hvr[13], 3, "HelloVerifyRequest");
     client.handle_datagram(now, &hvr).unwrap();
     let hello2 = client.poll_transmit().unwrap();
     assert!(matches!(
-        secret.verify_datagram(b"elsewhere", &hello2),
+        secret.verify_datagram(OTHER, &hello2),
         HelloVerdict::Challenge(_)
     ));
-    assert_eq!(
-        secret.verify_datagram(b"peer", &hello2),
-        HelloVerdict::Accept
-    );
+    assert_eq!(secret.verify_datagram(PEER, &hello2), HelloVerdict::Accept);
     let mut server =
-        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, b"peer", now);
+        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, PEER, now);
     authenticate(&mut client, &mut server);
     server.handle_datagram(now, &hello2).unwrap();
     pump(&mut client, &mut server, now).unwrap();

@@ -10,8 +10,12 @@ use dtls::{
     AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
     MIN_MTU,
 };
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The client's transport address, as the server's owner sees it.
+const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
 
 fn configs() -> &'static (Config, Config) {
     static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
@@ -32,7 +36,7 @@ fn client(now: Instant) -> Connection {
 
 fn server(now: Instant) -> Connection {
     let rng = Box::new(ChaChaRandom::from_seed([4; 32]));
-    let mut s = Connection::server(Arc::new(configs().1.clone()), rng, b"peer", now);
+    let mut s = Connection::server(Arc::new(configs().1.clone()), rng, PEER, now);
     let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
     s.require_peer_fingerprints(vec![fp]).unwrap();
     s
@@ -205,7 +209,7 @@ fn a_suite_we_did_not_offer_is_illegal_parameter() {
 
 /// A ClientHello to `server_with_cookie_secret` carrying a valid cookie.
 fn hello_with_cookie(secret: &CookieSecret, mut hello: ClientHello) -> Vec<u8> {
-    hello.cookie = secret.cookie(b"peer", &hello).to_vec();
+    hello.cookie = dtls::internal::cookie(secret, PEER, &hello).to_vec();
     let mut body = Vec::new();
     HandshakeMessage::ClientHello(hello).write_body(&mut body);
     handshake_record(HandshakeType::ClientHello, 0, &body)
@@ -243,7 +247,7 @@ fn cookie_server(now: Instant) -> (Connection, Arc<CookieSecret>) {
         Arc::new(configs().1.clone()),
         rng,
         secret.clone(),
-        b"peer",
+        PEER,
         now,
     );
     let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
@@ -278,7 +282,7 @@ fn too_many_extensions_is_dropped_and_counted() {
     let hello = plain_hello(vec![0xC02B], vec![7]);
     let mut body = Vec::new();
     HandshakeMessage::ClientHello(ClientHello {
-        cookie: secret.cookie(b"peer", &hello).to_vec(),
+        cookie: dtls::internal::cookie(&secret, PEER, &hello).to_vec(),
         ..hello.clone()
     })
     .write_body(&mut body);

@@ -57,7 +57,8 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
     let srng = Box::new(ChaChaRandom::from_seed(seed32(seed, 4)));
     let mut client = Connection::client(Arc::new(cc), crng, t0);
     client.require_peer_fingerprints(vec![server_fp]).unwrap();
-    let mut server = Connection::server(Arc::new(sc), srng, b"198.51.100.7:5000", t0);
+    let mut server =
+        Connection::server(Arc::new(sc), srng, "198.51.100.7:5000".parse().unwrap(), t0);
     server.require_peer_fingerprints(vec![client_fp]).unwrap();
     let mut to_server: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2));
     let mut to_client: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2) + 1);

@@ -30,7 +30,7 @@ fn transcript() -> Vec<String> {
     let mut server = Connection::server(
         Arc::new(config(2)),
         Box::new(ChaChaRandom::from_seed([22; 32])),
-        b"192.0.2.1:5000",
+        "192.0.2.1:5000".parse().unwrap(),
         now,
     );
     let fp = |seed: u8| config(seed).certificate.fingerprint(HashFunction::Sha256);

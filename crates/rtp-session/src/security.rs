@@ -186,11 +186,11 @@ impl Session {
             let mut conn = match role {
                 dtls::Role::Client => dtls::Connection::client(config.clone(), rng, now),
                 dtls::Role::Server => {
+                    // Without a destination yet the cookie binds the unspecified address.
                     let peer = self
                         .dtls_destination(component)
-                        .map(|a| a.to_string())
-                        .unwrap_or_default();
-                    dtls::Connection::server(config.clone(), rng, peer.as_bytes(), now)
+                        .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+                    dtls::Connection::server(config.clone(), rng, peer, now)
                 }
             };
             match &check {

@@ -562,7 +562,7 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     let mut conn = Connection::server(
         Arc::new(cfg),
         Box::new(ChaChaRandom::from_seed([case.seed; 32])),
-        from.to_string().as_bytes(),
+        from,
         Instant::now(),
     );
     if case.client_cert {

@@ -52,7 +52,12 @@ pub(crate) fn timed_handshake(
         .expect("fingerprint");
     let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
     let t = Instant::now();
-    let mut server = Connection::server(server_cfg.clone(), srng, b"192.0.2.1:5004", now);
+    let mut server = Connection::server(
+        server_cfg.clone(),
+        srng,
+        "192.0.2.1:5004".parse().unwrap(),
+        now,
+    );
     server
         .require_peer_fingerprints(vec![client_fp])
         .expect("fingerprint");

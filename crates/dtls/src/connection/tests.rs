@@ -4,7 +4,6 @@ use super::*;
 use crate::cert::Certificate;
 use crate::codec::Writer;
 use crate::cookie;
-use crate::crypto::prf;
 use crate::handshake::HandshakeType;
 use crate::handshake::encode_message;
 use crate::random::ChaChaRandom;
@@ -27,7 +26,7 @@ fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
     let mut server = Connection::server(
         Arc::new(sc),
         Box::new(ChaChaRandom::from_seed([4; 32])),
-        b"peer",
+        "192.0.2.1:5000".parse().unwrap(),
         now,
     );
     client.require_peer_fingerprints(vec![sfp]).unwrap();
@@ -65,7 +64,7 @@ fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
         .unwrap_err();
     assert_eq!(err, Error::BadFinished);
     assert_eq!(err.alert(), AlertDescription::DecryptError);
-    assert!(server.session.is_none() && server.hs.master_secret.is_none());
+    assert!(matches!(server.phase, Phase::Failed) && server.hs.transcript.is_empty());
     assert!(server.export_keying_material(b"x", 4).is_err());
     // The server has not sent its ChangeCipherSpec, so the alert goes out in epoch 0.
     let alert = server.poll_transmit().unwrap();
@@ -132,9 +131,10 @@ fn new_session_ticket_is_accepted_and_ignored() {
     let ticket = encode_message(HandshakeType::NewSessionTicket, seq, &ticket_body);
     let mut transcript = client.hs.transcript.clone();
     transcript.extend_from_slice(&ticket);
-    let suite = client.hs.suite.unwrap();
-    let ms = client.hs.master_secret.as_ref().unwrap();
-    let verify_data = prf::verify_data(suite.prf_hash(), ms, false, &transcript);
+    let Phase::ClientWaitChangeCipherSpec { keys, .. } = &client.phase else {
+        panic!("the client waits for the server's ChangeCipherSpec");
+    };
+    let verify_data = keys.finished_data(false, &transcript);
     let finished = encode_message(HandshakeType::Finished, seq + 1, &verify_data);
     let mut datagram = server
         .seal_record(0, ContentType::Handshake, &ticket)
@@ -191,8 +191,10 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
     for i in 0..10_000u64 {
         let hello = hello_from(&client_cfg, i, now);
         // A stateless front end answers every address and remembers none of them.
-        let address = format!("203.0.113.{}:{}", i % 250, 1024 + i);
-        match secret.verify_datagram(address.as_bytes(), &hello) {
+        let address: std::net::SocketAddr = format!("203.0.113.{}:{}", i % 250, 1024 + i)
+            .parse()
+            .unwrap();
+        match secret.verify_datagram(address, &hello) {
             cookie::HelloVerdict::Challenge(hvr) => {
                 assert_eq!(hvr[13], 3);
                 challenges += 1;
@@ -200,7 +202,7 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
             other => panic!("hello {i}: {other:?}"),
         }
         assert_eq!(
-            secret.verify_datagram(address.as_bytes(), &fragmented(&hello)),
+            secret.verify_datagram(address, &fragmented(&hello)),
             cookie::HelloVerdict::Drop
         );
         // A server connection does the same: a HelloVerifyRequest for a whole hello,
@@ -211,10 +213,10 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
         assert!(server.poll_transmit().is_none());
     }
     assert_eq!(challenges, 10_000);
-    assert_eq!(server.state, State::ServerWaitClientHello);
+    assert!(matches!(server.phase, Phase::ServerWaitClientHello { .. }));
     assert_eq!(server.reassembler.buffered_bytes(), 0);
     assert!(server.early_records.is_empty() && server.flight.is_empty());
-    assert!(server.hs.transcript.is_empty() && server.hs.client_hello.is_none());
+    assert!(server.hs.transcript.is_empty());
     assert_eq!((server.next_recv_seq, server.next_send_seq), (0, 0));
     assert_eq!(server.write_seq, [0, 0]);
 }
