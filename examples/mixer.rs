@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 36000,
         },
     };
-    let rng = || Box::new(dtls::ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(rand_core::UnwrapErr(getrandom::SysRng));
     let mut alice = Driver::bind(config(false), binding, rng()).await?;
     let mut bob = Driver::bind(config(false), binding, rng()).await?;
     let mut leg_alice = Driver::bind(config(false), binding, rng()).await?;

@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 32000,
         },
     };
-    let rng = || Box::new(dtls::ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(rand_core::UnwrapErr(getrandom::SysRng));
     let mut alice = Driver::bind(config(key(&k1)?, key(&k2)?), binding, rng()).await?;
     let mut bob = Driver::bind(config(key(&k2)?, key(&k1)?), binding, rng()).await?;
     println!(

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 34000,
         },
     };
-    let rng = || Box::new(dtls::ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(rand_core::UnwrapErr(getrandom::SysRng));
     let config = || {
         let mut c = Config::new();
         c.bandwidth = Bandwidth {

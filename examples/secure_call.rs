@@ -170,9 +170,8 @@ fn take(heard: &mut Heard, out: Output) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = dtls::ChaChaRandom::from_os()?;
-    let cert_a = dtls::Certificate::generate("alice", &mut rng)?;
-    let cert_b = dtls::Certificate::generate("bob", &mut rng)?;
+    let cert_a = dtls::Certificate::generate("alice")?;
+    let cert_b = dtls::Certificate::generate("bob")?;
     let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
     let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
     println!("alice a=fingerprint:{fp_a}");
@@ -188,13 +187,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut alice = Driver::bind(
         config(dtls::Role::Client, cert_a, fp_b),
         binding,
-        Box::new(dtls::ChaChaRandom::from_os()?),
+        Box::new(rand_core::UnwrapErr(getrandom::SysRng)),
     )
     .await?;
     let mut bob = Driver::bind(
         config(dtls::Role::Server, cert_b, fp_a),
         binding,
-        Box::new(dtls::ChaChaRandom::from_os()?),
+        Box::new(rand_core::UnwrapErr(getrandom::SysRng)),
     )
     .await?;
     let relay = Relay::bind(alice.local_rtp(), bob.local_rtp()).await?;

@@ -6,11 +6,12 @@
 
 #![no_main]
 
-use dtls::ChaChaRandom;
+use chacha20::ChaCha20Rng;
 use dtls::internal::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
 use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
 use dtls::{CookieSecret, HelloVerdict};
 use libfuzzer_sys::fuzz_target;
+use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::OnceLock;
 
@@ -19,7 +20,7 @@ const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)
 
 fn secret() -> &'static CookieSecret {
     static SECRET: OnceLock<CookieSecret> = OnceLock::new();
-    SECRET.get_or_init(|| CookieSecret::generate(&mut ChaChaRandom::from_seed([9; 32])))
+    SECRET.get_or_init(|| CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([9; 32])))
 }
 
 fuzz_target!(|data: &[u8]| {

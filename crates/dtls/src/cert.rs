@@ -3,7 +3,7 @@
 
 use crate::crypto::signature::{PeerKey, SigningKey};
 use crate::error::Error;
-use crate::random::Random;
+use rand_core::CryptoRng;
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -38,17 +38,27 @@ impl rcgen::SigningKey for RcgenSigner<'_> {
 
 impl Certificate {
     /// Generates a self-signed ECDSA P-256 certificate for `common_name` (WebRTC uses a
-    /// fresh one per peer connection, RFC 8827 §6.5). Key and serial come from `rng`.
-    pub fn generate(common_name: &str, rng: &mut dyn Random) -> Result<Self, Error> {
+    /// fresh one per peer connection, RFC 8827 §6.5). Key and serial come from the
+    /// operating system's randomness.
+    pub fn generate(common_name: &str) -> Result<Self, Error> {
+        Self::generate_with_rng(common_name, &mut crate::random::os_rng()?)
+    }
+
+    /// [`Certificate::generate`] with key and serial drawn from `rng` (a seeded generator
+    /// makes the certificate reproducible).
+    pub fn generate_with_rng(
+        common_name: &str,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self, Error> {
         let key = loop {
             let mut scalar = Zeroizing::new([0u8; 32]);
-            rng.fill(&mut *scalar);
+            rng.fill_bytes(&mut *scalar);
             if let Some(k) = SigningKey::from_scalar(&scalar) {
                 break k;
             }
         };
         let mut serial = [0u8; 16];
-        rng.fill(&mut serial);
+        rng.fill_bytes(&mut serial);
         serial[0] &= 0x7F; // a positive INTEGER
         let mut params = rcgen::CertificateParams::default();
         params.distinguished_name = rcgen::DistinguishedName::new();
@@ -238,12 +248,13 @@ impl std::str::FromStr for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::ChaChaRandom;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     #[test]
     fn generated_certificate_parses_and_fingerprints() {
-        let mut rng = ChaChaRandom::from_seed([3; 32]);
-        let cert = Certificate::generate("WebRTC", &mut rng).unwrap();
+        let mut rng = ChaCha20Rng::from_seed([3; 32]);
+        let cert = Certificate::generate_with_rng("WebRTC", &mut rng).unwrap();
         match peer_key(cert.der()).unwrap() {
             PeerKey::P256(pk) => {
                 assert_eq!(
@@ -266,7 +277,8 @@ mod tests {
             assert!(fp.matches(cert.der()));
             assert!(!fp.matches(b"other"));
         }
-        let again = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([3; 32])).unwrap();
+        let again =
+            Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([3; 32])).unwrap();
         assert_eq!(
             again.der(),
             cert.der(),

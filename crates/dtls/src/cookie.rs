@@ -7,8 +7,8 @@ use crate::handshake::{
     ClientHello, HandshakeMessage, HandshakeType, HelloVerifyRequest, encode_message,
     parse_fragments,
 };
-use crate::random::Random;
 use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader, records};
+use rand_core::CryptoRng;
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -26,10 +26,15 @@ impl std::fmt::Debug for CookieSecret {
 }
 
 impl CookieSecret {
+    /// A fresh secret from the operating system's randomness.
+    pub fn generate() -> Result<Self, crate::Error> {
+        Ok(Self::generate_with_rng(&mut crate::random::os_rng()?))
+    }
+
     /// A fresh secret from `rng`.
-    pub fn generate(rng: &mut dyn Random) -> Self {
+    pub fn generate_with_rng(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
         let mut k = Zeroizing::new([0u8; 32]);
-        rng.fill(&mut *k);
+        rng.fill_bytes(&mut *k);
         CookieSecret(k)
     }
 
@@ -151,11 +156,12 @@ pub(crate) fn hello_verify_request(
 mod tests {
     use super::*;
     use crate::handshake::Extensions;
-    use crate::random::ChaChaRandom;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     #[test]
     fn cookie_binds_address_and_hello() {
-        let secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([5; 32]));
+        let secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([5; 32]));
         let mut hello = ClientHello {
             client_version: 0xFEFD,
             random: [1; 32],
@@ -172,7 +178,7 @@ mod tests {
         let mut other = hello.clone();
         other.random[0] ^= 1;
         assert!(!secret.verify(addr, &other));
-        let other_secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([6; 32]));
+        let other_secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([6; 32]));
         assert!(!other_secret.verify(addr, &hello));
         hello.cookie.pop();
         assert!(!secret.verify(addr, &hello));

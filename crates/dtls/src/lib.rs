@@ -2,8 +2,10 @@
 //!
 //! A sans-IO DTLS 1.2 (RFC 6347) client and server that negotiate SRTP keys (RFC 5764):
 //! the caller feeds datagrams and the current time into a [`Connection`] and takes out
-//! datagrams to send, [`Event`]s and the next timeout. Randomness comes from an injected
-//! [`Random`] source; nothing here reads a clock, opens a socket or spawns a thread.
+//! datagrams to send, [`Event`]s and the next timeout. Randomness is seeded from the
+//! operating system, or comes from any `rand_core` CSPRNG the caller passes
+//! (`Connection::client_with_rng`, for reproducible tests); nothing here reads a clock,
+//! opens a socket or spawns a thread.
 //!
 //! What is negotiated: ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305
 //! (server preference), X25519, P-256 or P-384, extended master secret (RFC 7627),
@@ -49,21 +51,21 @@
 //! ([`Error::SequenceNumberExhausted`]), and key material is wiped when dropped.
 //!
 //! ```
-//! use dtls::{Certificate, ChaChaRandom, Config, Connection, Event, HashFunction};
+//! use dtls::{Certificate, Config, Connection, Event, HashFunction};
 //! use std::{sync::Arc, time::Instant};
 //!
 //! let now = Instant::now();
-//! let mut rng = ChaChaRandom::from_seed([7; 32]);
-//! let client_cfg = Config::new(Certificate::generate("client", &mut rng)?);
-//! let server_cfg = Config::new(Certificate::generate("server", &mut rng)?);
+//! let client_cfg = Config::new(Certificate::generate("client")?);
+//! let server_cfg = Config::new(Certificate::generate("server")?);
 //! // Each side learns the other's fingerprint from signalling (SDP a=fingerprint).
 //! let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
 //! let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
 //!
-//! let mut client = Connection::client(Arc::new(client_cfg), Box::new(rng), now);
+//! let mut client = Connection::client(Arc::new(client_cfg), now)?;
 //! client.require_peer_fingerprints(vec![server_fp])?;
-//! let srng = Box::new(ChaChaRandom::from_seed([8; 32]));
-//! let mut server = Connection::server(Arc::new(server_cfg), srng, "192.0.2.1:5004".parse().unwrap(), now);
+//! // The client's transport address, as the server's socket reports it.
+//! let client_address = "192.0.2.1:5004".parse().unwrap();
+//! let mut server = Connection::server(Arc::new(server_cfg), client_address, now)?;
 //! server.require_peer_fingerprints(vec![client_fp])?;
 //!
 //! // Stand-in for the network: hand every datagram straight to the other side.
@@ -106,7 +108,6 @@ pub use connection::{Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_
 pub use cookie::{CookieSecret, HelloVerdict};
 pub use error::Error;
 pub use handshake::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
-pub use random::{ChaChaRandom, Random};
 pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and

@@ -2,10 +2,10 @@
 //! association; forged or malformed plaintext is dropped and counted; a peer is
 //! authenticated by fingerprint or the handshake fails.
 
+use chacha20::ChaCha20Rng;
 use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
-use dtls::{
-    AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
-};
+use dtls::{AlertDescription, Certificate, Config, Connection, Error, Event, HashFunction};
+use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -17,7 +17,8 @@ const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))
 fn configs() -> &'static (Config, Config, Config) {
     static CONFIGS: OnceLock<(Config, Config, Config)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let cert = |s: u8, n| Certificate::generate(n, &mut ChaChaRandom::from_seed([s; 32]));
+        let cert =
+            |s: u8, n| Certificate::generate_with_rng(n, &mut ChaCha20Rng::from_seed([s; 32]));
         (
             Config::new(cert(1, "client").unwrap()),
             Config::new(cert(2, "server").unwrap()),
@@ -30,16 +31,16 @@ fn fp(c: &Config) -> dtls::Fingerprint {
     c.certificate.fingerprint(HashFunction::Sha256)
 }
 
-fn rng(seed: u8) -> Box<ChaChaRandom> {
-    Box::new(ChaChaRandom::from_seed([seed; 32]))
+fn rng(seed: u8) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([seed; 32])
 }
 
 /// A client and a server of the given configurations, each requiring the other's
 /// fingerprint.
 fn pair_of(cc: Config, sc: Config, now: Instant) -> (Connection, Connection) {
     let (cfp, sfp) = (fp(&configs().0), fp(&configs().1));
-    let mut c = Connection::client(Arc::new(cc), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
+    let mut c = Connection::client_with_rng(Arc::new(cc), rng(3), now);
+    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![sfp]).unwrap();
     s.require_peer_fingerprints(vec![cfp]).unwrap();
     (c, s)
@@ -132,8 +133,8 @@ fn empty_fingerprint_list_is_a_typed_error_and_changes_nothing() {
 #[test]
 fn client_without_fingerprints_fails_with_peer_not_authenticated() {
     let now = Instant::now();
-    let mut c = Connection::client(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(configs().1.clone()), rng(4), PEER, now);
+    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng(3), now);
+    let mut s = Connection::server_with_rng(Arc::new(configs().1.clone()), rng(4), PEER, now);
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let (ec, _) = pump(&mut c, &mut s, now);
     assert_eq!(ec, Some(Error::PeerNotAuthenticated));
@@ -159,8 +160,8 @@ fn server_without_fingerprints_fails_with_peer_not_authenticated() {
     // Not even a configuration that does not require client certificates lets an
     // unconfigured server connect.
     sc.require_client_certificate = false;
-    let mut c = Connection::client(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
+    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng(3), now);
+    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     let (ec, es) = pump(&mut c, &mut s, now);
     assert_eq!(es, Some(Error::PeerNotAuthenticated));
@@ -177,8 +178,8 @@ fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config(
     let mut sc = configs().1.clone();
     sc.require_client_certificate = false;
     // The client presents mallory's certificate, which the server did not announce.
-    let mut c = Connection::client(Arc::new(configs().2.clone()), rng(3), now);
-    let mut s = Connection::server(Arc::new(sc), rng(4), PEER, now);
+    let mut c = Connection::client_with_rng(Arc::new(configs().2.clone()), rng(3), now);
+    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let mut sent = Vec::new();

@@ -1,9 +1,11 @@
 //! In-memory handshakes between our client and our server with a fake clock.
 
+use chacha20::ChaCha20Rng;
 use dtls::{
-    AlertDescription, Certificate, ChaChaRandom, CipherSuite, Config, Connection, Error, Event,
-    Fingerprint, HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
+    AlertDescription, Certificate, CipherSuite, Config, Connection, Error, Event, Fingerprint,
+    HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
 };
+use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -22,12 +24,13 @@ const PROFILES: [ProtectionProfile; 4] = [
 ];
 
 fn config(seed: u8) -> Config {
-    let cert = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([seed; 32])).unwrap();
+    let cert =
+        Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([seed; 32])).unwrap();
     Config::new(cert)
 }
 
-fn rng(seed: u8) -> Box<ChaChaRandom> {
-    Box::new(ChaChaRandom::from_seed([seed; 32]))
+fn rng(seed: u8) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([seed; 32])
 }
 
 /// The datagrams the client and the server sent.
@@ -97,8 +100,9 @@ fn matrix_of_suites_groups_and_profiles() {
                 let sc = config(2);
                 let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
                 let client_fp = cc.certificate.fingerprint(HashFunction::Sha1);
-                let mut client = Connection::client(Arc::new(cc), rng(n), now);
-                let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), PEER, now);
+                let mut client = Connection::client_with_rng(Arc::new(cc), rng(n), now);
+                let mut server =
+                    Connection::server_with_rng(Arc::new(sc), rng(n ^ 0x80), PEER, now);
                 client
                     .require_peer_fingerprints(vec![server_fp.clone()])
                     .unwrap();
@@ -175,8 +179,8 @@ fn server_preference_decides() {
         ProtectionProfile::AesCm128HmacSha1_32,
         ProtectionProfile::AeadAes128Gcm,
     ];
-    let mut client = Connection::client(Arc::new(cc), rng(3), now);
-    let mut server = Connection::server(Arc::new(sc), rng(4), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(3), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
     authenticate(&mut client, &mut server);
     pump(&mut client, &mut server, now).unwrap();
     let ci = connected(&mut client).unwrap();
@@ -195,8 +199,8 @@ fn no_client_certificate_when_not_required() {
     let now = Instant::now();
     let mut sc = config(2);
     sc.require_client_certificate = false;
-    let mut client = Connection::client(Arc::new(config(1)), rng(5), now);
-    let mut server = Connection::server(Arc::new(sc), rng(6), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(5), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(6), PEER, now);
     authenticate(&mut client, &mut server);
     // Only the explicit opt-out lets a client in without a certificate.
     server.dangerous_accept_any_peer_certificate();
@@ -208,8 +212,8 @@ fn no_client_certificate_when_not_required() {
 #[test]
 fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(7), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(8), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(7), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(8), PEER, now);
     authenticate(&mut client, &mut server);
     let other = config(9).certificate.fingerprint(HashFunction::Sha256);
     client.require_peer_fingerprints(vec![other]).unwrap();
@@ -252,8 +256,8 @@ fn corrupt_message(datagram: &mut [u8], msg_type: u8, from_end: usize) -> bool {
 #[test]
 fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(10), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(11), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(10), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(11), PEER, now);
     authenticate(&mut client, &mut server);
     // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
     for _ in 0..2 {
@@ -279,8 +283,8 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
 #[test]
 fn bad_certificate_verify_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(12), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(13), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(12), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(13), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..2 {
         let d = client.poll_transmit().unwrap();
@@ -300,7 +304,7 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
 #[test]
 fn retransmits_on_timer_and_times_out() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(14), now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(14), now);
     let first = client.poll_transmit().unwrap();
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(1)));
     client
@@ -324,8 +328,8 @@ fn retransmits_on_timer_and_times_out() {
 #[test]
 fn lost_server_finished_is_recovered_by_retransmission() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(15), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(16), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(15), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(16), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..3 {
         let d = client.poll_transmit().unwrap();
@@ -349,8 +353,8 @@ fn lost_server_finished_is_recovered_by_retransmission() {
 #[test]
 fn server_keeps_no_state_for_hellos_without_cookie() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(17), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(18), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(17), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(18), PEER, now);
     authenticate(&mut client, &mut server);
     let hello = client.poll_transmit().unwrap();
     for _ in 0..3 {
@@ -366,7 +370,7 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
         assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(60)));
     }
     // A cookie for another address is refused with another HelloVerifyRequest.
-    let mut other = Connection::server(Arc::new(config(2)), rng(18), OTHER, now);
+    let mut other = Connection::server_with_rng(Arc::new(config(2)), rng(18), OTHER, now);
     let hvr = {
         server.handle_datagram(now, &hello).unwrap();
         server.poll_transmit().unwrap()
@@ -380,8 +384,8 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
 #[test]
 fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(19), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(20), PEER, now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(19), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(20), PEER, now);
     authenticate(&mut client, &mut server);
     let mut hello = client.poll_transmit().unwrap();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
@@ -399,10 +403,10 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
 fn stateless_front_end_accepts_only_returned_cookies() {
     use dtls::{CookieSecret, HelloVerdict};
     let now = Instant::now();
-    let secret = Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
-        [30; 32],
-    )));
-    let mut client = Connection::client(Arc::new(config(1)), rng(21), now);
+    let secret = Arc::new(CookieSecret::generate_with_rng(
+        &mut ChaCha20Rng::from_seed([30; 32]),
+    ));
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(21), now);
     let hello = client.poll_transmit().unwrap();
     assert_eq!(
         secret.verify_datagram(PEER, &[22, 0xFE]),

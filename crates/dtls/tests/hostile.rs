@@ -1,15 +1,16 @@
 //! Hostile and broken peers: the right alert for each failure, records that must be
 //! dropped, close_notify both ways, and fragmentation that follows a lowered MTU.
 
+use chacha20::ChaCha20Rng;
 use dtls::CookieSecret;
 use dtls::internal::{
     ClientHello, Extensions, HandshakeMessage, HandshakeType, ServerHello, UseSrtp, encode_message,
 };
 use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
-    AlertDescription, Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction,
-    MIN_MTU,
+    AlertDescription, Certificate, Config, Connection, Error, Event, HashFunction, MIN_MTU,
 };
+use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -20,23 +21,25 @@ const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))
 fn configs() -> &'static (Config, Config) {
     static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let c = Certificate::generate("client", &mut ChaChaRandom::from_seed([1; 32])).unwrap();
-        let s = Certificate::generate("server", &mut ChaChaRandom::from_seed([2; 32])).unwrap();
+        let c =
+            Certificate::generate_with_rng("client", &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
+        let s =
+            Certificate::generate_with_rng("server", &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
         (Config::new(c), Config::new(s))
     })
 }
 
 fn client(now: Instant) -> Connection {
-    let rng = Box::new(ChaChaRandom::from_seed([3; 32]));
-    let mut c = Connection::client(Arc::new(configs().0.clone()), rng, now);
+    let rng = ChaCha20Rng::from_seed([3; 32]);
+    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng, now);
     let fp = configs().1.certificate.fingerprint(HashFunction::Sha256);
     c.require_peer_fingerprints(vec![fp]).unwrap();
     c
 }
 
 fn server(now: Instant) -> Connection {
-    let rng = Box::new(ChaChaRandom::from_seed([4; 32]));
-    let mut s = Connection::server(Arc::new(configs().1.clone()), rng, PEER, now);
+    let rng = ChaCha20Rng::from_seed([4; 32]);
+    let mut s = Connection::server_with_rng(Arc::new(configs().1.clone()), rng, PEER, now);
     let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
     s.require_peer_fingerprints(vec![fp]).unwrap();
     s
@@ -239,10 +242,10 @@ fn plain_hello(cipher_suites: Vec<u16>, srtp_profiles: Vec<u16>) -> ClientHello 
 }
 
 fn cookie_server(now: Instant) -> (Connection, Arc<CookieSecret>) {
-    let secret = Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
-        [8; 32],
-    )));
-    let rng = Box::new(ChaChaRandom::from_seed([4; 32]));
+    let secret = Arc::new(CookieSecret::generate_with_rng(
+        &mut ChaCha20Rng::from_seed([8; 32]),
+    ));
+    let rng = ChaCha20Rng::from_seed([4; 32]);
     let mut s = Connection::server_with_cookie_secret(
         Arc::new(configs().1.clone()),
         rng,

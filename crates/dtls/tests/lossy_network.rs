@@ -1,8 +1,10 @@
 //! Handshakes over the deterministic network simulator: random loss with reordering and
 //! duplication, total loss, and small MTUs (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4).
 
-use dtls::{Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction};
+use chacha20::ChaCha20Rng;
+use dtls::{Certificate, Config, Connection, Error, Event, HashFunction};
 use netsim::{Jitter, Link, LinkConfig, Loss, Reorder};
+use rand_core::SeedableRng;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -10,8 +12,10 @@ use std::time::{Duration, Instant};
 fn configs() -> &'static (Config, Config) {
     static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let c = Certificate::generate("client", &mut ChaChaRandom::from_seed([1; 32])).unwrap();
-        let s = Certificate::generate("server", &mut ChaChaRandom::from_seed([2; 32])).unwrap();
+        let c =
+            Certificate::generate_with_rng("client", &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
+        let s =
+            Certificate::generate_with_rng("server", &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
         (Config::new(c), Config::new(s))
     })
 }
@@ -53,12 +57,12 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
     let client_fp = cc.certificate.fingerprint(HashFunction::Sha256);
     let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
     let t0 = Instant::now();
-    let crng = Box::new(ChaChaRandom::from_seed(seed32(seed, 3)));
-    let srng = Box::new(ChaChaRandom::from_seed(seed32(seed, 4)));
-    let mut client = Connection::client(Arc::new(cc), crng, t0);
+    let crng = ChaCha20Rng::from_seed(seed32(seed, 3));
+    let srng = ChaCha20Rng::from_seed(seed32(seed, 4));
+    let mut client = Connection::client_with_rng(Arc::new(cc), crng, t0);
     client.require_peer_fingerprints(vec![server_fp]).unwrap();
     let mut server =
-        Connection::server(Arc::new(sc), srng, "198.51.100.7:5000".parse().unwrap(), t0);
+        Connection::server_with_rng(Arc::new(sc), srng, "198.51.100.7:5000".parse().unwrap(), t0);
     server.require_peer_fingerprints(vec![client_fp]).unwrap();
     let mut to_server: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2));
     let mut to_client: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2) + 1);

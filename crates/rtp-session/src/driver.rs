@@ -101,7 +101,8 @@ pub enum Output {
 ///     let mut cb = Config::new();
 ///     cb.security = Security::Srtp { profile, local: key(2)?, remote: key(1)? };
 ///     let loopback = Binding::new("127.0.0.1".parse()?);
-///     let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
+///     use rand_core::SeedableRng;
+///     let rng = |s| Box::new(chacha20::ChaCha20Rng::from_seed([s; 32]));
 ///     let mut a = Driver::bind(ca, loopback, rng(1)).await?;
 ///     let mut b = Driver::bind(cb, loopback, rng(2)).await?;
 ///     a.session_mut().set_remote(b.local_rtp(), b.local_rtcp());
@@ -143,7 +144,7 @@ impl Driver {
     pub async fn bind(
         config: Config,
         binding: Binding,
-        mut rng: Box<dyn dtls::Random>,
+        mut rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         let hint = random_u32(rng.as_mut());
         let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;

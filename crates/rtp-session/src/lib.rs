@@ -9,7 +9,7 @@
 //!   [`Session::poll_event`], [`Session::poll_playout`] and [`Session::poll_timeout`]
 //!   hand datagrams, [`Event`]s, frames and the next deadline out. Randomness (SSRC,
 //!   CNAME, sequence and timestamp offsets, RTCP jitter, DTLS) comes from an injected
-//!   [`dtls::Random`], so tests are deterministic.
+//!   `rand_core` CSPRNG (a seeded one makes tests deterministic).
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
@@ -63,7 +63,8 @@
 //!     Ok(c)
 //! };
 //! let now = Instant::now();
-//! let rng = |seed| Box::new(dtls::ChaChaRandom::from_seed([seed; 32]));
+//! use rand_core::SeedableRng;
+//! let rng = |seed| Box::new(chacha20::ChaCha20Rng::from_seed([seed; 32]));
 //! let mut a = Session::new(config(b_addr, key(1)?, key(2)?)?, rng(1), now)?;
 //! let mut b = Session::new(config(a_addr, key(2)?, key(1)?)?, rng(2), now)?;
 //!

@@ -40,6 +40,8 @@ use std::time::Instant;
 
 use std::net::SocketAddr;
 
+use rand_core::{Rng, SeedableRng};
+
 use crate::config::Security;
 use crate::error::{Error, Result};
 use crate::event::{Component, Event, Transmit};
@@ -181,16 +183,16 @@ impl Session {
         self.dtls.clear();
         for component in components {
             let mut seed = [0u8; 32];
-            self.rng.fill(&mut seed);
-            let rng = Box::new(dtls::ChaChaRandom::from_seed(seed));
+            self.rng.fill_bytes(&mut seed);
+            let rng = chacha20::ChaCha20Rng::from_seed(seed);
             let mut conn = match role {
-                dtls::Role::Client => dtls::Connection::client(config.clone(), rng, now),
+                dtls::Role::Client => dtls::Connection::client_with_rng(config.clone(), rng, now),
                 dtls::Role::Server => {
                     // Without a destination yet the cookie binds the unspecified address.
                     let peer = self
                         .dtls_destination(component)
                         .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-                    dtls::Connection::server(config.clone(), rng, peer, now)
+                    dtls::Connection::server_with_rng(config.clone(), rng, peer, now)
                 }
             };
             match &check {

@@ -1,5 +1,6 @@
 //! The tokio driver on loopback: two sessions exchange media with SRTP and with DTLS-SRTP.
 
+use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,8 +10,8 @@ use srtp::{MasterKey, ProtectionProfile};
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AeadAes128Gcm;
 
-fn rng(seed: u8) -> Box<dyn dtls::Random> {
-    Box::new(dtls::ChaChaRandom::from_seed([seed; 32]))
+fn rng(seed: u8) -> Box<dyn rand_core::CryptoRng + Send> {
+    Box::new(chacha20::ChaCha20Rng::from_seed([seed; 32]))
 }
 
 fn key(b: u8) -> MasterKey {
@@ -100,9 +101,9 @@ async fn srtp_media_over_loopback_with_separate_rtcp_ports() {
 
 #[tokio::test]
 async fn dtls_srtp_over_loopback_with_rtcp_mux() {
-    let mut r = dtls::ChaChaRandom::from_seed([9; 32]);
-    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
+    let mut r = chacha20::ChaCha20Rng::from_seed([9; 32]);
+    let cert_a = dtls::Certificate::generate_with_rng("a", &mut r).unwrap();
+    let cert_b = dtls::Certificate::generate_with_rng("b", &mut r).unwrap();
     let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
     let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
     let mut ca = Config::new();

@@ -3,6 +3,7 @@
 
 mod common;
 
+use rand_core::SeedableRng;
 use std::time::Duration;
 
 use common::*;
@@ -79,9 +80,9 @@ fn nothing_is_sent_in_clear() {
 fn dtls_srtp_keys_both_sides_through_loss() {
     for mux in [true, false] {
         let (mut a, mut b) = configs(mux);
-        let mut r = dtls::ChaChaRandom::from_seed([4; 32]);
-        let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-        let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
+        let mut r = chacha20::ChaCha20Rng::from_seed([4; 32]);
+        let cert_a = dtls::Certificate::generate_with_rng("a", &mut r).unwrap();
+        let cert_b = dtls::Certificate::generate_with_rng("b", &mut r).unwrap();
         let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);
         let fp_b = cert_b.fingerprint(dtls::HashFunction::Sha256);
         a.security = Security::Dtls {
@@ -142,10 +143,10 @@ fn dtls_srtp_keys_both_sides_through_loss() {
 #[test]
 fn dtls_with_a_wrong_fingerprint_fails_and_stays_silent() {
     let (mut a, mut b) = configs(true);
-    let mut r = dtls::ChaChaRandom::from_seed([5; 32]);
-    let cert_a = dtls::Certificate::generate("a", &mut r).unwrap();
-    let cert_b = dtls::Certificate::generate("b", &mut r).unwrap();
-    let wrong = dtls::Certificate::generate("x", &mut r)
+    let mut r = chacha20::ChaCha20Rng::from_seed([5; 32]);
+    let cert_a = dtls::Certificate::generate_with_rng("a", &mut r).unwrap();
+    let cert_b = dtls::Certificate::generate_with_rng("b", &mut r).unwrap();
+    let wrong = dtls::Certificate::generate_with_rng("x", &mut r)
         .unwrap()
         .fingerprint(dtls::HashFunction::Sha256);
     let fp_a = cert_a.fingerprint(dtls::HashFunction::Sha256);

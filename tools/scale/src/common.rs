@@ -1,6 +1,7 @@
 //! What the measurement programs share: keys, packets, the sessions' configuration and
 //! the resident memory of the process.
 
+use rand_core::SeedableRng;
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
 use rtp_session::{Config, Security};
 use srtp::{MasterKey, ProtectionProfile};
@@ -60,11 +61,11 @@ pub fn session_config(index: u32) -> Result<Config, String> {
 }
 
 /// Deterministic randomness for session `index`.
-pub fn random(index: u32) -> Box<dyn dtls::Random> {
+pub fn random(index: u32) -> Box<dyn rand_core::CryptoRng + Send> {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&index.to_be_bytes());
     seed[4] = 0x5c;
-    Box::new(dtls::ChaChaRandom::from_seed(seed))
+    Box::new(chacha20::ChaCha20Rng::from_seed(seed))
 }
 
 /// Writes a G.711 RTP packet into `buf` and protects it; returns its length.

@@ -5,10 +5,9 @@
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
-use dtls::{
-    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, NamedGroup,
-    SRTP_EXPORTER_LABEL,
-};
+use chacha20::ChaCha20Rng;
+use dtls::{Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL};
+use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::io::{BufRead, BufReader, Write};
 use std::net::UdpSocket;
@@ -295,8 +294,7 @@ impl Drop for Peer {
 }
 
 fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
-    let mut rng = ChaChaRandom::from_os().map_err(|e| e.to_string())?;
-    let cert = Certificate::generate("rtp-stack", &mut rng).map_err(|e| e.to_string())?;
+    let cert = Certificate::generate("rtp-stack").map_err(|e| e.to_string())?;
     let mut cfg = Config::new(cert);
     cfg.cipher_suites = vec![case.suite];
     cfg.srtp_profiles = vec![case.profile];
@@ -500,9 +498,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }
-    let mut conn = Connection::client(
+    let mut conn = Connection::client_with_rng(
         Arc::new(cfg),
-        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
+        ChaCha20Rng::from_seed([case.seed; 32]),
         Instant::now(),
     );
     // OpenSSL's own reading of its certificate is what we must match (RFC 8122).
@@ -559,9 +557,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }
-    let mut conn = Connection::server(
+    let mut conn = Connection::server_with_rng(
         Arc::new(cfg),
-        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
+        ChaCha20Rng::from_seed([case.seed; 32]),
         from,
         Instant::now(),
     );

@@ -5,17 +5,17 @@
 
 mod openssl;
 
+use chacha20::ChaCha20Rng;
 use criterion::{Criterion, Throughput, criterion_group};
-use dtls::{
-    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup,
-};
+use dtls::{Certificate, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup};
+use rand_core::SeedableRng;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) fn configs() -> (Arc<Config>, Arc<Config>) {
     let make = |seed: u8| {
-        let cert = Certificate::generate("bench", &mut ChaChaRandom::from_seed([seed; 32]))
+        let cert = Certificate::generate_with_rng("bench", &mut ChaCha20Rng::from_seed([seed; 32]))
             .expect("certificate");
         let mut c = Config::new(cert);
         c.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256];
@@ -43,16 +43,16 @@ pub(crate) fn timed_handshake(
     seed: u8,
 ) -> (Connection, Connection, Duration) {
     let now = Instant::now();
-    let crng = Box::new(ChaChaRandom::from_seed([seed; 32]));
-    let srng = Box::new(ChaChaRandom::from_seed([seed ^ 0xFF; 32]));
-    let mut client = Connection::client(client_cfg.clone(), crng, now);
+    let crng = ChaCha20Rng::from_seed([seed; 32]);
+    let srng = ChaCha20Rng::from_seed([seed ^ 0xFF; 32]);
+    let mut client = Connection::client_with_rng(client_cfg.clone(), crng, now);
     let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
     client
         .require_peer_fingerprints(vec![server_fp])
         .expect("fingerprint");
     let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
     let t = Instant::now();
-    let mut server = Connection::server(
+    let mut server = Connection::server_with_rng(
         server_cfg.clone(),
         srng,
         "192.0.2.1:5004".parse().unwrap(),

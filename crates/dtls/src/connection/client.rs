@@ -9,9 +9,9 @@ use crate::handshake::{
     Certificate, CertificateVerify, ClientHello, ClientKeyExchange, Extensions, Finished,
     HANDSHAKE_HEADER_LEN, HandshakeMessage, ServerHello, ServerKeyExchange, UseSrtp,
 };
-use crate::random::Random;
 use crate::record::DTLS_1_2;
 use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
+use rand_core::CryptoRng;
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
@@ -19,9 +19,9 @@ use std::time::Instant;
 const MAX_HELLO_VERIFY_REQUESTS: u8 = 4;
 
 /// Our ClientHello (flight 1): everything the configuration allows, a fresh random.
-pub(super) fn client_hello(cfg: &Config, rng: &mut dyn Random) -> ClientHello {
+pub(super) fn client_hello(cfg: &Config, rng: &mut (impl CryptoRng + ?Sized)) -> ClientHello {
     let mut random = [0u8; 32];
-    rng.fill(&mut random);
+    rng.fill_bytes(&mut random);
     let extensions = Extensions {
         renegotiation_info: Some(Vec::new()),
         supported_groups: Some(cfg.groups.iter().map(|g| g.to_u16()).collect()),

@@ -25,11 +25,12 @@ use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
 use crate::handshake::{ClientHello, HandshakeMessage, Reassembler};
-use crate::random::Random;
+use crate::random::{BoxedRng, os_rng};
 use crate::record::{ContentType, MAX_PLAINTEXT_LEN};
 use crate::replay::ReplayWindow;
 use crate::suite::{CipherSuite, NamedGroup};
 use keys::Keys;
+use rand_core::CryptoRng;
 use srtp::ProtectionProfile;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -239,7 +240,7 @@ struct Handshake {
 pub struct Connection {
     role: Role,
     config: Arc<Config>,
-    rng: Box<dyn Random>,
+    rng: BoxedRng,
     phase: Phase,
     write_epoch: u16,
     write_seq: [u64; 2],
@@ -274,13 +275,7 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    fn new(
-        role: Role,
-        config: Arc<Config>,
-        rng: Box<dyn Random>,
-        phase: Phase,
-        now: Instant,
-    ) -> Self {
+    fn new(role: Role, config: Arc<Config>, rng: BoxedRng, phase: Phase, now: Instant) -> Self {
         Connection {
             role,
             mtu: config.mtu.clamp(MIN_MTU, MAX_MTU),
@@ -310,28 +305,51 @@ impl Connection {
         }
     }
 
-    /// A client; its first flight (the ClientHello) is ready in [`Connection::poll_transmit`].
-    pub fn client(config: Arc<Config>, mut rng: Box<dyn Random>, now: Instant) -> Self {
-        let hello = client::client_hello(&config, &mut *rng);
+    /// A client whose randomness is seeded from the operating system; its first flight
+    /// (the ClientHello) is ready in [`Connection::poll_transmit`]. Fails only with
+    /// [`Error::Randomness`] on a system without a randomness source.
+    pub fn client(config: Arc<Config>, now: Instant) -> Result<Self, Error> {
+        Ok(Self::client_with_rng(config, os_rng()?, now))
+    }
+
+    /// [`Connection::client`] drawing its randoms and ephemeral keys from `rng` (a seeded
+    /// generator makes the handshake reproducible).
+    pub fn client_with_rng(
+        config: Arc<Config>,
+        mut rng: impl CryptoRng + Send + 'static,
+        now: Instant,
+    ) -> Self {
+        let hello = client::client_hello(&config, &mut rng);
         let phase = Phase::ClientWaitServerHello {
             hello,
             hello_verify_requests: 0,
         };
-        let mut c = Self::new(Role::Client, config, rng, phase, now);
+        let mut c = Self::new(Role::Client, config, Box::new(rng), phase, now);
         c.send_client_hello(now);
         c
     }
 
     /// A server for the client at `peer_address`, the transport address bound into the
-    /// HelloVerifyRequest cookie. Until a ClientHello returns a valid cookie the server
-    /// keeps nothing about the client (RFC 6347 §4.2.1).
+    /// HelloVerifyRequest cookie, with randomness and cookie secret seeded from the
+    /// operating system. Until a ClientHello returns a valid cookie the server keeps
+    /// nothing about the client (RFC 6347 §4.2.1).
     pub fn server(
         config: Arc<Config>,
-        mut rng: Box<dyn Random>,
+        peer_address: SocketAddr,
+        now: Instant,
+    ) -> Result<Self, Error> {
+        Ok(Self::server_with_rng(config, os_rng()?, peer_address, now))
+    }
+
+    /// [`Connection::server`] drawing its randoms, ephemeral keys and cookie secret from
+    /// `rng`.
+    pub fn server_with_rng(
+        config: Arc<Config>,
+        mut rng: impl CryptoRng + Send + 'static,
         peer_address: SocketAddr,
         now: Instant,
     ) -> Self {
-        let secret = Arc::new(CookieSecret::generate(&mut *rng));
+        let secret = Arc::new(CookieSecret::generate_with_rng(&mut rng));
         Self::server_with_cookie_secret(config, rng, secret, peer_address, now)
     }
 
@@ -340,7 +358,7 @@ impl Connection {
     /// cookie and creates connections only for those that return one.
     pub fn server_with_cookie_secret(
         config: Arc<Config>,
-        rng: Box<dyn Random>,
+        rng: impl CryptoRng + Send + 'static,
         cookie_secret: Arc<CookieSecret>,
         peer_address: SocketAddr,
         now: Instant,
@@ -349,7 +367,7 @@ impl Connection {
             cookie_secret,
             client_address: peer_address,
         };
-        Self::new(Role::Server, config, rng, phase, now)
+        Self::new(Role::Server, config, Box::new(rng), phase, now)
     }
 
     /// Requires the peer's certificate to match one of `fingerprints` (the `a=fingerprint`

@@ -140,7 +140,7 @@ impl Connection {
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
 
         let mut server_random = [0u8; 32];
-        self.rng.fill(&mut server_random);
+        self.rng.fill_bytes(&mut server_random);
         let negotiated = Negotiated {
             suite,
             client_random: ch.random,

@@ -6,11 +6,13 @@ use crate::codec::Writer;
 use crate::cookie;
 use crate::handshake::HandshakeType;
 use crate::handshake::encode_message;
-use crate::random::ChaChaRandom;
 use crate::record::{self, ContentType};
+use chacha20::ChaCha20Rng;
+use rand_core::SeedableRng;
 
 fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
-    let cert = |s| Certificate::generate("t", &mut ChaChaRandom::from_seed([s; 32])).unwrap();
+    let cert =
+        |s| Certificate::generate_with_rng("t", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
     let mut sc = Config::new(cert(2));
     sc.require_client_certificate = client_cert;
     let cc = Config::new(cert(1));
@@ -18,14 +20,11 @@ fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
         cc.certificate.fingerprint(HashFunction::Sha256),
         sc.certificate.fingerprint(HashFunction::Sha256),
     );
-    let mut client = Connection::client(
-        Arc::new(cc),
-        Box::new(ChaChaRandom::from_seed([3; 32])),
-        now,
-    );
-    let mut server = Connection::server(
+    let mut client =
+        Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([3; 32]), now);
+    let mut server = Connection::server_with_rng(
         Arc::new(sc),
-        Box::new(ChaChaRandom::from_seed([4; 32])),
+        ChaCha20Rng::from_seed([4; 32]),
         "192.0.2.1:5000".parse().unwrap(),
         now,
     );
@@ -157,7 +156,7 @@ fn new_session_ticket_is_accepted_and_ignored() {
 fn hello_from(config: &Arc<Config>, seed: u64, now: Instant) -> Vec<u8> {
     let mut s = [9u8; 32];
     s[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut c = Connection::client(config.clone(), Box::new(ChaChaRandom::from_seed(s)), now);
+    let mut c = Connection::client_with_rng(config.clone(), ChaCha20Rng::from_seed(s), now);
     c.poll_transmit().unwrap()
 }
 
@@ -184,9 +183,9 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
     let now = Instant::now();
     let (_, mut server) = pair(now, true);
     let client_cfg = Arc::new(Config::new(
-        Certificate::generate("c", &mut ChaChaRandom::from_seed([1; 32])).unwrap(),
+        Certificate::generate_with_rng("c", &mut ChaCha20Rng::from_seed([1; 32])).unwrap(),
     ));
-    let secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([7; 32]));
+    let secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([7; 32]));
     let mut challenges = 0;
     for i in 0..10_000u64 {
         let hello = hello_from(&client_cfg, i, now);
