@@ -430,3 +430,32 @@ fn stateless_front_end_accepts_only_returned_cookies() {
     pump(&mut client, &mut server, now).unwrap();
     assert!(client.is_connected() && server.is_connected());
 }
+
+#[test]
+fn reloaded_certificates_keep_their_fingerprints_and_complete_a_handshake() {
+    let now = Instant::now();
+    let reload_pem = |c: Config| {
+        let (cert, key) = c.certificate.to_pem().unwrap();
+        Config::new(Certificate::from_pem(&cert, &key).unwrap())
+    };
+    let reload_der = |c: Config| {
+        let (cert, key) = c.certificate.to_der().unwrap();
+        Config::new(Certificate::from_der(&cert, &key).unwrap())
+    };
+    // `authenticate` requires the fingerprints of the certificates as generated.
+    let mut client = Connection::client_with_rng(Arc::new(reload_pem(config(1))), rng(23), now);
+    let mut server =
+        Connection::server_with_rng(Arc::new(reload_der(config(2))), rng(24), PEER, now);
+    authenticate(&mut client, &mut server);
+    pump(&mut client, &mut server, now).unwrap();
+    let ci = connected(&mut client).unwrap();
+    let si = connected(&mut server).unwrap();
+    assert_eq!(
+        ci.peer_fingerprint,
+        Some(config(2).certificate.fingerprint(HashFunction::Sha256))
+    );
+    assert_eq!(
+        si.peer_fingerprint,
+        Some(config(1).certificate.fingerprint(HashFunction::Sha256))
+    );
+}
