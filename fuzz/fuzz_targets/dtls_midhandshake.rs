@@ -35,7 +35,7 @@ fn configs() -> &'static (Arc<Config>, Arc<Config>) {
 }
 
 fn drain(c: &mut Connection) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| c.poll_transmit()).collect()
+    std::iter::from_fn(|| c.poll_transmit().map(<[u8]>::to_vec)).collect()
 }
 
 fn deliver(to: &mut Connection, datagrams: &[Vec<u8>], now: Instant) {

@@ -104,7 +104,9 @@ mod suite;
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use cert::{Certificate, Fingerprint, HashFunction};
 pub use config::Config;
-pub use connection::{Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_EXPORTER_LABEL};
+pub use connection::{
+    Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
+};
 pub use cookie::{CookieSecret, HelloVerdict};
 pub use error::Error;
 pub use handshake::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};

@@ -3,7 +3,7 @@
 use chacha20::ChaCha20Rng;
 use dtls::{
     AlertDescription, Certificate, CipherSuite, Config, Connection, Error, Event, Fingerprint,
-    HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
+    HashFunction, NamedGroup, Received, SRTP_EXPORTER_LABEL, State,
 };
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
@@ -48,12 +48,12 @@ fn pump(
         let mut moved = false;
         while let Some(d) = client.poll_transmit() {
             moved = true;
-            sent.0.push(d.clone());
+            sent.0.push(d.to_vec());
             server.handle_datagram(now, &d).map_err(|e| (false, e))?;
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            sent.1.push(d.clone());
+            sent.1.push(d.to_vec());
             client.handle_datagram(now, &d).map_err(|e| (true, e))?;
         }
         if !moved {
@@ -221,7 +221,7 @@ fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     assert!(client_side);
     assert_eq!(err, Error::FingerprintMismatch);
     assert_eq!(err.alert(), AlertDescription::BadCertificate);
-    let alert = client.poll_transmit().unwrap();
+    let alert = client.poll_transmit().unwrap().to_vec();
     assert_eq!(alert, [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 2, 42]);
     assert!(!client.is_connected());
     assert_eq!(
@@ -261,9 +261,9 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     authenticate(&mut client, &mut server);
     // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
     for _ in 0..2 {
-        let d = client.poll_transmit().unwrap();
+        let d = client.poll_transmit().unwrap().to_vec();
         server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap();
+        let d = server.poll_transmit().unwrap().to_vec();
         if d[13] == 3 {
             client.handle_datagram(now, &d).unwrap();
             continue;
@@ -287,13 +287,13 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(13), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..2 {
-        let d = client.poll_transmit().unwrap();
+        let d = client.poll_transmit().unwrap().to_vec();
         server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap();
+        let d = server.poll_transmit().unwrap().to_vec();
         client.handle_datagram(now, &d).unwrap();
     }
     // Flight 5 from the client: corrupt the CertificateVerify signature.
-    let mut d = client.poll_transmit().unwrap();
+    let mut d = client.poll_transmit().unwrap().to_vec();
     assert!(corrupt_message(&mut d, 15, 1));
     let err = server.handle_datagram(now, &d).unwrap_err();
     assert_eq!(err, Error::BadSignature);
@@ -305,14 +305,14 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
 fn retransmits_on_timer_and_times_out() {
     let now = Instant::now();
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(14), now);
-    let first = client.poll_transmit().unwrap();
+    let first = client.poll_transmit().unwrap().to_vec();
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(1)));
     client
         .handle_timeout(now + Duration::from_millis(999))
         .unwrap();
     assert!(client.poll_transmit().is_none());
     client.handle_timeout(now + Duration::from_secs(1)).unwrap();
-    let again = client.poll_transmit().unwrap();
+    let again = client.poll_transmit().unwrap().to_vec();
     assert_eq!(first[13..], again[13..], "same ClientHello");
     assert_eq!(again[10], 1, "new record sequence number");
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(3)));
@@ -332,12 +332,12 @@ fn lost_server_finished_is_recovered_by_retransmission() {
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(16), PEER, now);
     authenticate(&mut client, &mut server);
     for _ in 0..3 {
-        let d = client.poll_transmit().unwrap();
+        let d = client.poll_transmit().unwrap().to_vec();
         server.handle_datagram(now, &d).unwrap();
         if server.is_connected() {
             break;
         }
-        let d = server.poll_transmit().unwrap();
+        let d = server.poll_transmit().unwrap().to_vec();
         client.handle_datagram(now, &d).unwrap();
     }
     assert!(server.is_connected());
@@ -356,10 +356,10 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(17), now);
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(18), PEER, now);
     authenticate(&mut client, &mut server);
-    let hello = client.poll_transmit().unwrap();
+    let hello = client.poll_transmit().unwrap().to_vec();
     for _ in 0..3 {
         server.handle_datagram(now, &hello).unwrap();
-        let hvr = server.poll_transmit().unwrap();
+        let hvr = server.poll_transmit().unwrap().to_vec();
         assert_eq!(hvr[0], 22);
         assert_eq!(hvr[13], 3, "HelloVerifyRequest");
         assert_eq!(
@@ -373,12 +373,12 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
     let mut other = Connection::server_with_rng(Arc::new(config(2)), rng(18), OTHER, now);
     let hvr = {
         server.handle_datagram(now, &hello).unwrap();
-        server.poll_transmit().unwrap()
+        server.poll_transmit().unwrap().to_vec()
     };
     client.handle_datagram(now, &hvr).unwrap();
-    let hello2 = client.poll_transmit().unwrap();
+    let hello2 = client.poll_transmit().unwrap().to_vec();
     other.handle_datagram(now, &hello2).unwrap();
-    assert_eq!(other.poll_transmit().unwrap()[13], 3);
+    assert_eq!(other.poll_transmit().unwrap().to_vec()[13], 3);
 }
 
 #[test]
@@ -387,10 +387,10 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(19), now);
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(20), PEER, now);
     authenticate(&mut client, &mut server);
-    let mut hello = client.poll_transmit().unwrap();
+    let mut hello = client.poll_transmit().unwrap().to_vec();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
     server.handle_datagram(now, &hello).unwrap();
-    let hvr = server.poll_transmit().unwrap();
+    let hvr = server.poll_transmit().unwrap().to_vec();
     assert_eq!(&hvr[13..14], &[3]);
     // DTLS 1.0 as the HelloVerifyRequest's server_version (RFC 6347 §4.2.1).
     assert_eq!(&hvr[25..27], &[0xFE, 0xFF]);
@@ -407,7 +407,7 @@ fn stateless_front_end_accepts_only_returned_cookies() {
         &mut ChaCha20Rng::from_seed([30; 32]),
     ));
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(21), now);
-    let hello = client.poll_transmit().unwrap();
+    let hello = client.poll_transmit().unwrap().to_vec();
     assert_eq!(
         secret.verify_datagram(PEER, &[22, 0xFE]),
         HelloVerdict::Drop
@@ -417,7 +417,7 @@ fn stateless_front_end_accepts_only_returned_cookies() {
     };
     assert_eq!(hvr[13], 3, "HelloVerifyRequest");
     client.handle_datagram(now, &hvr).unwrap();
-    let hello2 = client.poll_transmit().unwrap();
+    let hello2 = client.poll_transmit().unwrap().to_vec();
     assert!(matches!(
         secret.verify_datagram(OTHER, &hello2),
         HelloVerdict::Challenge(_)
@@ -457,5 +457,53 @@ fn reloaded_certificates_keep_their_fingerprints_and_complete_a_handshake() {
     assert_eq!(
         si.peer_fingerprint,
         Some(config(1).certificate.fingerprint(HashFunction::Sha256))
+    );
+}
+
+#[test]
+fn handle_datagram_says_whether_a_datagram_was_processed_buffered_or_dropped() {
+    let now = Instant::now();
+    let mut cc = config(1);
+    cc.mtu = dtls::MIN_MTU;
+    let mut sc = config(2);
+    sc.mtu = dtls::MIN_MTU;
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(25), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(26), PEER, now);
+    authenticate(&mut client, &mut server);
+    assert_eq!(client.state(), State::Handshaking);
+    assert_eq!(
+        server.handle_datagram(now, &[0xFF; 20]),
+        Ok(Received::Dropped)
+    );
+    // The first ClientHello draws a HelloVerifyRequest; the second one flight 4.
+    for _ in 0..2 {
+        let hello = client.poll_transmit().unwrap().to_vec();
+        assert_eq!(server.handle_datagram(now, &hello), Ok(Received::Processed));
+        let answer: Vec<Vec<u8>> =
+            std::iter::from_fn(|| server.poll_transmit().map(<[u8]>::to_vec)).collect();
+        if answer.len() == 1 {
+            assert_eq!(
+                client.handle_datagram(now, &answer[0]),
+                Ok(Received::Processed)
+            );
+            continue;
+        }
+        // Flight 4 cut to the MTU: its last datagram alone is held for the earlier ones.
+        let (last, rest) = answer.split_last().unwrap();
+        assert_eq!(client.handle_datagram(now, last), Ok(Received::Buffered));
+        for d in rest {
+            assert_eq!(client.handle_datagram(now, d), Ok(Received::Processed));
+        }
+    }
+    pump(&mut client, &mut server, now).unwrap();
+    assert_eq!(
+        (client.state(), server.state()),
+        (State::Connected, State::Connected)
+    );
+    client.close();
+    assert_eq!(client.state(), State::Closed);
+    assert_eq!(
+        client.handle_datagram(now, &[0xFF; 20]),
+        Ok(Received::Dropped)
     );
 }

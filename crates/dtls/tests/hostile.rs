@@ -9,6 +9,7 @@ use dtls::internal::{
 use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
 use dtls::{
     AlertDescription, Certificate, Config, Connection, Error, Event, HashFunction, MIN_MTU,
+    Received,
 };
 use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -99,7 +100,7 @@ fn handshake_record(msg_type: HandshakeType, message_seq: u16, body: &[u8]) -> V
 
 /// The fatal alert `c` queued, as (level, description) bytes of an epoch-0 record.
 fn sent_alert(c: &mut Connection) -> [u8; 2] {
-    let d = c.poll_transmit().expect("an alert");
+    let d = c.poll_transmit().expect("an alert").to_vec();
     assert_eq!(
         (d[0], &d[3..5]),
         (21, &[0u8, 0][..]),
@@ -111,7 +112,7 @@ fn sent_alert(c: &mut Connection) -> [u8; 2] {
 /// A client that has sent its ClientHello, waiting for the server's answer.
 fn waiting_client(now: Instant) -> Connection {
     let mut c = client(now);
-    c.poll_transmit().unwrap();
+    c.poll_transmit().unwrap().to_vec();
     c
 }
 
@@ -151,12 +152,12 @@ fn a_plaintext_message_out_of_turn_is_dropped_and_the_handshake_completes() {
         HandshakeType::Finished,
     ] {
         let d = handshake_record(ty, 0, &[]);
-        assert_eq!(c.handle_datagram(now, &d), Ok(()), "{ty:?}");
+        assert_eq!(c.handle_datagram(now, &d), Ok(Received::Dropped), "{ty:?}");
     }
     assert!(!c.is_failed());
     assert_eq!(c.dropped_records(), 4);
     // Only the ClientHello the client started with is queued: nothing answered the junk.
-    let hello = c.poll_transmit().expect("the ClientHello");
+    let hello = c.poll_transmit().expect("the ClientHello").to_vec();
     assert_eq!(hello[13], 1, "a ClientHello");
     assert!(c.poll_transmit().is_none());
     s.handle_datagram(now, &hello).unwrap();
@@ -170,9 +171,9 @@ fn a_truncated_message_is_dropped_and_the_real_one_completes_the_handshake() {
     let (mut c, mut s) = (client(now), server(now));
     // ClientHello, HelloVerifyRequest, ClientHello with the cookie: flight 4.
     for _ in 0..2 {
-        let d = c.poll_transmit().unwrap();
+        let d = c.poll_transmit().unwrap().to_vec();
         s.handle_datagram(now, &d).unwrap();
-        let d = s.poll_transmit().unwrap();
+        let d = s.poll_transmit().unwrap().to_vec();
         if d[13] == 3 {
             c.handle_datagram(now, &d).unwrap();
         } else {
@@ -182,7 +183,7 @@ fn a_truncated_message_is_dropped_and_the_real_one_completes_the_handshake() {
             assert_eq!(rec.fragment[0], 2, "ServerHello");
             let seq = u16::from_be_bytes([rec.fragment[4], rec.fragment[5]]);
             let cut = handshake_record(HandshakeType::ServerHello, seq, &rec.fragment[12..32]);
-            assert_eq!(c.handle_datagram(now, &cut), Ok(()));
+            assert_eq!(c.handle_datagram(now, &cut), Ok(Received::Dropped));
             assert!(c.poll_transmit().is_none());
             assert!(!c.is_failed());
             assert_eq!(c.dropped_records(), 1);
@@ -306,14 +307,14 @@ fn too_many_extensions_is_dropped_and_counted() {
     }
     let d = handshake_record(HandshakeType::ClientHello, 0, &body);
     // A ClientHello that does not decode is dropped and counted, not fatal.
-    assert_eq!(s.handle_datagram(now, &d), Ok(()));
+    assert_eq!(s.handle_datagram(now, &d), Ok(Received::Dropped));
     assert!(s.poll_transmit().is_none());
     assert!(!s.is_failed());
     assert_eq!(s.dropped_records(), 1);
     // The server still answers a good ClientHello.
     s.handle_datagram(now, &hello_with_cookie(&secret, hello))
         .unwrap();
-    let flight4 = s.poll_transmit().unwrap();
+    let flight4 = s.poll_transmit().unwrap().to_vec();
     assert_eq!(flight4[13], 2, "ServerHello");
 }
 
@@ -322,7 +323,7 @@ fn replayed_and_wrong_epoch_records_are_dropped() {
     let now = Instant::now();
     let (mut c, mut s) = connected_pair(now);
     c.send_application_data(b"once").unwrap();
-    let d = c.poll_transmit().unwrap();
+    let d = c.poll_transmit().unwrap().to_vec();
     s.handle_datagram(now, &d).unwrap();
     s.handle_datagram(now, &d).unwrap();
     assert!(matches!(s.poll_event(), Some(Event::ApplicationData(b)) if b == b"once"));
@@ -353,7 +354,7 @@ fn close_notify_both_ways() {
     c.close();
     assert!(!c.is_connected());
     assert_eq!(c.send_application_data(b"x"), Err(Error::NotConnected));
-    let notify = c.poll_transmit().unwrap();
+    let notify = c.poll_transmit().unwrap().to_vec();
     assert_eq!(&notify[..5], &[21, 0xFE, 0xFD, 0, 1], "encrypted alert");
     s.handle_datagram(now, &notify).unwrap();
     assert!(
@@ -362,7 +363,7 @@ fn close_notify_both_ways() {
     assert!(matches!(s.poll_event(), Some(Event::Closed)));
     assert!(!s.is_connected() && !s.is_failed());
     // The server answers with its own close_notify, which the closed client ignores.
-    let answer = s.poll_transmit().unwrap();
+    let answer = s.poll_transmit().unwrap().to_vec();
     c.handle_datagram(now, &answer).unwrap();
     assert!(s.srtp_contexts().is_err());
 }
@@ -373,9 +374,9 @@ fn a_lowered_mtu_refragments_the_retransmission() {
     let (mut c, mut s) = (client(now), server(now));
     // ClientHello, HelloVerifyRequest, ClientHello with cookie: the server sends flight 4.
     for _ in 0..2 {
-        let d = c.poll_transmit().unwrap();
+        let d = c.poll_transmit().unwrap().to_vec();
         s.handle_datagram(now, &d).unwrap();
-        let d = s.poll_transmit().unwrap();
+        let d = s.poll_transmit().unwrap().to_vec();
         if s.poll_transmit().is_none() && d[13] == 3 {
             c.handle_datagram(now, &d).unwrap();
         }
@@ -403,7 +404,7 @@ fn reversed_flight_is_buffered_and_completes() {
     let now = Instant::now();
     let (mut c, mut s) = (client(now), server(now));
     for _ in 0..2 {
-        let d = c.poll_transmit().unwrap();
+        let d = c.poll_transmit().unwrap().to_vec();
         s.handle_datagram(now, &d).unwrap();
         while let Some(d) = s.poll_transmit() {
             c.handle_datagram(now, &d).unwrap();
@@ -440,7 +441,7 @@ fn repeats_of_an_old_flight_draw_paced_resends() {
     let mut flight5 = None;
     for _ in 0..16 {
         let mut moved = false;
-        while let Some(d) = c.poll_transmit() {
+        while let Some(d) = c.poll_transmit().map(<[u8]>::to_vec) {
             moved = true;
             if d[0] == 22 && d[3..5] == [0, 0] && d[13] != 1 {
                 flight5 = Some(d.clone());
@@ -463,7 +464,7 @@ fn repeats_of_an_old_flight_draw_paced_resends() {
         for _ in 0..times {
             s.handle_datagram(at, &repeat).unwrap();
         }
-        std::iter::from_fn(|| s.poll_transmit()).collect()
+        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect()
     };
     // The server's last flight went out at `now`: repeats in the same instant (the flight
     // crossing ours) draw nothing.
@@ -492,7 +493,7 @@ fn a_hello_verify_request_drawn_by_a_forged_client_hello_does_not_end_the_handsh
     s.handle_datagram(now, &handshake_record(HandshakeType::ClientHello, 0, &body))
         .unwrap();
     // The server's answer to the forgery reaches the client first.
-    let forged_hvr = s.poll_transmit().expect("a HelloVerifyRequest");
+    let forged_hvr = s.poll_transmit().expect("a HelloVerifyRequest").to_vec();
     assert_eq!(forged_hvr[13], 3, "a HelloVerifyRequest");
     c.handle_datagram(now, &forged_hvr).unwrap();
     pump(&mut c, &mut s, now);

@@ -69,27 +69,17 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
     let mut out = Progress::default();
     let mut now = t0;
     loop {
-        while let Some(d) = client.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.0 += 1;
-            to_server.send(now, d);
-        }
-        while let Some(d) = server.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.1 += 1;
-            to_client.send(now, d);
-        }
+        out.sent.0 += flush(&mut client, &mut to_server, now, &mut out.largest_datagram);
+        out.sent.1 += flush(&mut server, &mut to_client, now, &mut out.largest_datagram);
         while let Some(e) = client.poll_event() {
             match e {
                 Event::Connected(_) => out.client_done = Some(now - t0),
-                Event::Failed(e) => out.client_failed.push(e),
                 _ => {}
             }
         }
         while let Some(e) = server.poll_event() {
             match e {
                 Event::Connected(_) => out.server_done = Some(now - t0),
-                Event::Failed(e) => out.server_failed.push(e),
                 _ => {}
             }
         }
@@ -109,32 +99,20 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         let Some(next) = next else { break };
         now = now.max(next);
         while let Some((_, d)) = to_server.poll(now) {
-            if let Err(e) = server.handle_datagram(now, &d) {
-                out.server_error.get_or_insert(e);
-            }
+            let r = server.handle_datagram(now, &d);
+            failure(r, &mut out.server_error, &mut out.server_failed);
         }
         while let Some((_, d)) = to_client.poll(now) {
-            if let Err(e) = client.handle_datagram(now, &d) {
-                out.client_error.get_or_insert(e);
-            }
+            let r = client.handle_datagram(now, &d);
+            failure(r, &mut out.client_error, &mut out.client_failed);
         }
         // Send what the datagrams caused first, so a flight the timer resends is counted.
-        while let Some(d) = client.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.0 += 1;
-            to_server.send(now, d);
-        }
-        while let Some(d) = server.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.1 += 1;
-            to_client.send(now, d);
-        }
-        if let Err(e) = client.handle_timeout(now) {
-            out.client_error.get_or_insert(e);
-        }
-        if let Err(e) = server.handle_timeout(now) {
-            out.server_error.get_or_insert(e);
-        }
+        out.sent.0 += flush(&mut client, &mut to_server, now, &mut out.largest_datagram);
+        out.sent.1 += flush(&mut server, &mut to_client, now, &mut out.largest_datagram);
+        let r = client.handle_timeout(now);
+        failure(r, &mut out.client_error, &mut out.client_failed);
+        let r = server.handle_timeout(now);
+        failure(r, &mut out.server_error, &mut out.server_failed);
         out.timer_expiries += u32::from(client.has_transmit()) + u32::from(server.has_transmit());
     }
     Outcome {
@@ -149,6 +127,33 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         server_failed: out.server_failed,
         client,
         server,
+    }
+}
+
+/// Sends everything `conn` has over `link`; returns how many datagrams that was.
+fn flush(
+    conn: &mut Connection,
+    link: &mut Link<Vec<u8>>,
+    now: Instant,
+    largest: &mut usize,
+) -> u64 {
+    let mut sent = 0;
+    while let Some(d) = conn.poll_transmit() {
+        *largest = (*largest).max(d.len());
+        sent += 1;
+        link.send(now, d.to_vec());
+    }
+    sent
+}
+
+/// Notes the outcome of a call: the first error, and each failure (reported once, by the
+/// call that failed; calls on a failed connection return [`Error::Closed`]).
+fn failure<T>(result: Result<T, Error>, first: &mut Option<Error>, failed: &mut Vec<Error>) {
+    if let Err(e) = result {
+        if e != Error::Closed {
+            failed.push(e.clone());
+        }
+        first.get_or_insert(e);
     }
 }
 

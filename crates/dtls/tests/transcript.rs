@@ -56,7 +56,10 @@ fn transcript() -> Vec<String> {
     }
     assert!(client.is_connected() && server.is_connected());
     client.send_application_data(b"hello").unwrap();
-    lines.push(format!("client {}", hex(&client.poll_transmit().unwrap())));
+    lines.push(format!(
+        "client {}",
+        hex(&client.poll_transmit().unwrap().to_vec())
+    ));
     let keys = client
         .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
         .unwrap();

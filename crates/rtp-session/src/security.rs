@@ -271,12 +271,14 @@ impl Session {
         let dropped_before = link.conn.dropped_records();
         let (result, filtered) = if link.keyed {
             match current_epoch_only(datagram) {
-                Filtered::All => (link.conn.handle_datagram(now, datagram), 0),
-                Filtered::Some(records, n) => (link.conn.handle_datagram(now, &records), n),
+                Filtered::All => (link.conn.handle_datagram(now, datagram).map(drop), 0),
+                Filtered::Some(records, n) => {
+                    (link.conn.handle_datagram(now, &records).map(drop), n)
+                }
                 Filtered::None(n) => (Ok(()), n),
             }
         } else {
-            (link.conn.handle_datagram(now, datagram), 0)
+            (link.conn.handle_datagram(now, datagram).map(drop), 0)
         };
         // Records the session kept from the association, and those the association
         // dropped itself because they failed before authentication (RFC 6347 §4.1.2.7).
@@ -327,7 +329,7 @@ impl Session {
                 out.push(Transmit {
                     component: link.component,
                     destination,
-                    contents,
+                    contents: contents.to_vec(),
                 });
             }
         }

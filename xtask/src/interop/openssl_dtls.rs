@@ -339,18 +339,12 @@ fn drive(
 ) -> Result {
     let mut buf = vec![0u8; 65536];
     loop {
-        while let Some(d) = conn.poll_transmit() {
-            sock.send(&d).map_err(|e| format!("send: {e}"))?;
-            wire.ours.push(d);
-        }
+        send_all(conn, sock, wire)?;
         let mut finished = step(conn, peer, None)?;
         while let Some(ev) = conn.poll_event() {
             finished |= step(conn, peer, Some(ev))?;
         }
-        while let Some(d) = conn.poll_transmit() {
-            sock.send(&d).map_err(|e| format!("send: {e}"))?;
-            wire.ours.push(d);
-        }
+        send_all(conn, sock, wire)?;
         if finished {
             return Ok(());
         }
@@ -362,7 +356,9 @@ fn drive(
             Ok(n) => {
                 wire.theirs.push(buf[..n].to_vec());
                 conn.handle_datagram(Instant::now(), &buf[..n])
-                    .map_err(|e| format!("our side failed: {e}; openssl printed:\n{}", peer.seen))?
+                    .map_err(|e| {
+                        format!("our side failed: {e}; openssl printed:\n{}", peer.seen)
+                    })?;
             }
             Err(e)
                 if matches!(
@@ -374,6 +370,15 @@ fn drive(
         conn.handle_timeout(Instant::now())
             .map_err(|e| e.to_string())?;
     }
+}
+
+/// Sends every datagram `conn` has queued, keeping a copy on the wire record.
+fn send_all(conn: &mut Connection, sock: &UdpSocket, wire: &mut Wire) -> Result {
+    while let Some(d) = conn.poll_transmit() {
+        sock.send(d).map_err(|e| format!("send: {e}"))?;
+        wire.ours.push(d.to_vec());
+    }
+    Ok(())
 }
 
 /// Checks what OpenSSL printed against what we negotiated and exported.

@@ -100,7 +100,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("1200-byte application data: seal + open", |b| {
         b.iter(|| {
             client.send_application_data(&payload).expect("send");
-            let d = client.poll_transmit().expect("record");
+            let d = client.poll_transmit().expect("record").to_vec();
             server.handle_datagram(Instant::now(), &d).expect("open");
             match server.poll_event() {
                 Some(Event::ApplicationData(data)) => black_box(data),

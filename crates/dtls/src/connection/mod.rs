@@ -15,6 +15,7 @@ mod keys;
 mod receive;
 mod send;
 mod server;
+mod transmit;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::cert::{Fingerprint, HashFunction};
@@ -36,6 +37,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use transmit::TransmitQueue;
 use zeroize::Zeroizing;
 
 /// The exporter label of DTLS-SRTP (RFC 5764 §4.2).
@@ -74,6 +76,27 @@ pub enum Role {
     Server,
 }
 
+/// What [`Connection::handle_datagram`] did with a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received {
+    /// At least one record was processed: it moved the handshake on, delivered data or
+    /// an alert, or drew an answer (a HelloVerifyRequest, a resent flight).
+    Processed,
+    /// Nothing was processed yet, but records were kept for later: handshake fragments
+    /// waiting for earlier ones, or epoch-1 records ahead of the peer's ChangeCipherSpec.
+    Buffered,
+    /// Every record was dropped without effect: malformed, unauthenticated, replayed, or
+    /// arriving after close (counted in [`Connection::dropped_records`] unless moot).
+    Dropped,
+}
+
+/// Whether a record of the datagram being handled was processed.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    processed: bool,
+}
+
 /// What the connection reports to its owner.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -86,11 +109,6 @@ pub enum Event {
     AlertReceived(Alert),
     /// The peer closed the connection with close_notify.
     Closed,
-    /// The connection failed: we sent a fatal alert, the peer sent one, the handshake
-    /// timed out ([`Error::HandshakeTimeout`]) or the record sequence numbers ran out
-    /// ([`Error::SequenceNumberExhausted`]). The same error was returned by the call that
-    /// failed; no keys are available from now on.
-    Failed(Error),
 }
 
 /// The parameters a completed handshake negotiated.
@@ -237,6 +255,12 @@ struct Handshake {
 }
 
 /// A DTLS 1.2 connection in either role, driven by its owner (see the crate docs).
+///
+/// A failure is reported once, as the `Err` of the call that failed
+/// ([`Connection::handle_datagram`], [`Connection::handle_timeout`],
+/// [`Connection::send_application_data`]); there is no failure event. Every failure has a
+/// call that causes it, so the owner learns of it at once and in one place, and nothing
+/// is reported twice; [`Connection::state`] says [`State::Failed`] from then on.
 pub struct Connection {
     role: Role,
     config: Arc<Config>,
@@ -259,10 +283,11 @@ pub struct Connection {
     retransmit_timeout: Duration,
     flight_sent_at: Option<Instant>,
     handshake_deadline: Instant,
-    outgoing: VecDeque<Vec<u8>>,
+    transmit: TransmitQueue,
     events: VecDeque<Event>,
     peer_auth: PeerAuth,
     dropped_records: u64,
+    received: Tally,
 }
 
 impl std::fmt::Debug for Connection {
@@ -298,10 +323,11 @@ impl Connection {
             flight: Vec::new(),
             retransmit_at: None,
             flight_sent_at: None,
-            outgoing: VecDeque::new(),
+            transmit: TransmitQueue::default(),
             events: VecDeque::new(),
             peer_auth: PeerAuth::Unset,
             dropped_records: 0,
+            received: Tally::default(),
         }
     }
 
@@ -441,14 +467,16 @@ impl Connection {
         self.state() == State::Connected
     }
 
-    /// The next datagram to send, if any.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.outgoing.pop_front()
+    /// The next datagram to send, if any. It is borrowed: send or copy it before the next
+    /// call into the connection, which reuses its buffer (a steady stream of records
+    /// allocates nothing).
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        self.transmit.pop()
     }
 
     /// True when [`Connection::poll_transmit`] has a datagram.
     pub fn has_transmit(&self) -> bool {
-        !self.outgoing.is_empty()
+        !self.transmit.is_empty()
     }
 
     /// The next event, if any.
@@ -478,8 +506,6 @@ impl Connection {
             self.reassembler.clear();
             self.early_records.clear();
             self.flight.clear();
-            self.events
-                .push_back(Event::Failed(Error::HandshakeTimeout));
             return Err(Error::HandshakeTimeout);
         }
         if let Some(at) = self.retransmit_at {
@@ -493,20 +519,30 @@ impl Connection {
         Ok(())
     }
 
-    /// Processes one received datagram. A fatal error queues the alert to send, ends the
-    /// connection and is returned. Records that do not authenticate, and unauthenticated
-    /// records that do not parse, reassemble or decode, are dropped silently and counted
-    /// ([`Connection::dropped_records`], RFC 6347 §4.1.2.7): they never end a connection
-    /// or a handshake.
-    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+    /// Processes one received datagram and says what became of it. A fatal error queues
+    /// the alert to send, ends the connection and is returned. Records that do not
+    /// authenticate, and unauthenticated records that do not parse, reassemble or decode,
+    /// are dropped silently and counted ([`Connection::dropped_records`], RFC 6347
+    /// §4.1.2.7): they never end a connection or a handshake.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<Received, Error> {
         match self.state() {
             // After close_notify the peer's answering close_notify and stragglers are moot.
-            State::Closed => return Ok(()),
+            State::Closed => return Ok(Received::Dropped),
             State::Failed => return Err(Error::Closed),
             _ => {}
         }
+        self.received = Tally::default();
+        let (held_bytes, held_records) =
+            (self.reassembler.buffered_bytes(), self.early_records.len());
         match self.process_datagram(now, datagram) {
-            Ok(()) => Ok(()),
+            Ok(()) if self.received.processed => Ok(Received::Processed),
+            Ok(())
+                if self.reassembler.buffered_bytes() > held_bytes
+                    || self.early_records.len() > held_records =>
+            {
+                Ok(Received::Buffered)
+            }
+            Ok(()) => Ok(Received::Dropped),
             Err(e) => {
                 self.fail(&e);
                 Err(e)
@@ -523,11 +559,8 @@ impl Connection {
         if data.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow { len: data.len() });
         }
-        match self.seal_record(1, ContentType::ApplicationData, data) {
-            Ok(rec) => {
-                self.outgoing.push_back(rec);
-                Ok(())
-            }
+        match self.send_record(1, ContentType::ApplicationData, data) {
+            Ok(()) => Ok(()),
             Err(e) => {
                 // No alert can go out either: it would need a sequence number too.
                 self.fail(&e);
@@ -607,7 +640,6 @@ impl Connection {
         self.hs = Handshake::default();
         self.reassembler.clear();
         self.early_records.clear();
-        self.events.push_back(Event::Failed(e.clone()));
     }
 
     /// Checks the peer certificate against the required fingerprints and parses its key.

@@ -110,18 +110,22 @@ impl Connection {
                         self.drop_record();
                         continue;
                     }
-                    self.handle_change_cipher_spec()?
+                    if self.handle_change_cipher_spec() {
+                        self.received.processed = true;
+                    }
                 }
                 ContentType::Alert => {
                     if !authenticated && Alert::parse(&plaintext).is_err() {
                         self.drop_record();
                         continue;
                     }
-                    self.handle_alert(&plaintext)?
+                    self.handle_alert(&plaintext)?;
+                    self.received.processed = true;
                 }
                 ContentType::ApplicationData => {
                     if self.state() == State::Connected {
                         self.events.push_back(Event::ApplicationData(plaintext));
+                        self.received.processed = true;
                     }
                 }
             }
@@ -186,8 +190,9 @@ impl Connection {
         self.dropped_records = self.dropped_records.saturating_add(1);
     }
 
-    /// A well-formed ChangeCipherSpec (body `01`).
-    pub(super) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
+    /// A well-formed ChangeCipherSpec (body `01`); false when it was moot (duplicated, or
+    /// too early to mean anything).
+    pub(super) fn handle_change_cipher_spec(&mut self) -> bool {
         let phase = std::mem::replace(&mut self.phase, Phase::Failed);
         let (phase, read) = match phase {
             Phase::ClientWaitChangeCipherSpec {
@@ -207,19 +212,19 @@ impl Connection {
             | Phase::ServerWaitCertificateVerify { .. }) => {
                 self.phase = phase;
                 self.hs.early_change_cipher_spec = true;
-                return Ok(());
+                return true;
             }
             // Duplicated, or too early to mean anything: the peer retransmits it.
             phase => {
                 self.phase = phase;
-                return Ok(());
+                return false;
             }
         };
         self.phase = phase;
         self.read_cipher = Some(read);
         self.read_epoch = 1;
         self.replay = ReplayWindow::new();
-        Ok(())
+        true
     }
 
     pub(super) fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
@@ -280,6 +285,7 @@ impl Connection {
                     continue;
                 };
                 self.server_client_hello(now, header, seq, msg, frag.body)?;
+                self.received.processed = true;
                 continue;
             }
             if seq < self.next_recv_seq {
@@ -291,7 +297,9 @@ impl Connection {
                     continue;
                 }
                 // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
-                self.resend_for_peer_repeat(now);
+                if self.resend_for_peer_repeat(now) {
+                    self.received.processed = true;
+                }
                 continue;
             }
             if !authenticated && (self.read_epoch == 1 || self.state() == State::Connected) {
@@ -313,6 +321,7 @@ impl Connection {
                     self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                     if matches!(ty, HandshakeType::ClientHello | HandshakeType::HelloRequest) {
                         self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                        self.received.processed = true;
                     }
                     continue;
                 }
@@ -339,6 +348,7 @@ impl Connection {
                     Role::Client => self.client_message(now, msg, &raw)?,
                     Role::Server => self.server_message(now, msg, &raw)?,
                 }
+                self.received.processed = true;
                 if matches!(self.state(), State::Closed | State::Failed) {
                     return Ok(());
                 }
@@ -346,7 +356,7 @@ impl Connection {
                     && matches!(self.phase, Phase::ServerWaitChangeCipherSpec { .. })
                 {
                     self.hs.early_change_cipher_spec = false;
-                    self.handle_change_cipher_spec()?;
+                    self.handle_change_cipher_spec();
                 }
             }
         }

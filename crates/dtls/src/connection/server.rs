@@ -45,7 +45,7 @@ impl Connection {
         if !cookie_secret.verify(*client_address, &ch) {
             let cookie = cookie_secret.cookie(*client_address, &ch);
             let hvr = hello_verify_request(record.sequence_number, message_seq, &cookie);
-            self.outgoing.push_back(hvr);
+            self.transmit.push(hvr);
             return Ok(());
         }
         self.next_recv_seq = message_seq.wrapping_add(1);
