@@ -2,92 +2,13 @@
 //! association; forged or malformed plaintext is dropped and counted; a peer is
 //! authenticated by fingerprint or the handshake fails.
 
-use chacha20::ChaCha20Rng;
-use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
-use dtls::{
-    AlertDescription, Certificate, Config, Connection, Error, Event, HashFunction, Received,
-};
-use rand_core::SeedableRng;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use dtls::internal::{ContentType, records};
+use dtls::{AlertDescription, Connection, Error, Event, Received};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// The client's transport address, as the server's owner sees it.
-const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
-
-/// Client and server configurations, and a third certificate nobody announced.
-fn configs() -> &'static (Config, Config, Config) {
-    static CONFIGS: OnceLock<(Config, Config, Config)> = OnceLock::new();
-    CONFIGS.get_or_init(|| {
-        let cert =
-            |s: u8, n| Certificate::generate_with_rng(n, &mut ChaCha20Rng::from_seed([s; 32]));
-        (
-            Config::new(cert(1, "client").unwrap()),
-            Config::new(cert(2, "server").unwrap()),
-            Config::new(cert(9, "mallory").unwrap()),
-        )
-    })
-}
-
-fn fp(c: &Config) -> dtls::Fingerprint {
-    c.certificate.fingerprint(HashFunction::Sha256)
-}
-
-fn rng(seed: u8) -> ChaCha20Rng {
-    ChaCha20Rng::from_seed([seed; 32])
-}
-
-/// A client and a server of the given configurations, each requiring the other's
-/// fingerprint.
-fn pair_of(cc: Config, sc: Config, now: Instant) -> (Connection, Connection) {
-    let (cfp, sfp) = (fp(&configs().0), fp(&configs().1));
-    let mut c = Connection::client_with_rng(Arc::new(cc), rng(3), now);
-    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
-    c.require_peer_fingerprints(vec![sfp]).unwrap();
-    s.require_peer_fingerprints(vec![cfp]).unwrap();
-    (c, s)
-}
-
-fn pair(now: Instant) -> (Connection, Connection) {
-    pair_of(configs().0.clone(), configs().1.clone(), now)
-}
-
-/// Moves datagrams both ways until both are quiet; returns the first error of each side.
-fn pump(a: &mut Connection, b: &mut Connection, now: Instant) -> (Option<Error>, Option<Error>) {
-    let (mut ea, mut eb) = (None, None);
-    for _ in 0..16 {
-        let mut moved = false;
-        while let Some(d) = a.poll_transmit() {
-            moved = true;
-            if let Err(e) = b.handle_datagram(now, &d) {
-                eb.get_or_insert(e);
-            }
-        }
-        while let Some(d) = b.poll_transmit() {
-            moved = true;
-            if let Err(e) = a.handle_datagram(now, &d) {
-                ea.get_or_insert(e);
-            }
-        }
-        if !moved {
-            break;
-        }
-    }
-    (ea, eb)
-}
-
-fn drain_events(c: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
-fn connected_pair(now: Instant) -> (Connection, Connection) {
-    let (mut c, mut s) = pair(now);
-    assert_eq!(pump(&mut c, &mut s, now), (None, None));
-    assert!(c.is_connected() && s.is_connected());
-    drain_events(&mut c);
-    drain_events(&mut s);
-    (c, s)
-}
+mod common;
+use common::{PEER, configs, connected_pair, drain_events, fp, pair, pair_of, pump, rng};
 
 /// The handshake message types of the plaintext handshake records in `datagram`.
 fn handshake_types(datagram: &[u8]) -> Vec<u8> {
@@ -100,17 +21,7 @@ fn handshake_types(datagram: &[u8]) -> Vec<u8> {
 
 /// One plaintext epoch-0 record.
 fn record(content_type: ContentType, seq: u64, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    RecordHeader {
-        content_type,
-        version: DTLS_1_2,
-        epoch: 0,
-        sequence_number: seq,
-        length: payload.len() as u16,
-    }
-    .write(&mut out);
-    out.extend_from_slice(payload);
-    out
+    common::record(0, seq, content_type, payload)
 }
 
 // Finding 2: an empty fingerprint list authenticates nobody.
@@ -463,30 +374,11 @@ fn an_epoch_0_finished_after_the_read_epoch_is_1_is_not_accepted() {
 
 #[test]
 fn a_server_hello_with_an_extension_we_did_not_offer_is_unsupported_extension() {
-    use dtls::internal::{Extensions, HandshakeMessage, ServerHello, UseSrtp};
     let now = Instant::now();
     for session_ticket in [true, false] {
         let (mut c, _) = pair(now);
         c.poll_transmit().unwrap().to_vec();
-        let mut body = Vec::new();
-        HandshakeMessage::ServerHello(ServerHello {
-            server_version: DTLS_1_2,
-            random: [7; 32],
-            session_id: Vec::new(),
-            cipher_suite: 0xC02B,
-            compression_method: 0,
-            extensions: Extensions {
-                use_srtp: Some(UseSrtp {
-                    profiles: vec![0x0007],
-                    mki: Vec::new(),
-                }),
-                extended_master_secret: true,
-                renegotiation_info: Some(Vec::new()),
-                session_ticket,
-                ..Extensions::default()
-            },
-        })
-        .write_body(&mut body);
+        let mut body = common::server_hello_body(0xC02B, session_ticket);
         let expected = if session_ticket {
             Error::UnsupportedExtension(35)
         } else {

@@ -3,99 +3,22 @@
 
 use chacha20::ChaCha20Rng;
 use dtls::CookieSecret;
-use dtls::internal::{
-    ClientHello, Extensions, HandshakeMessage, HandshakeType, ServerHello, UseSrtp, encode_message,
-};
-use dtls::internal::{ContentType, DTLS_1_2, RecordHeader, records};
-use dtls::{
-    AlertDescription, Certificate, Config, Connection, Error, Event, HashFunction, MIN_MTU,
-    Received,
-};
+use dtls::internal::{ClientHello, Extensions, HandshakeMessage, HandshakeType, UseSrtp};
+use dtls::internal::{ContentType, DTLS_1_2, records};
+use dtls::{AlertDescription, Connection, Error, Event, HashFunction, MIN_MTU, Received};
 use rand_core::SeedableRng;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The client's transport address, as the server's owner sees it.
-const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
-
-fn configs() -> &'static (Config, Config) {
-    static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
-    CONFIGS.get_or_init(|| {
-        let c =
-            Certificate::generate_with_rng("client", &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
-        let s =
-            Certificate::generate_with_rng("server", &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
-        (Config::new(c), Config::new(s))
-    })
-}
+mod common;
+use common::{PEER, configs, connected_pair, handshake_record, pair, pump, record};
 
 fn client(now: Instant) -> Connection {
-    let rng = ChaCha20Rng::from_seed([3; 32]);
-    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng, now);
-    let fp = configs().1.certificate.fingerprint(HashFunction::Sha256);
-    c.require_peer_fingerprints(vec![fp]).unwrap();
-    c
+    pair(now).0
 }
 
 fn server(now: Instant) -> Connection {
-    let rng = ChaCha20Rng::from_seed([4; 32]);
-    let mut s = Connection::server_with_rng(Arc::new(configs().1.clone()), rng, PEER, now);
-    let fp = configs().0.certificate.fingerprint(HashFunction::Sha256);
-    s.require_peer_fingerprints(vec![fp]).unwrap();
-    s
-}
-
-/// Moves datagrams both ways until both are quiet.
-fn pump(a: &mut Connection, b: &mut Connection, now: Instant) {
-    for _ in 0..16 {
-        let mut moved = false;
-        while let Some(d) = a.poll_transmit() {
-            moved = true;
-            let _ = b.handle_datagram(now, &d);
-        }
-        while let Some(d) = b.poll_transmit() {
-            moved = true;
-            let _ = a.handle_datagram(now, &d);
-        }
-        if !moved {
-            return;
-        }
-    }
-}
-
-fn connected_pair(now: Instant) -> (Connection, Connection) {
-    let (mut c, mut s) = (client(now), server(now));
-    pump(&mut c, &mut s, now);
-    assert!(c.is_connected() && s.is_connected());
-    while c.poll_event().is_some() {}
-    while s.poll_event().is_some() {}
-    (c, s)
-}
-
-/// One plaintext record.
-fn record(epoch: u16, seq: u64, content_type: ContentType, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    RecordHeader {
-        content_type,
-        version: DTLS_1_2,
-        epoch,
-        sequence_number: seq,
-        length: payload.len() as u16,
-    }
-    .write(&mut out);
-    out.extend_from_slice(payload);
-    out
-}
-
-/// A plaintext handshake record carrying one whole message.
-fn handshake_record(msg_type: HandshakeType, message_seq: u16, body: &[u8]) -> Vec<u8> {
-    record(
-        0,
-        0,
-        ContentType::Handshake,
-        &encode_message(msg_type, message_seq, body),
-    )
+    pair(now).1
 }
 
 /// The fatal alert `c` queued, as (level, description) bytes of an epoch-0 record.
@@ -117,25 +40,7 @@ fn waiting_client(now: Instant) -> Connection {
 }
 
 fn server_hello(cipher_suite: u16) -> Vec<u8> {
-    let mut body = Vec::new();
-    HandshakeMessage::ServerHello(ServerHello {
-        server_version: DTLS_1_2,
-        random: [7; 32],
-        session_id: Vec::new(),
-        cipher_suite,
-        compression_method: 0,
-        extensions: Extensions {
-            use_srtp: Some(UseSrtp {
-                profiles: vec![0x0007],
-                mki: Vec::new(),
-            }),
-            extended_master_secret: true,
-            renegotiation_info: Some(Vec::new()),
-            ..Extensions::default()
-        },
-    })
-    .write_body(&mut body);
-    body
+    common::server_hello_body(cipher_suite, false)
 }
 
 /// A plaintext message of a type the state cannot take proves nothing about its sender, so

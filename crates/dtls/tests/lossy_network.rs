@@ -2,23 +2,14 @@
 //! duplication, total loss, and small MTUs (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4).
 
 use chacha20::ChaCha20Rng;
-use dtls::{Certificate, Config, Connection, Error, Event, HashFunction};
+use dtls::{Config, Connection, Error, Event, HashFunction};
 use netsim::{Jitter, Link, LinkConfig, Loss, Reorder};
 use rand_core::SeedableRng;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Certificates are slow to generate in debug builds: one pair for every run.
-fn configs() -> &'static (Config, Config) {
-    static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
-    CONFIGS.get_or_init(|| {
-        let c =
-            Certificate::generate_with_rng("client", &mut ChaCha20Rng::from_seed([1; 32])).unwrap();
-        let s =
-            Certificate::generate_with_rng("server", &mut ChaCha20Rng::from_seed([2; 32])).unwrap();
-        (Config::new(c), Config::new(s))
-    })
-}
+mod common;
+use common::configs;
 
 fn seed32(seed: u64, side: u8) -> [u8; 32] {
     let mut s = [side; 32];
@@ -50,7 +41,7 @@ struct Outcome {
 
 /// Runs one handshake over two simulated links until both sides connected or failed.
 fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
-    let (cc, sc) = configs();
+    let (cc, sc, _) = configs();
     let (mut cc, mut sc) = (cc.clone(), sc.clone());
     tweak(&mut cc);
     tweak(&mut sc);

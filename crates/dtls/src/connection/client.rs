@@ -1,7 +1,7 @@
 //! The client's side of the handshake (RFC 6347 §4.2.4 flights 1, 3 and 5).
 
 use super::keys::Keys;
-use super::{Connection, Negotiated, PeerCertificate, Phase, unexpected};
+use super::{Connection, Negotiated, Phase, ServerKeyExchanged, unexpected};
 use crate::config::Config;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
@@ -121,19 +121,18 @@ impl Connection {
                 signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
                 peer.key.verify(ske.scheme, &signed, &ske.signature)?;
                 Phase::ClientWaitHelloDone {
-                    negotiated,
-                    peer,
-                    ephemeral: EphemeralSecret::generate(group, &mut *self.rng),
-                    peer_public: ske.public,
+                    kx: ServerKeyExchanged {
+                        negotiated,
+                        peer,
+                        ephemeral: EphemeralSecret::generate(group, &mut *self.rng),
+                        peer_public: ske.public,
+                    },
                     certificate_requested: false,
                 }
             }
             (
                 Phase::ClientWaitHelloDone {
-                    negotiated,
-                    peer,
-                    ephemeral,
-                    peer_public,
+                    kx,
                     certificate_requested,
                 },
                 HandshakeMessage::CertificateRequest(cr),
@@ -151,33 +150,19 @@ impl Connection {
                     return Err(Error::NoCommonSignatureScheme);
                 }
                 Phase::ClientWaitHelloDone {
-                    negotiated,
-                    peer,
-                    ephemeral,
-                    peer_public,
+                    kx,
                     certificate_requested: true,
                 }
             }
             (
                 Phase::ClientWaitHelloDone {
-                    negotiated,
-                    peer,
-                    ephemeral,
-                    peer_public,
+                    kx,
                     certificate_requested,
                 },
                 HandshakeMessage::ServerHelloDone,
             ) => {
                 self.hs.transcript.extend_from_slice(raw);
-                let pre_master_secret = ephemeral.agree(&peer_public)?;
-                self.client_final_flight(
-                    now,
-                    negotiated,
-                    peer,
-                    &ephemeral,
-                    &pre_master_secret,
-                    certificate_requested,
-                );
+                self.client_final_flight(now, kx, certificate_requested)?;
                 return Ok(());
             }
             (
@@ -189,22 +174,7 @@ impl Connection {
                 self.retransmit_at = None;
                 return self.complete(keys, Some(peer));
             }
-            (Phase::ClientWaitServerHello { .. }, m) => {
-                return Err(unexpected("ServerHello", &m));
-            }
-            (Phase::ClientWaitCertificate { .. }, m) => {
-                return Err(unexpected("Certificate", &m));
-            }
-            (Phase::ClientWaitKeyExchange { .. }, m) => {
-                return Err(unexpected("ServerKeyExchange", &m));
-            }
-            (Phase::ClientWaitHelloDone { .. }, m) => {
-                return Err(unexpected("ServerHelloDone", &m));
-            }
-            (Phase::ClientWaitChangeCipherSpec { .. }, m) => {
-                return Err(unexpected("ChangeCipherSpec", &m));
-            }
-            (_, m) => return Err(unexpected("Finished", &m)),
+            (phase, m) => return Err(unexpected(phase.expected(), &m)),
         };
         self.hs.transcript.extend_from_slice(raw);
         Ok(())
@@ -266,12 +236,16 @@ impl Connection {
     fn client_final_flight(
         &mut self,
         now: Instant,
-        negotiated: Negotiated,
-        peer: PeerCertificate,
-        ephemeral: &EphemeralSecret,
-        pre_master_secret: &[u8],
+        kx: ServerKeyExchanged,
         certificate_requested: bool,
-    ) {
+    ) -> Result<(), Error> {
+        let ServerKeyExchanged {
+            negotiated,
+            peer,
+            ephemeral,
+            peer_public,
+        } = kx;
+        let pre_master_secret = ephemeral.agree(&peer_public)?;
         self.begin_flight();
         if certificate_requested {
             let cert = HandshakeMessage::Certificate(Certificate {
@@ -286,7 +260,7 @@ impl Connection {
         let (keys, ciphers) = Keys::derive(
             negotiated,
             ephemeral.group(),
-            pre_master_secret,
+            &pre_master_secret,
             &self.hs.transcript,
             self.role,
         );
@@ -308,6 +282,7 @@ impl Connection {
             pending_read: ciphers.read,
             peer,
         };
+        Ok(())
     }
 }
 

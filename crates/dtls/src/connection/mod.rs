@@ -161,6 +161,14 @@ struct PeerCertificate {
     key: PeerKey,
 }
 
+/// What a client knows once the server's key exchange verified (RFC 8422 §5.4).
+struct ServerKeyExchanged {
+    negotiated: Negotiated,
+    peer: PeerCertificate,
+    ephemeral: EphemeralSecret,
+    peer_public: Vec<u8>,
+}
+
 /// The handshake phase: each variant holds exactly what the handshake knows by then
 /// (RFC 6347 §4.2.4 flights; RFC 5246 §7.3 message order).
 enum Phase {
@@ -178,10 +186,7 @@ enum Phase {
         peer: PeerCertificate,
     },
     ClientWaitHelloDone {
-        negotiated: Negotiated,
-        peer: PeerCertificate,
-        ephemeral: EphemeralSecret,
-        peer_public: Vec<u8>,
+        kx: ServerKeyExchanged,
         certificate_requested: bool,
     },
     ClientWaitChangeCipherSpec {
@@ -227,6 +232,29 @@ enum Phase {
 }
 
 impl Phase {
+    /// What the phase waits for, as [`Error::UnexpectedMessage`] names it.
+    fn expected(&self) -> &'static str {
+        match self {
+            Phase::ClientWaitServerHello { .. } => "ServerHello",
+            Phase::ClientWaitCertificate { .. } | Phase::ServerWaitCertificate { .. } => {
+                "Certificate"
+            }
+            Phase::ClientWaitKeyExchange { .. } => "ServerKeyExchange",
+            Phase::ClientWaitHelloDone { .. } => "ServerHelloDone",
+            Phase::ServerWaitClientHello { .. } => "ClientHello",
+            Phase::ServerWaitKeyExchange { .. } => "ClientKeyExchange",
+            Phase::ServerWaitCertificateVerify { .. } => "CertificateVerify",
+            Phase::ClientWaitChangeCipherSpec { .. } | Phase::ServerWaitChangeCipherSpec { .. } => {
+                "ChangeCipherSpec"
+            }
+            Phase::ClientWaitFinished { .. }
+            | Phase::ServerWaitFinished { .. }
+            | Phase::Connected(_)
+            | Phase::Closed
+            | Phase::Failed => "Finished",
+        }
+    }
+
     fn state(&self) -> State {
         match self {
             Phase::Connected(_) => State::Connected,

@@ -297,19 +297,7 @@ impl Connection {
                 self.send_flight(now);
                 return self.complete(keys, peer);
             }
-            (Phase::ServerWaitCertificate { .. }, m) => {
-                return Err(unexpected("Certificate", &m));
-            }
-            (Phase::ServerWaitKeyExchange { .. }, m) => {
-                return Err(unexpected("ClientKeyExchange", &m));
-            }
-            (Phase::ServerWaitCertificateVerify { .. }, m) => {
-                return Err(unexpected("CertificateVerify", &m));
-            }
-            (Phase::ServerWaitChangeCipherSpec { .. }, m) => {
-                return Err(unexpected("ChangeCipherSpec", &m));
-            }
-            (_, m) => return Err(unexpected("Finished", &m)),
+            (phase, m) => return Err(unexpected(phase.expected(), &m)),
         };
         self.hs.transcript.extend_from_slice(raw);
         Ok(())

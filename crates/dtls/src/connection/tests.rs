@@ -37,16 +37,23 @@ fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
     (client, server)
 }
 
+/// `rounds` times, hands every datagram the client has to the server and back.
+fn exchange(client: &mut Connection, server: &mut Connection, now: Instant, rounds: usize) {
+    for _ in 0..rounds {
+        while let Some(d) = client.poll_transmit() {
+            server.handle_datagram(now, d).unwrap();
+        }
+        while let Some(d) = server.poll_transmit() {
+            client.handle_datagram(now, d).unwrap();
+        }
+    }
+}
+
 #[test]
 fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
     let now = Instant::now();
     let (mut client, mut server) = pair(now, false);
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap().to_vec();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap().to_vec();
-        client.handle_datagram(now, &d).unwrap();
-    }
+    exchange(&mut client, &mut server, now, 2);
     let flight5 = client.poll_transmit().unwrap().to_vec();
     let recs: Vec<_> = record::records(&flight5).map(|r| r.unwrap()).collect();
     assert_eq!(
@@ -78,14 +85,7 @@ fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
 fn renegotiation_is_refused_with_a_warning() {
     let now = Instant::now();
     let (mut client, mut server) = pair(now, true);
-    for _ in 0..4 {
-        while let Some(d) = client.poll_transmit() {
-            server.handle_datagram(now, &d).unwrap();
-        }
-        while let Some(d) = server.poll_transmit() {
-            client.handle_datagram(now, &d).unwrap();
-        }
-    }
+    exchange(&mut client, &mut server, now, 4);
     assert!(client.is_connected() && server.is_connected());
     server.begin_flight();
     server.add_message(&HandshakeMessage::HelloRequest, false);
@@ -111,12 +111,7 @@ fn renegotiation_is_refused_with_a_warning() {
 fn new_session_ticket_is_accepted_and_ignored() {
     let now = Instant::now();
     let (mut client, mut server) = pair(now, false);
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap().to_vec();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap().to_vec();
-        client.handle_datagram(now, &d).unwrap();
-    }
+    exchange(&mut client, &mut server, now, 2);
     // The server takes the client's ClientKeyExchange and ChangeCipherSpec, so it holds
     // the keys; its last flight is then written by hand with a NewSessionTicket first
     // (RFC 5077 §3.3), which the server's Finished covers.
@@ -221,12 +216,7 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
 fn early_encrypted_records_are_bounded() {
     let now = Instant::now();
     let (mut client, mut server) = pair(now, false);
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap().to_vec();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap().to_vec();
-        client.handle_datagram(now, &d).unwrap();
-    }
+    exchange(&mut client, &mut server, now, 2);
     // Epoch-1 records before the ChangeCipherSpec wait, but only a few of them.
     let junk = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 3, 1, 2, 3];
     for _ in 0..10 {
@@ -247,14 +237,7 @@ fn early_encrypted_records_are_bounded() {
 fn the_write_sequence_never_wraps() {
     let now = Instant::now();
     let (mut client, mut server) = pair(now, true);
-    for _ in 0..8 {
-        while let Some(d) = client.poll_transmit() {
-            server.handle_datagram(now, &d).unwrap();
-        }
-        while let Some(d) = server.poll_transmit() {
-            client.handle_datagram(now, &d).unwrap();
-        }
-    }
+    exchange(&mut client, &mut server, now, 8);
     assert!(client.is_connected() && server.is_connected());
     client.write_seq[1] = record::MAX_SEQUENCE_NUMBER;
     // The last sequence number, 2^48 - 1, is still used...
