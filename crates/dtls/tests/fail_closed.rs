@@ -4,11 +4,10 @@
 
 use dtls::internal::{ContentType, records};
 use dtls::{AlertDescription, Connection, Error, Event, Received};
-use std::sync::Arc;
 use std::time::Instant;
 
 mod common;
-use common::{PEER, configs, connected_pair, drain_events, fp, pair, pair_of, pump, rng};
+use common::{configs, connected_pair, drain_events, fp, pair, pair_of, pump, unauthenticated};
 
 /// The handshake message types of the plaintext handshake records in `datagram`.
 fn handshake_types(datagram: &[u8]) -> Vec<u8> {
@@ -46,8 +45,7 @@ fn empty_fingerprint_list_is_a_typed_error_and_changes_nothing() {
 #[test]
 fn client_without_fingerprints_fails_with_peer_not_authenticated() {
     let now = Instant::now();
-    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server_with_rng(Arc::new(configs().1.clone()), rng(4), PEER, now);
+    let (mut c, mut s) = unauthenticated(&configs().0, &configs().1, now);
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let (ec, es) = pump(&mut c, &mut s, now);
     assert_eq!(ec, Some(Error::PeerNotAuthenticated));
@@ -71,8 +69,7 @@ fn server_without_fingerprints_fails_with_peer_not_authenticated() {
     // Not even a configuration that does not require client certificates lets an
     // unconfigured server connect.
     sc.require_client_certificate = false;
-    let mut c = Connection::client_with_rng(Arc::new(configs().0.clone()), rng(3), now);
-    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
+    let (mut c, mut s) = unauthenticated(&configs().0, &sc, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     let (ec, es) = pump(&mut c, &mut s, now);
     assert_eq!(es, Some(Error::PeerNotAuthenticated));
@@ -89,8 +86,7 @@ fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config(
     let mut sc = configs().1.clone();
     sc.require_client_certificate = false;
     // The client presents mallory's certificate, which the server did not announce.
-    let mut c = Connection::client_with_rng(Arc::new(configs().2.clone()), rng(3), now);
-    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
+    let (mut c, mut s) = unauthenticated(&configs().2, &sc, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     s.require_peer_fingerprints(vec![fp(&configs().0)]).unwrap();
     let mut sent = Vec::new();

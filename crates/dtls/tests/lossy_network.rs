@@ -17,26 +17,20 @@ fn seed32(seed: u64, side: u8) -> [u8; 32] {
     s
 }
 
-/// How a simulated handshake ended.
+/// How a simulated handshake ended: what was seen on the way, and both connections.
 #[derive(Debug)]
 struct Outcome {
-    /// When each side reported Connected, counted from the start.
-    client_done: Option<Duration>,
-    server_done: Option<Duration>,
-    /// The errors each side returned.
-    client_error: Option<Error>,
-    server_error: Option<Error>,
-    /// The largest datagram either side sent.
-    largest_datagram: usize,
-    /// Datagrams each side sent.
-    sent: (u64, u64),
-    /// Retransmission timer expiries of both sides together.
-    timer_expiries: u32,
-    /// The Failed events each side reported.
-    client_failed: Vec<Error>,
-    server_failed: Vec<Error>,
+    seen: Progress,
     client: Connection,
     server: Connection,
+}
+
+impl std::ops::Deref for Outcome {
+    type Target = Progress;
+
+    fn deref(&self) -> &Progress {
+        &self.seen
+    }
 }
 
 /// Runs one handshake over two simulated links until both sides connected or failed.
@@ -107,15 +101,7 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         out.timer_expiries += u32::from(client.has_transmit()) + u32::from(server.has_transmit());
     }
     Outcome {
-        client_done: out.client_done,
-        server_done: out.server_done,
-        client_error: out.client_error,
-        server_error: out.server_error,
-        largest_datagram: out.largest_datagram,
-        sent: out.sent,
-        timer_expiries: out.timer_expiries,
-        client_failed: out.client_failed,
-        server_failed: out.server_failed,
+        seen: out,
         client,
         server,
     }
@@ -149,15 +135,21 @@ fn failure<T>(result: Result<T, Error>, first: &mut Option<Error>, failed: &mut 
 }
 
 /// What [`run`] has seen so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Progress {
+    /// When each side reported Connected, counted from the start.
     client_done: Option<Duration>,
     server_done: Option<Duration>,
+    /// The first error each side returned.
     client_error: Option<Error>,
     server_error: Option<Error>,
+    /// The largest datagram either side sent.
     largest_datagram: usize,
+    /// Datagrams each side sent.
     sent: (u64, u64),
+    /// Retransmission timer expiries of both sides together.
     timer_expiries: u32,
+    /// The failures each side reported (each once, by the call that failed).
     client_failed: Vec<Error>,
     server_failed: Vec<Error>,
 }

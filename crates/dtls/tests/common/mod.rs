@@ -44,12 +44,19 @@ pub fn fp(c: &Config) -> Fingerprint {
     c.certificate.fingerprint(HashFunction::Sha256)
 }
 
+/// A seeded client and server of the given configurations, not yet told how to
+/// authenticate each other.
+pub fn unauthenticated(cc: &Config, sc: &Config, now: Instant) -> (Connection, Connection) {
+    let c = Connection::client_with_rng(Arc::new(cc.clone()), rng(3), now);
+    let s = Connection::server_with_rng(Arc::new(sc.clone()), rng(4), PEER, now);
+    (c, s)
+}
+
 /// A client and a server of the given configurations, each requiring the fingerprint of
 /// the other's certificate in [`configs`].
 pub fn pair_of(cc: Config, sc: Config, now: Instant) -> (Connection, Connection) {
     let (cfp, sfp) = (fp(&configs().0), fp(&configs().1));
-    let mut c = Connection::client_with_rng(Arc::new(cc), rng(3), now);
-    let mut s = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
+    let (mut c, mut s) = unauthenticated(&cc, &sc, now);
     c.require_peer_fingerprints(vec![sfp]).unwrap();
     s.require_peer_fingerprints(vec![cfp]).unwrap();
     (c, s)
