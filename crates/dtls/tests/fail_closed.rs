@@ -7,7 +7,9 @@ use dtls::{AlertDescription, Connection, Error, Event, Received};
 use std::time::Instant;
 
 mod common;
-use common::{configs, connected_pair, drain_events, fp, pair, pair_of, pump, unauthenticated};
+use common::{
+    configs, connected_pair, drain_events, fp, pair, pair_of, pump, to_flight_5, unauthenticated,
+};
 
 /// The handshake message types of the plaintext handshake records in `datagram`.
 fn handshake_types(datagram: &[u8]) -> Vec<u8> {
@@ -235,6 +237,17 @@ fn malformed_plaintext_after_the_handshake_is_dropped_and_counted_in_either_role
     }
 }
 
+/// Hands `to` the junk, which must change nothing (fragments that parse may wait in the
+/// reassembler, nothing is processed), then the real datagram `d`.
+fn deliver_after_junk(to: &mut Connection, now: Instant, junk: &[u8], d: &[u8], what: &str) {
+    let junk_outcome = to.handle_datagram(now, junk);
+    assert!(
+        matches!(junk_outcome, Ok(Received::Dropped | Received::Buffered)),
+        "{what}: {junk_outcome:?}"
+    );
+    assert!(to.handle_datagram(now, d).is_ok(), "{what}");
+}
+
 #[test]
 fn a_handshake_in_progress_survives_malformed_plaintext_in_every_state() {
     let now = Instant::now();
@@ -248,24 +261,12 @@ fn a_handshake_in_progress_survives_malformed_plaintext_in_every_state() {
             let mut moved = false;
             while let Some(d) = c.poll_transmit() {
                 moved = true;
-                let junk_outcome = s.handle_datagram(now, &junk);
-                // Fragments that parse may wait in the reassembler; nothing is processed.
-                assert!(
-                    matches!(junk_outcome, Ok(Received::Dropped | Received::Buffered)),
-                    "{what}: {junk_outcome:?}"
-                );
-                assert!(s.handle_datagram(now, &d).is_ok(), "{what}");
+                deliver_after_junk(&mut s, now, &junk, d, what);
                 delivered += 1;
             }
             while let Some(d) = s.poll_transmit() {
                 moved = true;
-                let junk_outcome = c.handle_datagram(now, &junk);
-                // Fragments that parse may wait in the reassembler; nothing is processed.
-                assert!(
-                    matches!(junk_outcome, Ok(Received::Dropped | Received::Buffered)),
-                    "{what}: {junk_outcome:?}"
-                );
-                assert!(c.handle_datagram(now, &d).is_ok(), "{what}");
+                deliver_after_junk(&mut c, now, &junk, d, what);
                 delivered += 1;
             }
             if !moved {
@@ -332,12 +333,7 @@ fn an_epoch_0_finished_after_the_read_epoch_is_1_is_not_accepted() {
     let (mut c, mut s) = pair(now);
     // Run until the client's final flight reached the server: the server has read epoch 1
     // and waits for the client's Finished, which we hold back.
-    for _ in 0..2 {
-        let d = c.poll_transmit().unwrap().to_vec();
-        s.handle_datagram(now, &d).unwrap();
-        let d = s.poll_transmit().unwrap().to_vec();
-        c.handle_datagram(now, &d).unwrap();
-    }
+    to_flight_5(&mut c, &mut s, now);
     let flight5 = c.poll_transmit().unwrap().to_vec();
     let recs: Vec<_> = records(&flight5).map(Result::unwrap).collect();
     let last = recs.last().unwrap();

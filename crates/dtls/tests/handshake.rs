@@ -7,14 +7,11 @@ use dtls::{
 };
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The client's transport address, as the server's owner sees it.
-const PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5000);
-/// Another address.
-const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), 5000);
+mod common;
+use common::{OTHER, PEER, cookie_exchange, rng, to_flight_5};
 
 const PROFILES: [ProtectionProfile; 4] = [
     ProtectionProfile::AesCm128HmacSha1_80,
@@ -27,10 +24,6 @@ fn config(seed: u8) -> Config {
     let cert =
         Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([seed; 32])).unwrap();
     Config::new(cert)
-}
-
-fn rng(seed: u8) -> ChaCha20Rng {
-    ChaCha20Rng::from_seed([seed; 32])
 }
 
 /// The datagrams the client and the server sent.
@@ -259,25 +252,14 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(10), now);
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(11), PEER, now);
     authenticate(&mut client, &mut server);
-    // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap().to_vec();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap().to_vec();
-        if d[13] == 3 {
-            client.handle_datagram(now, &d).unwrap();
-            continue;
-        }
-        let mut d = d;
-        // The last byte of the DER signature's s value.
-        assert!(corrupt_message(&mut d, 12, 1));
-        let err = client.handle_datagram(now, &d).unwrap_err();
-        assert_eq!(err, Error::BadSignature);
-        assert_eq!(err.alert(), AlertDescription::DecryptError);
-        assert!(client.export_keying_material(b"x", 8).is_err());
-        return;
-    }
-    panic!("no server flight");
+    cookie_exchange(&mut client, &mut server, now);
+    let mut d = server.poll_transmit().expect("flight 4").to_vec();
+    // The last byte of the DER signature's s value.
+    assert!(corrupt_message(&mut d, 12, 1));
+    let err = client.handle_datagram(now, &d).unwrap_err();
+    assert_eq!(err, Error::BadSignature);
+    assert_eq!(err.alert(), AlertDescription::DecryptError);
+    assert!(client.export_keying_material(b"x", 8).is_err());
 }
 
 #[test]
@@ -286,12 +268,7 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(12), now);
     let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(13), PEER, now);
     authenticate(&mut client, &mut server);
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap().to_vec();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap().to_vec();
-        client.handle_datagram(now, &d).unwrap();
-    }
+    to_flight_5(&mut client, &mut server, now);
     // Flight 5 from the client: corrupt the CertificateVerify signature.
     let mut d = client.poll_transmit().unwrap().to_vec();
     assert!(corrupt_message(&mut d, 15, 1));

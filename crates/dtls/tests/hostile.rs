@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{PEER, configs, connected_pair, handshake_record, pair, pump, record};
+use common::{
+    PEER, configs, connected_pair, cookie_exchange, finish, handshake_record, pair, pump, record,
+    to_flight_5,
+};
 
 fn client(now: Instant) -> Connection {
     pair(now).0
-}
-
-fn server(now: Instant) -> Connection {
-    pair(now).1
 }
 
 /// The fatal alert `c` queued, as (level, description) bytes of an epoch-0 record.
@@ -49,7 +48,7 @@ fn server_hello(cipher_suite: u16) -> Vec<u8> {
 #[test]
 fn a_plaintext_message_out_of_turn_is_dropped_and_the_handshake_completes() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
+    let (mut c, mut s) = pair(now);
     for ty in [
         HandshakeType::ServerHelloDone,
         HandshakeType::HelloRequest,
@@ -66,37 +65,27 @@ fn a_plaintext_message_out_of_turn_is_dropped_and_the_handshake_completes() {
     assert_eq!(hello[13], 1, "a ClientHello");
     assert!(c.poll_transmit().is_none());
     s.handle_datagram(now, &hello).unwrap();
-    pump(&mut c, &mut s, now);
-    assert!(c.is_connected() && s.is_connected());
+    finish(&mut c, &mut s, now);
 }
 
 #[test]
 fn a_truncated_message_is_dropped_and_the_real_one_completes_the_handshake() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
-    // ClientHello, HelloVerifyRequest, ClientHello with the cookie: flight 4.
-    for _ in 0..2 {
-        let d = c.poll_transmit().unwrap().to_vec();
-        s.handle_datagram(now, &d).unwrap();
-        let d = s.poll_transmit().unwrap().to_vec();
-        if d[13] == 3 {
-            c.handle_datagram(now, &d).unwrap();
-        } else {
-            // The real ServerHello, cut short inside its body (RFC 6347 §4.1.2.7: a
-            // message that does not decode may be forged, so it is dropped, not fatal).
-            let rec = records(&d).next().unwrap().unwrap();
-            assert_eq!(rec.fragment[0], 2, "ServerHello");
-            let seq = u16::from_be_bytes([rec.fragment[4], rec.fragment[5]]);
-            let cut = handshake_record(HandshakeType::ServerHello, seq, &rec.fragment[12..32]);
-            assert_eq!(c.handle_datagram(now, &cut), Ok(Received::Dropped));
-            assert!(c.poll_transmit().is_none());
-            assert!(!c.is_failed());
-            assert_eq!(c.dropped_records(), 1);
-            c.handle_datagram(now, &d).unwrap();
-        }
-    }
-    pump(&mut c, &mut s, now);
-    assert!(c.is_connected() && s.is_connected());
+    let (mut c, mut s) = pair(now);
+    cookie_exchange(&mut c, &mut s, now);
+    // The real ServerHello, cut short inside its body (RFC 6347 §4.1.2.7: a message that
+    // does not decode may be forged, so it is dropped, not fatal).
+    let d = s.poll_transmit().unwrap().to_vec();
+    let rec = records(&d).next().unwrap().unwrap();
+    assert_eq!(rec.fragment[0], 2, "ServerHello");
+    let seq = u16::from_be_bytes([rec.fragment[4], rec.fragment[5]]);
+    let cut = handshake_record(HandshakeType::ServerHello, seq, &rec.fragment[12..32]);
+    assert_eq!(c.handle_datagram(now, &cut), Ok(Received::Dropped));
+    assert!(c.poll_transmit().is_none());
+    assert!(!c.is_failed());
+    assert_eq!(c.dropped_records(), 1);
+    c.handle_datagram(now, &d).unwrap();
+    finish(&mut c, &mut s, now);
 }
 
 #[test]
@@ -276,16 +265,8 @@ fn close_notify_both_ways() {
 #[test]
 fn a_lowered_mtu_refragments_the_retransmission() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
-    // ClientHello, HelloVerifyRequest, ClientHello with cookie: the server sends flight 4.
-    for _ in 0..2 {
-        let d = c.poll_transmit().unwrap().to_vec();
-        s.handle_datagram(now, &d).unwrap();
-        let d = s.poll_transmit().unwrap().to_vec();
-        if s.poll_transmit().is_none() && d[13] == 3 {
-            c.handle_datagram(now, &d).unwrap();
-        }
-    }
+    let (mut c, mut s) = pair(now);
+    cookie_exchange(&mut c, &mut s, now);
     // Flight 4 at the default MTU was "lost"; the path turns out to be narrow.
     while s.poll_transmit().is_some() {}
     s.set_mtu(100);
@@ -300,21 +281,14 @@ fn a_lowered_mtu_refragments_the_retransmission() {
     }
     assert!(sizes.iter().all(|&n| n <= MIN_MTU), "{sizes:?}");
     assert!(sizes.len() >= 3 && fragments > 5, "{sizes:?}");
-    pump(&mut c, &mut s, now);
-    assert!(c.is_connected() && s.is_connected());
+    finish(&mut c, &mut s, now);
 }
 
 #[test]
 fn reversed_flight_is_buffered_and_completes() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
-    for _ in 0..2 {
-        let d = c.poll_transmit().unwrap().to_vec();
-        s.handle_datagram(now, &d).unwrap();
-        while let Some(d) = s.poll_transmit() {
-            c.handle_datagram(now, &d).unwrap();
-        }
-    }
+    let (mut c, mut s) = pair(now);
+    to_flight_5(&mut c, &mut s, now);
     // Flight 5 (Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec,
     // Finished), one record per datagram, delivered last record first.
     let mut recs = Vec::new();
@@ -339,7 +313,7 @@ fn reversed_flight_is_buffered_and_completes() {
 #[test]
 fn repeats_of_an_old_flight_draw_paced_resends() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
+    let (mut c, mut s) = pair(now);
     // Run the handshake by hand to keep the client's last epoch-0 handshake datagram
     // (flight 5: Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec and
     // Finished, the server having asked for a certificate).
@@ -392,7 +366,7 @@ fn repeats_of_an_old_flight_draw_paced_resends() {
 #[test]
 fn a_hello_verify_request_drawn_by_a_forged_client_hello_does_not_end_the_handshake() {
     let now = Instant::now();
-    let (mut c, mut s) = (client(now), server(now));
+    let (mut c, mut s) = pair(now);
     let mut body = Vec::new();
     HandshakeMessage::ClientHello(plain_hello(vec![0xC02B], vec![0x0007])).write_body(&mut body);
     s.handle_datagram(now, &handshake_record(HandshakeType::ClientHello, 0, &body))
@@ -401,7 +375,6 @@ fn a_hello_verify_request_drawn_by_a_forged_client_hello_does_not_end_the_handsh
     let forged_hvr = s.poll_transmit().expect("a HelloVerifyRequest").to_vec();
     assert_eq!(forged_hvr[13], 3, "a HelloVerifyRequest");
     c.handle_datagram(now, &forged_hvr).unwrap();
-    pump(&mut c, &mut s, now);
-    assert!(c.is_connected() && s.is_connected());
+    finish(&mut c, &mut s, now);
     assert!(!c.is_failed() && !s.is_failed());
 }

@@ -95,6 +95,37 @@ pub fn pump(
     (ea, eb)
 }
 
+/// Pumps until both are quiet, whatever errors the datagrams on the way draw, and checks
+/// that the handshake completed on both sides.
+pub fn finish(c: &mut Connection, s: &mut Connection, now: Instant) {
+    pump(c, s, now);
+    assert!(c.is_connected() && s.is_connected());
+}
+
+/// The cookie exchange (RFC 6347 §4.2.1): the ClientHello, the HelloVerifyRequest and the
+/// ClientHello with the cookie, delivered; the server's flight 4 is left queued in `s`.
+pub fn cookie_exchange(c: &mut Connection, s: &mut Connection, now: Instant) {
+    let hello = c.poll_transmit().expect("the ClientHello").to_vec();
+    s.handle_datagram(now, &hello).unwrap();
+    let hvr = s.poll_transmit().expect("a HelloVerifyRequest").to_vec();
+    assert_eq!(hvr[13], 3, "a HelloVerifyRequest");
+    c.handle_datagram(now, &hvr).unwrap();
+    let hello = c
+        .poll_transmit()
+        .expect("the ClientHello with the cookie")
+        .to_vec();
+    s.handle_datagram(now, &hello).unwrap();
+}
+
+/// [`cookie_exchange`], then every datagram of the server's flight 4 delivered: the
+/// client's flight 5 is left queued in `c`.
+pub fn to_flight_5(c: &mut Connection, s: &mut Connection, now: Instant) {
+    cookie_exchange(c, s, now);
+    while let Some(d) = s.poll_transmit() {
+        c.handle_datagram(now, d).unwrap();
+    }
+}
+
 /// Every event queued.
 pub fn drain_events(c: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| c.poll_event()).collect()
