@@ -1,7 +1,7 @@
 //! The client's side of the handshake (RFC 6347 §4.2.4 flights 1, 3 and 5).
 
 use super::keys::Keys;
-use super::{Connection, Negotiated, Phase, ServerKeyExchanged, unexpected};
+use super::{Connection, Incoming, Negotiated, Phase, ServerKeyExchanged, Step, unexpected};
 use crate::config::Config;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
@@ -63,15 +63,10 @@ impl Connection {
         self.send_flight_with_timer(now);
     }
 
-    pub(super) fn client_message(
-        &mut self,
-        now: Instant,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<(), Error> {
-        // On an error the phase stays Failed: every error here fails the connection.
-        let phase = std::mem::replace(&mut self.phase, Phase::Failed);
-        self.phase = match (phase, msg) {
+    /// The client's step for a message (flights 2, 4 and 6 of the server).
+    pub(super) fn client_step(&mut self, now: Instant, phase: Phase, msg: Incoming<'_>) -> Step {
+        let raw = msg.raw;
+        Ok(Some(match (phase, msg.message) {
             (
                 Phase::ClientWaitServerHello {
                     mut hello,
@@ -95,7 +90,7 @@ impl Connection {
                     hello_verify_requests: hello_verify_requests + 1,
                 };
                 self.send_client_hello(now);
-                return Ok(());
+                return Ok(None);
             }
             (Phase::ClientWaitServerHello { hello, .. }, HandshakeMessage::ServerHello(sh)) => {
                 let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
@@ -163,7 +158,7 @@ impl Connection {
             ) => {
                 self.hs.transcript.extend_from_slice(raw);
                 self.client_final_flight(now, kx, certificate_requested)?;
-                return Ok(());
+                return Ok(None);
             }
             (
                 phase @ Phase::ClientWaitChangeCipherSpec { .. },
@@ -172,12 +167,11 @@ impl Connection {
             (Phase::ClientWaitFinished { keys, peer }, HandshakeMessage::Finished(f)) => {
                 keys.verify_finished(super::Role::Server, &f.verify_data, &self.hs.transcript)?;
                 self.retransmit_at = None;
-                return self.complete(keys, Some(peer));
+                self.complete(keys, Some(peer))?;
+                return Ok(None);
             }
             (phase, m) => return Err(unexpected(phase.expected(), &m)),
-        };
-        self.hs.transcript.extend_from_slice(raw);
-        Ok(())
+        }))
     }
 
     fn client_server_hello(

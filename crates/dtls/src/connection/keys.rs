@@ -49,11 +49,11 @@ impl Keys {
         );
         let bulk = negotiated.suite.bulk_cipher();
         let (k, iv) = (bulk.key_len(), bulk.fixed_iv_len());
-        let block = prf::key_block(
+        let block = prf::expand(
             hash,
             &master_secret,
-            &negotiated.client_random,
-            &negotiated.server_random,
+            b"key expansion",
+            [&negotiated.server_random, &negotiated.client_random],
             2 * (k + iv),
         );
         let (client_key, rest) = block.split_at(k);
@@ -101,12 +101,15 @@ impl Keys {
 
     /// Keying material exported under `label` without context (RFC 5705 §4).
     pub(super) fn export(&self, label: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
-        prf::export(
+        let randoms = [
+            &self.negotiated.client_random,
+            &self.negotiated.server_random,
+        ];
+        prf::expand(
             self.negotiated.suite.prf_hash(),
             &self.master_secret,
             label,
-            &self.negotiated.client_random,
-            &self.negotiated.server_random,
+            randoms,
             len,
         )
     }

@@ -708,6 +708,42 @@ impl Connection {
     }
 }
 
+/// A handshake message for the role's state machine: parsed, and as the transcript takes
+/// it (header and body, unfragmented).
+struct Incoming<'a> {
+    message: HandshakeMessage,
+    raw: &'a [u8],
+}
+
+/// What a role's step did: moved on to the phase returned (the message then joins the
+/// transcript), or, with `None`, set the phase and the transcript itself (it sent a
+/// flight or completed the handshake).
+type Step = Result<Option<Phase>, Error>;
+
+impl Connection {
+    /// Runs one handshake message through the role's state machine. The phase is taken
+    /// out for the step, so a step consumes what it knew; on an error it stays Failed, as
+    /// every error here fails the connection.
+    fn handshake_message(
+        &mut self,
+        now: Instant,
+        message: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let phase = std::mem::replace(&mut self.phase, Phase::Failed);
+        let msg = Incoming { message, raw };
+        let next = match self.role {
+            Role::Client => self.client_step(now, phase, msg)?,
+            Role::Server => self.server_step(now, phase, msg)?,
+        };
+        if let Some(next) = next {
+            self.phase = next;
+            self.hs.transcript.extend_from_slice(raw);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -344,10 +344,7 @@ impl Connection {
                 };
                 self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                 let raw = encode_message(ty, seq, &body);
-                match self.role {
-                    Role::Client => self.client_message(now, msg, &raw)?,
-                    Role::Server => self.server_message(now, msg, &raw)?,
-                }
+                self.handshake_message(now, msg, &raw)?;
                 self.received.processed = true;
                 if matches!(self.state(), State::Closed | State::Failed) {
                     return Ok(());

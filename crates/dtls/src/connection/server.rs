@@ -1,7 +1,7 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
 use super::keys::Keys;
-use super::{Connection, Negotiated, Phase, Role, unexpected};
+use super::{Connection, Incoming, Negotiated, Phase, Role, Step, unexpected};
 use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
@@ -212,15 +212,10 @@ impl Connection {
         Ok(())
     }
 
-    pub(super) fn server_message(
-        &mut self,
-        now: Instant,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<(), Error> {
-        // On an error the phase stays Failed: every error here fails the connection.
-        let phase = std::mem::replace(&mut self.phase, Phase::Failed);
-        self.phase = match (phase, msg) {
+    /// The server's step for a message (flights 3 and 5 of the client).
+    pub(super) fn server_step(&mut self, now: Instant, phase: Phase, msg: Incoming<'_>) -> Step {
+        let raw = msg.raw;
+        Ok(Some(match (phase, msg.message) {
             (
                 Phase::ServerWaitCertificate {
                     negotiated,
@@ -269,7 +264,7 @@ impl Connection {
                         peer: None,
                     },
                 };
-                return Ok(());
+                return Ok(None);
             }
             (
                 Phase::ServerWaitCertificateVerify {
@@ -295,11 +290,10 @@ impl Connection {
                 let verify_data = keys.finished_data(false, &self.hs.transcript).to_vec();
                 self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), false);
                 self.send_flight(now);
-                return self.complete(keys, peer);
+                self.complete(keys, peer)?;
+                return Ok(None);
             }
             (phase, m) => return Err(unexpected(phase.expected(), &m)),
-        };
-        self.hs.transcript.extend_from_slice(raw);
-        Ok(())
+        }))
     }
 }

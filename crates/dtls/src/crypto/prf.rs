@@ -110,32 +110,19 @@ pub fn verify_data(
     out
 }
 
-/// Keying material exported under `label` without context (RFC 5705 §4).
-pub fn export(
+/// `len` bytes of `PRF(master_secret, label, randoms[0] + randoms[1])`: the key block
+/// (RFC 5246 §6.3, "key expansion", server_random first) and exported keying material
+/// (RFC 5705 §4, the exporter's label, client_random first, no context).
+pub fn expand(
     hash: PrfHash,
     master_secret: &[u8; 48],
     label: &[u8],
-    client_random: &[u8; 32],
-    server_random: &[u8; 32],
+    randoms: [&[u8; 32]; 2],
     len: usize,
 ) -> Zeroizing<Vec<u8>> {
-    let seed = [client_random.as_slice(), server_random.as_slice()].concat();
+    let seed = [randoms[0].as_slice(), randoms[1].as_slice()].concat();
     let mut out = Zeroizing::new(vec![0u8; len]);
     prf(hash, master_secret, label, &seed, &mut out);
-    out
-}
-
-/// The key block (RFC 5246 §6.3): seeded with server_random then client_random.
-pub fn key_block(
-    hash: PrfHash,
-    master_secret: &[u8; 48],
-    client_random: &[u8; 32],
-    server_random: &[u8; 32],
-    len: usize,
-) -> Zeroizing<Vec<u8>> {
-    let seed = [server_random.as_slice(), client_random.as_slice()].concat();
-    let mut out = Zeroizing::new(vec![0u8; len]);
-    prf(hash, master_secret, b"key expansion", &seed, &mut out);
     out
 }
 
