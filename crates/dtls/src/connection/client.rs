@@ -1,6 +1,5 @@
 //! The client's side of the handshake (RFC 6347 §4.2.4 flights 1, 3 and 5).
 
-use super::keys::Keys;
 use super::{Connection, Incoming, Negotiated, Phase, ServerKeyExchanged, Step, unexpected};
 use crate::config::Config;
 use crate::crypto::kx::EphemeralSecret;
@@ -251,14 +250,7 @@ impl Connection {
             public: ephemeral.public(),
         });
         self.add_message(&cke, true);
-        let (keys, ciphers) = Keys::derive(
-            negotiated,
-            ephemeral.group(),
-            &pre_master_secret,
-            &self.hs.transcript,
-            self.role,
-        );
-        self.write_cipher = Some(ciphers.write);
+        let (keys, pending_read) = self.derive_keys(negotiated, &ephemeral, &pre_master_secret);
         if certificate_requested {
             let key = self.config.certificate.signing_key();
             let cv = HandshakeMessage::CertificateVerify(CertificateVerify {
@@ -273,7 +265,7 @@ impl Connection {
         self.send_flight_with_timer(now);
         self.phase = Phase::ClientWaitChangeCipherSpec {
             keys,
-            pending_read: ciphers.read,
+            pending_read,
             peer,
         };
         Ok(())

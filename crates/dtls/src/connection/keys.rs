@@ -2,8 +2,9 @@
 //! §8.1, RFC 7627 §4), the key block and record ciphers (RFC 5246 §6.3), Finished
 //! (§7.4.9) and the exporter (RFC 5705) that yields the DTLS-SRTP keys (RFC 5764 §4.2).
 
-use super::{Negotiated, Role, SRTP_EXPORTER_LABEL};
+use super::{Connection, Negotiated, Role, SRTP_EXPORTER_LABEL};
 use crate::crypto::aead::RecordCipher;
+use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::prf;
 use crate::error::Error;
 use crate::suite::{CipherSuite, NamedGroup};
@@ -16,6 +17,28 @@ pub(super) struct Keys {
     negotiated: Negotiated,
     group: NamedGroup,
     master_secret: Zeroizing<[u8; 48]>,
+}
+
+impl Connection {
+    /// Derives the keys once the transcript ends with ClientKeyExchange. Writing switches
+    /// to the new cipher at our ChangeCipherSpec; the read cipher is returned, to be used
+    /// from the peer's ChangeCipherSpec on.
+    pub(super) fn derive_keys(
+        &mut self,
+        negotiated: Negotiated,
+        ephemeral: &EphemeralSecret,
+        pre_master_secret: &[u8],
+    ) -> (Keys, RecordCipher) {
+        let (keys, ciphers) = Keys::derive(
+            negotiated,
+            ephemeral.group(),
+            pre_master_secret,
+            &self.hs.transcript,
+            self.role,
+        );
+        self.write_cipher = Some(ciphers.write);
+        (keys, ciphers.read)
+    }
 }
 
 /// The two record ciphers of a key block, as one side sees them.

@@ -1,6 +1,5 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
-use super::keys::Keys;
 use super::{Connection, Incoming, Negotiated, Phase, Role, Step, unexpected};
 use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
@@ -241,17 +240,10 @@ impl Connection {
             ) => {
                 let pre_master_secret = ephemeral.agree(&cke.public)?;
                 self.hs.transcript.extend_from_slice(raw);
-                let (keys, ciphers) = Keys::derive(
-                    negotiated,
-                    ephemeral.group(),
-                    &pre_master_secret,
-                    &self.hs.transcript,
-                    self.role,
-                );
-                self.write_cipher = Some(ciphers.write);
+                let (keys, pending_read) =
+                    self.derive_keys(negotiated, &ephemeral, &pre_master_secret);
                 // The server's flight was received; stop retransmitting it.
                 self.retransmit_at = None;
-                let pending_read = ciphers.read;
                 self.phase = match peer {
                     Some(peer) => Phase::ServerWaitCertificateVerify {
                         keys,
