@@ -95,13 +95,13 @@ fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config(
     let mut es = None;
     for _ in 0..8 {
         while let Some(d) = c.poll_transmit() {
-            if let Err(e) = s.handle_datagram(now, &d) {
+            if let Err(e) = s.handle_datagram(now, d) {
                 es.get_or_insert(e);
             }
         }
         while let Some(d) = s.poll_transmit() {
-            sent.extend(handshake_types(&d));
-            let _ = c.handle_datagram(now, &d);
+            sent.extend(handshake_types(d));
+            let _ = c.handle_datagram(now, d);
         }
     }
     // HelloVerifyRequest, then ServerHello, Certificate, ServerKeyExchange,

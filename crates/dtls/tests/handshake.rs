@@ -42,12 +42,12 @@ fn pump(
         while let Some(d) = client.poll_transmit() {
             moved = true;
             sent.0.push(d.to_vec());
-            server.handle_datagram(now, &d).map_err(|e| (false, e))?;
+            server.handle_datagram(now, d).map_err(|e| (false, e))?;
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
             sent.1.push(d.to_vec());
-            client.handle_datagram(now, &d).map_err(|e| (true, e))?;
+            client.handle_datagram(now, d).map_err(|e| (true, e))?;
         }
         if !moved {
             break;

@@ -276,8 +276,8 @@ fn a_lowered_mtu_refragments_the_retransmission() {
     let mut fragments = 0;
     while let Some(d) = s.poll_transmit() {
         sizes.push(d.len());
-        fragments += records(&d).count();
-        c.handle_datagram(now, &d).unwrap();
+        fragments += records(d).count();
+        c.handle_datagram(now, d).unwrap();
     }
     assert!(sizes.iter().all(|&n| n <= MIN_MTU), "{sizes:?}");
     assert!(sizes.len() >= 3 && fragments > 5, "{sizes:?}");
@@ -293,7 +293,7 @@ fn reversed_flight_is_buffered_and_completes() {
     // Finished), one record per datagram, delivered last record first.
     let mut recs = Vec::new();
     while let Some(d) = c.poll_transmit() {
-        for r in records(&d) {
+        for r in records(d) {
             let r = r.unwrap();
             let mut one = Vec::new();
             r.header.write(&mut one);
@@ -329,7 +329,7 @@ fn repeats_of_an_old_flight_draw_paced_resends() {
         }
         while let Some(d) = s.poll_transmit() {
             moved = true;
-            let _ = c.handle_datagram(now, &d);
+            let _ = c.handle_datagram(now, d);
         }
         if !moved {
             break;

@@ -57,15 +57,13 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         out.sent.0 += flush(&mut client, &mut to_server, now, &mut out.largest_datagram);
         out.sent.1 += flush(&mut server, &mut to_client, now, &mut out.largest_datagram);
         while let Some(e) = client.poll_event() {
-            match e {
-                Event::Connected(_) => out.client_done = Some(now - t0),
-                _ => {}
+            if let Event::Connected(_) = e {
+                out.client_done = Some(now - t0)
             }
         }
         while let Some(e) = server.poll_event() {
-            match e {
-                Event::Connected(_) => out.server_done = Some(now - t0),
-                _ => {}
+            if let Event::Connected(_) = e {
+                out.server_done = Some(now - t0)
             }
         }
         let finished = |c: &Connection| c.is_connected() || c.is_failed();

@@ -42,13 +42,13 @@ fn transcript() -> Vec<String> {
         let mut moved = false;
         while let Some(d) = client.poll_transmit() {
             moved = true;
-            lines.push(format!("client {}", hex(&d)));
-            server.handle_datagram(now, &d).unwrap();
+            lines.push(format!("client {}", hex(d)));
+            server.handle_datagram(now, d).unwrap();
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            lines.push(format!("server {}", hex(&d)));
-            client.handle_datagram(now, &d).unwrap();
+            lines.push(format!("server {}", hex(d)));
+            client.handle_datagram(now, d).unwrap();
         }
         if !moved {
             break;
@@ -56,10 +56,7 @@ fn transcript() -> Vec<String> {
     }
     assert!(client.is_connected() && server.is_connected());
     client.send_application_data(b"hello").unwrap();
-    lines.push(format!(
-        "client {}",
-        hex(&client.poll_transmit().unwrap().to_vec())
-    ));
+    lines.push(format!("client {}", hex(client.poll_transmit().unwrap())));
     let keys = client
         .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
         .unwrap();

@@ -465,7 +465,7 @@ fn exchange(
     })?;
     conn.close();
     while let Some(d) = conn.poll_transmit() {
-        let _ = sock.send(&d);
+        let _ = sock.send(d);
     }
     Ok(())
 }

@@ -67,12 +67,12 @@ pub(crate) fn timed_handshake(
         while let Some(d) = client.poll_transmit() {
             moved = true;
             let t = Instant::now();
-            server.handle_datagram(now, &d).expect("server");
+            server.handle_datagram(now, d).expect("server");
             server_time += t.elapsed();
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            client.handle_datagram(now, &d).expect("client");
+            client.handle_datagram(now, d).expect("client");
         }
         assert!(moved, "handshake stalled");
     }

@@ -227,7 +227,7 @@ fn early_encrypted_records_are_bounded() {
     let flight5 = client.poll_transmit().unwrap().to_vec();
     server.handle_datagram(now, &flight5).unwrap();
     while let Some(d) = server.poll_transmit() {
-        client.handle_datagram(now, &d).unwrap();
+        client.handle_datagram(now, d).unwrap();
     }
     assert!(client.is_connected());
     assert!(client.early_records.is_empty());
