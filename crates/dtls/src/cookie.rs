@@ -75,6 +75,7 @@ impl CookieSecret {
 /// What a stateless front end does with a datagram from an address it has no connection
 /// for (RFC 6347 §4.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HelloVerdict {
     /// A ClientHello with a valid cookie: create the server connection (with the same
     /// secret, [`crate::Connection::server_with_cookie_secret`]) and give it the datagram.
