@@ -79,27 +79,33 @@ impl EphemeralSecret {
                 }
                 Ok(Zeroizing::new(shared.as_bytes().to_vec()))
             }
-            EphemeralSecret::P256(s) => {
-                // RFC 8422 §5.1.2: only the uncompressed form is negotiated.
-                if peer.len() != 65 || peer.first() != Some(&4) {
-                    return Err(Error::InvalidPublicKey);
-                }
-                let pk =
-                    p256::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
-                let shared = s.diffie_hellman(&pk);
-                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
-            }
-            EphemeralSecret::P384(s) => {
-                if peer.len() != 97 || peer.first() != Some(&4) {
-                    return Err(Error::InvalidPublicKey);
-                }
-                let pk =
-                    p384::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
-                let shared = s.diffie_hellman(&pk);
-                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
-            }
+            EphemeralSecret::P256(s) => nist_agree(s, peer),
+            EphemeralSecret::P384(s) => nist_agree(s, peer),
         }
     }
+}
+
+/// ECDH on a NIST curve with the peer's uncompressed point (RFC 8422 §5.1.2: only the
+/// uncompressed form is negotiated): the x coordinate of the shared point.
+fn nist_agree<C>(
+    secret: &p256::elliptic_curve::SecretKey<C>,
+    peer: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error>
+where
+    C: p256::elliptic_curve::CurveArithmetic,
+    p256::elliptic_curve::FieldBytesSize<C>: p256::elliptic_curve::sec1::ModulusSize,
+    p256::elliptic_curve::AffinePoint<C>:
+        p256::elliptic_curve::sec1::FromSec1Point<C> + p256::elliptic_curve::sec1::ToSec1Point<C>,
+{
+    use p256::elliptic_curve::array::typenum::Unsigned;
+    let field_len = p256::elliptic_curve::FieldBytesSize::<C>::USIZE;
+    if peer.len() != 1 + 2 * field_len || peer.first() != Some(&4) {
+        return Err(Error::InvalidPublicKey);
+    }
+    let pk = p256::elliptic_curve::PublicKey::<C>::from_sec1_bytes(peer)
+        .map_err(|_| Error::InvalidPublicKey)?;
+    let shared = secret.diffie_hellman(&pk);
+    Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
 }
 
 #[cfg(test)]
