@@ -8,7 +8,8 @@ use std::time::Instant;
 
 mod common;
 use common::{
-    configs, connected_pair, drain_events, fp, pair, pair_of, pump, to_flight_5, unauthenticated,
+    configs, connected_pair, drain_events, fp, optional_client_certificate, pair, pair_of, pump,
+    to_flight_5, unauthenticated,
 };
 
 /// The handshake message types of the plaintext handshake records in `datagram`.
@@ -67,10 +68,9 @@ fn client_without_fingerprints_fails_with_peer_not_authenticated() {
 #[test]
 fn server_without_fingerprints_fails_with_peer_not_authenticated() {
     let now = Instant::now();
-    let mut sc = configs().1.clone();
     // Not even a configuration that does not require client certificates lets an
     // unconfigured server connect.
-    sc.require_client_certificate = false;
+    let sc = optional_client_certificate();
     let (mut c, mut s) = unauthenticated(&configs().0, &sc, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
     let (ec, es) = pump(&mut c, &mut s, now);
@@ -85,8 +85,7 @@ fn server_without_fingerprints_fails_with_peer_not_authenticated() {
 #[test]
 fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config() {
     let now = Instant::now();
-    let mut sc = configs().1.clone();
-    sc.require_client_certificate = false;
+    let sc = optional_client_certificate();
     // The client presents mallory's certificate, which the server did not announce.
     let (mut c, mut s) = unauthenticated(&configs().2, &sc, now);
     c.require_peer_fingerprints(vec![fp(&configs().1)]).unwrap();
@@ -114,8 +113,7 @@ fn server_with_fingerprints_requests_the_client_certificate_whatever_the_config(
 #[test]
 fn server_with_fingerprints_and_optional_certificate_reports_the_checked_client() {
     let now = Instant::now();
-    let mut sc = configs().1.clone();
-    sc.require_client_certificate = false;
+    let sc = optional_client_certificate();
     let (mut c, mut s) = pair_of(configs().0.clone(), sc, now);
     assert_eq!(pump(&mut c, &mut s, now), (None, None));
     let Some(Event::Connected(info)) = drain_events(&mut s).into_iter().next() else {
@@ -399,8 +397,7 @@ fn a_server_hello_with_an_extension_we_did_not_offer_is_unsupported_extension() 
 #[test]
 fn server_with_fingerprints_fails_a_client_that_sends_no_certificate() {
     let now = Instant::now();
-    let mut sc = configs().1.clone();
-    sc.require_client_certificate = false;
+    let sc = optional_client_certificate();
     let (mut c, mut s) = pair_of(configs().0.clone(), sc, now);
     for _ in 0..2 {
         let d = c.poll_transmit().unwrap().to_vec();

@@ -49,12 +49,19 @@ fn exchange(client: &mut Connection, server: &mut Connection, now: Instant, roun
     }
 }
 
-#[test]
-fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
-    let now = Instant::now();
+/// A pair without client authentication whose client has just written flight 5, and that
+/// flight, not yet delivered.
+fn at_flight_5(now: Instant) -> (Connection, Connection, Vec<u8>) {
     let (mut client, mut server) = pair(now, false);
     exchange(&mut client, &mut server, now, 2);
     let flight5 = client.poll_transmit().unwrap().to_vec();
+    (client, server, flight5)
+}
+
+#[test]
+fn wrong_client_finished_fails_with_decrypt_error_and_no_keys() {
+    let now = Instant::now();
+    let (mut client, mut server, flight5) = at_flight_5(now);
     let recs: Vec<_> = record::records(&flight5).map(|r| r.unwrap()).collect();
     assert_eq!(
         recs.len(),
@@ -110,12 +117,10 @@ fn renegotiation_is_refused_with_a_warning() {
 #[test]
 fn new_session_ticket_is_accepted_and_ignored() {
     let now = Instant::now();
-    let (mut client, mut server) = pair(now, false);
-    exchange(&mut client, &mut server, now, 2);
     // The server takes the client's ClientKeyExchange and ChangeCipherSpec, so it holds
     // the keys; its last flight is then written by hand with a NewSessionTicket first
     // (RFC 5077 §3.3), which the server's Finished covers.
-    let flight5 = client.poll_transmit().unwrap().to_vec();
+    let (mut client, mut server, flight5) = at_flight_5(now);
     let recs: Vec<_> = record::records(&flight5).map(|r| r.unwrap()).collect();
     let upto_ccs = 2 * record::RECORD_HEADER_LEN + recs[0].fragment.len() + 1;
     server.handle_datagram(now, &flight5[..upto_ccs]).unwrap();

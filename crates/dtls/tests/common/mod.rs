@@ -39,6 +39,13 @@ pub fn configs() -> &'static (Config, Config, Config) {
     })
 }
 
+/// The server configuration with `require_client_certificate` off.
+pub fn optional_client_certificate() -> Config {
+    let mut sc = configs().1.clone();
+    sc.require_client_certificate = false;
+    sc
+}
+
 /// The SHA-256 fingerprint of a configuration's certificate.
 pub fn fp(c: &Config) -> Fingerprint {
     c.certificate.fingerprint(HashFunction::Sha256)
