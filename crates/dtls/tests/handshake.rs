@@ -69,6 +69,15 @@ fn authenticate(client: &mut Connection, server: &mut Connection) {
     server.require_peer_fingerprints(vec![c.clone()]).unwrap();
 }
 
+/// A client (`config(1)`, seeded with `client_seed`) and a server (`config(2)`) that
+/// require each other's certificates.
+fn authenticated_pair(client_seed: u8, server_seed: u8, now: Instant) -> (Connection, Connection) {
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(client_seed), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(server_seed), PEER, now);
+    authenticate(&mut client, &mut server);
+    (client, server)
+}
+
 fn connected(c: &mut Connection) -> Option<Box<dtls::Connected>> {
     while let Some(e) = c.poll_event() {
         if let Event::Connected(info) = e {
@@ -205,9 +214,7 @@ fn no_client_certificate_when_not_required() {
 #[test]
 fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(7), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(8), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(7, 8, now);
     let other = config(9).certificate.fingerprint(HashFunction::Sha256);
     client.require_peer_fingerprints(vec![other]).unwrap();
     let (client_side, err) = pump(&mut client, &mut server, now).unwrap_err();
@@ -249,9 +256,7 @@ fn corrupt_message(datagram: &mut [u8], msg_type: u8, from_end: usize) -> bool {
 #[test]
 fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(10), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(11), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(10, 11, now);
     cookie_exchange(&mut client, &mut server, now);
     let mut d = server.poll_transmit().expect("flight 4").to_vec();
     // The last byte of the DER signature's s value.
@@ -265,9 +270,7 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
 #[test]
 fn bad_certificate_verify_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(12), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(13), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(12, 13, now);
     to_flight_5(&mut client, &mut server, now);
     // Flight 5 from the client: corrupt the CertificateVerify signature.
     let mut d = client.poll_transmit().unwrap().to_vec();
@@ -305,9 +308,7 @@ fn retransmits_on_timer_and_times_out() {
 #[test]
 fn lost_server_finished_is_recovered_by_retransmission() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(15), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(16), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(15, 16, now);
     for _ in 0..3 {
         let d = client.poll_transmit().unwrap().to_vec();
         server.handle_datagram(now, &d).unwrap();
@@ -330,9 +331,7 @@ fn lost_server_finished_is_recovered_by_retransmission() {
 #[test]
 fn server_keeps_no_state_for_hellos_without_cookie() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(17), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(18), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(17, 18, now);
     let hello = client.poll_transmit().unwrap().to_vec();
     for _ in 0..3 {
         server.handle_datagram(now, &hello).unwrap();
@@ -361,9 +360,7 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
 #[test]
 fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let now = Instant::now();
-    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(19), now);
-    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(20), PEER, now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(19, 20, now);
     let mut hello = client.poll_transmit().unwrap().to_vec();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
     server.handle_datagram(now, &hello).unwrap();
