@@ -258,13 +258,9 @@ fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
     let (mut client, mut server) = authenticated_pair(10, 11, now);
     cookie_exchange(&mut client, &mut server, now);
-    let mut d = server.poll_transmit().expect("flight 4").to_vec();
-    // The last byte of the DER signature's s value.
-    assert!(corrupt_message(&mut d, 12, 1));
-    let err = client.handle_datagram(now, &d).unwrap_err();
-    assert_eq!(err, Error::BadSignature);
-    assert_eq!(err.alert(), AlertDescription::DecryptError);
-    assert!(client.export_keying_material(b"x", 8).is_err());
+    let d = server.poll_transmit().expect("flight 4").to_vec();
+    // ServerKeyExchange (12): the last byte of the DER signature's s value.
+    assert_bad_signature_fails(&mut client, d, 12, now);
 }
 
 #[test]
@@ -273,12 +269,23 @@ fn bad_certificate_verify_fails_with_decrypt_error() {
     let (mut client, mut server) = authenticated_pair(12, 13, now);
     to_flight_5(&mut client, &mut server, now);
     // Flight 5 from the client: corrupt the CertificateVerify signature.
-    let mut d = client.poll_transmit().unwrap().to_vec();
-    assert!(corrupt_message(&mut d, 15, 1));
-    let err = server.handle_datagram(now, &d).unwrap_err();
+    let d = client.poll_transmit().unwrap().to_vec();
+    assert_bad_signature_fails(&mut server, d, 15, now);
+}
+
+/// Corrupts the last byte of the message of type `msg_type` in `datagram` (its
+/// signature) and checks that `to` fails with decrypt_error and exports nothing.
+fn assert_bad_signature_fails(
+    to: &mut Connection,
+    mut datagram: Vec<u8>,
+    msg_type: u8,
+    now: Instant,
+) {
+    assert!(corrupt_message(&mut datagram, msg_type, 1));
+    let err = to.handle_datagram(now, &datagram).unwrap_err();
     assert_eq!(err, Error::BadSignature);
     assert_eq!(err.alert(), AlertDescription::DecryptError);
-    assert!(server.export_keying_material(b"x", 8).is_err());
+    assert!(to.export_keying_material(b"x", 8).is_err());
 }
 
 #[test]
