@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rtp_packet::RtpPacket;
 use rtp_packet::payload::g711;
-use rtp_session::{Bandwidth, Binding, ChaChaRandom, Config, Driver, Event, Output, PortRange};
+use rtp_session::{Bandwidth, Binding, Config, Driver, Event, Output, PortRange, os_rng};
 
 const SAMPLES: usize = 160;
 
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 36000,
         },
     };
-    let rng = || Box::new(ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(os_rng().expect("OS randomness"));
     let mut alice = Driver::bind(config(false), binding, rng()).await?;
     let mut bob = Driver::bind(config(false), binding, rng()).await?;
     let mut leg_alice = Driver::bind(config(false), binding, rng()).await?;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rtp_packet::{PacketKind, classify};
 use rtp_session::{
-    Bandwidth, Binding, ChaChaRandom, Config, Driver, Event, MasterKey, Output, PortRange,
-    ProtectionProfile, Security, SrtpKeys,
+    Bandwidth, Binding, Config, Driver, Event, MasterKey, Output, PortRange, ProtectionProfile,
+    Security, SrtpKeys, os_rng,
 };
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 32000,
         },
     };
-    let rng = || Box::new(ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(os_rng().expect("OS randomness"));
     let mut alice = Driver::bind(config(key(&k1)?, key(&k2)?), binding, rng()).await?;
     let mut bob = Driver::bind(config(key(&k2)?, key(&k1)?), binding, rng()).await?;
     println!(

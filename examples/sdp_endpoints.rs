@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use rtp_session::{
-    Bandwidth, Binding, ChaChaRandom, Config, Driver, MuxPolicy, Output, PortRange, Transport,
+    Bandwidth, Binding, Config, Driver, MuxPolicy, Output, PortRange, Transport, os_rng,
 };
 use rtp_session::{IntervalInputs, deterministic_interval};
 
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last: 34000,
         },
     };
-    let rng = || Box::new(ChaChaRandom::from_os().expect("OS randomness"));
+    let rng = || Box::new(os_rng().expect("OS randomness"));
     let config = || {
         let mut c = Config::new();
         c.bandwidth = Bandwidth {

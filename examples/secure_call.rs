@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use netsim::{Jitter, Link, LinkConfig, LinkStats, Loss};
 use rtp_packet::payload::g711;
 use rtp_session::{
-    Bandwidth, Binding, Certificate, ChaChaRandom, Config, Driver, DtlsConfig, Event, Fingerprint,
-    HashFunction, Output, PortRange, Role, Security, SourceQuality,
+    Bandwidth, Binding, Certificate, Config, Driver, DtlsConfig, Event, Fingerprint, HashFunction,
+    Output, PortRange, Role, Security, SourceQuality, os_rng,
 };
 use tokio::net::UdpSocket;
 
@@ -176,9 +176,8 @@ fn take(heard: &mut Heard, out: Output) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = ChaChaRandom::from_os()?;
-    let cert_a = Certificate::generate("alice", &mut rng)?;
-    let cert_b = Certificate::generate("bob", &mut rng)?;
+    let cert_a = Certificate::generate("alice")?;
+    let cert_b = Certificate::generate("bob")?;
     let fp_a = cert_a.fingerprint(HashFunction::Sha256);
     let fp_b = cert_b.fingerprint(HashFunction::Sha256);
     println!("alice a=fingerprint:{fp_a}");
@@ -194,13 +193,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut alice = Driver::bind(
         config(Role::Client, cert_a, fp_b),
         binding,
-        Box::new(ChaChaRandom::from_os()?),
+        Box::new(os_rng()?),
     )
     .await?;
     let mut bob = Driver::bind(
         config(Role::Server, cert_b, fp_a),
         binding,
-        Box::new(ChaChaRandom::from_os()?),
+        Box::new(os_rng()?),
     )
     .await?;
     let relay = Relay::bind(alice.local_rtp(), bob.local_rtp()).await?;

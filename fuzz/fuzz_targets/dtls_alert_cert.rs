@@ -8,7 +8,8 @@
 
 #![no_main]
 
-use dtls::cert::{HashFunction, peer_key};
+use dtls::HashFunction;
+use dtls::internal::peer_key;
 use dtls::{Alert, Fingerprint};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,16 +2,23 @@
 //! failed connection exposes no keys.
 #![no_main]
 
-use dtls::{Certificate, ChaChaRandom, Config, Connection};
+use chacha20::ChaCha20Rng;
+use dtls::{Certificate, Config, Connection};
 use libfuzzer_sys::fuzz_target;
+use rand_core::SeedableRng;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+    5000,
+);
 
 fn config() -> Arc<Config> {
     static CONFIG: OnceLock<Arc<Config>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
-            let cert = Certificate::generate("fuzz", &mut ChaChaRandom::from_seed([1; 32]))
+            let cert = Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([1; 32]))
                 .expect("certificate");
             Arc::new(Config::new(cert))
         })
@@ -20,13 +27,9 @@ fn config() -> Arc<Config> {
 
 fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
-    let mut server = Connection::server(
-        config(),
-        Box::new(ChaChaRandom::from_seed([2; 32])),
-        b"peer",
-        now,
-    );
-    let mut client = Connection::client(config(), Box::new(ChaChaRandom::from_seed([3; 32])), now);
+    let mut server =
+        Connection::server_with_rng(config(), ChaCha20Rng::from_seed([2; 32]), PEER, now);
+    let mut client = Connection::client_with_rng(config(), ChaCha20Rng::from_seed([3; 32]), now);
     server.dangerous_accept_any_peer_certificate();
     client.dangerous_accept_any_peer_certificate();
     // Datagrams are separated by a two-byte big-endian length.

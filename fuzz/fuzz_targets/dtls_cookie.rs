@@ -6,19 +6,21 @@
 
 #![no_main]
 
-use dtls::ChaChaRandom;
-use dtls::cookie::{CookieSecret, HelloVerdict};
-use dtls::handshake::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
-use dtls::record::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
+use chacha20::ChaCha20Rng;
+use dtls::internal::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
+use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
+use dtls::{CookieSecret, HelloVerdict};
 use libfuzzer_sys::fuzz_target;
+use rand_core::SeedableRng;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::OnceLock;
 
-const ADDRESS: &[u8] = b"192.0.2.1:5004";
-const OTHER: &[u8] = b"192.0.2.2:5004";
+const ADDRESS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5004);
+const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)), 5004);
 
 fn secret() -> &'static CookieSecret {
     static SECRET: OnceLock<CookieSecret> = OnceLock::new();
-    SECRET.get_or_init(|| CookieSecret::generate(&mut ChaChaRandom::from_seed([9; 32])))
+    SECRET.get_or_init(|| CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([9; 32])))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -44,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(secret().verify_datagram(ADDRESS, &hvr), HelloVerdict::Drop);
 
     // The client's answer: its ClientHello again, with the cookie.
-    let (original, _) = dtls::record::Record::parse(data).expect("a challenged record parses");
+    let (original, _) = dtls::internal::Record::parse(data).expect("a challenged record parses");
     let fragment = parse_fragments(original.fragment).expect("a challenged hello parses")[0];
     let Ok(HandshakeMessage::ClientHello(mut hello)) =
         HandshakeMessage::parse(HandshakeType::ClientHello, fragment.body)

@@ -3,7 +3,7 @@
 //! message.
 #![no_main]
 
-use dtls::handshake::{HandshakeMessage, parse_fragments};
+use dtls::internal::{HandshakeMessage, parse_fragments};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

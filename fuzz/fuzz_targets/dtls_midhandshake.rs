@@ -7,17 +7,24 @@
 //! (`xor` 0 delivers it intact). `2, seconds`: time passes (retransmission, timeout).
 #![no_main]
 
-use dtls::cookie::CookieSecret;
-use dtls::{Certificate, ChaChaRandom, Config, Connection, Fingerprint, HashFunction};
+use chacha20::ChaCha20Rng;
+use dtls::CookieSecret;
+use dtls::{Certificate, Config, Connection, Fingerprint, HashFunction};
 use libfuzzer_sys::fuzz_target;
+use rand_core::SeedableRng;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)),
+    5000,
+);
 
 fn configs() -> &'static (Arc<Config>, Arc<Config>) {
     static CONFIGS: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
         let cert = |s| {
-            Certificate::generate("fuzz", &mut ChaChaRandom::from_seed([s; 32]))
+            Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([s; 32]))
                 .expect("certificate")
         };
         (
@@ -28,7 +35,7 @@ fn configs() -> &'static (Arc<Config>, Arc<Config>) {
 }
 
 fn drain(c: &mut Connection) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| c.poll_transmit()).collect()
+    std::iter::from_fn(|| c.poll_transmit().map(<[u8]>::to_vec)).collect()
 }
 
 fn deliver(to: &mut Connection, datagrams: &[Vec<u8>], now: Instant) {
@@ -38,9 +45,9 @@ fn deliver(to: &mut Connection, datagrams: &[Vec<u8>], now: Instant) {
 }
 
 fn cookie_secret() -> Arc<CookieSecret> {
-    Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
-        [5; 32],
-    )))
+    Arc::new(CookieSecret::generate_with_rng(
+        &mut ChaCha20Rng::from_seed([5; 32]),
+    ))
 }
 
 /// Each side authenticates the other by its certificate fingerprint (RFC 8122), as a real
@@ -51,11 +58,7 @@ fn fingerprint(config: &Config) -> Vec<Fingerprint> {
 
 fn new_client(now: Instant) -> Connection {
     let (client, server) = configs();
-    let mut c = Connection::client(
-        client.clone(),
-        Box::new(ChaChaRandom::from_seed([3; 32])),
-        now,
-    );
+    let mut c = Connection::client_with_rng(client.clone(), ChaCha20Rng::from_seed([3; 32]), now);
     c.require_peer_fingerprints(fingerprint(server))
         .expect("one fingerprint");
     c
@@ -65,9 +68,9 @@ fn new_server(now: Instant) -> Connection {
     let (client, server) = configs();
     let mut s = Connection::server_with_cookie_secret(
         server.clone(),
-        Box::new(ChaChaRandom::from_seed([4; 32])),
+        ChaCha20Rng::from_seed([4; 32]),
         cookie_secret(),
-        b"peer",
+        PEER,
         now,
     );
     s.require_peer_fingerprints(fingerprint(client))

@@ -6,14 +6,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut offset = 0;
-    for rec in dtls::record::records(data) {
+    for rec in dtls::internal::records(data) {
         let Ok(rec) = rec else { break };
         let mut header = Vec::new();
         rec.header.write(&mut header);
         assert_eq!(
             header[..],
-            data[offset..offset + dtls::record::RECORD_HEADER_LEN]
+            data[offset..offset + dtls::internal::RECORD_HEADER_LEN]
         );
-        offset += dtls::record::RECORD_HEADER_LEN + rec.fragment.len();
+        offset += dtls::internal::RECORD_HEADER_LEN + rec.fragment.len();
     }
 });

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rtp_session::{Component, Config, Security, Session, SrtpKeys};
+use rtp_session::{ChaCha20Rng, Component, Config, Security, SeedableRng, Session, SrtpKeys};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ fn session(srtp: bool, now: Instant) -> Session {
         let key = |b| srtp::MasterKey::new(profile, &[b; 16], &[b; 14]).expect("key");
         c.security = Security::Srtp(SrtpKeys::new(profile, key(1), key(2)));
     }
-    let rng = Box::new(dtls::ChaChaRandom::from_seed([7; 32]));
+    let rng = Box::new(ChaCha20Rng::from_seed([7; 32]));
     Session::new(now, c, rng).expect("valid config")
 }
 

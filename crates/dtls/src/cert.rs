@@ -3,7 +3,7 @@
 
 use crate::crypto::signature::{PeerKey, SigningKey};
 use crate::error::Error;
-use crate::random::Random;
+use rand_core::CryptoRng;
 use sha2::Digest;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -38,17 +38,27 @@ impl rcgen::SigningKey for RcgenSigner<'_> {
 
 impl Certificate {
     /// Generates a self-signed ECDSA P-256 certificate for `common_name` (WebRTC uses a
-    /// fresh one per peer connection, RFC 8827 §6.5). Key and serial come from `rng`.
-    pub fn generate(common_name: &str, rng: &mut dyn Random) -> Result<Self, Error> {
+    /// fresh one per peer connection, RFC 8827 §6.5). Key and serial come from the
+    /// operating system's randomness.
+    pub fn generate(common_name: &str) -> Result<Self, Error> {
+        Self::generate_with_rng(common_name, &mut crate::random::os_rng()?)
+    }
+
+    /// [`Certificate::generate`] with key and serial drawn from `rng` (a seeded generator
+    /// makes the certificate reproducible).
+    pub fn generate_with_rng(
+        common_name: &str,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self, Error> {
         let key = loop {
             let mut scalar = Zeroizing::new([0u8; 32]);
-            rng.fill(&mut *scalar);
+            rng.fill_bytes(&mut *scalar);
             if let Some(k) = SigningKey::from_scalar(&scalar) {
                 break k;
             }
         };
         let mut serial = [0u8; 16];
-        rng.fill(&mut serial);
+        rng.fill_bytes(&mut serial);
         serial[0] &= 0x7F; // a positive INTEGER
         let mut params = rcgen::CertificateParams::default();
         params.distinguished_name = rcgen::DistinguishedName::new();
@@ -62,25 +72,11 @@ impl Certificate {
         };
         let cert = params
             .self_signed(&signer)
-            .map_err(|e| Error::CertificateGeneration(e.to_string()))?;
+            .map_err(Error::CertificateGeneration)?;
         Ok(Certificate {
             der: cert.der().to_vec(),
             key,
         })
-    }
-
-    /// A certificate from its DER bytes and the 32-byte P-256 private scalar of its key.
-    pub fn from_der_and_scalar(der: Vec<u8>, scalar: &[u8; 32]) -> Result<Self, Error> {
-        let key = SigningKey::from_scalar(scalar).ok_or(Error::UnsupportedCertificate)?;
-        match peer_key(&der)? {
-            PeerKey::P256(pk) if pk.to_sec1_bytes().as_ref() == key.public_point() => {}
-            _ => {
-                return Err(Error::IllegalParameter(
-                    "key does not match the certificate",
-                ));
-            }
-        }
-        Ok(Certificate { der, key })
     }
 
     /// The DER encoding.
@@ -88,8 +84,64 @@ impl Certificate {
         &self.der
     }
 
+    /// The certificate (DER) and its private key as a DER PKCS#8 `PrivateKeyInfo`
+    /// (RFC 5208), to store and reload with [`Certificate::from_der`].
+    pub fn to_der(&self) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>), Error> {
+        Ok((self.der.clone(), self.key.to_pkcs8_der()?))
+    }
+
+    /// A certificate from its DER bytes and its DER PKCS#8 private key. Fails with
+    /// [`Error::CertificateLoad`] when the key is not a P-256 key or does not belong to the
+    /// certificate, and with the peer-certificate errors when the certificate does not
+    /// parse.
+    pub fn from_der(certificate: &[u8], private_key: &[u8]) -> Result<Self, Error> {
+        let key = SigningKey::from_pkcs8_der(private_key)?;
+        Self::with_key(certificate.to_vec(), key)
+    }
+
+    /// The certificate (`CERTIFICATE`) and its private key (`PRIVATE KEY`, PKCS#8) as
+    /// PEM text (RFC 7468), to store and reload with [`Certificate::from_pem`].
+    pub fn to_pem(&self) -> Result<(String, Zeroizing<String>), Error> {
+        use p256::pkcs8::der::pem::{LineEnding, encode_string};
+        let (cert, key) = self.to_der()?;
+        let encode = |label, der: &[u8]| {
+            encode_string(label, LineEnding::LF, der)
+                .map_err(|_| Error::CertificateLoad("cannot encode PEM"))
+        };
+        Ok((
+            encode("CERTIFICATE", &cert)?,
+            Zeroizing::new(encode("PRIVATE KEY", &key)?),
+        ))
+    }
+
+    /// A certificate from the PEM texts [`Certificate::to_pem`] writes: one `CERTIFICATE`
+    /// block and one PKCS#8 `PRIVATE KEY` block.
+    pub fn from_pem(certificate: &str, private_key: &str) -> Result<Self, Error> {
+        use p256::pkcs8::der::pem::decode_vec;
+        let decode = |text: &str, want: &str| match decode_vec(text.trim().as_bytes()) {
+            Ok((label, der)) if label == want => Ok(Zeroizing::new(der)),
+            Ok(_) => Err(Error::CertificateLoad("unexpected PEM label")),
+            Err(_) => Err(Error::CertificateLoad("malformed PEM")),
+        };
+        let cert = decode(certificate, "CERTIFICATE")?;
+        let key = decode(private_key, "PRIVATE KEY")?;
+        Self::from_der(&cert, &key)
+    }
+
+    /// Pairs a DER certificate with its key, checking that the key is the certificate's.
+    fn with_key(der: Vec<u8>, key: SigningKey) -> Result<Self, Error> {
+        match peer_key(&der)? {
+            PeerKey::P256(pk) if pk.to_sec1_bytes().as_ref() == key.public_point() => {
+                Ok(Certificate { der, key })
+            }
+            _ => Err(Error::CertificateLoad(
+                "the private key does not belong to the certificate",
+            )),
+        }
+    }
+
     /// The signing key.
-    pub fn signing_key(&self) -> &SigningKey {
+    pub(crate) fn signing_key(&self) -> &SigningKey {
         &self.key
     }
 
@@ -238,12 +290,13 @@ impl std::str::FromStr for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::ChaChaRandom;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     #[test]
     fn generated_certificate_parses_and_fingerprints() {
-        let mut rng = ChaChaRandom::from_seed([3; 32]);
-        let cert = Certificate::generate("WebRTC", &mut rng).unwrap();
+        let mut rng = ChaCha20Rng::from_seed([3; 32]);
+        let cert = Certificate::generate_with_rng("WebRTC", &mut rng).unwrap();
         match peer_key(cert.der()).unwrap() {
             PeerKey::P256(pk) => {
                 assert_eq!(
@@ -266,11 +319,53 @@ mod tests {
             assert!(fp.matches(cert.der()));
             assert!(!fp.matches(b"other"));
         }
-        let again = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([3; 32])).unwrap();
+        let again =
+            Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([3; 32])).unwrap();
         assert_eq!(
             again.der(),
             cert.der(),
             "generation is deterministic under a seed"
+        );
+    }
+
+    #[test]
+    fn a_certificate_survives_pem_and_der_round_trips() {
+        let cert =
+            Certificate::generate_with_rng("saved", &mut ChaCha20Rng::from_seed([4; 32])).unwrap();
+        let fp = cert.fingerprint(HashFunction::Sha256);
+        let (cert_pem, key_pem) = cert.to_pem().unwrap();
+        assert!(cert_pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(key_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        let from_pem = Certificate::from_pem(&cert_pem, &key_pem).unwrap();
+        assert_eq!(from_pem.fingerprint(HashFunction::Sha256), fp);
+        assert_eq!(from_pem.der(), cert.der());
+        // The same key signs the same bytes the same way (RFC 6979).
+        assert_eq!(
+            from_pem.signing_key().sign(b"m"),
+            cert.signing_key().sign(b"m")
+        );
+        let (der, key_der) = cert.to_der().unwrap();
+        let from_der = Certificate::from_der(&der, &key_der).unwrap();
+        assert_eq!(from_der.fingerprint(HashFunction::Sha256), fp);
+
+        let other =
+            Certificate::generate_with_rng("other", &mut ChaCha20Rng::from_seed([5; 32])).unwrap();
+        let (_, other_key) = other.to_der().unwrap();
+        assert_eq!(
+            Certificate::from_der(&der, &other_key).unwrap_err(),
+            Error::CertificateLoad("the private key does not belong to the certificate")
+        );
+        assert_eq!(
+            Certificate::from_der(&der, b"junk").unwrap_err(),
+            Error::CertificateLoad("not a PKCS#8 P-256 private key")
+        );
+        assert_eq!(
+            Certificate::from_pem(&key_pem, &key_pem).unwrap_err(),
+            Error::CertificateLoad("unexpected PEM label")
+        );
+        assert_eq!(
+            Certificate::from_pem("-----BEGIN CERTIFICATE-----\n!!\n", &key_pem).unwrap_err(),
+            Error::CertificateLoad("malformed PEM")
         );
     }
 

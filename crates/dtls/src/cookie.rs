@@ -7,8 +7,9 @@ use crate::handshake::{
     ClientHello, HandshakeMessage, HandshakeType, HelloVerifyRequest, encode_message,
     parse_fragments,
 };
-use crate::random::Random;
 use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader, records};
+use rand_core::CryptoRng;
+use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -25,17 +26,29 @@ impl std::fmt::Debug for CookieSecret {
 }
 
 impl CookieSecret {
+    /// A fresh secret from the operating system's randomness.
+    pub fn generate() -> Result<Self, crate::Error> {
+        Ok(Self::generate_with_rng(&mut crate::random::os_rng()?))
+    }
+
     /// A fresh secret from `rng`.
-    pub fn generate(rng: &mut dyn Random) -> Self {
+    pub fn generate_with_rng(rng: &mut (impl CryptoRng + ?Sized)) -> Self {
         let mut k = Zeroizing::new([0u8; 32]);
-        rng.fill(&mut *k);
+        rng.fill_bytes(&mut *k);
         CookieSecret(k)
     }
 
-    /// The cookie for a hello from `client_address` (any stable byte encoding of the
-    /// address and port). The cookie field itself is left out, so the second ClientHello
-    /// maps to the same cookie as the first.
-    pub fn cookie(&self, client_address: &[u8], hello: &ClientHello) -> [u8; COOKIE_LEN] {
+    /// The cookie for a hello from `client_address`. The cookie field itself is left out,
+    /// so the second ClientHello maps to the same cookie as the first. The address enters
+    /// the MAC in its text form (`192.0.2.1:5004`, `[2001:db8::1]:5004`), which is stable
+    /// and names address and port unambiguously.
+    pub(crate) fn cookie(
+        &self,
+        client_address: SocketAddr,
+        hello: &ClientHello,
+    ) -> [u8; COOKIE_LEN] {
+        let client_address = client_address.to_string();
+        let client_address = client_address.as_bytes();
         let mut fields = Vec::new();
         fields.extend_from_slice(&hello.client_version.to_be_bytes());
         fields.extend_from_slice(&hello.random);
@@ -53,7 +66,7 @@ impl CookieSecret {
     }
 
     /// True when `hello` carries the cookie we would issue to `client_address`.
-    pub fn verify(&self, client_address: &[u8], hello: &ClientHello) -> bool {
+    pub(crate) fn verify(&self, client_address: SocketAddr, hello: &ClientHello) -> bool {
         hello.cookie.len() == COOKIE_LEN
             && bool::from(self.cookie(client_address, hello).ct_eq(&hello.cookie))
     }
@@ -62,6 +75,7 @@ impl CookieSecret {
 /// What a stateless front end does with a datagram from an address it has no connection
 /// for (RFC 6347 §4.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HelloVerdict {
     /// A ClientHello with a valid cookie: create the server connection (with the same
     /// secret, [`crate::Connection::server_with_cookie_secret`]) and give it the datagram.
@@ -74,7 +88,7 @@ pub enum HelloVerdict {
 
 impl CookieSecret {
     /// Judges the first datagram from `client_address` without keeping any state.
-    pub fn verify_datagram(&self, client_address: &[u8], datagram: &[u8]) -> HelloVerdict {
+    pub fn verify_datagram(&self, client_address: SocketAddr, datagram: &[u8]) -> HelloVerdict {
         let Some(Ok(rec)) = records(datagram).next() else {
             return HelloVerdict::Drop;
         };
@@ -143,11 +157,12 @@ pub(crate) fn hello_verify_request(
 mod tests {
     use super::*;
     use crate::handshake::Extensions;
-    use crate::random::ChaChaRandom;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     #[test]
     fn cookie_binds_address_and_hello() {
-        let secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([5; 32]));
+        let secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([5; 32]));
         let mut hello = ClientHello {
             client_version: 0xFEFD,
             random: [1; 32],
@@ -157,14 +172,14 @@ mod tests {
             compression_methods: vec![0],
             extensions: Extensions::default(),
         };
-        let addr = b"192.0.2.1:5000";
+        let addr: SocketAddr = "192.0.2.1:5000".parse().unwrap();
         hello.cookie = secret.cookie(addr, &hello).to_vec();
         assert!(secret.verify(addr, &hello));
-        assert!(!secret.verify(b"192.0.2.1:5001", &hello));
+        assert!(!secret.verify("192.0.2.1:5001".parse().unwrap(), &hello));
         let mut other = hello.clone();
         other.random[0] ^= 1;
         assert!(!secret.verify(addr, &other));
-        let other_secret = CookieSecret::generate(&mut ChaChaRandom::from_seed([6; 32]));
+        let other_secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([6; 32]));
         assert!(!other_secret.verify(addr, &hello));
         hello.cookie.pop();
         assert!(!secret.verify(addr, &hello));

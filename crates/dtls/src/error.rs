@@ -6,6 +6,7 @@ use crate::alert::AlertDescription;
 ///
 /// Each variant maps to the fatal alert the peer is told about ([`Error::alert`]).
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// A structure ended before a field it needs.
     #[error("{what}: truncated, needed {needed} bytes, got {got}")]
@@ -142,11 +143,19 @@ pub enum Error {
     #[error("the operating system's randomness source failed")]
     Randomness,
     /// Certificate generation failed.
-    #[error("certificate generation failed: {0}")]
-    CertificateGeneration(String),
+    #[error("certificate generation failed")]
+    CertificateGeneration(#[source] rcgen::Error),
+    /// A certificate or private key could not be loaded (PEM or DER): what was wrong.
+    #[error("cannot load the certificate: {0}")]
+    CertificateLoad(&'static str),
     /// Building SRTP keys or contexts from the exported keying material failed.
-    #[error("SRTP: {0}")]
+    #[error("SRTP keys")]
     Srtp(#[from] srtp::Error),
+    /// This implementation reached a state it should never be in (a bug, never the
+    /// peer's doing): what was missing. The alert sent is internal_error, which RFC 5246
+    /// §7.2.2 defines as unrelated to the peer.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl Error {
@@ -186,7 +195,9 @@ impl Error {
             | Error::Closed
             | Error::Randomness
             | Error::CertificateGeneration(_)
-            | Error::Srtp(_) => A::InternalError,
+            | Error::CertificateLoad(_)
+            | Error::Srtp(_)
+            | Error::Internal(_) => A::InternalError,
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! A sans-IO DTLS 1.2 (RFC 6347) client and server that negotiate SRTP keys (RFC 5764):
 //! the caller feeds datagrams and the current time into a [`Connection`] and takes out
-//! datagrams to send, [`Event`]s and the next timeout. Randomness comes from an injected
-//! [`Random`] source; nothing here reads a clock, opens a socket or spawns a thread.
+//! datagrams to send, [`Event`]s and the next timeout. Randomness is seeded from the
+//! operating system, or comes from any `rand_core` CSPRNG the caller passes
+//! (`Connection::client_with_rng`, for reproducible tests); nothing here reads a clock,
+//! opens a socket or spawns a thread.
 //!
 //! What is negotiated: ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305
 //! (server preference), X25519, P-256 or P-384, extended master secret (RFC 7627),
@@ -20,7 +22,7 @@
 //! handshake fails with [`Error::HandshakeTimeout`] after [`Config::handshake_timeout`].
 //! Incoming fragments are reassembled in any order, overlapping or duplicated, and messages
 //! and epoch-1 records that arrive early wait for their turn, all within fixed memory bounds
-//! ([`handshake::MAX_MESSAGE_LEN`], [`handshake::MAX_BUFFERED_BYTES`]). A server keeps
+//! ([`MAX_MESSAGE_LEN`], [`MAX_BUFFERED_BYTES`]). A server keeps
 //! nothing for a ClientHello without a valid cookie, and renegotiation is refused.
 //!
 //! **Authentication.** A peer is authenticated only by its certificate matching one of the
@@ -49,21 +51,21 @@
 //! ([`Error::SequenceNumberExhausted`]), and key material is wiped when dropped.
 //!
 //! ```
-//! use dtls::{Certificate, ChaChaRandom, Config, Connection, Event, HashFunction};
+//! use dtls::{Certificate, Config, Connection, Event, HashFunction};
 //! use std::{sync::Arc, time::Instant};
 //!
 //! let now = Instant::now();
-//! let mut rng = ChaChaRandom::from_seed([7; 32]);
-//! let client_cfg = Config::new(Certificate::generate("client", &mut rng)?);
-//! let server_cfg = Config::new(Certificate::generate("server", &mut rng)?);
+//! let client_cfg = Config::new(Certificate::generate("client")?);
+//! let server_cfg = Config::new(Certificate::generate("server")?);
 //! // Each side learns the other's fingerprint from signalling (SDP a=fingerprint).
 //! let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
 //! let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
 //!
-//! let mut client = Connection::client(Arc::new(client_cfg), Box::new(rng), now);
+//! let mut client = Connection::client(Arc::new(client_cfg), now)?;
 //! client.require_peer_fingerprints(vec![server_fp])?;
-//! let srng = Box::new(ChaChaRandom::from_seed([8; 32]));
-//! let mut server = Connection::server(Arc::new(server_cfg), srng, b"192.0.2.1:5004", now);
+//! // The client's transport address, as the server's socket reports it.
+//! let client_address = "192.0.2.1:5004".parse().unwrap();
+//! let mut server = Connection::server(Arc::new(server_cfg), client_address, now)?;
 //! server.require_peer_fingerprints(vec![client_fp])?;
 //!
 //! // Stand-in for the network: hand every datagram straight to the other side.
@@ -85,24 +87,57 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod alert;
-pub mod cert;
+mod alert;
+mod cert;
 mod codec;
-pub mod cookie;
-pub mod crypto;
+mod config;
+mod connection;
+mod cookie;
+mod crypto;
 mod error;
-pub mod handshake;
-pub mod random;
-pub mod record;
-pub mod suite;
+mod handshake;
+mod random;
+mod record;
+mod suite;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use cert::{Certificate, Fingerprint, HashFunction};
-pub use error::Error;
-pub use random::{ChaChaRandom, Random};
-pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
-pub mod config;
-mod connection;
-
 pub use config::Config;
-pub use connection::{Connected, Connection, Event, MAX_MTU, MIN_MTU, Role, SRTP_EXPORTER_LABEL};
+pub use connection::{
+    Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
+};
+pub use cookie::{CookieSecret, HelloVerdict};
+pub use error::Error;
+pub use handshake::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
+pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
+
+/// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and
+/// the tests that forge hostile input. It may change in any release without notice.
+///
+/// Why one hidden module rather than public `record` and `handshake` modules: users of a
+/// DTLS connection never need the record or message codecs, and every type made public is
+/// a promise. Fuzzing and hostile-peer tests do need to build and parse raw records and
+/// messages, so they get exactly those here, as rustls's `internal` module does.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::cert::peer_key;
+    pub use crate::crypto::signature::PeerKey;
+    pub use crate::handshake::{
+        ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
+        HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp, encode_message,
+        parse_fragments,
+    };
+    pub use crate::record::{
+        ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
+    };
+
+    /// The HelloVerifyRequest cookie `secret` issues to a ClientHello from
+    /// `client_address`, for tests that answer a challenge by hand.
+    pub fn cookie(
+        secret: &crate::CookieSecret,
+        client_address: std::net::SocketAddr,
+        hello: &ClientHello,
+    ) -> [u8; 32] {
+        secret.cookie(client_address, hello)
+    }
+}

@@ -1,12 +1,17 @@
 //! In-memory handshakes between our client and our server with a fake clock.
 
+use chacha20::ChaCha20Rng;
 use dtls::{
-    AlertDescription, Certificate, ChaChaRandom, CipherSuite, Config, Connection, Error, Event,
-    Fingerprint, HashFunction, NamedGroup, SRTP_EXPORTER_LABEL,
+    AlertDescription, Certificate, CipherSuite, Config, Connection, Error, Event, Fingerprint,
+    HashFunction, NamedGroup, Received, SRTP_EXPORTER_LABEL, State,
 };
+use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{OTHER, PEER, cookie_exchange, rng, to_flight_5};
 
 const PROFILES: [ProtectionProfile; 4] = [
     ProtectionProfile::AesCm128HmacSha1_80,
@@ -16,12 +21,9 @@ const PROFILES: [ProtectionProfile; 4] = [
 ];
 
 fn config(seed: u8) -> Config {
-    let cert = Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([seed; 32])).unwrap();
+    let cert =
+        Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([seed; 32])).unwrap();
     Config::new(cert)
-}
-
-fn rng(seed: u8) -> Box<ChaChaRandom> {
-    Box::new(ChaChaRandom::from_seed([seed; 32]))
 }
 
 /// The datagrams the client and the server sent.
@@ -39,13 +41,13 @@ fn pump(
         let mut moved = false;
         while let Some(d) = client.poll_transmit() {
             moved = true;
-            sent.0.push(d.clone());
-            server.handle_datagram(now, &d).map_err(|e| (false, e))?;
+            sent.0.push(d.to_vec());
+            server.handle_datagram(now, d).map_err(|e| (false, e))?;
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            sent.1.push(d.clone());
-            client.handle_datagram(now, &d).map_err(|e| (true, e))?;
+            sent.1.push(d.to_vec());
+            client.handle_datagram(now, d).map_err(|e| (true, e))?;
         }
         if !moved {
             break;
@@ -65,6 +67,15 @@ fn authenticate(client: &mut Connection, server: &mut Connection) {
     });
     client.require_peer_fingerprints(vec![s.clone()]).unwrap();
     server.require_peer_fingerprints(vec![c.clone()]).unwrap();
+}
+
+/// A client (`config(1)`, seeded with `client_seed`) and a server (`config(2)`) that
+/// require each other's certificates.
+fn authenticated_pair(client_seed: u8, server_seed: u8, now: Instant) -> (Connection, Connection) {
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(client_seed), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(server_seed), PEER, now);
+    authenticate(&mut client, &mut server);
+    (client, server)
 }
 
 fn connected(c: &mut Connection) -> Option<Box<dtls::Connected>> {
@@ -91,8 +102,9 @@ fn matrix_of_suites_groups_and_profiles() {
                 let sc = config(2);
                 let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
                 let client_fp = cc.certificate.fingerprint(HashFunction::Sha1);
-                let mut client = Connection::client(Arc::new(cc), rng(n), now);
-                let mut server = Connection::server(Arc::new(sc), rng(n ^ 0x80), b"peer", now);
+                let mut client = Connection::client_with_rng(Arc::new(cc), rng(n), now);
+                let mut server =
+                    Connection::server_with_rng(Arc::new(sc), rng(n ^ 0x80), PEER, now);
                 client
                     .require_peer_fingerprints(vec![server_fp.clone()])
                     .unwrap();
@@ -169,8 +181,8 @@ fn server_preference_decides() {
         ProtectionProfile::AesCm128HmacSha1_32,
         ProtectionProfile::AeadAes128Gcm,
     ];
-    let mut client = Connection::client(Arc::new(cc), rng(3), now);
-    let mut server = Connection::server(Arc::new(sc), rng(4), b"peer", now);
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(3), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(4), PEER, now);
     authenticate(&mut client, &mut server);
     pump(&mut client, &mut server, now).unwrap();
     let ci = connected(&mut client).unwrap();
@@ -189,8 +201,8 @@ fn no_client_certificate_when_not_required() {
     let now = Instant::now();
     let mut sc = config(2);
     sc.require_client_certificate = false;
-    let mut client = Connection::client(Arc::new(config(1)), rng(5), now);
-    let mut server = Connection::server(Arc::new(sc), rng(6), b"peer", now);
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(5), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(6), PEER, now);
     authenticate(&mut client, &mut server);
     // Only the explicit opt-out lets a client in without a certificate.
     server.dangerous_accept_any_peer_certificate();
@@ -202,16 +214,14 @@ fn no_client_certificate_when_not_required() {
 #[test]
 fn wrong_fingerprint_fails_with_bad_certificate_and_no_keys() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(7), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(8), b"peer", now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(7, 8, now);
     let other = config(9).certificate.fingerprint(HashFunction::Sha256);
     client.require_peer_fingerprints(vec![other]).unwrap();
     let (client_side, err) = pump(&mut client, &mut server, now).unwrap_err();
     assert!(client_side);
     assert_eq!(err, Error::FingerprintMismatch);
     assert_eq!(err.alert(), AlertDescription::BadCertificate);
-    let alert = client.poll_transmit().unwrap();
+    let alert = client.poll_transmit().unwrap().to_vec();
     assert_eq!(alert, [21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 2, 42]);
     assert!(!client.is_connected());
     assert_eq!(
@@ -246,63 +256,50 @@ fn corrupt_message(datagram: &mut [u8], msg_type: u8, from_end: usize) -> bool {
 #[test]
 fn bad_server_key_exchange_signature_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(10), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(11), b"peer", now);
-    authenticate(&mut client, &mut server);
-    // ClientHello -> HelloVerifyRequest -> ClientHello -> flight 4.
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap();
-        if d[13] == 3 {
-            client.handle_datagram(now, &d).unwrap();
-            continue;
-        }
-        let mut d = d;
-        // The last byte of the DER signature's s value.
-        assert!(corrupt_message(&mut d, 12, 1));
-        let err = client.handle_datagram(now, &d).unwrap_err();
-        assert_eq!(err, Error::BadSignature);
-        assert_eq!(err.alert(), AlertDescription::DecryptError);
-        assert!(client.export_keying_material(b"x", 8).is_err());
-        return;
-    }
-    panic!("no server flight");
+    let (mut client, mut server) = authenticated_pair(10, 11, now);
+    cookie_exchange(&mut client, &mut server, now);
+    let d = server.poll_transmit().expect("flight 4").to_vec();
+    // ServerKeyExchange (12): the last byte of the DER signature's s value.
+    assert_bad_signature_fails(&mut client, d, 12, now);
 }
 
 #[test]
 fn bad_certificate_verify_fails_with_decrypt_error() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(12), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(13), b"peer", now);
-    authenticate(&mut client, &mut server);
-    for _ in 0..2 {
-        let d = client.poll_transmit().unwrap();
-        server.handle_datagram(now, &d).unwrap();
-        let d = server.poll_transmit().unwrap();
-        client.handle_datagram(now, &d).unwrap();
-    }
+    let (mut client, mut server) = authenticated_pair(12, 13, now);
+    to_flight_5(&mut client, &mut server, now);
     // Flight 5 from the client: corrupt the CertificateVerify signature.
-    let mut d = client.poll_transmit().unwrap();
-    assert!(corrupt_message(&mut d, 15, 1));
-    let err = server.handle_datagram(now, &d).unwrap_err();
+    let d = client.poll_transmit().unwrap().to_vec();
+    assert_bad_signature_fails(&mut server, d, 15, now);
+}
+
+/// Corrupts the last byte of the message of type `msg_type` in `datagram` (its
+/// signature) and checks that `to` fails with decrypt_error and exports nothing.
+fn assert_bad_signature_fails(
+    to: &mut Connection,
+    mut datagram: Vec<u8>,
+    msg_type: u8,
+    now: Instant,
+) {
+    assert!(corrupt_message(&mut datagram, msg_type, 1));
+    let err = to.handle_datagram(now, &datagram).unwrap_err();
     assert_eq!(err, Error::BadSignature);
     assert_eq!(err.alert(), AlertDescription::DecryptError);
-    assert!(server.export_keying_material(b"x", 8).is_err());
+    assert!(to.export_keying_material(b"x", 8).is_err());
 }
 
 #[test]
 fn retransmits_on_timer_and_times_out() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(14), now);
-    let first = client.poll_transmit().unwrap();
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(14), now);
+    let first = client.poll_transmit().unwrap().to_vec();
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(1)));
     client
         .handle_timeout(now + Duration::from_millis(999))
         .unwrap();
     assert!(client.poll_transmit().is_none());
     client.handle_timeout(now + Duration::from_secs(1)).unwrap();
-    let again = client.poll_transmit().unwrap();
+    let again = client.poll_transmit().unwrap().to_vec();
     assert_eq!(first[13..], again[13..], "same ClientHello");
     assert_eq!(again[10], 1, "new record sequence number");
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(3)));
@@ -318,16 +315,14 @@ fn retransmits_on_timer_and_times_out() {
 #[test]
 fn lost_server_finished_is_recovered_by_retransmission() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(15), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(16), b"peer", now);
-    authenticate(&mut client, &mut server);
+    let (mut client, mut server) = authenticated_pair(15, 16, now);
     for _ in 0..3 {
-        let d = client.poll_transmit().unwrap();
+        let d = client.poll_transmit().unwrap().to_vec();
         server.handle_datagram(now, &d).unwrap();
         if server.is_connected() {
             break;
         }
-        let d = server.poll_transmit().unwrap();
+        let d = server.poll_transmit().unwrap().to_vec();
         client.handle_datagram(now, &d).unwrap();
     }
     assert!(server.is_connected());
@@ -343,13 +338,11 @@ fn lost_server_finished_is_recovered_by_retransmission() {
 #[test]
 fn server_keeps_no_state_for_hellos_without_cookie() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(17), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(18), b"peer", now);
-    authenticate(&mut client, &mut server);
-    let hello = client.poll_transmit().unwrap();
+    let (mut client, mut server) = authenticated_pair(17, 18, now);
+    let hello = client.poll_transmit().unwrap().to_vec();
     for _ in 0..3 {
         server.handle_datagram(now, &hello).unwrap();
-        let hvr = server.poll_transmit().unwrap();
+        let hvr = server.poll_transmit().unwrap().to_vec();
         assert_eq!(hvr[0], 22);
         assert_eq!(hvr[13], 3, "HelloVerifyRequest");
         assert_eq!(
@@ -360,27 +353,25 @@ fn server_keeps_no_state_for_hellos_without_cookie() {
         assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(60)));
     }
     // A cookie for another address is refused with another HelloVerifyRequest.
-    let mut other = Connection::server(Arc::new(config(2)), rng(18), b"other", now);
+    let mut other = Connection::server_with_rng(Arc::new(config(2)), rng(18), OTHER, now);
     let hvr = {
         server.handle_datagram(now, &hello).unwrap();
-        server.poll_transmit().unwrap()
+        server.poll_transmit().unwrap().to_vec()
     };
     client.handle_datagram(now, &hvr).unwrap();
-    let hello2 = client.poll_transmit().unwrap();
+    let hello2 = client.poll_transmit().unwrap().to_vec();
     other.handle_datagram(now, &hello2).unwrap();
-    assert_eq!(other.poll_transmit().unwrap()[13], 3);
+    assert_eq!(other.poll_transmit().unwrap().to_vec()[13], 3);
 }
 
 #[test]
 fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
     let now = Instant::now();
-    let mut client = Connection::client(Arc::new(config(1)), rng(19), now);
-    let mut server = Connection::server(Arc::new(config(2)), rng(20), b"peer", now);
-    authenticate(&mut client, &mut server);
-    let mut hello = client.poll_transmit().unwrap();
+    let (mut client, mut server) = authenticated_pair(19, 20, now);
+    let mut hello = client.poll_transmit().unwrap().to_vec();
     hello[1..3].copy_from_slice(&[0xFE, 0xFF]);
     server.handle_datagram(now, &hello).unwrap();
-    let hvr = server.poll_transmit().unwrap();
+    let hvr = server.poll_transmit().unwrap().to_vec();
     assert_eq!(&hvr[13..14], &[3]);
     // DTLS 1.0 as the HelloVerifyRequest's server_version (RFC 6347 §4.2.1).
     assert_eq!(&hvr[25..27], &[0xFE, 0xFF]);
@@ -391,35 +382,109 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
 
 #[test]
 fn stateless_front_end_accepts_only_returned_cookies() {
-    use dtls::cookie::{CookieSecret, HelloVerdict};
+    use dtls::{CookieSecret, HelloVerdict};
     let now = Instant::now();
-    let secret = Arc::new(CookieSecret::generate(&mut ChaChaRandom::from_seed(
-        [30; 32],
-    )));
-    let mut client = Connection::client(Arc::new(config(1)), rng(21), now);
-    let hello = client.poll_transmit().unwrap();
+    let secret = Arc::new(CookieSecret::generate_with_rng(
+        &mut ChaCha20Rng::from_seed([30; 32]),
+    ));
+    let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(21), now);
+    let hello = client.poll_transmit().unwrap().to_vec();
     assert_eq!(
-        secret.verify_datagram(b"peer", &[22, 0xFE]),
+        secret.verify_datagram(PEER, &[22, 0xFE]),
         HelloVerdict::Drop
     );
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(b"peer", &hello) else {
+    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(PEER, &hello) else {
         panic!("first hello must be challenged");
     };
     assert_eq!(hvr[13], 3, "HelloVerifyRequest");
     client.handle_datagram(now, &hvr).unwrap();
-    let hello2 = client.poll_transmit().unwrap();
+    let hello2 = client.poll_transmit().unwrap().to_vec();
     assert!(matches!(
-        secret.verify_datagram(b"elsewhere", &hello2),
+        secret.verify_datagram(OTHER, &hello2),
         HelloVerdict::Challenge(_)
     ));
-    assert_eq!(
-        secret.verify_datagram(b"peer", &hello2),
-        HelloVerdict::Accept
-    );
+    assert_eq!(secret.verify_datagram(PEER, &hello2), HelloVerdict::Accept);
     let mut server =
-        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, b"peer", now);
+        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, PEER, now);
     authenticate(&mut client, &mut server);
     server.handle_datagram(now, &hello2).unwrap();
     pump(&mut client, &mut server, now).unwrap();
     assert!(client.is_connected() && server.is_connected());
+}
+
+#[test]
+fn reloaded_certificates_keep_their_fingerprints_and_complete_a_handshake() {
+    let now = Instant::now();
+    let reload_pem = |c: Config| {
+        let (cert, key) = c.certificate.to_pem().unwrap();
+        Config::new(Certificate::from_pem(&cert, &key).unwrap())
+    };
+    let reload_der = |c: Config| {
+        let (cert, key) = c.certificate.to_der().unwrap();
+        Config::new(Certificate::from_der(&cert, &key).unwrap())
+    };
+    // `authenticate` requires the fingerprints of the certificates as generated.
+    let mut client = Connection::client_with_rng(Arc::new(reload_pem(config(1))), rng(23), now);
+    let mut server =
+        Connection::server_with_rng(Arc::new(reload_der(config(2))), rng(24), PEER, now);
+    authenticate(&mut client, &mut server);
+    pump(&mut client, &mut server, now).unwrap();
+    let ci = connected(&mut client).unwrap();
+    let si = connected(&mut server).unwrap();
+    assert_eq!(
+        ci.peer_fingerprint,
+        Some(config(2).certificate.fingerprint(HashFunction::Sha256))
+    );
+    assert_eq!(
+        si.peer_fingerprint,
+        Some(config(1).certificate.fingerprint(HashFunction::Sha256))
+    );
+}
+
+#[test]
+fn handle_datagram_says_whether_a_datagram_was_processed_buffered_or_dropped() {
+    let now = Instant::now();
+    let mut cc = config(1);
+    cc.mtu = dtls::MIN_MTU;
+    let mut sc = config(2);
+    sc.mtu = dtls::MIN_MTU;
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(25), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(26), PEER, now);
+    authenticate(&mut client, &mut server);
+    assert_eq!(client.state(), State::Handshaking);
+    assert_eq!(
+        server.handle_datagram(now, &[0xFF; 20]),
+        Ok(Received::Dropped)
+    );
+    // The first ClientHello draws a HelloVerifyRequest; the second one flight 4.
+    for _ in 0..2 {
+        let hello = client.poll_transmit().unwrap().to_vec();
+        assert_eq!(server.handle_datagram(now, &hello), Ok(Received::Processed));
+        let answer: Vec<Vec<u8>> =
+            std::iter::from_fn(|| server.poll_transmit().map(<[u8]>::to_vec)).collect();
+        if answer.len() == 1 {
+            assert_eq!(
+                client.handle_datagram(now, &answer[0]),
+                Ok(Received::Processed)
+            );
+            continue;
+        }
+        // Flight 4 cut to the MTU: its last datagram alone is held for the earlier ones.
+        let (last, rest) = answer.split_last().unwrap();
+        assert_eq!(client.handle_datagram(now, last), Ok(Received::Buffered));
+        for d in rest {
+            assert_eq!(client.handle_datagram(now, d), Ok(Received::Processed));
+        }
+    }
+    pump(&mut client, &mut server, now).unwrap();
+    assert_eq!(
+        (client.state(), server.state()),
+        (State::Connected, State::Connected)
+    );
+    client.close();
+    assert_eq!(client.state(), State::Closed);
+    assert_eq!(
+        client.handle_datagram(now, &[0xFF; 20]),
+        Ok(Received::Dropped)
+    );
 }

@@ -1,20 +1,15 @@
 //! Handshakes over the deterministic network simulator: random loss with reordering and
 //! duplication, total loss, and small MTUs (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4).
 
-use dtls::{Certificate, ChaChaRandom, Config, Connection, Error, Event, HashFunction};
+use chacha20::ChaCha20Rng;
+use dtls::{Config, Connection, Error, Event, HashFunction};
 use netsim::{Jitter, Link, LinkConfig, Loss, Reorder};
-use std::sync::{Arc, OnceLock};
+use rand_core::SeedableRng;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Certificates are slow to generate in debug builds: one pair for every run.
-fn configs() -> &'static (Config, Config) {
-    static CONFIGS: OnceLock<(Config, Config)> = OnceLock::new();
-    CONFIGS.get_or_init(|| {
-        let c = Certificate::generate("client", &mut ChaChaRandom::from_seed([1; 32])).unwrap();
-        let s = Certificate::generate("server", &mut ChaChaRandom::from_seed([2; 32])).unwrap();
-        (Config::new(c), Config::new(s))
-    })
-}
+mod common;
+use common::configs;
 
 fn seed32(seed: u64, side: u8) -> [u8; 32] {
     let mut s = [side; 32];
@@ -22,70 +17,53 @@ fn seed32(seed: u64, side: u8) -> [u8; 32] {
     s
 }
 
-/// How a simulated handshake ended.
+/// How a simulated handshake ended: what was seen on the way, and both connections.
 #[derive(Debug)]
 struct Outcome {
-    /// When each side reported Connected, counted from the start.
-    client_done: Option<Duration>,
-    server_done: Option<Duration>,
-    /// The errors each side returned.
-    client_error: Option<Error>,
-    server_error: Option<Error>,
-    /// The largest datagram either side sent.
-    largest_datagram: usize,
-    /// Datagrams each side sent.
-    sent: (u64, u64),
-    /// Retransmission timer expiries of both sides together.
-    timer_expiries: u32,
-    /// The Failed events each side reported.
-    client_failed: Vec<Error>,
-    server_failed: Vec<Error>,
+    seen: Progress,
     client: Connection,
     server: Connection,
 }
 
+impl std::ops::Deref for Outcome {
+    type Target = Progress;
+
+    fn deref(&self) -> &Progress {
+        &self.seen
+    }
+}
+
 /// Runs one handshake over two simulated links until both sides connected or failed.
 fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
-    let (cc, sc) = configs();
+    let (cc, sc, _) = configs();
     let (mut cc, mut sc) = (cc.clone(), sc.clone());
     tweak(&mut cc);
     tweak(&mut sc);
     let client_fp = cc.certificate.fingerprint(HashFunction::Sha256);
     let server_fp = sc.certificate.fingerprint(HashFunction::Sha256);
     let t0 = Instant::now();
-    let crng = Box::new(ChaChaRandom::from_seed(seed32(seed, 3)));
-    let srng = Box::new(ChaChaRandom::from_seed(seed32(seed, 4)));
-    let mut client = Connection::client(Arc::new(cc), crng, t0);
+    let crng = ChaCha20Rng::from_seed(seed32(seed, 3));
+    let srng = ChaCha20Rng::from_seed(seed32(seed, 4));
+    let mut client = Connection::client_with_rng(Arc::new(cc), crng, t0);
     client.require_peer_fingerprints(vec![server_fp]).unwrap();
-    let mut server = Connection::server(Arc::new(sc), srng, b"198.51.100.7:5000", t0);
+    let mut server =
+        Connection::server_with_rng(Arc::new(sc), srng, "198.51.100.7:5000".parse().unwrap(), t0);
     server.require_peer_fingerprints(vec![client_fp]).unwrap();
     let mut to_server: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2));
     let mut to_client: Link<Vec<u8>> = Link::new(link.clone(), seed.wrapping_mul(2) + 1);
     let mut out = Progress::default();
     let mut now = t0;
     loop {
-        while let Some(d) = client.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.0 += 1;
-            to_server.send(now, d);
-        }
-        while let Some(d) = server.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.1 += 1;
-            to_client.send(now, d);
-        }
+        out.sent.0 += flush(&mut client, &mut to_server, now, &mut out.largest_datagram);
+        out.sent.1 += flush(&mut server, &mut to_client, now, &mut out.largest_datagram);
         while let Some(e) = client.poll_event() {
-            match e {
-                Event::Connected(_) => out.client_done = Some(now - t0),
-                Event::Failed(e) => out.client_failed.push(e),
-                _ => {}
+            if let Event::Connected(_) = e {
+                out.client_done = Some(now - t0)
             }
         }
         while let Some(e) = server.poll_event() {
-            match e {
-                Event::Connected(_) => out.server_done = Some(now - t0),
-                Event::Failed(e) => out.server_failed.push(e),
-                _ => {}
+            if let Event::Connected(_) = e {
+                out.server_done = Some(now - t0)
             }
         }
         let finished = |c: &Connection| c.is_connected() || c.is_failed();
@@ -104,59 +82,72 @@ fn run(seed: u64, link: &LinkConfig, tweak: impl Fn(&mut Config)) -> Outcome {
         let Some(next) = next else { break };
         now = now.max(next);
         while let Some((_, d)) = to_server.poll(now) {
-            if let Err(e) = server.handle_datagram(now, &d) {
-                out.server_error.get_or_insert(e);
-            }
+            let r = server.handle_datagram(now, &d);
+            failure(r, &mut out.server_error, &mut out.server_failed);
         }
         while let Some((_, d)) = to_client.poll(now) {
-            if let Err(e) = client.handle_datagram(now, &d) {
-                out.client_error.get_or_insert(e);
-            }
+            let r = client.handle_datagram(now, &d);
+            failure(r, &mut out.client_error, &mut out.client_failed);
         }
         // Send what the datagrams caused first, so a flight the timer resends is counted.
-        while let Some(d) = client.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.0 += 1;
-            to_server.send(now, d);
-        }
-        while let Some(d) = server.poll_transmit() {
-            out.largest_datagram = out.largest_datagram.max(d.len());
-            out.sent.1 += 1;
-            to_client.send(now, d);
-        }
-        if let Err(e) = client.handle_timeout(now) {
-            out.client_error.get_or_insert(e);
-        }
-        if let Err(e) = server.handle_timeout(now) {
-            out.server_error.get_or_insert(e);
-        }
+        out.sent.0 += flush(&mut client, &mut to_server, now, &mut out.largest_datagram);
+        out.sent.1 += flush(&mut server, &mut to_client, now, &mut out.largest_datagram);
+        let r = client.handle_timeout(now);
+        failure(r, &mut out.client_error, &mut out.client_failed);
+        let r = server.handle_timeout(now);
+        failure(r, &mut out.server_error, &mut out.server_failed);
         out.timer_expiries += u32::from(client.has_transmit()) + u32::from(server.has_transmit());
     }
     Outcome {
-        client_done: out.client_done,
-        server_done: out.server_done,
-        client_error: out.client_error,
-        server_error: out.server_error,
-        largest_datagram: out.largest_datagram,
-        sent: out.sent,
-        timer_expiries: out.timer_expiries,
-        client_failed: out.client_failed,
-        server_failed: out.server_failed,
+        seen: out,
         client,
         server,
     }
 }
 
+/// Sends everything `conn` has over `link`; returns how many datagrams that was.
+fn flush(
+    conn: &mut Connection,
+    link: &mut Link<Vec<u8>>,
+    now: Instant,
+    largest: &mut usize,
+) -> u64 {
+    let mut sent = 0;
+    while let Some(d) = conn.poll_transmit() {
+        *largest = (*largest).max(d.len());
+        sent += 1;
+        link.send(now, d.to_vec());
+    }
+    sent
+}
+
+/// Notes the outcome of a call: the first error, and each failure (reported once, by the
+/// call that failed; calls on a failed connection return [`Error::Closed`]).
+fn failure<T>(result: Result<T, Error>, first: &mut Option<Error>, failed: &mut Vec<Error>) {
+    if let Err(e) = result {
+        if e != Error::Closed {
+            failed.push(e.clone());
+        }
+        first.get_or_insert(e);
+    }
+}
+
 /// What [`run`] has seen so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Progress {
+    /// When each side reported Connected, counted from the start.
     client_done: Option<Duration>,
     server_done: Option<Duration>,
+    /// The first error each side returned.
     client_error: Option<Error>,
     server_error: Option<Error>,
+    /// The largest datagram either side sent.
     largest_datagram: usize,
+    /// Datagrams each side sent.
     sent: (u64, u64),
+    /// Retransmission timer expiries of both sides together.
     timer_expiries: u32,
+    /// The failures each side reported (each once, by the call that failed).
     client_failed: Vec<Error>,
     server_failed: Vec<Error>,
 }

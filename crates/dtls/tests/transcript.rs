@@ -6,7 +6,9 @@
 //! per line as `<sender> <hex>`; regenerate it with `DTLS_BLESS=1 cargo test -p dtls
 //! --test transcript` after an intended wire change, and review the diff.
 
-use dtls::{Certificate, ChaChaRandom, CipherSuite, Config, Connection, HashFunction, NamedGroup};
+use chacha20::ChaCha20Rng;
+use dtls::{Certificate, CipherSuite, Config, Connection, HashFunction, NamedGroup};
+use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,22 +17,20 @@ fn transcript() -> Vec<String> {
     let now = Instant::now();
     let config = |seed: u8| {
         let cert =
-            Certificate::generate("WebRTC", &mut ChaChaRandom::from_seed([seed; 32])).unwrap();
+            Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([seed; 32]))
+                .unwrap();
         let mut c = Config::new(cert);
         c.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256];
         c.groups = vec![NamedGroup::Secp256r1];
         c.srtp_profiles = vec![ProtectionProfile::AesCm128HmacSha1_80];
         c
     };
-    let mut client = Connection::client(
-        Arc::new(config(1)),
-        Box::new(ChaChaRandom::from_seed([11; 32])),
-        now,
-    );
-    let mut server = Connection::server(
+    let mut client =
+        Connection::client_with_rng(Arc::new(config(1)), ChaCha20Rng::from_seed([11; 32]), now);
+    let mut server = Connection::server_with_rng(
         Arc::new(config(2)),
-        Box::new(ChaChaRandom::from_seed([22; 32])),
-        b"192.0.2.1:5000",
+        ChaCha20Rng::from_seed([22; 32]),
+        "192.0.2.1:5000".parse().unwrap(),
         now,
     );
     let fp = |seed: u8| config(seed).certificate.fingerprint(HashFunction::Sha256);
@@ -42,13 +42,13 @@ fn transcript() -> Vec<String> {
         let mut moved = false;
         while let Some(d) = client.poll_transmit() {
             moved = true;
-            lines.push(format!("client {}", hex(&d)));
-            server.handle_datagram(now, &d).unwrap();
+            lines.push(format!("client {}", hex(d)));
+            server.handle_datagram(now, d).unwrap();
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            lines.push(format!("server {}", hex(&d)));
-            client.handle_datagram(now, &d).unwrap();
+            lines.push(format!("server {}", hex(d)));
+            client.handle_datagram(now, d).unwrap();
         }
         if !moved {
             break;
@@ -56,7 +56,7 @@ fn transcript() -> Vec<String> {
     }
     assert!(client.is_connected() && server.is_connected());
     client.send_application_data(b"hello").unwrap();
-    lines.push(format!("client {}", hex(&client.poll_transmit().unwrap())));
+    lines.push(format!("client {}", hex(client.poll_transmit().unwrap())));
     let keys = client
         .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
         .unwrap();

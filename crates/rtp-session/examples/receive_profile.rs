@@ -6,6 +6,7 @@
 //! (default 20 000 packets). The stream is protected before the measured loop starts; the
 //! wall-clock time per packet of the loop is printed.
 
+use rand_core::SeedableRng;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -56,7 +57,7 @@ fn main() {
     config.transport.latching = false;
     config.security = Security::Srtp(SrtpKeys::new(PROFILE, key(2), key(1)));
     let epoch = Instant::now();
-    let random = Box::new(dtls::ChaChaRandom::from_seed([7; 32]));
+    let random = Box::new(chacha20::ChaCha20Rng::from_seed([7; 32]));
     let mut session = Session::new(epoch, config, random).expect("session");
     let mut buf = [0u8; 2048];
     let mut played = 0u64;

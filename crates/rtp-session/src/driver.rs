@@ -89,8 +89,8 @@ pub enum Output {
 ///
 /// ```
 /// use rtp_session::{
-///     Binding, ChaChaRandom, Config, Driver, MasterKey, Output, ProtectionProfile, Security,
-///     SrtpKeys,
+///     Binding, ChaCha20Rng, Config, Driver, MasterKey, Output, ProtectionProfile, SeedableRng,
+///     Security, SrtpKeys,
 /// };
 /// use std::time::Duration;
 ///
@@ -104,7 +104,7 @@ pub enum Output {
 ///     let mut cb = Config::new();
 ///     cb.security = Security::Srtp(SrtpKeys::new(profile, key(2)?, key(1)?));
 ///     let loopback = Binding::new("127.0.0.1".parse()?);
-///     let rng = |s| Box::new(ChaChaRandom::from_seed([s; 32]));
+///     let rng = |s| Box::new(ChaCha20Rng::from_seed([s; 32]));
 ///     let mut a = Driver::bind(ca, loopback, rng(1)).await?;
 ///     let mut b = Driver::bind(cb, loopback, rng(2)).await?;
 ///     a.session_mut().set_remote(b.local_rtp(), b.local_rtcp());
@@ -146,7 +146,7 @@ impl Driver {
     pub async fn bind(
         config: Config,
         binding: Binding,
-        mut rng: Box<dyn dtls::Random>,
+        mut rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         let hint = random_u32(rng.as_mut());
         let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
@@ -160,7 +160,7 @@ impl Driver {
         config: Config,
         rtp: SocketAddr,
         rtcp: Option<SocketAddr>,
-        rng: Box<dyn dtls::Random>,
+        rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         let bind = |address: SocketAddr| {
             std::net::UdpSocket::bind(address).map_err(|source| Error::Io {
@@ -181,7 +181,7 @@ impl Driver {
         config: Config,
         rtp: std::net::UdpSocket,
         rtcp: Option<std::net::UdpSocket>,
-        rng: Box<dyn dtls::Random>,
+        rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         let tokio_socket = |socket: std::net::UdpSocket| {
             let address = socket.local_addr().ok();
@@ -199,7 +199,7 @@ impl Driver {
         config: Config,
         rtp: UdpSocket,
         rtcp: Option<UdpSocket>,
-        rng: Box<dyn dtls::Random>,
+        rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         if rtcp.is_some() == config.transport.rtcp_mux {
             return Err(Error::BadConfig(

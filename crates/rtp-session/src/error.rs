@@ -94,6 +94,9 @@ pub enum Error {
     /// An invalid configuration value.
     #[error("bad configuration: {0}")]
     BadConfig(&'static str),
+    /// The operating system's randomness source failed ([`crate::os_rng`]).
+    #[error("the operating system's randomness source failed")]
+    Randomness,
 }
 
 /// `Result` with this crate's [`Error`].

@@ -9,7 +9,7 @@
 //!   [`Session::poll_event`], [`Session::poll_playout`] and [`Session::poll_timeout`]
 //!   hand datagrams, [`Event`]s, frames and the next deadline out. Randomness (SSRC,
 //!   CNAME, sequence and timestamp offsets, RTCP jitter, DTLS) comes from an injected
-//!   [`Random`], so tests are deterministic.
+//!   `rand_core` CSPRNG (a seeded [`ChaCha20Rng`] makes tests deterministic).
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
@@ -69,8 +69,8 @@
 //!
 //! ```
 //! use rtp_session::{
-//!     ChaChaRandom, Component, Config, Event, MasterKey, ProtectionProfile, Security, Session,
-//!     SrtpKeys,
+//!     ChaCha20Rng, Component, Config, Event, MasterKey, ProtectionProfile, Security, Session,
+//!     SeedableRng, SrtpKeys,
 //! };
 //! use std::time::{Duration, Instant};
 //!
@@ -85,7 +85,7 @@
 //!     c
 //! };
 //! let now = Instant::now();
-//! let rng = |seed| Box::new(ChaChaRandom::from_seed([seed; 32]));
+//! let rng = |seed| Box::new(ChaCha20Rng::from_seed([seed; 32]));
 //! let mut a = Session::new(now, config(b_addr, key(1)?, key(2)?), rng(1))?;
 //! let mut b = Session::new(now, config(a_addr, key(2)?, key(1)?), rng(2))?;
 //!
@@ -144,10 +144,24 @@ pub use timing::{IntervalInputs, deterministic_interval};
 // an application needs to name: the DTLS identity and roles of `Security::Dtls`, the SRTP
 // keys of `SrtpKeys`, the jitter buffer's settings and output, the statistics the session
 // reports and the RTP and RTCP types its methods take.
+/// Randomness: the session takes any `rand_core` CSPRNG; [`ChaCha20Rng`] seeded with
+/// [`SeedableRng::from_seed`] makes a run repeatable, [`ChaCha20Rng::from_rng`] over the
+/// operating system's source is what production code wants.
+pub use chacha20::ChaCha20Rng;
 pub use dtls::{
-    Certificate, ChaChaRandom, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
-    Random, Role,
+    Certificate, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction, Role,
 };
+pub use rand_core::{CryptoRng, SeedableRng};
+
+/// A ChaCha20 generator seeded once from the operating system's randomness source: what a
+/// [`Session`] or [`Driver`] in production takes. Fails only on a system without one.
+pub fn os_rng() -> Result<ChaCha20Rng> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| Error::Randomness)?;
+    let rng = ChaCha20Rng::from_seed(seed);
+    seed.fill(0);
+    Ok(rng)
+}
 pub use jitter_buffer::{
     ConcealReason, Concealment, Config as JitterBufferConfig, DelayMode, Frame, MediaKind, Playout,
 };

@@ -39,6 +39,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use rand_core::{Rng, SeedableRng};
+
 use crate::config::{Security, SrtpKeys};
 use crate::error::{Error, Result};
 use crate::event::{Component, Event, Transmit};
@@ -274,17 +276,17 @@ impl Session {
         self.security.dtls.clear();
         for component in components {
             let mut seed = [0u8; 32];
-            self.rng.fill(&mut seed);
-            let rng = Box::new(dtls::ChaChaRandom::from_seed(seed));
+            self.rng.fill_bytes(&mut seed);
+            let rng = chacha20::ChaCha20Rng::from_seed(seed);
             let mut conn = match role {
-                dtls::Role::Client => dtls::Connection::client(config.clone(), rng, now),
+                dtls::Role::Client => dtls::Connection::client_with_rng(config.clone(), rng, now),
                 dtls::Role::Server => {
+                    // Without a destination yet the cookie binds the unspecified address.
                     let peer = self
                         .paths
                         .of(component)
-                        .map(|a| a.to_string())
-                        .unwrap_or_default();
-                    dtls::Connection::server(config.clone(), rng, peer.as_bytes(), now)
+                        .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+                    dtls::Connection::server_with_rng(config.clone(), rng, peer, now)
                 }
             };
             match &check {
@@ -354,12 +356,14 @@ impl Session {
         let dropped_before = link.conn.dropped_records();
         let (result, filtered) = if link.keyed {
             match current_epoch_only(datagram) {
-                Filtered::All => (link.conn.handle_datagram(now, datagram), 0),
-                Filtered::Some(records, n) => (link.conn.handle_datagram(now, &records), n),
+                Filtered::All => (link.conn.handle_datagram(now, datagram).map(drop), 0),
+                Filtered::Some(records, n) => {
+                    (link.conn.handle_datagram(now, &records).map(drop), n)
+                }
                 Filtered::None(n) => (Ok(()), n),
             }
         } else {
-            (link.conn.handle_datagram(now, datagram), 0)
+            (link.conn.handle_datagram(now, datagram).map(drop), 0)
         };
         // Records the session kept from the association, and those the association
         // dropped itself because they failed before authentication (RFC 6347 §4.1.2.7).
@@ -406,7 +410,7 @@ impl Session {
                 out.push(Transmit {
                     component: link.component,
                     destination,
-                    contents,
+                    contents: contents.to_vec(),
                 });
             }
         }
@@ -532,8 +536,8 @@ enum PeerCheck {
 /// (22), epoch 0, handshake type 1 (RFC 6347 §4.1, §4.2.2).
 fn is_client_hello(datagram: &[u8]) -> bool {
     matches!(
-        dtls::record::records(datagram).next(),
-        Some(Ok(r)) if r.header.content_type == dtls::record::ContentType::Handshake
+        dtls::internal::records(datagram).next(),
+        Some(Ok(r)) if r.header.content_type == dtls::internal::ContentType::Handshake
             && r.header.epoch == 0
             && r.fragment.first() == Some(&1)
     )
@@ -552,7 +556,7 @@ enum Filtered {
 fn current_epoch_only(datagram: &[u8]) -> Filtered {
     let mut kept = Vec::new();
     let mut dropped = 0u64;
-    for record in dtls::record::records(datagram) {
+    for record in dtls::internal::records(datagram) {
         let Ok(record) = record else {
             dropped += 1;
             break;

@@ -18,8 +18,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use dtls::Random;
 use jitter_buffer::Playout;
+use rand_core::CryptoRng;
 use rtp_packet::{CsrcList, PacketWriter};
 
 use crate::config::Config;
@@ -59,7 +59,7 @@ pub(crate) enum Phase {
 /// `session.rs`).
 pub struct Session {
     pub(crate) config: Config,
-    pub(crate) rng: Box<dyn Random>,
+    pub(crate) rng: Box<dyn CryptoRng + Send>,
     /// The instant given to [`Session::new`], which `config.wallclock_origin` names.
     origin: Instant,
     /// Shared, so that an RTCP compound can borrow it while the session sends.
@@ -92,7 +92,7 @@ impl Session {
     /// the session), sequence and timestamp offsets and RTCP randomisation from `rng`.
     /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
-    pub fn new(now: Instant, config: Config, mut rng: Box<dyn Random>) -> Result<Self> {
+    pub fn new(now: Instant, config: Config, mut rng: Box<dyn CryptoRng + Send>) -> Result<Self> {
         if config.jitter_buffer.clock_rate != config.clock_rate {
             return Err(Error::ClockRateMismatch {
                 session: config.clock_rate.hz(),
@@ -381,23 +381,23 @@ pub(crate) fn normalise(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
-pub(crate) fn random_u32(rng: &mut dyn Random) -> u32 {
+pub(crate) fn random_u32(rng: &mut dyn CryptoRng) -> u32 {
     let mut b = [0u8; 4];
-    rng.fill(&mut b);
+    rng.fill_bytes(&mut b);
     u32::from_be_bytes(b)
 }
 
 /// A random number in [0, 1).
-pub(crate) fn random_unit(rng: &mut dyn Random) -> f64 {
+pub(crate) fn random_unit(rng: &mut dyn CryptoRng) -> f64 {
     f64::from(random_u32(rng)) / (f64::from(u32::MAX) + 1.0)
 }
 
 /// An RFC 7022 §4.2 short-term persistent CNAME: 96 random bits, base64-encoded (16
 /// characters).
-fn random_cname(rng: &mut dyn Random) -> String {
+fn random_cname(rng: &mut dyn CryptoRng) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut bits = [0u8; 12];
-    rng.fill(&mut bits);
+    rng.fill_bytes(&mut bits);
     let mut out = String::with_capacity(16);
     for chunk in bits.chunks(3) {
         let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));

@@ -1,6 +1,7 @@
 //! A steady SRTP stream allocates nothing per packet, end to end: send, protect, unprotect,
 //! statistics, jitter buffer and playout.
 
+use rand_core::SeedableRng;
 use std::time::{Duration, Instant};
 
 use rtp_session::{Component, Config, Security, Session, SrtpKeys};
@@ -26,7 +27,7 @@ fn steady_state_send_and_receive_allocate_nothing_of_their_own() {
     let profile = ProtectionProfile::AesCm128HmacSha1_80;
     let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]).unwrap();
     let t0 = Instant::now();
-    let rng = |s| Box::new(dtls::ChaChaRandom::from_seed([s; 32]));
+    let rng = |s| Box::new(chacha20::ChaCha20Rng::from_seed([s; 32]));
     let mut a = Session::new(t0, config(key(1), key(2), profile), rng(1)).unwrap();
     let mut b = Session::new(t0, config(key(2), key(1), profile), rng(2)).unwrap();
     let from = "192.0.2.1:5004".parse().unwrap();

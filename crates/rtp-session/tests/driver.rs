@@ -2,6 +2,7 @@
 
 mod common;
 
+use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -10,8 +11,8 @@ use srtp::{MasterKey, ProtectionProfile};
 
 const PROFILE: ProtectionProfile = ProtectionProfile::AeadAes128Gcm;
 
-fn rng(seed: u8) -> Box<dyn dtls::Random> {
-    Box::new(dtls::ChaChaRandom::from_seed([seed; 32]))
+fn rng(seed: u8) -> Box<dyn rand_core::CryptoRng + Send> {
+    Box::new(chacha20::ChaCha20Rng::from_seed([seed; 32]))
 }
 
 fn key(b: u8) -> MasterKey {

@@ -2,7 +2,7 @@
 //! the resident memory of the process.
 
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
-use rtp_session::{Config, Security, SrtpKeys};
+use rtp_session::{Config, Security, SeedableRng, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 
 /// The SRTP profile of every measured stream (the common SDES profile, RFC 4568 §6.2.1).
@@ -60,11 +60,11 @@ pub fn session_config(index: u32) -> Result<Config, String> {
 }
 
 /// Deterministic randomness for session `index`.
-pub fn random(index: u32) -> Box<dyn rtp_session::Random> {
+pub fn random(index: u32) -> Box<dyn rtp_session::CryptoRng + Send> {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&index.to_be_bytes());
     seed[4] = 0x5c;
-    Box::new(rtp_session::ChaChaRandom::from_seed(seed))
+    Box::new(rtp_session::ChaCha20Rng::from_seed(seed))
 }
 
 /// Writes a G.711 RTP packet into `buf` and protects it; returns its length.

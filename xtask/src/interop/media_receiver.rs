@@ -9,6 +9,7 @@
 
 use crate::util::Result;
 use jitter_buffer::Playout;
+use rand_core::SeedableRng;
 use rtcp::{AnyPacket, Compound, ReportBlock};
 use rtp_packet::{PacketKind, RtpPacket, classify};
 use rtp_session::{Component, Config, Event, LeaveReason, Session};
@@ -299,7 +300,7 @@ pub(super) struct SessionReceiver {
 
 impl SessionReceiver {
     pub(super) fn new(config: Config) -> Result<Self> {
-        let rng = Box::new(dtls::ChaChaRandom::from_seed([0x1e; 32]));
+        let rng = Box::new(chacha20::ChaCha20Rng::from_seed([0x1e; 32]));
         Ok(Self {
             session: Session::new(Instant::now(), config, rng).map_err(|e| e.to_string())?,
             new_sources: Vec::new(),

@@ -5,10 +5,9 @@
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
-use dtls::{
-    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, NamedGroup,
-    SRTP_EXPORTER_LABEL,
-};
+use chacha20::ChaCha20Rng;
+use dtls::{Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL};
+use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::io::{BufRead, BufReader, Write};
 use std::net::UdpSocket;
@@ -295,8 +294,7 @@ impl Drop for Peer {
 }
 
 fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
-    let mut rng = ChaChaRandom::from_os().map_err(|e| e.to_string())?;
-    let cert = Certificate::generate("rtp-stack", &mut rng).map_err(|e| e.to_string())?;
+    let cert = Certificate::generate("rtp-stack").map_err(|e| e.to_string())?;
     let mut cfg = Config::new(cert);
     cfg.cipher_suites = vec![case.suite];
     cfg.srtp_profiles = vec![case.profile];
@@ -341,18 +339,12 @@ fn drive(
 ) -> Result {
     let mut buf = vec![0u8; 65536];
     loop {
-        while let Some(d) = conn.poll_transmit() {
-            sock.send(&d).map_err(|e| format!("send: {e}"))?;
-            wire.ours.push(d);
-        }
+        send_all(conn, sock, wire)?;
         let mut finished = step(conn, peer, None)?;
         while let Some(ev) = conn.poll_event() {
             finished |= step(conn, peer, Some(ev))?;
         }
-        while let Some(d) = conn.poll_transmit() {
-            sock.send(&d).map_err(|e| format!("send: {e}"))?;
-            wire.ours.push(d);
-        }
+        send_all(conn, sock, wire)?;
         if finished {
             return Ok(());
         }
@@ -364,7 +356,9 @@ fn drive(
             Ok(n) => {
                 wire.theirs.push(buf[..n].to_vec());
                 conn.handle_datagram(Instant::now(), &buf[..n])
-                    .map_err(|e| format!("our side failed: {e}; openssl printed:\n{}", peer.seen))?
+                    .map_err(|e| {
+                        format!("our side failed: {e}; openssl printed:\n{}", peer.seen)
+                    })?;
             }
             Err(e)
                 if matches!(
@@ -376,6 +370,15 @@ fn drive(
         conn.handle_timeout(Instant::now())
             .map_err(|e| e.to_string())?;
     }
+}
+
+/// Sends every datagram `conn` has queued, keeping a copy on the wire record.
+fn send_all(conn: &mut Connection, sock: &UdpSocket, wire: &mut Wire) -> Result {
+    while let Some(d) = conn.poll_transmit() {
+        sock.send(d).map_err(|e| format!("send: {e}"))?;
+        wire.ours.push(d.to_vec());
+    }
+    Ok(())
 }
 
 /// Checks what OpenSSL printed against what we negotiated and exported.
@@ -462,7 +465,7 @@ fn exchange(
     })?;
     conn.close();
     while let Some(d) = conn.poll_transmit() {
-        let _ = sock.send(&d);
+        let _ = sock.send(d);
     }
     Ok(())
 }
@@ -500,9 +503,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }
-    let mut conn = Connection::client(
+    let mut conn = Connection::client_with_rng(
         Arc::new(cfg),
-        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
+        ChaCha20Rng::from_seed([case.seed; 32]),
         Instant::now(),
     );
     // OpenSSL's own reading of its certificate is what we must match (RFC 8122).
@@ -559,10 +562,10 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }
-    let mut conn = Connection::server(
+    let mut conn = Connection::server_with_rng(
         Arc::new(cfg),
-        Box::new(ChaChaRandom::from_seed([case.seed; 32])),
-        from.to_string().as_bytes(),
+        ChaCha20Rng::from_seed([case.seed; 32]),
+        from,
         Instant::now(),
     );
     if case.client_cert {

@@ -7,8 +7,8 @@
 use super::Context;
 use super::openssl_dtls::{Case, Wire, make_certificate, our_client, our_server};
 use crate::util::{Result, ensure_apt};
-use dtls::handshake::parse_fragments;
-use dtls::record::{ContentType, records};
+use dtls::internal::parse_fragments;
+use dtls::internal::{ContentType, records};
 use dtls::{CipherSuite, NamedGroup};
 use srtp::ProtectionProfile;
 

@@ -5,17 +5,17 @@
 
 mod openssl;
 
+use chacha20::ChaCha20Rng;
 use criterion::{Criterion, Throughput, criterion_group};
-use dtls::{
-    Certificate, ChaChaRandom, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup,
-};
+use dtls::{Certificate, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup};
+use rand_core::SeedableRng;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) fn configs() -> (Arc<Config>, Arc<Config>) {
     let make = |seed: u8| {
-        let cert = Certificate::generate("bench", &mut ChaChaRandom::from_seed([seed; 32]))
+        let cert = Certificate::generate_with_rng("bench", &mut ChaCha20Rng::from_seed([seed; 32]))
             .expect("certificate");
         let mut c = Config::new(cert);
         c.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256];
@@ -43,16 +43,21 @@ pub(crate) fn timed_handshake(
     seed: u8,
 ) -> (Connection, Connection, Duration) {
     let now = Instant::now();
-    let crng = Box::new(ChaChaRandom::from_seed([seed; 32]));
-    let srng = Box::new(ChaChaRandom::from_seed([seed ^ 0xFF; 32]));
-    let mut client = Connection::client(client_cfg.clone(), crng, now);
+    let crng = ChaCha20Rng::from_seed([seed; 32]);
+    let srng = ChaCha20Rng::from_seed([seed ^ 0xFF; 32]);
+    let mut client = Connection::client_with_rng(client_cfg.clone(), crng, now);
     let server_fp = server_cfg.certificate.fingerprint(HashFunction::Sha256);
     client
         .require_peer_fingerprints(vec![server_fp])
         .expect("fingerprint");
     let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
     let t = Instant::now();
-    let mut server = Connection::server(server_cfg.clone(), srng, b"192.0.2.1:5004", now);
+    let mut server = Connection::server_with_rng(
+        server_cfg.clone(),
+        srng,
+        "192.0.2.1:5004".parse().unwrap(),
+        now,
+    );
     server
         .require_peer_fingerprints(vec![client_fp])
         .expect("fingerprint");
@@ -62,12 +67,12 @@ pub(crate) fn timed_handshake(
         while let Some(d) = client.poll_transmit() {
             moved = true;
             let t = Instant::now();
-            server.handle_datagram(now, &d).expect("server");
+            server.handle_datagram(now, d).expect("server");
             server_time += t.elapsed();
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
-            client.handle_datagram(now, &d).expect("client");
+            client.handle_datagram(now, d).expect("client");
         }
         assert!(moved, "handshake stalled");
     }
@@ -95,7 +100,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("1200-byte application data: seal + open", |b| {
         b.iter(|| {
             client.send_application_data(&payload).expect("send");
-            let d = client.poll_transmit().expect("record");
+            let d = client.poll_transmit().expect("record").to_vec();
             server.handle_datagram(Instant::now(), &d).expect("open");
             match server.poll_event() {
                 Some(Event::ApplicationData(data)) => black_box(data),

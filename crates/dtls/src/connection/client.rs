@@ -1,6 +1,7 @@
 //! The client's side of the handshake (RFC 6347 §4.2.4 flights 1, 3 and 5).
 
-use super::{Connection, State, unexpected};
+use super::{Connection, Incoming, Negotiated, Phase, ServerKeyExchanged, Step, unexpected};
+use crate::config::Config;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
 use crate::handshake::{
@@ -9,99 +10,128 @@ use crate::handshake::{
 };
 use crate::record::DTLS_1_2;
 use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
+use rand_core::CryptoRng;
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
 /// HelloVerifyRequests a client follows before it gives up on the handshake.
 const MAX_HELLO_VERIFY_REQUESTS: u8 = 4;
 
-impl Connection {
-    pub(super) fn start_client(&mut self, now: Instant) {
-        let mut random = [0u8; 32];
-        self.rng.fill(&mut random);
-        self.hs.client_random = random;
-        let cfg = &self.config;
-        let extensions = Extensions {
-            renegotiation_info: Some(Vec::new()),
-            supported_groups: Some(cfg.groups.iter().map(|g| g.to_u16()).collect()),
-            ec_point_formats: Some(vec![0]),
-            signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
-            use_srtp: (!cfg.srtp_profiles.is_empty()).then(|| UseSrtp {
-                profiles: cfg
-                    .srtp_profiles
-                    .iter()
-                    .filter_map(|p| p.dtls_id())
-                    .collect(),
-                mki: Vec::new(),
-            }),
-            extended_master_secret: true,
-            session_ticket: false,
-        };
-        let hello = ClientHello {
-            client_version: DTLS_1_2,
-            random,
-            session_id: Vec::new(),
-            cookie: Vec::new(),
-            cipher_suites: cfg.cipher_suites.iter().map(|s| s.to_u16()).collect(),
-            compression_methods: vec![0],
-            extensions,
-        };
-        self.send_client_hello(now, hello);
+/// Our ClientHello (flight 1): everything the configuration allows, a fresh random.
+pub(super) fn client_hello(cfg: &Config, rng: &mut (impl CryptoRng + ?Sized)) -> ClientHello {
+    let mut random = [0u8; 32];
+    rng.fill_bytes(&mut random);
+    let extensions = Extensions {
+        renegotiation_info: Some(Vec::new()),
+        supported_groups: Some(cfg.groups.iter().map(|g| g.to_u16()).collect()),
+        ec_point_formats: Some(vec![0]),
+        signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
+        use_srtp: (!cfg.srtp_profiles.is_empty()).then(|| UseSrtp {
+            profiles: cfg
+                .srtp_profiles
+                .iter()
+                .filter_map(|p| p.dtls_id())
+                .collect(),
+            mki: Vec::new(),
+        }),
+        extended_master_secret: true,
+        session_ticket: false,
+    };
+    ClientHello {
+        client_version: DTLS_1_2,
+        random,
+        session_id: Vec::new(),
+        cookie: Vec::new(),
+        cipher_suites: cfg.cipher_suites.iter().map(|s| s.to_u16()).collect(),
+        compression_methods: vec![0],
+        extensions,
     }
+}
 
-    fn send_client_hello(&mut self, now: Instant, hello: ClientHello) {
+impl Connection {
+    /// Sends the ClientHello the phase holds as a new flight (RFC 6347 §4.2.1: the
+    /// transcript restarts with the hello that carries the cookie).
+    pub(super) fn send_client_hello(&mut self, now: Instant) {
+        let Phase::ClientWaitServerHello { hello, .. } = &self.phase else {
+            return;
+        };
+        let message = HandshakeMessage::ClientHello(hello.clone());
         self.begin_flight();
         self.hs.transcript.clear();
-        self.add_message(&HandshakeMessage::ClientHello(hello.clone()), true);
-        self.hs.client_hello = Some(hello);
+        self.add_message(&message, true);
         self.send_flight_with_timer(now);
     }
 
-    pub(super) fn client_message(
-        &mut self,
-        now: Instant,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<(), Error> {
-        match (self.state, msg) {
-            (State::ClientWaitServerHello, HandshakeMessage::HelloVerifyRequest(hvr)) => {
+    /// The client's step for a message (flights 2, 4 and 6 of the server).
+    pub(super) fn client_step(&mut self, now: Instant, phase: Phase, msg: Incoming<'_>) -> Step {
+        let raw = msg.raw;
+        Ok(Some(match (phase, msg.message) {
+            (
+                Phase::ClientWaitServerHello {
+                    mut hello,
+                    hello_verify_requests,
+                },
+                HandshakeMessage::HelloVerifyRequest(hvr),
+            ) => {
                 // A server answers every cookie-less or stale ClientHello with a fresh
                 // HelloVerifyRequest, and anyone who can send from our address can make it
                 // send one we did not ask for (its cookie covers their random, not ours).
                 // So a new cookie replaces the old one, a bounded number of times.
-                if self.hs.hello_verify_requests >= MAX_HELLO_VERIFY_REQUESTS {
+                if hello_verify_requests >= MAX_HELLO_VERIFY_REQUESTS {
                     return Err(Error::UnexpectedMessage {
                         expected: "ServerHello",
                         got: "HelloVerifyRequest",
                     });
                 }
-                self.hs.hello_verify_requests += 1;
-                let mut hello = self
-                    .hs
-                    .client_hello
-                    .take()
-                    .ok_or(Error::IllegalParameter("no ClientHello to repeat"))?;
                 hello.cookie = hvr.cookie;
-                self.send_client_hello(now, hello);
-                return Ok(());
+                self.phase = Phase::ClientWaitServerHello {
+                    hello,
+                    hello_verify_requests: hello_verify_requests + 1,
+                };
+                self.send_client_hello(now);
+                return Ok(None);
             }
-            (State::ClientWaitServerHello, HandshakeMessage::ServerHello(sh)) => {
+            (Phase::ClientWaitServerHello { hello, .. }, HandshakeMessage::ServerHello(sh)) => {
                 let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
-                self.check_offered_extensions(body)?;
-                self.client_server_hello(sh)?;
-                self.state = State::ClientWaitCertificate;
+                check_offered_extensions(&hello, body)?;
+                let negotiated = self.client_server_hello(&hello, sh)?;
+                Phase::ClientWaitCertificate { negotiated }
             }
-            (State::ClientWaitCertificate, HandshakeMessage::Certificate(c)) => {
+            (Phase::ClientWaitCertificate { negotiated }, HandshakeMessage::Certificate(c)) => {
                 let first = c.certificates.first().ok_or(Error::CertificateRequired)?;
-                self.accept_peer_certificate(first)?;
-                self.state = State::ClientWaitKeyExchange;
+                let peer = self.accept_peer_certificate(first)?;
+                Phase::ClientWaitKeyExchange { negotiated, peer }
             }
-            (State::ClientWaitKeyExchange, HandshakeMessage::ServerKeyExchange(ske)) => {
-                self.client_key_exchange(&ske)?;
-                self.state = State::ClientWaitHelloDone;
+            (
+                Phase::ClientWaitKeyExchange { negotiated, peer },
+                HandshakeMessage::ServerKeyExchange(ske),
+            ) => {
+                let group = NamedGroup::from_u16(ske.group)
+                    .filter(|g| self.config.groups.contains(g))
+                    .ok_or(Error::IllegalParameter("group we did not offer"))?;
+                let mut signed = Vec::with_capacity(64 + 4 + ske.public.len());
+                signed.extend_from_slice(&negotiated.client_random);
+                signed.extend_from_slice(&negotiated.server_random);
+                signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
+                peer.key.verify(ske.scheme, &signed, &ske.signature)?;
+                Phase::ClientWaitHelloDone {
+                    kx: ServerKeyExchanged {
+                        negotiated,
+                        peer,
+                        ephemeral: EphemeralSecret::generate(group, &mut *self.rng),
+                        peer_public: ske.public,
+                    },
+                    certificate_requested: false,
+                }
             }
-            (State::ClientWaitHelloDone, HandshakeMessage::CertificateRequest(cr)) => {
-                if self.hs.certificate_requested {
+            (
+                Phase::ClientWaitHelloDone {
+                    kx,
+                    certificate_requested,
+                },
+                HandshakeMessage::CertificateRequest(cr),
+            ) => {
+                if certificate_requested {
                     return Err(Error::UnexpectedMessage {
                         expected: "ServerHelloDone",
                         got: "CertificateRequest",
@@ -113,52 +143,41 @@ impl Connection {
                 {
                     return Err(Error::NoCommonSignatureScheme);
                 }
-                self.hs.certificate_requested = true;
+                Phase::ClientWaitHelloDone {
+                    kx,
+                    certificate_requested: true,
+                }
             }
-            (State::ClientWaitHelloDone, HandshakeMessage::ServerHelloDone) => {
+            (
+                Phase::ClientWaitHelloDone {
+                    kx,
+                    certificate_requested,
+                },
+                HandshakeMessage::ServerHelloDone,
+            ) => {
                 self.hs.transcript.extend_from_slice(raw);
-                return self.client_final_flight(now);
+                self.client_final_flight(now, kx, certificate_requested)?;
+                return Ok(None);
             }
-            (State::ClientWaitChangeCipherSpec, HandshakeMessage::NewSessionTicket) => {}
-            (State::ClientWaitFinished, HandshakeMessage::Finished(f)) => {
-                self.verify_finished(&f.verify_data)?;
+            (
+                phase @ Phase::ClientWaitChangeCipherSpec { .. },
+                HandshakeMessage::NewSessionTicket,
+            ) => phase,
+            (Phase::ClientWaitFinished { keys, peer }, HandshakeMessage::Finished(f)) => {
+                keys.verify_finished(super::Role::Server, &f.verify_data, &self.hs.transcript)?;
                 self.retransmit_at = None;
-                return self.complete();
+                self.complete(keys, Some(peer))?;
+                return Ok(None);
             }
-            (State::ClientWaitServerHello, m) => return Err(unexpected("ServerHello", &m)),
-            (State::ClientWaitCertificate, m) => return Err(unexpected("Certificate", &m)),
-            (State::ClientWaitKeyExchange, m) => {
-                return Err(unexpected("ServerKeyExchange", &m));
-            }
-            (State::ClientWaitHelloDone, m) => return Err(unexpected("ServerHelloDone", &m)),
-            (State::ClientWaitChangeCipherSpec, m) => {
-                return Err(unexpected("ChangeCipherSpec", &m));
-            }
-            (_, m) => return Err(unexpected("Finished", &m)),
-        }
-        self.hs.transcript.extend_from_slice(raw);
-        Ok(())
+            (phase, m) => return Err(unexpected(phase.expected(), &m)),
+        }))
     }
 
-    /// RFC 5246 §7.4.1.4: a server must not send an extension the client did not offer;
-    /// the client aborts with unsupported_extension. The parsed [`ServerHello`] keeps only
-    /// the extensions this implementation knows, so the types are read from the body.
-    fn check_offered_extensions(&self, server_hello: &[u8]) -> Result<(), Error> {
-        let offered = self
-            .hs
-            .client_hello
-            .as_ref()
-            .map(|ch| extension_types(&ch.extensions))
-            .unwrap_or_default();
-        for ty in server_hello_extension_types(server_hello) {
-            if !offered.contains(&ty) {
-                return Err(Error::UnsupportedExtension(ty));
-            }
-        }
-        Ok(())
-    }
-
-    fn client_server_hello(&mut self, sh: ServerHello) -> Result<(), Error> {
+    fn client_server_hello(
+        &self,
+        hello: &ClientHello,
+        sh: ServerHello,
+    ) -> Result<Negotiated, Error> {
         if sh.server_version != DTLS_1_2 {
             return Err(Error::UnsupportedVersion(sh.server_version));
         }
@@ -179,7 +198,7 @@ impl Connection {
         if !ext.extended_master_secret && self.config.require_extended_master_secret {
             return Err(Error::ExtendedMasterSecretRequired);
         }
-        self.hs.srtp_profile = match (&ext.use_srtp, self.config.srtp_profiles.is_empty()) {
+        let srtp_profile = match (&ext.use_srtp, self.config.srtp_profiles.is_empty()) {
             (None, true) => None,
             (None, false) => return Err(Error::NoCommonSrtpProfile),
             (Some(_), true) => return Err(Error::IllegalParameter("use_srtp we did not offer")),
@@ -196,55 +215,43 @@ impl Connection {
                 Some(profile)
             }
         };
-        self.hs.extended_master_secret = ext.extended_master_secret;
-        self.hs.suite = Some(suite);
-        self.hs.server_random = sh.random;
-        Ok(())
-    }
-
-    fn client_key_exchange(&mut self, ske: &ServerKeyExchange) -> Result<(), Error> {
-        let group = NamedGroup::from_u16(ske.group)
-            .filter(|g| self.config.groups.contains(g))
-            .ok_or(Error::IllegalParameter("group we did not offer"))?;
-        let key = self
-            .hs
-            .peer_key
-            .as_ref()
-            .ok_or(Error::IllegalParameter("no server certificate"))?;
-        let mut signed = Vec::with_capacity(64 + 4 + ske.public.len());
-        signed.extend_from_slice(&self.hs.client_random);
-        signed.extend_from_slice(&self.hs.server_random);
-        signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
-        key.verify(ske.scheme, &signed, &ske.signature)?;
-        self.hs.ephemeral = Some(EphemeralSecret::generate(group, &mut *self.rng));
-        self.hs.group = Some(group);
-        self.hs.peer_public = Some(ske.public.clone());
-        Ok(())
+        Ok(Negotiated {
+            suite,
+            client_random: hello.random,
+            server_random: sh.random,
+            srtp_profile,
+            extended_master_secret: ext.extended_master_secret,
+        })
     }
 
     /// Flight 5: [Certificate] ClientKeyExchange [CertificateVerify] ChangeCipherSpec
     /// Finished.
-    fn client_final_flight(&mut self, now: Instant) -> Result<(), Error> {
-        let secret = self
-            .hs
-            .ephemeral
-            .take()
-            .ok_or(Error::IllegalParameter("no ServerKeyExchange"))?;
-        let peer_public = self.hs.peer_public.take().unwrap_or_default();
-        let pre_master_secret = secret.agree(&peer_public)?;
+    fn client_final_flight(
+        &mut self,
+        now: Instant,
+        kx: ServerKeyExchanged,
+        certificate_requested: bool,
+    ) -> Result<(), Error> {
+        let ServerKeyExchanged {
+            negotiated,
+            peer,
+            ephemeral,
+            peer_public,
+        } = kx;
+        let pre_master_secret = ephemeral.agree(&peer_public)?;
         self.begin_flight();
-        if self.hs.certificate_requested {
+        if certificate_requested {
             let cert = HandshakeMessage::Certificate(Certificate {
                 certificates: vec![self.config.certificate.der().to_vec()],
             });
             self.add_message(&cert, true);
         }
         let cke = HandshakeMessage::ClientKeyExchange(ClientKeyExchange {
-            public: secret.public(),
+            public: ephemeral.public(),
         });
         self.add_message(&cke, true);
-        self.derive_keys(&pre_master_secret)?;
-        if self.hs.certificate_requested {
+        let (keys, pending_read) = self.derive_keys(negotiated, &ephemeral, &pre_master_secret);
+        if certificate_requested {
             let key = self.config.certificate.signing_key();
             let cv = HandshakeMessage::CertificateVerify(CertificateVerify {
                 scheme: key.scheme().to_u16(),
@@ -253,12 +260,29 @@ impl Connection {
             self.add_message(&cv, true);
         }
         self.add_change_cipher_spec();
-        let verify_data = self.finished_data(true)?.to_vec();
+        let verify_data = keys.finished_data(true, &self.hs.transcript).to_vec();
         self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), true);
-        self.state = State::ClientWaitChangeCipherSpec;
         self.send_flight_with_timer(now);
+        self.phase = Phase::ClientWaitChangeCipherSpec {
+            keys,
+            pending_read,
+            peer,
+        };
         Ok(())
     }
+}
+
+/// RFC 5246 §7.4.1.4: a server must not send an extension the client did not offer; the
+/// client aborts with unsupported_extension. The parsed [`ServerHello`] keeps only the
+/// extensions this implementation knows, so the types are read from the body.
+fn check_offered_extensions(hello: &ClientHello, server_hello: &[u8]) -> Result<(), Error> {
+    let offered = extension_types(&hello.extensions);
+    for ty in server_hello_extension_types(server_hello) {
+        if !offered.contains(&ty) {
+            return Err(Error::UnsupportedExtension(ty));
+        }
+    }
+    Ok(())
 }
 
 /// The extension types an extensions block we wrote holds.

@@ -1,12 +1,21 @@
 //! The sans-IO connection (RFC 6347): datagrams and time in; datagrams, events and the next
 //! timeout out. The record layer and flight handling live here; the role-specific handshake
-//! steps live in `client` and `server`.
+//! steps live in `client` and `server`, the keys in `keys`.
+//!
+//! Why the handshake is an enum of phases ([`Phase`]) rather than one struct of `Option`s:
+//! each phase carries exactly what is known by then (after the hellos the suite and both
+//! randoms, after the peer's Certificate its key, after the key exchange the master
+//! secret), so a step can only be written against data it has. A missing suite or secret
+//! used to be reported as the peer's `illegal_parameter`; now it cannot be expressed, and
+//! the one check left that depends on local setup is [`Error::Internal`], which sends
+//! internal_error and never blames the peer.
 
 mod client;
 mod keys;
 mod receive;
 mod send;
 mod server;
+mod transmit;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::cert::{Fingerprint, HashFunction};
@@ -14,17 +23,20 @@ use crate::config::Config;
 use crate::cookie::CookieSecret;
 use crate::crypto::aead::RecordCipher;
 use crate::crypto::kx::EphemeralSecret;
-use crate::crypto::prf;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
 use crate::handshake::{ClientHello, HandshakeMessage, Reassembler};
-use crate::random::Random;
+use crate::random::{BoxedRng, os_rng};
 use crate::record::{ContentType, MAX_PLAINTEXT_LEN};
 use crate::suite::{CipherSuite, NamedGroup};
+use keys::Keys;
+use rand_core::CryptoRng;
 use srtp::{ProtectionProfile, ReplayWindow};
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use transmit::TransmitQueue;
 use zeroize::Zeroizing;
 
 /// The exporter label of DTLS-SRTP (RFC 5764 §4.2).
@@ -63,8 +75,30 @@ pub enum Role {
     Server,
 }
 
+/// What [`Connection::handle_datagram`] did with a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received {
+    /// At least one record was processed: it moved the handshake on, delivered data or
+    /// an alert, or drew an answer (a HelloVerifyRequest, a resent flight).
+    Processed,
+    /// Nothing was processed yet, but records were kept for later: handshake fragments
+    /// waiting for earlier ones, or epoch-1 records ahead of the peer's ChangeCipherSpec.
+    Buffered,
+    /// Every record was dropped without effect: malformed, unauthenticated, replayed, or
+    /// arriving after close (counted in [`Connection::dropped_records`] unless moot).
+    Dropped,
+}
+
+/// Whether a record of the datagram being handled was processed.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    processed: bool,
+}
+
 /// What the connection reports to its owner.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// The handshake completed.
     Connected(Box<Connected>),
@@ -74,15 +108,11 @@ pub enum Event {
     AlertReceived(Alert),
     /// The peer closed the connection with close_notify.
     Closed,
-    /// The connection failed: we sent a fatal alert, the peer sent one, the handshake
-    /// timed out ([`Error::HandshakeTimeout`]) or the record sequence numbers ran out
-    /// ([`Error::SequenceNumberExhausted`]). The same error was returned by the call that
-    /// failed; no keys are available from now on.
-    Failed(Error),
 }
 
 /// The parameters a completed handshake negotiated.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Connected {
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
@@ -100,24 +130,138 @@ pub struct Connected {
     pub peer_fingerprint: Option<Fingerprint>,
 }
 
-/// The handshake state.
+/// Where a connection stands, as its owner sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    ClientWaitServerHello,
-    ClientWaitCertificate,
-    ClientWaitKeyExchange,
-    ClientWaitHelloDone,
-    ClientWaitChangeCipherSpec,
-    ClientWaitFinished,
-    ServerWaitClientHello,
-    ServerWaitCertificate,
-    ServerWaitKeyExchange,
-    ServerWaitCertificateVerify,
-    ServerWaitChangeCipherSpec,
-    ServerWaitFinished,
+#[non_exhaustive]
+pub enum State {
+    /// The handshake is in progress.
+    Handshaking,
+    /// The handshake completed; keys are available.
     Connected,
+    /// Closed with close_notify (ours or the peer's).
+    Closed,
+    /// Failed: a fatal alert either way, the handshake timeout, or exhausted sequence
+    /// numbers. No keys are available.
+    Failed,
+}
+
+/// What the hellos settled (RFC 5246 §7.4.1): known from the ServerHello on.
+struct Negotiated {
+    suite: CipherSuite,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    srtp_profile: Option<ProtectionProfile>,
+    extended_master_secret: bool,
+}
+
+/// A peer certificate that passed the fingerprint check, with its key.
+struct PeerCertificate {
+    der: Vec<u8>,
+    key: PeerKey,
+}
+
+/// What a client knows once the server's key exchange verified (RFC 8422 §5.4).
+struct ServerKeyExchanged {
+    negotiated: Negotiated,
+    peer: PeerCertificate,
+    ephemeral: EphemeralSecret,
+    peer_public: Vec<u8>,
+}
+
+/// The handshake phase: each variant holds exactly what the handshake knows by then
+/// (RFC 6347 §4.2.4 flights; RFC 5246 §7.3 message order).
+enum Phase {
+    /// Flight 1 (or 3) sent: the ClientHello is kept to repeat with a cookie and to check
+    /// the ServerHello's extensions against.
+    ClientWaitServerHello {
+        hello: ClientHello,
+        hello_verify_requests: u8,
+    },
+    ClientWaitCertificate {
+        negotiated: Negotiated,
+    },
+    ClientWaitKeyExchange {
+        negotiated: Negotiated,
+        peer: PeerCertificate,
+    },
+    ClientWaitHelloDone {
+        kx: ServerKeyExchanged,
+        certificate_requested: bool,
+    },
+    ClientWaitChangeCipherSpec {
+        keys: Keys,
+        pending_read: RecordCipher,
+        peer: PeerCertificate,
+    },
+    ClientWaitFinished {
+        keys: Keys,
+        peer: PeerCertificate,
+    },
+    /// Nothing kept but what verifies a cookie (RFC 6347 §4.2.1).
+    ServerWaitClientHello {
+        cookie_secret: Arc<CookieSecret>,
+        client_address: SocketAddr,
+    },
+    ServerWaitCertificate {
+        negotiated: Negotiated,
+        ephemeral: EphemeralSecret,
+    },
+    ServerWaitKeyExchange {
+        negotiated: Negotiated,
+        ephemeral: EphemeralSecret,
+        peer: Option<PeerCertificate>,
+    },
+    ServerWaitCertificateVerify {
+        keys: Keys,
+        pending_read: RecordCipher,
+        peer: PeerCertificate,
+    },
+    ServerWaitChangeCipherSpec {
+        keys: Keys,
+        pending_read: RecordCipher,
+        peer: Option<PeerCertificate>,
+    },
+    ServerWaitFinished {
+        keys: Keys,
+        peer: Option<PeerCertificate>,
+    },
+    Connected(Keys),
     Closed,
     Failed,
+}
+
+impl Phase {
+    /// What the phase waits for, as [`Error::UnexpectedMessage`] names it.
+    fn expected(&self) -> &'static str {
+        match self {
+            Phase::ClientWaitServerHello { .. } => "ServerHello",
+            Phase::ClientWaitCertificate { .. } | Phase::ServerWaitCertificate { .. } => {
+                "Certificate"
+            }
+            Phase::ClientWaitKeyExchange { .. } => "ServerKeyExchange",
+            Phase::ClientWaitHelloDone { .. } => "ServerHelloDone",
+            Phase::ServerWaitClientHello { .. } => "ClientHello",
+            Phase::ServerWaitKeyExchange { .. } => "ClientKeyExchange",
+            Phase::ServerWaitCertificateVerify { .. } => "CertificateVerify",
+            Phase::ClientWaitChangeCipherSpec { .. } | Phase::ServerWaitChangeCipherSpec { .. } => {
+                "ChangeCipherSpec"
+            }
+            Phase::ClientWaitFinished { .. }
+            | Phase::ServerWaitFinished { .. }
+            | Phase::Connected(_)
+            | Phase::Closed
+            | Phase::Failed => "Finished",
+        }
+    }
+
+    fn state(&self) -> State {
+        match self {
+            Phase::Connected(_) => State::Connected,
+            Phase::Closed => State::Closed,
+            Phase::Failed => State::Failed,
+            _ => State::Handshaking,
+        }
+    }
 }
 
 /// One message of a flight, kept so the flight can be sent again with new record numbers.
@@ -128,45 +272,27 @@ struct FlightEntry {
     payload: Vec<u8>,
 }
 
-/// Secrets and choices of the handshake in progress.
+/// What the handshake keeps across its phases.
 #[derive(Default)]
 struct Handshake {
+    /// The handshake messages so far, for signatures, the session hash and Finished.
     transcript: Vec<u8>,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
-    client_hello: Option<ClientHello>,
-    suite: Option<CipherSuite>,
-    group: Option<NamedGroup>,
-    ephemeral: Option<EphemeralSecret>,
-    peer_public: Option<Vec<u8>>,
-    peer_certificate: Option<Vec<u8>>,
-    peer_key: Option<PeerKey>,
-    srtp_profile: Option<ProtectionProfile>,
-    extended_master_secret: bool,
-    certificate_requested: bool,
-    /// HelloVerifyRequests followed so far.
-    hello_verify_requests: u8,
     /// The client's ChangeCipherSpec arrived before the messages it follows.
     early_change_cipher_spec: bool,
-    master_secret: Option<Zeroizing<[u8; 48]>>,
-    pending_read: Option<RecordCipher>,
-}
-
-/// The keys that outlive the handshake.
-struct Session {
-    suite: CipherSuite,
-    master_secret: Zeroizing<[u8; 48]>,
-    client_random: [u8; 32],
-    server_random: [u8; 32],
-    srtp_profile: Option<ProtectionProfile>,
 }
 
 /// A DTLS 1.2 connection in either role, driven by its owner (see the crate docs).
+///
+/// A failure is reported once, as the `Err` of the call that failed
+/// ([`Connection::handle_datagram`], [`Connection::handle_timeout`],
+/// [`Connection::send_application_data`]); there is no failure event. Every failure has a
+/// call that causes it, so the owner learns of it at once and in one place, and nothing
+/// is reported twice; [`Connection::state`] says [`State::Failed`] from then on.
 pub struct Connection {
     role: Role,
     config: Arc<Config>,
-    rng: Box<dyn Random>,
-    state: State,
+    rng: BoxedRng,
+    phase: Phase,
     write_epoch: u16,
     write_seq: [u64; 2],
     write_cipher: Option<RecordCipher>,
@@ -179,35 +305,29 @@ pub struct Connection {
     early_records: Vec<Vec<u8>>,
     mtu: usize,
     hs: Handshake,
-    session: Option<Session>,
     flight: Vec<FlightEntry>,
     retransmit_at: Option<Instant>,
     retransmit_timeout: Duration,
     flight_sent_at: Option<Instant>,
     handshake_deadline: Instant,
-    outgoing: VecDeque<Vec<u8>>,
+    transmit: TransmitQueue,
     events: VecDeque<Event>,
     peer_auth: PeerAuth,
-    cookie_secret: Option<Arc<CookieSecret>>,
-    peer_address: Vec<u8>,
     dropped_records: u64,
+    received: Tally,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("role", &self.role)
-            .field("state", &self.state)
+            .field("state", &self.state())
             .finish_non_exhaustive()
     }
 }
 
 impl Connection {
-    fn new(role: Role, config: Arc<Config>, rng: Box<dyn Random>, now: Instant) -> Self {
-        let state = match role {
-            Role::Client => State::ClientWaitServerHello,
-            Role::Server => State::ServerWaitClientHello,
-        };
+    fn new(role: Role, config: Arc<Config>, rng: BoxedRng, phase: Phase, now: Instant) -> Self {
         Connection {
             role,
             mtu: config.mtu.clamp(MIN_MTU, MAX_MTU),
@@ -215,7 +335,7 @@ impl Connection {
             handshake_deadline: now + config.handshake_timeout,
             config,
             rng,
-            state,
+            phase,
             write_epoch: 0,
             write_seq: [0; 2],
             write_cipher: None,
@@ -227,36 +347,62 @@ impl Connection {
             reassembler: Reassembler::default(),
             early_records: Vec::new(),
             hs: Handshake::default(),
-            session: None,
             flight: Vec::new(),
             retransmit_at: None,
             flight_sent_at: None,
-            outgoing: VecDeque::new(),
+            transmit: TransmitQueue::default(),
             events: VecDeque::new(),
             peer_auth: PeerAuth::Unset,
-            cookie_secret: None,
-            peer_address: Vec::new(),
             dropped_records: 0,
+            received: Tally::default(),
         }
     }
 
-    /// A client; its first flight (the ClientHello) is ready in [`Connection::poll_transmit`].
-    pub fn client(config: Arc<Config>, rng: Box<dyn Random>, now: Instant) -> Self {
-        let mut c = Self::new(Role::Client, config, rng, now);
-        c.start_client(now);
+    /// A client whose randomness is seeded from the operating system; its first flight
+    /// (the ClientHello) is ready in [`Connection::poll_transmit`]. Fails only with
+    /// [`Error::Randomness`] on a system without a randomness source.
+    pub fn client(config: Arc<Config>, now: Instant) -> Result<Self, Error> {
+        Ok(Self::client_with_rng(config, os_rng()?, now))
+    }
+
+    /// [`Connection::client`] drawing its randoms and ephemeral keys from `rng` (a seeded
+    /// generator makes the handshake reproducible).
+    pub fn client_with_rng(
+        config: Arc<Config>,
+        mut rng: impl CryptoRng + Send + 'static,
+        now: Instant,
+    ) -> Self {
+        let hello = client::client_hello(&config, &mut rng);
+        let phase = Phase::ClientWaitServerHello {
+            hello,
+            hello_verify_requests: 0,
+        };
+        let mut c = Self::new(Role::Client, config, Box::new(rng), phase, now);
+        c.send_client_hello(now);
         c
     }
 
-    /// A server for the client at `peer_address` (any stable encoding of its transport
-    /// address, bound into the HelloVerifyRequest cookie). Until a ClientHello returns a
-    /// valid cookie the server keeps nothing about the client (RFC 6347 §4.2.1).
+    /// A server for the client at `peer_address`, the transport address bound into the
+    /// HelloVerifyRequest cookie, with randomness and cookie secret seeded from the
+    /// operating system. Until a ClientHello returns a valid cookie the server keeps
+    /// nothing about the client (RFC 6347 §4.2.1).
     pub fn server(
         config: Arc<Config>,
-        mut rng: Box<dyn Random>,
-        peer_address: &[u8],
+        peer_address: SocketAddr,
+        now: Instant,
+    ) -> Result<Self, Error> {
+        Ok(Self::server_with_rng(config, os_rng()?, peer_address, now))
+    }
+
+    /// [`Connection::server`] drawing its randoms, ephemeral keys and cookie secret from
+    /// `rng`.
+    pub fn server_with_rng(
+        config: Arc<Config>,
+        mut rng: impl CryptoRng + Send + 'static,
+        peer_address: SocketAddr,
         now: Instant,
     ) -> Self {
-        let secret = Arc::new(CookieSecret::generate(&mut *rng));
+        let secret = Arc::new(CookieSecret::generate_with_rng(&mut rng));
         Self::server_with_cookie_secret(config, rng, secret, peer_address, now)
     }
 
@@ -265,15 +411,16 @@ impl Connection {
     /// cookie and creates connections only for those that return one.
     pub fn server_with_cookie_secret(
         config: Arc<Config>,
-        rng: Box<dyn Random>,
+        rng: impl CryptoRng + Send + 'static,
         cookie_secret: Arc<CookieSecret>,
-        peer_address: &[u8],
+        peer_address: SocketAddr,
         now: Instant,
     ) -> Self {
-        let mut s = Self::new(Role::Server, config, rng, now);
-        s.cookie_secret = Some(cookie_secret);
-        s.peer_address = peer_address.to_vec();
-        s
+        let phase = Phase::ServerWaitClientHello {
+            cookie_secret,
+            client_address: peer_address,
+        };
+        Self::new(Role::Server, config, Box::new(rng), phase, now)
     }
 
     /// Requires the peer's certificate to match one of `fingerprints` (the `a=fingerprint`
@@ -329,7 +476,12 @@ impl Connection {
     /// True once the handshake or the connection failed (a fatal alert either way, or the
     /// handshake timeout); no keys are available then.
     pub fn is_failed(&self) -> bool {
-        self.state == State::Failed
+        self.state() == State::Failed
+    }
+
+    /// Where the connection stands.
+    pub fn state(&self) -> State {
+        self.phase.state()
     }
 
     /// Our role.
@@ -339,17 +491,19 @@ impl Connection {
 
     /// True once the handshake completed and until the connection closes or fails.
     pub fn is_connected(&self) -> bool {
-        self.state == State::Connected
+        self.state() == State::Connected
     }
 
-    /// The next datagram to send, if any.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.outgoing.pop_front()
+    /// The next datagram to send, if any. It is borrowed: send or copy it before the next
+    /// call into the connection, which reuses its buffer (a steady stream of records
+    /// allocates nothing).
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        self.transmit.pop()
     }
 
     /// True when [`Connection::poll_transmit`] has a datagram.
     pub fn has_transmit(&self) -> bool {
-        !self.outgoing.is_empty()
+        !self.transmit.is_empty()
     }
 
     /// The next event, if any.
@@ -359,7 +513,7 @@ impl Connection {
 
     /// When [`Connection::handle_timeout`] should be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
+        match self.state() {
             State::Connected | State::Closed | State::Failed => self.retransmit_at,
             _ => Some(
                 self.retransmit_at
@@ -373,14 +527,12 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         if self.handshaking() && now >= self.handshake_deadline {
             tracing::debug!("handshake timed out");
-            self.state = State::Failed;
+            self.phase = Phase::Failed;
             self.retransmit_at = None;
             self.hs = Handshake::default();
             self.reassembler.clear();
             self.early_records.clear();
             self.flight.clear();
-            self.events
-                .push_back(Event::Failed(Error::HandshakeTimeout));
             return Err(Error::HandshakeTimeout);
         }
         if let Some(at) = self.retransmit_at {
@@ -394,20 +546,30 @@ impl Connection {
         Ok(())
     }
 
-    /// Processes one received datagram. A fatal error queues the alert to send, ends the
-    /// connection and is returned. Records that do not authenticate, and unauthenticated
-    /// records that do not parse, reassemble or decode, are dropped silently and counted
-    /// ([`Connection::dropped_records`], RFC 6347 §4.1.2.7): they never end a connection
-    /// or a handshake.
-    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        match self.state {
+    /// Processes one received datagram and says what became of it. A fatal error queues
+    /// the alert to send, ends the connection and is returned. Records that do not
+    /// authenticate, and unauthenticated records that do not parse, reassemble or decode,
+    /// are dropped silently and counted ([`Connection::dropped_records`], RFC 6347
+    /// §4.1.2.7): they never end a connection or a handshake.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<Received, Error> {
+        match self.state() {
             // After close_notify the peer's answering close_notify and stragglers are moot.
-            State::Closed => return Ok(()),
+            State::Closed => return Ok(Received::Dropped),
             State::Failed => return Err(Error::Closed),
             _ => {}
         }
+        self.received = Tally::default();
+        let (held_bytes, held_records) =
+            (self.reassembler.buffered_bytes(), self.early_records.len());
         match self.process_datagram(now, datagram) {
-            Ok(()) => Ok(()),
+            Ok(()) if self.received.processed => Ok(Received::Processed),
+            Ok(())
+                if self.reassembler.buffered_bytes() > held_bytes
+                    || self.early_records.len() > held_records =>
+            {
+                Ok(Received::Buffered)
+            }
+            Ok(()) => Ok(Received::Dropped),
             Err(e) => {
                 self.fail(&e);
                 Err(e)
@@ -418,17 +580,14 @@ impl Connection {
     /// Sends application data in one record (RFC 6347 §4.1.1: records never span
     /// datagrams).
     pub fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.state != State::Connected {
+        if self.state() != State::Connected {
             return Err(Error::NotConnected);
         }
         if data.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow { len: data.len() });
         }
-        match self.seal_record(1, ContentType::ApplicationData, data) {
-            Ok(rec) => {
-                self.outgoing.push_back(rec);
-                Ok(())
-            }
+        match self.send_record(1, ContentType::ApplicationData, data) {
+            Ok(()) => Ok(()),
             Err(e) => {
                 // No alert can go out either: it would need a sequence number too.
                 self.fail(&e);
@@ -439,11 +598,11 @@ impl Connection {
 
     /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).
     pub fn close(&mut self) {
-        if matches!(self.state, State::Closed | State::Failed) {
+        if matches!(self.state(), State::Closed | State::Failed) {
             return;
         }
         self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
-        self.state = State::Closed;
+        self.phase = Phase::Closed;
         self.retransmit_at = None;
     }
 
@@ -454,43 +613,24 @@ impl Connection {
         label: &[u8],
         len: usize,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let s = self.established()?;
-        Ok(prf::export(
-            s.suite.prf_hash(),
-            &s.master_secret,
-            label,
-            &s.client_random,
-            &s.server_random,
-            len,
-        ))
+        Ok(self.established()?.export(label, len))
     }
 
     /// The two SRTP master keys (RFC 5764 §4.2), when use_srtp was negotiated.
     pub fn srtp_keys(&self) -> Result<Option<srtp::DtlsSrtpKeys>, Error> {
-        let s = self.established()?;
-        let Some(profile) = s.srtp_profile else {
-            return Ok(None);
-        };
-        let material =
-            self.export_keying_material(SRTP_EXPORTER_LABEL, profile.keying_material_len())?;
-        Ok(Some(srtp::DtlsSrtpKeys::from_keying_material(
-            profile, &material,
-        )?))
+        self.established()?.srtp_keys()
     }
 
     /// Ready SRTP contexts: one protecting what we send, one unprotecting what the peer
     /// sends (the client writes with the client key, RFC 5764 §4.2).
     pub fn srtp_contexts(&self) -> Result<Option<(srtp::Context, srtp::Context)>, Error> {
-        let Some(keys) = self.srtp_keys()? else {
+        let keys = self.established()?;
+        let (Some(profile), Some(srtp_keys)) = (keys.srtp_profile(), keys.srtp_keys()?) else {
             return Ok(None);
         };
-        let profile = self
-            .established()?
-            .srtp_profile
-            .ok_or(Error::NotConnected)?;
         let (local, remote) = match self.role {
-            Role::Client => (keys.client_write, keys.server_write),
-            Role::Server => (keys.server_write, keys.client_write),
+            Role::Client => (srtp_keys.client_write, srtp_keys.server_write),
+            Role::Server => (srtp_keys.server_write, srtp_keys.client_write),
         };
         let cfg = self.config.srtp_config.clone();
         Ok(Some((
@@ -499,9 +639,9 @@ impl Connection {
         )))
     }
 
-    fn established(&self) -> Result<&Session, Error> {
-        match (&self.session, self.state) {
-            (Some(s), State::Connected) => Ok(s),
+    fn established(&self) -> Result<&Keys, Error> {
+        match &self.phase {
+            Phase::Connected(keys) => Ok(keys),
             _ => Err(Error::NotConnected),
         }
     }
@@ -514,7 +654,7 @@ impl Connection {
     }
 
     fn handshaking(&self) -> bool {
-        !matches!(self.state, State::Connected | State::Closed | State::Failed)
+        self.state() == State::Handshaking
     }
 
     fn fail(&mut self, e: &Error) {
@@ -522,17 +662,15 @@ impl Connection {
         if !matches!(e, Error::PeerAlert(_)) {
             self.send_alert(AlertLevel::Fatal, e.alert());
         }
-        self.state = State::Failed;
+        self.phase = Phase::Failed;
         self.retransmit_at = None;
         self.hs = Handshake::default();
-        self.session = None;
         self.reassembler.clear();
         self.early_records.clear();
-        self.events.push_back(Event::Failed(e.clone()));
     }
 
-    /// Records the peer certificate: parses its key and checks the required fingerprint.
-    fn accept_peer_certificate(&mut self, der: &[u8]) -> Result<(), Error> {
+    /// Checks the peer certificate against the required fingerprints and parses its key.
+    fn accept_peer_certificate(&self, der: &[u8]) -> Result<PeerCertificate, Error> {
         match &self.peer_auth {
             PeerAuth::Unset => return Err(Error::PeerNotAuthenticated),
             PeerAuth::Fingerprints(fps) if !fps.iter().any(|f| f.matches(der)) => {
@@ -540,47 +678,67 @@ impl Connection {
             }
             PeerAuth::Fingerprints(_) | PeerAuth::AcceptAny => {}
         }
-        let key = crate::cert::peer_key(der)?;
-        self.hs.peer_key = Some(key);
-        self.hs.peer_certificate = Some(der.to_vec());
-        Ok(())
+        Ok(PeerCertificate {
+            key: crate::cert::peer_key(der)?,
+            der: der.to_vec(),
+        })
     }
 
     /// Completes the handshake: keeps the session keys, drops the handshake secrets and
     /// reports the negotiated parameters.
-    fn complete(&mut self) -> Result<(), Error> {
-        let suite = self
-            .hs
-            .suite
-            .ok_or(Error::IllegalParameter("no cipher suite"))?;
-        let ms = self
-            .hs
-            .master_secret
-            .take()
-            .ok_or(Error::IllegalParameter("no master secret"))?;
-        self.session = Some(Session {
-            suite,
-            master_secret: ms,
-            client_random: self.hs.client_random,
-            server_random: self.hs.server_random,
-            srtp_profile: self.hs.srtp_profile,
-        });
-        self.state = State::Connected;
-        let peer_certificate = self.hs.peer_certificate.take();
+    fn complete(&mut self, keys: Keys, peer: Option<PeerCertificate>) -> Result<(), Error> {
+        let peer_certificate = peer.map(|p| p.der);
         let connected = Connected {
-            cipher_suite: suite,
-            key_exchange_group: self.hs.group.ok_or(Error::IllegalParameter("no group"))?,
-            srtp_profile: self.hs.srtp_profile,
-            srtp_keys: self.srtp_keys()?,
-            extended_master_secret: self.hs.extended_master_secret,
+            cipher_suite: keys.suite(),
+            key_exchange_group: keys.group(),
+            srtp_profile: keys.srtp_profile(),
+            srtp_keys: keys.srtp_keys()?,
+            extended_master_secret: keys.extended_master_secret(),
             peer_fingerprint: peer_certificate
                 .as_ref()
                 .map(|c| Fingerprint::of(HashFunction::Sha256, c)),
             peer_certificate,
         };
-        tracing::debug!(suite = suite.name(), profile = ?connected.srtp_profile, "handshake complete");
+        tracing::debug!(suite = keys.suite().name(), profile = ?connected.srtp_profile, "handshake complete");
+        self.phase = Phase::Connected(keys);
         self.hs = Handshake::default();
         self.events.push_back(Event::Connected(Box::new(connected)));
+        Ok(())
+    }
+}
+
+/// A handshake message for the role's state machine: parsed, and as the transcript takes
+/// it (header and body, unfragmented).
+struct Incoming<'a> {
+    message: HandshakeMessage,
+    raw: &'a [u8],
+}
+
+/// What a role's step did: moved on to the phase returned (the message then joins the
+/// transcript), or, with `None`, set the phase and the transcript itself (it sent a
+/// flight or completed the handshake).
+type Step = Result<Option<Phase>, Error>;
+
+impl Connection {
+    /// Runs one handshake message through the role's state machine. The phase is taken
+    /// out for the step, so a step consumes what it knew; on an error it stays Failed, as
+    /// every error here fails the connection.
+    fn handshake_message(
+        &mut self,
+        now: Instant,
+        message: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let phase = std::mem::replace(&mut self.phase, Phase::Failed);
+        let msg = Incoming { message, raw };
+        let next = match self.role {
+            Role::Client => self.client_step(now, phase, msg)?,
+            Role::Server => self.server_step(now, phase, msg)?,
+        };
+        if let Some(next) = next {
+            self.phase = next;
+            self.hs.transcript.extend_from_slice(raw);
+        }
         Ok(())
     }
 }

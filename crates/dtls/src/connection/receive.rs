@@ -14,7 +14,7 @@
 //! nothing new in epoch 0 can be genuine, so it is dropped before it touches the
 //! reassembler, the receive sequence or the keys.
 
-use super::{Connection, Event, MAX_EARLY_RECORDS, Role, State};
+use super::{Connection, Event, MAX_EARLY_RECORDS, Phase, Role, State};
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::crypto::aead::RecordId;
 use crate::error::Error;
@@ -51,7 +51,7 @@ impl Connection {
                 // Reordered ahead of the peer's ChangeCipherSpec: keep a few to open once
                 // the keys are switched (RFC 6347 §4.1).
                 if self.handshaking()
-                    && self.state != State::ServerWaitClientHello
+                    && !matches!(self.phase, Phase::ServerWaitClientHello { .. })
                     && self.early_records.len() < MAX_EARLY_RECORDS
                 {
                     let mut raw = Vec::with_capacity(RECORD_HEADER_LEN + rec.fragment.len());
@@ -115,22 +115,26 @@ impl Connection {
                         self.drop_record();
                         continue;
                     }
-                    self.handle_change_cipher_spec()?
+                    if self.handle_change_cipher_spec() {
+                        self.received.processed = true;
+                    }
                 }
                 ContentType::Alert => {
                     if !authenticated && Alert::parse(&plaintext).is_err() {
                         self.drop_record();
                         continue;
                     }
-                    self.handle_alert(&plaintext)?
+                    self.handle_alert(&plaintext)?;
+                    self.received.processed = true;
                 }
                 ContentType::ApplicationData => {
-                    if self.state == State::Connected {
+                    if self.state() == State::Connected {
                         self.events.push_back(Event::ApplicationData(plaintext));
+                        self.received.processed = true;
                     }
                 }
             }
-            if matches!(self.state, State::Closed | State::Failed) {
+            if matches!(self.state(), State::Closed | State::Failed) {
                 return Ok(());
             }
         }
@@ -162,23 +166,27 @@ impl Connection {
     /// it loses nothing. Finished is always encrypted, so it is never taken in plaintext.
     fn takes_plaintext(&self, ty: HandshakeType) -> bool {
         use HandshakeType as T;
-        match self.state {
-            State::ClientWaitServerHello => matches!(ty, T::ServerHello | T::HelloVerifyRequest),
-            State::ClientWaitCertificate | State::ServerWaitCertificate => ty == T::Certificate,
-            State::ClientWaitKeyExchange => ty == T::ServerKeyExchange,
-            State::ClientWaitHelloDone => {
+        match self.phase {
+            Phase::ClientWaitServerHello { .. } => {
+                matches!(ty, T::ServerHello | T::HelloVerifyRequest)
+            }
+            Phase::ClientWaitCertificate { .. } | Phase::ServerWaitCertificate { .. } => {
+                ty == T::Certificate
+            }
+            Phase::ClientWaitKeyExchange { .. } => ty == T::ServerKeyExchange,
+            Phase::ClientWaitHelloDone { .. } => {
                 matches!(ty, T::CertificateRequest | T::ServerHelloDone)
             }
-            State::ClientWaitChangeCipherSpec => ty == T::NewSessionTicket,
-            State::ServerWaitClientHello => ty == T::ClientHello,
-            State::ServerWaitKeyExchange => ty == T::ClientKeyExchange,
-            State::ServerWaitCertificateVerify => ty == T::CertificateVerify,
-            State::ServerWaitChangeCipherSpec
-            | State::ClientWaitFinished
-            | State::ServerWaitFinished
-            | State::Connected
-            | State::Closed
-            | State::Failed => false,
+            Phase::ClientWaitChangeCipherSpec { .. } => ty == T::NewSessionTicket,
+            Phase::ServerWaitClientHello { .. } => ty == T::ClientHello,
+            Phase::ServerWaitKeyExchange { .. } => ty == T::ClientKeyExchange,
+            Phase::ServerWaitCertificateVerify { .. } => ty == T::CertificateVerify,
+            Phase::ServerWaitChangeCipherSpec { .. }
+            | Phase::ClientWaitFinished { .. }
+            | Phase::ServerWaitFinished { .. }
+            | Phase::Connected(_)
+            | Phase::Closed
+            | Phase::Failed => false,
         }
     }
 
@@ -187,40 +195,51 @@ impl Connection {
         self.dropped_records = self.dropped_records.saturating_add(1);
     }
 
-    /// A well-formed ChangeCipherSpec (body `01`).
-    pub(super) fn handle_change_cipher_spec(&mut self) -> Result<(), Error> {
-        let next = match self.state {
-            State::ClientWaitChangeCipherSpec => State::ClientWaitFinished,
-            State::ServerWaitChangeCipherSpec => State::ServerWaitFinished,
+    /// A well-formed ChangeCipherSpec (body `01`); false when it was moot (duplicated, or
+    /// too early to mean anything).
+    pub(super) fn handle_change_cipher_spec(&mut self) -> bool {
+        let phase = std::mem::replace(&mut self.phase, Phase::Failed);
+        let (phase, read) = match phase {
+            Phase::ClientWaitChangeCipherSpec {
+                keys,
+                pending_read,
+                peer,
+            } => (Phase::ClientWaitFinished { keys, peer }, pending_read),
+            Phase::ServerWaitChangeCipherSpec {
+                keys,
+                pending_read,
+                peer,
+            } => (Phase::ServerWaitFinished { keys, peer }, pending_read),
             // Ahead of the client's last handshake messages (reordered): applied once they
             // are processed, so it never skips one.
-            State::ServerWaitCertificate
-            | State::ServerWaitKeyExchange
-            | State::ServerWaitCertificateVerify => {
+            phase @ (Phase::ServerWaitCertificate { .. }
+            | Phase::ServerWaitKeyExchange { .. }
+            | Phase::ServerWaitCertificateVerify { .. }) => {
+                self.phase = phase;
                 self.hs.early_change_cipher_spec = true;
-                return Ok(());
+                return true;
             }
             // Duplicated, or too early to mean anything: the peer retransmits it.
-            _ => return Ok(()),
+            phase => {
+                self.phase = phase;
+                return false;
+            }
         };
-        let Some(cipher) = self.hs.pending_read.take() else {
-            return Ok(());
-        };
-        self.read_cipher = Some(cipher);
+        self.phase = phase;
+        self.read_cipher = Some(read);
         self.read_epoch = 1;
         self.replay = ReplayWindow::new(RECORD_REPLAY_WINDOW);
-        self.state = next;
-        Ok(())
+        true
     }
 
     pub(super) fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
         let alert = Alert::parse(body)?;
         self.events.push_back(Event::AlertReceived(alert));
         if alert.description == AlertDescription::CloseNotify {
-            if !matches!(self.state, State::Closed) {
+            if self.state() != State::Closed {
                 self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
             }
-            self.state = State::Closed;
+            self.phase = Phase::Closed;
             self.retransmit_at = None;
             self.events.push_back(Event::Closed);
             return Ok(());
@@ -255,7 +274,7 @@ impl Connection {
         let mut dropped = false;
         for frag in fragments {
             let seq = frag.header.message_seq;
-            if self.state == State::ServerWaitClientHello {
+            if matches!(self.phase, Phase::ServerWaitClientHello { .. }) {
                 let h = frag.header;
                 // Until a cookie proves the address the server keeps nothing, so a first
                 // ClientHello must come whole (RFC 6347 §4.2.1); fragments are dropped.
@@ -271,10 +290,11 @@ impl Connection {
                     continue;
                 };
                 self.server_client_hello(now, header, seq, msg, frag.body)?;
+                self.received.processed = true;
                 continue;
             }
             if seq < self.next_recv_seq {
-                if self.state == State::Connected
+                if self.state() == State::Connected
                     && !authenticated
                     && !self.is_final_flight_message(frag.header.msg_type)
                 {
@@ -282,10 +302,12 @@ impl Connection {
                     continue;
                 }
                 // The peer repeats its previous flight: ours was lost (RFC 6347 §4.2.4).
-                self.resend_for_peer_repeat(now);
+                if self.resend_for_peer_repeat(now) {
+                    self.received.processed = true;
+                }
                 continue;
             }
-            if !authenticated && (self.read_epoch == 1 || self.state == State::Connected) {
+            if !authenticated && (self.read_epoch == 1 || self.state() == State::Connected) {
                 // Once the peer writes in epoch 1, a new plaintext message can only be
                 // forged (a real peer's Finished and anything later is encrypted): it is
                 // dropped without touching the reassembler, the sequence or the keys.
@@ -298,12 +320,13 @@ impl Connection {
             }
             while let Some((ty, body)) = self.reassembler.pop(self.next_recv_seq) {
                 let seq = self.next_recv_seq;
-                if self.state == State::Connected {
+                if self.state() == State::Connected {
                     // Only epoch-1 messages get here. A ClientHello (or HelloRequest)
                     // after the handshake asks to renegotiate (RFC 5746 §4.4).
                     self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                     if matches!(ty, HandshakeType::ClientHello | HandshakeType::HelloRequest) {
                         self.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                        self.received.processed = true;
                     }
                     continue;
                 }
@@ -326,18 +349,16 @@ impl Connection {
                 };
                 self.next_recv_seq = self.next_recv_seq.wrapping_add(1);
                 let raw = encode_message(ty, seq, &body);
-                match self.role {
-                    Role::Client => self.client_message(now, msg, &raw)?,
-                    Role::Server => self.server_message(now, msg, &raw)?,
-                }
-                if matches!(self.state, State::Closed | State::Failed) {
+                self.handshake_message(now, msg, &raw)?;
+                self.received.processed = true;
+                if matches!(self.state(), State::Closed | State::Failed) {
                     return Ok(());
                 }
                 if self.hs.early_change_cipher_spec
-                    && self.state == State::ServerWaitChangeCipherSpec
+                    && matches!(self.phase, Phase::ServerWaitChangeCipherSpec { .. })
                 {
                     self.hs.early_change_cipher_spec = false;
-                    self.handle_change_cipher_spec()?;
+                    self.handle_change_cipher_spec();
                 }
             }
         }

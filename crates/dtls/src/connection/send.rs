@@ -17,21 +17,38 @@ impl Connection {
     /// Queues an alert record under the current write epoch (RFC 5246 §7.2).
     pub(super) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
         let bytes = Alert { level, description }.to_bytes();
-        match self.seal_record(self.write_epoch, ContentType::Alert, &bytes) {
-            Ok(rec) => self.outgoing.push_back(rec),
-            Err(e) => tracing::debug!(error = %e, "alert not sent"),
+        if let Err(e) = self.send_record(self.write_epoch, ContentType::Alert, &bytes) {
+            tracing::debug!(error = %e, "alert not sent");
         }
     }
 
-    /// One record under `epoch` with the next sequence number of that epoch, or
-    /// [`Error::SequenceNumberExhausted`] once 2^48 - 1 has been used: the number is never
-    /// reused (RFC 6347 §4.1; under AEAD a reused number reuses a nonce).
+    /// Sends one record as a datagram of its own.
+    pub(super) fn send_record(
+        &mut self,
+        epoch: u16,
+        content_type: ContentType,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        let mut datagram = self.transmit.buffer();
+        let sealed = self.seal_record(epoch, content_type, payload, &mut datagram);
+        match sealed {
+            Ok(()) => self.transmit.push(datagram),
+            Err(_) => self.transmit.recycle(datagram),
+        }
+        sealed
+    }
+
+    /// Appends one record under `epoch` with the next sequence number of that epoch to
+    /// `out`, or fails with [`Error::SequenceNumberExhausted`] once 2^48 - 1 has been used:
+    /// the number is never reused (RFC 6347 §4.1; under AEAD a reused number reuses a
+    /// nonce).
     pub(super) fn seal_record(
         &mut self,
         epoch: u16,
         content_type: ContentType,
         payload: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let slot = usize::from(epoch.min(1));
         let sequence_number = self.write_seq[slot];
         if sequence_number > MAX_SEQUENCE_NUMBER {
@@ -44,21 +61,23 @@ impl Connection {
             content_type,
             version: DTLS_1_2,
         };
-        let fragment = match (&self.write_cipher, epoch) {
-            (Some(c), 1) => c.seal(&id, payload),
-            _ => payload.to_vec(),
+        let cipher = match (&self.write_cipher, epoch) {
+            (Some(c), 1) => Some(c),
+            _ => None,
         };
-        let mut out = Vec::with_capacity(record::RECORD_HEADER_LEN + fragment.len());
         RecordHeader {
             content_type,
             version: DTLS_1_2,
             epoch,
             sequence_number,
-            length: fragment.len() as u16,
+            length: (payload.len() + cipher.map_or(0, |c| c.overhead())) as u16,
         }
-        .write(&mut out);
-        out.extend_from_slice(&fragment);
-        Ok(out)
+        .write(out);
+        match cipher {
+            Some(c) => c.seal_into(&id, payload, out),
+            None => out.extend_from_slice(payload),
+        }
+        Ok(())
     }
 
     /// Starts a new flight: the messages added next replace the previous flight.
@@ -99,7 +118,7 @@ impl Connection {
     pub(super) fn send_flight(&mut self, now: Instant) {
         self.flight_sent_at = Some(now);
         let entries = std::mem::take(&mut self.flight);
-        let mut datagram: Vec<u8> = Vec::new();
+        let mut datagram = self.transmit.buffer();
         for e in &entries {
             let overhead = record::RECORD_HEADER_LEN
                 + match (&self.write_cipher, e.epoch) {
@@ -107,10 +126,7 @@ impl Connection {
                     _ => 0,
                 };
             if e.content_type != ContentType::Handshake {
-                // Only an exhausted sequence fails, which a handshake never reaches.
-                if let Ok(rec) = self.seal_record(e.epoch, e.content_type, &e.payload) {
-                    self.push_record(&mut datagram, rec);
-                }
+                self.push_record(&mut datagram, e.epoch, e.content_type, &e.payload);
                 continue;
             }
             let (header, body) = e
@@ -122,7 +138,8 @@ impl Connection {
                 let mut room = self.mtu.saturating_sub(datagram.len() + fixed);
                 // Start a new datagram rather than send a sliver of a message.
                 if room < (body.len() - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
-                    self.outgoing.push_back(std::mem::take(&mut datagram));
+                    let full = std::mem::replace(&mut datagram, self.transmit.buffer());
+                    self.transmit.push(full);
                     room = self.mtu - fixed;
                 }
                 let len = room.min(body.len() - offset);
@@ -131,9 +148,7 @@ impl Connection {
                 fragment.put_u24(offset as u32);
                 fragment.put_u24(len as u32);
                 fragment.extend_from_slice(&body[offset..offset + len]);
-                if let Ok(rec) = self.seal_record(e.epoch, ContentType::Handshake, &fragment) {
-                    self.push_record(&mut datagram, rec);
-                }
+                self.push_record(&mut datagram, e.epoch, ContentType::Handshake, &fragment);
                 offset += len;
                 if offset == body.len() {
                     break;
@@ -141,18 +156,39 @@ impl Connection {
             }
         }
         self.flight = entries;
-        if !datagram.is_empty() {
-            self.outgoing.push_back(datagram);
+        if datagram.is_empty() {
+            self.transmit.recycle(datagram);
+        } else {
+            self.transmit.push(datagram);
         }
     }
 
     /// Appends a record to the datagram being built, sending that datagram first when the
     /// record would not fit.
-    fn push_record(&mut self, datagram: &mut Vec<u8>, rec: Vec<u8>) {
-        if !datagram.is_empty() && datagram.len() + rec.len() > self.mtu {
-            self.outgoing.push_back(std::mem::take(datagram));
+    fn push_record(
+        &mut self,
+        datagram: &mut Vec<u8>,
+        epoch: u16,
+        content_type: ContentType,
+        payload: &[u8],
+    ) {
+        let overhead = match (&self.write_cipher, epoch) {
+            (Some(c), 1) => c.overhead(),
+            _ => 0,
+        };
+        let len = record::RECORD_HEADER_LEN + overhead + payload.len();
+        if !datagram.is_empty() && datagram.len() + len > self.mtu {
+            let full = std::mem::replace(datagram, self.transmit.buffer());
+            self.transmit.push(full);
         }
-        datagram.extend_from_slice(&rec);
+        // Only an exhausted sequence fails, which a handshake never reaches.
+        let start = datagram.len();
+        if self
+            .seal_record(epoch, content_type, payload, datagram)
+            .is_err()
+        {
+            datagram.truncate(start);
+        }
     }
 
     /// Sends the flight and arms the retransmission timer.
@@ -171,9 +207,11 @@ impl Connection {
     /// repeats its flight when its own timer fires, no sooner than the initial timeout, so
     /// half of it never suppresses a genuine repeat of a flight sent by timer; one whose
     /// datagrams were all lost still gets its resend from our own timer.
-    pub(super) fn resend_for_peer_repeat(&mut self, now: Instant) {
+    ///
+    /// Returns whether the flight went out.
+    pub(super) fn resend_for_peer_repeat(&mut self, now: Instant) -> bool {
         if self.flight.is_empty() {
-            return;
+            return false;
         }
         let gap = self.config.initial_retransmit / 2;
         if self
@@ -181,9 +219,10 @@ impl Connection {
             .is_some_and(|at| now.saturating_duration_since(at) < gap)
         {
             tracing::trace!("peer repeated its flight; ours went out too recently to resend");
-            return;
+            return false;
         }
         tracing::debug!("peer repeated its flight, sending ours again");
         self.send_flight(now);
+        true
     }
 }

@@ -1,6 +1,6 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
-use super::{Connection, State, unexpected};
+use super::{Connection, Incoming, Negotiated, Phase, Role, Step, unexpected};
 use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
@@ -32,13 +32,19 @@ impl Connection {
         let HandshakeMessage::ClientHello(ch) = msg else {
             return Err(unexpected("ClientHello", &msg));
         };
-        let Some(secret) = &self.cookie_secret else {
-            return Err(Error::IllegalParameter("server without cookie secret"));
+        let Phase::ServerWaitClientHello {
+            cookie_secret,
+            client_address,
+        } = &self.phase
+        else {
+            return Err(Error::Internal(
+                "a ClientHello outside ServerWaitClientHello",
+            ));
         };
-        if !secret.verify(&self.peer_address, &ch) {
-            let cookie = secret.cookie(&self.peer_address, &ch);
+        if !cookie_secret.verify(*client_address, &ch) {
+            let cookie = cookie_secret.cookie(*client_address, &ch);
             let hvr = hello_verify_request(record.sequence_number, message_seq, &cookie);
-            self.outgoing.push_back(hvr);
+            self.transmit.push(hvr);
             return Ok(());
         }
         self.next_recv_seq = message_seq.wrapping_add(1);
@@ -133,15 +139,15 @@ impl Connection {
             || ch.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
 
         let mut server_random = [0u8; 32];
-        self.rng.fill(&mut server_random);
-        self.hs.client_random = ch.random;
-        self.hs.server_random = server_random;
-        self.hs.suite = Some(suite);
-        self.hs.group = Some(group);
-        self.hs.srtp_profile = srtp_profile;
-        self.hs.extended_master_secret = ext.extended_master_secret;
+        self.rng.fill_bytes(&mut server_random);
+        let negotiated = Negotiated {
+            suite,
+            client_random: ch.random,
+            server_random,
+            srtp_profile,
+            extended_master_secret: ext.extended_master_secret,
+        };
         let request_certificate = self.wants_client_certificate();
-        self.hs.certificate_requested = request_certificate;
 
         self.begin_flight();
         let sh = ServerHello {
@@ -169,8 +175,8 @@ impl Connection {
         let ephemeral = EphemeralSecret::generate(group, &mut *self.rng);
         let public = ephemeral.public();
         let mut signed = Vec::with_capacity(64 + 4 + public.len());
-        signed.extend_from_slice(&self.hs.client_random);
-        signed.extend_from_slice(&self.hs.server_random);
+        signed.extend_from_slice(&negotiated.client_random);
+        signed.extend_from_slice(&negotiated.server_random);
         signed.extend_from_slice(&ServerKeyExchange::params(group.to_u16(), &public));
         let key = cfg.certificate.signing_key();
         let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
@@ -180,7 +186,6 @@ impl Connection {
             signature: key.sign(&signed),
         });
         self.add_message(&ske, true);
-        self.hs.ephemeral = Some(ephemeral);
         if request_certificate {
             let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
                 certificate_types: vec![ECDSA_SIGN],
@@ -190,77 +195,97 @@ impl Connection {
             self.add_message(&cr, true);
         }
         self.add_message(&HandshakeMessage::ServerHelloDone, true);
-        self.state = if request_certificate {
-            State::ServerWaitCertificate
+        self.phase = if request_certificate {
+            Phase::ServerWaitCertificate {
+                negotiated,
+                ephemeral,
+            }
         } else {
-            State::ServerWaitKeyExchange
+            Phase::ServerWaitKeyExchange {
+                negotiated,
+                ephemeral,
+                peer: None,
+            }
         };
         self.send_flight_with_timer(now);
         Ok(())
     }
 
-    pub(super) fn server_message(
-        &mut self,
-        now: Instant,
-        msg: HandshakeMessage,
-        raw: &[u8],
-    ) -> Result<(), Error> {
-        match (self.state, msg) {
-            (State::ServerWaitCertificate, HandshakeMessage::Certificate(c)) => {
+    /// The server's step for a message (flights 3 and 5 of the client).
+    pub(super) fn server_step(&mut self, now: Instant, phase: Phase, msg: Incoming<'_>) -> Step {
+        let raw = msg.raw;
+        Ok(Some(match (phase, msg.message) {
+            (
+                Phase::ServerWaitCertificate {
+                    negotiated,
+                    ephemeral,
+                },
+                HandshakeMessage::Certificate(c),
+            ) => {
                 let first = c.certificates.first().ok_or(Error::CertificateRequired)?;
-                self.accept_peer_certificate(first)?;
-                self.state = State::ServerWaitKeyExchange;
+                let peer = self.accept_peer_certificate(first)?;
+                Phase::ServerWaitKeyExchange {
+                    negotiated,
+                    ephemeral,
+                    peer: Some(peer),
+                }
             }
-            (State::ServerWaitKeyExchange, HandshakeMessage::ClientKeyExchange(cke)) => {
-                let secret = self
-                    .hs
-                    .ephemeral
-                    .take()
-                    .ok_or(Error::IllegalParameter("no ephemeral key"))?;
-                let pre_master_secret = secret.agree(&cke.public)?;
+            (
+                Phase::ServerWaitKeyExchange {
+                    negotiated,
+                    ephemeral,
+                    peer,
+                },
+                HandshakeMessage::ClientKeyExchange(cke),
+            ) => {
+                let pre_master_secret = ephemeral.agree(&cke.public)?;
                 self.hs.transcript.extend_from_slice(raw);
-                self.derive_keys(&pre_master_secret)?;
+                let (keys, pending_read) =
+                    self.derive_keys(negotiated, &ephemeral, &pre_master_secret);
                 // The server's flight was received; stop retransmitting it.
                 self.retransmit_at = None;
-                self.state = if self.hs.peer_key.is_some() {
-                    State::ServerWaitCertificateVerify
-                } else {
-                    State::ServerWaitChangeCipherSpec
+                self.phase = match peer {
+                    Some(peer) => Phase::ServerWaitCertificateVerify {
+                        keys,
+                        pending_read,
+                        peer,
+                    },
+                    None => Phase::ServerWaitChangeCipherSpec {
+                        keys,
+                        pending_read,
+                        peer: None,
+                    },
                 };
-                return Ok(());
+                return Ok(None);
             }
-            (State::ServerWaitCertificateVerify, HandshakeMessage::CertificateVerify(cv)) => {
-                let key = self
-                    .hs
-                    .peer_key
-                    .as_ref()
-                    .ok_or(Error::IllegalParameter("no client certificate"))?;
-                key.verify(cv.scheme, &self.hs.transcript, &cv.signature)?;
-                self.state = State::ServerWaitChangeCipherSpec;
+            (
+                Phase::ServerWaitCertificateVerify {
+                    keys,
+                    pending_read,
+                    peer,
+                },
+                HandshakeMessage::CertificateVerify(cv),
+            ) => {
+                peer.key
+                    .verify(cv.scheme, &self.hs.transcript, &cv.signature)?;
+                Phase::ServerWaitChangeCipherSpec {
+                    keys,
+                    pending_read,
+                    peer: Some(peer),
+                }
             }
-            (State::ServerWaitFinished, HandshakeMessage::Finished(f)) => {
-                self.verify_finished(&f.verify_data)?;
+            (Phase::ServerWaitFinished { keys, peer }, HandshakeMessage::Finished(f)) => {
+                keys.verify_finished(Role::Client, &f.verify_data, &self.hs.transcript)?;
                 self.hs.transcript.extend_from_slice(raw);
                 self.begin_flight();
                 self.add_change_cipher_spec();
-                let verify_data = self.finished_data(false)?.to_vec();
+                let verify_data = keys.finished_data(false, &self.hs.transcript).to_vec();
                 self.add_message(&HandshakeMessage::Finished(Finished { verify_data }), false);
                 self.send_flight(now);
-                return self.complete();
+                self.complete(keys, peer)?;
+                return Ok(None);
             }
-            (State::ServerWaitCertificate, m) => return Err(unexpected("Certificate", &m)),
-            (State::ServerWaitKeyExchange, m) => {
-                return Err(unexpected("ClientKeyExchange", &m));
-            }
-            (State::ServerWaitCertificateVerify, m) => {
-                return Err(unexpected("CertificateVerify", &m));
-            }
-            (State::ServerWaitChangeCipherSpec, m) => {
-                return Err(unexpected("ChangeCipherSpec", &m));
-            }
-            (_, m) => return Err(unexpected("Finished", &m)),
-        }
-        self.hs.transcript.extend_from_slice(raw);
-        Ok(())
+            (phase, m) => return Err(unexpected(phase.expected(), &m)),
+        }))
     }
 }

@@ -102,29 +102,38 @@ impl RecordCipher {
     }
 
     /// The protected fragment for `plaintext`: explicit nonce (GCM), ciphertext, tag.
+    #[cfg(test)]
     pub fn seal(&self, id: &RecordId, plaintext: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.seal_into(id, plaintext, &mut out);
+        out
+    }
+
+    /// Appends the protected fragment for `plaintext` to `out` (explicit nonce for GCM,
+    /// ciphertext, tag), encrypting in place: nothing is allocated when `out` has room.
+    pub fn seal_into(&self, id: &RecordId, plaintext: &[u8], out: &mut Vec<u8>) {
         let explicit = self.bulk.explicit_nonce_len();
-        let mut out = Vec::with_capacity(plaintext.len() + self.bulk.overhead());
+        let start = out.len();
         out.extend_from_slice(&epoch_and_sequence(id.epoch, id.sequence_number)[..explicit]);
         out.extend_from_slice(plaintext);
         let nonce = self.nonce(id);
         let aad = id.aad(plaintext.len());
-        let body = &mut out[explicit..];
+        let body = &mut out[start + explicit..];
+        let mut tag = [0u8; TAG_LEN];
         // Records are at most 2^14 bytes, far below every AEAD's limit.
-        let tag = match &self.key {
+        match &self.key {
             Key::Aes128(k) => k
                 .encrypt_inout_detached(&nonce.into(), &aad, body.into())
-                .map(|t| t.to_vec()),
+                .map(|t| tag.copy_from_slice(&t)),
             Key::Aes256(k) => k
                 .encrypt_inout_detached(&nonce.into(), &aad, body.into())
-                .map(|t| t.to_vec()),
+                .map(|t| tag.copy_from_slice(&t)),
             Key::Chacha(k) => k
                 .encrypt_inout_detached(&nonce.into(), &aad, body.into())
-                .map(|t| t.to_vec()),
+                .map(|t| tag.copy_from_slice(&t)),
         }
         .unwrap_or_else(|_| unreachable!());
         out.extend_from_slice(&tag);
-        out
     }
 
     /// The plaintext of a protected fragment, or `None` when it does not authenticate.

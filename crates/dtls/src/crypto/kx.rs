@@ -2,8 +2,8 @@
 //! uncompressed points.
 
 use crate::error::Error;
-use crate::random::Random;
 use crate::suite::NamedGroup;
+use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -25,23 +25,23 @@ impl std::fmt::Debug for EphemeralSecret {
 
 impl EphemeralSecret {
     /// Draws a fresh secret for `group` from `rng`.
-    pub fn generate(group: NamedGroup, rng: &mut dyn Random) -> Self {
+    pub fn generate(group: NamedGroup, rng: &mut (impl CryptoRng + ?Sized)) -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
         let mut wide = Zeroizing::new([0u8; 48]);
         match group {
             NamedGroup::X25519 => {
-                rng.fill(&mut *bytes);
+                rng.fill_bytes(&mut *bytes);
                 EphemeralSecret::X25519(x25519_dalek::StaticSecret::from(*bytes))
             }
             NamedGroup::Secp256r1 => loop {
                 // Zero or a value above the group order is drawn with probability ~2^-32.
-                rng.fill(&mut *bytes);
+                rng.fill_bytes(&mut *bytes);
                 if let Ok(k) = p256::SecretKey::from_slice(&*bytes) {
                     break EphemeralSecret::P256(k);
                 }
             },
             NamedGroup::Secp384r1 => loop {
-                rng.fill(&mut *wide);
+                rng.fill_bytes(&mut *wide);
                 if let Ok(k) = p384::SecretKey::from_slice(&*wide) {
                     break EphemeralSecret::P384(k);
                 }
@@ -79,37 +79,44 @@ impl EphemeralSecret {
                 }
                 Ok(Zeroizing::new(shared.as_bytes().to_vec()))
             }
-            EphemeralSecret::P256(s) => {
-                // RFC 8422 §5.1.2: only the uncompressed form is negotiated.
-                if peer.len() != 65 || peer.first() != Some(&4) {
-                    return Err(Error::InvalidPublicKey);
-                }
-                let pk =
-                    p256::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
-                let shared = s.diffie_hellman(&pk);
-                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
-            }
-            EphemeralSecret::P384(s) => {
-                if peer.len() != 97 || peer.first() != Some(&4) {
-                    return Err(Error::InvalidPublicKey);
-                }
-                let pk =
-                    p384::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
-                let shared = s.diffie_hellman(&pk);
-                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
-            }
+            EphemeralSecret::P256(s) => nist_agree(s, peer),
+            EphemeralSecret::P384(s) => nist_agree(s, peer),
         }
     }
+}
+
+/// ECDH on a NIST curve with the peer's uncompressed point (RFC 8422 §5.1.2: only the
+/// uncompressed form is negotiated): the x coordinate of the shared point.
+fn nist_agree<C>(
+    secret: &p256::elliptic_curve::SecretKey<C>,
+    peer: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error>
+where
+    C: p256::elliptic_curve::CurveArithmetic,
+    p256::elliptic_curve::FieldBytesSize<C>: p256::elliptic_curve::sec1::ModulusSize,
+    p256::elliptic_curve::AffinePoint<C>:
+        p256::elliptic_curve::sec1::FromSec1Point<C> + p256::elliptic_curve::sec1::ToSec1Point<C>,
+{
+    use p256::elliptic_curve::array::typenum::Unsigned;
+    let field_len = p256::elliptic_curve::FieldBytesSize::<C>::USIZE;
+    if peer.len() != 1 + 2 * field_len || peer.first() != Some(&4) {
+        return Err(Error::InvalidPublicKey);
+    }
+    let pk = p256::elliptic_curve::PublicKey::<C>::from_sec1_bytes(peer)
+        .map_err(|_| Error::InvalidPublicKey)?;
+    let shared = secret.diffie_hellman(&pk);
+    Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::ChaChaRandom;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
 
     #[test]
     fn both_groups_agree() {
-        let mut rng = ChaChaRandom::from_seed([1; 32]);
+        let mut rng = ChaCha20Rng::from_seed([1; 32]);
         for group in NamedGroup::ALL {
             let a = EphemeralSecret::generate(group, &mut rng);
             let b = EphemeralSecret::generate(group, &mut rng);
@@ -129,7 +136,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_points() {
-        let mut rng = ChaChaRandom::from_seed([2; 32]);
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
         let x = EphemeralSecret::generate(NamedGroup::X25519, &mut rng);
         assert_eq!(x.agree(&[0; 32]).unwrap_err(), Error::InvalidPublicKey);
         assert_eq!(x.agree(&[9; 31]).unwrap_err(), Error::InvalidPublicKey);

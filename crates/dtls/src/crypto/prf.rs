@@ -110,32 +110,19 @@ pub fn verify_data(
     out
 }
 
-/// Keying material exported under `label` without context (RFC 5705 §4).
-pub fn export(
+/// `len` bytes of `PRF(master_secret, label, randoms[0] + randoms[1])`: the key block
+/// (RFC 5246 §6.3, "key expansion", server_random first) and exported keying material
+/// (RFC 5705 §4, the exporter's label, client_random first, no context).
+pub fn expand(
     hash: PrfHash,
     master_secret: &[u8; 48],
     label: &[u8],
-    client_random: &[u8; 32],
-    server_random: &[u8; 32],
+    randoms: [&[u8; 32]; 2],
     len: usize,
 ) -> Zeroizing<Vec<u8>> {
-    let seed = [client_random.as_slice(), server_random.as_slice()].concat();
+    let seed = [randoms[0].as_slice(), randoms[1].as_slice()].concat();
     let mut out = Zeroizing::new(vec![0u8; len]);
     prf(hash, master_secret, label, &seed, &mut out);
-    out
-}
-
-/// The key block (RFC 5246 §6.3): seeded with server_random then client_random.
-pub fn key_block(
-    hash: PrfHash,
-    master_secret: &[u8; 48],
-    client_random: &[u8; 32],
-    server_random: &[u8; 32],
-    len: usize,
-) -> Zeroizing<Vec<u8>> {
-    let seed = [server_random.as_slice(), client_random.as_slice()].concat();
-    let mut out = Zeroizing::new(vec![0u8; len]);
-    prf(hash, master_secret, b"key expansion", &seed, &mut out);
     out
 }
 
@@ -143,46 +130,46 @@ pub fn key_block(
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    /// The widely used TLS 1.2 PRF test vectors (IETF TLS WG mailing list, 2009).
+    /// The widely used TLS 1.2 PRF test vectors (IETF TLS WG mailing list, 2009): secret,
+    /// seed and output for the label "test label".
     #[test]
-    fn prf_sha256_vector() {
-        let secret = hex("9bbe436ba940f017b17652849a71db35");
-        let seed = hex("a0ba9f936cda311827a6f796ffd5198c");
-        let mut out = [0u8; 100];
-        prf(PrfHash::Sha256, &secret, b"test label", &seed, &mut out);
-        assert_eq!(
-            out.to_vec(),
-            hex(concat!(
-                "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a",
-                "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab",
-                "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701",
-                "87347b66"
-            ))
-        );
-    }
-
-    #[test]
-    fn prf_sha384_vector() {
-        let secret = hex("b80b733d6ceefcdc71566ea48e5567df");
-        let seed = hex("cd665cf6a8447dd6ff8b27555edb7465");
-        let mut out = [0u8; 148];
-        prf(PrfHash::Sha384, &secret, b"test label", &seed, &mut out);
-        assert_eq!(
-            out.to_vec(),
-            hex(concat!(
-                "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd",
-                "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd",
-                "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425",
-                "9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6",
-                "91c8f3a26854308d5eaa3be85e0990703d73e56f"
-            ))
-        );
+    fn prf_vectors() {
+        let vectors = [
+            (
+                PrfHash::Sha256,
+                "9bbe436ba940f017b17652849a71db35",
+                "a0ba9f936cda311827a6f796ffd5198c",
+                concat!(
+                    "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a",
+                    "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab",
+                    "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701",
+                    "87347b66"
+                ),
+            ),
+            (
+                PrfHash::Sha384,
+                "b80b733d6ceefcdc71566ea48e5567df",
+                "cd665cf6a8447dd6ff8b27555edb7465",
+                concat!(
+                    "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd",
+                    "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd",
+                    "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425",
+                    "9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6",
+                    "91c8f3a26854308d5eaa3be85e0990703d73e56f"
+                ),
+            ),
+        ];
+        for (hash, secret, seed, expected) in vectors {
+            let expected = hex::decode(expected).unwrap();
+            let mut out = vec![0u8; expected.len()];
+            prf(
+                hash,
+                &hex::decode(secret).unwrap(),
+                b"test label",
+                &hex::decode(seed).unwrap(),
+                &mut out,
+            );
+            assert_eq!(out, expected, "{hash:?}");
+        }
     }
 }

@@ -27,6 +27,24 @@ impl SigningKey {
             .map(SigningKey)
     }
 
+    /// The key as a PKCS#8 `PrivateKeyInfo` (RFC 5208), DER-encoded.
+    pub fn to_pkcs8_der(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        use p256::pkcs8::EncodePrivateKey;
+        let doc = self
+            .0
+            .to_pkcs8_der()
+            .map_err(|_| Error::CertificateLoad("cannot encode the private key"))?;
+        Ok(zeroize::Zeroizing::new(doc.as_bytes().to_vec()))
+    }
+
+    /// A key from a DER PKCS#8 `PrivateKeyInfo` holding a P-256 key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
+        use p256::pkcs8::DecodePrivateKey;
+        p256::ecdsa::SigningKey::from_pkcs8_der(der)
+            .map(SigningKey)
+            .map_err(|_| Error::CertificateLoad("not a PKCS#8 P-256 private key"))
+    }
+
     /// The scheme our signatures use.
     pub fn scheme(&self) -> SignatureScheme {
         SignatureScheme::EcdsaSecp256r1Sha256

@@ -103,44 +103,46 @@ impl Extensions {
     pub fn write(&self, out: &mut Vec<u8>) {
         let mut body = Vec::new();
         if let Some(ri) = &self.renegotiation_info {
-            body.put_u16(RENEGOTIATION_INFO);
-            body.put_nested(2, |w| w.put_vec(1, ri));
+            put_extension(&mut body, RENEGOTIATION_INFO, |w| w.put_vec(1, ri));
         }
         if let Some(groups) = &self.supported_groups {
-            body.put_u16(SUPPORTED_GROUPS);
-            body.put_nested(2, |w| {
-                w.put_nested(2, |w| groups.iter().for_each(|g| w.put_u16(*g)))
-            });
+            put_extension(&mut body, SUPPORTED_GROUPS, |w| put_u16_list(w, groups));
         }
         if let Some(formats) = &self.ec_point_formats {
-            body.put_u16(EC_POINT_FORMATS);
-            body.put_nested(2, |w| w.put_vec(1, formats));
+            put_extension(&mut body, EC_POINT_FORMATS, |w| w.put_vec(1, formats));
         }
         if let Some(algs) = &self.signature_algorithms {
-            body.put_u16(SIGNATURE_ALGORITHMS);
-            body.put_nested(2, |w| {
-                w.put_nested(2, |w| algs.iter().for_each(|a| w.put_u16(*a)))
-            });
+            put_extension(&mut body, SIGNATURE_ALGORITHMS, |w| put_u16_list(w, algs));
         }
         if let Some(srtp) = &self.use_srtp {
-            body.put_u16(USE_SRTP);
-            body.put_nested(2, |w| {
-                w.put_nested(2, |w| srtp.profiles.iter().for_each(|p| w.put_u16(*p)));
+            put_extension(&mut body, USE_SRTP, |w| {
+                put_u16_list(w, &srtp.profiles);
                 w.put_vec(1, &srtp.mki);
             });
         }
         if self.extended_master_secret {
-            body.put_u16(EXTENDED_MASTER_SECRET);
-            body.put_u16(0);
+            put_extension(&mut body, EXTENDED_MASTER_SECRET, |_| {});
         }
         if self.session_ticket {
-            body.put_u16(SESSION_TICKET);
-            body.put_u16(0);
+            put_extension(&mut body, SESSION_TICKET, |_| {});
         }
         if !body.is_empty() {
             out.put_vec(2, &body);
         }
     }
+}
+
+/// One extension (RFC 5246 §7.4.1.4): its type, then what `data` writes behind a 16-bit
+/// length.
+fn put_extension(out: &mut Vec<u8>, extension_type: u16, data: impl FnOnce(&mut Vec<u8>)) {
+    out.put_u16(extension_type);
+    out.put_nested(2, data);
+}
+
+/// A list of 16-bit values behind a 16-bit length in bytes (named groups, signature
+/// schemes, SRTP profiles).
+fn put_u16_list(out: &mut Vec<u8>, values: &[u16]) {
+    out.put_nested(2, |w| values.iter().for_each(|v| w.put_u16(*v)));
 }
 
 #[cfg(test)]

@@ -11,9 +11,7 @@ pub use messages::{
     HandshakeMessage, HelloVerifyRequest, ServerHello, ServerKeyExchange,
 };
 pub(crate) use reassembly::Reassembler;
-pub use reassembly::{
-    MAX_BUFFERED_BYTES, MAX_BUFFERED_MESSAGES, MAX_FRAGMENT_RANGES, MAX_MESSAGE_LEN,
-};
+pub use reassembly::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
 
 use crate::codec::{Reader, Writer};
 use crate::error::Error;

@@ -165,7 +165,6 @@ impl Reassembler {
     }
 
     /// Bytes of message bodies held.
-    #[cfg(test)]
     pub(crate) fn buffered_bytes(&self) -> usize {
         self.bytes
     }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use rand_core::SeedableRng;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -19,8 +20,8 @@ pub fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-pub fn rng(seed: u8) -> Box<dyn dtls::Random> {
-    Box::new(dtls::ChaChaRandom::from_seed([seed; 32]))
+pub fn rng(seed: u8) -> Box<dyn rand_core::CryptoRng + Send> {
+    Box::new(chacha20::ChaCha20Rng::from_seed([seed; 32]))
 }
 
 /// A datagram on a simulated link, with the socket it is for.
@@ -223,10 +224,10 @@ pub struct Certs {
 
 impl Certs {
     pub fn new(seed: u8) -> Self {
-        let mut r = dtls::ChaChaRandom::from_seed([seed; 32]);
+        let mut r = chacha20::ChaCha20Rng::from_seed([seed; 32]);
         Self {
-            a: dtls::Certificate::generate("a", &mut r).unwrap(),
-            b: dtls::Certificate::generate("b", &mut r).unwrap(),
+            a: dtls::Certificate::generate_with_rng("a", &mut r).unwrap(),
+            b: dtls::Certificate::generate_with_rng("b", &mut r).unwrap(),
         }
     }
 }
