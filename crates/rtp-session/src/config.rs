@@ -182,7 +182,10 @@ pub struct Config {
     /// SRTP keys, DTLS-SRTP or nothing.
     pub security: Security,
     /// The wallclock at the instant passed to [`crate::Session::new`], for SR NTP times.
-    pub wallclock_origin: SystemTime,
+    /// `None` (the default) reads the system clock once, in `Session::new`: the
+    /// configuration itself never reads a clock, and a test or a replay sets a fixed origin
+    /// to get the same NTP timestamps on every run.
+    pub wallclock_origin: Option<SystemTime>,
     /// The most remote sources tracked at once; packets of more are dropped and counted.
     pub max_remote_sources: usize,
     /// The largest payload [`crate::Session::send`] accepts.
@@ -203,7 +206,7 @@ pub struct Config {
 
 impl Config {
     /// G.711 µ-law defaults: payload type 0 at 8 kHz, audio jitter buffer, 80 kbit/s
-    /// session bandwidth, no security, the wallclock read now.
+    /// session bandwidth, no security, the wallclock read when the session starts.
     pub fn new() -> Self {
         Self {
             payload_type: PayloadType::PCMU,
@@ -214,7 +217,7 @@ impl Config {
             local_ssrc: None,
             transport: Transport::default(),
             security: Security::None,
-            wallclock_origin: SystemTime::now(),
+            wallclock_origin: None,
             max_remote_sources: 64,
             max_payload: 1400,
             raw_packets: false,

@@ -22,6 +22,10 @@ use jitter_buffer::Playout;
 use rand_core::CryptoRng;
 use rtp_packet::{CsrcList, PacketWriter};
 
+mod receive;
+mod report;
+mod security;
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
@@ -29,17 +33,17 @@ use crate::latch::Destinations;
 use crate::local::LocalSource;
 use crate::members::Members;
 use crate::outbox::Outbox;
-use crate::security::{Protection, SecurityState};
 use crate::source::SourceQuality;
 use crate::timing::RtcpTimer;
+use security::{Protection, SecurityState};
 
 /// Room after an RTP or RTCP packet for the SRTP tag and MKI (AEAD tag 16, HMAC 10,
 /// SRTCP index 4, MKI up to 16).
-pub(crate) const SRTP_OVERHEAD: usize = 48;
+const SRTP_OVERHEAD: usize = 48;
 
 /// Where the session is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
+enum Phase {
     /// Sending and receiving.
     Open,
     /// [`Session::close`] was called; the BYE waits for BYE reconsideration.
@@ -58,22 +62,24 @@ pub(crate) enum Phase {
 /// Inside, it is made of parts that own their state (see the module documentation of
 /// `session.rs`).
 pub struct Session {
-    pub(crate) config: Config,
-    pub(crate) rng: Box<dyn CryptoRng + Send>,
-    /// The instant given to [`Session::new`], which `config.wallclock_origin` names.
+    config: Config,
+    rng: Box<dyn CryptoRng + Send>,
+    /// The instant given to [`Session::new`], and the wallclock at that instant
+    /// (`config.wallclock_origin`, or the system clock read once then).
     origin: Instant,
+    wallclock_origin: SystemTime,
     /// Shared, so that an RTCP compound can borrow it while the session sends.
-    pub(crate) cname: std::sync::Arc<str>,
-    pub(crate) local: LocalSource,
-    pub(crate) members: Members,
-    pub(crate) paths: Destinations,
-    pub(crate) security: SecurityState,
-    pub(crate) timer: RtcpTimer,
+    cname: std::sync::Arc<str>,
+    local: LocalSource,
+    members: Members,
+    paths: Destinations,
+    security: SecurityState,
+    timer: RtcpTimer,
     /// The latest RTT measured from report blocks or DLRR about our stream.
-    pub(crate) rtt: Option<Duration>,
-    pub(crate) outbox: Outbox,
-    pub(crate) counters: Counters,
-    pub(crate) phase: Phase,
+    rtt: Option<Duration>,
+    outbox: Outbox,
+    counters: Counters,
+    phase: Phase,
 }
 
 impl std::fmt::Debug for Session {
@@ -112,6 +118,7 @@ impl Session {
         let mut session = Self {
             rng,
             origin: now,
+            wallclock_origin: config.wallclock_origin.unwrap_or_else(SystemTime::now),
             cname,
             local,
             members: Members::new(config.max_remote_sources, config.jitter_buffer.clone()),
@@ -370,14 +377,13 @@ impl Session {
 
     /// The wallclock at `now`, as NTP (RFC 3550 §4).
     pub(crate) fn wallclock(&self, now: Instant) -> rtcp::NtpTime {
-        let at: SystemTime =
-            self.config.wallclock_origin + now.saturating_duration_since(self.origin);
+        let at: SystemTime = self.wallclock_origin + now.saturating_duration_since(self.origin);
         rtcp::NtpTime::from_system_time(at)
     }
 }
 
 /// `addr` with an IPv4-mapped IPv6 address turned back into IPv4 (dual-stack sockets).
-pub(crate) fn normalise(addr: SocketAddr) -> SocketAddr {
+fn normalise(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
@@ -388,7 +394,7 @@ pub(crate) fn random_u32(rng: &mut dyn CryptoRng) -> u32 {
 }
 
 /// A random number in [0, 1).
-pub(crate) fn random_unit(rng: &mut dyn CryptoRng) -> f64 {
+fn random_unit(rng: &mut dyn CryptoRng) -> f64 {
     f64::from(random_u32(rng)) / (f64::from(u32::MAX) + 1.0)
 }
 

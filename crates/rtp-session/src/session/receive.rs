@@ -9,11 +9,11 @@ use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
 use rtp_packet::{PacketKind, RtpPacket};
 
+use super::security::Kind;
+use super::{Phase, Session, normalise, random_u32};
 use crate::event::{Component, Event, LeaveReason};
 use crate::members::Admission;
 use crate::origin::OriginVerdict;
-use crate::security::Kind;
-use crate::session::{Phase, Session, normalise, random_u32};
 use crate::source::RemoteSource;
 
 impl Session {

@@ -41,10 +41,10 @@ use std::time::Instant;
 
 use rand_core::{Rng, SeedableRng};
 
+use super::Session;
 use crate::config::{Security, SrtpKeys};
 use crate::error::{Error, Result};
 use crate::event::{Component, Event, Transmit};
-use crate::session::Session;
 
 /// Where the session stands with SRTP.
 enum Crypto {

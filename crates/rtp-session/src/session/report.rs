@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use rtcp::xr::{Dlrr, DlrrItem, ReceiverReferenceTime, XrBlock};
 use rtcp::{AnyPacket, ExtendedReport, Goodbye, ReceiverReport, SourceDescription};
 
+use super::security::Protection;
+use super::{Phase, SRTP_OVERHEAD, Session, random_unit};
 use crate::error::{Error, Result};
 use crate::event::{Event, LeaveReason, Transmit};
-use crate::security::Protection;
-use crate::session::{Phase, SRTP_OVERHEAD, Session, random_unit};
 
 /// RFC 3550 §6.3.5: a member not heard from for this many intervals has timed out.
 const TIMEOUT_INTERVALS: u32 = 5;
