@@ -73,6 +73,7 @@ mod metrics;
 mod playout;
 mod poll;
 mod store;
+mod time;
 
 pub use buffer::{DiscardReason, Insertion, JitterBuffer, PacketInfo};
 pub use config::{Config, DelayMode, MediaKind};
