@@ -11,7 +11,7 @@
 //! delays are measured and playout times are set. This is the role of the skew estimation
 //! of GStreamer's rtpjitterbuffer and of the inter-arrival statistics of WebRTC NetEq.
 
-use crate::time::{NANOS_PER_SEC, Span, Time};
+use crate::time::{NANOS_PER_SEC, Rate, Skew, Span, Time};
 
 /// Seconds of media time per window whose minimum offset is kept.
 const WINDOW_SECONDS: i64 = 2;
@@ -40,12 +40,17 @@ struct Point {
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct ArrivalModel {
-    /// Receiver nanoseconds per RTP tick at the nominal rate (a ratio).
-    nanos_per_tick: f64,
+    /// Receiver nanoseconds per RTP tick at the nominal rate.
+    nanos_per_tick: Rate,
+    /// `skew` in fixed point, for the per-packet path.
+    skew_fixed: Skew,
     origin_ts: i64,
     /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
     current_min: Point,
+    /// `current_min` corrected for skew (`offset − skew × media`), kept with it so the
+    /// per-packet baseline is a comparison, not a multiplication.
+    current_base: Time,
     skew: f64,
     /// The skew-corrected minimum over the closed baseline windows.
     closed_baseline: Time,
@@ -64,10 +69,12 @@ impl ArrivalModel {
         let hz = clock_rate.hz();
         Self {
             ticks_per_window: (WINDOW_SECONDS * i64::from(hz)).max(1),
-            nanos_per_tick: NANOS_PER_SEC as f64 / f64::from(hz),
+            nanos_per_tick: Rate::from_f64(NANOS_PER_SEC as f64 / f64::from(hz)),
+            skew_fixed: Skew::default(),
             origin_ts,
             current_window: None,
             current_min: Point::default(),
+            current_base: Time::default(),
             minima: Box::new([Point::default(); HISTORY]),
             stored: 0,
             head: 0,
@@ -100,7 +107,7 @@ impl ArrivalModel {
         match self.current_window {
             Some(end) if ext_ts < end => {
                 if point.offset < self.current_min.offset {
-                    self.current_min = point;
+                    self.set_current_min(point);
                 }
             }
             _ => self.open_window(ext_ts, point),
@@ -117,7 +124,7 @@ impl ArrivalModel {
             self.close_window();
         }
         self.current_window = Some(self.window_end(ext_ts));
-        self.current_min = point;
+        self.set_current_min(point);
     }
 
     /// The first timestamp after the window holding `ext_ts`.
@@ -127,13 +134,14 @@ impl ArrivalModel {
     }
 
     /// The predicted arrival time of the fastest packet carrying `ext_ts`.
+    #[inline]
     pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> Time {
         self.fastest_at_media(self.media_time(ext_ts))
     }
 
     #[inline]
     fn fastest_at_media(&self, media: Span) -> Time {
-        self.baseline() + media.scale(1.0 + self.skew)
+        self.baseline() + media + media.times(self.skew_fixed)
     }
 
     /// How much later than the fastest prediction a packet of media time `media` (from
@@ -147,8 +155,13 @@ impl ArrivalModel {
     /// Minimum skew-corrected offset over the current and the last few windows.
     #[inline]
     fn baseline(&self) -> Time {
-        self.closed_baseline
-            .min(self.current_min.offset - self.current_min.media.scale(self.skew))
+        self.closed_baseline.min(self.current_base)
+    }
+
+    #[inline]
+    fn set_current_min(&mut self, point: Point) {
+        self.current_min = point;
+        self.current_base = point.offset - point.media.times(self.skew_fixed);
     }
 
     fn close_window(&mut self) {
@@ -161,7 +174,7 @@ impl ArrivalModel {
         }
         self.closed_baseline = (0..self.stored.min(BASELINE_WINDOWS))
             .map(|k| self.minima[(self.head + HISTORY - 1 - k) % HISTORY])
-            .map(|p| p.offset - p.media.scale(self.skew))
+            .map(|p| p.offset - p.media.times(self.skew_fixed))
             .fold(Time::MAX, Time::min);
     }
 
@@ -183,6 +196,8 @@ impl ArrivalModel {
         let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
         // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
         self.skew = median.clamp(-MAX_SKEW, MAX_SKEW);
+        self.skew_fixed = Skew::from_f64(self.skew);
+        self.set_current_min(self.current_min);
     }
 }
 

@@ -7,7 +7,7 @@ use crate::config::{Config, DelayMode, MediaKind};
 use crate::histogram::{DelayHistogram, DelayStatistics};
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::time::{NANOS_PER_SEC, Span, Time};
+use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
 use rtp_packet::clock::timestamp_distance;
 use rtp_packet::{SeqVerdict, SequenceTracker, ValidationConfig};
 use std::time::{Duration, Instant};
@@ -90,9 +90,8 @@ pub enum DiscardReason {
 pub(crate) struct Schedule {
     pub(crate) anchor_ts: i64,
     pub(crate) anchor_time: Time,
-    /// Receiver nanoseconds per RTP tick (a ratio: the nominal rate times skew and
-    /// correction).
-    pub(crate) rate: f64,
+    /// Receiver nanoseconds per RTP tick (the nominal rate times skew and correction).
+    pub(crate) rate: Rate,
     /// The delay above the fastest arrival this schedule was set to hold.
     pub(crate) locked_delay: Span,
 }
@@ -546,7 +545,7 @@ impl JitterBuffer {
         let schedule = Schedule {
             anchor_ts: ext_ts,
             anchor_time: (at + target).max(self.last_end_time),
-            rate: nanos_per_tick,
+            rate: Rate::from_f64(nanos_per_tick),
             locked_delay: target,
         };
         self.stream = Some(Stream {

@@ -9,7 +9,7 @@
 use crate::buffer::{JitterBuffer, Schedule, Stream};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
-use crate::time::{Span, Time};
+use crate::time::{Rate, Span, Time};
 use std::time::Instant;
 
 /// The time over which the drift correction removes a delay error.
@@ -179,7 +179,7 @@ impl JitterBuffer {
     /// the target has grown well past the delay held (the delay only grows: the caller is
     /// concealing already, and conceals a little longer, as NetEq's expand does). Video
     /// follows the target continuously and never re-anchors.
-    #[inline]
+    #[inline(always)]
     fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64, marker: bool) -> Option<Schedule> {
         let s = self.stream.as_ref()?;
         let silence = s
@@ -203,13 +203,14 @@ impl JitterBuffer {
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
-            rate: (1.0 + s.arrival.skew()) * s.nanos_per_tick,
+            rate: Rate::from_f64((1.0 + s.arrival.skew()) * s.nanos_per_tick),
             locked_delay: start - fastest,
         })
     }
 
     /// Moves the cursor and the schedule past the audio frame `ext_seq` (played or
     /// concealed) that starts at `ext_ts` and was due at `due`; returns its length in ticks.
+    #[inline(always)]
     fn pass_audio_frame(&mut self, ext_seq: i64, ext_ts: i64, due: Time) -> Option<i64> {
         let stream = self.stream.as_mut()?;
         let ticks = stream.frame_ticks;
@@ -383,5 +384,6 @@ fn advance(
     s.schedule.anchor_ts = frame_ts;
     s.schedule.anchor_time = anchor_time;
     s.schedule.locked_delay = locked;
-    s.schedule.rate = (1.0 + s.arrival.skew()) * (1.0 + correction) * s.nanos_per_tick;
+    s.schedule.rate =
+        Rate::from_f64((1.0 + s.arrival.skew()) * (1.0 + correction) * s.nanos_per_tick);
 }

@@ -18,6 +18,11 @@
 //! so a real stream never wraps; absurd instants give absurd playout times, never a panic.
 //! Wrapping rather than saturating keeps each operation one instruction on the per-packet
 //! path (saturating arithmetic cost about a fifth more instructions per packet).
+//!
+//! For the same reason the ratios the per-packet path multiplies by (nanoseconds per tick,
+//! the skew) are also held in fixed point ([`Rate`], [`Skew`]), derived from their `f64`
+//! when they change: a 64 × 64-bit multiply and a shift, instead of two conversions
+//! through `f64`, each with the range checks of a saturating cast.
 
 use std::ops::{Add, Neg, Sub};
 use std::time::{Duration, Instant};
@@ -32,6 +37,32 @@ pub(crate) struct Time(i64);
 /// A signed span of time in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub(crate) struct Span(i64);
+
+/// A ratio in fixed point with `FRAC` fractional bits (range ±2^(63 − FRAC)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Fixed<const FRAC: u32>(i64);
+
+/// Nanoseconds per tick (range ±2³¹, resolution 2⁻³²): a rate of 48 kHz ticks is good
+/// to a twentieth of a nanosecond over an hour.
+pub(crate) type Rate = Fixed<32>;
+
+/// A clock skew, a small ratio (range ±2, resolution 2⁻⁶²).
+pub(crate) type Skew = Fixed<62>;
+
+impl<const FRAC: u32> Fixed<FRAC> {
+    /// The ratio, truncated to the fixed point (the cast saturates, NaN becomes zero; no
+    /// rounding, which is a library call on baseline x86-64 and runs once per frame).
+    #[inline]
+    pub(crate) fn from_f64(ratio: f64) -> Self {
+        Fixed((ratio * (1u64 << FRAC) as f64) as i64)
+    }
+
+    /// `x × self`, rounded toward negative infinity (wrapping beyond `i64`).
+    #[inline(always)]
+    fn apply(self, x: i64) -> i64 {
+        ((i128::from(x) * i128::from(self.0)) >> FRAC) as i64
+    }
+}
 
 impl Time {
     /// Before every time the buffer sees (only ever compared, never added to).
@@ -79,15 +110,20 @@ impl Span {
         Span(nanos(d))
     }
 
-    /// `ticks` at `nanos_per_tick` (a ratio), truncated to whole nanoseconds. The float
-    /// to integer cast saturates, and NaN becomes zero.
+    /// `ticks` at `nanos_per_tick`, rounded down to whole nanoseconds.
     #[inline(always)]
-    pub(crate) fn of_ticks(ticks: i64, nanos_per_tick: f64) -> Span {
-        Span((ticks as f64 * nanos_per_tick) as i64)
+    pub(crate) fn of_ticks(ticks: i64, nanos_per_tick: Rate) -> Span {
+        Span(nanos_per_tick.apply(ticks))
     }
 
-    /// This span scaled by `factor`, truncated to whole nanoseconds.
+    /// This span times `factor`, rounded down to whole nanoseconds.
     #[inline(always)]
+    pub(crate) fn times<const FRAC: u32>(self, factor: Fixed<FRAC>) -> Span {
+        Span(factor.apply(self.0))
+    }
+
+    /// This span scaled by `factor`, truncated to whole nanoseconds (the cast saturates,
+    /// NaN becomes zero). Off the per-packet path.
     pub(crate) fn scale(self, factor: f64) -> Span {
         Span((self.0 as f64 * factor) as i64)
     }
@@ -132,11 +168,14 @@ impl Span {
 /// The nanoseconds of a duration, saturating at `i64::MAX`.
 #[inline(always)]
 fn nanos(d: Duration) -> i64 {
-    i64::try_from(d.as_secs())
-        .ok()
-        .and_then(|s| s.checked_mul(NANOS_PER_SEC))
-        .and_then(|n| n.checked_add(i64::from(d.subsec_nanos())))
-        .unwrap_or(i64::MAX)
+    // Below this many seconds the nanoseconds fit: one comparison instead of checked steps.
+    const FITS: u64 = (i64::MAX / NANOS_PER_SEC) as u64 - 1;
+    let secs = d.as_secs();
+    if secs <= FITS {
+        secs as i64 * NANOS_PER_SEC + i64::from(d.subsec_nanos())
+    } else {
+        i64::MAX
+    }
 }
 
 impl Sub for Time {
@@ -192,6 +231,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rates_multiply_to_the_nanosecond() {
+        // One hour of 48 kHz ticks.
+        let rate = Rate::from_f64(1e9 / 48_000.0);
+        assert!((Span::of_ticks(172_800_000, rate).as_nanos() - 3_600_000_000_000).abs() <= 1);
+        let skewed = Span::from_millis(3_600_000).times(Skew::from_f64(1e-3));
+        assert!((skewed.as_nanos() - 3_600_000_000).abs() <= 1);
+        assert_eq!(
+            Span::from_millis(-1).times(Rate::from_f64(0.5)),
+            Span::from_nanos(-500_000)
+        );
+    }
+
+    #[test]
     fn instants_round_trip_either_side_of_the_epoch() {
         let epoch = Instant::now() + Duration::from_secs(10);
         for t in [
@@ -215,8 +267,10 @@ mod tests {
         let _ = Time::MIN - Span::from_nanos(1);
         let _ = (Time::MIN - Time::MAX).to_duration();
         let _ = -Span::from_nanos(i64::MIN);
-        assert_eq!(Span::of_ticks(i64::MAX, 1e9).as_nanos(), i64::MAX);
-        assert_eq!(Span::of_ticks(5, f64::NAN), Span::ZERO);
+        let _ = Span::of_ticks(i64::MAX, Rate::from_f64(1e9));
+        let _ = Span::from_nanos(i64::MIN).times(Rate::from_f64(-2.0));
+        assert_eq!(Span::from_nanos(7).scale(f64::NAN), Span::ZERO);
+        assert_eq!(Rate::from_f64(f64::NAN), Rate::default());
         assert_eq!(Span::from_duration(Duration::MAX).as_nanos(), i64::MAX);
     }
 }
