@@ -42,7 +42,9 @@ struct Point {
 pub(crate) struct ArrivalModel {
     /// Receiver nanoseconds per RTP tick at the nominal rate.
     nanos_per_tick: Rate,
-    /// `skew` in fixed point, for the per-packet path.
+    /// Receiver seconds per media second, minus one (fixed point: the per-packet path
+    /// multiplies by it; the `f64` the fit produces is not kept, so the model stays within
+    /// two cache lines).
     skew_fixed: Skew,
     origin_ts: i64,
     /// The end (exclusive timestamp) of the window being filled.
@@ -51,16 +53,15 @@ pub(crate) struct ArrivalModel {
     /// `current_min` corrected for skew (`offset − skew × media`), kept with it so the
     /// per-packet baseline is a comparison, not a multiplication.
     current_base: Time,
-    skew: f64,
     /// The skew-corrected minimum over the closed baseline windows.
     closed_baseline: Time,
     ticks_per_window: i64,
     /// Out of line: read only when a window closes, so the state every packet touches
     /// stays within a few cache lines (many buffers side by side).
     minima: Box<[Point; HISTORY]>,
-    stored: usize,
-    head: usize,
-    closed: usize,
+    stored: u32,
+    head: u32,
+    closed: u32,
     slopes: Vec<f64>,
 }
 
@@ -79,7 +80,6 @@ impl ArrivalModel {
             stored: 0,
             head: 0,
             closed: 0,
-            skew: 0.0,
             closed_baseline: Time::MAX,
             slopes: Vec::with_capacity(HISTORY * (HISTORY - 1) / 2),
         }
@@ -92,7 +92,7 @@ impl ArrivalModel {
 
     /// Receiver seconds per media second, minus one: the estimated drift of the sender.
     pub(crate) fn skew(&self) -> f64 {
-        self.skew
+        self.skew_fixed.to_f64()
     }
 
     /// Records a packet's arrival (on the receiver's clock) and returns its media time.
@@ -165,22 +165,26 @@ impl ArrivalModel {
     }
 
     fn close_window(&mut self) {
-        self.minima[self.head] = self.current_min;
-        self.head = (self.head + 1) % HISTORY;
-        self.stored = (self.stored + 1).min(HISTORY);
+        let head = self.head as usize % HISTORY;
+        self.minima[head] = self.current_min;
+        let head = (head + 1) % HISTORY;
+        self.head = head as u32;
+        let stored = (self.stored as usize + 1).min(HISTORY);
+        self.stored = stored as u32;
+        // `FIT_EVERY` divides 2³², so wrapping keeps the cadence.
         self.closed = self.closed.wrapping_add(1);
-        if self.closed % FIT_EVERY == 0 {
+        if self.closed as usize % FIT_EVERY == 0 {
             self.fit_skew();
         }
-        self.closed_baseline = (0..self.stored.min(BASELINE_WINDOWS))
-            .map(|k| self.minima[(self.head + HISTORY - 1 - k) % HISTORY])
+        self.closed_baseline = (0..stored.min(BASELINE_WINDOWS))
+            .map(|k| self.minima[(head + HISTORY - 1 - k) % HISTORY])
             .map(|p| p.offset - p.media.times(self.skew_fixed))
             .fold(Time::MAX, Time::min);
     }
 
     fn fit_skew(&mut self) {
         self.slopes.clear();
-        let points = &self.minima[..self.stored];
+        let points = &self.minima[..(self.stored as usize).min(HISTORY)];
         for (i, a) in points.iter().enumerate() {
             for b in points.iter().skip(i + 1) {
                 let span = b.media - a.media;
@@ -195,8 +199,7 @@ impl ArrivalModel {
         let mid = self.slopes.len() / 2;
         let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
         // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
-        self.skew = median.clamp(-MAX_SKEW, MAX_SKEW);
-        self.skew_fixed = Skew::from_f64(self.skew);
+        self.skew_fixed = Skew::from_f64(median.clamp(-MAX_SKEW, MAX_SKEW));
         self.set_current_min(self.current_min);
     }
 }

@@ -57,6 +57,13 @@ impl<const FRAC: u32> Fixed<FRAC> {
         Fixed((ratio * (1u64 << FRAC) as f64) as i64)
     }
 
+    /// The ratio as a float.
+    #[inline]
+    pub(crate) fn to_f64(self) -> f64 {
+        // A power of two: multiplying by its inverse is exact, and cheaper than dividing.
+        self.0 as f64 * (1.0 / (1u64 << FRAC) as f64)
+    }
+
     /// `x × self`, rounded toward negative infinity (wrapping beyond `i64`).
     #[inline(always)]
     fn apply(self, x: i64) -> i64 {
