@@ -11,7 +11,7 @@
 //! delays are measured and playout times are set. This is the role of the skew estimation
 //! of GStreamer's rtpjitterbuffer and of the inter-arrival statistics of WebRTC NetEq.
 
-use crate::time::{NANOS_PER_SEC, Rate, Skew, Span, Time};
+use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
 
 /// Seconds of media time per window whose minimum offset is kept.
 const WINDOW_SECONDS: i64 = 2;
@@ -42,10 +42,10 @@ struct Point {
 pub(crate) struct ArrivalModel {
     /// Receiver nanoseconds per RTP tick at the nominal rate.
     nanos_per_tick: Rate,
-    /// Receiver seconds per media second, minus one (fixed point: the per-packet path
-    /// multiplies by it; the `f64` the fit produces is not kept, so the model stays within
-    /// two cache lines).
-    skew_fixed: Skew,
+    /// Receiver nanoseconds per RTP tick as measured: the nominal rate times `1 + skew`.
+    /// The skew itself is derived from it (the model stays within two cache lines), and
+    /// the fastest arrival of a timestamp is one multiplication.
+    skewed: Rate,
     origin_ts: i64,
     /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
@@ -71,7 +71,7 @@ impl ArrivalModel {
         Self {
             ticks_per_window: (WINDOW_SECONDS * i64::from(hz)).max(1),
             nanos_per_tick: Rate::from_f64(NANOS_PER_SEC as f64 / f64::from(hz)),
-            skew_fixed: Skew::default(),
+            skewed: Rate::from_f64(NANOS_PER_SEC as f64 / f64::from(hz)),
             origin_ts,
             current_window: None,
             current_min: Point::default(),
@@ -92,12 +92,18 @@ impl ArrivalModel {
 
     /// Receiver seconds per media second, minus one: the estimated drift of the sender.
     pub(crate) fn skew(&self) -> f64 {
-        self.skew_fixed.to_f64()
+        self.skewed.to_f64() / self.nanos_per_tick.to_f64() - 1.0
     }
 
-    /// Records a packet's arrival (on the receiver's clock) and returns its media time.
+    /// Receiver nanoseconds per RTP tick as measured (the nominal rate times `1 + skew`).
     #[inline]
-    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: Time) -> Span {
+    pub(crate) fn skewed_nanos_per_tick(&self) -> f64 {
+        self.skewed.to_f64()
+    }
+
+    /// Records a packet's arrival (on the receiver's clock).
+    #[inline]
+    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: Time) {
         let media = self.media_time(ext_ts);
         let point = Point {
             media,
@@ -112,7 +118,6 @@ impl ArrivalModel {
             }
             _ => self.open_window(ext_ts, point),
         }
-        media
     }
 
     /// Closes the current window, if any, and opens the one holding `ext_ts` with `point`
@@ -136,20 +141,14 @@ impl ArrivalModel {
     /// The predicted arrival time of the fastest packet carrying `ext_ts`.
     #[inline]
     pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> Time {
-        self.fastest_at_media(self.media_time(ext_ts))
+        self.baseline() + Span::of_ticks(ext_ts - self.origin_ts, self.skewed)
     }
 
+    /// How much later than the fastest prediction a packet carrying `ext_ts` arrived
+    /// (≥ 0, to the nanosecond, for every packet already observed in the baseline windows).
     #[inline]
-    fn fastest_at_media(&self, media: Span) -> Time {
-        self.baseline() + media + media.times(self.skew_fixed)
-    }
-
-    /// How much later than the fastest prediction a packet of media time `media` (from
-    /// [`observe`](Self::observe)) arrived (≥ 0 for every packet already observed in the
-    /// baseline windows).
-    #[inline]
-    pub(crate) fn relative_delay(&self, media: Span, arrival: Time) -> Span {
-        arrival - self.fastest_at_media(media)
+    pub(crate) fn relative_delay(&self, ext_ts: i64, arrival: Time) -> Span {
+        arrival - self.fastest_arrival(ext_ts)
     }
 
     /// Minimum skew-corrected offset over the current and the last few windows.
@@ -161,7 +160,7 @@ impl ArrivalModel {
     #[inline]
     fn set_current_min(&mut self, point: Point) {
         self.current_min = point;
-        self.current_base = point.offset - point.media.times(self.skew_fixed);
+        self.current_base = point.offset - point.media.scale(self.skew());
     }
 
     fn close_window(&mut self) {
@@ -176,9 +175,10 @@ impl ArrivalModel {
         if self.closed as usize % FIT_EVERY == 0 {
             self.fit_skew();
         }
+        let skew = self.skew();
         self.closed_baseline = (0..stored.min(BASELINE_WINDOWS))
             .map(|k| self.minima[(head + HISTORY - 1 - k) % HISTORY])
-            .map(|p| p.offset - p.media.times(self.skew_fixed))
+            .map(|p| p.offset - p.media.scale(skew))
             .fold(Time::MAX, Time::min);
     }
 
@@ -199,7 +199,8 @@ impl ArrivalModel {
         let mid = self.slopes.len() / 2;
         let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
         // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
-        self.skew_fixed = Skew::from_f64(median.clamp(-MAX_SKEW, MAX_SKEW));
+        let skew = median.clamp(-MAX_SKEW, MAX_SKEW);
+        self.skewed = Rate::from_f64(self.nanos_per_tick.to_f64() * (1.0 + skew));
         self.set_current_min(self.current_min);
     }
 }
@@ -232,7 +233,7 @@ mod tests {
             m.skew()
         );
         let d = m
-            .relative_delay(m.media_time(5999 * 160), secs(0.1 + 5999.0 * 0.020 / 1.005))
+            .relative_delay(5999 * 160, secs(0.1 + 5999.0 * 0.020 / 1.005))
             .as_secs_f64();
         assert!(
             d.abs() < 0.005,

@@ -388,10 +388,10 @@ impl JitterBuffer {
             self.metrics.packets_duplicated += 1;
             return Insertion::Duplicate;
         }
-        let media = stream.arrival.observe(ext_ts, at);
+        stream.arrival.observe(ext_ts, at);
         if self.hot.adaptive {
             self.statistics
-                .observe(stream.arrival.relative_delay(media, at), at);
+                .observe(stream.arrival.relative_delay(ext_ts, at), at);
         }
         if ext_seq < stream.cursor {
             let reach = stream.highest - ext_seq < self.store.capacity() as i64;

@@ -203,7 +203,7 @@ impl JitterBuffer {
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
-            rate: Rate::from_f64((1.0 + s.arrival.skew()) * s.nanos_per_tick),
+            rate: Rate::from_f64(s.arrival.skewed_nanos_per_tick()),
             locked_delay: start - fastest,
         })
     }
@@ -384,6 +384,5 @@ fn advance(
     s.schedule.anchor_ts = frame_ts;
     s.schedule.anchor_time = anchor_time;
     s.schedule.locked_delay = locked;
-    s.schedule.rate =
-        Rate::from_f64((1.0 + s.arrival.skew()) * (1.0 + correction) * s.nanos_per_tick);
+    s.schedule.rate = Rate::from_f64(s.arrival.skewed_nanos_per_tick() * (1.0 + correction));
 }

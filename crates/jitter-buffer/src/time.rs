@@ -20,9 +20,9 @@
 //! path (saturating arithmetic cost about a fifth more instructions per packet).
 //!
 //! For the same reason the ratios the per-packet path multiplies by (nanoseconds per tick,
-//! the skew) are also held in fixed point ([`Rate`], [`Skew`]), derived from their `f64`
-//! when they change: a 64 × 64-bit multiply and a shift, instead of two conversions
-//! through `f64`, each with the range checks of a saturating cast.
+//! nominal or skewed) are held in fixed point ([`Rate`]), derived from an `f64` when they
+//! change: a 64 × 64-bit multiply and a shift, instead of two conversions through `f64`,
+//! each with the range checks of a saturating cast.
 
 use std::ops::{Add, Neg, Sub};
 use std::time::{Duration, Instant};
@@ -38,23 +38,20 @@ pub(crate) struct Time(i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub(crate) struct Span(i64);
 
-/// A ratio in fixed point with `FRAC` fractional bits (range ±2^(63 − FRAC)).
+/// Nanoseconds per tick in fixed point with 32 fractional bits (range ±2³¹, resolution
+/// 2⁻³²): a rate of 48 kHz ticks is good to a twentieth of a nanosecond over an hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Fixed<const FRAC: u32>(i64);
+pub(crate) struct Rate(i64);
 
-/// Nanoseconds per tick (range ±2³¹, resolution 2⁻³²): a rate of 48 kHz ticks is good
-/// to a twentieth of a nanosecond over an hour.
-pub(crate) type Rate = Fixed<32>;
+/// Fractional bits of [`Rate`].
+const FRAC: u32 = 32;
 
-/// A clock skew, a small ratio (range ±2, resolution 2⁻⁶²).
-pub(crate) type Skew = Fixed<62>;
-
-impl<const FRAC: u32> Fixed<FRAC> {
+impl Rate {
     /// The ratio, truncated to the fixed point (the cast saturates, NaN becomes zero; no
     /// rounding, which is a library call on baseline x86-64 and runs once per frame).
     #[inline]
     pub(crate) fn from_f64(ratio: f64) -> Self {
-        Fixed((ratio * (1u64 << FRAC) as f64) as i64)
+        Rate((ratio * (1u64 << FRAC) as f64) as i64)
     }
 
     /// The ratio as a float.
@@ -121,12 +118,6 @@ impl Span {
     #[inline(always)]
     pub(crate) fn of_ticks(ticks: i64, nanos_per_tick: Rate) -> Span {
         Span(nanos_per_tick.apply(ticks))
-    }
-
-    /// This span times `factor`, rounded down to whole nanoseconds.
-    #[inline(always)]
-    pub(crate) fn times<const FRAC: u32>(self, factor: Fixed<FRAC>) -> Span {
-        Span(factor.apply(self.0))
     }
 
     /// This span scaled by `factor`, truncated to whole nanoseconds (the cast saturates,
@@ -242,11 +233,12 @@ mod tests {
         // One hour of 48 kHz ticks.
         let rate = Rate::from_f64(1e9 / 48_000.0);
         assert!((Span::of_ticks(172_800_000, rate).as_nanos() - 3_600_000_000_000).abs() <= 1);
-        let skewed = Span::from_millis(3_600_000).times(Skew::from_f64(1e-3));
-        assert!((skewed.as_nanos() - 3_600_000_000).abs() <= 1);
+        // Half a percent fast, for an hour.
+        let skewed = Rate::from_f64(1e9 / 48_000.0 * 1.005);
+        assert!((Span::of_ticks(172_800_000, skewed).as_nanos() - 3_618_000_000_000).abs() <= 1);
         assert_eq!(
-            Span::from_millis(-1).times(Rate::from_f64(0.5)),
-            Span::from_nanos(-500_000)
+            Span::of_ticks(-2, Rate::from_f64(250_000.0)),
+            Span::from_millis(-0) - Span::from_nanos(500_000)
         );
     }
 
@@ -275,7 +267,7 @@ mod tests {
         let _ = (Time::MIN - Time::MAX).to_duration();
         let _ = -Span::from_nanos(i64::MIN);
         let _ = Span::of_ticks(i64::MAX, Rate::from_f64(1e9));
-        let _ = Span::from_nanos(i64::MIN).times(Rate::from_f64(-2.0));
+        let _ = Span::of_ticks(i64::MIN, Rate::from_f64(-2.0));
         assert_eq!(Span::from_nanos(7).scale(f64::NAN), Span::ZERO);
         assert_eq!(Rate::from_f64(f64::NAN), Rate::default());
         assert_eq!(Span::from_duration(Duration::MAX).as_nanos(), i64::MAX);
