@@ -1,6 +1,7 @@
 //! The arrival model: how the sender's media clock maps onto the receiver's clock.
 //!
-//! Each packet gives an *offset* `o = arrival − media time` (both in seconds). Without drift
+//! Each packet gives an *offset* `o = arrival − media time` (a [`Time`]: the
+//! arrival the packet would have had at media time zero). Without drift
 //! and jitter the offset is constant; a sender clock running `ε` fast makes it a line of
 //! slope `−ε/(1+ε) ≈ −ε` in media time, and jitter only ever adds to it. So the model keeps
 //! the minimum offset of each two-second window of media time (the fastest packet, which
@@ -10,8 +11,10 @@
 //! delays are measured and playout times are set. This is the role of the skew estimation
 //! of GStreamer's rtpjitterbuffer and of the inter-arrival statistics of WebRTC NetEq.
 
+use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
+
 /// Seconds of media time per window whose minimum offset is kept.
-const WINDOW_SECONDS: f64 = 2.0;
+const WINDOW_SECONDS: i64 = 2;
 /// Window minima kept for the skew fit (one minute of media).
 const HISTORY: usize = 30;
 /// The skew is refitted every this many windows: drift changes over minutes, and the fit
@@ -20,14 +23,16 @@ const FIT_EVERY: usize = 8;
 /// Recent windows whose minimum sets the baseline (about sixteen seconds).
 const BASELINE_WINDOWS: usize = 8;
 /// Pairs of minima closer than this in media time do not vote on the skew.
-const MIN_PAIR_SPAN: f64 = 10.0;
+const MIN_PAIR_SPAN: Span = Span::from_millis(10_000);
 /// Skews beyond ±2 % are not clock drift; the fit is clamped there.
 const MAX_SKEW: f64 = 0.02;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Point {
-    media: f64,
-    offset: f64,
+    /// Media time since the model's origin.
+    media: Span,
+    /// Arrival minus media time.
+    offset: Time,
 }
 
 /// The fitted relation between media time and arrival time. Declaration order is memory
@@ -35,57 +40,70 @@ struct Point {
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct ArrivalModel {
-    seconds_per_tick: f64,
+    /// Receiver nanoseconds per RTP tick at the nominal rate.
+    nanos_per_tick: Rate,
+    /// Receiver nanoseconds per RTP tick as measured: the nominal rate times `1 + skew`.
+    /// The skew itself is derived from it (the model stays within two cache lines), and
+    /// the fastest arrival of a timestamp is one multiplication.
+    skewed: Rate,
     origin_ts: i64,
     /// The end (exclusive timestamp) of the window being filled.
     current_window: Option<i64>,
     current_min: Point,
-    skew: f64,
+    /// `current_min` corrected for skew (`offset − skew × media`), kept with it so the
+    /// per-packet baseline is a comparison, not a multiplication.
+    current_base: Time,
     /// The skew-corrected minimum over the closed baseline windows.
-    closed_baseline: f64,
+    closed_baseline: Time,
     ticks_per_window: i64,
     /// Out of line: read only when a window closes, so the state every packet touches
     /// stays within a few cache lines (many buffers side by side).
     minima: Box<[Point; HISTORY]>,
-    stored: usize,
-    head: usize,
-    closed: usize,
+    stored: u32,
+    head: u32,
+    closed: u32,
     slopes: Vec<f64>,
 }
 
 impl ArrivalModel {
     pub(crate) fn new(clock_rate: rtp_packet::ClockRate, origin_ts: i64) -> Self {
-        let rate = f64::from(clock_rate.hz());
+        let hz = clock_rate.hz();
         Self {
-            ticks_per_window: ((WINDOW_SECONDS * rate) as i64).max(1),
-            seconds_per_tick: 1.0 / rate,
+            ticks_per_window: (WINDOW_SECONDS * i64::from(hz)).max(1),
+            nanos_per_tick: Rate::from_f64(NANOS_PER_SEC as f64 / f64::from(hz)),
+            skewed: Rate::from_f64(NANOS_PER_SEC as f64 / f64::from(hz)),
             origin_ts,
             current_window: None,
             current_min: Point::default(),
+            current_base: Time::default(),
             minima: Box::new([Point::default(); HISTORY]),
             stored: 0,
             head: 0,
             closed: 0,
-            skew: 0.0,
-            closed_baseline: f64::INFINITY,
+            closed_baseline: Time::MAX,
             slopes: Vec::with_capacity(HISTORY * (HISTORY - 1) / 2),
         }
     }
 
-    /// Media time of an extended timestamp, in seconds since the model's origin.
-    pub(crate) fn media_time(&self, ext_ts: i64) -> f64 {
-        (ext_ts - self.origin_ts) as f64 * self.seconds_per_tick
+    /// Media time of an extended timestamp since the model's origin.
+    pub(crate) fn media_time(&self, ext_ts: i64) -> Span {
+        Span::of_ticks(ext_ts - self.origin_ts, self.nanos_per_tick)
     }
 
     /// Receiver seconds per media second, minus one: the estimated drift of the sender.
     pub(crate) fn skew(&self) -> f64 {
-        self.skew
+        self.skewed.to_f64() / self.nanos_per_tick.to_f64() - 1.0
     }
 
-    /// Records a packet's arrival (seconds on the receiver's clock) and returns its media
-    /// time.
+    /// Receiver nanoseconds per RTP tick as measured (the nominal rate times `1 + skew`).
     #[inline]
-    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: f64) -> f64 {
+    pub(crate) fn skewed_nanos_per_tick(&self) -> f64 {
+        self.skewed.to_f64()
+    }
+
+    /// Records a packet's arrival (on the receiver's clock).
+    #[inline]
+    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: Time) {
         let media = self.media_time(ext_ts);
         let point = Point {
             media,
@@ -95,12 +113,11 @@ impl ArrivalModel {
         match self.current_window {
             Some(end) if ext_ts < end => {
                 if point.offset < self.current_min.offset {
-                    self.current_min = point;
+                    self.set_current_min(point);
                 }
             }
             _ => self.open_window(ext_ts, point),
         }
-        media
     }
 
     /// Closes the current window, if any, and opens the one holding `ext_ts` with `point`
@@ -112,7 +129,7 @@ impl ArrivalModel {
             self.close_window();
         }
         self.current_window = Some(self.window_end(ext_ts));
-        self.current_min = point;
+        self.set_current_min(point);
     }
 
     /// The first timestamp after the window holding `ext_ts`.
@@ -122,49 +139,57 @@ impl ArrivalModel {
     }
 
     /// The predicted arrival time of the fastest packet carrying `ext_ts`.
-    pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> f64 {
-        self.fastest_at_media(self.media_time(ext_ts))
+    #[inline]
+    pub(crate) fn fastest_arrival(&self, ext_ts: i64) -> Time {
+        self.baseline() + Span::of_ticks(ext_ts - self.origin_ts, self.skewed)
     }
 
-    fn fastest_at_media(&self, media: f64) -> f64 {
-        media * (1.0 + self.skew) + self.baseline()
-    }
-
-    /// How much later than the fastest prediction a packet of media time `media` (from
-    /// [`observe`](Self::observe)) arrived (seconds, ≥ 0 for every packet already observed
-    /// in the baseline windows).
-    pub(crate) fn relative_delay(&self, media: f64, arrival: f64) -> f64 {
-        arrival - self.fastest_at_media(media)
+    /// How much later than the fastest prediction a packet carrying `ext_ts` arrived
+    /// (≥ 0, to the nanosecond, for every packet already observed in the baseline windows).
+    #[inline]
+    pub(crate) fn relative_delay(&self, ext_ts: i64, arrival: Time) -> Span {
+        arrival - self.fastest_arrival(ext_ts)
     }
 
     /// Minimum skew-corrected offset over the current and the last few windows.
-    fn baseline(&self) -> f64 {
-        self.closed_baseline
-            .min(self.current_min.offset - self.skew * self.current_min.media)
+    #[inline]
+    fn baseline(&self) -> Time {
+        self.closed_baseline.min(self.current_base)
+    }
+
+    #[inline]
+    fn set_current_min(&mut self, point: Point) {
+        self.current_min = point;
+        self.current_base = point.offset - point.media.scale(self.skew());
     }
 
     fn close_window(&mut self) {
-        self.minima[self.head] = self.current_min;
-        self.head = (self.head + 1) % HISTORY;
-        self.stored = (self.stored + 1).min(HISTORY);
+        let head = self.head as usize % HISTORY;
+        self.minima[head] = self.current_min;
+        let head = (head + 1) % HISTORY;
+        self.head = head as u32;
+        let stored = (self.stored as usize + 1).min(HISTORY);
+        self.stored = stored as u32;
+        // `FIT_EVERY` divides 2³², so wrapping keeps the cadence.
         self.closed = self.closed.wrapping_add(1);
-        if self.closed % FIT_EVERY == 0 {
+        if self.closed as usize % FIT_EVERY == 0 {
             self.fit_skew();
         }
-        self.closed_baseline = (0..self.stored.min(BASELINE_WINDOWS))
-            .map(|k| self.minima[(self.head + HISTORY - 1 - k) % HISTORY])
-            .map(|p| p.offset - self.skew * p.media)
-            .fold(f64::INFINITY, f64::min);
+        let skew = self.skew();
+        self.closed_baseline = (0..stored.min(BASELINE_WINDOWS))
+            .map(|k| self.minima[(head + HISTORY - 1 - k) % HISTORY])
+            .map(|p| p.offset - p.media.scale(skew))
+            .fold(Time::MAX, Time::min);
     }
 
     fn fit_skew(&mut self) {
         self.slopes.clear();
-        let points = &self.minima[..self.stored];
+        let points = &self.minima[..(self.stored as usize).min(HISTORY)];
         for (i, a) in points.iter().enumerate() {
             for b in points.iter().skip(i + 1) {
                 let span = b.media - a.media;
-                if span.abs() >= MIN_PAIR_SPAN {
-                    self.slopes.push((b.offset - a.offset) / span);
+                if span >= MIN_PAIR_SPAN || span <= -MIN_PAIR_SPAN {
+                    self.slopes.push((b.offset - a.offset).ratio(span));
                 }
             }
         }
@@ -174,13 +199,19 @@ impl ArrivalModel {
         let mid = self.slopes.len() / 2;
         let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
         // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
-        self.skew = median.clamp(-MAX_SKEW, MAX_SKEW);
+        let skew = median.clamp(-MAX_SKEW, MAX_SKEW);
+        self.skewed = Rate::from_f64(self.nanos_per_tick.to_f64() * (1.0 + skew));
+        self.set_current_min(self.current_min);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secs(s: f64) -> Time {
+        Time::default() + Span::from_secs_f64(s)
+    }
 
     #[test]
     fn finds_half_a_percent_of_drift_through_jitter() {
@@ -193,7 +224,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let jitter = (seed >> 40) as f64 / (1u64 << 24) as f64 * 0.060;
             let media = i as f64 * 0.020;
-            m.observe(i * 160, 0.1 + media / 1.005 + jitter);
+            m.observe(i * 160, secs(0.1 + media / 1.005 + jitter));
         }
         let expected = 1.0 / 1.005 - 1.0;
         assert!(
@@ -201,7 +232,9 @@ mod tests {
             "skew {} expected {expected}",
             m.skew()
         );
-        let d = m.relative_delay(m.media_time(5999 * 160), 0.1 + 5999.0 * 0.020 / 1.005);
+        let d = m
+            .relative_delay(5999 * 160, secs(0.1 + 5999.0 * 0.020 / 1.005))
+            .as_secs_f64();
         assert!(
             d.abs() < 0.005,
             "relative delay of a jitter-free packet {d}"

@@ -7,15 +7,16 @@ use crate::config::{Config, DelayMode, MediaKind};
 use crate::histogram::{DelayHistogram, DelayStatistics};
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
 use rtp_packet::clock::timestamp_distance;
 use rtp_packet::{SeqVerdict, SequenceTracker, ValidationConfig};
 use std::time::{Duration, Instant};
 
 /// Histogram bin width: 1 ms.
-const BIN_WIDTH: f64 = 0.001;
-/// The longest packet duration learnt from timestamp steps (Opus allows 120 ms); a longer
-/// step between consecutive sequence numbers is a silence gap.
-const MAX_FRAME_SECONDS: f64 = 0.120;
+const BIN_WIDTH: Span = Span::from_millis(1);
+/// The longest packet duration learnt from timestamp steps (Opus allows 120 ms), in
+/// milliseconds; a longer step between consecutive sequence numbers is a silence gap.
+const MAX_FRAME_MILLIS: i64 = 120;
 /// A newer packet whose timestamp is more than this many seconds behind the newest means
 /// the sender restarted its timestamps.
 const MAX_TIMESTAMP_REWIND_SECONDS: i64 = 1;
@@ -84,20 +85,21 @@ pub enum DiscardReason {
     Unvalidated,
 }
 
-/// Maps extended RTP timestamps to playout times (seconds since the buffer's epoch).
+/// Maps extended RTP timestamps to playout times.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Schedule {
     pub(crate) anchor_ts: i64,
-    pub(crate) anchor_time: f64,
-    /// Receiver seconds per RTP tick.
-    pub(crate) rate: f64,
+    pub(crate) anchor_time: Time,
+    /// Receiver nanoseconds per RTP tick (the nominal rate times skew and correction).
+    pub(crate) rate: Rate,
     /// The delay above the fastest arrival this schedule was set to hold.
-    pub(crate) locked_delay: f64,
+    pub(crate) locked_delay: Span,
 }
 
 impl Schedule {
-    pub(crate) fn at(&self, ext_ts: i64) -> f64 {
-        self.anchor_time + (ext_ts - self.anchor_ts) as f64 * self.rate
+    #[inline]
+    pub(crate) fn at(&self, ext_ts: i64) -> Time {
+        self.anchor_time + Span::of_ticks(ext_ts - self.anchor_ts, self.rate)
     }
 }
 
@@ -125,7 +127,8 @@ pub(crate) struct Stream {
     pub(crate) anchored_for: Option<i64>,
     pub(crate) schedule: Schedule,
     /// The RTP clock rate in Hz.
-    pub(crate) clock_rate: f64,
+    /// Nominal receiver nanoseconds per RTP tick.
+    pub(crate) nanos_per_tick: f64,
     pub(crate) ssrc: u32,
     pub(crate) played_any: bool,
     /// Video: the previous frame ended with its marker packet, so the cursor is a frame start.
@@ -149,17 +152,18 @@ pub struct JitterBuffer {
     pub(crate) sequence: SequenceTracker,
     pub(crate) store: Store,
     pub(crate) epoch: Option<Instant>,
-    /// The last instant `insert` or `poll` converted to seconds since the epoch.
-    pub(crate) last_instant: Option<(Instant, f64)>,
+    /// The last instant `insert` or `poll` converted to a [`Time`].
+    pub(crate) last_instant: Option<(Instant, Time)>,
     /// Slots released to the caller by the last poll, freed on the next call.
     pub(crate) pending_release: Option<(i64, i64)>,
     /// Playout time at which the last released frame ends; a new schedule never starts
     /// before it.
-    pub(crate) last_end_time: f64,
-    /// `jitterBufferDelay` and `jitterBufferTargetDelay` in seconds, kept as floats so the
-    /// per-frame path does no `Duration` arithmetic.
-    pub(crate) delay_sum: f64,
-    pub(crate) target_sum: f64,
+    pub(crate) last_end_time: Time,
+    /// `jitterBufferDelay` and `jitterBufferTargetDelay` in nanoseconds (one span per
+    /// emitted sample, summed), kept as wide integers so the per-frame path does no
+    /// `Duration` arithmetic and an hours-long call cannot overflow.
+    pub(crate) delay_sum: u128,
+    pub(crate) target_sum: u128,
     pub(crate) concealing: bool,
     /// `packetsReceived`, `packetsPlayed` and `jitterBufferEmittedCount`, counted here
     /// beside the per-packet state and folded into [`Metrics`] by
@@ -203,7 +207,12 @@ impl JitterBuffer {
     pub fn new(config: Config) -> Result<Self, Error> {
         config.validate()?;
         let bins = match config.delay {
-            DelayMode::Adaptive { max, .. } => (max.as_secs_f64() / BIN_WIDTH).ceil() as usize + 1,
+            DelayMode::Adaptive { max, .. } => usize::try_from(
+                max.as_nanos()
+                    .div_ceil(BIN_WIDTH.non_negative_nanos().into()),
+            )
+            .unwrap_or(usize::MAX)
+            .saturating_add(1),
             DelayMode::Fixed(_) => 1,
         };
         Ok(Self {
@@ -215,15 +224,15 @@ impl JitterBuffer {
                     config.forget_factor,
                     config.quantile,
                 ),
-                config.statistics_interval.as_secs_f64(),
+                Span::from_duration(config.statistics_interval),
             ),
             metrics: Metrics::default(),
-            delay_sum: 0.0,
-            target_sum: 0.0,
+            delay_sum: 0,
+            target_sum: 0,
             epoch: None,
             stream: None,
             sequence: SequenceTracker::new(ValidationConfig::NO_PROBATION),
-            last_end_time: f64::NEG_INFINITY,
+            last_end_time: Time::MIN,
             pending_release: None,
             concealing: false,
             last_instant: None,
@@ -246,8 +255,8 @@ impl JitterBuffer {
             packets_received: self.packets_received,
             packets_played: self.packets_played,
             jitter_buffer_emitted_count: self.emitted_count,
-            jitter_buffer_delay: duration(self.delay_sum),
-            jitter_buffer_target_delay: duration(self.target_sum),
+            jitter_buffer_delay: wide_duration(self.delay_sum),
+            jitter_buffer_target_delay: wide_duration(self.target_sum),
             ..self.metrics
         }
     }
@@ -293,11 +302,11 @@ impl JitterBuffer {
 
     /// Counts a packet in and converts its arrival; refuses an oversized payload.
     #[inline(always)]
-    fn admit(&mut self, now: Instant, payload: &[u8]) -> Result<f64, Insertion> {
+    fn admit(&mut self, now: Instant, payload: &[u8]) -> Result<Time, Insertion> {
         self.release_pending();
         self.packets_received += 1;
         let epoch = *self.epoch.get_or_insert(now);
-        let at = self.seconds_at(epoch, now);
+        let at = self.time_at(epoch, now);
         if payload.len() > self.hot.max_payload {
             self.metrics.packets_discarded += 1;
             return Err(Insertion::Discarded(DiscardReason::Oversize));
@@ -309,7 +318,7 @@ impl JitterBuffer {
     #[inline(always)]
     fn place(
         &mut self,
-        at: f64,
+        at: Time,
         info: PacketInfo,
         sequence: SeqVerdict,
         payload: &[u8],
@@ -379,10 +388,10 @@ impl JitterBuffer {
             self.metrics.packets_duplicated += 1;
             return Insertion::Duplicate;
         }
-        let media = stream.arrival.observe(ext_ts, at);
+        stream.arrival.observe(ext_ts, at);
         if self.hot.adaptive {
             self.statistics
-                .observe(stream.arrival.relative_delay(media, at), at);
+                .observe(stream.arrival.relative_delay(ext_ts, at), at);
         }
         if ext_seq < stream.cursor {
             let reach = stream.highest - ext_seq < self.store.capacity() as i64;
@@ -415,7 +424,7 @@ impl JitterBuffer {
     /// The adaptive target: the configured quantile of the relative-delay histogram,
     /// clamped to the configured bounds (or the fixed delay).
     pub fn target_delay(&self) -> Duration {
-        duration(self.target_seconds())
+        self.target().to_duration()
     }
 
     /// How far after the fastest expected arrival the next frame is scheduled to play: the
@@ -424,7 +433,7 @@ impl JitterBuffer {
         match &self.stream {
             Some(s) => {
                 let ts = s.last_end_ts.unwrap_or(s.ts_ref);
-                duration(s.schedule.at(ts) - s.arrival.fastest_arrival(ts))
+                (s.schedule.at(ts) - s.arrival.fastest_arrival(ts)).to_duration()
             }
             None => Duration::ZERO,
         }
@@ -463,9 +472,7 @@ impl JitterBuffer {
                 .map(|slot| slot.ext_ts)
         });
         match newest {
-            Some(ts) => duration(
-                (ts + s.frame_ticks - start) as f64 / f64::from(self.config.clock_rate.hz()),
-            ),
+            Some(ts) => ticks_duration(ts + s.frame_ticks - start, self.config.clock_rate.hz()),
             None => Duration::ZERO,
         }
     }
@@ -482,31 +489,34 @@ impl JitterBuffer {
             .map(|e| e as u16)
     }
 
-    pub(crate) fn target_seconds(&self) -> f64 {
+    /// The target delay as a span.
+    pub(crate) fn target(&self) -> Span {
         match self.config.delay {
-            DelayMode::Fixed(d) => d.as_secs_f64(),
+            DelayMode::Fixed(d) => Span::from_duration(d),
             DelayMode::Adaptive { min, max, initial } => {
                 let histogram = &self.statistics.histogram;
                 let raw = if histogram.is_empty() {
-                    initial.as_secs_f64()
+                    Span::from_duration(initial)
                 } else {
                     histogram.quantile()
                 };
-                raw.clamp(min.as_secs_f64(), max.as_secs_f64())
+                // Not `clamp`, which panics on `min > max` (a validated config has none).
+                raw.min(Span::from_duration(max))
+                    .max(Span::from_duration(min))
             }
         }
     }
 
-    /// Seconds from `epoch` to `t`, converting each distinct instant once: callers poll
+    /// The time of `t` since `epoch`, converting each distinct instant once: callers poll
     /// repeatedly at one instant, and often insert at it too.
     #[inline]
-    pub(crate) fn seconds_at(&mut self, epoch: Instant, t: Instant) -> f64 {
+    pub(crate) fn time_at(&mut self, epoch: Instant, t: Instant) -> Time {
         match self.last_instant {
-            Some((instant, secs)) if instant == t => secs,
+            Some((instant, time)) if instant == t => time,
             _ => {
-                let secs = seconds_since(epoch, t);
-                self.last_instant = Some((t, secs));
-                secs
+                let time = Time::since(epoch, t);
+                self.last_instant = Some((t, time));
+                time
             }
         }
     }
@@ -520,23 +530,27 @@ impl JitterBuffer {
         }
     }
 
-    fn start_stream(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: f64) {
+    fn start_stream(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: Time) {
         let ext_ts = EXTENDED_TS_ORIGIN + i64::from(info.timestamp);
         let mut arrival = ArrivalModel::new(self.config.clock_rate, ext_ts);
         arrival.observe(ext_ts, at);
-        let frame_ticks = (self.config.frame_duration.as_secs_f64()
-            * f64::from(self.config.clock_rate.hz()))
-        .round() as i64;
-        let target = self.target_seconds();
+        let hz = self.config.clock_rate.hz();
+        // The frame duration in ticks, rounded to the nearest tick.
+        let frame_ticks = (self.config.frame_duration.as_nanos() * u128::from(hz)
+            + NANOS_PER_SEC as u128 / 2)
+            / NANOS_PER_SEC as u128;
+        let frame_ticks = i64::try_from(frame_ticks).unwrap_or(i64::MAX);
+        let nanos_per_tick = NANOS_PER_SEC as f64 / f64::from(hz);
+        let target = self.target();
         let schedule = Schedule {
             anchor_ts: ext_ts,
             anchor_time: (at + target).max(self.last_end_time),
-            rate: 1.0 / f64::from(self.config.clock_rate.hz()),
+            rate: Rate::from_f64(nanos_per_tick),
             locked_delay: target,
         };
         self.stream = Some(Stream {
             ssrc: info.ssrc,
-            clock_rate: f64::from(self.config.clock_rate.hz()),
+            nanos_per_tick,
             highest: ext_seq,
             ts_ref: ext_ts,
             arrival,
@@ -546,7 +560,7 @@ impl JitterBuffer {
             anchored_for: Some(ext_seq),
             last_end_ts: None,
             frame_ticks: frame_ticks.max(1),
-            max_frame_ticks: (MAX_FRAME_SECONDS * f64::from(self.config.clock_rate.hz())) as i64,
+            max_frame_ticks: i64::from(hz) * MAX_FRAME_MILLIS / 1000,
             played_any: false,
             at_frame_start: true,
             last_stored: (ext_seq, ext_ts),
@@ -556,7 +570,7 @@ impl JitterBuffer {
             .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
     }
 
-    fn restart(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: f64) {
+    fn restart(&mut self, info: PacketInfo, ext_seq: i64, payload: &[u8], at: Time) {
         self.metrics.resyncs += 1;
         self.metrics.packets_discarded += self.store.len() as u64;
         self.pending_release = None;
@@ -639,28 +653,21 @@ impl JitterBuffer {
     }
 }
 
-/// Seconds from `epoch` to `t`, negative when `t` is earlier.
-fn seconds_since(epoch: Instant, t: Instant) -> f64 {
-    // A multiplication instead of `as_secs_f64`'s division: this runs on every packet.
-    let secs = |d: Duration| d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9;
-    match t.checked_duration_since(epoch) {
-        Some(d) => secs(d),
-        None => -secs(epoch.saturating_duration_since(t)),
-    }
+/// `ticks` of a clock of `hz` as a duration, truncated to whole nanoseconds (zero for
+/// negative spans or a zero rate).
+fn ticks_duration(ticks: i64, hz: u32) -> Duration {
+    let ticks = u128::try_from(ticks).unwrap_or(0);
+    let nanos = (ticks * NANOS_PER_SEC as u128)
+        .checked_div(u128::from(hz))
+        .unwrap_or(0);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
-/// The instant `secs` seconds after `epoch` (saturating at representable instants).
-pub(crate) fn instant_at(epoch: Instant, secs: f64) -> Instant {
-    // Whole nanoseconds; the cast saturates, and NaN becomes zero.
-    let magnitude = Duration::from_nanos((secs.abs() * 1e9) as u64);
-    if secs >= 0.0 {
-        epoch.checked_add(magnitude).unwrap_or(epoch)
-    } else {
-        epoch.checked_sub(magnitude).unwrap_or(epoch)
+/// A sum of nanoseconds as a duration, saturating at `Duration::MAX`.
+fn wide_duration(nanos: u128) -> Duration {
+    let per_sec = NANOS_PER_SEC as u128;
+    match u64::try_from(nanos / per_sec) {
+        Ok(secs) => Duration::new(secs, (nanos % per_sec) as u32),
+        Err(_) => Duration::MAX,
     }
-}
-
-/// A non-negative duration from seconds (zero for negative or non-finite values).
-pub(crate) fn duration(secs: f64) -> Duration {
-    Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(Duration::ZERO)
 }

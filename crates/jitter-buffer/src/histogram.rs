@@ -11,6 +11,12 @@
 //! Forgetting is done by growing the weight of each new sample by `1 / forget_factor`
 //! instead of shrinking every bin, so adding a sample is O(1); the bins are rescaled only
 //! when the weight grows large, a few times per million packets.
+//!
+//! Delays come in and the quantile goes out as [`Span`]s; a delay picks its bin by integer
+//! division, and only the bin weights and the interpolation within a bin are floating point
+//! (statistics, not time).
+
+use crate::time::{Span, Time};
 
 /// A histogram of packet delays relative to the fastest recent packet, in fixed-width bins,
 /// that tracks one quantile incrementally: the quantile moves a bin or so per sample, so
@@ -18,7 +24,7 @@
 #[derive(Debug, Clone)]
 pub(crate) struct DelayHistogram {
     bins: Vec<f64>,
-    bin_width: f64,
+    bin_width: Span,
     weight: f64,
     total: f64,
     forget_factor: f64,
@@ -37,26 +43,26 @@ const RESCALE_ABOVE: f64 = 1e100;
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub(crate) struct DelayStatistics {
-    interval_start: Option<f64>,
-    interval: f64,
-    interval_max: f64,
+    interval_start: Option<Time>,
+    interval: Span,
+    interval_max: Span,
     pub(crate) histogram: DelayHistogram,
 }
 
 impl DelayStatistics {
-    /// Statistics whose samples are the maxima of `interval` seconds of arrivals.
-    pub(crate) fn new(histogram: DelayHistogram, interval: f64) -> Self {
+    /// Statistics whose samples are the maxima of `interval` of arrivals.
+    pub(crate) fn new(histogram: DelayHistogram, interval: Span) -> Self {
         Self {
             histogram,
             interval,
             interval_start: None,
-            interval_max: 0.0,
+            interval_max: Span::ZERO,
         }
     }
 
-    /// Records a packet's relative delay (seconds) at its arrival time (seconds).
+    /// Records a packet's relative delay at its arrival time.
     #[inline(always)]
-    pub(crate) fn observe(&mut self, delay: f64, arrival: f64) {
+    pub(crate) fn observe(&mut self, delay: Span, arrival: Time) {
         match self.interval_start {
             Some(start) if arrival >= start + self.interval || arrival < start => {
                 self.histogram.add(self.interval_max);
@@ -73,12 +79,17 @@ impl DelayStatistics {
 }
 
 impl DelayHistogram {
-    /// `bin_count` bins of `bin_width` seconds (the last collects everything above),
-    /// tracking quantile `quantile`.
-    pub(crate) fn new(bin_count: usize, bin_width: f64, forget_factor: f64, quantile: f64) -> Self {
+    /// `bin_count` bins of `bin_width` (the last collects everything above; a width below
+    /// one nanosecond counts as one), tracking quantile `quantile`.
+    pub(crate) fn new(
+        bin_count: usize,
+        bin_width: Span,
+        forget_factor: f64,
+        quantile: f64,
+    ) -> Self {
         Self {
             bins: vec![0.0; bin_count.max(1)],
-            bin_width,
+            bin_width: bin_width.max(Span::from_nanos(1)),
             weight: 1.0,
             total: 0.0,
             forget_factor,
@@ -88,16 +99,14 @@ impl DelayHistogram {
         }
     }
 
-    /// Records one relative delay in seconds (negative values count as zero). Once per
-    /// interval, not per packet: kept out of line.
+    /// Records one relative delay (negative values count as zero). Once per interval, not
+    /// per packet: kept out of line.
     #[inline(never)]
-    pub(crate) fn add(&mut self, delay: f64) {
+    pub(crate) fn add(&mut self, delay: Span) {
         let last = self.bins.len() - 1;
-        let index = if delay > 0.0 {
-            ((delay / self.bin_width) as usize).min(last)
-        } else {
-            0
-        };
+        // `bin_width` is at least one nanosecond, and a negative delay falls in bin zero.
+        let bin = delay.non_negative_nanos() / self.bin_width.non_negative_nanos().max(1);
+        let index = usize::try_from(bin).unwrap_or(usize::MAX).min(last);
         if let Some(bin) = self.bins.get_mut(index) {
             *bin += self.weight;
         }
@@ -140,9 +149,9 @@ impl DelayHistogram {
         self.total <= 0.0
     }
 
-    /// The delay in seconds below which the tracked fraction of the (weighted) samples
-    /// lie, interpolated within the bin.
-    pub(crate) fn quantile(&self) -> f64 {
+    /// The delay below which the tracked fraction of the (weighted) samples lie,
+    /// interpolated within the bin.
+    pub(crate) fn quantile(&self) -> Span {
         let wanted = self.quantile * self.total;
         let bin = self.bins.get(self.at).copied().unwrap_or(0.0);
         let within = if bin > 0.0 {
@@ -150,7 +159,7 @@ impl DelayHistogram {
         } else {
             0.0
         };
-        (self.at as f64 + within) * self.bin_width
+        self.bin_width.scale(self.at as f64 + within)
     }
 }
 
@@ -158,9 +167,18 @@ impl DelayHistogram {
 mod tests {
     use super::*;
 
+    fn span(secs: f64) -> Span {
+        Span::from_secs_f64(secs)
+    }
+
+    fn time(secs: f64) -> Time {
+        Time::default() + span(secs)
+    }
+
     #[test]
     fn a_burst_counts_once_per_interval() {
-        let mut st = DelayStatistics::new(DelayHistogram::new(400, 0.001, 0.99, 0.95), 0.5);
+        let mut st =
+            DelayStatistics::new(DelayHistogram::new(400, span(0.001), 0.99, 0.95), span(0.5));
         for i in 0..1000 {
             let t = f64::from(i) * 0.02;
             // Packets 500..510 arrive together, 100..300 ms late: one interval's maximum.
@@ -169,11 +187,11 @@ mod tests {
             } else {
                 0.005
             };
-            st.observe(d, t);
+            st.observe(span(d), time(t));
         }
         assert!(
-            st.histogram.quantile() < 0.006,
-            "q95 {}",
+            st.histogram.quantile().as_secs_f64() < 0.006,
+            "q95 {:?}",
             st.histogram.quantile()
         );
         assert!(
@@ -184,35 +202,43 @@ mod tests {
 
     #[test]
     fn quantile_of_uniform_samples() {
-        let mut h = DelayHistogram::new(100, 0.001, 0.9999, 0.95);
+        let mut h = DelayHistogram::new(100, span(0.001), 0.9999, 0.95);
         for i in 0..10_000 {
-            h.add(f64::from(i % 100) * 0.001 + 0.0005);
+            h.add(span(f64::from(i % 100) * 0.001 + 0.0005));
         }
-        let q = h.quantile();
+        let q = h.quantile().as_secs_f64();
         assert!((q - 0.095).abs() < 0.0015, "q95 {q}");
     }
 
     #[test]
     fn forgetting_follows_a_change() {
-        let mut h = DelayHistogram::new(200, 0.001, 0.999, 0.99);
+        let mut h = DelayHistogram::new(200, span(0.001), 0.999, 0.99);
         for _ in 0..5000 {
-            h.add(0.150);
+            h.add(span(0.150));
         }
-        assert!((h.quantile() - 0.15).abs() < 0.001, "q99 {}", h.quantile());
+        assert!(
+            (h.quantile().as_secs_f64() - 0.15).abs() < 0.001,
+            "q99 {:?}",
+            h.quantile()
+        );
         for _ in 0..5000 {
-            h.add(0.010);
+            h.add(span(0.010));
         }
         // After 5000 packets at forget 0.999 the old mass is e^-5 < 1 %.
-        assert!(h.quantile() < 0.012, "q99 {}", h.quantile());
+        assert!(h.quantile().as_secs_f64() < 0.012, "q99 {:?}", h.quantile());
     }
 
     #[test]
     fn rescaling_keeps_the_shape() {
-        let mut h = DelayHistogram::new(10, 0.01, 0.99, 0.9);
+        let mut h = DelayHistogram::new(10, span(0.01), 0.99, 0.9);
         for i in 0..100_000 {
-            h.add(if i % 2 == 0 { 0.005 } else { 0.055 });
+            h.add(span(if i % 2 == 0 { 0.005 } else { 0.055 }));
         }
         assert!(h.weight <= RESCALE_ABOVE);
-        assert!((h.quantile() - 0.058).abs() < 0.002, "q90 {}", h.quantile());
+        assert!(
+            (h.quantile().as_secs_f64() - 0.058).abs() < 0.002,
+            "q90 {:?}",
+            h.quantile()
+        );
     }
 }

@@ -34,6 +34,15 @@
 //! - **Time first.** Like the other sans-IO engines of the stack, every call that takes
 //!   time takes `now: Instant` first; [`JitterBuffer::poll`] fires and returns what is due,
 //!   so there is no separate `handle_timeout`.
+//! - **Time is never a float.** Inside, a point in time is whole nanoseconds since the
+//!   first packet and a span signed nanoseconds (crate-private `Time` and `Span`), so
+//!   playout times round-trip to the caller's `Instant` exactly and a long call loses no
+//!   precision. Not `Duration` itself: arrival offsets, relative delays and drift
+//!   corrections are signed, and a schedule maps ticks to time through a fractional,
+//!   drift-corrected rate. Only ratios (skew, drift ppm, slew) and statistics (histogram
+//!   weights) are floating point; the per-packet multiplications by a rate use fixed
+//!   point, so the integer time costs the steady state no more than the floats did
+//!   (see the `time` module).
 //! - **Video.** Packets of one timestamp form a frame, ended by the marker bit; frames are
 //!   released complete or marked incomplete with their missing sequence numbers, and
 //!   [`JitterBuffer::missing`] lists what a NACK (RFC 4585 §6.2.1) could still recover.
@@ -73,6 +82,7 @@ mod metrics;
 mod playout;
 mod poll;
 mod store;
+mod time;
 
 pub use buffer::{DiscardReason, Insertion, JitterBuffer, PacketInfo};
 pub use config::{Config, DelayMode, MediaKind};

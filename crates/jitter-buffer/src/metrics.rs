@@ -80,10 +80,12 @@ impl Metrics {
     /// Mean time played media spent in the buffer (`jitterBufferDelay /
     /// jitterBufferEmittedCount`).
     pub fn mean_buffer_delay(&self) -> Duration {
-        if self.jitter_buffer_emitted_count == 0 {
-            return Duration::ZERO;
-        }
-        let mean = self.jitter_buffer_delay.as_secs_f64() / self.jitter_buffer_emitted_count as f64;
-        Duration::try_from_secs_f64(mean).unwrap_or(Duration::ZERO)
+        // Whole nanoseconds, truncated; zero before anything was emitted.
+        let mean = self
+            .jitter_buffer_delay
+            .as_nanos()
+            .checked_div(u128::from(self.jitter_buffer_emitted_count))
+            .unwrap_or(0);
+        Duration::from_nanos(u64::try_from(mean).unwrap_or(u64::MAX))
     }
 }

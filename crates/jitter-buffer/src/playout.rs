@@ -1,6 +1,7 @@
 //! What [`crate::JitterBuffer::poll`] hands out: a frame to play or a gap to conceal.
 
 use crate::store::Store;
+use crate::time::Time;
 use std::time::Instant;
 
 /// The next thing to play.
@@ -51,8 +52,8 @@ pub struct Frame<'a> {
     pub(crate) last: i64,
     pub(crate) timestamp: u32,
     pub(crate) complete: bool,
-    /// Due time in seconds after `epoch`, turned into an `Instant` only when asked for.
-    pub(crate) due: f64,
+    /// Due time, turned into an `Instant` only when asked for.
+    pub(crate) due: Time,
     pub(crate) epoch: Instant,
 }
 
@@ -69,7 +70,7 @@ impl<'a> Frame<'a> {
 
     /// When the frame was due.
     pub fn playout_time(&self) -> Instant {
-        crate::buffer::instant_at(self.epoch, self.due)
+        self.due.to_instant(self.epoch)
     }
 
     /// Whether every packet of the frame is present, from the one after the previous

@@ -6,23 +6,24 @@
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
 
-use crate::buffer::{JitterBuffer, Schedule, Stream, instant_at};
+use crate::buffer::{JitterBuffer, Schedule, Stream};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
+use crate::time::{Rate, Span, Time};
 use std::time::Instant;
 
-/// Seconds over which the drift correction removes a delay error.
-const CORRECTION_TIME: f64 = 20.0;
+/// The time over which the drift correction removes a delay error.
+const CORRECTION_TIME: Span = Span::from_millis(20_000);
 /// The largest correction of the playout rate: inaudible for audio (the caller resamples),
 /// quicker for video (a frame is simply shown a little early or late).
 const AUDIO_MAX_SLEW: f64 = 0.002;
 const VIDEO_MAX_SLEW: f64 = 0.05;
 /// After a concealment, audio raises its delay only when the target exceeds the delay held
-/// by more than this (seconds), so small fluctuations do not stretch playout.
-const RAISE_MARGIN: f64 = 0.02;
-/// Playout times round-trip through `Instant` with nanosecond truncation; anything due
-/// within this many seconds counts as due.
-const DUE_TOLERANCE: f64 = 1e-6;
+/// by more than this, so small fluctuations do not stretch playout.
+const RAISE_MARGIN: Span = Span::from_millis(20);
+/// Anything due within this much counts as due (playout times are exact nanoseconds now,
+/// so this only keeps the release rule as it was when they were rounded seconds).
+const DUE_TOLERANCE: Span = Span::from_nanos(1_000);
 
 /// What the head of the buffer is waiting for.
 enum Head {
@@ -31,12 +32,12 @@ enum Head {
         ext_seq: i64,
         ext_ts: i64,
         marker: bool,
-        due: f64,
+        due: Time,
     },
     /// A packet that will not be played: conceal it at `due`.
     Gap {
         ext_ts: i64,
-        due: f64,
+        due: Time,
         reason: ConcealReason,
     },
 }
@@ -49,7 +50,7 @@ impl JitterBuffer {
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
         self.release_pending();
         let epoch = self.epoch?;
-        let now = self.seconds_at(epoch, now);
+        let now = self.time_at(epoch, now);
         match self.head()? {
             Head::Packet {
                 ext_seq,
@@ -66,9 +67,9 @@ impl JitterBuffer {
                     let stream = self.stream.as_mut()?;
                     if !marker && ext_ts == stream.last_end_ts.unwrap_or(ext_ts) {
                         // Raised inside a talkspurt: the extra wait is inserted concealment.
-                        let inserted = (schedule.at(ext_ts) - stream.schedule.at(ext_ts)).max(0.0);
+                        let inserted = schedule.at(ext_ts) - stream.schedule.at(ext_ts);
                         self.metrics.inserted_samples_for_deceleration +=
-                            (inserted * stream.clock_rate) as u64;
+                            (inserted.non_negative_nanos() as f64 / stream.nanos_per_tick) as u64;
                     }
                     stream.schedule = schedule;
                     stream.anchored_for = Some(ext_seq);
@@ -102,7 +103,7 @@ impl JitterBuffer {
                 .map_or(due, |s| s.at(ext_ts)),
             Head::Gap { due, .. } => due,
         };
-        Some(instant_at(epoch, due))
+        Some(due.to_instant(epoch))
     }
 
     #[inline(always)]
@@ -178,7 +179,7 @@ impl JitterBuffer {
     /// the target has grown well past the delay held (the delay only grows: the caller is
     /// concealing already, and conceals a little longer, as NetEq's expand does). Video
     /// follows the target continuously and never re-anchors.
-    #[inline]
+    #[inline(always)]
     fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64, marker: bool) -> Option<Schedule> {
         let s = self.stream.as_ref()?;
         let silence = s
@@ -190,7 +191,7 @@ impl JitterBuffer {
         {
             return None;
         }
-        let target = self.target_seconds();
+        let target = self.target();
         let fastest = s.arrival.fastest_arrival(ext_ts);
         let start = if marker || silence {
             (fastest + target).max(self.last_end_time)
@@ -202,14 +203,15 @@ impl JitterBuffer {
         Some(Schedule {
             anchor_ts: ext_ts,
             anchor_time: start,
-            rate: (1.0 + s.arrival.skew()) / f64::from(self.config.clock_rate.hz()),
+            rate: Rate::from_f64(s.arrival.skewed_nanos_per_tick()),
             locked_delay: start - fastest,
         })
     }
 
     /// Moves the cursor and the schedule past the audio frame `ext_seq` (played or
     /// concealed) that starts at `ext_ts` and was due at `due`; returns its length in ticks.
-    fn pass_audio_frame(&mut self, ext_seq: i64, ext_ts: i64, due: f64) -> Option<i64> {
+    #[inline(always)]
+    fn pass_audio_frame(&mut self, ext_seq: i64, ext_ts: i64, due: Time) -> Option<i64> {
         let stream = self.stream.as_mut()?;
         let ticks = stream.frame_ticks;
         advance(
@@ -229,8 +231,8 @@ impl JitterBuffer {
         &mut self,
         ext_seq: i64,
         ext_ts: i64,
-        due: f64,
-        now: f64,
+        due: Time,
+        now: Time,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
         let stream = self.stream.as_mut()?;
@@ -240,11 +242,11 @@ impl JitterBuffer {
         let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
         let slot = self.store.get(ext_seq)?;
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
-        let held = (now - slot.arrival).max(0.0);
+        let held = (now - slot.arrival).non_negative_nanos();
         self.packets_played += 1;
         self.emitted_count += u64::from(samples);
-        self.delay_sum += held * f64::from(samples);
-        self.target_sum += target * f64::from(samples);
+        self.delay_sum += u128::from(held) * u128::from(samples);
+        self.target_sum += u128::from(target.non_negative_nanos()) * u128::from(samples);
         self.concealing = false;
         self.pending_release = Some((ext_seq, ext_seq + 1));
         Some(Playout::Frame(Frame {
@@ -263,11 +265,11 @@ impl JitterBuffer {
         &mut self,
         first: i64,
         ext_ts: i64,
-        due: f64,
-        now: f64,
+        due: Time,
+        now: Time,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
-        let target = self.target_seconds();
+        let target = self.target();
         let stream = self.stream.as_ref()?;
         let newest = stream.highest;
         let start = stream.cursor;
@@ -288,7 +290,9 @@ impl JitterBuffer {
             }
         }
         let mut present = 0u64;
-        let mut earliest = f64::INFINITY;
+        // Not `Time::MAX`: `now − earliest` must stay in range. With nothing present the
+        // delay is zero, as it is for a packet stamped after `now`.
+        let mut earliest = now;
         for e in start..=last {
             if let Some(slot) = self.store.get(e).filter(|slot| !slot.dropped) {
                 present += 1;
@@ -312,8 +316,8 @@ impl JitterBuffer {
         self.last_end_time = due;
         self.packets_played += present;
         self.emitted_count += 1;
-        self.delay_sum += (now - earliest).max(0.0);
-        self.target_sum += target;
+        self.delay_sum += u128::from((now - earliest).non_negative_nanos());
+        self.target_sum += u128::from(target.non_negative_nanos());
         if !complete {
             self.metrics.frames_incomplete += 1;
         }
@@ -332,7 +336,7 @@ impl JitterBuffer {
     fn conceal(
         &mut self,
         ext_ts: i64,
-        due: f64,
+        due: Time,
         reason: ConcealReason,
         epoch: Instant,
     ) -> Option<Playout<'_>> {
@@ -354,7 +358,7 @@ impl JitterBuffer {
             timestamp: ext_ts as u32,
             samples,
             reason,
-            playout_time: instant_at(epoch, due),
+            playout_time: due.to_instant(epoch),
         }))
     }
 }
@@ -367,8 +371,8 @@ fn advance(
     s: &mut Stream,
     cursor: i64,
     end_ts: i64,
-    frame: (i64, f64),
-    hold: Option<f64>,
+    frame: (i64, Time),
+    hold: Option<Span>,
     max_slew: f64,
 ) {
     let (frame_ts, anchor_time) = frame;
@@ -376,9 +380,9 @@ fn advance(
     s.last_end_ts = Some(end_ts);
     let locked = hold.unwrap_or(s.schedule.locked_delay);
     let error = anchor_time - s.arrival.fastest_arrival(frame_ts) - locked;
-    let correction = (-error / CORRECTION_TIME).clamp(-max_slew, max_slew);
+    let correction = (-error.ratio(CORRECTION_TIME)).clamp(-max_slew, max_slew);
     s.schedule.anchor_ts = frame_ts;
     s.schedule.anchor_time = anchor_time;
     s.schedule.locked_delay = locked;
-    s.schedule.rate = (1.0 + s.arrival.skew()) * (1.0 + correction) / s.clock_rate;
+    s.schedule.rate = Rate::from_f64(s.arrival.skewed_nanos_per_tick() * (1.0 + correction));
 }

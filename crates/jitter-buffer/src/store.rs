@@ -13,6 +13,8 @@
 //! usual depth and packet size, storing a packet allocates nothing. Memory is bounded by
 //! `capacity_packets × max_payload` bytes of payload buffers.
 
+use crate::time::Time;
+
 /// One stored packet: one cache line (aligned, so a slot never straddles two).
 #[derive(Debug, Clone, Default)]
 #[repr(align(64))]
@@ -24,7 +26,7 @@ pub(crate) struct Slot {
     pub(crate) ext_ts: i64,
     pub(crate) marker: bool,
     pub(crate) payload_type: u8,
-    pub(crate) arrival: f64,
+    pub(crate) arrival: Time,
     pub(crate) payload: Vec<u8>,
 }
 
@@ -111,7 +113,7 @@ impl Store {
         ext_ts: i64,
         marker: bool,
         payload_type: u8,
-        arrival: f64,
+        arrival: Time,
         payload: &[u8],
     ) {
         self.make_slot(ext_seq);
@@ -284,8 +286,8 @@ mod tests {
     #[test]
     fn slots_reuse_and_account_bytes() {
         let mut s = Store::new(4);
-        s.put(10, 0, false, 0, 0.0, &[1, 2, 3]);
-        s.put(11, 0, true, 0, 0.0, &[4]);
+        s.put(10, 0, false, 0, Time::default(), &[1, 2, 3]);
+        s.put(11, 0, true, 0, Time::default(), &[4]);
         assert_eq!((s.len(), s.bytes()), (2, 4));
         assert!(s.get(14).is_none(), "same slot, other sequence number");
         assert!(s.drop_payload(10));
@@ -302,9 +304,9 @@ mod tests {
         let buffers =
             |s: &Store| s.slots.iter().filter(|x| x.payload.capacity() > 0).count() + s.spare.len();
         // Two packets in flight at a time, walking every slot of the ring twice.
-        s.put(0, 0, false, 0, 0.0, &[0; 160]);
+        s.put(0, 0, false, 0, Time::default(), &[0; 160]);
         for e in 1..32 {
-            s.put(e, 0, false, 0, 0.0, &[e as u8; 160]);
+            s.put(e, 0, false, 0, Time::default(), &[e as u8; 160]);
             s.remove(e - 1);
             assert_eq!(buffers(&s), 2, "after storing {e}");
         }
@@ -345,8 +347,8 @@ mod tests {
             match next(10) {
                 0..=4 => {
                     let payload = [e as u8; 3];
-                    small.put(e, e * 160, false, 0, 0.0, &payload);
-                    full.put(e, e * 160, false, 0, 0.0, &payload);
+                    small.put(e, e * 160, false, 0, Time::default(), &payload);
+                    full.put(e, e * 160, false, 0, Time::default(), &payload);
                 }
                 5..=6 => {
                     small.remove(e);
@@ -378,9 +380,9 @@ mod tests {
     fn a_number_the_full_ring_would_overwrite_is_overwritten_without_growing() {
         let (mut small, mut full) = (Store::new(100), full_ring(100));
         for s in [&mut small, &mut full] {
-            s.put(3, 0, false, 0, 0.0, &[1]);
+            s.put(3, 0, false, 0, Time::default(), &[1]);
             // 128 on: the same slot of the full ring, so the stale packet goes.
-            s.put(3 + 128, 0, false, 0, 0.0, &[2]);
+            s.put(3 + 128, 0, false, 0, Time::default(), &[2]);
         }
         assert_eq!(small.slots.len(), INITIAL_SLOTS);
         for s in [&small, &full] {
@@ -388,7 +390,7 @@ mod tests {
             assert_eq!(s.get(131).map(|x| x.payload.as_slice()), Some(&[2u8][..]));
         }
         // 16 on: another slot of the full ring, so both stay and the small ring grows.
-        small.put(131 + 16, 0, false, 0, 0.0, &[3]);
+        small.put(131 + 16, 0, false, 0, Time::default(), &[3]);
         assert_eq!(small.slots.len(), 2 * INITIAL_SLOTS);
         assert!(small.get(131).is_some() && small.get(147).is_some());
     }
@@ -397,7 +399,7 @@ mod tests {
     fn a_shallow_stream_keeps_the_initial_ring() {
         let mut s = Store::new(512);
         for e in 0..5000 {
-            s.put(e, 0, false, 0, 0.0, &[0; 160]);
+            s.put(e, 0, false, 0, Time::default(), &[0; 160]);
             if e >= 12 {
                 s.remove(e - 12);
             }
