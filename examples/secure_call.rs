@@ -149,10 +149,15 @@ fn take(heard: &mut Heard, out: Output) {
         Output::Event(Event::DtlsConnected {
             profile,
             peer_fingerprint,
+            cipher_suite,
+            key_exchange_group,
+            extended_master_secret,
+            ..
         }) => {
             let fp = peer_fingerprint.map(|f| f.to_string()).unwrap_or_default();
             println!(
-                "  DTLS-SRTP connected: {} (peer {}…)",
+                "  DTLS-SRTP connected: {} over {cipher_suite:?}, {key_exchange_group:?}, \
+                 extended master secret {extended_master_secret} (peer {}…)",
                 profile.name(),
                 &fp[..fp.len().min(30)]
             );

@@ -91,6 +91,12 @@ pub enum Event {
         profile: srtp::ProtectionProfile,
         /// The peer certificate's SHA-256 fingerprint.
         peer_fingerprint: Option<dtls::Fingerprint>,
+        /// The DTLS cipher suite the RTP component's handshake negotiated.
+        cipher_suite: dtls::CipherSuite,
+        /// The ECDHE group of that handshake's key exchange.
+        key_exchange_group: dtls::NamedGroup,
+        /// Whether that handshake used the extended master secret (RFC 7627).
+        extended_master_secret: bool,
     },
     /// The DTLS-SRTP handshake or association failed (bad fingerprint, timeout, a fatal
     /// alert from the peer). The fatal alert our side owed the peer was sent first; the

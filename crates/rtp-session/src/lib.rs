@@ -146,7 +146,8 @@ pub use timing::{IntervalInputs, deterministic_interval};
 /// operating system's source is what production code wants.
 pub use chacha20::ChaCha20Rng;
 pub use dtls::{
-    Certificate, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction, Role,
+    Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
+    NamedGroup, Role,
 };
 pub use rand_core::{CryptoRng, SeedableRng};
 

@@ -108,6 +108,26 @@ fn dtls_srtp_keys_both_sides_through_loss() {
                     && rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Dtls
             });
             assert_eq!(rtcp_handshake, !mux);
+            // What the handshake negotiated, with the default configuration on both sides:
+            // the first suite and group we offer, and RFC 7627's extended master secret.
+            let negotiated = seen.events.iter().find_map(|e| match e {
+                Event::DtlsConnected {
+                    cipher_suite,
+                    key_exchange_group,
+                    extended_master_secret,
+                    ..
+                } => Some((*cipher_suite, *key_exchange_group, *extended_master_secret)),
+                _ => None,
+            });
+            assert_eq!(
+                negotiated,
+                Some((
+                    rtp_session::CipherSuite::EcdheEcdsaAes128GcmSha256,
+                    rtp_session::NamedGroup::X25519,
+                    true
+                )),
+                "mux {mux}"
+            );
             let c = session.counters();
             assert!(
                 c.rtcp_received >= 2 && c.unprotect_failures == 0,

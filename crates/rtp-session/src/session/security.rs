@@ -72,7 +72,7 @@ pub(crate) struct SecurityState {
     dtls: Vec<DtlsLink>,
     rtcp_crypto: RtcpCrypto,
     /// The RTP handshake's result, announced once every component is keyed.
-    dtls_announcement: Option<(srtp::ProtectionProfile, Option<dtls::Fingerprint>)>,
+    dtls_announcement: Option<Event>,
 }
 
 impl SecurityState {
@@ -468,17 +468,20 @@ impl Session {
         match component {
             Component::Rtp => {
                 state.crypto = Crypto::Keyed(keys);
-                state.dtls_announcement = Some((profile, info.peer_fingerprint));
+                state.dtls_announcement = Some(Event::DtlsConnected {
+                    profile,
+                    peer_fingerprint: info.peer_fingerprint,
+                    cipher_suite: info.cipher_suite,
+                    key_exchange_group: info.key_exchange_group,
+                    extended_master_secret: info.extended_master_secret,
+                });
             }
             Component::Rtcp => state.rtcp_crypto = RtcpCrypto::Own(keys),
         }
         tracing::debug!(profile = profile.name(), ?component, "DTLS-SRTP keyed");
         if state.dtls.iter().all(|l| l.keyed) {
-            if let Some((profile, peer_fingerprint)) = state.dtls_announcement.take() {
-                self.outbox.event(Event::DtlsConnected {
-                    profile,
-                    peer_fingerprint,
-                });
+            if let Some(announcement) = state.dtls_announcement.take() {
+                self.outbox.event(announcement);
             }
         }
     }
