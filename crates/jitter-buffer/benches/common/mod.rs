@@ -5,6 +5,9 @@ use jitter_buffer::{Config, JitterBuffer, PacketInfo, Playout};
 use std::time::{Duration, Instant};
 
 const FRAME: Duration = Duration::from_millis(20);
+/// Video: packets per frame, and the time between two packets (30 frames a second).
+const VIDEO_PACKETS: u16 = 4;
+const VIDEO_STEP: Duration = Duration::from_micros(1_000_000 / 30 / VIDEO_PACKETS as u64);
 
 /// One receive stream: the next packet to insert and the time it arrives.
 pub struct Feed {
@@ -13,6 +16,7 @@ pub struct Feed {
     ts: u32,
     now: Instant,
     ssrc: u32,
+    video: bool,
 }
 
 impl Feed {
@@ -24,6 +28,24 @@ impl Feed {
             ts: 0,
             now: t0,
             ssrc,
+            video: false,
+        };
+        for _ in 0..3000 {
+            feed.step();
+        }
+        Ok(feed)
+    }
+
+    /// A 90 kHz video stream `ssrc` starting at `t0` (30 frames a second of four
+    /// 1200-byte packets, the last with the marker bit), after 3000 warm-up packets.
+    pub fn video(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
+        let mut feed = Self {
+            jb: JitterBuffer::new(Config::video())?,
+            seq: 0,
+            ts: 0,
+            now: t0,
+            ssrc,
+            video: true,
         };
         for _ in 0..3000 {
             feed.step();
@@ -34,6 +56,9 @@ impl Feed {
     /// Inserts one 20 ms Opus-sized packet with a little jitter and plays what is due;
     /// returns the payload bytes played.
     pub fn step(&mut self) -> usize {
+        if self.video {
+            return self.video_step();
+        }
         let info = PacketInfo {
             ssrc: self.ssrc,
             sequence_number: self.seq,
@@ -52,6 +77,33 @@ impl Feed {
         self.seq = self.seq.wrapping_add(1);
         self.ts = self.ts.wrapping_add(960);
         self.now += FRAME;
+        bytes
+    }
+
+    /// Inserts one video packet with a little jitter and plays what is due; returns the
+    /// payload bytes played.
+    fn video_step(&mut self) -> usize {
+        let last_of_frame = self.seq % VIDEO_PACKETS == VIDEO_PACKETS - 1;
+        let info = PacketInfo {
+            ssrc: self.ssrc,
+            sequence_number: self.seq,
+            timestamp: self.ts,
+            marker: last_of_frame,
+            payload_type: 96,
+        };
+        let jitter = Duration::from_micros(u64::from(self.seq % 7) * 700);
+        self.jb.insert(self.now + jitter, info, &[0x5a; 1200]);
+        let mut bytes = 0;
+        while let Some(p) = self.jb.poll(self.now) {
+            if let Playout::Frame(f) = p {
+                bytes += f.payloads().map(<[u8]>::len).sum::<usize>();
+            }
+        }
+        self.seq = self.seq.wrapping_add(1);
+        if last_of_frame {
+            self.ts = self.ts.wrapping_add(3000);
+        }
+        self.now += VIDEO_STEP;
         bytes
     }
 }
