@@ -9,7 +9,9 @@
 use crate::buffer::{JitterBuffer, Schedule, Stream};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
+use crate::store::Store;
 use crate::time::{Rate, Span, Time};
+use rtp_packet::frame::{PacketFacts, PacketSource, frame_span};
 use std::time::Instant;
 
 /// The time over which the drift correction removes a delay error.
@@ -76,7 +78,7 @@ impl JitterBuffer {
                 }
                 match self.hot.kind {
                     MediaKind::Audio => self.release_audio(ext_seq, ext_ts, due, now, epoch),
-                    MediaKind::Video => self.release_video(ext_seq, ext_ts, due, now, epoch),
+                    MediaKind::Video => self.release_video(ext_ts, due, now, epoch),
                 }
             }
             Head::Gap { due, .. } if now + DUE_TOLERANCE < due => None,
@@ -260,10 +262,11 @@ impl JitterBuffer {
         }))
     }
 
-    /// Releases the video frame starting at `first`, due at `due` on the current schedule.
+    /// Releases the video frame at the cursor, due at `due` on the current schedule. The
+    /// frame's span is [`frame_span`]'s, the rule the payload reassembler uses too: it runs
+    /// to its marker packet, or up to the next frame's first packet (another timestamp).
     fn release_video(
         &mut self,
-        first: i64,
         ext_ts: i64,
         due: Time,
         now: Time,
@@ -271,37 +274,28 @@ impl JitterBuffer {
     ) -> Option<Playout<'_>> {
         let target = self.target();
         let stream = self.stream.as_ref()?;
-        let newest = stream.highest;
         let start = stream.cursor;
-        // The frame runs to its marker packet, or up to the next frame's first packet.
-        let mut last = first;
-        let mut marker = false;
-        for e in first..=newest {
-            match self.store.get(e).filter(|slot| !slot.dropped) {
-                Some(slot) if slot.ext_ts != ext_ts => break,
-                Some(slot) => {
-                    last = e;
-                    if slot.marker {
-                        marker = true;
-                        break;
-                    }
-                }
-                None => {}
-            }
-        }
-        let mut present = 0u64;
+        let mut slots = StoreFrames {
+            store: &self.store,
+            cursor: start,
+            at_frame_start: stream.at_frame_start,
+            previous: None,
+        };
+        let span = frame_span(&mut slots, start as u64, stream.highest as u64)?;
+        let last = span.last as i64;
+        let marker = span.ends_frame;
+        let complete = span.is_complete();
+        let present = span.present;
         // Not `Time::MAX`: `now − earliest` must stay in range. With nothing present the
         // delay is zero, as it is for a packet stamped after `now`.
         let mut earliest = now;
         for e in start..=last {
             if let Some(slot) = self.store.get(e).filter(|slot| !slot.dropped) {
-                present += 1;
                 earliest = earliest.min(slot.arrival);
             } else if !self.store.was_received(e) {
                 self.metrics.packets_lost += 1;
             }
         }
-        let complete = stream.at_frame_start && marker && present == (last - start + 1) as u64;
         let stream = self.stream.as_mut()?;
         advance(
             stream,
@@ -360,6 +354,44 @@ impl JitterBuffer {
             reason,
             playout_time: due.to_instant(epoch),
         }))
+    }
+}
+
+/// The stored video packets as a [`PacketSource`] for [`frame_span`]. The store knows
+/// only the marker bit (RFC 3550 §5.1): a packet ends a frame when it carries the marker,
+/// and starts one when the packet before it did (at the cursor, that packet is already
+/// released: the stream remembers its marker as `at_frame_start`). A payload dropped for
+/// space counts as missing.
+struct StoreFrames<'s> {
+    store: &'s Store,
+    cursor: i64,
+    at_frame_start: bool,
+    /// The last packet handed to the scan: its number and marker bit.
+    previous: Option<(i64, bool)>,
+}
+
+impl PacketSource for StoreFrames<'_> {
+    #[inline]
+    fn next_packet(&mut self, from: u64, to: u64) -> Option<(u64, PacketFacts)> {
+        let (from, to) = (i64::try_from(from).ok()?, i64::try_from(to).ok()?);
+        let (e, slot) = (from..=to).find_map(|e| {
+            self.store
+                .get(e)
+                .filter(|slot| !slot.dropped)
+                .map(|slot| (e, slot))
+        })?;
+        let starts_frame = match self.previous {
+            _ if e == self.cursor => self.at_frame_start,
+            Some((previous, marker)) => previous + 1 == e && marker,
+            None => false,
+        };
+        self.previous = Some((e, slot.marker));
+        let facts = PacketFacts {
+            timestamp: slot.ext_ts as u64,
+            starts_frame,
+            ends_frame: slot.marker,
+        };
+        Some((e as u64, facts))
     }
 }
 
