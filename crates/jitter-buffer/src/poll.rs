@@ -275,27 +275,27 @@ impl JitterBuffer {
         let target = self.target();
         let stream = self.stream.as_ref()?;
         let start = stream.cursor;
+        // Not `Time::MAX`: `now − earliest` must stay in range. With nothing present the
+        // delay is zero, as it is for a packet stamped after `now`.
         let mut slots = StoreFrames {
             store: &self.store,
             cursor: start,
             at_frame_start: stream.at_frame_start,
             previous: None,
+            earliest: now,
+            lost: 0,
+            pending: (now, 0),
         };
         let span = frame_span(&mut slots, start as u64, stream.highest as u64)?;
         let last = span.last as i64;
+        if slots.previous.is_some_and(|(e, _)| e == last) {
+            slots.take_pending();
+        }
+        let (earliest, lost) = (slots.earliest, slots.lost);
         let marker = span.ends_frame;
         let complete = span.is_complete();
         let present = span.present;
-        // Not `Time::MAX`: `now − earliest` must stay in range. With nothing present the
-        // delay is zero, as it is for a packet stamped after `now`.
-        let mut earliest = now;
-        for e in start..=last {
-            if let Some(slot) = self.store.get(e).filter(|slot| !slot.dropped) {
-                earliest = earliest.min(slot.arrival);
-            } else if !self.store.was_received(e) {
-                self.metrics.packets_lost += 1;
-            }
-        }
+        self.metrics.packets_lost += lost;
         let stream = self.stream.as_mut()?;
         advance(
             stream,
@@ -362,24 +362,60 @@ impl JitterBuffer {
 /// and starts one when the packet before it did (at the cursor, that packet is already
 /// released: the stream remembers its marker as `at_frame_start`). A payload dropped for
 /// space counts as missing.
+///
+/// On the way it sums what playout reports for the frame, so the store is walked once:
+/// the earliest arrival of its packets and the missing packets never received (lost, not
+/// late). A scan asks for a packet only after taking the one before into the frame, so
+/// what the last packet handed out brings stays pending until the next request, or until
+/// the span is known to end with it.
 struct StoreFrames<'s> {
     store: &'s Store,
     cursor: i64,
     at_frame_start: bool,
     /// The last packet handed to the scan: its number and marker bit.
     previous: Option<(i64, bool)>,
+    /// Earliest arrival and lost count over the packets taken into the frame.
+    earliest: Time,
+    lost: u64,
+    /// The last packet handed out's arrival, and the lost packets just before it.
+    pending: (Time, u64),
+}
+
+impl StoreFrames<'_> {
+    /// Counts the last packet handed out (and the gap before it) as part of the frame.
+    #[inline]
+    fn take_pending(&mut self) {
+        let (arrival, lost) = std::mem::replace(&mut self.pending, (self.earliest, 0));
+        self.earliest = self.earliest.min(arrival);
+        self.lost += lost;
+    }
 }
 
 impl PacketSource for StoreFrames<'_> {
     #[inline]
     fn next_packet(&mut self, from: u64, to: u64) -> Option<(u64, PacketFacts)> {
-        let (from, to) = (i64::try_from(from).ok()?, i64::try_from(to).ok()?);
-        let (e, slot) = (from..=to).find_map(|e| {
-            self.store
-                .get(e)
-                .filter(|slot| !slot.dropped)
-                .map(|slot| (e, slot))
-        })?;
+        // Asked again: the scan took the packet handed out last.
+        if self.previous.is_some() {
+            self.take_pending();
+        }
+        // Extended numbers come from `u64`s below 2^63: no conversion here can fail.
+        let (mut e, to) = (from as i64, to as i64);
+        let mut lost = 0;
+        let slot = loop {
+            if e > to {
+                return None;
+            }
+            match self.store.get(e) {
+                Some(slot) if !slot.dropped => break slot,
+                _ => {
+                    if !self.store.was_received(e) {
+                        lost += 1;
+                    }
+                    e = e.checked_add(1)?;
+                }
+            }
+        };
+        self.pending = (slot.arrival, lost);
         let starts_frame = match self.previous {
             _ if e == self.cursor => self.at_frame_start,
             Some((previous, marker)) => previous + 1 == e && marker,

@@ -74,6 +74,7 @@ impl FrameSpan {
 /// The frame that begins at extended sequence number `start`, looking no further than
 /// `newest`; `None` when no packet from `start` to `newest` is present. See the
 /// [module](self) for the rules.
+#[inline]
 pub fn frame_span<S: PacketSource + ?Sized>(
     packets: &mut S,
     start: u64,
