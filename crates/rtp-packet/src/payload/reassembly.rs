@@ -528,4 +528,52 @@ mod tests {
         }
         assert_eq!(out, Some(frame.len()));
     }
+
+    /// A VP8 payload: the one-octet descriptor (S bit when `starts`, PID 0) and one octet.
+    fn vp8(starts: bool, octet: u8) -> [u8; 2] {
+        [if starts { 0x10 } else { 0x00 }, octet]
+    }
+
+    #[test]
+    fn a_frame_whose_first_packet_arrives_last_is_handed_out_then() {
+        let mut d = Vp8Depacketizer::default();
+        assert_eq!(
+            d.push(&vp8(false, 2), 11, 90, false).expect("parses").frame,
+            None
+        );
+        assert_eq!(
+            d.push(&vp8(false, 3), 12, 90, true).expect("parses").frame,
+            None
+        );
+        let pushed = d.push(&vp8(true, 1), 10, 90, false).expect("parses");
+        assert_eq!(pushed.frame.map(|f| f.data.to_vec()), Some(vec![1, 2, 3]));
+        assert_eq!(
+            pushed.frame.map(|f| (f.first_sequence, f.last_sequence)),
+            Some((10, 12))
+        );
+        assert_eq!(d.waiting(), 0);
+    }
+
+    #[test]
+    fn a_packet_after_a_frame_end_does_not_join_that_frame() {
+        let mut d = Vp8Depacketizer::default();
+        // 10 is a whole frame on its own; 12, after a gap, ends nothing that started.
+        let first = d.push(&vp8(true, 1), 10, 90, true).expect("parses");
+        assert_eq!(first.frame.map(|f| f.data.to_vec()), Some(vec![1]));
+        let next = d.push(&vp8(false, 2), 12, 180, true).expect("parses");
+        assert_eq!(next.frame, None);
+        assert_eq!(d.waiting(), 1);
+    }
+
+    #[test]
+    fn a_timestamp_change_inside_a_run_is_not_one_frame() {
+        let mut d = Vp8Depacketizer::default();
+        assert_eq!(
+            d.push(&vp8(true, 1), 10, 90, false).expect("parses").frame,
+            None
+        );
+        let pushed = d.push(&vp8(false, 2), 11, 180, true).expect("parses");
+        assert_eq!(pushed.frame, None);
+        assert_eq!(d.waiting(), 2);
+    }
 }
