@@ -367,12 +367,20 @@ impl<D: Copy> Reassembler<D> {
         if !ahead.ends_frame || ahead.missing() != 0 {
             return None;
         }
-        let first = self
+        // The nearest frame start at or before the pushed packet. A complete frame has no
+        // gap and no earlier frame's end inside, so the search stops at either.
+        let (back, start) = self
             .waiting
             .get(..=index)?
             .iter()
-            .rposition(|w| w.starts_frame)?;
-        let start = self.waiting.get(first)?.extended;
+            .rev()
+            .enumerate()
+            .take_while(|&(back, w)| pushed.checked_sub(back as u64) == Some(w.extended))
+            .find(|&(back, w)| w.starts_frame || (back > 0 && w.ends_frame))?;
+        if !start.starts_frame {
+            return None;
+        }
+        let (first, start) = (index - back, start.extended);
         let frame = frame_span(&mut WaitingFrom::new(&self.waiting, first), start, newest)?;
         if !frame.is_complete() || frame.last < pushed {
             return None;
