@@ -5,6 +5,8 @@
 //! timestamp together and follows the target continuously. Both follow the sender's clock
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
+//! A video frame's span and completeness come from [`rtp_packet::frame::frame_span`] over
+//! the slot store (`StoreFrames`), the rule the payload reassembler shares.
 
 use crate::buffer::{JitterBuffer, Schedule, Stream};
 use crate::config::MediaKind;
@@ -265,6 +267,9 @@ impl JitterBuffer {
     /// Releases the video frame at the cursor, due at `due` on the current schedule. The
     /// frame's span is [`frame_span`]'s, the rule the payload reassembler uses too: it runs
     /// to its marker packet, or up to the next frame's first packet (another timestamp).
+    // Kept out of `poll`, so the audio path's code stays as tight as it was (callgrind:
+    // audio 1018 instructions a packet against 1022 inlined, video the same either way).
+    #[inline(never)]
     fn release_video(
         &mut self,
         ext_ts: i64,
