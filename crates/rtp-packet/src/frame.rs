@@ -137,99 +137,74 @@ mod tests {
         }
     }
 
-    fn span(packets: &[(u64, u64, bool, bool)], start: u64, newest: u64) -> Option<FrameSpan> {
-        frame_span(&mut Packets(packets.to_vec()), start, newest)
+    /// The span from `start` to `newest` over `packets` (`(number, timestamp, starts,
+    /// ends)`, sorted), as `(last, present, missing, starts_frame, ends_frame, complete)`.
+    fn span(
+        packets: &[(u64, u64, bool, bool)],
+        start: u64,
+        newest: u64,
+    ) -> Option<(u64, u64, u64, bool, bool, bool)> {
+        let s = frame_span(&mut Packets(packets.to_vec()), start, newest)?;
+        assert_eq!(s.start, start);
+        Some((
+            s.last,
+            s.present,
+            s.missing(),
+            s.starts_frame,
+            s.ends_frame,
+            s.is_complete(),
+        ))
     }
 
+    /// Every rule of the span over one stream: `(start, newest)` asked, span expected.
     #[test]
-    fn a_whole_frame_is_complete() {
-        let p = [
-            (10, 90, true, false),
-            (11, 90, false, false),
-            (12, 90, false, true),
+    fn each_rule_of_the_span() {
+        let (a, b, c, d, e, f) = (90, 180, 270, 360, 450, 540);
+        #[rustfmt::skip]
+        let stream = [
+            (10, a, true, false), (11, a, false, false), (12, a, false, true), // whole
+            (13, b, true, false), (15, b, false, true), // 14 missing inside
+            (17, c, false, false), (18, c, false, true), // 16, the first, missing
+            (19, d, true, false), (20, d, false, false), (21, e, false, false), // no end
+            (22, f, true, false), (23, f, true, true), // a second start
         ];
-        let s = span(&p, 10, 12).expect("present");
-        assert_eq!((s.last, s.present, s.missing()), (12, 3, 0));
-        assert!(s.is_complete());
-        assert_eq!(s.timestamp, 90);
-    }
-
-    #[test]
-    fn the_span_stops_at_the_packet_that_ends_the_frame() {
-        let p = [(10, 90, true, true), (11, 90, false, true)];
-        let s = span(&p, 10, 11).expect("present");
-        assert_eq!(s.last, 10);
-        assert!(s.is_complete());
-    }
-
-    #[test]
-    fn a_gap_inside_the_frame_makes_it_incomplete() {
-        let p = [(10, 90, true, false), (12, 90, false, true)];
-        let s = span(&p, 10, 12).expect("present");
-        assert_eq!((s.last, s.present, s.missing()), (12, 2, 1));
-        assert!(s.ends_frame && s.starts_frame);
-        assert!(!s.is_complete());
-    }
-
-    #[test]
-    fn a_missing_first_packet_makes_it_incomplete() {
-        let p = [(11, 90, false, false), (12, 90, false, true)];
-        let s = span(&p, 10, 12).expect("present");
-        assert_eq!((s.start, s.last, s.present, s.missing()), (10, 12, 2, 1));
-        assert!(!s.starts_frame);
-        assert!(!s.is_complete());
-    }
-
-    #[test]
-    fn a_new_timestamp_ends_the_span_before_it() {
-        let p = [
-            (10, 90, true, false),
-            (11, 90, false, false),
-            (13, 180, false, false),
+        let asked = [(10, 30), (13, 30), (16, 30), (19, 30), (22, 30), (10, 11)];
+        let spans: Vec<_> = asked.iter().map(|&(s, n)| span(&stream, s, n)).collect();
+        let (whole, gap, headless) = ((12, 3, 0), (15, 2, 1), (18, 2, 1));
+        let (endless, restarted, cut) = ((20, 2, 0), (22, 1, 0), (11, 2, 0));
+        let with = |(last, present, missing), starts, ends| {
+            Some((
+                last,
+                present,
+                missing,
+                starts,
+                ends,
+                starts && ends && missing == 0,
+            ))
+        };
+        let expected = [
+            with(whole, true, true),
+            with(gap, true, true),
+            with(headless, false, true),
+            with(endless, true, false),
+            with(restarted, true, false),
+            with(cut, true, false),
         ];
-        let s = span(&p, 10, 13).expect("present");
-        assert_eq!((s.last, s.present), (11, 2));
-        assert!(!s.ends_frame);
-        assert!(!s.is_complete());
+        assert_eq!(spans, expected);
+        assert_eq!((span(&stream, 24, 30), span(&stream, 12, 11)), (None, None));
+        let s = frame_span(&mut Packets(stream.to_vec()), 10, 30).expect("present");
+        assert_eq!(s.timestamp, a);
+        let top = u64::MAX;
+        let highest = span(&[(top, a, true, false)], top, top);
+        assert_eq!(highest, Some((top, 1, 0, true, false, false)));
     }
 
-    #[test]
-    fn a_packet_that_starts_a_frame_ends_the_span_before_it() {
-        let p = [(10, 90, true, false), (11, 90, true, true)];
-        let s = span(&p, 10, 11).expect("present");
-        assert_eq!((s.last, s.present), (10, 1));
-        assert!(!s.is_complete());
-    }
-
-    #[test]
-    fn the_span_looks_no_further_than_newest() {
-        let p = [(10, 90, true, false), (11, 90, false, true)];
-        let s = span(&p, 10, 10).expect("present");
-        assert_eq!(s.last, 10);
-        assert!(!s.ends_frame);
-        assert_eq!(span(&p, 12, 20), None);
-        assert_eq!(span(&p, 11, 10), None);
-    }
-
-    #[test]
-    fn the_span_does_not_wrap_at_the_top_of_the_numbers() {
-        let p = [(u64::MAX, 7, true, false)];
-        let s = span(&p, u64::MAX, u64::MAX).expect("present");
-        assert_eq!((s.last, s.present, s.missing()), (u64::MAX, 1, 0));
-        assert!(!s.is_complete());
-    }
-
-    /// A source that ignores the range it is asked for.
+    /// A source that ignores the range it is asked for: always packet 3.
     struct Careless;
 
     impl PacketSource for Careless {
         fn next_packet(&mut self, _from: u64, _to: u64) -> Option<(u64, PacketFacts)> {
-            let facts = PacketFacts {
-                timestamp: 0,
-                starts_frame: false,
-                ends_frame: false,
-            };
-            Some((3, facts))
+            Packets(vec![(3, 0, false, false)]).next_packet(0, 3)
         }
     }
 

@@ -22,30 +22,33 @@ pub struct Feed {
 impl Feed {
     /// A 48 kHz audio stream `ssrc` starting at `t0`, after 3000 warm-up packets.
     pub fn new(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
-        let mut feed = Self {
-            jb: JitterBuffer::new(Config::audio(rtp_packet::ClockRate::OPUS))?,
-            seq: 0,
-            ts: 0,
-            now: t0,
-            ssrc,
-            video: false,
-        };
-        for _ in 0..3000 {
-            feed.step();
-        }
-        Ok(feed)
+        let config = Config::audio(rtp_packet::ClockRate::OPUS);
+        Self::warmed_up(JitterBuffer::new(config)?, ssrc, t0, false)
     }
 
     /// A 90 kHz video stream `ssrc` starting at `t0` (30 frames a second of four
     /// 1200-byte packets, the last with the marker bit), after 3000 warm-up packets.
+    #[allow(
+        dead_code,
+        reason = "the criterion bench uses it, the example only when asked"
+    )]
     pub fn video(ssrc: u32, t0: Instant) -> Result<Self, jitter_buffer::Error> {
+        Self::warmed_up(JitterBuffer::new(Config::video())?, ssrc, t0, true)
+    }
+
+    fn warmed_up(
+        jb: JitterBuffer,
+        ssrc: u32,
+        now: Instant,
+        video: bool,
+    ) -> Result<Self, jitter_buffer::Error> {
         let mut feed = Self {
-            jb: JitterBuffer::new(Config::video())?,
+            jb,
             seq: 0,
             ts: 0,
-            now: t0,
+            now,
             ssrc,
-            video: true,
+            video,
         };
         for _ in 0..3000 {
             feed.step();
@@ -80,30 +83,26 @@ impl Feed {
         bytes
     }
 
-    /// Inserts one video packet with a little jitter and plays what is due; returns the
-    /// payload bytes played.
+    /// Inserts the next packet of a four-packet video frame (the last with the marker
+    /// bit), a little jittered, and plays every frame due; returns the payload bytes played.
     fn video_step(&mut self) -> usize {
-        let last_of_frame = self.seq % VIDEO_PACKETS == VIDEO_PACKETS - 1;
-        let info = PacketInfo {
-            ssrc: self.ssrc,
-            sequence_number: self.seq,
-            timestamp: self.ts,
-            marker: last_of_frame,
-            payload_type: 96,
-        };
-        let jitter = Duration::from_micros(u64::from(self.seq % 7) * 700);
-        self.jb.insert(self.now + jitter, info, &[0x5a; 1200]);
-        let mut bytes = 0;
-        while let Some(p) = self.jb.poll(self.now) {
-            if let Playout::Frame(f) = p {
-                bytes += f.payloads().map(<[u8]>::len).sum::<usize>();
-            }
-        }
-        self.seq = self.seq.wrapping_add(1);
-        if last_of_frame {
-            self.ts = self.ts.wrapping_add(3000);
-        }
+        let marker = self.seq % VIDEO_PACKETS == VIDEO_PACKETS - 1;
+        let arrival = self.now + Duration::from_micros(u64::from(self.seq % 7) * 700);
+        let (seq, ts) = (self.seq, self.ts);
+        let mut header = PacketInfo::default();
+        (header.ssrc, header.sequence_number, header.timestamp) = (self.ssrc, seq, ts);
+        (header.marker, header.payload_type) = (marker, 96);
+        self.jb.insert(arrival, header, &[0x5a; 1200]);
+        let played = std::iter::from_fn(|| {
+            self.jb.poll(self.now).map(|p| match p {
+                Playout::Frame(f) => f.payloads().map(<[u8]>::len).sum::<usize>(),
+                _ => 0,
+            })
+        })
+        .sum();
+        self.seq = seq.wrapping_add(1);
+        self.ts = ts.wrapping_add(if marker { 3000 } else { 0 });
         self.now += VIDEO_STEP;
-        bytes
+        played
     }
 }

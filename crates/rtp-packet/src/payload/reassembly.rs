@@ -537,51 +537,48 @@ mod tests {
         assert_eq!(out, Some(frame.len()));
     }
 
-    /// A VP8 payload: the one-octet descriptor (S bit when `starts`, PID 0) and one octet.
-    fn vp8(starts: bool, octet: u8) -> [u8; 2] {
-        [if starts { 0x10 } else { 0x00 }, octet]
+    /// Pushes VP8 packets `(starts, octet, sequence, timestamp, marker)`, each a one-octet
+    /// descriptor (S bit when `starts`, PID 0) and one octet; returns what each push
+    /// handed out (the frame's octets and first and last sequence numbers) and the
+    /// packets left waiting.
+    fn push_vp8(packets: &[(bool, u8, u16, u32, bool)]) -> (Vec<Option<FrameSeen>>, usize) {
+        let mut d = Vp8Depacketizer::default();
+        let seen = packets
+            .iter()
+            .map(|&(starts, octet, seq, ts, marker)| {
+                let payload = [if starts { 0x10 } else { 0x00 }, octet];
+                let pushed = d.push(&payload, seq, ts, marker).expect("parses");
+                pushed
+                    .frame
+                    .map(|f| (f.data.to_vec(), f.first_sequence, f.last_sequence))
+            })
+            .collect();
+        (seen, d.waiting())
     }
+
+    type FrameSeen = (Vec<u8>, u16, u16);
 
     #[test]
     fn a_frame_whose_first_packet_arrives_last_is_handed_out_then() {
-        let mut d = Vp8Depacketizer::default();
-        assert_eq!(
-            d.push(&vp8(false, 2), 11, 90, false).expect("parses").frame,
-            None
-        );
-        assert_eq!(
-            d.push(&vp8(false, 3), 12, 90, true).expect("parses").frame,
-            None
-        );
-        let pushed = d.push(&vp8(true, 1), 10, 90, false).expect("parses");
-        assert_eq!(pushed.frame.map(|f| f.data.to_vec()), Some(vec![1, 2, 3]));
-        assert_eq!(
-            pushed.frame.map(|f| (f.first_sequence, f.last_sequence)),
-            Some((10, 12))
-        );
-        assert_eq!(d.waiting(), 0);
+        let packets = [
+            (false, 2, 11, 90, false),
+            (false, 3, 12, 90, true),
+            (true, 1, 10, 90, false),
+        ];
+        let frame = Some((vec![1, 2, 3], 10, 12));
+        assert_eq!(push_vp8(&packets), (vec![None, None, frame], 0));
     }
 
     #[test]
     fn a_packet_after_a_frame_end_does_not_join_that_frame() {
-        let mut d = Vp8Depacketizer::default();
         // 10 is a whole frame on its own; 12, after a gap, ends nothing that started.
-        let first = d.push(&vp8(true, 1), 10, 90, true).expect("parses");
-        assert_eq!(first.frame.map(|f| f.data.to_vec()), Some(vec![1]));
-        let next = d.push(&vp8(false, 2), 12, 180, true).expect("parses");
-        assert_eq!(next.frame, None);
-        assert_eq!(d.waiting(), 1);
+        let packets = [(true, 1, 10, 90, true), (false, 2, 12, 180, true)];
+        assert_eq!(push_vp8(&packets), (vec![Some((vec![1], 10, 10)), None], 1));
     }
 
     #[test]
     fn a_timestamp_change_inside_a_run_is_not_one_frame() {
-        let mut d = Vp8Depacketizer::default();
-        assert_eq!(
-            d.push(&vp8(true, 1), 10, 90, false).expect("parses").frame,
-            None
-        );
-        let pushed = d.push(&vp8(false, 2), 11, 180, true).expect("parses");
-        assert_eq!(pushed.frame, None);
-        assert_eq!(d.waiting(), 2);
+        let packets = [(true, 1, 10, 90, false), (false, 2, 11, 180, true)];
+        assert_eq!(push_vp8(&packets), (vec![None, None], 2));
     }
 }
