@@ -1,4 +1,4 @@
-//! Insert + poll per packet in steady state, for one buffer and for 1,000 buffers side by
+//! Insert + poll per packet in steady state, for one audio and one video buffer and for 1,000 buffers side by
 //! side (a conference server's receive side). Zero allocations on this path are proven by
 //! `tests/allocations.rs`.
 
@@ -15,6 +15,10 @@ fn single(c: &mut Criterion) {
     let mut feed = Feed::new(1, Instant::now()).expect("valid config");
     group.bench_function("insert_poll_per_packet", |b| {
         b.iter(|| black_box(feed.step()))
+    });
+    let mut video = Feed::video(2, Instant::now()).expect("valid config");
+    group.bench_function("video_insert_poll_per_packet", |b| {
+        b.iter(|| black_box(video.step()))
     });
     group.finish();
 }

@@ -1,12 +1,16 @@
 //! The benchmark's steady state without criterion, for instruction counts and CPU time:
 //! `buffers` audio streams (48 kHz, 20 ms packets of 120 bytes, 0–3 ms of jitter), each
-//! given one packet and polled until idle per round, after 3000 warm-up packets each.
+//! given one packet and polled until idle per round, after 3000 warm-up packets each. A
+//! third argument `video` feeds 90 kHz video instead (30 frames a second of four packets,
+//! the last with the marker bit), which measures the video frame path.
 //!
 //! ```text
 //! cargo build --release -p jitter-buffer --example steady_state
 //! valgrind --tool=callgrind --toggle-collect='*measure*' \
 //!     target/release/examples/steady_state 1 20000        # instructions ÷ 20 000
 //! target/release/examples/steady_state 1000 3000          # prints ns per packet
+//! valgrind --tool=callgrind --toggle-collect='*measure*' \
+//!     target/release/examples/steady_state 1 20000 video  # the video path
 //! ```
 
 #[path = "../benches/common/mod.rs"]
@@ -32,9 +36,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let buffers: u32 = args.next().map_or(Ok(1), |a| a.parse())?;
     let rounds: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
+    let video = args.next().is_some_and(|a| a == "video");
     let t0 = Instant::now();
     let mut feeds = (0..buffers)
-        .map(|ssrc| Feed::new(ssrc, t0))
+        .map(|ssrc| {
+            if video {
+                Feed::video(ssrc, t0)
+            } else {
+                Feed::new(ssrc, t0)
+            }
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let start = Instant::now();
     black_box(measure(&mut feeds, rounds));

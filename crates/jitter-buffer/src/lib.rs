@@ -46,6 +46,8 @@
 //! - **Video.** Packets of one timestamp form a frame, ended by the marker bit; frames are
 //!   released complete or marked incomplete with their missing sequence numbers, and
 //!   [`JitterBuffer::missing`] lists what a NACK (RFC 4585 §6.2.1) could still recover.
+//!   Where a frame ends and whether it is whole is [`rtp_packet::frame`]'s rule, the one
+//!   the VP8/VP9 reassembler uses too, fed the marker bit instead of descriptor bits.
 //! - **Bounded memory.** At most [`Config::capacity_packets`] packets and
 //!   [`Config::capacity_bytes`] payload bytes; on overflow the oldest go, counted. Slots
 //!   are reused, so the steady state allocates nothing per packet.

@@ -343,6 +343,45 @@ fn video_frames_complete_or_incomplete_with_their_gaps() {
 }
 
 #[test]
+fn a_video_frame_missing_its_first_or_its_marker_packet_is_incomplete() {
+    let (t0, fixed) = (Instant::now(), DelayMode::Fixed(MS * 50));
+    let mut jb = JitterBuffer::new(Config {
+        delay: fixed,
+        ..Config::video()
+    })
+    .expect("valid");
+    // Four frames of three packets (timestamp 3000 × frame, marker on each last), 33 ms
+    // apart; packet 3 (frame 1's first) and packet 8 (frame 2's marker) are lost.
+    let sent = (0..12u16).filter(|&seq| seq != 3 && seq != 8);
+    for (seq, frame) in sent.map(|seq| (seq, u32::from(seq / 3))) {
+        let mut p = info(seq, 3000 * frame);
+        p.marker = seq % 3 == 2;
+        let at = t0 + MS * (33 * frame + u32::from(seq % 3));
+        jb.insert(at, p, &[seq as u8; 100]);
+    }
+    let mut played = Vec::new();
+    while let Some(t) = jb.poll_timeout() {
+        while let Some(Playout::Frame(f)) = jb.poll(t) {
+            let missing: Vec<u16> = f.missing().collect();
+            let first_octets: Vec<u8> = f.payloads().map(|p| p[0]).collect();
+            played.push((f.timestamp(), f.is_complete(), missing, first_octets));
+        }
+    }
+    // Frame 2 ends where frame 3's timestamp begins; packet 8 is counted with frame 3,
+    // which does not follow a marker packet and so cannot be known to be whole.
+    let expected = vec![
+        (0, true, vec![], vec![0, 1, 2]),
+        (3000, false, vec![3], vec![4, 5]),
+        (6000, false, vec![], vec![6, 7]),
+        (9000, false, vec![8], vec![9, 10, 11]),
+    ];
+    assert_eq!(played, expected);
+    let m = jb.metrics();
+    let counts = (m.frames_incomplete, m.packets_lost, m.packets_played);
+    assert_eq!((counts, m.jitter_buffer_emitted_count), ((3, 2, 10), 4));
+}
+
+#[test]
 fn capacity_in_packets_and_bytes_holds() {
     let mut c = Config::audio(rtp_packet::ClockRate::NARROWBAND);
     c.capacity_packets = 16;

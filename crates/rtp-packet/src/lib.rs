@@ -1,7 +1,9 @@
 //! RTP packets (RFC 3550 §5): a zero-copy view, a writer into a caller's buffer and an owned
 //! packet; RFC 8285 header extensions with typed values; sequence-number arithmetic and
 //! RFC 3550 A.1 source validation; the per-SSRC map;
-//! the RFC 3551 payload-type table and clock conversions; RFC 7983 demultiplexing.
+//! the RFC 3551 payload-type table and clock conversions; RFC 7983 demultiplexing; the
+//! one definition of a video frame's span ([`frame`]), shared by the payload reassembler and
+//! the jitter buffer.
 //!
 //! ```
 //! use rtp_packet::{PacketWriter, PayloadType, RtpHeader, RtpPacket};
@@ -24,6 +26,7 @@ pub mod clock;
 pub mod demux;
 mod error;
 pub mod extension;
+pub mod frame;
 mod header;
 mod owned;
 mod packet;

@@ -5,7 +5,9 @@
 //! A frame is a run of packets with consecutive sequence numbers and one RTP timestamp,
 //! from a packet that starts a frame to a packet that ends one (RFC 7741 §4.5: S bit with
 //! PID 0, then the marker bit; RFC 9628 §4.5: B bit, then E bit). Packets may arrive in
-//! any order; a frame is handed out as soon as its last missing packet arrives.
+//! any order; a frame is handed out as soon as its last missing packet arrives. Where a
+//! frame ends and whether it is whole is [`crate::frame`]'s rule, shared with the jitter
+//! buffer; this module adds the descriptor bits, the order and the memory bound.
 //!
 //! Decoding order is kept: once a frame is handed out, every packet still waiting that
 //! precedes it in sequence order is given up and counted in [`Incomplete`], and packets
@@ -27,6 +29,7 @@
 use tracing::debug;
 
 use super::PayloadError;
+use crate::frame::{PacketFacts, PacketSource, frame_span};
 use crate::sequence::ExtendedSequence;
 
 /// Bounds on what a reassembler holds (memory is at most about
@@ -131,6 +134,33 @@ struct Waiting<D> {
     ends_frame: bool,
     descriptor: D,
     data: Vec<u8>,
+}
+
+/// The waiting packets as a [`PacketSource`], walked forward from an index.
+struct WaitingFrom<'w, D> {
+    waiting: &'w [Waiting<D>],
+    next: usize,
+}
+
+impl<'w, D> WaitingFrom<'w, D> {
+    fn new(waiting: &'w [Waiting<D>], next: usize) -> Self {
+        Self { waiting, next }
+    }
+}
+
+impl<D> PacketSource for WaitingFrom<'_, D> {
+    fn next_packet(&mut self, from: u64, to: u64) -> Option<(u64, PacketFacts)> {
+        while self.waiting.get(self.next)?.extended < from {
+            self.next += 1;
+        }
+        let w = self.waiting.get(self.next)?;
+        let facts = PacketFacts {
+            timestamp: u64::from(w.timestamp),
+            starts_frame: w.starts_frame,
+            ends_frame: w.ends_frame,
+        };
+        (w.extended <= to).then_some((w.extended, facts))
+    }
 }
 
 /// A payload descriptor the reassembler can read frame boundaries from: VP8's (RFC 7741
@@ -324,32 +354,39 @@ impl<D: Copy> Reassembler<D> {
         }
     }
 
-    /// The index range of a complete frame that contains the packet at `index`.
+    /// The index range of a complete frame that contains the packet at `index`; the frame's
+    /// span is [`frame_span`]'s, the one definition the jitter buffer uses too.
     ///
     /// Looks forward first: packets mostly arrive in order, and then only a frame's last
-    /// packet finds its end, so the walk back over the frame runs once per frame, not once
-    /// per packet.
+    /// packet finds its end, so the look back for the frame's start, and the span from
+    /// there, run once per frame, not once per packet.
     fn complete_frame_around(&self, index: usize) -> Option<(usize, usize)> {
-        let follows = |earlier: &Waiting<D>, later: &Waiting<D>| {
-            earlier.extended + 1 == later.extended && earlier.timestamp == later.timestamp
-        };
-        let mut last = index;
-        while !self.waiting.get(last)?.ends_frame {
-            let next = self.waiting.get(last + 1)?;
-            if next.starts_frame || !follows(self.waiting.get(last)?, next) {
-                return None;
-            }
-            last += 1;
+        let newest = self.waiting.last()?.extended;
+        let pushed = self.waiting.get(index)?.extended;
+        let ahead = frame_span(&mut WaitingFrom::new(&self.waiting, index), pushed, newest)?;
+        if !ahead.ends_frame || ahead.missing() != 0 {
+            return None;
         }
-        let mut first = index;
-        while !self.waiting.get(first)?.starts_frame {
-            let previous = self.waiting.get(first.checked_sub(1)?)?;
-            if previous.ends_frame || !follows(previous, self.waiting.get(first)?) {
-                return None;
-            }
-            first -= 1;
+        // The nearest frame start at or before the pushed packet. A complete frame has no
+        // gap and no earlier frame's end inside, so the search stops at either.
+        let (back, start) = self
+            .waiting
+            .get(..=index)?
+            .iter()
+            .rev()
+            .enumerate()
+            .take_while(|&(back, w)| pushed.checked_sub(back as u64) == Some(w.extended))
+            .find(|&(back, w)| w.starts_frame || (back > 0 && w.ends_frame))?;
+        if !start.starts_frame {
+            return None;
         }
-        Some((first, last))
+        let (first, start) = (index - back, start.extended);
+        let frame = frame_span(&mut WaitingFrom::new(&self.waiting, first), start, newest)?;
+        if !frame.is_complete() || frame.last < pushed {
+            return None;
+        }
+        let count = usize::try_from(frame.present).ok()?;
+        Some((first, first + count - 1))
     }
 
     /// Removes the first `count` waiting packets as given up.
@@ -498,5 +535,50 @@ mod tests {
             }
         }
         assert_eq!(out, Some(frame.len()));
+    }
+
+    /// Pushes VP8 packets `(starts, octet, sequence, timestamp, marker)`, each a one-octet
+    /// descriptor (S bit when `starts`, PID 0) and one octet; returns what each push
+    /// handed out (the frame's octets and first and last sequence numbers) and the
+    /// packets left waiting.
+    fn push_vp8(packets: &[(bool, u8, u16, u32, bool)]) -> (Vec<Option<FrameSeen>>, usize) {
+        let mut d = Vp8Depacketizer::default();
+        let seen = packets
+            .iter()
+            .map(|&(starts, octet, seq, ts, marker)| {
+                let payload = [if starts { 0x10 } else { 0x00 }, octet];
+                let pushed = d.push(&payload, seq, ts, marker).expect("parses");
+                pushed
+                    .frame
+                    .map(|f| (f.data.to_vec(), f.first_sequence, f.last_sequence))
+            })
+            .collect();
+        (seen, d.waiting())
+    }
+
+    type FrameSeen = (Vec<u8>, u16, u16);
+
+    #[test]
+    fn a_frame_whose_first_packet_arrives_last_is_handed_out_then() {
+        let packets = [
+            (false, 2, 11, 90, false),
+            (false, 3, 12, 90, true),
+            (true, 1, 10, 90, false),
+        ];
+        let frame = Some((vec![1, 2, 3], 10, 12));
+        assert_eq!(push_vp8(&packets), (vec![None, None, frame], 0));
+    }
+
+    #[test]
+    fn a_packet_after_a_frame_end_does_not_join_that_frame() {
+        // 10 is a whole frame on its own; 12, after a gap, ends nothing that started.
+        let packets = [(true, 1, 10, 90, true), (false, 2, 12, 180, true)];
+        assert_eq!(push_vp8(&packets), (vec![Some((vec![1], 10, 10)), None], 1));
+    }
+
+    #[test]
+    fn a_timestamp_change_inside_a_run_is_not_one_frame() {
+        let packets = [(true, 1, 10, 90, false), (false, 2, 11, 180, true)];
+        assert_eq!(push_vp8(&packets), (vec![None, None], 2));
     }
 }
