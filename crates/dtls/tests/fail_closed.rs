@@ -298,6 +298,29 @@ fn a_malformed_client_hello_does_not_end_the_servers_wait() {
     assert!(c.is_connected() && s.is_connected());
 }
 
+#[test]
+fn a_client_hello_numbered_near_the_sequence_limit_is_dropped_and_the_real_one_still_works() {
+    // The server numbers its flight after the ClientHello that carried the cookie (so that
+    // its ServerHello follows the stateless HelloVerifyRequest). A ClientHello whose record
+    // number sits near 2^48 (anyone on the path who saw the cookie can send one from the
+    // client's address) would leave the server no sequence numbers for its flight.
+    let now = Instant::now();
+    let (mut c, mut s) = pair(now);
+    let hello = c.poll_transmit().unwrap().to_vec();
+    s.handle_datagram(now, &hello).unwrap();
+    let hvr = s.poll_transmit().unwrap().to_vec();
+    c.handle_datagram(now, &hvr).unwrap();
+    let hello = c.poll_transmit().unwrap().to_vec();
+    let mut forged = hello.clone();
+    forged[5..11].copy_from_slice(&(u64::pow(2, 48) - 2).to_be_bytes()[2..]);
+    assert_eq!(s.handle_datagram(now, &forged), Ok(Received::Dropped));
+    assert!(s.poll_transmit().is_none(), "no answer to it");
+    assert_eq!(s.dropped_records(), 1);
+    s.handle_datagram(now, &hello).unwrap();
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    assert!(c.is_connected() && s.is_connected());
+}
+
 // Finding 6: forged epoch-0 handshake messages after the handshake.
 
 #[test]

@@ -28,6 +28,12 @@ use std::time::Instant;
 /// packet index.
 pub(super) const RECORD_REPLAY_WINDOW: usize = 64;
 
+/// The highest record sequence number a ClientHello may carry. A client numbers its
+/// epoch-0 records from zero, so its ClientHellos (retransmissions included) are among its
+/// first few; the server continues its own numbering from the ClientHello that carried the
+/// cookie, and a forged one numbered near 2^48 would leave it no room for its flight.
+const MAX_CLIENT_HELLO_RECORD_SEQ: u64 = u32::MAX as u64;
+
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
         for rec in record::records(datagram) {
@@ -277,10 +283,13 @@ impl Connection {
             if matches!(self.phase, Phase::ServerWaitClientHello { .. }) {
                 let h = frag.header;
                 // Until a cookie proves the address the server keeps nothing, so a first
-                // ClientHello must come whole (RFC 6347 §4.2.1); fragments are dropped.
+                // ClientHello must come whole (RFC 6347 §4.2.1); fragments are dropped. So is
+                // a ClientHello numbered beyond any real client's first records: the server
+                // numbers its flight after it, and near 2^48 it would have none left.
                 if h.msg_type != HandshakeType::ClientHello
                     || h.fragment_offset != 0
                     || h.fragment_length != h.length
+                    || header.sequence_number > MAX_CLIENT_HELLO_RECORD_SEQ
                 {
                     dropped = true;
                     continue;
