@@ -41,7 +41,9 @@ impl CookieSecret {
     /// The cookie for a hello from `client_address`. The cookie field itself is left out,
     /// so the second ClientHello maps to the same cookie as the first. The address enters
     /// the MAC in its text form (`192.0.2.1:5004`, `[2001:db8::1]:5004`), which is stable
-    /// and names address and port unambiguously.
+    /// and names address and port unambiguously. Every variable-length field enters with
+    /// its length, as on the wire, so bytes cannot move from one list into the next
+    /// without changing the MAC.
     pub(crate) fn cookie(
         &self,
         client_address: SocketAddr,
@@ -54,9 +56,11 @@ impl CookieSecret {
         fields.extend_from_slice(&hello.random);
         fields.push(hello.session_id.len() as u8);
         fields.extend_from_slice(&hello.session_id);
+        fields.extend_from_slice(&((hello.cipher_suites.len() * 2) as u16).to_be_bytes());
         for s in &hello.cipher_suites {
             fields.extend_from_slice(&s.to_be_bytes());
         }
+        fields.push(hello.compression_methods.len() as u8);
         fields.extend_from_slice(&hello.compression_methods);
         let len = (client_address.len() as u32).to_be_bytes();
         let mac = hmac_sha256(&*self.0, &[&len, client_address, &fields]);
@@ -183,5 +187,28 @@ mod tests {
         assert!(!other_secret.verify(addr, &hello));
         hello.cookie.pop();
         assert!(!secret.verify(addr, &hello));
+    }
+
+    #[test]
+    fn cookie_binds_each_list_with_its_length() {
+        // Bytes moved between the cipher-suite list and the compression list must make a
+        // different hello, not the same MAC input.
+        let secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([5; 32]));
+        let hello = ClientHello {
+            client_version: 0xFEFD,
+            random: [1; 32],
+            session_id: vec![],
+            cookie: vec![],
+            cipher_suites: vec![0xC02B, 0x0000],
+            compression_methods: vec![1],
+            extensions: Extensions::default(),
+        };
+        let shifted = ClientHello {
+            cipher_suites: vec![0xC02B],
+            compression_methods: vec![0, 0, 1],
+            ..hello.clone()
+        };
+        let addr: SocketAddr = "192.0.2.1:5000".parse().unwrap();
+        assert_ne!(secret.cookie(addr, &hello), secret.cookie(addr, &shifted));
     }
 }
