@@ -108,6 +108,37 @@ fn a_dtls_failure_is_reported_and_its_alert_sent_to_the_peer_and_nothing_else() 
     assert!(p.b_seen.frames.is_empty());
 }
 
+/// Without rtcp-mux each component has its own association (RFC 5764 §4.1); when one fails,
+/// the session drops both, and the peer hears of each: the failed one's fatal alert, and
+/// for the other a close_notify (or its own alert), never silence.
+#[test]
+fn without_mux_a_failure_on_one_component_is_announced_on_both() {
+    let wrong = fingerprint(&Certs::new(6).a);
+    let (a, b) = dtls_configs(false, Certs::new(5), wrong);
+    let mut p = Pair::new(a, b, clean(), 47);
+    p.run(Duration::from_secs(5));
+    assert_eq!(failures(&p.a_seen.events), 1, "{:?}", p.a_seen.events);
+    let alerts = |component: Component| {
+        p.a_seen
+            .sent
+            .iter()
+            .filter(|t| t.component == component && t.contents.first() == Some(&21))
+            .map(|t| (t.destination, t.contents[11..].to_vec()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(alerts(Component::Rtp), [(addr(B_ADDR), vec![0, 2, 2, 42])]);
+    let rtcp = alerts(Component::Rtcp);
+    assert_eq!(rtcp.len(), 1, "{:?}", p.a_seen.sent);
+    assert_eq!(rtcp[0].0, next_port(addr(B_ADDR), false));
+    assert!(
+        rtcp[0].1 == [0, 2, 1, 0] || rtcp[0].1 == [0, 2, 2, 42],
+        "close_notify or bad_certificate: {:?}",
+        rtcp[0].1
+    );
+    assert!(!p.a.is_keyed() && !p.b.is_keyed());
+    assert!(failures(&p.b_seen.events) >= 1, "{:?}", p.b_seen.events);
+}
+
 fn dtls_config(role: dtls::Role, cert: dtls::Certificate, peers: Vec<dtls::Fingerprint>) -> Config {
     let (mut c, _) = configs(true);
     c.security = dtls_security(role, cert, peers);

@@ -489,7 +489,12 @@ impl Session {
     pub(crate) fn dtls_failed(&mut self, error: dtls::Error) {
         tracing::warn!(%error, "DTLS-SRTP failed");
         // The fatal alert each failed connection queued goes to its peer before the
-        // association is dropped, so that the peer learns of the failure too.
+        // association is dropped, so that the peer learns of the failure too. Without
+        // rtcp-mux the other component's association is dropped with it: it says
+        // close_notify rather than going silent (`close` does nothing to a failed one).
+        for link in &mut self.security.dtls {
+            link.conn.close();
+        }
         self.flush_dtls_transmits();
         let state = &mut self.security;
         state.dtls.clear();
