@@ -304,3 +304,49 @@ impl<'a> Message<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MessageWriter, integrity};
+
+    /// RFC 8489 §14.6 lets MESSAGE-INTEGRITY-SHA256 be truncated to 16–28 bytes in steps
+    /// of 4; the HMAC's length field then counts the truncated attribute. The writer always
+    /// writes 32 bytes, so this builds a 16-byte one by hand.
+    #[test]
+    fn truncated_integrity_sha256_verifies() {
+        let key = b"key";
+        let mut buf = [0u8; 64];
+        let mut w = MessageWriter::new(
+            &mut buf,
+            Class::Request,
+            Method::BINDING,
+            TransactionId::new([5; 12]),
+        )
+        .unwrap();
+        w.priority(7).unwrap();
+        let len = w.finish();
+        let total = len + 4 + 16;
+        let length = (total - HEADER_LEN) as u16;
+        buf[2..4].copy_from_slice(&length.to_be_bytes());
+        let mac = integrity::hmac_sha256(key, &buf[..len], length);
+        buf[len..len + 4].copy_from_slice(&[0x00, 0x1C, 0x00, 16]);
+        buf[len + 4..total].copy_from_slice(&mac[..16]);
+        let m = Message::parse(&buf[..total]).unwrap();
+        assert_eq!(m.verify_integrity_sha256(key), Ok(()));
+        assert_eq!(
+            m.verify_integrity_sha256(b"other"),
+            Err(Error::IntegrityMismatch)
+        );
+        // 12 bytes is below the minimum of 16.
+        buf[len + 3] = 12;
+        buf[2..4].copy_from_slice(&(length - 4).to_be_bytes());
+        assert_eq!(
+            Message::parse(&buf[..total - 4]),
+            Err(Error::InvalidAttributeLength {
+                attr_type: AttributeType::MESSAGE_INTEGRITY_SHA256,
+                len: 12
+            })
+        );
+    }
+}
