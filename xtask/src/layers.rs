@@ -1,6 +1,6 @@
 //! `cargo xtask layers`: the layering rule of `docs/architecture.md`.
 //!
-//! The eight protocol crates form a strict order; a crate may depend only on crates that come
+//! The nine protocol crates form a strict order; a crate may depend only on crates that come
 //! before it. The order is the architecture and is written here; the edges are read from
 //! `cargo metadata` every time, so a new dependency is checked the moment it is added.
 //! Test-support crates under `testing/` are outside the order: a layer crate may use them
@@ -10,7 +10,7 @@ use crate::util::{Result, cargo, output};
 use serde_json::Value;
 
 /// The layer crates, bottom first.
-pub const LAYERS: [&str; 8] = [
+pub const LAYERS: [&str; 9] = [
     "rtp-packet",
     "rtcp",
     "sdp-rtcp-attr",
@@ -18,6 +18,7 @@ pub const LAYERS: [&str; 8] = [
     "dtls",
     "jitter-buffer",
     "stats",
+    "stun",
     "rtp-session",
 ];
 
