@@ -112,16 +112,21 @@ pub fn finish(c: &mut Connection, s: &mut Connection, now: Instant) {
 /// The cookie exchange (RFC 6347 §4.2.1): the ClientHello, the HelloVerifyRequest and the
 /// ClientHello with the cookie, delivered; the server's flight 4 is left queued in `s`.
 pub fn cookie_exchange(c: &mut Connection, s: &mut Connection, now: Instant) {
+    let hello = hello_with_cookie(c, s, now);
+    s.handle_datagram(now, &hello).unwrap();
+}
+
+/// The first half of [`cookie_exchange`]: the ClientHello and the HelloVerifyRequest
+/// delivered; the ClientHello with the cookie is returned, not delivered.
+pub fn hello_with_cookie(c: &mut Connection, s: &mut Connection, now: Instant) -> Vec<u8> {
     let hello = c.poll_transmit().expect("the ClientHello").to_vec();
     s.handle_datagram(now, &hello).unwrap();
     let hvr = s.poll_transmit().expect("a HelloVerifyRequest").to_vec();
     assert_eq!(hvr[13], 3, "a HelloVerifyRequest");
     c.handle_datagram(now, &hvr).unwrap();
-    let hello = c
-        .poll_transmit()
+    c.poll_transmit()
         .expect("the ClientHello with the cookie")
-        .to_vec();
-    s.handle_datagram(now, &hello).unwrap();
+        .to_vec()
 }
 
 /// [`cookie_exchange`], then every datagram of the server's flight 4 delivered: the
