@@ -202,6 +202,25 @@ pub struct Config {
     pub pacing_bps: Option<u64>,
     /// The BYE reason sent on close.
     pub bye_reason: Option<String>,
+    /// ICE-lite on the media socket (RFC 8445 §2.5): the session answers connectivity
+    /// checks and sends only to the address they nominate (see `ice.rs`). Needs
+    /// `transport.rtcp_mux` and no configured remote address; latching is off, since ICE
+    /// decides where media goes. `None` (the default): STUN is handed to the application
+    /// as [`crate::Event::Stun`].
+    pub ice: Option<crate::IceConfig>,
+    /// Write the media section's MID in every RTP packet sent (RFC 9143 §15), as a BUNDLE
+    /// peer such as a browser expects.
+    pub mid: Option<MidExtension>,
+}
+
+/// The `urn:ietf:params:rtp-hdrext:sdes:mid` header extension (RFC 9143 §15): the local
+/// extension ID the SDP negotiated (`a=extmap`) and the media section's `a=mid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MidExtension {
+    /// The one-byte-header extension ID, 1 to 14.
+    pub id: u8,
+    /// The MID value, 1 to 16 bytes.
+    pub mid: String,
 }
 
 impl Config {
@@ -224,6 +243,8 @@ impl Config {
             send_xr: false,
             pacing_bps: None,
             bye_reason: None,
+            ice: None,
+            mid: None,
         }
     }
 

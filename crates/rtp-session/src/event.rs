@@ -136,6 +136,19 @@ pub enum Event {
         /// The message.
         data: Vec<u8>,
     },
+    /// ICE-lite: a connectivity check with USE-CANDIDATE nominated `address`; RTP, RTCP
+    /// and DTLS go there from now on.
+    IceNominated {
+        /// The peer's nominated address.
+        address: SocketAddr,
+    },
+    /// ICE-lite: consent expired (RFC 7675: no authenticated check from the nominated
+    /// address for [`crate::IceConfig::consent_timeout`], or no nomination within that time
+    /// of the start). The session stopped sending and is closed; [`Event::Closed`] follows.
+    IceConsentExpired {
+        /// The address that lost consent, if one was ever nominated.
+        address: Option<SocketAddr>,
+    },
     /// A received RTP packet, decrypted (only with [`crate::Config::raw_packets`]).
     RtpPacket {
         /// Its sender.
@@ -192,6 +205,14 @@ pub struct Counters {
     pub pacer_dropped: u64,
     /// RTP packets sent.
     pub rtp_sent: u64,
+    /// ICE-lite: STUN messages dropped unanswered: malformed, not a Binding request, for
+    /// another user, or failing MESSAGE-INTEGRITY. No state is kept for any of them.
+    pub stun_rejected: u64,
+    /// ICE-lite: authenticated checks answered with 487 Role Conflict.
+    pub ice_role_conflicts: u64,
+    /// ICE-lite: RTP, RTCP or DTLS from an address that passed no connectivity check, or
+    /// before any address was nominated: dropped unread.
+    pub ice_unchecked: u64,
     /// RTCP compounds sent.
     pub rtcp_sent: u64,
 }

@@ -75,6 +75,18 @@ impl Outbox {
         }
     }
 
+    /// Forgets every datagram not yet sent, paced or not (ICE consent lost: nothing may
+    /// leave any more). Their buffers are kept for reuse.
+    pub(crate) fn clear_transmits(&mut self) {
+        let mut queued: Vec<Transmit> = self.transmits.drain(..).collect();
+        while let Some(t) = self.pacer.as_mut().and_then(Pacer::pop_any) {
+            queued.push(t);
+        }
+        for t in queued {
+            self.recycle(t.contents);
+        }
+    }
+
     /// When the next paced packet is due.
     pub(crate) fn next_paced(&self) -> Option<Instant> {
         self.pacer.as_ref().and_then(Pacer::next_due)

@@ -51,6 +51,11 @@ impl Pacer {
         }
     }
 
+    /// The next queued packet, due or not.
+    pub(crate) fn pop_any(&mut self) -> Option<Transmit> {
+        self.queue.pop_front().map(|(_, t)| t)
+    }
+
     /// When the next queued packet is due.
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.queue.front().map(|(t, _)| *t)

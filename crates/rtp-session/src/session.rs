@@ -20,8 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use jitter_buffer::Playout;
 use rand_core::CryptoRng;
-use rtp_packet::{CsrcList, PacketWriter};
+use rtp_packet::{CsrcList, ExtensionForm, PacketWriter};
 
+mod connectivity;
 mod receive;
 mod report;
 mod security;
@@ -29,6 +30,7 @@ mod security;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
+use crate::ice::IceLite;
 use crate::latch::Destinations;
 use crate::local::LocalSource;
 use crate::members::Members;
@@ -80,6 +82,8 @@ pub struct Session {
     outbox: Outbox,
     counters: Counters,
     phase: Phase,
+    /// ICE-lite, when configured (`connectivity.rs`).
+    ice: Option<IceLite>,
 }
 
 impl std::fmt::Debug for Session {
@@ -98,7 +102,32 @@ impl Session {
     /// the session), sequence and timestamp offsets and RTCP randomisation from `rng`.
     /// With [`crate::Security::Dtls`] the handshake starts at once (a client's ClientHello is
     /// queued as soon as the remote address is known).
-    pub fn new(now: Instant, config: Config, mut rng: Box<dyn CryptoRng + Send>) -> Result<Self> {
+    pub fn new(
+        now: Instant,
+        mut config: Config,
+        mut rng: Box<dyn CryptoRng + Send>,
+    ) -> Result<Self> {
+        if config.ice.is_some() {
+            if !config.transport.rtcp_mux {
+                return Err(Error::BadConfig(
+                    "ICE-lite sessions multiplex RTCP (rtcp-mux)",
+                ));
+            }
+            if config.transport.remote_rtp.is_some() || config.transport.remote_rtcp.is_some() {
+                return Err(Error::BadConfig(
+                    "with ICE the remote address comes from the nominating check",
+                ));
+            }
+            // ICE decides where media goes; nothing may move it.
+            config.transport.latching = false;
+        }
+        if let Some(mid) = &config.mid
+            && (!(1..=14).contains(&mid.id) || !(1..=16).contains(&mid.mid.len()))
+        {
+            return Err(Error::BadConfig(
+                "a MID extension has an ID of 1 to 14 and a MID of 1 to 16 bytes",
+            ));
+        }
         if config.jitter_buffer.clock_rate != config.clock_rate {
             return Err(Error::ClockRateMismatch {
                 session: config.clock_rate.hz(),
@@ -129,6 +158,7 @@ impl Session {
             outbox: Outbox::new(config.pacing_bps),
             counters: Counters::default(),
             phase: Phase::Open,
+            ice: config.ice.clone().map(|ice| IceLite::new(ice, now)),
             config,
         };
         session.configure_security(now)?;
@@ -136,8 +166,17 @@ impl Session {
     }
 
     /// Sets where the peer receives RTP and RTCP (from new signalling). With rtcp-mux the
-    /// RTCP address is ignored.
+    /// RTCP address is ignored. With ICE ([`Config::ice`]) the destination is the nominated
+    /// address and this does nothing (a warning is logged).
     pub fn set_remote(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
+        if self.ice.is_some() {
+            tracing::warn!(%rtp, "set_remote ignored: ICE nominates the destination");
+            return;
+        }
+        self.set_destination(rtp, rtcp);
+    }
+
+    fn set_destination(&mut self, rtp: SocketAddr, rtcp: SocketAddr) {
         self.paths.set_remote(normalise(rtp), normalise(rtcp));
         self.pump_dtls();
     }
@@ -251,9 +290,21 @@ impl Session {
         let mut header = self.local.next_header(self.config.payload_type, timestamp);
         header.marker = marker;
         header.csrcs = csrcs;
+        let mid = self.config.mid.as_ref();
+        // One-byte extension header (4) + element header (1) + MID, padded to 32 bits.
+        let extension_len = mid.map_or(0, |m| (4 + 1 + m.mid.len()).next_multiple_of(4));
         let mut buf = self.outbox.buffer();
-        buf.resize(header.encoded_len() + payload.len() + SRTP_OVERHEAD, 0);
-        let written = PacketWriter::new(&mut buf, &header).and_then(|w| w.finish(payload, 0));
+        buf.resize(
+            header.encoded_len() + extension_len + payload.len() + SRTP_OVERHEAD,
+            0,
+        );
+        let written = PacketWriter::new(&mut buf, &header).and_then(|mut w| {
+            if let Some(mid) = mid {
+                w.extension(ExtensionForm::OneByte)?
+                    .push(mid.id, mid.mid.as_bytes())?;
+            }
+            w.finish(payload, 0)
+        });
         let protected = match (written, self.security.rtp()) {
             (Ok(len), Protection::Keyed(keys)) => keys
                 .outbound
@@ -348,6 +399,7 @@ impl Session {
             self.outbox.next_paced(),
             self.security.dtls_deadline(),
             self.members.next_playout(),
+            self.ice.as_ref().and_then(IceLite::deadline),
         ];
         let next = others.into_iter().flatten().min();
         Some(next.map_or(self.timer.next(), |t| t.min(self.timer.next())))
@@ -364,6 +416,9 @@ impl Session {
     /// source timeouts, a reconsidered BYE).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase == Phase::Closed {
+            return;
+        }
+        if self.consent_expired(now) {
             return;
         }
         if self.security.has_dtls() {

@@ -31,14 +31,15 @@ impl Session {
             return;
         }
         let from = normalise(from);
-        match rtp_packet::classify(datagram) {
-            PacketKind::Stun => {
-                self.outbox.event(Event::Stun {
-                    component,
-                    from,
-                    data: datagram.to_vec(),
-                });
-            }
+        let kind = rtp_packet::classify(datagram);
+        if kind == PacketKind::Stun {
+            self.receive_stun(now, component, from, datagram);
+            return;
+        }
+        if !self.ice_admits(from) {
+            return;
+        }
+        match kind {
             PacketKind::Dtls => self.receive_dtls(now, component, from, datagram),
             PacketKind::Rtp if component == Component::Rtp => self.receive_rtp(now, from, datagram),
             PacketKind::Rtcp => self.receive_rtcp(now, from, datagram),
