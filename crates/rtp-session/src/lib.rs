@@ -170,4 +170,4 @@ pub use rtp_packet::{ClockRate, PayloadType};
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
 pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};
-pub use stats::{AlertEvent, Codec, Metric};
+pub use stats::{AlertEvent, Codec, Metric, OpusBandwidth, OpusConfig, OpusMode};

@@ -34,6 +34,8 @@ pub(crate) struct RemoteSource {
     pub(crate) alerts: AlertMonitor,
     /// Where its RTP comes from (RFC 3550 §8.2).
     pub(crate) origin: Origin,
+    /// Sender reports received from it.
+    pub(crate) sender_reports: u64,
 }
 
 /// Quality figures of one remote source, for display and alerts.
@@ -55,6 +57,8 @@ pub struct SourceQuality {
     pub playout_delay: Duration,
     /// Frames concealed by the jitter buffer (lost or late).
     pub concealed: u64,
+    /// RTCP sender reports received from it.
+    pub sender_reports: u64,
     /// The E-model MOS (ITU-T G.107) from loss, RTT/2 + playout delay and the codec, when
     /// the codec is known.
     pub mos: Option<f64>,
@@ -77,6 +81,7 @@ impl RemoteSource {
             cname: None,
             alerts,
             origin: Origin::default(),
+            sender_reports: 0,
         }
     }
 
@@ -159,6 +164,7 @@ impl RemoteSource {
             rtt,
             playout_delay,
             concealed: metrics.concealment_events,
+            sender_reports: self.sender_reports,
             mos,
         }
     }

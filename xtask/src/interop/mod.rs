@@ -1,10 +1,11 @@
 //! `cargo xtask interop [SUITE...]`: the project against real third-party programs.
 //!
 //! Each suite builds traffic with the project's crates, hands it to a real peer (tshark,
-//! libsrtp2, OpenSSL, GStreamer, ffmpeg) and compares what the peer read with what was
+//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium) and compares what the peer read with what was
 //! written. Missing peers are installed from Debian's packages; a suite never skips, and a
 //! disagreement fails the command.
 
+mod browser;
 mod ffmpeg;
 mod gstreamer;
 mod libsrtp;
@@ -63,6 +64,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "session-capture",
         run: session_capture::run,
+    },
+    Suite {
+        name: "browser",
+        run: browser::run,
     },
 ];
 

@@ -196,6 +196,7 @@ impl Session {
             AnyPacket::SenderReport(sr) => {
                 if let Some(source) = self.member(sr.ssrc, from, now) {
                     source.stats.on_sender_report(sr.ntp_time, now);
+                    source.sender_reports += 1;
                 }
                 for block in sr.reports.iter() {
                     self.on_report_block(now, sr.ssrc, &block);
