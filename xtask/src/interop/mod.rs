@@ -5,6 +5,7 @@
 //! written. Missing peers are installed from Debian's packages; a suite never skips, and a
 //! disagreement fails the command.
 
+mod chromium_sdp;
 mod ffmpeg;
 mod gstreamer;
 mod libsrtp;
@@ -63,6 +64,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "session-capture",
         run: session_capture::run,
+    },
+    Suite {
+        name: "chromium-sdp",
+        run: chromium_sdp::run,
     },
 ];
 
