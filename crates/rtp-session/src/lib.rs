@@ -139,6 +139,12 @@ pub use session::Session;
 pub use source::SourceQuality;
 pub use timing::{IntervalInputs, deterministic_interval};
 
+// WebRTC offer/answer: a browser's offer read, our ICE-lite DTLS-SRTP Opus answer written.
+mod webrtc;
+pub use webrtc::{
+    AnswerParams, MediaDirection, RemoteSource, SDES_MID_URI, Setup, WebRtcOffer, WebRtcSdpError,
+};
+
 // The lower layers' types a session's user meets, so that `rtp_session` is the one crate
 // an application needs to name: the DTLS identity and roles of `Security::Dtls`, the SRTP
 // keys of `SrtpKeys`, the jitter buffer's settings and output, the statistics the session

@@ -6,6 +6,7 @@
 //! disagreement fails the command.
 
 mod browser;
+mod chromium_sdp;
 mod ffmpeg;
 mod gstreamer;
 mod libsrtp;
@@ -64,6 +65,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "session-capture",
         run: session_capture::run,
+    },
+    Suite {
+        name: "chromium-sdp",
+        run: chromium_sdp::run,
     },
     Suite {
         name: "browser",
