@@ -275,7 +275,10 @@ fn on_event(id: u64, report: &Mutex<CallReport>, event: Event) -> Option<String>
             };
             println!(
                 "call {id}: DTLS 1.2 connected: {}, {}, {}, extended master secret {}",
-                dtls.cipher_suite, dtls.key_exchange_group, dtls.srtp_profile, dtls.extended_master_secret
+                dtls.cipher_suite,
+                dtls.key_exchange_group,
+                dtls.srtp_profile,
+                dtls.extended_master_secret
             );
             r.dtls = Some(dtls);
         }
@@ -307,17 +310,19 @@ fn update(r: &mut CallReport, driver: &Driver, echoed: u64) {
         frames_echoed: echoed,
     };
     let browser = session.remote_sources().next();
-    r.quality = browser.and_then(|ssrc| session.quality(ssrc)).map(|q| QualityReport {
-        ssrc: q.ssrc,
-        packets_received: q.packets_received,
-        cumulative_lost: q.cumulative_lost,
-        loss_percent: q.loss_ratio * 100.0,
-        jitter_ms: q.jitter.as_secs_f64() * 1000.0,
-        rtt_ms: q.rtt.map(|d| d.as_secs_f64() * 1000.0),
-        playout_delay_ms: q.playout_delay.as_secs_f64() * 1000.0,
-        sender_reports: q.sender_reports,
-        mos: q.mos,
-    });
+    r.quality = browser
+        .and_then(|ssrc| session.quality(ssrc))
+        .map(|q| QualityReport {
+            ssrc: q.ssrc,
+            packets_received: q.packets_received,
+            cumulative_lost: q.cumulative_lost,
+            loss_percent: q.loss_ratio * 100.0,
+            jitter_ms: q.jitter.as_secs_f64() * 1000.0,
+            rtt_ms: q.rtt.map(|d| d.as_secs_f64() * 1000.0),
+            playout_delay_ms: q.playout_delay.as_secs_f64() * 1000.0,
+            sender_reports: q.sender_reports,
+            mos: q.mos,
+        });
 }
 
 fn print_row(id: u64, started: Instant, r: &CallReport) {
@@ -354,12 +359,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         next_id: Mutex::new(0),
     });
     let router = Router::new()
-        .route("/", get(|| async { Html(include_str!("browser_call.html")) }))
+        .route(
+            "/",
+            get(|| async { Html(include_str!("browser_call.html")) }),
+        )
         .route("/call", post(new_call))
         .route("/call/{id}", get(call_report))
         .with_state(app);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    println!("browser_call: open http://{}/ in a browser", listener.local_addr()?);
+    println!(
+        "browser_call: open http://{}/ in a browser",
+        listener.local_addr()?
+    );
     axum::serve(listener, router).await?;
     Ok(())
 }

@@ -38,7 +38,10 @@ impl Drop for Reaped {
 }
 
 pub fn run(ctx: &Context) -> Result {
-    ensure_apt(&[("chromium", "chromium"), ("chromedriver", "chromium-driver")])?;
+    ensure_apt(&[
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ])?;
     let version = output(Command::new("chromium").arg("--version"))?;
     eprintln!("peer: {}", version.trim());
 
@@ -183,10 +186,7 @@ fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
         return Err(format!("the page failed: {e}"));
     }
     let states = r["ice_states"].as_array().cloned().unwrap_or_default();
-    if !states
-        .iter()
-        .any(|s| s == "connected" || s == "completed")
-    {
+    if !states.iter().any(|s| s == "connected" || s == "completed") {
         return Err(format!("ICE never connected: {states:?}"));
     }
     let transport = &r["transport"];
@@ -209,7 +209,9 @@ fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
     }
     let rtt = r["remote_inbound"]["roundTripTime"].as_f64();
     if rtt.is_none_or(|t| t <= 0.0) {
-        return Err("no remote-inbound-rtp round-trip time: the browser read no report of ours".into());
+        return Err(
+            "no remote-inbound-rtp round-trip time: the browser read no report of ours".into(),
+        );
     }
     let failures = ours["counters"]["unprotect_failures"].as_u64();
     if failures != Some(0) {

@@ -124,13 +124,13 @@ impl WebRtcOffer {
     ///   audio section. No `a=msid-semantic`: RFC 8830 has none, and browsers take the
     ///   media-level `a=msid` without it (Chromium 156 does, `cargo xtask interop
     ///   chromium-sdp` checks);
-    /// - the audio section: `m=audio <port> UDP/TLS/RTP/SAVPF <opus> [<telephone-event>]`
+    /// - the audio section: `m=audio <port> UDP/TLS/RTP/SAVPF <opus>`
     ///   and `c=` at the first candidate; the offer's `a=mid`; our ICE credentials,
     ///   fingerprint and `a=setup` (`passive` when we are the DTLS server, `active` when the
     ///   client, see [`WebRtcOffer::dtls_role_for_us`]); one host candidate per address with
     ///   RFC 8445 §5.1.2 priorities, then `a=end-of-candidates`; `a=rtcp-mux`; the
     ///   direction; the sdes:mid `a=extmap` with the offer's id; the Opus `a=rtpmap` with
-    ///   the offer's `a=fmtp`, and telephone-event/48000 likewise when offered; `a=msid` and
+    ///   the offer's `a=fmtp` (no telephone-event yet, see the module documentation); `a=msid` and
     ///   `a=ssrc:<ssrc> cname:<cname>` when we send;
     /// - every other offered section rejected: port 0, its first format, its mid.
     ///
@@ -198,12 +198,11 @@ impl WebRtcOffer {
         direction: MediaDirection,
         msid: Option<&(String, String)>,
     ) -> Media {
+        // Opus only: the session routes every packet of its one payload type to the jitter
+        // buffer, so an answered telephone-event would be played out as audio (RFC 4733
+        // events need their own route first; `docs/status.md` lists the gap).
         let opus = self.opus();
-        let dtmf = self.telephone_event(48_000);
-        let formats: Vec<String> = std::iter::once(opus)
-            .chain(dtmf)
-            .map(|f| f.payload_type.to_string())
-            .collect();
+        let formats = [opus.payload_type.to_string()];
         let mut media = Media {
             media: "audio".into(),
             port: first.port(),
@@ -240,9 +239,6 @@ impl WebRtcOffer {
             media.add_attribute_with_value("msid", format!("{stream} {track}"));
         }
         add_format(&mut media, opus, "opus", Some("2"));
-        if let Some(dtmf) = dtmf {
-            add_format(&mut media, dtmf, "telephone-event", None);
-        }
         if direction.sends() {
             media.add_attribute_with_value(
                 "ssrc",

@@ -24,14 +24,16 @@
 //! extension but sdes:mid: the session does not implement them yet, and an answer may only
 //! promise what the answerer does. No `a=rtcp-mux-only` either, although we multiplex only:
 //! RFC 8858 §4 forbids it in answers, and the answer's `a=rtcp-mux` already binds both
-//! sides (RFC 8035). The RED, G.722, PCMU, PCMA and CN formats are not
-//! accepted; telephone-event is accepted only at 48 kHz, the clock of Opus and so of the
-//! session's one media clock. Other media sections (video, data channels, a second audio
+//! sides (RFC 8035). Only Opus is accepted: not RED, G.722, PCMU, PCMA or CN, and not
+//! telephone-event either, because the session still routes every packet to the one audio
+//! jitter buffer (the offer's telephone-event payload types are readable for when it
+//! does not). Other media sections (video, data channels, a second audio
 //! section) are rejected with port 0 (RFC 8829 §5.3.1) and left out of the BUNDLE group. We
 //! are ICE-lite (RFC 8445 §2.5): all our host candidates are in the answer, followed by
 //! `a=end-of-candidates`, and no trickle.
 
 mod answer;
+mod config;
 mod error;
 mod offer;
 

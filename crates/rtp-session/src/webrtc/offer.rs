@@ -427,6 +427,8 @@ impl Codecs {
             .fmt
             .split_whitespace()
             .filter_map(|f| f.parse::<u8>().ok())
+            // RTP payload types are 7 bits (RFC 3550 §5.1).
+            .filter(|pt| *pt <= 127)
             .filter(|pt| *pt <= 127)
             .collect();
         let rtpmaps = media

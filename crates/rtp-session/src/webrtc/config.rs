@@ -1,0 +1,75 @@
+//! From a browser's offer to the [`Config`] of the session that answers it.
+
+use std::sync::Arc;
+
+use super::{WebRtcOffer, WebRtcSdpError};
+use crate::config::{Bandwidth, Config, MidExtension, Security};
+use crate::ice::{IceConfig, IceCredentials};
+use dtls::Role;
+use rtp_packet::{ClockRate, PayloadType};
+
+/// The session bandwidth of a WebRTC audio call: Opus at the 32 kbit/s browsers send by
+/// default, with packet overhead, rounded up. RTCP gets 5 % of it (RFC 3550 §6.2), so
+/// reports go out at the 5-second minimum interval.
+const OPUS_CALL_BPS: u64 = 64_000;
+
+impl WebRtcOffer {
+    /// The configuration of a session answering this offer as an ICE-lite, DTLS-SRTP,
+    /// Opus audio endpoint:
+    ///
+    /// - ICE-lite with our credentials `ice` and the browser's ufrag ([`Config::ice`]);
+    /// - DTLS-SRTP in `role` (from [`WebRtcOffer::dtls_role_for_us`]) with `dtls` (our
+    ///   certificate and profiles), requiring the browser's certificate to match one of its
+    ///   `a=fingerprint`s (there is always one: [`WebRtcOffer::parse`] refuses an offer
+    ///   without);
+    /// - RTP and RTCP on one port, full-size RTCP (our answer promises no `a=rtcp-rsize`);
+    /// - Opus at the offer's payload type and 48 kHz, for what we send, the statistics and
+    ///   the jitter buffer;
+    /// - the MID header extension on what we send, when the offer negotiated its id;
+    /// - 64 kbit/s of session bandwidth.
+    ///
+    /// The codec for the MOS estimate is Opus as the `stats` crate can rate it: the
+    /// narrowband E-model (G.107) with the study's narrowband Opus at 11 kbit/s (Ie 2.0),
+    /// because the wideband and fullband models are not implemented. The MOS is therefore
+    /// on the narrowband scale, like G.711's, and says how the network treats the call;
+    /// it is not a fullband listening score.
+    ///
+    /// An Opus payload type that RTP cannot carry (one that collides with RTCP's packet
+    /// types under rtcp-mux, RFC 5761 §4) is [`WebRtcSdpError::Malformed`].
+    pub fn session_config(
+        &self,
+        ice: IceCredentials,
+        dtls: Arc<dtls::Config>,
+        role: Role,
+    ) -> Result<Config, WebRtcSdpError> {
+        let pt = self.opus_payload_type();
+        let payload_type = PayloadType::new(pt)
+            .ok()
+            .filter(|p| !p.conflicts_with_rtcp())
+            .ok_or_else(|| WebRtcSdpError::Malformed {
+                attribute: "rtpmap",
+                value: format!("{pt} opus/48000/2"),
+            })?;
+        let mut config = Config::new();
+        config.set_media(payload_type, ClockRate::OPUS);
+        config.codec = Some(stats::Codec::Opus(stats::OpusConfig {
+            bandwidth: stats::OpusBandwidth::Narrowband,
+            mode: stats::OpusMode::Cbr,
+            kbps: 11,
+        }));
+        config.bandwidth = Bandwidth::new(OPUS_CALL_BPS);
+        config.transport.rtcp_mux = true;
+        config.transport.rtcp_rsize = false;
+        config.security = Security::Dtls {
+            role,
+            config: dtls,
+            peer_fingerprints: self.fingerprints().to_vec(),
+        };
+        config.ice = Some(IceConfig::new(ice, Some(self.ice_ufrag().to_owned())));
+        config.mid = self.mid_extension_id().map(|id| MidExtension {
+            id,
+            mid: self.mid().to_owned(),
+        });
+        Ok(config)
+    }
+}
