@@ -1,14 +1,13 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
 use super::{Connection, Incoming, Negotiated, Phase, Role, Step, unexpected};
-use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
 use crate::handshake::{
     Certificate, CertificateRequest, ClientHello, Extensions, Finished, HandshakeMessage,
     ServerHello, ServerKeyExchange, UseSrtp,
 };
-use crate::record::{DTLS_1_2, RecordHeader};
+use crate::record::DTLS_1_2;
 use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
@@ -33,15 +32,18 @@ fn clear_downgrade_sentinel(random: &mut [u8; 32]) {
 }
 
 impl Connection {
-    /// A ClientHello while no handshake state exists: answer without a valid cookie with a
-    /// HelloVerifyRequest and keep nothing; with one, start the handshake.
+    /// A complete ClientHello while no handshake state exists, which came in record
+    /// `record_sequence` (the highest, when it came in fragments) and `received` bytes:
+    /// answer without a valid cookie with a HelloVerifyRequest (never larger than
+    /// `received`) and keep nothing; with one, start the handshake.
     pub(super) fn server_client_hello(
         &mut self,
         now: Instant,
-        record: &RecordHeader,
+        record_sequence: u64,
         message_seq: u16,
         msg: HandshakeMessage,
         body: &[u8],
+        received: usize,
     ) -> Result<(), Error> {
         let HandshakeMessage::ClientHello(ch) = msg else {
             return Err(unexpected("ClientHello", &msg));
@@ -56,14 +58,22 @@ impl Connection {
             ));
         };
         if !cookie_secret.verify(*client_address, &ch) {
-            let cookie = cookie_secret.cookie(*client_address, &ch);
-            let hvr = hello_verify_request(record.sequence_number, message_seq, &cookie);
-            self.transmit.push(hvr);
+            let hvr = cookie_secret.challenge(
+                *client_address,
+                &ch,
+                record_sequence,
+                message_seq,
+                received,
+            );
+            if let Some(hvr) = hvr {
+                self.transmit.push(hvr);
+            }
             return Ok(());
         }
+        self.hello_fragments = None;
         self.next_recv_seq = message_seq.wrapping_add(1);
         self.next_send_seq = message_seq;
-        self.write_seq[0] = self.write_seq[0].max(record.sequence_number);
+        self.write_seq[0] = self.write_seq[0].max(record_sequence);
         self.hs.transcript = crate::handshake::encode_message(
             crate::handshake::HandshakeType::ClientHello,
             message_seq,
