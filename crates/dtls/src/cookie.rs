@@ -1,15 +1,22 @@
-//! Stateless HelloVerifyRequest cookies (RFC 6347 §4.2.1): an HMAC over the client's
-//! transport address and its ClientHello under a server secret, so a server keeps no state
+//! HelloVerifyRequest cookies (RFC 6347 §4.2.1): an HMAC over the client's transport
+//! address and its ClientHello under a server secret, so a server keeps no handshake state
 //! for a client until the client proves it receives at its address.
+//!
+//! The only thing kept before that proof is the bounded buffer that puts a fragmented
+//! ClientHello together ([`PendingHellos`] for a front end serving many addresses; why its
+//! bounds are what they are is in the `handshake::hello_fragments` module). The cookie is
+//! computed over the complete, reassembled message.
 
 use crate::crypto::prf::hmac_sha256;
 use crate::handshake::{
-    ClientHello, HandshakeMessage, HandshakeType, HelloVerifyRequest, encode_message,
-    parse_fragments,
+    ClientHello, CompleteHello, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeMessage,
+    HandshakeType, HelloProgress, HelloVerifyRequest, MAX_CLIENT_HELLO_RECORD_SEQ, PartialHello,
+    encode_message, parse_fragments,
 };
-use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RecordHeader, records};
+use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, RecordHeader, records};
 use rand_core::CryptoRng;
 use std::net::SocketAddr;
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -76,57 +83,303 @@ impl CookieSecret {
     }
 }
 
-/// What a stateless front end does with a datagram from an address it has no connection
-/// for (RFC 6347 §4.2.1).
+/// Most source addresses whose incomplete ClientHello a [`PendingHellos`] holds at once.
+///
+/// The fragments of one ClientHello leave the client back to back, so a legitimate entry
+/// lives for the milliseconds between its first and last fragment; 64 entries serve 64
+/// clients whose hellos are in flight in the same instant, and a flood of first fragments
+/// from spoofed addresses must send 64 of them in that instant to push a real one out.
+/// The table never holds more than 64 × [`crate::MAX_CLIENT_HELLO_LEN`] bytes of message
+/// (256 KiB).
+pub const MAX_PENDING_HELLOS: usize = 64;
+
+/// The incomplete ClientHellos of a front end that serves many peers, one per source
+/// address, for [`CookieSecret::verify_datagram`].
+///
+/// Bounded in every direction: at most [`MAX_PENDING_HELLOS`] addresses, each holding at
+/// most [`crate::MAX_CLIENT_HELLO_LEN`] bytes in at most [`crate::MAX_CLIENT_HELLO_PIECES`]
+/// pieces for at most [`crate::HELLO_FRAGMENT_LIFETIME`]. When a new address finds the
+/// table full, the entry that started first is evicted. Fragments that contradict the
+/// held ones or break a bound are dropped and counted ([`PendingHellos::dropped`]); none
+/// is an error.
+#[derive(Debug, Default)]
+pub struct PendingHellos {
+    entries: Vec<(SocketAddr, PartialHello)>,
+    dropped: u64,
+    evicted: u64,
+}
+
+impl PendingHellos {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many source addresses have an incomplete ClientHello held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no incomplete ClientHello is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bytes of message body held, over every address.
+    pub fn buffered_bytes(&self) -> usize {
+        self.entries.iter().map(|(_, p)| p.buffered_bytes()).sum()
+    }
+
+    /// How many handshake records or ClientHello fragments were dropped: malformed, of
+    /// another message type, inconsistent with the fragments held, or over a bound.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// How many incomplete ClientHellos were evicted to make room for a new address.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Forgets what `client_address` has held.
+    fn forget(&mut self, client_address: SocketAddr) {
+        self.entries.retain(|(a, _)| *a != client_address);
+    }
+
+    /// Forgets every entry older than [`crate::HELLO_FRAGMENT_LIFETIME`].
+    fn expire(&mut self, now: Instant) {
+        self.entries.retain(|(_, p)| !p.expired(now));
+    }
+
+    fn count_drop(&mut self) {
+        self.dropped = self.dropped.saturating_add(1);
+    }
+
+    /// Takes a fragment (not a whole message) of a ClientHello from `client_address`.
+    fn push(
+        &mut self,
+        now: Instant,
+        client_address: SocketAddr,
+        record_sequence: u64,
+        wire_len: usize,
+        fragment: &HandshakeFragment<'_>,
+    ) -> Result<HelloProgress, crate::Error> {
+        let held = self
+            .entries
+            .iter_mut()
+            .enumerate()
+            .find(|(_, (a, _))| *a == client_address);
+        if let Some((i, (_, partial))) = held {
+            let progress = partial.push(now, record_sequence, wire_len, fragment)?;
+            if matches!(progress, HelloProgress::Complete(_)) {
+                self.entries.swap_remove(i);
+            }
+            return Ok(progress);
+        }
+        let (partial, progress) = PartialHello::start(now, record_sequence, wire_len, fragment)?;
+        if matches!(progress, HelloProgress::Complete(_)) {
+            return Ok(progress);
+        }
+        if self.entries.len() >= MAX_PENDING_HELLOS {
+            let oldest = self
+                .entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (_, p))| p.started())
+                .map(|(i, _)| i);
+            if let Some(i) = oldest {
+                let (address, _) = self.entries.swap_remove(i);
+                self.evicted = self.evicted.saturating_add(1);
+                tracing::debug!(%address, "pending ClientHello evicted");
+            }
+        }
+        self.entries.push((client_address, partial));
+        Ok(progress)
+    }
+}
+
+/// What a front end does with a datagram from an address it has no connection for
+/// (RFC 6347 §4.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HelloVerdict {
     /// A ClientHello with a valid cookie: create the server connection (with the same
-    /// secret, [`crate::Connection::server_with_cookie_secret`]) and give it the datagram.
-    Accept,
+    /// secret, [`crate::Connection::server_with_cookie_secret`]) and give it these bytes.
+    /// They are the datagram itself when the ClientHello came whole, or the ClientHello
+    /// reassembled from its fragments as one record.
+    Accept(Vec<u8>),
     /// A ClientHello without a valid cookie: send this HelloVerifyRequest back and forget.
+    /// It is never larger than the bytes of the ClientHello it answers.
     Challenge(Vec<u8>),
-    /// Anything else (including a fragmented first ClientHello): drop it.
+    /// A fragment of a ClientHello was kept until the rest arrives: send nothing.
+    Buffered,
+    /// Anything else: drop it.
     Drop,
 }
 
 impl CookieSecret {
-    /// Judges the first datagram from `client_address` without keeping any state.
-    pub fn verify_datagram(&self, client_address: SocketAddr, datagram: &[u8]) -> HelloVerdict {
-        let Some(Ok(rec)) = records(datagram).next() else {
-            return HelloVerdict::Drop;
-        };
-        if rec.header.content_type != ContentType::Handshake || rec.header.epoch != 0 {
-            return HelloVerdict::Drop;
+    /// Judges a datagram from `client_address`, an address without a connection. A
+    /// ClientHello that comes whole is judged without keeping anything; one that comes in
+    /// fragments, in one datagram or several, in any order and with duplicates, is
+    /// collected in `pending` (bounded, see [`PendingHellos`]) and judged once complete.
+    /// Nothing is answered before then, and the cookie is checked on the complete
+    /// message, so fragments create no state beyond `pending`.
+    pub fn verify_datagram(
+        &self,
+        pending: &mut PendingHellos,
+        now: Instant,
+        client_address: SocketAddr,
+        datagram: &[u8],
+    ) -> HelloVerdict {
+        pending.expire(now);
+        let verdict = self.judge_datagram(pending, now, client_address, datagram);
+        if matches!(verdict, HelloVerdict::Accept(_)) {
+            pending.forget(client_address);
         }
-        let Ok(fragments) = parse_fragments(rec.fragment) else {
-            return HelloVerdict::Drop;
-        };
-        let Some(f) = fragments.first() else {
-            return HelloVerdict::Drop;
-        };
-        if f.header.msg_type != HandshakeType::ClientHello
-            || f.header.fragment_offset != 0
-            || f.header.fragment_length != f.header.length
-        {
-            return HelloVerdict::Drop;
+        verdict
+    }
+
+    fn judge_datagram(
+        &self,
+        pending: &mut PendingHellos,
+        now: Instant,
+        client_address: SocketAddr,
+        datagram: &[u8],
+    ) -> HelloVerdict {
+        let mut buffered = false;
+        for rec in records(datagram) {
+            let Ok(rec) = rec else {
+                pending.count_drop();
+                break;
+            };
+            let header = rec.header;
+            if header.content_type != ContentType::Handshake || header.epoch != 0 {
+                continue;
+            }
+            let Ok(fragments) = parse_fragments(rec.fragment) else {
+                pending.count_drop();
+                continue;
+            };
+            // A record's header is counted with its first fragment.
+            let mut header_share = RECORD_HEADER_LEN;
+            for f in fragments {
+                let wire_len =
+                    std::mem::take(&mut header_share) + HANDSHAKE_HEADER_LEN + f.body.len();
+                let h = f.header;
+                if h.msg_type == HandshakeType::ClientHello
+                    && h.fragment_offset == 0
+                    && h.fragment_length == h.length
+                {
+                    if header.sequence_number > MAX_CLIENT_HELLO_RECORD_SEQ {
+                        return HelloVerdict::Drop;
+                    }
+                    return self.judge(
+                        client_address,
+                        header.sequence_number,
+                        h.message_seq,
+                        f.body,
+                        datagram.len(),
+                        || datagram.to_vec(),
+                    );
+                }
+                match pending.push(now, client_address, header.sequence_number, wire_len, &f) {
+                    Ok(HelloProgress::Buffered) => buffered = true,
+                    Ok(HelloProgress::Duplicate) => {}
+                    Ok(HelloProgress::Complete(hello)) => {
+                        return self.judge(
+                            client_address,
+                            hello.record_sequence,
+                            hello.message_seq,
+                            &hello.body,
+                            hello.received,
+                            || hello_record(header.version, &hello),
+                        );
+                    }
+                    Err(e) => {
+                        tracing::trace!(error = %e, address = %client_address, "ClientHello fragment dropped");
+                        pending.count_drop();
+                    }
+                }
+            }
         }
+        if buffered {
+            HelloVerdict::Buffered
+        } else {
+            HelloVerdict::Drop
+        }
+    }
+
+    /// The verdict on a complete ClientHello body that came in `received` bytes.
+    fn judge(
+        &self,
+        client_address: SocketAddr,
+        record_sequence: u64,
+        message_seq: u16,
+        body: &[u8],
+        received: usize,
+        accepted: impl FnOnce() -> Vec<u8>,
+    ) -> HelloVerdict {
         let Ok(HandshakeMessage::ClientHello(hello)) =
-            HandshakeMessage::parse(HandshakeType::ClientHello, f.body)
+            HandshakeMessage::parse(HandshakeType::ClientHello, body)
         else {
             return HelloVerdict::Drop;
         };
         if self.verify(client_address, &hello) {
-            HelloVerdict::Accept
-        } else {
-            let cookie = self.cookie(client_address, &hello);
-            HelloVerdict::Challenge(hello_verify_request(
-                rec.header.sequence_number,
-                f.header.message_seq,
-                &cookie,
-            ))
+            return HelloVerdict::Accept(accepted());
+        }
+        match self.challenge(
+            client_address,
+            &hello,
+            record_sequence,
+            message_seq,
+            received,
+        ) {
+            Some(hvr) => HelloVerdict::Challenge(hvr),
+            None => HelloVerdict::Drop,
         }
     }
+
+    /// The HelloVerifyRequest datagram for `hello`, or `None` when it would be larger
+    /// than the `received` bytes that brought the ClientHello: before the cookie a server
+    /// never sends more than it got (RFC 6347 §4.2.1, no amplification). With a 32-byte
+    /// cookie it is 60 bytes, and the smallest ClientHello record is 67.
+    pub(crate) fn challenge(
+        &self,
+        client_address: SocketAddr,
+        hello: &ClientHello,
+        record_sequence: u64,
+        message_seq: u16,
+        received: usize,
+    ) -> Option<Vec<u8>> {
+        let cookie = self.cookie(client_address, hello);
+        let hvr = hello_verify_request(record_sequence, message_seq, &cookie);
+        if hvr.len() > received {
+            tracing::debug!(
+                len = hvr.len(),
+                received,
+                "HelloVerifyRequest larger than its ClientHello, not sent"
+            );
+            return None;
+        }
+        Some(hvr)
+    }
+}
+
+/// A reassembled ClientHello as one epoch-0 record, for the connection a front end
+/// creates.
+fn hello_record(version: u16, hello: &CompleteHello) -> Vec<u8> {
+    let payload = encode_message(HandshakeType::ClientHello, hello.message_seq, &hello.body);
+    let mut out = Vec::with_capacity(RECORD_HEADER_LEN + payload.len());
+    RecordHeader {
+        content_type: ContentType::Handshake,
+        version,
+        epoch: 0,
+        sequence_number: hello.record_sequence,
+        length: u16::try_from(payload.len()).unwrap_or(u16::MAX),
+    }
+    .write(&mut out);
+    out.extend_from_slice(&payload);
+    out
 }
 
 /// A HelloVerifyRequest datagram answering a ClientHello that came in record

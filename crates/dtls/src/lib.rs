@@ -23,7 +23,17 @@
 //! Incoming fragments are reassembled in any order, overlapping or duplicated, and messages
 //! and epoch-1 records that arrive early wait for their turn, all within fixed memory bounds
 //! ([`MAX_MESSAGE_LEN`], [`MAX_BUFFERED_BYTES`]). A server keeps
-//! nothing for a ClientHello without a valid cookie, and renegotiation is refused.
+//! nothing for a ClientHello without a valid cookie but, when the ClientHello comes in
+//! fragments (a browser's DTLS 1.3 offer with a post-quantum key share does not fit one
+//! datagram), a bounded buffer that puts it together ([`MAX_CLIENT_HELLO_LEN`],
+//! [`MAX_CLIENT_HELLO_PIECES`], [`HELLO_FRAGMENT_LIFETIME`]; for a front end serving many
+//! addresses, [`PendingHellos`] with at most [`MAX_PENDING_HELLOS`] of them). Nothing is
+//! answered before the ClientHello is complete, the cookie covers the complete message,
+//! and a HelloVerifyRequest is never larger than the ClientHello it answers. A client
+//! offering DTLS 1.3 and 1.2 gets a DTLS 1.2 ServerHello without the TLS 1.3 downgrade
+//! sentinel (RFC 8446 §4.1.3: nothing was downgraded), and groups and extensions we do not
+//! know (X25519MLKEM768, supported_versions, key_share) are ignored. Renegotiation is
+//! refused.
 //!
 //! **Authentication.** A peer is authenticated only by its certificate matching one of the
 //! fingerprints given to [`Connection::require_peer_fingerprints`] (an empty list is
@@ -106,9 +116,12 @@ pub use config::Config;
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
 };
-pub use cookie::{CookieSecret, HelloVerdict};
+pub use cookie::{CookieSecret, HelloVerdict, MAX_PENDING_HELLOS, PendingHellos};
 pub use error::Error;
-pub use handshake::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
+pub use handshake::{
+    HELLO_FRAGMENT_LIFETIME, MAX_BUFFERED_BYTES, MAX_CLIENT_HELLO_LEN, MAX_CLIENT_HELLO_PIECES,
+    MAX_MESSAGE_LEN,
+};
 pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and

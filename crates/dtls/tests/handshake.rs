@@ -382,28 +382,36 @@ fn first_client_hello_with_dtls_1_0_record_version_is_accepted() {
 
 #[test]
 fn stateless_front_end_accepts_only_returned_cookies() {
-    use dtls::{CookieSecret, HelloVerdict};
+    use dtls::{CookieSecret, HelloVerdict, PendingHellos};
     let now = Instant::now();
     let secret = Arc::new(CookieSecret::generate_with_rng(
         &mut ChaCha20Rng::from_seed([30; 32]),
     ));
+    let mut pending = PendingHellos::new();
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(21), now);
     let hello = client.poll_transmit().unwrap().to_vec();
     assert_eq!(
-        secret.verify_datagram(PEER, &[22, 0xFE]),
+        secret.verify_datagram(&mut pending, now, PEER, &[22, 0xFE]),
         HelloVerdict::Drop
     );
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(PEER, &hello) else {
+    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(&mut pending, now, PEER, &hello)
+    else {
         panic!("first hello must be challenged");
     };
     assert_eq!(hvr[13], 3, "HelloVerifyRequest");
+    assert!(hvr.len() <= hello.len(), "no amplification");
     client.handle_datagram(now, &hvr).unwrap();
     let hello2 = client.poll_transmit().unwrap().to_vec();
     assert!(matches!(
-        secret.verify_datagram(OTHER, &hello2),
+        secret.verify_datagram(&mut pending, now, OTHER, &hello2),
         HelloVerdict::Challenge(_)
     ));
-    assert_eq!(secret.verify_datagram(PEER, &hello2), HelloVerdict::Accept);
+    // A hello that came whole is handed on as it came.
+    assert_eq!(
+        secret.verify_datagram(&mut pending, now, PEER, &hello2),
+        HelloVerdict::Accept(hello2.clone())
+    );
+    assert!(pending.is_empty());
     let mut server =
         Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, PEER, now);
     authenticate(&mut client, &mut server);

@@ -76,6 +76,9 @@ pub fn run(ctx: &Context) -> Result {
                         peer_cert: "",
                         seed: 0,
                         mtu: None,
+                        peer_mtu: None,
+                        long_client_hello: false,
+                        our_defaults: false,
                     });
                 }
             }
@@ -157,6 +160,27 @@ pub(super) struct Case {
     pub(super) seed: u8,
     /// The MTU both sides are told (`-mtu` for OpenSSL); `None` leaves both at default.
     pub(super) mtu: Option<usize>,
+    /// OpenSSL alone is told this `-mtu` (our side keeps its configuration's).
+    pub(super) peer_mtu: Option<usize>,
+    /// OpenSSL's client offers a long ALPN list (an extension we ignore, as every one we do
+    /// not know), which makes its ClientHello as long as Chromium's DTLS 1.3 offer.
+    pub(super) long_client_hello: bool,
+    /// Our side runs [`Config::new`] as it comes (every suite, group and SRTP profile, MTU
+    /// 1200, client certificate required); only the certificate is the case's.
+    pub(super) our_defaults: bool,
+}
+
+/// The length of Chromium 156's DTLS 1.3 ClientHello body.
+pub(super) const CHROMIUM_HELLO_LEN: usize = 1413;
+
+/// An ALPN list for `openssl s_client -alpn` that brings its ClientHello (131 bytes with
+/// the options of these cases) to [`CHROMIUM_HELLO_LEN`]: the extension adds 6 bytes and
+/// one length byte per protocol, 22 protocols of 57 bytes.
+fn long_alpn() -> String {
+    (0..22)
+        .map(|i| format!("{:x<57}", format!("rtp-stack-interop-padding-{i:02}-")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Every datagram of one run, in the order it crossed the socket.
@@ -296,6 +320,9 @@ impl Drop for Peer {
 fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
     let cert = Certificate::generate("rtp-stack").map_err(|e| e.to_string())?;
     let mut cfg = Config::new(cert);
+    if case.our_defaults {
+        return Ok(cfg);
+    }
     cfg.cipher_suites = vec![case.suite];
     cfg.srtp_profiles = vec![case.profile];
     cfg.require_client_certificate = require_client_certificate;
@@ -487,7 +514,7 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.client_cert {
         cmd.args(["-Verify", "1"]);
     }
-    if let Some(mtu) = case.mtu {
+    if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
     }
     let deadline = Instant::now() + RUN_LIMIT;
@@ -542,8 +569,11 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
             .arg("-key")
             .arg(ctx.dir.join(format!("client{}.key", case.peer_cert)));
     }
-    if let Some(mtu) = case.mtu {
+    if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
+    }
+    if case.long_client_hello {
+        cmd.args(["-alpn", &long_alpn()]);
     }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
@@ -558,7 +588,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     };
     sock.connect(from).map_err(|e| e.to_string())?;
     let mut cfg = our_config(case, case.client_cert)?;
-    cfg.groups = vec![case.group.0];
+    if !case.our_defaults {
+        cfg.groups = vec![case.group.0];
+    }
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }

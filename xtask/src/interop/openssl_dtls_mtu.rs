@@ -3,12 +3,20 @@
 //! both sides sending certificates, so flights are fragmented in both directions
 //! (RFC 6347 §4.2.3). Every datagram on the wire is checked: none is over 300 bytes, and
 //! each side really split handshake messages (a fragment shorter than its message).
+//!
+//! Then our server, with its default configuration, against an `s_client` whose
+//! ClientHello is as long as Chromium's DTLS 1.3 offer (1,413 bytes, padded with a long
+//! ALPN list) and does not fit its datagrams: at `-mtu 1200` it comes in two fragments, as
+//! Chromium's does, at `-mtu 256` (the least OpenSSL takes) in seven. Both ClientHellos,
+//! the first and the one with the cookie, must arrive in more than one datagram, and the
+//! handshake must complete.
 
 use super::Context;
-use super::openssl_dtls::{Case, Wire, make_certificate, our_client, our_server};
+use super::openssl_dtls::{
+    CHROMIUM_HELLO_LEN, Case, Wire, make_certificate, our_client, our_server,
+};
 use crate::util::{Result, ensure_apt};
-use dtls::internal::parse_fragments;
-use dtls::internal::{ContentType, records};
+use dtls::internal::{ContentType, HandshakeType, parse_fragments, records};
 use dtls::{CipherSuite, NamedGroup};
 use srtp::ProtectionProfile;
 
@@ -29,6 +37,9 @@ pub fn run(ctx: &Context) -> Result {
         peer_cert: "",
         seed: 0,
         mtu: Some(MTU),
+        peer_mtu: None,
+        long_client_hello: false,
+        our_defaults: false,
     };
     let mut failures = Vec::new();
     for (seed, ours) in [(1u8, "client"), (2, "server")] {
@@ -42,15 +53,82 @@ pub fn run(ctx: &Context) -> Result {
             Ok(()) => eprintln!("ours={ours:<6} mtu {MTU}: PASS"),
             Err(e) => {
                 eprintln!("ours={ours:<6} mtu {MTU}: FAIL: {e}");
-                failures.push(ours);
+                failures.push(format!("{ours} at mtu {MTU}"));
+            }
+        }
+    }
+    for (seed, peer_mtu) in [(3u8, 1200), (4, 256)] {
+        let case = Case {
+            seed,
+            mtu: None,
+            peer_mtu: Some(peer_mtu),
+            long_client_hello: true,
+            our_defaults: true,
+            ..case
+        };
+        let what = format!("ours=server (defaults), openssl -mtu {peer_mtu}, long ClientHello");
+        match our_server(ctx, &case).and_then(|w| check_fragmented_hello(&w)) {
+            Ok(()) => eprintln!("{what}: PASS"),
+            Err(e) => {
+                eprintln!("{what}: FAIL: {e}");
+                failures.push(format!("server, openssl's ClientHello at -mtu {peer_mtu}"));
             }
         }
     }
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(format!("MTU {MTU} handshakes failed with our {failures:?}"))
+        Err(format!("MTU handshakes failed: {}", failures.join("; ")))
     }
+}
+
+/// Checks that OpenSSL's two ClientHellos (message_seq 0 and, with the cookie, 1) each
+/// came in fragments spread over more than one datagram, and were about as long as
+/// Chromium's.
+fn check_fragmented_hello(wire: &Wire) -> Result {
+    // Per message_seq: the message length and the datagrams that carried a piece of it.
+    let mut hellos: Vec<(u16, u32, Vec<usize>)> = Vec::new();
+    for (i, d) in wire.theirs.iter().enumerate() {
+        for rec in records(d).map_while(std::result::Result::ok) {
+            if rec.header.content_type != ContentType::Handshake || rec.header.epoch != 0 {
+                continue;
+            }
+            for f in parse_fragments(rec.fragment).unwrap_or_default() {
+                let h = f.header;
+                if h.msg_type != HandshakeType::ClientHello {
+                    continue;
+                }
+                match hellos.iter_mut().find(|e| e.0 == h.message_seq) {
+                    Some(e) if !e.2.contains(&i) => e.2.push(i),
+                    Some(_) => {}
+                    None => hellos.push((h.message_seq, h.length, vec![i])),
+                }
+            }
+        }
+    }
+    for (seq, len, datagrams) in &hellos {
+        eprintln!(
+            "  openssl's ClientHello message_seq {seq}: {len} bytes in {} datagrams",
+            datagrams.len()
+        );
+    }
+    for seq in [0, 1] {
+        let Some((_, len, datagrams)) = hellos.iter().find(|e| e.0 == seq) else {
+            return Err(format!(
+                "no ClientHello with message_seq {seq} from openssl"
+            ));
+        };
+        if datagrams.len() < 2 {
+            return Err(format!(
+                "openssl's ClientHello {seq} came in {} datagram",
+                datagrams.len()
+            ));
+        }
+        if (*len as usize) < CHROMIUM_HELLO_LEN - 64 {
+            return Err(format!("openssl's ClientHello {seq} is only {len} bytes"));
+        }
+    }
+    Ok(())
 }
 
 /// What one direction of a run looked like.

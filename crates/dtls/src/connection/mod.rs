@@ -25,7 +25,7 @@ use crate::crypto::aead::RecordCipher;
 use crate::crypto::kx::EphemeralSecret;
 use crate::crypto::signature::PeerKey;
 use crate::error::Error;
-use crate::handshake::{ClientHello, HandshakeMessage, Reassembler};
+use crate::handshake::{ClientHello, HandshakeMessage, PartialHello, Reassembler};
 use crate::random::{BoxedRng, os_rng};
 use crate::record::{ContentType, MAX_PLAINTEXT_LEN};
 use crate::suite::{CipherSuite, NamedGroup};
@@ -90,10 +90,12 @@ pub enum Received {
     Dropped,
 }
 
-/// Whether a record of the datagram being handled was processed.
+/// Whether a record of the datagram being handled was processed or kept.
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     processed: bool,
+    /// A ClientHello fragment added new bytes to the hello buffer.
+    buffered: bool,
 }
 
 /// What the connection reports to its owner.
@@ -302,6 +304,9 @@ pub struct Connection {
     next_send_seq: u16,
     next_recv_seq: u16,
     reassembler: Reassembler,
+    /// A server's fragmented ClientHello before the cookie (bounded, see
+    /// `handshake::hello_fragments`).
+    hello_fragments: Option<PartialHello>,
     early_records: Vec<Vec<u8>>,
     mtu: usize,
     hs: Handshake,
@@ -345,6 +350,7 @@ impl Connection {
             next_send_seq: 0,
             next_recv_seq: 0,
             reassembler: Reassembler::default(),
+            hello_fragments: None,
             early_records: Vec::new(),
             hs: Handshake::default(),
             flight: Vec::new(),
@@ -385,7 +391,8 @@ impl Connection {
     /// A server for the client at `peer_address`, the transport address bound into the
     /// HelloVerifyRequest cookie, with randomness and cookie secret seeded from the
     /// operating system. Until a ClientHello returns a valid cookie the server keeps
-    /// nothing about the client (RFC 6347 §4.2.1).
+    /// nothing about the client (RFC 6347 §4.2.1) but the bounded buffer that puts a
+    /// fragmented ClientHello together ([`crate::MAX_CLIENT_HELLO_LEN`]).
     pub fn server(
         config: Arc<Config>,
         peer_address: SocketAddr,
@@ -406,9 +413,10 @@ impl Connection {
         Self::server_with_cookie_secret(config, rng, secret, peer_address, now)
     }
 
-    /// A server that shares its cookie secret with a stateless front end
+    /// A server that shares its cookie secret with a front end
     /// ([`CookieSecret::verify_datagram`]), which answers ClientHellos without a valid
-    /// cookie and creates connections only for those that return one.
+    /// cookie and creates connections only for those that return one, handing each the
+    /// bytes of its [`crate::HelloVerdict::Accept`].
     pub fn server_with_cookie_secret(
         config: Arc<Config>,
         rng: impl CryptoRng + Send + 'static,
@@ -531,6 +539,7 @@ impl Connection {
             self.retransmit_at = None;
             self.hs = Handshake::default();
             self.reassembler.clear();
+            self.hello_fragments = None;
             self.early_records.clear();
             self.flight.clear();
             return Err(Error::HandshakeTimeout);
@@ -564,7 +573,8 @@ impl Connection {
         match self.process_datagram(now, datagram) {
             Ok(()) if self.received.processed => Ok(Received::Processed),
             Ok(())
-                if self.reassembler.buffered_bytes() > held_bytes
+                if self.received.buffered
+                    || self.reassembler.buffered_bytes() > held_bytes
                     || self.early_records.len() > held_records =>
             {
                 Ok(Received::Buffered)
@@ -666,6 +676,7 @@ impl Connection {
         self.retransmit_at = None;
         self.hs = Handshake::default();
         self.reassembler.clear();
+        self.hello_fragments = None;
         self.early_records.clear();
     }
 

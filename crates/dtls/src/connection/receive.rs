@@ -18,21 +18,19 @@ use super::{Connection, Event, MAX_EARLY_RECORDS, Phase, Role, State};
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::crypto::aead::RecordId;
 use crate::error::Error;
-use crate::handshake::{self, HandshakeMessage, HandshakeType, encode_message};
+use crate::handshake::{
+    self, HANDSHAKE_HEADER_LEN, HandshakeMessage, HandshakeType, HelloProgress,
+    MAX_CLIENT_HELLO_RECORD_SEQ, encode_message, push_fragment,
+};
 use crate::record::{self, ContentType, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN, RecordHeader};
 use srtp::ReplayWindow;
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// The records of an epoch accepted out of order (RFC 6347 §4.1.2.6: 64 is the
 /// recommended minimum). The window is `srtp`'s, the one the workspace keeps for every
 /// packet index.
 pub(super) const RECORD_REPLAY_WINDOW: usize = 64;
-
-/// The highest record sequence number a ClientHello may carry. A client numbers its
-/// epoch-0 records from zero, so its ClientHellos (retransmissions included) are among its
-/// first few; the server continues its own numbering from the ClientHello that carried the
-/// cookie, and a forged one numbered near 2^48 would leave it no room for its flight.
-const MAX_CLIENT_HELLO_RECORD_SEQ: u64 = u32::MAX as u64;
 
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
@@ -278,28 +276,16 @@ impl Connection {
         };
         // Counted once per record, however many of its fragments are dropped.
         let mut dropped = false;
+        // A record's header is counted with its first fragment.
+        let mut header_share = RECORD_HEADER_LEN;
         for frag in fragments {
             let seq = frag.header.message_seq;
+            let wire_len =
+                std::mem::take(&mut header_share) + HANDSHAKE_HEADER_LEN + frag.body.len();
             if matches!(self.phase, Phase::ServerWaitClientHello { .. }) {
-                let h = frag.header;
-                // Until a cookie proves the address the server keeps nothing, so a first
-                // ClientHello must come whole (RFC 6347 §4.2.1); fragments are dropped. So is
-                // a ClientHello numbered beyond any real client's first records: the server
-                // numbers its flight after it, and near 2^48 it would have none left.
-                if h.msg_type != HandshakeType::ClientHello
-                    || h.fragment_offset != 0
-                    || h.fragment_length != h.length
-                    || header.sequence_number > MAX_CLIENT_HELLO_RECORD_SEQ
-                {
+                if !self.server_hello_fragment(now, header, &frag, wire_len, plaintext.len())? {
                     dropped = true;
-                    continue;
                 }
-                let Ok(msg) = HandshakeMessage::parse(h.msg_type, frag.body) else {
-                    dropped = true;
-                    continue;
-                };
-                self.server_client_hello(now, header, seq, msg, frag.body)?;
-                self.received.processed = true;
                 continue;
             }
             if seq < self.next_recv_seq {
@@ -375,5 +361,66 @@ impl Connection {
             self.drop_record();
         }
         Ok(())
+    }
+
+    /// A handshake fragment while a server waits for a ClientHello (RFC 6347 §4.2.1): a
+    /// whole ClientHello is answered at once; a fragment of one is collected in the
+    /// bounded hello buffer (`handshake::hello_fragments`), and nothing is answered until
+    /// the message is complete. Returns false when the fragment was dropped.
+    fn server_hello_fragment(
+        &mut self,
+        now: Instant,
+        header: &RecordHeader,
+        frag: &handshake::HandshakeFragment<'_>,
+        wire_len: usize,
+        record_len: usize,
+    ) -> Result<bool, Error> {
+        let h = frag.header;
+        // A ClientHello numbered beyond any real client's first records is dropped too: the
+        // server numbers its flight after it, and near 2^48 it would have none left.
+        if h.msg_type != HandshakeType::ClientHello
+            || header.sequence_number > MAX_CLIENT_HELLO_RECORD_SEQ
+        {
+            return Ok(false);
+        }
+        let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
+        let (record_sequence, message_seq, body, received) = if whole {
+            (
+                header.sequence_number,
+                h.message_seq,
+                Cow::Borrowed(frag.body),
+                RECORD_HEADER_LEN + record_len,
+            )
+        } else {
+            match push_fragment(
+                &mut self.hello_fragments,
+                now,
+                header.sequence_number,
+                wire_len,
+                frag,
+            ) {
+                Ok(HelloProgress::Buffered) => {
+                    self.received.buffered = true;
+                    return Ok(true);
+                }
+                Ok(HelloProgress::Duplicate) => return Ok(true),
+                Ok(HelloProgress::Complete(c)) => (
+                    c.record_sequence,
+                    c.message_seq,
+                    Cow::Owned(c.body),
+                    c.received,
+                ),
+                Err(e) => {
+                    tracing::trace!(error = %e, "ClientHello fragment dropped");
+                    return Ok(false);
+                }
+            }
+        };
+        let Ok(msg) = HandshakeMessage::parse(HandshakeType::ClientHello, &body) else {
+            return Ok(false);
+        };
+        self.server_client_hello(now, record_sequence, message_seq, msg, &body, received)?;
+        self.received.processed = true;
+        Ok(true)
     }
 }

@@ -1,14 +1,13 @@
 //! The server's side of the handshake (RFC 6347 §4.2.4 flights 2, 4 and 6).
 
 use super::{Connection, Incoming, Negotiated, Phase, Role, Step, unexpected};
-use crate::cookie::hello_verify_request;
 use crate::crypto::kx::EphemeralSecret;
 use crate::error::Error;
 use crate::handshake::{
     Certificate, CertificateRequest, ClientHello, Extensions, Finished, HandshakeMessage,
     ServerHello, ServerKeyExchange, UseSrtp,
 };
-use crate::record::{DTLS_1_2, RecordHeader};
+use crate::record::DTLS_1_2;
 use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
@@ -17,17 +16,34 @@ use std::time::Instant;
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00FF;
 /// ecdsa_sign certificate type (RFC 8422 §5.5).
 const ECDSA_SIGN: u8 = 64;
+/// The last eight bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 or
+/// below (RFC 8446 §4.1.3; DTLS 1.3 uses the same values, RFC 9147 §5.3).
+const DOWNGRADE_SENTINELS: [[u8; 8]; 2] = [*b"DOWNGRD\x01", *b"DOWNGRD\x00"];
+
+/// Makes sure a ServerHello random does not end in a downgrade sentinel. We do not speak
+/// DTLS 1.3, so nothing was downgraded; a client offering 1.3 (a browser) that found the
+/// sentinel would abort the handshake (RFC 8446 §4.1.3). Random bytes hit it with
+/// probability 2^-63; then one bit of the last byte is flipped, which matches neither
+/// sentinel.
+fn clear_downgrade_sentinel(random: &mut [u8; 32]) {
+    if DOWNGRADE_SENTINELS.iter().any(|s| random.ends_with(s)) {
+        random[31] ^= 0x02;
+    }
+}
 
 impl Connection {
-    /// A ClientHello while no handshake state exists: answer without a valid cookie with a
-    /// HelloVerifyRequest and keep nothing; with one, start the handshake.
+    /// A complete ClientHello while no handshake state exists, which came in record
+    /// `record_sequence` (the highest, when it came in fragments) and `received` bytes:
+    /// answer without a valid cookie with a HelloVerifyRequest (never larger than
+    /// `received`) and keep nothing; with one, start the handshake.
     pub(super) fn server_client_hello(
         &mut self,
         now: Instant,
-        record: &RecordHeader,
+        record_sequence: u64,
         message_seq: u16,
         msg: HandshakeMessage,
         body: &[u8],
+        received: usize,
     ) -> Result<(), Error> {
         let HandshakeMessage::ClientHello(ch) = msg else {
             return Err(unexpected("ClientHello", &msg));
@@ -42,14 +58,22 @@ impl Connection {
             ));
         };
         if !cookie_secret.verify(*client_address, &ch) {
-            let cookie = cookie_secret.cookie(*client_address, &ch);
-            let hvr = hello_verify_request(record.sequence_number, message_seq, &cookie);
-            self.transmit.push(hvr);
+            let hvr = cookie_secret.challenge(
+                *client_address,
+                &ch,
+                record_sequence,
+                message_seq,
+                received,
+            );
+            if let Some(hvr) = hvr {
+                self.transmit.push(hvr);
+            }
             return Ok(());
         }
+        self.hello_fragments = None;
         self.next_recv_seq = message_seq.wrapping_add(1);
         self.next_send_seq = message_seq;
-        self.write_seq[0] = self.write_seq[0].max(record.sequence_number);
+        self.write_seq[0] = self.write_seq[0].max(record_sequence);
         self.hs.transcript = crate::handshake::encode_message(
             crate::handshake::HandshakeType::ClientHello,
             message_seq,
@@ -140,6 +164,7 @@ impl Connection {
 
         let mut server_random = [0u8; 32];
         self.rng.fill_bytes(&mut server_random);
+        clear_downgrade_sentinel(&mut server_random);
         let negotiated = Negotiated {
             suite,
             client_random: ch.random,
@@ -287,5 +312,24 @@ impl Connection {
             }
             (phase, m) => return Err(unexpected(phase.expected(), &m)),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_random_never_ends_in_a_downgrade_sentinel() {
+        for (sentinel, last) in [(*b"DOWNGRD\x01", 3), (*b"DOWNGRD\x00", 2)] {
+            let mut random = [7u8; 32];
+            random[24..].copy_from_slice(&sentinel);
+            clear_downgrade_sentinel(&mut random);
+            assert_eq!(&random[24..31], b"DOWNGRD");
+            assert_eq!(random[31], last);
+        }
+        let mut random = [7u8; 32];
+        clear_downgrade_sentinel(&mut random);
+        assert_eq!(random, [7u8; 32]);
     }
 }

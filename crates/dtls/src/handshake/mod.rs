@@ -2,16 +2,21 @@
 //! message bodies.
 
 mod extensions;
+mod hello_fragments;
 mod messages;
 mod reassembly;
 
 pub use extensions::{Extensions, UseSrtp};
+pub(crate) use hello_fragments::{
+    CompleteHello, HelloProgress, MAX_CLIENT_HELLO_RECORD_SEQ, PartialHello, push_fragment,
+};
+pub use hello_fragments::{HELLO_FRAGMENT_LIFETIME, MAX_CLIENT_HELLO_LEN, MAX_CLIENT_HELLO_PIECES};
 pub use messages::{
     Certificate, CertificateRequest, CertificateVerify, ClientHello, ClientKeyExchange, Finished,
     HandshakeMessage, HelloVerifyRequest, ServerHello, ServerKeyExchange,
 };
-pub(crate) use reassembly::Reassembler;
 pub use reassembly::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
+pub(crate) use reassembly::{Pieces, Reassembler};
 
 use crate::codec::{Reader, Writer};
 use crate::error::Error;

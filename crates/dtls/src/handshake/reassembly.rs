@@ -40,13 +40,63 @@ struct Partial {
     msg_type: HandshakeType,
     message_seq: u16,
     body: Vec<u8>,
-    /// Sorted, disjoint received byte ranges.
-    ranges: Vec<(usize, usize)>,
+    ranges: Pieces,
 }
 
 impl Partial {
     fn is_complete(&self) -> bool {
-        self.body.is_empty() || self.ranges == [(0, self.body.len())]
+        self.ranges.cover(self.body.len())
+    }
+}
+
+/// The byte ranges of a message received so far: sorted, disjoint and not adjacent
+/// (touching ranges are merged), each `(start, end)` with `start < end`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Pieces(Vec<(usize, usize)>);
+
+impl Pieces {
+    /// How many disjoint pieces are held.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the pieces make up every byte of a message of `len` bytes.
+    pub(crate) fn cover(&self, len: usize) -> bool {
+        len == 0 || self.0 == [(0, len)]
+    }
+
+    /// True when every byte of `start..end` was received already.
+    pub(crate) fn contain(&self, start: usize, end: usize) -> bool {
+        self.0.iter().any(|&(s, e)| s <= start && end <= e)
+    }
+
+    /// The parts of `start..end` that were received already.
+    pub(crate) fn overlaps(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = (usize, usize)> {
+        self.0
+            .iter()
+            .map(move |&(s, e)| (s.max(start), e.min(end)))
+            .filter(|&(s, e)| s < e)
+    }
+
+    /// These pieces with `start..end` added (a no-op for an empty range).
+    pub(crate) fn with(&self, start: usize, end: usize) -> Pieces {
+        let mut all = self.0.clone();
+        if start < end {
+            let at = all.partition_point(|&(s, _)| s < start);
+            all.insert(at, (start, end));
+        }
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(all.len());
+        for (s, e) in all {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        Pieces(merged)
     }
 }
 
@@ -106,7 +156,7 @@ impl Reassembler {
                     msg_type: h.msg_type,
                     message_seq: h.message_seq,
                     body: vec![0; length],
-                    ranges: Vec::new(),
+                    ranges: Pieces::default(),
                 });
                 self.messages.len() - 1
             }
@@ -126,7 +176,8 @@ impl Reassembler {
         if start == end {
             return Ok(());
         }
-        if partial.ranges.len() >= MAX_FRAGMENT_RANGES {
+        let ranges = partial.ranges.with(start, end);
+        if ranges.len() > MAX_FRAGMENT_RANGES {
             tracing::debug!(
                 seq = h.message_seq,
                 "too many fragment pieces, fragment dropped"
@@ -134,16 +185,7 @@ impl Reassembler {
             return Ok(());
         }
         dst.copy_from_slice(fragment.body);
-        let at = partial.ranges.partition_point(|&(s, _)| s < start);
-        partial.ranges.insert(at, (start, end));
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(partial.ranges.len());
-        for &(s, e) in &partial.ranges {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
-        }
-        partial.ranges = merged;
+        partial.ranges = ranges;
         Ok(())
     }
 
