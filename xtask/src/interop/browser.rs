@@ -114,9 +114,11 @@ pub fn run(ctx: &Context) -> Result {
     ))
 }
 
-/// Starts `browser_call` on a free port: the process, the page's URL, and its output as it
-/// comes.
-fn start_endpoint() -> Result<(Reaped, String, Arc<Mutex<Vec<String>>>)> {
+/// The endpoint's output lines, collected as they come.
+type OutputLog = Arc<Mutex<Vec<String>>>;
+
+/// Starts `browser_call` on a free port: the process, the page's URL, and its output.
+fn start_endpoint() -> Result<(Reaped, String, OutputLog)> {
     let binary = root().join("target/debug/examples/browser_call");
     let mut child = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0", "--call-seconds", "60"])
