@@ -15,11 +15,14 @@
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
 use rtp_session::{AnswerParams, Certificate, HashFunction, Role, WebRtcOffer};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use serde_json::json;
+use std::io::Read;
+use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use tiny_http::{Header, Request, Response, Server};
 
 /// One offer/answer exchange.
 struct Case {
@@ -97,17 +100,21 @@ const CASES: &[Case] = &[
 
 const STREAM: &str = "rtp-session-stream";
 const TIMEOUT: Duration = Duration::from_secs(120);
+/// The most a request body may hold: an offer is a few KiB, at most a few tens.
+const MAX_BODY: usize = 256 * 1024;
+/// How long a request body may take to arrive once its headers have.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn run(ctx: &Context) -> Result {
     ensure_apt(&[("chromium", "chromium")])?;
     let version = output(Command::new("chromium").arg("--version"))?;
     eprintln!("  {}", version.trim());
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let url = format!(
-        "http://{}/",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let server = Server::http("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let address = server
+        .server_addr()
+        .to_ip()
+        .ok_or("the page server has no IP address")?;
+    let url = format!("http://{address}/");
     let profile = ctx.dir.join("profile");
     let _ = std::fs::remove_dir_all(&profile);
     let log = std::fs::File::create(ctx.dir.join("chromium.log")).map_err(|e| e.to_string())?;
@@ -136,7 +143,7 @@ pub fn run(ctx: &Context) -> Result {
         .spawn()
         .map_err(|e| format!("cannot start chromium: {e}"))?;
     let mut browser = Browser(browser);
-    let result = serve(ctx, &listener);
+    let result = serve(ctx, &server);
     browser.stop();
     result
 }
@@ -175,28 +182,27 @@ struct Exchange {
     answer: String,
 }
 
-fn serve(ctx: &Context, listener: &TcpListener) -> Result {
+fn serve(ctx: &Context, server: &Server) -> Result {
     let deadline = Instant::now() + TIMEOUT;
     let certificate = Certificate::generate("rtp-session").map_err(|e| e.to_string())?;
     let mut exchanges: Vec<Option<Exchange>> = (0..CASES.len()).map(|_| None).collect();
     let mut failures = Vec::new();
     loop {
-        if Instant::now() > deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let request = if left.is_zero() {
+            None
+        } else {
+            server.recv_timeout(left).map_err(|e| e.to_string())?
+        };
+        let Some(request) = request else {
             return Err(format!(
                 "Chromium did not finish the cases within {} s (see {})",
                 TIMEOUT.as_secs(),
                 ctx.dir.join("chromium.log").display()
             ));
-        }
-        let stream = match listener.accept() {
-            Ok((stream, _)) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
-            }
-            Err(e) => return Err(e.to_string()),
         };
-        let Some((path, body, mut stream)) = read_request(stream)? else {
+        let path = request.url().to_string();
+        let Some((body, request)) = read_body(request, &path)? else {
             continue;
         };
         let case_index = |prefix: &str| {
@@ -205,7 +211,7 @@ fn serve(ctx: &Context, listener: &TcpListener) -> Result {
                 .filter(|i| *i < CASES.len())
         };
         if path == "/" {
-            respond(&mut stream, "200 OK", "text/html", &page())?;
+            respond(request, 200, "text/html", &page())?;
         } else if let Some(i) = case_index("/offer/") {
             let case = &CASES[i];
             eprintln!("  case {i}: {}", case.name);
@@ -215,12 +221,12 @@ fn serve(ctx: &Context, listener: &TcpListener) -> Result {
                 Ok(exchange) => {
                     std::fs::write(ctx.dir.join(format!("answer-{i}.sdp")), &exchange.answer)
                         .map_err(|e| e.to_string())?;
-                    respond(&mut stream, "200 OK", "application/sdp", &exchange.answer)?;
+                    respond(request, 200, "application/sdp", &exchange.answer)?;
                     exchanges[i] = Some(exchange);
                 }
                 Err(e) => {
                     failures.push(format!("case {i} ({}): {e}", case.name));
-                    respond(&mut stream, "200 OK", "text/plain", &format!("ERROR {e}"))?;
+                    respond(request, 200, "text/plain", &format!("ERROR {e}"))?;
                 }
             }
         } else if let Some(i) = case_index("/result/") {
@@ -229,9 +235,9 @@ fn serve(ctx: &Context, listener: &TcpListener) -> Result {
             } else {
                 eprintln!("    accepted: {body}");
             }
-            respond(&mut stream, "200 OK", "text/plain", "ok")?;
+            respond(request, 200, "text/plain", "ok")?;
         } else if path == "/done" {
-            respond(&mut stream, "200 OK", "text/plain", "ok")?;
+            respond(request, 200, "text/plain", "ok")?;
             if !body.is_empty() {
                 failures.push(format!("the page failed: {body}"));
             }
@@ -244,7 +250,7 @@ fn serve(ctx: &Context, listener: &TcpListener) -> Result {
                 Err(failures.join("; "))
             };
         } else {
-            respond(&mut stream, "404 Not Found", "text/plain", "")?;
+            respond(request, 404, "text/plain", "")?;
         }
     }
 }
@@ -344,16 +350,17 @@ fn check(case: &Case, report: &str, exchange: Option<&Exchange>) -> Result {
 
 /// The page: one peer connection per case, in order.
 fn page() -> String {
-    let cases: Vec<String> = CASES
+    let cases: Vec<_> = CASES
         .iter()
         .map(|c| {
-            format!(
-                "{{videoAndData:{},recvOnly:{},gather:{}}}",
-                c.video_and_data, c.recv_only, c.wait_for_gathering
-            )
+            json!({
+                "videoAndData": c.video_and_data,
+                "recvOnly": c.recv_only,
+                "gather": c.wait_for_gathering,
+            })
         })
         .collect();
-    PAGE.replace("CASES", &format!("[{}]", cases.join(",")))
+    PAGE.replace("CASES", &serde_json::Value::from(cases).to_string())
 }
 
 const PAGE: &str = r#"<!doctype html><meta charset="utf-8"><title>rtp-session SDP</title><script>
@@ -402,52 +409,52 @@ async function runCase(i, c) {
 })();
 </script>"#;
 
-/// Reads one HTTP/1.1 request: its path and body. `None` for a connection that closed
-/// before a whole request arrived.
-fn read_request(mut stream: TcpStream) -> Result<Option<(String, String, TcpStream)>> {
-    stream
-        .set_nonblocking(false)
-        .and_then(|()| stream.set_read_timeout(Some(Duration::from_secs(10))))
-        .map_err(|e| e.to_string())?;
-    let mut data = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    let header_end = loop {
-        if let Some(p) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
+/// Reads the body of `request` (to `path`) as text. Refuses a body over [`MAX_BODY`] or
+/// one slower than [`BODY_TIMEOUT`]; `None` for a connection that closed before the whole
+/// body arrived.
+fn read_body(mut request: Request, path: &str) -> Result<Option<(String, Request)>> {
+    // tiny_http reads a body through a blocking reader without a timeout, and a request
+    // dropped before its body was read reads the rest first: both happen on this thread,
+    // which a stalled browser leaves behind (it ends when the browser is stopped).
+    let (sender, receiver) = mpsc::channel();
+    let too_large = format!("the body posted to {path} is over {MAX_BODY} bytes");
+    std::thread::spawn(move || {
+        let mut body = Vec::new();
+        if request.body_length().is_none_or(|n| n <= MAX_BODY) {
+            let limit = MAX_BODY as u64 + 1;
+            if request
+                .as_reader()
+                .take(limit)
+                .read_to_end(&mut body)
+                .is_err()
+            {
+                let _ = sender.send(Ok(None));
+                return;
+            }
+            if body.len() <= MAX_BODY {
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let _ = sender.send(Ok(Some((body, request))));
+                return;
+            }
         }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return Ok(None),
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..header_end]).into_owned();
-    let path = head
-        .split_whitespace()
-        .nth(1)
-        .ok_or("an HTTP request without a path")?
-        .to_string();
-    let length = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    while data.len() < header_end + length {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return Ok(None),
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
-    }
-    let body = String::from_utf8_lossy(&data[header_end..header_end + length]).into_owned();
-    Ok(Some((path, body, stream)))
+        let _ = sender.send(Err(too_large));
+        let _ = respond(request, 413, "text/plain", "");
+    });
+    receiver.recv_timeout(BODY_TIMEOUT).unwrap_or_else(|_| {
+        Err(format!(
+            "the body posted to {path} did not arrive within {} s",
+            BODY_TIMEOUT.as_secs()
+        ))
+    })
 }
 
-fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &str) -> Result {
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .map_err(|e| e.to_string())
+fn respond(request: Request, status: u16, content_type: &str, body: &str) -> Result {
+    let header = |name: &str, value: &str| {
+        Header::from_bytes(name, value).map_err(|()| format!("bad header {name}: {value}"))
+    };
+    let response = Response::from_string(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type)?)
+        .with_header(header("Cache-Control", "no-store")?);
+    request.respond(response).map_err(|e| e.to_string())
 }
