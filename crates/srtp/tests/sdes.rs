@@ -993,7 +993,7 @@ fn no_key_is_ever_printed() {
     let fec = InlineKey::generate(CryptoSuite::AesCm128HmacSha1_80, &mut r);
     let mut params = SessionParams::default();
     params.fec_key = vec![fec.clone()];
-    params.optional = vec!["-SECRETISH=c2VjcmV0".into()];
+    params.optional = vec!["-SECRETISH=c2VjcmV0".into(), "-OPAQUE;c2VjcmV0Mg|x".into()];
     let attr = CryptoAttribute::new(1, CryptoSuite::AesCm128HmacSha1_80, key.clone())
         .unwrap()
         .with_params(params)
@@ -1047,7 +1047,7 @@ fn no_key_is_ever_printed() {
     assert_eq!(
         attr.to_string(),
         "1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|1:1 FEC_KEY=inline:<redacted> \
-         -SECRETISH=<redacted>"
+         -SECRETISH=<redacted> -OPAQUE<redacted>"
     );
     // Errors carry no key material either, not even from a misspelt FEC_KEY.
     let typo = format!("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A} FECKEY=inline:{KEY_A}");

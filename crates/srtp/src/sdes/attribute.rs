@@ -566,10 +566,10 @@ impl SessionParams {
             write!(w, " WSH={n}")?;
         }
         for p in &self.optional {
-            match p.split_once('=') {
-                // Their meaning is unknown, so their values are treated as secret.
-                Some((name, _)) if redact => write!(w, " {name}=<redacted>")?,
-                _ => write!(w, " {p}")?,
+            if redact {
+                write!(w, " {}", redacted_optional(p))?;
+            } else {
+                write!(w, " {p}")?;
             }
         }
         Ok(())
@@ -582,18 +582,30 @@ impl SessionParams {
     }
 }
 
-/// Every field, the FEC keys redacted as [`InlineKey`] does, and the optional parameters'
-/// values too (their meaning is unknown, so they are treated as secret).
+/// An optional parameter as `Debug` and `Display` show it: its meaning is unknown, so only
+/// its name (`-` and the letters, digits and `_` after it) is shown, and whatever follows
+/// is redacted as if it were a key.
+fn redacted_optional(param: &str) -> String {
+    // Byte offsets of ASCII characters, so every slice below falls on a char boundary.
+    let name_len = param.starts_with('-') as usize
+        + param
+            .bytes()
+            .skip(param.starts_with('-') as usize)
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+    let (name, rest) = param.split_at(name_len);
+    match rest {
+        "" => param.to_owned(),
+        _ if rest.starts_with('=') => format!("{name}=<redacted>"),
+        _ => format!("{name}<redacted>"),
+    }
+}
+
+/// Every field, the FEC keys redacted as [`InlineKey`] does, and the optional parameters
+/// as their names (their meaning is unknown, so their values are treated as secret).
 impl fmt::Debug for SessionParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let optional: Vec<String> = self
-            .optional
-            .iter()
-            .map(|p| match p.split_once('=') {
-                Some((name, _)) => format!("{name}=<redacted>"),
-                None => p.clone(),
-            })
-            .collect();
+        let optional: Vec<String> = self.optional.iter().map(|p| redacted_optional(p)).collect();
         f.debug_struct("SessionParams")
             .field("kdr", &self.kdr)
             .field("unencrypted_srtp", &self.unencrypted_srtp)
