@@ -367,9 +367,13 @@ fn ffmpeg_to_us(ctx: &Context, suite: CryptoSuite, rng: &mut Rng) -> Result {
     )?;
     eprintln!(
         "  {label}: {packets} SRTP and {} SRTCP packets authenticated with the key from \
-         ffmpeg's SDP file ({short_tags} more SRTCP with a 32-bit tag, checked as above); \
-         {} payload bytes equal to ffmpeg's own encoding",
+         ffmpeg's SDP file{}; {} payload bytes equal to ffmpeg's own encoding",
         reports - short_tags,
+        if short_tags > 0 {
+            format!(" ({short_tags} more SRTCP with a 32-bit tag, checked as above)")
+        } else {
+            String::new()
+        },
         payload.len()
     );
     Ok(())
