@@ -176,4 +176,6 @@ pub use rtp_packet::{ClockRate, PayloadType};
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
 pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};
+// SDES (RFC 4568): `srtp::sdes` re-exported, with `SrtpKeys::from_sdes`.
+pub mod sdes;
 pub use stats::{AlertEvent, Codec, Metric, OpusBandwidth, OpusConfig, OpusMode};

@@ -57,6 +57,7 @@ mod kdf;
 mod key;
 mod profile;
 mod replay;
+pub mod sdes;
 mod session;
 mod srtcp;
 mod srtp;

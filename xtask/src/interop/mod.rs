@@ -16,6 +16,7 @@ mod openssl_dtls_mtu;
 mod pcap;
 mod rtcp;
 mod rtp;
+mod sdes;
 mod session_capture;
 mod tshark;
 
@@ -73,6 +74,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "browser",
         run: browser::run,
+    },
+    Suite {
+        name: "sdes",
+        run: sdes::run,
     },
 ];
 
