@@ -67,6 +67,8 @@ pub enum Insertion {
     Late,
     /// Dropped for another reason.
     Discarded(DiscardReason),
+    /// Recorded as received, holding nothing to play ([`JitterBuffer::skip_validated`]).
+    Skipped,
 }
 
 /// Why a packet was discarded.
@@ -136,6 +138,10 @@ pub(crate) struct Stream {
     pub(crate) arrival: ArrivalModel,
     /// The first extended sequence number of the stream: loss is counted from here.
     pub(crate) first_ext_seq: i64,
+    /// The extended sequence number of the last comfort-noise packet stored
+    /// ([`JitterBuffer::insert_comfort_noise`]): no packet duration is learnt from a
+    /// timestamp step to or from it.
+    pub(crate) comfort_noise: Option<i64>,
 }
 
 /// An adaptive RTP jitter buffer. Sans-IO: packets go in with [`insert`](Self::insert),
@@ -279,7 +285,7 @@ impl JitterBuffer {
             self.sequence = SequenceTracker::new(ValidationConfig::NO_PROBATION);
         }
         let verdict = self.sequence.update(info.sequence_number);
-        self.place(at, info, verdict, payload)
+        self.place(at, info, verdict, payload, true)
     }
 
     /// Inserts a packet whose sequence number the caller has already run through its
@@ -295,9 +301,103 @@ impl JitterBuffer {
         payload: &[u8],
     ) -> Insertion {
         match self.admit(now, payload) {
-            Ok(at) => self.place(at, info, sequence, payload),
+            Ok(at) => self.place(at, info, sequence, payload, true),
             Err(refused) => refused,
         }
+    }
+
+    /// As [`insert_validated`](Self::insert_validated), for a comfort-noise packet (RFC 3389):
+    /// stored and released as a frame at its timestamp (the caller plays noise from there
+    /// to the next frame), but the spacing of its timestamp teaches the buffer no packet
+    /// duration, since a sender of comfort noise updates it at intervals of its own
+    /// choosing. The timestamp gap that follows is silence, never loss, as after any audio
+    /// frame.
+    pub fn insert_comfort_noise(
+        &mut self,
+        now: Instant,
+        info: PacketInfo,
+        sequence: SeqVerdict,
+        payload: &[u8],
+    ) -> Insertion {
+        match self.admit(now, payload) {
+            Ok(at) => self.place(at, info, sequence, payload, false),
+            Err(refused) => refused,
+        }
+    }
+
+    /// Records a packet of this stream's sequence-number space that holds nothing to play,
+    /// such as an RFC 4733 telephone-event packet sent between the audio packets of its
+    /// source: its sequence number counts as received (never lost or concealed, a copy is a
+    /// duplicate) and playout passes over it without a frame, a gap or any time. Its
+    /// timestamp and arrival teach the buffer nothing (event packets repeat the timestamp
+    /// of the event's onset). As for [`insert_validated`](Self::insert_validated), the
+    /// caller has already unwrapped the sequence number. Before the first stored packet
+    /// there is nothing to pass over: the packet is only counted. A
+    /// [`SeqVerdict::Restarted`] ends the stream, so that the next stored packet starts a
+    /// new one.
+    pub fn skip_validated(
+        &mut self,
+        now: Instant,
+        info: PacketInfo,
+        sequence: SeqVerdict,
+    ) -> Insertion {
+        if let Err(refused) = self.admit(now, &[]) {
+            return refused;
+        }
+        let (ext_seq, newest) = match sequence {
+            SeqVerdict::Accepted { extended, in_order } => (extended as i64, in_order),
+            SeqVerdict::Restarted { .. } => {
+                if self.stream.is_some() {
+                    self.metrics.resyncs += 1;
+                    self.metrics.packets_discarded += self.store.len() as u64;
+                    self.store.clear();
+                    self.stream = None;
+                }
+                return Insertion::Skipped;
+            }
+            SeqVerdict::BadSequence => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::SequenceJump);
+            }
+            _ => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::Unvalidated);
+            }
+        };
+        match self.stream.as_ref() {
+            None => return Insertion::Skipped,
+            Some(s) if s.ssrc != info.ssrc => {
+                self.metrics.packets_discarded += 1;
+                return Insertion::Discarded(DiscardReason::Unvalidated);
+            }
+            Some(_) => {}
+        }
+        if newest {
+            self.slide_window(ext_seq);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Insertion::Skipped;
+        };
+        if newest {
+            stream.highest = stream.highest.max(ext_seq);
+        }
+        if !self.store.mark_received(ext_seq) {
+            self.metrics.packets_duplicated += 1;
+            return Insertion::Duplicate;
+        }
+        if ext_seq < stream.cursor {
+            if stream.played_any {
+                // Already concealed as lost: it was received after all.
+                if ext_seq >= stream.first_ext_seq {
+                    self.metrics.packets_lost = self.metrics.packets_lost.saturating_sub(1);
+                }
+                self.metrics.packets_late += 1;
+                return Insertion::Late;
+            }
+            return Insertion::Skipped;
+        }
+        self.store.mark_skipped(ext_seq);
+        Insertion::Skipped
     }
 
     /// Counts a packet in and converts its arrival; refuses an oversized payload.
@@ -314,7 +414,8 @@ impl JitterBuffer {
         Ok(at)
     }
 
-    /// Stores an admitted packet whose sequence number was unwrapped to `sequence`.
+    /// Stores an admitted packet whose sequence number was unwrapped to `sequence`; its
+    /// timestamp step teaches the packet duration when `teach` (not for comfort noise).
     #[inline(always)]
     fn place(
         &mut self,
@@ -322,6 +423,7 @@ impl JitterBuffer {
         info: PacketInfo,
         sequence: SeqVerdict,
         payload: &[u8],
+        teach: bool,
     ) -> Insertion {
         let (ext_seq, newest) = match sequence {
             SeqVerdict::Accepted { extended, in_order } => (extended as i64, in_order),
@@ -417,7 +519,18 @@ impl JitterBuffer {
         }
         self.store
             .put(ext_seq, ext_ts, info.marker, info.payload_type, at, payload);
-        self.learn_frame_duration(ext_seq, ext_ts);
+        let after_noise = self
+            .stream
+            .as_ref()
+            .is_some_and(|s| s.comfort_noise == Some(ext_seq - 1));
+        if teach && !after_noise {
+            self.learn_frame_duration(ext_seq, ext_ts);
+        } else if let Some(s) = self.stream.as_mut() {
+            s.last_stored = (ext_seq, ext_ts);
+            if !teach {
+                s.comfort_noise = Some(ext_seq);
+            }
+        }
         Insertion::Stored
     }
 
@@ -564,6 +677,7 @@ impl JitterBuffer {
             played_any: false,
             at_frame_start: true,
             last_stored: (ext_seq, ext_ts),
+            comfort_noise: None,
         });
         self.store.mark_received(ext_seq);
         self.store

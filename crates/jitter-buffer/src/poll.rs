@@ -53,6 +53,7 @@ impl JitterBuffer {
     /// packet proves it existed, so playout never stalls waiting for it.
     pub fn poll(&mut self, now: Instant) -> Option<Playout<'_>> {
         self.release_pending();
+        self.pass_skipped();
         let epoch = self.epoch?;
         let now = self.time_at(epoch, now);
         match self.head()? {
@@ -114,7 +115,7 @@ impl JitterBuffer {
     fn head(&self) -> Option<Head> {
         let s = self.stream.as_ref()?;
         let newest = s.highest;
-        let cursor = s.cursor;
+        let cursor = first_unskipped(&self.store, s.cursor, newest);
         if cursor > newest {
             return None;
         }
@@ -176,6 +177,14 @@ impl JitterBuffer {
             due: s.schedule.at(ext_ts),
             reason,
         })
+    }
+
+    /// Moves the cursor past sequence numbers that hold nothing to play
+    /// ([`skip_validated`](Self::skip_validated)): they take no playout time.
+    fn pass_skipped(&mut self) {
+        if let Some(s) = self.stream.as_mut() {
+            s.cursor = first_unskipped(&self.store, s.cursor, s.highest);
+        }
     }
 
     /// The schedule audio moves to at this packet, if it may move here: where a talkspurt
@@ -360,6 +369,16 @@ impl JitterBuffer {
             playout_time: due.to_instant(epoch),
         }))
     }
+}
+
+/// The first sequence number from `cursor` on that is not a skipped one, or the one after
+/// `newest` when all up to it are.
+#[inline(always)]
+fn first_unskipped(store: &Store, mut cursor: i64, newest: i64) -> i64 {
+    while cursor <= newest && store.is_skipped(cursor) {
+        cursor += 1;
+    }
+    cursor
 }
 
 /// The stored video packets as a [`PacketSource`] for [`frame_span`]. The store knows

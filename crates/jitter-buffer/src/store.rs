@@ -51,6 +51,9 @@ pub(crate) struct Store {
     held: usize,
     history_top: Option<i64>,
     received: [u64; (HISTORY_BITS / 64) as usize],
+    /// Of the received numbers, those that hold nothing to play (a caller's
+    /// `JitterBuffer::skip_validated`): playout passes over them without a frame or a gap.
+    skipped: [u64; (HISTORY_BITS / 64) as usize],
     /// Emptied payload buffers, capacity kept, for the next packets stored.
     spare: Vec<Vec<u8>>,
 }
@@ -67,6 +70,7 @@ impl Store {
             bytes: 0,
             held: 0,
             received: [0; (HISTORY_BITS / 64) as usize],
+            skipped: [0; (HISTORY_BITS / 64) as usize],
             history_top: None,
             spare: Vec::new(),
         }
@@ -214,6 +218,7 @@ impl Store {
         self.bytes = 0;
         self.held = 0;
         self.received = [0; (HISTORY_BITS / 64) as usize];
+        self.skipped = [0; (HISTORY_BITS / 64) as usize];
         self.history_top = None;
     }
 
@@ -228,6 +233,7 @@ impl Store {
                 let first = (top + 1).max(ext_seq - HISTORY_BITS + 1);
                 for s in first..=ext_seq {
                     self.set_bit(s, false);
+                    set_bit_in(&mut self.skipped, s, false);
                 }
                 ext_seq
             }
@@ -250,21 +256,43 @@ impl Store {
         }
     }
 
+    /// Marks the received `ext_seq` as holding nothing to play (see `skipped`).
+    pub(crate) fn mark_skipped(&mut self, ext_seq: i64) {
+        if self.was_received(ext_seq) {
+            set_bit_in(&mut self.skipped, ext_seq, true);
+        }
+    }
+
+    /// Whether `ext_seq` was received as holding nothing to play, as far as the history
+    /// reaches.
+    #[inline]
+    pub(crate) fn is_skipped(&self, ext_seq: i64) -> bool {
+        self.was_received(ext_seq) && bit_in(&self.skipped, ext_seq)
+    }
+
     fn bit(&self, s: i64) -> bool {
-        let b = (s & (HISTORY_BITS - 1)) as usize;
-        self.received
-            .get(b / 64)
-            .is_some_and(|w| w & (1 << (b % 64)) != 0)
+        bit_in(&self.received, s)
     }
 
     fn set_bit(&mut self, s: i64, on: bool) {
-        let b = (s & (HISTORY_BITS - 1)) as usize;
-        if let Some(w) = self.received.get_mut(b / 64) {
-            if on {
-                *w |= 1 << (b % 64);
-            } else {
-                *w &= !(1 << (b % 64));
-            }
+        set_bit_in(&mut self.received, s, on);
+    }
+}
+
+/// Bit `s` (modulo the history) of a history bitmap.
+#[inline]
+fn bit_in(words: &[u64; (HISTORY_BITS / 64) as usize], s: i64) -> bool {
+    let b = (s & (HISTORY_BITS - 1)) as usize;
+    words.get(b / 64).is_some_and(|w| w & (1 << (b % 64)) != 0)
+}
+
+fn set_bit_in(words: &mut [u64; (HISTORY_BITS / 64) as usize], s: i64, on: bool) {
+    let b = (s & (HISTORY_BITS - 1)) as usize;
+    if let Some(w) = words.get_mut(b / 64) {
+        if on {
+            *w |= 1 << (b % 64);
+        } else {
+            *w &= !(1 << (b % 64));
         }
     }
 }
@@ -417,5 +445,22 @@ mod tests {
         assert!(s.mark_received(5000 + HISTORY_BITS));
         assert!(!s.was_received(5000), "slid out of the window");
         assert!(!s.was_received(4990));
+    }
+
+    #[test]
+    fn skipped_numbers_are_received_and_forgotten_with_the_history() {
+        let mut s = Store::new(16);
+        s.mark_skipped(7);
+        assert!(!s.is_skipped(7), "only a received number can be skipped");
+        assert!(s.mark_received(7));
+        s.mark_skipped(7);
+        assert!(s.is_skipped(7) && s.was_received(7));
+        // A number that reuses the bit does not inherit the skip.
+        assert!(s.mark_received(7 + HISTORY_BITS));
+        assert!(!s.is_skipped(7) && !s.is_skipped(7 + HISTORY_BITS));
+        s.mark_skipped(7 + HISTORY_BITS);
+        assert!(s.is_skipped(7 + HISTORY_BITS));
+        s.clear();
+        assert!(!s.is_skipped(7 + HISTORY_BITS));
     }
 }

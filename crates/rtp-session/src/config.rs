@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rtp_packet::PayloadType;
+
+use crate::payload_map::PayloadMap;
 
 /// The RTCP bandwidth of a session (RFC 3550 §6.2, RFC 3556).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,8 +163,23 @@ impl std::fmt::Debug for SrtpKeys {
 /// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields.
 #[derive(Debug)]
 pub struct Config {
-    /// The payload type of what this side sends.
+    /// The payload type of what this side sends: the main audio codec. Received packets of
+    /// this type are audio whether or not [`Config::payload_map`] lists it.
     pub payload_type: PayloadType,
+    /// The other payload types of the session, from `a=rtpmap`/`a=fmtp`
+    /// ([`PayloadMap::from_sdp`]) or built by hand: telephone events (RFC 4733), comfort
+    /// noise (RFC 3389) and other codecs, each routed by its kind. Empty (the default):
+    /// every received payload type is audio, as before the map existed, except the static
+    /// comfort-noise type 13. Not empty: a payload type that is neither listed nor
+    /// [`Config::payload_type`] is counted in [`crate::Counters::unknown_payload_type`]
+    /// and dropped.
+    pub payload_map: PayloadMap,
+    /// The update interval of RFC 4733 events sent with [`crate::Session::send_dtmf`]: one
+    /// packet per interval (RFC 4733 §2.5.1.2). Default 50 ms.
+    pub dtmf_interval: Duration,
+    /// How long a received telephone event may go without a packet before it is taken as
+    /// ended, when all its end packets were lost (RFC 4733 §2.5.2). Default 500 ms.
+    pub dtmf_timeout: Duration,
     /// The RTP clock rate of the media, in Hz: the one media clock of the session, for
     /// what it sends, the statistics of what it receives and the jitter buffer.
     pub clock_rate: rtp_packet::ClockRate,
@@ -229,6 +246,9 @@ impl Config {
     pub fn new() -> Self {
         Self {
             payload_type: PayloadType::PCMU,
+            payload_map: PayloadMap::new(),
+            dtmf_interval: Duration::from_millis(50),
+            dtmf_timeout: Duration::from_millis(500),
             clock_rate: rtp_packet::ClockRate::NARROWBAND,
             jitter_buffer: jitter_buffer::Config::audio(rtp_packet::ClockRate::NARROWBAND),
             codec: Some(stats::Codec::G711Plc),

@@ -91,6 +91,31 @@ pub enum Error {
         /// `Config::jitter_buffer.clock_rate`.
         jitter_buffer: u32,
     },
+    /// A payload type the session does not know: neither [`crate::Config::payload_type`]
+    /// nor in [`crate::Config::payload_map`].
+    #[error("payload type {payload_type} is not in the session's payload map")]
+    UnknownPayloadType {
+        /// The payload type asked for.
+        payload_type: u8,
+    },
+    /// No payload type of this encoding at the session's clock rate is in the payload map
+    /// (`telephone-event` for [`crate::Session::send_dtmf`], `CN` for
+    /// [`crate::Session::send_comfort_noise`]).
+    #[error("no {encoding} payload type at the session's clock rate")]
+    NoPayloadType {
+        /// The encoding name.
+        encoding: &'static str,
+    },
+    /// A telephone event that cannot be sent: a volume above 63, a duration of zero ticks
+    /// or of more than 2^32 - 1, or a full queue.
+    #[error("telephone event refused: {0}")]
+    InvalidDtmf(&'static str),
+    /// A payload could not be written (a value out of its field's range).
+    #[error("payload not written")]
+    Payload(#[from] rtp_packet::payload::PayloadError),
+    /// The SDP could not be read (`sdp-types`' message).
+    #[error("SDP not readable: {0}")]
+    SdpSyntax(String),
     /// An invalid configuration value.
     #[error("bad configuration: {0}")]
     BadConfig(&'static str),

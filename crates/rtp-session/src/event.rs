@@ -149,6 +149,27 @@ pub enum Event {
         /// The address that lost consent, if one was ever nominated.
         address: Option<SocketAddr>,
     },
+    /// A telephone event (RFC 4733) from a remote source ended: a DTMF digit, reported
+    /// once however many packets carried it (updates, the three end packets, the
+    /// segments of a long event). Its packets never reach the jitter buffer or playout.
+    Dtmf {
+        /// The source.
+        ssrc: u32,
+        /// The RFC 4733 event code: 0–9 the digits, 10 `*`, 11 `#`, 12–15 `A`–`D`, 16
+        /// flash (`rtp_packet::payload::telephone_event::dtmf_digit` gives the digit).
+        event: u8,
+        /// The RTP timestamp of its onset, as the source sent it.
+        timestamp: u32,
+        /// How long it lasted: the duration of its end packet, or the longest seen when
+        /// its end packets were lost.
+        duration: std::time::Duration,
+        /// Its volume, 0 to 63 (−dBm0; larger is quieter).
+        volume: u8,
+        /// True when an end packet (E bit) arrived; false when the event was ended by a
+        /// newer one, by [`crate::Config::dtmf_timeout`] without packets, or by the
+        /// source's BYE.
+        end_received: bool,
+    },
     /// A received RTP packet, decrypted (only with [`crate::Config::raw_packets`]).
     RtpPacket {
         /// Its sender.
@@ -165,7 +186,8 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Counters {
-    /// RTP packets delivered to statistics and the jitter buffer.
+    /// RTP packets delivered to statistics and the jitter buffer (telephone-event packets:
+    /// to the statistics and the event receiver).
     pub rtp_received: u64,
     /// RTCP compounds processed.
     pub rtcp_received: u64,
@@ -215,4 +237,13 @@ pub struct Counters {
     pub ice_unchecked: u64,
     /// RTCP compounds sent.
     pub rtcp_sent: u64,
+    /// RTP packets whose payload type is neither the session's nor in its payload map
+    /// ([`crate::Config::payload_map`]): dropped before they touch any state.
+    pub unknown_payload_type: u64,
+    /// RFC 4733 telephone-event packets received and delivered to the event receiver
+    /// (also counted in `rtp_received`).
+    pub telephone_event_packets: u64,
+    /// RFC 3389 comfort-noise packets received and delivered to the jitter buffer (also
+    /// counted in `rtp_received`).
+    pub comfort_noise_packets: u64,
 }

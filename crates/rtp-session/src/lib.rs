@@ -114,6 +114,7 @@
 
 mod config;
 mod driver;
+mod dtmf;
 mod error;
 mod event;
 mod ice;
@@ -123,6 +124,7 @@ mod members;
 mod origin;
 mod outbox;
 mod pacer;
+mod payload_map;
 mod ports;
 mod sdp;
 mod session;
@@ -134,6 +136,7 @@ pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use ice::{IceConfig, IceCredentials};
+pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;
 pub use session::Session;
 pub use source::SourceQuality;

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use jitter_buffer::Playout;
 use rand_core::CryptoRng;
-use rtp_packet::{CsrcList, ExtensionForm, PacketWriter};
+use rtp_packet::payload::comfort_noise::ComfortNoise;
+use rtp_packet::payload::telephone_event::MAX_VOLUME;
+use rtp_packet::{ClockRate, CsrcList, ExtensionForm, PacketWriter, PayloadType};
 
 mod connectivity;
 mod receive;
@@ -28,6 +30,7 @@ mod report;
 mod security;
 
 use crate::config::Config;
+use crate::dtmf::{Digit, DtmfReceiver, DtmfSender};
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
 use crate::ice::IceLite;
@@ -35,6 +38,7 @@ use crate::latch::Destinations;
 use crate::local::LocalSource;
 use crate::members::Members;
 use crate::outbox::Outbox;
+use crate::payload_map::{PayloadKind, PayloadMap};
 use crate::source::SourceQuality;
 use crate::timing::RtcpTimer;
 use security::{Protection, SecurityState};
@@ -84,6 +88,10 @@ pub struct Session {
     phase: Phase,
     /// ICE-lite, when configured (`connectivity.rs`).
     ice: Option<IceLite>,
+    /// RFC 4733 events to send (`dtmf.rs`).
+    dtmf_tx: DtmfSender,
+    /// RFC 4733 events the remote sources are sending (`dtmf.rs`).
+    dtmf_rx: DtmfReceiver,
 }
 
 impl std::fmt::Debug for Session {
@@ -128,6 +136,11 @@ impl Session {
                 "a MID extension has an ID of 1 to 14 and a MID of 1 to 16 bytes",
             ));
         }
+        if config.dtmf_interval.is_zero() || config.dtmf_timeout.is_zero() {
+            return Err(Error::BadConfig(
+                "the telephone-event interval and timeout are not zero",
+            ));
+        }
         if config.jitter_buffer.clock_rate != config.clock_rate {
             return Err(Error::ClockRateMismatch {
                 session: config.clock_rate.hz(),
@@ -159,6 +172,8 @@ impl Session {
             counters: Counters::default(),
             phase: Phase::Open,
             ice: config.ice.clone().map(|ice| IceLite::new(ice, now)),
+            dtmf_tx: DtmfSender::new(config.clock_rate, config.dtmf_interval),
+            dtmf_rx: DtmfReceiver::new(config.max_remote_sources, config.dtmf_timeout),
             config,
         };
         session.configure_security(now)?;
@@ -273,6 +288,189 @@ impl Session {
         marker: bool,
         csrcs: &[u32],
     ) -> Result<()> {
+        let payload_type = self.config.payload_type;
+        self.send_packet(now, payload_type, payload, timestamp, marker, csrcs)?;
+        self.dtmf_tx.on_audio_sent(now, timestamp);
+        Ok(())
+    }
+
+    /// As [`Session::send`], with payload type `payload_type`: the session's own
+    /// ([`Config::payload_type`]), one of [`Config::payload_map`], or the static
+    /// comfort-noise type 13. Any other is [`Error::UnknownPayloadType`]. The timestamp is in
+    /// the session's media clock, as for every packet of the stream (RFC 3550 §5.1: one
+    /// SSRC, one timestamp space). Packets of an audio payload type move the media clock
+    /// that [`Session::send_dtmf`] reads.
+    pub fn send_as(
+        &mut self,
+        now: Instant,
+        payload_type: PayloadType,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<()> {
+        let kind = self
+            .route(payload_type)
+            .filter(|_| {
+                payload_type == self.config.payload_type
+                    || payload_type == PayloadType::CN
+                    || self.config.payload_map.get(payload_type).is_some()
+            })
+            .map(|(kind, _)| kind)
+            .ok_or(Error::UnknownPayloadType {
+                payload_type: payload_type.value(),
+            })?;
+        self.send_packet(now, payload_type, payload, timestamp, marker, &[])?;
+        if kind == PayloadKind::Audio {
+            self.dtmf_tx.on_audio_sent(now, timestamp);
+        }
+        Ok(())
+    }
+
+    /// Sends one comfort-noise packet (RFC 3389) at media `timestamp`, where the silence
+    /// starts: with the payload map's `CN` payload type at the session's clock rate, or the
+    /// static type 13 at 8000 Hz. Without one, [`Error::NoPayloadType`]. The application
+    /// sends it when its speech stops (and again when the noise changes), and marks the
+    /// next audio packet as a talkspurt start (RFC 3551 §4.1).
+    pub fn send_comfort_noise(
+        &mut self,
+        now: Instant,
+        noise: &ComfortNoise<'_>,
+        timestamp: u32,
+    ) -> Result<()> {
+        let rate = self.config.clock_rate;
+        let payload_type = self
+            .config
+            .payload_map
+            .find(PayloadKind::ComfortNoise, rate)
+            .or((rate == ClockRate::NARROWBAND).then_some(PayloadType::CN))
+            .ok_or(Error::NoPayloadType { encoding: "CN" })?;
+        let mut payload = [0u8; 256];
+        let len = noise.write(&mut payload)?;
+        let payload = payload.get(..len).unwrap_or_default();
+        self.send_packet(now, payload_type, payload, timestamp, false, &[])
+    }
+
+    /// Sends the RFC 4733 telephone event `event` (a DTMF digit: 0–9, 10 `*`, 11 `#`, 12–15
+    /// `A`–`D`; `rtp_packet::payload::telephone_event::dtmf_event` maps characters) lasting
+    /// `duration` at `volume` (0 to 63, −dBm0), with the payload map's `telephone-event`
+    /// payload type at the session's clock rate ([`Error::NoPayloadType`] without one).
+    ///
+    /// The first packet leaves at once (or when the digits queued before it are done, one
+    /// digit at a time, at most 64 waiting): it carries the marker bit and the event's onset
+    /// timestamp, the audio's media timestamp now (the last audio packet's timestamp plus
+    /// the time since, at the session's clock rate). Updates follow every
+    /// [`Config::dtmf_interval`] from [`Session::handle_timeout`], with the duration so far;
+    /// the end packet goes three times; an event longer than 0xFFFF ticks is sent in
+    /// segments (RFC 4733 §2.5.1, `rtp_packet::payload::telephone_event::EventSchedule`).
+    /// Audio is not paused: the application may keep sending it, with its own timestamps,
+    /// or stop while the digit plays (RFC 4733 lets a sender do either).
+    ///
+    /// Fails, sending nothing, when the session is closed, not keyed or has no remote, on a
+    /// volume above 63, a duration of zero ticks or of 2^32 ticks or more, or a full queue.
+    pub fn send_dtmf(
+        &mut self,
+        now: Instant,
+        event: u8,
+        duration: Duration,
+        volume: u8,
+    ) -> Result<()> {
+        if self.phase != Phase::Open {
+            return Err(Error::Closed);
+        }
+        if !self.security.is_keyed() {
+            return Err(Error::NotKeyed);
+        }
+        self.paths.rtp().ok_or(Error::NoRemote)?;
+        self.telephone_event_type()?;
+        if volume > MAX_VOLUME {
+            return Err(Error::InvalidDtmf("volume above 63"));
+        }
+        let duration_ticks = self.dtmf_tx.ticks(duration).ok_or(Error::InvalidDtmf(
+            "duration of zero ticks or of 2^32 or more",
+        ))?;
+        if !self.dtmf_tx.push(Digit {
+            event,
+            duration_ticks,
+            volume,
+        }) {
+            return Err(Error::InvalidDtmf("64 digits are already waiting"));
+        }
+        self.pump_dtmf(now);
+        Ok(())
+    }
+
+    /// Telephone events queued or being sent by [`Session::send_dtmf`].
+    pub fn dtmf_pending(&self) -> usize {
+        self.dtmf_tx.pending()
+    }
+
+    /// The payload types the session routes ([`Config::payload_map`]).
+    pub fn payload_map(&self) -> &PayloadMap {
+        &self.config.payload_map
+    }
+
+    /// What a received packet of `payload_type` is and its clock rate, or `None` when the
+    /// session does not know it (see [`Config::payload_map`]).
+    pub(crate) fn route(&self, payload_type: PayloadType) -> Option<(PayloadKind, ClockRate)> {
+        let map = &self.config.payload_map;
+        if let Some(format) = map.get(payload_type) {
+            return Some((format.kind, format.clock_rate));
+        }
+        if payload_type == self.config.payload_type {
+            return Some((PayloadKind::Audio, self.config.clock_rate));
+        }
+        if payload_type == PayloadType::CN {
+            return Some((PayloadKind::ComfortNoise, ClockRate::NARROWBAND));
+        }
+        map.is_empty()
+            .then_some((PayloadKind::Audio, self.config.clock_rate))
+    }
+
+    fn telephone_event_type(&self) -> Result<PayloadType> {
+        self.config
+            .payload_map
+            .find(PayloadKind::TelephoneEvent, self.config.clock_rate)
+            .ok_or(Error::NoPayloadType {
+                encoding: "telephone-event",
+            })
+    }
+
+    /// Sends the telephone-event packets due at `now`.
+    fn pump_dtmf(&mut self, now: Instant) {
+        let Ok(payload_type) = self.telephone_event_type() else {
+            return;
+        };
+        while let Some(packet) = self.dtmf_tx.poll(now, self.origin) {
+            let sent = packet
+                .report
+                .to_bytes()
+                .map_err(Error::from)
+                .and_then(|bytes| {
+                    self.send_packet(
+                        now,
+                        payload_type,
+                        &bytes,
+                        packet.timestamp,
+                        packet.marker,
+                        &[],
+                    )
+                });
+            if let Err(error) = sent {
+                tracing::debug!(%error, "telephone-event packet not sent");
+            }
+        }
+    }
+
+    /// Writes, protects and queues one RTP packet of `payload_type`.
+    fn send_packet(
+        &mut self,
+        now: Instant,
+        payload_type: PayloadType,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        csrcs: &[u32],
+    ) -> Result<()> {
         if self.phase != Phase::Open {
             return Err(Error::Closed);
         }
@@ -287,7 +485,7 @@ impl Session {
         }
         let destination = self.paths.rtp().ok_or(Error::NoRemote)?;
         let csrcs = CsrcList::from_slice(csrcs)?;
-        let mut header = self.local.next_header(self.config.payload_type, timestamp);
+        let mut header = self.local.next_header(payload_type, timestamp);
         header.marker = marker;
         header.csrcs = csrcs;
         let mid = self.config.mid.as_ref();
@@ -390,7 +588,8 @@ impl Session {
     }
 
     /// When [`Session::handle_timeout`] must next be called (RTCP timer, DTLS
-    /// retransmission, pacing, jitter-buffer playout).
+    /// retransmission, pacing, jitter-buffer playout, telephone events to send, received
+    /// ones to time out).
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.phase == Phase::Closed {
             return None;
@@ -400,6 +599,8 @@ impl Session {
             self.security.dtls_deadline(),
             self.members.next_playout(),
             self.ice.as_ref().and_then(IceLite::deadline),
+            self.dtmf_tx.deadline(),
+            self.dtmf_rx.deadline(),
         ];
         let next = others.into_iter().flatten().min();
         Some(next.map_or(self.timer.next(), |t| t.min(self.timer.next())))
@@ -412,8 +613,9 @@ impl Session {
         self.members.poll_playout(now)
     }
 
-    /// Advances timers to `now`: DTLS retransmissions, pacing, the RTCP schedule (reports,
-    /// source timeouts, a reconsidered BYE).
+    /// Advances timers to `now`: DTLS retransmissions, telephone-event packets due
+    /// ([`Session::send_dtmf`]), received events whose end packets were lost, pacing, the
+    /// RTCP schedule (reports, source timeouts, a reconsidered BYE).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase == Phase::Closed {
             return;
@@ -424,6 +626,8 @@ impl Session {
         if self.security.has_dtls() {
             self.dtls_timeout(now);
         }
+        self.pump_dtmf(now);
+        self.expire_dtmf(now);
         self.outbox.release_paced(now);
         if now >= self.timer.next() {
             self.on_rtcp_timer(now);

@@ -109,6 +109,33 @@ impl RemoteSource {
         self.next_playout = None;
     }
 
+    /// Records in the jitter buffer an RTP packet of this source that holds nothing to play
+    /// (an RFC 4733 telephone-event packet): its sequence number is received, not lost.
+    pub(crate) fn skip_packet(
+        &mut self,
+        now: Instant,
+        packet: &rtp_packet::RtpPacket<'_>,
+        sequence: rtp_packet::SeqVerdict,
+    ) {
+        let info = jitter_buffer::PacketInfo::of(packet);
+        self.buffer.skip_validated(now, info, sequence);
+        self.next_playout = None;
+    }
+
+    /// Stores an RFC 3389 comfort-noise packet in the jitter buffer: played out as a
+    /// frame, teaching no packet duration.
+    pub(crate) fn insert_comfort_noise(
+        &mut self,
+        now: Instant,
+        packet: &rtp_packet::RtpPacket<'_>,
+        sequence: rtp_packet::SeqVerdict,
+    ) {
+        let info = jitter_buffer::PacketInfo::of(packet);
+        self.buffer
+            .insert_comfort_noise(now, info, sequence, packet.payload());
+        self.next_playout = None;
+    }
+
     /// When the jitter buffer next has a frame or concealment to give
     /// ([`JitterBuffer::poll_timeout`]).
     pub(crate) fn next_playout(&self) -> Option<Instant> {

@@ -123,7 +123,7 @@ s=-\r\n\
 t=0 0\r\n\
 a=ice-lite\r\n\
 a=group:BUNDLE 0\r\n\
-m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\n\
+m=audio 40000 UDP/TLS/RTP/SAVPF 111 110\r\n\
 c=IN IP4 192.0.2.10\r\n\
 a=mid:0\r\n\
 a=ice-ufrag:Lite\r\n\
@@ -138,6 +138,7 @@ a=sendrecv\r\n\
 a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
 a=rtpmap:111 opus/48000/2\r\n\
 a=fmtp:111 minptime=10;useinbandfec=1\r\n\
+a=rtpmap:110 telephone-event/48000\r\n\
 a=ssrc:16909060 cname:lite@example\r\n";
 
 #[test]
@@ -170,7 +171,7 @@ fn the_answer_reads_back_with_the_sdp_crate_in_both_roles() {
             (audio.media.as_str(), audio.port, audio.proto.as_str()),
             ("audio", 40000, "UDP/TLS/RTP/SAVPF")
         );
-        assert_eq!(audio.fmt, "111");
+        assert_eq!(audio.fmt, "111 110");
         assert_eq!(audio.connections[0].connection_address, "192.0.2.10");
         let fp = format!("fingerprint:{}", fingerprint(0xab));
         let setup = format!("setup:{setup}");
@@ -191,6 +192,7 @@ fn the_answer_reads_back_with_the_sdp_crate_in_both_roles() {
                 "msid:stream track",
                 "rtpmap:111 opus/48000/2",
                 "fmtp:111 minptime=10;useinbandfec=1",
+                "rtpmap:110 telephone-event/48000",
                 "ssrc:16909060 cname:lite@example",
             ]
         );
@@ -255,7 +257,7 @@ fn other_sections_are_rejected_and_left_out_of_the_bundle() {
                 "audio".into(),
                 40000,
                 "UDP/TLS/RTP/SAVPF".into(),
-                "111".into(),
+                "111 110".into(),
                 Some("0")
             ),
             (
@@ -613,6 +615,46 @@ fn rtcp_mux_only_and_bundle_only_are_read() {
         offer
             .answer(&params())
             .unwrap()
-            .contains("m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\n")
+            .contains("m=audio 40000 UDP/TLS/RTP/SAVPF 111 110\r\n")
     );
+}
+
+#[test]
+fn telephone_event_at_48000_is_answered_and_mapped_for_the_session() {
+    let offer = WebRtcOffer::parse(CHROMIUM).unwrap();
+    // Answered by default, at the offer's 48 kHz payload type only (not 126/8000).
+    let answer = offer.answer(&params()).unwrap();
+    assert!(answer.contains("a=rtpmap:110 telephone-event/48000\r\n"));
+    assert!(!answer.contains("telephone-event/8000"));
+    // Not answered when the caller says so.
+    let mut p = params();
+    p.telephone_event = false;
+    let answer = offer.answer(&p).unwrap();
+    assert!(answer.contains("m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\n"));
+    assert!(!answer.contains("telephone-event"));
+    // The session configured for the offer routes 110 to telephone events, at 48 kHz.
+    let config_for = |offer: &WebRtcOffer| {
+        use rtp_session::{ChaCha20Rng, SeedableRng};
+        let certificate = rtp_session::Certificate::generate_with_rng(
+            "answerer",
+            &mut ChaCha20Rng::from_seed([9; 32]),
+        )
+        .unwrap();
+        let ice = rtp_session::IceCredentials::random(&mut ChaCha20Rng::from_seed([8; 32]));
+        let dtls = std::sync::Arc::new(rtp_session::DtlsConfig::new(certificate));
+        offer.session_config(ice, dtls, Role::Server).unwrap()
+    };
+    let pt = |n| rtp_session::PayloadType::new(n).unwrap();
+    let config = config_for(&offer);
+    let map = &config.payload_map;
+    let events = map.get(pt(110)).unwrap();
+    assert_eq!(events.kind, rtp_session::PayloadKind::TelephoneEvent);
+    assert_eq!(events.clock_rate, rtp_session::ClockRate::OPUS);
+    let opus = map.get(pt(111)).unwrap();
+    assert_eq!(opus.kind, rtp_session::PayloadKind::Audio);
+    assert_eq!(opus.fmtp.as_deref(), Some("minptime=10;useinbandfec=1"));
+    assert!(map.get(pt(126)).is_none());
+    // Without telephone-event in the offer, the map has Opus alone.
+    let offer = WebRtcOffer::parse(&edit(CHROMIUM, "a=rtpmap:110 ", "")).unwrap();
+    assert_eq!(config_for(&offer).payload_map.iter().count(), 1);
 }

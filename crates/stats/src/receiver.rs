@@ -225,6 +225,31 @@ impl SourceStatistics {
         payload_len: usize,
         arrival: Instant,
     ) -> PacketVerdict {
+        self.count(seq, Some(timestamp), payload_len, arrival)
+    }
+
+    /// Counts a packet of this source whose RTP timestamp does not follow its media clock,
+    /// such as an RFC 4733 telephone-event packet (every packet of an event repeats the
+    /// timestamp of its onset): its sequence number is validated and counted for loss,
+    /// duplicates and the reception history exactly as in [`Self::on_packet`], but it feeds
+    /// neither the interarrival jitter (RFC 3550 A.8 compares arrival spacing with
+    /// timestamp spacing, which such packets do not have) nor the packet-spacing estimate.
+    pub fn on_untimed_packet(
+        &mut self,
+        seq: u16,
+        payload_len: usize,
+        arrival: Instant,
+    ) -> PacketVerdict {
+        self.count(seq, None, payload_len, arrival)
+    }
+
+    fn count(
+        &mut self,
+        seq: u16,
+        timestamp: Option<u32>,
+        payload_len: usize,
+        arrival: Instant,
+    ) -> PacketVerdict {
         let outcome = self.seq.update(seq);
         let (extended, in_order) = match outcome {
             SeqVerdict::Restarted { extended } => {
@@ -255,11 +280,13 @@ impl SourceStatistics {
             self.duplicates += 1;
             return PacketVerdict::Duplicate { extended };
         }
-        if let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival)) {
-            self.transit.add(d);
-        }
-        if in_order {
-            self.note_packet_spacing(extended, timestamp);
+        if let Some(timestamp) = timestamp {
+            if let Some(d) = self.jitter.update(timestamp, clock.ticks(arrival)) {
+                self.transit.add(d);
+            }
+            if in_order {
+                self.note_packet_spacing(extended, timestamp);
+            }
         }
         if restarted {
             PacketVerdict::Restarted { extended }

@@ -240,3 +240,35 @@ fn hostile_sequences_never_panic_and_keep_invariants() {
         }
     }
 }
+
+#[test]
+fn untimed_packets_count_for_loss_but_not_for_jitter() {
+    // Audio every 20 ms on time; seq 5..=9 are telephone-event packets every 20 ms that
+    // all carry their event's onset timestamp (RFC 4733 §2.5.1.2), and the audio after
+    // the digit goes on at the media clock.
+    let t0 = Instant::now();
+    let run = |untimed: bool| {
+        let mut s =
+            SourceStatistics::new(SSRC, ReceiverConfig::new(rtp_packet::ClockRate::NARROWBAND))
+                .unwrap();
+        for seq in 0u16..15 {
+            let at = ms(t0, 20 * u64::from(seq));
+            if (5..10).contains(&seq) {
+                if untimed {
+                    s.on_untimed_packet(seq, 4, at);
+                } else {
+                    s.on_packet(seq, 800, 4, at);
+                }
+            } else {
+                s.on_packet(seq, 160 * u32::from(seq), 160, at);
+            }
+        }
+        s
+    };
+    let s = run(true);
+    assert_eq!(s.loss().cumulative_lost(), 0);
+    assert_eq!(s.packets(), 14, "all but the first, held on probation");
+    assert_eq!(s.jitter(), 0);
+    // Fed as timed packets, the repeated timestamps look like growing delay.
+    assert!(run(false).jitter() > 40, "{}", run(false).jitter());
+}

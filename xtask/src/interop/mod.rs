@@ -7,6 +7,7 @@
 
 mod browser;
 mod chromium_sdp;
+mod dtmf;
 mod ffmpeg;
 mod gstreamer;
 mod libsrtp;
@@ -58,6 +59,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "gstreamer",
         run: gstreamer::run,
+    },
+    Suite {
+        name: "dtmf",
+        run: dtmf::run,
     },
     Suite {
         name: "ffmpeg",

@@ -115,6 +115,20 @@ pub enum PayloadError {
         /// Number of frames.
         frames: usize,
     },
+    /// A telephone-event payload whose length is not a whole number of 4-octet event
+    /// reports (RFC 4733 §2.3).
+    #[error("telephone-event payload of {len} octets is not a whole number of 4-octet reports")]
+    TelephoneEventLength {
+        /// The payload's length.
+        len: usize,
+    },
+    /// A comfort-noise payload whose level octet has its reserved top bit set (RFC 3389
+    /// §3.1).
+    #[error("comfort-noise level octet {octet:#04x} has its reserved bit set")]
+    ComfortNoiseReservedBit {
+        /// The first octet of the payload.
+        octet: u8,
+    },
     /// A VP9 descriptor in flexible mode without a picture ID (RFC 9628 §4.2: I is
     /// required when F = 1).
     #[error("VP9 flexible mode without a picture ID")]

@@ -4,6 +4,9 @@
 //! Everything here works on payload byte slices plus the RTP header fields a payload format
 //! needs (marker bit, sequence number, timestamp), so it is usable with any packet type.
 //!
+//! - [`telephone_event`]: DTMF digits and other telephony events (RFC 4733): the event
+//!   report, and the sender's schedule of start, update and end packets.
+//! - [`comfort_noise`]: comfort noise for silence (RFC 3389): noise level and spectrum.
 //! - [`g711`]: G.711 μ-law and A-law sample coding (ITU-T G.711) and their RTP clock
 //!   (RFC 3551 §4.5.14).
 //! - [`g722`]: the G.722 RTP clock rule (RFC 3551 §4.5.2): 8000 Hz although sampled at 16 kHz.
@@ -15,10 +18,12 @@
 //!   packetizer and a frame reassembler.
 //! - [`reassembly`]: the frame reassembler that the video formats share.
 
+pub mod comfort_noise;
 pub mod g711;
 pub mod g722;
 pub mod opus;
 pub mod reassembly;
+pub mod telephone_event;
 pub mod vp8;
 pub mod vp9;
 

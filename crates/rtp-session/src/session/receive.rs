@@ -7,13 +7,17 @@ use std::time::Instant;
 
 use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
+use rtp_packet::payload::comfort_noise::ComfortNoise;
+use rtp_packet::payload::telephone_event;
 use rtp_packet::{PacketKind, RtpPacket};
 
 use super::security::Kind;
 use super::{Phase, Session, normalise, random_u32};
+use crate::dtmf::Finished;
 use crate::event::{Component, Event, LeaveReason};
 use crate::members::Admission;
 use crate::origin::OriginVerdict;
+use crate::payload_map::PayloadKind;
 use crate::source::RemoteSource;
 
 impl Session {
@@ -65,6 +69,21 @@ impl Session {
             self.on_own_ssrc(now, from, None);
             return;
         }
+        // The route by payload type: an unknown one, or a payload its format refuses, is
+        // dropped before it creates or changes any state.
+        let Some((kind, clock)) = self.route(packet.payload_type()) else {
+            self.counters.unknown_payload_type += 1;
+            return;
+        };
+        let well_formed = match kind {
+            PayloadKind::TelephoneEvent => telephone_event::reports(packet.payload()).is_ok(),
+            PayloadKind::ComfortNoise => ComfortNoise::parse(packet.payload()).is_ok(),
+            _ => true,
+        };
+        if !well_formed {
+            self.counters.malformed += 1;
+            return;
+        }
         if !self.admit_source(ssrc, now) {
             return;
         }
@@ -87,11 +106,24 @@ impl Session {
         source.last_heard = now;
         source.last_rtp = Some(now);
         // The packet's one unwrap (RFC 3550 A.1): the jitter buffer takes its verdict.
-        let verdict = source.stats.on_rtp_packet(&packet, now).sequence();
+        // Event packets repeat their onset timestamp: counted, but not timed for jitter.
+        let verdict = match kind {
+            PayloadKind::TelephoneEvent => source.stats.on_untimed_packet(
+                packet.sequence_number(),
+                packet.payload().len(),
+                now,
+            ),
+            _ => source.stats.on_rtp_packet(&packet, now),
+        }
+        .sequence();
         let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
         if delivered {
-            source.insert_packet(now, &packet, verdict);
+            match kind {
+                PayloadKind::TelephoneEvent => source.skip_packet(now, &packet, verdict),
+                PayloadKind::ComfortNoise => source.insert_comfort_noise(now, &packet, verdict),
+                _ => source.insert_packet(now, &packet, verdict),
+            }
             source.validated = true;
         } else {
             self.counters.probation_held += 1;
@@ -121,6 +153,41 @@ impl Session {
         if let Some(address) = self.paths.on_rtp(from, ssrc) {
             self.outbox.event(Event::Latched { address });
             self.pump_dtls();
+        }
+        match kind {
+            PayloadKind::TelephoneEvent => {
+                self.counters.telephone_event_packets += 1;
+                let mut finished = Vec::new();
+                if let Ok(reports) = telephone_event::reports(packet.payload()) {
+                    let ts = packet.timestamp();
+                    self.dtmf_rx
+                        .on_packet(now, ssrc, clock, ts, reports, &mut finished);
+                }
+                self.report_dtmf(finished);
+            }
+            PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
+            _ => {}
+        }
+    }
+
+    /// Ends the received telephone events whose packets stopped without an end packet.
+    pub(crate) fn expire_dtmf(&mut self, now: Instant) {
+        let mut finished = Vec::new();
+        self.dtmf_rx.expire(now, &mut finished);
+        self.report_dtmf(finished);
+    }
+
+    fn report_dtmf(&mut self, finished: Vec<Finished>) {
+        for f in finished {
+            tracing::debug!(ssrc = f.ssrc, event = f.event, duration = ?f.duration, "telephone event");
+            self.outbox.event(Event::Dtmf {
+                ssrc: f.ssrc,
+                event: f.event,
+                timestamp: f.timestamp,
+                duration: f.duration,
+                volume: f.volume,
+                end_received: f.end_received,
+            });
         }
     }
 
@@ -224,6 +291,9 @@ impl Session {
                     .map(|r| String::from_utf8_lossy(r).into_owned());
                 let (rtt, codec) = (self.rtt, self.config.codec);
                 for ssrc in bye.sources.iter() {
+                    let mut finished = Vec::new();
+                    self.dtmf_rx.leave(ssrc, &mut finished);
+                    self.report_dtmf(finished);
                     self.timer.on_bye_received();
                     if let Some(quality) = self.members.leave(ssrc, |s| s.quality(rtt, codec)) {
                         let reason = LeaveReason::Bye(reason.clone());

@@ -49,6 +49,11 @@ pub struct AnswerParams {
     /// The `o=` session id; only its low 63 bits are written (RFC 8829 §5.2.1 asks for a
     /// random 63-bit number). Default: the SSRC.
     pub session_id: u64,
+    /// Answer the offer's `telephone-event/48000` (RFC 4733 DTMF at the Opus clock), which
+    /// [`WebRtcOffer::session_config`] puts in the session's payload map so that its
+    /// packets become [`crate::Event::Dtmf`] and [`crate::Session::send_dtmf`] can send.
+    /// Default: true. Set it to false when the session is configured otherwise.
+    pub telephone_event: bool,
 }
 
 impl AnswerParams {
@@ -73,6 +78,7 @@ impl AnswerParams {
             msid: None,
             direction: MediaDirection::SendRecv,
             session_id: u64::from(ssrc),
+            telephone_event: true,
         }
     }
 
@@ -125,12 +131,13 @@ impl WebRtcOffer {
     ///   media-level `a=msid` without it (Chromium 156 does, `cargo xtask interop
     ///   chromium-sdp` checks);
     /// - the audio section: `m=audio <port> UDP/TLS/RTP/SAVPF <opus>`
-    ///   and `c=` at the first candidate; the offer's `a=mid`; our ICE credentials,
+    ///   (then the telephone-event payload type) and `c=` at the first candidate; the offer's `a=mid`; our ICE credentials,
     ///   fingerprint and `a=setup` (`passive` when we are the DTLS server, `active` when the
     ///   client, see [`WebRtcOffer::dtls_role_for_us`]); one host candidate per address with
     ///   RFC 8445 §5.1.2 priorities, then `a=end-of-candidates`; `a=rtcp-mux`; the
     ///   direction; the sdes:mid `a=extmap` with the offer's id; the Opus `a=rtpmap` with
-    ///   the offer's `a=fmtp` (no telephone-event yet, see the module documentation); `a=msid` and
+    ///   the offer's `a=fmtp`; `telephone-event/48000` with the offer's payload type and
+    ///   `a=fmtp` when offered (unless [`AnswerParams::telephone_event`] is false); `a=msid` and
     ///   `a=ssrc:<ssrc> cname:<cname>` when we send;
     /// - every other offered section rejected: port 0, its first format, its mid.
     ///
@@ -198,11 +205,19 @@ impl WebRtcOffer {
         direction: MediaDirection,
         msid: Option<&(String, String)>,
     ) -> Media {
-        // Opus only: the session routes every packet of its one payload type to the jitter
-        // buffer, so an answered telephone-event would be played out as audio (RFC 4733
-        // events need their own route first; `docs/status.md` lists the gap).
+        // Opus, and telephone-event at Opus's clock when offered (the session's payload map
+        // routes it to `Event::Dtmf`, see `session_config`).
         let opus = self.opus();
-        let formats = [opus.payload_type.to_string()];
+        let events = self
+            .telephone_event(48_000)
+            .filter(|_| params.telephone_event)
+            .filter(|f| {
+                rtp_packet::PayloadType::new(f.payload_type).is_ok_and(|p| !p.conflicts_with_rtcp())
+            });
+        let formats: Vec<String> = std::iter::once(opus)
+            .chain(events)
+            .map(|f| f.payload_type.to_string())
+            .collect();
         let mut media = Media {
             media: "audio".into(),
             port: first.port(),
@@ -239,6 +254,9 @@ impl WebRtcOffer {
             media.add_attribute_with_value("msid", format!("{stream} {track}"));
         }
         add_format(&mut media, opus, "opus", Some("2"));
+        if let Some(events) = events {
+            add_format(&mut media, events, "telephone-event", None);
+        }
         if direction.sends() {
             media.add_attribute_with_value(
                 "ssrc",

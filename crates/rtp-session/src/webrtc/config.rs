@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{WebRtcOffer, WebRtcSdpError};
 use crate::config::{Bandwidth, Config, MidExtension, Security};
 use crate::ice::{IceConfig, IceCredentials};
+use crate::payload_map::{PayloadFormat, PayloadMap};
 use dtls::Role;
 use rtp_packet::{ClockRate, PayloadType};
 
@@ -25,6 +26,10 @@ impl WebRtcOffer {
     /// - RTP and RTCP on one port, full-size RTCP (our answer promises no `a=rtcp-rsize`);
     /// - Opus at the offer's payload type and 48 kHz, for what we send, the statistics and
     ///   the jitter buffer;
+    /// - a payload map ([`Config::payload_map`]) of Opus and, when offered, the offer's
+    ///   `telephone-event/48000` (RFC 4733), which [`WebRtcOffer::answer`] answers: the
+    ///   browser's DTMF arrives as [`crate::Event::Dtmf`], [`crate::Session::send_dtmf`]
+    ///   sends to it, and any other payload type is counted and dropped;
     /// - the MID header extension on what we send, when the offer negotiated its id;
     /// - 64 kbit/s of session bandwidth.
     ///
@@ -52,6 +57,21 @@ impl WebRtcOffer {
             })?;
         let mut config = Config::new();
         config.set_media(payload_type, ClockRate::OPUS);
+        let mut opus = PayloadFormat::new(payload_type, "opus", ClockRate::OPUS);
+        opus.channels = Some(2);
+        opus.fmtp = self.opus_fmtp().map(str::to_owned);
+        let mut map = PayloadMap::new();
+        map.insert(opus);
+        let events = self
+            .telephone_event(48_000)
+            .and_then(|f| PayloadType::new(f.payload_type).ok().map(|pt| (pt, f)))
+            .filter(|(pt, _)| !pt.conflicts_with_rtcp());
+        if let Some((pt, format)) = events {
+            let mut events = PayloadFormat::new(pt, "telephone-event", ClockRate::OPUS);
+            events.fmtp = format.fmtp.clone();
+            map.insert(events);
+        }
+        config.payload_map = map;
         config.codec = Some(stats::Codec::Opus(stats::OpusConfig {
             bandwidth: stats::OpusBandwidth::Narrowband,
             mode: stats::OpusMode::Cbr,

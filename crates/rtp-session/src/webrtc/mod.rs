@@ -24,10 +24,10 @@
 //! extension but sdes:mid: the session does not implement them yet, and an answer may only
 //! promise what the answerer does. No `a=rtcp-mux-only` either, although we multiplex only:
 //! RFC 8858 §4 forbids it in answers, and the answer's `a=rtcp-mux` already binds both
-//! sides (RFC 8035). Only Opus is accepted: not RED, G.722, PCMU, PCMA or CN, and not
-//! telephone-event either, because the session still routes every packet to the one audio
-//! jitter buffer (the offer's telephone-event payload types are readable for when it
-//! does not). Other media sections (video, data channels, a second audio
+//! sides (RFC 8035). Opus is accepted, and telephone-event at Opus's 48 kHz clock when
+//! offered (RFC 4733 DTMF, routed by the session's payload map to [`crate::Event::Dtmf`]);
+//! not RED, G.722, PCMU, PCMA or CN, and not telephone-event at 8 kHz, whose timestamps
+//! would run on another clock than the Opus stream they share. Other media sections (video, data channels, a second audio
 //! section) are rejected with port 0 (RFC 8829 §5.3.1) and left out of the BUNDLE group. We
 //! are ICE-lite (RFC 8445 §2.5): all our host candidates are in the answer, followed by
 //! `a=end-of-candidates`, and no trickle.
