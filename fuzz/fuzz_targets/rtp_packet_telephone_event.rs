@@ -34,10 +34,12 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => assert!(!whole),
     }
 
-    // A schedule from the input: a duration of up to ~3 segments, an interval of 1–4096.
+    // A schedule from the input: a duration of up to ~4 segments, an interval of 1–4096
+    // ticks but at least a 512th of the duration, so that one input is at most ~520
+    // packets and the target stays fast enough to reach depth.
     if let [a, b, c, d, e, ..] = *data {
         let duration = u32::from_be_bytes([0, a & 0x03, b, c]);
-        let interval = u32::from(u16::from_be_bytes([d & 0x0f, e])) + 1;
+        let interval = (u32::from(u16::from_be_bytes([d & 0x0f, e])) + 1).max(duration / 512 + 1);
         let Ok(schedule) = EventSchedule::new(a, b & 0x3f, u32::from(c) << 24, duration, interval)
         else {
             assert_eq!(duration, 0);
