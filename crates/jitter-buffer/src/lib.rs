@@ -84,6 +84,7 @@ mod metrics;
 mod playout;
 mod poll;
 mod store;
+mod stretch;
 mod time;
 
 pub use buffer::{DiscardReason, Insertion, JitterBuffer, PacketInfo};
@@ -91,3 +92,5 @@ pub use config::{Config, DelayMode, MediaKind};
 pub use error::Error;
 pub use metrics::Metrics;
 pub use playout::{ConcealReason, Concealment, Frame, Playout};
+pub use rtcp::NtpTime;
+pub use stretch::TimeStretch;
