@@ -4,7 +4,7 @@
 use crate::Error;
 use crate::arrival::ArrivalModel;
 use crate::config::{Config, DelayMode, MediaKind};
-use crate::histogram::{DelayHistogram, DelayStatistics};
+use crate::histogram::{DelayHistogram, DelayStatistics, TargetBounds};
 use crate::metrics::Metrics;
 use crate::playout::SenderClock;
 use crate::store::Store;
@@ -242,6 +242,19 @@ impl JitterBuffer {
                     config.quantile,
                 ),
                 Span::from_duration(config.statistics_interval),
+                match config.delay {
+                    DelayMode::Adaptive { min, max, initial } => TargetBounds {
+                        min: Span::from_duration(min),
+                        max: Span::from_duration(max),
+                        initial: Span::from_duration(initial),
+                    },
+                    // Never fed: the target stays the fixed delay.
+                    DelayMode::Fixed(d) => TargetBounds {
+                        min: Span::from_duration(d),
+                        max: Span::from_duration(d),
+                        initial: Span::from_duration(d),
+                    },
+                },
             ),
             metrics: Metrics::default(),
             delay_sum: 0,
@@ -535,26 +548,14 @@ impl JitterBuffer {
     }
 
     /// The target delay as a span.
+    #[inline]
     pub(crate) fn target(&self) -> Span {
-        match self.config.delay {
-            DelayMode::Fixed(d) => Span::from_duration(d),
-            DelayMode::Adaptive { min, max, initial } => {
-                let histogram = &self.statistics.histogram;
-                let raw = if histogram.is_empty() {
-                    Span::from_duration(initial)
-                } else {
-                    histogram.quantile()
-                };
-                // Continuous audio, after a calm the histogram has not caught up with:
-                // what the last seconds needed (see `RecentPeak`).
-                let raw = match self.statistics.recent.peaks() {
-                    Some((peak, level)) if peak < raw && self.is_continuous() => level,
-                    _ => raw,
-                };
-                // Not `clamp`, which panics on `min > max` (a validated config has none).
-                raw.min(Span::from_duration(max))
-                    .max(Span::from_duration(min))
-            }
+        let targets = self.statistics.targets;
+        match targets.calm {
+            // Continuous audio, after a calm the histogram has not caught up with: what the
+            // last seconds needed (see `RecentPeak`).
+            Some(calm) if self.is_continuous() => calm,
+            _ => targets.long,
         }
     }
 

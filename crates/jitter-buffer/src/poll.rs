@@ -288,7 +288,9 @@ impl JitterBuffer {
         if !self.is_continuous() {
             return None;
         }
-        let target = self.target();
+        // `target()`, knowing the stream is continuous.
+        let targets = self.statistics.targets;
+        let target = targets.calm.unwrap_or(targets.long);
         let s = self.stream.as_mut()?;
         s.stretch.since_change = s.stretch.since_change.saturating_add(1);
         let held = due - s.arrival.fastest_arrival(ext_ts);

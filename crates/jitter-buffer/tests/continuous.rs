@@ -185,6 +185,9 @@ fn print(rows: &[Row], reference: f64) {
         reference * (1.0 + TOLERANCE) * 1e3
     );
     eprintln!(
+        "settled: mean over the last {SETTLED_OVER} s; converged: seconds after the change (or the start) until every following second is within 30 % of the figure (of the σ 50 ms talkspurt figure for the last row); late: after the change (or over the run); quiet: stretched frames quieter than the median frame"
+    );
+    eprintln!(
         "{:<34} {:>10} {:>9} {:>10} {:>9} {:>10} {:>10} {:>8}",
         "run", "σ", "settled", "converged", "late", "shortened", "lengthened", "quiet"
     );
