@@ -1,7 +1,8 @@
 //! Releasing frames: the playout side of [`JitterBuffer`].
 //!
 //! Audio releases one packet per frame at its scheduled time, re-anchoring the schedule to
-//! the current target only where a talkspurt starts; video releases every packet of one
+//! the current target where a talkspurt starts, and, on continuous audio, moving it a frame
+//! at a time by time-stretching (the `stretch` module); video releases every packet of one
 //! timestamp together and follows the target continuously. Both follow the sender's clock
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
