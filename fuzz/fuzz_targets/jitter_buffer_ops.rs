@@ -1,10 +1,11 @@
 //! Arbitrary sequences of inserts and polls, with arbitrary headers, payload sizes and
-//! times, into audio and video buffers with small capacities: nothing may panic, and the
-//! packet and byte bounds must hold after every operation.
+//! times, into audio and video buffers with small capacities, and sender-report mappings
+//! at arbitrary points: nothing may panic, the packet and byte bounds must hold after every
+//! operation, and a time stretch is never more than a frame's worth of ticks.
 
 #![no_main]
 
-use jitter_buffer::{Config, DelayMode, JitterBuffer, PacketInfo, Playout};
+use jitter_buffer::{Config, DelayMode, JitterBuffer, NtpTime, PacketInfo, Playout, TimeStretch};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, Instant};
 
@@ -73,12 +74,28 @@ fuzz_target!(|data: &[u8]| {
             let len = usize::from(len) % payload.len();
             jb.insert(arrival, info, &payload[..len]);
         } else {
+            if op & 0x10 != 0 {
+                // A sender report: an arbitrary wallclock for an arbitrary timestamp.
+                let (Some(ntp), Some(rtp)) = (input.u32(), input.u32()) else {
+                    break;
+                };
+                jb.set_sender_clock(NtpTime(u64::from(ntp) << 24), rtp);
+                let _ = jb.sender_wallclock(rtp ^ u32::from(step));
+            }
             now += Duration::from_millis(u64::from(step));
             let mut released = 0;
             while let Some(p) = jb.poll(now) {
                 if let Playout::Frame(f) = p {
                     assert!(f.payloads().all(|p| p.len() <= config.max_payload));
                     assert!(f.missing().count() <= config.capacity_packets);
+                    let _ = f.sender_wallclock();
+                    // 120 ms (the longest frame the buffer learns) at 90 kHz.
+                    if let Some(
+                        TimeStretch::Shorten { samples } | TimeStretch::Lengthen { samples },
+                    ) = f.time_stretch()
+                    {
+                        assert!(samples > 0 && samples <= 10_800, "stretch of {samples}");
+                    }
                 }
                 released += 1;
                 assert!(

@@ -5,24 +5,30 @@
 //! and jitter the offset is constant; a sender clock running `ε` fast makes it a line of
 //! slope `−ε/(1+ε) ≈ −ε` in media time, and jitter only ever adds to it. So the model keeps
 //! the minimum offset of each two-second window of media time (the fastest packet, which
-//! carries the least queueing), fits the skew through those minima with a Theil–Sen
-//! estimator (the median of pairwise slopes, which a delay step or a spike cannot drag),
-//! and predicts the *fastest arrival* of any timestamp: the baseline from which relative
-//! delays are measured and playout times are set. This is the role of the skew estimation
-//! of GStreamer's rtpjitterbuffer and of the inter-arrival statistics of WebRTC NetEq.
+//! carries the least queueing) and predicts the *fastest arrival* of any timestamp: the
+//! baseline from which relative delays are measured and playout times are set.
+//!
+//! The skew is fitted with a Theil–Sen estimator (the median of pairwise slopes, which a
+//! delay step or a spike cannot drag) through each window's *mean* offset, not its
+//! minimum: the minimum of a window moves with the spread of the delays (jitter falling
+//! from σ = 50 ms to 5 ms around the same mean raises it by over a hundred milliseconds
+//! within one window, which straddling pairs of windows would read as drift for the
+//! minute the history holds both), while the mean moves only when the delay itself does.
+//! This is the role of the skew estimation of GStreamer's rtpjitterbuffer and of the
+//! inter-arrival statistics of WebRTC NetEq.
 
 use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
 
 /// Seconds of media time per window whose minimum offset is kept.
 const WINDOW_SECONDS: i64 = 2;
-/// Window minima kept for the skew fit (one minute of media).
+/// Windows kept for the skew fit (one minute of media).
 const HISTORY: usize = 30;
 /// The skew is refitted every this many windows: drift changes over minutes, and the fit
 /// is the costliest step of the model.
 const FIT_EVERY: usize = 8;
 /// Recent windows whose minimum sets the baseline (about sixteen seconds).
 const BASELINE_WINDOWS: usize = 8;
-/// Pairs of minima closer than this in media time do not vote on the skew.
+/// Pairs of windows closer than this in media time do not vote on the skew.
 const MIN_PAIR_SPAN: Span = Span::from_millis(10_000);
 /// Skews beyond ±2 % are not clock drift; the fit is clamped there.
 const MAX_SKEW: f64 = 0.02;
@@ -56,9 +62,17 @@ pub(crate) struct ArrivalModel {
     /// The skew-corrected minimum over the closed baseline windows.
     closed_baseline: Time,
     ticks_per_window: i64,
+    /// Sums of the media times and offsets of the current window's packets (nanoseconds,
+    /// wrapping: only an absurd flood of one window could wrap them, and then its mean is
+    /// one outlier among the windows the fit's medians ignore) and their count.
+    sum_media: i64,
+    sum_offset: i64,
+    count: i64,
     /// Out of line: read only when a window closes, so the state every packet touches
     /// stays within a few cache lines (many buffers side by side).
     minima: Box<[Point; HISTORY]>,
+    /// The mean media time and offset of each window, for the skew fit.
+    means: Box<[Point; HISTORY]>,
     stored: u32,
     head: u32,
     closed: u32,
@@ -77,6 +91,10 @@ impl ArrivalModel {
             current_min: Point::default(),
             current_base: Time::default(),
             minima: Box::new([Point::default(); HISTORY]),
+            means: Box::new([Point::default(); HISTORY]),
+            sum_media: 0,
+            sum_offset: 0,
+            count: 0,
             stored: 0,
             head: 0,
             closed: 0,
@@ -101,9 +119,12 @@ impl ArrivalModel {
         self.skewed.to_f64()
     }
 
-    /// Records a packet's arrival (on the receiver's clock).
+    /// Records a packet's arrival (on the receiver's clock). Returns how much later the
+    /// fastest arrival of `ext_ts` is predicted now than before (negative: earlier; zero,
+    /// for almost every packet, when the baseline did not move), so that delays measured
+    /// against the old baseline can be re-expressed.
     #[inline]
-    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: Time) {
+    pub(crate) fn observe(&mut self, ext_ts: i64, arrival: Time) -> Span {
         let media = self.media_time(ext_ts);
         let point = Point {
             media,
@@ -112,24 +133,43 @@ impl ArrivalModel {
         // The window ends at a timestamp; a division happens only when a window closes.
         match self.current_window {
             Some(end) if ext_ts < end => {
+                self.sum_media = self.sum_media.wrapping_add(point.media.as_nanos());
+                self.sum_offset = self
+                    .sum_offset
+                    .wrapping_add((point.offset - Time::default()).as_nanos());
+                self.count += 1;
                 if point.offset < self.current_min.offset {
+                    let before = self.baseline();
                     self.set_current_min(point);
+                    return self.baseline() - before;
                 }
+                Span::ZERO
             }
             _ => self.open_window(ext_ts, point),
         }
     }
 
     /// Closes the current window, if any, and opens the one holding `ext_ts` with `point`
-    /// as its minimum. Once per window: kept out of the per-packet path.
+    /// as its minimum; returns the move of `ext_ts`'s fastest arrival. Once per window:
+    /// kept out of the per-packet path.
     #[cold]
     #[inline(never)]
-    fn open_window(&mut self, ext_ts: i64, point: Point) {
-        if self.current_window.is_some() {
+    fn open_window(&mut self, ext_ts: i64, point: Point) -> Span {
+        let before = self.fastest_arrival(ext_ts);
+        let opened = self.current_window.is_some();
+        if opened {
             self.close_window();
         }
         self.current_window = Some(self.window_end(ext_ts));
         self.set_current_min(point);
+        self.sum_media = point.media.as_nanos();
+        self.sum_offset = (point.offset - Time::default()).as_nanos();
+        self.count = 1;
+        if opened {
+            self.fastest_arrival(ext_ts) - before
+        } else {
+            Span::ZERO
+        }
     }
 
     /// The first timestamp after the window holding `ext_ts`.
@@ -166,6 +206,11 @@ impl ArrivalModel {
     fn close_window(&mut self) {
         let head = self.head as usize % HISTORY;
         self.minima[head] = self.current_min;
+        let count = self.count.max(1);
+        self.means[head] = Point {
+            media: Span::from_nanos(self.sum_media / count),
+            offset: Time::default() + Span::from_nanos(self.sum_offset / count),
+        };
         let head = (head + 1) % HISTORY;
         self.head = head as u32;
         let stored = (self.stored as usize + 1).min(HISTORY);
@@ -184,7 +229,7 @@ impl ArrivalModel {
 
     fn fit_skew(&mut self) {
         self.slopes.clear();
-        let points = &self.minima[..(self.stored as usize).min(HISTORY)];
+        let points = &self.means[..(self.stored as usize).min(HISTORY)];
         for (i, a) in points.iter().enumerate() {
             for b in points.iter().skip(i + 1) {
                 let span = b.media - a.media;

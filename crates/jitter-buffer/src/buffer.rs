@@ -4,9 +4,11 @@
 use crate::Error;
 use crate::arrival::ArrivalModel;
 use crate::config::{Config, DelayMode, MediaKind};
-use crate::histogram::{DelayHistogram, DelayStatistics};
+use crate::histogram::{DelayHistogram, DelayStatistics, TargetBounds};
 use crate::metrics::Metrics;
+use crate::playout::SenderClock;
 use crate::store::Store;
+use crate::stretch::{CONTINUOUS_AFTER_SECONDS, StretchState};
 use crate::time::{NANOS_PER_SEC, Rate, Span, Time};
 use rtp_packet::clock::timestamp_distance;
 use rtp_packet::{SeqVerdict, SequenceTracker, ValidationConfig};
@@ -142,6 +144,11 @@ pub(crate) struct Stream {
     /// ([`JitterBuffer::insert_comfort_noise`]): no packet duration is learnt from a
     /// timestamp step to or from it.
     pub(crate) comfort_noise: Option<i64>,
+    /// Extended timestamp of the last talkspurt start (or of the stream's start): audio
+    /// long past it is continuous.
+    pub(crate) spurt_start_ts: i64,
+    /// Time-stretching on continuous audio.
+    pub(crate) stretch: StretchState,
 }
 
 /// An adaptive RTP jitter buffer. Sans-IO: packets go in with [`insert`](Self::insert),
@@ -181,6 +188,8 @@ pub struct JitterBuffer {
     pub(crate) hot: HotConfig,
     pub(crate) statistics: DelayStatistics,
     pub(crate) metrics: Metrics,
+    /// The sender's wallclock mapping, from its latest sender report.
+    pub(crate) sender_clock: Option<SenderClock>,
     pub(crate) config: Config,
 }
 
@@ -194,6 +203,10 @@ pub(crate) struct HotConfig {
     pub(crate) capacity_bytes: usize,
     /// A newer packet this many ticks behind the newest restarts the stream.
     pub(crate) rewind_ticks: i64,
+    /// Audio with adaptive delay and time-stretching on.
+    pub(crate) stretch: bool,
+    /// Ticks after a talkspurt start from which audio counts as continuous.
+    pub(crate) continuous_ticks: i64,
 }
 
 impl HotConfig {
@@ -204,6 +217,10 @@ impl HotConfig {
             max_payload: config.max_payload,
             capacity_bytes: config.capacity_bytes,
             rewind_ticks: i64::from(config.clock_rate.hz()) * MAX_TIMESTAMP_REWIND_SECONDS,
+            stretch: config.time_stretch
+                && config.kind == MediaKind::Audio
+                && matches!(config.delay, DelayMode::Adaptive { .. }),
+            continuous_ticks: i64::from(config.clock_rate.hz()) * CONTINUOUS_AFTER_SECONDS,
         }
     }
 }
@@ -231,6 +248,19 @@ impl JitterBuffer {
                     config.quantile,
                 ),
                 Span::from_duration(config.statistics_interval),
+                match config.delay {
+                    DelayMode::Adaptive { min, max, initial } => TargetBounds {
+                        min: Span::from_duration(min),
+                        max: Span::from_duration(max),
+                        initial: Span::from_duration(initial),
+                    },
+                    // Never fed: the target stays the fixed delay.
+                    DelayMode::Fixed(d) => TargetBounds {
+                        min: Span::from_duration(d),
+                        max: Span::from_duration(d),
+                        initial: Span::from_duration(d),
+                    },
+                },
             ),
             metrics: Metrics::default(),
             delay_sum: 0,
@@ -245,6 +275,7 @@ impl JitterBuffer {
             packets_received: 0,
             packets_played: 0,
             emitted_count: 0,
+            sender_clock: None,
             hot: HotConfig::new(&config),
             config,
         })
@@ -456,6 +487,8 @@ impl JitterBuffer {
                 new = info.ssrc,
                 "SSRC changed: resynchronising"
             );
+            // Another sender: the old one's wallclock mapping says nothing about it.
+            self.sender_clock = None;
             self.restart(info, ext_seq, payload, at);
             return Insertion::Stored;
         }
@@ -490,8 +523,11 @@ impl JitterBuffer {
             self.metrics.packets_duplicated += 1;
             return Insertion::Duplicate;
         }
-        stream.arrival.observe(ext_ts, at);
+        let moved = stream.arrival.observe(ext_ts, at);
         if self.hot.adaptive {
+            if moved != Span::ZERO {
+                self.statistics.shift(moved);
+            }
             self.statistics
                 .observe(stream.arrival.relative_delay(ext_ts, at), at);
         }
@@ -535,9 +571,31 @@ impl JitterBuffer {
     }
 
     /// The adaptive target: the configured quantile of the relative-delay histogram,
-    /// clamped to the configured bounds (or the fixed delay).
+    /// clamped to the configured bounds (or the fixed delay). On continuous audio that is
+    /// time-stretched ([`Config::time_stretch`]), when not one packet of the last twelve
+    /// seconds needed that much, the largest relative delay of the last four seconds
+    /// instead: the histogram forgets a calmer network's past only over minutes.
     pub fn target_delay(&self) -> Duration {
         self.target().to_duration()
+    }
+
+    /// Maps the stream's RTP timestamps to the sender's wallclock: `wallclock` is the
+    /// sender's NTP time at RTP timestamp `timestamp`, the pair an RTCP sender report
+    /// carries (RFC 3550 §6.4.1). From then on every frame carries its sender wallclock
+    /// ([`Frame::sender_wallclock`](crate::Frame::sender_wallclock)); each new report
+    /// replaces the pair. The mapping is dropped when another SSRC takes over the stream.
+    pub fn set_sender_clock(&mut self, wallclock: rtcp::NtpTime, timestamp: u32) {
+        self.sender_clock = Some(SenderClock {
+            wallclock,
+            timestamp,
+            clock_rate: self.config.clock_rate.hz(),
+        });
+    }
+
+    /// The sender's wallclock at RTP timestamp `timestamp`, from the pair given to
+    /// [`set_sender_clock`](Self::set_sender_clock); `None` before one.
+    pub fn sender_wallclock(&self, timestamp: u32) -> Option<rtcp::NtpTime> {
+        self.sender_clock.map(|c| c.wallclock_of(timestamp))
     }
 
     /// How far after the fastest expected arrival the next frame is scheduled to play: the
@@ -603,21 +661,26 @@ impl JitterBuffer {
     }
 
     /// The target delay as a span.
+    #[inline]
     pub(crate) fn target(&self) -> Span {
-        match self.config.delay {
-            DelayMode::Fixed(d) => Span::from_duration(d),
-            DelayMode::Adaptive { min, max, initial } => {
-                let histogram = &self.statistics.histogram;
-                let raw = if histogram.is_empty() {
-                    Span::from_duration(initial)
-                } else {
-                    histogram.quantile()
-                };
-                // Not `clamp`, which panics on `min > max` (a validated config has none).
-                raw.min(Span::from_duration(max))
-                    .max(Span::from_duration(min))
-            }
+        let targets = self.statistics.targets;
+        match targets.calm {
+            // Continuous audio, after a calm the histogram has not caught up with: what the
+            // last seconds needed (see `RecentPeak`).
+            Some(calm) if self.is_continuous() => calm,
+            _ => targets.long,
         }
+    }
+
+    /// Whether the stream is audio whose delay follows the target by time-stretching: no
+    /// talkspurt has started for a while (see the `stretch` module).
+    #[inline]
+    pub(crate) fn is_continuous(&self) -> bool {
+        self.hot.stretch
+            && self.stream.as_ref().is_some_and(|s| {
+                s.last_end_ts
+                    .is_some_and(|end| end - s.spurt_start_ts >= self.hot.continuous_ticks)
+            })
     }
 
     /// The time of `t` since `epoch`, converting each distinct instant once: callers poll
@@ -678,6 +741,8 @@ impl JitterBuffer {
             at_frame_start: true,
             last_stored: (ext_seq, ext_ts),
             comfort_noise: None,
+            spurt_start_ts: ext_ts,
+            stretch: StretchState::default(),
         });
         self.store.mark_received(ext_seq);
         self.store

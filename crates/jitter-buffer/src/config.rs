@@ -8,12 +8,14 @@ use std::time::Duration;
 /// change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaKind {
-    /// One packet is one frame. The playout delay changes only at talkspurt starts (a
-    /// marker bit, RFC 3551 §4.1, or a timestamp gap with contiguous sequence numbers,
-    /// which is how discontinuous transmission looks), so speech is never stretched or cut
-    /// mid-sentence. Inside a talkspurt the delay may only grow, and only right after a
-    /// concealment, where playback is interrupted anyway. Clock drift is followed
-    /// continuously.
+    /// One packet is one frame. The playout delay changes at talkspurt starts (a marker
+    /// bit, RFC 3551 §4.1, or a timestamp gap with contiguous sequence numbers, which is
+    /// how discontinuous transmission looks), so speech is not stretched or cut
+    /// mid-sentence. Inside a talkspurt the delay grows right after a concealment, where
+    /// playback is interrupted anyway; and once no talkspurt has started for ten seconds
+    /// (continuous audio), it follows the target both ways a frame at a time, on frames
+    /// marked with a [`crate::TimeStretch`] (see [`Config::time_stretch`]). Clock drift is
+    /// followed continuously.
     Audio,
     /// A frame is every packet sharing one timestamp, ended by the marker bit (RFC 3550
     /// §5.1; RFC 7741 §4.1 for VP8). Frames are released complete or reported incomplete,
@@ -66,10 +68,17 @@ pub struct Config {
     pub max_payload: usize,
     /// The duration of one packet assumed until the stream shows its own.
     pub frame_duration: Duration,
+    /// Audio with adaptive delay: once no talkspurt has started for ten seconds, move the
+    /// delay toward the target by shortening or lengthening single frames, reported on
+    /// [`crate::Frame::time_stretch`] for the caller to carry out. Off, continuous audio
+    /// keeps the delay it started with (and grows it only after a concealment). Ignored
+    /// for video, whose delay follows the target anyway, and for a fixed delay.
+    pub time_stretch: bool,
 }
 
 impl Config {
-    /// Defaults for an audio stream at `clock_rate`: adaptive 20 ms..2 s, 20 ms frames.
+    /// Defaults for an audio stream at `clock_rate`: adaptive 20 ms..2 s, 20 ms frames,
+    /// time-stretching on.
     pub fn audio(clock_rate: ClockRate) -> Self {
         Self {
             clock_rate,
@@ -86,6 +95,7 @@ impl Config {
             capacity_bytes: 256 * 1024,
             max_payload: 1500,
             frame_duration: Duration::from_millis(20),
+            time_stretch: true,
         }
     }
 
@@ -106,6 +116,7 @@ impl Config {
             capacity_bytes: 4 * 1024 * 1024,
             max_payload: 1500,
             frame_duration: Duration::from_nanos(33_333_333),
+            time_stretch: false,
         }
     }
 

@@ -37,7 +37,7 @@ pub(crate) struct DelayHistogram {
 const RESCALE_ABOVE: f64 = 1e100;
 
 /// Reduces per-packet relative delays to per-interval maxima and feeds them to a
-/// [`DelayHistogram`].
+/// [`DelayHistogram`] and to a [`RecentPeak`].
 /// Declaration order is memory order (`repr(C)`): the per-packet fields first, the
 /// per-interval histogram after.
 #[derive(Debug, Clone)]
@@ -46,18 +46,245 @@ pub(crate) struct DelayStatistics {
     interval_start: Option<Time>,
     interval: Span,
     interval_max: Span,
+    /// The targets these statistics give, worked out when they change (once per interval
+    /// or baseline move) rather than on every read.
+    pub(crate) targets: Targets,
+    bounds: TargetBounds,
     pub(crate) histogram: DelayHistogram,
+    pub(crate) recent: RecentPeak,
+}
+
+/// The configured range of an adaptive target, and its value before any statistics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TargetBounds {
+    pub(crate) min: Span,
+    pub(crate) max: Span,
+    pub(crate) initial: Span,
+}
+
+impl TargetBounds {
+    /// `delay` within the bounds (not `clamp`, which panics on `min > max`; a validated
+    /// configuration has none).
+    fn bound(&self, delay: Span) -> Span {
+        delay.min(self.max).max(self.min)
+    }
+}
+
+/// The adaptive targets, both within the configured bounds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Targets {
+    /// The histogram's quantile (the initial delay before any statistics).
+    pub(crate) long: Span,
+    /// After a calm the histogram has not caught up with (the twelve-second peak below
+    /// its quantile), the recent quantile: continuous audio's target (see `RecentPeak`).
+    pub(crate) calm: Option<Span>,
+}
+
+/// Seconds of arrivals whose largest relative delay [`RecentPeak`] keeps.
+const PEAK_SECONDS: usize = 12;
+/// The span of one bucket of [`RecentPeak`].
+const PEAK_BUCKET: Span = Span::from_millis(1000);
+/// Interval maxima [`RecentPeak`] keeps for its recent quantile: twelve seconds of the
+/// default 100 ms intervals.
+const RECENT_INTERVALS: usize = 120;
+
+/// The recent past of the relative delays: the largest of the last [`PEAK_SECONDS`]
+/// seconds of arrivals (one-second buckets, the oldest replaced), and the histogram's
+/// quantile over only the last [`RECENT_INTERVALS`] interval maxima.
+///
+/// The histogram forgets slowly, on purpose: a calm minute between bursts must not lower
+/// the delay the bursts need. But when the network has really calmed down, the histogram's
+/// quantile takes minutes to leave the old delays behind (the old mass must fall below
+/// `1 − quantile`). The recent peak says when that has happened: in a steady network the
+/// peak of twelve seconds (hundreds of packets) lies above the quantile of the interval
+/// maxima, so a twelve-second peak *below* the quantile is a calm the histogram has not
+/// caught up with. Continuous audio then aims at the recent quantile, the same statistic
+/// as the histogram's over the calm alone: what the histogram will settle to once it has
+/// forgotten. Talkspurt audio and video keep the histogram's quantile: lowering their
+/// delay after every calm spell of a bursty network costs late packets when the next
+/// burst comes (measured: the bursty and spike profiles' late loss rose by about a third),
+/// and talkspurt audio is not stuck with its delay the way continuous audio was.
+///
+/// The delays are relative to the arrival model's fastest-arrival baseline; when the
+/// baseline moves, [`DelayStatistics::shift`] re-expresses them against the new one, so
+/// they stay statements about arrival times.
+#[derive(Debug, Clone)]
+pub(crate) struct RecentPeak {
+    buckets: [Span; PEAK_SECONDS],
+    head: usize,
+    filled: usize,
+    bucket_start: Option<Time>,
+    bucket_max: Span,
+    /// The largest of the closed buckets, and of them and the current one.
+    closed_peak: Span,
+    peak: Span,
+    /// The last interval maxima, a ring (out of line: touched once per interval).
+    intervals: Box<[Span; RECENT_INTERVALS]>,
+    interval_head: usize,
+    /// Which largest of the kept maxima is the quantile (1 = the largest).
+    rank: usize,
+    /// The quantile of the kept maxima, worked out once a second and only while the peak
+    /// is below the histogram's quantile (the only time it is read): a selection over 120
+    /// values at every interval would cost more than the rest of the per-packet path.
+    quantile: Option<Span>,
+    /// A bucket closed since the quantile was last worked out.
+    refresh_quantile: bool,
+}
+
+impl RecentPeak {
+    fn new(quantile: f64) -> Self {
+        let above = ((1.0 - quantile) * RECENT_INTERVALS as f64).round();
+        Self {
+            buckets: [Span::ZERO; PEAK_SECONDS],
+            head: 0,
+            filled: 0,
+            bucket_start: None,
+            bucket_max: Span::ZERO,
+            closed_peak: Span::ZERO,
+            peak: Span::ZERO,
+            intervals: Box::new([Span::ZERO; RECENT_INTERVALS]),
+            interval_head: 0,
+            // The cast saturates; a validated quantile is strictly inside (0, 1).
+            rank: (above as usize).clamp(1, RECENT_INTERVALS),
+            quantile: None,
+            refresh_quantile: false,
+        }
+    }
+
+    /// Records an interval's largest delay, the interval having started at `at`; once a
+    /// second, works out the recent quantile if the peak is below `long_quantile`. Once
+    /// per interval, not per packet.
+    fn add(&mut self, delay: Span, at: Time, long_quantile: Span) {
+        match self.bucket_start {
+            Some(start) if at >= start && at < start + PEAK_BUCKET => {
+                self.bucket_max = self.bucket_max.max(delay);
+            }
+            Some(start) if at >= start => {
+                if let Some(bucket) = self.buckets.get_mut(self.head) {
+                    *bucket = self.bucket_max;
+                }
+                self.head = (self.head + 1) % PEAK_SECONDS;
+                self.filled = (self.filled + 1).min(PEAK_SECONDS);
+                self.bucket_start = Some(at);
+                self.bucket_max = delay;
+                self.quantile = None;
+                self.refresh_quantile = true;
+                self.closed_peak = self
+                    .buckets
+                    .iter()
+                    .take(self.filled)
+                    .fold(Span::from_nanos(i64::MIN), |a, &b| a.max(b));
+            }
+            // The first interval, or time went back (a caller's clock): start over.
+            _ => {
+                self.filled = 0;
+                self.closed_peak = Span::from_nanos(i64::MIN);
+                self.bucket_start = Some(at);
+                self.bucket_max = delay;
+            }
+        }
+        self.peak = self.closed_peak.max(self.bucket_max);
+        if let Some(slot) = self.intervals.get_mut(self.interval_head) {
+            *slot = delay;
+        }
+        self.interval_head = (self.interval_head + 1) % RECENT_INTERVALS;
+        // Only read once the buckets cover PEAK_SECONDS, by when (at the default
+        // interval) the ring is full too; before that its zeros only lower a value
+        // nobody reads.
+        if std::mem::take(&mut self.refresh_quantile)
+            && self.filled == PEAK_SECONDS
+            && self.peak < long_quantile
+        {
+            self.quantile = Some(self.ranked());
+        }
+    }
+
+    /// The `rank`-th largest of the kept interval maxima. A high quantile has a small
+    /// rank (4 of 120 at 0.97): a scan keeping the largest few is a tenth of the cost of
+    /// a selection over a copy of the ring.
+    fn ranked(&self) -> Span {
+        const FEW: usize = 16;
+        if self.rank <= FEW {
+            let mut top = [Span::from_nanos(i64::MIN); FEW];
+            let top = &mut top[..self.rank];
+            for &delay in self.intervals.iter() {
+                // `top` is sorted largest first; `delay` goes in if it beats the last.
+                if top.last().is_some_and(|&last| delay > last) {
+                    let at = top.partition_point(|&t| t >= delay);
+                    top[at..].rotate_right(1);
+                    top[at] = delay;
+                }
+            }
+            top.last().copied().unwrap_or(Span::ZERO)
+        } else {
+            let mut sorted = *self.intervals;
+            *sorted.select_nth_unstable(RECENT_INTERVALS - self.rank).1
+        }
+    }
+
+    /// The largest delay of the last [`PEAK_SECONDS`] seconds and the quantile of the
+    /// last [`RECENT_INTERVALS`] intervals, once [`PEAK_SECONDS`] are known. The quantile
+    /// is worked out once a second while the peak is below the histogram's quantile; in
+    /// the second after the peak fell below it, the peak stands in for it.
+    pub(crate) fn peaks(&self) -> Option<(Span, Span)> {
+        (self.filled == PEAK_SECONDS).then_some((self.peak, self.quantile.unwrap_or(self.peak)))
+    }
+
+    fn shift(&mut self, by: Span) {
+        for bucket in self.buckets.iter_mut().chain(self.intervals.iter_mut()) {
+            *bucket = *bucket - by;
+        }
+        self.bucket_max = self.bucket_max - by;
+        self.closed_peak = self.closed_peak - by;
+        self.peak = self.peak - by;
+        self.quantile = self.quantile.map(|q| q - by);
+    }
 }
 
 impl DelayStatistics {
-    /// Statistics whose samples are the maxima of `interval` of arrivals.
-    pub(crate) fn new(histogram: DelayHistogram, interval: Span) -> Self {
-        Self {
+    /// Statistics whose samples are the maxima of `interval` of arrivals, giving targets
+    /// within `bounds`.
+    pub(crate) fn new(histogram: DelayHistogram, interval: Span, bounds: TargetBounds) -> Self {
+        let mut statistics = Self {
+            recent: RecentPeak::new(histogram.quantile),
             histogram,
             interval,
             interval_start: None,
             interval_max: Span::ZERO,
-        }
+            targets: Targets {
+                long: bounds.initial,
+                calm: None,
+            },
+            bounds,
+        };
+        statistics.refresh_targets();
+        statistics
+    }
+
+    fn refresh_targets(&mut self) {
+        let raw = if self.histogram.is_empty() {
+            self.bounds.initial
+        } else {
+            self.histogram.quantile()
+        };
+        self.targets = Targets {
+            long: self.bounds.bound(raw),
+            calm: match self.recent.peaks() {
+                Some((peak, level)) if peak < raw => Some(self.bounds.bound(level)),
+                _ => None,
+            },
+        };
+    }
+
+    /// The baseline the delays are measured from moved later by `by`: re-expresses the
+    /// delays of the recent peak and of the interval being collected against it. (The
+    /// histogram keeps its samples as they were: it is a statistic of many minutes, which
+    /// the baseline's small moves do not bias.)
+    #[cold]
+    pub(crate) fn shift(&mut self, by: Span) {
+        self.interval_max = self.interval_max - by;
+        self.recent.shift(by);
+        self.refresh_targets();
     }
 
     /// Records a packet's relative delay at its arrival time.
@@ -65,7 +292,7 @@ impl DelayStatistics {
     pub(crate) fn observe(&mut self, delay: Span, arrival: Time) {
         match self.interval_start {
             Some(start) if arrival >= start + self.interval || arrival < start => {
-                self.histogram.add(self.interval_max);
+                self.close_interval(start);
                 self.interval_start = Some(arrival);
                 self.interval_max = delay;
             }
@@ -75,6 +302,18 @@ impl DelayStatistics {
                 self.interval_max = delay;
             }
         }
+    }
+}
+
+impl DelayStatistics {
+    /// Records the largest delay of the interval that started at `start`. Once per
+    /// interval: kept out of the per-packet path.
+    #[inline(never)]
+    fn close_interval(&mut self, start: Time) {
+        self.histogram.add(self.interval_max);
+        let long = self.histogram.quantile();
+        self.recent.add(self.interval_max, start, long);
+        self.refresh_targets();
     }
 }
 
@@ -171,14 +410,23 @@ mod tests {
         Span::from_secs_f64(secs)
     }
 
+    const BOUNDS: TargetBounds = TargetBounds {
+        min: Span::ZERO,
+        max: Span::from_millis(1000),
+        initial: Span::from_millis(100),
+    };
+
     fn time(secs: f64) -> Time {
         Time::default() + span(secs)
     }
 
     #[test]
     fn a_burst_counts_once_per_interval() {
-        let mut st =
-            DelayStatistics::new(DelayHistogram::new(400, span(0.001), 0.99, 0.95), span(0.5));
+        let mut st = DelayStatistics::new(
+            DelayHistogram::new(400, span(0.001), 0.99, 0.95),
+            span(0.5),
+            BOUNDS,
+        );
         for i in 0..1000 {
             let t = f64::from(i) * 0.02;
             // Packets 500..510 arrive together, 100..300 ms late: one interval's maximum.
@@ -198,6 +446,59 @@ mod tests {
             st.histogram.bins.iter().skip(200).sum::<f64>() > 0.0,
             "the spike is still recorded"
         );
+    }
+
+    #[test]
+    fn the_recent_peak_covers_twelve_seconds_and_follows_the_baseline() {
+        let mut st = DelayStatistics::new(
+            DelayHistogram::new(400, span(0.001), 0.99, 0.95),
+            span(0.1),
+            BOUNDS,
+        );
+        let at = |i: i32| time(f64::from(i) * 0.01);
+        // Twelve seconds at 50 ms, then calm at 5 ms.
+        for i in 0..1200 {
+            st.observe(span(0.050), at(i));
+        }
+        assert_eq!(st.recent.peaks(), None, "not twelve whole seconds yet");
+        for i in 1200..2000 {
+            st.observe(span(0.005), at(i));
+        }
+        assert_eq!(st.recent.peaks(), Some((span(0.050), span(0.050))));
+        for i in 2000..2500 {
+            st.observe(span(0.005), at(i));
+        }
+        assert_eq!(st.recent.peaks(), Some((span(0.005), span(0.005))));
+        // Six intervals of 20 ms, one 30 ms: the 95 % quantile of 120 is the 6th largest.
+        for i in 2500..2570 {
+            let d = match i {
+                2560 => 0.030,
+                _ if i % 10 == 0 => 0.020,
+                _ => 0.005,
+            };
+            st.observe(span(d), at(i));
+        }
+        // Worked out when the next second starts.
+        for i in 2570..2620 {
+            st.observe(span(0.005), at(i));
+        }
+        assert_eq!(st.recent.peaks(), Some((span(0.030), span(0.020))));
+        // The baseline moves 2 ms later: the same arrivals are 2 ms less late.
+        st.shift(span(0.002));
+        assert_eq!(st.recent.peaks(), Some((span(0.028), span(0.018))));
+    }
+
+    #[test]
+    fn the_recent_quantile_is_the_ranked_interval_maximum_either_way() {
+        for (quantile, rank) in [(0.97, 4), (0.5, 60)] {
+            let mut peak = RecentPeak::new(quantile);
+            assert_eq!(peak.rank, rank);
+            for (i, slot) in peak.intervals.iter_mut().enumerate() {
+                // A shuffled 0..120 ms.
+                *slot = Span::from_millis((i as i64 * 47) % 120);
+            }
+            assert_eq!(peak.ranked(), Span::from_millis(120 - rank as i64));
+        }
     }
 
     #[test]

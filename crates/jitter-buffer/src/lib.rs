@@ -12,11 +12,23 @@
 //!   target delay. Packet counts never decide anything.
 //! - **Adaptive delay.** The target is a high quantile of a histogram of delays relative
 //!   to the fastest recent packet, with exponential forgetting (the design of WebRTC NetEq).
-//!   Audio changes its delay only where a talkspurt starts (marker bit, RFC 3551 §4.1, or a
-//!   silence gap), so speech is not cut or stretched; the one exception is growth right
-//!   after a concealment, when playback is already interrupted (counted in
+//!   Audio with talkspurts changes its delay where one starts (marker bit, RFC 3551 §4.1,
+//!   or a silence gap), so speech is not cut or stretched, and grows it right after a
+//!   concealment, when playback is already interrupted (counted in
 //!   [`Metrics::inserted_samples_for_deceleration`]). Video follows continuously.
 //!   [`DelayMode::Fixed`] holds a constant delay.
+//! - **Continuous audio.** Audio without talkspurts for ten seconds follows the target both
+//!   ways a frame at a time, as NetEq's accelerate and preemptive expand do: a frame is
+//!   released marked [`TimeStretch::Shorten`] or [`TimeStretch::Lengthen`]
+//!   ([`Frame::time_stretch`]) for the caller to carry out, at most one frame's worth in
+//!   ten frames, at a quiet frame when the payload is G.711. After the network calms down,
+//!   it aims at what the last seconds needed rather than waiting minutes for the histogram
+//!   to forget. Shortened frames are played, never counted as lost or late
+//!   ([`Metrics::frames_shortened`]). [`Config::time_stretch`] turns it off.
+//! - **Lip sync.** Given a sender report's (NTP, RTP) pair
+//!   ([`JitterBuffer::set_sender_clock`]), every frame carries the sender's wallclock at
+//!   its capture ([`Frame::sender_wallclock`], RFC 3550 §6.4.1), so streams of one sender
+//!   can be aligned.
 //! - **Clock drift.** The sender's clock rate is estimated from the minimum arrival offsets
 //!   of successive windows (robust Theil–Sen fit) and followed, so over an hour at ±0.5 %
 //!   the buffer neither fills nor drains; [`JitterBuffer::estimated_drift_ppm`] tells an
@@ -84,6 +96,7 @@ mod metrics;
 mod playout;
 mod poll;
 mod store;
+mod stretch;
 mod time;
 
 pub use buffer::{DiscardReason, Insertion, JitterBuffer, PacketInfo};
@@ -91,3 +104,5 @@ pub use config::{Config, DelayMode, MediaKind};
 pub use error::Error;
 pub use metrics::Metrics;
 pub use playout::{ConcealReason, Concealment, Frame, Playout};
+pub use rtcp::NtpTime;
+pub use stretch::TimeStretch;

@@ -32,8 +32,19 @@ pub struct Metrics {
     /// Runs of consecutive concealment (`concealmentEvents`).
     pub concealment_events: u64,
     /// Samples of extra concealment the caller played while audio raised its delay inside a
-    /// talkspurt, right after a loss (`insertedSamplesForDeceleration`).
+    /// talkspurt, right after a loss, and samples added to frames marked
+    /// [`crate::TimeStretch::Lengthen`] (`insertedSamplesForDeceleration`).
     pub inserted_samples_for_deceleration: u64,
+    /// Samples removed from frames marked [`crate::TimeStretch::Shorten`]
+    /// (`removedSamplesForAcceleration`).
+    pub removed_samples_for_acceleration: u64,
+    /// Audio frames released with [`crate::TimeStretch::Shorten`], to lower the delay on
+    /// continuous audio. They are played (shorter), so they are neither lost nor late, and
+    /// count in `packets_played` too.
+    pub frames_shortened: u64,
+    /// Audio frames released with [`crate::TimeStretch::Lengthen`], to raise the delay on
+    /// continuous audio without waiting for a loss.
+    pub frames_lengthened: u64,
     /// Sum over emitted samples (audio) or frames (video) of the time from arrival to
     /// release (`jitterBufferDelay`).
     pub jitter_buffer_delay: Duration,

@@ -1,7 +1,10 @@
 //! What [`crate::JitterBuffer::poll`] hands out: a frame to play or a gap to conceal.
 
 use crate::store::Store;
+use crate::stretch::TimeStretch;
 use crate::time::Time;
+use rtcp::NtpTime;
+use rtp_packet::clock::timestamp_distance;
 use std::time::Instant;
 
 /// The next thing to play.
@@ -43,6 +46,23 @@ pub struct Concealment {
     pub playout_time: Instant,
 }
 
+/// The sender's wallclock for the stream's RTP timestamps: the NTP and RTP timestamps of
+/// one instant, as an RTCP sender report pairs them (RFC 3550 §6.4.1), and the clock rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SenderClock {
+    pub(crate) wallclock: NtpTime,
+    pub(crate) timestamp: u32,
+    pub(crate) clock_rate: u32,
+}
+
+impl SenderClock {
+    /// The sender's wallclock at RTP timestamp `timestamp` (within 2^31 ticks of the pair).
+    pub(crate) fn wallclock_of(&self, timestamp: u32) -> NtpTime {
+        let ticks = timestamp_distance(self.timestamp, timestamp);
+        self.wallclock.wrapping_add_ticks(ticks, self.clock_rate)
+    }
+}
+
 /// A frame released for playout. It borrows the buffer's storage: the payloads stay valid
 /// until the next call on the buffer.
 #[derive(Debug)]
@@ -52,9 +72,11 @@ pub struct Frame<'a> {
     pub(crate) last: i64,
     pub(crate) timestamp: u32,
     pub(crate) complete: bool,
+    pub(crate) stretch: Option<TimeStretch>,
     /// Due time, turned into an `Instant` only when asked for.
     pub(crate) due: Time,
     pub(crate) epoch: Instant,
+    pub(crate) sender_clock: Option<SenderClock>,
 }
 
 impl<'a> Frame<'a> {
@@ -71,6 +93,23 @@ impl<'a> Frame<'a> {
     /// When the frame was due.
     pub fn playout_time(&self) -> Instant {
         self.due.to_instant(self.epoch)
+    }
+
+    /// The sender's wallclock when the frame was sampled: its RTP timestamp mapped through
+    /// the sender's latest (NTP, RTP) pair ([`JitterBuffer::set_sender_clock`], fed from
+    /// RTCP sender reports, RFC 3550 §6.4.1). `None` before the first. Frames of two
+    /// streams from one sender (one CNAME) share this clock, which is what lines audio
+    /// and video up (lip sync, RFC 3550 §5.1).
+    ///
+    /// [`JitterBuffer::set_sender_clock`]: crate::JitterBuffer::set_sender_clock
+    pub fn sender_wallclock(&self) -> Option<NtpTime> {
+        self.sender_clock.map(|c| c.wallclock_of(self.timestamp))
+    }
+
+    /// A change of the playout delay to carry out on this audio frame (continuous audio,
+    /// see [`TimeStretch`]); `None` for a frame played as it is, and always for video.
+    pub fn time_stretch(&self) -> Option<TimeStretch> {
+        self.stretch
     }
 
     /// Whether every packet of the frame is present, from the one after the previous

@@ -1,7 +1,8 @@
 //! Releasing frames: the playout side of [`JitterBuffer`].
 //!
 //! Audio releases one packet per frame at its scheduled time, re-anchoring the schedule to
-//! the current target only where a talkspurt starts; video releases every packet of one
+//! the current target where a talkspurt starts, and, on continuous audio, moving it a frame
+//! at a time by time-stretching (the `stretch` module); video releases every packet of one
 //! timestamp together and follows the target continuously. Both follow the sender's clock
 //! through the arrival model's skew, and a small proportional correction keeps the delay
 //! at the value the schedule was set to hold, so drift neither fills nor drains the buffer.
@@ -12,6 +13,7 @@ use crate::buffer::{JitterBuffer, Schedule, Stream};
 use crate::config::MediaKind;
 use crate::playout::{ConcealReason, Concealment, Frame, Playout};
 use crate::store::Store;
+use crate::stretch::{LENGTHEN_BELOW, SHORTEN_ABOVE, TimeStretch};
 use crate::time::{Rate, Span, Time};
 use rtp_packet::frame::{PacketFacts, PacketSource, frame_span};
 use std::time::Instant;
@@ -70,7 +72,9 @@ impl JitterBuffer {
                 }
                 if let Some(schedule) = talkspurt {
                     let stream = self.stream.as_mut()?;
-                    if !marker && ext_ts == stream.last_end_ts.unwrap_or(ext_ts) {
+                    if spurt_starts(stream, ext_ts, marker) {
+                        stream.spurt_start_ts = ext_ts;
+                    } else if ext_ts == stream.last_end_ts.unwrap_or(ext_ts) {
                         // Raised inside a talkspurt: the extra wait is inserted concealment.
                         let inserted = schedule.at(ext_ts) - stream.schedule.at(ext_ts);
                         self.metrics.inserted_samples_for_deceleration +=
@@ -80,7 +84,10 @@ impl JitterBuffer {
                     stream.anchored_for = Some(ext_seq);
                 }
                 match self.hot.kind {
-                    MediaKind::Audio => self.release_audio(ext_seq, ext_ts, due, now, epoch),
+                    MediaKind::Audio => {
+                        let stretch = self.hot.stretch && talkspurt.is_none();
+                        self.release_audio(ext_seq, ext_ts, due, now, epoch, stretch)
+                    }
                     MediaKind::Video => self.release_video(ext_ts, due, now, epoch),
                 }
             }
@@ -195,10 +202,8 @@ impl JitterBuffer {
     #[inline(always)]
     fn talkspurt_schedule(&self, ext_seq: i64, ext_ts: i64, marker: bool) -> Option<Schedule> {
         let s = self.stream.as_ref()?;
-        let silence = s
-            .last_end_ts
-            .is_some_and(|end| ext_ts - end > s.frame_ticks / 2);
-        if !(marker || silence || self.concealing)
+        let starts = spurt_starts(s, ext_ts, marker);
+        if !(starts || self.concealing)
             || s.anchored_for == Some(ext_seq)
             || self.hot.kind != MediaKind::Audio
         {
@@ -206,7 +211,7 @@ impl JitterBuffer {
         }
         let target = self.target();
         let fastest = s.arrival.fastest_arrival(ext_ts);
-        let start = if marker || silence {
+        let start = if starts {
             (fastest + target).max(self.last_end_time)
         } else if target > s.schedule.locked_delay + RAISE_MARGIN {
             (fastest + target).max(s.schedule.at(ext_ts))
@@ -239,7 +244,8 @@ impl JitterBuffer {
         Some(ticks)
     }
 
-    /// Releases the audio packet `ext_seq`, due at `due` on the current schedule.
+    /// Releases the audio packet `ext_seq`, due at `due` on the current schedule; with
+    /// `stretch`, continuous audio may shorten or lengthen it to follow the target.
     fn release_audio(
         &mut self,
         ext_seq: i64,
@@ -247,12 +253,18 @@ impl JitterBuffer {
         due: Time,
         now: Time,
         epoch: Instant,
+        stretch: bool,
     ) -> Option<Playout<'_>> {
         let stream = self.stream.as_mut()?;
         // Audio holds the target chosen at its talkspurt start: that is its target delay.
         let target = stream.schedule.locked_delay;
         stream.played_any = true;
         let ticks = self.pass_audio_frame(ext_seq, ext_ts, due)?;
+        let stretch = if stretch {
+            self.stretch_audio(ext_seq, ext_ts, due)
+        } else {
+            None
+        };
         let slot = self.store.get(ext_seq)?;
         let samples = u32::try_from(ticks).unwrap_or(u32::MAX);
         let held = (now - slot.arrival).non_negative_nanos();
@@ -268,9 +280,66 @@ impl JitterBuffer {
             last: ext_seq,
             timestamp: ext_ts as u32,
             complete: true,
+            stretch,
             due,
             epoch,
+            sender_clock: self.sender_clock,
         }))
+    }
+
+    /// Continuous audio (no talkspurt start for a while): compares the delay the frame
+    /// `ext_seq`, due at `due` and just passed, is played with against the target, and
+    /// shortens or lengthens it when they are too far apart and the pace and the payload
+    /// allow (see the `stretch` module). The schedule after the frame moves by the change
+    /// and holds the new delay. Closer than that, the drift correction is pointed at the
+    /// target and closes the rest smoothly.
+    #[inline(never)]
+    fn stretch_audio(&mut self, ext_seq: i64, ext_ts: i64, due: Time) -> Option<TimeStretch> {
+        if !self.is_continuous() {
+            return None;
+        }
+        // `target()`, knowing the stream is continuous.
+        let targets = self.statistics.targets;
+        let target = targets.calm.unwrap_or(targets.long);
+        let s = self.stream.as_mut()?;
+        s.stretch.since_change = s.stretch.since_change.saturating_add(1);
+        let held = due - s.arrival.fastest_arrival(ext_ts);
+        let excess = held - target;
+        let shorten = excess > SHORTEN_ABOVE;
+        if !shorten && -excess <= LENGTHEN_BELOW {
+            s.stretch.waited = 0;
+            // Within the band the drift correction closes the rest, smoothly (at most
+            // 0.2 % of the playout rate), and never holds on to a delay the target has
+            // left (say, after the baseline under both moved).
+            s.schedule.locked_delay = target;
+            return None;
+        }
+        let slot = self.store.get(ext_seq)?;
+        if !s.stretch.may_change(slot.payload_type, &slot.payload) {
+            return None;
+        }
+        let gap = if shorten { excess } else { -excess };
+        // Whole ticks, at most one frame.
+        let ticks =
+            ((gap.non_negative_nanos() as f64 / s.nanos_per_tick) as i64).min(s.frame_ticks);
+        let samples = u32::try_from(ticks).ok().filter(|&n| n > 0)?;
+        let moved = Span::of_ticks(ticks, s.schedule.rate);
+        // The next frame, `frame_ticks` after this one, plays `ticks` earlier or later.
+        let (change, locked) = if shorten {
+            s.schedule.anchor_ts += ticks;
+            self.metrics.removed_samples_for_acceleration += u64::from(samples);
+            self.metrics.frames_shortened += 1;
+            (TimeStretch::Shorten { samples }, held - moved)
+        } else {
+            s.schedule.anchor_ts -= ticks;
+            self.metrics.inserted_samples_for_deceleration += u64::from(samples);
+            self.metrics.frames_lengthened += 1;
+            (TimeStretch::Lengthen { samples }, held + moved)
+        };
+        s.schedule.locked_delay = locked;
+        s.stretch.changed();
+        self.last_end_time = s.schedule.at(ext_ts + s.frame_ticks);
+        Some(change)
     }
 
     /// Releases the video frame at the cursor, due at `due` on the current schedule. The
@@ -336,8 +405,10 @@ impl JitterBuffer {
             last,
             timestamp: ext_ts as u32,
             complete,
+            stretch: None,
             due,
             epoch,
+            sender_clock: self.sender_clock,
         }))
     }
 
@@ -453,6 +524,15 @@ impl PacketSource for StoreFrames<'_> {
         };
         Some((e as u64, facts))
     }
+}
+
+/// Whether audio packet at `ext_ts` (with its `marker` bit) starts a talkspurt: it carries
+/// the marker bit (RFC 3551 §4.1), or silence lies between it and the last frame released.
+#[inline(always)]
+fn spurt_starts(s: &Stream, ext_ts: i64, marker: bool) -> bool {
+    marker
+        || s.last_end_ts
+            .is_some_and(|end| ext_ts - end > s.frame_ticks / 2)
 }
 
 /// Moves the cursor past a released frame and re-bases the schedule there with the current

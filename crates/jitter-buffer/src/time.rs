@@ -133,7 +133,6 @@ impl Span {
     }
 
     /// The nanoseconds of this span.
-    #[cfg(test)]
     pub(crate) const fn as_nanos(self) -> i64 {
         self.0
     }

@@ -3,7 +3,7 @@
 
 use jitter_buffer::{
     ConcealReason, Config, DelayMode, DiscardReason, Error, Insertion, JitterBuffer, MediaKind,
-    PacketInfo, Playout,
+    NtpTime, PacketInfo, Playout,
 };
 use rtp_packet::{SequenceTracker, ValidationConfig};
 use std::time::{Duration, Instant};
@@ -258,6 +258,50 @@ fn ssrc_change_and_confirmed_jump_resynchronise() {
     assert_eq!(
         drain(&mut jb, t0, MS * 1000),
         vec![Out::Frame(15_001, 160, 260)]
+    );
+}
+
+/// Frames carry the sender's wallclock of their timestamp once an SR's pair is known
+/// (RFC 3550 §6.4.1), across the timestamp wrap, and another SSRC drops the pair.
+#[test]
+fn frames_carry_the_sender_wallclock_of_their_timestamp() {
+    let mut jb = fixed(40);
+    let t0 = Instant::now();
+    let first = u32::MAX - 159;
+    let mut wallclocks = Vec::new();
+    let mut play = |jb: &mut JitterBuffer, seq: u16, ssrc: u32, at: u32| {
+        let ts = first.wrapping_add(160 * u32::from(seq));
+        jb.insert(
+            t0 + MS * at,
+            PacketInfo {
+                ssrc,
+                ..info(seq, ts)
+            },
+            &[0; 160],
+        );
+        let due = jb.poll_timeout().expect("due");
+        match jb.poll(due) {
+            Some(Playout::Frame(f)) => wallclocks.push(f.sender_wallclock()),
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    };
+    play(&mut jb, 0, 7, 0);
+    // The SR: RTP timestamp 0 (one frame after the first) was sampled at 1000.5 s.
+    let sr = NtpTime::new(1000, 1 << 31);
+    jb.set_sender_clock(sr, 0);
+    assert_eq!(jb.sender_wallclock(8000), Some(NtpTime::new(1001, 1 << 31)));
+    play(&mut jb, 1, 7, 20);
+    play(&mut jb, 2, 7, 40);
+    play(&mut jb, 3, 8, 60);
+    assert_eq!(
+        wallclocks,
+        vec![
+            None,
+            Some(sr),
+            // 160 ticks later: 20 ms, 2^32 / 50 units.
+            Some(sr.wrapping_add_signed((1i64 << 32) / 50)),
+            None
+        ]
     );
 }
 

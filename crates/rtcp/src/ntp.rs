@@ -74,6 +74,18 @@ impl NtpTime {
         NtpTime(self.0.wrapping_add_signed(delta))
     }
 
+    /// This timestamp moved by `ticks` of a media clock running at `clock_rate_hz` (either
+    /// way), wrapping like [`wrapping_add_signed`](Self::wrapping_add_signed): the sender
+    /// wallclock of the RTP timestamp `ticks` after the one an SR paired with `self`
+    /// (RFC 3550 §6.4.1). Exact to 2^-32 s (truncated toward zero); a zero rate moves
+    /// nothing.
+    pub fn wrapping_add_ticks(self, ticks: i64, clock_rate_hz: u32) -> NtpTime {
+        let units = (i128::from(ticks) << 32)
+            .checked_div(i128::from(clock_rate_hz))
+            .unwrap_or(0);
+        self.wrapping_add_signed(units as i64)
+    }
+
     /// A delay in the compact 16.16 form of DLSR and XR DLRR (units of 1/65536 s,
     /// RFC 3550 §6.4.1), saturating at the field's maximum (about 18.2 hours).
     pub fn duration_to_compact(delay: Duration) -> u32 {
@@ -112,6 +124,21 @@ pub fn round_trip_time(arrival: NtpTime, last: u32, delay: u32) -> Option<Durati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_ticks_move_a_timestamp_exactly() {
+        let sr = NtpTime::new(1000, 0);
+        assert_eq!(sr.wrapping_add_ticks(8000, 8000), NtpTime::new(1001, 0));
+        assert_eq!(
+            sr.wrapping_add_ticks(-4000, 8000),
+            NtpTime::new(999, 1 << 31)
+        );
+        assert_eq!(
+            sr.wrapping_add_ticks(45_000, 90_000),
+            NtpTime::new(1000, 1 << 31)
+        );
+        assert_eq!(sr.wrapping_add_ticks(7, 0), sr);
+    }
 
     #[test]
     fn system_time_round_trip_keeps_microseconds() {

@@ -7,7 +7,7 @@ use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use jitter_buffer::{Concealment, Playout};
+use jitter_buffer::{Concealment, Playout, TimeStretch};
 use tokio::net::UdpSocket;
 
 use crate::config::Config;
@@ -48,7 +48,7 @@ impl Binding {
     }
 }
 
-/// A decoded media frame, owned.
+/// A decoded media frame, owned: what [`Playout::Frame`] lends, copied out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFrame {
     /// The remote source.
@@ -63,6 +63,14 @@ pub struct MediaFrame {
     pub payload_type: u8,
     /// The payload (all packets of the frame, concatenated).
     pub payload: Vec<u8>,
+    /// The sender's wallclock when the frame was sampled, from the source's latest RTCP
+    /// sender report (RFC 3550 §6.4.1); `None` before its first. Two sessions from one
+    /// sender (one CNAME), audio and video, align their frames by it (lip sync): see
+    /// [`jitter_buffer::Frame::sender_wallclock`] and the `lip_sync` example.
+    pub sender_wallclock: Option<rtcp::NtpTime>,
+    /// A change of the playout delay to carry out on this audio frame (continuous audio:
+    /// shorten or lengthen it by so many samples), or `None` to play it as it is.
+    pub time_stretch: Option<TimeStretch>,
 }
 
 /// What [`Driver::next`] hands out.
@@ -402,6 +410,8 @@ impl Driver {
                         marker: frame.marker(),
                         payload_type: frame.payload_type(),
                         payload,
+                        sender_wallclock: frame.sender_wallclock(),
+                        time_stretch: frame.time_stretch(),
                     })
                 }
                 Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },

@@ -19,7 +19,9 @@
 //! five RTCP intervals, removed on BYE; an RFC 7022 random CNAME; RTCP timing of RFC 3550
 //! §6.3/A.7 (5 % of the session bandwidth or `b=RS`/`b=RR`, sender and receiver shares,
 //! 5 s or the reduced minimum, randomisation, timer, reverse and BYE reconsideration);
-//! SR or RR + SDES CNAME compounds; RTT from report blocks; feedback packets handed to the
+//! SR or RR + SDES CNAME compounds; RTT from report blocks; each played frame carries its
+//! sender wallclock from the source's latest SR (RFC 3550 §6.4.1: [`Frame::sender_wallclock`],
+//! for lip sync across sessions); feedback packets handed to the
 //! application; RFC 7983 demultiplexing of RTP, RTCP, DTLS and STUN on one port;
 //! symmetric RTP latching; SRTP/SRTCP on every packet once keyed, from application keys or
 //! DTLS-SRTP in either role with the peer fingerprint checked; nothing sent in clear once
@@ -173,8 +175,12 @@ pub fn os_rng() -> Result<ChaCha20Rng> {
 }
 pub use jitter_buffer::{
     ConcealReason, Concealment, Config as JitterBufferConfig, DelayMode, Frame, MediaKind, Playout,
+    TimeStretch,
 };
 pub use rtcp::AnyPacket as RtcpPacket;
+/// The sender wallclock of delivered frames ([`Frame::sender_wallclock`],
+/// [`MediaFrame::sender_wallclock`]) and of RTCP sender reports.
+pub use rtcp::NtpTime;
 pub use rtp_packet::{ClockRate, PayloadType};
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;

@@ -136,6 +136,13 @@ impl RemoteSource {
         self.next_playout = None;
     }
 
+    /// A sender report from it arrived: its (NTP, RTP) pair maps the timestamps of the
+    /// frames its buffer plays to its wallclock (RFC 3550 §6.4.1), so each frame carries
+    /// its sender wallclock ([`jitter_buffer::Frame::sender_wallclock`]).
+    pub(crate) fn set_sender_clock(&mut self, wallclock: rtcp::NtpTime, rtp_timestamp: u32) {
+        self.buffer.set_sender_clock(wallclock, rtp_timestamp);
+    }
+
     /// When the jitter buffer next has a frame or concealment to give
     /// ([`JitterBuffer::poll_timeout`]).
     pub(crate) fn next_playout(&self) -> Option<Instant> {

@@ -74,9 +74,8 @@ impl StreamClock {
     /// from the latest SR; `None` before the first SR.
     pub fn ntp_of(&self, rtp_timestamp: u32) -> Option<NtpTime> {
         let sr = self.latest?;
-        let ticks = i128::from(timestamp_distance(sr.rtp, rtp_timestamp));
-        let offset = (ticks << 32) / i128::from(self.clock_rate.hz());
-        Some(sr.ntp.wrapping_add_signed(offset as i64))
+        let ticks = timestamp_distance(sr.rtp, rtp_timestamp);
+        Some(sr.ntp.wrapping_add_ticks(ticks, self.clock_rate.hz()))
     }
 
     /// The RTP timestamp the sender's media clock shows at wallclock time `ntp`, from the

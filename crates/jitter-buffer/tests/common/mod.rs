@@ -6,9 +6,18 @@
 //! `netsim::Link`, are parsed with `rtp_packet::RtpPacket` and inserted; the buffer is
 //! polled exactly at its `poll_timeout`. The run is a discrete-event simulation, so an hour
 //! of audio takes well under a second of CPU.
+//!
+//! A scenario may switch links part-way (`switch`): packets sent from then on take the
+//! second link, those in flight still arrive over the first, as after a change of the
+//! network's conditions. The payload is either the sequence number repeated (checked on
+//! release) or G.711 μ-law of a speech-like signal (a voiced tone with a syllable
+//! envelope, so some frames are quiet), a function of the RTP timestamp.
 
-use jitter_buffer::{Config, JitterBuffer, Metrics, Playout};
+#![allow(dead_code)]
+
+use jitter_buffer::{Config, JitterBuffer, Metrics, Playout, TimeStretch};
 use netsim::{DriftingClock, Link, LinkConfig, Rng};
+use rtp_packet::payload::g711;
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader, RtpPacket};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -25,6 +34,15 @@ pub enum Speech {
     Talkspurts { talk: Duration, silence: Duration },
 }
 
+/// What the packets carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// The low byte of the sequence number, 160 times.
+    Sequence,
+    /// 20 ms of G.711 μ-law of a speech-like signal at the packet's timestamp.
+    Speech,
+}
+
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub link: LinkConfig,
@@ -37,6 +55,9 @@ pub struct Scenario {
     pub first_ts: u32,
     /// Sample the playout delay every this long (for drift tests).
     pub sample_every: Option<Duration>,
+    /// From this long after the start, packets take this link instead.
+    pub switch: Option<(Duration, LinkConfig)>,
+    pub payload: Payload,
 }
 
 impl Scenario {
@@ -54,6 +75,8 @@ impl Scenario {
             first_seq: 1000,
             first_ts: 50_000,
             sample_every: None,
+            switch: None,
+            payload: Payload::Sequence,
         }
     }
 }
@@ -74,7 +97,23 @@ pub struct Outcome {
     pub released: Vec<u16>,
     /// Periodic samples of (buffered duration, playout delay).
     pub samples: Vec<(Duration, Duration)>,
+    /// The target delay at each sample.
+    pub targets: Vec<Duration>,
     pub drift_estimate_ppm: f64,
+    /// Every played frame: send time (seconds since the start), playout time − send time
+    /// (seconds) and the time stretch it carried.
+    pub played: Vec<(f64, f64, Option<TimeStretch>)>,
+    /// Every first copy delivered: send time and one-way delay, seconds.
+    pub arrivals: Vec<(f64, f64)>,
+    /// The counters when the link switched.
+    pub metrics_at_switch: Option<Metrics>,
+    /// Unique packets delivered before the switch.
+    pub delivered_before_switch: u64,
+    /// Speech payloads: the mean amplitude of every played frame, and whether it carried a
+    /// time stretch.
+    pub levels: Vec<(u32, bool)>,
+    /// Send times (seconds since the start) of the packets that arrived late.
+    pub late_sent: Vec<f64>,
 }
 
 impl Outcome {
@@ -105,12 +144,31 @@ impl Outcome {
     }
 }
 
-fn packet(seq: u16, ts: u32, marker: bool) -> Vec<u8> {
+/// The payload of packet `seq` at timestamp `ts`.
+pub fn payload(kind: Payload, seq: u16, ts: u32) -> [u8; 160] {
+    match kind {
+        Payload::Sequence => [seq as u8; 160],
+        Payload::Speech => {
+            let mut out = [0u8; 160];
+            for (i, code) in out.iter_mut().enumerate() {
+                let t = f64::from(ts.wrapping_add(i as u32)) / 8000.0;
+                // A 3 Hz syllable envelope down to 1 % of its peak, over a voiced tone.
+                let envelope = (0.55 + 0.45 * (2.0 * std::f64::consts::PI * 3.0 * t).sin()).powi(2);
+                let voice = (2.0 * std::f64::consts::PI * 180.0 * t).sin()
+                    + 0.5 * (2.0 * std::f64::consts::PI * 360.0 * t).sin();
+                *code = g711::ulaw_encode((8000.0 * envelope * voice) as i16);
+            }
+            out
+        }
+    }
+}
+
+fn packet(kind: Payload, seq: u16, ts: u32, marker: bool) -> Vec<u8> {
     let mut header = RtpHeader::new(PayloadType::PCMU, seq, ts, 0x1234_5678);
     header.marker = marker;
     let mut buf = vec![0u8; 12 + 160];
     let len = PacketWriter::new(&mut buf, &header)
-        .and_then(|w| w.finish(&[seq as u8; 160], 0))
+        .and_then(|w| w.finish(&payload(kind, seq, ts), 0))
         .expect("a 172-byte packet fits");
     buf.truncate(len);
     buf
@@ -120,10 +178,17 @@ pub fn run(sc: &Scenario) -> Outcome {
     let origin = Instant::now();
     let clock = DriftingClock::new(origin, sc.drift_ppm);
     let mut link: Link<Vec<u8>> = Link::new(sc.link.clone(), sc.seed);
+    let mut second: Option<Link<Vec<u8>>> = sc
+        .switch
+        .as_ref()
+        .map(|(_, config)| Link::new(config.clone(), sc.seed ^ 0x51));
+    let switch_at = sc.switch.as_ref().map(|(after, _)| origin + *after);
     let mut speech_rng = Rng::new(sc.seed ^ 0x5eed);
     let mut jb = JitterBuffer::new(sc.config.clone()).expect("valid config");
     let mut sent_at: HashMap<u16, Instant> = HashMap::new();
-    let mut seen: HashMap<u16, ()> = HashMap::new();
+    // First copies seen, by extended sequence number (an hour of 20 ms packets wraps the
+    // 16-bit one almost three times).
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut out = Outcome {
         metrics: Metrics::default(),
         sent: 0,
@@ -134,7 +199,14 @@ pub fn run(sc: &Scenario) -> Outcome {
         delays: Vec::new(),
         released: Vec::new(),
         samples: Vec::new(),
+        targets: Vec::new(),
         drift_estimate_ppm: 0.0,
+        played: Vec::new(),
+        arrivals: Vec::new(),
+        metrics_at_switch: None,
+        delivered_before_switch: 0,
+        levels: Vec::new(),
+        late_sent: Vec::new(),
     };
     let mut seq = sc.first_seq;
     let mut ts = sc.first_ts;
@@ -158,8 +230,10 @@ pub fn run(sc: &Scenario) -> Outcome {
         let candidates = [
             next_send,
             link.next_delivery(),
+            second.as_ref().and_then(Link::next_delivery),
             jb.poll_timeout(),
             next_sample,
+            switch_at.filter(|_| out.metrics_at_switch.is_none()),
         ];
         let Some(t) = candidates.iter().flatten().min().copied() else {
             break;
@@ -169,11 +243,20 @@ pub fn run(sc: &Scenario) -> Outcome {
         }
         assert!(t >= now, "time went backwards: {t:?} < {now:?}");
         now = t;
+        let switched = switch_at.is_some_and(|at| now >= at);
+        if switched && out.metrics_at_switch.is_none() {
+            out.metrics_at_switch = Some(jb.metrics());
+            out.delivered_before_switch = out.delivered_unique;
+        }
         if next_send == Some(now) {
             if talking {
                 sent_at.insert(seq, now);
                 spurt_of.insert(seq, spurt);
-                link.send(now, packet(seq, ts, marker));
+                let datagram = packet(sc.payload, seq, ts, marker);
+                match second.as_mut() {
+                    Some(second) if switched => second.send(now, datagram),
+                    _ => link.send(now, datagram),
+                }
                 out.sent += 1;
                 marker = false;
                 seq = seq.wrapping_add(1);
@@ -190,23 +273,39 @@ pub fn run(sc: &Scenario) -> Outcome {
                 phase_left = phase(&mut speech_rng, sc.speech, talking);
             }
         }
-        while let Some((at, datagram)) = link.poll(now) {
+        loop {
+            let delivered = match link.poll(now) {
+                Some(d) => Some(d),
+                None => second.as_mut().and_then(|l| l.poll(now)),
+            };
+            let Some((at, datagram)) = delivered else {
+                break;
+            };
             let p = RtpPacket::parse(&datagram).expect("the sender wrote valid RTP");
             let s = p.sequence_number();
-            if seen.insert(s, ()).is_none() {
+            // The packet's extended number: the latest sent one with these low 16 bits.
+            let newest = u64::from(sc.first_seq) + out.sent.saturating_sub(1);
+            let extended = newest - u64::from((newest as u16).wrapping_sub(s));
+            if seen.insert(extended) {
                 out.delivered_unique += 1;
                 if let Some(sent) = sent_at.get(&s) {
                     out.delays.push((at - *sent).as_secs_f64());
+                    out.arrivals
+                        .push(((*sent - origin).as_secs_f64(), (at - *sent).as_secs_f64()));
                 }
             }
-            jb.insert_packet(at, &p);
+            if jb.insert_packet(at, &p) == jitter_buffer::Insertion::Late
+                && let Some(sent) = sent_at.get(&s)
+            {
+                out.late_sent.push((*sent - origin).as_secs_f64());
+            }
         }
         while let Some(event) = jb.poll(now) {
             match event {
                 Playout::Frame(f) => {
                     assert_eq!(
                         f.payload(),
-                        &[f.sequence_number() as u8; 160][..],
+                        &payload(sc.payload, f.sequence_number(), f.timestamp())[..],
                         "payload intact"
                     );
                     out.released.push(f.sequence_number());
@@ -215,8 +314,21 @@ pub fn run(sc: &Scenario) -> Outcome {
                         .copied()
                         .unwrap_or(u32::MAX);
                     if let Some(sent) = sent_at.get(&f.sequence_number()) {
-                        out.frame_latency
-                            .push((sp, (f.playout_time() - *sent).as_secs_f64()));
+                        let latency = (f.playout_time() - *sent).as_secs_f64();
+                        out.frame_latency.push((sp, latency));
+                        out.played.push((
+                            (*sent - origin).as_secs_f64(),
+                            latency,
+                            f.time_stretch(),
+                        ));
+                    }
+                    if sc.payload == Payload::Speech {
+                        let sum: u32 = f
+                            .payload()
+                            .iter()
+                            .map(|&c| u32::from(g711::ulaw_decode(c).unsigned_abs()))
+                            .sum();
+                        out.levels.push((sum / 160, f.time_stretch().is_some()));
                     }
                 }
                 Playout::Conceal(c) => out.released.push(c.sequence_number),
@@ -232,6 +344,7 @@ pub fn run(sc: &Scenario) -> Outcome {
         if next_sample == Some(now) {
             out.samples
                 .push((jb.buffered_duration(), jb.playout_delay()));
+            out.targets.push(jb.target_delay());
             next_sample = sc.sample_every.map(|p| now + p);
         }
     }

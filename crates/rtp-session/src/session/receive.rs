@@ -264,6 +264,7 @@ impl Session {
                 if let Some(source) = self.member(sr.ssrc, from, now) {
                     source.stats.on_sender_report(sr.ntp_time, now);
                     source.sender_reports += 1;
+                    source.set_sender_clock(sr.ntp_time, sr.rtp_time);
                 }
                 for block in sr.reports.iter() {
                     self.on_report_block(now, sr.ssrc, &block);

@@ -44,6 +44,8 @@ pub struct Seen {
     pub sent: Vec<Transmit>,
     /// RTCP compounds sent, with their send times.
     pub rtcp_times: Vec<Instant>,
+    /// Every frame played: source, RTP timestamp, playout time and sender wallclock.
+    pub frame_clocks: Vec<(u32, u32, Instant, Option<rtcp::NtpTime>)>,
 }
 
 pub struct Pair {
@@ -170,7 +172,15 @@ fn drain(s: &mut Session, seen: &mut Seen, link: &mut Link<Datagram>, now: Insta
     }
     while let Some((ssrc, p)) = s.poll_playout(now) {
         match p {
-            Playout::Frame(f) => seen.frames.push((ssrc, f.sequence_number())),
+            Playout::Frame(f) => {
+                seen.frames.push((ssrc, f.sequence_number()));
+                seen.frame_clocks.push((
+                    ssrc,
+                    f.timestamp(),
+                    f.playout_time(),
+                    f.sender_wallclock(),
+                ));
+            }
             Playout::Conceal(_) => seen.concealed += 1,
             other => panic!("a playout these tests do not know: {other:?}"),
         }
