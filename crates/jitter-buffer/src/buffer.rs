@@ -130,7 +130,6 @@ pub(crate) struct Stream {
     /// The sequence number whose talkspurt the schedule was last anchored for.
     pub(crate) anchored_for: Option<i64>,
     pub(crate) schedule: Schedule,
-    /// The RTP clock rate in Hz.
     /// Nominal receiver nanoseconds per RTP tick.
     pub(crate) nanos_per_tick: f64,
     pub(crate) ssrc: u32,

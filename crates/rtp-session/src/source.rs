@@ -95,44 +95,32 @@ impl RemoteSource {
         self.buffer
     }
 
-    /// Stores an RTP packet that arrived at `now` in the jitter buffer, with the sequence
-    /// verdict the statistics already computed for it.
+    /// Records an RTP packet that arrived at `now` in the jitter buffer, with the sequence
+    /// verdict the statistics already computed for it, as `kind` says: audio is stored to
+    /// play; comfort noise (RFC 3389) is stored as a frame that teaches no packet
+    /// duration; a telephone event (RFC 4733) holds nothing to play, so its sequence number
+    /// is only marked received, never lost.
     pub(crate) fn insert_packet(
         &mut self,
         now: Instant,
         packet: &rtp_packet::RtpPacket<'_>,
         sequence: rtp_packet::SeqVerdict,
+        kind: crate::PayloadKind,
     ) {
         let info = jitter_buffer::PacketInfo::of(packet);
-        self.buffer
-            .insert_validated(now, info, sequence, packet.payload());
-        self.next_playout = None;
-    }
-
-    /// Records in the jitter buffer an RTP packet of this source that holds nothing to play
-    /// (an RFC 4733 telephone-event packet): its sequence number is received, not lost.
-    pub(crate) fn skip_packet(
-        &mut self,
-        now: Instant,
-        packet: &rtp_packet::RtpPacket<'_>,
-        sequence: rtp_packet::SeqVerdict,
-    ) {
-        let info = jitter_buffer::PacketInfo::of(packet);
-        self.buffer.skip_validated(now, info, sequence);
-        self.next_playout = None;
-    }
-
-    /// Stores an RFC 3389 comfort-noise packet in the jitter buffer: played out as a
-    /// frame, teaching no packet duration.
-    pub(crate) fn insert_comfort_noise(
-        &mut self,
-        now: Instant,
-        packet: &rtp_packet::RtpPacket<'_>,
-        sequence: rtp_packet::SeqVerdict,
-    ) {
-        let info = jitter_buffer::PacketInfo::of(packet);
-        self.buffer
-            .insert_comfort_noise(now, info, sequence, packet.payload());
+        let payload = packet.payload();
+        match kind {
+            crate::PayloadKind::TelephoneEvent => {
+                self.buffer.skip_validated(now, info, sequence);
+            }
+            crate::PayloadKind::ComfortNoise => {
+                self.buffer
+                    .insert_comfort_noise(now, info, sequence, payload);
+            }
+            _ => {
+                self.buffer.insert_validated(now, info, sequence, payload);
+            }
+        }
         self.next_playout = None;
     }
 

@@ -535,12 +535,7 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         if self.handshaking() && now >= self.handshake_deadline {
             tracing::debug!("handshake timed out");
-            self.phase = Phase::Failed;
-            self.retransmit_at = None;
-            self.hs = Handshake::default();
-            self.reassembler.clear();
-            self.hello_fragments = None;
-            self.early_records.clear();
+            self.drop_handshake_state();
             self.flight.clear();
             return Err(Error::HandshakeTimeout);
         }
@@ -672,6 +667,12 @@ impl Connection {
         if !matches!(e, Error::PeerAlert(_)) {
             self.send_alert(AlertLevel::Fatal, e.alert());
         }
+        self.drop_handshake_state();
+    }
+
+    /// The association failed: nothing more is retransmitted, and what the handshake was
+    /// holding (its state, reassembly buffers, records of the next epoch) is let go.
+    fn drop_handshake_state(&mut self) {
         self.phase = Phase::Failed;
         self.retransmit_at = None;
         self.hs = Handshake::default();

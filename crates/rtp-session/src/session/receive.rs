@@ -119,11 +119,7 @@ impl Session {
         let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
         if delivered {
-            match kind {
-                PayloadKind::TelephoneEvent => source.skip_packet(now, &packet, verdict),
-                PayloadKind::ComfortNoise => source.insert_comfort_noise(now, &packet, verdict),
-                _ => source.insert_packet(now, &packet, verdict),
-            }
+            source.insert_packet(now, &packet, verdict, kind);
             source.validated = true;
         } else {
             self.counters.probation_held += 1;
