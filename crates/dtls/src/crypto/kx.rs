@@ -79,10 +79,33 @@ impl EphemeralSecret {
                 }
                 Ok(Zeroizing::new(shared.as_bytes().to_vec()))
             }
-            EphemeralSecret::P256(s) => nist_agree(s, peer),
+            EphemeralSecret::P256(s) => p256_agree(s, peer),
             EphemeralSecret::P384(s) => nist_agree(s, peer),
         }
     }
+}
+
+/// ECDH on P-256 (RFC 8422 §5.1.2, uncompressed points only): the x coordinate of
+/// `secret · peer`, computed by `p256` 0.13's arithmetic.
+///
+/// Why 0.13 when the rest of the crate is on `p256` 0.14: the variable-base scalar
+/// multiplication here is the one P-256 operation with no precomputed table, and 0.13's
+/// field arithmetic does it in about 55% of 0.14's time (0.14 builds on crypto-bigint 0.7,
+/// whose limb arithmetic routes every borrow through `black_box`); `benches/primitives.rs`
+/// races the two and docs/benchmarks.md has the figures. Key generation and ECDSA stay on
+/// 0.14, whose basepoint table makes `k·G` faster than 0.13's. The scalar crosses over as
+/// its 32 big-endian bytes, wiped after.
+fn p256_agree(secret: &p256::SecretKey, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    if peer.len() != 65 || peer.first() != Some(&4) {
+        return Err(Error::InvalidPublicKey);
+    }
+    // Checks that the point is on the curve and not the identity (SEC 1 §3.2.2.1).
+    let pk = p256_013::PublicKey::from_sec1_bytes(peer).map_err(|_| Error::InvalidPublicKey)?;
+    let bytes = Zeroizing::new(secret.to_bytes());
+    let secret = p256_013::SecretKey::from_slice(&bytes[..])
+        .map_err(|_| Error::Internal("a P-256 scalar 0.14 accepts and 0.13 does not"))?;
+    let shared = p256_013::ecdh::diffie_hellman(secret.to_nonzero_scalar(), pk.as_affine());
+    Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
 }
 
 /// ECDH on a NIST curve with the peer's uncompressed point (RFC 8422 §5.1.2: only the
