@@ -48,7 +48,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod cipher;
 mod config;
 mod context;
 mod error;
@@ -70,12 +69,10 @@ pub use profile::ProtectionProfile;
 pub use replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW, ReplayWindow};
 pub use srtcp::MAX_SRTCP_INDEX;
 
-/// The hand-assembled primitives (HMAC-SHA1 over precomputed pads; AES-CM and GCM over
-/// `aes` and `polyval`), for `benches/primitives.rs` to race against the plain RustCrypto
-/// compositions. Not part of the API.
+/// The hand-assembled primitive (HMAC-SHA1 over precomputed pads), for
+/// `benches/primitives.rs` to race against `hmac::Hmac<sha1::Sha1>`. Not part of the API.
 #[doc(hidden)]
 pub mod internal {
-    pub use crate::cipher::Gcm;
     pub use crate::hmac_sha1::HmacSha1;
 }
 

@@ -5,24 +5,30 @@
 //! outer hash states (cloned per packet, never re-keyed) and the GCM hash key. A packet
 //! costs one keystream pass and one MAC pass, with no allocation.
 //!
-//! **Which primitives are RustCrypto's and which are assembled here.** AES is the `aes`
-//! crate's encrypt-only key schedule and GHASH is the `polyval` crate's; the counter-mode
-//! keystream and GCM on top of them are `crate::cipher`, which says why they are
-//! composed here rather than taken from `ctr` and `aes-gcm` (eight counter blocks per AES
-//! call, tail included, and GHASH with one aggregated reduction per four blocks). HMAC-SHA1
-//! is hand-assembled over `sha1`'s compression function (`hmac_sha1`): it measured 10-15%
+//! **Which primitives are RustCrypto's and which are ours.** AES-CM is
+//! `ctr::Ctr128BE` over a borrowed encrypt-only key schedule and GCM is
+//! `aes_gcm::AesGcm<Aes128Enc | Aes256Enc, U12>`; both replaced hand-assembled versions
+//! (an eight-block counter loop, and GCM from that loop plus `ghash`) when the crate moved
+//! to the RustCrypto generation dtls uses (aes 0.9, cipher 0.5). `benches/primitives.rs`
+//! raced each against the crate composition on 172- and 1212-byte inputs and the crates
+//! were faster: the `ctr` backend keeps eight AES-NI blocks in flight with no staging
+//! copy, and `aes-gcm` 0.11 is built on the same `ghash` 0.6 the hand version used. The
+//! price is that the keystream blocks and GCM's `E(K, J0)` mask are no longer wiped per
+//! packet; they are stack temporaries derived from the session key, which stays in
+//! memory (and is wiped on drop) as long as the context lives, so wiping them only
+//! narrowed what a memory-disclosure bug could read, while the key itself is readable
+//! the whole time. HMAC-SHA1 stays hand-assembled (`hmac_sha1`): it measured 10-15%
 //! faster than `hmac::Hmac<sha1::Sha1>` on audio-sized packets, and a differential test
 //! holds it to the crate byte for byte. docs/benchmarks.md has the figures.
 
-use crate::cipher::Gcm;
 use crate::hmac_sha1::HmacSha1;
 use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
-use aes::cipher::KeyInit;
-use aes::cipher::consts::U16;
-use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, InnerIvInit, StreamCipherCore};
+use aes::cipher::consts::{U12, U16};
+use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, InnerIvInit, KeyInit, StreamCipherCore};
 use aes::{Aes128Enc, Aes256Enc};
+use aes_gcm::aead::AeadInOut;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -48,6 +54,10 @@ enum Cipher {
     Gcm128(Box<Gcm<Aes128Enc>>),
     Gcm256(Box<Gcm<Aes256Enc>>),
 }
+
+/// AES-GCM with the 96-bit IV and 128-bit tag of RFC 7714 §8 and §9, over an
+/// encrypt-only key schedule.
+type Gcm<C> = aes_gcm::AesGcm<C, U12>;
 
 /// XORs `data` with the AES-CM keystream `E(K, iv) || E(K, iv + 1) || ...`, the counter
 /// counting modulo 2^128 (RFC 3711 §4.1.1). `Ctr128BE` adds the block number to the IV
@@ -121,10 +131,10 @@ impl SessionKeys {
                 mac: mac(),
             },
             (Transform::AesGcm, 32) => {
-                Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new((&key).into()))))
+                Cipher::Gcm256(Box::new(Gcm::from(Aes256Enc::new((&key).into()))))
             }
             (Transform::AesGcm, _) => {
-                Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new((&k16).into()))))
+                Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new((&k16).into()))))
             }
         };
         key.zeroize();
@@ -342,20 +352,25 @@ impl SessionKeys {
         }
     }
 
-    /// Seals with the IV `iv` (the session salt XORed with public values).
-    /// Only a plaintext longer than SP 800-38D allows (2^36 - 32 bytes, a 64 GiB packet)
-    /// is refused, before anything is written; such a packet goes out as zeros under an
+    /// Seals with the IV `iv` (the session salt XORed with public values; the copy GCM
+    /// builds its counter blocks from is wiped there).
+    /// `aes-gcm` refuses only a plaintext longer than SP 800-38D allows (2^36 - 32 bytes,
+    /// a 64 GiB packet), before touching it; such a packet goes out as zeros under an
     /// all-zero tag, which no receiver accepts, rather than as plaintext.
     fn gcm_seal(&self, iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        let nonce = (&iv).into();
         let sealed = match &self.cipher {
-            Cipher::Gcm128(g) => g.seal(&iv, aad, data),
-            Cipher::Gcm256(g) => g.seal(&iv, aad, data),
-            _ => Err(crate::cipher::GcmError),
+            Cipher::Gcm128(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
+            Cipher::Gcm256(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
+            _ => Err(aes_gcm::Error),
         };
-        sealed.unwrap_or_else(|_| {
-            data.fill(0);
-            [0; 16]
-        })
+        match sealed {
+            Ok(tag) => tag.into(),
+            Err(_) => {
+                data.fill(0);
+                [0; 16]
+            }
+        }
     }
 
     /// Verifies and opens with the IV `iv` (as for [`Self::gcm_seal`]).
@@ -366,11 +381,12 @@ impl SessionKeys {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
-        let tag = <&[u8; 16]>::try_from(tag).map_err(|_| AuthFailed)?;
+        let nonce = (&iv).into();
+        let tag = <&[u8; 16]>::try_from(tag).map_err(|_| AuthFailed)?.into();
         match &self.cipher {
-            Cipher::Gcm128(g) => g.open(&iv, aad, data, tag),
-            Cipher::Gcm256(g) => g.open(&iv, aad, data, tag),
-            _ => Err(crate::cipher::GcmError),
+            Cipher::Gcm128(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
+            Cipher::Gcm256(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
+            _ => Err(aes_gcm::Error),
         }
         .map_err(|_| AuthFailed)
     }
@@ -453,9 +469,13 @@ mod tests {
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
         let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Gcm::new(Aes256Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm256(Box::new(Gcm::from(
+                Aes256Enc::new_from_slice(&key).unwrap(),
+            )))
         } else {
-            Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new_from_slice(&key).unwrap())))
+            Cipher::Gcm128(Box::new(Gcm::from(
+                Aes128Enc::new_from_slice(&key).unwrap(),
+            )))
         };
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
@@ -612,7 +632,7 @@ mod tests {
     #[test]
     fn rfc7714_rtp_iv() {
         let keys = SessionKeys {
-            cipher: Cipher::Gcm128(Box::new(Gcm::new(Aes128Enc::new(&[0; 16].into())))),
+            cipher: Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new(&[0; 16].into())))),
             salt: {
                 let mut s = [0; 14];
                 s[..12].copy_from_slice(&hex("517569642070726f2071756f"));
