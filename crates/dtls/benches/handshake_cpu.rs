@@ -15,8 +15,8 @@
 //! driver's line: C is this thread's CPU time for the N handshakes (the scheduler's
 //! `sum_exec_runtime`, `/proc/thread-self/schedstat`, the clock behind
 //! `CLOCK_PROCESS_CPUTIME_ID`), X and Y the monotonic time spent inside each end's calls
-//! (the split of C between the ends). Run with no arguments (as `cargo bench` does) it
-//! prints both groups for a human.
+//! (the split of C between the ends). Under `cargo bench` (`--bench`) it prints both groups
+//! for a human; under `cargo test` (no arguments) it does nothing.
 
 use dtls::{Certificate, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup};
 use srtp::ProtectionProfile;
@@ -168,9 +168,9 @@ fn main() {
                 s.as_nanos()
             );
         }
-        // `cargo bench` (with `--bench`, and perhaps criterion's flags) or no arguments.
-        // `cargo test --benches` passes nothing after `--test`: nothing to do.
-        _ if args.iter().any(|a| a == "--test") => {}
+        // `cargo bench` passes `--bench` (and perhaps criterion's flags); `cargo test`
+        // runs bench targets with no arguments, and then there is nothing to do.
+        _ if !args.iter().any(|a| a == "--bench") => {}
         _ => {
             let n = if args.iter().any(|a| a == "--quick") {
                 50
