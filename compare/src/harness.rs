@@ -10,6 +10,9 @@ pub enum Target {
     FasterBy(f64),
     /// Ours no slower (ratio ≥ 1.0 within 5% noise).
     NoSlower,
+    /// Ours at least this many times faster, and at most this many nanoseconds (an
+    /// absolute figure for this machine).
+    FasterByWithin(f64, f64),
 }
 
 /// One operation, implemented once per stack. Each closure performs the operation once;
@@ -104,6 +107,9 @@ pub fn run_all(mut workloads: Vec<Workload>, quick: bool) {
         let (want, ok) = match w.target {
             Target::FasterBy(x) => (format!("≥{x:.1}×"), ratio >= x),
             Target::NoSlower => ("≥1.0×".to_string(), ratio >= 0.95),
+            Target::FasterByWithin(x, ns) => {
+                (format!("≥{x:.1}× ≤{ns:.0} ns"), ratio >= x && ours.ns <= ns)
+            }
         };
         if !ok {
             missed += 1;

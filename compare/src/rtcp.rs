@@ -83,10 +83,10 @@ fn read_theirs(bytes: &Bytes) -> (u32, u32, u32, i64, usize) {
                 out.2 = b.last_sequence_number;
                 out.3 = i64::from(b.total_lost);
             }
-        } else if let Some(sdes) = p.as_any().downcast_ref::<TheirSourceDescription>() {
-            if let Some(chunk) = sdes.chunks.first() {
-                out.4 = chunk.items.first().map_or(0, |i| i.text.len());
-            }
+        } else if let Some(sdes) = p.as_any().downcast_ref::<TheirSourceDescription>()
+            && let Some(chunk) = sdes.chunks.first()
+        {
+            out.4 = chunk.items.first().map_or(0, |i| i.text.len());
         }
     }
     out

@@ -160,29 +160,31 @@ pub fn workloads() -> Vec<Workload> {
             160,
             Target::FasterBy(1.5),
         ),
+        // The "Scale and speed" issue: AES-CM at 1200 bytes at least 1.1x webrtc-srtp, GCM
+        // at 160 bytes at or under 150 ns on the project's machine.
         protect(
             "srtp protect AES_CM_128_HMAC_SHA1_80 1200 B",
             cm,
             1200,
-            Target::NoSlower,
+            Target::FasterBy(1.1),
         ),
         unprotect(
             "srtp unprotect AES_CM_128_HMAC_SHA1_80 1200 B",
             cm,
             1200,
-            Target::NoSlower,
+            Target::FasterBy(1.1),
         ),
         protect(
             "srtp protect AEAD_AES_128_GCM 160 B",
             gcm,
             160,
-            Target::FasterBy(3.0),
+            Target::FasterByWithin(3.0, 150.0),
         ),
         unprotect(
             "srtp unprotect AEAD_AES_128_GCM 160 B",
             gcm,
             160,
-            Target::FasterBy(3.0),
+            Target::FasterByWithin(3.0, 150.0),
         ),
         protect(
             "srtp protect AEAD_AES_128_GCM 1200 B",

@@ -5,7 +5,8 @@
 //! cargo xtask layers                      the layering rule of docs/architecture.md
 //! cargo xtask fuzz [TARGET] [--seconds N] run one or every fuzz target
 //! cargo xtask interop                     run against real third-party programs
-//! cargo xtask bench                       criterion benchmarks + comparison with webrtc-rs
+//! cargo xtask bench [handshake] [--quick] criterion benchmarks + comparison with webrtc-rs and
+//!                                         OpenSSL's DTLS handshake
 //! ```
 //!
 //! The commands shell out to cargo and to the interop peers; they install missing tools
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] [--runs N] [--sanitizer S] [--minimize] | interop [NAME...] | bench [--quick]>"
+                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] [--runs N] [--sanitizer S] [--minimize] | interop [NAME...] | bench [handshake] [--quick]>"
             );
             return ExitCode::from(2);
         }

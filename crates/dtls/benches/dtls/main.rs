@@ -1,19 +1,17 @@
 //! A full in-memory handshake (ECDHE P-256, ECDSA P-256, both sides authenticated) and
-//! AES-128-GCM application-data records of 1200 bytes through a connected pair; then, in
-//! the same run, the CPU time of that handshake beside OpenSSL's on loopback
-//! ([`openssl`]).
-
-mod openssl;
+//! AES-128-GCM application-data records of 1200 bytes through a connected pair. The
+//! handshake's CPU time beside OpenSSL's, driven the same way, is `cargo xtask bench
+//! handshake` (benches/handshake_cpu.rs and xtask/c/dtls_handshake_bench.c).
 
 use chacha20::ChaCha20Rng;
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dtls::{Certificate, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup};
 use rand_core::SeedableRng;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-pub(crate) fn configs() -> (Arc<Config>, Arc<Config>) {
+fn configs() -> (Arc<Config>, Arc<Config>) {
     let make = |seed: u8| {
         let cert = Certificate::generate_with_rng("bench", &mut ChaCha20Rng::from_seed([seed; 32]))
             .expect("certificate");
@@ -26,22 +24,11 @@ pub(crate) fn configs() -> (Arc<Config>, Arc<Config>) {
 }
 
 /// Client and server, connected.
-pub(crate) fn handshake(
+fn handshake(
     client_cfg: &Arc<Config>,
     server_cfg: &Arc<Config>,
     seed: u8,
 ) -> (Connection, Connection) {
-    let (client, server, _) = timed_handshake(client_cfg, server_cfg, seed);
-    (client, server)
-}
-
-/// Client and server, connected, and the time spent inside the server's calls (one thread,
-/// no I/O: that is its CPU time).
-pub(crate) fn timed_handshake(
-    client_cfg: &Arc<Config>,
-    server_cfg: &Arc<Config>,
-    seed: u8,
-) -> (Connection, Connection, Duration) {
     let now = Instant::now();
     let crng = ChaCha20Rng::from_seed([seed; 32]);
     let srng = ChaCha20Rng::from_seed([seed ^ 0xFF; 32]);
@@ -51,7 +38,6 @@ pub(crate) fn timed_handshake(
         .require_peer_fingerprints(vec![server_fp])
         .expect("fingerprint");
     let client_fp = client_cfg.certificate.fingerprint(HashFunction::Sha256);
-    let t = Instant::now();
     let mut server = Connection::server_with_rng(
         server_cfg.clone(),
         srng,
@@ -61,14 +47,11 @@ pub(crate) fn timed_handshake(
     server
         .require_peer_fingerprints(vec![client_fp])
         .expect("fingerprint");
-    let mut server_time = t.elapsed();
     while !(client.is_connected() && server.is_connected()) {
         let mut moved = false;
         while let Some(d) = client.poll_transmit() {
             moved = true;
-            let t = Instant::now();
             server.handle_datagram(now, d).expect("server");
-            server_time += t.elapsed();
         }
         while let Some(d) = server.poll_transmit() {
             moved = true;
@@ -76,7 +59,7 @@ pub(crate) fn timed_handshake(
         }
         assert!(moved, "handshake stalled");
     }
-    (client, server, server_time)
+    (client, server)
 }
 
 fn bench(c: &mut Criterion) {
@@ -113,13 +96,4 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
-fn main() {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    // Only under `cargo bench`: `cargo test --benches` runs the targets with `--test`.
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--bench") {
-        let quick = args.iter().any(|a| a == "--quick");
-        openssl::compare(if quick { 60 } else { 200 });
-    }
-}
+criterion_main!(benches);

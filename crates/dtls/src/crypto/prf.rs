@@ -21,18 +21,34 @@ where
     Zeroizing::new(mac.finalize().into_bytes().to_vec())
 }
 
+/// P_hash (RFC 5246 §5): `A(i) = HMAC(secret, A(i-1))`, output
+/// `HMAC(secret, A(1) + seed) || HMAC(secret, A(2) + seed) || ...`. The HMAC is keyed once
+/// and its keyed state copied for each block (rather than keyed again, two compressions
+/// each), the intermediate values stay on the stack, and the `A` after the last block is
+/// not computed.
 fn p_hash<D: EagerHash>(secret: &[u8], seed: &[u8], out: &mut [u8])
 where
-    Hmac<D>: Mac + KeyInit,
+    Hmac<D>: Mac + KeyInit + Clone,
 {
-    let mut a = hmac::<D>(secret, &[seed]);
+    // HMAC accepts keys of every length, so this never fails.
+    let keyed = <Hmac<D> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    let mac = |parts: &[&[u8]]| {
+        let mut m = keyed.clone();
+        for p in parts {
+            m.update(p);
+        }
+        Zeroizing::new(m.finalize().into_bytes())
+    };
+    let mut a = mac(&[seed]);
     let mut filled = 0;
     while filled < out.len() {
-        let block = hmac::<D>(secret, &[&a[..], seed]);
+        let block = mac(&[&a[..], seed]);
         let n = block.len().min(out.len() - filled);
         out[filled..filled + n].copy_from_slice(&block[..n]);
         filled += n;
-        a = hmac::<D>(secret, &[&a[..]]);
+        if filled < out.len() {
+            a = mac(&[&a[..]]);
+        }
     }
 }
 
