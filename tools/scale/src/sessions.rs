@@ -106,13 +106,14 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
         None => vec![1000, 2000, 2500, 3000, 3500, 4000],
     };
     let seconds = if quick { 6 } else { 10 };
+    let tasks = args.iter().any(|a| a == "--tasks");
     eprintln!(
         "sessions: two-way G.711 SRTP at 50 packets/s each way, {seconds} s per level, \
          server and load generator in separate processes"
     );
     let mut best: Option<Level> = None;
     for &n in &levels {
-        let level = match measure(n, Duration::from_secs(seconds)) {
+        let level = match measure(n, Duration::from_secs(seconds), tasks) {
             Ok(level) => level,
             // A level the machine cannot even set up (ports, descriptors) ends the ramp.
             Err(e) if best.is_some() => {
@@ -160,8 +161,13 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
-    let mut server = Peer::start(&["serve", &sessions.to_string()])?;
+fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, String> {
+    let count = sessions.to_string();
+    let mut args = vec!["serve", count.as_str()];
+    if tasks {
+        args.push("--tasks");
+    }
+    let mut server = Peer::start(&args)?;
     let mut line = String::new();
     server
         .stdout
