@@ -6,11 +6,15 @@
 //!
 //! Protocol on standard input/output, one line each:
 //! - out `READY <rss before KiB> <rss after binding KiB> <port>...`
-//! - in `STOP` (stop sending), then `REPORT`
-//! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>`
-//!   where expected and lost add up RFC 3550 A.3 over every session's remote source.
+//! - in `MARK` (the load runs: start the CPU clock), `STOP` (stop sending), then `REPORT`
+//! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>
+//!   <CPU ms> <wall ms>`
+//!   where expected and lost add up RFC 3550 A.3 over every session's remote source, and
+//!   the CPU time (every thread) and wall time run from MARK to STOP.
 
-use crate::common::{PACKET_INTERVAL, PAYLOAD, SAMPLES, random, session_config, vm_rss_kib};
+use crate::common::{
+    PACKET_INTERVAL, PAYLOAD, SAMPLES, cpu_ms, random, session_config, vm_rss_kib,
+};
 use rtp_session::{Binding, Driver, Handler, PortRange, Server, Session};
 use std::io::{BufRead, Write};
 use std::net::Ipv4Addr;
@@ -130,9 +134,14 @@ fn serve_on_server(sessions: u32) -> Result<(), String> {
     }
     let bound = vm_rss_kib()?;
     say(&format!("READY {before} {bound} {}", ports.join(" ")))?;
+    let mut clock = Clock::start()?;
     for line in std::io::stdin().lock().lines() {
         match line.map_err(|e| e.to_string())?.trim() {
-            "STOP" => phase.store(Phase::Quiet as u8, Ordering::Relaxed),
+            "MARK" => clock = Clock::start()?,
+            "STOP" => {
+                phase.store(Phase::Quiet as u8, Ordering::Relaxed);
+                clock.stop()?;
+            }
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
         }
@@ -144,9 +153,44 @@ fn serve_on_server(sessions: u32) -> Result<(), String> {
         total.add(&t);
     }
     say(&format!(
-        "DONE {running} {} {} {} {} {}",
-        total.expected, total.lost, total.sent, total.silent, total.unprotect_failures
+        "DONE {running} {} {} {} {} {} {}",
+        total.expected,
+        total.lost,
+        total.sent,
+        total.silent,
+        total.unprotect_failures,
+        clock.report()
     ))
+}
+
+/// CPU and wall time from MARK to STOP.
+struct Clock {
+    cpu: u64,
+    wall: std::time::Instant,
+    taken: Option<(u64, u128)>,
+}
+
+impl Clock {
+    fn start() -> Result<Self, String> {
+        Ok(Self {
+            cpu: cpu_ms()?,
+            wall: std::time::Instant::now(),
+            taken: None,
+        })
+    }
+
+    fn stop(&mut self) -> Result<(), String> {
+        if self.taken.is_none() {
+            self.taken = Some((cpu_ms()? - self.cpu, self.wall.elapsed().as_millis()));
+        }
+        Ok(())
+    }
+
+    /// `<CPU ms> <wall ms>`.
+    fn report(&self) -> String {
+        let (cpu, wall) = self.taken.unwrap_or((0, 0));
+        format!("{cpu} {wall}")
+    }
 }
 
 impl Tally {
@@ -214,11 +258,14 @@ async fn serve(sessions: u32) -> Result<(), String> {
             tokio::spawn(run_session(d, offset, watcher.clone()))
         })
         .collect();
+    let mut clock = Clock::start()?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
         match line.trim() {
+            "MARK" => clock = Clock::start()?,
             "STOP" => {
                 let _ = phase.send(Phase::Quiet);
+                clock.stop()?;
             }
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
@@ -232,8 +279,13 @@ async fn serve(sessions: u32) -> Result<(), String> {
         total.add(&t);
     }
     say(&format!(
-        "DONE {running} {} {} {} {} {}",
-        total.expected, total.lost, total.sent, total.silent, total.unprotect_failures
+        "DONE {running} {} {} {} {} {} {}",
+        total.expected,
+        total.lost,
+        total.sent,
+        total.silent,
+        total.unprotect_failures,
+        clock.report()
     ))
 }
 
