@@ -89,7 +89,8 @@ struct Level {
     generator_rate: f64,
     bind_kib_per_session: f64,
     running_kib_per_session: f64,
-    /// The server's CPU while sending, in % of one core per 1,000 sessions.
+    /// The server's CPU while sending, in % of one core per 1,000 sessions (scaled by the
+    /// generator's achieved rate).
     cpu_per_1000: f64,
 }
 
@@ -237,6 +238,8 @@ fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, Stri
     let [l_expected, l_lost, l_sent, l_silent, l_failures] = l[..] else {
         return Err(format!("load: bad DONE line {l:?}"));
     };
+    let generator_rate =
+        l_sent as f64 / (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0);
     let ratio = |lost: i64, expected: i64| {
         if expected <= 0 {
             1.0
@@ -251,10 +254,11 @@ fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, Stri
         silent_at_server: s_silent,
         silent_at_load: l_silent,
         failures: s_failures + l_failures,
-        generator_rate: l_sent as f64
-            / (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0),
+        generator_rate,
         bind_kib_per_session: (bound - before) / sessions as f64,
         running_kib_per_session: (running as f64 - before) / sessions as f64,
-        cpu_per_1000: cpu_ms as f64 / wall_ms.max(1) as f64 * 100.0 * 1000.0 / sessions as f64,
+        // Per 1,000 sessions at their full rate: a generator that fell behind fed fewer.
+        cpu_per_1000: cpu_ms as f64 / wall_ms.max(1) as f64 * 100.0 * 1000.0
+            / (sessions as f64 * generator_rate.min(1.0)).max(1.0),
     })
 }
