@@ -341,31 +341,36 @@ impl<H: Handler> Server<H> {
     }
 
     /// Stops the workers and hands back every session still running.
+    /// [`Error::ServerGone`] if a worker had ended on its own (a [`Handler`] panicked):
+    /// the other workers are stopped all the same, and that worker's sessions are lost.
     pub fn stop(mut self) -> Result<Vec<Stopped<H>>> {
         let mut all = Vec::new();
-        for worker in std::mem::take(&mut self.workers) {
-            all.extend(worker.finish()?);
+        let mut outcome = Ok(());
+        for mut worker in std::mem::take(&mut self.workers) {
+            match worker.finish() {
+                Ok(stopped) => all.extend(stopped),
+                Err(e) => outcome = Err(e),
+            }
         }
-        Ok(all)
+        outcome.map(|()| all)
     }
 }
 
 impl<H> WorkerHandle<H> {
-    fn finish(mut self) -> Result<Vec<Stopped<H>>> {
-        self.send(Command::Stop)?;
-        self.thread
-            .take()
-            .ok_or(Error::ServerGone)?
-            .join()
-            .map_err(|_| Error::ServerGone)
+    /// Stops the thread and takes back its sessions (once; later calls find none).
+    fn finish(&mut self) -> Result<Vec<Stopped<H>>> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(Vec::new());
+        };
+        // A worker that ended on its own cannot be told; its join says so.
+        let _ = self.send(Command::Stop);
+        thread.join().map_err(|_| Error::ServerGone)
     }
 }
 
-impl<H: Handler> Drop for Server<H> {
+impl<H> Drop for WorkerHandle<H> {
     fn drop(&mut self) {
-        for worker in std::mem::take(&mut self.workers) {
-            let _ = worker.finish();
-        }
+        let _ = self.finish();
     }
 }
 

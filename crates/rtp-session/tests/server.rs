@@ -114,3 +114,36 @@ fn a_socket_pair_against_the_configuration_is_refused() {
     let refused = server.add_std(config(1, 2), socket, None, rng, call, None);
     assert!(matches!(refused, Err(Error::BadConfig(_))));
 }
+
+/// Panics on its first wake.
+struct Faulty;
+
+impl Handler for Faulty {
+    fn on_wake(&mut self, _: &mut Session, _: Instant) -> Option<Instant> {
+        panic!("a handler's own bug");
+    }
+}
+
+#[test]
+fn a_panicking_handler_ends_its_worker_and_stop_says_so() {
+    let mut server = Server::start(2).unwrap();
+    let loopback = Binding::new("127.0.0.1".parse().unwrap());
+    let rng = |s| Box::new(ChaCha20Rng::from_seed([s; 32]));
+    let first = server
+        .add(
+            Config::new(),
+            loopback,
+            rng(1),
+            Faulty,
+            Some(Instant::now()),
+        )
+        .unwrap();
+    let second = server
+        .add(Config::new(), loopback, rng(2), Faulty, None)
+        .unwrap();
+    assert_ne!(first.worker(), second.worker());
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(matches!(server.remove(first), Err(Error::ServerGone)));
+    // The other worker is stopped all the same.
+    assert!(matches!(server.stop(), Err(Error::ServerGone)));
+}
