@@ -122,6 +122,10 @@ pub enum Error {
     /// The operating system's randomness source failed ([`crate::os_rng`]).
     #[error("the operating system's randomness source failed")]
     Randomness,
+    /// The [`crate::Server`] worker that owns the session is gone (stopped, or its
+    /// thread ended), or the session is not (or no longer) there.
+    #[error("the server worker or session is gone")]
+    ServerGone,
 }
 
 /// `Result` with this crate's [`Error`].

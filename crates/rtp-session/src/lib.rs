@@ -13,6 +13,10 @@
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
+//! - [`Server`], the many-session driver: thousands of sessions on a few worker threads
+//!   (one per core), each thread polling its shard's sockets at once and keeping one
+//!   timer heap; the application's [`Handler`] per session gets events, lent frames and
+//!   its own wake-ups (a media clock), with no task or allocation per session or packet.
 //!
 //! What the core does: random local SSRC with collision resolution and loop detection
 //! (RFC 3550 §8.2); remote sources validated by RFC 3550 A.1 probation, timed out after
@@ -129,6 +133,7 @@ mod pacer;
 mod payload_map;
 mod ports;
 mod sdp;
+mod server;
 mod session;
 mod source;
 mod timing;
@@ -140,6 +145,7 @@ pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use ice::{IceConfig, IceCredentials};
 pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;
+pub use server::{Handler, Server, SessionId, Stopped};
 pub use session::Session;
 pub use source::SourceQuality;
 pub use timing::{IntervalInputs, deterministic_interval};

@@ -27,6 +27,11 @@ use std::cell::Cell;
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
     static BYTES: Cell<u64> = const { Cell::new(0) };
+    static FREED: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note_free(size: usize) {
+    let _ = FREED.try_with(|c| c.set(c.get() + size as u64));
 }
 
 /// A global allocator that forwards to [`System`] and counts allocations made by the
@@ -56,12 +61,14 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_free(layout.size());
         // SAFETY: same contract as our caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note(new_size);
+        note_free(layout.size());
         // SAFETY: same contract as our caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -75,6 +82,13 @@ pub fn allocations() -> u64 {
 /// Bytes requested by the current thread's allocations since it started.
 pub fn allocated_bytes() -> u64 {
     BYTES.with(Cell::get)
+}
+
+/// Bytes the current thread allocated and has not freed (what it freed of another
+/// thread's allocations counts against it): the heap a structure built on this thread
+/// holds, measured as the difference before and after building it.
+pub fn live_bytes() -> i64 {
+    BYTES.with(Cell::get) as i64 - FREED.with(Cell::get) as i64
 }
 
 /// Runs `f` and returns how many allocations the current thread made while it ran, with

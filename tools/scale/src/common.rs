@@ -93,6 +93,27 @@ pub fn vm_rss_kib() -> Result<u64, String> {
         .ok_or_else(|| "no VmRSS in /proc/self/status".into())
 }
 
+/// The CPU time this process has used so far (user and system, every thread), in
+/// milliseconds, from `/proc/self/stat` (clock ticks of 10 ms, Linux's USER_HZ).
+pub fn cpu_ms() -> Result<u64, String> {
+    let stat =
+        std::fs::read_to_string("/proc/self/stat").map_err(|e| format!("/proc/self/stat: {e}"))?;
+    // The command name (field 2) may hold spaces: count fields after its closing bracket.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or("bad /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15, the 12th and 13th after the name.
+    let ticks = |i: usize| -> Result<u64, String> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| "bad /proc/self/stat".to_string())
+    };
+    Ok((ticks(11)? + ticks(12)?) * 10)
+}
+
 /// Extends 16-bit sequence numbers to a counter that does not wrap (RFC 3550 A.1 style,
 /// for in-order streams with gaps well under 2^15).
 #[derive(Debug, Default, Clone, Copy)]

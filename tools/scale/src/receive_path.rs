@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The part of the target: the session must reach this share of the bare rate.
-const TARGET_RATIO: f64 = 0.70;
+const TARGET_RATIO: f64 = 0.90;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Receiver {

@@ -1,18 +1,25 @@
-//! `scale serve N`: the process under test of `scale sessions`. It binds N
-//! [`rtp_session::Driver`]s (SRTP, rtcp-mux, symmetric RTP) on loopback, one tokio task
-//! each, on a two-worker runtime; every session answers the load generator with its own
+//! `scale serve N [--tasks]`: the process under test of `scale sessions`. It runs N
+//! sessions (SRTP, rtcp-mux, symmetric RTP) on loopback on an [`rtp_session::Server`] with
+//! one worker per core (or, with `--tasks`, N [`rtp_session::Driver`]s, one tokio task
+//! each, on a two-worker runtime); every session answers the load generator with its own
 //! 50 packet/s G.711 stream once it has latched onto the generator's address.
 //!
 //! Protocol on standard input/output, one line each:
 //! - out `READY <rss before KiB> <rss after binding KiB> <port>...`
-//! - in `STOP` (stop sending), then `REPORT`
-//! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>`
-//!   where expected and lost add up RFC 3550 A.3 over every session's remote source.
+//! - in `MARK` (the load runs: start the CPU clock), `STOP` (stop sending), then `REPORT`
+//! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>
+//!   <CPU ms> <wall ms>`
+//!   where expected and lost add up RFC 3550 A.3 over every session's remote source, and
+//!   the CPU time (every thread) and wall time run from MARK to STOP.
 
-use crate::common::{PACKET_INTERVAL, PAYLOAD, SAMPLES, random, session_config, vm_rss_kib};
-use rtp_session::{Binding, Driver, PortRange};
-use std::io::Write;
+use crate::common::{
+    PACKET_INTERVAL, PAYLOAD, SAMPLES, cpu_ms, random, session_config, vm_rss_kib,
+};
+use rtp_session::{Binding, Driver, Handler, PortRange, Server, Session};
+use std::io::{BufRead, Write};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::watch;
@@ -40,7 +47,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let sessions: u32 = args
         .first()
         .and_then(|a| a.parse().ok())
-        .ok_or("usage: scale serve SESSIONS")?;
+        .ok_or("usage: scale serve SESSIONS [--tasks]")?;
+    if !args.iter().any(|a| a == "--tasks") {
+        return serve_on_server(sessions);
+    }
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -55,6 +65,164 @@ pub fn say(line: &str) -> Result<(), String> {
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
         .map_err(|e| format!("stdout: {e}"))
+}
+
+/// One session's media clock on the [`Server`]: a G.711 packet every 20 ms while the
+/// phase is [`Phase::Sending`] and the remote is known.
+struct Caller {
+    phase: Arc<AtomicU8>,
+    next: Option<std::time::Instant>,
+    timestamp: u32,
+    sent: u64,
+}
+
+impl Handler for Caller {
+    fn on_wake(
+        &mut self,
+        session: &mut Session,
+        now: std::time::Instant,
+    ) -> Option<std::time::Instant> {
+        if self.phase.load(Ordering::Relaxed) != Phase::Sending as u8 {
+            return None;
+        }
+        if session.remote_rtp().is_some()
+            && session
+                .send(now, &PAYLOAD, self.timestamp, self.sent == 0)
+                .is_ok()
+        {
+            self.sent += 1;
+            self.timestamp = self.timestamp.wrapping_add(SAMPLES);
+        }
+        // Keep the clock's own grid rather than drifting by each wake's lateness.
+        let mut next = self.next.unwrap_or(now) + PACKET_INTERVAL;
+        if next <= now {
+            next = now + PACKET_INTERVAL;
+        }
+        self.next = Some(next);
+        Some(next)
+    }
+}
+
+fn serve_on_server(sessions: u32) -> Result<(), String> {
+    let before = vm_rss_kib()?;
+    let binding = Binding {
+        ip: Ipv4Addr::LOCALHOST.into(),
+        ports: PortRange {
+            first: 20000,
+            last: 59999,
+        },
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut server = Server::start(workers).map_err(|e| e.to_string())?;
+    let phase = Arc::new(AtomicU8::new(Phase::Sending as u8));
+    let start = std::time::Instant::now() + PACKET_INTERVAL;
+    let count = sessions.max(1);
+    let mut ports = Vec::with_capacity(sessions as usize);
+    for i in 0..sessions {
+        // Calls do not start in step: spread the sessions' ticks over the interval.
+        let first = start + PACKET_INTERVAL * i / count;
+        let caller = Caller {
+            phase: phase.clone(),
+            next: Some(first - PACKET_INTERVAL),
+            timestamp: 0,
+            sent: 0,
+        };
+        let id = server
+            .add(session_config(i)?, binding, random(i), caller, Some(first))
+            .map_err(|e| format!("session {i}: {e}"))?;
+        ports.push(id.local_rtp().port().to_string());
+    }
+    let bound = vm_rss_kib()?;
+    say(&format!("READY {before} {bound} {}", ports.join(" ")))?;
+    let mut clock = Clock::start()?;
+    for line in std::io::stdin().lock().lines() {
+        match line.map_err(|e| e.to_string())?.trim() {
+            "MARK" => clock = Clock::start()?,
+            "STOP" => {
+                phase.store(Phase::Quiet as u8, Ordering::Relaxed);
+                clock.stop()?;
+            }
+            "REPORT" => break,
+            other => return Err(format!("unknown command `{other}`")),
+        }
+    }
+    let running = vm_rss_kib()?;
+    let mut total = Tally::default();
+    for stopped in server.stop().map_err(|e| e.to_string())? {
+        let t = tally(&stopped.session, stopped.handler.sent, stopped.send_drops);
+        total.add(&t);
+    }
+    say(&format!(
+        "DONE {running} {} {} {} {} {} {}",
+        total.expected,
+        total.lost,
+        total.sent,
+        total.silent,
+        total.unprotect_failures,
+        clock.report()
+    ))
+}
+
+/// CPU and wall time from MARK to STOP.
+struct Clock {
+    cpu: u64,
+    wall: std::time::Instant,
+    taken: Option<(u64, u128)>,
+}
+
+impl Clock {
+    fn start() -> Result<Self, String> {
+        Ok(Self {
+            cpu: cpu_ms()?,
+            wall: std::time::Instant::now(),
+            taken: None,
+        })
+    }
+
+    fn stop(&mut self) -> Result<(), String> {
+        if self.taken.is_none() {
+            self.taken = Some((cpu_ms()? - self.cpu, self.wall.elapsed().as_millis()));
+        }
+        Ok(())
+    }
+
+    /// `<CPU ms> <wall ms>`.
+    fn report(&self) -> String {
+        let (cpu, wall) = self.taken.unwrap_or((0, 0));
+        format!("{cpu} {wall}")
+    }
+}
+
+impl Tally {
+    fn add(&mut self, t: &Tally) {
+        self.expected += t.expected;
+        self.lost += t.lost;
+        self.sent += t.sent;
+        self.silent += t.silent;
+        self.unprotect_failures += t.unprotect_failures;
+    }
+}
+
+/// A session's counts: RFC 3550 A.3 over its remote sources, what it sent.
+fn tally(session: &Session, sent: u64, drops: u64) -> Tally {
+    let mut tally = Tally {
+        sent: sent.saturating_sub(drops),
+        unprotect_failures: session.counters().unprotect_failures,
+        ..Tally::default()
+    };
+    let mut heard = false;
+    let sources: Vec<u32> = session.remote_sources().collect();
+    for ssrc in sources {
+        if let Some(q) = session.quality(ssrc) {
+            heard |= q.packets_received > 0;
+            tally.expected += (q.packets_received as i64 + q.cumulative_lost).max(0) as u64;
+            tally.lost += q.cumulative_lost;
+        }
+    }
+    if !heard {
+        tally.silent = 1;
+    }
+    tally
 }
 
 async fn serve(sessions: u32) -> Result<(), String> {
@@ -90,11 +258,14 @@ async fn serve(sessions: u32) -> Result<(), String> {
             tokio::spawn(run_session(d, offset, watcher.clone()))
         })
         .collect();
+    let mut clock = Clock::start()?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
         match line.trim() {
+            "MARK" => clock = Clock::start()?,
             "STOP" => {
                 let _ = phase.send(Phase::Quiet);
+                clock.stop()?;
             }
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
@@ -105,15 +276,16 @@ async fn serve(sessions: u32) -> Result<(), String> {
     let mut total = Tally::default();
     for task in tasks {
         let t = task.await.map_err(|e| e.to_string())?;
-        total.expected += t.expected;
-        total.lost += t.lost;
-        total.sent += t.sent;
-        total.silent += t.silent;
-        total.unprotect_failures += t.unprotect_failures;
+        total.add(&t);
     }
     say(&format!(
-        "DONE {running} {} {} {} {} {}",
-        total.expected, total.lost, total.sent, total.silent, total.unprotect_failures
+        "DONE {running} {} {} {} {} {} {}",
+        total.expected,
+        total.lost,
+        total.sent,
+        total.silent,
+        total.unprotect_failures,
+        clock.report()
     ))
 }
 
@@ -147,23 +319,5 @@ async fn run_session(
             }
         }
     }
-    let session = driver.session();
-    let mut tally = Tally {
-        sent: sent.saturating_sub(driver.send_drops()),
-        unprotect_failures: session.counters().unprotect_failures,
-        ..Tally::default()
-    };
-    let mut heard = false;
-    let sources: Vec<u32> = session.remote_sources().collect();
-    for ssrc in sources {
-        if let Some(q) = session.quality(ssrc) {
-            heard |= q.packets_received > 0;
-            tally.expected += (q.packets_received as i64 + q.cumulative_lost).max(0) as u64;
-            tally.lost += q.cumulative_lost;
-        }
-    }
-    if !heard {
-        tally.silent = 1;
-    }
-    tally
+    tally(driver.session(), sent, driver.send_drops())
 }

@@ -14,8 +14,12 @@ use std::time::Duration;
 
 /// The most loss a sustained level may show in either direction.
 const MAX_LOSS: f64 = 0.001;
+/// The share of its nominal packet rate the generator must reach for a level to count.
+const MIN_GENERATOR_RATE: f64 = 0.95;
+/// The time between the generator's READY and the start of the CPU measurement.
+const SETTLE: Duration = Duration::from_secs(1);
 /// The issue's target.
-const TARGET_SESSIONS: u64 = 2000;
+const TARGET_SESSIONS: u64 = 10_000;
 
 /// One process of a level, with its pipes.
 struct Peer {
@@ -80,8 +84,14 @@ struct Level {
     silent_at_server: i64,
     silent_at_load: i64,
     failures: i64,
+    /// The generator's packets sent against its nominal 50 per second per session: below
+    /// [`MIN_GENERATOR_RATE`] the generator, not the server, is what the level measured.
+    generator_rate: f64,
     bind_kib_per_session: f64,
     running_kib_per_session: f64,
+    /// The server's CPU while sending, in % of one core per 1,000 sessions (scaled by the
+    /// generator's achieved rate).
+    cpu_per_1000: f64,
 }
 
 impl Level {
@@ -91,6 +101,7 @@ impl Level {
             && self.silent_at_server == 0
             && self.silent_at_load == 0
             && self.failures == 0
+            && self.generator_rate >= MIN_GENERATOR_RATE
     }
 }
 
@@ -102,17 +113,18 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             .split(',')
             .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
             .collect::<Result<_, String>>()?,
-        None if quick => vec![1000, 2000],
-        None => vec![1000, 2000, 2500, 3000, 3500, 4000],
+        None if quick => vec![1000, 2000, 4000],
+        None => vec![1000, 2000, 3000, 4000, 5000, 6000, 8000, 10_000],
     };
     let seconds = if quick { 6 } else { 10 };
+    let tasks = args.iter().any(|a| a == "--tasks");
     eprintln!(
         "sessions: two-way G.711 SRTP at 50 packets/s each way, {seconds} s per level, \
          server and load generator in separate processes"
     );
     let mut best: Option<Level> = None;
     for &n in &levels {
-        let level = match measure(n, Duration::from_secs(seconds)) {
+        let level = match measure(n, Duration::from_secs(seconds), tasks) {
             Ok(level) => level,
             // A level the machine cannot even set up (ports, descriptors) ends the ramp.
             Err(e) if best.is_some() => {
@@ -123,7 +135,8 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
         };
         eprintln!(
             "  {:>5} sessions: loss to server {:.4}%, back {:.4}%, silent sessions {}/{}, SRTP failures {}, \
-             memory {:.1} KiB/session bound, {:.1} KiB/session running: {}",
+             memory {:.1} KiB/session bound, {:.1} KiB/session running, \
+             CPU {:.1}% of a core per 1,000 sessions, generator at {:.1}% of its rate: {}",
             n,
             level.to_server_loss * 100.0,
             level.to_load_loss * 100.0,
@@ -132,6 +145,8 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             level.failures,
             level.bind_kib_per_session,
             level.running_kib_per_session,
+            level.cpu_per_1000,
+            level.generator_rate * 100.0,
             if level.sustained() {
                 "sustained"
             } else {
@@ -146,22 +161,28 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
     match best {
         Some(level) => eprintln!(
             "sessions: {} concurrent sessions sustained (target ≥ {TARGET_SESSIONS}: {}), \
-             {:.1} KiB resident per running session",
+             {:.1} KiB resident per running session, {:.1}% of a core per 1,000 sessions",
             level.sessions,
             if level.sessions >= TARGET_SESSIONS {
                 "MET"
             } else {
                 "NOT MET"
             },
-            level.running_kib_per_session
+            level.running_kib_per_session,
+            level.cpu_per_1000
         ),
         None => eprintln!("sessions: not even the first level was sustained"),
     }
     Ok(())
 }
 
-fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
-    let mut server = Peer::start(&["serve", &sessions.to_string()])?;
+fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, String> {
+    let count = sessions.to_string();
+    let mut args = vec!["serve", count.as_str()];
+    if tasks {
+        args.push("--tasks");
+    }
+    let mut server = Peer::start(&args)?;
     let mut line = String::new();
     server
         .stdout
@@ -189,6 +210,9 @@ fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
     let mut load = Peer::start(&["load"])?;
     load.tell(&format!("PORTS {}", ports.join(" ")))?;
     load.expect("READY")?;
+    // Every stream runs by now; the server's CPU is measured from here to STOP.
+    std::thread::sleep(SETTLE);
+    server.tell("MARK")?;
     std::thread::sleep(duration);
     load.tell("STOP")?;
     server.tell("STOP")?;
@@ -198,12 +222,24 @@ fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
     server.tell("REPORT")?;
     let s = server.expect("DONE")?;
     let l = load.expect("DONE")?;
-    let [running, s_expected, s_lost, _s_sent, s_silent, s_failures] = s[..] else {
+    let [
+        running,
+        s_expected,
+        s_lost,
+        _s_sent,
+        s_silent,
+        s_failures,
+        cpu_ms,
+        wall_ms,
+    ] = s[..]
+    else {
         return Err(format!("server: bad DONE line {s:?}"));
     };
-    let [l_expected, l_lost, _l_sent, l_silent, l_failures] = l[..] else {
+    let [l_expected, l_lost, l_sent, l_silent, l_failures] = l[..] else {
         return Err(format!("load: bad DONE line {l:?}"));
     };
+    let generator_rate =
+        l_sent as f64 / (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0);
     let ratio = |lost: i64, expected: i64| {
         if expected <= 0 {
             1.0
@@ -218,7 +254,11 @@ fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
         silent_at_server: s_silent,
         silent_at_load: l_silent,
         failures: s_failures + l_failures,
+        generator_rate,
         bind_kib_per_session: (bound - before) / sessions as f64,
         running_kib_per_session: (running as f64 - before) / sessions as f64,
+        // Per 1,000 sessions at their full rate: a generator that fell behind fed fewer.
+        cpu_per_1000: cpu_ms as f64 / wall_ms.max(1) as f64 * 100.0 * 1000.0
+            / (sessions as f64 * generator_rate.min(1.0)).max(1.0),
     })
 }

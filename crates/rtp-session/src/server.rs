@@ -1,0 +1,625 @@
+//! The many-session driver: one process serving thousands of [`Session`]s on a few worker
+//! threads, without a task or a sleep per session.
+//!
+//! Each worker thread owns a shard of the sessions and their UDP sockets, waits on all of
+//! them at once (one `epoll`/`kqueue` instance through mio) and keeps one timer heap for
+//! all its sessions' deadlines (RTCP, jitter-buffer playout) and their [`Handler`]s' own
+//! wake-ups (a media clock). A session's datagrams are read into one buffer per worker and
+//! handed to the sans-IO core in place; nothing is allocated per packet.
+//!
+//! The single-session [`crate::Driver`] stays the simple way to run one session in a
+//! tokio task.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use jitter_buffer::Playout;
+use mio::net::UdpSocket;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use crate::config::Config;
+use crate::driver::Binding;
+use crate::error::{Error, Result};
+use crate::event::{Component, Event};
+use crate::ports::{bind_pair, for_socket};
+use crate::session::{Session, random_u32};
+
+/// Datagrams read from one socket before the worker turns to its other sockets.
+const RECV_BATCH: usize = 64;
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 2048;
+/// The wait after a deadline that servicing left in the past (a buffer holding back a
+/// due frame), so that it cannot spin.
+const IDLE_RETRY: Duration = Duration::from_millis(1);
+/// The token of a worker's waker (socket tokens are `slot * 2 + component`).
+const WAKER: Token = Token(usize::MAX);
+/// Readiness events taken from the kernel per wait.
+const EVENTS: usize = 1024;
+
+/// What the application does with one session run by a [`Server`]: one value per session,
+/// called on the session's worker thread, never concurrently.
+///
+/// Every method may act on the session (send media, DTMF, change the remote); the worker
+/// writes whatever the session queued to its socket right after the call.
+pub trait Handler: Send + 'static {
+    /// A session event ([`Event`]).
+    fn on_event(&mut self, session: &mut Session, event: Event) {
+        let _ = (session, event);
+    }
+
+    /// A frame due for playout, or a gap to conceal, from remote source `ssrc`. The frame
+    /// is lent from the jitter buffer (no copy); the session itself is busy lending it.
+    fn on_playout(&mut self, ssrc: u32, playout: Playout<'_>) {
+        let _ = (ssrc, playout);
+    }
+
+    /// The wake-up this handler asked for has come (`now`): typically the media clock,
+    /// sending the next packet. Returns the next wake-up, or `None` for none.
+    fn on_wake(&mut self, session: &mut Session, now: Instant) -> Option<Instant> {
+        let _ = (session, now);
+        None
+    }
+}
+
+/// Where a [`Server`] runs a session, and its local addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionId {
+    worker: u32,
+    slot: u32,
+    generation: u32,
+    rtp: SocketAddr,
+    rtcp: SocketAddr,
+}
+
+impl SessionId {
+    /// The local RTP address.
+    pub fn local_rtp(&self) -> SocketAddr {
+        self.rtp
+    }
+
+    /// The local RTCP address (the RTP address when multiplexed).
+    pub fn local_rtcp(&self) -> SocketAddr {
+        self.rtcp
+    }
+
+    /// The worker thread that runs the session (0-based).
+    pub fn worker(&self) -> usize {
+        self.worker as usize
+    }
+}
+
+/// A session taken out of a [`Server`], with its handler, for its final statistics.
+#[derive(Debug)]
+pub struct Stopped<H> {
+    /// The session core.
+    pub session: Session,
+    /// Its handler.
+    pub handler: H,
+    /// Datagrams its sockets refused (send buffer full).
+    pub send_drops: u64,
+}
+
+/// A closure run on a session's worker ([`Server::with`]).
+type Job<H> = Box<dyn FnOnce(&mut Session, &mut H) + Send>;
+
+enum Command<H> {
+    Add(u32, u32, Box<Entry<H>>),
+    Remove(u32, u32, Sender<Stopped<H>>),
+    Run(u32, u32, Job<H>),
+    Stop,
+}
+
+struct WorkerHandle<H> {
+    commands: Sender<Command<H>>,
+    waker: Arc<Waker>,
+    registry: Registry,
+    thread: Option<JoinHandle<Vec<Stopped<H>>>>,
+    next_slot: u32,
+    free: Vec<u32>,
+}
+
+impl<H> WorkerHandle<H> {
+    fn send(&self, command: Command<H>) -> Result<()> {
+        self.commands.send(command).map_err(|_| Error::ServerGone)?;
+        self.waker.wake().map_err(|source| Error::Io {
+            address: None,
+            source,
+        })
+    }
+}
+
+/// Many sessions on a few worker threads, each session on its own UDP port(s).
+///
+/// ```
+/// use rtp_session::{Binding, Config, Handler, Playout, Server, Session};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use std::time::{Duration, Instant};
+///
+/// /// Sends a 20 ms packet on every wake, counts the frames heard.
+/// struct Call { timestamp: u32, frames: Arc<AtomicUsize> }
+///
+/// impl Handler for Call {
+///     fn on_playout(&mut self, _ssrc: u32, playout: Playout<'_>) {
+///         if let Playout::Frame(_) = playout {
+///             self.frames.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+///     fn on_wake(&mut self, session: &mut Session, now: Instant) -> Option<Instant> {
+///         if session.remote_rtp().is_some() {
+///             let _ = session.send(now, &[0xff; 160], self.timestamp, self.timestamp == 0);
+///             self.timestamp += 160;
+///         }
+///         Some(now + Duration::from_millis(20))
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut server = Server::start(2)?;
+/// let loopback = Binding::new("127.0.0.1".parse()?);
+/// let frames = Arc::new(AtomicUsize::new(0));
+/// let mut ids = Vec::new();
+/// for _ in 0..2 {
+///     let call = Call { timestamp: 0, frames: frames.clone() };
+///     ids.push(server.add(Config::new(), loopback, Box::new(rtp_session::os_rng()?), call, Some(Instant::now()))?);
+/// }
+/// let (a, b) = (ids[0], ids[1]);
+/// server.with(a, move |s: &mut Session, _: &mut Call| s.set_remote(b.local_rtp(), b.local_rtcp()))?;
+/// server.with(b, move |s: &mut Session, _: &mut Call| s.set_remote(a.local_rtp(), a.local_rtcp()))?;
+/// while frames.load(Ordering::Relaxed) < 10 {
+///     std::thread::sleep(Duration::from_millis(20));
+/// }
+/// let stopped = server.stop()?;
+/// assert_eq!(stopped.len(), 2);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Server<H: Handler> {
+    workers: Vec<WorkerHandle<H>>,
+    added: u32,
+}
+
+impl<H: Handler> std::fmt::Debug for Server<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("workers", &self.workers.len())
+            .field("added", &self.added)
+            .finish()
+    }
+}
+
+impl<H: Handler> Server<H> {
+    /// Starts `workers` worker threads (at least one; one per core is the usual choice,
+    /// [`std::thread::available_parallelism`]).
+    pub fn start(workers: usize) -> Result<Self> {
+        let io = |source| Error::Io {
+            address: None,
+            source,
+        };
+        let mut handles = Vec::with_capacity(workers.max(1));
+        for index in 0..workers.max(1) {
+            let poll = Poll::new().map_err(io)?;
+            let registry = poll.registry().try_clone().map_err(io)?;
+            let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(io)?);
+            let (commands, receiver) = channel();
+            let thread = std::thread::Builder::new()
+                .name(format!("rtp-server-{index}"))
+                .spawn(move || Worker::new(poll).run(receiver))
+                .map_err(io)?;
+            handles.push(WorkerHandle {
+                commands,
+                waker,
+                registry,
+                thread: Some(thread),
+                next_slot: 0,
+                free: Vec::new(),
+            });
+        }
+        Ok(Self {
+            workers: handles,
+            added: 0,
+        })
+    }
+
+    /// Binds an even RTP port (and the RTCP port after it unless `config` multiplexes)
+    /// from `binding`, creates the session and hands it to a worker (round robin) with
+    /// its `handler`, whose first [`Handler::on_wake`] comes at `wake`.
+    pub fn add(
+        &mut self,
+        config: Config,
+        binding: Binding,
+        mut rng: Box<dyn rand_core::CryptoRng + Send>,
+        handler: H,
+        wake: Option<Instant>,
+    ) -> Result<SessionId> {
+        let hint = random_u32(rng.as_mut());
+        let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        self.add_std(config, rtp, rtcp, rng, handler, wake)
+    }
+
+    /// As [`Server::add`] over sockets the caller bound: `rtp`, and `rtcp` exactly when
+    /// `config` does not multiplex ([`Error::BadConfig`] otherwise). The sockets are made
+    /// non-blocking.
+    pub fn add_std(
+        &mut self,
+        config: Config,
+        rtp: std::net::UdpSocket,
+        rtcp: Option<std::net::UdpSocket>,
+        rng: Box<dyn rand_core::CryptoRng + Send>,
+        handler: H,
+        wake: Option<Instant>,
+    ) -> Result<SessionId> {
+        if rtcp.is_some() == config.transport.rtcp_mux {
+            return Err(Error::BadConfig(
+                "an RTCP socket is needed exactly when RTP and RTCP are not multiplexed",
+            ));
+        }
+        let prepare = |socket: std::net::UdpSocket| {
+            let address = socket.local_addr().ok();
+            let io = |source| Error::Io { address, source };
+            socket.set_nonblocking(true).map_err(io)?;
+            let local = socket.local_addr().map_err(io)?;
+            Ok::<_, Error>((UdpSocket::from_std(socket), local))
+        };
+        let (mut rtp, rtp_local) = prepare(rtp)?;
+        let mut rtcp = rtcp.map(prepare).transpose()?;
+        let session = Session::new(Instant::now(), config, rng)?;
+        let index = (self.added as usize) % self.workers.len();
+        let generation = self.added;
+        let worker = self.workers.get_mut(index).ok_or(Error::ServerGone)?;
+        let slot = worker.free.pop().unwrap_or_else(|| {
+            worker.next_slot += 1;
+            worker.next_slot - 1
+        });
+        let token = |component: usize| Token(slot as usize * 2 + component);
+        let registered = worker
+            .registry
+            .register(&mut rtp, token(0), Interest::READABLE)
+            .and_then(|()| match rtcp.as_mut() {
+                Some((socket, _)) => worker
+                    .registry
+                    .register(socket, token(1), Interest::READABLE),
+                None => Ok(()),
+            });
+        if let Err(source) = registered {
+            worker.free.push(slot);
+            return Err(Error::Io {
+                address: Some(rtp_local),
+                source,
+            });
+        }
+        let rtcp_local = rtcp.as_ref().map_or(rtp_local, |(_, a)| *a);
+        let entry = Entry {
+            session,
+            handler,
+            rtp,
+            rtcp: rtcp.map(|(s, _)| s),
+            rtp_local,
+            rtcp_local,
+            wake,
+            scheduled: None,
+            generation,
+            send_drops: 0,
+        };
+        worker.send(Command::Add(slot, generation, Box::new(entry)))?;
+        self.added = self.added.wrapping_add(1);
+        Ok(SessionId {
+            worker: index as u32,
+            slot,
+            generation,
+            rtp: rtp_local,
+            rtcp: rtcp_local,
+        })
+    }
+
+    /// Runs `job` on the session's worker with the session and its handler (to set the
+    /// remote, send DTMF, change keys...); the worker then sends what it queued.
+    /// Returns once the job is queued; [`Error::ServerGone`] if the worker is.
+    pub fn with<F>(&self, id: SessionId, job: F) -> Result<()>
+    where
+        F: FnOnce(&mut Session, &mut H) + Send + 'static,
+    {
+        let worker = self.workers.get(id.worker()).ok_or(Error::ServerGone)?;
+        worker.send(Command::Run(id.slot, id.generation, Box::new(job)))
+    }
+
+    /// Takes the session out of the server (its sockets are closed when the returned
+    /// session is dropped). [`Error::ServerGone`] if it is not there.
+    pub fn remove(&mut self, id: SessionId) -> Result<Stopped<H>> {
+        let worker = self.workers.get_mut(id.worker()).ok_or(Error::ServerGone)?;
+        let (reply, answer) = channel();
+        worker.send(Command::Remove(id.slot, id.generation, reply))?;
+        let stopped = answer.recv().map_err(|_| Error::ServerGone)?;
+        worker.free.push(id.slot);
+        Ok(stopped)
+    }
+
+    /// Stops the workers and hands back every session still running.
+    /// [`Error::ServerGone`] if a worker had ended on its own (a [`Handler`] panicked):
+    /// the other workers are stopped all the same, and that worker's sessions are lost.
+    pub fn stop(mut self) -> Result<Vec<Stopped<H>>> {
+        let mut all = Vec::new();
+        let mut outcome = Ok(());
+        for mut worker in std::mem::take(&mut self.workers) {
+            match worker.finish() {
+                Ok(stopped) => all.extend(stopped),
+                Err(e) => outcome = Err(e),
+            }
+        }
+        outcome.map(|()| all)
+    }
+}
+
+impl<H> WorkerHandle<H> {
+    /// Stops the thread and takes back its sessions (once; later calls find none).
+    fn finish(&mut self) -> Result<Vec<Stopped<H>>> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(Vec::new());
+        };
+        // A worker that ended on its own cannot be told; its join says so.
+        let _ = self.send(Command::Stop);
+        thread.join().map_err(|_| Error::ServerGone)
+    }
+}
+
+impl<H> Drop for WorkerHandle<H> {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// One session on a worker.
+struct Entry<H> {
+    session: Session,
+    handler: H,
+    rtp: UdpSocket,
+    rtcp: Option<UdpSocket>,
+    rtp_local: SocketAddr,
+    rtcp_local: SocketAddr,
+    /// The handler's next wake-up.
+    wake: Option<Instant>,
+    /// The deadline of this session's live entry in the timer heap.
+    scheduled: Option<Instant>,
+    generation: u32,
+    send_drops: u64,
+}
+
+impl<H: Handler> Entry<H> {
+    /// Writes every queued datagram to its socket; a full send buffer drops it.
+    fn flush(&mut self) {
+        while let Some(t) = self.session.poll_transmit() {
+            let (socket, local) = match (t.component, &self.rtcp) {
+                (Component::Rtcp, Some(s)) => (s, self.rtcp_local),
+                _ => (&self.rtp, self.rtp_local),
+            };
+            if let Err(error) = socket.send_to(&t.contents, for_socket(local, t.destination)) {
+                if error.kind() != ErrorKind::WouldBlock {
+                    tracing::debug!(%error, destination = %t.destination, "send failed");
+                }
+                self.send_drops += 1;
+            }
+            self.session.recycle(t.contents);
+        }
+    }
+
+    fn stopped(self) -> Stopped<H> {
+        Stopped {
+            session: self.session,
+            handler: self.handler,
+            send_drops: self.send_drops,
+        }
+    }
+}
+
+/// A worker thread's state.
+struct Worker<H> {
+    poll: Poll,
+    entries: Vec<Option<Entry<H>>>,
+    timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    buf: Vec<u8>,
+    /// Sockets left readable after a full batch: (slot, component).
+    backlog: Vec<(u32, Component)>,
+}
+
+impl<H: Handler> Worker<H> {
+    fn new(poll: Poll) -> Self {
+        Self {
+            poll,
+            entries: Vec::new(),
+            timers: BinaryHeap::new(),
+            buf: vec![0; MAX_DATAGRAM],
+            backlog: Vec::new(),
+        }
+    }
+
+    fn run(mut self, commands: Receiver<Command<H>>) -> Vec<Stopped<H>> {
+        let mut events = Events::with_capacity(EVENTS);
+        let mut backlog = Vec::new();
+        loop {
+            let now = Instant::now();
+            let timeout = if self.backlog.is_empty() {
+                self.timers
+                    .peek()
+                    .map(|Reverse((at, _, _))| at.saturating_duration_since(now))
+            } else {
+                Some(Duration::ZERO)
+            };
+            if let Err(error) = self.poll.poll(&mut events, timeout) {
+                if error.kind() != ErrorKind::Interrupted {
+                    tracing::warn!(%error, "server poll failed");
+                    std::thread::sleep(IDLE_RETRY);
+                }
+                continue;
+            }
+            std::mem::swap(&mut backlog, &mut self.backlog);
+            for (slot, component) in backlog.drain(..) {
+                self.receive(slot, component);
+            }
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    while let Ok(command) = commands.try_recv() {
+                        if !self.command(command) {
+                            return self.finish();
+                        }
+                    }
+                    continue;
+                }
+                let component = if event.token().0 % 2 == 1 {
+                    Component::Rtcp
+                } else {
+                    Component::Rtp
+                };
+                self.receive((event.token().0 / 2) as u32, component);
+            }
+            self.fire_timers(Instant::now());
+        }
+    }
+
+    fn finish(&mut self) -> Vec<Stopped<H>> {
+        self.entries
+            .drain(..)
+            .flatten()
+            .map(Entry::stopped)
+            .collect()
+    }
+
+    /// Carries out a command; `false` for [`Command::Stop`].
+    fn command(&mut self, command: Command<H>) -> bool {
+        match command {
+            Command::Add(slot, generation, entry) => {
+                let index = slot as usize;
+                if self.entries.len() <= index {
+                    self.entries.resize_with(index + 1, || None);
+                }
+                if let Some(place) = self.entries.get_mut(index) {
+                    let mut entry = *entry;
+                    entry.generation = generation;
+                    *place = Some(entry);
+                }
+                // Datagrams may have come between registration and now.
+                self.receive(slot, Component::Rtp);
+                self.receive(slot, Component::Rtcp);
+            }
+            Command::Remove(slot, generation, reply) => {
+                if let Some(place) = self.entries.get_mut(slot as usize)
+                    && place.as_ref().is_some_and(|e| e.generation == generation)
+                    && let Some(mut entry) = place.take()
+                {
+                    let registry = self.poll.registry();
+                    let _ = registry.deregister(&mut entry.rtp);
+                    if let Some(s) = entry.rtcp.as_mut() {
+                        let _ = registry.deregister(s);
+                    }
+                    let _ = reply.send(entry.stopped());
+                }
+            }
+            Command::Run(slot, generation, job) => {
+                if let Some(Some(entry)) = self.entries.get_mut(slot as usize)
+                    && entry.generation == generation
+                {
+                    job(&mut entry.session, &mut entry.handler);
+                    self.service(slot, Instant::now());
+                }
+            }
+            Command::Stop => return false,
+        }
+        true
+    }
+
+    /// Reads up to a batch of datagrams from one socket of `slot` into the session.
+    fn receive(&mut self, slot: u32, component: Component) {
+        let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
+            return;
+        };
+        let socket = match (component, &entry.rtcp) {
+            (Component::Rtcp, Some(s)) => s,
+            (Component::Rtcp, None) => return,
+            _ => &entry.rtp,
+        };
+        let now = Instant::now();
+        let mut drained = false;
+        for _ in 0..RECV_BATCH {
+            match socket.recv_from(&mut self.buf) {
+                Ok((n, from)) => {
+                    if let Some(datagram) = self.buf.get_mut(..n) {
+                        entry
+                            .session
+                            .handle_datagram(now, component, from, datagram);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
+                // ICMP port unreachable and the like surface here on Linux: read on.
+                Err(error) => tracing::debug!(%error, "receive error"),
+            }
+        }
+        if !drained {
+            self.backlog.push((slot, component));
+        }
+        self.service(slot, now);
+    }
+
+    /// Runs every timer that is due.
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
+                continue;
+            };
+            if entry.generation != generation || entry.scheduled != Some(at) {
+                continue;
+            }
+            entry.scheduled = None;
+            if entry.session.poll_timeout().is_some_and(|d| d <= now) {
+                entry.session.handle_timeout(now);
+            }
+            if entry.wake.is_some_and(|d| d <= now) {
+                entry.wake = entry.handler.on_wake(&mut entry.session, now);
+            }
+            self.service(slot, now);
+        }
+    }
+
+    /// Sends what the session queued, hands its events and due playout to the handler
+    /// and schedules its next deadline.
+    fn service(&mut self, slot: u32, now: Instant) {
+        let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
+            return;
+        };
+        entry.flush();
+        while let Some(event) = entry.session.poll_event() {
+            entry.handler.on_event(&mut entry.session, event);
+        }
+        while let Some((ssrc, playout)) = entry.session.poll_playout(now) {
+            entry.handler.on_playout(ssrc, playout);
+        }
+        entry.flush();
+        let deadline = match (entry.session.poll_timeout(), entry.wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(deadline) = deadline {
+            let deadline = if deadline <= now {
+                now + IDLE_RETRY
+            } else {
+                deadline
+            };
+            if entry.scheduled.is_none_or(|s| deadline < s) {
+                entry.scheduled = Some(deadline);
+                self.timers
+                    .push(Reverse((deadline, slot, entry.generation)));
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The [`Server`]'s worker allocates nothing per packet: two sessions on one worker
+//! exchange SRTP G.711 for seven seconds, and the worker thread's allocation count, read by
+//! the handlers on that thread, does not move over the last three.
+
+use std::time::{Duration, Instant};
+
+use rtp_session::{
+    Bandwidth, ChaCha20Rng, Config, Handler, MasterKey, Playout, ProtectionProfile, Security,
+    SeedableRng, Server, Session, SrtpKeys,
+};
+
+#[global_allocator]
+static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
+
+/// Sends every 20 ms and notes the worker thread's allocations at each wake.
+struct Meter {
+    timestamp: u32,
+    frames: u64,
+    samples: Vec<(Instant, u64)>,
+}
+
+impl Handler for Meter {
+    fn on_playout(&mut self, _ssrc: u32, playout: Playout<'_>) {
+        if let Playout::Frame(_) = playout {
+            self.frames += 1;
+        }
+    }
+
+    fn on_wake(&mut self, session: &mut Session, now: Instant) -> Option<Instant> {
+        session
+            .send(now, &[0xff; 160], self.timestamp, self.timestamp == 0)
+            .unwrap();
+        self.timestamp = self.timestamp.wrapping_add(160);
+        if self.samples.len() < self.samples.capacity() {
+            self.samples.push((now, alloc_counter::allocations()));
+        }
+        Some(now + Duration::from_millis(20))
+    }
+}
+
+#[test]
+fn a_steady_call_on_a_worker_allocates_nothing() {
+    let profile = ProtectionProfile::AesCm128HmacSha1_80;
+    let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]).unwrap();
+    let sockets = [0; 2].map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+    let addresses = sockets.each_ref().map(|s| s.local_addr().unwrap());
+    let mut server = Server::start(1).unwrap();
+    let start = Instant::now();
+    for (i, socket) in sockets.into_iter().enumerate() {
+        let mut c = Config::new();
+        c.transport.rtcp_mux = true;
+        c.transport.remote_rtp = Some(addresses[1 - i]);
+        // No RTCP: a report allocates once per interval, not per packet (as tests/alloc.rs).
+        c.bandwidth = Bandwidth::new(0);
+        let (local, remote) = if i == 0 { (1, 2) } else { (2, 1) };
+        c.security = Security::Srtp(SrtpKeys::new(profile, key(local), key(remote)));
+        let meter = Meter {
+            timestamp: 0,
+            frames: 0,
+            samples: Vec::with_capacity(1000),
+        };
+        let rng = Box::new(ChaCha20Rng::from_seed([local; 32]));
+        server
+            .add_std(c, socket, None, rng, meter, Some(start))
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(7));
+    let stopped = server.stop().unwrap();
+    for s in &stopped {
+        assert!(s.handler.frames > 100, "{}", s.handler.frames);
+        // A one-off pair of allocations comes near 2.7 s (nothing after it in a 10 s run).
+        let settled = start + Duration::from_secs(4);
+        let (_, first) = *s
+            .handler
+            .samples
+            .iter()
+            .find(|(t, _)| *t >= settled)
+            .unwrap();
+        let (_, last) = *s.handler.samples.last().unwrap();
+        assert_eq!(
+            last - first,
+            0,
+            "allocations on the worker in the last three seconds"
+        );
+    }
+}
