@@ -355,6 +355,16 @@ impl JitterBuffer {
         }
     }
 
+    /// Counts and refuses a packet whose sequence verdict leaves nothing to store: a jump
+    /// not yet confirmed, or a source still on probation.
+    fn discard_unusable(&mut self, sequence: SeqVerdict) -> Insertion {
+        self.metrics.packets_discarded += 1;
+        Insertion::Discarded(match sequence {
+            SeqVerdict::BadSequence => DiscardReason::SequenceJump,
+            _ => DiscardReason::Unvalidated,
+        })
+    }
+
     /// Records a packet of this stream's sequence-number space that holds nothing to play,
     /// such as an RFC 4733 telephone-event packet sent between the audio packets of its
     /// source: its sequence number counts as received (never lost or concealed, a copy is a
@@ -385,14 +395,7 @@ impl JitterBuffer {
                 }
                 return Insertion::Skipped;
             }
-            SeqVerdict::BadSequence => {
-                self.metrics.packets_discarded += 1;
-                return Insertion::Discarded(DiscardReason::SequenceJump);
-            }
-            _ => {
-                self.metrics.packets_discarded += 1;
-                return Insertion::Discarded(DiscardReason::Unvalidated);
-            }
+            unusable => return self.discard_unusable(unusable),
         };
         match self.stream.as_ref() {
             None => return Insertion::Skipped,
@@ -467,14 +470,7 @@ impl JitterBuffer {
                 self.restart(info, extended as i64, payload, at);
                 return Insertion::Stored;
             }
-            SeqVerdict::BadSequence => {
-                self.metrics.packets_discarded += 1;
-                return Insertion::Discarded(DiscardReason::SequenceJump);
-            }
-            _ => {
-                self.metrics.packets_discarded += 1;
-                return Insertion::Discarded(DiscardReason::Unvalidated);
-            }
+            unusable => return self.discard_unusable(unusable),
         };
         let Some(stream) = self.stream.as_mut() else {
             self.start_stream(info, ext_seq, payload, at);

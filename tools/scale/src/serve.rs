@@ -152,15 +152,7 @@ fn serve_on_server(sessions: u32) -> Result<(), String> {
         let t = tally(&stopped.session, stopped.handler.sent, stopped.send_drops);
         total.add(&t);
     }
-    say(&format!(
-        "DONE {running} {} {} {} {} {} {}",
-        total.expected,
-        total.lost,
-        total.sent,
-        total.silent,
-        total.unprotect_failures,
-        clock.report()
-    ))
+    say(&total.done_line(running, &clock.report()))
 }
 
 /// CPU and wall time from MARK to STOP.
@@ -200,6 +192,15 @@ impl Tally {
         self.sent += t.sent;
         self.silent += t.silent;
         self.unprotect_failures += t.unprotect_failures;
+    }
+
+    /// The `DONE` line `scale sessions` reads: resident KiB while running, the totals,
+    /// then the CPU clock's report.
+    fn done_line(&self, running_kib: u64, cpu: &str) -> String {
+        format!(
+            "DONE {running_kib} {} {} {} {} {} {cpu}",
+            self.expected, self.lost, self.sent, self.silent, self.unprotect_failures
+        )
     }
 }
 
@@ -278,15 +279,7 @@ async fn serve(sessions: u32) -> Result<(), String> {
         let t = task.await.map_err(|e| e.to_string())?;
         total.add(&t);
     }
-    say(&format!(
-        "DONE {running} {} {} {} {} {} {}",
-        total.expected,
-        total.lost,
-        total.sent,
-        total.silent,
-        total.unprotect_failures,
-        clock.report()
-    ))
+    say(&total.done_line(running, &clock.report()))
 }
 
 async fn run_session(
