@@ -8,7 +8,7 @@
 //!
 //! **FIR numbering.** Each new FIR carries the next command sequence number for that
 //! source (RFC 5104 §4.3.1.2); a received FIR repeating the last number of its requester
-//! is a retransmission and is not reported again.
+//! is a retransmission and is not reported again (`FirSeen`).
 
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,6 @@ pub(crate) struct KeyframeRequester {
     last: Option<Instant>,
     pending: bool,
     fir_sequence: u8,
-    /// The command number of the last FIR this source sent us (as a requester).
-    last_fir_received: Option<u8>,
 }
 
 impl KeyframeRequester {
@@ -49,13 +47,29 @@ impl KeyframeRequester {
         self.fir_sequence = self.fir_sequence.wrapping_add(1);
         n
     }
+}
 
-    /// A FIR from this source with command number `sequence`: true when it is a new
-    /// request, false for a retransmission of the last one.
-    pub(crate) fn fir_received(&mut self, sequence: u8) -> bool {
-        let new = self.last_fir_received != Some(sequence);
-        self.last_fir_received = Some(sequence);
-        new
+/// The last FIR command number of each requester (RFC 5104 §4.3.1.2: a FIR repeating it
+/// is a retransmission), for at most `max` requesters, the oldest forgotten first. Kept
+/// apart from the members: a requester sending reduced-size RTCP may never become one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirSeen {
+    last: Vec<(u32, u8)>,
+}
+
+impl FirSeen {
+    /// True when `sequence` from `requester` is a new request.
+    pub(crate) fn is_new(&mut self, requester: u32, sequence: u8, max: usize) -> bool {
+        if let Some(i) = self.last.iter().position(|(r, _)| *r == requester) {
+            let (_, previous) = self.last.remove(i);
+            self.last.push((requester, sequence));
+            return previous != sequence;
+        }
+        if self.last.len() >= max.max(1) {
+            self.last.remove(0);
+        }
+        self.last.push((requester, sequence));
+        true
     }
 }
 
@@ -79,9 +93,13 @@ mod tests {
 
     #[test]
     fn a_repeated_fir_number_is_a_retransmission() {
-        let mut k = KeyframeRequester::default();
-        assert!(k.fir_received(4));
-        assert!(!k.fir_received(4));
-        assert!(k.fir_received(5));
+        let mut seen = FirSeen::default();
+        assert!(seen.is_new(1, 4, 2));
+        assert!(!seen.is_new(1, 4, 2));
+        assert!(seen.is_new(2, 4, 2), "another requester");
+        assert!(seen.is_new(1, 5, 2));
+        // Bounded: a third requester evicts the oldest.
+        assert!(seen.is_new(3, 0, 2));
+        assert_eq!(seen.last.len(), 2);
     }
 }

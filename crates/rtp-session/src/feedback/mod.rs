@@ -253,6 +253,8 @@ pub(crate) struct FeedbackState {
     /// Reused: sequence numbers of one NACK, and one unwrapped RTX packet.
     pub(crate) nack_scratch: Vec<u16>,
     pub(crate) rtx_scratch: Vec<u8>,
+    /// The FIR command numbers received, per requester.
+    pub(crate) fir_seen: keyframe::FirSeen,
 }
 
 impl FeedbackState {
@@ -280,6 +282,7 @@ impl FeedbackState {
             lost_frames: Vec::new(),
             nack_scratch: Vec::new(),
             rtx_scratch: Vec::new(),
+            fir_seen: keyframe::FirSeen::default(),
         }
     }
 }

@@ -258,10 +258,11 @@ impl Session {
                 let mut ours_found = false;
                 for entry in f.entries.iter().filter(|e| e.ssrc == ours) {
                     ours_found = true;
-                    let new = self
-                        .members
-                        .get_mut(f.sender_ssrc)
-                        .is_none_or(|s| s.keyframe.fir_received(entry.sequence_number));
+                    let max = self.config.max_remote_sources;
+                    let new =
+                        self.feedback
+                            .fir_seen
+                            .is_new(f.sender_ssrc, entry.sequence_number, max);
                     if new {
                         self.keyframe_requested(f.sender_ssrc, KeyframeKind::Fir);
                     }
