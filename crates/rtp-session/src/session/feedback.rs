@@ -390,10 +390,12 @@ impl Session {
                 return;
             }
         };
+        // The jitter buffer's word: still missing and still ahead of playout. (A number
+        // the NACK generator stopped asking for may still arrive in time.)
         let wanted = self
             .members
             .get(media)
-            .is_some_and(|s| s.nack.is_wanted(osn));
+            .is_some_and(|s| s.buffer().missing().any(|seq| seq == osn));
         if !wanted {
             self.counters.rtx_duplicates += 1;
             return;
