@@ -89,7 +89,8 @@ impl NackTracker {
         std::mem::swap(&mut self.entries, &mut self.next);
     }
 
-    /// True when `seq` is being asked for (an RTX packet for it is welcome).
+    /// True when `seq` is being asked for.
+    #[cfg(test)]
     pub(crate) fn is_wanted(&self, seq: u16) -> bool {
         self.entries.iter().any(|e| e.seq == seq)
     }
