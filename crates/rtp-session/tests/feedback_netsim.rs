@@ -203,10 +203,10 @@ fn nack_with_rtx_completes_at_least_99_percent_of_frames_over_5_percent_loss() {
             },
         ),
     ];
-    println!(
+    eprintln!(
         "| loss | recovery | frames complete | retransmissions | NACKed numbers | early packets | keyframe requests |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    eprintln!("|---|---|---|---|---|---|---|");
     for (name, loss) in losses {
         assert!((loss.expected_rate() - 0.05).abs() < 1e-9);
         let mut rtx_fraction = 0.0;
@@ -214,7 +214,7 @@ fn nack_with_rtx_completes_at_least_99_percent_of_frames_over_5_percent_loss() {
         for recovery in [Recovery::Rtx, Recovery::Plain, Recovery::None] {
             let o = run(recovery, loss, 7);
             let fraction = o.complete as f64 / f64::from(o.frames);
-            println!(
+            eprintln!(
                 "| {name} | {recovery:?} | {:.2} % ({}/{}) | {} | {} | {} | {} |",
                 fraction * 100.0,
                 o.complete,
