@@ -56,15 +56,15 @@ impl Session {
             .max(self.feedback_rtt())
     }
 
-    /// After a media packet of `ssrc` went into its jitter buffer at `now`: the NACK
+    /// After media packet `seq` of `ssrc` went into its jitter buffer at `now`: the NACK
     /// generator reads what is missing now.
-    pub(crate) fn on_media_inserted(&mut self, now: Instant, ssrc: u32) {
+    pub(crate) fn on_media_inserted(&mut self, now: Instant, ssrc: u32, seq: u16) {
         if !self.config.feedback.nack {
             return;
         }
         let max = self.config.feedback.max_nack_tracked;
         if let Some(source) = self.members.get_mut(ssrc) {
-            source.update_nack(now, max);
+            source.update_nack(now, seq, max);
         }
     }
 
