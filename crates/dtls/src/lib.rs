@@ -106,6 +106,8 @@ mod cookie;
 mod crypto;
 mod error;
 mod handshake;
+pub mod keylog;
+pub mod observe;
 mod random;
 mod record;
 mod suite;
@@ -122,6 +124,7 @@ pub use handshake::{
     HELLO_FRAGMENT_LIFETIME, MAX_BUFFERED_BYTES, MAX_CLIENT_HELLO_LEN, MAX_CLIENT_HELLO_PIECES,
     MAX_MESSAGE_LEN,
 };
+pub use keylog::{KeyLog, KeyLogFile, export_srtp_keying_material};
 pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and

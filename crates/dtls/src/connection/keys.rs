@@ -36,6 +36,13 @@ impl Connection {
             &self.hs.transcript,
             self.role,
         );
+        if let Some(key_log) = self.config.key_log() {
+            key_log.log(
+                crate::keylog::CLIENT_RANDOM_LABEL,
+                &keys.negotiated.client_random,
+                &*keys.master_secret,
+            );
+        }
         self.write_cipher = Some(ciphers.write);
         (keys, ciphers.read)
     }
