@@ -17,10 +17,13 @@ use rand_core::SeedableRng;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-/// A seeded handshake with flights fragmented to 256 bytes: every datagram with its
-/// sender, and the summary of observing them all in order.
-fn recorded() -> &'static (Vec<(Side, Vec<u8>)>, HandshakeSummary) {
-    static RECORDED: OnceLock<(Vec<(Side, Vec<u8>)>, HandshakeSummary)> = OnceLock::new();
+/// Every datagram of a handshake with its sender, and the summary of observing them all in
+/// order.
+type Recorded = (Vec<(Side, Vec<u8>)>, HandshakeSummary);
+
+/// A seeded handshake with flights fragmented to 256 bytes.
+fn recorded() -> &'static Recorded {
+    static RECORDED: OnceLock<Recorded> = OnceLock::new();
     RECORDED.get_or_init(|| {
         let now = Instant::now();
         let config = |s| {

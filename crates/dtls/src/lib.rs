@@ -147,6 +147,19 @@ pub mod internal {
         ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
     };
 
+    /// With the `fuzzing` feature only: a copy of `connection` in its current state, keys
+    /// and handshake secrets included, drawing its randomness from `rng` from now on. The
+    /// fuzz targets build a mid-handshake connection once and fork it per input; nothing
+    /// else may copy a live connection's secrets, so without the feature this does not
+    /// exist.
+    #[cfg(feature = "fuzzing")]
+    pub fn fork(
+        connection: &crate::Connection,
+        rng: impl rand_core::CryptoRng + Send + 'static,
+    ) -> crate::Connection {
+        connection.fork(Box::new(rng))
+    }
+
     /// The HelloVerifyRequest cookie `secret` issues to a ClientHello from
     /// `client_address`, for tests that answer a challenge by hand.
     pub fn cookie(

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 /// The master secret and what it was derived under; it outlives the handshake as the
 /// connection's session.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(super) struct Keys {
     negotiated: Negotiated,
     group: NamedGroup,
