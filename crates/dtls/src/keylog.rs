@@ -373,6 +373,20 @@ mod tests {
     }
 
     #[test]
+    fn off_unless_set() {
+        let cert = crate::Certificate::generate("keylog").unwrap();
+        let mut config = crate::Config::new(cert);
+        assert!(config.key_log().is_none());
+        let log: std::sync::Arc<dyn KeyLog> = std::sync::Arc::new(
+            KeyLogFile::new(std::env::temp_dir().join("dtls-keylog-off")).unwrap(),
+        );
+        config.set_key_log(log.clone());
+        assert!(std::sync::Arc::ptr_eq(config.key_log().unwrap(), &log));
+        assert!(format!("{config:?}").contains("KeyLog(..)"));
+        let _ = std::fs::remove_file(std::env::temp_dir().join("dtls-keylog-off"));
+    }
+
+    #[test]
     fn key_log_file_appends_lines() {
         let dir = std::env::temp_dir().join(format!("dtls-keylog-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
