@@ -148,10 +148,15 @@ fn round_trip(data: &[u8]) {
     }
     let split = nals.len().div_ceil(2);
     let (first, second) = nals.split_at(split);
-    let mut depacketizer = H264Depacketizer::new(ReassemblyLimits {
-        max_packets: 1 << 16,
+    // The reassembler's documented bound: an access unit of more packets than
+    // `max_packets` is never handed out, and each of its packets is counted (given up or
+    // still waiting). The limit comes from the input so both sides of it are reached.
+    let limits = ReassemblyLimits {
+        max_packets: 1 + usize::from(data[data.len() - 1] % 64),
         max_payload_len: mtu,
-    });
+    };
+    let mut depacketizer = H264Depacketizer::new(limits);
+    let mut tally = Tally::default();
     let mut sequence = 1000u16;
     for (timestamp, au) in [(90u32, first), (180, second)] {
         // An access unit mode 0 cannot send leaves the next one after an unknown gap.
@@ -161,15 +166,35 @@ fn round_trip(data: &[u8]) {
                 mode,
                 annex_b,
                 mtu,
+                limits.max_packets,
                 &mut depacketizer,
                 &mut sequence,
                 timestamp,
+                &mut tally,
             )
         {
             break;
         }
     }
+    assert_eq!(
+        tally.handed_out + tally.given_up + depacketizer.waiting(),
+        tally.pushed,
+        "every packet handed out, given up or waiting"
+    );
+    let rest = depacketizer.flush();
+    assert_eq!(
+        tally.handed_out + tally.given_up + rest.packets,
+        tally.pushed
+    );
     assert_eq!(depacketizer.waiting(), 0);
+}
+
+/// Packets pushed, handed out in frames, and given up.
+#[derive(Default)]
+struct Tally {
+    pushed: usize,
+    handed_out: usize,
+    given_up: usize,
 }
 
 /// Packetizes one access unit, depacketizes it, and checks it comes back whole; false
@@ -179,9 +204,11 @@ fn access_unit(
     mode: PacketizationMode,
     annex_b: bool,
     mtu: usize,
+    max_packets: usize,
     depacketizer: &mut H264Depacketizer,
     sequence: &mut u16,
     timestamp: u32,
+    tally: &mut Tally,
 ) -> bool {
     let refs: Vec<&[u8]> = nals.iter().map(Vec::as_slice).collect();
     let stream: Vec<u8> = refs
@@ -213,9 +240,13 @@ fn access_unit(
             .push(&payload[..n], *sequence, timestamp, p.marker)
             .expect("our payloads parse");
         *sequence = sequence.wrapping_add(1);
+        tally.pushed += 1;
         assert_eq!((pushed.discarded, pushed.rejected), (None, None));
-        assert!(pushed.incomplete.is_empty());
+        tally.given_up += pushed.incomplete.packets;
+        assert!(depacketizer_bound(&pushed, max_packets));
         if let Some(frame) = pushed.frame {
+            tally.handed_out +=
+                usize::from(frame.last_sequence.wrapping_sub(frame.first_sequence)) + 1;
             assert!(rebuilt.is_none());
             let format = if annex_b {
                 NalFormat::AnnexB
@@ -236,6 +267,22 @@ fn access_unit(
             .flat_map(|n| [&(n.len() as u32).to_be_bytes()[..], n].concat())
             .collect()
     };
-    assert_eq!(rebuilt, Some(expected));
+    if count <= max_packets {
+        assert_eq!(rebuilt, Some(expected));
+    } else {
+        assert_eq!(
+            rebuilt, None,
+            "{count} packets exceed the limit of {max_packets}"
+        );
+    }
+    assert!(depacketizer.waiting() <= max_packets);
     true
+}
+
+/// A push never reports more given up than the bound allows to wait.
+fn depacketizer_bound(
+    pushed: &rtp_packet::payload::h264::H264Pushed<'_>,
+    max_packets: usize,
+) -> bool {
+    pushed.incomplete.packets <= max_packets
 }

@@ -25,6 +25,18 @@
 //! raises `max_packets` (memory grows with `max_packets × max_payload_len`). Lowering the
 //! bound instead of the packet count would not help: tiny packets are what a hostile sender
 //! would use, and each waiting packet costs a buffer whatever its size.
+//!
+//! The packetizers do not refuse a frame of more packets than this bound, on purpose: the
+//! bound is the receiver's memory policy, and the packetizer runs at the sender, which
+//! does not know it. The peer may be another implementation with a larger bound (browsers
+//! take 4K key frames of well over 512 packets), so a sender refusing by our receiver's
+//! default would break calls that work; and a receiver of this crate that expects such
+//! frames raises its own `max_packets`. What a user can rely on is the documented pairing:
+//! a frame of at most `max_packets` packets, sent in any order within the bound, comes out
+//! whole; a larger one never comes out, and every one of its packets is counted, in
+//! [`Incomplete`] or still [`waiting`](Depacketizer::waiting) until the next frame or a
+//! [`flush`](Depacketizer::flush) gives it up. The `rtp_packet_vp8`, `rtp_packet_vp9` and
+//! `rtp_packet_h264` fuzz targets hold the code to exactly that.
 
 use tracing::debug;
 

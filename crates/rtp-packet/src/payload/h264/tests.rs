@@ -172,7 +172,11 @@ fn round_trips_annex_b_through_both_modes_and_both_outputs() {
             max_payload_len: 3000,
         });
         let frames = depacketize(&mut d, &payloads, 65530, 90_000);
-        assert_eq!(frames, std::slice::from_ref(&expected), "{mode:?} at MTU {mtu}");
+        assert_eq!(
+            frames,
+            std::slice::from_ref(&expected),
+            "{mode:?} at MTU {mtu}"
+        );
         assert_eq!(d.waiting(), 0);
     }
     // Length-prefixed output of the same access unit.
