@@ -361,6 +361,11 @@ impl<D: ReassemblyDescriptor> Reassembler<D> {
         }
         let mut data = self.spare.pop().unwrap_or_default();
         data.clear();
+        // A buffer that must grow grows once to the largest payload, so buffers reused in
+        // any order (packets of uneven sizes, STAP-As next to FU-As) never grow again.
+        if data.capacity() < packet.data.len() {
+            data.reserve(self.limits.max_payload_len);
+        }
         data.extend_from_slice(packet.data);
         let index = self.waiting.partition_point(|w| w.extended < extended);
         self.waiting.insert(
