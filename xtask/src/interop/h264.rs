@@ -1,7 +1,9 @@
 //! Interop suite `h264`: H.264 over RTP (RFC 6184) with GStreamer, both directions.
 //!
 //! - GStreamer → us: `videotestsrc num-buffers=N ! x264enc ! rtph264pay` sends a clip of
-//!   N frames to a UDP socket read by `rtp_packet`'s `H264Depacketizer` (default settings).
+//!   N frames to a UDP socket read by `rtp_packet`'s `H264Depacketizer` (default settings),
+//!   once with rtph264pay's default (single NAL units and FU-As) and once with
+//!   `aggregate-mode=zero-latency` (parameter sets and SEI in STAP-As).
 //!   The same encoder with the same settings, through `h264parse ! multifilesink`, writes
 //!   the reference: one Annex B file per access unit. We must rebuild N access units, with
 //!   an IDR exactly where the encoder put one, each equal byte for byte to its reference
@@ -40,7 +42,8 @@ pub fn run(ctx: &Context) -> Result {
             reference.len()
         ));
     }
-    receive_from_rtph264pay(ctx, &reference)?;
+    receive_from_rtph264pay(ctx, &reference, "none")?;
+    receive_from_rtph264pay(ctx, &reference, "zero-latency")?;
     send_to_rtph264depay(ctx, &reference, PacketizationMode::NonInterleaved)?;
     let sliced = encode(ctx, "sliced", "option-string=slice-max-size=1000")?;
     send_to_rtph264depay(ctx, &sliced, PacketizationMode::SingleNalUnit)
@@ -148,18 +151,21 @@ fn has_idr(au: &[u8]) -> bool {
         .any(|n| n.first().is_some_and(|h| h & 0x1F == 5))
 }
 
-fn receive_from_rtph264pay(ctx: &Context, reference: &[Vec<u8>]) -> Result {
+/// `aggregate` is rtph264pay's `aggregate-mode`: `none` sends every NAL unit alone or in
+/// FU-As, `zero-latency` puts the parameter sets and SEI in STAP-As.
+fn receive_from_rtph264pay(ctx: &Context, reference: &[Vec<u8>], aggregate: &str) -> Result {
     let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     socket
         .set_read_timeout(Some(Duration::from_millis(200)))
         .map_err(|e| e.to_string())?;
     let port = socket.local_addr().map_err(|e| e.to_string())?.port();
     let description = format!(
-        "{} ! rtph264pay mtu={MTU} pt={PAYLOAD_TYPE} ! udpsink host=127.0.0.1 port={port}",
+        "{} ! rtph264pay mtu={MTU} pt={PAYLOAD_TYPE} aggregate-mode={aggregate} ! \
+         udpsink host=127.0.0.1 port={port}",
         encoder("")
     );
     eprintln!("  rtph264pay → us: gst-launch-1.0 {description}");
-    let log = ctx.dir.join("rtph264pay.log");
+    let log = ctx.dir.join(format!("rtph264pay-{aggregate}.log"));
     let mut peer = gst_launch(&["-q"], &description)
         .stdout(Stdio::null())
         .stderr(File::create(&log).map_err(|e| e.to_string())?)
@@ -178,6 +184,12 @@ fn receive_from_rtph264pay(ctx: &Context, reference: &[Vec<u8>]) -> Result {
         frames.len(),
         stats.3
     );
+    if (aggregate == "none") != (stats.1 == 0) {
+        return Err(format!(
+            "rtph264pay aggregate-mode={aggregate} sent {} STAP-As",
+            stats.1
+        ));
+    }
     if frames.len() != reference.len() {
         return Err(format!(
             "rebuilt {} access units, the encoder wrote {}",
