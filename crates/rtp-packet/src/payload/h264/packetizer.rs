@@ -73,15 +73,10 @@ enum Kind<'a> {
     },
 }
 
-/// What the next payload of an access unit is, before any octet is written.
+/// What the next payload of an access unit is, before any octet is written: one payload,
+/// or a NAL unit to send as FU-As.
 enum Step<'a> {
-    Single(&'a [u8]),
-    StapA {
-        header: u8,
-        units: Nals<'a>,
-        count: usize,
-        len: usize,
-    },
+    Send(Kind<'a>),
     Fragment(&'a [u8], ChunkPlan),
 }
 
@@ -115,7 +110,7 @@ impl<'a> H264Packetizer<'a> {
         while let Some(step) = next_step(&mut walk, mode, mtu)? {
             remaining += match step {
                 Step::Fragment(_, plan) => Chunks::new(plan).remaining(),
-                _ => 1,
+                Step::Send(_) => 1,
             };
         }
         if remaining == 0 {
@@ -154,7 +149,7 @@ fn next_step<'a>(
                 mtu,
             });
         }
-        return Ok(Some(Step::Single(nal)));
+        return Ok(Some(Step::Send(Kind::Single(nal))));
     }
     // A STAP-A when the next NAL unit fits one with this one, growing while more fit.
     let mut len = 1 + 2 + nal.len();
@@ -177,15 +172,15 @@ fn next_step<'a>(
         }
     }
     if count > 1 {
-        return Ok(Some(Step::StapA {
+        return Ok(Some(Step::Send(Kind::StapA {
             header: f | nri | types::STAP_A,
             units: start,
             count,
             len,
-        }));
+        })));
     }
     if nal.len() <= mtu {
-        return Ok(Some(Step::Single(nal)));
+        return Ok(Some(Step::Send(Kind::Single(nal))));
     }
     let rest = nal.get(1..).unwrap_or_default();
     Ok(Some(Step::Fragment(
@@ -201,18 +196,7 @@ impl<'a> Iterator for H264Packetizer<'a> {
         if self.fragmenting.is_none() {
             let step = next_step(&mut self.nals, self.mode, self.mtu).ok()??;
             let kind = match step {
-                Step::Single(nal) => Kind::Single(nal),
-                Step::StapA {
-                    header,
-                    units,
-                    count,
-                    len,
-                } => Kind::StapA {
-                    header,
-                    units,
-                    count,
-                    len,
-                },
+                Step::Send(kind) => kind,
                 Step::Fragment(nal, plan) => {
                     let (&header, rest) = nal.split_first()?;
                     self.fragmenting = Some((header, rest, Chunks::new(plan)));

@@ -111,6 +111,18 @@ fn the_packetizer_refuses_bad_input() {
     );
 }
 
+/// The payloads of `nals` in mode 1 at `mtu`, without their marker bits.
+fn mode_1(nals: &[&[u8]], mtu: usize) -> Vec<Vec<u8>> {
+    let packetizer =
+        H264Packetizer::from_nal_units(nals, PacketizationMode::NonInterleaved, mtu).unwrap();
+    without_markers(packetizer)
+}
+
+/// A packetizer's payloads, without their marker bits.
+fn without_markers(packetizer: H264Packetizer<'_>) -> Vec<Vec<u8>> {
+    packets(packetizer).into_iter().map(|(p, _)| p).collect()
+}
+
 /// Pushes `payloads` as consecutive packets of one timestamp from `first_seq`, the last
 /// with the marker bit; returns the frames handed out, as Annex B.
 fn depacketize(
@@ -161,11 +173,7 @@ fn round_trips_annex_b_through_both_modes_and_both_outputs() {
         (PacketizationMode::NonInterleaved, 1200),
         (PacketizationMode::NonInterleaved, 100),
     ] {
-        let payloads: Vec<Vec<u8>> =
-            packets(H264Packetizer::from_annex_b(&input, mode, mtu).unwrap())
-                .into_iter()
-                .map(|(p, _)| p)
-                .collect();
+        let payloads = without_markers(H264Packetizer::from_annex_b(&input, mode, mtu).unwrap());
         assert!(payloads.iter().all(|p| p.len() <= mtu));
         let mut d = H264Depacketizer::new(ReassemblyLimits {
             max_packets: 512,
@@ -180,12 +188,9 @@ fn round_trips_annex_b_through_both_modes_and_both_outputs() {
         assert_eq!(d.waiting(), 0);
     }
     // Length-prefixed output of the same access unit.
-    let payloads: Vec<Vec<u8>> = packets(
+    let payloads = without_markers(
         H264Packetizer::from_annex_b(&input, PacketizationMode::NonInterleaved, 500).unwrap(),
-    )
-    .into_iter()
-    .map(|(p, _)| p)
-    .collect();
+    );
     let mut d = H264Depacketizer::default();
     let mut frame = None;
     for (i, p) in payloads.iter().enumerate() {
@@ -213,15 +218,7 @@ fn detects_key_frames_and_missing_packets() {
     let key = [SPS, PPS, &slice[..]];
     let p_slice = [0x41, 0x9A, 0x55, 0x01];
     let delta = [&p_slice[..]];
-    let payloads = |nals: &[&[u8]]| -> Vec<Vec<u8>> {
-        packets(
-            H264Packetizer::from_nal_units(nals, PacketizationMode::NonInterleaved, 1000).unwrap(),
-        )
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect()
-    };
-    let (key_payloads, delta_payloads) = (payloads(&key), payloads(&delta));
+    let (key_payloads, delta_payloads) = (mode_1(&key, 1000), mode_1(&delta, 1000));
     assert_eq!(key_payloads.len(), 4, "STAP-A and three FU-As");
     let mut d = H264Depacketizer::default();
     // Key frame at seq 100..=103, delta at 104, a second delta at 105 whose packet 105 is
@@ -268,13 +265,7 @@ fn detects_key_frames_and_missing_packets() {
 #[test]
 fn a_frame_missing_its_middle_or_head_is_not_handed_out() {
     let slice = idr(3000);
-    let payloads: Vec<Vec<u8>> = packets(
-        H264Packetizer::from_nal_units(&[&slice[..]], PacketizationMode::NonInterleaved, 1000)
-            .unwrap(),
-    )
-    .into_iter()
-    .map(|(p, _)| p)
-    .collect();
+    let payloads = mode_1(&[&slice[..]], 1000);
     assert_eq!(payloads.len(), 4);
     // Middle lost: 10, 12, 13 of 10..=13.
     let mut d = H264Depacketizer::default();
@@ -323,12 +314,7 @@ fn a_head_reordered_behind_a_first_slice_is_late() {
     // been handed out without them (and says so), and the STAP-A is late.
     let slice = idr(2500);
     let nals = [SPS, PPS, &slice[..]];
-    let payloads: Vec<Vec<u8>> = packets(
-        H264Packetizer::from_nal_units(&nals, PacketizationMode::NonInterleaved, 1000).unwrap(),
-    )
-    .into_iter()
-    .map(|(p, _)| p)
-    .collect();
+    let payloads = mode_1(&nals, 1000);
     let mut d = H264Depacketizer::default();
     assert!(d.push(&[0x41, 0x9A], 49, 0, true).unwrap().frame.is_some());
     let n = payloads.len();
