@@ -223,31 +223,19 @@ fn detects_key_frames_and_missing_packets() {
     let mut d = H264Depacketizer::default();
     // Key frame at seq 100..=103, delta at 104, a second delta at 105 whose packet 105 is
     // lost, a third delta at 106.
+    let sent = key_payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p, 100 + i as u16, 3000, i == 3))
+        .chain([
+            (&delta_payloads[0], 104, 6000, true),
+            (&delta_payloads[0], 106, 12000, true),
+        ]);
     let mut seen = Vec::new();
-    for (i, p) in key_payloads.iter().enumerate() {
-        let pushed = d.push(p, 100 + i as u16, 3000, i == 3).unwrap();
-        if let Some(f) = pushed.frame {
-            seen.push((
-                f.timestamp,
-                f.idr,
-                f.sps,
-                f.pps,
-                f.first_sequence,
-                f.last_sequence,
-            ));
-        }
-    }
-    for (seq, ts) in [(104u16, 6000u32), (106, 12000)] {
-        let pushed = d.push(&delta_payloads[0], seq, ts, true).unwrap();
-        if let Some(f) = pushed.frame {
-            seen.push((
-                f.timestamp,
-                f.idr,
-                f.sps,
-                f.pps,
-                f.first_sequence,
-                f.last_sequence,
-            ));
+    for (payload, seq, ts, marker) in sent {
+        if let Some(f) = d.push(payload, seq, ts, marker).unwrap().frame {
+            let (first, last) = (f.first_sequence, f.last_sequence);
+            seen.push((f.timestamp, f.idr, f.sps, f.pps, first, last));
         }
     }
     assert_eq!(
