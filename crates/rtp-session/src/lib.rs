@@ -119,6 +119,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod congestion;
 mod driver;
 mod dtmf;
 mod error;
@@ -139,6 +140,7 @@ mod source;
 mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
+pub use congestion::{CongestionControl, PacketResult};
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};

@@ -1,0 +1,202 @@
+//! Transport-wide congestion control through the session: the extension on every packet
+//! sent, transport-cc feedback generated on receive and consumed on send, results and the
+//! estimate, a real Chromium feedback datagram, and malformed feedback counted.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{A_ADDR, B_ADDR, Pair, addr, configs, rng};
+use rtp_packet::RtpPacket;
+use rtp_packet::extension::TransportSequenceNumber;
+use rtp_session::{Component, Config, CongestionControl, Event, PacketResult, Session};
+
+const TWCC_ID: u8 = 5;
+
+fn with_transport_cc(mut c: Config) -> Config {
+    c.congestion = CongestionControl {
+        transport_sequence_id: Some(TWCC_ID),
+        transport_cc_feedback: true,
+        packet_results: true,
+        ..CongestionControl::default()
+    };
+    c.transport.rtcp_rsize = true;
+    c
+}
+
+fn transport_sequence(datagram: &[u8]) -> Option<u16> {
+    let packet = RtpPacket::parse(datagram).ok()?;
+    let value = packet
+        .header_extension()?
+        .value::<TransportSequenceNumber>(TWCC_ID)
+        .ok()??;
+    Some(value.0)
+}
+
+#[test]
+fn both_sides_send_the_extension_and_consume_each_others_feedback_over_a_lossy_link() {
+    let (a, b) = configs(true);
+    let mut pair = Pair::new(
+        with_transport_cc(a),
+        with_transport_cc(b),
+        common::lossy(),
+        7,
+    );
+    pair.run(Duration::from_secs(10));
+
+    // Every RTP packet A sent carries the next transport-wide sequence number.
+    let sequences: Vec<u16> = pair
+        .a_seen
+        .sent
+        .iter()
+        .filter(|t| rtp_packet::classify(&t.contents) == rtp_packet::PacketKind::Rtp)
+        .map(|t| transport_sequence(&t.contents).expect("the extension"))
+        .collect();
+    assert_eq!(sequences.len(), 501); // 10 s of 20 ms frames, both ends included
+    assert!(sequences.iter().enumerate().all(|(i, &s)| s == i as u16));
+
+    // B sent feedback on its own cadence (50 pps of G.711 is about 84 kbit/s on the wire:
+    // the 5 % rule gives about 130 ms); A consumed it, none reached the application.
+    let (ca, cb) = (pair.a.counters(), pair.b.counters());
+    assert!((60..=90).contains(&cb.transport_feedback_sent), "{cb:?}");
+    let delivered = pair.ba.stats().delivered;
+    assert!(ca.transport_feedback_received > 0 && ca.transport_feedback_received <= delivered);
+    assert_eq!(ca.transport_feedback_malformed, 0);
+    assert!(
+        !pair
+            .a_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Feedback { .. }))
+    );
+
+    // Results: one per packet reported (a late arrival after a loss report adds one).
+    let mut results: Vec<PacketResult> = Vec::new();
+    while let Some(r) = pair.a.poll_packet_result() {
+        results.push(r);
+    }
+    let received = results.iter().filter(|r| r.arrival.is_some()).count() as u64;
+    let lost = results.iter().filter(|r| r.arrival.is_none()).count() as u64;
+    let link = pair.ab.stats();
+    assert!(results.len() >= 450, "{}", results.len());
+    assert!(
+        received <= link.delivered,
+        "{received} of {}",
+        link.delivered
+    );
+    assert!(lost >= 1, "the lossy link lost {} packets", link.lost);
+    // Sizes are the datagrams' (12 header + 8 extension + 160 payload).
+    assert!(
+        results.iter().all(|r| r.size == 180),
+        "{:?}",
+        results.first()
+    );
+    // Arrival minus send time stays within the link's delay range (same origin offset).
+    let origin = results.iter().map(|r| r.send_time).min().unwrap();
+    let offsets: Vec<i128> = results
+        .iter()
+        .filter_map(|r| {
+            let arrival = r.arrival?.as_micros() as i128;
+            Some(arrival - (r.send_time - origin).as_micros() as i128)
+        })
+        .collect();
+    let spread = offsets.iter().max().unwrap() - offsets.iter().min().unwrap();
+    assert!(spread < 400_000, "one-way delay varies by {spread} µs");
+    let estimate = pair.a.bandwidth_estimate().unwrap();
+    assert!((30_000..=10_000_000).contains(&estimate), "{estimate}");
+}
+
+/// Frame 20483 of `crates/rtcp/tests/chromium_capture.rs`: transport-cc feedback as
+/// Chromium 156 sent it, alone in its datagram with the P bit, in a call without
+/// rtcp-rsize: base 6102, 7 packets, deltas 5 1 0 0 1 5 0 (× 250 µs).
+const CHROMIUM_TRANSPORT_CC: &str = concat!(
+    "afcd0007",
+    "fa17fa17",
+    "499a5e0e",
+    "17d60007",
+    "0082a667",
+    "2007",
+    "05010000010500",
+    "000003",
+);
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_chromium_feedback_datagram_maps_to_our_packets() {
+    let (mut config, _) = configs(true);
+    config.congestion.transport_sequence_id = Some(TWCC_ID);
+    config.congestion.packet_results = true;
+    // No rtcp-rsize: Chromium still sends transport-cc alone, and it is taken.
+    let t0 = Instant::now();
+    let mut a = Session::new(t0, config, rng(3)).unwrap();
+    let mut sizes = Vec::new();
+    for i in 0..6110u32 {
+        let now = t0 + Duration::from_millis(u64::from(i));
+        a.send(now, &vec![0; 100 + (i % 3) as usize], 160 * i, false)
+            .unwrap();
+        let t = a.poll_transmit().unwrap();
+        assert_eq!(transport_sequence(&t.contents), Some(i as u16));
+        sizes.push(t.contents.len());
+        a.recycle(t.contents);
+    }
+    let now = t0 + Duration::from_secs(7);
+    let mut datagram = unhex(CHROMIUM_TRANSPORT_CC);
+    a.handle_datagram(now, Component::Rtp, addr(B_ADDR), &mut datagram);
+    assert_eq!(a.counters().transport_feedback_received, 1);
+    assert_eq!(a.counters().malformed, 0);
+    let results: Vec<PacketResult> = std::iter::from_fn(|| a.poll_packet_result()).collect();
+    let base = Duration::from_millis(64) * (33_446 + (1 << 24));
+    let ticks = [5u64, 6, 6, 6, 7, 12, 12];
+    assert_eq!(results.len(), 7);
+    for (i, r) in results.iter().enumerate() {
+        let seq = 6102 + i;
+        assert_eq!(r.sequence as usize, seq);
+        assert_eq!(r.send_time, t0 + Duration::from_millis(seq as u64));
+        assert_eq!(r.size, sizes[seq]);
+        assert_eq!(
+            r.arrival,
+            Some(base + Duration::from_micros(250 * ticks[i]))
+        );
+    }
+    let _ = A_ADDR;
+}
+
+#[test]
+fn malformed_transport_cc_is_counted_and_dropped() {
+    let (mut config, _) = configs(true);
+    config.congestion.transport_sequence_id = Some(TWCC_ID);
+    let t0 = Instant::now();
+    let mut a = Session::new(t0, config, rng(4)).unwrap();
+    // A well-framed transport-cc packet whose chunk is a run of reserved symbols.
+    let mut datagram = vec![
+        0x8f, 0xcd, 0x00, 0x05, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0, 0, 0x60, 0x05, 0, 0,
+    ];
+    a.handle_datagram(t0, Component::Rtp, addr(B_ADDR), &mut datagram);
+    assert_eq!(a.counters().transport_feedback_malformed, 1);
+    assert_eq!(a.counters().transport_feedback_received, 0);
+    assert!(a.poll_event().is_none());
+    // Without transport-cc configured, the same packet is the application's feedback.
+    let (config, _) = configs(true);
+    let mut b = Session::new(t0, config, rng(5)).unwrap();
+    let mut compound = vec![0x80, 0xc9, 0x00, 0x01, 0, 0, 0, 1];
+    compound.extend_from_slice(&datagram);
+    b.handle_datagram(t0, Component::Rtp, addr(B_ADDR), &mut compound);
+    assert!(matches!(b.poll_event(), Some(Event::NewSource { .. })));
+    assert!(matches!(b.poll_event(), Some(Event::Feedback { .. })));
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let (mut config, _) = configs(true);
+    config.congestion.transport_sequence_id = Some(15);
+    assert!(Session::new(Instant::now(), config, rng(1)).is_err());
+    let (mut config, _) = configs(true);
+    config.congestion.min_bitrate_bps = 0;
+    assert!(Session::new(Instant::now(), config, rng(1)).is_err());
+}
