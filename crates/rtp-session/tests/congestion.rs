@@ -7,6 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{A_ADDR, B_ADDR, Pair, addr, configs, rng};
+use rtcp::Packet;
+use rtcp::feedback::CongestionControlFeedback;
 use rtp_packet::RtpPacket;
 use rtp_packet::extension::TransportSequenceNumber;
 use rtp_session::{Component, Config, CongestionControl, Event, PacketResult, Session};
@@ -55,8 +57,8 @@ fn both_sides_send_the_extension_and_consume_each_others_feedback_over_a_lossy_l
     assert_eq!(sequences.len(), 501); // 10 s of 20 ms frames, both ends included
     assert!(sequences.iter().enumerate().all(|(i, &s)| s == i as u16));
 
-    // B sent feedback on its own cadence (50 pps of G.711 is about 84 kbit/s on the wire:
-    // the 5 % rule gives about 130 ms); A consumed it, none reached the application.
+    // B sent feedback on its own cadence (50 pps of 180 bytes, 72 kbit/s: the 5 % rule
+    // gives about 150 ms); A consumed it, none reached the application.
     let (ca, cb) = (pair.a.counters(), pair.b.counters());
     assert!((60..=90).contains(&cb.transport_feedback_sent), "{cb:?}");
     let delivered = pair.ba.stats().delivered;
@@ -199,4 +201,60 @@ fn bad_settings_are_refused() {
     let (mut config, _) = configs(true);
     config.congestion.min_bitrate_bps = 0;
     assert!(Session::new(Instant::now(), config, rng(1)).is_err());
+}
+
+#[test]
+fn ccfb_is_sent_when_negotiated_instead() {
+    let (mut a, mut b) = configs(true);
+    a.congestion.transport_sequence_id = Some(TWCC_ID);
+    b.congestion.ccfb_feedback = true;
+    b.transport.rtcp_rsize = true;
+    let mut pair = Pair::new(a, b, common::clean(), 9);
+    pair.b_sends = false;
+    pair.run(Duration::from_secs(3));
+    let b_ssrc = pair.b.local_ssrc();
+    let a_ssrc = pair.a.local_ssrc();
+    let reports: Vec<_> = pair
+        .b_seen
+        .sent
+        .iter()
+        .filter_map(|t| {
+            let f = CongestionControlFeedback::parse(&t.contents).ok()?;
+            let streams = f.reports.iter();
+            let streams: Vec<_> = streams
+                .map(|r| (r.ssrc, r.begin_seq, r.metrics.len()))
+                .collect();
+            Some((f.sender_ssrc, streams))
+        })
+        .collect();
+    // G.711 is 69 kbit/s of RTP: the 5 % rule spaces reports about 160 ms apart.
+    assert!((17..=21).contains(&reports.len()), "{reports:?}");
+    assert_eq!(
+        pair.b.counters().transport_feedback_sent,
+        reports.len() as u64
+    );
+    // Each reports A's stream from where the previous one ended, without gaps or overlaps.
+    let mut next = None;
+    let mut covered = 0;
+    for (sender, streams) in &reports {
+        assert_eq!(*sender, b_ssrc);
+        let [(ssrc, begin, count)] = streams[..] else {
+            panic!("{streams:?}")
+        };
+        assert_eq!(ssrc, a_ssrc);
+        if let Some(n) = next {
+            assert_eq!(begin, n);
+        }
+        next = Some(begin.wrapping_add(count as u16));
+        covered += count;
+    }
+    assert!(covered >= 140, "{covered}");
+    // A does not consume RFC 8888 feedback (it maps only transport-cc): the application
+    // gets it.
+    assert!(
+        pair.a_seen
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Feedback { .. }))
+    );
 }
