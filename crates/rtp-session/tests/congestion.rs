@@ -208,6 +208,7 @@ fn ccfb_is_sent_when_negotiated_instead() {
     let (mut a, mut b) = configs(true);
     a.congestion.transport_sequence_id = Some(TWCC_ID);
     b.congestion.ccfb_feedback = true;
+    a.transport.rtcp_rsize = true;
     b.transport.rtcp_rsize = true;
     let mut pair = Pair::new(a, b, common::clean(), 9);
     pair.b_sends = false;
@@ -250,7 +251,7 @@ fn ccfb_is_sent_when_negotiated_instead() {
     }
     assert!(covered >= 140, "{covered}");
     // A does not consume RFC 8888 feedback (it maps only transport-cc): the application
-    // gets it.
+    // gets it (reduced-size: it comes alone).
     assert!(
         pair.a_seen
             .events
