@@ -259,3 +259,107 @@ fn ccfb_is_sent_when_negotiated_instead() {
             .any(|e| matches!(e, Event::Feedback { .. }))
     );
 }
+
+/// A FIFO served at `bps`, dropping what would queue more than `limit` bytes.
+struct Bottleneck {
+    bps: f64,
+    limit: usize,
+    free_at: Instant,
+    queue: std::collections::VecDeque<(Instant, usize)>,
+}
+
+impl Bottleneck {
+    fn admit(&mut self, now: Instant, size: usize) -> Option<Instant> {
+        while self.queue.front().is_some_and(|&(t, _)| t <= now) {
+            self.queue.pop_front();
+        }
+        if self.queue.iter().map(|&(_, s)| s).sum::<usize>() + size > self.limit {
+            return None;
+        }
+        let done = self.free_at.max(now) + Duration::from_secs_f64(size as f64 * 8.0 / self.bps);
+        self.free_at = done;
+        self.queue.push_back((done, size));
+        Some(done)
+    }
+}
+
+/// A sends 1,000-byte payloads at its estimate, starting at `start_bps`, through a
+/// 1 Mbit/s link (40 kB queue, 20 ms each way) to B for 30 s; B's transport-cc feedback
+/// comes back on a clean path. Returns the estimate at the end of each second, in kbit/s.
+fn follow_the_estimate(start_bps: u64) -> Vec<u64> {
+    let (a, b) = configs(true);
+    let mut a = with_transport_cc(a);
+    a.congestion.start_bitrate_bps = start_bps;
+    let t0 = Instant::now();
+    let mut a = Session::new(t0, a, rng(11)).unwrap();
+    let mut b = Session::new(t0, with_transport_cc(b), rng(12)).unwrap();
+    let mut link = Bottleneck {
+        bps: 1_000_000.0,
+        limit: 40_000,
+        free_at: t0,
+        queue: Default::default(),
+    };
+    let one_way = Duration::from_millis(20);
+    let mut to_b: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
+    let mut to_a: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
+    let mut next_send = t0;
+    let mut ts = 0u32;
+    let mut estimates = Vec::new();
+    let (mut sent_bytes, mut dropped) = (0usize, 0u32);
+    for ms in 0..30_000u32 {
+        let now = t0 + Duration::from_millis(u64::from(ms));
+        while next_send <= now {
+            a.send(next_send, &[0x42; 1000], ts, false).unwrap();
+            ts = ts.wrapping_add(90);
+            let rate = a.bandwidth_estimate().unwrap() as f64;
+            next_send += Duration::from_secs_f64(1040.0 * 8.0 / rate);
+        }
+        while let Some(t) = a.poll_transmit() {
+            let size = t.contents.len();
+            sent_bytes += size;
+            match link.admit(now, size + 28) {
+                Some(done) => to_b.push_back((done + one_way, t.contents)),
+                None => dropped += 1,
+            }
+        }
+        while to_b.front().is_some_and(|(t, _)| *t <= now) {
+            let (_, mut d) = to_b.pop_front().unwrap();
+            b.handle_datagram(now, Component::Rtp, addr(A_ADDR), &mut d);
+        }
+        b.handle_timeout(now);
+        while let Some(t) = b.poll_transmit() {
+            to_a.push_back((now + one_way, t.contents));
+        }
+        while b.poll_playout(now).is_some() {}
+        while b.poll_event().is_some() {}
+        while to_a.front().is_some_and(|(t, _)| *t <= now) {
+            let (_, mut d) = to_a.pop_front().unwrap();
+            a.handle_datagram(now, Component::Rtp, addr(B_ADDR), &mut d);
+        }
+        a.handle_timeout(now);
+        while a.poll_event().is_some() {}
+        while a.poll_packet_result().is_some() {}
+        if ms % 1000 == 999 {
+            estimates.push(a.bandwidth_estimate().unwrap() / 1000);
+        }
+    }
+    eprintln!(
+        "from {start_bps} bit/s, each second (kbit/s): {estimates:?}; {dropped} of {sent_bytes} bytes dropped"
+    );
+    assert!(a.counters().transport_feedback_received > 150);
+    estimates
+}
+
+#[test]
+fn a_sender_following_its_estimate_settles_near_the_bottleneck() {
+    // Within 20 s from a low or a high start, and from then on, the estimate stays within
+    // 65–115 % of the link (which carries IP/UDP overhead too).
+    for start in [300_000, 3_000_000] {
+        let estimates = follow_the_estimate(start);
+        let tail = &estimates[20..];
+        assert!(
+            tail.iter().all(|&k| (650..=1150).contains(&k)),
+            "{estimates:?}"
+        );
+    }
+}

@@ -106,7 +106,7 @@ impl SendHistory {
             let arrival = match status {
                 PacketStatus::Received { delta } => {
                     ticks += i64::from(delta);
-                    let micros = base * 64_000 + ticks * 250;
+                    let micros = base.saturating_mul(64_000).saturating_add(ticks * 250);
                     Some(Duration::from_micros(micros.max(0) as u64))
                 }
                 PacketStatus::NotReceived => None,
@@ -150,7 +150,7 @@ impl SendHistory {
             None => i64::from(raw) + (1 << 24),
             Some((last_raw, last)) => {
                 let diff = ((raw.wrapping_sub(last_raw) << 8) as i32) >> 8;
-                last + i64::from(diff)
+                last.saturating_add(i64::from(diff))
             }
         };
         self.reference = Some((raw, unwrapped));
