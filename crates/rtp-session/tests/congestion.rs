@@ -363,3 +363,48 @@ fn a_sender_following_its_estimate_settles_near_the_bottleneck() {
         );
     }
 }
+
+#[test]
+fn with_pacing_the_send_time_is_when_the_pacer_releases_the_packet() {
+    let (a, b) = configs(true);
+    let mut a = with_transport_cc(a);
+    a.pacing_bps = Some(200_000);
+    let t0 = Instant::now();
+    let mut a = Session::new(t0, a, rng(21)).unwrap();
+    let mut b = Session::new(t0, with_transport_cc(b), rng(22)).unwrap();
+    // A burst of five packets at t0 leaves one every (1,020 bytes × 8 / 200 kbit/s).
+    for i in 0..5u32 {
+        a.send(t0, &[0; 1000], 90 * i, false).unwrap();
+    }
+    let mut now = t0;
+    let mut sizes = Vec::new();
+    while sizes.len() < 5 {
+        a.handle_timeout(now);
+        while let Some(mut t) = a.poll_transmit() {
+            sizes.push(t.contents.len());
+            b.handle_datagram(now, Component::Rtp, addr(A_ADDR), &mut t.contents);
+        }
+        now = a
+            .poll_timeout()
+            .unwrap()
+            .max(now + Duration::from_micros(1));
+    }
+    let later = t0 + Duration::from_millis(400);
+    b.handle_timeout(later);
+    while let Some(mut t) = b.poll_transmit() {
+        a.handle_datagram(later, Component::Rtp, addr(B_ADDR), &mut t.contents);
+    }
+    let results: Vec<PacketResult> = std::iter::from_fn(|| a.poll_packet_result()).collect();
+    assert_eq!(results.len(), 5);
+    let spacing = Duration::from_secs_f64(sizes[0] as f64 * 8.0 / 200_000.0);
+    for (i, r) in results.iter().enumerate() {
+        let expected = t0 + spacing * i as u32;
+        let error = r.send_time.max(expected) - r.send_time.min(expected);
+        assert!(
+            error < Duration::from_micros(5),
+            "{i}: {:?}",
+            r.send_time - t0
+        );
+        assert_eq!(r.size, sizes[i]);
+    }
+}

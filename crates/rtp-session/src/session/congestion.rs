@@ -17,7 +17,9 @@ const MAX_MESSAGES_PER_CALL: usize = 8;
 impl Session {
     /// Sends the congestion-control feedback due at `now`.
     pub(crate) fn send_congestion_feedback(&mut self, now: Instant) {
-        if self.phase != Phase::Open || self.congestion.deadline().is_none_or(|t| t > now) {
+        // While closing (a reconsidered BYE pending) feedback still goes out, so that its
+        // deadline never stays in the past.
+        if self.phase == Phase::Closed || self.congestion.deadline().is_none_or(|t| t > now) {
             return;
         }
         let ssrc = self.local.ssrc();
