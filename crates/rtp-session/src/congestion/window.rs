@@ -3,7 +3,7 @@
 //!
 //! Both feedback formats are built from it: transport-cc has one window for the transport
 //! (the transport-wide sequence number), RFC 8888 one per RTP stream (its RTP sequence
-//! number). The window holds [`ArrivalWindow::capacity`] sequence numbers; a packet older
+//! number). The window holds a fixed number of sequence numbers; a packet older
 //! than that is dropped and counted, and unreported packets pushed out of the window by
 //! newer ones are given up (counted too). A late packet whose sequence number was already
 //! reported moves the report cursor back to itself, so that the next feedback reports it
