@@ -1,13 +1,14 @@
 //! The bandwidth estimate: packet results in, a bit rate out. Composes the delay-based
 //! estimate (`delay.rs` groups and trend, `rate.rs` AIMD) and the loss-based bound
-//! (`rate.rs`), as draft-ietf-rmcat-gcc-02 §5 and §6 describe: the estimate is the smaller
+//! (`loss.rs`), as draft-ietf-rmcat-gcc-02 §5 and §6 describe: the estimate is the smaller
 //! of the two.
 
 use std::time::{Duration, Instant};
 
 use super::PacketResult;
 use super::delay::{Groups, Signal, Trendline};
-use super::rate::{IncomingRate, LossBound, RateControl};
+use super::loss::LossBound;
+use super::rate::{IncomingRate, RateControl};
 
 /// The RTT assumed until one is measured.
 const DEFAULT_RTT: Duration = Duration::from_millis(200);

@@ -7,8 +7,8 @@
 //! Sans-IO parts, each owning its state: [`window`] (arrival times by sequence number),
 //! [`twcc`] and [`ccfb`] (the receive side's two feedback formats and their cadence),
 //! [`history`] (the send side's counter and history), [`delay`] (packet groups, trend and
-//! over-use detector), [`rate`] (incoming rate, AIMD, loss bound) and [`estimator`] (their
-//! composition). [`Congestion`] holds the ones the configuration asks for and is what the
+//! over-use detector), [`rate`] (incoming rate and AIMD), [`loss`] (the loss bound) and
+//! [`estimator`] (their composition). [`Congestion`] holds the ones the configuration asks for and is what the
 //! session talks to: one call when a packet is sent, one when one arrives, one when
 //! feedback arrives and one on the timer.
 //!
@@ -32,6 +32,7 @@ mod ccfb;
 mod delay;
 mod estimator;
 mod history;
+mod loss;
 mod rate;
 mod twcc;
 mod window;

@@ -1,6 +1,5 @@
-//! The rate half of the estimate: the incoming (acknowledged) rate R_hat, the AIMD rate
-//! controller of draft-ietf-rmcat-gcc-02 §5.5 driven by the over-use detector's signal,
-//! and the loss-based bound of §6.
+//! The delay-based rate: the incoming (acknowledged) rate R_hat and the AIMD rate
+//! controller of draft-ietf-rmcat-gcc-02 §5.5, driven by the over-use detector's signal.
 
 use std::time::{Duration, Instant};
 
@@ -23,12 +22,6 @@ const RATE_WINDOW_BUCKETS: usize = 10;
 const RATE_BUCKET: Duration = Duration::from_millis(100);
 /// No R_hat before this much arrival time was seen.
 const RATE_MIN_SPAN: Duration = Duration::from_millis(500);
-/// §6: loss above 10 % decreases, below 2 % increases; evaluated over at least this long
-/// and this many packets.
-const LOSS_HIGH: f64 = 0.10;
-const LOSS_LOW: f64 = 0.02;
-const LOSS_PERIOD: Duration = Duration::from_millis(1000);
-const LOSS_MIN_PACKETS: u32 = 20;
 
 /// R_hat: bytes received per arrival-time bucket over the last second.
 #[derive(Debug, Clone, Default)]
@@ -196,62 +189,49 @@ impl RateControl {
     }
 }
 
-/// §6: the loss-based bound As.
-#[derive(Debug, Clone)]
-pub(crate) struct LossBound {
-    bound: f64,
-    /// As is below the delay-based estimate because of loss; otherwise it follows it.
-    limiting: bool,
-    lost: u32,
-    received: u32,
-    since: Option<Instant>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl LossBound {
-    pub(crate) fn new(start: u64) -> Self {
-        Self {
-            bound: start as f64,
-            limiting: false,
-            lost: 0,
-            received: 0,
-            since: None,
-        }
+    #[test]
+    fn aimd_increases_eight_percent_a_second_and_decreases_to_085_of_the_incoming_rate() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs(1);
+        let rtt = Duration::from_millis(50);
+        let mut r = RateControl::new(500_000, 30_000, 10_000_000);
+        r.update(t0, Signal::Normal, None, rtt);
+        r.update(t0 + s, Signal::Normal, None, rtt);
+        assert!((r.estimate() - 540_000.0).abs() < 1e-6, "{}", r.estimate());
+        // Never above 1.5 × R_hat + 10 kbit/s.
+        r.update(t0 + s * 2, Signal::Normal, Some(300_000.0), rtt);
+        assert!(
+            (r.estimate() - 540_000.0).abs() < 1e-6,
+            "held at {}",
+            r.estimate()
+        );
+        // Over-use: 0.85 × R_hat, then hold.
+        r.update(t0 + s * 3, Signal::Overuse, Some(400_000.0), rtt);
+        assert!((r.estimate() - 340_000.0).abs() < 1e-6);
+        // Near the capacity just seen: additive, about half a packet per response time
+        // (not 8 %: that would be 27 kbit/s).
+        r.update(t0 + s * 4, Signal::Normal, Some(400_000.0), rtt);
+        let step = r.estimate() - 340_000.0;
+        assert!((1_000.0..10_000.0).contains(&step), "{step}");
+        // Under-use holds.
+        let before = r.estimate();
+        r.update(t0 + s * 6, Signal::Underuse, Some(400_000.0), rtt);
+        assert_eq!(r.estimate(), before);
     }
 
-    pub(crate) fn on_packet(&mut self, received: bool) {
-        if received {
-            self.received += 1;
-        } else {
-            self.lost += 1;
+    #[test]
+    fn the_incoming_rate_is_measured_over_the_last_second_of_arrivals() {
+        let mut rate = IncomingRate::default();
+        // 1,250 bytes every 10 ms = 1 Mbit/s, for 2 s of arrival time.
+        for i in 0..200u64 {
+            assert_eq!(rate.bps().is_some(), i > 50, "{i}");
+            rate.on_packet(Duration::from_millis(1000 + 10 * i), 1250);
         }
-    }
-
-    /// Evaluates the loss since the last evaluation, at most once per [`LOSS_PERIOD`]
-    /// and over at least [`LOSS_MIN_PACKETS`]: above 10 % As = As(1 − 0.5p), below 2 %
-    /// As = 1.05 As. `ceiling` is the delay-based estimate: As is a bound that never
-    /// raises the estimate, and until loss pushes it down, it follows it.
-    pub(crate) fn update(&mut self, now: Instant, ceiling: f64) {
-        let since = *self.since.get_or_insert(now);
-        let total = self.lost + self.received;
-        if now.saturating_duration_since(since) >= LOSS_PERIOD && total >= LOSS_MIN_PACKETS {
-            let p = f64::from(self.lost) / f64::from(total);
-            if p > LOSS_HIGH {
-                self.bound = self.bound.min(ceiling) * (1.0 - 0.5 * p);
-                self.limiting = true;
-            } else if p < LOSS_LOW && self.limiting {
-                self.bound *= 1.05;
-            }
-            self.lost = 0;
-            self.received = 0;
-            self.since = Some(now);
-        }
-        if !self.limiting || self.bound >= ceiling {
-            self.limiting = false;
-            self.bound = ceiling;
-        }
-    }
-
-    pub(crate) fn bound(&self) -> f64 {
-        self.bound
+        let bps = rate.bps().unwrap();
+        assert!((bps - 1_000_000.0).abs() < 20_000.0, "{bps}");
     }
 }
