@@ -560,9 +560,10 @@ impl Session {
             }
         };
         buf.truncate(len);
-        if transport_sequence.is_some() {
+        if self.congestion.records_sent() {
             let send_time = self.outbox.release_time(now);
-            self.congestion.on_sent(send_time, len);
+            self.congestion
+                .on_sent(send_time, len, header.sequence_number);
         }
         self.local.on_sent(now, header.timestamp, payload.len());
         self.counters.rtp_sent += 1;

@@ -143,7 +143,8 @@ impl Congestion {
     /// The parts `config` asks for, with clocks starting at `origin`.
     pub(crate) fn new(config: &CongestionControl, origin: Instant) -> Self {
         let id = config.transport_sequence_id;
-        let send = id.map(|_| SendSide {
+        let sends = id.is_some() || config.ccfb_feedback;
+        let send = sends.then(|| SendSide {
             history: history::SendHistory::default(),
             estimator: estimator::Estimator::new(
                 config.start_bitrate_bps,
@@ -170,11 +171,17 @@ impl Congestion {
         Some((self.id?, self.send.as_ref()?.history.next_sequence()))
     }
 
-    /// The packet carrying [`Self::next_extension`] was sent: `size` bytes leaving at
-    /// `send_time`.
-    pub(crate) fn on_sent(&mut self, send_time: Instant, size: usize) {
+    /// Whether sent packets are recorded ([`Self::on_sent`]): with transport-cc, or RFC
+    /// 8888 feedback expected from the peer.
+    pub(crate) fn records_sent(&self) -> bool {
+        self.send.is_some()
+    }
+
+    /// The packet carrying [`Self::next_extension`] (if any) and RTP sequence number
+    /// `rtp_sequence` was sent: `size` bytes leaving at `send_time`.
+    pub(crate) fn on_sent(&mut self, send_time: Instant, size: usize, rtp_sequence: u16) {
         if let Some(send) = self.send.as_mut() {
-            send.history.on_sent(send_time, size);
+            send.history.on_sent(send_time, size, rtp_sequence);
         }
     }
 
@@ -226,31 +233,29 @@ impl Congestion {
         ))
     }
 
-    /// An RTPFB packet arrived at `now`: transport-cc feedback about our packets is
-    /// consumed (results to the estimator and the queue).
+    /// An RTPFB packet arrived at `now`: transport-cc feedback (when we write the
+    /// extension), or RFC 8888 feedback about our stream `local_ssrc` (when it was
+    /// negotiated), is consumed: results to the estimator and the queue.
     pub(crate) fn on_feedback(
         &mut self,
         now: Instant,
         packet: &[u8],
+        local_ssrc: u32,
         rtt: Option<Duration>,
     ) -> FeedbackVerdict {
         let Some(send) = self.send.as_mut() else {
             return FeedbackVerdict::NotOurs;
         };
-        let transport_cc = matches!(packet, [first, rtcp::packet_type::RTPFB, ..]
-            if first & 0x1f == rtcp::feedback::fmt::TRANSPORT_CC);
-        if !transport_cc {
-            return FeedbackVerdict::NotOurs;
-        }
-        let Ok(feedback) = <TransportCc<'_> as rtcp::Packet<'_>>::parse(packet) else {
-            return FeedbackVerdict::Malformed;
+        let fmt = match packet {
+            [first, rtcp::packet_type::RTPFB, ..] => first & 0x1f,
+            _ => return FeedbackVerdict::NotOurs,
         };
         let SendSide {
             history,
             estimator,
             results,
         } = send;
-        history.on_feedback(&feedback, |result| {
+        let mut on_result = |result: PacketResult| {
             estimator.on_result(&result);
             if let Some(queue) = results.as_mut() {
                 if queue.len() >= MAX_QUEUED_RESULTS {
@@ -258,7 +263,29 @@ impl Congestion {
                 }
                 queue.push_back(result);
             }
-        });
+        };
+        if fmt == rtcp::feedback::fmt::TRANSPORT_CC && self.id.is_some() {
+            let Ok(feedback) = <TransportCc<'_> as rtcp::Packet<'_>>::parse(packet) else {
+                return FeedbackVerdict::Malformed;
+            };
+            history.on_feedback(&feedback, on_result);
+        } else if fmt == rtcp::feedback::fmt::CCFB && self.id.is_none() {
+            let Ok(feedback) = <CongestionControlFeedback<'_> as rtcp::Packet<'_>>::parse(packet)
+            else {
+                return FeedbackVerdict::Malformed;
+            };
+            for report in feedback.reports.iter().filter(|r| r.ssrc == local_ssrc) {
+                let metrics = report.metrics.iter();
+                history.on_ccfb(
+                    report.begin_seq,
+                    metrics,
+                    feedback.report_timestamp,
+                    &mut on_result,
+                );
+            }
+        } else {
+            return FeedbackVerdict::NotOurs;
+        }
         estimator.on_feedback(now, rtt);
         FeedbackVerdict::Consumed
     }

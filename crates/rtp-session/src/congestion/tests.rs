@@ -271,6 +271,7 @@ fn chromium_feedback_becomes_per_packet_results() {
         history.on_sent(
             t0 + Duration::from_millis(u64::from(i)),
             1000 + i as usize % 7,
+            i as u16,
         );
     }
     let bytes: Vec<u8> = (0..CHROMIUM_TRANSPORT_CC.len())
@@ -315,7 +316,7 @@ fn a_loss_then_a_late_arrival_is_reported_twice_and_reference_times_unwrap() {
     let t0 = Instant::now();
     let mut history = SendHistory::default();
     for i in 0..4u64 {
-        history.on_sent(t0 + Duration::from_millis(i), 100);
+        history.on_sent(t0 + Duration::from_millis(i), 100, i as u16);
     }
     let lost = [
         PacketStatus::Received { delta: 4 },
@@ -403,7 +404,7 @@ fn simulate(start_bps: u64, seconds: u32) -> Vec<u64> {
         let now = t0 + step * tick;
         while next_send <= now {
             let seq = history.next_sequence();
-            history.on_sent(next_send, 1200);
+            history.on_sent(next_send, 1200, seq);
             if let Some(at) = link.send(next_send, 1200) {
                 in_flight.push_back((at, seq));
             }
@@ -455,4 +456,46 @@ fn the_estimate_converges_near_a_bottleneck_from_below_and_above() {
     // within 16 s; from above, the first decrease comes within the first second.
     assert!(from_low[..16].iter().any(|&e| e >= 800_000), "{from_low:?}");
     assert!(from_high[0] < 1_000_000, "{from_high:?}");
+}
+
+#[test]
+fn rfc_8888_reports_map_to_results_by_rtp_sequence_number() {
+    use rtcp::feedback::{CcfbMetric, Ecn};
+    let t0 = Instant::now();
+    let mut history = SendHistory::default();
+    // Transport-wide 0..4 carry RTP sequence numbers 65534, 65535, 0, 1.
+    for i in 0..4u16 {
+        history.on_sent(
+            t0 + Duration::from_millis(u64::from(i) * 20),
+            200,
+            65534u16.wrapping_add(i),
+        );
+    }
+    let metric = |received, ato| CcfbMetric {
+        received,
+        ecn: Ecn::NotEct,
+        arrival_time_offset: ato,
+    };
+    // Report timestamp 2.0 s (NTP 16.16); offsets 102, lost, 0x1FFF (unavailable), 10.
+    let metrics = [
+        metric(true, 102),
+        metric(false, 0),
+        metric(true, 0x1fff),
+        metric(true, 10),
+    ];
+    let mut results = Vec::new();
+    let unknown = history.on_ccfb(65534, metrics.into_iter(), 0x0002_0000, |r| results.push(r));
+    assert_eq!(unknown, 0);
+    let report_us = ((1u64 << 32) + 0x2_0000) * 1_000_000 / 65_536;
+    let at = |ato: u64| Some(Duration::from_micros(report_us - ato * 1_000_000 / 1024));
+    let got: Vec<_> = results
+        .iter()
+        .map(|r| (r.sequence, r.arrival, r.size))
+        .collect();
+    assert_eq!(got, [(0, at(102), 200), (1, None, 200), (3, at(10), 200)]);
+    // A stream report about sequence numbers never sent is counted.
+    assert_eq!(
+        history.on_ccfb(500, [metric(true, 1)].into_iter(), 0x0002_1000, |_| {}),
+        1
+    );
 }

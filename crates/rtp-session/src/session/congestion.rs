@@ -62,7 +62,8 @@ impl Session {
     /// Hands an RTPFB packet to the congestion-control send side; true when it was
     /// transport-cc feedback about our packets (consumed, or dropped as malformed).
     pub(crate) fn consume_congestion_feedback(&mut self, now: Instant, packet: &[u8]) -> bool {
-        match self.congestion.on_feedback(now, packet, self.rtt) {
+        let ssrc = self.local.ssrc();
+        match self.congestion.on_feedback(now, packet, ssrc, self.rtt) {
             FeedbackVerdict::NotOurs => false,
             FeedbackVerdict::Consumed => {
                 self.counters.transport_feedback_received += 1;
