@@ -249,9 +249,9 @@ pub struct Counters {
     /// Transport-cc or RFC 8888 feedback messages sent about what we received
     /// ([`crate::CongestionControl`]).
     pub transport_feedback_sent: u64,
-    /// Transport-cc feedback messages about what we sent, consumed by the bandwidth
-    /// estimator.
+    /// Transport-cc (or RFC 8888) feedback messages about what we sent, consumed by the
+    /// bandwidth estimator.
     pub transport_feedback_received: u64,
-    /// Transport-cc feedback messages about what we sent that did not parse: dropped.
+    /// Such feedback messages that did not parse: dropped.
     pub transport_feedback_malformed: u64,
 }

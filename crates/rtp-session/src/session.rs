@@ -282,14 +282,15 @@ impl Session {
 
     /// The bandwidth estimate for what we send, bits per second: the smaller of the
     /// delay-based (GCC-style trend line) and loss-based estimates computed from the peer's
-    /// transport-cc feedback (`docs/feedback-congestion.md`). `None` unless
-    /// [`crate::CongestionControl::transport_sequence_id`] is set; the configured start
-    /// value until feedback arrives.
+    /// transport-cc (or RFC 8888) feedback (`docs/feedback-congestion.md`). `None` unless
+    /// [`crate::CongestionControl::transport_sequence_id`] or
+    /// [`crate::CongestionControl::ccfb_feedback`] is set; the configured start value until
+    /// feedback arrives.
     pub fn bandwidth_estimate(&self) -> Option<u64> {
         self.congestion.estimate()
     }
 
-    /// The next per-packet result computed from transport-cc feedback (send time, arrival
+    /// The next per-packet result computed from the peer's feedback (send time, arrival
     /// or loss, size), when [`crate::CongestionControl::packet_results`] asked for them.
     pub fn poll_packet_result(&mut self) -> Option<PacketResult> {
         self.congestion.poll_result()

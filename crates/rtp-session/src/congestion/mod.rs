@@ -56,14 +56,16 @@ pub struct CongestionControl {
     /// ([`TransportSequenceNumber::URI`]). When set, every RTP packet sent carries the
     /// transport-wide sequence number, transport-cc feedback about them is consumed (not
     /// handed out as [`crate::Event::Feedback`]) and drives
-    /// [`crate::Session::bandwidth_estimate`]. `None` (the default): none of this.
+    /// [`crate::Session::bandwidth_estimate`]. `None` (the default): no extension.
     pub transport_sequence_id: Option<u8>,
     /// `a=rtcp-fb:* transport-cc` was negotiated: with `transport_sequence_id`, the
     /// session records the arrival of every received packet carrying the extension (all
     /// SSRCs) and sends transport-cc feedback about them.
     pub transport_cc_feedback: bool,
     /// `a=rtcp-fb:* ack ccfb` was negotiated (RFC 8888 §6) and transport-cc was not: the
-    /// session sends RFC 8888 feedback about every received RTP stream.
+    /// session sends RFC 8888 feedback about every received RTP stream, and (without
+    /// `transport_sequence_id`) consumes the peer's RFC 8888 reports about our stream as it
+    /// would transport-cc: per-packet results and the estimate.
     pub ccfb_feedback: bool,
     /// The estimate's start, floor and ceiling, in bits per second.
     pub start_bitrate_bps: u64,
