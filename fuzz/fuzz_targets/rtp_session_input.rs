@@ -1,6 +1,6 @@
 //! Arbitrary datagrams into the sans-IO session core (plain, keyed with SRTP, and plain
-//! with transport-wide congestion control sending a packet per datagram, so that hostile
-//! transport-cc feedback meets a send history) from a handful of addresses on both
+//! with transport-cc or RFC 8888 congestion control sending a packet per datagram, so that
+//! hostile feedback meets a send history) from a handful of addresses on both
 //! components, with time advancing: nothing panics, the session's state stays bounded, the
 //! bandwidth estimate stays within its bounds, and an SRTP session never delivers what
 //! failed to authenticate.
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const MAX_SOURCES: usize = 8;
 
-fn session(srtp: bool, twcc: bool, now: Instant) -> Session {
+fn session(srtp: bool, twcc: bool, ccfb: bool, now: Instant) -> Session {
     let mut c = Config::new();
     c.transport.remote_rtp = Some("192.0.2.1:5004".parse().expect("address"));
     c.transport.remote_rtcp = Some("192.0.2.1:5005".parse().expect("address"));
@@ -29,6 +29,12 @@ fn session(srtp: bool, twcc: bool, now: Instant) -> Session {
         c.congestion.transport_cc_feedback = true;
         c.congestion.packet_results = true;
     }
+    if ccfb {
+        c.congestion.ccfb_feedback = true;
+        c.congestion.packet_results = true;
+        // A known SSRC, so that seeds can hold RFC 8888 reports about our stream.
+        c.local_ssrc = Some(0x1234_5678);
+    }
     let rng = Box::new(ChaCha20Rng::from_seed([7; 32]));
     Session::new(now, c, rng).expect("valid config")
 }
@@ -36,9 +42,10 @@ fn session(srtp: bool, twcc: bool, now: Instant) -> Session {
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
     let mut sessions = [
-        session(false, false, start),
-        session(true, false, start),
-        session(false, true, start),
+        session(false, false, false, start),
+        session(true, false, false, start),
+        session(false, true, false, start),
+        session(false, false, true, start),
     ];
     let addresses: [SocketAddr; 4] = [
         "192.0.2.1:5004".parse().expect("address"),
@@ -62,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
         let from = addresses[usize::from((flags >> 1) & 3)];
         let media_ts = u32::from(*flags) * 160;
         for (i, s) in sessions.iter_mut().enumerate() {
-            if i == 2 {
+            if i >= 2 {
                 let _ = s.send(now, &[0; 40], media_ts, false);
             }
             let mut copy = datagram.to_vec();
