@@ -470,3 +470,42 @@ fn hostile_nacks_are_bounded_and_fail_closed() {
         "{c:?}"
     );
 }
+
+#[test]
+fn an_rtx_repair_carries_a_transport_wide_sequence_number_of_its_own() {
+    let config = |ssrc, remote| {
+        let mut c = video_config(ssrc, remote, with_rtx(nack_feedback()));
+        c.congestion.transport_sequence_id = Some(5);
+        c
+    };
+    let mut t = Two::new(config(A_SSRC, B_ADDR), config(B_SSRC, A_ADDR));
+    // One-byte extension (4 bytes of header, one word of body): id 5, length 2, at 16..19.
+    let transport_seq = |d: &[u8]| {
+        assert_eq!(&d[12..16], &[0xbe, 0xde, 0, 1]);
+        assert_eq!(d[16], 0x51);
+        u16::from_be_bytes([d[17], d[18]])
+    };
+    let sent = t.stream(3, &[]);
+    let numbers: Vec<u16> = sent.iter().map(|d| transport_seq(&d.contents)).collect();
+    assert_eq!(numbers, [0, 1, 2]);
+    let lost = t.a_sends();
+    assert_eq!(transport_seq(&lost.contents), 3);
+    let next = t.a_sends();
+    assert_eq!(transport_seq(&next.contents), 4);
+    t.deliver_b(next);
+    let nack = t
+        .b_transmits()
+        .into_iter()
+        .find(|d| d.contents[1] == 205)
+        .expect("a NACK");
+    t.deliver_a(nack);
+    let rtx = t.a_transmits().pop().expect("an RTX packet");
+    assert_eq!(rtx.contents[1], 0x80 | 97);
+    // The repair is the sixth packet on the transport, not a second number 3.
+    assert_eq!(transport_seq(&rtx.contents), 5);
+    // The next media packet goes on from there.
+    assert_eq!(transport_seq(&t.a_sends().contents), 6);
+    // And the receiver still unwraps it into the original stream.
+    t.deliver_b(rtx);
+    assert_eq!(t.b.counters().rtx_received, 1);
+}

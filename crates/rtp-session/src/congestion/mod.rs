@@ -34,6 +34,7 @@ mod estimator;
 mod history;
 mod loss;
 mod rate;
+pub(crate) mod restamp;
 mod twcc;
 mod window;
 

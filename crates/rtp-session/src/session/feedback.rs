@@ -322,6 +322,13 @@ impl Session {
                     self.outbox.recycle(buf);
                     return;
                 };
+                // A repair is a new packet on the transport: its own transport-wide
+                // sequence number (`congestion/restamp.rs`).
+                let stamped = self.congestion.next_extension().is_some_and(|(id, tseq)| {
+                    buf.get_mut(..len).is_some_and(|p| {
+                        crate::congestion::restamp::transport_sequence(p, id, tseq)
+                    })
+                });
                 let protected = match self.security.rtp() {
                     Protection::Keyed(keys) => keys.outbound.protect_rtp(&mut buf, len),
                     Protection::Clear => Ok(len),
@@ -331,7 +338,13 @@ impl Session {
                     }
                 };
                 match protected {
-                    Ok(len) => buf.truncate(len),
+                    Ok(len) => {
+                        buf.truncate(len);
+                        if stamped {
+                            let send_time = self.outbox.release_time(now);
+                            self.congestion.on_sent(send_time, len, rtx_seq);
+                        }
+                    }
                     Err(error) => {
                         tracing::debug!(%error, "RTX packet not protected");
                         self.outbox.recycle(buf);
