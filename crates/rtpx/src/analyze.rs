@@ -319,7 +319,7 @@ impl Analyzer {
 
     /// Key indices whose selector matches, most specific first.
     fn candidates(&self, ssrc: u32, flow: FlowKey) -> Vec<usize> {
-        candidates_of(&self.options.keys, ssrc, flow)
+        candidates_of(&self.options.keys, ssrc, flow, false)
     }
 
     fn on_rtp(&mut self, at: Duration, flow: FlowKey, data: &[u8]) -> Option<Decrypted> {
@@ -468,8 +468,9 @@ impl Analyzer {
                 state.srtcp_trials += 1;
                 let order = match bound_key {
                     Some(i) => vec![i],
-                    None => candidates_of(&self.options.keys, ssrc, flow),
+                    None => candidates_of(&self.options.keys, ssrc, flow, true),
                 };
+                let tried = !order.is_empty();
                 for i in order {
                     let Ok(mut ctx) = self.options.keys[i].context() else {
                         continue;
@@ -483,7 +484,7 @@ impl Analyzer {
                         break;
                     }
                 }
-                if decrypted.is_none() && !self.options.keys.is_empty() {
+                if decrypted.is_none() && tried {
                     state.srtcp_auth_failures += 1;
                 }
             } else if let Some(ctx) = &mut state.srtcp {
@@ -595,11 +596,11 @@ impl Analyzer {
     }
 }
 
-fn candidates_of(keys: &[KeyEntry], ssrc: u32, flow: FlowKey) -> Vec<usize> {
+fn candidates_of(keys: &[KeyEntry], ssrc: u32, flow: FlowKey, rtcp: bool) -> Vec<usize> {
     let mut c: Vec<(u8, usize)> = keys
         .iter()
         .enumerate()
-        .filter_map(|(i, k)| Some((k.selector.rank(ssrc, flow.src, flow.dst)?, i)))
+        .filter_map(|(i, k)| Some((k.selector.rank(ssrc, flow.src, flow.dst, rtcp)?, i)))
         .collect();
     c.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     c.into_iter().map(|(_, i)| i).collect()

@@ -54,12 +54,15 @@ pub enum Selector {
 }
 
 impl Selector {
-    /// How well the selector matches a packet, higher first; `None` when it does not.
-    pub fn rank(&self, ssrc: u32, src: SocketAddr, dst: SocketAddr) -> Option<u8> {
+    /// How well the selector matches a packet, higher first; `None` when it does not. For
+    /// RTCP (`rtcp`), a port selector also matches the port above it (RFC 3550 §11: RTCP
+    /// on the RTP port + 1).
+    pub fn rank(&self, ssrc: u32, src: SocketAddr, dst: SocketAddr, rtcp: bool) -> Option<u8> {
+        let port = |p: u16, q: u16| p == q || (rtcp && p.checked_add(1) == Some(q));
         match *self {
             Self::Ssrc(s) => (s == ssrc).then_some(3),
             Self::Flow { src: s, dst: d } => (s == src && d == dst).then_some(2),
-            Self::Port(p) => (p == src.port() || p == dst.port()).then_some(1),
+            Self::Port(p) => (port(p, src.port()) || port(p, dst.port())).then_some(1),
             Self::Any => Some(0),
         }
     }
