@@ -91,6 +91,8 @@ pub struct Stream {
     /// Statistics.
     pub stats: StreamStats,
     crypto: Crypto,
+    keys_seen: usize,
+    dtls: bool,
     /// SRTP packets that failed authentication (with the bound key, or every key tried).
     pub srtp_auth_failures: u64,
     /// SRTP packets refused as replays (repeats of an authenticated packet).
@@ -108,9 +110,10 @@ impl Stream {
         }
     }
 
-    /// Whether the stream is SRTP: a key is bound, or keys were tried and none matched.
+    /// Whether the stream is SRTP: a key is bound, or keys were tried and none matched,
+    /// or it shares its addresses with a DTLS handshake (DTLS-SRTP without a key log).
     pub fn is_srtp(&self) -> bool {
-        !matches!(self.crypto, Crypto::Clear)
+        !matches!(self.crypto, Crypto::Clear) || self.dtls
     }
 
     /// Whether keys were tried and none authenticated.
@@ -338,28 +341,38 @@ impl Analyzer {
                 self.summary.streams_over_limit += 1;
                 return None;
             }
-            let crypto = if self.options.keys.is_empty() && !self.has_dtls(flow) {
-                Crypto::Clear
-            } else {
-                Crypto::Trying { left: KEY_TRIALS }
-            };
             self.streams.insert(
                 key,
                 Stream {
                     flow,
                     ssrc,
                     stats: StreamStats::new(at, pt, self.options.plot),
-                    crypto,
+                    crypto: Crypto::Clear,
+                    keys_seen: 0,
+                    dtls: false,
                     srtp_auth_failures: 0,
                     srtp_replays: 0,
                     srtp_decrypted: 0,
                 },
             );
         }
-        // Keys may have arrived (a DTLS handshake) after the stream was created clear.
-        if matches!(self.streams[&key].crypto, Crypto::Clear) && !self.options.keys.is_empty() {
+        // A clear stream is looked at again whenever keys were added (a DTLS handshake
+        // with a key log adds two): it becomes SRTP when a key's selector matches it.
+        let keys = self.options.keys.len();
+        let recheck = matches!(self.streams[&key].crypto, Crypto::Clear)
+            && self.streams[&key].keys_seen < keys;
+        if recheck {
+            let matching = !self.candidates(ssrc, flow).is_empty();
             if let Some(s) = self.streams.get_mut(&key) {
-                s.crypto = Crypto::Trying { left: KEY_TRIALS };
+                s.keys_seen = keys;
+                if matching {
+                    s.crypto = Crypto::Trying { left: KEY_TRIALS };
+                }
+            }
+        }
+        if !self.streams[&key].dtls && self.has_dtls(flow) {
+            if let Some(s) = self.streams.get_mut(&key) {
+                s.dtls = true;
             }
         }
         let mut decrypted = None;
@@ -392,7 +405,7 @@ impl Analyzer {
                         len: self.scratch.len(),
                     });
                 }
-                None if candidates.is_empty() => {}
+                None if candidates.is_empty() => stream.crypto = Crypto::Clear,
                 None => {
                     stream.srtp_auth_failures += 1;
                     if let Crypto::Trying { left } = &mut stream.crypto {

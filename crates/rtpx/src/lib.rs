@@ -27,6 +27,7 @@ pub mod output;
 pub mod plot;
 pub mod series;
 pub mod stream;
+pub mod synth;
 pub mod tcp;
 
 use std::io::Read;
