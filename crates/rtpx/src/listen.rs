@@ -1,5 +1,6 @@
 //! `rtpx listen`: the analysis on a live UDP port, the quality table printed each second.
-//! Datagrams are fed to the same [`Analyzer`] as a capture's, stamped with the wall clock.
+//! Datagrams are fed to the same [`Analyzer`] as a capture's, stamped with the wall clock
+//! (the frame counters then count datagrams).
 
 use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
@@ -37,6 +38,8 @@ pub fn listen(
                     src: peer,
                     dst: local,
                 };
+                analyzer.summary.frames += 1;
+                analyzer.summary.bytes += n as u64;
                 analyzer.on_datagram(now, flow, &buf[..n]);
             }
             Err(e)

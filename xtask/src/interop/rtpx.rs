@@ -13,7 +13,8 @@
 //! - `rtpx decrypt` must write a capture in which tshark finds no malformed packet, whose
 //!   SRTP stream's RTP payloads, in order, equal the plaintext twin's, and in which the
 //!   encrypted stream's payloads differ from the twin's in the input (so the comparison
-//!   compares something).
+//!   compares something);
+//! - `rtpx listen` receiving ffmpeg live must show every packet of its 2 s, none lost.
 
 use super::Context;
 use super::ffmpeg::base64;
@@ -47,12 +48,12 @@ fn free_port() -> Result<u16> {
     Err("no free port pair".into())
 }
 
-fn ffmpeg(port: u16, ssrc: u32, srtp_key: Option<&str>) -> Command {
+fn ffmpeg(port: u16, ssrc: u32, srtp_key: Option<&str>, seconds: u32) -> Command {
     let mut c = Command::new("ffmpeg");
     c.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-re"])
         .args(["-f", "lavfi", "-i"])
         .arg(format!(
-            "sine=frequency=440:sample_rate=8000:duration={SECONDS}"
+            "sine=frequency=440:sample_rate=8000:duration={seconds}"
         ))
         .args(["-af", "asetnsamples=n=160"])
         .args(["-c:a", "pcm_mulaw", "-ac", "1", "-payload_type", "0"])
@@ -203,6 +204,39 @@ pub fn run(ctx: &Context) -> Result {
         "  rtpx decrypt: {} RTP payloads equal the plaintext twin's, {rtcp_ok} SRTCP SRs readable, no malformed packet",
         clear.len()
     );
+    listen(&rtpx)
+}
+
+/// `rtpx listen` with ffmpeg sending 2 s of PCMU to it.
+fn listen(rtpx: &Path) -> Result {
+    let port = free_port()?;
+    let receiver = Command::new(rtpx)
+        .args(["listen", "--bind", "127.0.0.1", "--seconds", "4", "--port"])
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start rtpx listen: {e}"))?;
+    std::thread::sleep(Duration::from_millis(500));
+    sh(&mut ffmpeg(port, 0x4444_4444, None, 2))?;
+    let out = receiver.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text
+        .rsplit("--- ")
+        .next()
+        .ok_or("rtpx listen printed no table")?;
+    let row = last
+        .lines()
+        .find(|l| l.contains("0x44444444"))
+        .ok_or_else(|| format!("rtpx listen's last table has no stream:\n{text}"))?;
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // src dst ssrc pt codec kind packets lost ...
+    if cells.get(6) != Some(&"100") || cells.get(7) != Some(&"0") {
+        return Err(format!(
+            "rtpx listen saw `{row}`, expected 100 packets and 0 lost"
+        ));
+    }
+    eprintln!("  rtpx listen: ffmpeg's 100 packets live, none lost");
     Ok(())
 }
 
@@ -220,9 +254,9 @@ fn run_senders(capture: &mut Child, pcap: &Path, key: &str, ports: [u16; 4]) -> 
     std::thread::sleep(Duration::from_millis(300));
     let [plain, secure, twin, gst] = ports;
     let mut senders = vec![
-        ffmpeg(plain, 0x1111_1111, None),
-        ffmpeg(secure, 0x2222_2222, Some(key)),
-        ffmpeg(twin, 0x3333_3333, None),
+        ffmpeg(plain, 0x1111_1111, None, SECONDS),
+        ffmpeg(secure, 0x2222_2222, Some(key), SECONDS),
+        ffmpeg(twin, 0x3333_3333, None, SECONDS),
     ];
     let mut g = Command::new("gst-launch-1.0");
     g.arg("-q").args(
