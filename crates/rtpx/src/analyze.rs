@@ -28,6 +28,10 @@ use crate::tcp::Reassembler;
 pub const MAX_FLOWS: usize = 65_536;
 /// The most RTP streams analysed.
 pub const MAX_STREAMS: usize = 16_384;
+/// TCP directions reassembled at once (each holds at most one partial frame, < 64 KiB).
+pub const MAX_TCP_FLOWS: usize = 1024;
+/// Streams that keep a per-second plot series (each at most 2,048 buckets).
+pub const MAX_PLOTTED: usize = 1024;
 /// Packets of a new SRTP stream tried against the candidate keys before giving up.
 pub const KEY_TRIALS: u32 = 16;
 /// SR timestamps remembered per SSRC for RTT (LSR) matching.
@@ -173,6 +177,8 @@ pub struct Analyzer {
     streams: HashMap<(FlowKey, u32), Stream>,
     rtcp: HashMap<u32, RtcpState>,
     rtt: HashMap<u32, RttStats>,
+    /// The key bound to each SSRC's RTP stream, for its SRTCP (at most [`MAX_STREAMS`]).
+    bound: HashMap<u32, usize>,
     tcp: HashMap<FlowKey, Reassembler>,
     dtls: HashMap<(SocketAddr, SocketAddr), DtlsFlow>,
     /// Whole-capture counters.
@@ -189,6 +195,7 @@ impl Analyzer {
             streams: HashMap::new(),
             rtcp: HashMap::new(),
             rtt: HashMap::new(),
+            bound: HashMap::new(),
             tcp: HashMap::new(),
             dtls: HashMap::new(),
             summary: Summary::default(),
@@ -243,7 +250,7 @@ impl Analyzer {
                 if payload.is_empty() && !tcp.syn {
                     return Some((packet, None));
                 }
-                if !self.tcp.contains_key(&packet.flow) && self.tcp.len() >= MAX_FLOWS {
+                if !self.tcp.contains_key(&packet.flow) && self.tcp.len() >= MAX_TCP_FLOWS {
                     self.summary.flows_over_limit += 1;
                     return Some((packet, None));
                 }
@@ -346,7 +353,11 @@ impl Analyzer {
                 Stream {
                     flow,
                     ssrc,
-                    stats: StreamStats::new(at, pt, self.options.plot),
+                    stats: StreamStats::new(
+                        at,
+                        pt,
+                        self.options.plot && self.streams.len() < MAX_PLOTTED,
+                    ),
                     crypto: Crypto::Clear,
                     keys_seen: 0,
                     dtls: false,
@@ -395,6 +406,7 @@ impl Analyzer {
             let stream = self.streams.get_mut(&key)?;
             match bound {
                 Some((index, ctx)) => {
+                    self.bound.insert(ssrc, index);
                     tracing::debug!(ssrc, key = %self.options.keys[index].origin, "SRTP key bound");
                     stream.crypto = Crypto::Bound {
                         index,
@@ -471,11 +483,15 @@ impl Analyzer {
         if !plain {
             // SRTCP: the trailer breaks the plain compound's lengths. The key is the one
             // bound to the sender's RTP stream, else a trial of the candidates.
-            let bound_key = self
-                .streams
-                .values()
-                .filter(|s| s.ssrc == ssrc)
-                .find_map(Stream::key_index);
+            let trial = self
+                .rtcp
+                .get(&ssrc)
+                .is_none_or(|st| st.srtcp.is_none() && st.srtcp_trials < KEY_TRIALS);
+            let bound_key = if trial {
+                self.bound.get(&ssrc).copied()
+            } else {
+                None
+            };
             let state = self.rtcp.entry(ssrc).or_default();
             if state.srtcp.is_none() && state.srtcp_trials < KEY_TRIALS {
                 state.srtcp_trials += 1;

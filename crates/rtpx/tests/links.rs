@@ -33,7 +33,6 @@ fn pcap(link: u32, frames: &[Vec<u8>]) -> Vec<u8> {
         w.write_packet(&PcapPacket::new(at, f.len() as u32, f))
             .unwrap();
     }
-    drop(w);
     out
 }
 
