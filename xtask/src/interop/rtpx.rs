@@ -105,7 +105,8 @@ pub fn run(ctx: &Context) -> Result {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start dumpcap: {e}"))?;
-    let sent = run_senders(&mut capture, &pcap, &key, ports);
+    let sdp = ctx.dir.join("srtp-sender.sdp");
+    let sent = run_senders(&mut capture, &pcap, &key, ports, &sdp);
     stop(&mut capture)?;
     sent?;
 
@@ -147,6 +148,35 @@ pub fn run(ctx: &Context) -> Result {
     eprintln!(
         "  rtpx and tshark agree on {} streams (packets, loss exactly; jitter within 5 %)",
         theirs.len()
+    );
+    // The same key from the a=crypto line of the SDP ffmpeg wrote.
+    let json = output(
+        Command::new(&rtpx)
+            .args(["analyze", "--json", "--sdp"])
+            .arg(&sdp)
+            .arg(&pcap),
+    )?;
+    let report: Value =
+        serde_json::from_str(&json).map_err(|e| format!("rtpx printed invalid JSON: {e}"))?;
+    let via_sdp = report["streams"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["dst"].as_str() == Some(&format!("127.0.0.1:{secure}")))
+        })
+        .ok_or("rtpx --sdp found no stream to the SRTP port")?;
+    if !via_sdp["key"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("srtp-sender.sdp line "))
+        || via_sdp["srtp_auth_failures"] != 0
+    {
+        return Err(format!(
+            "ffmpeg's SDP key did not decrypt the stream: {via_sdp}"
+        ));
+    }
+    eprintln!(
+        "  rtpx --sdp: ffmpeg's a=crypto line decrypts the SRTP stream ({})",
+        via_sdp["key"]
     );
 
     // 2. Decryption.
@@ -240,7 +270,7 @@ fn listen(rtpx: &Path) -> Result {
     Ok(())
 }
 
-fn run_senders(capture: &mut Child, pcap: &Path, key: &str, ports: [u16; 4]) -> Result {
+fn run_senders(capture: &mut Child, pcap: &Path, key: &str, ports: [u16; 4], sdp: &Path) -> Result {
     let start = Instant::now();
     while !pcap.exists() {
         if let Some(status) = capture.try_wait().map_err(|e| e.to_string())? {
@@ -253,9 +283,11 @@ fn run_senders(capture: &mut Child, pcap: &Path, key: &str, ports: [u16; 4]) -> 
     }
     std::thread::sleep(Duration::from_millis(300));
     let [plain, secure, twin, gst] = ports;
+    let mut srtp_sender = ffmpeg(secure, 0x2222_2222, Some(key), SECONDS);
+    srtp_sender.arg("-sdp_file").arg(sdp);
     let mut senders = vec![
         ffmpeg(plain, 0x1111_1111, None, SECONDS),
-        ffmpeg(secure, 0x2222_2222, Some(key), SECONDS),
+        srtp_sender,
         ffmpeg(twin, 0x3333_3333, None, SECONDS),
     ];
     let mut g = Command::new("gst-launch-1.0");
