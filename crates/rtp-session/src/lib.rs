@@ -166,7 +166,7 @@ pub use webrtc::{
 pub use chacha20::ChaCha20Rng;
 pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
-    NamedGroup, Role,
+    KeyLog, KeyLogFile, NamedGroup, Role,
 };
 pub use rand_core::{CryptoRng, SeedableRng};
 
