@@ -46,6 +46,8 @@ pub struct Options {
     pub rtpmap: HashMap<u8, CodecInfo>,
     /// Keep per-second series for plots.
     pub plot: bool,
+    /// A DTLS key log: DTLS-SRTP keys for the handshakes whose master secret it holds.
+    pub keylog: Option<crate::dtls_flow::KeyLog>,
 }
 
 /// Per-flow counters.
@@ -299,8 +301,8 @@ impl Analyzer {
                     return None;
                 }
                 let d = self.dtls.entry(pair).or_default();
-                d.observe(flow.src, data);
-                if let Some(keys) = d.take_keys() {
+                d.observe(flow.src, flow.dst, data);
+                if let Some(keys) = d.take_keys(self.options.keylog.as_ref()) {
                     self.options.keys.extend(keys);
                 }
                 None

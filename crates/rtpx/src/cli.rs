@@ -119,7 +119,12 @@ impl KeyArgs {
                 });
             }
         }
-        let mut options = Options { keys, rtpmap, plot };
+        let mut options = Options {
+            keys,
+            rtpmap,
+            plot,
+            keylog: None,
+        };
         if let Some(path) = &self.keylog {
             let text = read_text(path)?;
             crate::dtls_flow::load_keylog(&mut options, &text)

@@ -142,7 +142,7 @@ pub fn report(a: &Analyzer, capture_error: Option<String>) -> Report {
                 rtcp_packets: rtcp.map_or(0, |r| r.packets),
                 start: round(st.first.as_secs_f64(), 6),
                 duration: round((st.last - st.first).as_secs_f64(), 6),
-                dtls: a.dtls_of(s.flow).map(|d| d.info().clone()),
+                dtls: a.dtls_of(s.flow).map(|d| d.info()),
             }
         })
         .collect();
@@ -159,7 +159,7 @@ pub fn report(a: &Analyzer, capture_error: Option<String>) -> Report {
             dst: k.dst.to_string(),
             transport: k.transport,
             counts: c.clone(),
-            dtls: a.dtls_of(*k).map(|d| d.info().clone()),
+            dtls: a.dtls_of(*k).map(|d| d.info()),
         })
         .collect();
     flows.sort_by(|x, y| (x.transport, &x.src, &x.dst).cmp(&(y.transport, &y.src, &y.dst)));

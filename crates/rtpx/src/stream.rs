@@ -64,7 +64,9 @@ pub struct StreamStats {
     pub payload_type_changes: u64,
     pt_last: u8,
     tracker: SequenceTracker,
-    /// Lowest and highest extended sequence number of the current run.
+    /// The first (RFC 3550 A.1 `base_seq`) and highest extended sequence number of the
+    /// current run. A late packet numbered before the first is received but not expected,
+    /// as in RFC 3550 A.3 (and tshark).
     run: Option<(u64, u64)>,
     /// Expected packets of the runs before a restart.
     expected_before: u64,
@@ -213,7 +215,6 @@ impl StreamStats {
         if hi - extended >= SEEN_BITS {
             // Too far behind to know: late, not a duplicate.
             self.reordered += 1;
-            self.run = Some((lo.min(extended), hi));
             return false;
         }
         if self.is_seen(extended) {
@@ -221,7 +222,6 @@ impl StreamStats {
         }
         self.set_seen(extended);
         self.reordered += 1;
-        self.run = Some((lo.min(extended), hi));
         false
     }
 

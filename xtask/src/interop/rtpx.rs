@@ -14,7 +14,11 @@
 //!   SRTP stream's RTP payloads, in order, equal the plaintext twin's, and in which the
 //!   encrypted stream's payloads differ from the twin's in the input (so the comparison
 //!   compares something);
-//! - `rtpx listen` receiving ffmpeg live must show every packet of its 2 s, none lost.
+//! - `rtpx listen` receiving ffmpeg live must show every packet of its 2 s, none lost;
+//! - on a capture of the `secure_call` example (DTLS-SRTP through a lossy relay) with the
+//!   key log it writes (`--keylog`), rtpx must name the handshake and both fingerprints,
+//!   decrypt every SRTP and SRTCP packet with keys derived from the log, and agree with
+//!   tshark on packets, loss and jitter.
 
 use super::Context;
 use super::ffmpeg::base64;
@@ -234,7 +238,8 @@ pub fn run(ctx: &Context) -> Result {
         "  rtpx decrypt: {} RTP payloads equal the plaintext twin's, {rtcp_ok} SRTCP SRs readable, no malformed packet",
         clear.len()
     );
-    listen(&rtpx)
+    listen(&rtpx)?;
+    secure_call(ctx, &rtpx)
 }
 
 /// `rtpx listen` with ffmpeg sending 2 s of PCMU to it.
@@ -271,17 +276,7 @@ fn listen(rtpx: &Path) -> Result {
 }
 
 fn run_senders(capture: &mut Child, pcap: &Path, key: &str, ports: [u16; 4], sdp: &Path) -> Result {
-    let start = Instant::now();
-    while !pcap.exists() {
-        if let Some(status) = capture.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("dumpcap exited with {status} before capturing"));
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            return Err("dumpcap did not start capturing within 10 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_file(capture, pcap)?;
     let [plain, secure, twin, gst] = ports;
     let mut srtp_sender = ffmpeg(secure, 0x2222_2222, Some(key), SECONDS);
     srtp_sender.arg("-sdp_file").arg(sdp);
@@ -417,5 +412,133 @@ fn compare(ours: &[Value], theirs: &[TsharkStream], ports: &[u16]) -> Result {
             return Err(format!("rtpx and tshark disagree on {t:?}: {o}"));
         }
     }
+    Ok(())
+}
+
+/// The `secure_call` example (a DTLS-SRTP call through a lossy relay) with its key log:
+/// rtpx must name the handshake (DTLS 1.2, the SRTP profile, the two fingerprints the
+/// example prints), decrypt every stream with keys derived from the log (no authentication
+/// failure, SRTCP too, so RTT is known), and agree with tshark on packets, loss and jitter.
+fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
+    sh(cargo().args([
+        "build",
+        "-p",
+        "rtp-stack-examples",
+        "--example",
+        "secure_call",
+    ]))?;
+    let pcap = ctx.dir.join("secure_call.pcapng");
+    let keylog = ctx.dir.join("secure_call.keylog");
+    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_file(&keylog);
+    let mut capture = Command::new("dumpcap")
+        .args(["-q", "-i", "lo", "-f", "udp portrange 30000-31000", "-w"])
+        .arg(&pcap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start dumpcap: {e}"))?;
+    let ran = wait_for_file(&mut capture, &pcap).and_then(|()| {
+        output(
+            Command::new(root().join("target/debug/examples/secure_call"))
+                .arg("--keylog")
+                .arg(&keylog),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    stop(&mut capture)?;
+    let printed = ran?;
+    let line = printed
+        .lines()
+        .find(|l| l.starts_with("alice ") && l.contains("<-> bob"))
+        .ok_or("secure_call printed no `alice ... <-> bob ...` line")?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let port = |w: Option<&&str>| -> Result<u16> {
+        w.and_then(|w| w.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("no address in `{line}`"))
+    };
+    let (alice, bob) = (port(words.get(1))?, port(words.last())?);
+    let fingerprints: Vec<String> = printed
+        .lines()
+        .filter_map(|l| l.split_once("a=fingerprint:sha-256 "))
+        .map(|(_, fp)| fp.trim().to_uppercase())
+        .collect();
+    if fingerprints.len() != 2 {
+        return Err(format!(
+            "secure_call printed {} fingerprints",
+            fingerprints.len()
+        ));
+    }
+    let json = output(
+        Command::new(rtpx)
+            .args(["analyze", "--json", "--keylog"])
+            .arg(&keylog)
+            .arg(&pcap),
+    )?;
+    let report: Value =
+        serde_json::from_str(&json).map_err(|e| format!("rtpx printed invalid JSON: {e}"))?;
+    let ours = report["streams"]
+        .as_array()
+        .ok_or("rtpx's JSON has no streams")?;
+    let decode_as = [
+        format!("udp.port=={alice},rtp"),
+        format!("udp.port=={bob},rtp"),
+    ];
+    let decode_as: Vec<&str> = decode_as.iter().map(String::as_str).collect();
+    let theirs = tshark_streams(&pcap, &decode_as)?;
+    compare(ours, &theirs, &[])?;
+    let mut with_rtt = 0;
+    for s in ours {
+        let dtls = &s["dtls"];
+        let key = s["key"].as_str().unwrap_or("");
+        if s["kind"] != "SRTP"
+            || !key.starts_with("key log")
+            || s["srtp_auth_failures"] != 0
+            || s["srtcp_auth_failures"] != 0
+            || dtls["version"] != "DTLS 1.2"
+            || dtls["srtp_profile"].is_null()
+            || dtls["keyed"] != true
+        {
+            return Err(format!("stream not decrypted from the key log: {s}"));
+        }
+        let mut seen: Vec<String> = [&dtls["client_fingerprint"], &dtls["server_fingerprint"]]
+            .iter()
+            .map(|f| f.as_str().unwrap_or("").to_uppercase())
+            .collect();
+        seen.sort();
+        let mut want = fingerprints.clone();
+        want.sort();
+        if seen != want {
+            return Err(format!(
+                "DTLS fingerprints {seen:?}, the example printed {want:?}"
+            ));
+        }
+        if !s["rtt_ms"].is_null() {
+            with_rtt += 1;
+        }
+    }
+    if with_rtt == 0 {
+        return Err("no stream has an RTT: SRTCP was not decrypted".into());
+    }
+    eprintln!(
+        "  secure_call with --keylog: {} SRTP streams decrypted from the key log, DTLS 1.2 and both fingerprints named, {with_rtt} with RTT from SRTCP; tshark agrees",
+        ours.len()
+    );
+    Ok(())
+}
+
+fn wait_for_file(capture: &mut Child, pcap: &Path) -> Result {
+    let start = Instant::now();
+    while !pcap.exists() {
+        if let Some(status) = capture.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("dumpcap exited with {status} before capturing"));
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            return Err("dumpcap did not start capturing within 10 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     Ok(())
 }
