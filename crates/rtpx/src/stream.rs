@@ -7,7 +7,9 @@
 //!   when duplicates outnumber losses), summed over restarts.
 //! - Duplicates and late packets are told apart with a 1024-packet bitmap of the sequence
 //!   numbers seen behind the highest.
-//! - Jitter is RFC 3550 §6.4.1 `J += (|D| − J)/16`, kept in floating-point seconds. The
+//! - Jitter is RFC 3550 §6.4.1 `J += (|D| − J)/16` between consecutive arrivals (A.8); the
+//!   mean and maximum leave out the J after a reordered packet (timestamp behind the one
+//!   before), which reports the reordering. Kept in floating-point seconds. The
 //!   `stats` crate's `JitterEstimator` keeps the appendix's integer form, in whole RTP ticks:
 //!   right for an RR field, but the arrival times of a capture are nanosecond-exact, and on
 //!   a quiet link the jitter is a fraction of one 8 kHz tick (125 µs), where rounding
@@ -162,16 +164,20 @@ impl StreamStats {
         if duplicate {
             self.duplicates += 1;
         }
-        // Jitter (RFC 3550 §6.4.1) between consecutive arrivals, in seconds.
+        // Jitter (RFC 3550 §6.4.1 and A.8), in seconds, between consecutive arrivals. A
+        // packet whose timestamp is behind the one before it (reordered) updates J but is
+        // left out of the mean and maximum, where its D would report the reordering.
         if let Some(rate) = clock_rate.filter(|r| *r > 0) {
             if let Some((prev_at, prev_ts)) = self.prev {
+                let step = timestamp_distance(prev_ts, timestamp);
                 let arrival = at.as_secs_f64() - prev_at.as_secs_f64();
-                let sent = timestamp_distance(prev_ts, timestamp) as f64 / f64::from(rate);
-                let d = (arrival - sent).abs();
+                let d = (arrival - step as f64 / f64::from(rate)).abs();
                 self.jitter += (d - self.jitter) / 16.0;
-                self.jitter_sum += self.jitter;
-                self.jitter_samples += 1;
-                self.jitter_max = self.jitter_max.max(self.jitter);
+                if step >= 0 {
+                    self.jitter_sum += self.jitter;
+                    self.jitter_samples += 1;
+                    self.jitter_max = self.jitter_max.max(self.jitter);
+                }
             }
             self.prev = Some((at, timestamp));
         }
