@@ -139,9 +139,14 @@ pub struct RtcpState {
     pub srtcp_decrypted: u64,
     /// SRTCP compounds that failed authentication.
     pub srtcp_auth_failures: u64,
-    srtcp: Option<Box<srtp::Context>>,
-    srtcp_trials: u32,
     srs: Vec<(u32, Duration)>,
+}
+
+/// The SRTCP context of one flow and SSRC.
+#[derive(Debug, Default)]
+struct SrtcpState {
+    ctx: Option<Box<srtp::Context>>,
+    trials: u32,
 }
 
 /// Whole-capture counters.
@@ -178,6 +183,7 @@ pub struct Analyzer {
     flows: HashMap<FlowKey, FlowCounts>,
     streams: HashMap<(FlowKey, u32), Stream>,
     rtcp: HashMap<u32, RtcpState>,
+    srtcp: HashMap<(FlowKey, u32), SrtcpState>,
     rtt: HashMap<u32, RttStats>,
     /// The key bound to each SSRC's RTP stream, for its SRTCP (at most [`MAX_STREAMS`]).
     bound: HashMap<u32, usize>,
@@ -196,6 +202,7 @@ impl Analyzer {
             flows: HashMap::new(),
             streams: HashMap::new(),
             rtcp: HashMap::new(),
+            srtcp: HashMap::new(),
             rtt: HashMap::new(),
             bound: HashMap::new(),
             tcp: HashMap::new(),
@@ -482,21 +489,21 @@ impl Analyzer {
         }
         let plain = rtcp::validate(data, rtcp::Rules { reduced_size: true }).is_ok();
         let mut decrypted = None;
+        let mut failed = false;
         if !plain {
             // SRTCP: the trailer breaks the plain compound's lengths. The key is the one
-            // bound to the sender's RTP stream, else a trial of the candidates.
-            let trial = self
-                .rtcp
-                .get(&ssrc)
-                .is_none_or(|st| st.srtcp.is_none() && st.srtcp_trials < KEY_TRIALS);
-            let bound_key = if trial {
-                self.bound.get(&ssrc).copied()
-            } else {
-                None
-            };
-            let state = self.rtcp.entry(ssrc).or_default();
-            if state.srtcp.is_none() && state.srtcp_trials < KEY_TRIALS {
-                state.srtcp_trials += 1;
+            // bound to the sender's RTP stream, else a trial of the candidates. Contexts are
+            // per flow and SSRC: a relay's copy of a compound repeats its SRTCP index, which
+            // one shared replay window would refuse.
+            let key = (flow, ssrc);
+            if !self.srtcp.contains_key(&key) && self.srtcp.len() >= MAX_STREAMS {
+                self.summary.streams_over_limit += 1;
+                return None;
+            }
+            let bound_key = self.bound.get(&ssrc).copied();
+            let state = self.srtcp.entry(key).or_default();
+            if state.ctx.is_none() && state.trials < KEY_TRIALS {
+                state.trials += 1;
                 let order = match bound_key {
                     Some(i) => vec![i],
                     None => candidates_of(&self.options.keys, ssrc, flow, true),
@@ -510,15 +517,13 @@ impl Analyzer {
                     self.scratch.extend_from_slice(data);
                     if let Ok(n) = ctx.unprotect_rtcp(&mut self.scratch) {
                         self.scratch.truncate(n);
-                        state.srtcp = Some(Box::new(ctx));
+                        state.ctx = Some(Box::new(ctx));
                         decrypted = Some(Decrypted { len: n });
                         break;
                     }
                 }
-                if decrypted.is_none() && tried {
-                    state.srtcp_auth_failures += 1;
-                }
-            } else if let Some(ctx) = &mut state.srtcp {
+                failed = decrypted.is_none() && tried;
+            } else if let Some(ctx) = &mut state.ctx {
                 self.scratch.clear();
                 self.scratch.extend_from_slice(data);
                 match ctx.unprotect_rtcp(&mut self.scratch) {
@@ -527,15 +532,14 @@ impl Analyzer {
                         decrypted = Some(Decrypted { len: n });
                     }
                     Err(srtp::Error::Replayed { .. }) => {}
-                    Err(_) => state.srtcp_auth_failures += 1,
+                    Err(_) => failed = true,
                 }
-            }
-            if decrypted.is_some() {
-                state.srtcp_decrypted += 1;
             }
         }
         let state = self.rtcp.entry(ssrc).or_default();
         state.packets += 1;
+        state.srtcp_auth_failures += u64::from(failed);
+        state.srtcp_decrypted += u64::from(decrypted.is_some());
         let body: &[u8] = match decrypted {
             Some(_) => &self.scratch,
             None if plain => data,
