@@ -108,7 +108,7 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// `Some(origin)` of the key bound to the stream.
+    /// The index (in [`Options::keys`]) of the key bound to the stream.
     pub fn key_index(&self) -> Option<usize> {
         match self.crypto {
             Crypto::Bound { index, .. } => Some(index),
