@@ -138,3 +138,49 @@ fn rfc_4571_over_tcp_across_segment_boundaries() {
         (Transport::Tcp, 20, 0, 0)
     );
 }
+
+#[test]
+fn pcapng_interfaces_resolutions_and_unknown_link_types() {
+    use pcap_file::pcapng::PcapNgWriter;
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::{
+        InterfaceDescriptionBlock, InterfaceDescriptionOption,
+    };
+    let mut out = Vec::new();
+    let mut w = PcapNgWriter::new(&mut out).unwrap();
+    // Interface 0: raw IPv6 in nanoseconds; interface 1: a link type rtpx does not read.
+    let mut raw = InterfaceDescriptionBlock::new(DataLink::IPV6, 0);
+    raw.options.push(InterfaceDescriptionOption::IfTsResol(9));
+    w.write_pcapng_block(raw).unwrap();
+    w.write_pcapng_block(InterfaceDescriptionBlock::new(DataLink::from(147), 0))
+        .unwrap();
+    for seq in 0..20u16 {
+        for interface_id in [0, 1] {
+            let data = udp6(seq);
+            // pcap-file keeps the raw timestamp units in the Duration's nanoseconds.
+            let units = 1_000_000_000_000 + u64::from(seq) * 20_000_000;
+            w.write_pcapng_block(EnhancedPacketBlock {
+                interface_id,
+                timestamp: Duration::from_nanos(units),
+                original_len: data.len() as u32,
+                data: data.into(),
+                options: vec![],
+            })
+            .unwrap();
+        }
+    }
+    let r = rtpx::analyze_bytes(&out, Options::default()).unwrap();
+    assert_eq!(r.capture_error, None);
+    assert_eq!(r.capture.frames, 40);
+    assert_eq!(
+        r.capture.skipped.get(&rtpx::net::Skip::UnknownLinkType),
+        Some(&20)
+    );
+    assert_eq!(r.streams.len(), 1);
+    let s = &r.streams[0];
+    assert_eq!(
+        (s.packets, s.lost, s.start, s.duration),
+        (20, 0, 1000.0, 0.38)
+    );
+    assert_eq!(s.jitter_max_ms, Some(0.0));
+}
