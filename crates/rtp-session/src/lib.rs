@@ -49,6 +49,12 @@
 //! SSRC collisions between two remote participants are detected as RFC 3550 §8.2 asks,
 //! without cutting off a peer whose address changes (see [`Event::SourceConflict`]).
 //!
+//! Transport-wide congestion control, when [`Config::congestion`] says it was negotiated:
+//! the transport-wide sequence number on every packet, transport-cc or RFC 8888 feedback
+//! on receive, and from the peer's transport-cc, per-packet results
+//! ([`Session::poll_packet_result`]) and a GCC-style [`Session::bandwidth_estimate`]
+//! (docs/feedback-congestion.md).
+//!
 //! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
 //!
 //! **Why the API has this shape.** One crate to name: an application configures, runs and
@@ -119,6 +125,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod congestion;
 mod driver;
 mod dtmf;
 mod error;
@@ -139,6 +146,7 @@ mod source;
 mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
+pub use congestion::{CongestionControl, PacketResult};
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};

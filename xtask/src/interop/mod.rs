@@ -10,6 +10,7 @@ mod chromium_sdp;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
+mod h264;
 mod libsrtp;
 mod media_receiver;
 mod openssl_dtls;
@@ -60,6 +61,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "gstreamer",
         run: gstreamer::run,
+    },
+    Suite {
+        name: "h264",
+        run: h264::run,
     },
     Suite {
         name: "dtmf",

@@ -69,6 +69,7 @@ impl Session {
             self.on_own_ssrc(now, from, None);
             return;
         }
+        self.congestion.on_rtp(now, &packet, datagram.len());
         // The route by payload type: an unknown one, or a payload its format refuses, is
         // dropped before it creates or changes any state.
         let Some((kind, clock)) = self.route(packet.payload_type()) else {
@@ -220,7 +221,7 @@ impl Session {
         let rules = rtcp::Rules {
             reduced_size: self.config.transport.rtcp_rsize,
         };
-        if rtcp::validate(bytes, rules).is_err() {
+        if rtcp::validate(bytes, rules).is_err() && !self.congestion.is_lone_feedback(bytes) {
             self.counters.malformed += 1;
             return;
         }
@@ -242,6 +243,9 @@ impl Session {
                 packet_type,
                 rtcp::packet_type::RTPFB | rtcp::packet_type::PSFB
             ) {
+                if self.consume_congestion_feedback(now, packet) {
+                    continue;
+                }
                 self.outbox.event(Event::Feedback {
                     packet: packet.to_vec(),
                 });
