@@ -18,6 +18,7 @@ mod openssl_dtls_mtu;
 mod pcap;
 mod rtcp;
 mod rtp;
+mod rtpx;
 mod sdes;
 mod session_capture;
 mod tshark;
@@ -88,6 +89,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "sdes",
         run: sdes::run,
+    },
+    Suite {
+        name: "rtpx",
+        run: rtpx::run,
     },
 ];
 
