@@ -123,6 +123,7 @@ mod driver;
 mod dtmf;
 mod error;
 mod event;
+mod feedback;
 mod ice;
 mod latch;
 mod local;
@@ -142,6 +143,7 @@ pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport}
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
+pub use feedback::{Feedback, KeyframeKind, Rtx};
 pub use ice::{IceConfig, IceCredentials};
 pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;

@@ -39,6 +39,20 @@ impl Session {
         let members = self.members.count();
         let senders = senders + u32::from(we_sent);
         if self.timer.on_expire(now, members, senders, we_sent, unit) {
+            // RFC 4585 §3.5.3: trr-int may suppress this regular compound; the schedule
+            // moves on either way, and early feedback is allowed again.
+            if self.config.feedback.is_avpf()
+                && !self
+                    .feedback
+                    .avpf
+                    .on_regular(now, random_unit(self.rng.as_mut()))
+            {
+                self.counters.regular_rtcp_suppressed += 1;
+                let unit = random_unit(self.rng.as_mut());
+                self.timer.on_sent(now, 0, members, senders, we_sent, unit);
+                self.service_feedback(now);
+                return;
+            }
             let size = self.send_compound(now, None);
             let unit = random_unit(self.rng.as_mut());
             self.timer
@@ -119,6 +133,13 @@ impl Session {
         if self.config.send_xr && bye.is_none() {
             packets.push(AnyPacket::ExtendedReport(self.extended_report(now, ssrc)));
         }
+        // Feedback waiting for this regular compound (RFC 4585 §3.5.2, regular mode).
+        let pending = if bye.is_none() {
+            self.take_pending_feedback()
+        } else {
+            Vec::new()
+        };
+        packets.extend(pending);
         if let Some(ssrc) = bye {
             let reason = self
                 .config
