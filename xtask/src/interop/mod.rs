@@ -18,6 +18,7 @@ mod openssl_dtls_mtu;
 mod pcap;
 mod rtcp;
 mod rtp;
+mod rtx;
 mod sdes;
 mod session_capture;
 mod tshark;
@@ -64,6 +65,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "h264",
         run: h264::run,
+    },
+    Suite {
+        name: "rtx",
+        run: rtx::run,
     },
     Suite {
         name: "dtmf",
