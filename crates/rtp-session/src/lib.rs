@@ -49,7 +49,13 @@
 //! SSRC collisions between two remote participants are detected as RFC 3550 §8.2 asks,
 //! without cutting off a peer whose address changes (see [`Event::SourceConflict`]).
 //!
-//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
+//! RTCP feedback, when negotiated ([`Config::feedback`], [`Feedback::from_sdp`] from
+//! `a=rtcp-fb`): RFC 4585 AVPF timing (immediate, early and regular modes, `trr-int`),
+//! generic NACKs driven by the jitter buffer's missing packets and playout deadline, a
+//! bounded send history answering NACKs with RTX (RFC 4588) or plain retransmission, RTX
+//! unwrapped on receive, PLI/FIR requested ([`Session::request_keyframe`], and on frames
+//! lost at playout) and received ([`Event::KeyframeRequested`]); `docs/feedback.md`.
+//! Transport-wide congestion control feedback is not generated here.
 //!
 //! **Why the API has this shape.** One crate to name: an application configures, runs and
 //! reads a session through `rtp_session` alone, so the lower layers' types it meets (the

@@ -93,12 +93,12 @@ impl RemoteSource {
         }
     }
 
-    /// Reads the jitter buffer's missing packets into the NACK generator after a packet
+    /// Reads the jitter buffer's missing packets into the NACK generator after packet `seq`
     /// arrived at `now`: a newly missing packet must be back before `now` plus the
     /// buffer's current playout delay (see `feedback/nack.rs`).
-    pub(crate) fn update_nack(&mut self, now: Instant, max: usize) {
+    pub(crate) fn update_nack(&mut self, now: Instant, seq: u16, max: usize) {
         let deadline = now + self.buffer.playout_delay();
-        self.nack.update(self.buffer.missing(), deadline, max);
+        self.nack.update(self.buffer.missing(), seq, deadline, max);
     }
 
     /// The jitter buffer, to read.

@@ -48,17 +48,32 @@ pub(crate) struct NackTracker {
     /// The next `entries`, built by `update` (kept to reuse its allocation).
     next: Vec<Entry>,
     scratch: VecDeque<u16>,
+    /// The newest sequence number received so far: only numbers after it can become new
+    /// requests.
+    newest: Option<u16>,
 }
 
 impl NackTracker {
-    /// Takes the buffer's current list of missing numbers (in playout order); numbers new
-    /// to the list get `deadline`. Only the newest `max` are kept.
+    /// Takes the buffer's current list of missing numbers (in playout order) after packet
+    /// `seq` arrived; numbers new to the list get `deadline`. Only the newest `max` are
+    /// kept.
+    ///
+    /// A number becomes a request only when it is revealed as a gap, that is when it is
+    /// after the newest number received before (what libwebrtc's NACK module does too).
+    /// A number dropped as too late or out of retries is never taken up again, and a
+    /// buffer that restarted its stream (reporting as missing numbers it already played)
+    /// causes no flood of requests.
     pub(crate) fn update(
         &mut self,
         missing: impl Iterator<Item = u16>,
+        seq: u16,
         deadline: Instant,
         max: usize,
     ) {
+        let previous = self.newest;
+        if previous.is_none_or(|n| after(seq, n)) {
+            self.newest = Some(seq);
+        }
         self.scratch.clear();
         for seq in missing {
             if self.scratch.len() >= max {
@@ -72,12 +87,10 @@ impl NackTracker {
         let mut old = self.entries.iter().peekable();
         for &seq in &self.scratch {
             // Skip what came before `seq` and is no longer missing.
-            while old
-                .next_if(|e| e.seq != seq && (seq.wrapping_sub(e.seq) as i16) > 0)
-                .is_some()
-            {}
+            while old.next_if(|e| e.seq != seq && after(seq, e.seq)).is_some() {}
             match old.next_if(|e| e.seq == seq) {
                 Some(e) => self.next.push(*e),
+                None if previous.is_some_and(|n| !after(seq, n)) => {}
                 None => self.next.push(Entry {
                     seq,
                     deadline,
@@ -89,7 +102,8 @@ impl NackTracker {
         std::mem::swap(&mut self.entries, &mut self.next);
     }
 
-    /// True when `seq` is being asked for (an RTX packet for it is welcome).
+    /// True when `seq` is being asked for.
+    #[cfg(test)]
     pub(crate) fn is_wanted(&self, seq: u16) -> bool {
         self.entries.iter().any(|e| e.seq == seq)
     }
@@ -155,6 +169,11 @@ impl NackTracker {
     }
 }
 
+/// True when sequence number `a` comes after `b` (RFC 3550 arithmetic, half the space).
+fn after(a: u16, b: u16) -> bool {
+    (a.wrapping_sub(b) as i16) > 0
+}
+
 fn retry_interval(rtt: Duration) -> Duration {
     rtt.mul_f64(1.5).max(MIN_RETRY)
 }
@@ -169,7 +188,7 @@ mod tests {
     fn asks_at_once_then_after_each_retry_interval_until_the_limit() {
         let t0 = Instant::now();
         let mut nack = NackTracker::default();
-        nack.update([5u16, 6].into_iter(), t0 + 1000 * MS, 64);
+        nack.update([5u16, 6].into_iter(), 7, t0 + 1000 * MS, 64);
         let mut out = Vec::new();
         let rtt = 50 * MS;
         assert_eq!(nack.due(t0, rtt, 2, 64, &mut out), Outcome::default());
@@ -191,7 +210,7 @@ mod tests {
     fn never_asks_when_the_answer_would_miss_playout() {
         let t0 = Instant::now();
         let mut nack = NackTracker::default();
-        nack.update([7u16].into_iter(), t0 + 40 * MS, 64);
+        nack.update([7u16].into_iter(), 8, t0 + 40 * MS, 64);
         let mut out = Vec::new();
         let outcome = nack.due(t0, 50 * MS, 10, 64, &mut out);
         assert!(out.is_empty());
@@ -202,11 +221,11 @@ mod tests {
     fn arrivals_and_playout_leave_the_list_and_the_bound_holds() {
         let t0 = Instant::now();
         let mut nack = NackTracker::default();
-        nack.update([1u16, 2, 3].into_iter(), t0 + 500 * MS, 64);
+        nack.update([1u16, 2, 3].into_iter(), 4, t0 + 500 * MS, 64);
         let mut out = Vec::new();
         nack.due(t0, 50 * MS, 10, 64, &mut out);
         assert_eq!(out, [1, 2, 3]);
-        nack.update([3u16, 9].into_iter(), t0 + 600 * MS, 64);
+        nack.update([3u16, 9].into_iter(), 10, t0 + 600 * MS, 64);
         assert!(!nack.is_wanted(1) && nack.is_wanted(3) && nack.is_wanted(9));
         // 3 keeps its history (asked at t0), 9 is new.
         out.clear();
@@ -214,8 +233,15 @@ mod tests {
         assert_eq!(out, [9]);
         nack.received(3);
         assert!(!nack.is_wanted(3));
+        // Numbers at or before the newest received (10) that were not being asked for
+        // are not taken up: 1 and 2 (played, or given up) stay out.
+        nack.update([1u16, 2, 9, 12].into_iter(), 13, t0 + 600 * MS, 64);
+        assert!(!nack.is_wanted(1) && !nack.is_wanted(2));
+        assert!(nack.is_wanted(9) && nack.is_wanted(12));
         // Across the sequence wrap, and bounded to the newest 16.
-        nack.update((65530u16..=65535).chain(0..20), t0 + 600 * MS, 16);
+        let mut nack = NackTracker::default();
+        nack.update(std::iter::empty(), 65529, t0, 16);
+        nack.update((65530u16..=65535).chain(0..20), 20, t0 + 600 * MS, 16);
         assert_eq!(nack.len(), 16);
         assert!(nack.is_wanted(19) && nack.is_wanted(4) && !nack.is_wanted(3));
         assert!(!nack.is_wanted(65535));

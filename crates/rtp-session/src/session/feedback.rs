@@ -56,15 +56,15 @@ impl Session {
             .max(self.feedback_rtt())
     }
 
-    /// After a media packet of `ssrc` went into its jitter buffer at `now`: the NACK
+    /// After media packet `seq` of `ssrc` went into its jitter buffer at `now`: the NACK
     /// generator reads what is missing now.
-    pub(crate) fn on_media_inserted(&mut self, now: Instant, ssrc: u32) {
+    pub(crate) fn on_media_inserted(&mut self, now: Instant, ssrc: u32, seq: u16) {
         if !self.config.feedback.nack {
             return;
         }
         let max = self.config.feedback.max_nack_tracked;
         if let Some(source) = self.members.get_mut(ssrc) {
-            source.update_nack(now, max);
+            source.update_nack(now, seq, max);
         }
     }
 
@@ -390,10 +390,12 @@ impl Session {
                 return;
             }
         };
+        // The jitter buffer's word: still missing and still ahead of playout. (A number
+        // the NACK generator stopped asking for may still arrive in time.)
         let wanted = self
             .members
             .get(media)
-            .is_some_and(|s| s.nack.is_wanted(osn));
+            .is_some_and(|s| s.buffer().missing().any(|seq| seq == osn));
         if !wanted {
             self.counters.rtx_duplicates += 1;
             return;

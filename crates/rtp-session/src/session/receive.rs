@@ -186,7 +186,7 @@ impl Session {
                 self.report_dtmf(finished);
             }
             PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
-            _ => self.on_media_inserted(now, ssrc),
+            _ => self.on_media_inserted(now, ssrc, packet.sequence_number()),
         }
     }
 

@@ -82,7 +82,9 @@ impl Session {
 
     /// Sends RTCP feedback (RFC 4585 §6: NACK, PLI, FIR, REMB, ...) now: alone when
     /// reduced-size RTCP was negotiated (RFC 5506), otherwise in a compound after an RR or
-    /// SR and SDES CNAME. The RFC 4585 §3.5 early-feedback timing is the application's.
+    /// SR and SDES CNAME. This sends at once, outside the RFC 4585 §3.5 timing; the
+    /// feedback the session generates itself (NACK, PLI, FIR with [`crate::Feedback`])
+    /// follows that timing.
     pub fn send_feedback(&mut self, feedback: &[AnyPacket<'_>]) -> Result<()> {
         if self.phase != Phase::Open {
             return Err(Error::Closed);
