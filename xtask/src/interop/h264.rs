@@ -67,8 +67,13 @@ pub(super) fn ensure_peers() -> Result {
 /// The test clip's source and encoder: one thread and no B-frames, so two runs give the
 /// same bytes; `extra` adds x264enc properties.
 pub(super) fn encoder(extra: &str) -> String {
+    encoder_of(FRAMES, extra)
+}
+
+/// [`encoder`] for a clip of `frames` frames.
+pub(super) fn encoder_of(frames: usize, extra: &str) -> String {
     format!(
-        "videotestsrc num-buffers={FRAMES} pattern=smpte ! \
+        "videotestsrc num-buffers={frames} pattern=smpte ! \
          video/x-raw,width=320,height=240,framerate=30/1 ! \
          x264enc threads=1 bframes=0 key-int-max={KEY_INTERVAL} aud=false \
          speed-preset=ultrafast tune=zerolatency bitrate=2000 {extra} ! \
@@ -85,12 +90,22 @@ fn gst_launch(options: &[&str], description: &str) -> Command {
 
 /// Encodes the clip through `h264parse` to one file per access unit; returns them.
 pub(super) fn encode(ctx: &Context, name: &str, extra: &str) -> Result<Vec<Vec<u8>>> {
+    encode_of(ctx, name, FRAMES, extra)
+}
+
+/// [`encode`] for a clip of `frames` frames.
+pub(super) fn encode_of(
+    ctx: &Context,
+    name: &str,
+    frames: usize,
+    extra: &str,
+) -> Result<Vec<Vec<u8>>> {
     let dir = ctx.dir.join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let description = format!(
         "{} ! h264parse ! multifilesink location={}/au-%05d.h264",
-        encoder(extra),
+        encoder_of(frames, extra),
         dir.display()
     );
     eprintln!("  reference: gst-launch-1.0 {description}");

@@ -31,7 +31,7 @@ use super::Context;
 use super::h264;
 use super::media_receiver::forward;
 use crate::util::{Result, ensure_apt};
-use jitter_buffer::Playout;
+use jitter_buffer::{DelayMode, Playout};
 use rand_core::SeedableRng;
 use rtp_packet::payload::h264::{H264Depacketizer, H264Packetizer, NalFormat, PacketizationMode};
 use rtp_packet::{ClockRate, PacketKind, PayloadType, classify};
@@ -44,6 +44,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// Frames in the clip (5 s at 30 fps; the `h264` suite's encoder settings).
+const FRAMES: usize = 150;
 const PT: u8 = 96;
 const RTX_PT: u8 = 97;
 /// GStreamer's media SSRC when it sends.
@@ -56,6 +58,11 @@ const SEED: u64 = 0x5254_5834_3538;
 /// How long one direction may take.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// The minimum playout delay of our receiver, as docs/feedback.md tells an application
+/// that negotiates NACK to set (the netsim check uses the same).
+const MIN_DELAY: Duration = Duration::from_millis(200);
+/// A packet held this long with nothing after it is the stream's last: it passes.
+const HOLD_MAX: Duration = Duration::from_millis(100);
 /// The call's bandwidth (`b=AS`): the clip is encoded at 2 Mbit/s.
 const VIDEO_KBPS: u64 = 2500;
 
@@ -63,12 +70,11 @@ const SCRIPT: &str = include_str!("rtx/gst_rtx.py");
 
 pub fn run(ctx: &Context) -> Result {
     ensure_peers()?;
-    let reference = h264::encode(ctx, "reference", "")?;
-    if reference.len() != h264::FRAMES {
+    let reference = h264::encode_of(ctx, "reference", FRAMES, "")?;
+    if reference.len() != FRAMES {
         return Err(format!(
-            "the encoder wrote {} access units, {} asked",
+            "the encoder wrote {} access units, {FRAMES} asked",
             reference.len(),
-            h264::FRAMES
         ));
     }
     let script = ctx.dir.join("gst_rtx.py");
@@ -137,7 +143,7 @@ fn sdp(port: u16, nack: bool) -> String {
     );
     if nack {
         s.push_str(&format!(
-            "a=rtcp-fb:{PT} nack\r\na=rtcp-fb:{PT} nack pli\r\n\
+            "a=rtcp-fb:{PT} nack\r\n\
              a=rtpmap:{RTX_PT} rtx/90000\r\na=fmtp:{RTX_PT} apt={PT}\r\n"
         ));
     }
@@ -154,6 +160,9 @@ struct Endpoint {
     rtp_from: Option<SocketAddr>,
     /// The peer's first original RTP packet.
     first: Option<Vec<u8>>,
+    t0: Option<Instant>,
+    stamps: Vec<u32>,
+    trace: Vec<String>,
 }
 
 impl Endpoint {
@@ -166,6 +175,16 @@ impl Endpoint {
         config.bandwidth = Bandwidth::from_sdp(&offer, 0, config.bandwidth.session_bps);
         config.set_media(pt, ClockRate::VIDEO);
         config.jitter_buffer = jitter_buffer::Config::video();
+        // As docs/feedback.md asks of an application that negotiates NACK: a minimum
+        // playout delay that leaves room for a retransmission (the library's video preset
+        // adapts down to 10 ms on a quiet path, and the session assumes a 100 ms RTT until
+        // it measures one, which a receive-only session never does here). The runs
+        // without NACK use the same delay, so NACK is the only difference.
+        config.jitter_buffer.delay = DelayMode::Adaptive {
+            min: MIN_DELAY,
+            max: Duration::from_secs(2),
+            initial: MIN_DELAY,
+        };
         config.codec = None;
         config.feedback =
             Feedback::from_sdp(&offer, 0, pt).map_err(|e| format!("SDP: {e}"))?;
@@ -197,7 +216,20 @@ impl Endpoint {
             arrivals,
             rtp_from: None,
             first: None,
+            t0: None,
+            stamps: Vec::new(),
+            trace: Vec::new(),
         })
+    }
+
+    /// Arms `gate` once both ends have sent a regular RTCP compound: before our first
+    /// one, RFC 4585 §3.5.2 lets the session send a single early feedback packet, so the
+    /// NACKs for later losses wait for that compound, which comes 1 to 2.5 s into the call
+    /// (see the report of this suite); GStreamer's `rtprtxsend` (100 packets of history by
+    /// default) no longer has the packets by then.
+    fn arm(&self, gate: &mut Gate) {
+        let c = self.session.counters();
+        gate.armed = c.rtcp_sent > c.early_feedback_sent && c.rtcp_received > 0;
     }
 
     fn port(socket: &UdpSocket) -> Result<u16> {
@@ -209,7 +241,7 @@ impl Endpoint {
     fn step(
         &mut self,
         wait: Duration,
-        inbound: Option<&mut Gate>,
+        mut inbound: Option<&mut Gate>,
         outbound: &mut Gate,
     ) -> Result {
         let now = Instant::now();
@@ -217,6 +249,10 @@ impl Endpoint {
             .session
             .poll_timeout()
             .map_or(wait, |t| t.saturating_duration_since(now).min(wait));
+        if let Some(gate) = inbound.as_deref_mut() {
+            self.arm(gate);
+        }
+        self.arm(outbound);
         if let Ok((component, datagram, from, _)) = self.arrivals.recv_timeout(until) {
             let now = Instant::now();
             if component == Component::Rtp && is_original(&datagram) && self.first.is_none() {
@@ -226,24 +262,46 @@ impl Endpoint {
                         .handle_datagram(now, component, from, &mut primer);
                 }
             }
-            let passed = match inbound {
+            if component == Component::Rtp {
+                self.rtp_from = Some(from);
+                if is_original(&datagram) {
+                    let ts = u32::from_be_bytes([datagram[4], datagram[5], datagram[6], datagram[7]]);
+                    if !self.stamps.contains(&ts) {
+                        self.stamps.push(ts);
+                    }
+                }
+            }
+            let passed = match inbound.as_deref_mut() {
                 Some(gate) if component == Component::Rtp && is_original(&datagram) => {
                     gate.pass(datagram)
                 }
                 _ => Some(datagram),
             };
-            if component == Component::Rtp {
-                self.rtp_from = Some(from);
-            }
             if let Some(mut d) = passed {
                 self.session.handle_datagram(now, component, from, &mut d);
             }
+        }
+        if let Some(gate) = inbound
+            && let (Some(mut last), Some(from)) = (gate.stale(), self.rtp_from)
+        {
+            self.session
+                .handle_datagram(Instant::now(), Component::Rtp, from, &mut last);
         }
         let now = Instant::now();
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now);
         }
-        self.transmit(outbound)
+        if let Some(last) = outbound.stale()
+            && let Some(destination) = self.session.remote_rtp()
+        {
+            self.rtp
+                .send_to(&last, destination)
+                .map_err(|e| format!("send to {destination}: {e}"))?;
+        }
+        let before = self.session.counters();
+        let r = self.transmit(outbound);
+        let _ = before;
+        r
     }
 
     /// Feeds the session what `gate` still holds.
@@ -261,6 +319,17 @@ impl Endpoint {
             contents,
         }) = self.session.poll_transmit()
         {
+            if classify(&contents) == PacketKind::Rtcp {
+                let t0 = *self.t0.get_or_insert_with(Instant::now);
+                let c = self.session.counters();
+                self.trace.push(format!(
+                    "{:?} rtcp {} bytes, nacks {} early {}",
+                    t0.elapsed(),
+                    contents.len(),
+                    c.nack_messages_sent,
+                    c.early_feedback_sent
+                ));
+            }
             let socket = match component {
                 Component::Rtp => &self.rtp,
                 Component::Rtcp => &self.rtcp,
@@ -311,6 +380,10 @@ struct Gate {
     seen: u64,
     dropped: u64,
     enabled: bool,
+    /// Dropping starts once both ends have sent a regular RTCP compound (see `Endpoint::arm`).
+    armed: bool,
+    /// When the held packet came.
+    held_at: Option<Instant>,
 }
 
 impl Gate {
@@ -321,6 +394,17 @@ impl Gate {
             seen: 0,
             dropped: 0,
             enabled,
+            armed: false,
+            held_at: None,
+        }
+    }
+
+    /// The held packet, once the stream has been quiet for `HOLD_MAX` (it is the last).
+    fn stale(&mut self) -> Option<Vec<u8>> {
+        if self.held_at.is_some_and(|t| t.elapsed() > HOLD_MAX) {
+            self.held.take()
+        } else {
+            None
         }
     }
 
@@ -329,7 +413,11 @@ impl Gate {
             return Some(packet);
         }
         self.seen += 1;
+        self.held_at = Some(Instant::now());
         let previous = self.held.replace(packet)?;
+        if !self.armed {
+            return Some(previous);
+        }
         self.state ^= self.state << 13;
         self.state ^= self.state >> 7;
         self.state ^= self.state << 17;
@@ -348,6 +436,7 @@ struct Assembler {
     /// (RTP timestamp, Annex B access unit).
     frames: Vec<(u32, Vec<u8>)>,
     incomplete_playouts: usize,
+    playouts: usize,
     given_up: usize,
     out: Vec<u8>,
 }
@@ -358,17 +447,23 @@ impl Assembler {
             depacketizer: H264Depacketizer::default(),
             frames: Vec::new(),
             incomplete_playouts: 0,
+            playouts: 0,
             given_up: 0,
             out: vec![0; 1 << 20],
         }
     }
 
     fn drain(&mut self, session: &mut Session) -> Result {
-        while let Some((_, playout)) = session.poll_playout(Instant::now()) {
+        self.drain_at(session, Instant::now())
+    }
+
+    fn drain_at(&mut self, session: &mut Session, at: Instant) -> Result {
+        while let Some((_, playout)) = session.poll_playout(at) {
             let Playout::Frame(frame) = playout else {
                 self.incomplete_playouts += 1;
                 continue;
             };
+            self.playouts += 1;
             if !frame.is_complete() {
                 self.incomplete_playouts += 1;
             }
@@ -436,7 +531,7 @@ fn from_gstreamer(ctx: &Context, script: &Path, reference: &[Vec<u8>], nack: boo
         gst_rtcp.to_string(),
         reference.len().to_string(),
         GST_SSRC.to_string(),
-        h264::encoder(""),
+        h264::encoder_of(FRAMES, ""),
         u8::from(nack).to_string(),
     ];
     let mut peer = spawn(script, &args, &ctx.dir.join(format!("send-{label}.log")))?;
@@ -462,15 +557,25 @@ fn from_gstreamer(ctx: &Context, script: &Path, reference: &[Vec<u8>], nack: boo
                     break Err(format!("GStreamer's sender ({label}) failed: {status}"));
                 }
                 exited = Some(Instant::now());
+                us.trace.push(format!("peer exited: {} frames, {} timestamps", assembler.frames.len(), us.stamps.len()));
                 let from = us.rtp_from.unwrap_or(from);
                 us.release(&mut inbound, from);
             }
-            (Some(t), _) if t.elapsed() > Duration::from_millis(1500) => break Ok(()),
+            // The jitter buffer plays the last frames out after its delay (at most 2 s).
+            (Some(t), _)
+                if assembler.frames.len() >= reference.len()
+                    || t.elapsed() > Duration::from_millis(2500) =>
+            {
+                break Ok(());
+            }
             _ => {}
         }
     };
     stop(&mut peer);
     result?;
+    let _ = assembler.drain_at(&mut us.session, Instant::now() + Duration::from_secs(30));
+    us.trace.push(format!("loop ended: {} playouts {} frames; events: {:?}", assembler.playouts, assembler.frames.len(),
+        std::iter::from_fn(|| us.session.poll_event()).map(|e| format!("{e:?}").chars().take(80).collect::<String>()).collect::<Vec<_>>()));
     assembler.given_up += assembler.depacketizer.flush().frames;
     let c = us.session.counters();
     // Frame i has RTP timestamp ts0 + 3000 i, ts0 being the first packet's.
@@ -479,13 +584,28 @@ fn from_gstreamer(ctx: &Context, script: &Path, reference: &[Vec<u8>], nack: boo
         .as_ref()
         .and_then(|p| p.get(4..8))
         .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let mut dump = String::new();
+    for (ts, au) in &assembler.frames {
+        let d = ts.wrapping_sub(ts0);
+        let i = (d + 1500) / 3000;
+        let r = reference.get(i as usize).map(|r| h264::without_auds(r));
+        dump.push_str(&format!(
+            "ts+{d} frame {i}: {} octets, reference {:?}, equal {}\n",
+            au.len(),
+            r.as_ref().map(Vec::len),
+            r.as_ref() == Some(au)
+        ));
+    }
+    dump.push_str(&format!("{c:#?}\n"));
+    dump.push_str(&us.trace.join("\n"));
+    let _ = std::fs::write(ctx.dir.join(format!("receive-{label}.txt")), dump);
     let equal = assembler
         .frames
         .iter()
         .filter(|(ts, au)| {
-            let i = ts.wrapping_sub(ts0) / 3000;
-            ts.wrapping_sub(ts0) % 3000 == 0
-                && reference
+            // rtph264pay rounds 33.3 ms to 2999 or 3000 ticks.
+            let i = (ts.wrapping_sub(ts0) + 1500) / 3000;
+            reference
                     .get(i as usize)
                     .is_some_and(|r| *au == h264::without_auds(r))
         })
@@ -617,11 +737,14 @@ fn drive_sender(
     lines: &mpsc::Receiver<String>,
 ) -> Result<(String, Gate)> {
     let mut gate = Gate::new(true);
-    let ready = lines
-        .recv_timeout(Duration::from_secs(10))
-        .map_err(|_| "GStreamer's receiver did not start")?;
-    if ready != "ready" {
-        return Err(format!("GStreamer's receiver said {ready:?}"));
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| "GStreamer's receiver did not start")?;
+        eprintln!("  GStreamer: {line}");
+        if line == "ready" {
+            break;
+        }
     }
     std::thread::sleep(Duration::from_millis(700));
     let start = Instant::now();
