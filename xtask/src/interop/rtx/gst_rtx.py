@@ -45,9 +45,10 @@ def rtcp_pair(pipeline, rtpbin, local_port, peer_port):
 
 
 def negotiated_bandwidth(rtpbin):
-    # The call's b=AS:2500, as our side takes it: RTCP gets 5% of it, so in AVPF
-    # (no minimum interval after the first compound) GStreamer reports often enough for
-    # our session not to time its source out while it plays the last frames.
+    # The call's b=AS:2500, as our side takes it, and no 5 s minimum RTCP interval (AVPF
+    # has none after the first compound). Without it our session, whose AVPF member
+    # timeout is five of its own (tens of ms) intervals, times GStreamer's source out
+    # once the clip's RTP stops and drops the frames its jitter buffer still holds.
     session = rtpbin.emit("get-internal-session", 0)
     session.set_property("bandwidth", 2500000.0)
     session.set_property("rtcp-min-interval", 0)
@@ -105,7 +106,7 @@ elif mode == "recv":
     rtpbin = Gst.ElementFactory.make("rtpbin", None)
     rtpbin.set_property("rtp-profile", "avpf")
     rtpbin.set_property("do-retransmission", rtx)
-    rtpbin.connect("request-aux-receiver", aux("rtprtxreceive", f"application/x-rtp-pt-map, {RTX_PT}=(uint){PT}", rtx))
+    rtpbin.connect("request-aux-receiver", aux("rtprtxreceive", f"application/x-rtp-pt-map, {PT}=(uint){RTX_PT}", rtx))
     caps = {
         PT: "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96",
         RTX_PT: f"application/x-rtp,media=video,clock-rate=90000,encoding-name=RTX,payload={RTX_PT},apt={PT}",
