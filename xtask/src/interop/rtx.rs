@@ -240,9 +240,10 @@ impl Endpoint {
 
     /// Arms `gate` once both ends have sent a regular RTCP compound: before our first
     /// one, RFC 4585 §3.5.2 lets the session send a single early feedback packet, so the
-    /// NACKs for later losses wait for that compound, which comes 1 to 2.5 s into the call
-    /// (see the report of this suite); GStreamer's `rtprtxsend` (100 packets of history by
-    /// default) no longer has the packets by then.
+    /// NACKs for later losses wait for that compound, which comes 1.2 s after
+    /// `Session::new` or later (docs/feedback.md), past the 200 ms playout delay; and
+    /// GStreamer's `rtprtxsend` (100 packets of history by default) no longer has the
+    /// packets by then.
     fn arm(&self, gate: &mut Gate) {
         let c = self.session.counters();
         gate.armed = c.rtcp_sent > c.early_feedback_sent && c.rtcp_received > 0;
