@@ -261,6 +261,14 @@ pub struct Counters {
     /// RFC 3389 comfort-noise packets received and delivered to the jitter buffer (also
     /// counted in `rtp_received`).
     pub comfort_noise_packets: u64,
+    /// Transport-cc or RFC 8888 feedback messages sent about what we received
+    /// ([`crate::CongestionControl`]).
+    pub transport_feedback_sent: u64,
+    /// Transport-cc (or RFC 8888) feedback messages about what we sent, consumed by the
+    /// bandwidth estimator.
+    pub transport_feedback_received: u64,
+    /// Such feedback messages that did not parse: dropped.
+    pub transport_feedback_malformed: u64,
     /// Generic NACK messages sent (RFC 4585 §6.2.1).
     pub nack_messages_sent: u64,
     /// Sequence numbers asked for in them (a retry counts again).

@@ -71,6 +71,7 @@ impl Session {
             self.on_own_ssrc(now, from, None);
             return;
         }
+        self.congestion.on_rtp(now, &packet, datagram.len());
         if self
             .config
             .feedback
@@ -244,7 +245,7 @@ impl Session {
         let rules = rtcp::Rules {
             reduced_size: self.config.transport.rtcp_rsize,
         };
-        if rtcp::validate(bytes, rules).is_err() {
+        if rtcp::validate(bytes, rules).is_err() && !self.congestion.is_lone_feedback(bytes) {
             self.counters.malformed += 1;
             return;
         }
@@ -266,6 +267,9 @@ impl Session {
                 packet_type,
                 rtcp::packet_type::RTPFB | rtcp::packet_type::PSFB
             ) {
+                if self.consume_congestion_feedback(now, packet) {
+                    continue;
+                }
                 if !self.on_feedback_packet(now, packet) {
                     self.outbox.event(Event::Feedback {
                         packet: packet.to_vec(),

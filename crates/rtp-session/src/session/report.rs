@@ -164,7 +164,7 @@ impl Session {
 
     /// The one way RTCP leaves: `packets` written as a compound, protected with SRTCP when
     /// keyed and queued to the RTCP destination. Returns the compound's size before SRTCP.
-    fn send_rtcp(&mut self, packets: &[AnyPacket<'_>]) -> Result<usize> {
+    pub(super) fn send_rtcp(&mut self, packets: &[AnyPacket<'_>]) -> Result<usize> {
         let destination = self.paths.rtcp().ok_or(Error::NoRemote)?;
         let mut buf = self.outbox.buffer();
         buf.resize(MAX_COMPOUND + SRTP_OVERHEAD, 0);
