@@ -716,7 +716,10 @@ fn to_gstreamer(ctx: &Context, script: &Path, clip: &[Vec<u8>]) -> Result<Outcom
     if gate.dropped == 0 {
         return Err("the loss gate dropped nothing".into());
     }
-    if decoded != clip.len() as i64 {
+    // rtpjitterbuffer expects one packet after the clip's last (from the packet timing),
+    // asks for it, and counts it lost when the stream has ended: one loss is the
+    // stream's end, more are packets not recovered.
+    if decoded != clip.len() as i64 || !(0..=1).contains(&lost) {
         return Err(format!(
             "avdec_h264 decoded {decoded} frames of {} sent, GStreamer's jitter buffer lost \
              {lost} packets",
