@@ -516,7 +516,6 @@ fn stop(peer: &mut Child) {
     let _ = peer.wait();
 }
 
-/// (a): returns how many access units equal to the reference we rebuilt.
 /// What one direction gave: complete frames at the receiver, the loss gate's figures,
 /// our session's counters.
 struct Outcome {
@@ -526,6 +525,8 @@ struct Outcome {
     counters: Counters,
 }
 
+/// (a): GStreamer sends through the loss gate, we receive; `frames` counts the access
+/// units we rebuilt equal to the reference.
 fn from_gstreamer(
     ctx: &Context,
     script: &Path,
@@ -658,7 +659,8 @@ fn from_gstreamer(
     })
 }
 
-/// (b): returns how many frames GStreamer decoded.
+/// (b): we send through the loss gate, GStreamer receives; `frames` counts what
+/// `avdec_h264` decoded.
 fn to_gstreamer(ctx: &Context, script: &Path, clip: &[Vec<u8>]) -> Result<Outcome> {
     let gst_rtp = free_port()?;
     let gst_rtcp = free_port()?;
