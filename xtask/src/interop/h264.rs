@@ -27,7 +27,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Frames in the clip.
-const FRAMES: usize = 90;
+pub(super) const FRAMES: usize = 90;
 /// x264's largest interval between IDRs: IDRs at frames 0, 30, 60.
 const KEY_INTERVAL: usize = 30;
 const MTU: usize = 1200;
@@ -50,7 +50,7 @@ pub fn run(ctx: &Context) -> Result {
 }
 
 /// Installs GStreamer with x264enc (-ugly), h264parse (-bad) and avdec_h264 (libav).
-fn ensure_peers() -> Result {
+pub(super) fn ensure_peers() -> Result {
     super::gstreamer::ensure_peers()?;
     ensure_apt(&[
         (
@@ -66,9 +66,14 @@ fn ensure_peers() -> Result {
 
 /// The test clip's source and encoder: one thread and no B-frames, so two runs give the
 /// same bytes; `extra` adds x264enc properties.
-fn encoder(extra: &str) -> String {
+pub(super) fn encoder(extra: &str) -> String {
+    encoder_of(FRAMES, extra)
+}
+
+/// [`encoder`] for a clip of `frames` frames.
+pub(super) fn encoder_of(frames: usize, extra: &str) -> String {
     format!(
-        "videotestsrc num-buffers={FRAMES} pattern=smpte ! \
+        "videotestsrc num-buffers={frames} pattern=smpte ! \
          video/x-raw,width=320,height=240,framerate=30/1 ! \
          x264enc threads=1 bframes=0 key-int-max={KEY_INTERVAL} aud=false \
          speed-preset=ultrafast tune=zerolatency bitrate=2000 {extra} ! \
@@ -84,13 +89,23 @@ fn gst_launch(options: &[&str], description: &str) -> Command {
 }
 
 /// Encodes the clip through `h264parse` to one file per access unit; returns them.
-fn encode(ctx: &Context, name: &str, extra: &str) -> Result<Vec<Vec<u8>>> {
+pub(super) fn encode(ctx: &Context, name: &str, extra: &str) -> Result<Vec<Vec<u8>>> {
+    encode_of(ctx, name, FRAMES, extra)
+}
+
+/// [`encode`] for a clip of `frames` frames.
+pub(super) fn encode_of(
+    ctx: &Context,
+    name: &str,
+    frames: usize,
+    extra: &str,
+) -> Result<Vec<Vec<u8>>> {
     let dir = ctx.dir.join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let description = format!(
         "{} ! h264parse ! multifilesink location={}/au-%05d.h264",
-        encoder(extra),
+        encoder_of(frames, extra),
         dir.display()
     );
     eprintln!("  reference: gst-launch-1.0 {description}");
@@ -137,7 +152,7 @@ fn nal_units(au: &[u8]) -> Vec<&[u8]> {
 
 /// `au` without its access unit delimiters (NAL unit type 9), as `h264parse` wrote it
 /// otherwise (it writes four-octet start codes).
-fn without_auds(au: &[u8]) -> Vec<u8> {
+pub(super) fn without_auds(au: &[u8]) -> Vec<u8> {
     nal_units(au)
         .into_iter()
         .filter(|n| n.first().is_some_and(|h| h & 0x1F != 9))

@@ -19,6 +19,7 @@ mod pcap;
 mod rtcp;
 mod rtp;
 mod rtpx;
+mod rtx;
 mod sdes;
 mod session_capture;
 mod tshark;
@@ -65,6 +66,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "h264",
         run: h264::run,
+    },
+    Suite {
+        name: "rtx",
+        run: rtx::run,
     },
     Suite {
         name: "dtmf",
