@@ -166,10 +166,15 @@ impl RtcpTimer {
             .map(|td| randomised_interval(td, unit))
     }
 
-    /// The deterministic interval for the current state.
+    /// The deterministic interval for the current state, as source timeouts and the
+    /// sender window use it (RFC 3550 §6.3.5, §6.3.8): always with RFC 3550's minimum,
+    /// also under AVPF. RFC 4585 lowers the minimum only for when reports are sent; with
+    /// its minimum of zero, five intervals of a two-party call at video rates are tens of
+    /// milliseconds, and a source (or its RTX stream between repairs) would time out
+    /// between two of its packets.
     pub fn deterministic(&self, members: u32, senders: u32, we_sent: bool) -> Option<Duration> {
         let inputs = self.inputs(members, senders, we_sent);
-        deterministic_with(&self.bandwidth, &inputs, self.avpf)
+        deterministic_with(&self.bandwidth, &inputs, false)
     }
 
     /// Switches to the RTP/AVPF timing of RFC 4585 §3.4 (1 s minimum before the first
@@ -441,6 +446,19 @@ mod tests {
             deterministic_with(&bw, &first, true).unwrap(),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn source_timeouts_keep_rfc_3550s_minimum_under_avpf() {
+        let t0 = Instant::now();
+        let mut timer = RtcpTimer::new(Bandwidth::new(1_000_000), t0, 0.5);
+        timer.set_avpf(t0, 0.5);
+        timer.on_sent(t0, 128, 2, 1, false, 0.5);
+        // Reports may go every few tens of milliseconds (above) ...
+        let report = timer.interval(&timer.inputs(2, 1, false), 1.0).unwrap();
+        assert!(report < Duration::from_millis(100), "{report:?}");
+        // ... but the Td a source's timeout is five of is still 5 s.
+        assert_eq!(timer.deterministic(2, 1, false), Some(Duration::from_secs(5)));
     }
 
     #[test]

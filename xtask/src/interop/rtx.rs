@@ -31,10 +31,8 @@
 //!   frames, its jitter buffer must count successful retransmissions, and our counters
 //!   must show NACKs received and RTX sent.
 //!
-//! Two workarounds for the session, both described where they are made: a primer packet
-//! for RFC 3550 A.1 probation (`primer`), and GStreamer's RTCP interval set short
-//! (`gst_rtx.py`, `negotiated_bandwidth`) so our session's AVPF member timeout does not
-//! drop GStreamer's source, and its last buffered frames, after the clip's last packet.
+//! One workaround for the session, described where it is made: a primer packet for
+//! RFC 3550 A.1 probation (`primer`).
 
 use super::Context;
 use super::h264;
