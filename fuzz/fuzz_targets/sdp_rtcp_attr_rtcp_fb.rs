@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(fb) = RtcpFb::parse(text) {
         let written = fb.to_string();
-        assert_eq!(written, text, "a=rtcp-fb text → attribute → text is not the identity");
+        assert_eq!(
+            written, text,
+            "a=rtcp-fb text → attribute → text is not the identity"
+        );
         assert_eq!(RtcpFb::parse(&written), Ok(fb.clone()));
         let pt = match fb.payload_type {
             FeedbackPayloadType::Any => 96,

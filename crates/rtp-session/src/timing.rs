@@ -458,7 +458,10 @@ mod tests {
         let report = timer.interval(&timer.inputs(2, 1, false), 1.0).unwrap();
         assert!(report < Duration::from_millis(100), "{report:?}");
         // ... but the Td a source's timeout is five of is still 5 s.
-        assert_eq!(timer.deterministic(2, 1, false), Some(Duration::from_secs(5)));
+        assert_eq!(
+            timer.deterministic(2, 1, false),
+            Some(Duration::from_secs(5))
+        );
     }
 
     #[test]
