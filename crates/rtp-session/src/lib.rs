@@ -118,6 +118,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch_io;
 mod config;
 mod driver;
 mod dtmf;
