@@ -21,12 +21,13 @@
 //! what it computes beyond rounding. The bins are `f32`: a bin is a sum of sample weights
 //! read only as a fraction of the total, and single precision puts an error of about 10⁻⁷
 //! on each addition (the total and the mass below the quantile stay `f64`; the mass below
-//! is recomputed from the bins at every rescale, shedding the difference). And the bins are
-//! allocated only as far as the largest delay recorded (at least [`GROW_BINS`]): a bin
-//! never reached holds zero, which is what a bin past the end reads as, so a stream whose
-//! delays stay under 100 ms holds a few hundred bytes rather than 8 KiB, and one whose
-//! delays reach the maximum holds what a full histogram would. Growing allocates, at least
-//! doubling the bins each time (six times at most for audio's 2,001 bins).
+//! is recomputed from the bins at every rescale, shedding the difference). And only the
+//! first [`FIRST_BINS`] (256 ms at audio's 1 ms) exist until a delay lands beyond them; a
+//! bin not allocated reads as zero, which is what it would hold. A stream whose interval
+//! maxima stay under 256 ms (a LAN, a calm Internet path) holds 1 KiB instead of 8 KiB; the
+//! first larger one allocates the rest at once, so a stream allocates here at most once
+//! after its creation (growing in steps would allocate again at every new largest delay,
+//! which a long call under changing load keeps finding).
 
 use crate::time::{Span, Time};
 
@@ -54,8 +55,8 @@ pub(crate) struct DelayHistogram {
 /// one) stays inside `f32`, high enough that a rescale comes a few times an hour.
 const RESCALE_ABOVE: f64 = 1e20;
 
-/// Bins added at a time when a delay lands past the allocated ones (256 bytes).
-const GROW_BINS: usize = 64;
+/// Bins allocated at creation; the rest come at once with the first delay beyond them.
+const FIRST_BINS: usize = 256;
 
 /// Reduces per-packet relative delays to per-interval maxima and feeds them to a
 /// [`DelayHistogram`] and to a [`RecentPeak`].
@@ -348,7 +349,7 @@ impl DelayHistogram {
         quantile: f64,
     ) -> Self {
         Self {
-            bins: Vec::new(),
+            bins: vec![0.0; FIRST_BINS.min(bin_count.max(1))],
             bin_count: bin_count.max(1),
             bin_width: bin_width.max(Span::from_nanos(1)),
             weight: 1.0,
@@ -390,15 +391,10 @@ impl DelayHistogram {
         self.rebalance();
     }
 
-    /// Allocates the bins up to `index`, at least doubling them (within `bin_count`), so a
-    /// stream's histogram grows a handful of times at most.
+    /// Allocates every bin (`index` lies beyond the first ones).
     #[cold]
     fn grow(&mut self, index: usize) {
-        let len = (index + 1)
-            .max(self.bins.len() * 2)
-            .next_multiple_of(GROW_BINS)
-            .min(self.bin_count)
-            .max(index + 1);
+        let len = self.bin_count.max(index + 1);
         self.bins.reserve_exact(len - self.bins.len());
         self.bins.resize(len, 0.0);
     }
@@ -628,28 +624,31 @@ mod tests {
             worst = worst.max((h.quantile().as_secs_f64() - r.quantile(width)).abs());
         }
         assert!(worst < 1e-6, "largest difference {worst} s");
-        // The spikes reached bin 900: the bins doubled (or more) from 64 up to 1,280
-        // (64, 128, 320, 640, 1,280 in this run), not to 2,001.
-        assert_eq!(h.bins.len(), 1280);
+        // The spikes reached bin 900: every bin exists now.
+        assert_eq!(h.bins.len(), 2001);
     }
 
     #[test]
-    fn bins_are_allocated_only_as_far_as_the_delays_reach() {
+    fn the_bins_past_256_ms_come_with_the_first_delay_past_them() {
         let mut h = DelayHistogram::new(2001, span(0.001), 0.9967, 0.97);
-        assert!(h.bins.is_empty());
+        assert_eq!(h.bins.len(), FIRST_BINS);
         for _ in 0..100 {
             h.add(span(0.030));
         }
-        assert_eq!(h.bins.len(), GROW_BINS);
-        h.add(span(0.070));
-        assert_eq!(h.bins.len(), 2 * GROW_BINS);
+        h.add(span(0.250));
+        assert_eq!(h.bins.len(), FIRST_BINS, "bin 250 is among the first");
         assert!((h.quantile().as_secs_f64() - 0.030).abs() < 0.001);
-        h.add(span(0.130));
-        assert_eq!(h.bins.len(), 4 * GROW_BINS, "doubled");
-        // Beyond the last bin: everything above collects in it, and no further.
+        h.add(span(0.300));
+        assert_eq!(h.bins.len(), 2001);
+        // Beyond the last bin: everything above collects in it.
         h.add(span(5.0));
         assert_eq!(h.bins.len(), 2001);
         assert!(h.bins[2000] > 0.0);
+        // A small histogram is allocated whole.
+        assert_eq!(
+            DelayHistogram::new(100, span(0.001), 0.99, 0.9).bins.len(),
+            100
+        );
     }
 
     #[test]
