@@ -51,6 +51,8 @@ const RECV_BATCH: usize = 64;
 /// commands): 2,048 datagrams, so that one turn of the loop reads what a thousand calls
 /// send in 40 ms, as the per-session sockets' events together would.
 const SHARED_ROUNDS: usize = 64;
+/// Timers run per turn of a worker's loop before it reads its sockets again.
+const TIMERS_PER_TURN: usize = 512;
 /// The token of a worker's shared socket.
 const SHARED: Token = Token(usize::MAX - 1);
 /// The receive and send buffers a shared socket asks for (the kernel caps them, on Linux
@@ -771,9 +773,14 @@ impl<H: Handler> Worker<H> {
         self.shared_backlog = true;
     }
 
-    /// Runs every timer that is due.
+    /// Runs the timers that are due, at most [`TIMERS_PER_TURN`] of them: a worker that
+    /// fell behind goes back to its sockets between turns (the next wait does not sleep
+    /// while a timer is overdue), so a shared socket is not left to overflow.
     fn fire_timers(&mut self, now: Instant) {
-        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
+        for _ in 0..TIMERS_PER_TURN {
+            let Some(&Reverse((at, slot, generation))) = self.timers.peek() else {
+                break;
+            };
             if at > now {
                 break;
             }
