@@ -8,19 +8,33 @@
 //! in-process relay whose two sockets pass datagrams through `netsim` links (40 ms delay,
 //! 12 ms Gaussian jitter, 3 % random loss each way).
 //!
-//! Run with `cargo run -p rtp-stack-examples --example secure_call`.
+//! Run with `cargo run -p rtp-stack-examples --example secure_call`. With `--keylog FILE`
+//! both endpoints append their DTLS master secrets to FILE in the NSS `SSLKEYLOGFILE`
+//! format, so a capture of the call can be decrypted (Wireshark, `tshark -o
+//! tls.keylog_file:FILE`); never do that with a real call's keys.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use netsim::{Jitter, Link, LinkConfig, LinkStats, Loss};
 use rtp_packet::payload::g711;
 use rtp_session::{
     Bandwidth, Binding, Certificate, Config, Driver, DtlsConfig, Event, Fingerprint, HashFunction,
-    Output, PortRange, Role, Security, SourceQuality, os_rng,
+    KeyLog, KeyLogFile, Output, PortRange, Role, Security, SourceQuality, os_rng,
 };
 use tokio::net::UdpSocket;
+
+/// Command-line options.
+#[derive(Parser, Debug)]
+#[command(about = "A 10 s DTLS-SRTP call between two endpoints over a simulated bad network")]
+struct Args {
+    /// Append both endpoints' DTLS master secrets to this file (NSS key log format) so a
+    /// capture of the call can be decrypted. Off by default; for debugging only.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<std::path::PathBuf>,
+}
 
 const CALL: Duration = Duration::from_secs(10);
 const FRAME: Duration = Duration::from_millis(20);
@@ -97,7 +111,12 @@ struct Heard {
     mos_samples: u32,
 }
 
-fn config(role: Role, cert: Certificate, peer: Fingerprint) -> Config {
+fn config(
+    role: Role,
+    cert: Certificate,
+    peer: Fingerprint,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> Config {
     let mut c = Config::new();
     c.transport.rtcp_mux = true;
     // RFC 3550 §6.2's reduced minimum (360 s / 400 kbit/s = 0.9 s), so a 10 s call sees
@@ -106,9 +125,13 @@ fn config(role: Role, cert: Certificate, peer: Fingerprint) -> Config {
         reduced_minimum: true,
         ..Bandwidth::new(400_000)
     };
+    let mut dtls = DtlsConfig::new(cert);
+    if let Some(key_log) = key_log {
+        dtls.set_key_log(key_log);
+    }
     c.security = Security::Dtls {
         role,
-        config: Arc::new(DtlsConfig::new(cert)),
+        config: Arc::new(dtls),
         peer_fingerprints: vec![peer],
     };
     c
@@ -181,6 +204,14 @@ fn take(heard: &mut Heard, out: Output) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let key_log: Option<Arc<dyn KeyLog>> = match &args.keylog {
+        Some(path) => {
+            println!("logging DTLS master secrets to {}", path.display());
+            Some(Arc::new(KeyLogFile::new(path)?))
+        }
+        None => None,
+    };
     let cert_a = Certificate::generate("alice")?;
     let cert_b = Certificate::generate("bob")?;
     let fp_a = cert_a.fingerprint(HashFunction::Sha256);
@@ -196,13 +227,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     let mut alice = Driver::bind(
-        config(Role::Client, cert_a, fp_b),
+        config(Role::Client, cert_a, fp_b, key_log.clone()),
         binding,
         Box::new(os_rng()?),
     )
     .await?;
     let mut bob = Driver::bind(
-        config(Role::Server, cert_b, fp_a),
+        config(Role::Server, cert_b, fp_a, key_log),
         binding,
         Box::new(os_rng()?),
     )

@@ -1,6 +1,9 @@
-//! Arbitrary datagrams into the sans-IO session core (plain, and keyed with SRTP) from a
-//! handful of addresses on both components, with time advancing: nothing panics, the
-//! session's state stays bounded, and an SRTP session never delivers what failed to
+//! Arbitrary datagrams into the sans-IO session core (plain, keyed with SRTP, and plain
+//! with transport-cc or RFC 8888 congestion control sending a packet per datagram, so that
+//! hostile feedback meets a send history, and plain with RTCP feedback negotiated: NACK
+//! with RTX, PLI, FIR, reduced-size RTCP) from a handful of addresses on both components,
+//! with time advancing: nothing panics, the session's state stays bounded, the bandwidth
+//! estimate stays within its bounds, and an SRTP session never delivers what failed to
 //! authenticate.
 #![no_main]
 
@@ -11,8 +14,21 @@ use std::time::{Duration, Instant};
 
 const MAX_SOURCES: usize = 8;
 
-fn session(srtp: bool, now: Instant) -> Session {
+fn session(srtp: bool, twcc: bool, ccfb: bool, feedback: bool, now: Instant) -> Session {
     let mut c = Config::new();
+    if feedback {
+        let mut f = rtp_session::Feedback::new();
+        f.nack = true;
+        f.pli = true;
+        f.fir = true;
+        f.rtx = Some(rtp_session::Rtx {
+            payload_type: rtp_session::PayloadType::new(97).expect("payload type"),
+            apt: rtp_session::PayloadType::PCMU,
+            ssrc: None,
+        });
+        c.feedback = f;
+        c.transport.rtcp_rsize = true;
+    }
     c.transport.remote_rtp = Some("192.0.2.1:5004".parse().expect("address"));
     c.transport.remote_rtcp = Some("192.0.2.1:5005".parse().expect("address"));
     c.raw_packets = true;
@@ -22,13 +38,30 @@ fn session(srtp: bool, now: Instant) -> Session {
         let key = |b| srtp::MasterKey::new(profile, &[b; 16], &[b; 14]).expect("key");
         c.security = Security::Srtp(SrtpKeys::new(profile, key(1), key(2)));
     }
+    if twcc {
+        c.congestion.transport_sequence_id = Some(5);
+        c.congestion.transport_cc_feedback = true;
+        c.congestion.packet_results = true;
+    }
+    if ccfb {
+        c.congestion.ccfb_feedback = true;
+        c.congestion.packet_results = true;
+        // A known SSRC, so that seeds can hold RFC 8888 reports about our stream.
+        c.local_ssrc = Some(0x1234_5678);
+    }
     let rng = Box::new(ChaCha20Rng::from_seed([7; 32]));
     Session::new(now, c, rng).expect("valid config")
 }
 
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
-    let mut sessions = [session(false, start), session(true, start)];
+    let mut sessions = [
+        session(false, false, false, false, start),
+        session(true, false, false, false, start),
+        session(false, true, false, false, start),
+        session(false, false, true, false, start),
+        session(false, false, false, true, start),
+    ];
     let addresses: [SocketAddr; 4] = [
         "192.0.2.1:5004".parse().expect("address"),
         "192.0.2.1:5005".parse().expect("address"),
@@ -49,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
             Component::Rtcp
         };
         let from = addresses[usize::from((flags >> 1) & 3)];
-        for s in sessions.iter_mut() {
+        let media_ts = u32::from(*flags) * 160;
+        for (i, s) in sessions.iter_mut().enumerate() {
+            if i >= 2 {
+                let _ = s.send(now, &[0; 40], media_ts, false);
+            }
             let mut copy = datagram.to_vec();
             s.handle_datagram(now, component, from, &mut copy);
             s.handle_timeout(now);
@@ -57,6 +94,10 @@ fuzz_target!(|data: &[u8]| {
             while s.poll_event().is_some() {}
             while s.poll_playout(now).is_some() {}
             assert!(s.remote_sources().count() <= MAX_SOURCES);
+            while s.poll_packet_result().is_some() {}
+            if let Some(estimate) = s.bandwidth_estimate() {
+                assert!((30_000..=10_000_000).contains(&estimate), "{estimate}");
+            }
         }
         let keyed = &sessions[1];
         let c = keyed.counters();

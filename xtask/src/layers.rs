@@ -1,6 +1,6 @@
 //! `cargo xtask layers`: the layering rule of `docs/architecture.md`.
 //!
-//! The nine protocol crates form a strict order; a crate may depend only on crates that come
+//! The nine protocol crates and the `rtpx` tool on top of them form a strict order; a crate may depend only on crates that come
 //! before it. The order is the architecture and is written here; the edges are read from
 //! `cargo metadata` every time, so a new dependency is checked the moment it is added.
 //! Test-support crates under `testing/` are outside the order: a layer crate may use them
@@ -10,7 +10,7 @@ use crate::util::{Result, cargo, output};
 use serde_json::Value;
 
 /// The layer crates, bottom first.
-pub const LAYERS: [&str; 9] = [
+pub const LAYERS: [&str; 10] = [
     "rtp-packet",
     "rtcp",
     "sdp-rtcp-attr",
@@ -20,6 +20,7 @@ pub const LAYERS: [&str; 9] = [
     "stats",
     "stun",
     "rtp-session",
+    "rtpx",
 ];
 
 pub fn run() -> Result {

@@ -1,8 +1,10 @@
 //! What an endpoint is willing to negotiate, in its own preference order.
 
 use crate::cert::Certificate;
+use crate::keylog::KeyLog;
 use crate::suite::{CipherSuite, NamedGroup};
 use srtp::ProtectionProfile;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Configuration shared by the connections of one endpoint.
@@ -37,6 +39,18 @@ pub struct Config {
     pub handshake_timeout: Duration,
     /// Settings of the SRTP contexts built from the exported keys.
     pub srtp_config: srtp::Config,
+    /// Where master secrets go, when the owner asked for it ([`Config::set_key_log`]).
+    key_log: Option<KeyLogSink>,
+}
+
+/// The configured [`KeyLog`], so `Config` keeps deriving `Debug` and `Clone`.
+#[derive(Clone)]
+struct KeyLogSink(Arc<dyn KeyLog>);
+
+impl std::fmt::Debug for KeyLogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyLog(..)")
+    }
 }
 
 impl Config {
@@ -59,6 +73,25 @@ impl Config {
             initial_retransmit: Duration::from_secs(1),
             handshake_timeout: Duration::from_secs(60),
             srtp_config: srtp::Config::default(),
+            key_log: None,
         }
+    }
+
+    /// DANGEROUS outside debugging: every connection made with this configuration hands
+    /// its master secret to `key_log` (label [`crate::keylog::CLIENT_RANDOM_LABEL`]) when
+    /// its handshake derives it, so whoever reads the log can decrypt the connection and
+    /// its SRTP media. Off unless called; emits one `tracing` warning when called. See
+    /// [`crate::keylog`] for the file format and why it is shaped this way.
+    pub fn set_key_log(&mut self, key_log: Arc<dyn KeyLog>) {
+        tracing::warn!(
+            "DTLS key logging is on: master secrets are being logged and whoever reads them \
+             can decrypt these connections and their media"
+        );
+        self.key_log = Some(KeyLogSink(key_log));
+    }
+
+    /// The key log set with [`Config::set_key_log`], if any.
+    pub fn key_log(&self) -> Option<&Arc<dyn KeyLog>> {
+        self.key_log.as_ref().map(|s| &s.0)
     }
 }

@@ -106,6 +106,8 @@ mod cookie;
 mod crypto;
 mod error;
 mod handshake;
+pub mod keylog;
+pub mod observe;
 mod random;
 mod record;
 mod suite;
@@ -122,6 +124,7 @@ pub use handshake::{
     HELLO_FRAGMENT_LIFETIME, MAX_BUFFERED_BYTES, MAX_CLIENT_HELLO_LEN, MAX_CLIENT_HELLO_PIECES,
     MAX_MESSAGE_LEN,
 };
+pub use keylog::{KeyLog, KeyLogFile, export_srtp_keying_material};
 pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and
@@ -143,6 +146,19 @@ pub mod internal {
     pub use crate::record::{
         ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
     };
+
+    /// With the `fuzzing` feature only: a copy of `connection` in its current state, keys
+    /// and handshake secrets included, drawing its randomness from `rng` from now on. The
+    /// fuzz targets build a mid-handshake connection once and fork it per input; nothing
+    /// else may copy a live connection's secrets, so without the feature this does not
+    /// exist.
+    #[cfg(feature = "fuzzing")]
+    pub fn fork(
+        connection: &crate::Connection,
+        rng: impl rand_core::CryptoRng + Send + 'static,
+    ) -> crate::Connection {
+        connection.fork(Box::new(rng))
+    }
 
     /// The HelloVerifyRequest cookie `secret` issues to a ClientHello from
     /// `client_address`, for tests that answer a challenge by hand.

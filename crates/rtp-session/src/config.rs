@@ -228,6 +228,13 @@ pub struct Config {
     /// Write the media section's MID in every RTP packet sent (RFC 9143 §15), as a BUNDLE
     /// peer such as a browser expects.
     pub mid: Option<MidExtension>,
+    /// Transport-wide congestion control: the transport-wide sequence number on every
+    /// packet sent, transport-cc or RFC 8888 feedback on receive, and the bandwidth
+    /// estimate (`docs/feedback-congestion.md`). Off by default.
+    pub congestion: crate::CongestionControl,
+    /// RTCP feedback (RFC 4585 AVPF, RFC 4588 RTX, RFC 5104 FIR): generic NACK with a send
+    /// history, PLI/FIR, `trr-int` ([`crate::Feedback::from_sdp`]). Off by default.
+    pub feedback: crate::Feedback,
 }
 
 /// The `urn:ietf:params:rtp-hdrext:sdes:mid` header extension (RFC 9143 §15): the local
@@ -265,6 +272,8 @@ impl Config {
             bye_reason: None,
             ice: None,
             mid: None,
+            congestion: crate::CongestionControl::default(),
+            feedback: crate::Feedback::default(),
         }
     }
 

@@ -49,7 +49,18 @@
 //! SSRC collisions between two remote participants are detected as RFC 3550 §8.2 asks,
 //! without cutting off a peer whose address changes (see [`Event::SourceConflict`]).
 //!
-//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
+//! Transport-wide congestion control, when [`Config::congestion`] says it was negotiated:
+//! the transport-wide sequence number on every packet, transport-cc or RFC 8888 feedback
+//! on receive, and from the peer's transport-cc, per-packet results
+//! ([`Session::poll_packet_result`]) and a GCC-style [`Session::bandwidth_estimate`]
+//! (docs/feedback-congestion.md).
+//!
+//! RTCP feedback, when negotiated ([`Config::feedback`], [`Feedback::from_sdp`] from
+//! `a=rtcp-fb`): RFC 4585 AVPF timing (immediate, early and regular modes, `trr-int`),
+//! generic NACKs driven by the jitter buffer's missing packets and playout deadline, a
+//! bounded send history answering NACKs with RTX (RFC 4588) or plain retransmission, RTX
+//! unwrapped on receive, PLI/FIR requested ([`Session::request_keyframe`], and on frames
+//! lost at playout) and received ([`Event::KeyframeRequested`]); `docs/feedback.md`.
 //!
 //! **Why the API has this shape.** One crate to name: an application configures, runs and
 //! reads a session through `rtp_session` alone, so the lower layers' types it meets (the
@@ -120,10 +131,12 @@
 
 mod batch_io;
 mod config;
+mod congestion;
 mod driver;
 mod dtmf;
 mod error;
 mod event;
+mod feedback;
 mod ice;
 mod latch;
 mod local;
@@ -140,9 +153,11 @@ mod source;
 mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
+pub use congestion::{CongestionControl, PacketResult};
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
+pub use feedback::{Feedback, KeyframeKind, Rtx};
 pub use ice::{IceConfig, IceCredentials};
 pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;
@@ -167,7 +182,7 @@ pub use webrtc::{
 pub use chacha20::ChaCha20Rng;
 pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
-    NamedGroup, Role,
+    KeyLog, KeyLogFile, NamedGroup, Role,
 };
 pub use rand_core::{CryptoRng, SeedableRng};
 

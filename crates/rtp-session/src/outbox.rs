@@ -68,6 +68,11 @@ impl Outbox {
         dropped
     }
 
+    /// When an RTP packet queued at `now` will leave: now, or when the pacer releases it.
+    pub(crate) fn release_time(&self, now: Instant) -> Instant {
+        self.pacer.as_ref().map_or(now, |p| p.release_time(now))
+    }
+
     /// Moves paced RTP that is due at `now` to the transmit queue.
     pub(crate) fn release_paced(&mut self, now: Instant) {
         while let Some(t) = self.pacer.as_mut().and_then(|p| p.pop_due(now)) {

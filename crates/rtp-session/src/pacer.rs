@@ -42,6 +42,11 @@ impl Pacer {
         full
     }
 
+    /// When a packet pushed at `now` will be released.
+    pub(crate) fn release_time(&self, now: Instant) -> Instant {
+        self.next_release.map_or(now, |t| t.max(now))
+    }
+
     /// The next packet due at `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Transmit> {
         if self.queue.front()?.0 <= now {

@@ -20,19 +20,24 @@ use std::time::{Duration, Instant, SystemTime};
 
 use jitter_buffer::Playout;
 use rand_core::CryptoRng;
+use rtp_packet::extension::TransportSequenceNumber;
 use rtp_packet::payload::comfort_noise::ComfortNoise;
 use rtp_packet::payload::telephone_event::MAX_VOLUME;
 use rtp_packet::{ClockRate, CsrcList, ExtensionForm, PacketWriter, PayloadType};
 
+mod congestion;
 mod connectivity;
+mod feedback;
 mod receive;
 mod report;
 mod security;
 
 use crate::config::Config;
+use crate::congestion::{Congestion, PacketResult};
 use crate::dtmf::{Digit, DtmfReceiver, DtmfSender};
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
+use crate::feedback::FeedbackState;
 use crate::ice::IceLite;
 use crate::latch::Destinations;
 use crate::local::LocalSource;
@@ -86,12 +91,16 @@ pub struct Session {
     outbox: Outbox,
     counters: Counters,
     phase: Phase,
+    /// Transport-wide congestion control (`congestion/`, glue in `session/congestion.rs`).
+    congestion: Congestion,
     /// ICE-lite, when configured (`connectivity.rs`).
     ice: Option<IceLite>,
     /// RFC 4733 events to send (`dtmf.rs`).
     dtmf_tx: DtmfSender,
     /// RFC 4733 events the remote sources are sending (`dtmf.rs`).
     dtmf_rx: DtmfReceiver,
+    /// RTCP feedback: AVPF timing, send history, RTX (`feedback.rs`, `crate::feedback`).
+    feedback: FeedbackState,
 }
 
 impl std::fmt::Debug for Session {
@@ -136,6 +145,14 @@ impl Session {
                 "a MID extension has an ID of 1 to 14 and a MID of 1 to 16 bytes",
             ));
         }
+        config.congestion.check().map_err(Error::BadConfig)?;
+        if let (Some(mid), Some(id)) = (&config.mid, config.congestion.transport_sequence_id)
+            && mid.id == id
+        {
+            return Err(Error::BadConfig(
+                "the MID and transport-cc extensions share an ID",
+            ));
+        }
         if config.dtmf_interval.is_zero() || config.dtmf_timeout.is_zero() {
             return Err(Error::BadConfig(
                 "the telephone-event interval and timeout are not zero",
@@ -157,6 +174,18 @@ impl Session {
             config.clock_rate,
         );
         let unit = random_unit(rng.as_mut());
+        // Drawn only when RTX is used, so that other sessions' random sequences stay as
+        // they were.
+        let (rtx_ssrc, rtx_seq) = match config.feedback.rtx {
+            Some(_) if config.feedback.nack => {
+                (random_u32(rng.as_mut()), random_u32(rng.as_mut()) as u16)
+            }
+            _ => (0, 0),
+        };
+        let mut timer = RtcpTimer::new(config.bandwidth, now, unit);
+        if config.feedback.is_avpf() {
+            timer.set_avpf(now, unit);
+        }
         let mut session = Self {
             rng,
             origin: now,
@@ -166,7 +195,8 @@ impl Session {
             members: Members::new(config.max_remote_sources, config.jitter_buffer.clone()),
             paths: Destinations::new(&config.transport),
             security: SecurityState::new(&config.security),
-            timer: RtcpTimer::new(config.bandwidth, now, unit),
+            timer,
+            feedback: FeedbackState::new(&config.feedback, rtx_ssrc, rtx_seq),
             rtt: None,
             outbox: Outbox::new(config.pacing_bps),
             counters: Counters::default(),
@@ -174,6 +204,7 @@ impl Session {
             ice: config.ice.clone().map(|ice| IceLite::new(ice, now)),
             dtmf_tx: DtmfSender::new(config.clock_rate, config.dtmf_interval),
             dtmf_rx: DtmfReceiver::new(config.max_remote_sources, config.dtmf_timeout),
+            congestion: Congestion::new(&config.congestion, now),
             config,
         };
         session.configure_security(now)?;
@@ -264,6 +295,22 @@ impl Session {
     /// The session's datagram counters.
     pub fn counters(&self) -> Counters {
         self.counters
+    }
+
+    /// The bandwidth estimate for what we send, bits per second: the smaller of the
+    /// delay-based (GCC-style trend line) and loss-based estimates computed from the peer's
+    /// transport-cc (or RFC 8888) feedback (`docs/feedback-congestion.md`). `None` unless
+    /// [`crate::CongestionControl::transport_sequence_id`] or
+    /// [`crate::CongestionControl::ccfb_feedback`] is set; the configured start value until
+    /// feedback arrives.
+    pub fn bandwidth_estimate(&self) -> Option<u64> {
+        self.congestion.estimate()
+    }
+
+    /// The next per-packet result computed from the peer's feedback (send time, arrival
+    /// or loss, size), when [`crate::CongestionControl::packet_results`] asked for them.
+    pub fn poll_packet_result(&mut self) -> Option<PacketResult> {
+        self.congestion.poll_result()
     }
 
     /// Sends one RTP packet: `payload` with media `timestamp` (the session adds its random
@@ -489,20 +536,38 @@ impl Session {
         header.marker = marker;
         header.csrcs = csrcs;
         let mid = self.config.mid.as_ref();
-        // One-byte extension header (4) + element header (1) + MID, padded to 32 bits.
-        let extension_len = mid.map_or(0, |m| (4 + 1 + m.mid.len()).next_multiple_of(4));
+        let transport_sequence = self.congestion.next_extension();
+        // One-byte extension header (4) + element headers (1 each) + MID and transport-wide
+        // sequence number, padded to 32 bits.
+        let elements = mid.map_or(0, |m| 1 + m.mid.len())
+            + transport_sequence.map_or(0, |_| crate::congestion::EXTENSION_ELEMENT_LEN);
+        let extension_len = if elements == 0 {
+            0
+        } else {
+            (4 + elements).next_multiple_of(4)
+        };
         let mut buf = self.outbox.buffer();
         buf.resize(
             header.encoded_len() + extension_len + payload.len() + SRTP_OVERHEAD,
             0,
         );
         let written = PacketWriter::new(&mut buf, &header).and_then(|mut w| {
-            if let Some(mid) = mid {
-                w.extension(ExtensionForm::OneByte)?
-                    .push(mid.id, mid.mid.as_bytes())?;
+            if mid.is_some() || transport_sequence.is_some() {
+                let mut extension = w.extension(ExtensionForm::OneByte)?;
+                if let Some(mid) = mid {
+                    extension.push(mid.id, mid.mid.as_bytes())?;
+                }
+                if let Some((id, seq)) = transport_sequence {
+                    extension.push_value(id, &TransportSequenceNumber(seq))?;
+                }
             }
             w.finish(payload, 0)
         });
+        let rtx = self.config.feedback.rtx.is_some();
+        if rtx && let Ok(len) = written {
+            // RTX repairs from the packet before SRTP (`feedback/rtx.rs`).
+            self.remember_sent(now, buf.get(..len).unwrap_or_default());
+        }
         let protected = match (written, self.security.rtp()) {
             (Ok(len), Protection::Keyed(keys)) => keys
                 .outbound
@@ -518,6 +583,15 @@ impl Session {
             }
         };
         buf.truncate(len);
+        if !rtx {
+            // Plain retransmission re-sends this very datagram (`feedback/rtx.rs`).
+            self.remember_sent(now, &buf);
+        }
+        if self.congestion.records_sent() {
+            let send_time = self.outbox.release_time(now);
+            self.congestion
+                .on_sent(send_time, len, header.sequence_number);
+        }
         self.local.on_sent(now, header.timestamp, payload.len());
         self.counters.rtp_sent += 1;
         let transmit = Transmit {
@@ -601,6 +675,8 @@ impl Session {
             self.ice.as_ref().and_then(IceLite::deadline),
             self.dtmf_tx.deadline(),
             self.dtmf_rx.deadline(),
+            self.congestion.deadline(),
+            self.feedback_deadline(),
         ];
         let next = others.into_iter().flatten().min();
         Some(next.map_or(self.timer.next(), |t| t.min(self.timer.next())))
@@ -610,7 +686,20 @@ impl Session {
     /// buffer (a source that left with a BYE plays out what its buffer still holds), with
     /// the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
-        self.members.poll_playout(now)
+        let watch = self.config.feedback.keyframe_on_loss
+            && self.config.feedback.keyframes()
+            && self.config.jitter_buffer.kind == jitter_buffer::MediaKind::Video;
+        let out = self.members.poll_playout(now);
+        // A video frame lost at playout makes its source want a keyframe, asked for at
+        // the next service call (the frame borrows the session until then).
+        if watch
+            && let Some((ssrc, playout)) = &out
+            && feedback::is_lost_video(playout)
+        {
+            self.feedback
+                .on_lost_frame(*ssrc, self.config.max_remote_sources);
+        }
+        out
     }
 
     /// Advances timers to `now`: DTLS retransmissions, telephone-event packets due
@@ -629,9 +718,11 @@ impl Session {
         self.pump_dtmf(now);
         self.expire_dtmf(now);
         self.outbox.release_paced(now);
+        self.send_congestion_feedback(now);
         if now >= self.timer.next() {
             self.on_rtcp_timer(now);
         }
+        self.service_feedback(now);
     }
 
     /// The wallclock at `now`, as NTP (RFC 3550 §4).

@@ -101,7 +101,7 @@ fn receive(ctx: &Context, secure: bool) -> Result {
 
 /// Standard base64 with padding (RFC 4648 §4), as ffmpeg's `-srtp_out_params` and SDES
 /// `inline:` keys (RFC 4568 §6.1) take it.
-fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

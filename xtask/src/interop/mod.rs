@@ -10,6 +10,7 @@ mod chromium_sdp;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
+mod h264;
 mod libsrtp;
 mod media_receiver;
 mod openssl_dtls;
@@ -17,6 +18,7 @@ mod openssl_dtls_mtu;
 mod pcap;
 mod rtcp;
 mod rtp;
+mod rtpx;
 mod sdes;
 mod session_capture;
 mod tshark;
@@ -61,6 +63,10 @@ const SUITES: &[Suite] = &[
         run: gstreamer::run,
     },
     Suite {
+        name: "h264",
+        run: h264::run,
+    },
+    Suite {
         name: "dtmf",
         run: dtmf::run,
     },
@@ -83,6 +89,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "sdes",
         run: sdes::run,
+    },
+    Suite {
+        name: "rtpx",
+        run: rtpx::run,
     },
 ];
 

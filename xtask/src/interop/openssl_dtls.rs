@@ -2,10 +2,16 @@
 //! over loopback UDP, for every SRTP profile and cipher suite both sides speak, with and
 //! without client certificates. The keying material OpenSSL exports must equal ours, both
 //! sides must name the same profile and suite, and application data must cross both ways.
+//! One case runs with key logging on both sides (`-keylogfile` for OpenSSL, our
+//! `KeyLogFile`): both files must hold the same `CLIENT_RANDOM` line, and the logged secret
+//! with the randoms our passive observer saw on the wire must give the keying material our
+//! connection exported.
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
 use chacha20::ChaCha20Rng;
+use dtls::keylog::{KeyLogEntries, KeyLogFile, export_srtp_keying_material};
+use dtls::observe::{HandshakeObserver, Side};
 use dtls::{Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL};
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
@@ -79,6 +85,7 @@ pub fn run(ctx: &Context) -> Result {
                         peer_mtu: None,
                         long_client_hello: false,
                         our_defaults: false,
+                        key_log: false,
                     });
                 }
             }
@@ -97,6 +104,12 @@ pub fn run(ctx: &Context) -> Result {
     cases.push(Case {
         peer_cert: "384",
         client_cert: true,
+        ..cases[0]
+    });
+    // Key logging on both sides, with client certificates so the observer sees both.
+    cases.push(Case {
+        client_cert: true,
+        key_log: true,
         ..cases[0]
     });
     let mut rows = Vec::new();
@@ -118,10 +131,11 @@ pub fn run(ctx: &Context) -> Result {
                     format!("FAIL: {e}")
                 }
             };
-            let client_cert = match (case.client_cert, case.peer_cert) {
-                (false, _) => "no",
-                (true, "384") => "yes (P-384)",
-                (true, _) => "yes",
+            let client_cert = match (case.client_cert, case.peer_cert, case.key_log) {
+                (false, _, _) => "no",
+                (true, "384", _) => "yes (P-384)",
+                (true, _, true) => "yes, key log",
+                (true, _, _) => "yes",
             };
             rows.push(format!(
                 "{:<7} {:<23} {:<30} {:<7} {:<12} {}",
@@ -168,6 +182,9 @@ pub(super) struct Case {
     /// Our side runs [`Config::new`] as it comes (every suite, group and SRTP profile, MTU
     /// 1200, client certificate required); only the certificate is the case's.
     pub(super) our_defaults: bool,
+    /// Both sides log their master secret (OpenSSL's `-keylogfile`, our `KeyLogFile`) and
+    /// the logs are checked against each other and the exported keying material.
+    pub(super) key_log: bool,
 }
 
 /// The length of Chromium 156's DTLS 1.3 ClientHello body.
@@ -409,7 +426,12 @@ fn send_all(conn: &mut Connection, sock: &UdpSocket, wire: &mut Wire) -> Result 
 }
 
 /// Checks what OpenSSL printed against what we negotiated and exported.
-fn check_negotiated(case: &Case, peer: &Peer, conn: &Connection, info: &dtls::Connected) -> Result {
+fn check_negotiated(
+    case: &Case,
+    peer: &Peer,
+    conn: &Connection,
+    info: &dtls::Connected,
+) -> Result<Vec<u8>> {
     if info.cipher_suite != case.suite
         || info.srtp_profile != Some(case.profile)
         || info.key_exchange_group != case.group.0
@@ -444,11 +466,12 @@ fn check_negotiated(case: &Case, peer: &Peer, conn: &Connection, info: &dtls::Co
     conn.srtp_contexts()
         .map_err(|e| e.to_string())?
         .ok_or("no SRTP contexts")?;
-    Ok(())
+    Ok(ours.to_vec())
 }
 
 /// Exchanges application data once connected: we send a line, OpenSSL prints it; OpenSSL
-/// sends a line from its stdin, we receive it.
+/// sends a line from its stdin, we receive it. Returns the SRTP keying material we
+/// exported.
 fn exchange(
     case: &Case,
     conn: &mut Connection,
@@ -456,8 +479,9 @@ fn exchange(
     peer: &mut Peer,
     wire: &mut Wire,
     deadline: Instant,
-) -> Result {
+) -> Result<Vec<u8>> {
     let mut connected = None;
+    let mut exported = Vec::new();
     let mut sent_ours = false;
     let mut sent_theirs = false;
     let mut got_theirs = false;
@@ -475,7 +499,7 @@ fn exchange(
         };
         if !sent_ours {
             peer.wait_for("Keying material:", deadline)?;
-            check_negotiated(case, peer, conn, info)?;
+            exported = check_negotiated(case, peer, conn, info)?;
             conn.send_application_data(b"from-rust!\n")
                 .map_err(|e| e.to_string())?;
             sent_ours = true;
@@ -493,6 +517,123 @@ fn exchange(
     conn.close();
     while let Some(d) = conn.poll_transmit() {
         let _ = sock.send(d);
+    }
+    Ok(exported)
+}
+
+/// Where each side's key log goes for our side playing `ours`: (OpenSSL's, ours).
+fn key_log_paths(ctx: &Context, ours: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    (
+        ctx.dir.join(format!("keylog-openssl-vs-our-{ours}.txt")),
+        ctx.dir.join(format!("keylog-our-{ours}.txt")),
+    )
+}
+
+/// Starts OpenSSL's key log empty and hands its path to `-keylogfile`.
+fn openssl_key_log(ctx: &Context, ours: &str, cmd: &mut Command) {
+    let (theirs, _) = key_log_paths(ctx, ours);
+    let _ = std::fs::remove_file(&theirs);
+    cmd.arg("-keylogfile").arg(&theirs);
+}
+
+/// Starts our key log empty and puts a `KeyLogFile` writing it into `cfg`.
+fn our_key_log(ctx: &Context, ours: &str, cfg: &mut Config) -> Result {
+    let (_, mine) = key_log_paths(ctx, ours);
+    let _ = std::fs::remove_file(&mine);
+    let log = KeyLogFile::new(&mine).map_err(|e| format!("{}: {e}", mine.display()))?;
+    cfg.set_key_log(Arc::new(log));
+    Ok(())
+}
+
+/// The key log line for `client_random` in the file at `path`, and the file's entries.
+fn key_log_line(path: &Path, client_random: &[u8; 32]) -> Result<(String, KeyLogEntries)> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let random: String = client_random.iter().map(|b| format!("{b:02x}")).collect();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("client_random {random} "))
+        })
+        .ok_or_else(|| {
+            format!(
+                "{} has no CLIENT_RANDOM line for {random}:\n{text}",
+                path.display()
+            )
+        })?
+        .to_ascii_lowercase();
+    Ok((line, KeyLogEntries::parse(&text)))
+}
+
+/// Both key logs name this handshake's client random with the same master secret, and
+/// that secret with the randoms seen on the wire gives the keying material we exported.
+/// The randoms and the certificates come from our passive observer, so this also checks
+/// it on OpenSSL's messages.
+fn check_key_logs(ctx: &Context, case: &Case, ours: &str, wire: &Wire, exported: &[u8]) -> Result {
+    let (our_side, their_side) = if ours == "client" {
+        (Side::Client, Side::Server)
+    } else {
+        (Side::Server, Side::Client)
+    };
+    let mut observer = HandshakeObserver::new();
+    for d in &wire.ours {
+        observer.observe(d, our_side);
+    }
+    for d in &wire.theirs {
+        observer.observe(d, their_side);
+    }
+    let summary = observer.summary();
+    let (Some(client_random), Some(server_random)) = (summary.client_random, summary.server_random)
+    else {
+        return Err(format!("the observer saw no hellos: {summary:?}"));
+    };
+    if summary.cipher_suite != Some(case.suite.to_u16())
+        || summary.srtp_profile != case.profile.dtls_id()
+        || summary.version != Some(0xFEFD)
+        || !summary.extended_master_secret
+    {
+        return Err(format!("the observer read {summary:?}"));
+    }
+    let openssl_crt = ctx.dir.join(format!(
+        "{}{}.crt",
+        if ours == "client" { "server" } else { "client" },
+        case.peer_cert
+    ));
+    let openssl_fp = openssl_fingerprint(&openssl_crt)?.to_string();
+    let observed_openssl_fp = if ours == "client" {
+        &summary.server_fingerprint
+    } else {
+        &summary.client_fingerprint
+    };
+    if observed_openssl_fp.as_deref() != openssl_fp.strip_prefix("sha-256 ") {
+        return Err(format!(
+            "the observer fingerprinted OpenSSL's certificate as {observed_openssl_fp:?}, \
+             openssl says {openssl_fp}"
+        ));
+    }
+    let (theirs_path, mine_path) = key_log_paths(ctx, ours);
+    let (their_line, _) = key_log_line(&theirs_path, &client_random)?;
+    let (our_line, entries) = key_log_line(&mine_path, &client_random)?;
+    if their_line != our_line {
+        return Err(format!(
+            "the key logs differ:\n openssl {their_line}\n ours    {our_line}"
+        ));
+    }
+    if entries.len() != 1 || entries.skipped_lines() != 0 {
+        return Err(format!("our key log holds {entries:?}"));
+    }
+    let secret = entries
+        .master_secret(&client_random)
+        .ok_or("our key log lost its secret")?;
+    if case.suite == CipherSuite::EcdheEcdsaAes256GcmSha384 {
+        return Err("the key log case needs a SHA-256 suite".into());
+    }
+    let mut material = vec![0u8; exported.len()];
+    export_srtp_keying_material(secret, &client_random, &server_random, &mut material);
+    if material != exported {
+        return Err(
+            "the keying material derived from the key log differs from the exported".into(),
+        );
     }
     Ok(())
 }
@@ -517,6 +658,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
     }
+    if case.key_log {
+        openssl_key_log(ctx, "client", &mut cmd);
+    }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
     peer.wait_for("ACCEPT", deadline)?;
@@ -530,6 +674,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
     }
+    if case.key_log {
+        our_key_log(ctx, "client", &mut cfg)?;
+    }
     let mut conn = Connection::client_with_rng(
         Arc::new(cfg),
         ChaCha20Rng::from_seed([case.seed; 32]),
@@ -540,7 +687,10 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     conn.require_peer_fingerprints(vec![openssl_fingerprint(&server_crt)?])
         .map_err(|e| e.to_string())?;
     let mut wire = Wire::default();
-    exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
+    let exported = exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
+    if case.key_log {
+        check_key_logs(ctx, case, "client", &wire, &exported)?;
+    }
     if case.client_cert && !peer.seen.contains("Client certificate") {
         return Err(format!(
             "openssl did not receive our certificate:\n{}",
@@ -575,6 +725,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.long_client_hello {
         cmd.args(["-alpn", &long_alpn()]);
     }
+    if case.key_log {
+        openssl_key_log(ctx, "server", &mut cmd);
+    }
     let deadline = Instant::now() + RUN_LIMIT;
     let mut peer = Peer::start(&mut cmd)?;
     // The first datagram tells us the client's address.
@@ -593,6 +746,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     }
     if let Some(mtu) = case.mtu {
         cfg.mtu = mtu;
+    }
+    if case.key_log {
+        our_key_log(ctx, "server", &mut cfg)?;
     }
     let mut conn = Connection::server_with_rng(
         Arc::new(cfg),
@@ -614,6 +770,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     wire.theirs.push(buf[..n].to_vec());
     conn.handle_datagram(Instant::now(), &buf[..n])
         .map_err(|e| e.to_string())?;
-    exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
+    let exported = exchange(case, &mut conn, &sock, &mut peer, &mut wire, deadline)?;
+    if case.key_log {
+        check_key_logs(ctx, case, "server", &wire, &exported)?;
+    }
     Ok(wire)
 }

@@ -40,6 +40,7 @@ pub fn run(ctx: &Context) -> Result {
         peer_mtu: None,
         long_client_hello: false,
         our_defaults: false,
+        key_log: false,
     };
     let mut failures = Vec::new();
     for (seed, ours) in [(1u8, "client"), (2, "server")] {

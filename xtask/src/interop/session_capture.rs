@@ -103,7 +103,7 @@ fn capture_call(capture: &mut Child, raw: &Path) -> Result<(u16, u16)> {
 }
 
 /// Stops dumpcap with SIGINT (by its process id) so it completes the file.
-fn stop(capture: &mut Child) -> Result {
+pub(super) fn stop(capture: &mut Child) -> Result {
     sh(Command::new("kill").args(["-INT", &capture.id().to_string()]))?;
     let start = Instant::now();
     while capture.try_wait().map_err(|e| e.to_string())?.is_none() {

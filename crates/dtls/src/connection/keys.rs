@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 /// The master secret and what it was derived under; it outlives the handshake as the
 /// connection's session.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(super) struct Keys {
     negotiated: Negotiated,
     group: NamedGroup,
@@ -36,6 +37,13 @@ impl Connection {
             &self.hs.transcript,
             self.role,
         );
+        if let Some(key_log) = self.config.key_log() {
+            key_log.log(
+                crate::keylog::CLIENT_RANDOM_LABEL,
+                &keys.negotiated.client_random,
+                &*keys.master_secret,
+            );
+        }
         self.write_cipher = Some(ciphers.write);
         (keys, ciphers.read)
     }

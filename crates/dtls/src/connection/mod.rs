@@ -148,6 +148,7 @@ pub enum State {
 }
 
 /// What the hellos settled (RFC 5246 §7.4.1): known from the ServerHello on.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Negotiated {
     suite: CipherSuite,
     client_random: [u8; 32],
@@ -157,12 +158,14 @@ struct Negotiated {
 }
 
 /// A peer certificate that passed the fingerprint check, with its key.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct PeerCertificate {
     der: Vec<u8>,
     key: PeerKey,
 }
 
 /// What a client knows once the server's key exchange verified (RFC 8422 §5.4).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct ServerKeyExchanged {
     negotiated: Negotiated,
     peer: PeerCertificate,
@@ -172,6 +175,7 @@ struct ServerKeyExchanged {
 
 /// The handshake phase: each variant holds exactly what the handshake knows by then
 /// (RFC 6347 §4.2.4 flights; RFC 5246 §7.3 message order).
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum Phase {
     /// Flight 1 (or 3) sent: the ClientHello is kept to repeat with a cookie and to check
     /// the ServerHello's extensions against.
@@ -276,6 +280,7 @@ struct FlightEntry {
 
 /// What the handshake keeps across its phases.
 #[derive(Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Handshake {
     /// The handshake messages so far, for signatures, the session hash and Finished.
     transcript: Vec<u8>,
@@ -752,6 +757,62 @@ impl Connection {
             self.hs.transcript.extend_from_slice(raw);
         }
         Ok(())
+    }
+}
+
+/// A copy of a connection in its current state with `rng` as its randomness, for the fuzz
+/// targets (`internal::fork`). Only with the `fuzzing` feature: nothing else may duplicate
+/// a live connection's secrets.
+#[cfg(feature = "fuzzing")]
+impl Connection {
+    pub(crate) fn fork(&self, rng: BoxedRng) -> Connection {
+        let events = self
+            .events
+            .iter()
+            .map(|e| match e {
+                Event::Connected(c) => Event::Connected(Box::new(Connected {
+                    cipher_suite: c.cipher_suite,
+                    key_exchange_group: c.key_exchange_group,
+                    srtp_profile: c.srtp_profile,
+                    srtp_keys: c.srtp_keys.clone(),
+                    extended_master_secret: c.extended_master_secret,
+                    peer_certificate: c.peer_certificate.clone(),
+                    peer_fingerprint: c.peer_fingerprint.clone(),
+                })),
+                Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
+                Event::AlertReceived(a) => Event::AlertReceived(*a),
+                Event::Closed => Event::Closed,
+            })
+            .collect();
+        Connection {
+            role: self.role,
+            config: self.config.clone(),
+            rng,
+            phase: self.phase.clone(),
+            write_epoch: self.write_epoch,
+            write_seq: self.write_seq,
+            write_cipher: self.write_cipher.clone(),
+            read_epoch: self.read_epoch,
+            read_cipher: self.read_cipher.clone(),
+            replay: self.replay.clone(),
+            next_send_seq: self.next_send_seq,
+            next_recv_seq: self.next_recv_seq,
+            reassembler: self.reassembler.clone(),
+            hello_fragments: self.hello_fragments.clone(),
+            early_records: self.early_records.clone(),
+            mtu: self.mtu,
+            hs: self.hs.clone(),
+            flight: self.flight.clone(),
+            retransmit_at: self.retransmit_at,
+            retransmit_timeout: self.retransmit_timeout,
+            flight_sent_at: self.flight_sent_at,
+            handshake_deadline: self.handshake_deadline,
+            transmit: self.transmit.clone(),
+            events,
+            peer_auth: self.peer_auth.clone(),
+            dropped_records: self.dropped_records,
+            received: self.received,
+        }
     }
 }
 

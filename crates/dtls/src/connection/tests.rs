@@ -268,3 +268,37 @@ fn the_write_sequence_never_wraps() {
     client.close();
     assert!(client.poll_transmit().is_none());
 }
+
+/// A fork continues exactly as the original: fed the same flight, both answer with the
+/// same bytes and reach the same state, and neither disturbs the other.
+#[cfg(feature = "fuzzing")]
+#[test]
+fn a_fork_continues_like_the_original() {
+    let now = Instant::now();
+    let (_client, mut server, flight5) = at_flight_5(now);
+    let seeded = || ChaCha20Rng::from_seed([8; 32]);
+    let mut fork = server.fork(Box::new(seeded()));
+    let mut other = server.fork(Box::new(seeded()));
+    // Spoil one copy: the others do not notice.
+    other
+        .handle_datagram(now, &[22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 9, 0, 1, 99])
+        .unwrap();
+    assert_eq!(other.dropped_records(), server.dropped_records() + 1);
+    server.handle_datagram(now, &flight5).unwrap();
+    fork.handle_datagram(now, &flight5).unwrap();
+    assert!(server.is_connected() && fork.is_connected());
+    let drain = |c: &mut Connection| {
+        std::iter::from_fn(|| c.poll_transmit().map(<[u8]>::to_vec)).collect::<Vec<_>>()
+    };
+    let (a, b) = (drain(&mut server), drain(&mut fork));
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+    assert_eq!(
+        *server
+            .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+            .unwrap(),
+        *fork
+            .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+            .unwrap()
+    );
+}

@@ -15,6 +15,7 @@ const MAX_SPARE: usize = 8;
 
 /// Datagrams waiting to be sent, and buffers to write the next ones into.
 #[derive(Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(super) struct TransmitQueue {
     queue: VecDeque<Vec<u8>>,
     /// The datagram [`TransmitQueue::pop`] returned last.

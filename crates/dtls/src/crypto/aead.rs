@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 const TAG_LEN: usize = 16;
 
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum Key {
     Aes128(Box<Aes128Gcm>),
     Aes256(Box<Aes256Gcm>),
@@ -17,6 +18,7 @@ enum Key {
 }
 
 /// The protection of one direction of one epoch: key and implicit IV.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub struct RecordCipher {
     key: Key,
     fixed_iv: Zeroizing<Vec<u8>>,

@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// Our ephemeral secret for one handshake.
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub enum EphemeralSecret {
     /// An X25519 scalar.
     X25519(x25519_dalek::StaticSecret),

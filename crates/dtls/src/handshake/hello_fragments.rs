@@ -94,6 +94,7 @@ pub(crate) enum HelloProgress {
 
 /// One ClientHello being collected from one source address.
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct PartialHello {
     message_seq: u16,
     body: Vec<u8>,

@@ -16,7 +16,7 @@ pub use messages::{
     HandshakeMessage, HelloVerifyRequest, ServerHello, ServerKeyExchange,
 };
 pub use reassembly::{MAX_BUFFERED_BYTES, MAX_MESSAGE_LEN};
-pub(crate) use reassembly::{Pieces, Reassembler};
+pub(crate) use reassembly::{MAX_BUFFERED_MESSAGES, Pieces, Reassembler};
 
 use crate::codec::{Reader, Writer};
 use crate::error::Error;

@@ -30,12 +30,14 @@ pub const MAX_FRAGMENT_RANGES: usize = 64;
 
 /// Collects the fragments of the next handshake messages.
 #[derive(Debug, Default)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Reassembler {
     messages: Vec<Partial>,
     bytes: usize,
 }
 
 #[derive(Debug)]
+#[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Partial {
     msg_type: HandshakeType,
     message_seq: u16,

@@ -153,4 +153,63 @@ pub enum PayloadError {
         /// Resolutions given.
         resolutions: usize,
     },
+    /// An H.264 byte stream that does not start with a start code (ITU-T H.264 Annex B).
+    #[error("H.264 input does not start with an Annex B start code")]
+    H264NotAnnexB,
+    /// An H.264 NAL unit of no octets: given to the packetizer, or announced by a STAP-A
+    /// size of zero (RFC 6184 §5.7.1).
+    #[error("zero-length H.264 NAL unit")]
+    H264EmptyNal,
+    /// A NAL unit whose type RFC 6184 takes for its packet structures (24 to 29) or
+    /// reserves (0, 30, 31; §5.4), where a NAL unit is expected: given to the packetizer,
+    /// aggregated in a STAP-A or fragmented in an FU-A.
+    #[error("H.264 type {nal_type} where a NAL unit is expected")]
+    H264PacketTypeAsNal {
+        /// The NAL unit type.
+        nal_type: u8,
+    },
+    /// An interleaved-mode payload (STAP-B 25, MTAP16 26, MTAP24 27, FU-B 29): only
+    /// packetization modes 0 and 1 are supported (RFC 6184 §6.2, §6.3).
+    #[error("H.264 packet type {packet_type} belongs to the unsupported interleaved mode")]
+    H264InterleavedUnsupported {
+        /// The payload's type.
+        packet_type: u8,
+    },
+    /// A payload of type 0, 30 or 31, reserved by RFC 6184 §5.4.
+    #[error("H.264 payload of reserved type {nal_type}")]
+    H264ReservedType {
+        /// The payload's type.
+        nal_type: u8,
+    },
+    /// A STAP-A NAL unit size past the end of the payload (RFC 6184 §5.7.1).
+    #[error("STAP-A NAL unit of {declared} octets, only {available} left")]
+    H264StapLength {
+        /// The size the STAP-A announces.
+        declared: usize,
+        /// Octets left in the payload.
+        available: usize,
+    },
+    /// An FU-A header with both the start and end bits set (RFC 6184 §5.8).
+    #[error("FU-A with both start and end bits set")]
+    H264FuStartAndEnd,
+    /// The FU-As of a complete access unit do not chain: a fragment without its NAL
+    /// unit's start, a start before the previous NAL unit ended, a NAL unit never ended,
+    /// or fragments of one NAL unit naming different types (RFC 6184 §5.8).
+    #[error("H.264 fragmentation units do not chain into whole NAL units")]
+    H264BrokenFragments,
+    /// Packetization mode 0 sends every NAL unit in one packet, and this one does not fit
+    /// the MTU (RFC 6184 §6.2).
+    #[error("H.264 NAL unit of {len} octets exceeds the {mtu}-octet MTU in single NAL unit mode")]
+    H264NalTooLarge {
+        /// The NAL unit's length.
+        len: usize,
+        /// The MTU.
+        mtu: usize,
+    },
+    /// An H.264 fmtp parameter (RFC 6184 §8.1) whose value cannot be read.
+    #[error("invalid value for the H.264 fmtp parameter {parameter}")]
+    H264FmtpValue {
+        /// The parameter's name.
+        parameter: &'static str,
+    },
 }

@@ -160,9 +160,9 @@ impl<D: PayloadDescriptor> Fragment<'_, D> {
     }
 }
 
-/// The sizes of the chunks a frame is split into.
+/// The sizes of the chunks a frame is split into (also H.264's FU-A split).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ChunkPlan {
+pub(crate) struct ChunkPlan {
     count: usize,
     first: usize,
     rest_base: usize,
@@ -173,7 +173,7 @@ impl ChunkPlan {
     /// Plans the split of a frame of `len` octets into payloads of at most `mtu` octets,
     /// where the first payload's descriptor takes `first_header` octets and every other
     /// payload's descriptor `rest_header`.
-    fn new(
+    pub(crate) fn new(
         len: usize,
         mtu: usize,
         first_header: usize,
@@ -223,14 +223,14 @@ impl ChunkPlan {
 
 /// Walks a [`ChunkPlan`], yielding each chunk's range in the frame.
 #[derive(Debug, Clone)]
-struct Chunks {
+pub(crate) struct Chunks {
     plan: ChunkPlan,
     index: usize,
     offset: usize,
 }
 
 impl Chunks {
-    fn new(plan: ChunkPlan) -> Self {
+    pub(crate) fn new(plan: ChunkPlan) -> Self {
         Self {
             plan,
             index: 0,
@@ -239,7 +239,7 @@ impl Chunks {
     }
 
     /// Chunks not yielded yet.
-    fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.plan.count - self.index
     }
 }

@@ -16,11 +16,14 @@
 //!   a frame reassembler.
 //! - [`vp9`]: the VP9 payload descriptor with its scalability structure (RFC 9628 §4), a
 //!   packetizer and a frame reassembler.
+//! - [`h264`]: H.264 (RFC 6184) packetization modes 0 and 1, access-unit reassembly with
+//!   key frame detection, and the `a=fmtp` parameters.
 //! - [`reassembly`]: the frame reassembler that the video formats share.
 
 pub mod comfort_noise;
 pub mod g711;
 pub mod g722;
+pub mod h264;
 pub mod opus;
 pub mod reassembly;
 pub mod telephone_event;

@@ -25,6 +25,18 @@
 //! raises `max_packets` (memory grows with `max_packets × max_payload_len`). Lowering the
 //! bound instead of the packet count would not help: tiny packets are what a hostile sender
 //! would use, and each waiting packet costs a buffer whatever its size.
+//!
+//! The packetizers do not refuse a frame of more packets than this bound, on purpose: the
+//! bound is the receiver's memory policy, and the packetizer runs at the sender, which
+//! does not know it. The peer may be another implementation with a larger bound (browsers
+//! take 4K key frames of well over 512 packets), so a sender refusing by our receiver's
+//! default would break calls that work; and a receiver of this crate that expects such
+//! frames raises its own `max_packets`. What a user can rely on is the documented pairing:
+//! a frame of at most `max_packets` packets, sent in any order within the bound, comes out
+//! whole; a larger one never comes out, and every one of its packets is counted, in
+//! [`Incomplete`] or still [`waiting`](Depacketizer::waiting) until the next frame or a
+//! [`flush`](Depacketizer::flush) gives it up. The `rtp_packet_vp8`, `rtp_packet_vp9` and
+//! `rtp_packet_h264` fuzz targets hold the code to exactly that.
 
 use tracing::debug;
 
@@ -69,6 +81,9 @@ pub struct Frame<'a, D> {
     pub descriptor: D,
     /// The frame: the packets' payloads after their descriptors, in sequence order.
     pub data: &'a [u8],
+    /// Where each packet's part of `data` ends, for formats that read packets one by one
+    /// once the frame is whole (H.264).
+    pub(crate) packet_ends: &'a [usize],
 }
 
 /// Frames given up because some of their packets were missing.
@@ -131,6 +146,10 @@ struct Waiting<D> {
     timestamp: u32,
     marker: bool,
     starts_frame: bool,
+    /// What the packet says of itself about starting a frame; for a format whose starts
+    /// are inferred ([`ReassemblyDescriptor::START_FROM_PREVIOUS`]) `starts_frame` is
+    /// recomputed from it and the packet before.
+    start_hint: bool,
     ends_frame: bool,
     descriptor: D,
     data: Vec<u8>,
@@ -166,6 +185,13 @@ impl<D> PacketSource for WaitingFrom<'_, D> {
 /// A payload descriptor the reassembler can read frame boundaries from: VP8's (RFC 7741
 /// §4.5) and VP9's (RFC 9628 §4.5).
 pub trait ReassemblyDescriptor: Copy {
+    /// Whether a frame's start is known from the packet before it rather than from the
+    /// packet itself. RFC 6184 (H.264) has no start-of-frame bit: a packet starts an access
+    /// unit when the packet before it ended one (marker bit) or carried another timestamp.
+    /// When that packet is missing, or not yet arrived, the start flag `parse_packet`
+    /// returns decides, as a hint; it is replaced once the packet before arrives.
+    const START_FROM_PREVIOUS: bool = false;
+
     /// Parses the descriptor at the start of an RTP payload whose header had marker bit
     /// `marker`. Returns the descriptor a frame keeps, whether this payload starts a frame,
     /// whether it ends one, and the data after the descriptor.
@@ -219,6 +245,16 @@ impl<D: ReassemblyDescriptor> Depacketizer<D> {
         self.inner.waiting()
     }
 
+    /// Hands out the frame at the front of the waiting packets if it is complete. A push
+    /// hands out one frame; with a format whose frame starts are inferred from the packet
+    /// before ([`ReassemblyDescriptor::START_FROM_PREVIOUS`], H.264), a late packet that
+    /// completes one frame can also make the next, already whole, frame known to start.
+    /// Call this after every push that handed out a frame, until it returns `None`; for
+    /// VP8 and VP9 it never finds one (a whole frame is handed out when it completes).
+    pub fn next_ready(&mut self) -> Option<Frame<'_, D>> {
+        self.inner.next_ready()
+    }
+
     /// Gives up every waiting packet, for example at the end of the stream.
     pub fn flush(&mut self) -> Incomplete {
         self.inner.flush()
@@ -244,13 +280,17 @@ struct Reassembler<D> {
     sequence: ExtendedSequence,
     /// Extended sequence number of the last packet handed out or given up.
     done_through: Option<u64>,
+    /// That packet's timestamp and whether it ended a frame, for inferred starts.
+    done_facts: Option<(u32, bool)>,
     frame: Vec<u8>,
+    /// Where each packet of `frame` ends in it.
+    packet_ends: Vec<usize>,
 }
 
 /// Rollover counter of the first packet; leaves room to go back before it.
 const FIRST_CYCLE: u32 = 1 << 16;
 
-impl<D: Copy> Reassembler<D> {
+impl<D: ReassemblyDescriptor> Reassembler<D> {
     fn new(limits: ReassemblyLimits) -> Self {
         Self {
             limits,
@@ -258,7 +298,9 @@ impl<D: Copy> Reassembler<D> {
             spare: Vec::new(),
             sequence: ExtendedSequence::with_rollover_counter(FIRST_CYCLE),
             done_through: None,
+            done_facts: None,
             frame: Vec::new(),
+            packet_ends: Vec::new(),
         }
     }
 
@@ -319,6 +361,11 @@ impl<D: Copy> Reassembler<D> {
         }
         let mut data = self.spare.pop().unwrap_or_default();
         data.clear();
+        // A buffer that must grow grows once to the largest payload, so buffers reused in
+        // any order (packets of uneven sizes, STAP-As next to FU-As) never grow again.
+        if data.capacity() < packet.data.len() {
+            data.reserve(self.limits.max_payload_len);
+        }
         data.extend_from_slice(packet.data);
         let index = self.waiting.partition_point(|w| w.extended < extended);
         self.waiting.insert(
@@ -328,11 +375,16 @@ impl<D: Copy> Reassembler<D> {
                 timestamp: packet.timestamp,
                 marker: packet.marker,
                 starts_frame: packet.starts_frame,
+                start_hint: packet.starts_frame,
                 ends_frame: packet.ends_frame,
                 descriptor: packet.descriptor,
                 data,
             },
         );
+        if D::START_FROM_PREVIOUS {
+            self.infer_start(index);
+            self.infer_start(index + 1);
+        }
         if let Some((first, last)) = self.complete_frame_around(index) {
             let skipped = self.give_up(first);
             pushed.incomplete.frames += skipped.frames;
@@ -340,6 +392,43 @@ impl<D: Copy> Reassembler<D> {
             pushed.frame = self.hand_out(last - first + 1);
         }
         Ok(pushed)
+    }
+
+    /// Hands out the frame at the front of the waiting packets if it is complete.
+    fn next_ready(&mut self) -> Option<Frame<'_, D>> {
+        let (first, last) = self.complete_frame_around(0)?;
+        if first != 0 {
+            return None;
+        }
+        self.hand_out(last + 1)
+    }
+
+    /// Recomputes whether the waiting packet at `index` starts a frame, from the nearest
+    /// packet before it that arrived (waiting, or the last one handed out or given up):
+    /// right before it, that packet's marker bit or another timestamp says; after a gap, a
+    /// packet of the same timestamp that ended nothing means the gap is inside this
+    /// packet's frame; otherwise the packet's own hint decides.
+    fn infer_start(&mut self, index: usize) {
+        let previous = match index.checked_sub(1) {
+            Some(before) => self
+                .waiting
+                .get(before)
+                .map(|w| (w.extended, w.timestamp, w.ends_frame)),
+            None => self
+                .done_through
+                .zip(self.done_facts)
+                .map(|(extended, (timestamp, ends))| (extended, timestamp, ends)),
+        };
+        let Some(w) = self.waiting.get_mut(index) else {
+            return;
+        };
+        w.starts_frame = match previous {
+            Some((extended, timestamp, ends)) if extended + 1 == w.extended => {
+                ends || timestamp != w.timestamp
+            }
+            Some((_, timestamp, false)) if timestamp == w.timestamp => false,
+            _ => w.start_hint,
+        };
     }
 
     /// Number of waiting packets at the front that share the first one's timestamp.
@@ -403,6 +492,7 @@ impl<D: Copy> Reassembler<D> {
                 previous = Some(w.timestamp);
             }
             self.done_through = Some(w.extended);
+            self.done_facts = Some((w.timestamp, w.ends_frame));
             self.spare.push(w.data);
         }
         debug!(frames, packets = count, "gave up incomplete frames");
@@ -421,9 +511,12 @@ impl<D: Copy> Reassembler<D> {
         let last = self.waiting.get(count.checked_sub(1)?)?;
         let (marker, last_sequence) = (last.marker, last.extended as u16);
         self.frame.clear();
+        self.packet_ends.clear();
         for w in self.waiting.drain(..count) {
             self.frame.extend_from_slice(&w.data);
+            self.packet_ends.push(self.frame.len());
             self.done_through = Some(w.extended);
+            self.done_facts = Some((w.timestamp, w.ends_frame));
             self.spare.push(w.data);
         }
         Some(Frame {
@@ -433,6 +526,7 @@ impl<D: Copy> Reassembler<D> {
             marker,
             descriptor,
             data: &self.frame,
+            packet_ends: &self.packet_ends,
         })
     }
 }

@@ -50,6 +50,8 @@ impl Session {
             PacketKind::Rtp => self.counters.malformed += 1,
             _ => self.counters.unknown += 1,
         }
+        // Feedback found by this datagram goes out in this call (RFC 4585 immediate mode).
+        self.service_feedback(now);
     }
 
     fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
@@ -69,6 +71,29 @@ impl Session {
             self.on_own_ssrc(now, from, None);
             return;
         }
+        self.congestion.on_rtp(now, &packet, datagram.len());
+        if self
+            .config
+            .feedback
+            .rtx
+            .is_some_and(|rtx| rtx.payload_type == packet.payload_type())
+        {
+            self.receive_rtx(now, from, &packet, bytes);
+            return;
+        }
+        self.deliver_rtp(now, from, &packet, bytes);
+    }
+
+    /// An authenticated RTP packet of a remote source (or one unwrapped from RTX): routed
+    /// by payload type into the statistics, the jitter buffer or the event receiver.
+    pub(crate) fn deliver_rtp(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &RtpPacket<'_>,
+        bytes: &[u8],
+    ) {
+        let ssrc = packet.ssrc();
         // The route by payload type: an unknown one, or a payload its format refuses, is
         // dropped before it creates or changes any state.
         let Some((kind, clock)) = self.route(packet.payload_type()) else {
@@ -113,13 +138,13 @@ impl Session {
                 packet.payload().len(),
                 now,
             ),
-            _ => source.stats.on_rtp_packet(&packet, now),
+            _ => source.stats.on_rtp_packet(packet, now),
         }
         .sequence();
         let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
         if delivered {
-            source.insert_packet(now, &packet, verdict, kind);
+            source.insert_packet(now, packet, verdict, kind);
             source.validated = true;
         } else {
             self.counters.probation_held += 1;
@@ -162,7 +187,7 @@ impl Session {
                 self.report_dtmf(finished);
             }
             PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
-            _ => {}
+            _ => self.on_media_inserted(now, ssrc, packet.sequence_number()),
         }
     }
 
@@ -220,7 +245,7 @@ impl Session {
         let rules = rtcp::Rules {
             reduced_size: self.config.transport.rtcp_rsize,
         };
-        if rtcp::validate(bytes, rules).is_err() {
+        if rtcp::validate(bytes, rules).is_err() && !self.congestion.is_lone_feedback(bytes) {
             self.counters.malformed += 1;
             return;
         }
@@ -242,9 +267,14 @@ impl Session {
                 packet_type,
                 rtcp::packet_type::RTPFB | rtcp::packet_type::PSFB
             ) {
-                self.outbox.event(Event::Feedback {
-                    packet: packet.to_vec(),
-                });
+                if self.consume_congestion_feedback(now, packet) {
+                    continue;
+                }
+                if !self.on_feedback_packet(now, packet) {
+                    self.outbox.event(Event::Feedback {
+                        packet: packet.to_vec(),
+                    });
+                }
                 continue;
             }
             match AnyPacket::parse(packet) {
@@ -387,6 +417,9 @@ impl Session {
             new = random_u32(self.rng.as_mut());
         }
         self.local.change_ssrc(new);
+        if let Some(history) = self.feedback.history.as_mut() {
+            history.clear();
+        }
         tracing::info!(old, new, %from, "SSRC collision resolved");
         self.outbox.event(Event::SsrcCollision {
             old,

@@ -1,0 +1,139 @@
+//! The passive handshake observer (`dtls::observe::HandshakeObserver`) fed arbitrary
+//! datagrams from both sides, mixed with intact and bit-flipped datagrams of a real,
+//! fragmented handshake: nothing panics, the summary is always self-consistent, and when
+//! every real datagram arrived intact at least once and nothing else did, in whatever order
+//! and however repeated, the summary is exactly that of the real handshake.
+//!
+//! Input: operations. `0, side, len(2), bytes`: an arbitrary datagram from `side & 1`
+//! (0 client, 1 server). `1, index, offset(2), xor`: the real handshake's `index`-th
+//! datagram from its real sender, with one byte flipped (`xor` 0 delivers it intact).
+#![no_main]
+
+use chacha20::ChaCha20Rng;
+use dtls::observe::{HandshakeObserver, HandshakeSummary, Side, cipher_suite_name};
+use dtls::{Certificate, Config, Connection, HashFunction};
+use libfuzzer_sys::fuzz_target;
+use rand_core::SeedableRng;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+/// Every datagram of a handshake with its sender, and the summary of observing them all in
+/// order.
+type Recorded = (Vec<(Side, Vec<u8>)>, HandshakeSummary);
+
+/// A seeded handshake with flights fragmented to 256 bytes.
+fn recorded() -> &'static Recorded {
+    static RECORDED: OnceLock<Recorded> = OnceLock::new();
+    RECORDED.get_or_init(|| {
+        let now = Instant::now();
+        let config = |s| {
+            let cert = Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([s; 32]))
+                .expect("certificate");
+            let mut c = Config::new(cert);
+            c.mtu = 256;
+            c
+        };
+        let (cc, sc) = (config(1), config(2));
+        let cfp = cc.certificate.fingerprint(HashFunction::Sha256);
+        let sfp = sc.certificate.fingerprint(HashFunction::Sha256);
+        let mut client =
+            Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([3; 32]), now);
+        let mut server = Connection::server_with_rng(
+            Arc::new(sc),
+            ChaCha20Rng::from_seed([4; 32]),
+            "192.0.2.1:5000".parse().expect("address"),
+            now,
+        );
+        client.require_peer_fingerprints(vec![sfp]).expect("one");
+        server.require_peer_fingerprints(vec![cfp]).expect("one");
+        let mut wire = Vec::new();
+        for _ in 0..8 {
+            while let Some(d) = client.poll_transmit() {
+                let d = d.to_vec();
+                server.handle_datagram(now, &d).expect("clean handshake");
+                wire.push((Side::Client, d));
+            }
+            while let Some(d) = server.poll_transmit() {
+                let d = d.to_vec();
+                client.handle_datagram(now, &d).expect("clean handshake");
+                wire.push((Side::Server, d));
+            }
+        }
+        assert!(client.is_connected() && server.is_connected());
+        let mut o = HandshakeObserver::new();
+        for (side, d) in &wire {
+            o.observe(d, *side);
+        }
+        let summary = o.summary();
+        assert!(summary.client_fingerprint.is_some() && summary.server_fingerprint.is_some());
+        (wire, summary)
+    })
+}
+
+fn check_consistent(s: &HandshakeSummary) {
+    assert_eq!(s.version.is_some(), s.server_random.is_some());
+    assert_eq!(s.version.is_some(), s.cipher_suite.is_some());
+    assert_eq!(
+        s.cipher_suite_name,
+        s.cipher_suite.and_then(cipher_suite_name)
+    );
+    for fp in [&s.client_fingerprint, &s.server_fingerprint]
+        .into_iter()
+        .flatten()
+    {
+        assert_eq!(fp.len(), 32 * 3 - 1, "{fp}");
+        assert!(fp.bytes().enumerate().all(|(i, b)| if i % 3 == 2 {
+            b == b':'
+        } else {
+            b.is_ascii_hexdigit() && !b.is_ascii_lowercase()
+        }));
+    }
+    if s.version.is_none() {
+        assert!(s.srtp_profile.is_none() && !s.extended_master_secret);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (wire, reference) = recorded();
+    let mut o = HandshakeObserver::new();
+    let mut rest = data;
+    let mut tainted = false;
+    let mut intact = vec![false; wire.len()];
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        if op % 2 == 0 {
+            let [side, a, b, tail @ ..] = rest else { break };
+            let len = usize::from(u16::from_be_bytes([*a, *b])).min(tail.len());
+            let side = if side & 1 == 0 {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            o.observe(&tail[..len], side);
+            tainted = true;
+            rest = &tail[len..];
+        } else {
+            let [index, o1, o2, xor, tail @ ..] = rest else {
+                break;
+            };
+            rest = tail;
+            let i = usize::from(*index) % wire.len();
+            let (side, original) = &wire[i];
+            let mut d = original.clone();
+            let at = usize::from(u16::from_be_bytes([*o1, *o2])) % d.len().max(1);
+            if let Some(byte) = d.get_mut(at) {
+                *byte ^= xor;
+            }
+            o.observe(&d, *side);
+            if *xor == 0 {
+                intact[i] = true;
+            } else {
+                tainted = true;
+            }
+        }
+        check_consistent(&o.summary());
+    }
+    if !tainted && intact.iter().all(|&b| b) {
+        assert_eq!(&o.summary(), reference);
+    }
+});
