@@ -43,15 +43,20 @@ pub fn run(args: &[String]) -> Result {
 }
 
 /// The session's speed and scale (`tools/scale`): receive-path packet rate against bare
-/// UDP, and concurrent two-way SRTP sessions per process with their memory. Release build,
-/// as every figure here is a rate.
+/// UDP, and concurrent two-way SRTP sessions per process with their memory, CPU and loss,
+/// first with a port per session, then with the sessions sharing one socket per worker.
+/// Release build, as every figure here is a rate.
 fn scale(quick: bool) -> Result {
-    let mut scale = cargo();
-    scale.args(["run", "--release", "-p", "scale", "--", "all"]);
-    if quick {
-        scale.arg("--quick");
+    for args in [&["all"][..], &["sessions", "--shared"][..]] {
+        let mut scale = cargo();
+        scale.args(["run", "--release", "-p", "scale", "--"]);
+        scale.args(args);
+        if quick {
+            scale.arg("--quick");
+        }
+        sh(&mut scale)?;
     }
-    sh(&mut scale)
+    Ok(())
 }
 
 /// One run of a handshake benchmark: CPU time per handshake and the client's share of it,

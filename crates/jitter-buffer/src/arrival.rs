@@ -76,8 +76,10 @@ pub(crate) struct ArrivalModel {
     stored: u32,
     head: u32,
     closed: u32,
-    slopes: Vec<f64>,
 }
+
+/// Pairs of kept windows: the most slopes one fit weighs.
+const PAIRS: usize = HISTORY * (HISTORY - 1) / 2;
 
 impl ArrivalModel {
     pub(crate) fn new(clock_rate: rtp_packet::ClockRate, origin_ts: i64) -> Self {
@@ -99,7 +101,6 @@ impl ArrivalModel {
             head: 0,
             closed: 0,
             closed_baseline: Time::MAX,
-            slopes: Vec::with_capacity(HISTORY * (HISTORY - 1) / 2),
         }
     }
 
@@ -227,22 +228,30 @@ impl ArrivalModel {
             .fold(Time::MAX, Time::min);
     }
 
+    /// The slopes are gathered on the stack (3.4 KiB, once every [`FIT_EVERY`] windows)
+    /// rather than in a buffer the model keeps: a kept buffer was the largest part of a
+    /// jitter buffer after its histogram, for a computation made once every 16 seconds.
     fn fit_skew(&mut self) {
-        self.slopes.clear();
+        let mut slopes = [0.0f64; PAIRS];
+        let mut count = 0;
         let points = &self.means[..(self.stored as usize).min(HISTORY)];
         for (i, a) in points.iter().enumerate() {
             for b in points.iter().skip(i + 1) {
                 let span = b.media - a.media;
-                if span >= MIN_PAIR_SPAN || span <= -MIN_PAIR_SPAN {
-                    self.slopes.push((b.offset - a.offset).ratio(span));
+                if (span >= MIN_PAIR_SPAN || span <= -MIN_PAIR_SPAN)
+                    && let Some(slot) = slopes.get_mut(count)
+                {
+                    *slot = (b.offset - a.offset).ratio(span);
+                    count += 1;
                 }
             }
         }
-        if self.slopes.len() < 3 {
+        let slopes = &mut slopes[..count];
+        if slopes.len() < 3 {
             return;
         }
-        let mid = self.slopes.len() / 2;
-        let (_, median, _) = self.slopes.select_nth_unstable_by(mid, f64::total_cmp);
+        let mid = slopes.len() / 2;
+        let (_, median, _) = slopes.select_nth_unstable_by(mid, f64::total_cmp);
         // Offsets are arrival − media, so their slope is (receiver s per media s) − 1.
         let skew = median.clamp(-MAX_SKEW, MAX_SKEW);
         self.skewed = Rate::from_f64(self.nanos_per_tick.to_f64() * (1.0 + skew));

@@ -129,6 +129,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch_io;
 mod config;
 mod congestion;
 mod driver;

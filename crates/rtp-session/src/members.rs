@@ -52,11 +52,11 @@ impl Members {
     }
 
     pub(crate) fn get(&self, ssrc: u32) -> Option<&RemoteSource> {
-        self.table.get(&ssrc)
+        self.table.get(&ssrc).map(|s| &**s)
     }
 
     pub(crate) fn get_mut(&mut self, ssrc: u32) -> Option<&mut RemoteSource> {
-        self.table.get_mut(&ssrc)
+        self.table.get_mut(&ssrc).map(|s| &mut **s)
     }
 
     pub(crate) fn contains(&self, ssrc: u32) -> bool {
@@ -65,7 +65,7 @@ impl Members {
 
     /// Every source, validated or not.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &RemoteSource)> {
-        self.table.iter().map(|(ssrc, s)| (*ssrc, s))
+        self.table.iter().map(|(ssrc, s)| (*ssrc, &**s))
     }
 
     /// The validated sources.
@@ -113,8 +113,10 @@ impl Members {
             return Admission::Refused;
         };
         let alerts = stats::AlertMonitor::voip_defaults();
-        self.table
-            .insert(ssrc, RemoteSource::new(stats, buffer, now, alerts));
+        self.table.insert(
+            ssrc,
+            Box::new(RemoteSource::new(stats, buffer, now, alerts)),
+        );
         admission
     }
 
@@ -156,15 +158,12 @@ impl Members {
 
     /// Every source, to update in place.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut RemoteSource)> {
-        self.table.iter_mut().map(|(ssrc, s)| (*ssrc, s))
+        self.table.iter_mut().map(|(ssrc, s)| (*ssrc, &mut **s))
     }
 
     /// The earliest playout deadline of any source.
     pub(crate) fn next_playout(&self) -> Option<Instant> {
-        self.table
-            .values()
-            .filter_map(RemoteSource::next_playout)
-            .min()
+        self.table.values().filter_map(|s| s.next_playout()).min()
     }
 
     /// The next frame or concealment due at `now` from any source, present or departed.

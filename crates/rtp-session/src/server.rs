@@ -9,11 +9,25 @@
 //!
 //! The single-session [`crate::Driver`] stays the simple way to run one session in a
 //! tokio task.
+//!
+//! **Shared sockets.** [`Server::add`] gives each session its own port (or pair), as an
+//! SDP offer/answer with one port per call does. A server started with
+//! [`Server::start_shared`] also gives each worker one UDP socket that many sessions share
+//! ([`Server::add_shared`]), the way SFUs and SBCs behind a single media port work: the
+//! worker reads it in batches (`recvmmsg` on Linux, see `batch_io.rs`) and hands each
+//! datagram to the session whose remote RTP address it came from. The demultiplexing key
+//! is the session's current remote ([`Session::remote_rtp`], from its configuration or
+//! [`Session::set_remote`] through [`Server::with`]), kept up to date after every call into
+//! the session; a datagram from an address no session has is counted and dropped, so a
+//! shared session cannot latch onto a new address (symmetric RTP behind a NAT that
+//! rebinds, or ICE, which picks the address from a check) and signalling must give the
+//! peer's address. One port per call spreads the kernel's work over sockets that each see
+//! a datagram every 20 ms; a shared socket sees them all, which is where batched reads pay.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::ErrorKind;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -23,6 +37,7 @@ use jitter_buffer::Playout;
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
+use crate::batch_io::Batcher;
 use crate::config::Config;
 use crate::driver::Binding;
 use crate::error::{Error, Result};
@@ -32,6 +47,19 @@ use crate::session::{Session, random_u32};
 
 /// Datagrams read from one socket before the worker turns to its other sockets.
 const RECV_BATCH: usize = 64;
+/// Batches read from a worker's shared socket before it turns to its other work (timers,
+/// commands): 2,048 datagrams, so that one turn of the loop reads what a thousand calls
+/// send in 40 ms, as the per-session sockets' events together would.
+const SHARED_ROUNDS: usize = 64;
+/// Timers run per turn of a worker's loop before it reads its sockets again.
+const TIMERS_PER_TURN: usize = 512;
+/// The token of a worker's shared socket.
+const SHARED: Token = Token(usize::MAX - 1);
+/// The receive and send buffers a shared socket asks for (the kernel caps them, on Linux
+/// at `net.core.rmem_max` and `wmem_max`). One socket carries every call of its worker, so
+/// the system default (about 200 KiB on Linux, a few milliseconds of a thousand calls)
+/// would overflow whenever the worker is held up; 4 MiB covers about 80 ms of 1,000 calls.
+const SHARED_SOCKET_BUFFER: usize = 4 << 20;
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 2048;
 /// The wait after a deadline that servicing left in the past (a buffer holding back a
@@ -122,6 +150,8 @@ struct WorkerHandle<H> {
     thread: Option<JoinHandle<Vec<Stopped<H>>>>,
     next_slot: u32,
     free: Vec<u32>,
+    /// The local address of the worker's shared socket ([`Server::start_shared`]).
+    shared: Option<SocketAddr>,
 }
 
 impl<H> WorkerHandle<H> {
@@ -198,6 +228,17 @@ impl<H: Handler> Server<H> {
     /// Starts `workers` worker threads (at least one; one per core is the usual choice,
     /// [`std::thread::available_parallelism`]).
     pub fn start(workers: usize) -> Result<Self> {
+        Self::launch(workers, None)
+    }
+
+    /// As [`Server::start`], and gives each worker one UDP socket bound to `ip` (an
+    /// ephemeral port each) for the sessions added with [`Server::add_shared`]. Sessions
+    /// with their own ports ([`Server::add`]) can run beside them.
+    pub fn start_shared(workers: usize, ip: IpAddr) -> Result<Self> {
+        Self::launch(workers, Some(ip))
+    }
+
+    fn launch(workers: usize, shared: Option<IpAddr>) -> Result<Self> {
         let io = |source| Error::Io {
             address: None,
             source,
@@ -207,10 +248,28 @@ impl<H: Handler> Server<H> {
             let poll = Poll::new().map_err(io)?;
             let registry = poll.registry().try_clone().map_err(io)?;
             let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(io)?);
+            let shared = match shared {
+                Some(ip) => {
+                    let bound = SocketAddr::new(ip, 0);
+                    let at = |source| Error::Io {
+                        address: Some(bound),
+                        source,
+                    };
+                    let socket = shared_socket(bound).map_err(at)?;
+                    let local = socket.local_addr().map_err(at)?;
+                    let mut socket = UdpSocket::from_std(socket);
+                    registry
+                        .register(&mut socket, SHARED, Interest::READABLE)
+                        .map_err(at)?;
+                    Some((socket, local))
+                }
+                None => None,
+            };
+            let local = shared.as_ref().map(|(_, local)| *local);
             let (commands, receiver) = channel();
             let thread = std::thread::Builder::new()
                 .name(format!("rtp-server-{index}"))
-                .spawn(move || Worker::new(poll).run(receiver))
+                .spawn(move || Worker::new(poll, shared).run(receiver))
                 .map_err(io)?;
             handles.push(WorkerHandle {
                 commands,
@@ -219,6 +278,7 @@ impl<H: Handler> Server<H> {
                 thread: Some(thread),
                 next_slot: 0,
                 free: Vec::new(),
+                shared: local,
             });
         }
         Ok(Self {
@@ -298,10 +358,11 @@ impl<H: Handler> Server<H> {
         let entry = Entry {
             session,
             handler,
-            rtp,
+            rtp: Some(rtp),
             rtcp: rtcp.map(|(s, _)| s),
             rtp_local,
             rtcp_local,
+            remote_key: None,
             wake,
             scheduled: None,
             generation,
@@ -315,6 +376,59 @@ impl<H: Handler> Server<H> {
             generation,
             rtp: rtp_local,
             rtcp: rtcp_local,
+        })
+    }
+
+    /// Creates a session on a worker's shared socket (round robin) with its `handler`,
+    /// whose first [`Handler::on_wake`] comes at `wake`. The session multiplexes RTCP
+    /// (`config.transport.rtcp_mux`) and hears only its remote RTP address: give it in
+    /// `config.transport.remote_rtp` or later with [`Session::set_remote`] through
+    /// [`Server::with`]. [`Error::BadConfig`] without rtcp-mux or on a server started
+    /// without shared sockets.
+    pub fn add_shared(
+        &mut self,
+        config: Config,
+        rng: Box<dyn rand_core::CryptoRng + Send>,
+        handler: H,
+        wake: Option<Instant>,
+    ) -> Result<SessionId> {
+        if !config.transport.rtcp_mux {
+            return Err(Error::BadConfig(
+                "a session on a shared socket multiplexes RTCP (rtcp-mux)",
+            ));
+        }
+        let index = (self.added as usize) % self.workers.len();
+        let worker = self.workers.get_mut(index).ok_or(Error::ServerGone)?;
+        let local = worker.shared.ok_or(Error::BadConfig(
+            "add_shared needs a server started with Server::start_shared",
+        ))?;
+        let session = Session::new(Instant::now(), config, rng)?;
+        let generation = self.added;
+        let slot = worker.free.pop().unwrap_or_else(|| {
+            worker.next_slot += 1;
+            worker.next_slot - 1
+        });
+        let entry = Entry {
+            session,
+            handler,
+            rtp: None,
+            rtcp: None,
+            rtp_local: local,
+            rtcp_local: local,
+            remote_key: None,
+            wake,
+            scheduled: None,
+            generation,
+            send_drops: 0,
+        };
+        worker.send(Command::Add(slot, generation, Box::new(entry)))?;
+        self.added = self.added.wrapping_add(1);
+        Ok(SessionId {
+            worker: index as u32,
+            slot,
+            generation,
+            rtp: local,
+            rtcp: local,
         })
     }
 
@@ -378,10 +492,14 @@ impl<H> Drop for WorkerHandle<H> {
 struct Entry<H> {
     session: Session,
     handler: H,
-    rtp: UdpSocket,
+    /// The session's own RTP socket; `None` on the worker's shared socket.
+    rtp: Option<UdpSocket>,
     rtcp: Option<UdpSocket>,
     rtp_local: SocketAddr,
     rtcp_local: SocketAddr,
+    /// On the shared socket: the remote address the worker's demultiplexer files the
+    /// session under.
+    remote_key: Option<SocketAddr>,
     /// The handler's next wake-up.
     wake: Option<Instant>,
     /// The deadline of this session's live entry in the timer heap.
@@ -391,12 +509,18 @@ struct Entry<H> {
 }
 
 impl<H: Handler> Entry<H> {
-    /// Writes every queued datagram to its socket; a full send buffer drops it.
-    fn flush(&mut self) {
+    /// Writes every queued datagram to its socket (`shared` when the session has none of
+    /// its own); a full send buffer drops it.
+    fn flush(&mut self, shared: Option<&UdpSocket>) {
         while let Some(t) = self.session.poll_transmit() {
-            let (socket, local) = match (t.component, &self.rtcp) {
-                (Component::Rtcp, Some(s)) => (s, self.rtcp_local),
-                _ => (&self.rtp, self.rtp_local),
+            let (socket, local) = match (t.component, &self.rtcp, &self.rtp, shared) {
+                (Component::Rtcp, Some(s), _, _) => (s, self.rtcp_local),
+                (_, _, Some(s), _) | (_, _, None, Some(s)) => (s, self.rtp_local),
+                (_, _, None, None) => {
+                    self.send_drops += 1;
+                    self.session.recycle(t.contents);
+                    continue;
+                }
             };
             if let Err(error) = socket.send_to(&t.contents, for_socket(local, t.destination)) {
                 if error.kind() != ErrorKind::WouldBlock {
@@ -425,16 +549,31 @@ struct Worker<H> {
     buf: Vec<u8>,
     /// Sockets left readable after a full batch: (slot, component).
     backlog: Vec<(u32, Component)>,
+    /// The shared socket and its local address ([`Server::start_shared`]).
+    shared: Option<(UdpSocket, SocketAddr)>,
+    /// The shared socket's sessions by remote RTP address.
+    by_remote: HashMap<SocketAddr, u32>,
+    /// Receive buffers for the shared socket (allocated only with one).
+    batcher: Option<Batcher>,
+    /// The shared socket was left readable after its rounds.
+    shared_backlog: bool,
+    /// Datagrams on the shared socket from an address no session has.
+    unknown: u64,
 }
 
 impl<H: Handler> Worker<H> {
-    fn new(poll: Poll) -> Self {
+    fn new(poll: Poll, shared: Option<(UdpSocket, SocketAddr)>) -> Self {
         Self {
             poll,
             entries: Vec::new(),
             timers: BinaryHeap::new(),
             buf: vec![0; MAX_DATAGRAM],
             backlog: Vec::new(),
+            batcher: shared.as_ref().map(|_| Batcher::new()),
+            shared,
+            by_remote: HashMap::new(),
+            shared_backlog: false,
+            unknown: 0,
         }
     }
 
@@ -443,7 +582,7 @@ impl<H: Handler> Worker<H> {
         let mut backlog = Vec::new();
         loop {
             let now = Instant::now();
-            let timeout = if self.backlog.is_empty() {
+            let timeout = if self.backlog.is_empty() && !self.shared_backlog {
                 self.timers
                     .peek()
                     .map(|Reverse((at, _, _))| at.saturating_duration_since(now))
@@ -461,6 +600,9 @@ impl<H: Handler> Worker<H> {
             for (slot, component) in backlog.drain(..) {
                 self.receive(slot, component);
             }
+            if std::mem::take(&mut self.shared_backlog) {
+                self.receive_shared();
+            }
             for event in events.iter() {
                 if event.token() == WAKER {
                     while let Ok(command) = commands.try_recv() {
@@ -468,6 +610,10 @@ impl<H: Handler> Worker<H> {
                             return self.finish();
                         }
                     }
+                    continue;
+                }
+                if event.token() == SHARED {
+                    self.receive_shared();
                     continue;
                 }
                 let component = if event.token().0 % 2 == 1 {
@@ -482,6 +628,12 @@ impl<H: Handler> Worker<H> {
     }
 
     fn finish(&mut self) -> Vec<Stopped<H>> {
+        if self.unknown > 0 {
+            tracing::debug!(
+                datagrams = self.unknown,
+                "shared socket: datagrams from no session's remote dropped"
+            );
+        }
         self.entries
             .drain(..)
             .flatten()
@@ -512,9 +664,16 @@ impl<H: Handler> Worker<H> {
                     && let Some(mut entry) = place.take()
                 {
                     let registry = self.poll.registry();
-                    let _ = registry.deregister(&mut entry.rtp);
+                    if let Some(s) = entry.rtp.as_mut() {
+                        let _ = registry.deregister(s);
+                    }
                     if let Some(s) = entry.rtcp.as_mut() {
                         let _ = registry.deregister(s);
+                    }
+                    if let Some(key) = entry.remote_key
+                        && self.by_remote.get(&key) == Some(&slot)
+                    {
+                        self.by_remote.remove(&key);
                     }
                     let _ = reply.send(entry.stopped());
                 }
@@ -537,10 +696,10 @@ impl<H: Handler> Worker<H> {
         let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
             return;
         };
-        let socket = match (component, &entry.rtcp) {
-            (Component::Rtcp, Some(s)) => s,
-            (Component::Rtcp, None) => return,
-            _ => &entry.rtp,
+        let socket = match (component, &entry.rtcp, &entry.rtp) {
+            (Component::Rtcp, Some(s), _) => s,
+            (Component::Rtcp, None, _) | (Component::Rtp, _, None) => return,
+            (Component::Rtp, _, Some(s)) => s,
         };
         let now = Instant::now();
         let mut drained = false;
@@ -567,9 +726,61 @@ impl<H: Handler> Worker<H> {
         self.service(slot, now);
     }
 
-    /// Runs every timer that is due.
+    /// Reads batches from the shared socket and hands each datagram to the session whose
+    /// remote it came from, until the socket is empty; leaves it in the backlog after
+    /// [`SHARED_ROUNDS`] batches.
+    fn receive_shared(&mut self) {
+        for _ in 0..SHARED_ROUNDS {
+            let (Some((socket, _)), Some(batcher)) = (&self.shared, &mut self.batcher) else {
+                return;
+            };
+            let count = match batcher.recv(socket) {
+                Ok(count) => count,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(error) => {
+                    // ICMP errors surface here on Linux: read on.
+                    tracing::debug!(%error, "shared socket receive error");
+                    continue;
+                }
+            };
+            let now = Instant::now();
+            for i in 0..count {
+                let slot = {
+                    let Some(batcher) = self.batcher.as_mut() else {
+                        return;
+                    };
+                    let Some((datagram, from)) = batcher.datagram(i) else {
+                        continue;
+                    };
+                    let from = unmapped(from);
+                    let Some(&slot) = self.by_remote.get(&from) else {
+                        self.unknown += 1;
+                        continue;
+                    };
+                    let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
+                        continue;
+                    };
+                    entry
+                        .session
+                        .handle_datagram(now, Component::Rtp, from, datagram);
+                    slot
+                };
+                self.service(slot, now);
+            }
+        }
+        // Read on until the socket says it is empty (mio's readiness is edge-triggered):
+        // a short batch does not prove it.
+        self.shared_backlog = true;
+    }
+
+    /// Runs the timers that are due, at most [`TIMERS_PER_TURN`] of them: a worker that
+    /// fell behind goes back to its sockets between turns (the next wait does not sleep
+    /// while a timer is overdue), so a shared socket is not left to overflow.
     fn fire_timers(&mut self, now: Instant) {
-        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
+        for _ in 0..TIMERS_PER_TURN {
+            let Some(&Reverse((at, slot, generation))) = self.timers.peek() else {
+                break;
+            };
             if at > now {
                 break;
             }
@@ -597,14 +808,29 @@ impl<H: Handler> Worker<H> {
         let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
             return;
         };
-        entry.flush();
+        let shared = self.shared.as_ref().map(|(socket, _)| socket);
+        entry.flush(shared);
         while let Some(event) = entry.session.poll_event() {
             entry.handler.on_event(&mut entry.session, event);
         }
         while let Some((ssrc, playout)) = entry.session.poll_playout(now) {
             entry.handler.on_playout(ssrc, playout);
         }
-        entry.flush();
+        entry.flush(shared);
+        if entry.rtp.is_none() {
+            let remote = entry.session.remote_rtp();
+            if remote != entry.remote_key {
+                if let Some(old) = entry.remote_key
+                    && self.by_remote.get(&old) == Some(&slot)
+                {
+                    self.by_remote.remove(&old);
+                }
+                if let Some(new) = remote {
+                    self.by_remote.insert(new, slot);
+                }
+                entry.remote_key = remote;
+            }
+        }
         let deadline = match (entry.session.poll_timeout(), entry.wake) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -622,4 +848,31 @@ impl<H: Handler> Worker<H> {
             }
         }
     }
+}
+
+/// `address` with an IPv4-mapped IPv6 address turned into IPv4, as sessions keep their
+/// remotes.
+fn unmapped(address: SocketAddr) -> SocketAddr {
+    match address {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
+            None => address,
+        },
+        SocketAddr::V4(_) => address,
+    }
+}
+
+/// A non-blocking UDP socket bound to `address` with [`SHARED_SOCKET_BUFFER`]s (asked for;
+/// a smaller buffer granted still works).
+fn shared_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    let _ = socket.set_recv_buffer_size(SHARED_SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SHARED_SOCKET_BUFFER);
+    socket.bind(&address.into())?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }

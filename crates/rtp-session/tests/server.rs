@@ -101,6 +101,90 @@ fn pairs_of_sessions_on_two_workers_exchange_srtp_media() {
     assert_eq!(rest.len(), 3);
 }
 
+/// Sessions on the workers' shared sockets are told apart by their remote address: worker
+/// 0's socket carries two calls (one to worker 1's shared socket, one to a session on its
+/// own port), each with its own keys, so a datagram handed to the wrong session would fail
+/// SRTP; a stranger's datagrams reach no session.
+#[test]
+fn sessions_sharing_a_socket_are_demultiplexed_by_remote_address() {
+    let mut server = Server::start_shared(2, "127.0.0.1".parse().unwrap()).unwrap();
+    let loopback = Binding::new("127.0.0.1".parse().unwrap());
+    let counters: Vec<_> = (0..2).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+    let call = |pair: usize| Call {
+        timestamp: 0,
+        frames: counters[pair].clone(),
+    };
+    let rng = |b: u8| Box::new(ChaCha20Rng::from_seed([b; 32]));
+    // Even local keys: rtcp-mux, which a shared session needs.
+    let a1 = server
+        .add_shared(config(30, 40), rng(1), call(0), Some(Instant::now()))
+        .unwrap();
+    let b1 = server
+        .add_shared(config(40, 30), rng(2), call(0), Some(Instant::now()))
+        .unwrap();
+    let a2 = server
+        .add_shared(config(50, 60), rng(3), call(1), Some(Instant::now()))
+        .unwrap();
+    let b2 = server
+        .add(
+            config(60, 50),
+            loopback,
+            rng(4),
+            call(1),
+            Some(Instant::now()),
+        )
+        .unwrap();
+    assert_eq!((a1.worker(), b1.worker(), a2.worker()), (0, 1, 0));
+    assert_eq!(a1.local_rtp(), a2.local_rtp(), "one socket for worker 0");
+    assert_ne!(a2.local_rtp(), b2.local_rtp());
+    for (x, y) in [(a1, b1), (b1, a1), (a2, b2), (b2, a2)] {
+        server
+            .with(x, move |s: &mut Session, _: &mut Call| {
+                s.set_remote(y.local_rtp(), y.local_rtcp())
+            })
+            .unwrap();
+    }
+    let stranger = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counters.iter().any(|f| f.load(Ordering::Relaxed) < 80) {
+        assert!(Instant::now() < deadline, "media did not flow");
+        stranger.send_to(&[0x80; 172], a1.local_rtp()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for stopped in server.stop().unwrap() {
+        let session = &stopped.session;
+        assert_eq!(session.counters().unprotect_failures, 0);
+        let sources: Vec<u32> = session.remote_sources().collect();
+        assert_eq!(sources.len(), 1, "one peer each, no stranger");
+        assert!(session.quality(sources[0]).unwrap().packets_received >= 20);
+        assert_eq!(stopped.send_drops, 0);
+    }
+}
+
+#[test]
+fn add_shared_needs_shared_sockets_and_rtcp_mux() {
+    let rng = || Box::new(ChaCha20Rng::from_seed([7; 32]));
+    let call = || Call {
+        timestamp: 0,
+        frames: Arc::new(AtomicUsize::new(0)),
+    };
+    let mut plain: Server<Call> = Server::start(1).unwrap();
+    assert!(matches!(
+        plain.add_shared(config(30, 40), rng(), call(), None),
+        Err(Error::BadConfig(_))
+    ));
+    let mut shared: Server<Call> = Server::start_shared(1, "127.0.0.1".parse().unwrap()).unwrap();
+    assert!(matches!(
+        shared.add_shared(config(31, 40), rng(), call(), None),
+        Err(Error::BadConfig(_))
+    ));
+    assert!(
+        shared
+            .add_shared(config(30, 40), rng(), call(), None)
+            .is_ok()
+    );
+}
+
 #[test]
 fn a_socket_pair_against_the_configuration_is_refused() {
     let mut server: Server<Call> = Server::start(1).unwrap();

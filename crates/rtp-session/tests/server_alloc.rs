@@ -84,3 +84,54 @@ fn a_steady_call_on_a_worker_allocates_nothing() {
         );
     }
 }
+
+/// The same on shared sockets: two sessions on two workers' shared sockets, each the
+/// other's remote; the demultiplexer and the batched reads allocate nothing per packet.
+#[test]
+fn a_steady_call_on_shared_sockets_allocates_nothing() {
+    let profile = ProtectionProfile::AesCm128HmacSha1_80;
+    let key = |b| MasterKey::new(profile, &[b; 16], &[b; 14]).unwrap();
+    let mut server = Server::start_shared(2, "127.0.0.1".parse().unwrap()).unwrap();
+    let start = Instant::now();
+    let mut ids = Vec::new();
+    for i in 0..2u8 {
+        let mut c = Config::new();
+        c.transport.rtcp_mux = true;
+        c.bandwidth = Bandwidth::new(0);
+        let (local, remote) = if i == 0 { (1, 2) } else { (2, 1) };
+        c.security = Security::Srtp(SrtpKeys::new(profile, key(local), key(remote)));
+        let meter = Meter {
+            timestamp: 0,
+            frames: 0,
+            samples: Vec::with_capacity(1000),
+        };
+        let rng = Box::new(ChaCha20Rng::from_seed([local; 32]));
+        ids.push(server.add_shared(c, rng, meter, Some(start)).unwrap());
+    }
+    let (a, b) = (ids[0], ids[1]);
+    assert_ne!(a.worker(), b.worker());
+    for (x, y) in [(a, b), (b, a)] {
+        server
+            .with(x, move |s: &mut Session, _: &mut Meter| {
+                s.set_remote(y.local_rtp(), y.local_rtcp())
+            })
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(7));
+    for s in server.stop().unwrap() {
+        assert!(s.handler.frames > 100, "{}", s.handler.frames);
+        let settled = start + Duration::from_secs(4);
+        let (_, first) = *s
+            .handler
+            .samples
+            .iter()
+            .find(|(t, _)| *t >= settled)
+            .unwrap();
+        let (_, last) = *s.handler.samples.last().unwrap();
+        assert_eq!(
+            last - first,
+            0,
+            "allocations on the worker in the last three seconds"
+        );
+    }
+}

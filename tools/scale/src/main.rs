@@ -7,13 +7,15 @@
 //! - `scale sessions`: how many concurrent two-way G.711 SRTP sessions (50 packets/s each
 //!   way) one process sustains with under 0.1% loss, the load generator running in another
 //!   process; with the memory each session costs (VmRSS deltas).
-//! - `scale all`: both. `--quick` shortens every run.
+//! - `scale all`: both. `--quick` shortens every run; `--shared` runs `scale sessions` with
+//!   the server's sessions sharing one socket per worker ([`rtp_session::Server::add_shared`]).
 //!
 //! `scale serve` and `scale load` are the two processes of `scale sessions`, driven over
 //! their standard input and output; they are not meant to be run by hand.
 
 mod common;
 mod load;
+mod load_shared;
 mod receive_path;
 mod serve;
 mod sessions;
@@ -28,8 +30,9 @@ fn main() -> ExitCode {
         Some("sessions") => sessions::run(quick, &args[1..]),
         Some("all") => receive_path::run(quick).and_then(|()| sessions::run(quick, &args[1..])),
         Some("serve") => serve::run(&args[1..]),
+        Some("load") if args.iter().any(|a| a == "--shared") => load_shared::run(),
         Some("load") => load::run(),
-        _ => Err("usage: scale receive-path|sessions|all [--quick] [--levels N,N,...]".into()),
+        _ => Err("usage: scale receive-path|sessions|all [--quick] [--shared|--tasks] [--levels N,N,...]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,11 +1,14 @@
-//! `scale serve N [--tasks]`: the process under test of `scale sessions`. It runs N
-//! sessions (SRTP, rtcp-mux, symmetric RTP) on loopback on an [`rtp_session::Server`] with
-//! one worker per core (or, with `--tasks`, N [`rtp_session::Driver`]s, one tokio task
+//! `scale serve N [--tasks|--shared]`: the process under test of `scale sessions`. It runs
+//! N sessions (SRTP, rtcp-mux, symmetric RTP) on loopback on an [`rtp_session::Server`]
+//! with one worker per core (or, with `--tasks`, N [`rtp_session::Driver`]s, one tokio task
 //! each, on a two-worker runtime); every session answers the load generator with its own
-//! 50 packet/s G.711 stream once it has latched onto the generator's address.
+//! 50 packet/s G.711 stream once it has latched onto the generator's address. With
+//! `--shared` the sessions share one socket per worker ([`Server::add_shared`]) and learn
+//! the generator's addresses from a `REMOTES` line instead of latching.
 //!
 //! Protocol on standard input/output, one line each:
 //! - out `READY <rss before KiB> <rss after binding KiB> <port>...`
+//! - in, with `--shared` only, `REMOTES <address>...` (each session's peer), answered `SET`
 //! - in `MARK` (the load runs: start the CPU clock), `STOP` (stop sending), then `REPORT`
 //! - out `DONE <rss running KiB> <expected> <lost> <sent> <silent sessions> <unprotect failures>
 //!   <CPU ms> <wall ms>`
@@ -49,7 +52,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .and_then(|a| a.parse().ok())
         .ok_or("usage: scale serve SESSIONS [--tasks]")?;
     if !args.iter().any(|a| a == "--tasks") {
-        return serve_on_server(sessions);
+        return serve_on_server(sessions, args.iter().any(|a| a == "--shared"));
     }
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -103,7 +106,7 @@ impl Handler for Caller {
     }
 }
 
-fn serve_on_server(sessions: u32) -> Result<(), String> {
+fn serve_on_server(sessions: u32, shared: bool) -> Result<(), String> {
     let before = vm_rss_kib()?;
     let binding = Binding {
         ip: Ipv4Addr::LOCALHOST.into(),
@@ -113,11 +116,17 @@ fn serve_on_server(sessions: u32) -> Result<(), String> {
         },
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut server = Server::start(workers).map_err(|e| e.to_string())?;
+    let mut server = if shared {
+        Server::start_shared(workers, Ipv4Addr::LOCALHOST.into())
+    } else {
+        Server::start(workers)
+    }
+    .map_err(|e| e.to_string())?;
     let phase = Arc::new(AtomicU8::new(Phase::Sending as u8));
     let start = std::time::Instant::now() + PACKET_INTERVAL;
     let count = sessions.max(1);
     let mut ports = Vec::with_capacity(sessions as usize);
+    let mut ids = Vec::with_capacity(sessions as usize);
     for i in 0..sessions {
         // Calls do not start in step: spread the sessions' ticks over the interval.
         let first = start + PACKET_INTERVAL * i / count;
@@ -127,13 +136,41 @@ fn serve_on_server(sessions: u32) -> Result<(), String> {
             timestamp: 0,
             sent: 0,
         };
-        let id = server
-            .add(session_config(i)?, binding, random(i), caller, Some(first))
-            .map_err(|e| format!("session {i}: {e}"))?;
+        let id = if shared {
+            let mut config = session_config(i)?;
+            config.local_ssrc = Some(crate::load_shared::server_ssrc(i));
+            server.add_shared(config, random(i), caller, Some(first))
+        } else {
+            server.add(session_config(i)?, binding, random(i), caller, Some(first))
+        }
+        .map_err(|e| format!("session {i}: {e}"))?;
         ports.push(id.local_rtp().port().to_string());
+        ids.push(id);
     }
     let bound = vm_rss_kib()?;
     say(&format!("READY {before} {bound} {}", ports.join(" ")))?;
+    if shared {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let remotes = line
+            .trim()
+            .strip_prefix("REMOTES")
+            .ok_or("expected REMOTES")?;
+        for (id, remote) in ids.iter().zip(remotes.split_whitespace()) {
+            let remote: std::net::SocketAddr = remote
+                .parse()
+                .map_err(|e| format!("remote `{remote}`: {e}"))?;
+            server
+                .with(*id, move |s: &mut Session, _: &mut Caller| {
+                    s.set_remote(remote, remote)
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        say("SET")?;
+    }
     let mut clock = Clock::start()?;
     for line in std::io::stdin().lock().lines() {
         match line.map_err(|e| e.to_string())?.trim() {

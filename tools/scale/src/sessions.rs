@@ -118,13 +118,14 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
     };
     let seconds = if quick { 6 } else { 10 };
     let tasks = args.iter().any(|a| a == "--tasks");
+    let shared = args.iter().any(|a| a == "--shared");
     eprintln!(
         "sessions: two-way G.711 SRTP at 50 packets/s each way, {seconds} s per level, \
          server and load generator in separate processes"
     );
     let mut best: Option<Level> = None;
     for &n in &levels {
-        let level = match measure(n, Duration::from_secs(seconds), tasks) {
+        let level = match measure(n, Duration::from_secs(seconds), tasks, shared) {
             Ok(level) => level,
             // A level the machine cannot even set up (ports, descriptors) ends the ramp.
             Err(e) if best.is_some() => {
@@ -176,11 +177,13 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, String> {
+fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Result<Level, String> {
     let count = sessions.to_string();
     let mut args = vec!["serve", count.as_str()];
     if tasks {
         args.push("--tasks");
+    } else if shared {
+        args.push("--shared");
     }
     let mut server = Peer::start(&args)?;
     let mut line = String::new();
@@ -207,9 +210,27 @@ fn measure(sessions: u64, duration: Duration, tasks: bool) -> Result<Level, Stri
             ports.len()
         ));
     }
-    let mut load = Peer::start(&["load"])?;
+    let mut load = Peer::start(if shared {
+        &["load", "--shared"]
+    } else {
+        &["load"]
+    })?;
     load.tell(&format!("PORTS {}", ports.join(" ")))?;
-    load.expect("READY")?;
+    if shared {
+        // The generator's stream addresses, for the sessions' remotes.
+        let mut line = String::new();
+        load.stdout
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let remotes = line
+            .trim()
+            .strip_prefix("READY")
+            .ok_or_else(|| format!("load: expected READY, got `{}`", line.trim()))?;
+        server.tell(&format!("REMOTES{remotes}"))?;
+        server.expect("SET")?;
+    } else {
+        load.expect("READY")?;
+    }
     // Every stream runs by now; the server's CPU is measured from here to STOP.
     std::thread::sleep(SETTLE);
     server.tell("MARK")?;

@@ -167,7 +167,10 @@ impl Session {
     pub(super) fn send_rtcp(&mut self, packets: &[AnyPacket<'_>]) -> Result<usize> {
         let destination = self.paths.rtcp().ok_or(Error::NoRemote)?;
         let mut buf = self.outbox.buffer();
-        buf.resize(MAX_COMPOUND + SRTP_OVERHEAD, 0);
+        // Sized to the compound (within the old bound), not to the bound: the buffer joins
+        // the spare pool that RTP reuses, where bound-sized buffers were kilobytes a session.
+        let size: usize = packets.iter().map(rtcp::Packet::size).sum();
+        buf.resize((size + SRTP_OVERHEAD).min(MAX_COMPOUND + SRTP_OVERHEAD), 0);
         let protected = rtcp::write_compound(packets, 0, &mut buf)
             .map_err(Error::from)
             .and_then(|size| {
