@@ -1,6 +1,10 @@
 //! The [`Server`]'s worker allocates nothing per packet: two sessions on one worker
 //! exchange SRTP G.711 for seven seconds, and the worker thread's allocation count, read by
-//! the handlers on that thread, does not move over the last three.
+//! the handlers on that thread, does not move over the last three, but for one bounded,
+//! one-off cause: the jitter buffer's delay histogram starts small and grows (doubling,
+//! six times at most over a session's life) the first time a delay reaches past it, which
+//! a worker descheduled on a loaded machine can cause. A per-packet allocation would show
+//! as 150 or more in the window (50 packets a second each way).
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +15,10 @@ use rtp_session::{
 
 #[global_allocator]
 static ALLOC: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
+
+/// The most allocations the window may see: the delay histograms' one-off growths of the
+/// two sessions whose handlers read this worker's count (six each at most).
+const ONE_OFF_GROWTHS: u64 = 12;
 
 /// Sends every 20 ms and notes the worker thread's allocations at each wake.
 struct Meter {
@@ -77,10 +85,10 @@ fn a_steady_call_on_a_worker_allocates_nothing() {
             .find(|(t, _)| *t >= settled)
             .unwrap();
         let (_, last) = *s.handler.samples.last().unwrap();
-        assert_eq!(
-            last - first,
-            0,
-            "allocations on the worker in the last three seconds"
+        assert!(
+            last - first <= ONE_OFF_GROWTHS,
+            "{} allocations on the worker in the last three seconds",
+            last - first
         );
     }
 }
@@ -128,10 +136,10 @@ fn a_steady_call_on_shared_sockets_allocates_nothing() {
             .find(|(t, _)| *t >= settled)
             .unwrap();
         let (_, last) = *s.handler.samples.last().unwrap();
-        assert_eq!(
-            last - first,
-            0,
-            "allocations on the worker in the last three seconds"
+        assert!(
+            last - first <= ONE_OFF_GROWTHS,
+            "{} allocations on the worker in the last three seconds",
+            last - first
         );
     }
 }
