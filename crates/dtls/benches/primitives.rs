@@ -2,7 +2,8 @@
 //! handshake (ephemeral key generation, ECDH, ECDSA sign, ECDSA verify, on `p256` 0.14
 //! with its basepoint table) and X25519's two. docs/benchmarks.md records the figures and
 //! why the faster `p256` 0.13 ECDH is not used (it would bring a second RustCrypto
-//! generation into the lock file). `cargo bench -p dtls --bench primitives`.
+//! generation into the lock file), and ECDSA verification on `ring`, which the handshake
+//! uses with the default `ring` feature. `cargo bench -p dtls --bench primitives`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -38,6 +39,20 @@ fn p256(c: &mut Criterion) {
         g.bench_function("ecdsa verify", |b| {
             b.iter(|| {
                 vk.verify(black_box(&message), black_box(&sig))
+                    .expect("valid")
+            })
+        });
+        // What the handshake verifies with under the default `ring` feature.
+        let point = vk.to_sec1_point(false);
+        let der = sig.to_der();
+        let ring_key = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+            point.as_bytes(),
+        );
+        g.bench_function("ecdsa verify (ring)", |b| {
+            b.iter(|| {
+                ring_key
+                    .verify(black_box(&message), black_box(der.as_bytes()))
                     .expect("valid")
             })
         });

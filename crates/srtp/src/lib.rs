@@ -40,9 +40,10 @@
 //!   schedules, the HMAC keyed states and the GHASH key are zeroized on drop; the
 //!   intermediates of key derivation (PRF input and output blocks) as soon as they are
 //!   used; per packet, the AES-CM IV and the counter state. The keystream blocks and
-//!   GCM's tag mask live inside the `ctr` and `aes-gcm` backends, which do not wipe
-//!   them per packet (see `session`'s module documentation for why those crates are
-//!   used anyway). [`MasterKey`] compares in constant time (`==` and
+//!   GCM's tag mask live inside the `ctr` and GCM backends (`ring` or `aes-gcm`), which
+//!   do not wipe them per packet (see `session`'s module documentation for why those
+//!   crates are used anyway); `ring` does not wipe its keys either, so `gcm` overwrites
+//!   them in place when they are dropped. [`MasterKey`] compares in constant time (`==` and
 //!   [`subtle::ConstantTimeEq`]).
 
 #![forbid(unsafe_code)]
@@ -51,6 +52,7 @@
 mod config;
 mod context;
 mod error;
+mod gcm;
 mod hmac_sha1;
 mod index;
 mod kdf;

@@ -6,14 +6,11 @@
 //! costs one keystream pass and one MAC pass, with no allocation.
 //!
 //! **Which primitives are RustCrypto's and which are ours.** AES-CM is
-//! `ctr::Ctr128BE` over a borrowed encrypt-only key schedule and GCM is
-//! `aes_gcm::AesGcm<Aes128Enc | Aes256Enc, U12>`; both replaced hand-assembled versions
-//! (an eight-block counter loop, and GCM from that loop plus `ghash`) when the crate moved
-//! to the RustCrypto generation dtls uses (aes 0.9, cipher 0.5). `benches/primitives.rs`
-//! raced each against the crate composition on 172- and 1212-byte inputs and the crates
-//! were faster: the `ctr` backend keeps eight AES-NI blocks in flight with no staging
-//! copy, and `aes-gcm` 0.11 is built on the same `ghash` 0.6 the hand version used. The
-//! price is that the keystream blocks and GCM's `E(K, J0)` mask are no longer wiped per
+//! `ctr::Ctr128BE` over a borrowed encrypt-only key schedule; it replaced an eight-block
+//! counter loop of ours when `benches/primitives.rs` found the `ctr` backend faster (it
+//! keeps eight AES-NI blocks in flight with no staging copy). GCM is `crate::gcm`:
+//! `ring`'s by default, `aes-gcm` without the `ring` feature (that module says why). The
+//! keystream blocks, GCM's `E(K, J0)` mask and its GHASH working state are not wiped per
 //! packet; they are stack temporaries derived from the session key, which stays in
 //! memory (and is wiped on drop) as long as the context lives, so wiping them only
 //! narrowed what a memory-disclosure bug could read, while the key itself is readable
@@ -21,14 +18,14 @@
 //! faster than `hmac::Hmac<sha1::Sha1>` on audio-sized packets, and a differential test
 //! holds it to the crate byte for byte. docs/benchmarks.md has the figures.
 
+use crate::gcm::Gcm;
 use crate::hmac_sha1::HmacSha1;
 use crate::kdf::{Label, Prf};
 use crate::key::MasterKey;
 use crate::profile::{ProtectionProfile, Transform};
-use aes::cipher::consts::{U12, U16};
+use aes::cipher::consts::U16;
 use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, InnerIvInit, KeyInit, StreamCipherCore};
 use aes::{Aes128Enc, Aes256Enc};
-use aes_gcm::aead::AeadInOut;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -51,13 +48,8 @@ enum Cipher {
     Null {
         mac: Box<HmacSha1>,
     },
-    Gcm128(Box<Gcm<Aes128Enc>>),
-    Gcm256(Box<Gcm<Aes256Enc>>),
+    Gcm(Box<Gcm>),
 }
-
-/// AES-GCM with the 96-bit IV and 128-bit tag of RFC 7714 §8 and §9, over an
-/// encrypt-only key schedule.
-type Gcm<C> = aes_gcm::AesGcm<C, U12>;
 
 /// XORs `data` with the AES-CM keystream `E(K, iv) || E(K, iv + 1) || ...`, the counter
 /// counting modulo 2^128 (RFC 3711 §4.1.1). `Ctr128BE` adds the block number to the IV
@@ -130,12 +122,10 @@ impl SessionKeys {
                 aes: Box::new(Aes128Enc::new((&k16).into())),
                 mac: mac(),
             },
-            (Transform::AesGcm, 32) => {
-                Cipher::Gcm256(Box::new(Gcm::from(Aes256Enc::new((&key).into()))))
-            }
-            (Transform::AesGcm, _) => {
-                Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new((&k16).into()))))
-            }
+            // Key lengths come from the profile (16 or 32), which `Gcm::new` accepts.
+            (Transform::AesGcm, _) => Cipher::Gcm(Box::new(
+                Gcm::new(&key[..key_len]).unwrap_or_else(|| unreachable!()),
+            )),
         };
         key.zeroize();
         k16.zeroize();
@@ -184,7 +174,7 @@ impl SessionKeys {
         match &self.cipher {
             Cipher::AesCm128 { aes, .. } => aes_cm(&**aes, &iv, data),
             Cipher::AesCm256 { aes, .. } => aes_cm(&**aes, &iv, data),
-            Cipher::Null { .. } | Cipher::Gcm128(_) | Cipher::Gcm256(_) => {}
+            Cipher::Null { .. } | Cipher::Gcm(_) => {}
         }
         iv = [0; 16];
         zeroize::optimization_barrier(&iv);
@@ -196,7 +186,7 @@ impl SessionKeys {
             Cipher::AesCm128 { mac, .. } | Cipher::AesCm256 { mac, .. } | Cipher::Null { mac } => {
                 mac
             }
-            Cipher::Gcm128(_) | Cipher::Gcm256(_) => return [0; 20],
+            Cipher::Gcm(_) => return [0; 20],
         };
         mac.mac(data, trailer)
     }
@@ -218,7 +208,7 @@ impl SessionKeys {
     }
 
     pub(crate) fn is_aead(&self) -> bool {
-        matches!(self.cipher, Cipher::Gcm128(_) | Cipher::Gcm256(_))
+        matches!(self.cipher, Cipher::Gcm(_))
     }
 
     /// Protects an RTP packet: `packet` is header and payload, `hdr_len` the header
@@ -235,7 +225,7 @@ impl SessionKeys {
     ) {
         let roc = ((index >> 16) as u32).to_be_bytes();
         match &self.cipher {
-            Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
+            Cipher::Gcm(_) => {
                 let (aad, payload) = packet.split_at_mut(hdr_len);
                 let t = self.gcm_seal(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload);
                 tag.copy_from_slice(&t[..tag.len()]);
@@ -257,7 +247,7 @@ impl SessionKeys {
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
         match &self.cipher {
-            Cipher::Gcm128(_) | Cipher::Gcm256(_) => {
+            Cipher::Gcm(_) => {
                 let (aad, payload) = packet.split_at_mut(hdr_len);
                 self.gcm_open(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload, tag)
             }
@@ -352,25 +342,19 @@ impl SessionKeys {
         }
     }
 
-    /// Seals with the IV `iv` (the session salt XORed with public values; the copy GCM
-    /// builds its counter blocks from is wiped there).
-    /// `aes-gcm` refuses only a plaintext longer than SP 800-38D allows (2^36 - 32 bytes,
-    /// a 64 GiB packet), before touching it; such a packet goes out as zeros under an
+    /// Seals with the IV `iv` (the session salt XORed with public values).
+    /// Only a plaintext longer than SP 800-38D allows (2^36 - 32 bytes, a 64 GiB packet)
+    /// is refused, before anything is written; such a packet goes out as zeros under an
     /// all-zero tag, which no receiver accepts, rather than as plaintext.
     fn gcm_seal(&self, iv: [u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        let nonce = (&iv).into();
         let sealed = match &self.cipher {
-            Cipher::Gcm128(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
-            Cipher::Gcm256(g) => g.encrypt_inout_detached(nonce, aad, (&mut *data).into()),
-            _ => Err(aes_gcm::Error),
+            Cipher::Gcm(g) => g.seal(&iv, aad, data),
+            _ => Err(crate::gcm::GcmError),
         };
-        match sealed {
-            Ok(tag) => tag.into(),
-            Err(_) => {
-                data.fill(0);
-                [0; 16]
-            }
-        }
+        sealed.unwrap_or_else(|_| {
+            data.fill(0);
+            [0; 16]
+        })
     }
 
     /// Verifies and opens with the IV `iv` (as for [`Self::gcm_seal`]).
@@ -381,12 +365,10 @@ impl SessionKeys {
         data: &mut [u8],
         tag: &[u8],
     ) -> Result<(), AuthFailed> {
-        let nonce = (&iv).into();
-        let tag = <&[u8; 16]>::try_from(tag).map_err(|_| AuthFailed)?.into();
+        let tag = <&[u8; 16]>::try_from(tag).map_err(|_| AuthFailed)?;
         match &self.cipher {
-            Cipher::Gcm128(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
-            Cipher::Gcm256(g) => g.decrypt_inout_detached(nonce, aad, data.into(), tag),
-            _ => Err(aes_gcm::Error),
+            Cipher::Gcm(g) => g.open(&iv, aad, data, tag),
+            _ => Err(crate::gcm::GcmError),
         }
         .map_err(|_| AuthFailed)
     }
@@ -468,15 +450,7 @@ mod tests {
     /// Session keys given directly, as RFC 7714 §16 and §17 give them.
     fn gcm(key: &str) -> SessionKeys {
         let key = hex(key);
-        let cipher = if key.len() == 32 {
-            Cipher::Gcm256(Box::new(Gcm::from(
-                Aes256Enc::new_from_slice(&key).unwrap(),
-            )))
-        } else {
-            Cipher::Gcm128(Box::new(Gcm::from(
-                Aes128Enc::new_from_slice(&key).unwrap(),
-            )))
-        };
+        let cipher = Cipher::Gcm(Box::new(Gcm::new(&key).unwrap()));
         let mut salt = [0; 14];
         salt[..12].copy_from_slice(&hex("517569642070726f2071756f"));
         SessionKeys { cipher, salt }
@@ -632,7 +606,7 @@ mod tests {
     #[test]
     fn rfc7714_rtp_iv() {
         let keys = SessionKeys {
-            cipher: Cipher::Gcm128(Box::new(Gcm::from(Aes128Enc::new(&[0; 16].into())))),
+            cipher: Cipher::Gcm(Box::new(Gcm::new(&[0; 16]).unwrap())),
             salt: {
                 let mut s = [0; 14];
                 s[..12].copy_from_slice(&hex("517569642070726f2071756f"));
