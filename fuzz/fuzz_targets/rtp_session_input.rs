@@ -1,9 +1,10 @@
 //! Arbitrary datagrams into the sans-IO session core (plain, keyed with SRTP, and plain
 //! with transport-cc or RFC 8888 congestion control sending a packet per datagram, so that
-//! hostile feedback meets a send history) from a handful of addresses on both
-//! components, with time advancing: nothing panics, the session's state stays bounded, the
-//! bandwidth estimate stays within its bounds, and an SRTP session never delivers what
-//! failed to authenticate.
+//! hostile feedback meets a send history, and plain with RTCP feedback negotiated: NACK
+//! with RTX, PLI, FIR, reduced-size RTCP) from a handful of addresses on both components,
+//! with time advancing: nothing panics, the session's state stays bounded, the bandwidth
+//! estimate stays within its bounds, and an SRTP session never delivers what failed to
+//! authenticate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,8 +14,21 @@ use std::time::{Duration, Instant};
 
 const MAX_SOURCES: usize = 8;
 
-fn session(srtp: bool, twcc: bool, ccfb: bool, now: Instant) -> Session {
+fn session(srtp: bool, twcc: bool, ccfb: bool, feedback: bool, now: Instant) -> Session {
     let mut c = Config::new();
+    if feedback {
+        let mut f = rtp_session::Feedback::new();
+        f.nack = true;
+        f.pli = true;
+        f.fir = true;
+        f.rtx = Some(rtp_session::Rtx {
+            payload_type: rtp_session::PayloadType::new(97).expect("payload type"),
+            apt: rtp_session::PayloadType::PCMU,
+            ssrc: None,
+        });
+        c.feedback = f;
+        c.transport.rtcp_rsize = true;
+    }
     c.transport.remote_rtp = Some("192.0.2.1:5004".parse().expect("address"));
     c.transport.remote_rtcp = Some("192.0.2.1:5005".parse().expect("address"));
     c.raw_packets = true;
@@ -42,10 +56,11 @@ fn session(srtp: bool, twcc: bool, ccfb: bool, now: Instant) -> Session {
 fuzz_target!(|data: &[u8]| {
     let start = Instant::now();
     let mut sessions = [
-        session(false, false, false, start),
-        session(true, false, false, start),
-        session(false, true, false, start),
-        session(false, false, true, start),
+        session(false, false, false, false, start),
+        session(true, false, false, false, start),
+        session(false, true, false, false, start),
+        session(false, false, true, false, start),
+        session(false, false, false, true, start),
     ];
     let addresses: [SocketAddr; 4] = [
         "192.0.2.1:5004".parse().expect("address"),

@@ -232,6 +232,9 @@ pub struct Config {
     /// packet sent, transport-cc or RFC 8888 feedback on receive, and the bandwidth
     /// estimate (`docs/feedback-congestion.md`). Off by default.
     pub congestion: crate::CongestionControl,
+    /// RTCP feedback (RFC 4585 AVPF, RFC 4588 RTX, RFC 5104 FIR): generic NACK with a send
+    /// history, PLI/FIR, `trr-int` ([`crate::Feedback::from_sdp`]). Off by default.
+    pub feedback: crate::Feedback,
 }
 
 /// The `urn:ietf:params:rtp-hdrext:sdes:mid` header extension (RFC 9143 §15): the local
@@ -270,6 +273,7 @@ impl Config {
             ice: None,
             mid: None,
             congestion: crate::CongestionControl::default(),
+            feedback: crate::Feedback::default(),
         }
     }
 

@@ -114,11 +114,26 @@ pub enum Event {
         /// The transition.
         alert: stats::AlertEvent,
     },
-    /// An RTCP feedback packet (RTPFB or PSFB, RFC 4585 §6) arrived: its bytes, to parse
-    /// with `rtcp::AnyPacket::parse`.
+    /// An RTCP feedback packet (RTPFB or PSFB, RFC 4585 §6) arrived that the session does
+    /// not act on itself: its bytes, to parse with `rtcp::AnyPacket::parse`. With
+    /// [`crate::Feedback`] negotiated, NACKs are answered from the send history and
+    /// PLI/FIR become [`Event::KeyframeRequested`]; REMB, TMMBR, transport-cc and the
+    /// rest always come here.
     Feedback {
         /// The packet's bytes (one packet of the compound, decrypted).
         packet: Vec<u8>,
+    },
+    /// The peer asked for a keyframe of our stream (RFC 4585 PLI or RFC 5104 FIR; a FIR
+    /// repeating its command number is not reported twice). Only with PLI or FIR
+    /// negotiated ([`crate::Feedback`]); otherwise such packets come as
+    /// [`Event::Feedback`].
+    KeyframeRequested {
+        /// The SSRC whose keyframe is wanted: ours.
+        ssrc: u32,
+        /// Who asked.
+        requester: u32,
+        /// PLI or FIR.
+        kind: crate::KeyframeKind,
     },
     /// An RTCP report block about our stream arrived and gave a round-trip time.
     RoundTripTime {
@@ -254,4 +269,45 @@ pub struct Counters {
     pub transport_feedback_received: u64,
     /// Such feedback messages that did not parse: dropped.
     pub transport_feedback_malformed: u64,
+    /// Generic NACK messages sent (RFC 4585 §6.2.1).
+    pub nack_messages_sent: u64,
+    /// Sequence numbers asked for in them (a retry counts again).
+    pub nack_sequence_numbers_sent: u64,
+    /// Missing packets not asked for (again) because the answer would come after their
+    /// playout deadline.
+    pub nack_too_late: u64,
+    /// Missing packets given up after the last retry.
+    pub nack_given_up: u64,
+    /// Generic NACK messages received about our stream.
+    pub nack_messages_received: u64,
+    /// Received feedback (NACK, PLI, FIR) about an SSRC we do not send: dropped.
+    pub feedback_unknown_ssrc: u64,
+    /// Sequence numbers of received NACKs beyond what one message may ask for: ignored.
+    pub nack_sequence_numbers_ignored: u64,
+    /// Packets sent again (RTX or plain) in answer to NACKs.
+    pub retransmissions_sent: u64,
+    /// Requested packets not in the send history (never sent, overwritten, too old).
+    pub retransmissions_missing: u64,
+    /// Requested packets already sent again less than an RTT ago.
+    pub retransmissions_suppressed: u64,
+    /// Requested packets refused by the retransmission rate limit.
+    pub retransmissions_rate_limited: u64,
+    /// RTX packets unwrapped into their original stream.
+    pub rtx_received: u64,
+    /// RTX packets for a packet already received or not asked for: dropped.
+    pub rtx_duplicates: u64,
+    /// RTX packets that could not be tied to a media source, or had no OSN: dropped.
+    pub rtx_dropped: u64,
+    /// PLI and FIR requests sent.
+    pub keyframe_requests_sent: u64,
+    /// Keyframe requests dropped by the rate limit.
+    pub keyframe_requests_limited: u64,
+    /// PLI and FIR requests received for our stream (FIR retransmissions not counted).
+    pub keyframe_requests_received: u64,
+    /// Early feedback packets sent (RFC 4585 §3.5.2).
+    pub early_feedback_sent: u64,
+    /// Regular compounds suppressed by `trr-int` (RFC 4585 §3.5.3).
+    pub regular_rtcp_suppressed: u64,
+    /// Feedback dropped because the next regular compound had no room left for it.
+    pub feedback_dropped: u64,
 }

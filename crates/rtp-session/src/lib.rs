@@ -55,7 +55,12 @@
 //! ([`Session::poll_packet_result`]) and a GCC-style [`Session::bandwidth_estimate`]
 //! (docs/feedback-congestion.md).
 //!
-//! Not done here: RFC 4585 early-feedback timing (feedback is sent when asked).
+//! RTCP feedback, when negotiated ([`Config::feedback`], [`Feedback::from_sdp`] from
+//! `a=rtcp-fb`): RFC 4585 AVPF timing (immediate, early and regular modes, `trr-int`),
+//! generic NACKs driven by the jitter buffer's missing packets and playout deadline, a
+//! bounded send history answering NACKs with RTX (RFC 4588) or plain retransmission, RTX
+//! unwrapped on receive, PLI/FIR requested ([`Session::request_keyframe`], and on frames
+//! lost at playout) and received ([`Event::KeyframeRequested`]); `docs/feedback.md`.
 //!
 //! **Why the API has this shape.** One crate to name: an application configures, runs and
 //! reads a session through `rtp_session` alone, so the lower layers' types it meets (the
@@ -130,6 +135,7 @@ mod driver;
 mod dtmf;
 mod error;
 mod event;
+mod feedback;
 mod ice;
 mod latch;
 mod local;
@@ -150,6 +156,7 @@ pub use congestion::{CongestionControl, PacketResult};
 pub use driver::{Binding, Driver, MediaFrame, Output};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
+pub use feedback::{Feedback, KeyframeKind, Rtx};
 pub use ice::{IceConfig, IceCredentials};
 pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;

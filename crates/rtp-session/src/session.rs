@@ -27,6 +27,7 @@ use rtp_packet::{ClockRate, CsrcList, ExtensionForm, PacketWriter, PayloadType};
 
 mod congestion;
 mod connectivity;
+mod feedback;
 mod receive;
 mod report;
 mod security;
@@ -36,6 +37,7 @@ use crate::congestion::{Congestion, PacketResult};
 use crate::dtmf::{Digit, DtmfReceiver, DtmfSender};
 use crate::error::{Error, Result};
 use crate::event::{Component, Counters, Event, Transmit};
+use crate::feedback::FeedbackState;
 use crate::ice::IceLite;
 use crate::latch::Destinations;
 use crate::local::LocalSource;
@@ -97,6 +99,8 @@ pub struct Session {
     dtmf_tx: DtmfSender,
     /// RFC 4733 events the remote sources are sending (`dtmf.rs`).
     dtmf_rx: DtmfReceiver,
+    /// RTCP feedback: AVPF timing, send history, RTX (`feedback.rs`, `crate::feedback`).
+    feedback: FeedbackState,
 }
 
 impl std::fmt::Debug for Session {
@@ -170,6 +174,18 @@ impl Session {
             config.clock_rate,
         );
         let unit = random_unit(rng.as_mut());
+        // Drawn only when RTX is used, so that other sessions' random sequences stay as
+        // they were.
+        let (rtx_ssrc, rtx_seq) = match config.feedback.rtx {
+            Some(_) if config.feedback.nack => {
+                (random_u32(rng.as_mut()), random_u32(rng.as_mut()) as u16)
+            }
+            _ => (0, 0),
+        };
+        let mut timer = RtcpTimer::new(config.bandwidth, now, unit);
+        if config.feedback.is_avpf() {
+            timer.set_avpf(now, unit);
+        }
         let mut session = Self {
             rng,
             origin: now,
@@ -179,7 +195,8 @@ impl Session {
             members: Members::new(config.max_remote_sources, config.jitter_buffer.clone()),
             paths: Destinations::new(&config.transport),
             security: SecurityState::new(&config.security),
-            timer: RtcpTimer::new(config.bandwidth, now, unit),
+            timer,
+            feedback: FeedbackState::new(&config.feedback, rtx_ssrc, rtx_seq),
             rtt: None,
             outbox: Outbox::new(config.pacing_bps),
             counters: Counters::default(),
@@ -546,6 +563,11 @@ impl Session {
             }
             w.finish(payload, 0)
         });
+        let rtx = self.config.feedback.rtx.is_some();
+        if rtx && let Ok(len) = written {
+            // RTX repairs from the packet before SRTP (`feedback/rtx.rs`).
+            self.remember_sent(now, buf.get(..len).unwrap_or_default());
+        }
         let protected = match (written, self.security.rtp()) {
             (Ok(len), Protection::Keyed(keys)) => keys
                 .outbound
@@ -561,6 +583,10 @@ impl Session {
             }
         };
         buf.truncate(len);
+        if !rtx {
+            // Plain retransmission re-sends this very datagram (`feedback/rtx.rs`).
+            self.remember_sent(now, &buf);
+        }
         if self.congestion.records_sent() {
             let send_time = self.outbox.release_time(now);
             self.congestion
@@ -650,6 +676,7 @@ impl Session {
             self.dtmf_tx.deadline(),
             self.dtmf_rx.deadline(),
             self.congestion.deadline(),
+            self.feedback_deadline(),
         ];
         let next = others.into_iter().flatten().min();
         Some(next.map_or(self.timer.next(), |t| t.min(self.timer.next())))
@@ -659,7 +686,20 @@ impl Session {
     /// buffer (a source that left with a BYE plays out what its buffer still holds), with
     /// the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
-        self.members.poll_playout(now)
+        let watch = self.config.feedback.keyframe_on_loss
+            && self.config.feedback.keyframes()
+            && self.config.jitter_buffer.kind == jitter_buffer::MediaKind::Video;
+        let out = self.members.poll_playout(now);
+        // A video frame lost at playout makes its source want a keyframe, asked for at
+        // the next service call (the frame borrows the session until then).
+        if watch
+            && let Some((ssrc, playout)) = &out
+            && feedback::is_lost_video(playout)
+        {
+            self.feedback
+                .on_lost_frame(*ssrc, self.config.max_remote_sources);
+        }
+        out
     }
 
     /// Advances timers to `now`: DTLS retransmissions, telephone-event packets due
@@ -682,6 +722,7 @@ impl Session {
         if now >= self.timer.next() {
             self.on_rtcp_timer(now);
         }
+        self.service_feedback(now);
     }
 
     /// The wallclock at `now`, as NTP (RFC 3550 §4).

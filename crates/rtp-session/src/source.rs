@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::feedback::keyframe::KeyframeRequester;
+use crate::feedback::nack::NackTracker;
 use crate::origin::Origin;
 use jitter_buffer::{JitterBuffer, Playout};
 use rtp_packet::SsrcMap;
@@ -36,6 +38,10 @@ pub(crate) struct RemoteSource {
     pub(crate) origin: Origin,
     /// Sender reports received from it.
     pub(crate) sender_reports: u64,
+    /// What of its stream is missing and when it was asked for (RFC 4585 NACK).
+    pub(crate) nack: NackTracker,
+    /// Keyframe requests for its stream, and the FIR numbers it sent us.
+    pub(crate) keyframe: KeyframeRequester,
 }
 
 /// Quality figures of one remote source, for display and alerts.
@@ -82,7 +88,17 @@ impl RemoteSource {
             alerts,
             origin: Origin::default(),
             sender_reports: 0,
+            nack: NackTracker::default(),
+            keyframe: KeyframeRequester::default(),
         }
+    }
+
+    /// Reads the jitter buffer's missing packets into the NACK generator after packet `seq`
+    /// arrived at `now`: a newly missing packet must be back before `now` plus the
+    /// buffer's current playout delay (see `feedback/nack.rs`).
+    pub(crate) fn update_nack(&mut self, now: Instant, seq: u16, max: usize) {
+        let deadline = now + self.buffer.playout_delay();
+        self.nack.update(self.buffer.missing(), seq, deadline, max);
     }
 
     /// The jitter buffer, to read.

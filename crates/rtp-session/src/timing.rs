@@ -38,6 +38,16 @@ pub struct IntervalInputs {
 /// The deterministic RTCP interval Td of RFC 3550 §6.3.1 (before randomisation): used
 /// as is for source timeouts (§6.3.5). `None` when the RTCP bandwidth is zero.
 pub fn deterministic_interval(bw: &Bandwidth, inputs: &IntervalInputs) -> Option<Duration> {
+    deterministic_with(bw, inputs, false)
+}
+
+/// RFC 4585 §3.4: under AVPF the minimum interval is 1 s before the first regular
+/// compound and none afterwards (the bandwidth share alone sets the interval, and
+/// `trr-int` may space regular compounds out, `feedback/avpf.rs`).
+const AVPF_INITIAL_MIN: f64 = 1.0;
+
+/// [`deterministic_interval`], with the AVPF minimum instead of RFC 3550's when `avpf`.
+fn deterministic_with(bw: &Bandwidth, inputs: &IntervalInputs, avpf: bool) -> Option<Duration> {
     let session = bw.session_bps as f64 / 8.0;
     let rtcp_bw = session * 0.05;
     let (sender_bw, receiver_bw) = match (bw.rtcp_senders_bps, bw.rtcp_receivers_bps) {
@@ -54,6 +64,13 @@ pub fn deterministic_interval(bw: &Bandwidth, inputs: &IntervalInputs) -> Option
     };
     if inputs.initial {
         min /= 2.0;
+    }
+    if avpf {
+        min = if inputs.initial {
+            AVPF_INITIAL_MIN
+        } else {
+            0.0
+        };
     }
     // RFC 3556 §2: with b=RR:0 (b=RS:0) receivers (senders) send no RTCP at all.
     let own_share = if inputs.we_sent {
@@ -108,6 +125,8 @@ pub struct RtcpTimer {
     pub(crate) leaving: bool,
     /// Members counted since the BYE was scheduled (only the BYEs received).
     pub(crate) bye_members: u32,
+    /// The RTP/AVPF profile (RFC 4585 §3.4): no minimum interval after the first compound.
+    pub(crate) avpf: bool,
 }
 
 impl RtcpTimer {
@@ -123,6 +142,7 @@ impl RtcpTimer {
             initial: true,
             leaving: false,
             bye_members: 1,
+            avpf: false,
         };
         let inputs = timer.inputs(1, 0, false);
         timer.next = now + timer.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
@@ -142,13 +162,41 @@ impl RtcpTimer {
 
     /// The randomised interval for `inputs`, or `None` without RTCP bandwidth.
     pub fn interval(&self, inputs: &IntervalInputs, unit: f64) -> Option<Duration> {
-        deterministic_interval(&self.bandwidth, inputs).map(|td| randomised_interval(td, unit))
+        deterministic_with(&self.bandwidth, inputs, self.avpf)
+            .map(|td| randomised_interval(td, unit))
     }
 
     /// The deterministic interval for the current state.
     pub fn deterministic(&self, members: u32, senders: u32, we_sent: bool) -> Option<Duration> {
         let inputs = self.inputs(members, senders, we_sent);
-        deterministic_interval(&self.bandwidth, &inputs)
+        deterministic_with(&self.bandwidth, &inputs, self.avpf)
+    }
+
+    /// Switches to the RTP/AVPF timing of RFC 4585 §3.4 (1 s minimum before the first
+    /// compound, none after): the first compound is rescheduled from `now` with it.
+    pub fn set_avpf(&mut self, now: Instant, unit: f64) {
+        if self.avpf {
+            return;
+        }
+        self.avpf = true;
+        if self.initial {
+            let inputs = self.inputs(self.previous_members, 0, false);
+            self.next = now + self.interval(&inputs, unit).unwrap_or(NO_RTCP_RECHECK);
+        }
+    }
+
+    /// When the last regular compound went (tp).
+    pub fn last_sent(&self) -> Instant {
+        self.last_sent
+    }
+
+    /// An early feedback packet went (RFC 4585 §3.5.2 step 5): the next regular compound
+    /// is skipped once, `tn = tp + 2·T_rr` and `tp` becomes the old `tn`.
+    pub fn on_early_sent(&mut self) {
+        let t_rr = self.next.saturating_duration_since(self.last_sent);
+        let previous = self.next;
+        self.next = self.last_sent + t_rr * 2;
+        self.last_sent = previous;
     }
 
     /// When the next compound is due.
@@ -371,6 +419,39 @@ mod tests {
         timer.on_members_left(t0, 5);
         let after = timer.next() - t0;
         assert!((after.as_secs_f64() - before.as_secs_f64() / 2.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn avpf_has_a_one_second_initial_minimum_and_none_after() {
+        let bw = Bandwidth::new(1_000_000);
+        // 5 % of 125 000 B/s = 6250 B/s; one sender of two members is more than a
+        // quarter, so both share it: 2 × 128 B / 6250 B/s = 40.96 ms.
+        let regular = inputs(2, 1, false, 128.0);
+        let td = deterministic_with(&bw, &regular, true).unwrap();
+        assert_eq!(td, Duration::from_secs_f64(2.0 * 128.0 / 6250.0));
+        assert_eq!(
+            deterministic_with(&bw, &regular, false).unwrap(),
+            Duration::from_secs(5)
+        );
+        let first = IntervalInputs {
+            initial: true,
+            ..regular
+        };
+        assert_eq!(
+            deterministic_with(&bw, &first, true).unwrap(),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn an_early_packet_skips_one_regular_interval() {
+        let t0 = Instant::now();
+        let mut timer = RtcpTimer::new(Bandwidth::new(64_000), t0, 0.5);
+        timer.on_sent(t0, 100, 2, 1, false, 0.5);
+        let (tp, tn) = (timer.last_sent, timer.next);
+        timer.on_early_sent();
+        assert_eq!(timer.next, tp + (tn - tp) * 2);
+        assert_eq!(timer.last_sent, tn);
     }
 
     #[test]

@@ -246,3 +246,90 @@ fn plaintext_close_notify_from_the_peer_ends_the_handshake_with_an_event() {
     assert_eq!(failures(&events), 1, "{events:?}");
     assert!(!p.a.is_keyed());
 }
+
+/// (e) Sessions with RTCP feedback negotiated (NACK with RTX, PLI, FIR) and no SRTP take
+/// the corpus from their peer's own address, so every RTCP feedback message in it reaches
+/// the NACK, RTX and keyframe code: nothing panics, what they send in answer is bounded,
+/// and the media keeps playing.
+#[test]
+fn feedback_sessions_survive_the_corpus_from_their_peer() {
+    let (mut a, mut b) = configs(true);
+    for c in [&mut a, &mut b] {
+        let mut f = rtp_session::Feedback::new();
+        f.nack = true;
+        f.pli = true;
+        f.fir = true;
+        f.rtx = Some(rtp_session::Rtx {
+            payload_type: rtp_session::PayloadType::new(97).unwrap(),
+            apt: rtp_session::PayloadType::PCMU,
+            ssrc: None,
+        });
+        c.feedback = f;
+        // Reduced-size RTCP lets lone feedback messages of the corpus through validation.
+        c.transport.rtcp_rsize = true;
+    }
+    let mut p = Pair::new(a, b, clean(), 113);
+    p.run(Duration::from_secs(2));
+    let (a_mark, b_mark) = (p.a_seen.sent.len(), p.b_seen.sent.len());
+    let (now, a_from, b_from) = (p.now, p.a_from, p.b_from);
+    let (a_ssrc, b_ssrc) = (p.a.local_ssrc(), p.b.local_ssrc());
+    for (session, from, ours, peer) in [
+        (&mut p.a, b_from, a_ssrc, b_ssrc),
+        (&mut p.b, a_from, b_ssrc, a_ssrc),
+    ] {
+        attack(session, now, from);
+        // The corpus's RTCP does not pass validation as feedback; well-formed hostile
+        // feedback does: NACK storms for our SSRC and another, PLI and FIR for another,
+        // a FIR naming us repeated, RTX packets without an OSN or for nothing missing.
+        let fb = |fmt: u8, pt: u8, media: u32, fci: &[u8]| {
+            let words = (8 + fci.len()) / 4;
+            let mut v = vec![0x80 | fmt, pt];
+            v.extend((words as u16).to_be_bytes());
+            v.extend(peer.to_be_bytes());
+            v.extend(media.to_be_bytes());
+            v.extend(fci);
+            v
+        };
+        let storm: Vec<u8> = (0..300u16)
+            .flat_map(|i| [(i >> 8) as u8, i as u8, 0xff, 0xff])
+            .collect();
+        let mut fir_us = ours.to_be_bytes().to_vec();
+        fir_us.extend([7, 0, 0, 0]);
+        let rtx = |payload: &[u8]| {
+            let mut v = vec![0x80, 97, 0, 9, 0, 0, 0, 0, 0x0b, 0xad, 0xbe, 0xef];
+            v.extend(payload);
+            v
+        };
+        let cases = [
+            fb(1, 205, ours, &storm),
+            fb(1, 205, 0x1234_5678, &storm),
+            fb(1, 206, 0x1234_5678, &[]),
+            fb(4, 206, 0, &[0, 0, 0, 9, 1, 0, 0, 0]),
+            fb(4, 206, 0, &fir_us),
+            fb(4, 206, 0, &fir_us),
+            rtx(&[]),
+            rtx(&[0x12]),
+            rtx(&[0x12, 0x34, 1, 2, 3]),
+        ];
+        for _ in 0..3 {
+            for case in &cases {
+                let mut bytes = case.clone();
+                session.handle_datagram(now, Component::Rtp, from, &mut bytes);
+            }
+        }
+        let answers = std::iter::from_fn(|| session.poll_transmit()).count();
+        // At most the history's packets once each within an RTT, plus feedback packets.
+        assert!(answers <= 1100, "{answers}");
+        let keyframes = std::iter::from_fn(|| session.poll_event())
+            .filter(|e| matches!(e, Event::KeyframeRequested { .. }))
+            .count();
+        assert_eq!(keyframes, 1, "the repeated FIR is reported once");
+        let c = session.counters();
+        assert_eq!(c.nack_messages_received, 3);
+        assert_eq!(c.nack_sequence_numbers_ignored, 3 * (300 * 17 - 512));
+        assert_eq!(c.feedback_unknown_ssrc, 3 * 3);
+        assert_eq!(c.rtx_dropped + c.rtx_duplicates, 3 * 3);
+        assert!(c.retransmissions_sent <= 1024, "{c:?}");
+    }
+    nothing_lost(&mut p, a_mark, b_mark);
+}

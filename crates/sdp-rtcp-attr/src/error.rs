@@ -254,6 +254,28 @@ pub enum Error {
     /// way it is ambiguous whether a host or a network was meant.
     #[error("address has bits set past the prefix length")]
     CidrHostBits,
+    /// `a=rtcp-fb` without a space between the payload type and the value (RFC 4585 §4.2).
+    #[error("`a=rtcp-fb` has no feedback value after the payload type (RFC 4585 §4.2)")]
+    RtcpFbMissingValue,
+    /// The `a=rtcp-fb` payload type is neither `*` nor 0 to 127 written without leading
+    /// zeros.
+    #[error("`a=rtcp-fb` payload type is neither `*` nor 0-127")]
+    RtcpFbBadPayloadType,
+    /// The rtcp-fb-id is empty or has a character outside letters, digits, `-` and `_`.
+    #[error("`a=rtcp-fb` feedback id is not 1*(alpha-numeric / \"-\" / \"_\")")]
+    RtcpFbBadId,
+    /// The parameter after the id is empty or has extra spaces.
+    #[error("`a=rtcp-fb` parameter is empty or surrounded by extra spaces")]
+    RtcpFbBadParameter,
+    /// `trr-int` without a number of milliseconds, or one that does not fit 32 bits.
+    #[error("`a=rtcp-fb` trr-int is not a number of milliseconds (RFC 4585 §4.2)")]
+    RtcpFbBadTrrInt,
+    /// An `a=rtcp-fb` value longer than this crate reads.
+    #[error("`a=rtcp-fb` value longer than {max} characters")]
+    RtcpFbTooLong {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl Error {

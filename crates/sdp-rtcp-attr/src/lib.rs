@@ -17,6 +17,9 @@
 //! - [`LocalTransport`]: the local direction — the `a=rtcp` attribute only when needed
 //!   ([`rtcp_attribute_for`]), offers, and answers that carry the answerer's own RTCP
 //!   port.
+//! - [`RtcpFb`]: `a=rtcp-fb` (RFC 4585 §4.2, RFC 5104 §7.1), typed for the feedback a
+//!   session acts on (`nack`, `nack pli`, `ccm fir`, `goog-remb`, `transport-cc`,
+//!   `trr-int`), and [`FeedbackSet`], what one payload type negotiated.
 //! - [`RtcpAddressPolicy`] and [`Cidr`]: the RFC 3605 §4 check that refuses RTCP
 //!   redirection to addresses the application does not accept.
 //!
@@ -114,6 +117,7 @@ mod negotiate;
 mod policy;
 mod resolve;
 mod rtcp;
+mod rtcp_fb;
 mod scan;
 mod syntax;
 
@@ -128,4 +132,5 @@ pub use negotiate::{
 pub use policy::RtcpAddressPolicy;
 pub use resolve::{Endpoint, Endpoints, MuxPolicy, Resolution, RtcpSource};
 pub use rtcp::RtcpAttribute;
+pub use rtcp_fb::{FeedbackPayloadType, FeedbackSet, FeedbackValue, MAX_RTCP_FB_LEN, RtcpFb};
 pub use scan::{Body, MediaSection};

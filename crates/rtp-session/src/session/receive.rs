@@ -50,6 +50,8 @@ impl Session {
             PacketKind::Rtp => self.counters.malformed += 1,
             _ => self.counters.unknown += 1,
         }
+        // Feedback found by this datagram goes out in this call (RFC 4585 immediate mode).
+        self.service_feedback(now);
     }
 
     fn receive_rtp(&mut self, now: Instant, from: SocketAddr, datagram: &mut [u8]) {
@@ -70,6 +72,28 @@ impl Session {
             return;
         }
         self.congestion.on_rtp(now, &packet, datagram.len());
+        if self
+            .config
+            .feedback
+            .rtx
+            .is_some_and(|rtx| rtx.payload_type == packet.payload_type())
+        {
+            self.receive_rtx(now, from, &packet, bytes);
+            return;
+        }
+        self.deliver_rtp(now, from, &packet, bytes);
+    }
+
+    /// An authenticated RTP packet of a remote source (or one unwrapped from RTX): routed
+    /// by payload type into the statistics, the jitter buffer or the event receiver.
+    pub(crate) fn deliver_rtp(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &RtpPacket<'_>,
+        bytes: &[u8],
+    ) {
+        let ssrc = packet.ssrc();
         // The route by payload type: an unknown one, or a payload its format refuses, is
         // dropped before it creates or changes any state.
         let Some((kind, clock)) = self.route(packet.payload_type()) else {
@@ -114,13 +138,13 @@ impl Session {
                 packet.payload().len(),
                 now,
             ),
-            _ => source.stats.on_rtp_packet(&packet, now),
+            _ => source.stats.on_rtp_packet(packet, now),
         }
         .sequence();
         let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
         if delivered {
-            source.insert_packet(now, &packet, verdict, kind);
+            source.insert_packet(now, packet, verdict, kind);
             source.validated = true;
         } else {
             self.counters.probation_held += 1;
@@ -163,7 +187,7 @@ impl Session {
                 self.report_dtmf(finished);
             }
             PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
-            _ => {}
+            _ => self.on_media_inserted(now, ssrc, packet.sequence_number()),
         }
     }
 
@@ -246,9 +270,11 @@ impl Session {
                 if self.consume_congestion_feedback(now, packet) {
                     continue;
                 }
-                self.outbox.event(Event::Feedback {
-                    packet: packet.to_vec(),
-                });
+                if !self.on_feedback_packet(now, packet) {
+                    self.outbox.event(Event::Feedback {
+                        packet: packet.to_vec(),
+                    });
+                }
                 continue;
             }
             match AnyPacket::parse(packet) {
@@ -391,6 +417,9 @@ impl Session {
             new = random_u32(self.rng.as_mut());
         }
         self.local.change_ssrc(new);
+        if let Some(history) = self.feedback.history.as_mut() {
+            history.clear();
+        }
         tracing::info!(old, new, %from, "SSRC collision resolved");
         self.outbox.event(Event::SsrcCollision {
             old,

@@ -39,6 +39,20 @@ impl Session {
         let members = self.members.count();
         let senders = senders + u32::from(we_sent);
         if self.timer.on_expire(now, members, senders, we_sent, unit) {
+            // RFC 4585 §3.5.3: trr-int may suppress this regular compound; the schedule
+            // moves on either way, and early feedback is allowed again.
+            if self.config.feedback.is_avpf()
+                && !self
+                    .feedback
+                    .avpf
+                    .on_regular(now, random_unit(self.rng.as_mut()))
+            {
+                self.counters.regular_rtcp_suppressed += 1;
+                let unit = random_unit(self.rng.as_mut());
+                self.timer.on_sent(now, 0, members, senders, we_sent, unit);
+                self.service_feedback(now);
+                return;
+            }
             let size = self.send_compound(now, None);
             let unit = random_unit(self.rng.as_mut());
             self.timer
@@ -68,7 +82,9 @@ impl Session {
 
     /// Sends RTCP feedback (RFC 4585 §6: NACK, PLI, FIR, REMB, ...) now: alone when
     /// reduced-size RTCP was negotiated (RFC 5506), otherwise in a compound after an RR or
-    /// SR and SDES CNAME. The RFC 4585 §3.5 early-feedback timing is the application's.
+    /// SR and SDES CNAME. This sends at once, outside the RFC 4585 §3.5 timing; the
+    /// feedback the session generates itself (NACK, PLI, FIR with [`crate::Feedback`])
+    /// follows that timing.
     pub fn send_feedback(&mut self, feedback: &[AnyPacket<'_>]) -> Result<()> {
         if self.phase != Phase::Open {
             return Err(Error::Closed);
@@ -119,6 +135,13 @@ impl Session {
         if self.config.send_xr && bye.is_none() {
             packets.push(AnyPacket::ExtendedReport(self.extended_report(now, ssrc)));
         }
+        // Feedback waiting for this regular compound (RFC 4585 §3.5.2, regular mode).
+        let pending = if bye.is_none() {
+            self.take_pending_feedback()
+        } else {
+            Vec::new()
+        };
+        packets.extend(pending);
         if let Some(ssrc) = bye {
             let reason = self
                 .config
