@@ -153,7 +153,7 @@ mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
 pub use congestion::{CongestionControl, PacketResult};
-pub use driver::{Binding, Driver, MediaFrame, Output};
+pub use driver::{Binding, Driver, MediaFrame, Output, ReceiveFilter};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use feedback::{Feedback, KeyframeKind, Rtx};
