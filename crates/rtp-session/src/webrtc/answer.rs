@@ -9,6 +9,7 @@ use sdp_types::{
 };
 
 use super::offer::PayloadFormat;
+use super::video::{self, VideoOffer};
 use super::{MediaDirection, SDES_MID_URI, Setup, WebRtcOffer, WebRtcSdpError};
 
 /// The most candidates an answer carries.
@@ -161,12 +162,23 @@ impl WebRtcOffer {
         let mut session = Session::new(origin, "-");
         session.add_attribute(IceLite);
         if !self.bundle_group().is_empty() {
-            session.add_attribute_with_value("group", format!("BUNDLE {}", self.mid()));
+            // The offer's order of the mids we accept (RFC 8843 §7.3.2).
+            let accepted: Vec<&str> = self
+                .bundle_group()
+                .iter()
+                .map(String::as_str)
+                .filter(|m| *m == self.mid() || Some(*m) == self.video_mid())
+                .collect();
+            session.add_attribute_with_value("group", format!("BUNDLE {}", accepted.join(" ")));
         }
         let direction = params.direction.answer_to(self.direction());
         let msid = params.msid.as_ref().filter(|_| direction.sends());
 
         for (index, section) in self.sections.iter().enumerate() {
+            if let Some(video) = self.video.as_ref().filter(|v| v.index == index) {
+                session.add_media(self.video_answer(video, params, *first));
+                continue;
+            }
             if index != self.media_index() {
                 let mut rejected = Media {
                     media: section.media.clone(),
@@ -250,10 +262,24 @@ impl WebRtcOffer {
         if let Some(id) = self.mid_extension_id() {
             media.add_attribute(ExtMap::new(id, SDES_MID_URI));
         }
+        // With the video accepted, transport-wide congestion control covers the audio
+        // too (one transport, one sequence space): the extension at the id the video
+        // section uses, when the audio section offered the same one.
+        let transport_cc = self.congestion_extension_id();
+        if let Some(id) = transport_cc.filter(|id| self.audio_transport_cc.0 == Some(*id)) {
+            media.add_attribute(ExtMap::new(id, video::transport_cc_uri()));
+        }
+        if self.video.is_some() && self.audio_rtcp_rsize {
+            media.add_attribute(Attribute::new("rtcp-rsize"));
+        }
         if let Some((stream, track)) = msid {
             media.add_attribute_with_value("msid", format!("{stream} {track}"));
         }
         add_format(&mut media, opus, "opus", Some("2"));
+        if transport_cc.is_some() && self.audio_transport_cc == (transport_cc, true) {
+            media
+                .add_attribute_with_value("rtcp-fb", format!("{} transport-cc", opus.payload_type));
+        }
         if let Some(events) = events {
             add_format(&mut media, events, "telephone-event", None);
         }
@@ -262,6 +288,73 @@ impl WebRtcOffer {
                 "ssrc",
                 format!("{} cname:{}", params.ssrc, params.cname),
             );
+        }
+        media
+    }
+}
+
+impl WebRtcOffer {
+    /// Our answer's video section: the bundle's port and address, the transport
+    /// attributes repeated (as browsers write them), `recvonly` (we receive the browser's
+    /// camera and send none), VP8 with the feedback offered for it that the session does
+    /// (`nack`, `nack pli`, `ccm fir`, `transport-cc`), RTX with its `apt`, the sdes:mid and
+    /// transport-wide-cc extensions, `a=rtcp-mux` and `a=rtcp-rsize` when offered.
+    fn video_answer(&self, video: &VideoOffer, params: &AnswerParams, first: SocketAddr) -> Media {
+        let mut formats = vec![video.vp8.payload_type.to_string()];
+        if let Some(rtx) = &video.rtx {
+            formats.push(rtx.payload_type.to_string());
+        }
+        let mut media = Media {
+            media: "video".into(),
+            port: first.port(),
+            num_ports: None,
+            proto: "UDP/TLS/RTP/SAVPF".into(),
+            fmt: formats.join(" "),
+            media_title: None,
+            connections: vec![Connection::from_ip_addr(first.ip())],
+            bandwidths: Vec::new(),
+            key: None,
+            attributes: Vec::new(),
+        };
+        media.add_attribute(Mid(video.mid.clone()));
+        media.add_attribute(IceUfrag(params.ice_ufrag.clone()));
+        media.add_attribute(IcePwd(params.ice_pwd.clone()));
+        media.add_attribute_with_value("fingerprint", &params.fingerprint);
+        let setup = match self.dtls_role_for_us(params.preferred_role) {
+            Role::Client => Setup::Active,
+            Role::Server => Setup::Passive,
+        };
+        media.add_attribute_with_value("setup", setup);
+        media.add_attribute(RtcpMux);
+        if video.rtcp_rsize {
+            media.add_attribute(Attribute::new("rtcp-rsize"));
+        }
+        let direction = MediaDirection::RecvOnly.answer_to(video.direction);
+        media.add_attribute(Attribute::new(direction.as_str()));
+        if let Some(id) = video.mid_extension_id {
+            media.add_attribute(ExtMap::new(id, SDES_MID_URI));
+        }
+        if let Some(id) = self.congestion_extension_id() {
+            media.add_attribute(ExtMap::new(id, video::transport_cc_uri()));
+        }
+        let pt = video.vp8.payload_type;
+        media.add_attribute(RtpMap::new(pt, "VP8", 90_000));
+        if let Some(fmtp) = &video.vp8.fmtp {
+            media.add_attribute_with_value("fmtp", format!("{pt} {fmtp}"));
+        }
+        let fb = &video.feedback;
+        let lines = [
+            (fb.nack, "nack"),
+            (fb.pli, "nack pli"),
+            (fb.fir, "ccm fir"),
+            (self.congestion_extension_id().is_some(), "transport-cc"),
+        ];
+        for (_, line) in lines.iter().filter(|(on, _)| *on) {
+            media.add_attribute_with_value("rtcp-fb", format!("{pt} {line}"));
+        }
+        if let Some(rtx) = &video.rtx {
+            media.add_attribute(RtpMap::new(rtx.payload_type, "rtx", 90_000));
+            media.add_attribute_with_value("fmtp", format!("{} apt={pt}", rtx.payload_type));
         }
         media
     }

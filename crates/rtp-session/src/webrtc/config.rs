@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::{WebRtcOffer, WebRtcSdpError};
 use crate::config::{Bandwidth, Config, MidExtension, Security};
+use crate::feedback::{Feedback, Rtx};
 use crate::ice::{IceConfig, IceCredentials};
 use crate::payload_map::{PayloadFormat, PayloadMap};
 use dtls::Role;
@@ -13,6 +14,10 @@ use rtp_packet::{ClockRate, PayloadType};
 /// default, with packet overhead, rounded up. RTCP gets 5 % of it (RFC 3550 §6.2), so
 /// reports go out at the 5-second minimum interval.
 const OPUS_CALL_BPS: u64 = 64_000;
+
+/// The session bandwidth of a call with the browser's camera: Chromium's VP8 ramps up to
+/// about 2.5 Mbit/s, plus the audio. RTCP's 5 % of it leaves room for the feedback.
+const VIDEO_CALL_BPS: u64 = 2_600_000;
 
 impl WebRtcOffer {
     /// The configuration of a session answering this offer as an ICE-lite, DTLS-SRTP,
@@ -90,6 +95,43 @@ impl WebRtcOffer {
             id,
             mid: self.mid().to_owned(),
         });
+        self.configure_video(&mut config);
         Ok(config)
+    }
+
+    /// With a bundled video section accepted ([`WebRtcOffer::video_mid`]): VP8 in the
+    /// payload map, a video jitter buffer for its sources ([`Config::bundled_video`]), the
+    /// feedback the answer says (NACK, PLI, FIR, RTX), transport-wide congestion control
+    /// when negotiated, `a=rtcp-rsize` when offered, and the bandwidth of a video call.
+    fn configure_video(&self, config: &mut Config) {
+        let Some(video) = &self.video else {
+            return;
+        };
+        let Ok(vp8) = PayloadType::new(video.vp8.payload_type) else {
+            return;
+        };
+        let mut format = PayloadFormat::new(vp8, "VP8", ClockRate::VIDEO);
+        format.fmtp = video.vp8.fmtp.clone();
+        config.payload_map.insert(format);
+        config.bundled_video = Some(jitter_buffer::Config::video());
+        let mut feedback = Feedback::new();
+        feedback.apply(&video.feedback);
+        feedback.transport_cc = self.congestion_extension_id().is_some();
+        feedback.rtx = video
+            .rtx
+            .as_ref()
+            .and_then(|r| PayloadType::new(r.payload_type).ok())
+            .map(|payload_type| Rtx {
+                payload_type,
+                apt: vp8,
+                ssrc: None,
+            });
+        config.feedback = feedback;
+        if let Some(id) = self.congestion_extension_id() {
+            config.congestion.transport_sequence_id = Some(id);
+            config.congestion.transport_cc_feedback = true;
+        }
+        config.transport.rtcp_rsize = video.rtcp_rsize;
+        config.bandwidth = Bandwidth::new(VIDEO_CALL_BPS);
     }
 }

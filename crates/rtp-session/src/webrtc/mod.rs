@@ -36,6 +36,7 @@ mod answer;
 mod config;
 mod error;
 mod offer;
+mod video;
 
 pub use answer::AnswerParams;
 pub use error::WebRtcSdpError;
