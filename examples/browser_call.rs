@@ -13,9 +13,21 @@
 //! the browser's reports. `GET /call/<id>` gives the same as JSON; the page shows it next to
 //! the browser's own `getStats`.
 //!
+//! With **also send the camera** ticked, the page sends its camera too and the answer
+//! receives it (VP8, bundled on the same transport): the endpoint plays the frames out of
+//! the video jitter buffer, takes each VP8 frame apart (RFC 7741 payload descriptors),
+//! counts frames complete and with a gap and reads each key frame's size; the session
+//! NACKs what is missing (the browser retransmits on RTX), asks for a keyframe (PLI) when a
+//! frame cannot be completed, and sends transport-cc feedback about every packet, which
+//! drives the browser's bandwidth estimate. `POST /call/<id>/keyframe` asks for a
+//! keyframe from the application. `--drop-video-percent N` drops N % of the browser's VP8
+//! packets on arrival (evenly spread, the same on every run), so that NACK and RTX have
+//! something to recover on loopback. The video figures are printed and in the JSON.
+//!
 //! Run with `cargo run -p rtp-stack-examples --example browser_call` (options:
-//! `--listen 127.0.0.1:8080`, `--media-ip 127.0.0.1`, `--call-seconds N`). It serves until
-//! stopped with Ctrl-C. `cargo xtask interop browser` runs it against headless Chromium.
+//! `--listen 127.0.0.1:8080`, `--media-ip 127.0.0.1`, `--call-seconds N`,
+//! `--drop-video-percent N`). It serves until stopped with Ctrl-C. `cargo xtask interop
+//! browser` runs it against headless Chromium.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

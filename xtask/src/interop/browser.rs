@@ -11,6 +11,14 @@
 //! log), and on our side the browser's packets, its sender reports and a MOS. It prints what
 //! Chromium negotiated. A failure prints the page's log, the browser's console and the
 //! endpoint's output. Only localhost is used; each step is bounded in time.
+//!
+//! Then the same two calls again with the browser's fake camera as well (VP8 preferred on
+//! the page, [`VIDEO_CALL_SECONDS`]), the endpoint dropping [`DROP_VIDEO_PERCENT`] % of the
+//! VP8 packets on arrival and the page asking it for a keyframe halfway through: the audio
+//! checks above, and [`check_video`]'s: the browser's `getStats` shows `nackCount` and
+//! `pliCount` above zero and an `availableOutgoingBitrate` that ends above its first value,
+//! and our side assembled VP8 frames and sent NACKs, keyframe requests and transport-cc
+//! feedback and received retransmissions.
 
 use super::Context;
 use crate::util::{Result, cargo, ensure_apt, output, root, sh};

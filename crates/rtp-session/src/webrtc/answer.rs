@@ -127,8 +127,8 @@ impl AnswerParams {
 impl WebRtcOffer {
     /// Our answer to this offer (RFC 8829 §5.3), CRLF-terminated lines:
     ///
-    /// - session level: `a=ice-lite`; `a=group:BUNDLE <mid>` when the offer bundled the
-    ///   audio section. No `a=msid-semantic`: RFC 8830 has none, and browsers take the
+    /// - session level: `a=ice-lite`; `a=group:BUNDLE <mid> [<video mid>]` when the offer
+    ///   bundled the audio section. No `a=msid-semantic`: RFC 8830 has none, and browsers take the
     ///   media-level `a=msid` without it (Chromium 156 does, `cargo xtask interop
     ///   chromium-sdp` checks);
     /// - the audio section: `m=audio <port> UDP/TLS/RTP/SAVPF <opus>`
@@ -140,12 +140,18 @@ impl WebRtcOffer {
     ///   the offer's `a=fmtp`; `telephone-event/48000` with the offer's payload type and
     ///   `a=fmtp` when offered (unless [`AnswerParams::telephone_event`] is false); `a=msid` and
     ///   `a=ssrc:<ssrc> cname:<cname>` when we send;
+    /// - the bundled VP8 section, when the offer has one ([`WebRtcOffer::video_mid`]):
+    ///   `recvonly`, VP8 and its RTX payload type, the feedback offered of `nack`,
+    ///   `nack pli`, `ccm fir`, `transport-cc`, the sdes:mid and transport-wide-cc
+    ///   extensions, `a=rtcp-rsize` when offered; its mid joins the BUNDLE group, and the
+    ///   audio section then also gets the transport-wide-cc extension,
+    ///   `a=rtcp-fb:<opus> transport-cc` and `a=rtcp-rsize` when it offered them;
     /// - every other offered section rejected: port 0, its first format, its mid.
     ///
     /// No `a=rtcp-mux-only`, though we multiplex only: RFC 8858 §4 forbids it in an
     /// answer, where `a=rtcp-mux` already makes multiplexing mandatory both ways (RFC 8035).
-    /// No feedback (`a=rtcp-fb`), no `a=rtcp-rsize` and no other header extension: see the
-    /// module documentation.
+    /// An audio-only offer gets no feedback (`a=rtcp-fb`), no `a=rtcp-rsize` and no header
+    /// extension but sdes:mid: see the module documentation.
     pub fn answer(&self, params: &AnswerParams) -> Result<String, WebRtcSdpError> {
         params.check()?;
         let Some(first) = params.candidates.first() else {

@@ -28,7 +28,8 @@ impl WebRtcOffer {
     ///   certificate and profiles), requiring the browser's certificate to match one of its
     ///   `a=fingerprint`s (there is always one: [`WebRtcOffer::parse`] refuses an offer
     ///   without);
-    /// - RTP and RTCP on one port, full-size RTCP (our answer promises no `a=rtcp-rsize`);
+    /// - RTP and RTCP on one port, full-size RTCP for audio-only offers (our answer then
+    ///   promises no `a=rtcp-rsize`);
     /// - Opus at the offer's payload type and 48 kHz, for what we send, the statistics and
     ///   the jitter buffer;
     /// - a payload map ([`Config::payload_map`]) of Opus and, when offered, the offer's
@@ -36,7 +37,15 @@ impl WebRtcOffer {
     ///   browser's DTMF arrives as [`crate::Event::Dtmf`], [`crate::Session::send_dtmf`]
     ///   sends to it, and any other payload type is counted and dropped;
     /// - the MID header extension on what we send, when the offer negotiated its id;
-    /// - 64 kbit/s of session bandwidth.
+    /// - 64 kbit/s of session bandwidth;
+    /// - with the offer's bundled VP8 section ([`WebRtcOffer::video_mid`], answered by
+    ///   [`WebRtcOffer::answer`]): VP8 at 90 kHz in the payload map, a video jitter buffer
+    ///   for its sources ([`Config::bundled_video`]), [`Config::feedback`] with the
+    ///   offered `nack`, `nack pli`, `ccm fir` and RTX (repairing VP8), transport-wide
+    ///   congestion control ([`Config::congestion`]: the extension on every packet we send,
+    ///   transport-cc feedback on what we receive) when the video section offered both the
+    ///   extension and `transport-cc`, reduced-size RTCP when offered, and 2.6 Mbit/s of
+    ///   session bandwidth (RTCP gets 5 %, room for the feedback).
     ///
     /// The codec for the MOS estimate is Opus as the `stats` crate can rate it: the
     /// narrowband E-model (G.107) with the study's narrowband Opus at 11 kbit/s (Ie 2.0),
