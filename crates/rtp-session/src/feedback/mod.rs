@@ -15,10 +15,9 @@
 //! effect are in `docs/feedback.md`.
 //!
 //! **Seam for congestion control.** `goog-remb` and `transport-cc` are recorded when
-//! negotiated ([`Feedback::remb`], [`Feedback::transport_cc`]) but not generated here;
-//! received REMB, TMMBR, transport-cc and RFC 8888 messages still reach the application
-//! as [`crate::Event::Feedback`], and an estimator would take them from there (or from a
-//! hook beside `on_feedback_packet`) without touching the NACK/RTX paths.
+//! negotiated ([`Feedback::remb`], [`Feedback::transport_cc`]); transport-wide congestion
+//! control itself is the `congestion` part's ([`crate::Config::congestion`]), and REMB,
+//! TMMBR and what it does not consume reach the application as [`crate::Event::Feedback`].
 
 pub(crate) mod avpf;
 pub(crate) mod keyframe;
