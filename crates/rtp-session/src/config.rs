@@ -181,7 +181,8 @@ pub struct Config {
     /// ended, when all its end packets were lost (RFC 4733 §2.5.2). Default 500 ms.
     pub dtmf_timeout: Duration,
     /// The RTP clock rate of the media, in Hz: the one media clock of the session, for
-    /// what it sends, the statistics of what it receives and the jitter buffer.
+    /// what it sends, the statistics of what it receives and the jitter buffer (except a
+    /// bundled video stream's, [`Config::bundled_video`]).
     pub clock_rate: rtp_packet::ClockRate,
     /// Receive-side jitter buffer settings, one buffer per remote source. Its
     /// `clock_rate` must equal [`Config::clock_rate`] ([`crate::Error::ClockRateMismatch`]

@@ -71,7 +71,8 @@
 //! and each failure is reported once (an error's message names the layer, its
 //! [`std::error::Error::source`] gives the cause). One source of truth per concept: the
 //! session has one media clock ([`Config::clock_rate`], which the jitter buffer's must equal:
-//! [`Error::ClockRateMismatch`]; [`Config::set_media`] sets both), and SDES keys carry their
+//! [`Error::ClockRateMismatch`]; [`Config::set_media`] sets both; a video stream bundled
+//! beside the audio brings its own in [`Config::bundled_video`]), and SDES keys carry their
 //! SRTP settings ([`SrtpKeys`]). What the session learned outlives a source: its final
 //! [`SourceQuality`] comes with [`Event::SourceLeft`], rather than from a table of departed
 //! sources that would need a bound and an eviction rule of its own. Outputs and counters are

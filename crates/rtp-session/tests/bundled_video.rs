@@ -227,3 +227,31 @@ fn without_bundled_video_every_source_shares_the_session_buffer_as_before() {
     assert!(!video.is_empty());
     assert!(video.iter().all(|f| f.2 == 1));
 }
+
+#[test]
+fn a_video_source_first_heard_in_rtcp_gets_its_video_buffer_at_its_first_packet() {
+    let mut r = Receiver::new(true);
+    // A session with the video SSRC that has sent nothing: its first compound is an RR
+    // with SDES, which makes the source a member with the session's (audio) buffer.
+    let mut config = Config::new();
+    config.local_ssrc = Some(VIDEO_SSRC);
+    config.transport.remote_rtp = Some(addr(common::B_ADDR));
+    config.transport.rtcp_mux = true;
+    let mut sender = Session::new(r.now, config, rng(3)).unwrap();
+    let rtcp = loop {
+        if let Some(t) = sender.poll_transmit() {
+            break t;
+        }
+        let at = sender.poll_timeout().unwrap();
+        r.now = r.now.max(at);
+        sender.handle_timeout(r.now);
+    };
+    assert_eq!(rtcp.contents[1], 201, "a receiver report");
+    r.deliver(rtcp.contents.clone());
+    assert_eq!(r.session.counters().rtcp_received, 1);
+    r.stream(30, &[], &[]);
+    r.run(500);
+    let video = r.video_frames();
+    assert_eq!(video.len(), 10);
+    assert!(video[1..].iter().all(|f| f.2 == 2 && f.3), "{video:?}");
+}
