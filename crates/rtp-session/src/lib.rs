@@ -204,6 +204,8 @@ pub use rtcp::AnyPacket as RtcpPacket;
 /// [`MediaFrame::sender_wallclock`]) and of RTCP sender reports.
 pub use rtcp::NtpTime;
 pub use rtp_packet::{ClockRate, PayloadType};
+/// Re-exported for [`WebRtcOffer::video_feedback`].
+pub use sdp_rtcp_attr::FeedbackSet;
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
 pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};
