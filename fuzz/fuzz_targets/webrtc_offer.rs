@@ -4,7 +4,8 @@
 //! one fingerprint, ICE credentials of legal length, a mid. Its answer is written, and the
 //! SDP crate reads that answer back with one media section per offered one, the audio
 //! section at the offer's index carrying our port, the offer's mid and the Opus payload
-//! type first, every other section rejected with port 0.
+//! type first, the bundled VP8 section (when there is one, and unless refused) our port,
+//! its mid and VP8 first, every other section rejected with port 0.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,9 +15,24 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(offer) = WebRtcOffer::parse(text) else {
+    let Ok(mut offer) = WebRtcOffer::parse(text) else {
         return;
     };
+    if data.len() % 3 == 0 {
+        offer.refuse_video();
+    }
+    if let Some(index) = offer.video_index() {
+        assert_ne!(index, offer.media_index());
+        assert!(
+            offer
+                .bundle_group()
+                .iter()
+                .any(|m| Some(m.as_str()) == offer.video_mid())
+        );
+        assert!(offer.vp8_payload_type().is_some_and(|pt| pt <= 127));
+    }
+    let _ = (offer.video_feedback(), offer.video_rtx_payload_type());
+    let _ = offer.congestion_extension_id();
     assert!(!offer.fingerprints().is_empty());
     assert!((4..=256).contains(&offer.ice_ufrag().len()));
     assert!((22..=256).contains(&offer.ice_pwd().len()));
@@ -55,6 +71,14 @@ fuzz_target!(|data: &[u8]| {
             );
             let first = media.fmt.split(' ').next();
             assert_eq!(first, Some(offer.opus_payload_type().to_string().as_str()));
+        } else if Some(i) == offer.video_index() {
+            assert_eq!(media.port, 40000);
+            assert_eq!(
+                media.get_first_attribute_value("mid"),
+                Some(offer.video_mid())
+            );
+            let first = media.fmt.split(' ').next().map(str::to_owned);
+            assert_eq!(first, offer.vp8_payload_type().map(|pt| pt.to_string()));
         } else {
             assert_eq!(media.port, 0);
         }

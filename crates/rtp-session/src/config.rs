@@ -181,7 +181,8 @@ pub struct Config {
     /// ended, when all its end packets were lost (RFC 4733 §2.5.2). Default 500 ms.
     pub dtmf_timeout: Duration,
     /// The RTP clock rate of the media, in Hz: the one media clock of the session, for
-    /// what it sends, the statistics of what it receives and the jitter buffer.
+    /// what it sends, the statistics of what it receives and the jitter buffer (except a
+    /// bundled video stream's, [`Config::bundled_video`]).
     pub clock_rate: rtp_packet::ClockRate,
     /// Receive-side jitter buffer settings, one buffer per remote source. Its
     /// `clock_rate` must equal [`Config::clock_rate`] ([`crate::Error::ClockRateMismatch`]
@@ -235,6 +236,15 @@ pub struct Config {
     /// RTCP feedback (RFC 4585 AVPF, RFC 4588 RTX, RFC 5104 FIR): generic NACK with a send
     /// history, PLI/FIR, `trr-int` ([`crate::Feedback::from_sdp`]). Off by default.
     pub feedback: crate::Feedback,
+    /// A video stream bundled with the session's audio on one transport (RFC 8843, what a
+    /// browser's BUNDLE group does): a remote source whose RTP is of a
+    /// [`crate::PayloadKind::Video`] payload type in [`Config::payload_map`] gets this
+    /// jitter buffer, and statistics at its clock rate, instead of [`Config::jitter_buffer`].
+    /// Then only video sources are NACKed and asked for keyframes ([`Config::feedback`]
+    /// serves the video stream). `None` (the default): every source gets
+    /// [`Config::jitter_buffer`], as a one-media session always did. See
+    /// `docs/webrtc.md` for why one session carries both.
+    pub bundled_video: Option<jitter_buffer::Config>,
 }
 
 /// The `urn:ietf:params:rtp-hdrext:sdes:mid` header extension (RFC 9143 §15): the local
@@ -274,6 +284,7 @@ impl Config {
             mid: None,
             congestion: crate::CongestionControl::default(),
             feedback: crate::Feedback::default(),
+            bundled_video: None,
         }
     }
 

@@ -71,6 +71,30 @@ pub struct MediaFrame {
     /// A change of the playout delay to carry out on this audio frame (continuous audio:
     /// shorten or lengthen it by so many samples), or `None` to play it as it is.
     pub time_stretch: Option<TimeStretch>,
+    /// Every packet of the frame was there ([`jitter_buffer::Frame::is_complete`]); a video
+    /// frame played with a gap is not.
+    pub complete: bool,
+    /// The length of each packet's payload in `payload`, in sequence order, so that a
+    /// video depacketiser can take the packets apart again (each starts with its payload
+    /// descriptor).
+    pub packet_lengths: Vec<usize>,
+}
+
+/// Decides, for each datagram received, whether the session sees it (`true`) or it is
+/// dropped unread (`false`): [`Driver::set_receive_filter`].
+pub type ReceiveFilter = Box<dyn FnMut(&[u8]) -> bool + Send>;
+
+/// The optional receive filter, printed by name only.
+struct Filter(Option<ReceiveFilter>);
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Some(ReceiveFilter)"
+        } else {
+            "None"
+        })
+    }
 }
 
 /// What [`Driver::next`] hands out.
@@ -146,6 +170,9 @@ pub struct Driver {
     finished: bool,
     /// Datagrams the socket refused (send buffer full).
     send_drops: u64,
+    filter: Filter,
+    /// Datagrams the receive filter dropped.
+    filtered: u64,
 }
 
 impl Driver {
@@ -235,6 +262,8 @@ impl Driver {
             buf: vec![0; MAX_DATAGRAM],
             finished: false,
             send_drops: 0,
+            filter: Filter(None),
+            filtered: 0,
         };
         driver.flush();
         Ok(driver)
@@ -264,6 +293,20 @@ impl Driver {
     /// Datagrams the sockets refused because their send buffers were full.
     pub fn send_drops(&self) -> u64 {
         self.send_drops
+    }
+
+    /// Puts `filter` between the socket and the session: a datagram for which it returns
+    /// false is dropped before the session sees it, as if the network had lost it. For
+    /// tests and demonstrations of loss recovery (the `browser_call` example's
+    /// `--drop-video-percent`); `None` removes it. SRTP leaves the RTP header in clear, so a
+    /// filter can choose by payload type or sequence number.
+    pub fn set_receive_filter(&mut self, filter: Option<ReceiveFilter>) {
+        self.filter = Filter(filter);
+    }
+
+    /// Datagrams the receive filter dropped.
+    pub fn filtered(&self) -> u64 {
+        self.filtered
     }
 
     /// Sends one RTP packet now ([`Session::send`]).
@@ -374,6 +417,12 @@ impl Driver {
                     let Some(datagram) = self.buf.get_mut(..n) else {
                         continue;
                     };
+                    if let Some(filter) = self.filter.0.as_mut()
+                        && !filter(datagram)
+                    {
+                        self.filtered += 1;
+                        continue;
+                    }
                     self.session
                         .handle_datagram(Instant::now(), component, from, datagram);
                 }
@@ -403,6 +452,7 @@ impl Driver {
                     let size = frame.payloads().map(<[u8]>::len).sum();
                     let mut payload = Vec::with_capacity(size);
                     frame.payloads().for_each(|p| payload.extend_from_slice(p));
+                    let packet_lengths = frame.payloads().map(<[u8]>::len).collect();
                     Output::Frame(MediaFrame {
                         ssrc,
                         sequence_number: frame.sequence_number(),
@@ -412,6 +462,8 @@ impl Driver {
                         payload,
                         sender_wallclock: frame.sender_wallclock(),
                         time_stretch: frame.time_stretch(),
+                        complete: frame.is_complete(),
+                        packet_lengths,
                     })
                 }
                 Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },

@@ -71,7 +71,8 @@
 //! and each failure is reported once (an error's message names the layer, its
 //! [`std::error::Error::source`] gives the cause). One source of truth per concept: the
 //! session has one media clock ([`Config::clock_rate`], which the jitter buffer's must equal:
-//! [`Error::ClockRateMismatch`]; [`Config::set_media`] sets both), and SDES keys carry their
+//! [`Error::ClockRateMismatch`]; [`Config::set_media`] sets both; a video stream bundled
+//! beside the audio brings its own in [`Config::bundled_video`]), and SDES keys carry their
 //! SRTP settings ([`SrtpKeys`]). What the session learned outlives a source: its final
 //! [`SourceQuality`] comes with [`Event::SourceLeft`], rather than from a table of departed
 //! sources that would need a bound and an eviction rule of its own. Outputs and counters are
@@ -154,7 +155,7 @@ mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
 pub use congestion::{CongestionControl, PacketResult};
-pub use driver::{Binding, Driver, MediaFrame, Output};
+pub use driver::{Binding, Driver, MediaFrame, Output, ReceiveFilter};
 pub use error::{Error, Result};
 pub use event::{Component, Counters, Event, LeaveReason, Transmit};
 pub use feedback::{Feedback, KeyframeKind, Rtx};
@@ -204,6 +205,8 @@ pub use rtcp::AnyPacket as RtcpPacket;
 /// [`MediaFrame::sender_wallclock`]) and of RTCP sender reports.
 pub use rtcp::NtpTime;
 pub use rtp_packet::{ClockRate, PayloadType};
+/// Re-exported for [`WebRtcOffer::video_feedback`].
+pub use sdp_rtcp_attr::FeedbackSet;
 /// Re-exported for [`Transport::from_sdp`].
 pub use sdp_rtcp_attr::MuxPolicy;
 pub use srtp::{Config as SrtpConfig, MasterKey, ProtectionProfile, SsrcPolicy};

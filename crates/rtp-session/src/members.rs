@@ -33,22 +33,40 @@ pub(crate) struct Members {
     draining: Vec<(u32, JitterBuffer)>,
     conflicts: VecDeque<SocketAddr>,
     max: usize,
-    clock_rate: rtp_packet::ClockRate,
     jitter_buffer: jitter_buffer::Config,
+    /// The jitter buffer of bundled video sources ([`crate::Config::bundled_video`]).
+    video: Option<jitter_buffer::Config>,
 }
 
 impl Members {
     /// No members yet; at most `max` at once, each with a jitter buffer configured by
-    /// `jitter_buffer` and statistics at its clock rate.
-    pub(crate) fn new(max: usize, jitter_buffer: jitter_buffer::Config) -> Self {
+    /// `jitter_buffer` (or, for a source whose RTP is video, by `video` when given) and
+    /// statistics at its clock rate.
+    pub(crate) fn new(
+        max: usize,
+        jitter_buffer: jitter_buffer::Config,
+        video: Option<jitter_buffer::Config>,
+    ) -> Self {
         Self {
             table: SourceTable::default(),
             draining: Vec::new(),
             conflicts: VecDeque::new(),
             max,
-            clock_rate: jitter_buffer.clock_rate,
             jitter_buffer,
+            video,
         }
+    }
+
+    /// The jitter buffer and statistics of a new source: video ones when `video` and a
+    /// bundled video configuration exists.
+    fn media_state(&self, ssrc: u32, video: bool) -> Option<(SourceStatistics, JitterBuffer)> {
+        let config = match (&self.video, video) {
+            (Some(v), true) => v,
+            _ => &self.jitter_buffer,
+        };
+        let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(config.clock_rate)).ok()?;
+        let buffer = JitterBuffer::new(config.clone()).ok()?;
+        Some((stats, buffer))
     }
 
     pub(crate) fn get(&self, ssrc: u32) -> Option<&RemoteSource> {
@@ -89,8 +107,22 @@ impl Members {
     /// Makes sure `ssrc` has state, within the bound. When the table is full, the
     /// unvalidated source heard from least recently makes room, so that packets with random
     /// SSRCs cannot lock members out.
-    pub(crate) fn admit(&mut self, ssrc: u32, now: Instant) -> Admission {
-        if self.table.contains_key(&ssrc) {
+    ///
+    /// `video` says the source's RTP is of a video payload type (false for RTCP): with a
+    /// bundled video configuration, a new source gets the video jitter buffer, and one
+    /// known only from RTCP so far is given it now.
+    pub(crate) fn admit(&mut self, ssrc: u32, now: Instant, video: bool) -> Admission {
+        if let Some(source) = self.table.get(&ssrc) {
+            let retune =
+                self.video.is_some() && video && !source.is_video() && source.last_rtp.is_none();
+            if retune {
+                let Some((stats, buffer)) = self.media_state(ssrc, true) else {
+                    return Admission::Refused;
+                };
+                if let Some(source) = self.table.get_mut(&ssrc) {
+                    source.set_media(stats, buffer);
+                }
+            }
             return Admission::Admitted;
         }
         let mut admission = Admission::Admitted;
@@ -107,9 +139,7 @@ impl Members {
             self.table.remove(&stale);
             admission = Admission::ReplacedStale;
         }
-        let stats = SourceStatistics::new(ssrc, ReceiverConfig::new(self.clock_rate));
-        let buffer = JitterBuffer::new(self.jitter_buffer.clone());
-        let (Ok(stats), Ok(buffer)) = (stats, buffer) else {
+        let Some((stats, buffer)) = self.media_state(ssrc, video) else {
             return Admission::Refused;
         };
         let alerts = stats::AlertMonitor::voip_defaults();
@@ -167,21 +197,25 @@ impl Members {
     }
 
     /// The next frame or concealment due at `now` from any source, present or departed.
-    pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
+    ///
+    /// The flag says whether the buffer assembles video frames.
+    pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<(u32, bool, Playout<'_>)> {
         self.draining
             .retain(|(_, buffer)| buffer.buffered_packets() > 0);
         // A buffer whose head is due may still hold it back (an incomplete video frame
         // within its tolerance): try every due buffer, not only the first.
         for (ssrc, source) in self.table.iter_mut() {
+            let video = source.is_video();
             if let Some(playout) = source.poll_playout(now) {
-                return Some((*ssrc, playout));
+                return Some((*ssrc, video, playout));
             }
         }
         let due = |buffer: &JitterBuffer| buffer.poll_timeout().is_some_and(|t| t <= now);
         for (ssrc, buffer) in self.draining.iter_mut() {
             if due(buffer) {
+                let video = buffer.config().kind == jitter_buffer::MediaKind::Video;
                 if let Some(playout) = buffer.poll(now) {
-                    return Some((*ssrc, playout));
+                    return Some((*ssrc, video, playout));
                 }
             }
         }

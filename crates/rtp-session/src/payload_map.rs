@@ -23,16 +23,25 @@ pub enum PayloadKind {
     /// RFC 3389 comfort noise (`CN`): played out as a frame of its own payload type,
     /// where the application plays noise until the next frame (silence, not loss).
     ComfortNoise,
+    /// Video of a codec (`VP8`, `VP9`, `H264`, `H265`, `AV1`): statistics and the jitter
+    /// buffer like audio; in a session that also carries audio
+    /// ([`crate::Config::bundled_video`]) its sources get a video jitter buffer at the
+    /// format's clock rate, and only they are NACKed and asked for keyframes.
+    Video,
 }
 
 impl PayloadKind {
     /// The route of an encoding name (compared case-insensitively, as SDP does):
-    /// `telephone-event`, `CN`, anything else is audio.
+    /// `telephone-event`, `CN`, the video codecs of [`PayloadKind::Video`], anything else
+    /// is audio.
     pub fn of_encoding(encoding: &str) -> PayloadKind {
+        const VIDEO: [&str; 5] = ["VP8", "VP9", "H264", "H265", "AV1"];
         if encoding.eq_ignore_ascii_case("telephone-event") {
             PayloadKind::TelephoneEvent
         } else if encoding.eq_ignore_ascii_case("CN") {
             PayloadKind::ComfortNoise
+        } else if VIDEO.iter().any(|v| encoding.eq_ignore_ascii_case(v)) {
+            PayloadKind::Video
         } else {
             PayloadKind::Audio
         }

@@ -192,7 +192,11 @@ impl Session {
             wallclock_origin: config.wallclock_origin.unwrap_or_else(SystemTime::now),
             cname,
             local,
-            members: Members::new(config.max_remote_sources, config.jitter_buffer.clone()),
+            members: Members::new(
+                config.max_remote_sources,
+                config.jitter_buffer.clone(),
+                config.bundled_video.clone(),
+            ),
             paths: Destinations::new(&config.transport),
             security: SecurityState::new(&config.security),
             timer,
@@ -686,20 +690,20 @@ impl Session {
     /// buffer (a source that left with a BYE plays out what its buffer still holds), with
     /// the source's SSRC. The frame borrows the buffer until the next call.
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
-        let watch = self.config.feedback.keyframe_on_loss
-            && self.config.feedback.keyframes()
-            && self.config.jitter_buffer.kind == jitter_buffer::MediaKind::Video;
+        let watch = self.config.feedback.keyframe_on_loss && self.config.feedback.keyframes();
         let out = self.members.poll_playout(now);
         // A video frame lost at playout makes its source want a keyframe, asked for at
-        // the next service call (the frame borrows the session until then).
+        // the next service call (the frame borrows the session until then). Only video
+        // buffers: with a bundled video stream, the audio source's concealments are not
+        // lost pictures.
         if watch
-            && let Some((ssrc, playout)) = &out
+            && let Some((ssrc, true, playout)) = &out
             && feedback::is_lost_video(playout)
         {
             self.feedback
                 .on_lost_frame(*ssrc, self.config.max_remote_sources);
         }
-        out
+        out.map(|(ssrc, _, playout)| (ssrc, playout))
     }
 
     /// Advances timers to `now`: DTLS retransmissions, telephone-event packets due

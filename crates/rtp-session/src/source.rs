@@ -97,6 +97,20 @@ impl RemoteSource {
         }
     }
 
+    /// Gives a source heard only in RTCP so far the statistics and jitter buffer of the
+    /// media its first RTP packet turned out to be (a bundled video stream's, see
+    /// [`crate::Config::bundled_video`]); membership, CNAME and origin are kept.
+    pub(crate) fn set_media(&mut self, stats: SourceStatistics, buffer: JitterBuffer) {
+        self.stats = stats;
+        self.buffer = buffer;
+        self.next_playout = None;
+    }
+
+    /// True when its jitter buffer assembles video frames.
+    pub(crate) fn is_video(&self) -> bool {
+        self.buffer.config().kind == jitter_buffer::MediaKind::Video
+    }
+
     /// Reads the jitter buffer's missing packets into the NACK generator after packet `seq`
     /// arrived at `now`: a newly missing packet must be back before `now` plus the
     /// buffer's current playout delay (see `feedback/nack.rs`).

@@ -230,7 +230,8 @@ fn a_setup_chosen_by_the_offer_decides_our_role() {
 
 #[test]
 fn other_sections_are_rejected_and_left_out_of_the_bundle() {
-    let offer = WebRtcOffer::parse(CHROMIUM_AV).unwrap();
+    let mut offer = WebRtcOffer::parse(CHROMIUM_AV).unwrap();
+    offer.refuse_video();
     let answer = offer.answer(&params()).unwrap();
     let sdp = sdp_types::Session::parse(answer.as_bytes()).unwrap();
     assert_eq!(
@@ -657,4 +658,107 @@ fn telephone_event_at_48000_is_answered_and_mapped_for_the_session() {
     // Without telephone-event in the offer, the map has Opus alone.
     let offer = WebRtcOffer::parse(&edit(CHROMIUM, "a=rtpmap:110 ", "")).unwrap();
     assert_eq!(config_for(&offer).payload_map.iter().count(), 1);
+}
+
+/// The video section of the Chromium audio+video+data fixture as we answer it, we passive.
+const VIDEO_ANSWER: &str = "m=video 40000 UDP/TLS/RTP/SAVPF 96 97\r\n\
+c=IN IP4 192.0.2.10\r\n\
+a=mid:1\r\n\
+a=ice-ufrag:Lite\r\n\
+a=ice-pwd:LitePasswordOf24Chars00\r\n\
+a=fingerprint:sha-256 AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB\r\n\
+a=setup:passive\r\n\
+a=rtcp-mux\r\n\
+a=rtcp-rsize\r\n\
+a=recvonly\r\n\
+a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
+a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n\
+a=rtpmap:96 VP8/90000\r\n\
+a=rtcp-fb:96 nack\r\n\
+a=rtcp-fb:96 nack pli\r\n\
+a=rtcp-fb:96 ccm fir\r\n\
+a=rtcp-fb:96 transport-cc\r\n\
+a=rtpmap:97 rtx/90000\r\n\
+a=fmtp:97 apt=96\r\n";
+
+#[test]
+fn a_bundled_vp8_section_is_received_with_nack_pli_rtx_and_transport_cc() {
+    let offer = WebRtcOffer::parse(CHROMIUM_AV).unwrap();
+    assert_eq!(offer.video_mid(), Some("1"));
+    assert_eq!(offer.video_index(), Some(1));
+    assert_eq!(offer.vp8_payload_type(), Some(96));
+    assert_eq!(offer.video_rtx_payload_type(), Some(97));
+    assert_eq!(offer.congestion_extension_id(), Some(3));
+    let fb = offer.video_feedback().unwrap();
+    assert!(fb.nack && fb.pli && fb.fir && fb.transport_cc && fb.remb);
+
+    let answer = offer.answer(&params()).unwrap();
+    assert!(answer.contains("a=group:BUNDLE 0 1\r\n"), "{answer}");
+    let video = &answer[answer.find("m=video").unwrap()..answer.find("m=application").unwrap()];
+    assert_eq!(video, VIDEO_ANSWER);
+    // The audio section gains transport-cc (same id, one sequence space) and rtcp-rsize.
+    let audio = &answer[answer.find("m=audio").unwrap()..answer.find("m=video").unwrap()];
+    for line in [
+        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n",
+        "a=rtcp-rsize\r\n",
+        "a=rtcp-fb:111 transport-cc\r\n",
+    ] {
+        assert!(audio.contains(line), "{line} missing from {audio}");
+    }
+    assert!(!audio.contains("nack"), "{audio}");
+    // Chromium reads the answer back with the sdp crate's parser as well.
+    let parsed = sdp_types::Session::parse(answer.as_bytes()).unwrap();
+    assert_eq!(parsed.medias[1].port, 40000);
+    assert_eq!(parsed.medias[2].port, 0);
+
+    let config = session_config(&offer);
+    let vp8 = config
+        .payload_map
+        .get(rtp_session::PayloadType::new(96).unwrap())
+        .unwrap();
+    assert_eq!(vp8.kind, rtp_session::PayloadKind::Video);
+    assert_eq!(vp8.clock_rate.hz(), 90_000);
+    assert_eq!(
+        config.clock_rate.hz(),
+        48_000,
+        "audio stays the session's media"
+    );
+    let video = config.bundled_video.as_ref().unwrap();
+    assert_eq!(video.clock_rate, rtp_session::ClockRate::VIDEO);
+    assert!(config.feedback.nack && config.feedback.pli && config.feedback.fir);
+    assert!(config.feedback.transport_cc);
+    let rtx = config.feedback.rtx.unwrap();
+    assert_eq!((rtx.payload_type.value(), rtx.apt.value()), (97, 96));
+    assert_eq!(config.congestion.transport_sequence_id, Some(3));
+    assert!(config.congestion.transport_cc_feedback);
+    assert!(config.transport.rtcp_rsize);
+}
+
+#[test]
+fn an_audio_only_offer_configures_no_video_feedback_or_congestion() {
+    let offer = WebRtcOffer::parse(CHROMIUM).unwrap();
+    assert_eq!(offer.video_mid(), None);
+    assert_eq!(offer.congestion_extension_id(), None);
+    let config = session_config(&offer);
+    assert!(config.bundled_video.is_none());
+    assert!(!config.feedback.is_avpf() && !config.feedback.transport_cc);
+    assert_eq!(config.congestion.transport_sequence_id, None);
+    assert!(!config.transport.rtcp_rsize);
+    // A video section outside the BUNDLE group is not received.
+    let unbundled = edit(CHROMIUM_AV, "a=group:BUNDLE", "a=group:BUNDLE 0 2");
+    let offer = WebRtcOffer::parse(&unbundled).unwrap();
+    assert_eq!(offer.video_mid(), None);
+}
+
+/// The session configuration for `offer`, we the DTLS server, from fixed seeds.
+fn session_config(offer: &WebRtcOffer) -> rtp_session::Config {
+    use rtp_session::{ChaCha20Rng, SeedableRng};
+    let certificate = rtp_session::Certificate::generate_with_rng(
+        "answerer",
+        &mut ChaCha20Rng::from_seed([9; 32]),
+    )
+    .unwrap();
+    let ice = rtp_session::IceCredentials::random(&mut ChaCha20Rng::from_seed([8; 32]));
+    let dtls = std::sync::Arc::new(rtp_session::DtlsConfig::new(certificate));
+    offer.session_config(ice, dtls, Role::Server).unwrap()
 }

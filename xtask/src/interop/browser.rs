@@ -11,6 +11,14 @@
 //! log), and on our side the browser's packets, its sender reports and a MOS. It prints what
 //! Chromium negotiated. A failure prints the page's log, the browser's console and the
 //! endpoint's output. Only localhost is used; each step is bounded in time.
+//!
+//! Then the same two calls again with the browser's fake camera as well (VP8 preferred on
+//! the page, [`VIDEO_CALL_SECONDS`]), the endpoint dropping [`DROP_VIDEO_PERCENT`] % of the
+//! VP8 packets on arrival and the page asking it for a keyframe halfway through: the audio
+//! checks above, and [`check_video`]'s: the browser's `getStats` shows `nackCount` and
+//! `pliCount` above zero and an `availableOutgoingBitrate` that ends above its first value,
+//! and our side assembled VP8 frames and sent NACKs, keyframe requests and transport-cc
+//! feedback and received retransmissions.
 
 use super::Context;
 use crate::util::{Result, cargo, ensure_apt, output, root, sh};
@@ -23,9 +31,16 @@ use std::time::{Duration, Instant};
 
 /// How long each call lasts before the page collects the figures.
 const CALL_SECONDS: u64 = 12;
+/// How long a call with the camera lasts: long enough for Chromium's bandwidth estimate
+/// to ramp up from its start value.
+const VIDEO_CALL_SECONDS: u64 = 16;
+/// The share of the browser's VP8 packets the endpoint drops on receipt (`browser_call
+/// --drop-video-percent`), so that NACK and RTX have work: small enough for Chromium's
+/// loss-based estimate to keep raising its rate (it holds between 2 and 10 % loss).
+const DROP_VIDEO_PERCENT: u8 = 1;
 /// How long ChromeDriver may take to start, and a page to answer.
 const START_LIMIT: Duration = Duration::from_secs(30);
-const SCRIPT_LIMIT: Duration = Duration::from_secs(CALL_SECONDS + 45);
+const SCRIPT_LIMIT: Duration = Duration::from_secs(VIDEO_CALL_SECONDS + 45);
 
 /// A child process killed when dropped.
 struct Reaped(Child);
@@ -72,15 +87,34 @@ pub fn run(ctx: &Context) -> Result {
 
     let mut failures = Vec::new();
     let mut negotiated = Vec::new();
-    for setup in ["passive", "active"] {
-        let profile = ctx.dir.join(format!("profile-{setup}"));
+    let cases = [
+        ("passive", false),
+        ("active", false),
+        ("passive", true),
+        ("active", true),
+    ];
+    for &(setup, video) in &cases {
+        let name = if video {
+            format!("{setup}+video")
+        } else {
+            setup.to_string()
+        };
+        let profile = ctx.dir.join(format!("profile-{name}"));
         let _ = std::fs::remove_dir_all(&profile);
-        match call(&webdriver, &url, setup, &profile) {
-            Ok(result) => match check(setup, &result, &profile) {
-                Ok(line) => negotiated.push(line),
-                Err(e) => failures.push((setup, e, Some(result))),
-            },
-            Err(e) => failures.push((setup, e, None)),
+        let checked = call(&webdriver, &url, setup, video, &profile).map(|result| {
+            let verdict = check(setup, &result, &profile).and_then(|line| {
+                if video {
+                    check_video(&result).map(|v| format!("{line}\n  video: {v}"))
+                } else {
+                    Ok(line)
+                }
+            });
+            (verdict, result)
+        });
+        match checked {
+            Ok((Ok(line), _)) => negotiated.push(line),
+            Ok((Err(e), result)) => failures.push((name, e, Some(result))),
+            Err(e) => failures.push((name, e, None)),
         }
     }
     drop(driver);
@@ -108,8 +142,9 @@ pub fn run(ctx: &Context) -> Result {
             .unwrap_or_default()
     );
     Err(format!(
-        "{} of 2 browser calls failed (ChromeDriver's log: {})",
+        "{} of {} browser calls failed (ChromeDriver's log: {})",
         failures.len(),
+        cases.len(),
         ctx.dir.join("chromedriver.log").display()
     ))
 }
@@ -122,6 +157,7 @@ fn start_endpoint() -> Result<(Reaped, String, OutputLog)> {
     let binary = root().join("target/debug/examples/browser_call");
     let mut child = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0", "--call-seconds", "60"])
+        .args(["--drop-video-percent", &DROP_VIDEO_PERCENT.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -156,7 +192,18 @@ fn free_port() -> Result<u16> {
 }
 
 /// One call from a fresh headless Chromium: the page's result object.
-fn call(webdriver: &WebDriver, url: &str, setup: &str, profile: &std::path::Path) -> Result<Value> {
+fn call(
+    webdriver: &WebDriver,
+    url: &str,
+    setup: &str,
+    video: bool,
+    profile: &std::path::Path,
+) -> Result<Value> {
+    let seconds = if video {
+        VIDEO_CALL_SECONDS
+    } else {
+        CALL_SECONDS
+    };
     let session = webdriver.new_session(profile)?;
     let result = (|| {
         webdriver.post(
@@ -165,10 +212,10 @@ fn call(webdriver: &WebDriver, url: &str, setup: &str, profile: &std::path::Path
         )?;
         webdriver.post(&format!("session/{session}/url"), &json!({ "url": url }))?;
         let script = "const done = arguments[arguments.length - 1]; \
-                      window.runCheck(arguments[0], arguments[1]).then(done, (e) => done({ error: String(e) }));";
+                      window.runCheck(arguments[0], arguments[1], arguments[2]).then(done, (e) => done({ error: String(e) }));";
         let mut result = webdriver.post(
             &format!("session/{session}/execute/async"),
-            &json!({ "script": script, "args": [setup, CALL_SECONDS] }),
+            &json!({ "script": script, "args": [setup, seconds, { "video": video }] }),
         )?;
         if let Ok(console) = webdriver.post(
             &format!("session/{session}/se/log"),
@@ -256,6 +303,107 @@ fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
         dtls["extended_master_secret"],
         rtt.unwrap_or(0.0) * 1000.0,
         q["jitter_ms"].as_f64().unwrap_or(f64::NAN),
+    ))
+}
+
+/// The checks of a call with the camera; returns what it showed. The browser's own
+/// `getStats`: VP8 sent, `nackCount` and `pliCount` above zero (our NACKs and keyframe
+/// requests reached its sender), and the nominated pair's `availableOutgoingBitrate`
+/// ending above its first value (our transport-cc feedback drives its estimate). Our
+/// side: VP8 frames received and assembled, key frames among them with a size, NACKs
+/// sent, retransmissions received, transport-cc feedback sent.
+fn check_video(r: &Value) -> Result<String> {
+    let out = &r["outbound_video"];
+    let v = &r["endpoint"]["video"];
+    if out.is_null() || v.is_null() {
+        return Err("no video was negotiated (no outbound-rtp video, or no video report)".into());
+    }
+    let count = |x: &Value| x.as_u64().unwrap_or(0);
+    let codec = out["codec"].as_str().unwrap_or("?");
+    if !codec.starts_with("video/VP8") {
+        return Err(format!("the browser sends {codec}, not VP8"));
+    }
+    let (nacks, plis) = (count(&out["nackCount"]), count(&out["pliCount"]));
+    if nacks == 0 {
+        return Err("the browser's nackCount is 0: no NACK of ours reached it".into());
+    }
+    if plis == 0 {
+        return Err("the browser's pliCount is 0: no PLI of ours reached it".into());
+    }
+    let bitrates: Vec<(f64, f64)> = r["bitrates"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (Some(first), Some(last)) = (bitrates.first(), bitrates.last()) else {
+        return Err("the browser gave no availableOutgoingBitrate".into());
+    };
+    let peak = bitrates.iter().map(|p| p.1).fold(0.0, f64::max);
+    if last.1 <= first.1 {
+        return Err(format!(
+            "availableOutgoingBitrate did not rise: {:.0} bit/s at {} s, {:.0} at {} s",
+            first.1, first.0, last.1, last.0
+        ));
+    }
+    let frames = count(&v["frames"]);
+    let complete = count(&v["frames_complete"]);
+    let sent_frames = count(&out["framesEncoded"]);
+    if frames < 100 || (complete as f64) < 0.9 * frames as f64 {
+        return Err(format!(
+            "we played {frames} video frames, {complete} complete (the browser encoded {sent_frames})"
+        ));
+    }
+    if count(&v["key_frames"]) == 0 || count(&v["width"]) == 0 {
+        return Err("we saw no VP8 key frame with a size".into());
+    }
+    for (field, what) in [
+        ("nack_messages_sent", "NACKs sent"),
+        ("rtx_received", "retransmissions received"),
+        ("keyframe_requests_sent", "keyframe requests sent"),
+        ("transport_feedback_sent", "transport-cc feedback sent"),
+    ] {
+        if count(&v[field]) == 0 {
+            return Err(format!("our side has no {what}"));
+        }
+    }
+    Ok(format!(
+        "{codec} {}x{} ({}), browser: {} packets sent, {} retransmitted, nackCount {nacks}, \
+         pliCount {plis}, firCount {}, {} frames encoded ({} key); availableOutgoingBitrate \
+         {:.0} bit/s at {} s -> {:.0} bit/s at {} s (peak {:.0}); we: {} packets \
+         ({} dropped on purpose), {frames} frames played ({complete} complete, {} with a gap, \
+         {} concealed, {} key, {}x{}), {} NACKs for {} packets, {} RTX received \
+         ({} duplicates), {} keyframe requests ({} by the application), {} transport-cc \
+         feedback packets",
+        count(&out["frameWidth"]),
+        count(&out["frameHeight"]),
+        out["encoderImplementation"].as_str().unwrap_or("?"),
+        count(&out["packetsSent"]),
+        count(&out["retransmittedPacketsSent"]),
+        count(&out["firCount"]),
+        sent_frames,
+        count(&out["keyFramesEncoded"]),
+        first.1,
+        first.0,
+        last.1,
+        last.0,
+        peak,
+        count(&v["packets_received"]),
+        count(&v["packets_dropped"]),
+        count(&v["frames_incomplete"]),
+        count(&v["frames_concealed"]),
+        count(&v["key_frames"]),
+        count(&v["width"]),
+        count(&v["height"]),
+        count(&v["nack_messages_sent"]),
+        count(&v["nack_sequence_numbers_sent"]),
+        count(&v["rtx_received"]),
+        count(&v["rtx_duplicates"]),
+        count(&v["keyframe_requests_sent"]),
+        count(&v["keyframe_requests_by_app"]),
+        count(&v["transport_feedback_sent"]),
     ))
 }
 

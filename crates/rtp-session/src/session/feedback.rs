@@ -431,10 +431,13 @@ impl Session {
     /// The media source an RTX stream repairs (RFC 4588 §5: SSRC multiplexing): the
     /// validated source sending RTP whose CNAME the RTX SSRC shares, or the only one.
     fn rtx_media_source(&self, rtx_ssrc: u32) -> Option<u32> {
-        let media = || {
-            self.members
-                .validated()
-                .filter(move |(ssrc, s)| *ssrc != rtx_ssrc && s.last_rtp.is_some())
+        // With a bundled video stream, RTX repairs the video: the audio source beside it
+        // shares its CNAME and must not be taken for the stream repaired.
+        let video_only = self.config.bundled_video.is_some();
+        let media = move || {
+            self.members.validated().filter(move |(ssrc, s)| {
+                *ssrc != rtx_ssrc && s.last_rtp.is_some() && (!video_only || s.is_video())
+            })
         };
         if let Some(cname) = self.members.get(rtx_ssrc).and_then(|s| s.cname.as_deref())
             && let Some((ssrc, _)) = media().find(|(_, s)| s.cname.as_deref() == Some(cname))

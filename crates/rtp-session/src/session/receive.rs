@@ -109,7 +109,7 @@ impl Session {
             self.counters.malformed += 1;
             return;
         }
-        if !self.admit_source(ssrc, now) {
+        if !self.admit_source(ssrc, now, kind == PayloadKind::Video) {
             return;
         }
         let run = self.config.transport.latch_probation;
@@ -187,7 +187,13 @@ impl Session {
                 self.report_dtmf(finished);
             }
             PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
-            _ => self.on_media_inserted(now, ssrc, packet.sequence_number()),
+            // With a bundled video stream the feedback serves it alone: the audio beside
+            // it is not NACKed (its section negotiates no `nack`).
+            PayloadKind::Video => self.on_media_inserted(now, ssrc, packet.sequence_number()),
+            _ if self.config.bundled_video.is_none() => {
+                self.on_media_inserted(now, ssrc, packet.sequence_number());
+            }
+            _ => {}
         }
     }
 
@@ -216,8 +222,9 @@ impl Session {
     /// counting what the bound refused or displaced.
     ///
     /// [`Members::admit`]: crate::members::Members::admit
-    fn admit_source(&mut self, ssrc: u32, now: Instant) -> bool {
-        match self.members.admit(ssrc, now) {
+    /// `video`: the source's RTP is of a video payload type (false for RTCP).
+    fn admit_source(&mut self, ssrc: u32, now: Instant, video: bool) -> bool {
+        match self.members.admit(ssrc, now, video) {
             Admission::Admitted => true,
             Admission::ReplacedStale => {
                 self.counters.sources_over_limit += 1;
@@ -376,7 +383,7 @@ impl Session {
     /// The member `ssrc` heard from in RTCP, created (and validated: RTCP from the peer
     /// validates a source, RFC 3550 §6.2.1) if new.
     fn member(&mut self, ssrc: u32, from: SocketAddr, now: Instant) -> Option<&mut RemoteSource> {
-        if !self.admit_source(ssrc, now) {
+        if !self.admit_source(ssrc, now, false) {
             return None;
         }
         let source = self.members.get_mut(ssrc)?;

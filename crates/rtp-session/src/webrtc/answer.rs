@@ -9,6 +9,7 @@ use sdp_types::{
 };
 
 use super::offer::PayloadFormat;
+use super::video::{self, VideoOffer};
 use super::{MediaDirection, SDES_MID_URI, Setup, WebRtcOffer, WebRtcSdpError};
 
 /// The most candidates an answer carries.
@@ -126,8 +127,8 @@ impl AnswerParams {
 impl WebRtcOffer {
     /// Our answer to this offer (RFC 8829 §5.3), CRLF-terminated lines:
     ///
-    /// - session level: `a=ice-lite`; `a=group:BUNDLE <mid>` when the offer bundled the
-    ///   audio section. No `a=msid-semantic`: RFC 8830 has none, and browsers take the
+    /// - session level: `a=ice-lite`; `a=group:BUNDLE <mid> [<video mid>]` when the offer
+    ///   bundled the audio section. No `a=msid-semantic`: RFC 8830 has none, and browsers take the
     ///   media-level `a=msid` without it (Chromium 156 does, `cargo xtask interop
     ///   chromium-sdp` checks);
     /// - the audio section: `m=audio <port> UDP/TLS/RTP/SAVPF <opus>`
@@ -139,12 +140,18 @@ impl WebRtcOffer {
     ///   the offer's `a=fmtp`; `telephone-event/48000` with the offer's payload type and
     ///   `a=fmtp` when offered (unless [`AnswerParams::telephone_event`] is false); `a=msid` and
     ///   `a=ssrc:<ssrc> cname:<cname>` when we send;
+    /// - the bundled VP8 section, when the offer has one ([`WebRtcOffer::video_mid`]):
+    ///   `recvonly`, VP8 and its RTX payload type, the feedback offered of `nack`,
+    ///   `nack pli`, `ccm fir`, `transport-cc`, the sdes:mid and transport-wide-cc
+    ///   extensions, `a=rtcp-rsize` when offered; its mid joins the BUNDLE group, and the
+    ///   audio section then also gets the transport-wide-cc extension,
+    ///   `a=rtcp-fb:<opus> transport-cc` and `a=rtcp-rsize` when it offered them;
     /// - every other offered section rejected: port 0, its first format, its mid.
     ///
     /// No `a=rtcp-mux-only`, though we multiplex only: RFC 8858 §4 forbids it in an
     /// answer, where `a=rtcp-mux` already makes multiplexing mandatory both ways (RFC 8035).
-    /// No feedback (`a=rtcp-fb`), no `a=rtcp-rsize` and no other header extension: see the
-    /// module documentation.
+    /// An audio-only offer gets no feedback (`a=rtcp-fb`), no `a=rtcp-rsize` and no header
+    /// extension but sdes:mid: see the module documentation.
     pub fn answer(&self, params: &AnswerParams) -> Result<String, WebRtcSdpError> {
         params.check()?;
         let Some(first) = params.candidates.first() else {
@@ -161,12 +168,23 @@ impl WebRtcOffer {
         let mut session = Session::new(origin, "-");
         session.add_attribute(IceLite);
         if !self.bundle_group().is_empty() {
-            session.add_attribute_with_value("group", format!("BUNDLE {}", self.mid()));
+            // The offer's order of the mids we accept (RFC 8843 §7.3.2).
+            let accepted: Vec<&str> = self
+                .bundle_group()
+                .iter()
+                .map(String::as_str)
+                .filter(|m| *m == self.mid() || Some(*m) == self.video_mid())
+                .collect();
+            session.add_attribute_with_value("group", format!("BUNDLE {}", accepted.join(" ")));
         }
         let direction = params.direction.answer_to(self.direction());
         let msid = params.msid.as_ref().filter(|_| direction.sends());
 
         for (index, section) in self.sections.iter().enumerate() {
+            if let Some(video) = self.video.as_ref().filter(|v| v.index == index) {
+                session.add_media(self.video_answer(video, params, *first));
+                continue;
+            }
             if index != self.media_index() {
                 let mut rejected = Media {
                     media: section.media.clone(),
@@ -250,10 +268,24 @@ impl WebRtcOffer {
         if let Some(id) = self.mid_extension_id() {
             media.add_attribute(ExtMap::new(id, SDES_MID_URI));
         }
+        // With the video accepted, transport-wide congestion control covers the audio
+        // too (one transport, one sequence space): the extension at the id the video
+        // section uses, when the audio section offered the same one.
+        let transport_cc = self.congestion_extension_id();
+        if let Some(id) = transport_cc.filter(|id| self.audio_transport_cc.0 == Some(*id)) {
+            media.add_attribute(ExtMap::new(id, video::transport_cc_uri()));
+        }
+        if self.video.is_some() && self.audio_rtcp_rsize {
+            media.add_attribute(Attribute::new("rtcp-rsize"));
+        }
         if let Some((stream, track)) = msid {
             media.add_attribute_with_value("msid", format!("{stream} {track}"));
         }
         add_format(&mut media, opus, "opus", Some("2"));
+        if transport_cc.is_some() && self.audio_transport_cc == (transport_cc, true) {
+            media
+                .add_attribute_with_value("rtcp-fb", format!("{} transport-cc", opus.payload_type));
+        }
         if let Some(events) = events {
             add_format(&mut media, events, "telephone-event", None);
         }
@@ -262,6 +294,73 @@ impl WebRtcOffer {
                 "ssrc",
                 format!("{} cname:{}", params.ssrc, params.cname),
             );
+        }
+        media
+    }
+}
+
+impl WebRtcOffer {
+    /// Our answer's video section: the bundle's port and address, the transport
+    /// attributes repeated (as browsers write them), `recvonly` (we receive the browser's
+    /// camera and send none), VP8 with the feedback offered for it that the session does
+    /// (`nack`, `nack pli`, `ccm fir`, `transport-cc`), RTX with its `apt`, the sdes:mid and
+    /// transport-wide-cc extensions, `a=rtcp-mux` and `a=rtcp-rsize` when offered.
+    fn video_answer(&self, video: &VideoOffer, params: &AnswerParams, first: SocketAddr) -> Media {
+        let mut formats = vec![video.vp8.payload_type.to_string()];
+        if let Some(rtx) = &video.rtx {
+            formats.push(rtx.payload_type.to_string());
+        }
+        let mut media = Media {
+            media: "video".into(),
+            port: first.port(),
+            num_ports: None,
+            proto: "UDP/TLS/RTP/SAVPF".into(),
+            fmt: formats.join(" "),
+            media_title: None,
+            connections: vec![Connection::from_ip_addr(first.ip())],
+            bandwidths: Vec::new(),
+            key: None,
+            attributes: Vec::new(),
+        };
+        media.add_attribute(Mid(video.mid.clone()));
+        media.add_attribute(IceUfrag(params.ice_ufrag.clone()));
+        media.add_attribute(IcePwd(params.ice_pwd.clone()));
+        media.add_attribute_with_value("fingerprint", &params.fingerprint);
+        let setup = match self.dtls_role_for_us(params.preferred_role) {
+            Role::Client => Setup::Active,
+            Role::Server => Setup::Passive,
+        };
+        media.add_attribute_with_value("setup", setup);
+        media.add_attribute(RtcpMux);
+        if video.rtcp_rsize {
+            media.add_attribute(Attribute::new("rtcp-rsize"));
+        }
+        let direction = MediaDirection::RecvOnly.answer_to(video.direction);
+        media.add_attribute(Attribute::new(direction.as_str()));
+        if let Some(id) = video.mid_extension_id {
+            media.add_attribute(ExtMap::new(id, SDES_MID_URI));
+        }
+        if let Some(id) = self.congestion_extension_id() {
+            media.add_attribute(ExtMap::new(id, video::transport_cc_uri()));
+        }
+        let pt = video.vp8.payload_type;
+        media.add_attribute(RtpMap::new(pt, "VP8", 90_000));
+        if let Some(fmtp) = &video.vp8.fmtp {
+            media.add_attribute_with_value("fmtp", format!("{pt} {fmtp}"));
+        }
+        let fb = &video.feedback;
+        let lines = [
+            (fb.nack, "nack"),
+            (fb.pli, "nack pli"),
+            (fb.fir, "ccm fir"),
+            (self.congestion_extension_id().is_some(), "transport-cc"),
+        ];
+        for (_, line) in lines.iter().filter(|(on, _)| *on) {
+            media.add_attribute_with_value("rtcp-fb", format!("{pt} {line}"));
+        }
+        if let Some(rtx) = &video.rtx {
+            media.add_attribute(RtpMap::new(rtx.payload_type, "rtx", 90_000));
+            media.add_attribute_with_value("fmtp", format!("{} apt={pt}", rtx.payload_type));
         }
         media
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::{WebRtcOffer, WebRtcSdpError};
 use crate::config::{Bandwidth, Config, MidExtension, Security};
+use crate::feedback::{Feedback, Rtx};
 use crate::ice::{IceConfig, IceCredentials};
 use crate::payload_map::{PayloadFormat, PayloadMap};
 use dtls::Role;
@@ -14,6 +15,10 @@ use rtp_packet::{ClockRate, PayloadType};
 /// reports go out at the 5-second minimum interval.
 const OPUS_CALL_BPS: u64 = 64_000;
 
+/// The session bandwidth of a call with the browser's camera: Chromium's VP8 ramps up to
+/// about 2.5 Mbit/s, plus the audio. RTCP's 5 % of it leaves room for the feedback.
+const VIDEO_CALL_BPS: u64 = 2_600_000;
+
 impl WebRtcOffer {
     /// The configuration of a session answering this offer as an ICE-lite, DTLS-SRTP,
     /// Opus audio endpoint:
@@ -23,7 +28,8 @@ impl WebRtcOffer {
     ///   certificate and profiles), requiring the browser's certificate to match one of its
     ///   `a=fingerprint`s (there is always one: [`WebRtcOffer::parse`] refuses an offer
     ///   without);
-    /// - RTP and RTCP on one port, full-size RTCP (our answer promises no `a=rtcp-rsize`);
+    /// - RTP and RTCP on one port, full-size RTCP for audio-only offers (our answer then
+    ///   promises no `a=rtcp-rsize`);
     /// - Opus at the offer's payload type and 48 kHz, for what we send, the statistics and
     ///   the jitter buffer;
     /// - a payload map ([`Config::payload_map`]) of Opus and, when offered, the offer's
@@ -31,7 +37,15 @@ impl WebRtcOffer {
     ///   browser's DTMF arrives as [`crate::Event::Dtmf`], [`crate::Session::send_dtmf`]
     ///   sends to it, and any other payload type is counted and dropped;
     /// - the MID header extension on what we send, when the offer negotiated its id;
-    /// - 64 kbit/s of session bandwidth.
+    /// - 64 kbit/s of session bandwidth;
+    /// - with the offer's bundled VP8 section ([`WebRtcOffer::video_mid`], answered by
+    ///   [`WebRtcOffer::answer`]): VP8 at 90 kHz in the payload map, a video jitter buffer
+    ///   for its sources ([`Config::bundled_video`]), [`Config::feedback`] with the
+    ///   offered `nack`, `nack pli`, `ccm fir` and RTX (repairing VP8), transport-wide
+    ///   congestion control ([`Config::congestion`]: the extension on every packet we send,
+    ///   transport-cc feedback on what we receive) when the video section offered both the
+    ///   extension and `transport-cc`, reduced-size RTCP when offered, and 2.6 Mbit/s of
+    ///   session bandwidth (RTCP gets 5 %, room for the feedback).
     ///
     /// The codec for the MOS estimate is Opus as the `stats` crate can rate it: the
     /// narrowband E-model (G.107) with the study's narrowband Opus at 11 kbit/s (Ie 2.0),
@@ -90,6 +104,43 @@ impl WebRtcOffer {
             id,
             mid: self.mid().to_owned(),
         });
+        self.configure_video(&mut config);
         Ok(config)
+    }
+
+    /// With a bundled video section accepted ([`WebRtcOffer::video_mid`]): VP8 in the
+    /// payload map, a video jitter buffer for its sources ([`Config::bundled_video`]), the
+    /// feedback the answer says (NACK, PLI, FIR, RTX), transport-wide congestion control
+    /// when negotiated, `a=rtcp-rsize` when offered, and the bandwidth of a video call.
+    fn configure_video(&self, config: &mut Config) {
+        let Some(video) = &self.video else {
+            return;
+        };
+        let Ok(vp8) = PayloadType::new(video.vp8.payload_type) else {
+            return;
+        };
+        let mut format = PayloadFormat::new(vp8, "VP8", ClockRate::VIDEO);
+        format.fmtp = video.vp8.fmtp.clone();
+        config.payload_map.insert(format);
+        config.bundled_video = Some(jitter_buffer::Config::video());
+        let mut feedback = Feedback::new();
+        feedback.apply(&video.feedback);
+        feedback.transport_cc = self.congestion_extension_id().is_some();
+        feedback.rtx = video
+            .rtx
+            .as_ref()
+            .and_then(|r| PayloadType::new(r.payload_type).ok())
+            .map(|payload_type| Rtx {
+                payload_type,
+                apt: vp8,
+                ssrc: None,
+            });
+        config.feedback = feedback;
+        if let Some(id) = self.congestion_extension_id() {
+            config.congestion.transport_sequence_id = Some(id);
+            config.congestion.transport_cc_feedback = true;
+        }
+        config.transport.rtcp_rsize = video.rtcp_rsize;
+        config.bandwidth = Bandwidth::new(VIDEO_CALL_BPS);
     }
 }

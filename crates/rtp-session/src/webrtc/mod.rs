@@ -1,5 +1,5 @@
 //! WebRTC offer/answer (JSEP, RFC 8829) for a browser calling this endpoint as an ICE-lite,
-//! DTLS-SRTP, Opus audio peer.
+//! DTLS-SRTP, Opus audio peer that also receives the browser's VP8 camera.
 //!
 //! [`WebRtcOffer::parse`] reads a browser's offer and keeps what the session needs from its
 //! first usable audio media section: the `mid` and the BUNDLE group (RFC 8843), the ICE
@@ -19,23 +19,37 @@
 //! whose fingerprints are all of unknown hash functions is an error too: a peer is never
 //! left unauthenticated.
 //!
-//! **What the answer leaves out, on purpose.** No `a=rtcp-fb` (no NACK, PLI or transport-cc
-//! feedback), no transport-wide congestion control extension, no `a=rtcp-rsize` and no
-//! extension but sdes:mid: the session does not implement them yet, and an answer may only
-//! promise what the answerer does. No `a=rtcp-mux-only` either, although we multiplex only:
-//! RFC 8858 §4 forbids it in answers, and the answer's `a=rtcp-mux` already binds both
-//! sides (RFC 8035). Opus is accepted, and telephone-event at Opus's 48 kHz clock when
-//! offered (RFC 4733 DTMF, routed by the session's payload map to [`crate::Event::Dtmf`]);
-//! not RED, G.722, PCMU, PCMA or CN, and not telephone-event at 8 kHz, whose timestamps
-//! would run on another clock than the Opus stream they share. Other media sections (video, data channels, a second audio
-//! section) are rejected with port 0 (RFC 8829 §5.3.1) and left out of the BUNDLE group. We
-//! are ICE-lite (RFC 8445 §2.5): all our host candidates are in the answer, followed by
-//! `a=end-of-candidates`, and no trickle.
+//! **Video, received.** The first video section in the audio section's BUNDLE group that
+//! offers `VP8/90000` over the same profile is accepted `recvonly` (we receive the
+//! browser's camera and send none) on the audio section's transport: VP8 (RFC 7741), its
+//! RTX payload type (RFC 4588), `a=rtcp-fb` `nack`, `nack pli`, `ccm fir` and
+//! `transport-cc` as offered, the transport-wide-cc header extension (in the audio section
+//! too, at the same id: one transport, one sequence space) and `a=rtcp-rsize`.
+//! [`WebRtcOffer::session_config`] configures the one session of that transport to match
+//! ([`crate::Config::bundled_video`], [`crate::Config::feedback`],
+//! [`crate::Config::congestion`]); `video.rs` says why one session carries both.
+//! [`WebRtcOffer::refuse_video`] goes back to audio only.
+//!
+//! **What the answer leaves out, on purpose.** The session does not do it, and an answer may
+//! only promise what the answerer does: no `goog-remb` (not generated), no header extension
+//! but sdes:mid and transport-wide-cc, no H.264, VP9 or AV1 answered, no simulcast, no
+//! feedback or transport-cc in an audio-only answer (which is as it always was). No
+//! `a=rtcp-mux-only` either, although we multiplex only: RFC 8858 §4 forbids it in
+//! answers, and the answer's `a=rtcp-mux` already binds both sides (RFC 8035). Opus is
+//! accepted, and telephone-event at Opus's 48 kHz clock when offered (RFC 4733 DTMF, routed
+//! by the session's payload map to [`crate::Event::Dtmf`]); not RED, G.722, PCMU, PCMA or
+//! CN, and not telephone-event at 8 kHz, whose timestamps would run on another clock than
+//! the Opus stream they share. Other media sections (a second video or audio section, data
+//! channels, video outside the BUNDLE group or without VP8) are rejected with port 0
+//! (RFC 8829 §5.3.1) and left out of the BUNDLE group. We are ICE-lite (RFC 8445 §2.5): all
+//! our host candidates are in the answer, followed by `a=end-of-candidates`, and no
+//! trickle.
 
 mod answer;
 mod config;
 mod error;
 mod offer;
+mod video;
 
 pub use answer::AnswerParams;
 pub use error::WebRtcSdpError;

@@ -3,6 +3,7 @@
 use dtls::{Fingerprint, HashFunction, Role};
 use sdp_types::{IcePwd, IceUfrag, Mid, TypedAttribute};
 
+use super::video::{self, VideoOffer};
 use super::{MediaDirection, SDES_MID_URI, Setup, WebRtcSdpError};
 
 /// The hash functions whose fingerprints we can check (those of `dtls`).
@@ -36,6 +37,12 @@ pub struct WebRtcOffer {
     direction: MediaDirection,
     msid: Option<String>,
     remote_sources: Vec<RemoteSource>,
+    /// The bundled video section we can receive, if any.
+    pub(super) video: Option<VideoOffer>,
+    /// The audio section's transport-wide-cc `a=extmap` id and whether it offered
+    /// `transport-cc` feedback for Opus, and `a=rtcp-rsize`.
+    pub(super) audio_transport_cc: (Option<u8>, bool),
+    pub(super) audio_rtcp_rsize: bool,
     /// Every media section of the offer, for the answer to mirror (RFC 3264 §6).
     pub(super) sections: Vec<OfferedSection>,
 }
@@ -161,7 +168,7 @@ impl WebRtcOffer {
             .flatten()
             .next()
             .map(String::from);
-        let bundle = session
+        let bundle: Vec<String> = session
             .get_attribute_values("group")
             .flatten()
             .map(|v| v.split_whitespace().collect::<Vec<_>>())
@@ -172,7 +179,21 @@ impl WebRtcOffer {
             .map(|g| g.iter().skip(1).map(|s| s.to_string()).collect())
             .unwrap_or_default();
 
+        let video = VideoOffer::find(&session, &bundle);
+        let opus_feedback = sdp_rtcp_attr::FeedbackSet::for_payload_type(
+            &video::feedback_lines(media),
+            opus.payload_type,
+        );
+        let audio_transport_cc = (
+            video::extension_id(media, video::transport_cc_uri()),
+            opus_feedback.transport_cc,
+        );
+        let audio_rtcp_rsize = media.has_attribute("rtcp-rsize");
+
         Ok(WebRtcOffer {
+            video,
+            audio_transport_cc,
+            audio_rtcp_rsize,
             media_index,
             mid,
             bundle,
@@ -298,6 +319,53 @@ impl WebRtcOffer {
     /// The sources the audio section announces with `a=ssrc`, in order of first mention.
     pub fn remote_sources(&self) -> &[RemoteSource] {
         &self.remote_sources
+    }
+
+    /// The `a=mid` of the video section we can receive: the first video section in the
+    /// audio section's BUNDLE group over `UDP/TLS/RTP/SAVPF` with rtcp-mux and
+    /// `VP8/90000`; `None` when there is none (it is then rejected, as every other
+    /// section).
+    pub fn video_mid(&self) -> Option<&str> {
+        self.video.as_ref().map(|v| v.mid.as_str())
+    }
+
+    /// The index of that video section among the offer's `m=` lines.
+    pub fn video_index(&self) -> Option<usize> {
+        self.video.as_ref().map(|v| v.index)
+    }
+
+    /// Its VP8 payload type (RFC 7741).
+    pub fn vp8_payload_type(&self) -> Option<u8> {
+        self.video.as_ref().map(|v| v.vp8.payload_type)
+    }
+
+    /// Its RTX payload type repairing VP8 (RFC 4588, `apt` = VP8's), when offered.
+    pub fn video_rtx_payload_type(&self) -> Option<u8> {
+        self.video
+            .as_ref()
+            .and_then(|v| v.rtx.as_ref())
+            .map(|r| r.payload_type)
+    }
+
+    /// The feedback its `a=rtcp-fb` lines offer for VP8.
+    pub fn video_feedback(&self) -> Option<sdp_rtcp_attr::FeedbackSet> {
+        self.video.as_ref().map(|v| v.feedback)
+    }
+
+    /// The transport-wide congestion control header extension id we negotiate: the video
+    /// section's, when it offered both the extension and `a=rtcp-fb:<vp8> transport-cc`.
+    /// Audio-only offers negotiate none (their answers are as before).
+    pub fn congestion_extension_id(&self) -> Option<u8> {
+        self.video
+            .as_ref()
+            .filter(|v| v.feedback.transport_cc)
+            .and_then(|v| v.transport_cc_id)
+    }
+
+    /// Refuses the video section: the answer rejects it with port 0 and
+    /// [`WebRtcOffer::session_config`] configures audio only, as for an audio-only offer.
+    pub fn refuse_video(&mut self) {
+        self.video = None;
     }
 }
 
