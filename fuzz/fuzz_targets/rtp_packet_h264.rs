@@ -163,9 +163,7 @@ fn round_trip(data: &[u8]) {
         if au.is_empty()
             || !access_unit(
                 au,
-                mode,
-                annex_b,
-                mtu,
+                Sending { mode, annex_b, mtu },
                 limits.max_packets,
                 &mut depacketizer,
                 &mut sequence,
@@ -197,19 +195,26 @@ struct Tally {
     given_up: usize,
 }
 
+/// How the access units are packetized: the mode, Annex B or NAL-unit input, the MTU.
+#[derive(Clone, Copy)]
+struct Sending {
+    mode: PacketizationMode,
+    annex_b: bool,
+    mtu: usize,
+}
+
 /// Packetizes one access unit, depacketizes it, and checks it comes back whole; false
 /// when mode 0 refused it.
 fn access_unit(
     nals: &[Vec<u8>],
-    mode: PacketizationMode,
-    annex_b: bool,
-    mtu: usize,
+    sending: Sending,
     max_packets: usize,
     depacketizer: &mut H264Depacketizer,
     sequence: &mut u16,
     timestamp: u32,
     tally: &mut Tally,
 ) -> bool {
+    let Sending { mode, annex_b, mtu } = sending;
     let refs: Vec<&[u8]> = nals.iter().map(Vec::as_slice).collect();
     let stream: Vec<u8> = refs
         .iter()

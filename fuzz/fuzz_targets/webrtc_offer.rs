@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut offer) = WebRtcOffer::parse(text) else {
         return;
     };
-    if data.len() % 3 == 0 {
+    if data.len().is_multiple_of(3) {
         offer.refuse_video();
     }
     if let Some(index) = offer.video_index() {
