@@ -211,9 +211,14 @@ pub struct Counters {
     /// RTP or RTCP that arrived before SRTP was keyed: dropped.
     pub dropped_unkeyed: u64,
     /// RTP packets held back because their source is still on RFC 3550 A.1 probation (or
-    /// restarting it after a bad sequence jump): neither played out nor counted in
-    /// `rtp_received` or the source's statistics.
+    /// restarting it after a bad sequence jump): not counted in `rtp_received` or the
+    /// source's statistics. The audio and video packets of the run that ends probation are
+    /// kept (four at most) and then played out (`probation_released`); the rest are
+    /// dropped.
     pub probation_held: u64,
+    /// Held probation packets handed to the jitter buffer when their source became valid
+    /// (also counted in `probation_held`, never in `rtp_received`).
+    pub probation_released: u64,
     /// Datagrams that did not parse as what their first byte said.
     pub malformed: u64,
     /// RTCP from an address other than the peer's: ignored.

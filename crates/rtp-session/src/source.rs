@@ -46,7 +46,21 @@ pub(crate) struct RemoteSource {
     pub(crate) nack: NackTracker,
     /// Keyframe requests for its stream, and the FIR numbers it sent us.
     pub(crate) keyframe: KeyframeRequester,
+    /// Its media packets held while on RFC 3550 A.1 probation, delivered to the jitter
+    /// buffer once a packet ends it ([`RemoteSource::hold`]); empty (no heap) otherwise.
+    held: Vec<HeldPacket>,
 }
+
+/// A media packet that arrived while its source was on probation.
+#[derive(Debug)]
+struct HeldPacket {
+    sequence: u16,
+    arrival: Instant,
+    bytes: Vec<u8>,
+}
+
+/// The most probation packets a source holds (RFC 3550's `MIN_SEQUENTIAL` is 2, so one).
+const MAX_HELD: usize = 4;
 
 /// Quality figures of one remote source, for display and alerts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +108,7 @@ impl RemoteSource {
             sender_reports: 0,
             nack: NackTracker::default(),
             keyframe: KeyframeRequester::default(),
+            held: Vec::new(),
         }
     }
 
@@ -156,6 +171,59 @@ impl RemoteSource {
             }
         }
         self.next_playout = None;
+    }
+
+    /// Holds a media packet that arrived at `arrival` while the source is on probation
+    /// (RFC 3550 A.1 counts nothing before probation ends, but the packets themselves are
+    /// the stream's: for video the first is the start of a key frame). At most
+    /// [`MAX_HELD`] are kept, the newest.
+    pub(crate) fn hold(&mut self, arrival: Instant, packet: &rtp_packet::RtpPacket<'_>) {
+        if self.held.len() == MAX_HELD {
+            self.held.remove(0);
+        }
+        self.held.push(HeldPacket {
+            sequence: packet.sequence_number(),
+            arrival,
+            bytes: packet.as_bytes().to_vec(),
+        });
+    }
+
+    /// Probation ended with the packet numbered `sequence`, extended `extended`: the held
+    /// packets that run straight up to it go into the jitter buffer under the extended
+    /// numbers before it (oldest first), the others are dropped, and the holding space is
+    /// freed. Returns the sequence numbers delivered. The statistics never see them: RFC
+    /// 3550 A.1 starts counting at the packet that ended probation.
+    pub(crate) fn release_held(
+        &mut self,
+        sequence: u16,
+        extended: u64,
+        kind: crate::PayloadKind,
+    ) -> Vec<u16> {
+        let held = std::mem::take(&mut self.held);
+        let mut delivered = Vec::new();
+        for h in &held {
+            let behind = sequence.wrapping_sub(h.sequence);
+            // Only the run that ends at `sequence`: one to MAX_HELD behind it, each
+            // present (a gap restarted probation, so older packets are not the stream's).
+            let in_run = (1..=MAX_HELD as u16).contains(&behind)
+                && (1..behind).all(|d| held.iter().any(|o| o.sequence == sequence.wrapping_sub(d)));
+            let Some(extended) = extended.checked_sub(u64::from(behind)) else {
+                continue;
+            };
+            if !in_run {
+                continue;
+            }
+            let Ok(packet) = rtp_packet::RtpPacket::parse(&h.bytes) else {
+                continue;
+            };
+            let verdict = rtp_packet::SeqVerdict::Accepted {
+                extended,
+                in_order: true,
+            };
+            self.insert_packet(h.arrival, &packet, verdict, kind);
+            delivered.push(h.sequence);
+        }
+        delivered
     }
 
     /// A sender report from it arrived: its (NTP, RTP) pair maps the timestamps of the

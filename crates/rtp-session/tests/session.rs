@@ -216,14 +216,32 @@ fn a_new_source_is_held_on_probation_and_counted() {
     let now = std::time::Instant::now();
     let mut a = rtp_session::Session::new(now, a, rng(25)).unwrap();
     let mut b = rtp_session::Session::new(now, b, rng(26)).unwrap();
-    // RFC 3550 A.1: the first packet starts probation, the second validates the source.
-    for (i, (held, received)) in [(1, 0), (1, 1)].into_iter().enumerate() {
+    // RFC 3550 A.1: the first packet starts probation, the second validates the source;
+    // the held first packet then goes to the jitter buffer ahead of it, though the
+    // statistics count from the second.
+    for (i, (held, received, released)) in [(1, 0, 0), (1, 1, 1)].into_iter().enumerate() {
         a.send(now, &[0xd5; 160], 160 * i as u32, i == 0).unwrap();
         let mut t = a.poll_transmit().unwrap();
         b.handle_datagram(now, Component::Rtp, addr(A_ADDR), &mut t.contents);
         let c = b.counters();
-        assert_eq!((c.probation_held, c.rtp_received), (held, received));
+        assert_eq!(
+            (c.probation_held, c.rtp_received, c.probation_released),
+            (held, received, released)
+        );
     }
+    let ssrc = a.local_ssrc();
+    assert_eq!(b.quality(ssrc).unwrap().packets_received, 1);
+    let later = now + std::time::Duration::from_secs(1);
+    let mut played = Vec::new();
+    while let Some((s, p)) = b.poll_playout(later) {
+        if let rtp_session::Playout::Frame(f) = p {
+            assert_eq!(s, ssrc);
+            played.push(f.timestamp());
+        }
+    }
+    // Both frames, the held one first (the sender's timestamps start at a random offset).
+    assert_eq!(played.len(), 2, "{played:?}");
+    assert_eq!(played[1].wrapping_sub(played[0]), 160, "{played:?}");
 }
 
 #[test]
@@ -425,9 +443,9 @@ fn media_buffered_when_a_bye_arrives_is_still_played() {
         |e| matches!(e, Event::SourceLeft { ssrc, reason: LeaveReason::Bye(_), .. } if *ssrc == b_ssrc)
     ));
     let played = p.a_seen.frames.iter().filter(|(s, _)| *s == b_ssrc).count() as u64;
-    // A.1 probation holds back the first packet; every later one plays, including the
-    // frames still in the jitter buffer when the BYE arrived.
-    assert_eq!(played, sent - 1);
+    // Every packet plays, the one held by A.1 probation too, and the frames still in the
+    // jitter buffer when the BYE arrived.
+    assert_eq!(played, sent);
     assert!(p.a.poll_playout(p.now).is_none());
 }
 

@@ -31,8 +31,8 @@
 //!   frames, its jitter buffer must count successful retransmissions, and our counters
 //!   must show NACKs received and RTX sent.
 //!
-//! One workaround for the session, described where it is made: a primer packet for
-//! RFC 3550 A.1 probation (`primer`).
+//! No workaround for the session: the library's defaults but what the call negotiates
+//! (and the 200 ms playout delay docs/feedback.md asks of NACK users).
 
 use super::Context;
 use super::h264;
@@ -272,10 +272,6 @@ impl Endpoint {
             let now = Instant::now();
             if component == Component::Rtp && is_original(&datagram) && self.first.is_none() {
                 self.first = Some(datagram.clone());
-                if let Some(mut primer) = primer(&datagram) {
-                    self.session
-                        .handle_datagram(now, component, from, &mut primer);
-                }
             }
             if component == Component::Rtp {
                 self.rtp_from = Some(from);
@@ -343,25 +339,6 @@ impl Endpoint {
         }
         Ok(())
     }
-}
-
-/// The packet the session's RFC 3550 A.1 probation takes in place of `first`: the
-/// session drops a new source's first packet (`Counters::probation_held`), which here
-/// would be the clip's SPS, and NACK cannot ask for it (the source is not yet valid).
-/// Handed to the session just before GStreamer's first packet: the same SSRC, the
-/// sequence number before and a timestamp one frame earlier, an H.264 filler NAL unit
-/// (type 12) as payload. It never reaches the jitter buffer.
-fn primer(first: &[u8]) -> Option<Vec<u8>> {
-    let header = first.get(..12)?;
-    let mut p = header.to_vec();
-    p[0] &= 0xC0; // no padding, extension or CSRCs
-    p[1] |= 0x80;
-    let seq = u16::from_be_bytes([p[2], p[3]]).wrapping_sub(1);
-    p[2..4].copy_from_slice(&seq.to_be_bytes());
-    let ts = u32::from_be_bytes([p[4], p[5], p[6], p[7]]).wrapping_sub(3000);
-    p[4..8].copy_from_slice(&ts.to_be_bytes());
-    p.push(12);
-    Some(p)
 }
 
 /// True for an RTP packet of the original stream (not RTX, not RTCP).

@@ -9,7 +9,7 @@ use rtcp::xr::XrBlock;
 use rtcp::{AnyPacket, Packet};
 use rtp_packet::payload::comfort_noise::ComfortNoise;
 use rtp_packet::payload::telephone_event;
-use rtp_packet::{PacketKind, RtpPacket};
+use rtp_packet::{PacketKind, RtpPacket, SeqVerdict};
 
 use super::security::Kind;
 use super::{Phase, Session, normalise, random_u32};
@@ -143,12 +143,24 @@ impl Session {
         .sequence();
         let delivered = verdict.extended().is_some();
         let newly_valid = delivered && !source.validated;
+        let media = matches!(kind, PayloadKind::Audio | PayloadKind::Video);
+        let mut released = Vec::new();
         if delivered {
+            // The held probation packets first, in order, then this one (held packets
+            // exist only until the packet that ends probation, which may come after RTCP
+            // has already made the source a member).
+            if let (true, Some(extended)) = (media, verdict.extended()) {
+                released = source.release_held(packet.sequence_number(), extended, kind);
+            }
             source.insert_packet(now, packet, verdict, kind);
             source.validated = true;
         } else {
+            if media && verdict == SeqVerdict::Probation {
+                source.hold(now, packet);
+            }
             self.counters.probation_held += 1;
         }
+        self.counters.probation_released += released.len() as u64;
         if let Some(other) = conflict {
             tracing::info!(ssrc, address = %from, %other, "SSRC used by two remote senders");
             self.outbox.event(Event::SourceConflict {
@@ -189,11 +201,13 @@ impl Session {
             PayloadKind::ComfortNoise => self.counters.comfort_noise_packets += 1,
             // With a bundled video stream the feedback serves it alone: the audio beside
             // it is not NACKed (its section negotiates no `nack`).
-            PayloadKind::Video => self.on_media_inserted(now, ssrc, packet.sequence_number()),
-            _ if self.config.bundled_video.is_none() => {
+            PayloadKind::Audio if self.config.bundled_video.is_some() => {}
+            PayloadKind::Audio | PayloadKind::Video => {
+                for seq in released {
+                    self.on_media_inserted(now, ssrc, seq);
+                }
                 self.on_media_inserted(now, ssrc, packet.sequence_number());
             }
-            _ => {}
         }
     }
 
