@@ -299,7 +299,13 @@ impl<H: Handler> Server<H> {
         wake: Option<Instant>,
     ) -> Result<SessionId> {
         let hint = random_u32(rng.as_mut());
-        let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        let (rtp, rtcp) = bind_pair(
+            binding.ip,
+            binding.ports,
+            config.transport.rtcp_mux,
+            hint,
+            &config.transport.socket,
+        )?;
         self.add_std(config, rtp, rtcp, rng, handler, wake)
     }
 
@@ -863,16 +869,16 @@ fn unmapped(address: SocketAddr) -> SocketAddr {
 }
 
 /// A non-blocking UDP socket bound to `address` with [`SHARED_SOCKET_BUFFER`]s (asked for;
-/// a smaller buffer granted still works).
+/// Linux caps them at `rmem_max` / `wmem_max`, and a smaller buffer still works), the
+/// default DSCP ([`crate::Dscp::EF`]: the sessions are audio) and, on IPv6, dual-stack set
+/// explicitly rather than left to the system.
 fn shared_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
-    let socket = socket2::Socket::new(
-        socket2::Domain::for_address(address),
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    let _ = socket.set_recv_buffer_size(SHARED_SOCKET_BUFFER);
-    let _ = socket.set_send_buffer_size(SHARED_SOCKET_BUFFER);
-    socket.bind(&address.into())?;
+    let options = crate::sockopt::SocketOptions {
+        recv_buffer: Some(SHARED_SOCKET_BUFFER),
+        send_buffer: Some(SHARED_SOCKET_BUFFER),
+        ..Default::default()
+    };
+    let socket = options.bind(address)?;
     socket.set_nonblocking(true)?;
-    Ok(socket.into())
+    Ok(socket)
 }
