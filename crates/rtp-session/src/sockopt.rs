@@ -1,19 +1,20 @@
 //! Socket options the session's UDP sockets carry: DSCP marking, buffer sizes and the
 //! IPv6-only or dual-stack choice, set through `socket2` when the socket is created.
 //!
-//! Why these defaults. RFC 8837 §5 (its table, drawn from RFC 4594) gives WebRTC-style
-//! media a DiffServ code point per flow type: audio is EF (46) at every priority but the
-//! lowest, interactive video AF41/AF42 (34/36), and best effort CS0 (0). A session here is
-//! an audio session (its main codec is audio; a bundled video stream rides on the same
-//! 5-tuple), so sockets are marked [`Dscp::EF`] unless the configuration says otherwise;
-//! a video-only application sets [`Dscp::AF41`]. One mark per socket, not per packet: the
-//! transport has no per-packet control message path, and RFC 8837 §4 lets flows on one
-//! 5-tuple share a mark. The ECN bits of the TOS / traffic-class byte are left at 0
-//! (not ECN-capable). Buffer sizes stay the operating system's unless set, because the
-//! right size depends on the deployment (Linux doubles the asked-for value for its own
-//! bookkeeping and caps it at `net.core.rmem_max` / `wmem_max`). IPv6 binds take an
-//! explicit [`SocketOptions::ipv6_only`] instead of the system's `bindv6only` setting, so
-//! the same configuration behaves the same on every host; the default is dual-stack,
+//! Why these defaults. RFC 8837's table of WebRTC markings (from RFC 4594's service
+//! classes) gives audio EF (46) at medium and high priority, interactive video AF41/AF42
+//! (34/36) at high and AF42/AF43 (36/38) at medium, DF (0) at low and LE (1) at very low
+//! for every flow. A session here is an audio session (its main codec and media clock are
+//! audio; a bundled video stream rides on the same 5-tuple), so sockets are marked
+//! [`Dscp::EF`] unless the configuration says otherwise; a video-only application sets
+//! [`Dscp::AF41`]. One mark per socket, not per packet: the transport has no per-packet
+//! control-message path, and different marks on one 5-tuple risk reordering (RFC 7657).
+//! The ECN bits of the TOS / traffic-class byte are left at 0 (not ECN-capable). Buffer
+//! sizes stay the operating system's unless set, because the right size depends on the
+//! deployment (Linux doubles the asked-for value for its own bookkeeping and caps it at
+//! `net.core.rmem_max` / `wmem_max`). IPv6 binds take an explicit
+//! [`SocketOptions::ipv6_only`] instead of the system's `bindv6only` setting, so the same
+//! configuration behaves the same on every host; the default is dual-stack,
 //! which [`crate::Binding::dual_stack`] relies on.
 
 use std::net::SocketAddr;
@@ -29,17 +30,18 @@ use crate::error::{Error, Result};
 pub struct Dscp(u8);
 
 impl Dscp {
-    /// Class selector 0, best effort (0): RFC 8837's "very low" priority for any flow.
+    /// DF / class selector 0 (0): default forwarding, RFC 8837's low priority for any flow.
     pub const CS0: Self = Self(0);
-    /// Class selector 1, lower effort (8, RFC 8622's LE is 1).
-    pub const CS1: Self = Self(8);
-    /// AF42 (36): interactive video at normal priority (RFC 8837).
+    /// Lower effort (1, RFC 8622): RFC 8837's very low priority for any flow.
+    pub const LE: Self = Self(1);
+    /// AF43 (38): interactive video at medium priority (RFC 8837).
+    pub const AF43: Self = Self(38);
+    /// AF42 (36): interactive video at medium or high priority (RFC 8837).
     pub const AF42: Self = Self(36);
     /// AF41 (34): interactive video at high priority (RFC 8837).
     pub const AF41: Self = Self(34);
-    /// Class selector 5 (40), signalling in RFC 4594.
-    pub const CS5: Self = Self(40);
-    /// Expedited forwarding (46, RFC 3246): audio (RFC 8837), the default.
+    /// Expedited forwarding (46, RFC 3246): audio at medium and high priority (RFC 8837),
+    /// the default.
     pub const EF: Self = Self(46);
 
     /// A code point from its 6-bit value: [`Error::BadDscp`] past 63.
