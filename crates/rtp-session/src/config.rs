@@ -64,7 +64,8 @@ pub struct Transport {
     pub max_relatches: u32,
     /// DSCP marking, buffer sizes and the IPv6-only choice for the sockets the driver or
     /// server binds (DSCP and buffer sizes also for sockets handed to
-    /// [`crate::Driver::from_std`]); the sans-IO [`crate::Session`] ignores it.
+    /// [`crate::Driver::from_std`] and [`crate::Server::add_std`]); the sans-IO
+    /// [`crate::Session`] ignores it.
     pub socket: SocketOptions,
 }
 

@@ -311,7 +311,7 @@ impl<H: Handler> Server<H> {
 
     /// As [`Server::add`] over sockets the caller bound: `rtp`, and `rtcp` exactly when
     /// `config` does not multiplex ([`Error::BadConfig`] otherwise). The sockets are made
-    /// non-blocking.
+    /// non-blocking and take [`crate::Transport::socket`]'s DSCP and buffer sizes.
     pub fn add_std(
         &mut self,
         config: Config,
@@ -325,6 +325,10 @@ impl<H: Handler> Server<H> {
             return Err(Error::BadConfig(
                 "an RTCP socket is needed exactly when RTP and RTCP are not multiplexed",
             ));
+        }
+        crate::sockopt::apply_to(&config.transport.socket, socket2::SockRef::from(&rtp))?;
+        if let Some(rtcp) = &rtcp {
+            crate::sockopt::apply_to(&config.transport.socket, socket2::SockRef::from(rtcp))?;
         }
         let prepare = |socket: std::net::UdpSocket| {
             let address = socket.local_addr().ok();

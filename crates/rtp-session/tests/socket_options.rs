@@ -4,7 +4,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use rand_core::SeedableRng;
-use rtp_session::{Binding, Config, Driver, Dscp, Error, PortRange, SocketOptions};
+use rtp_session::{
+    Binding, Config, Driver, Dscp, Error, Handler, PortRange, Server, SocketOptions,
+};
 use socket2::SockRef;
 
 fn rng(seed: u8) -> Box<dyn rand_core::CryptoRng + Send> {
@@ -136,4 +138,31 @@ async fn bind_exact_and_from_std_apply_the_options_too() {
 fn a_seven_bit_code_point_is_refused() {
     assert!(matches!(Dscp::new(64), Err(Error::BadDscp(64))));
     assert_eq!(Dscp::new(63).unwrap().value(), 63);
+}
+
+/// A session that does nothing: only its sockets matter here.
+struct Idle;
+
+impl Handler for Idle {}
+
+#[test]
+fn the_server_applies_the_options_to_sockets_it_is_given() {
+    let mut server = Server::start(1).unwrap();
+    let socket = std::net::UdpSocket::bind("[::]:0").unwrap();
+    // A duplicate descriptor of the same socket, to read its options after the hand-over.
+    let view = socket.try_clone().unwrap();
+    let mut cfg = config(SocketOptions {
+        dscp: Dscp::AF42,
+        send_buffer: Some(32 * 1024),
+        ..Default::default()
+    });
+    cfg.transport.rtcp_mux = true;
+    server
+        .add_std(cfg, socket, None, rng(6), Idle, None)
+        .unwrap();
+    let r = SockRef::from(&view);
+    assert_eq!(r.tclass_v6().unwrap(), 36 << 2);
+    assert_eq!(r.tos_v4().unwrap(), 36 << 2);
+    assert_eq!(r.send_buffer_size().unwrap(), 2 * 32 * 1024);
+    server.stop().unwrap();
 }
