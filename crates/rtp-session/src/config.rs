@@ -1,5 +1,6 @@
 //! How a session behaves: media, RTCP bandwidth, transport and security.
 
+use crate::sockopt::SocketOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -61,6 +62,11 @@ pub struct Transport {
     pub latch_probation: u32,
     /// How many times the session may move to another address after the first latch.
     pub max_relatches: u32,
+    /// DSCP marking, buffer sizes and the IPv6-only choice for the sockets the driver or
+    /// server binds (DSCP and buffer sizes also for sockets handed to
+    /// [`crate::Driver::from_std`] and [`crate::Server::add_std`]); the sans-IO
+    /// [`crate::Session`] ignores it.
+    pub socket: SocketOptions,
 }
 
 impl Default for Transport {
@@ -73,6 +79,7 @@ impl Default for Transport {
             latching: true,
             latch_probation: 3,
             max_relatches: 4,
+            socket: SocketOptions::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::event::{Component, Event};
 use crate::ports::{DUAL_STACK, PortRange, bind_pair, for_socket};
 use crate::session::{Session, random_u32};
+use crate::sockopt::apply_to;
 
 /// Datagrams read per socket wake-up before the timer is looked at again.
 const RECV_BATCH: usize = 64;
@@ -184,7 +185,13 @@ impl Driver {
         mut rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
         let hint = random_u32(rng.as_mut());
-        let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        let (rtp, rtcp) = bind_pair(
+            binding.ip,
+            binding.ports,
+            config.transport.rtcp_mux,
+            hint,
+            &config.transport.socket,
+        )?;
         Self::from_std(config, rtp, rtcp, rng)
     }
 
@@ -197,8 +204,9 @@ impl Driver {
         rtcp: Option<SocketAddr>,
         rng: Box<dyn rand_core::CryptoRng + Send>,
     ) -> Result<Self> {
+        let options = config.transport.socket;
         let bind = |address: SocketAddr| {
-            std::net::UdpSocket::bind(address).map_err(|source| Error::Io {
+            options.bind(address).map_err(|source| Error::Io {
                 address: Some(address),
                 source,
             })
@@ -245,6 +253,10 @@ impl Driver {
             address: None,
             source,
         };
+        apply_to(&config.transport.socket, socket2::SockRef::from(&rtp))?;
+        if let Some(rtcp) = &rtcp {
+            apply_to(&config.transport.socket, socket2::SockRef::from(rtcp))?;
+        }
         let rtp_local = rtp.local_addr().map_err(io)?;
         let rtcp_local = rtcp
             .as_ref()
@@ -277,6 +289,13 @@ impl Driver {
     /// The local RTCP address (the RTP address when multiplexed).
     pub fn local_rtcp(&self) -> SocketAddr {
         self.rtcp_local.unwrap_or(self.rtp_local)
+    }
+
+    /// The RTP socket and the RTCP one (`None` when multiplexed), lent to read what the
+    /// system made of [`crate::SocketOptions`] (`socket2::SockRef::from`) or to read its
+    /// statistics; sending or receiving on them bypasses the session.
+    pub fn sockets(&self) -> (&UdpSocket, Option<&UdpSocket>) {
+        (&self.rtp, self.rtcp.as_ref())
     }
 
     /// The session core.

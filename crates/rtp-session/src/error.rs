@@ -69,6 +69,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A DiffServ code point past 6 bits ([`crate::Dscp::new`]).
+    #[error("DSCP {0} does not fit in 6 bits")]
+    BadDscp(u8),
     /// No even port in the configured range could be bound with its RTCP neighbour.
     #[error("no free port pair in {first}..={last}")]
     NoFreePort {

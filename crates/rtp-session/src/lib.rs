@@ -150,6 +150,7 @@ mod ports;
 mod sdp;
 mod server;
 mod session;
+mod sockopt;
 mod source;
 mod timing;
 
@@ -164,6 +165,7 @@ pub use payload_map::{PayloadFormat, PayloadKind, PayloadMap};
 pub use ports::PortRange;
 pub use server::{Handler, Server, SessionId, Stopped};
 pub use session::Session;
+pub use sockopt::{Dscp, SocketOptions};
 pub use source::SourceQuality;
 pub use timing::{IntervalInputs, deterministic_interval};
 

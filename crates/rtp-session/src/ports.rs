@@ -5,6 +5,7 @@
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use crate::error::{Error, Result};
+use crate::sockopt::SocketOptions;
 
 /// The ports a session may bind, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,7 @@ pub(crate) fn bind_pair(
     range: PortRange,
     mux: bool,
     start_hint: u32,
+    options: &SocketOptions,
 ) -> Result<(UdpSocket, Option<UdpSocket>)> {
     let first = range.first.saturating_add(range.first % 2);
     if range.last < first.saturating_add(u16::from(!mux)) {
@@ -44,13 +46,13 @@ pub(crate) fn bind_pair(
     let pairs = u32::from((range.last - first - u16::from(!mux)) / 2) + 1;
     for i in 0..pairs {
         let port = first + (((start_hint + i) % pairs) * 2) as u16;
-        let Ok(rtp) = UdpSocket::bind(SocketAddr::new(ip, port)) else {
+        let Ok(rtp) = options.bind(SocketAddr::new(ip, port)) else {
             continue;
         };
         let rtcp = if mux {
             None
         } else {
-            match UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
+            match options.bind(SocketAddr::new(ip, port + 1)) {
                 Ok(s) => Some(s),
                 Err(_) => continue,
             }
@@ -87,7 +89,13 @@ mod tests {
 
     /// A pair bound on loopback from `first..=last`, starting at `hint`.
     fn pair(first: u16, last: u16, hint: u32) -> Result<(UdpSocket, Option<UdpSocket>)> {
-        bind_pair(LOOPBACK, PortRange { first, last }, false, hint)
+        bind_pair(
+            LOOPBACK,
+            PortRange { first, last },
+            false,
+            hint,
+            &SocketOptions::default(),
+        )
     }
 
     #[test]

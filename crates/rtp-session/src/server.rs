@@ -299,13 +299,19 @@ impl<H: Handler> Server<H> {
         wake: Option<Instant>,
     ) -> Result<SessionId> {
         let hint = random_u32(rng.as_mut());
-        let (rtp, rtcp) = bind_pair(binding.ip, binding.ports, config.transport.rtcp_mux, hint)?;
+        let (rtp, rtcp) = bind_pair(
+            binding.ip,
+            binding.ports,
+            config.transport.rtcp_mux,
+            hint,
+            &config.transport.socket,
+        )?;
         self.add_std(config, rtp, rtcp, rng, handler, wake)
     }
 
     /// As [`Server::add`] over sockets the caller bound: `rtp`, and `rtcp` exactly when
     /// `config` does not multiplex ([`Error::BadConfig`] otherwise). The sockets are made
-    /// non-blocking.
+    /// non-blocking and take [`crate::Transport::socket`]'s DSCP and buffer sizes.
     pub fn add_std(
         &mut self,
         config: Config,
@@ -319,6 +325,10 @@ impl<H: Handler> Server<H> {
             return Err(Error::BadConfig(
                 "an RTCP socket is needed exactly when RTP and RTCP are not multiplexed",
             ));
+        }
+        crate::sockopt::apply_to(&config.transport.socket, socket2::SockRef::from(&rtp))?;
+        if let Some(rtcp) = &rtcp {
+            crate::sockopt::apply_to(&config.transport.socket, socket2::SockRef::from(rtcp))?;
         }
         let prepare = |socket: std::net::UdpSocket| {
             let address = socket.local_addr().ok();
@@ -863,16 +873,16 @@ fn unmapped(address: SocketAddr) -> SocketAddr {
 }
 
 /// A non-blocking UDP socket bound to `address` with [`SHARED_SOCKET_BUFFER`]s (asked for;
-/// a smaller buffer granted still works).
+/// Linux caps them at `rmem_max` / `wmem_max`, and a smaller buffer still works), the
+/// default DSCP ([`crate::Dscp::EF`]: the sessions are audio) and, on IPv6, dual-stack set
+/// explicitly rather than left to the system.
 fn shared_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
-    let socket = socket2::Socket::new(
-        socket2::Domain::for_address(address),
-        socket2::Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
-    let _ = socket.set_recv_buffer_size(SHARED_SOCKET_BUFFER);
-    let _ = socket.set_send_buffer_size(SHARED_SOCKET_BUFFER);
-    socket.bind(&address.into())?;
+    let options = crate::sockopt::SocketOptions {
+        recv_buffer: Some(SHARED_SOCKET_BUFFER),
+        send_buffer: Some(SHARED_SOCKET_BUFFER),
+        ..Default::default()
+    };
+    let socket = options.bind(address)?;
     socket.set_nonblocking(true)?;
-    Ok(socket.into())
+    Ok(socket)
 }

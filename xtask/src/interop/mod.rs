@@ -7,6 +7,7 @@
 
 mod browser;
 mod chromium_sdp;
+mod dscp;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
@@ -98,6 +99,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "rtpx",
         run: rtpx::run,
+    },
+    Suite {
+        name: "dscp",
+        run: dscp::run,
     },
 ];
 
