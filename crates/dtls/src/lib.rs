@@ -125,7 +125,7 @@ pub use handshake::{
     MAX_MESSAGE_LEN,
 };
 pub use keylog::{KeyLog, KeyLogFile, export_srtp_keying_material};
-pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
+pub use suite::{Authentication, CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and
 /// the tests that forge hostile input. It may change in any release without notice.
@@ -137,7 +137,7 @@ pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::cert::peer_key;
-    pub use crate::crypto::signature::PeerKey;
+    pub use crate::crypto::signature::{PeerKey, RsaKey};
     pub use crate::handshake::{
         ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
         HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp, encode_message,
