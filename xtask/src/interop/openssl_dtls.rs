@@ -211,6 +211,36 @@ pub fn run(ctx: &Context) -> Result {
             ));
         }
     }
+    // Fail closed against a real peer: OpenSSL with an RSA-1024 certificate (security
+    // level 0 lets it load the key) must be refused by our client at its Certificate.
+    make_rsa_certificate(&ctx.dir, "server-rsa1024", 1024)?;
+    let weak = Case {
+        peer_cert: "-rsa1024",
+        suite: RSA_SUITES[0].0,
+        suite_name: "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        client_cert: false,
+        expect_scheme: None,
+        only: Some("client"),
+        seed: 0xEE,
+        ..cases[0]
+    };
+    let verdict = match our_client(ctx, &weak) {
+        Err(e) if e.contains("the peer's RSA key has 1024 bits, outside 2048 to 4096") => {
+            "PASS (refused, UnsupportedRsaKeySize(1024))".to_string()
+        }
+        Ok(_) => {
+            failures += 1;
+            "FAIL: an RSA-1024 server was accepted".to_string()
+        }
+        Err(e) => {
+            failures += 1;
+            format!("FAIL: refused for another reason: {e}")
+        }
+    };
+    rows.push(format!(
+        "{:<7} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {}",
+        "client", weak.profile_name, RSA_SUITES[0].1, weak.group.1, "no", "RSA-1024", "-", verdict
+    ));
     eprintln!(
         "\nours    SRTP profile            cipher suite                   group   client-cert  \
          peer-key OpenSSL signed    result"
