@@ -1,15 +1,16 @@
 //! The small DTLS parsers a peer's bytes reach outside the record and handshake layers:
 //! alert bodies (RFC 5246 §7.2), the public key of a peer certificate (X.509 DER, the input
-//! of `x509-parser`), and `a=fingerprint` values (RFC 8122 §5).
+//! of `x509-parser`, ECDSA or RSA), and `a=fingerprint` values (RFC 8122 §5).
 //!
 //! An alert parses exactly when it is two bytes with level 1 or 2, and writes back to
-//! itself; a certificate either yields a key or a typed error; a fingerprint that parses
-//! prints to text that parses to itself, and matches exactly the DER it was made from.
+//! itself; a certificate either yields a key (an RSA one of 2048 to 4096 bits) or a typed
+//! error; a fingerprint that parses prints to text that parses to itself, and matches
+//! exactly the DER it was made from.
 
 #![no_main]
 
 use dtls::HashFunction;
-use dtls::internal::peer_key;
+use dtls::internal::{PeerKey, peer_key};
 use dtls::{Alert, Fingerprint};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => assert!(data.len() != 2 || !(1..=2).contains(&data[0])),
     }
 
-    let _ = peer_key(data);
+    // An RSA key is only ever accepted inside the bounds (RFC 8017 keys of 2048 to 4096
+    // bits); anything else is a typed error.
+    if let Ok(PeerKey::Rsa(key)) = peer_key(data) {
+        assert!((2048..=4096).contains(&key.bits()));
+    }
 
     for hash in [HashFunction::Sha1, HashFunction::Sha256] {
         let fingerprint = Fingerprint::of(hash, data);

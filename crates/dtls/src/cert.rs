@@ -1,7 +1,7 @@
 //! Certificates: a self-signed ECDSA P-256 certificate of our own (generated with rcgen),
 //! the peer's certificate read with x509-parser, and RFC 8122 §5 fingerprints.
 
-use crate::crypto::signature::{PeerKey, SigningKey};
+use crate::crypto::signature::{PeerKey, RsaKey, SigningKey};
 use crate::error::Error;
 use rand_core::CryptoRng;
 use sha2::Digest;
@@ -151,13 +151,27 @@ impl Certificate {
     }
 }
 
-/// The public key of a peer certificate (an X.509 id-ecPublicKey on P-256 or P-384).
+/// The public key of a peer certificate: an X.509 id-ecPublicKey on P-256 or P-384, or
+/// (with the `ring` feature) an rsaEncryption key of 2048 to 4096 bits.
 pub fn peer_key(der: &[u8]) -> Result<PeerKey, Error> {
-    use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384};
+    use x509_parser::oid_registry::{
+        OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_PKCS1_RSAENCRYPTION,
+    };
     use x509_parser::prelude::FromDer;
     let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
         .map_err(|_| Error::BadCertificate)?;
     let spki = cert.public_key();
+    if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
+        if !cfg!(feature = "ring") {
+            return Err(Error::UnsupportedCertificate);
+        }
+        return match spki.parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+                RsaKey::new(spki.subject_public_key.as_ref(), rsa.modulus).map(PeerKey::Rsa)
+            }
+            _ => Err(Error::BadCertificate),
+        };
+    }
     if spki.algorithm.algorithm != OID_KEY_TYPE_EC_PUBLIC_KEY {
         return Err(Error::UnsupportedCertificate);
     }
@@ -304,7 +318,7 @@ mod tests {
                     cert.signing_key().public_point()
                 )
             }
-            PeerKey::P384(_) => panic!("generated a P-384 key"),
+            other => panic!("generated {other:?}"),
         }
         for hash in [
             HashFunction::Sha1,

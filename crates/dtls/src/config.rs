@@ -59,7 +59,7 @@ impl Config {
     pub fn new(certificate: Certificate) -> Self {
         Config {
             certificate,
-            cipher_suites: CipherSuite::ALL.to_vec(),
+            cipher_suites: CipherSuite::available(),
             groups: NamedGroup::ALL.to_vec(),
             srtp_profiles: vec![
                 ProtectionProfile::AeadAes128Gcm,

@@ -94,6 +94,11 @@ pub enum Error {
     /// The peer's certificate holds a key this implementation cannot verify with.
     #[error("unsupported certificate key")]
     UnsupportedCertificate,
+    /// The peer's certificate holds an RSA key outside 2048 to 4096 bits: the modulus
+    /// size in bits. Below 2048 is too weak; above 4096 the peer would choose the cost
+    /// of our every verification.
+    #[error("the peer's RSA key has {0} bits, outside 2048 to 4096")]
+    UnsupportedRsaKeySize(usize),
     /// The peer's certificate does not match the fingerprint it announced (RFC 8122 §5).
     #[error("the peer certificate does not match the expected fingerprint")]
     FingerprintMismatch,
@@ -182,7 +187,9 @@ impl Error {
             Error::BadCertificate | Error::FingerprintMismatch | Error::InvalidFingerprint => {
                 A::BadCertificate
             }
-            Error::UnsupportedCertificate => A::UnsupportedCertificate,
+            Error::UnsupportedCertificate | Error::UnsupportedRsaKeySize(_) => {
+                A::UnsupportedCertificate
+            }
             Error::UnsupportedExtension(_) => A::UnsupportedExtension,
             Error::InsufficientSecurity => A::InsufficientSecurity,
             Error::BadSignature | Error::BadFinished => A::DecryptError,

@@ -14,6 +14,19 @@
 //! certificates ([`Certificate::generate`]) and check each other against the fingerprints
 //! their signalling announced ([`Connection::require_peer_fingerprints`], RFC 8122).
 //!
+//! RSA peers (with the default `ring` feature): a client of ours also offers ECDHE_RSA
+//! with the same three AEADs, and either side accepts a peer certificate holding an RSA
+//! key of 2048 to 4096 bits, verifying RSASSA-PKCS1-v1_5 and RSA-PSS signatures under
+//! SHA-256, SHA-384 or SHA-512 (legacy SIP gateways and OpenSSL's default certificates
+//! are RSA). Our own certificate is always ECDSA P-256, so a server of ours picks only the
+//! ECDHE_ECDSA suites (every browser makes ECDSA certificates, and ECDSA is smaller and
+//! cheaper). Verification runs on `ring`, whose PKCS#1 and PSS code also bounds the
+//! modulus and checks the exponent; RustCrypto's `rsa` 0.10 needs Rust 1.87, above this
+//! workspace's 1.85, so a build without `ring` refuses RSA certificates
+//! ([`Error::UnsupportedCertificate`]) and offers no RSA suite or scheme. A key below 2048
+//! bits is too weak and one above 4096 would let the peer choose the cost of our every
+//! verification: both end the handshake with [`Error::UnsupportedRsaKeySize`].
+//!
 //! Bad networks and hostile peers (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4): flights are
 //! fragmented to the MTU ([`Config::mtu`], [`Connection::set_mtu`], at least [`MIN_MTU`]) and
 //! retransmitted on a timer that starts at [`Config::initial_retransmit`] and doubles up to
@@ -125,7 +138,7 @@ pub use handshake::{
     MAX_MESSAGE_LEN,
 };
 pub use keylog::{KeyLog, KeyLogFile, export_srtp_keying_material};
-pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
+pub use suite::{Authentication, CipherSuite, NamedGroup, SignatureScheme};
 
 /// Not part of the API: the wire codecs, for the fuzz targets, the interop drivers and
 /// the tests that forge hostile input. It may change in any release without notice.
@@ -137,7 +150,7 @@ pub use suite::{CipherSuite, NamedGroup, SignatureScheme};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::cert::peer_key;
-    pub use crate::crypto::signature::PeerKey;
+    pub use crate::crypto::signature::{PeerKey, RsaKey};
     pub use crate::handshake::{
         ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
         HandshakeMessage, HandshakeType, HelloVerifyRequest, ServerHello, UseSrtp, encode_message,

@@ -268,9 +268,6 @@ pub fn cipher_suite_name(value: u16) -> Option<&'static str> {
         return Some(suite.name());
     }
     Some(match value {
-        0xC02F => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        0xC030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-        0xCCA8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         0xC009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
         0xC00A => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
         0xC013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",

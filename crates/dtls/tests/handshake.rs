@@ -1,9 +1,10 @@
 //! In-memory handshakes between our client and our server with a fake clock.
 
 use chacha20::ChaCha20Rng;
+use dtls::Authentication;
 use dtls::{
     AlertDescription, Certificate, CipherSuite, Config, Connection, Error, Event, Fingerprint,
-    HashFunction, NamedGroup, Received, SRTP_EXPORTER_LABEL, State,
+    HashFunction, NamedGroup, Received, SRTP_EXPORTER_LABEL, SignatureScheme, State,
 };
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
@@ -91,7 +92,11 @@ fn connected(c: &mut Connection) -> Option<Box<dtls::Connected>> {
 fn matrix_of_suites_groups_and_profiles() {
     let now = Instant::now();
     let mut n = 0u8;
-    for suite in CipherSuite::ALL {
+    // Our certificate is ECDSA: the ECDSA suites are the ones we complete with ourselves.
+    for suite in CipherSuite::ALL
+        .into_iter()
+        .filter(|s| s.authentication() == Authentication::Ecdsa)
+    {
         for group in NamedGroup::ALL {
             for profile in PROFILES {
                 n = n.wrapping_add(1);
@@ -119,6 +124,13 @@ fn matrix_of_suites_groups_and_profiles() {
                 assert_eq!(ci.srtp_profile, Some(profile));
                 assert_eq!(si.srtp_profile, Some(profile));
                 assert!(ci.extended_master_secret && si.extended_master_secret);
+                assert_eq!(
+                    (ci.peer_signature_scheme, si.peer_signature_scheme),
+                    (
+                        Some(SignatureScheme::EcdsaSecp256r1Sha256),
+                        Some(SignatureScheme::EcdsaSecp256r1Sha256)
+                    )
+                );
                 assert_eq!(ci.peer_fingerprint.as_ref(), Some(&server_fp));
                 let ck = ci.srtp_keys.as_ref().unwrap();
                 let sk = si.srtp_keys.as_ref().unwrap();
@@ -194,6 +206,68 @@ fn server_preference_decides() {
         ci.srtp_profile,
         Some(ProtectionProfile::AesCm128HmacSha1_32)
     );
+}
+
+/// Our certificate is ECDSA, so our server never picks an ECDHE_RSA suite: a client that
+/// offers only one finds no suite in common (handshake_failure), and one that offers both
+/// gets the ECDSA suite even when the server's own list puts the RSA one first.
+#[test]
+fn our_server_never_picks_an_rsa_suite() {
+    let now = Instant::now();
+    let mut cc = config(1);
+    cc.cipher_suites = vec![CipherSuite::EcdheRsaAes128GcmSha256];
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(40), now);
+    let mut server = Connection::server_with_rng(Arc::new(config(2)), rng(41), PEER, now);
+    authenticate(&mut client, &mut server);
+    let (client_side, err) = pump(&mut client, &mut server, now).unwrap_err();
+    assert!(!client_side);
+    assert_eq!(err, Error::NoCommonCipherSuite);
+    assert_eq!(err.alert(), AlertDescription::HandshakeFailure);
+
+    let mut cc = config(1);
+    cc.cipher_suites = vec![
+        CipherSuite::EcdheRsaAes256GcmSha384,
+        CipherSuite::EcdheEcdsaAes256GcmSha384,
+    ];
+    let mut sc = config(2);
+    sc.cipher_suites = vec![
+        CipherSuite::EcdheRsaAes256GcmSha384,
+        CipherSuite::EcdheEcdsaAes256GcmSha384,
+    ];
+    let mut client = Connection::client_with_rng(Arc::new(cc), rng(42), now);
+    let mut server = Connection::server_with_rng(Arc::new(sc), rng(43), PEER, now);
+    authenticate(&mut client, &mut server);
+    pump(&mut client, &mut server, now).unwrap();
+    assert_eq!(
+        connected(&mut client).unwrap().cipher_suite,
+        CipherSuite::EcdheEcdsaAes256GcmSha384
+    );
+}
+
+/// RFC 5246 §7.4.2: under an ECDHE_RSA suite the server's certificate must hold an RSA
+/// key. A ServerHello rewritten to name ECDHE_RSA, followed by our server's ECDSA
+/// certificate, fails at the certificate with unsupported_certificate. (Without `ring`
+/// the client offers no ECDHE_RSA suite to be rewritten to.)
+#[cfg(feature = "ring")]
+#[test]
+fn an_ecdsa_certificate_under_an_rsa_suite_is_refused() {
+    let now = Instant::now();
+    let (mut client, mut server) = authenticated_pair(44, 45, now);
+    cookie_exchange(&mut client, &mut server, now);
+    let mut d = server.poll_transmit().expect("flight 4").to_vec();
+    // The ServerHello (2) is the first record: header 13, handshake header 12, version 2,
+    // random 32, session id of the length byte that follows, then the suite.
+    assert_eq!((d[0], d[13]), (22, 2));
+    let sid_len = usize::from(d[13 + 12 + 2 + 32]);
+    let at = 13 + 12 + 2 + 32 + 1 + sid_len;
+    assert_eq!(
+        u16::from_be_bytes([d[at], d[at + 1]]),
+        CipherSuite::EcdheEcdsaAes128GcmSha256.to_u16()
+    );
+    d[at..at + 2].copy_from_slice(&CipherSuite::EcdheRsaAes128GcmSha256.to_u16().to_be_bytes());
+    let err = client.handle_datagram(now, &d).unwrap_err();
+    assert_eq!(err, Error::UnsupportedCertificate);
+    assert_eq!(err.alert(), AlertDescription::UnsupportedCertificate);
 }
 
 #[test]

@@ -92,8 +92,8 @@ fn a_truncated_message_is_dropped_and_the_real_one_completes_the_handshake() {
 fn a_suite_we_did_not_offer_is_illegal_parameter() {
     let now = Instant::now();
     let mut c = waiting_client(now);
-    // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: never offered.
-    let d = handshake_record(HandshakeType::ServerHello, 0, &server_hello(0xC02F));
+    // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: a CBC suite, never offered.
+    let d = handshake_record(HandshakeType::ServerHello, 0, &server_hello(0xC027));
     assert_eq!(
         c.handle_datagram(now, &d),
         Err(Error::IllegalParameter("cipher suite we did not offer"))

@@ -6,13 +6,22 @@
 //! `KeyLogFile`): both files must hold the same `CLIENT_RANDOM` line, and the logged secret
 //! with the randoms our passive observer saw on the wire must give the keying material our
 //! connection exported.
+//!
+//! RSA peers: OpenSSL holds RSA-2048 or RSA-3072 certificates (`openssl req -newkey
+//! rsa:N`). Our client meets `s_server` under the ECDHE_RSA suites; our server (whose
+//! certificate stays ECDSA) meets `s_client` presenting an RSA client certificate. OpenSSL
+//! 3 signs with RSA-PSS when it is offered; `-sigalgs` forces each PKCS#1 v1.5 and PSS
+//! hash in turn, and the scheme our side verified must be the one forced.
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
 use chacha20::ChaCha20Rng;
 use dtls::keylog::{KeyLogEntries, KeyLogFile, export_srtp_keying_material};
 use dtls::observe::{HandshakeObserver, Side};
-use dtls::{Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL};
+use dtls::{
+    Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL,
+    SignatureScheme,
+};
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
 use std::io::{BufRead, BufReader, Write};
@@ -51,6 +60,38 @@ const SUITES: [(CipherSuite, &str); 3] = [
     ),
 ];
 
+const RSA_SUITES: [(CipherSuite, &str); 3] = [
+    (
+        CipherSuite::EcdheRsaAes128GcmSha256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+    ),
+    (
+        CipherSuite::EcdheRsaAes256GcmSha384,
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ),
+    (
+        CipherSuite::EcdheRsaChacha20Poly1305Sha256,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ),
+];
+
+/// OpenSSL's `-sigalgs` for the RSA cases and the scheme it makes OpenSSL sign with:
+/// `None` leaves OpenSSL's default (RSA-PSS with SHA-256 when offered, as we do).
+const RSA_SIGALGS: [(Option<&str>, SignatureScheme); 6] = [
+    (None, SignatureScheme::RsaPssRsaeSha256),
+    (Some("RSA+SHA256"), SignatureScheme::RsaPkcs1Sha256),
+    (Some("RSA+SHA384"), SignatureScheme::RsaPkcs1Sha384),
+    (Some("RSA+SHA512"), SignatureScheme::RsaPkcs1Sha512),
+    (
+        Some("rsa_pss_rsae_sha384"),
+        SignatureScheme::RsaPssRsaeSha384,
+    ),
+    (
+        Some("rsa_pss_rsae_sha512"),
+        SignatureScheme::RsaPssRsaeSha512,
+    ),
+];
+
 const GROUPS: [(NamedGroup, &str); 2] = [
     (NamedGroup::X25519, "X25519"),
     (NamedGroup::Secp256r1, "P-256"),
@@ -66,6 +107,9 @@ pub fn run(ctx: &Context) -> Result {
     for who in ["server", "client"] {
         make_certificate(&ctx.dir, who, "prime256v1")?;
         make_certificate(&ctx.dir, &format!("{who}384"), "secp384r1")?;
+        for bits in [2048, 3072] {
+            make_rsa_certificate(&ctx.dir, &format!("{who}-rsa{bits}"), bits)?;
+        }
     }
     let mut cases = Vec::new();
     for (profile, profile_name) in PROFILES {
@@ -86,6 +130,9 @@ pub fn run(ctx: &Context) -> Result {
                         long_client_hello: false,
                         our_defaults: false,
                         key_log: false,
+                        peer_sigalgs: None,
+                        expect_scheme: None,
+                        only: None,
                     });
                 }
             }
@@ -112,10 +159,14 @@ pub fn run(ctx: &Context) -> Result {
         key_log: true,
         ..cases[0]
     });
+    cases.extend(rsa_cases(cases[0]));
     let mut rows = Vec::new();
     let mut failures = 0;
     for (i, case) in cases.iter_mut().enumerate() {
         for ours in ["client", "server"] {
+            if case.only.is_some_and(|only| only != ours) {
+                continue;
+            }
             case.seed = (i as u8)
                 .wrapping_mul(2)
                 .wrapping_add(u8::from(ours == "server"));
@@ -137,14 +188,62 @@ pub fn run(ctx: &Context) -> Result {
                 (true, _, true) => "yes, key log",
                 (true, _, _) => "yes",
             };
+            let peer_key = match case.peer_cert {
+                "" => "P-256",
+                "384" => "P-384",
+                "-rsa2048" => "RSA-2048",
+                "-rsa3072" => "RSA-3072",
+                other => other,
+            };
+            let signed = case
+                .expect_scheme
+                .map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
             rows.push(format!(
-                "{:<7} {:<23} {:<30} {:<7} {:<12} {}",
-                ours, case.profile_name, case.suite_name, case.group.1, client_cert, verdict
+                "{:<7} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {}",
+                ours,
+                case.profile_name,
+                case.suite_name,
+                case.group.1,
+                client_cert,
+                peer_key,
+                signed,
+                verdict
             ));
         }
     }
+    // Fail closed against a real peer: OpenSSL with an RSA-1024 certificate (security
+    // level 0 lets it load the key) must be refused by our client at its Certificate.
+    make_rsa_certificate(&ctx.dir, "server-rsa1024", 1024)?;
+    let weak = Case {
+        peer_cert: "-rsa1024",
+        suite: RSA_SUITES[0].0,
+        suite_name: "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        client_cert: false,
+        expect_scheme: None,
+        only: Some("client"),
+        seed: 0xEE,
+        ..cases[0]
+    };
+    let verdict = match our_client(ctx, &weak) {
+        Err(e) if e.contains("the peer's RSA key has 1024 bits, outside 2048 to 4096") => {
+            "PASS (refused, UnsupportedRsaKeySize(1024))".to_string()
+        }
+        Ok(_) => {
+            failures += 1;
+            "FAIL: an RSA-1024 server was accepted".to_string()
+        }
+        Err(e) => {
+            failures += 1;
+            format!("FAIL: refused for another reason: {e}")
+        }
+    };
+    rows.push(format!(
+        "{:<7} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {}",
+        "client", weak.profile_name, RSA_SUITES[0].1, weak.group.1, "no", "RSA-1024", "-", verdict
+    ));
     eprintln!(
-        "\nours    SRTP profile            cipher suite                   group   client-cert  result"
+        "\nours    SRTP profile            cipher suite                   group   client-cert  \
+         peer-key OpenSSL signed    result"
     );
     for r in &rows {
         eprintln!("{r}");
@@ -158,6 +257,53 @@ pub fn run(ctx: &Context) -> Result {
             rows.len()
         ))
     }
+}
+
+/// The RSA cases, from `base` (an ECDSA case our side's settings come from): OpenSSL with
+/// RSA-2048 and RSA-3072 certificates, as server under each ECDHE_RSA suite and as a client
+/// authenticating with an RSA certificate to our (ECDSA) server, signing with its default
+/// scheme and with each scheme `-sigalgs` forces.
+fn rsa_cases(base: Case) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for peer_cert in ["-rsa2048", "-rsa3072"] {
+        let rsa = Case {
+            peer_cert,
+            expect_scheme: Some(RSA_SIGALGS[0].1),
+            ..base
+        };
+        // Our client against an RSA server: every ECDHE_RSA suite, with and without our
+        // client certificate.
+        for (i, (suite, suite_name)) in RSA_SUITES.into_iter().enumerate() {
+            cases.push(Case {
+                suite,
+                suite_name,
+                client_cert: i == 0,
+                only: Some("client"),
+                ..rsa
+            });
+        }
+        // Each scheme forced, on both sides of the handshake: ServerKeyExchange from
+        // s_server, CertificateVerify from s_client.
+        for (sigalgs, scheme) in RSA_SIGALGS {
+            for ours in ["client", "server"] {
+                let (suite, suite_name) = if ours == "client" {
+                    RSA_SUITES[0]
+                } else {
+                    (base.suite, base.suite_name)
+                };
+                cases.push(Case {
+                    suite,
+                    suite_name,
+                    client_cert: ours == "server",
+                    peer_sigalgs: sigalgs,
+                    expect_scheme: Some(scheme),
+                    only: Some(ours),
+                    ..rsa
+                });
+            }
+        }
+    }
+    cases
 }
 
 /// One handshake against OpenSSL.
@@ -185,6 +331,13 @@ pub(super) struct Case {
     /// Both sides log their master secret (OpenSSL's `-keylogfile`, our `KeyLogFile`) and
     /// the logs are checked against each other and the exported keying material.
     pub(super) key_log: bool,
+    /// OpenSSL's `-sigalgs` (on `s_client`, our ECDSA scheme is added so our server can
+    /// still sign).
+    pub(super) peer_sigalgs: Option<&'static str>,
+    /// The scheme OpenSSL's signature must have, as our side reports it verified.
+    pub(super) expect_scheme: Option<SignatureScheme>,
+    /// Runs only with our side in this role ("client" or "server").
+    pub(super) only: Option<&'static str>,
 }
 
 /// The length of Chromium 156's DTLS 1.3 ClientHello body.
@@ -225,6 +378,23 @@ pub(super) fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
             .arg(&key)
             .arg("-out")
             .arg(&crt),
+    )?;
+    Ok(())
+}
+
+/// A self-signed RSA certificate of `bits` for OpenSSL, as `openssl req` makes them by
+/// default.
+fn make_rsa_certificate(dir: &Path, who: &str, bits: u32) -> Result {
+    output(
+        Command::new("openssl")
+            .args(["req", "-x509", "-newkey"])
+            .arg(format!("rsa:{bits}"))
+            .args(["-nodes", "-days", "2", "-subj"])
+            .arg(format!("/CN=openssl-{who}"))
+            .arg("-keyout")
+            .arg(dir.join(format!("{who}.key")))
+            .arg("-out")
+            .arg(dir.join(format!("{who}.crt"))),
     )?;
     Ok(())
 }
@@ -450,6 +620,14 @@ fn check_negotiated(
     if !peer.seen.contains(case.suite_name) {
         return Err(format!("openssl does not name cipher {}", case.suite_name));
     }
+    if let Some(expected) = case.expect_scheme
+        && info.peer_signature_scheme != Some(expected)
+    {
+        return Err(format!(
+            "OpenSSL signed with {:?}, the case expects {expected:?}",
+            info.peer_signature_scheme
+        ));
+    }
     let theirs = peer
         .value_after("Keying material:")
         .ok_or("openssl printed no keying material")?;
@@ -655,6 +833,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.client_cert {
         cmd.args(["-Verify", "1"]);
     }
+    if let Some(sigalgs) = case.peer_sigalgs {
+        cmd.args(["-sigalgs", sigalgs]);
+    }
     if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
     }
@@ -721,6 +902,10 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     }
     if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
+    }
+    if let Some(sigalgs) = case.peer_sigalgs {
+        // The client's list is also what our server may sign with: keep our scheme in it.
+        cmd.args(["-sigalgs", &format!("{sigalgs}:ECDSA+SHA256")]);
     }
     if case.long_client_hello {
         cmd.args(["-alpn", &long_alpn()]);

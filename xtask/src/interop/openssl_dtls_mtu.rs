@@ -41,6 +41,9 @@ pub fn run(ctx: &Context) -> Result {
         long_client_hello: false,
         our_defaults: false,
         key_log: false,
+        peer_sigalgs: None,
+        expect_scheme: None,
+        only: None,
     };
     let mut failures = Vec::new();
     for (seed, ours) in [(1u8, "client"), (2, "server")] {

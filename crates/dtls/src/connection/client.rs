@@ -25,7 +25,7 @@ pub(super) fn client_hello(cfg: &Config, rng: &mut (impl CryptoRng + ?Sized)) ->
         renegotiation_info: Some(Vec::new()),
         supported_groups: Some(cfg.groups.iter().map(|g| g.to_u16()).collect()),
         ec_point_formats: Some(vec![0]),
-        signature_algorithms: Some(SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect()),
+        signature_algorithms: Some(SignatureScheme::available().map(|s| s.to_u16()).collect()),
         use_srtp: (!cfg.srtp_profiles.is_empty()).then(|| UseSrtp {
             profiles: cfg
                 .srtp_profiles
@@ -100,6 +100,10 @@ impl Connection {
             (Phase::ClientWaitCertificate { negotiated }, HandshakeMessage::Certificate(c)) => {
                 let first = c.certificates.first().ok_or(Error::CertificateRequired)?;
                 let peer = self.accept_peer_certificate(first)?;
+                // RFC 5246 §7.4.2: the server's key must be of the suite's type.
+                if peer.key.authentication() != negotiated.suite.authentication() {
+                    return Err(Error::UnsupportedCertificate);
+                }
                 Phase::ClientWaitKeyExchange { negotiated, peer }
             }
             (
@@ -113,7 +117,8 @@ impl Connection {
                 signed.extend_from_slice(&negotiated.client_random);
                 signed.extend_from_slice(&negotiated.server_random);
                 signed.extend_from_slice(&ServerKeyExchange::params(ske.group, &ske.public));
-                peer.key.verify(ske.scheme, &signed, &ske.signature)?;
+                let mut peer = peer;
+                peer.verify(ske.scheme, &signed, &ske.signature)?;
                 Phase::ClientWaitHelloDone {
                     kx: ServerKeyExchanged {
                         negotiated,

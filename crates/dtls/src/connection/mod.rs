@@ -28,7 +28,7 @@ use crate::error::Error;
 use crate::handshake::{ClientHello, HandshakeMessage, PartialHello, Reassembler};
 use crate::random::{BoxedRng, os_rng};
 use crate::record::{ContentType, MAX_PLAINTEXT_LEN};
-use crate::suite::{CipherSuite, NamedGroup};
+use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use keys::Keys;
 use rand_core::CryptoRng;
 use srtp::{ProtectionProfile, ReplayWindow};
@@ -130,6 +130,10 @@ pub struct Connected {
     pub peer_certificate: Option<Vec<u8>>,
     /// The SHA-256 fingerprint of the peer certificate.
     pub peer_fingerprint: Option<Fingerprint>,
+    /// The signature scheme of the peer's ServerKeyExchange (we are the client) or
+    /// CertificateVerify (we are the server), which verified; absent when the peer sent
+    /// no certificate.
+    pub peer_signature_scheme: Option<SignatureScheme>,
 }
 
 /// Where a connection stands, as its owner sees it.
@@ -162,6 +166,17 @@ struct Negotiated {
 struct PeerCertificate {
     der: Vec<u8>,
     key: PeerKey,
+    /// The scheme of the peer's verified ServerKeyExchange or CertificateVerify.
+    scheme: Option<SignatureScheme>,
+}
+
+impl PeerCertificate {
+    /// Verifies the peer's handshake signature and remembers its scheme.
+    fn verify(&mut self, scheme: u16, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        self.key.verify(scheme, message, signature)?;
+        self.scheme = SignatureScheme::from_u16(scheme);
+        Ok(())
+    }
 }
 
 /// What a client knows once the server's key exchange verified (RFC 8422 §5.4).
@@ -698,14 +713,17 @@ impl Connection {
         Ok(PeerCertificate {
             key: crate::cert::peer_key(der)?,
             der: der.to_vec(),
+            scheme: None,
         })
     }
 
     /// Completes the handshake: keeps the session keys, drops the handshake secrets and
     /// reports the negotiated parameters.
     fn complete(&mut self, keys: Keys, peer: Option<PeerCertificate>) -> Result<(), Error> {
+        let peer_signature_scheme = peer.as_ref().and_then(|p| p.scheme);
         let peer_certificate = peer.map(|p| p.der);
         let connected = Connected {
+            peer_signature_scheme,
             cipher_suite: keys.suite(),
             key_exchange_group: keys.group(),
             srtp_profile: keys.srtp_profile(),
@@ -778,6 +796,7 @@ impl Connection {
                     extended_master_secret: c.extended_master_secret,
                     peer_certificate: c.peer_certificate.clone(),
                     peer_fingerprint: c.peer_fingerprint.clone(),
+                    peer_signature_scheme: c.peer_signature_scheme,
                 })),
                 Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
                 Event::AlertReceived(a) => Event::AlertReceived(*a),

@@ -8,7 +8,7 @@ use crate::handshake::{
     ServerHello, ServerKeyExchange, UseSrtp,
 };
 use crate::record::DTLS_1_2;
-use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::suite::{Authentication, CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
@@ -16,6 +16,8 @@ use std::time::Instant;
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00FF;
 /// ecdsa_sign certificate type (RFC 8422 §5.5).
 const ECDSA_SIGN: u8 = 64;
+/// rsa_sign certificate type (RFC 5246 §7.4.4).
+const RSA_SIGN: u8 = 1;
 /// The last eight bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 or
 /// below (RFC 8446 §4.1.3; DTLS 1.3 uses the same values, RFC 9147 §5.3).
 const DOWNGRADE_SENTINELS: [[u8; 8]; 2] = [*b"DOWNGRD\x01", *b"DOWNGRD\x00"];
@@ -97,6 +99,8 @@ impl Connection {
             .cipher_suites
             .iter()
             .copied()
+            // Our certificate is ECDSA: the ECDHE_RSA suites are the client's to accept.
+            .filter(|s| s.authentication() == Authentication::Ecdsa)
             .find(|s| ch.cipher_suites.contains(&s.to_u16()))
             .ok_or_else(|| {
                 // A client that knows one of our suites met a configuration that disabled
@@ -213,8 +217,12 @@ impl Connection {
         self.add_message(&ske, true);
         if request_certificate {
             let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
-                certificate_types: vec![ECDSA_SIGN],
-                signature_algorithms: SignatureScheme::ALL.iter().map(|s| s.to_u16()).collect(),
+                certificate_types: if cfg!(feature = "ring") {
+                    vec![ECDSA_SIGN, RSA_SIGN]
+                } else {
+                    vec![ECDSA_SIGN]
+                },
+                signature_algorithms: SignatureScheme::available().map(|s| s.to_u16()).collect(),
                 certificate_authorities: Vec::new(),
             });
             self.add_message(&cr, true);
@@ -291,8 +299,8 @@ impl Connection {
                 },
                 HandshakeMessage::CertificateVerify(cv),
             ) => {
-                peer.key
-                    .verify(cv.scheme, &self.hs.transcript, &cv.signature)?;
+                let mut peer = peer;
+                peer.verify(cv.scheme, &self.hs.transcript, &cv.signature)?;
                 Phase::ServerWaitChangeCipherSpec {
                     keys,
                     pending_read,

@@ -1,7 +1,20 @@
-//! ECDSA signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
+//! Signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
 //! CertificateVerify): we sign with P-256/SHA-256; we verify P-256 and P-384 keys under
-//! SHA-256 or SHA-384 (TLS 1.2 does not tie the hash to the curve, RFC 8422 §5.10).
-//! Signatures are DER `ECDSA-Sig-Value`s.
+//! SHA-256 or SHA-384 (TLS 1.2 does not tie the hash to the curve, RFC 8422 §5.10), with
+//! DER `ECDSA-Sig-Value` signatures, and RSA keys of 2048 to 4096 bits under
+//! RSASSA-PKCS1-v1_5 or RSASSA-PSS (rsaEncryption keys, RFC 8446 §4.2.3's
+//! rsa_pss_rsae_*) with SHA-256, SHA-384 or SHA-512.
+//!
+//! RSA is the peer's side only: legacy SIP gateways and OpenSSL's default certificates
+//! are RSA, and a WebRTC endpoint must accept them, but our own certificate stays ECDSA
+//! P-256 (smaller, cheaper, and what every browser makes). RSA verification runs on
+//! `ring` (its PKCS#1 v1.5 and PSS verification, which also bounds the modulus and
+//! checks the exponent). RustCrypto's `rsa` 0.10 is of the `digest` 0.11 generation the
+//! other RustCrypto crates here use, but needs Rust 1.87, above the workspace's
+//! `rust-version` (1.85); so without the `ring` feature RSA certificates are refused
+//! (unsupported_certificate) and neither the ECDHE_RSA suites nor the RSA schemes are
+//! offered. The key size is bounded on our side too: below 2048
+//! bits is too weak, above 4096 makes every verification a CPU cost a peer chooses.
 //!
 //! Verification runs on `ring` when the `ring` feature is on (the default) and on
 //! `p256`/`p384` otherwise. Verifying the peer's signature is the costliest public-key
@@ -13,7 +26,7 @@
 //! signing needs its own.
 
 use crate::error::Error;
-use crate::suite::SignatureScheme;
+use crate::suite::{Authentication, SignatureScheme};
 use p256::ecdsa::signature::Signer;
 
 /// Our long-term signing key: ECDSA P-256, signing deterministically (RFC 6979).
@@ -69,6 +82,43 @@ impl SigningKey {
     }
 }
 
+/// The smallest RSA modulus accepted, in bits.
+pub const RSA_MIN_BITS: usize = 2048;
+/// The largest RSA modulus accepted, in bits.
+pub const RSA_MAX_BITS: usize = 4096;
+
+/// A peer's RSA public key: the DER `RSAPublicKey` (RFC 8017 §A.1.1) of its certificate
+/// and the modulus size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsaKey {
+    der: Vec<u8>,
+    bits: usize,
+}
+
+impl RsaKey {
+    /// A key from its DER `RSAPublicKey` and the modulus' big-endian bytes (as the
+    /// certificate's SubjectPublicKeyInfo holds them); fails with
+    /// [`Error::UnsupportedRsaKeySize`] outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
+    pub fn new(der: &[u8], modulus: &[u8]) -> Result<Self, Error> {
+        let bits = match modulus.iter().position(|&b| b != 0) {
+            Some(i) => (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize,
+            None => 0,
+        };
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(Error::UnsupportedRsaKeySize(bits));
+        }
+        Ok(RsaKey {
+            der: der.to_vec(),
+            bits,
+        })
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+}
+
 /// A peer's public key taken from its certificate.
 #[derive(Debug, Clone)]
 pub enum PeerKey {
@@ -76,13 +126,31 @@ pub enum PeerKey {
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA P-384.
     P384(p384::ecdsa::VerifyingKey),
+    /// RSA, 2048 to 4096 bits (only built with the `ring` feature).
+    Rsa(RsaKey),
 }
 
 impl PeerKey {
-    /// Verifies a DER signature over `message` under `scheme` (the scheme names the hash).
+    /// The suites' authentication this key serves.
+    pub fn authentication(&self) -> Authentication {
+        match self {
+            PeerKey::P256(_) | PeerKey::P384(_) => Authentication::Ecdsa,
+            PeerKey::Rsa(_) => Authentication::Rsa,
+        }
+    }
+
+    /// Verifies a signature over `message` under `scheme` (the scheme names the hash
+    /// and, for RSA, the padding). A scheme we did not offer, or one of the other key
+    /// type, is an illegal_parameter; a signature that does not verify is
+    /// [`Error::BadSignature`].
     pub fn verify(&self, scheme: u16, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         let scheme = SignatureScheme::from_u16(scheme)
             .ok_or(Error::IllegalParameter("signature scheme not offered"))?;
+        if scheme.is_rsa() != (self.authentication() == Authentication::Rsa) {
+            return Err(Error::IllegalParameter(
+                "signature scheme does not fit the certificate's key",
+            ));
+        }
         let ok = self.verify_with(scheme, message, signature);
         if ok { Ok(()) } else { Err(Error::BadSignature) }
     }
@@ -93,6 +161,20 @@ impl PeerKey {
     fn verify_with(&self, scheme: SignatureScheme, message: &[u8], signature: &[u8]) -> bool {
         use SignatureScheme::{EcdsaSecp256r1Sha256 as Sha256, EcdsaSecp384r1Sha384 as Sha384};
         use ring::signature as rs;
+        if let PeerKey::Rsa(key) = self {
+            let alg: &'static rs::RsaParameters = match scheme {
+                SignatureScheme::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+                SignatureScheme::RsaPkcs1Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+                SignatureScheme::RsaPkcs1Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+                SignatureScheme::RsaPssRsaeSha256 => &rs::RSA_PSS_2048_8192_SHA256,
+                SignatureScheme::RsaPssRsaeSha384 => &rs::RSA_PSS_2048_8192_SHA384,
+                SignatureScheme::RsaPssRsaeSha512 => &rs::RSA_PSS_2048_8192_SHA512,
+                Sha256 | Sha384 => return false,
+            };
+            return rs::UnparsedPublicKey::new(alg, &key.der)
+                .verify(message, signature)
+                .is_ok();
+        }
         let verify = |alg: &'static rs::EcdsaVerificationAlgorithm, point: &[u8]| {
             rs::UnparsedPublicKey::new(alg, point)
                 .verify(message, signature)
@@ -115,6 +197,7 @@ impl PeerKey {
                 &rs::ECDSA_P384_SHA384_ASN1,
                 k.to_sec1_point(false).as_bytes(),
             ),
+            _ => false,
         }
     }
 
@@ -133,12 +216,14 @@ impl PeerKey {
         let digest = match scheme {
             SignatureScheme::EcdsaSecp256r1Sha256 => sha2::Sha256::digest(message).to_vec(),
             SignatureScheme::EcdsaSecp384r1Sha384 => sha2::Sha384::digest(message).to_vec(),
+            _ => return false,
         };
         match self {
             PeerKey::P256(k) => p256::ecdsa::DerSignature::from_bytes(signature)
                 .is_ok_and(|sig| k.verify_prehash(&digest, &sig).is_ok()),
             PeerKey::P384(k) => p384::ecdsa::DerSignature::from_bytes(signature)
                 .is_ok_and(|sig| k.verify_prehash(&digest, &sig).is_ok()),
+            PeerKey::Rsa(_) => false,
         }
     }
 }
@@ -169,7 +254,7 @@ mod tests {
             "signed over SHA-256, checked over SHA-384"
         );
         assert_eq!(
-            peer.verify(0x0804, b"transcript", &sig),
+            peer.verify(0x0203, b"transcript", &sig),
             Err(Error::IllegalParameter("signature scheme not offered"))
         );
         assert!(SigningKey::from_scalar(&[0; 32]).is_none());
@@ -198,6 +283,7 @@ mod tests {
                 let digest = match scheme {
                     SignatureScheme::EcdsaSecp256r1Sha256 => sha2::Sha256::digest(&msg).to_vec(),
                     SignatureScheme::EcdsaSecp384r1Sha384 => sha2::Sha384::digest(&msg).to_vec(),
+                    _ => unreachable!("ECDSA schemes only"),
                 };
                 let sig256: p256::ecdsa::Signature =
                     p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&s256.0, &digest)
@@ -254,5 +340,170 @@ mod tests {
     fn signing_is_deterministic() {
         let key = SigningKey::from_scalar(&[9; 32]).unwrap();
         assert_eq!(key.sign(b"m"), key.sign(b"m"));
+    }
+}
+
+/// RSA verification against signatures OpenSSL made (`testdata/README.md`): exact verdicts
+/// for good signatures, damaged ones, the wrong key, the wrong padding or hash, and keys
+/// of refused sizes.
+#[cfg(test)]
+mod rsa_tests {
+    use super::*;
+    use crate::cert::peer_key;
+
+    const MESSAGE: &[u8] = include_bytes!("testdata/message.bin");
+    const A: &[u8] = include_bytes!("testdata/rsa-a.crt.der");
+    const B: &[u8] = include_bytes!("testdata/rsa-b.crt.der");
+    const C: &[u8] = include_bytes!("testdata/rsa-c.crt.der");
+    const SHORT: &[u8] = include_bytes!("testdata/rsa-short.crt.der");
+
+    /// (scheme, signature by key A, signature by key C).
+    const SIGNATURES: [(u16, &[u8], &[u8]); 6] = [
+        (
+            0x0401,
+            include_bytes!("testdata/rsa-a.pkcs1-sha256.sig"),
+            include_bytes!("testdata/rsa-c.pkcs1-sha256.sig"),
+        ),
+        (
+            0x0501,
+            include_bytes!("testdata/rsa-a.pkcs1-sha384.sig"),
+            include_bytes!("testdata/rsa-c.pkcs1-sha384.sig"),
+        ),
+        (
+            0x0601,
+            include_bytes!("testdata/rsa-a.pkcs1-sha512.sig"),
+            include_bytes!("testdata/rsa-c.pkcs1-sha512.sig"),
+        ),
+        (
+            0x0804,
+            include_bytes!("testdata/rsa-a.pss-sha256.sig"),
+            include_bytes!("testdata/rsa-c.pss-sha256.sig"),
+        ),
+        (
+            0x0805,
+            include_bytes!("testdata/rsa-a.pss-sha384.sig"),
+            include_bytes!("testdata/rsa-c.pss-sha384.sig"),
+        ),
+        (
+            0x0806,
+            include_bytes!("testdata/rsa-a.pss-sha512.sig"),
+            include_bytes!("testdata/rsa-c.pss-sha512.sig"),
+        ),
+    ];
+
+    #[cfg(feature = "ring")]
+    #[test]
+    fn openssl_signatures_verify_and_damaged_ones_do_not() {
+        let a = peer_key(A).unwrap();
+        let b = peer_key(B).unwrap();
+        let c = peer_key(C).unwrap();
+        match (&a, &c) {
+            (PeerKey::Rsa(ka), PeerKey::Rsa(kc)) => {
+                assert_eq!((ka.bits(), kc.bits()), (2048, 3072));
+            }
+            other => panic!("not RSA keys: {other:?}"),
+        }
+        assert_eq!(a.authentication(), Authentication::Rsa);
+        for (scheme, sig_a, sig_c) in SIGNATURES {
+            assert_eq!(sig_a.len(), 256);
+            assert_eq!(sig_c.len(), 384);
+            assert_eq!(a.verify(scheme, MESSAGE, sig_a), Ok(()), "{scheme:#x}");
+            assert_eq!(c.verify(scheme, MESSAGE, sig_c), Ok(()), "{scheme:#x}");
+            // The wrong key: B is another RSA-2048 key, C another size.
+            assert_eq!(b.verify(scheme, MESSAGE, sig_a), Err(Error::BadSignature));
+            assert_eq!(c.verify(scheme, MESSAGE, sig_a), Err(Error::BadSignature));
+            // One bit flipped, at three places of the signature and one of the message.
+            for i in [0, 100, 255] {
+                let mut bad = sig_a.to_vec();
+                bad[i] ^= 0x01;
+                assert_eq!(a.verify(scheme, MESSAGE, &bad), Err(Error::BadSignature));
+            }
+            let mut bad_msg = MESSAGE.to_vec();
+            bad_msg[7] ^= 0x80;
+            assert_eq!(a.verify(scheme, &bad_msg, sig_a), Err(Error::BadSignature));
+            // Truncated and empty signatures.
+            assert_eq!(
+                a.verify(scheme, MESSAGE, &sig_a[..255]),
+                Err(Error::BadSignature)
+            );
+            assert_eq!(a.verify(scheme, MESSAGE, &[]), Err(Error::BadSignature));
+            // An RSA key under an ECDSA scheme, and the wrong padding or hash.
+            assert_eq!(
+                a.verify(0x0403, MESSAGE, sig_a),
+                Err(Error::IllegalParameter(
+                    "signature scheme does not fit the certificate's key"
+                ))
+            );
+            for (other, _, _) in SIGNATURES {
+                if other != scheme {
+                    assert_eq!(
+                        a.verify(other, MESSAGE, sig_a),
+                        Err(Error::BadSignature),
+                        "signed {scheme:#x}, checked {other:#x}"
+                    );
+                }
+            }
+        }
+        // An ECDSA key under an RSA scheme.
+        let ec = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let ec_peer =
+            PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&ec.public_point()).unwrap());
+        assert_eq!(
+            ec_peer.verify(0x0804, b"m", &ec.sign(b"m")),
+            Err(Error::IllegalParameter(
+                "signature scheme does not fit the certificate's key"
+            ))
+        );
+    }
+
+    #[cfg(feature = "ring")]
+    #[test]
+    fn key_sizes_outside_2048_to_4096_are_refused() {
+        assert_eq!(
+            peer_key(SHORT).unwrap_err(),
+            Error::UnsupportedRsaKeySize(1024)
+        );
+        assert_eq!(
+            Error::UnsupportedRsaKeySize(1024).alert(),
+            crate::AlertDescription::UnsupportedCertificate
+        );
+        // The size is the modulus' significant bits, leading zero octets and bits aside.
+        let mut m = vec![0u8; 514];
+        m[1] = 0x01;
+        assert_eq!(
+            RsaKey::new(&[], &m),
+            Err(Error::UnsupportedRsaKeySize(4097))
+        );
+        m[1] = 0xFF;
+        assert_eq!(
+            RsaKey::new(&[], &m),
+            Err(Error::UnsupportedRsaKeySize(4104))
+        );
+        let mut m = vec![0u8; 257];
+        m[1] = 0x80;
+        assert_eq!(RsaKey::new(&[], &m).unwrap().bits(), 2048);
+        m[1] = 0x7F;
+        assert_eq!(
+            RsaKey::new(&[], &m),
+            Err(Error::UnsupportedRsaKeySize(2047))
+        );
+        assert_eq!(
+            RsaKey::new(&[], &[0; 4]),
+            Err(Error::UnsupportedRsaKeySize(0))
+        );
+        let m = [0xFFu8; 512];
+        assert_eq!(RsaKey::new(&[], &m).unwrap().bits(), 4096);
+    }
+
+    /// Without `ring` no RSA verification exists: RSA certificates are refused and the
+    /// RSA schemes are neither offered nor accepted.
+    #[cfg(not(feature = "ring"))]
+    #[test]
+    fn without_ring_rsa_is_refused() {
+        assert_eq!(peer_key(A).unwrap_err(), Error::UnsupportedCertificate);
+        assert_eq!(peer_key(SHORT).unwrap_err(), Error::UnsupportedCertificate);
+        assert_eq!(SignatureScheme::from_u16(0x0804), None);
+        assert!(SignatureScheme::available().all(|s| !s.is_rsa()));
+        let _ = (B, C, MESSAGE, SIGNATURES);
     }
 }
