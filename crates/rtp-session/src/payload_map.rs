@@ -9,7 +9,7 @@
 
 use rtp_packet::{ClockRate, PayloadType};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What a payload type carries, which decides its route through the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,64 +174,62 @@ impl PayloadMap {
     /// an `a=rtpmap`, its RFC 3551 binding. Formats that are not payload types (above 127),
     /// have no binding, or bind a clock rate of zero are left out (a packet of theirs is
     /// then unknown and dropped). The SDP is read by the `sdp-types` crate; one it cannot
-    /// read is [`Error::SdpSyntax`], a missing section [`Error::InactiveMedia`].
+    /// read is [`crate::Error::SdpSyntax`], a missing section
+    /// [`crate::Error::InactiveMedia`].
     pub fn from_sdp(sdp: &str, index: usize) -> Result<Self> {
-        let session = sdp_types::Session::parse(sdp.as_bytes())
-            .map_err(|e| Error::SdpSyntax(e.to_string()))?;
-        let media = session
-            .medias
-            .get(index)
-            .ok_or(Error::InactiveMedia { index })?;
-        let rtpmaps: Vec<sdp_types::RtpMap> = media
-            .attributes_typed::<sdp_types::RtpMap>()
-            .filter_map(std::result::Result::ok)
-            .collect();
-        let fmtps: Vec<(u8, String)> = media
-            .get_attribute_values("fmtp")
-            .flatten()
-            .filter_map(|v| {
-                let (pt, params) = v.trim().split_once(' ')?;
-                Some((pt.parse().ok()?, params.trim().to_owned()))
-            })
-            .collect();
-        let mut map = PayloadMap::new();
-        for pt in media
-            .fmt
-            .split_whitespace()
-            .filter_map(|f| f.parse::<u8>().ok())
-        {
-            let Ok(payload_type) = PayloadType::new(pt) else {
-                continue;
-            };
-            if map.get(payload_type).is_some() {
-                continue;
+        crate::sdp::with_media_section(sdp, index, |media| {
+            let rtpmaps: Vec<sdp_types::RtpMap> = media
+                .attributes_typed::<sdp_types::RtpMap>()
+                .filter_map(std::result::Result::ok)
+                .collect();
+            let fmtps: Vec<(u8, String)> = media
+                .get_attribute_values("fmtp")
+                .flatten()
+                .filter_map(|v| {
+                    let (pt, params) = v.trim().split_once(' ')?;
+                    Some((pt.parse().ok()?, params.trim().to_owned()))
+                })
+                .collect();
+            let mut map = PayloadMap::new();
+            for pt in media
+                .fmt
+                .split_whitespace()
+                .filter_map(|f| f.parse::<u8>().ok())
+            {
+                let Ok(payload_type) = PayloadType::new(pt) else {
+                    continue;
+                };
+                if map.get(payload_type).is_some() {
+                    continue;
+                }
+                // The first a=rtpmap of a type is the one its format list was written with.
+                let bound = match rtpmaps.iter().find(|r| r.payload_type == pt) {
+                    Some(r) => ClockRate::new(r.clock_rate).ok().map(|rate| {
+                        let mut f = PayloadFormat::new(payload_type, &r.encoding_name, rate);
+                        f.channels = r.encoding_params.as_deref().and_then(|c| c.parse().ok());
+                        f
+                    }),
+                    None => PayloadFormat::from_static(payload_type),
+                };
+                let Some(mut format) = bound else {
+                    continue;
+                };
+                format.fmtp = fmtps
+                    .iter()
+                    .find(|(p, _)| *p == pt)
+                    .map(|(_, params)| params.clone())
+                    .filter(|p| !p.is_empty());
+                map.insert(format);
             }
-            // The first a=rtpmap of a type is the one its format list was written with.
-            let bound = match rtpmaps.iter().find(|r| r.payload_type == pt) {
-                Some(r) => ClockRate::new(r.clock_rate).ok().map(|rate| {
-                    let mut f = PayloadFormat::new(payload_type, &r.encoding_name, rate);
-                    f.channels = r.encoding_params.as_deref().and_then(|c| c.parse().ok());
-                    f
-                }),
-                None => PayloadFormat::from_static(payload_type),
-            };
-            let Some(mut format) = bound else {
-                continue;
-            };
-            format.fmtp = fmtps
-                .iter()
-                .find(|(p, _)| *p == pt)
-                .map(|(_, params)| params.clone())
-                .filter(|p| !p.is_empty());
-            map.insert(format);
-        }
-        Ok(map)
+            Ok(map)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     const SDP: &str = "v=0\r\n\
 o=- 1 1 IN IP4 192.0.2.1\r\n\

@@ -85,6 +85,23 @@ impl Bandwidth {
     }
 }
 
+/// Reads `sdp` with the `sdp-types` crate and hands `read` its media section `index`:
+/// an SDP it cannot read is [`crate::Error::SdpSyntax`], a missing section
+/// [`crate::Error::InactiveMedia`].
+pub(crate) fn with_media_section<T>(
+    sdp: &str,
+    index: usize,
+    read: impl FnOnce(&sdp_types::Media) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let session = sdp_types::Session::parse(sdp.as_bytes())
+        .map_err(|e| crate::Error::SdpSyntax(e.to_string()))?;
+    let media = session
+        .medias
+        .get(index)
+        .ok_or(crate::Error::InactiveMedia { index })?;
+    read(media)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,14 @@ struct WorkerHandle<H> {
 }
 
 impl<H> WorkerHandle<H> {
+    /// A free slot in the worker's table: one given back, or the next new one.
+    fn take_slot(&mut self) -> u32 {
+        self.free.pop().unwrap_or_else(|| {
+            self.next_slot += 1;
+            self.next_slot - 1
+        })
+    }
+
     fn send(&self, command: Command<H>) -> Result<()> {
         self.commands.send(command).map_err(|_| Error::ServerGone)?;
         self.waker.wake().map_err(|source| Error::Io {
@@ -343,10 +351,7 @@ impl<H: Handler> Server<H> {
         let index = (self.added as usize) % self.workers.len();
         let generation = self.added;
         let worker = self.workers.get_mut(index).ok_or(Error::ServerGone)?;
-        let slot = worker.free.pop().unwrap_or_else(|| {
-            worker.next_slot += 1;
-            worker.next_slot - 1
-        });
+        let slot = worker.take_slot();
         let token = |component: usize| Token(slot as usize * 2 + component);
         let registered = worker
             .registry
@@ -378,14 +383,21 @@ impl<H: Handler> Server<H> {
             generation,
             send_drops: 0,
         };
+        self.submit(index, slot, entry)
+    }
+
+    /// Hands `entry`, in `slot` of worker `index`, to that worker, and names it.
+    fn submit(&mut self, index: usize, slot: u32, entry: Entry<H>) -> Result<SessionId> {
+        let worker = self.workers.get(index).ok_or(Error::ServerGone)?;
+        let (generation, rtp, rtcp) = (entry.generation, entry.rtp_local, entry.rtcp_local);
         worker.send(Command::Add(slot, generation, Box::new(entry)))?;
         self.added = self.added.wrapping_add(1);
         Ok(SessionId {
             worker: index as u32,
             slot,
             generation,
-            rtp: rtp_local,
-            rtcp: rtcp_local,
+            rtp,
+            rtcp,
         })
     }
 
@@ -414,10 +426,7 @@ impl<H: Handler> Server<H> {
         ))?;
         let session = Session::new(Instant::now(), config, rng)?;
         let generation = self.added;
-        let slot = worker.free.pop().unwrap_or_else(|| {
-            worker.next_slot += 1;
-            worker.next_slot - 1
-        });
+        let slot = worker.take_slot();
         let entry = Entry {
             session,
             handler,
@@ -431,15 +440,7 @@ impl<H: Handler> Server<H> {
             generation,
             send_drops: 0,
         };
-        worker.send(Command::Add(slot, generation, Box::new(entry)))?;
-        self.added = self.added.wrapping_add(1);
-        Ok(SessionId {
-            worker: index as u32,
-            slot,
-            generation,
-            rtp: local,
-            rtcp: local,
-        })
+        self.submit(index, slot, entry)
     }
 
     /// Runs `job` on the session's worker with the session and its handler (to set the

@@ -598,15 +598,21 @@ impl Session {
         }
         self.local.on_sent(now, header.timestamp, payload.len());
         self.counters.rtp_sent += 1;
+        self.queue_rtp(now, destination, buf);
+        Ok(())
+    }
+
+    /// Queues an RTP datagram for `destination` through the pacer (a full pacer drops it,
+    /// counted).
+    pub(crate) fn queue_rtp(&mut self, now: Instant, destination: SocketAddr, contents: Vec<u8>) {
         let transmit = Transmit {
             component: Component::Rtp,
             destination,
-            contents: buf,
+            contents,
         };
         if self.outbox.transmit_rtp(now, transmit) {
             self.counters.pacer_dropped += 1;
         }
-        Ok(())
     }
 
     /// Sends a STUN message (an ICE connectivity check or its response) from the

@@ -29,7 +29,7 @@ use std::time::Duration;
 use rtp_packet::PayloadType;
 use sdp_rtcp_attr::{FeedbackPayloadType, FeedbackSet, RtcpFb};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// RTX (RFC 4588) as negotiated: `a=rtpmap:<pt> rtx/<rate>` with `a=fmtp:<pt> apt=<apt>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,54 +148,50 @@ impl Feedback {
     /// `a=rtcp-fb` lines (malformed ones are skipped, with a debug log) and an RTX
     /// payload type whose `apt` is `payload_type`. The SDP is read by `sdp-types`.
     pub fn from_sdp(sdp: &str, index: usize, payload_type: PayloadType) -> Result<Self> {
-        let session = sdp_types::Session::parse(sdp.as_bytes())
-            .map_err(|e| Error::SdpSyntax(e.to_string()))?;
-        let media = session
-            .medias
-            .get(index)
-            .ok_or(Error::InactiveMedia { index })?;
-        let lines: Vec<RtcpFb> = media
-            .get_attribute_values("rtcp-fb")
-            .flatten()
-            .filter_map(|v| match RtcpFb::parse_value(v.trim()) {
-                Ok(fb) => Some(fb),
-                Err(error) => {
-                    tracing::debug!(%error, "a=rtcp-fb line skipped");
-                    None
+        crate::sdp::with_media_section(sdp, index, |media| {
+            let lines: Vec<RtcpFb> = media
+                .get_attribute_values("rtcp-fb")
+                .flatten()
+                .filter_map(|v| match RtcpFb::parse_value(v.trim()) {
+                    Ok(fb) => Some(fb),
+                    Err(error) => {
+                        tracing::debug!(%error, "a=rtcp-fb line skipped");
+                        None
+                    }
+                })
+                .collect();
+            let mut feedback = Self::new();
+            feedback.apply(&FeedbackSet::for_payload_type(&lines, payload_type.value()));
+            let rtx_types: Vec<u8> = media
+                .attributes_typed::<sdp_types::RtpMap>()
+                .filter_map(std::result::Result::ok)
+                .filter(|m| m.encoding_name.eq_ignore_ascii_case("rtx"))
+                .map(|m| m.payload_type)
+                .collect();
+            for value in media.get_attribute_values("fmtp").flatten() {
+                let Some((pt, params)) = value.trim().split_once(' ') else {
+                    continue;
+                };
+                let Ok(pt) = pt.parse::<u8>() else { continue };
+                if !rtx_types.contains(&pt) {
+                    continue;
                 }
-            })
-            .collect();
-        let mut feedback = Self::new();
-        feedback.apply(&FeedbackSet::for_payload_type(&lines, payload_type.value()));
-        let rtx_types: Vec<u8> = media
-            .attributes_typed::<sdp_types::RtpMap>()
-            .filter_map(std::result::Result::ok)
-            .filter(|m| m.encoding_name.eq_ignore_ascii_case("rtx"))
-            .map(|m| m.payload_type)
-            .collect();
-        for value in media.get_attribute_values("fmtp").flatten() {
-            let Some((pt, params)) = value.trim().split_once(' ') else {
-                continue;
-            };
-            let Ok(pt) = pt.parse::<u8>() else { continue };
-            if !rtx_types.contains(&pt) {
-                continue;
+                let apt = params
+                    .split(';')
+                    .filter_map(|p| p.trim().strip_prefix("apt="))
+                    .find_map(|v| v.parse::<u8>().ok());
+                if apt == Some(payload_type.value())
+                    && let Ok(rtx) = PayloadType::new(pt)
+                {
+                    feedback.rtx = Some(Rtx {
+                        payload_type: rtx,
+                        apt: payload_type,
+                        ssrc: None,
+                    });
+                }
             }
-            let apt = params
-                .split(';')
-                .filter_map(|p| p.trim().strip_prefix("apt="))
-                .find_map(|v| v.parse::<u8>().ok());
-            if apt == Some(payload_type.value())
-                && let Ok(rtx) = PayloadType::new(pt)
-            {
-                feedback.rtx = Some(Rtx {
-                    payload_type: rtx,
-                    apt: payload_type,
-                    ssrc: None,
-                });
-            }
-        }
-        Ok(feedback)
+            Ok(feedback)
+        })
     }
 
     /// The `a=rtcp-fb` lines announcing this feedback for `payload_type`, and, with RTX,

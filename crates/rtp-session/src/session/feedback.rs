@@ -13,7 +13,7 @@ use rtp_packet::RtpPacket;
 use super::security::Protection;
 use super::{Phase, SRTP_OVERHEAD, Session, random_unit};
 use crate::error::{Error, Result};
-use crate::event::{Component, Event, Transmit};
+use crate::event::Event;
 use crate::feedback::avpf::Mode;
 use crate::feedback::rtx::{self, Refusal};
 use crate::feedback::{KeyframeKind, MAX_NACK_PER_MESSAGE, MAX_NACK_RECEIVED, MAX_PENDING_BYTES};
@@ -359,14 +359,7 @@ impl Session {
             }
         }
         self.counters.retransmissions_sent += 1;
-        let transmit = Transmit {
-            component: Component::Rtp,
-            destination,
-            contents: buf,
-        };
-        if self.outbox.transmit_rtp(now, transmit) {
-            self.counters.pacer_dropped += 1;
-        }
+        self.queue_rtp(now, destination, buf);
     }
 
     /// Records a packet being sent at `now` in the send history (when `nack` is
