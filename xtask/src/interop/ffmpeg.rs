@@ -7,7 +7,8 @@
 //! [`super::media_receiver`]). Every packet must authenticate and parse, the sequence must
 //! have no gap, the statistics must show no loss, the counts in ffmpeg's sender reports
 //! must equal the packets and payload octets received before each report, and the session
-//! must deliver and play out every packet after probation.
+//! must deliver every packet after probation and play out every packet (the one probation
+//! held too).
 
 use super::Context;
 use super::media_receiver::{

@@ -375,8 +375,9 @@ impl SessionReceiver {
     }
 
     /// The session must have taken in exactly the `expected` packets of `ssrc` that the
-    /// reference saw: all but the first, which RFC 3550 A.1 probation holds back before
-    /// the source is valid; none lost, none failed, all played out, nothing concealed.
+    /// reference saw: the statistics count all but the first, which RFC 3550 A.1
+    /// probation holds back before the source is valid, and that one plays out too once
+    /// probation ends; none lost, none failed, all played out, nothing concealed.
     pub(super) fn check(&self, ssrc: u32, expected: usize, bye: bool) -> Result {
         let c = self.session.counters();
         if c.unprotect_failures != 0
@@ -424,10 +425,17 @@ impl SessionReceiver {
         }
         // A BYE removes the source with its jitter buffer (RFC 3550 §6.3.7), so the frames
         // still buffered then, the playout delay's worth, are never played out.
-        let unplayed = if bye { MAX_UNPLAYED_AT_BYE } else { 0 };
-        if self.frames > delivered || self.frames + unplayed < delivered || self.concealments != 0 {
+        if c.probation_released != 1 {
             return Err(format!(
-                "the session played out {} frames and concealed {}; expected {delivered} \
+                "the session released {} held probation packets, expected 1",
+                c.probation_released
+            ));
+        }
+        let unplayed = if bye { MAX_UNPLAYED_AT_BYE } else { 0 };
+        let playable = expected as u64;
+        if self.frames > playable || self.frames + unplayed < playable || self.concealments != 0 {
+            return Err(format!(
+                "the session played out {} frames and concealed {}; expected {playable} \
                  (at most {unplayed} fewer), 0",
                 self.frames, self.concealments
             ));
