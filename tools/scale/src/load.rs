@@ -11,11 +11,10 @@
 //! - in `STOP` (stop sending), then `REPORT`
 //! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures>`
 
-use crate::common::{
-    Direction, PACKET_INTERVAL, SAMPLES, SequenceExtender, protected_packet, srtp_context,
-};
+use crate::common::PACKET_INTERVAL;
+use crate::generator::{GeneratedStream, Tally, parse_ports};
 use crate::serve::say;
-use rtp_packet::{PacketKind, RtpPacket, classify};
+use rtp_packet::{PacketKind, classify};
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -39,26 +38,7 @@ enum Phase {
 /// One stream pair: ours to a server session, and its back to us.
 struct Stream {
     server: SocketAddr,
-    ssrc: u32,
-    sequence_number: u16,
-    timestamp: u32,
-    protect: srtp::Context,
-    unprotect: srtp::Context,
-    sequence: SequenceExtender,
-    first: Option<u64>,
-    highest: u64,
-    received: u64,
-    sent: u64,
-    failures: u64,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    expected: u64,
-    lost: i64,
-    sent: u64,
-    silent: u64,
-    failures: u64,
+    counts: GeneratedStream,
 }
 
 /// The receive buffer asked for on each generator socket: the generator is the measuring
@@ -95,12 +75,7 @@ async fn generate() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no PORTS line")?;
-    let ports: Vec<u16> = first
-        .strip_prefix("PORTS")
-        .ok_or("expected PORTS")?
-        .split_whitespace()
-        .map(|p| p.parse().map_err(|e| format!("port `{p}`: {e}")))
-        .collect::<Result<_, String>>()?;
+    let ports = parse_ports(&first)?;
     let (phase, watcher) = watch::channel(Phase::Sending);
     let mut tasks = Vec::new();
     for (group, chunk) in ports.chunks(STREAMS_PER_SOCKET).enumerate() {
@@ -110,17 +85,7 @@ async fn generate() -> Result<(), String> {
             let index = (group * STREAMS_PER_SOCKET + k) as u32;
             streams.push(Stream {
                 server: SocketAddr::from((Ipv4Addr::LOCALHOST, *port)),
-                ssrc: 0x4c00_0000 | index,
-                sequence_number: (index as u16).wrapping_mul(7919),
-                timestamp: index.wrapping_mul(104_729),
-                protect: srtp_context(index, Direction::ToServer)?,
-                unprotect: srtp_context(index, Direction::ToLoad)?,
-                sequence: SequenceExtender::default(),
-                first: None,
-                highest: 0,
-                received: 0,
-                sent: 0,
-                failures: 0,
+                counts: GeneratedStream::new(index)?,
             });
         }
         // Calls do not start in step: spread the groups' ticks over the packet interval.
@@ -145,17 +110,9 @@ async fn generate() -> Result<(), String> {
     let _ = phase.send(Phase::Done);
     let mut total = Tally::default();
     for task in tasks {
-        let t = task.await.map_err(|e| e.to_string())??;
-        total.expected += t.expected;
-        total.lost += t.lost;
-        total.sent += t.sent;
-        total.silent += t.silent;
-        total.failures += t.failures;
+        total.add(task.await.map_err(|e| e.to_string())??);
     }
-    say(&format!(
-        "DONE {} {} {} {} {}",
-        total.expected, total.lost, total.sent, total.silent, total.failures
-    ))
+    total.report()
 }
 
 async fn run_group(
@@ -177,11 +134,9 @@ async fn run_group(
         tokio::select! {
             _ = ticker.tick(), if now_phase == Phase::Sending => {
                 for s in &mut streams {
-                    let len = protected_packet(&mut buf, &mut s.protect, s.ssrc, s.sequence_number, s.timestamp)?;
-                    s.sequence_number = s.sequence_number.wrapping_add(1);
-                    s.timestamp = s.timestamp.wrapping_add(SAMPLES);
+                    let len = s.counts.next_packet(&mut buf)?;
                     match socket.try_send_to(&buf[..len], s.server) {
-                        Ok(_) => s.sent += 1,
+                        Ok(_) => s.counts.sent += 1,
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                         Err(e) => return Err(format!("send to {}: {e}", s.server)),
                     }
@@ -198,20 +153,7 @@ async fn run_group(
             }
         }
     }
-    let mut tally = Tally::default();
-    for s in &streams {
-        tally.sent += s.sent;
-        tally.failures += s.failures;
-        match s.first {
-            Some(first) => {
-                let expected = s.highest - first + 1;
-                tally.expected += expected;
-                tally.lost += expected as i64 - s.received as i64;
-            }
-            None => tally.silent += 1,
-        }
-    }
-    Ok(tally)
+    Ok(Tally::of(streams.iter().map(|s| &s.counts)))
 }
 
 fn receive(
@@ -233,17 +175,6 @@ fn receive(
         if classify(datagram) != PacketKind::Rtp {
             continue;
         }
-        let Ok(len) = s.unprotect.unprotect_rtp(datagram) else {
-            s.failures += 1;
-            continue;
-        };
-        let Ok(packet) = RtpPacket::parse(&datagram[..len]) else {
-            s.failures += 1;
-            continue;
-        };
-        let ext = s.sequence.extend(packet.sequence_number());
-        s.first = Some(s.first.map_or(ext, |f| f.min(ext)));
-        s.highest = s.highest.max(ext);
-        s.received += 1;
+        s.counts.on_received(datagram);
     }
 }

@@ -13,14 +13,13 @@
 //! - in `STOP` (stop sending), then `REPORT`
 //! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures>`
 
-use crate::common::{
-    Direction, PACKET_INTERVAL, SAMPLES, SequenceExtender, protected_packet, srtp_context,
-};
+use crate::common::PACKET_INTERVAL;
+use crate::generator::{GeneratedStream, Tally, parse_ports};
 use crate::serve::say;
 use nix::sys::socket::{
     ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, SockaddrStorage, recvmmsg, sendmsg,
 };
-use rtp_packet::{PacketKind, RtpPacket, classify};
+use rtp_packet::{PacketKind, classify};
 use std::io::{BufRead, IoSlice, IoSliceMut};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
@@ -50,26 +49,7 @@ struct Stream {
     index: u32,
     server: SocketAddrV4,
     source: Ipv4Addr,
-    ssrc: u32,
-    sequence_number: u16,
-    timestamp: u32,
-    protect: srtp::Context,
-    unprotect: srtp::Context,
-    sequence: SequenceExtender,
-    first: Option<u64>,
-    highest: u64,
-    received: u64,
-    sent: u64,
-    failures: u64,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    expected: u64,
-    lost: i64,
-    sent: u64,
-    silent: u64,
-    failures: u64,
+    counts: GeneratedStream,
 }
 
 pub fn run() -> Result<(), String> {
@@ -78,12 +58,7 @@ pub fn run() -> Result<(), String> {
         .next()
         .ok_or("no PORTS line")?
         .map_err(|e| e.to_string())?;
-    let ports: Vec<u16> = first
-        .strip_prefix("PORTS")
-        .ok_or("expected PORTS")?
-        .split_whitespace()
-        .map(|p| p.parse().map_err(|e| format!("port `{p}`: {e}")))
-        .collect::<Result<_, String>>()?;
+    let ports = parse_ports(&first)?;
     let threads = 2;
     let phase = Arc::new(AtomicU8::new(SENDING));
     let mut sockets = Vec::new();
@@ -114,17 +89,7 @@ pub fn run() -> Result<(), String> {
             index,
             server: SocketAddrV4::new(Ipv4Addr::LOCALHOST, *port),
             source,
-            ssrc: 0x4c00_0000 | index,
-            sequence_number: (index as u16).wrapping_mul(7919),
-            timestamp: index.wrapping_mul(104_729),
-            protect: srtp_context(index, Direction::ToServer)?,
-            unprotect: srtp_context(index, Direction::ToLoad)?,
-            sequence: SequenceExtender::default(),
-            first: None,
-            highest: 0,
-            received: 0,
-            sent: 0,
-            failures: 0,
+            counts: GeneratedStream::new(index)?,
         });
     }
     let handles: Vec<_> = sockets
@@ -146,17 +111,9 @@ pub fn run() -> Result<(), String> {
     phase.store(DONE, Ordering::Relaxed);
     let mut total = Tally::default();
     for handle in handles {
-        let t = handle.join().map_err(|_| "generator thread panicked")??;
-        total.expected += t.expected;
-        total.lost += t.lost;
-        total.sent += t.sent;
-        total.silent += t.silent;
-        total.failures += t.failures;
+        total.add(handle.join().map_err(|_| "generator thread panicked")??);
     }
-    say(&format!(
-        "DONE {} {} {} {} {}",
-        total.expected, total.lost, total.sent, total.silent, total.failures
-    ))
+    total.report()
 }
 
 /// One thread's streams: each sends every 20 ms, the streams' ticks spread over the
@@ -188,15 +145,7 @@ fn run_group(
         if state == SENDING {
             let slot = (tick % slots as u64) as usize;
             for s in streams.iter_mut().skip(slot).step_by(slots) {
-                let len = protected_packet(
-                    &mut buf,
-                    &mut s.protect,
-                    s.ssrc,
-                    s.sequence_number,
-                    s.timestamp,
-                )?;
-                s.sequence_number = s.sequence_number.wrapping_add(1);
-                s.timestamp = s.timestamp.wrapping_add(SAMPLES);
+                let len = s.counts.next_packet(&mut buf)?;
                 let info = nix::libc::in_pktinfo {
                     ipi_ifindex: 0,
                     ipi_spec_dst: nix::libc::in_addr {
@@ -213,7 +162,7 @@ fn run_group(
                     MsgFlags::MSG_DONTWAIT,
                     Some(&to),
                 ) {
-                    Ok(_) => s.sent += 1,
+                    Ok(_) => s.counts.sent += 1,
                     Err(nix::errno::Errno::EAGAIN) => {}
                     Err(e) => return Err(format!("send to {}: {e}", s.server)),
                 }
@@ -222,20 +171,7 @@ fn run_group(
         receive.drain(socket, &mut streams, first_index, stride);
         tick += 1;
     }
-    let mut tally = Tally::default();
-    for s in &streams {
-        tally.sent += s.sent;
-        tally.failures += s.failures;
-        match s.first {
-            Some(first) => {
-                let expected = s.highest - first + 1;
-                tally.expected += expected;
-                tally.lost += expected as i64 - s.received as i64;
-            }
-            None => tally.silent += 1,
-        }
-    }
-    Ok(tally)
+    Ok(Tally::of(streams.iter().map(|s| &s.counts)))
 }
 
 /// `recvmmsg` buffers.
@@ -296,18 +232,7 @@ impl Receiver {
                 let Some(s) = streams.get_mut(((index - first) / stride) as usize) else {
                     continue;
                 };
-                let Ok(plain) = s.unprotect.unprotect_rtp(datagram) else {
-                    s.failures += 1;
-                    continue;
-                };
-                let Ok(packet) = RtpPacket::parse(&datagram[..plain]) else {
-                    s.failures += 1;
-                    continue;
-                };
-                let ext = s.sequence.extend(packet.sequence_number());
-                s.first = Some(s.first.map_or(ext, |f| f.min(ext)));
-                s.highest = s.highest.max(ext);
-                s.received += 1;
+                s.counts.on_received(datagram);
             }
             if count < BATCH {
                 return;

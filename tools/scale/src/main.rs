@@ -14,6 +14,7 @@
 //! their standard input and output; they are not meant to be run by hand.
 
 mod common;
+mod generator;
 mod load;
 mod load_shared;
 mod receive_path;
