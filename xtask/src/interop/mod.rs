@@ -6,6 +6,7 @@
 //! disagreement fails the command.
 
 mod browser;
+mod capture;
 mod chromium_sdp;
 mod dscp;
 mod dtmf;
