@@ -44,6 +44,7 @@ impl Default for Bandwidth {
 }
 
 /// How RTP and RTCP use the transport.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transport {
     /// Where the peer receives RTP, when known. Without it the session latches onto the
@@ -167,7 +168,9 @@ impl std::fmt::Debug for SrtpKeys {
     }
 }
 
-/// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields.
+/// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields
+/// (the struct is `#[non_exhaustive]`, so fields can be added without breaking callers).
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct Config {
     /// The payload type of what this side sends: the main audio codec. Received packets of
