@@ -51,6 +51,7 @@
 
 mod config;
 mod context;
+mod cryptex;
 mod error;
 mod gcm;
 mod hmac_sha1;
