@@ -43,6 +43,8 @@ pub struct WebRtcOffer {
     /// `transport-cc` feedback for Opus, and `a=rtcp-rsize`.
     pub(super) audio_transport_cc: (Option<u8>, bool),
     pub(super) audio_rtcp_rsize: bool,
+    /// `a=cryptex` (RFC 9335 §4) at session level or in the audio section.
+    cryptex: bool,
     /// Every media section of the offer, for the answer to mirror (RFC 3264 §6).
     pub(super) sections: Vec<OfferedSection>,
 }
@@ -189,8 +191,11 @@ impl WebRtcOffer {
             opus_feedback.transport_cc,
         );
         let audio_rtcp_rsize = media.has_attribute("rtcp-rsize");
+        // A property attribute: one with a value is not it.
+        let cryptex = levels.values("cryptex").any(str::is_empty);
 
         Ok(WebRtcOffer {
+            cryptex,
             video,
             audio_transport_cc,
             audio_rtcp_rsize,
@@ -211,6 +216,12 @@ impl WebRtcOffer {
             remote_sources: remote_sources(media),
             sections,
         })
+    }
+
+    /// Whether the browser can receive cryptex (RFC 9335 §4: `a=cryptex` at session
+    /// level or in the audio section; with BUNDLE it is in every bundled section).
+    pub fn cryptex(&self) -> bool {
+        self.cryptex
     }
 
     /// The index of the audio section among the offer's `m=` lines (0 for the first).
