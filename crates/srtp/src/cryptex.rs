@@ -45,7 +45,7 @@ const FIXED: usize = 12;
 
 /// How protect treats one packet under cryptex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Send {
+pub(crate) enum SendPlan {
     /// No CSRCs and no extension: plain SRTP.
     Plain,
     /// The extension block (after `csrc_len` bytes of CSRCs) gets the cryptex id `id`.
@@ -54,7 +54,7 @@ pub(crate) enum Send {
     Insert { csrc_len: usize },
 }
 
-impl Send {
+impl SendPlan {
     /// The bytes the packet grows by (the inserted empty block).
     pub(crate) fn growth(self) -> usize {
         match self {
@@ -171,23 +171,23 @@ mod tests {
     #[test]
     fn plan_follows_rfc_9335_section_5() {
         let mut p = vec![0x80u8; 12];
-        assert_eq!(Send::plan(&p), Ok(Send::Plain));
+        assert_eq!(SendPlan::plan(&p), Ok(SendPlan::Plain));
         p[0] = 0x82;
         p.extend_from_slice(&[0; 8]);
-        assert_eq!(Send::plan(&p), Ok(Send::Insert { csrc_len: 8 }));
+        assert_eq!(SendPlan::plan(&p), Ok(SendPlan::Insert { csrc_len: 8 }));
         p[0] = 0x92;
         p.extend_from_slice(&[0xBE, 0xDE, 0, 0]);
         assert_eq!(
-            Send::plan(&p),
-            Ok(Send::Mark {
+            SendPlan::plan(&p),
+            Ok(SendPlan::Mark {
                 csrc_len: 8,
                 id: CRYPTEX_ONE_BYTE
             })
         );
         p[20..22].copy_from_slice(&[0x10, 0x00]);
         assert_eq!(
-            Send::plan(&p),
-            Ok(Send::Mark {
+            SendPlan::plan(&p),
+            Ok(SendPlan::Mark {
                 csrc_len: 8,
                 id: CRYPTEX_TWO_BYTE
             })
@@ -195,7 +195,7 @@ mod tests {
         // Two-byte with appbits, a non-RFC 8285 profile, and an already marked block.
         for id in [0x1001u16, 0xABCD, CRYPTEX_ONE_BYTE] {
             p[20..22].copy_from_slice(&id.to_be_bytes());
-            assert_eq!(Send::plan(&p), Err(Error::CryptexExtension(id)));
+            assert_eq!(SendPlan::plan(&p), Err(Error::CryptexExtension(id)));
         }
     }
 
@@ -206,7 +206,7 @@ mod tests {
             0x81, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 9, 9, 9, 9, 0xAA, 0xBB,
         ];
         buf[..pkt.len()].copy_from_slice(&pkt);
-        let plan = Send::plan(&pkt).unwrap();
+        let plan = SendPlan::plan(&pkt).unwrap();
         assert_eq!(plan.apply(&mut buf, pkt.len()), Some(4));
         assert_eq!(
             buf[..pkt.len() + plan.growth()],

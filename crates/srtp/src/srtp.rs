@@ -77,9 +77,9 @@ impl Context {
         let rtp = rtp_packet::RtpPacket::parse(packet)?;
         let (hdr_len, seq, ssrc) = (rtp.header_len(), rtp.sequence_number(), rtp.ssrc());
         let plan = if self.cryptex() {
-            cryptex::Send::plan(packet)?
+            cryptex::SendPlan::plan(packet)?
         } else {
-            cryptex::Send::Plain
+            cryptex::SendPlan::Plain
         };
         let (hdr_len, len) = (hdr_len + plan.growth(), len + plan.growth());
         let (tag_len, mki_len) = (self.profile.rtp_tag_len(), self.mki_len);
