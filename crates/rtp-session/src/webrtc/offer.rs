@@ -88,7 +88,8 @@ impl WebRtcOffer {
     /// `a=fingerprint` whose hash function we support (others are skipped); `a=setup`
     /// (`active` when absent, RFC 4145 §4); `a=rtcp-mux`, `a=rtcp-mux-only`; the first
     /// `opus/48000/2` of the format list and its `a=fmtp`; the telephone-event formats; the
-    /// sdes:mid `a=extmap`; the direction; `a=msid` and the `a=ssrc` sources. From the
+    /// sdes:mid `a=extmap`; the direction; `a=msid` and the `a=ssrc` sources; `a=cryptex`
+    /// (RFC 9335, media or session level, [`WebRtcOffer::cryptex`]). From the
     /// session level only: `a=group:BUNDLE`, and `a=ice-lite` (refused).
     ///
     /// Optional things that do not parse (an `a=extmap`, an `a=ssrc`, an `a=rtpmap` of
