@@ -208,6 +208,13 @@ pub struct Counters {
     pub rtcp_received: u64,
     /// SRTP or SRTCP packets that failed authentication or replay checks: dropped.
     pub unprotect_failures: u64,
+    /// SRTP packets received marked as cryptex (RFC 9335: extension id 0xC0DE or 0xC2DE,
+    /// CSRCs and header extensions encrypted) that unprotected: also in `rtp_received`
+    /// when delivered.
+    pub cryptex_received: u64,
+    /// RTP packets we protected with cryptex (their CSRCs or header extensions encrypted,
+    /// marked 0xC0DE or 0xC2DE); a packet with neither goes as plain SRTP (§5.1).
+    pub cryptex_sent: u64,
     /// RTP or RTCP that arrived before SRTP was keyed: dropped.
     pub dropped_unkeyed: u64,
     /// RTP packets held back because their source is still on RFC 3550 A.1 probation (or

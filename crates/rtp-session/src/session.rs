@@ -587,6 +587,9 @@ impl Session {
             }
         };
         buf.truncate(len);
+        if srtp::is_cryptex(&buf) {
+            self.counters.cryptex_sent += 1;
+        }
         if !rtx {
             // Plain retransmission re-sends this very datagram (`feedback/rtx.rs`).
             self.remember_sent(now, &buf);

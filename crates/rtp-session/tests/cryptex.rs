@@ -69,6 +69,10 @@ fn both_sides_with_a_cryptex_encrypt_the_mid_both_ways() {
     let mut b = session(WITH, WITH, 2, 1, a_addr);
     assert_eq!(send(&mut a, &mut b, a_addr), ([0xc0, 0xde], false));
     assert_eq!(send(&mut b, &mut a, b_addr), ([0xc0, 0xde], false));
+    for s in [&a, &b] {
+        let c = s.counters();
+        assert_eq!((c.cryptex_sent, c.cryptex_received), (2, 2));
+    }
 }
 
 #[test]
@@ -81,4 +85,8 @@ fn one_side_without_a_cryptex_keeps_it_off() {
     let mut b = session(WITHOUT, WITH, 2, 1, a_addr);
     assert_eq!(send(&mut a, &mut b, a_addr), ([0xbe, 0xde], true));
     assert_eq!(send(&mut b, &mut a, b_addr), ([0xbe, 0xde], true));
+    for s in [&a, &b] {
+        let c = s.counters();
+        assert_eq!((c.cryptex_sent, c.cryptex_received), (0, 0));
+    }
 }

@@ -135,6 +135,14 @@ pub(crate) fn received(packet: &[u8]) -> Option<usize> {
     }
 }
 
+/// Whether an SRTP packet, as it is on the wire, says it was protected with cryptex
+/// (RFC 9335 §5): its X bit is set and the word after its CSRC list is 0xC0DE or 0xC2DE.
+/// Reads only the header; any slice is accepted (a short one is not cryptex). For
+/// counting what a peer sends: unprotect needs no help from it.
+pub fn is_cryptex(packet: &[u8]) -> bool {
+    received(packet).is_some()
+}
+
 /// Puts the RFC 8285 id back on a decrypted cryptex packet (§5.2).
 pub(crate) fn unmark(packet: &mut [u8], csrc_len: usize) {
     let at = FIXED + csrc_len;
@@ -167,6 +175,25 @@ pub(crate) const ENCRYPT_FROM: usize = FIXED + 4;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_cryptex_reads_the_word_after_the_csrcs() {
+        // X set, two CSRCs, then the extension word.
+        let mut p = vec![0x92u8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+        p.extend_from_slice(&[0; 8]);
+        p.extend_from_slice(&[0xC0, 0xDE, 0, 0]);
+        assert!(is_cryptex(&p));
+        p[20..22].copy_from_slice(&[0xC2, 0xDE]);
+        assert!(is_cryptex(&p));
+        p[20..22].copy_from_slice(&[0xBE, 0xDE]);
+        assert!(!is_cryptex(&p));
+        p[20..22].copy_from_slice(&[0xC0, 0xDE]);
+        p[0] = 0x82; // X clear: the word is payload.
+        assert!(!is_cryptex(&p));
+        p[0] = 0x92;
+        assert!(!is_cryptex(&p[..21]), "too short to hold the word");
+        assert!(!is_cryptex(&[]));
+    }
 
     #[test]
     fn plan_follows_rfc_9335_section_5() {

@@ -69,6 +69,7 @@ mod srtp;
 
 pub use config::{Config, SsrcPolicy};
 pub use context::{Context, KeyUsage, REKEY_MARGIN};
+pub use cryptex::is_cryptex;
 pub use error::{Error, Result};
 pub use key::{DtlsSrtpKeys, MAX_MKI_LEN, MasterKey, SRTCP_MAX_LIFETIME, SRTP_MAX_LIFETIME};
 pub use profile::ProtectionProfile;

@@ -147,7 +147,14 @@ impl Session {
                 return None;
             }
             (Protection::Clear, _) => return Some(datagram.len()),
-            (Protection::Keyed(keys), Kind::Rtp) => keys.inbound.unprotect_rtp(datagram),
+            (Protection::Keyed(keys), Kind::Rtp) => {
+                let cryptex = srtp::is_cryptex(datagram);
+                keys.inbound.unprotect_rtp(datagram).inspect(|_| {
+                    if cryptex {
+                        self.counters.cryptex_received += 1;
+                    }
+                })
+            }
             (Protection::Keyed(keys), Kind::Rtcp) => keys.inbound.unprotect_rtcp(datagram),
         };
         match result {
