@@ -26,8 +26,13 @@
 //!
 //! Run with `cargo run -p rtp-stack-examples --example browser_call` (options:
 //! `--listen 127.0.0.1:8080`, `--media-ip 127.0.0.1`, `--call-seconds N`,
-//! `--drop-video-percent N`). It serves until stopped with Ctrl-C. `cargo xtask interop
-//! browser` runs it against headless Chromium.
+//! `--drop-video-percent N`, `--cryptex`). It serves until stopped with Ctrl-C. `cargo
+//! xtask interop browser` runs it against headless Chromium.
+//!
+//! With `--cryptex` a browser's `a=cryptex` (RFC 9335) is answered, and both directions
+//! then encrypt header extensions and CSRCs; the report says whether it was negotiated and
+//! counts the cryptex packets each way. `cargo xtask interop cryptex` calls it so from
+//! Chromium.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -67,6 +72,10 @@ struct Args {
     /// session's NACKs, RTX and keyframe requests have something to recover.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=50))]
     drop_video_percent: u8,
+    /// Offer cryptex (RFC 9335): answer a browser's `a=cryptex` with ours, and then encrypt
+    /// the header extensions both ways.
+    #[arg(long)]
+    cryptex: bool,
 }
 
 /// What the endpoint says about one call (`GET /call/<id>`).
@@ -74,6 +83,8 @@ struct Args {
 struct CallReport {
     id: u64,
     our_dtls_role: String,
+    /// Whether cryptex was negotiated (`--cryptex` and the offer's `a=cryptex`).
+    cryptex: bool,
     nominated: Option<String>,
     dtls: Option<DtlsReport>,
     quality: Option<QualityReport>,
@@ -144,6 +155,8 @@ struct CountersReport {
     rtp_received: u64,
     rtcp_received: u64,
     unprotect_failures: u64,
+    cryptex_received: u64,
+    cryptex_sent: u64,
     stun_rejected: u64,
     ice_unchecked: u64,
     frames_echoed: u64,
@@ -155,6 +168,8 @@ struct App {
     media_ip: IpAddr,
     call_seconds: Option<u64>,
     drop_video_percent: u8,
+    /// `--cryptex`: offered cryptex is answered (`srtp_config.cryptex` is set in `dtls`).
+    cryptex: bool,
     calls: Mutex<HashMap<u64, Arc<Mutex<CallReport>>>>,
     /// Keyframe requests for each running call (`POST /call/<id>/keyframe`).
     keyframe_requests: Mutex<HashMap<u64, tokio::sync::mpsc::UnboundedSender<()>>>,
@@ -227,6 +242,8 @@ async fn new_call(
     );
     params.preferred_role = role;
     params.msid = Some(("echo".into(), "echo-audio".into()));
+    params.cryptex = app.cryptex;
+    let cryptex = app.cryptex && offer.cryptex();
     let sdp = offer
         .answer(&params)
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
@@ -242,6 +259,7 @@ async fn new_call(
     let report = Arc::new(Mutex::new(CallReport {
         id,
         our_dtls_role: our_role.into(),
+        cryptex,
         video,
         ..CallReport::default()
     }));
@@ -255,8 +273,9 @@ async fn new_call(
         .unwrap_or_else(|e| e.into_inner())
         .insert(id, report.clone());
     println!(
-        "call {id}: media on {}, we are {our_role}",
-        driver.local_rtp()
+        "call {id}: media on {}, we are {our_role}, cryptex {}",
+        driver.local_rtp(),
+        if cryptex { "on" } else { "off" }
     );
     let limit = app.call_seconds.map(Duration::from_secs);
     let call = Call {
@@ -500,6 +519,8 @@ fn update(
         rtp_received: c.rtp_received,
         rtcp_received: c.rtcp_received,
         unprotect_failures: c.unprotect_failures,
+        cryptex_received: c.cryptex_received,
+        cryptex_sent: c.cryptex_sent,
         stun_rejected: c.stun_rejected,
         ice_unchecked: c.ice_unchecked,
         frames_echoed: echoed,
@@ -591,12 +612,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let certificate = Certificate::generate("browser_call")?;
     let fingerprint = certificate.fingerprint(HashFunction::Sha256);
+    let mut dtls = DtlsConfig::new(certificate);
+    // `session_config` turns cryptex off again for an offer without `a=cryptex`.
+    dtls.srtp_config.cryptex = args.cryptex;
     let app = Arc::new(App {
-        dtls: Arc::new(DtlsConfig::new(certificate)),
+        dtls: Arc::new(dtls),
         fingerprint,
         media_ip: args.media_ip,
         call_seconds: args.call_seconds,
         drop_video_percent: args.drop_video_percent,
+        cryptex: args.cryptex,
         calls: Mutex::new(HashMap::new()),
         keyframe_requests: Mutex::new(HashMap::new()),
         next_id: Mutex::new(0),

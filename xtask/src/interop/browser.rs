@@ -30,10 +30,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long each call lasts before the page collects the figures.
-const CALL_SECONDS: u64 = 12;
+pub(super) const CALL_SECONDS: u64 = 12;
 /// How long a call with the camera lasts: long enough for Chromium's bandwidth estimate
 /// to ramp up from its start value.
-const VIDEO_CALL_SECONDS: u64 = 16;
+pub(super) const VIDEO_CALL_SECONDS: u64 = 16;
 /// The share of the browser's VP8 packets the endpoint drops on receipt (`browser_call
 /// --drop-video-percent`), so that NACK and RTX have work: small enough for Chromium's
 /// loss-based estimate to keep raising its rate (it holds between 2 and 10 % loss).
@@ -43,7 +43,7 @@ const START_LIMIT: Duration = Duration::from_secs(30);
 const SCRIPT_LIMIT: Duration = Duration::from_secs(VIDEO_CALL_SECONDS + 45);
 
 /// A child process killed when dropped.
-struct Reaped(Child);
+pub(super) struct Reaped(pub(super) Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
@@ -150,13 +150,19 @@ pub fn run(ctx: &Context) -> Result {
 }
 
 /// The endpoint's output lines, collected as they come.
-type OutputLog = Arc<Mutex<Vec<String>>>;
+pub(super) type OutputLog = Arc<Mutex<Vec<String>>>;
 
 /// Starts `browser_call` on a free port: the process, the page's URL, and its output.
 fn start_endpoint() -> Result<(Reaped, String, OutputLog)> {
+    start_endpoint_with(&[])
+}
+
+/// [`start_endpoint`] with `extra` arguments for `browser_call`.
+pub(super) fn start_endpoint_with(extra: &[&str]) -> Result<(Reaped, String, OutputLog)> {
     let binary = root().join("target/debug/examples/browser_call");
     let mut child = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0", "--call-seconds", "60"])
+        .args(extra)
         .args(["--drop-video-percent", &DROP_VIDEO_PERCENT.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -186,13 +192,13 @@ fn start_endpoint() -> Result<(Reaped, String, OutputLog)> {
     Ok((child, url, log))
 }
 
-fn free_port() -> Result<u16> {
+pub(super) fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("a free port: {e}"))?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
 /// One call from a fresh headless Chromium: the page's result object.
-fn call(
+pub(super) fn call(
     webdriver: &WebDriver,
     url: &str,
     setup: &str,
@@ -230,7 +236,7 @@ fn call(
 }
 
 /// The checks of one call; returns the line saying what was negotiated.
-fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
+pub(super) fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
     if let Some(e) = r.get("error") {
         return Err(format!("the page failed: {e}"));
     }
@@ -312,7 +318,7 @@ fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
 /// ending above its first value (our transport-cc feedback drives its estimate). Our
 /// side: VP8 frames received and assembled, key frames among them with a size, NACKs
 /// sent, retransmissions received, transport-cc feedback sent.
-fn check_video(r: &Value) -> Result<String> {
+pub(super) fn check_video(r: &Value) -> Result<String> {
     let out = &r["outbound_video"];
     let v = &r["endpoint"]["video"];
     if out.is_null() || v.is_null() {
@@ -408,13 +414,15 @@ fn check_video(r: &Value) -> Result<String> {
 }
 
 /// A W3C WebDriver client for ChromeDriver on localhost, over `ureq`.
-struct WebDriver {
+pub(super) struct WebDriver {
     base: String,
     agent: ureq::Agent,
+    /// Chromium flags added to every session's (`with_browser_args`).
+    browser_args: Vec<String>,
 }
 
 impl WebDriver {
-    fn new(port: u16) -> Self {
+    pub(super) fn new(port: u16) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(SCRIPT_LIMIT + Duration::from_secs(15)))
@@ -423,10 +431,17 @@ impl WebDriver {
         Self {
             base: format!("http://127.0.0.1:{port}/"),
             agent,
+            browser_args: Vec::new(),
         }
     }
 
-    fn wait_ready(&self) -> Result {
+    /// Starts every browser with `args` as well.
+    pub(super) fn with_browser_args(mut self, args: &[&str]) -> Self {
+        self.browser_args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    pub(super) fn wait_ready(&self) -> Result {
         let started = Instant::now();
         loop {
             let ready = self
@@ -448,7 +463,7 @@ impl WebDriver {
 
     /// A session with a fresh headless Chromium whose profile is `profile`.
     fn new_session(&self, profile: &std::path::Path) -> Result<String> {
-        let args = [
+        let mut args = vec![
             "--headless=new".to_string(),
             "--no-sandbox".into(),
             "--disable-gpu".into(),
@@ -466,6 +481,7 @@ impl WebDriver {
             "--v=0".into(),
             format!("--user-data-dir={}", profile.display()),
         ];
+        args.extend(self.browser_args.iter().cloned());
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
@@ -481,7 +497,7 @@ impl WebDriver {
     }
 
     /// POSTs `body` to `path` and returns the response's `value`, or its error.
-    fn post(&self, path: &str, body: &Value) -> Result<Value> {
+    pub(super) fn post(&self, path: &str, body: &Value) -> Result<Value> {
         let mut response = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -498,7 +514,7 @@ impl WebDriver {
         Ok(v["value"].clone())
     }
 
-    fn delete(&self, path: &str) {
+    pub(super) fn delete(&self, path: &str) {
         let _ = self.agent.delete(format!("{}{path}", self.base)).call();
     }
 }

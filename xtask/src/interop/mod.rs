@@ -9,6 +9,7 @@ mod browser;
 mod capture;
 mod chromium_sdp;
 mod cryptex;
+mod cryptex_browser;
 mod dscp;
 mod dtmf;
 mod ffmpeg;
@@ -106,14 +107,15 @@ const SUITES: &[Suite] = &[
         name: "dscp",
         run: dscp::run,
     },
+    Suite {
+        name: "cryptex",
+        run: cryptex::run,
+    },
 ];
 
 /// Suites run only when named: their peer is not installable from the package
 /// registries CI reaches (the module documentation of each says why and what it needs).
-const BY_NAME_ONLY: &[Suite] = &[Suite {
-    name: "cryptex",
-    run: cryptex::run,
-}];
+const BY_NAME_ONLY: &[Suite] = &[];
 
 pub fn run(args: &[String]) -> Result {
     let chosen: Vec<&Suite> = if args.is_empty() {

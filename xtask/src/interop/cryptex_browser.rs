@@ -1,0 +1,158 @@
+//! The Chromium half of `cargo xtask interop cryptex`: RFC 9335 negotiated with Debian's
+//! Chromium and used both ways in real calls.
+//!
+//! **How Chromium turns cryptex on.** Chromium 156 has cryptex behind the Blink runtime
+//! feature `RtcRtpHeaderEncryptionPolicy` (off by default). With
+//! `--enable-blink-features=RtcRtpHeaderEncryptionPolicy`, `RTCConfiguration` gains
+//! `rtpHeaderEncryptionPolicy` (`"negotiate"` by default, or `"require"`) and every offer
+//! carries a session-level `a=cryptex`; without it no offer does, whatever the page asks.
+//! `--enable-features=WebRtcEncryptedRtpHeaderExtensions` alone adds nothing. So the page
+//! is left as it is (the browser suite's, default `"negotiate"`); only that flag is
+//! added to the browser, and `browser_call --cryptex` answers the offer's `a=cryptex`.
+//!
+//! **The calls.** As the `browser` suite's (headless Chromium through ChromeDriver, fake
+//! microphone and camera, the `browser_call` example echoing): a=setup:passive and
+//! a=setup:active with audio, and a=setup:active with the camera too. Each must pass the
+//! browser suite's checks (ICE and DTLS connected, at least 90 % of our echoed packets
+//! received by the browser, its round-trip time from our reports, no SRTP failure on
+//! either side, the browser's packets, sender reports and MOS on ours; the video checks
+//! for the camera call) and these: the endpoint says cryptex was negotiated; some of the
+//! browser's RTP arrived marked 0xC0DE/0xC2DE (Chromium marks every packet that carries
+//! a header extension, which early audio packets and all video packets do) and
+//! unprotected; every RTP packet we sent was cryptex (each carries the MID extension);
+//! frames were played and echoed; and Chromium's log has no cryptex error.
+
+use super::Context;
+use super::browser::{Reaped, WebDriver, call, check, check_video, free_port, start_endpoint_with};
+use crate::util::{Result, cargo, ensure_apt, output, sh};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+
+/// The Chromium flag that makes it offer `a=cryptex`.
+const CHROMIUM_CRYPTEX: &str = "--enable-blink-features=RtcRtpHeaderEncryptionPolicy";
+
+/// The calls: our DTLS role (`a=setup` of our answer), and whether the camera is sent.
+const CASES: [(&str, bool); 3] = [("passive", false), ("active", false), ("active", true)];
+
+pub fn run(ctx: &Context) -> Result {
+    ensure_apt(&[
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ])?;
+    let version = output(Command::new("chromium").arg("--version"))?;
+    eprintln!("cryptex peer: {} with {CHROMIUM_CRYPTEX}", version.trim());
+    sh(cargo().args([
+        "build",
+        "--quiet",
+        "-p",
+        "rtp-stack-examples",
+        "--example",
+        "browser_call",
+    ]))?;
+    let (endpoint, url, endpoint_log) = start_endpoint_with(&["--cryptex"])?;
+    let driver_port = free_port()?;
+    let driver = Reaped(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .arg(format!(
+                "--log-path={}",
+                ctx.dir.join("chromedriver.log").display()
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("chromedriver: {e}"))?,
+    );
+    let webdriver = WebDriver::new(driver_port).with_browser_args(&[CHROMIUM_CRYPTEX]);
+    webdriver.wait_ready()?;
+
+    let mut failures = Vec::new();
+    for (setup, video) in CASES {
+        let name = format!("{setup}{}", if video { "+video" } else { "" });
+        let profile = ctx.dir.join(format!("profile-{name}"));
+        let _ = std::fs::remove_dir_all(&profile);
+        match call(&webdriver, &url, setup, video, &profile) {
+            Ok(result) => {
+                let verdict = check(setup, &result, &profile).and_then(|line| {
+                    let video_line = if video {
+                        format!("\n  video: {}", check_video(&result)?)
+                    } else {
+                        String::new()
+                    };
+                    let cryptex = check_cryptex(&result, &profile)?;
+                    Ok(format!("{line}{video_line}\n  cryptex: {cryptex}"))
+                });
+                match verdict {
+                    Ok(line) => eprintln!("cryptex with Chromium, {line}"),
+                    Err(e) => failures.push((name, e, Some(result))),
+                }
+            }
+            Err(e) => failures.push((name, e, None)),
+        }
+    }
+    drop(driver);
+    drop(endpoint);
+    if failures.is_empty() {
+        return Ok(());
+    }
+    for (name, error, result) in &failures {
+        eprintln!("--- cryptex call {name} failed: {error}");
+        if let Some(result) = result {
+            eprintln!(
+                "what the page gathered:\n{}",
+                serde_json::to_string_pretty(result).unwrap_or_default()
+            );
+        }
+    }
+    eprintln!(
+        "--- the endpoint's output:\n{}",
+        endpoint_log
+            .lock()
+            .map(|l| l.join("\n"))
+            .unwrap_or_default()
+    );
+    Err(format!(
+        "{} of {} cryptex calls with Chromium failed (ChromeDriver's log: {})",
+        failures.len(),
+        CASES.len(),
+        ctx.dir.join("chromedriver.log").display()
+    ))
+}
+
+/// The cryptex checks of one call that passed the browser suite's; returns what they saw.
+fn check_cryptex(r: &Value, profile: &std::path::Path) -> Result<String> {
+    let ours = &r["endpoint"];
+    if ours["cryptex"] != true {
+        return Err("cryptex was not negotiated: Chromium's offer had no a=cryptex".into());
+    }
+    let c = &ours["counters"];
+    let count = |field: &str| c[field].as_u64().unwrap_or(0);
+    let (received, rtp_received) = (count("cryptex_received"), count("rtp_received"));
+    if received == 0 {
+        return Err(format!(
+            "none of the browser's {rtp_received} RTP packets came marked 0xC0DE/0xC2DE"
+        ));
+    }
+    let (sent, rtp_sent) = (count("cryptex_sent"), count("rtp_sent"));
+    if sent == 0 || sent != rtp_sent {
+        return Err(format!(
+            "{sent} of our {rtp_sent} RTP packets were cryptex; all carry the MID extension"
+        ));
+    }
+    let echoed = count("frames_echoed");
+    if echoed == 0 {
+        return Err("no frame of the browser's was played and echoed".into());
+    }
+    let log = std::fs::read_to_string(profile.join("chrome_debug.log")).unwrap_or_default();
+    if let Some(line) = log.lines().find(|l| {
+        let l = l.to_ascii_lowercase();
+        l.contains("cryptex") && (l.contains("fail") || l.contains("not negotiated"))
+    }) {
+        return Err(format!("Chromium's log has a cryptex error: {line}"));
+    }
+    Ok(format!(
+        "negotiated; from the browser {received} cryptex RTP packets unprotected \
+         ({rtp_received} RTP packets delivered, {echoed} frames played and echoed), to it \
+         {sent} of our {rtp_sent} RTP packets cryptex; no cryptex error in Chromium's log"
+    ))
+}
