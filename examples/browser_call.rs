@@ -157,6 +157,9 @@ struct CountersReport {
     unprotect_failures: u64,
     cryptex_received: u64,
     cryptex_sent: u64,
+    /// Transport-cc feedback from the browser about what we send: it read the transport-wide
+    /// sequence numbers in our header extensions (encrypted, with cryptex).
+    transport_feedback_received: u64,
     stun_rejected: u64,
     ice_unchecked: u64,
     frames_echoed: u64,
@@ -521,6 +524,7 @@ fn update(
         unprotect_failures: c.unprotect_failures,
         cryptex_received: c.cryptex_received,
         cryptex_sent: c.cryptex_sent,
+        transport_feedback_received: c.transport_feedback_received,
         stun_rejected: c.stun_rejected,
         ice_unchecked: c.ice_unchecked,
         frames_echoed: echoed,

@@ -20,7 +20,10 @@
 //! browser's RTP arrived marked 0xC0DE/0xC2DE (Chromium marks every packet that carries
 //! a header extension, which early audio packets and all video packets do) and
 //! unprotected; every RTP packet we sent was cryptex (each carries the MID extension);
-//! frames were played and echoed; and Chromium's log has no cryptex error.
+//! frames were played and echoed; and Chromium's log has no cryptex error. In the camera
+//! call our echoed audio also carries the transport-wide sequence number, inside the
+//! encrypted extension block: transport-cc feedback from Chromium about those packets
+//! shows that it decrypted our extensions, not just our payloads.
 
 use super::Context;
 use super::browser::{Reaped, WebDriver, call, check, check_video, free_port, start_endpoint_with};
@@ -139,6 +142,14 @@ fn check_cryptex(r: &Value, profile: &std::path::Path) -> Result<String> {
             "{sent} of our {rtp_sent} RTP packets were cryptex; all carry the MID extension"
         ));
     }
+    // With the camera, transport-wide congestion control covers our echoed audio: its
+    // sequence number rides in a header extension that cryptex encrypts, so the
+    // browser's feedback about our packets shows that it decrypted our extensions.
+    let feedback = count("transport_feedback_received");
+    let video = !ours["video"].is_null();
+    if video && feedback == 0 {
+        return Err("no transport-cc feedback from the browser about our cryptex packets".into());
+    }
     let echoed = count("frames_echoed");
     if echoed == 0 {
         return Err("no frame of the browser's was played and echoed".into());
@@ -150,9 +161,18 @@ fn check_cryptex(r: &Value, profile: &std::path::Path) -> Result<String> {
     }) {
         return Err(format!("Chromium's log has a cryptex error: {line}"));
     }
+    let read = if video {
+        format!(
+            ", {feedback} transport-cc feedback packets from it about them (it read our \
+             encrypted transport-wide sequence numbers)"
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
         "negotiated; from the browser {received} cryptex RTP packets unprotected \
          ({rtp_received} RTP packets delivered, {echoed} frames played and echoed), to it \
-         {sent} of our {rtp_sent} RTP packets cryptex; no cryptex error in Chromium's log"
+         {sent} of our {rtp_sent} RTP packets cryptex{read}; no cryptex error in Chromium's \
+         log"
     ))
 }
