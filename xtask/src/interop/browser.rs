@@ -30,10 +30,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long each call lasts before the page collects the figures.
-pub(super) const CALL_SECONDS: u64 = 12;
+const CALL_SECONDS: u64 = 12;
 /// How long a call with the camera lasts: long enough for Chromium's bandwidth estimate
 /// to ramp up from its start value.
-pub(super) const VIDEO_CALL_SECONDS: u64 = 16;
+const VIDEO_CALL_SECONDS: u64 = 16;
 /// The share of the browser's VP8 packets the endpoint drops on receipt (`browser_call
 /// --drop-video-percent`), so that NACK and RTX have work: small enough for Chromium's
 /// loss-based estimate to keep raising its rate (it holds between 2 and 10 % loss).
@@ -497,7 +497,7 @@ impl WebDriver {
     }
 
     /// POSTs `body` to `path` and returns the response's `value`, or its error.
-    pub(super) fn post(&self, path: &str, body: &Value) -> Result<Value> {
+    fn post(&self, path: &str, body: &Value) -> Result<Value> {
         let mut response = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -514,7 +514,7 @@ impl WebDriver {
         Ok(v["value"].clone())
     }
 
-    pub(super) fn delete(&self, path: &str) {
+    fn delete(&self, path: &str) {
         let _ = self.agent.delete(format!("{}{path}", self.base)).call();
     }
 }
