@@ -23,7 +23,8 @@
 //! frames were played and echoed; and Chromium's log has no cryptex error. In the camera
 //! call our echoed audio also carries the transport-wide sequence number, inside the
 //! encrypted extension block: transport-cc feedback from Chromium about those packets
-//! shows that it decrypted our extensions, not just our payloads.
+//! shows that it decrypted our extensions, not just our payloads; and ours about its
+//! packets, that we decrypted its.
 
 use super::Context;
 use super::browser::{Reaped, WebDriver, call, check, check_video, free_port, start_endpoint_with};
@@ -150,6 +151,14 @@ fn check_cryptex(r: &Value, profile: &std::path::Path) -> Result<String> {
     if video && feedback == 0 {
         return Err("no transport-cc feedback from the browser about our cryptex packets".into());
     }
+    // And the other way: the browser's packets carry theirs in their (encrypted) blocks,
+    // and our feedback about them needs the decrypted numbers.
+    let our_feedback = ours["video"]["transport_feedback_sent"]
+        .as_u64()
+        .unwrap_or(0);
+    if video && our_feedback == 0 {
+        return Err("we sent no transport-cc feedback about the browser's cryptex packets".into());
+    }
     let echoed = count("frames_echoed");
     if echoed == 0 {
         return Err("no frame of the browser's was played and echoed".into());
@@ -163,8 +172,9 @@ fn check_cryptex(r: &Value, profile: &std::path::Path) -> Result<String> {
     }
     let read = if video {
         format!(
-            ", {feedback} transport-cc feedback packets from it about them (it read our \
-             encrypted transport-wide sequence numbers)"
+            ", {feedback} transport-cc feedback packets from it about them and {our_feedback} \
+             from us about its (each read the other's encrypted transport-wide sequence \
+             numbers)"
         )
     } else {
         String::new()
