@@ -126,7 +126,7 @@ mod record;
 mod suite;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
-pub use cert::{Certificate, Fingerprint, HashFunction};
+pub use cert::{Certificate, Fingerprint, HashFunction, RSA_DEFAULT_BITS};
 pub use config::Config;
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,

@@ -29,22 +29,92 @@ use crate::error::Error;
 use crate::suite::{Authentication, SignatureScheme};
 use p256::ecdsa::signature::Signer;
 
-/// Our long-term signing key: ECDSA P-256, signing deterministically (RFC 6979).
-#[derive(Clone)]
-pub struct SigningKey(p256::ecdsa::SigningKey);
+/// Our long-term signing key: ECDSA P-256 (the default), or RSA (with the `ring`
+/// feature).
+#[derive(Debug, Clone)]
+pub enum SigningKey {
+    /// ECDSA P-256, signing ecdsa_secp256r1_sha256.
+    Ecdsa(EcdsaKey),
+    /// RSA of 2048, 3072 or 4096 bits, signing rsa_pss_rsae_* or rsa_pkcs1_*.
+    #[cfg(feature = "ring")]
+    Rsa(RsaSigningKey),
+}
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(P-256, ..)")
+/// The schemes an RSA key of ours signs with, in preference order: PSS before PKCS#1
+/// v1.5 (RFC 8446 §4.2.3), SHA-256 first.
+#[cfg(feature = "ring")]
+const RSA_SIGNING_SCHEMES: [SignatureScheme; 6] = [
+    SignatureScheme::RsaPssRsaeSha256,
+    SignatureScheme::RsaPssRsaeSha384,
+    SignatureScheme::RsaPssRsaeSha512,
+    SignatureScheme::RsaPkcs1Sha256,
+    SignatureScheme::RsaPkcs1Sha384,
+    SignatureScheme::RsaPkcs1Sha512,
+];
+
+impl SigningKey {
+    /// The suites' authentication this key serves (the server's certificate type).
+    pub fn authentication(&self) -> Authentication {
+        match self {
+            SigningKey::Ecdsa(_) => Authentication::Ecdsa,
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(_) => Authentication::Rsa,
+        }
+    }
+
+    /// The scheme to sign with, given the peer's signature_algorithms (or a
+    /// CertificateRequest's list): ecdsa_secp256r1_sha256 for a P-256 key; for an RSA key
+    /// the first of rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 the peer lists.
+    /// `None` when the peer lists none we can sign with.
+    pub fn choose_scheme(&self, offered: &[u16]) -> Option<SignatureScheme> {
+        let ours: &[SignatureScheme] = match self {
+            SigningKey::Ecdsa(_) => &[SignatureScheme::EcdsaSecp256r1Sha256],
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(_) => &RSA_SIGNING_SCHEMES,
+        };
+        ours.iter().copied().find(|s| offered.contains(&s.to_u16()))
+    }
+
+    /// A signature over `message` under `scheme` (one [`SigningKey::choose_scheme`]
+    /// returned). A scheme of the other key type is an [`Error::Internal`]; so is a
+    /// failure of `ring`'s RSA signing (its randomness for the PSS salt).
+    pub fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
+        match self {
+            SigningKey::Ecdsa(key) if scheme == SignatureScheme::EcdsaSecp256r1Sha256 => {
+                Ok(key.sign(message))
+            }
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(key) if scheme.is_rsa() => key.sign(scheme, message),
+            _ => Err(Error::Internal("signature scheme does not fit our key")),
+        }
+    }
+
+    /// The key as a PKCS#8 `PrivateKeyInfo` (RFC 5208), DER-encoded.
+    pub fn to_pkcs8_der(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        match self {
+            SigningKey::Ecdsa(key) => key.to_pkcs8_der(),
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(key) => Ok(zeroize::Zeroizing::new(key.pkcs8.to_vec())),
+        }
     }
 }
 
-impl SigningKey {
+/// An ECDSA P-256 key of ours, signing deterministically (RFC 6979).
+#[derive(Clone)]
+pub struct EcdsaKey(p256::ecdsa::SigningKey);
+
+impl std::fmt::Debug for EcdsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EcdsaKey(P-256, ..)")
+    }
+}
+
+impl EcdsaKey {
     /// A key from its 32-byte scalar; `None` if the scalar is zero or not below the order.
     pub fn from_scalar(bytes: &[u8; 32]) -> Option<Self> {
         p256::ecdsa::SigningKey::from_slice(bytes)
             .ok()
-            .map(SigningKey)
+            .map(EcdsaKey)
     }
 
     /// The key as a PKCS#8 `PrivateKeyInfo` (RFC 5208), DER-encoded.
@@ -61,13 +131,8 @@ impl SigningKey {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         use p256::pkcs8::DecodePrivateKey;
         p256::ecdsa::SigningKey::from_pkcs8_der(der)
-            .map(SigningKey)
+            .map(EcdsaKey)
             .map_err(|_| Error::CertificateLoad("not a PKCS#8 P-256 private key"))
-    }
-
-    /// The scheme our signatures use.
-    pub fn scheme(&self) -> SignatureScheme {
-        SignatureScheme::EcdsaSecp256r1Sha256
     }
 
     /// The uncompressed public point (65 bytes).
@@ -79,6 +144,89 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         let sig: p256::ecdsa::DerSignature = self.0.sign(message);
         sig.as_bytes().to_vec()
+    }
+}
+
+/// The RSA key sizes our own certificate may hold: `ring` signs with 2048 to 4096-bit
+/// keys whose primes are a multiple of 512 bits long, which leaves these three.
+pub const RSA_SIGNING_BITS: [usize; 3] = [2048, 3072, 4096];
+
+/// An RSA key of ours: `ring`'s key pair (which signs) and its PKCS#8 encoding (to save
+/// it). Cloning shares both.
+#[cfg(feature = "ring")]
+#[derive(Clone)]
+pub struct RsaSigningKey {
+    pair: std::sync::Arc<ring::signature::RsaKeyPair>,
+    pkcs8: std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+#[cfg(feature = "ring")]
+impl std::fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaSigningKey({} bits, ..)", self.bits())
+    }
+}
+
+#[cfg(feature = "ring")]
+impl RsaSigningKey {
+    /// A key from a DER PKCS#8 `PrivateKeyInfo` holding an RSA key. A modulus other
+    /// than 2048, 3072 or 4096 bits is [`Error::UnsupportedRsaKeySize`]; anything else
+    /// `ring` refuses (encoding, inconsistent components, an exponent below 65537) is
+    /// [`Error::CertificateLoad`].
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
+        // The size first, from the key's own encoding, so a 1024-bit key gets the typed
+        // error rather than ring's generic rejection.
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let key = rsa::PrivateKey::from_pkcs8_der(der)
+            .map_err(|_| Error::CertificateLoad("not a PKCS#8 RSA private key"))?;
+        let bits = modulus_bits(&key.n_bytes());
+        if !RSA_SIGNING_BITS.contains(&bits) {
+            return Err(Error::UnsupportedRsaKeySize(bits));
+        }
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(der)
+            .map_err(|_| Error::CertificateLoad("an RSA private key ring refuses"))?;
+        Ok(RsaSigningKey {
+            pair: std::sync::Arc::new(pair),
+            pkcs8: std::sync::Arc::new(zeroize::Zeroizing::new(der.to_vec())),
+        })
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.pair.public().modulus_len() * 8
+    }
+
+    /// The DER `RSAPublicKey` (RFC 8017 §A.1.1), as a certificate holds it.
+    pub fn public_key_der(&self) -> &[u8] {
+        self.pair.public().as_ref()
+    }
+
+    /// `ring`'s RSASSA-PSS (salt of the hash's length, from the operating system's
+    /// randomness) or RSASSA-PKCS1-v1_5 signature over `message`.
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
+        use ring::signature as rs;
+        let padding: &'static dyn rs::RsaEncoding = match scheme {
+            SignatureScheme::RsaPssRsaeSha256 => &rs::RSA_PSS_SHA256,
+            SignatureScheme::RsaPssRsaeSha384 => &rs::RSA_PSS_SHA384,
+            SignatureScheme::RsaPssRsaeSha512 => &rs::RSA_PSS_SHA512,
+            SignatureScheme::RsaPkcs1Sha256 => &rs::RSA_PKCS1_SHA256,
+            SignatureScheme::RsaPkcs1Sha384 => &rs::RSA_PKCS1_SHA384,
+            SignatureScheme::RsaPkcs1Sha512 => &rs::RSA_PKCS1_SHA512,
+            SignatureScheme::EcdsaSecp256r1Sha256 | SignatureScheme::EcdsaSecp384r1Sha384 => {
+                return Err(Error::Internal("signature scheme does not fit our key"));
+            }
+        };
+        let mut signature = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
+            .sign(
+                padding,
+                &ring::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .map_err(|_| Error::Randomness)?;
+        Ok(signature)
     }
 }
 
@@ -100,10 +248,7 @@ impl RsaKey {
     /// certificate's SubjectPublicKeyInfo holds them); fails with
     /// [`Error::UnsupportedRsaKeySize`] outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
     pub fn new(der: &[u8], modulus: &[u8]) -> Result<Self, Error> {
-        let bits = match modulus.iter().position(|&b| b != 0) {
-            Some(i) => (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize,
-            None => 0,
-        };
+        let bits = modulus_bits(modulus);
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(Error::UnsupportedRsaKeySize(bits));
         }
@@ -116,6 +261,19 @@ impl RsaKey {
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
         self.bits
+    }
+
+    /// The DER `RSAPublicKey`.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+}
+
+/// The significant bits of a big-endian modulus (leading zero octets and bits aside).
+fn modulus_bits(modulus: &[u8]) -> usize {
+    match modulus.iter().position(|&b| b != 0) {
+        Some(i) => (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize,
+        None => 0,
     }
 }
 
@@ -235,7 +393,7 @@ mod tests {
 
     #[test]
     fn sign_then_verify() {
-        let key = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let key = EcdsaKey::from_scalar(&[7; 32]).unwrap();
         let sig = key.sign(b"transcript");
         let peer =
             PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.public_point()).unwrap());
@@ -257,7 +415,7 @@ mod tests {
             peer.verify(0x0203, b"transcript", &sig),
             Err(Error::IllegalParameter("signature scheme not offered"))
         );
-        assert!(SigningKey::from_scalar(&[0; 32]).is_none());
+        assert!(EcdsaKey::from_scalar(&[0; 32]).is_none());
     }
 
     /// The verification in use (`ring` with the default features) against `p256`/`p384`'s:
@@ -270,7 +428,7 @@ mod tests {
         let mut agreed = [0usize; 2];
         for i in 1..=24u8 {
             let msg: Vec<u8> = (0..(i as usize * 37)).map(|j| (j as u8) ^ i).collect();
-            let s256 = SigningKey::from_scalar(&[i; 32]).unwrap();
+            let s256 = EcdsaKey::from_scalar(&[i; 32]).unwrap();
             let p256k = PeerKey::P256(
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(&s256.public_point()).unwrap(),
             );
@@ -338,7 +496,7 @@ mod tests {
 
     #[test]
     fn signing_is_deterministic() {
-        let key = SigningKey::from_scalar(&[9; 32]).unwrap();
+        let key = EcdsaKey::from_scalar(&[9; 32]).unwrap();
         assert_eq!(key.sign(b"m"), key.sign(b"m"));
     }
 }
@@ -445,7 +603,7 @@ mod rsa_tests {
             }
         }
         // An ECDSA key under an RSA scheme.
-        let ec = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let ec = EcdsaKey::from_scalar(&[7; 32]).unwrap();
         let ec_peer =
             PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&ec.public_point()).unwrap());
         assert_eq!(
