@@ -176,11 +176,16 @@ impl RsaSigningKey {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         // The size first, from the key's own encoding, so a 1024-bit key gets the typed
         // error rather than ring's generic rejection.
-        use rsa::pkcs8::DecodePrivateKey;
-        use rsa::traits::PublicKeyParts;
-        let key = rsa::PrivateKey::from_pkcs8_der(der)
-            .map_err(|_| Error::CertificateLoad("not a PKCS#8 RSA private key"))?;
-        let bits = modulus_bits(&key.n_bytes());
+        // A DER reading only (PKCS#8, then PKCS#1's RSAPrivateKey): no arithmetic on the
+        // key happens outside ring.
+        let not_rsa = || Error::CertificateLoad("not a PKCS#8 RSA private key");
+        let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| not_rsa())?;
+        if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+            return Err(not_rsa());
+        }
+        let key = rsa::pkcs1::RsaPrivateKeyRef::try_from(info.private_key.as_bytes())
+            .map_err(|_| not_rsa())?;
+        let bits = modulus_bits(key.modulus.as_bytes());
         if !RSA_SIGNING_BITS.contains(&bits) {
             return Err(Error::UnsupportedRsaKeySize(bits));
         }
