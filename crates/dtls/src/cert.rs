@@ -4,18 +4,28 @@
 //!
 //! An RSA key of ours is generated with RustCrypto's `rsa` 0.10 and then handed, as
 //! PKCS#8, to `ring`, which does every signing (the certificate's own signature, the
-//! ServerKeyExchange and the CertificateVerify). `ring` cannot generate RSA keys, and
-//! `rsa` is the maintained pure-Rust crate that can; its private-key operations were
-//! the subject of RUSTSEC-2023-0071 (the Marvin timing attack, fixed in 0.10's
-//! constant-time rewrite), and key generation handles no attacker-chosen input in any
-//! case, but signing stays on `ring`, the code that already verifies RSA peers here. So
-//! RSA certificates of our own need the `ring` feature, like RSA peers: without it
+//! ServerKeyExchange and the CertificateVerify); loading reads the key's size from its DER
+//! alone and gives the key to `ring`. `ring` cannot generate RSA keys, and `rsa` is the
+//! maintained pure-Rust crate that can. Its private-key operations were the subject of
+//! RUSTSEC-2023-0071 (the Marvin timing attack), which 0.10's move to constant-time
+//! `crypto-bigint` arithmetic is meant to close (its README still points at open
+//! hardening work); key generation handles no attacker-chosen input in any case, but signing
+//! stays on `ring`, the code that already verifies RSA peers here. So RSA certificates of
+//! our own need the `ring` feature, like RSA peers: without it
 //! [`Certificate::generate_rsa`] and the loaders refuse them with
-//! [`Error::UnsupportedCertificate`]. `rsa` 0.10 (not 0.9) because it is of the same
-//! RustCrypto generation as the other crates here (`rand_core` 0.10, `digest` 0.11,
-//! `pkcs8` 0.11: three new crates in the build, no second copy of any), at the price
-//! of Rust 1.87 as the workspace's `rust-version`; 0.9 would keep 1.85 but add a
-//! second `rand_core`, `digest`, `sha2`, `der` and `pkcs8` and carry the advisory.
+//! [`Error::UnsupportedCertificate`].
+//!
+//! Why `rsa` 0.10 and a workspace `rust-version` of 1.87 rather than `rsa` 0.9 and 1.85:
+//! 0.10 is of the RustCrypto generation the workspace keeps one copy of (`rand_core` 0.10,
+//! `digest` 0.11, `pkcs8` 0.11), so it adds three crates (`rsa`, `pkcs1`, `crypto-primes`)
+//! and draws its primes from our own `CryptoRng`, seeded in tests. 0.9 would add eighteen,
+//! with second copies of `rand_core`, `digest`, `der`, `spki`, `pkcs8`, `signature`,
+//! `const-oid`, `crypto-common` and `getrandom`, an adapter to `rand_core` 0.6, the
+//! advisory (0.9 has no fixed release), and, with `num-bigint-dig`, key generation some
+//! thirty times slower in a debug build (a 2048-bit key in about 30 s against 0.9 s
+//! here; 3072 bits in about 3 s with 0.10), which every debug test and interop run pays.
+//! The price of 1.87 is that clippy then suggests `is_multiple_of` at some 45 places,
+//! allowed workspace-wide for now (Cargo.toml); the toolchain in use is newer anyway.
 
 use crate::crypto::signature::{EcdsaKey, PeerKey, RSA_SIGNING_BITS, RsaKey, SigningKey};
 use crate::error::Error;

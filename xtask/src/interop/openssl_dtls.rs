@@ -259,7 +259,7 @@ pub fn run(ctx: &Context) -> Result {
         ..cases[0]
     };
     let verdict = match our_client(ctx, &weak) {
-        Err(e) if e.contains("the peer's RSA key has 1024 bits, outside 2048 to 4096") => {
+        Err(e) if e.contains("RSA key of 1024 bits: a peer's must have 2048 to 4096") => {
             "PASS (refused, UnsupportedRsaKeySize(1024))".to_string()
         }
         Ok(_) => {

@@ -1,29 +1,35 @@
 //! Signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
-//! CertificateVerify): we sign with P-256/SHA-256; we verify P-256 and P-384 keys under
-//! SHA-256 or SHA-384 (TLS 1.2 does not tie the hash to the curve, RFC 8422 §5.10), with
-//! DER `ECDSA-Sig-Value` signatures, and RSA keys of 2048 to 4096 bits under
-//! RSASSA-PKCS1-v1_5 or RSASSA-PSS (rsaEncryption keys, RFC 8446 §4.2.3's
-//! rsa_pss_rsae_*) with SHA-256, SHA-384 or SHA-512.
+//! CertificateVerify): we sign with P-256/SHA-256, or with an RSA key of ours under
+//! RSA-PSS or PKCS#1 v1.5; we verify P-256 and P-384 keys under SHA-256 or SHA-384 (TLS
+//! 1.2 does not tie the hash to the curve, RFC 8422 §5.10), with DER `ECDSA-Sig-Value`
+//! signatures, and RSA keys of 2048 to 4096 bits under RSASSA-PKCS1-v1_5 or RSASSA-PSS
+//! (rsaEncryption keys, RFC 8446 §4.2.3's rsa_pss_rsae_*) with SHA-256, SHA-384 or
+//! SHA-512.
 //!
-//! RSA is the peer's side only: legacy SIP gateways and OpenSSL's default certificates
-//! are RSA, and a WebRTC endpoint must accept them, but our own certificate stays ECDSA
-//! P-256 (smaller, cheaper, and what every browser makes). RSA verification runs on
-//! `ring` (its PKCS#1 v1.5 and PSS verification, which also bounds the modulus and
-//! checks the exponent). RustCrypto's `rsa` 0.10 is of the `digest` 0.11 generation the
-//! other RustCrypto crates here use, but needs Rust 1.87, above the workspace's
-//! `rust-version` (1.85); so without the `ring` feature RSA certificates are refused
-//! (unsupported_certificate) and neither the ECDHE_RSA suites nor the RSA schemes are
-//! offered. The key size is bounded on our side too: below 2048
-//! bits is too weak, above 4096 makes every verification a CPU cost a peer chooses.
+//! RSA, on either side, runs on `ring` (its PKCS#1 v1.5 and PSS verification, which also
+//! bounds the modulus and checks the exponent, and its `RsaKeyPair` signing). Legacy SIP
+//! gateways and OpenSSL's default certificates are RSA, and a WebRTC endpoint must accept
+//! them; our own certificate is ECDSA P-256 by default (smaller, cheaper, and what every
+//! browser makes) and RSA only on request ([`crate::Certificate::generate_rsa`]), for a
+//! peer that insists on it. An RSA key of ours signs with the first of
+//! rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 the peer lists (PSS before PKCS#1
+//! v1.5, as RFC 8446 §4.2.3 ranks them); the PSS salt comes from `ring`'s
+//! `SystemRandom`, the operating system's randomness, since `ring` takes no other source.
+//! Without the `ring` feature there is no RSA: RSA certificates, the peer's or our own,
+//! are refused (unsupported_certificate) and neither the ECDHE_RSA suites nor the RSA
+//! schemes are offered. (RustCrypto's `rsa` 0.10 could verify and sign there, but it
+//! only generates our keys, see `cert.rs`: one implementation does RSA signatures.) The
+//! key size is bounded on our side too: below 2048 bits is too weak, above 4096 makes
+//! every verification a CPU cost a peer chooses.
 //!
 //! Verification runs on `ring` when the `ring` feature is on (the default) and on
 //! `p256`/`p384` otherwise. Verifying the peer's signature is the costliest public-key
 //! operation of a handshake for each end, and `ring`'s (BoringSSL's P-256 and P-384
 //! code) is several times faster than `p256` 0.14's (docs/benchmarks.md); `ring` is in
 //! the build already for SRTP's GCM. Both are the libraries' own ECDSA verification of
-//! a DER signature over the message; a test holds them to each other. Signing stays on
-//! `p256`: it is deterministic (RFC 6979) and takes no random source, where `ring`'s
-//! signing needs its own.
+//! a DER signature over the message; a test holds them to each other. ECDSA signing
+//! stays on `p256`: it is deterministic (RFC 6979) and takes no random source, where
+//! `ring`'s signing needs its own.
 
 use crate::error::Error;
 use crate::suite::{Authentication, SignatureScheme};
