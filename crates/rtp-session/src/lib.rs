@@ -152,6 +152,7 @@ mod server;
 mod session;
 mod sockopt;
 mod source;
+mod tcp;
 mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
@@ -167,6 +168,11 @@ pub use server::{Handler, Server, SessionId, Stopped};
 pub use session::Session;
 pub use sockopt::{Dscp, SocketOptions};
 pub use source::SourceQuality;
+/// RTP and RTCP over TCP (RFC 4571, RFC 4145).
+pub use tcp::{
+    TcpCloseReason, TcpCounters, TcpDriver, TcpMedia, TcpPeerSetup, TcpSetup, TcpTransport,
+    media_lines as tcp_media_lines,
+};
 pub use timing::{IntervalInputs, deterministic_interval};
 
 // WebRTC offer/answer: a browser's offer read, our ICE-lite DTLS-SRTP Opus answer written.
