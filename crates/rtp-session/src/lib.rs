@@ -13,6 +13,9 @@
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
+//! - [`TcpDriver`], the same session over one TCP connection (RFC 4571 framing, RFC 4145
+//!   active or passive setup) for TCP candidates and SBCs: RTP and RTCP multiplexed, SRTP as
+//!   on UDP, fixed receive and send bounds (`docs/tcp.md`).
 //! - [`Server`], the many-session driver: thousands of sessions on a few worker threads
 //!   (one per core), each thread polling its shard's sockets at once and keeping one
 //!   timer heap; the application's [`Handler`] per session gets events, lent frames and
