@@ -386,3 +386,65 @@ async fn a_peer_that_stops_reading_costs_a_bounded_buffer_and_counted_drops() {
     assert!(driver.session().counters().rtcp_sent > rtcp_before);
     drop(client);
 }
+
+#[tokio::test]
+async fn an_active_driver_meets_a_hostile_listener() {
+    // The peer we connect to sends media, then a frame of junk, then a prefix above our
+    // maximum.
+    let listener = std::net::TcpListener::bind((LOOPBACK, 0)).unwrap();
+    let mut c = config(TcpSetup::Active, Some(listener.local_addr().unwrap()));
+    tcp(&mut c).max_frame = 1500;
+    let mut driver = TcpDriver::start(c, binding(), rng(9)).await.unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.write_all(&framed(&[
+        rtp(1, &[1; 160]),
+        rtp(2, &[2; 160]),
+        vec![0x80; 3],
+    ]))
+    .unwrap();
+    peer.write_all(&[0xff, 0xff]).unwrap();
+    let (events, _) = run(&mut driver, Duration::from_secs(2)).await;
+    assert!(
+        matches!(events.first(), Some(Event::TcpConnected { .. })),
+        "{events:?}"
+    );
+    assert_eq!(
+        closed_reason(&events),
+        Some(TcpCloseReason::Framing(FramingError::FrameTooLarge {
+            length: 65_535,
+            max: 1500
+        }))
+    );
+    let session = driver.session().counters();
+    assert_eq!(session.rtp_received + session.probation_held, 2);
+    assert_eq!(session.malformed, 1, "{session:?}");
+}
+
+#[tokio::test]
+async fn a_stream_of_noise_ends_cleanly() {
+    // Pseudo-random bytes (a fixed LCG), with the default 65,535-byte maximum: whatever the
+    // prefixes say, the driver reads frames, drops what is not RTP, and ends on the close.
+    for seed in 1..=4u64 {
+        let (mut driver, mut client) = passive_with_client(|_| {}).await;
+        let mut x = seed;
+        let noise: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 56) as u8
+            })
+            .collect();
+        client.write_all(&noise).unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let (events, _) = run(&mut driver, Duration::from_secs(3)).await;
+        let reason = closed_reason(&events);
+        assert!(
+            matches!(
+                reason,
+                Some(TcpCloseReason::PeerClosed | TcpCloseReason::PeerClosedMidFrame { .. })
+            ),
+            "{reason:?}"
+        );
+        let tcp = driver.counters();
+        assert!(tcp.frames_received + tcp.empty_frames > 0);
+    }
+}
