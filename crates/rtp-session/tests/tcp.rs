@@ -171,9 +171,30 @@ async fn srtp_media_both_ways_then_a_clean_close() {
     assert!(passive.session().counters().rtcp_received > 0);
     assert!(active.session().counters().rtcp_received > 0);
 
-    // The active side leaves: its BYE, then its FIN, reach the passive side.
+    // The active side leaves: its BYE, then its FIN, reach the passive side, and it hands
+    // out the session's end and then the transport's.
     let ssrc = active.session().local_ssrc();
-    active.close().await.unwrap();
+    active.shutdown();
+    let (events, _) = run(&mut active, Duration::from_secs(3)).await;
+    let tail: Vec<String> = events
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| format!("{e:?}"))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            format!(
+                "{:?}",
+                Event::TcpClosed {
+                    reason: TcpCloseReason::Local
+                }
+            ),
+            format!("{:?}", Event::Closed)
+        ]
+    );
+    assert!(active.next().await.is_none());
     let (events, _) = run(&mut passive, Duration::from_secs(3)).await;
     assert!(
         events
@@ -447,4 +468,50 @@ async fn a_stream_of_noise_ends_cleanly() {
         let tcp = driver.counters();
         assert!(tcp.frames_received + tcp.empty_frames > 0);
     }
+}
+
+#[tokio::test]
+async fn closing_with_a_peer_that_does_not_read_ends_within_the_drain_time() {
+    let (mut driver, client) = passive_with_client(|c| {
+        tcp(c).send_buffer = 16 * 1024;
+        c.transport.socket.send_buffer = Some(4096);
+    })
+    .await;
+    socket2::SockRef::from(&client)
+        .set_recv_buffer_size(4096)
+        .unwrap();
+    // Fill every buffer on the way, let the kernel settle, and fill ours again.
+    for round in 0..2u32 {
+        for i in 0..1000u32 {
+            driver
+                .send(&[0x55; 1200], (round * 1000 + i) * 160, false)
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver.flush();
+    assert!(driver.buffered_send() > 0);
+    let started = Instant::now();
+    driver.shutdown();
+    let (events, _) = run(&mut driver, Duration::from_secs(3)).await;
+    let took = started.elapsed();
+    let tail: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+    assert_eq!(
+        tail,
+        [
+            format!("{:?}", Event::Closed),
+            format!(
+                "{:?}",
+                Event::TcpClosed {
+                    reason: TcpCloseReason::Local
+                }
+            )
+        ]
+    );
+    // The buffer never drains, so the driver gives the peer its second and no more.
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    drop(client);
 }

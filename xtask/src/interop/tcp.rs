@@ -73,7 +73,10 @@ fn clip() -> Vec<u8> {
 
 /// `gst-launch-1.0 -q <description>`; the description holds no quoted spaces.
 fn gst_launch(description: &str, log: &Path) -> Result<Child> {
-    eprintln!("    gst-launch-1.0 {description}");
+    let shown = description
+        .replace(&hex(&their_key()), "<key>")
+        .replace(&hex(&our_key()), "<key>");
+    eprintln!("    gst-launch-1.0 {shown}");
     Command::new("gst-launch-1.0")
         .arg("-q")
         .args(description.split_whitespace())

@@ -67,6 +67,9 @@ pub struct TcpDriver {
     partial_since: Option<Instant>,
     pending: VecDeque<Output>,
     finished: bool,
+    /// The session closed (its BYE is queued): the connection ends once the send buffer
+    /// is written out, or at this instant.
+    closing_until: Option<Instant>,
     counters: TcpCounters,
     /// Whom a listening driver accepts: the signalled peer's IP, when known.
     expected_peer: Option<std::net::IpAddr>,
@@ -131,6 +134,7 @@ impl TcpDriver {
             partial_since: None,
             pending: VecDeque::new(),
             finished: false,
+            closing_until: None,
             counters: TcpCounters::default(),
             expected_peer: remote.map(|r| r.ip().to_canonical()),
             socket,
@@ -259,8 +263,16 @@ impl TcpDriver {
     pub async fn next(&mut self) -> Option<Output> {
         let mut idle_wake = false;
         loop {
-            if collect(&mut self.session, Instant::now(), &mut self.pending) {
-                self.finished = true;
+            if collect(&mut self.session, Instant::now(), &mut self.pending)
+                && self.closing_until.is_none()
+            {
+                self.closing_until = Some(Instant::now() + CLOSE_DRAIN);
+            }
+            if let Some(until) = self.closing_until
+                && !self.finished
+                && (self.buffered_send() == 0 || self.stream.is_none() || Instant::now() >= until)
+            {
+                self.finish_local();
             }
             if let Some(out) = self.pending.pop_front() {
                 return Some(out);
@@ -270,11 +282,11 @@ impl TcpDriver {
             }
             let floor = idle_wake.then(|| Instant::now() + IDLE_RETRY);
             let stall = self.partial_since.map(|t| t + self.tcp.stall_timeout);
-            let deadline = match (self.session.poll_timeout(), stall) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-            .map(|d| floor.map_or(d, |f| d.max(f)));
+            let deadline = [self.session.poll_timeout(), stall, self.closing_until]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|d| floor.map_or(d, |f| d.max(f)));
             let wants_write = self.sent < self.out.len();
             let wake = tokio::select! {
                 r = accept(self.listener.as_ref()) => Wake::Accepted(r),
@@ -381,31 +393,35 @@ impl TcpDriver {
             .push_back(Output::Event(Event::TcpClosed { reason }));
     }
 
-    /// Leaves the session: sends the BYE, waits up to a second for the peer to take what
-    /// is buffered, then closes the connection (FIN).
-    pub async fn close(mut self) -> Result<()> {
+    /// Starts leaving: the session sends its BYE (after BYE reconsideration in large
+    /// sessions); once it is written out (or after a second, if the peer does not read),
+    /// the connection is half-closed (FIN) and [`TcpDriver::next`] hands out
+    /// [`Event::Closed`], then [`Event::TcpClosed`] with [`TcpCloseReason::Local`], then
+    /// `None`. Keep calling [`TcpDriver::next`] until then.
+    pub fn shutdown(&mut self) {
         self.session.close(Instant::now());
         self.flush();
-        while !self.session.is_closed() && self.stream.is_some() {
-            sleep_until(self.session.poll_timeout()).await;
-            self.session.handle_timeout(Instant::now());
-            self.flush();
-        }
-        let give_up = tokio::time::Instant::now() + CLOSE_DRAIN;
-        while self.sent < self.out.len() {
-            let Some(stream) = self.stream.as_ref() else {
-                break;
-            };
-            match tokio::time::timeout_at(give_up, stream.writable()).await {
-                Ok(Ok(())) => self.write_out(),
-                _ => break,
-            }
-        }
-        if let Some(stream) = self.stream.take() {
-            // FIN: the peer reads everything sent and then the end of the stream.
-            let _ = socket2::SockRef::from(&stream).shutdown(std::net::Shutdown::Write);
-        }
+    }
+
+    /// Leaves the session and closes the connection: [`TcpDriver::shutdown`], then runs the
+    /// driver to its end, dropping what it hands out meanwhile.
+    pub async fn close(mut self) -> Result<()> {
+        self.shutdown();
+        while self.next().await.is_some() {}
         Ok(())
+    }
+
+    /// The local end: FIN after what was written, then the transport's end.
+    fn finish_local(&mut self) {
+        if let Some(stream) = self.stream.as_ref() {
+            // Whatever the peer sent meanwhile is read and dropped first: closing a socket
+            // with unread data would reset the connection and lose our BYE.
+            let mut sink = [0u8; 2048];
+            while matches!(stream.try_read(&mut sink), Ok(n) if n > 0) {}
+            // FIN: the peer reads everything sent and then the end of the stream.
+            let _ = socket2::SockRef::from(stream).shutdown(std::net::Shutdown::Write);
+        }
+        self.end(TcpCloseReason::Local);
     }
 }
 

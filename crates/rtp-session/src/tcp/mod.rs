@@ -94,4 +94,7 @@ pub enum TcpCloseReason {
     Stalled,
     /// Another socket error.
     Io(std::io::ErrorKind),
+    /// We closed it ([`TcpDriver::shutdown`] or [`TcpDriver::close`]), after the session's
+    /// BYE.
+    Local,
 }
