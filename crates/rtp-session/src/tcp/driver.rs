@@ -50,6 +50,54 @@ pub struct TcpCounters {
 /// [`TcpDriver::next`] accepts (when listening), reads, writes, runs the timers and hands out
 /// [`Output`]s. It is cancel-safe, as [`crate::Driver::next`] is. When the connection ends
 /// it hands out [`Event::TcpClosed`] and then `None`.
+///
+/// ```
+/// use rtp_session::{
+///     Binding, ChaCha20Rng, Config, Event, Output, SeedableRng, TcpDriver, TcpSetup,
+///     TcpTransport,
+/// };
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// rt.block_on(async {
+///     let config = |setup, remote| {
+///         let mut c = Config::new();
+///         c.transport.rtcp_mux = true;
+///         c.transport.remote_rtp = remote;
+///         c.transport.tcp = Some(TcpTransport::new(setup));
+///         c
+///     };
+///     let loopback = Binding::new("127.0.0.1".parse()?);
+///     let rng = |s| Box::new(ChaCha20Rng::from_seed([s; 32]));
+///     // `a=setup:passive` listens; `a=setup:active` connects to it.
+///     let mut b = TcpDriver::start(config(TcpSetup::Passive, None), loopback, rng(1)).await?;
+///     let remote = Some(b.local_addr());
+///     let mut a = TcpDriver::start(config(TcpSetup::Active, remote), loopback, rng(2)).await?;
+///
+///     let mut tick = tokio::time::interval(Duration::from_millis(20));
+///     let mut sent = 0;
+///     let frame = loop {
+///         tokio::select! {
+///             _ = tick.tick() => {
+///                 a.send(&[0xd5; 160], sent * 160, sent == 0)?;
+///                 sent += 1;
+///             }
+///             Some(out) = b.next() => if let Output::Frame(f) = out { break f },
+///         }
+///     };
+///     assert_eq!((frame.ssrc, frame.payload.len()), (a.session().local_ssrc(), 160));
+///     a.close().await?;
+///     // B sees A's BYE, then its FIN.
+///     while let Some(out) = b.next().await {
+///         if let Output::Event(Event::TcpClosed { reason }) = out {
+///             assert_eq!(reason, rtp_session::TcpCloseReason::PeerClosed);
+///         }
+///     }
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TcpDriver {
     session: Session,
@@ -83,7 +131,8 @@ impl TcpDriver {
     /// ([`Error::NoRemote`] without it), or listens on a port of `binding` for one peer
     /// (from the IP of `remote_rtp` only, when it is set). RTCP is multiplexed
     /// (`config.transport.rtcp_mux` must be set), latching is off (the connection is the
-    /// path) and ICE is refused.
+    /// path) and ICE is refused. Connecting waits as long as the system does (a peer that
+    /// never answers takes minutes): wrap it in a timeout to bound that.
     pub async fn start(
         mut config: Config,
         binding: Binding,
