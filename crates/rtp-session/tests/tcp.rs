@@ -207,7 +207,7 @@ async fn srtp_media_both_ways_then_a_clean_close() {
 }
 
 #[tokio::test]
-async fn connecting_to_nothing_is_an_error_and_no_remote_is_refused() {
+async fn connecting_to_nothing_is_an_error_and_bad_settings_are_refused() {
     let listener = std::net::TcpListener::bind((LOOPBACK, 0)).unwrap();
     let unused = listener.local_addr().unwrap();
     drop(listener);
@@ -221,12 +221,20 @@ async fn connecting_to_nothing_is_an_error_and_no_remote_is_refused() {
         TcpDriver::start(c, binding(), rng(1)).await,
         Err(rtp_session::Error::NoRemote)
     ));
-    let mut c = config(TcpSetup::Passive, None);
-    c.transport.rtcp_mux = false;
-    assert!(matches!(
-        TcpDriver::start(c, binding(), rng(1)).await,
-        Err(rtp_session::Error::BadConfig(_))
-    ));
+    let refused = [
+        |c: &mut Config| c.transport.rtcp_mux = false,
+        |c: &mut Config| tcp(c).max_frame = 11,
+        |c: &mut Config| tcp(c).stall_timeout = Duration::ZERO,
+        |c: &mut Config| c.transport.tcp = None,
+    ];
+    for change in refused {
+        let mut c = config(TcpSetup::Passive, None);
+        change(&mut c);
+        assert!(matches!(
+            TcpDriver::start(c, binding(), rng(1)).await,
+            Err(rtp_session::Error::BadConfig(_))
+        ));
+    }
 }
 
 #[tokio::test]

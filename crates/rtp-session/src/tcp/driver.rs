@@ -128,7 +128,7 @@ pub struct TcpDriver {
 impl TcpDriver {
     /// Starts the transport `config.transport.tcp` describes
     /// ([`Error::BadConfig`] without one): connects to `config.transport.remote_rtp`
-    /// ([`Error::NoRemote`] without it), or listens on a port of `binding` for one peer
+    /// ([`Error::NoRemote`] without it) from `binding`'s address (any port), or listens on a port of `binding` for one peer
     /// (from the IP of `remote_rtp` only, when it is set). RTCP is multiplexed
     /// (`config.transport.rtcp_mux` must be set), latching is off (the connection is the
     /// path) and ICE is refused. Connecting waits as long as the system does (a peer that
@@ -150,6 +150,12 @@ impl TcpDriver {
         if config.ice.is_some() {
             return Err(Error::BadConfig("ICE over TCP is not supported"));
         }
+        if usize::from(tcp.max_frame) < rtp_packet::FIXED_HEADER_LEN || tcp.stall_timeout.is_zero()
+        {
+            return Err(Error::BadConfig(
+                "a TCP frame limit holds an RTP header, and the stall timeout is not zero",
+            ));
+        }
         config.transport.latching = false;
         let socket = config.transport.socket;
         let remote = config.transport.remote_rtp.take();
@@ -158,7 +164,7 @@ impl TcpDriver {
         let (listener, stream, local) = match tcp.setup {
             TcpSetup::Active => {
                 let remote = remote.ok_or(Error::NoRemote)?;
-                let stream = TcpStream::connect(remote).await.map_err(io(None))?;
+                let stream = connect(binding, remote).await?;
                 let local = stream.local_addr().map_err(io(None))?;
                 (None, Some(stream), local)
             }
@@ -510,6 +516,23 @@ fn listen(binding: Binding, hint: u32) -> Result<TcpListener> {
         return TcpListener::from_std(listener).map_err(io);
     }
     Err(Error::NoFreePort { first, last })
+}
+
+/// A connection to `remote`, from `binding`'s address when it names one of the remote's
+/// family (any port), else from wherever the system routes.
+async fn connect(binding: Binding, remote: SocketAddr) -> Result<TcpStream> {
+    let local = SocketAddr::new(binding.ip, 0);
+    let io = |address| move |source| Error::Io { address, source };
+    let socket = if remote.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(io(None))?;
+    if !binding.ip.is_unspecified() && binding.ip.is_ipv4() == remote.is_ipv4() {
+        socket.bind(local).map_err(io(Some(local)))?;
+    }
+    socket.connect(remote).await.map_err(io(None))
 }
 
 async fn accept(listener: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
