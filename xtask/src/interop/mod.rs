@@ -25,6 +25,7 @@ mod rtpx;
 mod rtx;
 mod sdes;
 mod session_capture;
+mod tcp;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -105,6 +106,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "dscp",
         run: dscp::run,
+    },
+    Suite {
+        name: "tcp",
+        run: tcp::run,
     },
 ];
 
