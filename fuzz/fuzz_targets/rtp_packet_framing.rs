@@ -20,7 +20,11 @@ fn reference(stream: &[u8], max: usize) -> (Vec<&[u8]>, u64, Option<FramingError
             continue;
         }
         if length > max {
-            return (frames, empty, Some(FramingError::FrameTooLarge { length, max }));
+            return (
+                frames,
+                empty,
+                Some(FramingError::FrameTooLarge { length, max }),
+            );
         }
         if stream.len() - at - 2 < length {
             break;
@@ -63,7 +67,11 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(decoder.buffered() <= capacity);
         if error.is_some() {
-            assert_eq!(decoder.push(rest), 0, "nothing is read after a framing error");
+            assert_eq!(
+                decoder.push(rest),
+                0,
+                "nothing is read after a framing error"
+            );
             break;
         }
         // Drained: a partial frame leaves room for at least one read.
