@@ -137,9 +137,7 @@ fn serve_on_server(sessions: u32, shared: bool) -> Result<(), String> {
             sent: 0,
         };
         let id = if shared {
-            let mut config = session_config(i)?;
-            config.local_ssrc = Some(crate::load_shared::server_ssrc(i));
-            server.add_shared(config, random(i), caller, Some(first))
+            server.add_shared(session_config(i)?, random(i), caller, Some(first))
         } else {
             server.add(session_config(i)?, binding, random(i), caller, Some(first))
         }
