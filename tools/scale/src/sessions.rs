@@ -120,8 +120,10 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             .split(',')
             .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
             .collect::<Result<_, String>>()?,
-        None if quick => vec![1000, 2000, 4000],
-        None => vec![1000, 2000, 3000, 4000, 5000, 6000, 8000, 10_000],
+        None if quick => vec![250, 500, 1000, 2000, 4000],
+        None => vec![
+            250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10_000,
+        ],
     };
     let seconds = if quick { 6 } else { 10 };
     let tasks = args.iter().any(|a| a == "--tasks");
