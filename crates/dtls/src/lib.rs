@@ -124,10 +124,11 @@ pub mod observe;
 mod random;
 mod record;
 mod suite;
+mod v13;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use cert::{Certificate, Fingerprint, HashFunction};
-pub use config::Config;
+pub use config::{Config, ProtocolVersion};
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
 };
@@ -159,6 +160,13 @@ pub mod internal {
     pub use crate::record::{
         ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
     };
+    /// DTLS 1.3 codecs: the handshake messages and the unified header.
+    pub mod dtls13 {
+        pub use crate::v13::messages::*;
+        pub use crate::v13::record::{
+            UnifiedHeader, is_unified, parse_unified_header, reconstruct,
+        };
+    }
 
     /// With the `fuzzing` feature only: a copy of `connection` in its current state, keys
     /// and handshake secrets included, drawing its randomness from `rng` from now on. The
