@@ -187,6 +187,8 @@ pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
     KeyLog, KeyLogFile, NamedGroup, Role,
 };
+/// The DTLS versions ([`DtlsConfig::max_version`] caps what is negotiated).
+pub use dtls::ProtocolVersion as DtlsVersion;
 pub use rand_core::{CryptoRng, SeedableRng};
 
 /// A ChaCha20 generator seeded once from the operating system's randomness source: what a

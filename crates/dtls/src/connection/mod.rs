@@ -566,7 +566,7 @@ impl Connection {
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
-        self.v13.as_mut().and_then(|s| s.events.pop_front())
+        self.v13.as_mut().and_then(|s| s.events.0.pop_front())
     }
 
     /// When [`Connection::handle_timeout`] should be called next.
@@ -849,32 +849,34 @@ impl Connection {
     }
 }
 
+/// A copy of an event, for forked connections (fuzzing only).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn copy_event(e: &Event) -> Event {
+    match e {
+        Event::Connected(c) => Event::Connected(Box::new(Connected {
+            version: c.version,
+            cipher_suite: c.cipher_suite,
+            key_exchange_group: c.key_exchange_group,
+            srtp_profile: c.srtp_profile,
+            srtp_keys: c.srtp_keys.clone(),
+            extended_master_secret: c.extended_master_secret,
+            peer_certificate: c.peer_certificate.clone(),
+            peer_fingerprint: c.peer_fingerprint.clone(),
+            peer_signature_scheme: c.peer_signature_scheme,
+        })),
+        Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
+        Event::AlertReceived(a) => Event::AlertReceived(*a),
+        Event::Closed => Event::Closed,
+    }
+}
+
 /// A copy of a connection in its current state with `rng` as its randomness, for the fuzz
 /// targets (`internal::fork`). Only with the `fuzzing` feature: nothing else may duplicate
 /// a live connection's secrets.
 #[cfg(feature = "fuzzing")]
 impl Connection {
     pub(crate) fn fork(&self, rng: BoxedRng) -> Connection {
-        let events = self
-            .events
-            .iter()
-            .map(|e| match e {
-                Event::Connected(c) => Event::Connected(Box::new(Connected {
-                    version: c.version,
-                    cipher_suite: c.cipher_suite,
-                    key_exchange_group: c.key_exchange_group,
-                    srtp_profile: c.srtp_profile,
-                    srtp_keys: c.srtp_keys.clone(),
-                    extended_master_secret: c.extended_master_secret,
-                    peer_certificate: c.peer_certificate.clone(),
-                    peer_fingerprint: c.peer_fingerprint.clone(),
-                    peer_signature_scheme: c.peer_signature_scheme,
-                })),
-                Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
-                Event::AlertReceived(a) => Event::AlertReceived(*a),
-                Event::Closed => Event::Closed,
-            })
-            .collect();
+        let events = self.events.iter().map(copy_event).collect();
         Connection {
             role: self.role,
             config: self.config.clone(),

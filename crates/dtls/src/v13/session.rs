@@ -38,6 +38,18 @@ const MAX_RANGES: usize = 64;
 /// Smallest handshake fragment worth starting at the end of a datagram.
 const MIN_FRAGMENT: usize = 64;
 
+/// Events for the owner. A queue of its own so that the session can be forked for fuzzing
+/// (`Event` is not `Clone`).
+#[derive(Default)]
+pub(crate) struct EventQueue(pub(crate) VecDeque<Event>);
+
+#[cfg(feature = "fuzzing")]
+impl Clone for EventQueue {
+    fn clone(&self) -> Self {
+        EventQueue(self.0.iter().map(crate::connection::copy_event).collect())
+    }
+}
+
 /// The peer's certificate once its fingerprint matched, and its verified scheme.
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 pub(crate) struct Peer {
@@ -233,7 +245,7 @@ pub(crate) struct Session {
     pending_acks: Vec<(u64, u64)>,
     established: Option<Established>,
     pub(crate) transmit: TransmitQueue,
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) events: EventQueue,
     dropped: u64,
     mtu: usize,
     pub(crate) processed: bool,
@@ -278,7 +290,7 @@ impl Session {
             pending_acks: Vec::new(),
             established: None,
             transmit: TransmitQueue::default(),
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             dropped: 0,
             mtu,
             processed: false,
@@ -538,7 +550,7 @@ impl Session {
                 }
                 self.peer_wrote_application_epoch();
                 if self.state() == State::Connected {
-                    self.events.push_back(Event::ApplicationData(plaintext));
+                    self.events.0.push_back(Event::ApplicationData(plaintext));
                 }
                 Ok(())
             }
@@ -572,14 +584,14 @@ impl Session {
     }
 
     fn handle_alert(&mut self, alert: Alert) -> Result<(), Error> {
-        self.events.push_back(Event::AlertReceived(alert));
+        self.events.0.push_back(Event::AlertReceived(alert));
         if alert.description == AlertDescription::CloseNotify {
             if self.state() != State::Closed {
                 self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
             }
             self.phase = Phase::Closed;
             self.retransmit_at = None;
-            self.events.push_back(Event::Closed);
+            self.events.0.push_back(Event::Closed);
             return Ok(());
         }
         // Every other alert ends a DTLS 1.3 association (RFC 8446 §6.2), whatever its level
@@ -864,7 +876,7 @@ impl Session {
         tracing::debug!(suite = self.suite.name(), profile = ?self.srtp_profile, "DTLS 1.3 handshake complete");
         self.phase = Phase::Connected;
         self.transcript = Vec::new();
-        self.events.push_back(Event::Connected(Box::new(connected)));
+        self.events.0.push_back(Event::Connected(Box::new(connected)));
         Ok(())
     }
 
