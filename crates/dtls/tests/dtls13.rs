@@ -243,6 +243,19 @@ fn lost_flights_are_retransmitted_and_the_final_flight_acknowledged() {
     assert!(s.is_connected());
     let ack = s.poll_transmit().expect("an ACK").to_vec();
     assert!(is_unified(ack[0]) && ack[0] & 3 == 3);
+    // That ACK is lost as well: the client's next retransmission draws another.
+    now += Duration::from_millis(2001);
+    c.handle_timeout(now).unwrap();
+    let mut acks = 0;
+    while let Some(d) = c.poll_transmit() {
+        s.handle_datagram(now, d).unwrap();
+    }
+    while let Some(d) = s.poll_transmit() {
+        acks += 1;
+        c.handle_datagram(now, d).unwrap();
+    }
+    assert!(acks > 0, "the server acknowledges the repeated flight");
+    assert_eq!(c.poll_timeout(), None);
     c.handle_datagram(now, &ack).unwrap();
     assert_eq!(
         c.poll_timeout(),

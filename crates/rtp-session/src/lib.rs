@@ -183,12 +183,12 @@ pub use webrtc::{
 /// [`SeedableRng::from_seed`] makes a run repeatable, [`ChaCha20Rng::from_rng`] over the
 /// operating system's source is what production code wants.
 pub use chacha20::ChaCha20Rng;
+/// The DTLS versions ([`DtlsConfig::max_version`] caps what is negotiated).
+pub use dtls::ProtocolVersion as DtlsVersion;
 pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
     KeyLog, KeyLogFile, NamedGroup, Role,
 };
-/// The DTLS versions ([`DtlsConfig::max_version`] caps what is negotiated).
-pub use dtls::ProtocolVersion as DtlsVersion;
 pub use rand_core::{CryptoRng, SeedableRng};
 
 /// A ChaCha20 generator seeded once from the operating system's randomness source: what a

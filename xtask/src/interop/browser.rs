@@ -145,7 +145,10 @@ pub fn run(ctx: &Context) -> Result {
             );
         }
     }
-    for (name, log) in [("endpoint", &endpoint_log), ("DTLS 1.2 endpoint", &endpoint12_log)] {
+    for (name, log) in [
+        ("endpoint", &endpoint_log),
+        ("DTLS 1.2 endpoint", &endpoint12_log),
+    ] {
         eprintln!(
             "--- the {name}'s output:\n{}",
             log.lock().map(|l| l.join("\n")).unwrap_or_default()
@@ -266,7 +269,11 @@ fn check(setup: &str, dtls12: bool, r: &Value, profile: &std::path::Path) -> Res
     }
     // The version: what the browser reports, and the suite on our side (only DTLS 1.3
     // has the TLS_AES_*/TLS_CHACHA20_* suites).
-    let (want, want13) = if dtls12 { ("FEFD", false) } else { ("FEFC", true) };
+    let (want, want13) = if dtls12 {
+        ("FEFD", false)
+    } else {
+        ("FEFC", true)
+    };
     let browser_version = transport["tlsVersion"].as_str().unwrap_or("?");
     let our_suite = ours["dtls"]["cipher_suite"].as_str().unwrap_or("?");
     if !browser_version.eq_ignore_ascii_case(want) || our_suite.starts_with("Tls13") != want13 {

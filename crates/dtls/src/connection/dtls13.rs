@@ -120,6 +120,18 @@ impl Connection {
         }
     }
 
+    /// The protocol version once it is settled (see [`Connection::protocol_version`]).
+    pub(super) fn settled_version(&self) -> Option<crate::ProtocolVersion> {
+        match &self.v13 {
+            Some(s) if s.first_hello_body().is_some() => None,
+            Some(_) => Some(crate::ProtocolVersion::Dtls13),
+            None => match self.phase {
+                Phase::ClientWaitServerHello { .. } | Phase::ServerWaitClientHello { .. } => None,
+                _ => Some(crate::ProtocolVersion::Dtls12),
+            },
+        }
+    }
+
     /// The SRTP profile a DTLS 1.3 association negotiated.
     pub(super) fn dtls13_srtp_profile(&self) -> Option<ProtectionProfile> {
         self.v13

@@ -663,10 +663,19 @@ impl Connection {
         }
     }
 
+    /// The DTLS version of this association, once the hellos settled it: `None` before
+    /// (a server waiting for a ClientHello, a client waiting for the answer to its offer).
+    /// A DTLS 1.3 association takes its records under unified headers (RFC 9147 §4) in
+    /// epochs 2 and up; an owner that filters datagrams by record header must let those
+    /// through.
+    pub fn protocol_version(&self) -> Option<crate::ProtocolVersion> {
+        self.settled_version()
+    }
+
     /// Updates our sending keys (DTLS 1.3 KeyUpdate, RFC 9147 §8), and with `request_peer`
     /// asks the peer to update its own. The new epoch starts once the peer acknowledged
-    /// the KeyUpdate; one outstanding update at a time (a second call meanwhile does
-    /// nothing). A DTLS 1.2 connection, or one not connected, gets
+    /// the KeyUpdate; one outstanding update at a time (a call while one is outstanding,
+    /// or while our final handshake flight waits for its ACK, does nothing). A DTLS 1.2 connection, or one not connected, gets
     /// [`Error::NotConnected`].
     pub fn update_keys(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
         self.dtls13_update_keys(now, request_peer)

@@ -770,7 +770,8 @@ impl Session {
     }
 
     /// Sends a KeyUpdate (RFC 9147 §8); the new write epoch starts once it is
-    /// acknowledged. Does nothing while one is outstanding.
+    /// acknowledged. Does nothing while one, or our final handshake flight, is
+    /// outstanding.
     pub(crate) fn start_key_update(
         &mut self,
         now: Instant,
@@ -782,7 +783,9 @@ impl Session {
         let Some(est) = &mut self.established else {
             return Err(Error::NotConnected);
         };
-        if est.key_update_pending {
+        // One update at a time, and none while our final handshake flight still waits for
+        // its ACK (the update would replace the flight being retransmitted).
+        if est.key_update_pending || !self.flight.is_empty() {
             return Ok(());
         }
         est.key_update_pending = true;
@@ -876,7 +879,9 @@ impl Session {
         tracing::debug!(suite = self.suite.name(), profile = ?self.srtp_profile, "DTLS 1.3 handshake complete");
         self.phase = Phase::Connected;
         self.transcript = Vec::new();
-        self.events.0.push_back(Event::Connected(Box::new(connected)));
+        self.events
+            .0
+            .push_back(Event::Connected(Box::new(connected)));
         Ok(())
     }
 
