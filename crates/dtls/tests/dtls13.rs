@@ -435,3 +435,86 @@ fn handshake_fails_after_its_timeout() {
     }
     assert!(c.is_failed());
 }
+
+#[test]
+fn the_retry_cookie_binds_the_address_and_its_bytes() {
+    let now = Instant::now();
+    let (mut c, mut s) = pair13(now);
+    let ch1 = c.poll_transmit().unwrap().to_vec();
+    s.handle_datagram(now, &ch1).unwrap();
+    let hrr = s.poll_transmit().unwrap().to_vec();
+    c.handle_datagram(now, &hrr).unwrap();
+    let ch2 = c.poll_transmit().unwrap().to_vec();
+    // The cookie (69 bytes) is the last 69 bytes of the HelloRetryRequest body's cookie
+    // extension; find them in the second ClientHello.
+    let cookie = &hrr[hrr.len() - 69..];
+    let at = ch2
+        .windows(69)
+        .position(|w| w == cookie)
+        .expect("the cookie echoed");
+    // Altered, in every part: dropped without an answer or any state.
+    for i in [0, 1, 3, 5, 40, 68] {
+        let mut forged = ch2.clone();
+        forged[at + i] ^= 1;
+        s.handle_datagram(now, &forged).unwrap();
+        assert!(s.poll_transmit().is_none(), "byte {i}");
+        assert_eq!(s.state(), State::Handshaking);
+        assert_eq!(s.protocol_version(), None);
+    }
+    // The same hello from another address: the cookie does not verify there.
+    let mut other =
+        Connection::server_with_rng(std::sync::Arc::new(v13(&configs().1)), rng(4), OTHER, now);
+    other
+        .require_peer_fingerprints(vec![fp(&configs().0)])
+        .unwrap();
+    other.handle_datagram(now, &ch2).unwrap();
+    assert!(other.poll_transmit().is_none());
+    // The genuine one starts the handshake.
+    s.handle_datagram(now, &ch2).unwrap();
+    assert!(s.poll_transmit().is_some());
+    assert_eq!(s.protocol_version(), Some(ProtocolVersion::Dtls13));
+    assert_eq!(c.protocol_version(), None, "the client has no answer yet");
+}
+
+#[derive(Default)]
+struct MemoryLog(std::sync::Mutex<Vec<(String, [u8; 32], Vec<u8>)>>);
+
+impl dtls::KeyLog for MemoryLog {
+    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), *client_random, secret.to_vec()));
+    }
+}
+
+#[test]
+fn key_log_records_the_five_tls13_secrets_on_both_sides() {
+    let now = Instant::now();
+    let (cl, sl) = (
+        std::sync::Arc::new(MemoryLog::default()),
+        std::sync::Arc::new(MemoryLog::default()),
+    );
+    let (mut cc, mut sc) = (v13(&configs().0), v13(&configs().1));
+    cc.set_key_log(cl.clone());
+    sc.set_key_log(sl.clone());
+    let (mut c, mut s) = pair_of(cc, sc, now);
+    let ch1 = c.poll_transmit().unwrap().to_vec();
+    let random: [u8; 32] = ch1[13 + 12 + 2..13 + 12 + 34].try_into().unwrap();
+    s.handle_datagram(now, &ch1).unwrap();
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    let (cl, sl) = (cl.0.lock().unwrap().clone(), sl.0.lock().unwrap().clone());
+    let labels: Vec<&str> = cl.iter().map(|(l, _, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+            "EXPORTER_SECRET"
+        ]
+    );
+    assert_eq!(cl, sl, "both sides log the same secrets");
+    assert!(cl.iter().all(|(_, r, s)| *r == random && s.len() == 32));
+}

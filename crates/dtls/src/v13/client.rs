@@ -119,6 +119,7 @@ pub(crate) fn start(
         mtu,
         handshake_deadline,
     );
+    s.client_random = random;
     s.begin_flight(false);
     s.add_message(0, ty::CLIENT_HELLO, &body, true);
     s.send_flight_with_timer(now);
@@ -274,6 +275,7 @@ impl Session {
         self.transcript
             .extend_from_slice(&m::tls_message(ty::SERVER_HELLO, body));
         let hs = Labels::DTLS13.handshake(&shared, &self.transcript_hash());
+        self.log_handshake_secrets(&hs);
         self.install_read(2, &*hs.server);
         self.install_write(2, &*hs.client);
         self.stop_retransmitting();

@@ -280,6 +280,7 @@ fn start(
     s.suite = suite;
     s.group = group;
     s.srtp_profile = srtp_profile;
+    s.client_random = ch.random;
     s.next_recv_msg = cx.message_seq.wrapping_add(1);
     s.next_send_msg = cx.message_seq;
     s.set_epoch0_seq(cx.record_sequence);
@@ -318,6 +319,7 @@ fn start(
 
     let l = Labels::DTLS13;
     let hs = l.handshake(&shared, &s.transcript_hash());
+    s.log_handshake_secrets(&hs);
     s.install_write(2, &*hs.server);
     s.install_read(2, &*hs.client);
 

@@ -225,6 +225,8 @@ pub(crate) struct Session {
     pub(crate) suite: CipherSuite,
     pub(crate) group: NamedGroup,
     pub(crate) srtp_profile: Option<ProtectionProfile>,
+    /// The ClientHello's random, which names the handshake in a key log.
+    pub(crate) client_random: [u8; 32],
     epoch0_seq: u64,
     writes: Vec<WriteEpoch>,
     /// The epoch application data, alerts and ACKs go out in.
@@ -274,6 +276,7 @@ impl Session {
             suite: CipherSuite::Tls13Aes128GcmSha256,
             group: NamedGroup::X25519,
             srtp_profile: None,
+            client_random: [0; 32],
             epoch0_seq: 0,
             writes: Vec::new(),
             write_epoch: 0,
@@ -295,6 +298,20 @@ impl Session {
             mtu,
             processed: false,
             fallback: false,
+        }
+    }
+
+    /// Logs both handshake traffic secrets.
+    pub(crate) fn log_handshake_secrets(&self, hs: &super::key_schedule::HandshakeSecrets) {
+        use crate::keylog::{CLIENT_HANDSHAKE_TRAFFIC_SECRET, SERVER_HANDSHAKE_TRAFFIC_SECRET};
+        self.log_secret(CLIENT_HANDSHAKE_TRAFFIC_SECRET, &*hs.client);
+        self.log_secret(SERVER_HANDSHAKE_TRAFFIC_SECRET, &*hs.server);
+    }
+
+    /// Hands a secret to the configured key log ([`crate::Config::set_key_log`]), if any.
+    pub(crate) fn log_secret(&self, label: &str, secret: &[u8]) {
+        if let Some(log) = self.config.key_log() {
+            log.log(label, &self.client_random, secret);
         }
     }
 
@@ -851,6 +868,10 @@ impl Session {
         app: ApplicationSecrets,
         peer: Option<Peer>,
     ) -> Result<(), Error> {
+        use crate::keylog::{CLIENT_TRAFFIC_SECRET_0, EXPORTER_SECRET, SERVER_TRAFFIC_SECRET_0};
+        self.log_secret(CLIENT_TRAFFIC_SECRET_0, &*app.client);
+        self.log_secret(SERVER_TRAFFIC_SECRET_0, &*app.server);
+        self.log_secret(EXPORTER_SECRET, &*app.exporter);
         let (write_secret, read_secret) = match self.role {
             Role::Client => (app.client.clone(), app.server.clone()),
             Role::Server => (app.server.clone(), app.client.clone()),
