@@ -518,3 +518,49 @@ fn key_log_records_the_five_tls13_secrets_on_both_sides() {
     assert_eq!(cl, sl, "both sides log the same secrets");
     assert!(cl.iter().all(|(_, r, s)| *r == random && s.len() == 32));
 }
+
+#[test]
+fn a_fragmented_server_hello_is_put_together() {
+    let now = Instant::now();
+    let (mut c, mut s) = pair13(now);
+    let ch1 = c.poll_transmit().unwrap().to_vec();
+    s.handle_datagram(now, &ch1).unwrap();
+    let hrr = s.poll_transmit().unwrap().to_vec();
+    c.handle_datagram(now, &hrr).unwrap();
+    let ch2 = c.poll_transmit().unwrap().to_vec();
+    s.handle_datagram(now, &ch2).unwrap();
+    let flight: Vec<Vec<u8>> =
+        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    // The ServerHello is the first record of the first datagram: cut it in two fragments,
+    // sent second piece first, in records of their own.
+    let d = &flight[0];
+    let len = usize::from(u16::from_be_bytes([d[11], d[12]]));
+    let (record, rest) = d.split_at(13 + len);
+    let message = &record[13..];
+    let body = &message[12..];
+    let cut = body.len() / 2;
+    let fragment = |seq: u8, offset: usize, part: &[u8]| {
+        let mut f = message[..6].to_vec();
+        f.extend_from_slice(&(offset as u32).to_be_bytes()[1..]);
+        f.extend_from_slice(&(part.len() as u32).to_be_bytes()[1..]);
+        f.extend_from_slice(part);
+        let mut r = record[..11].to_vec();
+        r[10] = seq;
+        r.extend_from_slice(&(f.len() as u16).to_be_bytes());
+        r.extend_from_slice(&f);
+        r
+    };
+    assert_eq!(
+        c.handle_datagram(now, &fragment(7, cut, &body[cut..])),
+        Ok(Received::Buffered)
+    );
+    c.handle_datagram(now, &fragment(8, 0, &body[..cut]))
+        .unwrap();
+    c.handle_datagram(now, rest).unwrap();
+    for d in &flight[1..] {
+        c.handle_datagram(now, d).unwrap();
+    }
+    assert!(c.is_connected());
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    assert!(s.is_connected());
+}

@@ -479,15 +479,39 @@ impl Session {
                         && f.message_seq == self.next_recv_msg
                         && matches!(f.msg_type, ty::SERVER_HELLO | 3)
                     {
-                        if f.offset != 0 || f.body.len() as u32 != f.length {
-                            // A fragmented ServerHello is rare enough to wait for the
-                            // retransmission of a whole one.
+                        if f.offset == 0 && f.body.len() as u32 == f.length {
+                            self.processed = true;
+                            self.client_hello_answer(now, seq, f.msg_type, f.body, rng)?;
+                            return Ok(());
+                        }
+                        // A fragment: put together within the message bound; fragments
+                        // that disagree with the ones held start over (the latest wins).
+                        if f.length as usize > MAX_MESSAGE_LEN {
                             self.drop_record();
                             continue;
                         }
-                        self.processed = true;
-                        self.client_hello_answer(now, seq, f.msg_type, f.body, rng)?;
-                        return Ok(());
+                        if self.partial.as_ref().is_some_and(|p| {
+                            p.msg_type != f.msg_type || p.body.len() != f.length as usize
+                        }) {
+                            self.partial = None;
+                        }
+                        let p = self.partial.get_or_insert_with(|| Partial {
+                            msg_type: f.msg_type,
+                            body: vec![0; f.length as usize],
+                            ranges: Vec::new(),
+                        });
+                        if !p.add(f.offset as usize, f.body) {
+                            self.drop_record();
+                            continue;
+                        }
+                        if p.complete() {
+                            if let Some(p) = self.partial.take() {
+                                self.processed = true;
+                                self.client_hello_answer(now, seq, p.msg_type, &p.body, rng)?;
+                                return Ok(());
+                            }
+                        }
+                        continue;
                     }
                     if self.role == Role::Server
                         && f.msg_type == ty::CLIENT_HELLO
