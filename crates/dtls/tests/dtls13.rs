@@ -476,8 +476,11 @@ fn the_retry_cookie_binds_the_address_and_its_bytes() {
     assert_eq!(c.protocol_version(), None, "the client has no answer yet");
 }
 
+/// One key log line: label, client random, secret.
+type Logged = (String, [u8; 32], Vec<u8>);
+
 #[derive(Default)]
-struct MemoryLog(std::sync::Mutex<Vec<(String, [u8; 32], Vec<u8>)>>);
+struct MemoryLog(std::sync::Mutex<Vec<Logged>>);
 
 impl dtls::KeyLog for MemoryLog {
     fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
