@@ -18,6 +18,15 @@
 //! authenticated alert (or a well-formed hello that breaks the protocol) ends an
 //! association.
 //!
+//! Retransmission (RFC 9147 §5.8, §7): a flight is kept whole and resent on a timer that
+//! starts at [`crate::Config::initial_retransmit`] and doubles up to 60 s, and at once (at
+//! most once per half the initial timeout) when the peer repeats its own previous flight.
+//! The peer's next flight acknowledges ours implicitly; a flight nothing answers (the
+//! client's final flight, a KeyUpdate) waits for an ACK that names every record it went out
+//! in (ACKs accumulate over retransmissions). A server acknowledges the client's final
+//! flight as soon as it is verified, and again whenever the client repeats it; a partial
+//! ACK does not trim what is resent.
+//!
 //! What is spoken: TLS_AES_128_GCM_SHA256 and TLS_CHACHA20_POLY1305_SHA256 (the
 //! configuration's AES-128-GCM and ChaCha20 suites map to them; AES-256-GCM-SHA384 is not
 //! offered), X25519, P-256 and P-384 key shares, ECDSA P-256 certificates of our own and
