@@ -474,6 +474,10 @@ impl Session {
                     self.drop_record();
                     return Ok(());
                 };
+                if frags.is_empty() {
+                    self.drop_record();
+                    return Ok(());
+                }
                 for f in frags {
                     if waiting_hello
                         && f.message_seq == self.next_recv_msg
