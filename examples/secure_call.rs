@@ -13,6 +13,8 @@
 //! format, so a capture of the call can be decrypted (Wireshark, `tshark -o
 //! tls.keylog_file:FILE`); never do that with a real call's keys. A logged call is held
 //! to DTLS 1.2, whose master secret those readers know; otherwise DTLS 1.3 is negotiated.
+//! With `--rsa [BITS]` both endpoints hold RSA certificates (2048 bits unless 3072 or
+//! 4096 is given) instead of the default ECDSA P-256 ones.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -39,6 +41,10 @@ struct Args {
     /// anyway).
     #[arg(long)]
     dtls12_only: bool,
+    /// Give both endpoints RSA certificates of BITS bits (2048, 3072 or 4096; 2048 when
+    /// no value is given) instead of ECDSA P-256 ones.
+    #[arg(long, value_name = "BITS", num_args = 0..=1, default_missing_value = "2048")]
+    rsa: Option<usize>,
 }
 
 const CALL: Duration = Duration::from_secs(10);
@@ -225,8 +231,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    let cert_a = Certificate::generate("alice")?;
-    let cert_b = Certificate::generate("bob")?;
+    let certificate = |name| match args.rsa {
+        Some(bits) => Certificate::generate_rsa(name, bits),
+        None => Certificate::generate(name),
+    };
+    let cert_a = certificate("alice")?;
+    let cert_b = certificate("bob")?;
     let fp_a = cert_a.fingerprint(HashFunction::Sha256);
     let fp_b = cert_b.fingerprint(HashFunction::Sha256);
     println!("alice a=fingerprint:{fp_a}");

@@ -1,6 +1,7 @@
 //! Unprotects arbitrary bytes as SRTP and SRTCP under a fixed key, for every profile, on a
 //! context that already holds a stream: never panics, and a packet that fails leaves the
 //! buffer and the context (rollover counter, stream count, replay state) as they were.
+//! Half the runs have cryptex (RFC 9335) on, so marked extension blocks are decrypted.
 
 #![no_main]
 
@@ -9,7 +10,7 @@ use srtp::{Config, Context, MasterKey, ProtectionProfile};
 
 const SSRC: u32 = 0x0102_0304;
 
-fn context(profile: ProtectionProfile, mki: bool) -> Context {
+fn context(profile: ProtectionProfile, mki: bool, cryptex: bool) -> Context {
     let mut key = MasterKey::new(
         profile,
         &vec![0x42; profile.master_key_len()],
@@ -19,7 +20,11 @@ fn context(profile: ProtectionProfile, mki: bool) -> Context {
     if mki {
         key = key.with_mki(&[0xAB, 0xCD]).expect("a two-byte MKI");
     }
-    let mut ctx = Context::new(profile, key, Config::default()).expect("default config");
+    let config = Config {
+        cryptex,
+        ..Config::default()
+    };
+    let mut ctx = Context::new(profile, key, config).expect("valid config");
     ctx.set_roc(SSRC, 3).expect("room for one stream");
     ctx
 }
@@ -29,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let profile = ProtectionProfile::ALL[usize::from(selector & 7) % ProtectionProfile::ALL.len()];
-    let mut ctx = context(profile, selector & 8 != 0);
+    let mut ctx = context(profile, selector & 8 != 0, selector & 32 != 0);
     let rtcp = selector & 16 != 0;
     let mut buf = packet.to_vec();
     let before = (ctx.roc(SSRC), ctx.stream_count());

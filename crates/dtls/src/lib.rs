@@ -23,14 +23,16 @@
 //! with the same three AEADs, and either side accepts a peer certificate holding an RSA
 //! key of 2048 to 4096 bits, verifying RSASSA-PKCS1-v1_5 and RSA-PSS signatures under
 //! SHA-256, SHA-384 or SHA-512 (legacy SIP gateways and OpenSSL's default certificates
-//! are RSA). Our own certificate is always ECDSA P-256, so a server of ours picks only the
-//! ECDHE_ECDSA suites (every browser makes ECDSA certificates, and ECDSA is smaller and
-//! cheaper). Verification runs on `ring`, whose PKCS#1 and PSS code also bounds the
-//! modulus and checks the exponent; RustCrypto's `rsa` 0.10 needs Rust 1.87, above this
-//! workspace's 1.85, so a build without `ring` refuses RSA certificates
-//! ([`Error::UnsupportedCertificate`]) and offers no RSA suite or scheme. A key below 2048
-//! bits is too weak and one above 4096 would let the peer choose the cost of our every
-//! verification: both end the handshake with [`Error::UnsupportedRsaKeySize`].
+//! are RSA). Our own certificate is ECDSA P-256 by default (every browser makes ECDSA
+//! certificates, and ECDSA is smaller and cheaper); [`Certificate::generate_rsa`] makes an
+//! RSA one of 2048, 3072 or 4096 bits for a peer that insists on RSA, and a server holding
+//! it picks the ECDHE_RSA suites (and only those), signing with RSA-PSS, or PKCS#1 v1.5
+//! when the client offers only that. RSA signing and verification run on `ring`, whose
+//! PKCS#1 and PSS code also bounds the modulus and checks the exponent; a build without
+//! `ring` refuses RSA certificates, the peer's and our own
+//! ([`Error::UnsupportedCertificate`]), and offers no RSA suite or scheme. A peer key
+//! below 2048 bits is too weak and one above 4096 would let the peer choose the cost of our
+//! every verification: both end the handshake with [`Error::UnsupportedRsaKeySize`].
 //!
 //! Bad networks and hostile peers (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4): flights are
 //! fragmented to the MTU ([`Config::mtu`], [`Connection::set_mtu`], at least [`MIN_MTU`]) and
@@ -132,7 +134,7 @@ mod suite;
 mod v13;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
-pub use cert::{Certificate, Fingerprint, HashFunction};
+pub use cert::{Certificate, Fingerprint, HashFunction, RSA_DEFAULT_BITS};
 pub use config::{Config, ProtocolVersion};
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,

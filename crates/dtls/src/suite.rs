@@ -12,7 +12,7 @@ pub enum CipherSuite {
     /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA9, RFC 7905).
     EcdheEcdsaChacha20Poly1305Sha256,
     /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (0xC02F, RFC 5289): a server with an RSA
-    /// certificate. Needs the `ring` feature (RSA verification).
+    /// certificate. Needs the `ring` feature (RSA signing and verification).
     EcdheRsaAes128GcmSha256,
     /// TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (0xC030, RFC 5289).
     EcdheRsaAes256GcmSha384,
@@ -87,8 +87,9 @@ impl BulkCipher {
 }
 
 impl CipherSuite {
-    /// Every suite, in the default preference order (ECDSA first: our own certificate is
-    /// ECDSA, so a server of ours only ever picks those).
+    /// Every suite, in the default preference order (ECDSA first). A server of ours picks
+    /// among the suites of its certificate's key type only: ECDHE_ECDSA for the default
+    /// P-256 certificate, ECDHE_RSA for an RSA one.
     pub const ALL: [CipherSuite; 6] = [
         CipherSuite::EcdheEcdsaAes128GcmSha256,
         CipherSuite::EcdheEcdsaAes256GcmSha384,
@@ -244,7 +245,7 @@ pub enum SignatureScheme {
 
 impl SignatureScheme {
     /// Every scheme we verify, in preference order (PSS before PKCS#1 v1.5, as RFC 8446
-    /// §4.2.3 ranks them).
+    /// §4.2.3 ranks them); an RSA key of ours signs with the RSA ones in this order.
     pub const ALL: [SignatureScheme; 8] = [
         SignatureScheme::EcdsaSecp256r1Sha256,
         SignatureScheme::EcdsaSecp384r1Sha384,

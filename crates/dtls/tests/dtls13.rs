@@ -567,3 +567,29 @@ fn a_fragmented_server_hello_is_put_together() {
     assert_eq!(pump(&mut c, &mut s, now), (None, None));
     assert!(s.is_connected());
 }
+
+#[cfg(feature = "ring")]
+#[test]
+fn rsa_certificates_of_our_own_sign_rsa_pss_in_dtls13() {
+    let now = Instant::now();
+    let cert = |name| dtls::Certificate::generate_rsa(name, 2048).unwrap();
+    let (mut cc, mut sc) = (
+        Config::new(cert("rsa client")),
+        Config::new(cert("rsa server")),
+    );
+    cc.max_version = ProtocolVersion::Dtls13;
+    sc.max_version = ProtocolVersion::Dtls13;
+    let (cfp, sfp) = (fp(&cc), fp(&sc));
+    let (mut c, mut s) = unauthenticated(&cc, &sc, now);
+    c.require_peer_fingerprints(vec![sfp]).unwrap();
+    s.require_peer_fingerprints(vec![cfp]).unwrap();
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    let (ic, is) = (connected(&mut c), connected(&mut s));
+    for i in [&ic, &is] {
+        assert_eq!(i.version, ProtocolVersion::Dtls13);
+        assert_eq!(
+            i.peer_signature_scheme,
+            Some(dtls::SignatureScheme::RsaPssRsaeSha256)
+        );
+    }
+}

@@ -211,7 +211,7 @@ fn server_preference_decides() {
     );
 }
 
-/// Our certificate is ECDSA, so our server never picks an ECDHE_RSA suite: a client that
+/// With an ECDSA certificate our server never picks an ECDHE_RSA suite: a client that
 /// offers only one finds no suite in common (handshake_failure), and one that offers both
 /// gets the ECDSA suite even when the server's own list puts the RSA one first.
 #[test]

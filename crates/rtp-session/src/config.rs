@@ -44,6 +44,7 @@ impl Default for Bandwidth {
 }
 
 /// How RTP and RTCP use the transport.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transport {
     /// Where the peer receives RTP, when known. Without it the session latches onto the
@@ -67,6 +68,9 @@ pub struct Transport {
     /// [`crate::Driver::from_std`] and [`crate::Server::add_std`]); the sans-IO
     /// [`crate::Session`] ignores it.
     pub socket: SocketOptions,
+    /// RTP and RTCP over TCP (RFC 4571) instead of UDP, connecting or listening: run by
+    /// [`crate::TcpDriver`]. `None` (the default): UDP.
+    pub tcp: Option<crate::TcpTransport>,
 }
 
 impl Default for Transport {
@@ -80,6 +84,7 @@ impl Default for Transport {
             latch_probation: 3,
             max_relatches: 4,
             socket: SocketOptions::default(),
+            tcp: None,
         }
     }
 }
@@ -167,7 +172,9 @@ impl std::fmt::Debug for SrtpKeys {
     }
 }
 
-/// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields.
+/// Everything a [`crate::Session`] needs. Start from [`Config::new`] and change fields
+/// (the struct is `#[non_exhaustive]`, so fields can be added without breaking callers).
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct Config {
     /// The payload type of what this side sends: the main audio codec. Received packets of

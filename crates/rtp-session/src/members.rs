@@ -158,15 +158,12 @@ impl Members {
         quality: impl Fn(&RemoteSource) -> SourceQuality,
     ) -> Option<SourceQuality> {
         let source = self.table.remove(&ssrc)?;
-        let left = source.validated.then(|| quality(&source));
-        if source.buffer().buffered_packets() > 0 && self.draining.len() < self.max {
-            self.draining.push((ssrc, source.into_buffer()));
-        }
-        left
+        self.retire(ssrc, source, quality)
     }
 
     /// Removes the sources silent for longer than `limit` (RFC 3550 §6.3.5), and returns
-    /// the final `quality` of the validated ones.
+    /// the final `quality` of the validated ones. Their buffered media plays out, as
+    /// after a BYE.
     pub(crate) fn expire(
         &mut self,
         now: Instant,
@@ -179,11 +176,30 @@ impl Members {
             .filter(|(_, s)| now.saturating_duration_since(s.last_heard) > limit)
             .map(|(ssrc, _)| *ssrc)
             .collect();
-        gone.into_iter()
-            .filter_map(|ssrc| self.table.remove(&ssrc).map(|s| (ssrc, s)))
-            .filter(|(_, s)| s.validated)
-            .map(|(ssrc, s)| (ssrc, quality(&s)))
-            .collect()
+        let mut left = Vec::new();
+        for ssrc in gone {
+            if let Some(source) = self.table.remove(&ssrc)
+                && let Some(q) = self.retire(ssrc, source, &quality)
+            {
+                left.push((ssrc, q));
+            }
+        }
+        left
+    }
+
+    /// Ends a removed source: its buffered media moves to the draining buffers (while
+    /// there is room for it), and a validated member's final quality is returned.
+    fn retire(
+        &mut self,
+        ssrc: u32,
+        source: Box<RemoteSource>,
+        quality: impl Fn(&RemoteSource) -> SourceQuality,
+    ) -> Option<SourceQuality> {
+        let left = source.validated.then(|| quality(&source));
+        if source.buffer().buffered_packets() > 0 && self.draining.len() < self.max {
+            self.draining.push((ssrc, source.into_buffer()));
+        }
+        left
     }
 
     /// Every source, to update in place.

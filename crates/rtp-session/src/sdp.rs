@@ -1,10 +1,11 @@
 //! Configuration from SDP: the peer's RTP and RTCP endpoints, rtcp-mux, rtcp-mux-only and
 //! rtcp-rsize through `sdp-rtcp-attr` (RFC 3605, 5761, 8858, 5506), and the bandwidth
-//! lines `b=AS`, `b=RS`, `b=RR` (RFC 8866 §5.8, RFC 3556) that set the RTCP share.
+//! lines `b=AS`, `b=RS`, `b=RR` (RFC 8866 §5.8, RFC 3556) that set the RTCP share, and
+//! `a=cryptex` (RFC 9335 §4) for SDES-keyed SRTP ([`SrtpKeys::negotiate_cryptex`]).
 
 use sdp_rtcp_attr::{Body, MuxPolicy, Resolution};
 
-use crate::config::{Bandwidth, Transport};
+use crate::config::{Bandwidth, SrtpKeys, Transport};
 use crate::error::{Error, Result};
 
 impl Transport {
@@ -85,6 +86,45 @@ impl Bandwidth {
     }
 }
 
+impl SrtpKeys {
+    /// Turns cryptex (RFC 9335, [`srtp::Config::cryptex`]) on in both directions' SRTP
+    /// contexts when our SDP `local_sdp` and the peer's `remote_sdp` both carry
+    /// `a=cryptex` for media section `index` (at session level or in that section, §4),
+    /// off otherwise; returns which. An `a=cryptex` with a value is not the attribute
+    /// (it takes none) and does not count. An SDP that does not parse is
+    /// [`crate::Error::SdpSyntax`], a missing section [`crate::Error::InactiveMedia`].
+    ///
+    /// Call it before the keys reach the session: a context's settings are fixed when it
+    /// is made. Our `a=cryptex` line is the application's to write, as its `a=crypto`.
+    pub fn negotiate_cryptex(
+        &mut self,
+        local_sdp: &str,
+        remote_sdp: &str,
+        index: usize,
+    ) -> crate::Result<bool> {
+        let on = has_cryptex(local_sdp, index)? && has_cryptex(remote_sdp, index)?;
+        self.config.cryptex = on;
+        Ok(on)
+    }
+}
+
+/// Whether `sdp` says `a=cryptex` (no value) at session level or in media section
+/// `index`.
+pub(crate) fn has_cryptex(sdp: &str, index: usize) -> crate::Result<bool> {
+    let session = sdp_types::Session::parse(sdp.as_bytes())
+        .map_err(|e| crate::Error::SdpSyntax(e.to_string()))?;
+    let media = session
+        .medias
+        .get(index)
+        .ok_or(crate::Error::InactiveMedia { index })?;
+    let flag = |attributes: &[sdp_types::Attribute]| {
+        attributes
+            .iter()
+            .any(|a| a.attribute == "cryptex" && a.value.is_none())
+    };
+    Ok(flag(&session.attributes) || flag(&media.attributes))
+}
+
 /// Reads `sdp` with the `sdp-types` crate and hands `read` its media section `index`:
 /// an SDP it cannot read is [`crate::Error::SdpSyntax`], a missing section
 /// [`crate::Error::InactiveMedia`].
@@ -143,6 +183,56 @@ mod tests {
         assert!(matches!(
             Transport::from_sdp(OFFER, 9, MuxPolicy::Accept),
             Err(Error::InactiveMedia { index: 9 })
+        ));
+    }
+
+    /// RFC 9335 §4: at session or media level, on both sides, or off.
+    #[test]
+    fn cryptex_needs_both_sides() {
+        let sdp = |session: &str, media: &str| {
+            format!(
+                "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n{session}\
+                 m=audio 5004 RTP/SAVP 0\r\n{media}m=audio 5006 RTP/SAVP 0\r\n"
+            )
+        };
+        let session_level = sdp("a=cryptex\r\n", "");
+        let media_level = sdp("", "a=cryptex\r\n");
+        let without = sdp("", "");
+        let with_value = sdp("", "a=cryptex:1\r\n");
+        let key = || {
+            srtp::MasterKey::new(srtp::ProtectionProfile::AeadAes128Gcm, &[1; 16], &[2; 12])
+                .unwrap()
+        };
+        let mut keys = SrtpKeys::new(srtp::ProtectionProfile::AeadAes128Gcm, key(), key());
+        assert!(
+            keys.negotiate_cryptex(&session_level, &media_level, 0)
+                .unwrap()
+        );
+        assert!(keys.config.cryptex);
+        // The session-level attribute covers every section; the media-level one only its own.
+        assert!(
+            keys.negotiate_cryptex(&session_level, &session_level, 1)
+                .unwrap()
+        );
+        assert!(
+            !keys
+                .negotiate_cryptex(&session_level, &media_level, 1)
+                .unwrap()
+        );
+        assert!(!keys.config.cryptex);
+        assert!(!keys.negotiate_cryptex(&media_level, &without, 0).unwrap());
+        assert!(
+            !keys
+                .negotiate_cryptex(&media_level, &with_value, 0)
+                .unwrap()
+        );
+        assert!(matches!(
+            keys.negotiate_cryptex(&media_level, &media_level, 2),
+            Err(Error::InactiveMedia { index: 2 })
+        ));
+        assert!(matches!(
+            keys.negotiate_cryptex("a=cryptex", &media_level, 0),
+            Err(Error::SdpSyntax(_))
         ));
     }
 

@@ -222,11 +222,6 @@ fn handshake_survives_the_corpus_from_its_peer() {
     nothing_lost(&mut p, a_mark, b_mark);
 }
 
-/// Whether `d` is one well-formed epoch-0 alert record.
-fn is_plaintext_alert(d: &[u8]) -> bool {
-    d.len() == 15 && d[0] == 21 && d[3..5] == [0, 0] && dtls::Alert::parse(&d[13..]).is_ok()
-}
-
 /// A plaintext close_notify from the peer's address during a DTLS 1.2 handshake ends it,
 /// and the application hears of it (before, the association closed silently and never
 /// keyed). DTLS 1.3 takes no alert in the clear: the same datagram changes nothing there

@@ -425,3 +425,81 @@ fn ice_needs_mux_and_no_configured_remote() {
     assert_eq!((random.ufrag().len(), random.pwd().len()), (8, 24));
     assert!(!format!("{random:?}").contains(random.pwd()));
 }
+
+/// Sends the `hostile` corpus to `a` from `from`, and checks that it nominated nothing,
+/// moved no media address, failed no DTLS and ended nothing. From the nominated peer
+/// during the handshake, the cases that end a handshake by design are left out, as in
+/// `hostile_corpus.rs`: a plaintext alert (nothing can be authenticated before the keys)
+/// and an unsolicited ServerHello.
+fn corpus_changes_nothing(p: &mut Pair, from: SocketAddr, state: &str) {
+    let remote = p.a.remote_rtp();
+    let events = p.a_seen.events.len();
+    let stun = stun_sent(p).len();
+    let handshaking_peer = state == "handshake" && Some(from) == remote;
+    for case in hostile::corpus() {
+        let plaintext_alert = case.bytes.len() == 15
+            && case.bytes[0] == 21
+            && case.bytes[3..5] == [0, 0]
+            && dtls::Alert::parse(&case.bytes[13..]).is_ok();
+        if handshaking_peer && (plaintext_alert || case.name == "dtls/server_hello_unsolicited") {
+            continue;
+        }
+        inject(p, from, case.bytes.clone());
+        assert_eq!(
+            p.a.remote_rtp(),
+            remote,
+            "{state}: {} from {from}",
+            case.name
+        );
+    }
+    p.run(Duration::from_millis(1));
+    let new = &p.a_seen.events[events..];
+    assert!(nominated(new).is_empty(), "{state}: {new:?}");
+    assert!(
+        !new.iter().any(|e| matches!(
+            e,
+            Event::DtlsFailed { .. } | Event::IceConsentExpired { .. }
+        )),
+        "{state}: {new:?}"
+    );
+    // The corpus holds no check with our password: nothing in it is answered.
+    assert_eq!(stun_sent(p).len(), stun, "{state}");
+}
+
+#[test]
+fn the_hostile_corpus_changes_nothing_in_any_state() {
+    let b = addr(B_ADDR);
+    let third = addr(THIRD);
+    // A fresh session, before any check: nothing from anywhere gets in.
+    let mut p = ice_pair(dtls::Role::Server, 8);
+    for from in [b, third] {
+        corpus_changes_nothing(&mut p, from, "fresh");
+    }
+    assert_eq!(p.a.remote_rtp(), None);
+    // A handshake in progress: nominated, DTLS under way.
+    inject(
+        &mut p,
+        b,
+        check(Check {
+            use_candidate: true,
+            ..Check::default()
+        }),
+    );
+    p.run(Duration::from_millis(30));
+    assert!(!p.a.is_keyed());
+    for from in [b, third] {
+        corpus_changes_nothing(&mut p, from, "handshake");
+    }
+    p.run(Duration::from_secs(3));
+    assert!(p.a.is_keyed() && p.b.is_keyed(), "{:?}", p.a.counters());
+    // A live call carrying media: from the nominated peer and from a third address.
+    let frames = p.b_seen.frames.len();
+    let received = p.a_seen.frames.len();
+    for from in [b, third] {
+        corpus_changes_nothing(&mut p, from, "live");
+    }
+    p.run(Duration::from_secs(1));
+    assert!(p.a.is_keyed());
+    assert!(p.b_seen.frames.len() > frames + 40, "we still send");
+    assert!(p.a_seen.frames.len() > received + 40, "we still receive");
+}

@@ -336,12 +336,13 @@ fn feedback_reaches_the_application_in_compounds_and_reduced_size() {
     for rsize in [false, true] {
         let mut p = srtp_pair(clean(), 53, true);
         // Each side learns the other's transport, with rtcp-rsize or not, from signalling.
-        let peer = |remote: &str| rtp_session::Transport {
-            remote_rtp: Some(addr(remote)),
-            remote_rtcp: Some(addr(remote)),
-            rtcp_mux: true,
-            rtcp_rsize: rsize,
-            ..Default::default()
+        let peer = |remote: &str| {
+            let mut t = rtp_session::Transport::default();
+            t.remote_rtp = Some(addr(remote));
+            t.remote_rtcp = Some(addr(remote));
+            t.rtcp_mux = true;
+            t.rtcp_rsize = rsize;
+            t
         };
         p.a.set_remote_transport(&peer(B_ADDR)).unwrap();
         p.b.set_remote_transport(&peer(A_ADDR)).unwrap();

@@ -762,3 +762,56 @@ fn session_config(offer: &WebRtcOffer) -> rtp_session::Config {
     let dtls = std::sync::Arc::new(rtp_session::DtlsConfig::new(certificate));
     offer.session_config(ice, dtls, Role::Server).unwrap()
 }
+
+/// RFC 9335 §4: `a=cryptex` offered (session level) is answered in every accepted
+/// section when asked for, and the session's SRTP contexts get cryptex only when both
+/// sides have it.
+#[test]
+fn cryptex_is_answered_and_configured_only_when_both_sides_have_it() {
+    use rtp_session::{ChaCha20Rng, Security, SeedableRng};
+    let with = edit(
+        CHROMIUM_AV,
+        "a=extmap-allow-mixed",
+        "a=extmap-allow-mixed\r\na=cryptex",
+    );
+    let dtls_config = |offer: &WebRtcOffer, cryptex: bool| {
+        let certificate = rtp_session::Certificate::generate_with_rng(
+            "answerer",
+            &mut ChaCha20Rng::from_seed([9; 32]),
+        )
+        .unwrap();
+        let ice = rtp_session::IceCredentials::random(&mut ChaCha20Rng::from_seed([8; 32]));
+        let mut dtls = rtp_session::DtlsConfig::new(certificate);
+        dtls.srtp_config.cryptex = cryptex;
+        let config = offer
+            .session_config(ice, std::sync::Arc::new(dtls), Role::Server)
+            .unwrap();
+        match config.security {
+            Security::Dtls { config, .. } => config.srtp_config.cryptex,
+            other => panic!("DTLS-SRTP expected, got {other:?}"),
+        }
+    };
+    let mut ours = params();
+    ours.cryptex = true;
+
+    let offer = WebRtcOffer::parse(&with).unwrap();
+    assert!(offer.cryptex());
+    assert!(offer.video_mid().is_some());
+    let answer = offer.answer(&ours).unwrap();
+    assert_eq!(answer.matches("a=cryptex\r\n").count(), 2, "{answer}");
+    assert!(!offer.answer(&params()).unwrap().contains("cryptex"));
+    assert!(dtls_config(&offer, true));
+    assert!(!dtls_config(&offer, false));
+
+    // Media level counts too; a value makes it something else.
+    let media_level = edit(CHROMIUM, "a=rtcp-mux", "a=rtcp-mux\r\na=cryptex");
+    assert!(WebRtcOffer::parse(&media_level).unwrap().cryptex());
+    let with_value = edit(CHROMIUM, "a=rtcp-mux", "a=rtcp-mux\r\na=cryptex:1");
+    assert!(!WebRtcOffer::parse(&with_value).unwrap().cryptex());
+
+    // Not offered: nothing answered, and off whatever our DTLS configuration asks.
+    let offer = WebRtcOffer::parse(CHROMIUM_AV).unwrap();
+    assert!(!offer.cryptex());
+    assert!(!offer.answer(&ours).unwrap().contains("cryptex"));
+    assert!(!dtls_config(&offer, true));
+}

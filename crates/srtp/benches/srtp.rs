@@ -1,18 +1,24 @@
 //! Criterion benchmarks: SRTP protect and unprotect of 160- and 1200-byte payloads for
-//! AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM, and SRTCP protect.
+//! AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM, and SRTCP protect; and protect of a
+//! 160-byte payload with two CSRCs and a one-byte-header extension, with cryptex (RFC 9335)
+//! and without.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use srtp::{Config, Context, MasterKey, ProtectionProfile};
 use std::hint::black_box;
 
 fn context(profile: ProtectionProfile) -> Context {
+    context_with(profile, Config::default())
+}
+
+fn context_with(profile: ProtectionProfile, config: Config) -> Context {
     let key = MasterKey::new(
         profile,
         &vec![0x11; profile.master_key_len()],
         &vec![0x22; profile.master_salt_len()],
     )
     .expect("lengths match the profile");
-    Context::new(profile, key, Config::default()).expect("default config is valid")
+    Context::new(profile, key, config).expect("the config is valid")
 }
 
 fn rtp(payload: usize, seq: u16) -> Vec<u8> {
@@ -80,5 +86,43 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Protect with and without cryptex, on a packet whose CSRCs and extension cryptex
+/// encrypts (so the extension-word rotation is part of what is measured).
+fn bench_cryptex(c: &mut Criterion) {
+    let mut g = c.benchmark_group("srtp-cryptex");
+    for profile in [
+        ProtectionProfile::AesCm128HmacSha1_80,
+        ProtectionProfile::AeadAes128Gcm,
+    ] {
+        let mut plain = rtp(0, 1);
+        plain[0] = 0x92; // X, two CSRCs
+        plain.extend_from_slice(&[0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22]);
+        plain.extend_from_slice(&[0xbe, 0xde, 0, 2, 0x10, 0xff, 0x31, 0x00, 0x01, 0x02, 0, 0]);
+        plain.resize(plain.len() + 160, 0xab);
+        g.throughput(Throughput::Bytes(160));
+        for cryptex in [false, true] {
+            let mut tx = context_with(
+                profile,
+                Config {
+                    cryptex,
+                    ..Config::default()
+                },
+            );
+            let mut buf = vec![0u8; 1500];
+            let mut seq = 0u16;
+            let name = if cryptex { "cryptex" } else { "plain" };
+            g.bench_function(BenchmarkId::new(name, format!("{profile}/160")), |b| {
+                b.iter(|| {
+                    buf[..plain.len()].copy_from_slice(&plain);
+                    buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                    seq = seq.wrapping_add(1);
+                    black_box(tx.protect_rtp(&mut buf, plain.len()).expect("protect"))
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_cryptex);
 criterion_main!(benches);

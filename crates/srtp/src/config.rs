@@ -1,5 +1,5 @@
 //! Per-context policy: replay window size, stream bound, SSRC policy, key derivation
-//! rate and SRTCP encryption.
+//! rate, SRTCP encryption and cryptex.
 
 use crate::error::{Error, Result};
 use crate::replay::{MAX_REPLAY_WINDOW, MIN_REPLAY_WINDOW};
@@ -34,6 +34,12 @@ pub struct Config {
     /// Whether SRTCP payloads are encrypted (the E flag, RFC 3711 §3.4). Ignored by
     /// the NULL profile, which never encrypts. Default true.
     pub encrypt_rtcp: bool,
+    /// Cryptex (RFC 9335): protect encrypts the CSRC list and the header extension
+    /// (marking the extension block 0xC0DE or 0xC2DE, inserting an empty one for CSRCs
+    /// without an extension), and unprotect decrypts packets so marked while still
+    /// accepting plain SRTP. Turn it on only when both sides signalled `a=cryptex`.
+    /// Ignored by the NULL profile; SRTCP is unchanged. Default false.
+    pub cryptex: bool,
 }
 
 impl Default for Config {
@@ -44,6 +50,7 @@ impl Default for Config {
             ssrc_policy: SsrcPolicy::Any,
             key_derivation_rate: 0,
             encrypt_rtcp: true,
+            cryptex: false,
         }
     }
 }

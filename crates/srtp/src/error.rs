@@ -106,6 +106,15 @@ pub enum Error {
     /// An invalid configuration value.
     #[error("invalid configuration: {0}")]
     BadConfig(&'static str),
+    /// Cryptex (RFC 9335) is on and the packet's header extension is not RFC 8285's
+    /// one-byte (0xBEDE) or two-byte (0x1000) form, the only ones cryptex can mark as
+    /// encrypted (§5); the value is its "defined by profile" word.
+    #[error("header extension profile {0:#06x} cannot be sent with cryptex (RFC 9335 §5)")]
+    CryptexExtension(u16),
+    /// A packet marked as cryptex-encrypted (0xC0DE or 0xC2DE) reached a context without
+    /// [`crate::Config::cryptex`]: its header extension cannot be read.
+    #[error("cryptex packet received but cryptex (RFC 9335) is not enabled")]
+    CryptexNotNegotiated,
 }
 
 /// Result with this crate's [`Error`].

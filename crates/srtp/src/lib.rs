@@ -1,5 +1,7 @@
 //! SRTP and SRTCP (RFC 3711) with the AES-CM (RFC 3711, RFC 6188), AES-GCM (RFC 7714)
-//! and NULL profiles, protecting and unprotecting in place on the caller's buffer.
+//! and NULL profiles, protecting and unprotecting in place on the caller's buffer, and
+//! cryptex (RFC 9335: CSRCs and header extension encrypted too) when [`Config::cryptex`]
+//! says so.
 //!
 //! A [`Context`] holds one direction's master keys ([`MasterKey`], several when selected
 //! by MKI) and the state of each SSRC: rollover counter and replay windows (RFC 3711
@@ -51,6 +53,7 @@
 
 mod config;
 mod context;
+mod cryptex;
 mod error;
 mod gcm;
 mod hmac_sha1;

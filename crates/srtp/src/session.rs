@@ -18,6 +18,7 @@
 //! faster than `hmac::Hmac<sha1::Sha1>` on audio-sized packets, and a differential test
 //! holds it to the crate byte for byte. docs/benchmarks.md has the figures.
 
+use crate::cryptex;
 use crate::gcm::Gcm;
 use crate::hmac_sha1::HmacSha1;
 use crate::kdf::{Label, Prf};
@@ -215,6 +216,10 @@ impl SessionKeys {
     /// length, `tag` the tag's place. For AES-CM the payload is encrypted then the
     /// header and ciphertext are authenticated with the ROC appended (RFC 3711 §3.3);
     /// for GCM the header is the associated data (RFC 7714 §8).
+    ///
+    /// With `cryptex` (the CSRC list's length, the extension block already marked) the
+    /// encrypted range is CSRCs, extension body and payload in crypto order (RFC 9335
+    /// §6.2, `crate::cryptex`); what is authenticated stays the packet as sent.
     pub(crate) fn protect_rtp(
         &self,
         packet: &mut [u8],
@@ -222,22 +227,37 @@ impl SessionKeys {
         ssrc: u32,
         index: u64,
         tag: &mut [u8],
+        cryptex: Option<usize>,
     ) {
         let roc = ((index >> 16) as u32).to_be_bytes();
+        let from = match cryptex {
+            Some(csrc_len) => {
+                cryptex::to_crypto_order(packet, csrc_len);
+                cryptex::ENCRYPT_FROM
+            }
+            None => hdr_len,
+        };
         match &self.cipher {
             Cipher::Gcm(_) => {
-                let (aad, payload) = packet.split_at_mut(hdr_len);
+                let (aad, payload) = packet.split_at_mut(from);
                 let t = self.gcm_seal(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload);
                 tag.copy_from_slice(&t[..tag.len()]);
+                if let Some(c) = cryptex {
+                    cryptex::to_wire_order(packet, c);
+                }
             }
             _ => {
-                self.keystream(ssrc, index, &mut packet[hdr_len..]);
+                self.keystream(ssrc, index, &mut packet[from..]);
+                if let Some(c) = cryptex {
+                    cryptex::to_wire_order(packet, c);
+                }
                 self.sign(packet, &roc, tag);
             }
         }
     }
 
-    /// Verifies then decrypts an RTP packet; on failure the packet is untouched.
+    /// Verifies then decrypts an RTP packet (`cryptex` as for [`Self::protect_rtp`]);
+    /// on failure the packet is untouched.
     pub(crate) fn unprotect_rtp(
         &self,
         packet: &mut [u8],
@@ -245,16 +265,31 @@ impl SessionKeys {
         ssrc: u32,
         index: u64,
         tag: &[u8],
+        cryptex: Option<usize>,
     ) -> Result<(), AuthFailed> {
+        let from = cryptex.map_or(hdr_len, |_| cryptex::ENCRYPT_FROM);
         match &self.cipher {
             Cipher::Gcm(_) => {
-                let (aad, payload) = packet.split_at_mut(hdr_len);
-                self.gcm_open(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload, tag)
+                if let Some(c) = cryptex {
+                    cryptex::to_crypto_order(packet, c);
+                }
+                let (aad, payload) = packet.split_at_mut(from);
+                let r = self.gcm_open(self.gcm_iv(ssrc, rtp_iv_tail(index)), aad, payload, tag);
+                if let Some(c) = cryptex {
+                    cryptex::to_wire_order(packet, c);
+                }
+                r
             }
             _ => {
                 let roc = ((index >> 16) as u32).to_be_bytes();
                 self.verify(packet, &roc, tag)?;
-                self.keystream(ssrc, index, &mut packet[hdr_len..]);
+                if let Some(c) = cryptex {
+                    cryptex::to_crypto_order(packet, c);
+                }
+                self.keystream(ssrc, index, &mut packet[from..]);
+                if let Some(c) = cryptex {
+                    cryptex::to_wire_order(packet, c);
+                }
                 Ok(())
             }
         }
@@ -465,10 +500,10 @@ mod tests {
         let mut buf = plain.clone();
         buf.resize(plain.len() + 16, 0);
         let (body, tag) = buf.split_at_mut(plain.len());
-        keys.protect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag);
+        keys.protect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag, None);
         assert_eq!(buf, want);
         let (body, tag) = buf.split_at_mut(plain.len());
-        keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag)
+        keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag, None)
             .unwrap();
         assert_eq!(body, &plain[..]);
         // A flipped bit fails and leaves the ciphertext as it was.
@@ -476,7 +511,7 @@ mod tests {
         bad[20] ^= 1;
         let (body, tag) = bad.split_at_mut(plain.len());
         assert!(
-            keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag)
+            keys.unprotect_rtp(body, 12, 0x5501_a0b2, 0xf17b, tag, None)
                 .is_err()
         );
         assert_eq!(body[..20], want[..20]);

@@ -5,6 +5,7 @@
 
 use crate::config::SsrcPolicy;
 use crate::context::{Context, Stream, key_id, packet_to_protect, room_for, slot_for_mki};
+use crate::cryptex;
 use crate::error::{Error, Result};
 use crate::index::estimate;
 use crate::profile::Transform;
@@ -51,6 +52,11 @@ fn seq_and_ssrc(packet: &[u8]) -> (u16, u32) {
 }
 
 impl Context {
+    /// Whether cryptex (RFC 9335) applies: configured, and a profile that encrypts.
+    fn cryptex(&self) -> bool {
+        self.config.cryptex && self.profile.transform() != Transform::Null
+    }
+
     /// Protects the RTP packet in `buf[..len]` in place (RFC 3711 §3.3) and returns the
     /// SRTP packet's length. `buf` must have room for the MKI and the tag after the
     /// packet ([`Error::BufferTooSmall`] otherwise). Nothing is allocated once the SSRC's
@@ -62,10 +68,20 @@ impl Context {
     /// [`Error::IndexTooOld`]; a late packet whose index was never sent is protected
     /// (as libsrtp's sender allows). On any error the buffer and the context are
     /// unchanged.
+    ///
+    /// With [`crate::Config::cryptex`] the CSRC list and header extension are encrypted
+    /// too (RFC 9335); a packet with CSRCs and no extension gets an empty one, so `buf`
+    /// then needs 4 more bytes of room and the returned length counts them.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let packet = packet_to_protect(buf, len)?;
         let rtp = rtp_packet::RtpPacket::parse(packet)?;
         let (hdr_len, seq, ssrc) = (rtp.header_len(), rtp.sequence_number(), rtp.ssrc());
+        let plan = if self.cryptex() {
+            cryptex::SendPlan::plan(packet)?
+        } else {
+            cryptex::SendPlan::Plain
+        };
+        let (hdr_len, len) = (hdr_len + plan.growth(), len + plan.growth());
         let (tag_len, mki_len) = (self.profile.rtp_tag_len(), self.mki_len);
         let out_len = len + tag_len + mki_len;
         room_for(buf, out_len)?;
@@ -106,6 +122,8 @@ impl Context {
         let r = key_id(self.kdr_shift, index);
         let mut scratch = None;
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
+        // Every check has passed: from here on the buffer is written.
+        let cryptex = plan.apply(buf, len - plan.growth());
         let (body, rest) = buf.split_at_mut(len);
         let (tag, mki) = if keys.is_aead() {
             let (t, m) = rest.split_at_mut(tag_len);
@@ -115,7 +133,7 @@ impl Context {
             (&mut t[..tag_len], m)
         };
         mki.copy_from_slice(slot.master.mki());
-        keys.protect_rtp(body, hdr_len, ssrc, index, tag);
+        keys.protect_rtp(body, hdr_len, ssrc, index, tag, cryptex);
         slot.keep(Kind::Rtp, r, scratch);
         slot.count(Kind::Rtp);
         stream.rtp.commit(index);
@@ -128,6 +146,11 @@ impl Context {
     /// anything is decrypted; a packet that fails changes neither the buffer nor the
     /// context. Authenticated packets count against the key's lifetime as protected ones
     /// do; past it every packet fails with [`Error::KeyExpired`].
+    ///
+    /// With [`crate::Config::cryptex`], a packet whose extension block is marked 0xC0DE
+    /// or 0xC2DE has its CSRCs and extension decrypted and comes back marked 0xBEDE or
+    /// 0x1000; plain SRTP packets are accepted as well (RFC 9335 §5.2). Without it, a
+    /// marked packet fails with [`Error::CryptexNotNegotiated`].
     pub fn unprotect_rtp(&mut self, packet: &mut [u8]) -> Result<usize> {
         let len = packet.len();
         let hdr_len = header_len(packet)?;
@@ -137,6 +160,10 @@ impl Context {
             return Err(Error::Truncated { needed, got: len });
         }
         let (seq, ssrc) = seq_and_ssrc(packet);
+        let cryptex = cryptex::received(packet);
+        if cryptex.is_some() && !self.cryptex() {
+            return Err(Error::CryptexNotNegotiated);
+        }
         let (count, config) = (self.streams.len(), &self.config);
         let mut stream = self.streams.get_mut(&ssrc);
         let index = match &stream {
@@ -181,8 +208,11 @@ impl Context {
         let keys = slot.session(self.profile, Kind::Rtp, r, &mut scratch);
         let (body, rest) = packet.split_at_mut(payload_end);
         let tag = &rest[tag_at - payload_end..tag_at - payload_end + tag_len];
-        keys.unprotect_rtp(body, hdr_len, ssrc, index, tag)
+        keys.unprotect_rtp(body, hdr_len, ssrc, index, tag, cryptex)
             .map_err(|_| Error::AuthenticationFailed)?;
+        if let Some(csrc_len) = cryptex {
+            cryptex::unmark(body, csrc_len);
+        }
         slot.keep(Kind::Rtp, r, scratch);
         slot.count(Kind::Rtp);
         match stream.as_mut() {

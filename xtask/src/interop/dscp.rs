@@ -11,16 +11,15 @@
 //! every driver must have sent at least 25 RTP packets and one RTCP compound.
 
 use super::Context;
-use super::session_capture::stop;
+use super::capture::Dumpcap;
 use super::tshark;
-use crate::util::{Result, ensure_apt};
+use crate::util::Result;
 use rand_core::SeedableRng;
 use rtp_session::{Binding, Config, Driver, Dscp, PortRange, SocketOptions};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Frames each side sends per call.
 const FRAMES: u32 = 25;
@@ -88,39 +87,12 @@ struct Sender {
 
 pub fn run(ctx: &Context) -> Result {
     tshark::ensure()?;
-    ensure_apt(&[("dumpcap", "wireshark-common")])?;
     let pcap = ctx.dir.join("dscp.pcapng");
-    let _ = std::fs::remove_file(&pcap);
     let last = FIRST_PORT + 200 * CALLS.len() as u16 - 1;
-    let mut capture = Command::new("dumpcap")
-        .args(["-q", "-i", "lo", "-f"])
-        .arg(format!("udp portrange {FIRST_PORT}-{last}"))
-        .arg("-w")
-        .arg(&pcap)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start dumpcap: {e}"))?;
-    let result = wait_for_file(&mut capture, &pcap).and_then(|()| calls());
-    // Let the last datagrams reach the file.
-    std::thread::sleep(Duration::from_millis(500));
-    stop(&mut capture)?;
+    let capture = Dumpcap::start(&format!("udp portrange {FIRST_PORT}-{last}"), &pcap)?;
+    let result = calls();
+    capture.stop()?;
     check(&pcap, &result?)
-}
-
-fn wait_for_file(capture: &mut std::process::Child, pcap: &Path) -> Result {
-    let start = Instant::now();
-    while !pcap.exists() {
-        if let Some(status) = capture.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("dumpcap exited with {status} before capturing"));
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            return Err("dumpcap did not start capturing within 10 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    Ok(())
 }
 
 /// Runs the calls one after another and returns every driver's ports.

@@ -4,7 +4,9 @@
 //! numbers cross the 65535 → 0 wrap on two interleaved SSRCs. For RTP the two stacks'
 //! ciphertexts must also be identical (the transforms are deterministic); SRTCP
 //! ciphertexts differ only in the index (libsrtp starts at 1, RFC 3711 and we at 0), so
-//! SRTCP is checked by round trip.
+//! SRTCP is checked by round trip. What libsrtp protects is also unprotected by a context
+//! with cryptex (RFC 9335) on, which must take plain SRTP as it is (§5.2; the `cryptex`
+//! suite checks cryptex itself against a libsrtp that has it).
 //!
 //! Replay windows: for window sizes 64, 65, 100, 128, 192, 320 and 1500 one SRTP packet
 //! sequence (late packets, replays, packets at the window's edge, jumps of about a
@@ -195,9 +197,15 @@ impl Keys {
         }
     }
 
-    fn context(&self, profile: ProtectionProfile, encrypt_rtcp: bool) -> Result<srtp::Context> {
+    fn context(
+        &self,
+        profile: ProtectionProfile,
+        encrypt_rtcp: bool,
+        cryptex: bool,
+    ) -> Result<srtp::Context> {
         let config = Config {
             encrypt_rtcp,
+            cryptex,
             ..Config::default()
         };
         let keys = match &self.second {
@@ -302,7 +310,7 @@ fn check_profile(
     );
 
     // Ours → libsrtp.
-    let mut ours = keys.context(profile, encrypt_rtcp)?;
+    let mut ours = keys.context(profile, encrypt_rtcp, false)?;
     let mut protected = Vec::with_capacity(plain.len());
     for (i, r) in plain.iter().enumerate() {
         keys.select(&mut ours, i)?;
@@ -339,24 +347,29 @@ fn check_profile(
 
     // libsrtp → ours, and for RTP the same ciphertext as ours.
     let theirs = run_driver(&run, "protect", &plain)?;
-    let mut rx = keys.context(profile, encrypt_rtcp)?;
-    for (i, ((t, o), p)) in theirs.iter().zip(&protected).zip(&plain).enumerate() {
-        if !t.rtcp && t.bytes != o.bytes {
-            return Err(format!(
-                "{label}: record {i}: libsrtp's SRTP bytes differ from ours"
-            ));
-        }
-        let mut buf = t.bytes.clone();
-        let n = if t.rtcp {
-            rx.unprotect_rtcp(&mut buf)
-        } else {
-            rx.unprotect_rtp(&mut buf)
-        }
-        .map_err(|e| format!("{label}: our unprotect of libsrtp's record {i}: {e}"))?;
-        if buf[..n] != p.bytes[..] {
-            return Err(format!(
-                "{label}: record {i}: our plaintext differs from the original"
-            ));
+    // A receiver with cryptex (RFC 9335) on takes libsrtp's plain SRTP as well (§5.2).
+    for cryptex in [false, true] {
+        let mut rx = keys.context(profile, encrypt_rtcp, cryptex)?;
+        for (i, ((t, o), p)) in theirs.iter().zip(&protected).zip(&plain).enumerate() {
+            if !t.rtcp && t.bytes != o.bytes {
+                return Err(format!(
+                    "{label}: record {i}: libsrtp's SRTP bytes differ from ours"
+                ));
+            }
+            let mut buf = t.bytes.clone();
+            let n = if t.rtcp {
+                rx.unprotect_rtcp(&mut buf)
+            } else {
+                rx.unprotect_rtp(&mut buf)
+            }
+            .map_err(|e| {
+                format!("{label}: our unprotect (cryptex {cryptex}) of libsrtp's record {i}: {e}")
+            })?;
+            if buf[..n] != p.bytes[..] {
+                return Err(format!(
+                    "{label}: record {i}: our plaintext (cryptex {cryptex}) differs from the original"
+                ));
+            }
         }
     }
     let (rtp, rtcp) = (
@@ -364,7 +377,7 @@ fn check_profile(
         plain.iter().filter(|r| r.rtcp).count(),
     );
     eprintln!(
-        "libsrtp {label}: ours→libsrtp {rtp} SRTP + {rtcp} SRTCP, libsrtp→ours {rtp} SRTP + {rtcp} SRTCP packets cross-checked"
+        "libsrtp {label}: ours→libsrtp {rtp} SRTP + {rtcp} SRTCP, libsrtp→ours {rtp} SRTP + {rtcp} SRTCP packets cross-checked, and taken by a cryptex receiver too"
     );
     Ok(())
 }

@@ -6,7 +6,9 @@
 //! disagreement fails the command.
 
 mod browser;
+mod capture;
 mod chromium_sdp;
+mod cryptex;
 mod dscp;
 mod dtmf;
 mod ffmpeg;
@@ -23,6 +25,7 @@ mod rtpx;
 mod rtx;
 mod sdes;
 mod session_capture;
+mod tcp;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -104,7 +107,18 @@ const SUITES: &[Suite] = &[
         name: "dscp",
         run: dscp::run,
     },
+    Suite {
+        name: "tcp",
+        run: tcp::run,
+    },
 ];
+
+/// Suites run only when named: their peer is not installable from the package
+/// registries CI reaches (the module documentation of each says why and what it needs).
+const BY_NAME_ONLY: &[Suite] = &[Suite {
+    name: "cryptex",
+    run: cryptex::run,
+}];
 
 pub fn run(args: &[String]) -> Result {
     let chosen: Vec<&Suite> = if args.is_empty() {
@@ -112,9 +126,10 @@ pub fn run(args: &[String]) -> Result {
     } else {
         let mut v = Vec::new();
         for a in args {
-            let names: Vec<&str> = SUITES.iter().map(|s| s.name).collect();
+            let names: Vec<&str> = SUITES.iter().chain(BY_NAME_ONLY).map(|s| s.name).collect();
             let s = SUITES
                 .iter()
+                .chain(BY_NAME_ONLY)
                 .find(|s| s.name == a)
                 .ok_or_else(|| format!("no interop suite `{a}`; suites: {}", names.join(", ")))?;
             v.push(s);

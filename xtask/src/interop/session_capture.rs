@@ -18,11 +18,11 @@
 //! for the 16-byte tag and the E flag set in the last four bytes.
 
 use super::Context;
+use super::capture::{Dumpcap, secure_call_ports};
 use super::tshark;
-use crate::util::{Result, cargo, ensure_apt, output, root, sh};
+use crate::util::{Result, cargo, output, root, sh};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// AEAD tag length (RFC 7714 §9): the SRTCP datagram must have room for it.
 const AEAD_TAG: usize = 16;
@@ -32,7 +32,6 @@ const MIN_RTP_PER_SSRC: usize = 900;
 
 pub fn run(ctx: &Context) -> Result {
     tshark::ensure()?;
-    ensure_apt(&[("dumpcap", "wireshark-common")])?;
     sh(cargo().args([
         "build",
         "-p",
@@ -42,19 +41,15 @@ pub fn run(ctx: &Context) -> Result {
     ]))?;
     let raw = ctx.dir.join("secure_call-all.pcapng");
     let pcap = ctx.dir.join("secure_call.pcapng");
-    let _ = std::fs::remove_file(&raw);
     // The example binds its endpoints in 30000–31000: every datagram of the call has one of
     // them at one end.
-    let mut capture = Command::new("dumpcap")
-        .args(["-q", "-i", "lo", "-f", "udp portrange 30000-31000", "-w"])
-        .arg(&raw)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start dumpcap: {e}"))?;
-    let result = capture_call(&mut capture, &raw);
-    stop(&mut capture)?;
-    let (alice, bob) = result?;
+    let capture = Dumpcap::start("udp portrange 30000-31000", &raw)?;
+    // Held to DTLS 1.2: Debian 12's tshark 4.0 does not dissect DTLS 1.3's unified headers,
+    // and this suite checks what it dissects.
+    let printed =
+        output(Command::new(root().join("target/debug/examples/secure_call")).arg("--dtls12-only"));
+    capture.stop()?;
+    let (alice, bob) = secure_call_ports(&printed?)?;
     let keep = format!("udp.port=={alice} || udp.port=={bob}");
     sh(Command::new("tshark")
         .args(["-n", "-r"])
@@ -67,56 +62,6 @@ pub fn run(ctx: &Context) -> Result {
     ];
     let decode_as: Vec<&str> = decode_as.iter().map(String::as_str).collect();
     check_dissection(&pcap, &decode_as)
-}
-
-/// Waits for dumpcap to write its capture file, runs the example, and returns the ports
-/// of its two endpoints from the line it prints
-/// (`alice A <-> relay R1 | R2 <-> bob B`).
-fn capture_call(capture: &mut Child, raw: &Path) -> Result<(u16, u16)> {
-    let start = Instant::now();
-    while !raw.exists() {
-        if let Some(status) = capture.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("dumpcap exited with {status} before capturing"));
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            return Err("dumpcap did not start capturing within 10 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    let exe = root().join("target/debug/examples/secure_call");
-    // Held to DTLS 1.2: Debian 12's tshark 4.0 does not dissect DTLS 1.3's unified headers,
-    // and this suite checks what it dissects.
-    let printed = output(Command::new(&exe).arg("--dtls12-only"))?;
-    let line = printed
-        .lines()
-        .find(|l| l.starts_with("alice ") && l.contains("<-> bob"))
-        .ok_or("secure_call printed no `alice ... <-> bob ...` line")?;
-    let port = |word: Option<&str>| -> Result<u16> {
-        word.and_then(|w| w.rsplit(':').next())
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| format!("no address in `{line}`"))
-    };
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let alice = port(words.get(1).copied())?;
-    let bob = port(words.last().copied())?;
-    // Let the last datagrams reach the capture file.
-    std::thread::sleep(Duration::from_millis(500));
-    Ok((alice, bob))
-}
-
-/// Stops dumpcap with SIGINT (by its process id) so it completes the file.
-pub(super) fn stop(capture: &mut Child) -> Result {
-    sh(Command::new("kill").args(["-INT", &capture.id().to_string()]))?;
-    let start = Instant::now();
-    while capture.try_wait().map_err(|e| e.to_string())?.is_none() {
-        if start.elapsed() > Duration::from_secs(10) {
-            let _ = capture.kill();
-            return Err("dumpcap did not stop within 10 s of SIGINT".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }
 
 fn check_dissection(pcap: &Path, decode_as: &[&str]) -> Result {

@@ -211,7 +211,8 @@ enum Phase {
     },
     ClientWaitHelloDone {
         kx: ServerKeyExchanged,
-        certificate_requested: bool,
+        /// The scheme our CertificateVerify will use, once a CertificateRequest came.
+        certificate_requested: Option<SignatureScheme>,
     },
     ClientWaitChangeCipherSpec {
         keys: Keys,

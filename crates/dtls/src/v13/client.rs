@@ -15,7 +15,7 @@ use super::messages::{
 };
 use super::record::Aead;
 use super::server::suites;
-use super::session::{Handshaking, Phase, Session, tls13_schemes};
+use super::session::{Handshaking, Phase, Session, our_tls13_scheme, tls13_schemes};
 use crate::config::Config;
 use crate::connection::{PeerAuth, Role};
 use crate::crypto::kx::EphemeralSecret;
@@ -330,11 +330,9 @@ impl Session {
                 let schemes = cr.extensions.u16_list(ext::SIGNATURE_ALGORITHMS)?.ok_or(
                     Error::IllegalParameter("CertificateRequest without schemes"),
                 )?;
-                let ours = self.config.certificate.signing_key().scheme().to_u16();
-                if !schemes.contains(&ours) {
-                    return Err(Error::NoCommonSignatureScheme);
-                }
-                hs.certificate_request = Some(cr.context);
+                let scheme = our_tls13_scheme(&self.config, &schemes)
+                    .ok_or(Error::NoCommonSignatureScheme)?;
+                hs.certificate_request = Some((cr.context, scheme));
                 Phase::ClientWaitCertificate(hs)
             }
             (
@@ -362,7 +360,7 @@ impl Session {
                 self.transcript.extend_from_slice(&m::tls_message(t, body));
                 let application = l.application(&*hs.master, &self.transcript_hash());
                 self.begin_flight(true);
-                if let Some(context) = &hs.certificate_request {
+                if let Some((context, scheme)) = &hs.certificate_request {
                     let mut b = Vec::new();
                     m::Certificate13 {
                         context: context.clone(),
@@ -372,8 +370,9 @@ impl Session {
                     self.add_message(2, ty::CERTIFICATE, &b, true);
                     let key = self.config.certificate.signing_key();
                     let cv = CertificateVerify13 {
-                        scheme: key.scheme().to_u16(),
-                        signature: key.sign(&m::signed_content(false, &self.transcript_hash())),
+                        scheme: scheme.to_u16(),
+                        signature: key
+                            .sign(*scheme, &m::signed_content(false, &self.transcript_hash()))?,
                     };
                     let mut b = Vec::new();
                     cv.write_body(&mut b);

@@ -18,7 +18,7 @@ use super::messages::{
     ServerHello13, ext, ty,
 };
 use super::record::Aead;
-use super::session::{Handshaking, Peer, Phase, Session, tls13_schemes};
+use super::session::{Handshaking, Peer, Phase, Session, our_tls13_scheme, tls13_schemes};
 use crate::config::Config;
 use crate::connection::{PeerAuth, Role};
 use crate::cookie::CookieSecret;
@@ -132,6 +132,16 @@ pub(crate) fn client_hello(
     else {
         return Ok(HelloOutcome::NotDtls13);
     };
+    let offered_schemes = ch
+        .extensions
+        .u16_list(ext::SIGNATURE_ALGORITHMS)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if our_tls13_scheme(cx.config, &offered_schemes).is_none() {
+        // Nothing our certificate may sign a 1.3 CertificateVerify with: 1.2 answers.
+        return Ok(HelloOutcome::NotDtls13);
+    }
     let Ok(shares) = ch.key_shares() else {
         return Ok(HelloOutcome::Answered(None));
     };
@@ -243,14 +253,12 @@ fn start(
         return Err(Error::IllegalParameter("compression offered in DTLS 1.3"));
     }
     let cfg = cx.config.clone();
-    let our_scheme = cfg.certificate.signing_key().scheme().to_u16();
-    if !ch
+    let offered_schemes = ch
         .extensions
         .u16_list(ext::SIGNATURE_ALGORITHMS)?
-        .is_some_and(|a| a.contains(&our_scheme))
-    {
-        return Err(Error::NoCommonSignatureScheme);
-    }
+        .unwrap_or_default();
+    let our_scheme =
+        our_tls13_scheme(&cfg, &offered_schemes).ok_or(Error::NoCommonSignatureScheme)?;
     let srtp_profile = if cfg.srtp_profiles.is_empty() {
         None
     } else {
@@ -353,8 +361,8 @@ fn start(
     s.add_message(2, ty::CERTIFICATE, &body, true);
     let key = cfg.certificate.signing_key();
     let cv = CertificateVerify13 {
-        scheme: our_scheme,
-        signature: key.sign(&m::signed_content(true, &s.transcript_hash())),
+        scheme: our_scheme.to_u16(),
+        signature: key.sign(our_scheme, &m::signed_content(true, &s.transcript_hash()))?,
     };
     let mut body = Vec::new();
     cv.write_body(&mut body);

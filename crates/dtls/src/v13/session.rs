@@ -74,6 +74,17 @@ pub(crate) fn tls13_schemes() -> Vec<u16> {
         .collect()
 }
 
+/// The scheme our certificate signs a DTLS 1.3 CertificateVerify with, among `offered`
+/// (never PKCS#1 v1.5, RFC 8446 §4.2.3): ecdsa_secp256r1_sha256, or RSA-PSS for an RSA key.
+pub(crate) fn our_tls13_scheme(config: &Config, offered: &[u16]) -> Option<SignatureScheme> {
+    let allowed: Vec<u16> = offered
+        .iter()
+        .copied()
+        .filter(|s| !matches!(*s, 0x0201 | 0x0401 | 0x0501 | 0x0601))
+        .collect();
+    config.certificate.signing_key().choose_scheme(&allowed)
+}
+
 impl Peer {
     /// Verifies a CertificateVerify over `transcript_hash` signed in `server`'s role.
     pub(crate) fn verify(
@@ -132,8 +143,9 @@ pub(crate) struct Handshaking {
     pub(crate) client_secret: Secret,
     pub(crate) server_secret: Secret,
     pub(crate) master: Secret,
-    /// The server's CertificateRequest context, when a client was asked for a certificate.
-    pub(crate) certificate_request: Option<Vec<u8>>,
+    /// The server's CertificateRequest context and the scheme we sign with, when a client
+    /// was asked for a certificate.
+    pub(crate) certificate_request: Option<(Vec<u8>, SignatureScheme)>,
     /// Set by a server once its Finished is sent.
     pub(crate) application: Option<ApplicationSecrets>,
 }

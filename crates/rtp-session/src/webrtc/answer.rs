@@ -55,6 +55,11 @@ pub struct AnswerParams {
     /// packets become [`crate::Event::Dtmf`] and [`crate::Session::send_dtmf`] can send.
     /// Default: true. Set it to false when the session is configured otherwise.
     pub telephone_event: bool,
+    /// Answer the offer's `a=cryptex` (RFC 9335 §4) with ours, in every accepted
+    /// section. Default: false. Set it together with `srtp_config.cryptex` of the
+    /// `dtls::Config` given to [`WebRtcOffer::session_config`], which turns cryptex on
+    /// only when the offer has it.
+    pub cryptex: bool,
 }
 
 impl AnswerParams {
@@ -80,6 +85,7 @@ impl AnswerParams {
             direction: MediaDirection::SendRecv,
             session_id: u64::from(ssrc),
             telephone_event: true,
+            cryptex: false,
         }
     }
 
@@ -138,7 +144,8 @@ impl WebRtcOffer {
     ///   RFC 8445 §5.1.2 priorities, then `a=end-of-candidates`; `a=rtcp-mux`; the
     ///   direction; the sdes:mid `a=extmap` with the offer's id; the Opus `a=rtpmap` with
     ///   the offer's `a=fmtp`; `telephone-event/48000` with the offer's payload type and
-    ///   `a=fmtp` when offered (unless [`AnswerParams::telephone_event`] is false); `a=msid` and
+    ///   `a=fmtp` when offered (unless [`AnswerParams::telephone_event`] is false);
+    ///   `a=cryptex` when offered and [`AnswerParams::cryptex`] (in the video section too); `a=msid` and
     ///   `a=ssrc:<ssrc> cname:<cname>` when we send;
     /// - the bundled VP8 section, when the offer has one ([`WebRtcOffer::video_mid`]):
     ///   `recvonly`, VP8 and its RTX payload type, the feedback offered of `nack`,
@@ -264,6 +271,9 @@ impl WebRtcOffer {
         // RTP and RTCP on one port, in both directions (RFC 8035). Never `a=rtcp-mux-only`:
         // RFC 8858 §4 forbids it in an answer, where `a=rtcp-mux` already settles it.
         media.add_attribute(RtcpMux);
+        if params.cryptex && self.cryptex() {
+            media.add_attribute(Attribute::new("cryptex"));
+        }
         media.add_attribute(Attribute::new(direction.as_str()));
         if let Some(id) = self.mid_extension_id() {
             media.add_attribute(ExtMap::new(id, SDES_MID_URI));
@@ -332,6 +342,10 @@ impl WebRtcOffer {
         };
         media.add_attribute_with_value("setup", setup);
         media.add_attribute(RtcpMux);
+        // RFC 9335 §4: with BUNDLE, in every section of the group.
+        if params.cryptex && self.cryptex() {
+            media.add_attribute(Attribute::new("cryptex"));
+        }
         if video.rtcp_rsize {
             media.add_attribute(Attribute::new("rtcp-rsize"));
         }

@@ -37,6 +37,10 @@ impl WebRtcOffer {
     ///   browser's DTMF arrives as [`crate::Event::Dtmf`], [`crate::Session::send_dtmf`]
     ///   sends to it, and any other payload type is counted and dropped;
     /// - the MID header extension on what we send, when the offer negotiated its id;
+    /// - cryptex (RFC 9335) in both SRTP contexts when `dtls.srtp_config.cryptex` asks for
+    ///   it and the offer has `a=cryptex` ([`WebRtcOffer::cryptex`]); off when the offer
+    ///   lacks it, since the browser could not read it (answer with
+    ///   [`super::AnswerParams::cryptex`] to match);
     /// - 64 kbit/s of session bandwidth;
     /// - with the offer's bundled VP8 section ([`WebRtcOffer::video_mid`], answered by
     ///   [`WebRtcOffer::answer`]): VP8 at 90 kHz in the payload map, a video jitter buffer
@@ -94,6 +98,13 @@ impl WebRtcOffer {
         config.bandwidth = Bandwidth::new(OPUS_CALL_BPS);
         config.transport.rtcp_mux = true;
         config.transport.rtcp_rsize = false;
+        let dtls = if dtls.srtp_config.cryptex && !self.cryptex() {
+            let mut plain = (*dtls).clone();
+            plain.srtp_config.cryptex = false;
+            Arc::new(plain)
+        } else {
+            dtls
+        };
         config.security = Security::Dtls {
             role,
             config: dtls,

@@ -43,6 +43,8 @@ pub struct WebRtcOffer {
     /// `transport-cc` feedback for Opus, and `a=rtcp-rsize`.
     pub(super) audio_transport_cc: (Option<u8>, bool),
     pub(super) audio_rtcp_rsize: bool,
+    /// `a=cryptex` (RFC 9335 §4) at session level or in the audio section.
+    cryptex: bool,
     /// Every media section of the offer, for the answer to mirror (RFC 3264 §6).
     pub(super) sections: Vec<OfferedSection>,
 }
@@ -86,7 +88,8 @@ impl WebRtcOffer {
     /// `a=fingerprint` whose hash function we support (others are skipped); `a=setup`
     /// (`active` when absent, RFC 4145 §4); `a=rtcp-mux`, `a=rtcp-mux-only`; the first
     /// `opus/48000/2` of the format list and its `a=fmtp`; the telephone-event formats; the
-    /// sdes:mid `a=extmap`; the direction; `a=msid` and the `a=ssrc` sources. From the
+    /// sdes:mid `a=extmap`; the direction; `a=msid` and the `a=ssrc` sources; `a=cryptex`
+    /// (RFC 9335, media or session level, [`WebRtcOffer::cryptex`]). From the
     /// session level only: `a=group:BUNDLE`, and `a=ice-lite` (refused).
     ///
     /// Optional things that do not parse (an `a=extmap`, an `a=ssrc`, an `a=rtpmap` of
@@ -189,8 +192,11 @@ impl WebRtcOffer {
             opus_feedback.transport_cc,
         );
         let audio_rtcp_rsize = media.has_attribute("rtcp-rsize");
+        // A property attribute: one with a value is not it.
+        let cryptex = levels.values("cryptex").any(str::is_empty);
 
         Ok(WebRtcOffer {
+            cryptex,
             video,
             audio_transport_cc,
             audio_rtcp_rsize,
@@ -211,6 +217,12 @@ impl WebRtcOffer {
             remote_sources: remote_sources(media),
             sections,
         })
+    }
+
+    /// Whether the browser can receive cryptex (RFC 9335 §4: `a=cryptex` at session
+    /// level or in the audio section; with BUNDLE it is in every bundled section).
+    pub fn cryptex(&self) -> bool {
+        self.cryptex
     }
 
     /// The index of the audio section among the offer's `m=` lines (0 for the first).

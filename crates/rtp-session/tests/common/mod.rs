@@ -318,3 +318,8 @@ pub fn receiver_report() -> Vec<u8> {
     .unwrap();
     rr[..n].to_vec()
 }
+
+/// Whether `d` is one well-formed epoch-0 (plaintext) DTLS alert record.
+pub fn is_plaintext_alert(d: &[u8]) -> bool {
+    d.len() == 15 && d[0] == 21 && d[3..5] == [0, 0] && dtls::Alert::parse(&d[13..]).is_ok()
+}
