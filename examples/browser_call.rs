@@ -67,6 +67,9 @@ struct Args {
     /// session's NACKs, RTX and keyframe requests have something to recover.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=50))]
     drop_video_percent: u8,
+    /// Cap DTLS at 1.2 (by default DTLS 1.3 is offered and accepted, as browsers do).
+    #[arg(long)]
+    dtls12_only: bool,
 }
 
 /// What the endpoint says about one call (`GET /call/<id>`).
@@ -463,7 +466,7 @@ fn on_event(id: u64, report: &Mutex<CallReport>, event: Event) -> Option<String>
                 peer_fingerprint: peer_fingerprint.map(|f| f.to_string()),
             };
             println!(
-                "call {id}: DTLS 1.2 connected: {}, {}, {}, extended master secret {}",
+                "call {id}: DTLS connected: {}, {}, {}, extended master secret {}",
                 dtls.cipher_suite,
                 dtls.key_exchange_group,
                 dtls.srtp_profile,
@@ -592,7 +595,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let certificate = Certificate::generate("browser_call")?;
     let fingerprint = certificate.fingerprint(HashFunction::Sha256);
     let app = Arc::new(App {
-        dtls: Arc::new(DtlsConfig::new(certificate)),
+        dtls: Arc::new({
+            let mut c = DtlsConfig::new(certificate);
+            if args.dtls12_only {
+                c.max_version = rtp_session::DtlsVersion::Dtls12;
+            }
+            c
+        }),
         fingerprint,
         media_ip: args.media_ip,
         call_seconds: args.call_seconds,

@@ -18,6 +18,12 @@ pub enum CipherSuite {
     EcdheRsaAes256GcmSha384,
     /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA8, RFC 7905).
     EcdheRsaChacha20Poly1305Sha256,
+    /// TLS_AES_128_GCM_SHA256 (0x1301, RFC 8446), DTLS 1.3 only: negotiated when the
+    /// configuration lists an AES-128-GCM suite.
+    Tls13Aes128GcmSha256,
+    /// TLS_CHACHA20_POLY1305_SHA256 (0x1303, RFC 8446), DTLS 1.3 only: negotiated when the
+    /// configuration lists a ChaCha20-Poly1305 suite.
+    Tls13Chacha20Poly1305Sha256,
 }
 
 /// How a cipher suite authenticates the server: the key type its certificate must hold.
@@ -103,12 +109,15 @@ impl CipherSuite {
             .collect()
     }
 
-    /// The key type the server's certificate must hold under this suite.
+    /// The key type the server's certificate must hold under this suite (the DTLS 1.3
+    /// suites do not bind it; they report ECDSA, the only key our own certificates hold).
     pub fn authentication(self) -> Authentication {
         match self {
             CipherSuite::EcdheEcdsaAes128GcmSha256
             | CipherSuite::EcdheEcdsaAes256GcmSha384
-            | CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => Authentication::Ecdsa,
+            | CipherSuite::EcdheEcdsaChacha20Poly1305Sha256
+            | CipherSuite::Tls13Aes128GcmSha256
+            | CipherSuite::Tls13Chacha20Poly1305Sha256 => Authentication::Ecdsa,
             CipherSuite::EcdheRsaAes128GcmSha256
             | CipherSuite::EcdheRsaAes256GcmSha384
             | CipherSuite::EcdheRsaChacha20Poly1305Sha256 => Authentication::Rsa,
@@ -124,6 +133,8 @@ impl CipherSuite {
             CipherSuite::EcdheRsaAes128GcmSha256 => 0xC02F,
             CipherSuite::EcdheRsaAes256GcmSha384 => 0xC030,
             CipherSuite::EcdheRsaChacha20Poly1305Sha256 => 0xCCA8,
+            CipherSuite::Tls13Aes128GcmSha256 => 0x1301,
+            CipherSuite::Tls13Chacha20Poly1305Sha256 => 0x1303,
         }
     }
 
@@ -145,14 +156,15 @@ impl CipherSuite {
     /// The record protection.
     pub fn bulk_cipher(self) -> BulkCipher {
         match self {
-            CipherSuite::EcdheEcdsaAes128GcmSha256 | CipherSuite::EcdheRsaAes128GcmSha256 => {
-                BulkCipher::Aes128Gcm
-            }
+            CipherSuite::EcdheEcdsaAes128GcmSha256
+            | CipherSuite::EcdheRsaAes128GcmSha256
+            | CipherSuite::Tls13Aes128GcmSha256 => BulkCipher::Aes128Gcm,
             CipherSuite::EcdheEcdsaAes256GcmSha384 | CipherSuite::EcdheRsaAes256GcmSha384 => {
                 BulkCipher::Aes256Gcm
             }
             CipherSuite::EcdheEcdsaChacha20Poly1305Sha256
-            | CipherSuite::EcdheRsaChacha20Poly1305Sha256 => BulkCipher::Chacha20Poly1305,
+            | CipherSuite::EcdheRsaChacha20Poly1305Sha256
+            | CipherSuite::Tls13Chacha20Poly1305Sha256 => BulkCipher::Chacha20Poly1305,
         }
     }
 
@@ -169,6 +181,8 @@ impl CipherSuite {
             CipherSuite::EcdheRsaChacha20Poly1305Sha256 => {
                 "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
             }
+            CipherSuite::Tls13Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
+            CipherSuite::Tls13Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
         }
     }
 }

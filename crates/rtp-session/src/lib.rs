@@ -192,6 +192,8 @@ pub use webrtc::{
 /// [`SeedableRng::from_seed`] makes a run repeatable, [`ChaCha20Rng::from_rng`] over the
 /// operating system's source is what production code wants.
 pub use chacha20::ChaCha20Rng;
+/// The DTLS versions ([`DtlsConfig::max_version`] caps what is negotiated).
+pub use dtls::ProtocolVersion as DtlsVersion;
 pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
     KeyLog, KeyLogFile, NamedGroup, Role,

@@ -94,6 +94,7 @@ impl Connection {
             (Phase::ClientWaitServerHello { hello, .. }, HandshakeMessage::ServerHello(sh)) => {
                 let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
                 check_offered_extensions(&hello, body)?;
+                crate::v13::check_downgrade(&self.config, &sh.random)?;
                 let negotiated = self.client_server_hello(&hello, sh)?;
                 Phase::ClientWaitCertificate { negotiated }
             }

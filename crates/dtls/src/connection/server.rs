@@ -50,6 +50,9 @@ impl Connection {
         let HandshakeMessage::ClientHello(ch) = msg else {
             return Err(unexpected("ClientHello", &msg));
         };
+        if self.dtls13_client_hello(now, record_sequence, message_seq, body, received)? {
+            return Ok(());
+        }
         let Phase::ServerWaitClientHello {
             cookie_secret,
             client_address,
