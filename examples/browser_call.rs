@@ -76,6 +76,9 @@ struct Args {
     /// the header extensions both ways.
     #[arg(long)]
     cryptex: bool,
+    /// Cap DTLS at 1.2 (by default DTLS 1.3 is offered and accepted, as browsers do).
+    #[arg(long)]
+    dtls12_only: bool,
 }
 
 /// What the endpoint says about one call (`GET /call/<id>`).
@@ -485,7 +488,7 @@ fn on_event(id: u64, report: &Mutex<CallReport>, event: Event) -> Option<String>
                 peer_fingerprint: peer_fingerprint.map(|f| f.to_string()),
             };
             println!(
-                "call {id}: DTLS 1.2 connected: {}, {}, {}, extended master secret {}",
+                "call {id}: DTLS connected: {}, {}, {}, extended master secret {}",
                 dtls.cipher_suite,
                 dtls.key_exchange_group,
                 dtls.srtp_profile,
@@ -619,6 +622,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut dtls = DtlsConfig::new(certificate);
     // `session_config` turns cryptex off again for an offer without `a=cryptex`.
     dtls.srtp_config.cryptex = args.cryptex;
+    if args.dtls12_only {
+        dtls.max_version = rtp_session::DtlsVersion::Dtls12;
+    }
     let app = Arc::new(App {
         dtls: Arc::new(dtls),
         fingerprint,

@@ -11,7 +11,10 @@
 //! Run with `cargo run -p rtp-stack-examples --example secure_call`. With `--keylog FILE`
 //! both endpoints append their DTLS master secrets to FILE in the NSS `SSLKEYLOGFILE`
 //! format, so a capture of the call can be decrypted (Wireshark, `tshark -o
-//! tls.keylog_file:FILE`); never do that with a real call's keys.
+//! tls.keylog_file:FILE`); never do that with a real call's keys. A logged call is held
+//! to DTLS 1.2, whose master secret those readers know; otherwise DTLS 1.3 is negotiated.
+//! With `--rsa [BITS]` both endpoints hold RSA certificates (2048 bits unless 3072 or
+//! 4096 is given) instead of the default ECDSA P-256 ones.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -34,6 +37,14 @@ struct Args {
     /// capture of the call can be decrypted. Off by default; for debugging only.
     #[arg(long, value_name = "FILE")]
     keylog: Option<std::path::PathBuf>,
+    /// Hold DTLS to 1.2 (DTLS 1.3 is negotiated by default; a logged call is held to 1.2
+    /// anyway).
+    #[arg(long)]
+    dtls12_only: bool,
+    /// Give both endpoints RSA certificates of BITS bits (2048, 3072 or 4096; 2048 when
+    /// no value is given) instead of ECDSA P-256 ones.
+    #[arg(long, value_name = "BITS", num_args = 0..=1, default_missing_value = "2048")]
+    rsa: Option<usize>,
 }
 
 const CALL: Duration = Duration::from_secs(10);
@@ -116,6 +127,7 @@ fn config(
     cert: Certificate,
     peer: Fingerprint,
     key_log: Option<Arc<dyn KeyLog>>,
+    dtls12_only: bool,
 ) -> Config {
     let mut c = Config::new();
     c.transport.rtcp_mux = true;
@@ -126,8 +138,15 @@ fn config(
         ..Bandwidth::new(400_000)
     };
     let mut dtls = DtlsConfig::new(cert);
+    if dtls12_only {
+        dtls.max_version = rtp_session::DtlsVersion::Dtls12;
+    }
     if let Some(key_log) = key_log {
         dtls.set_key_log(key_log);
+        // What reads the log here (`rtpx`, `dtls::keylog::export_srtp_keying_material`,
+        // Debian 12's tshark) derives DTLS-SRTP keys from a DTLS 1.2 master secret, so a
+        // logged call stays on 1.2; without `--keylog` the call negotiates DTLS 1.3.
+        dtls.max_version = rtp_session::DtlsVersion::Dtls12;
     }
     c.security = Security::Dtls {
         role,
@@ -212,8 +231,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    let cert_a = Certificate::generate("alice")?;
-    let cert_b = Certificate::generate("bob")?;
+    let certificate = |name| match args.rsa {
+        Some(bits) => Certificate::generate_rsa(name, bits),
+        None => Certificate::generate(name),
+    };
+    let cert_a = certificate("alice")?;
+    let cert_b = certificate("bob")?;
     let fp_a = cert_a.fingerprint(HashFunction::Sha256);
     let fp_b = cert_b.fingerprint(HashFunction::Sha256);
     println!("alice a=fingerprint:{fp_a}");
@@ -227,13 +250,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     let mut alice = Driver::bind(
-        config(Role::Client, cert_a, fp_b, key_log.clone()),
+        config(
+            Role::Client,
+            cert_a,
+            fp_b,
+            key_log.clone(),
+            args.dtls12_only,
+        ),
         binding,
         Box::new(os_rng()?),
     )
     .await?;
     let mut bob = Driver::bind(
-        config(Role::Server, cert_b, fp_a, key_log),
+        config(Role::Server, cert_b, fp_a, key_log, args.dtls12_only),
         binding,
         Box::new(os_rng()?),
     )

@@ -1,8 +1,9 @@
 //! A DTLS server past the cookie exchange, a client past the server's flight, and a
-//! connected pair (RFC 6347), each fed arbitrary datagrams and mutated copies of what the
+//! connected pair, in DTLS 1.2 (RFC 6347) and in DTLS 1.3 (RFC 9147: past the
+//! HelloRetryRequest, waiting for the server's flight, connected), each fed arbitrary datagrams and mutated copies of what the
 //! real peer sends next: nothing panics, and a side that is not connected exposes no keys.
 //!
-//! Input: a stage byte, then operations. `0, len(2), bytes`: an arbitrary datagram.
+//! Input: a stage byte (0-2 DTLS 1.2, 3-5 DTLS 1.3), then operations. `0, len(2), bytes`: an arbitrary datagram.
 //! `1, index, offset(2), xor`: the real peer's `index`-th datagram with one byte flipped
 //! (`xor` 0 delivers it intact). `2, seconds`: time passes (retransmission, timeout).
 //!
@@ -15,7 +16,7 @@
 
 use chacha20::ChaCha20Rng;
 use dtls::CookieSecret;
-use dtls::{Certificate, Config, Connection, Fingerprint, HashFunction};
+use dtls::{Certificate, Config, Connection, Fingerprint, HashFunction, ProtocolVersion};
 use libfuzzer_sys::fuzz_target;
 use rand_core::SeedableRng;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -26,18 +27,20 @@ const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
     5000,
 );
 
-fn configs() -> &'static (Arc<Config>, Arc<Config>) {
-    static CONFIGS: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
-    CONFIGS.get_or_init(|| {
-        let cert = |s| {
-            Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([s; 32]))
-                .expect("certificate")
+fn configs(v13: bool) -> &'static (Arc<Config>, Arc<Config>) {
+    static CONFIGS: OnceLock<[(Arc<Config>, Arc<Config>); 2]> = OnceLock::new();
+    &CONFIGS.get_or_init(|| {
+        let config = |s, version| {
+            let mut c = Config::new(
+                Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([s; 32]))
+                    .expect("certificate"),
+            );
+            c.max_version = version;
+            Arc::new(c)
         };
-        (
-            Arc::new(Config::new(cert(1))),
-            Arc::new(Config::new(cert(2))),
-        )
-    })
+        [ProtocolVersion::Dtls12, ProtocolVersion::Dtls13]
+            .map(|version| (config(1, version), config(2, version)))
+    })[usize::from(v13)]
 }
 
 fn drain(c: &mut Connection) -> Vec<Vec<u8>> {
@@ -62,16 +65,16 @@ fn fingerprint(config: &Config) -> Vec<Fingerprint> {
     vec![config.certificate.fingerprint(HashFunction::Sha256)]
 }
 
-fn new_client(now: Instant) -> Connection {
-    let (client, server) = configs();
+fn new_client(now: Instant, v13: bool) -> Connection {
+    let (client, server) = configs(v13);
     let mut c = Connection::client_with_rng(client.clone(), ChaCha20Rng::from_seed([3; 32]), now);
     c.require_peer_fingerprints(fingerprint(server))
         .expect("one fingerprint");
     c
 }
 
-fn new_server(now: Instant) -> Connection {
-    let (client, server) = configs();
+fn new_server(now: Instant, v13: bool) -> Connection {
+    let (client, server) = configs(v13);
     let mut s = Connection::server_with_cookie_secret(
         server.clone(),
         ChaCha20Rng::from_seed([4; 32]),
@@ -97,9 +100,9 @@ struct Script {
 /// Both sides are seeded, so a fresh connection fed the recorded flights reaches exactly the
 /// state the recorded one was in; that replay runs once per stage ([`stages`]), and each
 /// input works on a fork of its result.
-fn record(now: Instant) -> [Script; 3] {
-    let mut client = new_client(now);
-    let mut server = new_server(now);
+fn record(now: Instant, v13: bool) -> [Script; 3] {
+    let mut client = new_client(now, v13);
+    let mut server = new_server(now, v13);
     let hello = drain(&mut client);
     deliver(&mut server, &hello, now);
     let verify_request = drain(&mut server);
@@ -126,11 +129,21 @@ fn record(now: Instant) -> [Script; 3] {
             flights: vec![hello, hello_with_cookie],
             peer: flight5,
         },
-        // The client waits for flight 6.
-        Script {
-            server: false,
-            flights: vec![verify_request.clone(), flight4.clone()],
-            peer: flight6.clone(),
+        // DTLS 1.2: the client waits for flight 6. DTLS 1.3: the client, past the
+        // HelloRetryRequest, waits for the server's flight (it is connected once that
+        // flight's Finished verifies, so there is no later stage before connected).
+        if v13 {
+            Script {
+                server: false,
+                flights: vec![verify_request.clone()],
+                peer: flight4.clone(),
+            }
+        } else {
+            Script {
+                server: false,
+                flights: vec![verify_request.clone(), flight4.clone()],
+                peer: flight6.clone(),
+            }
         },
         // The client is connected; the server sends data, then closes.
         Script {
@@ -141,19 +154,25 @@ fn record(now: Instant) -> [Script; 3] {
     ]
 }
 
-fn scripts() -> &'static [Script; 3] {
-    static SCRIPTS: OnceLock<[Script; 3]> = OnceLock::new();
-    SCRIPTS.get_or_init(|| record(Instant::now()))
+fn scripts() -> &'static [Script] {
+    static SCRIPTS: OnceLock<Vec<Script>> = OnceLock::new();
+    SCRIPTS.get_or_init(|| {
+        let now = Instant::now();
+        let mut all: Vec<Script> = record(now, false).into();
+        all.extend(record(now, true));
+        all
+    })
 }
 
 /// The connection under test at stage `which` and the datagrams its real peer would send
 /// it next, built by replaying the recorded flights.
 fn replay(which: u8, now: Instant) -> (Connection, &'static [Vec<u8>]) {
-    let script = &scripts()[usize::from(which % 3)];
+    let script = &scripts()[usize::from(which % 6)];
+    let v13 = which % 6 >= 3;
     let mut conn = if script.server {
-        new_server(now)
+        new_server(now, v13)
     } else {
-        new_client(now)
+        new_client(now, v13)
     };
     if !script.server {
         drain(&mut conn);
@@ -181,7 +200,7 @@ fn stages() -> &'static Mutex<Stages> {
     static STAGES: OnceLock<Mutex<Stages>> = OnceLock::new();
     STAGES.get_or_init(|| {
         let built = Instant::now();
-        let connections = (0..3).map(|which| replay(which, built)).collect();
+        let connections = (0..6).map(|which| replay(which, built)).collect();
         Mutex::new(Stages { built, connections })
     })
 }
@@ -189,7 +208,7 @@ fn stages() -> &'static Mutex<Stages> {
 /// A fork of stage `which`, with a fixed seed so an input always behaves the same.
 fn stage(which: u8) -> (Connection, &'static [Vec<u8>], Instant) {
     let stages = stages().lock().unwrap_or_else(|e| e.into_inner());
-    let (conn, peer) = &stages.connections[usize::from(which % 3)];
+    let (conn, peer) = &stages.connections[usize::from(which % 6)];
     let fork = dtls::internal::fork(conn, ChaCha20Rng::from_seed([6; 32]));
     (fork, peer, stages.built)
 }

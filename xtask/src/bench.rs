@@ -1,7 +1,8 @@
 //! `cargo xtask bench [--quick]`: the criterion benchmarks of every crate, the
 //! side-by-side comparison with the webrtc-rs crates, the DTLS handshake's CPU beside
 //! OpenSSL's, then the session's speed and scale measurements (`tools/scale`).
-//! `cargo xtask bench handshake [--quick]` runs only the handshake comparison.
+//! `cargo xtask bench handshake [--quick]` runs only the handshake comparison, `cargo
+//! xtask bench scale [--quick]` only the scale figures.
 //!
 //! The comparison lives in `compare/`, a workspace of its own that only this command builds,
 //! so `cargo test` never compiles the peer crates (and crates.io's `rtcp` never meets ours
@@ -14,15 +15,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub fn run(args: &[String]) -> Result {
-    let (only_handshake, quick) = match args {
-        [] => (false, false),
-        [q] if q == "--quick" => (false, true),
-        [h] if h == "handshake" => (true, false),
-        [h, q] if h == "handshake" && q == "--quick" => (true, true),
-        _ => return Err("usage: cargo xtask bench [handshake] [--quick]".into()),
+    let (only, quick) = match args {
+        [] => (None, false),
+        [q] if q == "--quick" => (None, true),
+        [part] => (Some(part.as_str()), false),
+        [part, q] if q == "--quick" => (Some(part.as_str()), true),
+        _ => return Err("usage: cargo xtask bench [handshake|scale] [--quick]".into()),
     };
-    if only_handshake {
-        return handshake(quick);
+    match only {
+        None => {}
+        Some("handshake") => return handshake(quick),
+        Some("scale") => return scale(quick),
+        Some(_) => return Err("usage: cargo xtask bench [handshake|scale] [--quick]".into()),
     }
     let mut criterion = cargo();
     // `--bench *` selects the criterion targets only: the libraries' own test harnesses
@@ -45,8 +49,13 @@ pub fn run(args: &[String]) -> Result {
 /// The session's speed and scale (`tools/scale`): receive-path packet rate against bare
 /// UDP, and concurrent two-way SRTP sessions per process with their memory, CPU and loss,
 /// first with a port per session, then with the sessions sharing one socket per worker.
-/// Release build, as every figure here is a rate.
+/// Release build, as every figure here is a rate. The programs' progress goes to the
+/// terminal as it comes; their `RESULT` lines are gathered into one table at the end, set
+/// beside the side-by-side figures printed before it.
+// The table is this command's output.
+#[allow(clippy::print_stdout)]
 fn scale(quick: bool) -> Result {
+    let mut results = std::collections::HashMap::new();
     for args in [&["all"][..], &["sessions", "--shared"][..]] {
         let mut scale = cargo();
         scale.args(["run", "--release", "-p", "scale", "--"]);
@@ -54,9 +63,103 @@ fn scale(quick: bool) -> Result {
         if quick {
             scale.arg("--quick");
         }
-        sh(&mut scale)?;
+        for line in results_of(&mut scale)?.lines() {
+            let mut words = line.split_whitespace();
+            if words.next() == Some("RESULT")
+                && let Some(key) = words.next()
+            {
+                results.insert(key.to_string(), words.collect::<Vec<_>>().join(" "));
+            }
+        }
     }
+    // The heap per session without the process's noise (the RSS deltas above carry it).
+    let mut memory = cargo();
+    memory.args([
+        "test",
+        "-p",
+        "rtp-session",
+        "--test",
+        "memory",
+        "--",
+        "--nocapture",
+    ]);
+    eprintln!("$ {}", crate::util::describe(&memory));
+    let out = memory
+        .output()
+        .map_err(|e| format!("cannot run the memory test: {e}"))?;
+    let heap = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("heap per session: ")
+                .map(str::to_string)
+        })
+        .ok_or("the memory test printed no `heap per session` line")?;
+    let get = |key: &str| results.get(key).map_or("-", String::as_str);
+    println!(
+        "\nrtp-session at scale (tools/scale, {}): two-way G.711 SRTP sessions, the load \
+         generator in another process; sustained = under 0.1% loss both ways with both sides \
+         at >= 95% of their packet rate",
+        if quick { "--quick" } else { "full ramp" }
+    );
+    println!(
+        "{:<18} {:>10} {:>12} {:>17}   first level not sustained (generator/server rate, CPU)",
+        "shape", "sustained", "KiB/session", "CPU %/1,000 sess."
+    );
+    let mut best = 0u64;
+    for (shape, name) in [("port", "port per session"), ("shared", "shared sockets")] {
+        let key = |what: &str| format!("sessions_{shape}_{what}");
+        let sustained = get(&key("sustained"));
+        best = best.max(sustained.parse().unwrap_or(0));
+        let last = get(&key("last_level"));
+        let after = if last == sustained {
+            "none (the ramp ended)".to_string()
+        } else {
+            format!(
+                "{last} ({}, {}%/1,000)",
+                get(&key("last_level_rates")),
+                get(&key("last_level_cpu_per_1000"))
+            )
+        };
+        println!(
+            "{:<18} {:>10} {:>12} {:>17}   {after}",
+            name,
+            sustained,
+            get(&key("kib_per_session")),
+            get(&key("cpu_per_1000")),
+        );
+    }
+    println!(
+        "heap per session (cargo test -p rtp-session --test memory): {heap} (target <= 16 KiB)"
+    );
+    let ratio: f64 = get("receive_path_ratio").parse().unwrap_or(0.0);
+    println!(
+        "sessions sustained: {best} (target >= 10,000: {}); receive path: {:.1}% of bare UDP per \
+         receiving CPU-second (bare {} pkt/s, session {} pkt/s; target >= 90%: {})",
+        if best >= 10_000 { "met" } else { "MISSED" },
+        ratio * 100.0,
+        get("receive_path_bare_pps"),
+        get("receive_path_session_pps"),
+        if ratio >= 0.9 { "met" } else { "MISSED" }
+    );
     Ok(())
+}
+
+/// Runs `cmd` with its standard error on the terminal and returns its standard output.
+fn results_of(cmd: &mut Command) -> Result<String> {
+    eprintln!("$ {}", crate::util::describe(cmd));
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start `{}`: {e}", crate::util::describe(cmd)))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{}` failed with {}",
+            crate::util::describe(cmd),
+            out.status
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("non-UTF-8 output: {e}"))
 }
 
 /// One run of a handshake benchmark: CPU time per handshake and the client's share of it,

@@ -5,7 +5,7 @@
 //! cargo xtask layers                      the layering rule of docs/architecture.md
 //! cargo xtask fuzz [TARGET] [--seconds N] run one or every fuzz target
 //! cargo xtask interop                     run against real third-party programs
-//! cargo xtask bench [handshake] [--quick] criterion benchmarks + comparison with webrtc-rs and
+//! cargo xtask bench [handshake|scale] [--quick] criterion benchmarks + comparison with webrtc-rs and
 //!                                         OpenSSL's DTLS handshake
 //! ```
 //!
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] [--runs N] [--sanitizer S] [--minimize] | interop [NAME...] | bench [handshake] [--quick]>"
+                "usage: cargo xtask <ci | layers | fuzz [TARGET] [--seconds N] [--runs N] [--sanitizer S] [--minimize] | interop [NAME...] | bench [handshake|scale] [--quick]>"
             );
             return ExitCode::from(2);
         }

@@ -7,6 +7,15 @@ use srtp::ProtectionProfile;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A DTLS protocol version, in order: a later version compares greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtocolVersion {
+    /// DTLS 1.2 (RFC 6347).
+    Dtls12,
+    /// DTLS 1.3 (RFC 9147).
+    Dtls13,
+}
+
 /// Configuration shared by the connections of one endpoint.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -39,6 +48,11 @@ pub struct Config {
     pub handshake_timeout: Duration,
     /// Settings of the SRTP contexts built from the exported keys.
     pub srtp_config: srtp::Config,
+    /// The highest version spoken (default [`ProtocolVersion::Dtls13`], as browsers): a
+    /// client offers DTLS 1.3 and 1.2 together and speaks whichever the server picks; a
+    /// server answers a 1.3 offer in 1.3 and anything else in 1.2. `Dtls12` caps both
+    /// roles at 1.2.
+    pub max_version: ProtocolVersion,
     /// Where master secrets go, when the owner asked for it ([`Config::set_key_log`]).
     key_log: Option<KeyLogSink>,
 }
@@ -73,6 +87,7 @@ impl Config {
             initial_retransmit: Duration::from_secs(1),
             handshake_timeout: Duration::from_secs(60),
             srtp_config: srtp::Config::default(),
+            max_version: ProtocolVersion::Dtls13,
             key_log: None,
         }
     }

@@ -76,6 +76,14 @@ impl CookieSecret {
         out
     }
 
+    /// An HMAC-SHA256 under the secret over `parts`, for the DTLS 1.3 HelloRetryRequest
+    /// cookie (`v13::server`), which binds other fields than the 1.2 cookie.
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&hmac_sha256(&*self.0, parts)[..32]);
+        out
+    }
+
     /// True when `hello` carries the cookie we would issue to `client_address`.
     pub(crate) fn verify(&self, client_address: SocketAddr, hello: &ClientHello) -> bool {
         hello.cookie.len() == COOKIE_LEN

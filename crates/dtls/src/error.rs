@@ -91,13 +91,16 @@ pub enum Error {
     /// The peer's certificate could not be parsed.
     #[error("cannot parse the peer certificate")]
     BadCertificate,
-    /// The peer's certificate holds a key this implementation cannot verify with.
+    /// The peer's certificate holds a key this implementation cannot verify with; or a
+    /// certificate of our own would hold a key we cannot sign with (RSA without the
+    /// `ring` feature, P-384).
     #[error("unsupported certificate key")]
     UnsupportedCertificate,
-    /// The peer's certificate holds an RSA key outside 2048 to 4096 bits: the modulus
-    /// size in bits. Below 2048 is too weak; above 4096 the peer would choose the cost
-    /// of our every verification.
-    #[error("the peer's RSA key has {0} bits, outside 2048 to 4096")]
+    /// An RSA key of an unsupported size, in bits: a peer's outside 2048 to 4096 (below
+    /// 2048 is too weak; above 4096 the peer would choose the cost of our every
+    /// verification), or one of our own other than 2048, 3072 or 4096 (the sizes `ring`
+    /// signs with).
+    #[error("RSA key of {0} bits: a peer's must have 2048 to 4096, our own 2048, 3072 or 4096")]
     UnsupportedRsaKeySize(usize),
     /// The peer's certificate does not match the fingerprint it announced (RFC 8122 §5).
     #[error("the peer certificate does not match the expected fingerprint")]

@@ -35,13 +35,24 @@ use zeroize::Zeroizing;
 
 /// The label of a DTLS 1.2 (and TLS 1.2) master secret in the NSS key log format.
 pub const CLIENT_RANDOM_LABEL: &str = "CLIENT_RANDOM";
+/// DTLS 1.3 (the NSS labels of TLS 1.3): the client's handshake traffic secret.
+pub const CLIENT_HANDSHAKE_TRAFFIC_SECRET: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+/// DTLS 1.3: the server's handshake traffic secret.
+pub const SERVER_HANDSHAKE_TRAFFIC_SECRET: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+/// DTLS 1.3: the client's first application traffic secret.
+pub const CLIENT_TRAFFIC_SECRET_0: &str = "CLIENT_TRAFFIC_SECRET_0";
+/// DTLS 1.3: the server's first application traffic secret.
+pub const SERVER_TRAFFIC_SECRET_0: &str = "SERVER_TRAFFIC_SECRET_0";
+/// DTLS 1.3: the exporter master secret, from which the DTLS-SRTP keys are exported.
+pub const EXPORTER_SECRET: &str = "EXPORTER_SECRET";
 
 /// Where a connection reports the secrets it derives. Implementations must be cheap and
 /// must not block for long: [`KeyLog::log`] is called on the thread driving the handshake.
 pub trait KeyLog: Send + Sync {
     /// Records `secret` under `label` for the handshake whose ClientHello carried
     /// `client_random`. For DTLS 1.2 the only label is [`CLIENT_RANDOM_LABEL`] and
-    /// `secret` is the 48-byte master secret.
+    /// `secret` is the 48-byte master secret; DTLS 1.3 logs its five secrets under the
+    /// TLS 1.3 labels ([`CLIENT_HANDSHAKE_TRAFFIC_SECRET`] to [`EXPORTER_SECRET`]).
     fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]);
 }
 

@@ -1,6 +1,11 @@
-//! DTLS 1.2 with DTLS-SRTP key exchange.
+//! DTLS 1.3 and 1.2 with DTLS-SRTP key exchange.
 //!
-//! A sans-IO DTLS 1.2 (RFC 6347) client and server that negotiate SRTP keys (RFC 5764):
+//! A sans-IO DTLS 1.3 (RFC 9147) and DTLS 1.2 (RFC 6347) client and server that negotiate
+//! SRTP keys (RFC 5764). DTLS 1.3 is offered and preferred by default, as browsers do, and a
+//! 1.2-only peer gets 1.2 ([`Config::max_version`] caps both roles at 1.2); how 1.3 is
+//! built beside 1.2, and what of it is spoken, is in the `v13` module's documentation
+//! (`src/v13/mod.rs`). The rest of this page describes the 1.2 side, whose rules for bad
+//! input and authentication 1.3 follows too. The connection:
 //! the caller feeds datagrams and the current time into a [`Connection`] and takes out
 //! datagrams to send, [`Event`]s and the next timeout. Randomness is seeded from the
 //! operating system, or comes from any `rand_core` CSPRNG the caller passes
@@ -18,14 +23,16 @@
 //! with the same three AEADs, and either side accepts a peer certificate holding an RSA
 //! key of 2048 to 4096 bits, verifying RSASSA-PKCS1-v1_5 and RSA-PSS signatures under
 //! SHA-256, SHA-384 or SHA-512 (legacy SIP gateways and OpenSSL's default certificates
-//! are RSA). Our own certificate is always ECDSA P-256, so a server of ours picks only the
-//! ECDHE_ECDSA suites (every browser makes ECDSA certificates, and ECDSA is smaller and
-//! cheaper). Verification runs on `ring`, whose PKCS#1 and PSS code also bounds the
-//! modulus and checks the exponent; RustCrypto's `rsa` 0.10 needs Rust 1.87, above this
-//! workspace's 1.85, so a build without `ring` refuses RSA certificates
-//! ([`Error::UnsupportedCertificate`]) and offers no RSA suite or scheme. A key below 2048
-//! bits is too weak and one above 4096 would let the peer choose the cost of our every
-//! verification: both end the handshake with [`Error::UnsupportedRsaKeySize`].
+//! are RSA). Our own certificate is ECDSA P-256 by default (every browser makes ECDSA
+//! certificates, and ECDSA is smaller and cheaper); [`Certificate::generate_rsa`] makes an
+//! RSA one of 2048, 3072 or 4096 bits for a peer that insists on RSA, and a server holding
+//! it picks the ECDHE_RSA suites (and only those), signing with RSA-PSS, or PKCS#1 v1.5
+//! when the client offers only that. RSA signing and verification run on `ring`, whose
+//! PKCS#1 and PSS code also bounds the modulus and checks the exponent; a build without
+//! `ring` refuses RSA certificates, the peer's and our own
+//! ([`Error::UnsupportedCertificate`]), and offers no RSA suite or scheme. A peer key
+//! below 2048 bits is too weak and one above 4096 would let the peer choose the cost of our
+//! every verification: both end the handshake with [`Error::UnsupportedRsaKeySize`].
 //!
 //! Bad networks and hostile peers (RFC 6347 §4.1.1.1, §4.2.3, §4.2.4): flights are
 //! fragmented to the MTU ([`Config::mtu`], [`Connection::set_mtu`], at least [`MIN_MTU`]) and
@@ -43,10 +50,10 @@
 //! addresses, [`PendingHellos`] with at most [`MAX_PENDING_HELLOS`] of them). Nothing is
 //! answered before the ClientHello is complete, the cookie covers the complete message,
 //! and a HelloVerifyRequest is never larger than the ClientHello it answers. A client
-//! offering DTLS 1.3 and 1.2 gets a DTLS 1.2 ServerHello without the TLS 1.3 downgrade
-//! sentinel (RFC 8446 §4.1.3: nothing was downgraded), and groups and extensions we do not
-//! know (X25519MLKEM768, supported_versions, key_share) are ignored. Renegotiation is
-//! refused.
+//! offering DTLS 1.3 and 1.2 to a server capped at 1.2 gets a DTLS 1.2 ServerHello
+//! without the TLS 1.3 downgrade sentinel (RFC 8446 §4.1.3: that server does not speak
+//! 1.3), and groups and extensions we do not know (X25519MLKEM768) are ignored.
+//! Renegotiation is refused.
 //!
 //! **Authentication.** A peer is authenticated only by its certificate matching one of the
 //! fingerprints given to [`Connection::require_peer_fingerprints`] (an empty list is
@@ -124,10 +131,11 @@ pub mod observe;
 mod random;
 mod record;
 mod suite;
+mod v13;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
-pub use cert::{Certificate, Fingerprint, HashFunction};
-pub use config::Config;
+pub use cert::{Certificate, Fingerprint, HashFunction, RSA_DEFAULT_BITS};
+pub use config::{Config, ProtocolVersion};
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
 };
@@ -159,6 +167,13 @@ pub mod internal {
     pub use crate::record::{
         ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
     };
+    /// DTLS 1.3 codecs: the handshake messages and the unified header.
+    pub mod dtls13 {
+        pub use crate::v13::messages::*;
+        pub use crate::v13::record::{
+            UnifiedHeader, is_unified, parse_unified_header, reconstruct,
+        };
+    }
 
     /// With the `fuzzing` feature only: a copy of `connection` in its current state, keys
     /// and handshake secrets included, drawing its randomness from `rng` from now on. The

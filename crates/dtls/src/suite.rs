@@ -12,12 +12,18 @@ pub enum CipherSuite {
     /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA9, RFC 7905).
     EcdheEcdsaChacha20Poly1305Sha256,
     /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (0xC02F, RFC 5289): a server with an RSA
-    /// certificate. Needs the `ring` feature (RSA verification).
+    /// certificate. Needs the `ring` feature (RSA signing and verification).
     EcdheRsaAes128GcmSha256,
     /// TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (0xC030, RFC 5289).
     EcdheRsaAes256GcmSha384,
     /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (0xCCA8, RFC 7905).
     EcdheRsaChacha20Poly1305Sha256,
+    /// TLS_AES_128_GCM_SHA256 (0x1301, RFC 8446), DTLS 1.3 only: negotiated when the
+    /// configuration lists an AES-128-GCM suite.
+    Tls13Aes128GcmSha256,
+    /// TLS_CHACHA20_POLY1305_SHA256 (0x1303, RFC 8446), DTLS 1.3 only: negotiated when the
+    /// configuration lists a ChaCha20-Poly1305 suite.
+    Tls13Chacha20Poly1305Sha256,
 }
 
 /// How a cipher suite authenticates the server: the key type its certificate must hold.
@@ -81,8 +87,9 @@ impl BulkCipher {
 }
 
 impl CipherSuite {
-    /// Every suite, in the default preference order (ECDSA first: our own certificate is
-    /// ECDSA, so a server of ours only ever picks those).
+    /// Every suite, in the default preference order (ECDSA first). A server of ours picks
+    /// among the suites of its certificate's key type only: ECDHE_ECDSA for the default
+    /// P-256 certificate, ECDHE_RSA for an RSA one.
     pub const ALL: [CipherSuite; 6] = [
         CipherSuite::EcdheEcdsaAes128GcmSha256,
         CipherSuite::EcdheEcdsaAes256GcmSha384,
@@ -102,12 +109,15 @@ impl CipherSuite {
             .collect()
     }
 
-    /// The key type the server's certificate must hold under this suite.
+    /// The key type the server's certificate must hold under this suite (the DTLS 1.3
+    /// suites do not bind it; they report ECDSA, the only key our own certificates hold).
     pub fn authentication(self) -> Authentication {
         match self {
             CipherSuite::EcdheEcdsaAes128GcmSha256
             | CipherSuite::EcdheEcdsaAes256GcmSha384
-            | CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => Authentication::Ecdsa,
+            | CipherSuite::EcdheEcdsaChacha20Poly1305Sha256
+            | CipherSuite::Tls13Aes128GcmSha256
+            | CipherSuite::Tls13Chacha20Poly1305Sha256 => Authentication::Ecdsa,
             CipherSuite::EcdheRsaAes128GcmSha256
             | CipherSuite::EcdheRsaAes256GcmSha384
             | CipherSuite::EcdheRsaChacha20Poly1305Sha256 => Authentication::Rsa,
@@ -123,6 +133,8 @@ impl CipherSuite {
             CipherSuite::EcdheRsaAes128GcmSha256 => 0xC02F,
             CipherSuite::EcdheRsaAes256GcmSha384 => 0xC030,
             CipherSuite::EcdheRsaChacha20Poly1305Sha256 => 0xCCA8,
+            CipherSuite::Tls13Aes128GcmSha256 => 0x1301,
+            CipherSuite::Tls13Chacha20Poly1305Sha256 => 0x1303,
         }
     }
 
@@ -144,14 +156,15 @@ impl CipherSuite {
     /// The record protection.
     pub fn bulk_cipher(self) -> BulkCipher {
         match self {
-            CipherSuite::EcdheEcdsaAes128GcmSha256 | CipherSuite::EcdheRsaAes128GcmSha256 => {
-                BulkCipher::Aes128Gcm
-            }
+            CipherSuite::EcdheEcdsaAes128GcmSha256
+            | CipherSuite::EcdheRsaAes128GcmSha256
+            | CipherSuite::Tls13Aes128GcmSha256 => BulkCipher::Aes128Gcm,
             CipherSuite::EcdheEcdsaAes256GcmSha384 | CipherSuite::EcdheRsaAes256GcmSha384 => {
                 BulkCipher::Aes256Gcm
             }
             CipherSuite::EcdheEcdsaChacha20Poly1305Sha256
-            | CipherSuite::EcdheRsaChacha20Poly1305Sha256 => BulkCipher::Chacha20Poly1305,
+            | CipherSuite::EcdheRsaChacha20Poly1305Sha256
+            | CipherSuite::Tls13Chacha20Poly1305Sha256 => BulkCipher::Chacha20Poly1305,
         }
     }
 
@@ -168,6 +181,8 @@ impl CipherSuite {
             CipherSuite::EcdheRsaChacha20Poly1305Sha256 => {
                 "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
             }
+            CipherSuite::Tls13Aes128GcmSha256 => "TLS_AES_128_GCM_SHA256",
+            CipherSuite::Tls13Chacha20Poly1305Sha256 => "TLS_CHACHA20_POLY1305_SHA256",
         }
     }
 }
@@ -230,7 +245,7 @@ pub enum SignatureScheme {
 
 impl SignatureScheme {
     /// Every scheme we verify, in preference order (PSS before PKCS#1 v1.5, as RFC 8446
-    /// §4.2.3 ranks them).
+    /// §4.2.3 ranks them); an RSA key of ours signs with the RSA ones in this order.
     pub const ALL: [SignatureScheme; 8] = [
         SignatureScheme::EcdsaSecp256r1Sha256,
         SignatureScheme::EcdsaSecp384r1Sha384,

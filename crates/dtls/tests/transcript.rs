@@ -26,6 +26,7 @@ fn transcript() -> Vec<String> {
             Certificate::generate_with_rng("WebRTC", &mut ChaCha20Rng::from_seed([seed; 32]))
                 .unwrap();
         let mut c = Config::new(cert);
+        c.max_version = dtls::ProtocolVersion::Dtls12;
         c.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256];
         c.groups = vec![NamedGroup::Secp256r1];
         c.srtp_profiles = vec![ProtectionProfile::AesCm128HmacSha1_80];

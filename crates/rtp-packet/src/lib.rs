@@ -27,6 +27,7 @@ pub mod demux;
 mod error;
 pub mod extension;
 pub mod frame;
+pub mod framing;
 mod header;
 mod owned;
 mod packet;

@@ -68,6 +68,9 @@ pub struct Transport {
     /// [`crate::Driver::from_std`] and [`crate::Server::add_std`]); the sans-IO
     /// [`crate::Session`] ignores it.
     pub socket: SocketOptions,
+    /// RTP and RTCP over TCP (RFC 4571) instead of UDP, connecting or listening: run by
+    /// [`crate::TcpDriver`]. `None` (the default): UDP.
+    pub tcp: Option<crate::TcpTransport>,
 }
 
 impl Default for Transport {
@@ -81,6 +84,7 @@ impl Default for Transport {
             latch_probation: 3,
             max_relatches: 4,
             socket: SocketOptions::default(),
+            tcp: None,
         }
     }
 }

@@ -457,41 +457,51 @@ impl Driver {
 
     /// Moves the session's events and due playout into `pending`.
     fn collect(&mut self, now: Instant) {
-        while let Some(event) = self.session.poll_event() {
-            if matches!(event, Event::Closed) {
-                self.finished = true;
-            }
-            self.pending.push_back(Output::Event(event));
-        }
-        while let Some((ssrc, playout)) = self.session.poll_playout(now) {
-            let out = match playout {
-                Playout::Frame(frame) => {
-                    // One allocation of the frame's size and a copy per packet, rather
-                    // than growing the vector a byte at a time.
-                    let size = frame.payloads().map(<[u8]>::len).sum();
-                    let mut payload = Vec::with_capacity(size);
-                    frame.payloads().for_each(|p| payload.extend_from_slice(p));
-                    let packet_lengths = frame.payloads().map(<[u8]>::len).collect();
-                    Output::Frame(MediaFrame {
-                        ssrc,
-                        sequence_number: frame.sequence_number(),
-                        timestamp: frame.timestamp(),
-                        marker: frame.marker(),
-                        payload_type: frame.payload_type(),
-                        payload,
-                        sender_wallclock: frame.sender_wallclock(),
-                        time_stretch: frame.time_stretch(),
-                        complete: frame.is_complete(),
-                        packet_lengths,
-                    })
-                }
-                Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },
-                // A kind of playout added after this driver: nothing to hand out for it.
-                _ => continue,
-            };
-            self.pending.push_back(out);
+        if collect(&mut self.session, now, &mut self.pending) {
+            self.finished = true;
         }
     }
+}
+
+/// Moves `session`'s events and due playout into `pending`, as [`Output`]s; true when
+/// [`Event::Closed`] was among them. Shared by the UDP and TCP drivers.
+pub(crate) fn collect(session: &mut Session, now: Instant, pending: &mut VecDeque<Output>) -> bool {
+    let mut closed = false;
+    while let Some(event) = session.poll_event() {
+        if matches!(event, Event::Closed) {
+            closed = true;
+        }
+        pending.push_back(Output::Event(event));
+    }
+    while let Some((ssrc, playout)) = session.poll_playout(now) {
+        let out = match playout {
+            Playout::Frame(frame) => {
+                // One allocation of the frame's size and a copy per packet, rather
+                // than growing the vector a byte at a time.
+                let size = frame.payloads().map(<[u8]>::len).sum();
+                let mut payload = Vec::with_capacity(size);
+                frame.payloads().for_each(|p| payload.extend_from_slice(p));
+                let packet_lengths = frame.payloads().map(<[u8]>::len).collect();
+                Output::Frame(MediaFrame {
+                    ssrc,
+                    sequence_number: frame.sequence_number(),
+                    timestamp: frame.timestamp(),
+                    marker: frame.marker(),
+                    payload_type: frame.payload_type(),
+                    payload,
+                    sender_wallclock: frame.sender_wallclock(),
+                    time_stretch: frame.time_stretch(),
+                    complete: frame.is_complete(),
+                    packet_lengths,
+                })
+            }
+            Playout::Conceal(concealment) => Output::Conceal { ssrc, concealment },
+            // A kind of playout added after this driver: nothing to hand out for it.
+            _ => continue,
+        };
+        pending.push_back(out);
+    }
+    closed
 }
 
 async fn readable(socket: Option<&UdpSocket>) -> std::io::Result<()> {
@@ -501,7 +511,7 @@ async fn readable(socket: Option<&UdpSocket>) -> std::io::Result<()> {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
+pub(crate) async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
         None => std::future::pending().await,

@@ -194,6 +194,18 @@ pub enum Event {
     },
     /// The session sent its BYE and is closed.
     Closed,
+    /// RTP over TCP ([`crate::TcpDriver`]): the connection to the peer is up.
+    TcpConnected {
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// RTP over TCP: the connection ended (the peer closed or reset it, its framing was
+    /// lost, a frame stalled). Nothing more is sent or received; [`crate::TcpDriver::next`]
+    /// returns `None` after this.
+    TcpClosed {
+        /// Why.
+        reason: crate::TcpCloseReason,
+    },
 }
 
 /// Counters of what the session did with datagrams, for monitoring and tests. More may be

@@ -13,6 +13,9 @@
 //! - [`Driver`], the tokio driver: binds an even RTP port with RTCP on the next
 //!   ([`PortRange`], or one port with rtcp-mux), runs the session on the caller's task and
 //!   yields [`Output`]s (events, frames, concealments).
+//! - [`TcpDriver`], the same session over one TCP connection (RFC 4571 framing, RFC 4145
+//!   active or passive setup) for TCP candidates and SBCs: RTP and RTCP multiplexed, SRTP as
+//!   on UDP, fixed receive and send bounds (`docs/tcp.md`).
 //! - [`Server`], the many-session driver: thousands of sessions on a few worker threads
 //!   (one per core), each thread polling its shard's sockets at once and keeping one
 //!   timer heap; the application's [`Handler`] per session gets events, lent frames and
@@ -152,6 +155,7 @@ mod server;
 mod session;
 mod sockopt;
 mod source;
+mod tcp;
 mod timing;
 
 pub use config::{Bandwidth, Config, MidExtension, Security, SrtpKeys, Transport};
@@ -167,6 +171,11 @@ pub use server::{Handler, Server, SessionId, Stopped};
 pub use session::Session;
 pub use sockopt::{Dscp, SocketOptions};
 pub use source::SourceQuality;
+/// RTP and RTCP over TCP (RFC 4571, RFC 4145).
+pub use tcp::{
+    TcpCloseReason, TcpCounters, TcpDriver, TcpMedia, TcpPeerSetup, TcpSetup, TcpTransport,
+    media_lines as tcp_media_lines,
+};
 pub use timing::{IntervalInputs, deterministic_interval};
 
 // WebRTC offer/answer: a browser's offer read, our ICE-lite DTLS-SRTP Opus answer written.
@@ -183,6 +192,8 @@ pub use webrtc::{
 /// [`SeedableRng::from_seed`] makes a run repeatable, [`ChaCha20Rng::from_rng`] over the
 /// operating system's source is what production code wants.
 pub use chacha20::ChaCha20Rng;
+/// The DTLS versions ([`DtlsConfig::max_version`] caps what is negotiated).
+pub use dtls::ProtocolVersion as DtlsVersion;
 pub use dtls::{
     Certificate, CipherSuite, Config as DtlsConfig, Error as DtlsError, Fingerprint, HashFunction,
     KeyLog, KeyLogFile, NamedGroup, Role,

@@ -15,7 +15,9 @@
 //! [`Server::start_shared`] also gives each worker one UDP socket that many sessions share
 //! ([`Server::add_shared`]), the way SFUs and SBCs behind a single media port work: the
 //! worker reads it in batches (`recvmmsg` on Linux, see `batch_io.rs`) and hands each
-//! datagram to the session whose remote RTP address it came from. The demultiplexing key
+//! datagram to the session whose remote RTP address it came from; what the sessions send
+//! on it is copied into an outbox and written with one `sendmmsg` per batch of 32 (when the
+//! outbox is full, and before the worker waits). The demultiplexing key
 //! is the session's current remote ([`Session::remote_rtp`], from its configuration or
 //! [`Session::set_remote`] through [`Server::with`]), kept up to date after every call into
 //! the session; a datagram from an address no session has is counted and dropped, so a
@@ -37,7 +39,7 @@ use jitter_buffer::Playout;
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use crate::batch_io::Batcher;
+use crate::batch_io::{BATCH, Batcher, Outbox};
 use crate::config::Config;
 use crate::driver::Binding;
 use crate::error::{Error, Result};
@@ -45,8 +47,11 @@ use crate::event::{Component, Event};
 use crate::ports::{bind_pair, for_socket};
 use crate::session::{Session, random_u32};
 
-/// Datagrams read from one socket before the worker turns to its other sockets.
-const RECV_BATCH: usize = 64;
+/// Datagrams read from a session's own socket per `recvmmsg`: a short read proves the
+/// socket empty, so the usual one datagram per 20 ms costs one system call.
+const RECV_BATCH: usize = 8;
+/// Reads of a session's own socket before the worker turns to its other sockets.
+const RECV_ROUNDS: usize = 8;
 /// Batches read from a worker's shared socket before it turns to its other work (timers,
 /// commands): 2,048 datagrams, so that one turn of the loop reads what a thousand calls
 /// send in 40 ms, as the per-session sockets' events together would.
@@ -60,8 +65,6 @@ const SHARED: Token = Token(usize::MAX - 1);
 /// the system default (about 200 KiB on Linux, a few milliseconds of a thousand calls)
 /// would overflow whenever the worker is held up; 4 MiB covers about 80 ms of 1,000 calls.
 const SHARED_SOCKET_BUFFER: usize = 4 << 20;
-/// Largest datagram read.
-const MAX_DATAGRAM: usize = 2048;
 /// The wait after a deadline that servicing left in the past (a buffer holding back a
 /// due frame), so that it cannot spin.
 const IDLE_RETRY: Duration = Duration::from_millis(1);
@@ -520,13 +523,27 @@ struct Entry<H> {
 }
 
 impl<H: Handler> Entry<H> {
-    /// Writes every queued datagram to its socket (`shared` when the session has none of
-    /// its own); a full send buffer drops it.
-    fn flush(&mut self, shared: Option<&UdpSocket>) {
+    /// Writes every queued datagram to its socket, or (a session on the shared socket)
+    /// copies it into the shared socket's outbox, sending the outbox whenever it is full;
+    /// a full send buffer drops it.
+    fn flush(&mut self, slot: u32, mut shared: Option<&mut SharedSocket>) {
         while let Some(t) = self.session.poll_transmit() {
-            let (socket, local) = match (t.component, &self.rtcp, &self.rtp, shared) {
+            let (socket, local) = match (t.component, &self.rtcp, &self.rtp, shared.as_mut()) {
                 (Component::Rtcp, Some(s), _, _) => (s, self.rtcp_local),
-                (_, _, Some(s), _) | (_, _, None, Some(s)) => (s, self.rtp_local),
+                (_, _, Some(s), _) => (s, self.rtp_local),
+                (_, _, None, Some(shared)) => {
+                    if shared.outbox.is_full() {
+                        shared.send();
+                    }
+                    let to = for_socket(shared.local, t.destination);
+                    if !shared.outbox.push(&t.contents, to, slot)
+                        && shared.socket.send_to(&t.contents, to).is_err()
+                    {
+                        self.send_drops += 1;
+                    }
+                    self.session.recycle(t.contents);
+                    continue;
+                }
                 (_, _, None, None) => {
                     self.send_drops += 1;
                     self.session.recycle(t.contents);
@@ -552,20 +569,47 @@ impl<H: Handler> Entry<H> {
     }
 }
 
+/// A worker's shared socket ([`Server::start_shared`]) with its outbox.
+struct SharedSocket {
+    socket: UdpSocket,
+    local: SocketAddr,
+    outbox: Outbox,
+    /// Datagrams the socket refused, by the slot of the session that queued them (sized
+    /// when a session is added, not per packet).
+    drops: Vec<u64>,
+}
+
+impl SharedSocket {
+    /// Writes the outbox (one `sendmmsg` on Linux), charging each refused datagram to
+    /// the session that queued it.
+    fn send(&mut self) {
+        let drops = &mut self.drops;
+        self.outbox.flush(&self.socket, |owner| {
+            if let Some(count) = drops.get_mut(owner as usize) {
+                *count += 1;
+            }
+        });
+    }
+
+    /// The refused datagrams charged to `slot` so far, reset for the slot's next session.
+    fn take_drops(&mut self, slot: u32) -> u64 {
+        self.drops.get_mut(slot as usize).map_or(0, std::mem::take)
+    }
+}
+
 /// A worker thread's state.
 struct Worker<H> {
     poll: Poll,
     entries: Vec<Option<Entry<H>>>,
     timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
-    buf: Vec<u8>,
-    /// Sockets left readable after a full batch: (slot, component).
+    /// Sockets left readable after their rounds of reads: (slot, component).
     backlog: Vec<(u32, Component)>,
-    /// The shared socket and its local address ([`Server::start_shared`]).
-    shared: Option<(UdpSocket, SocketAddr)>,
+    /// The shared socket, its local address and outbox ([`Server::start_shared`]).
+    shared: Option<SharedSocket>,
     /// The shared socket's sessions by remote RTP address.
     by_remote: HashMap<SocketAddr, u32>,
-    /// Receive buffers for the shared socket (allocated only with one).
-    batcher: Option<Batcher>,
+    /// Receive buffers and headers for every socket of the worker.
+    batcher: Batcher,
     /// The shared socket was left readable after its rounds.
     shared_backlog: bool,
     /// Datagrams on the shared socket from an address no session has.
@@ -578,10 +622,14 @@ impl<H: Handler> Worker<H> {
             poll,
             entries: Vec::new(),
             timers: BinaryHeap::new(),
-            buf: vec![0; MAX_DATAGRAM],
             backlog: Vec::new(),
-            batcher: shared.as_ref().map(|_| Batcher::new()),
-            shared,
+            batcher: Batcher::new(),
+            shared: shared.map(|(socket, local)| SharedSocket {
+                socket,
+                local,
+                outbox: Outbox::new(),
+                drops: Vec::new(),
+            }),
             by_remote: HashMap::new(),
             shared_backlog: false,
             unknown: 0,
@@ -592,6 +640,10 @@ impl<H: Handler> Worker<H> {
         let mut events = Events::with_capacity(EVENTS);
         let mut backlog = Vec::new();
         loop {
+            // What the sessions queued on the shared socket leaves before the wait.
+            if let Some(shared) = self.shared.as_mut() {
+                shared.send();
+            }
             let now = Instant::now();
             let timeout = if self.backlog.is_empty() && !self.shared_backlog {
                 self.timers
@@ -639,6 +691,10 @@ impl<H: Handler> Worker<H> {
     }
 
     fn finish(&mut self) -> Vec<Stopped<H>> {
+        let mut shared = self.shared.take();
+        if let Some(shared) = shared.as_mut() {
+            shared.send();
+        }
         if self.unknown > 0 {
             tracing::debug!(
                 datagrams = self.unknown,
@@ -647,8 +703,14 @@ impl<H: Handler> Worker<H> {
         }
         self.entries
             .drain(..)
-            .flatten()
-            .map(Entry::stopped)
+            .enumerate()
+            .filter_map(|(slot, entry)| {
+                let mut stopped = entry?.stopped();
+                if let Some(shared) = shared.as_mut() {
+                    stopped.send_drops += shared.take_drops(slot as u32);
+                }
+                Some(stopped)
+            })
             .collect()
     }
 
@@ -665,6 +727,12 @@ impl<H: Handler> Worker<H> {
                     entry.generation = generation;
                     *place = Some(entry);
                 }
+                if let Some(shared) = self.shared.as_mut() {
+                    if shared.drops.len() <= index {
+                        shared.drops.resize(index + 1, 0);
+                    }
+                    shared.take_drops(slot);
+                }
                 // Datagrams may have come between registration and now.
                 self.receive(slot, Component::Rtp);
                 self.receive(slot, Component::Rtcp);
@@ -674,6 +742,11 @@ impl<H: Handler> Worker<H> {
                     && place.as_ref().is_some_and(|e| e.generation == generation)
                     && let Some(mut entry) = place.take()
                 {
+                    if let Some(shared) = self.shared.as_mut() {
+                        // Its last datagrams leave (or are counted) before it does.
+                        shared.send();
+                        entry.send_drops += shared.take_drops(slot);
+                    }
                     let registry = self.poll.registry();
                     if let Some(s) = entry.rtp.as_mut() {
                         let _ = registry.deregister(s);
@@ -714,21 +787,30 @@ impl<H: Handler> Worker<H> {
         };
         let now = Instant::now();
         let mut drained = false;
-        for _ in 0..RECV_BATCH {
-            match socket.recv_from(&mut self.buf) {
-                Ok((n, from)) => {
-                    if let Some(datagram) = self.buf.get_mut(..n) {
-                        entry
-                            .session
-                            .handle_datagram(now, component, from, datagram);
-                    }
-                }
+        for _ in 0..RECV_ROUNDS {
+            let count = match self.batcher.recv(socket, RECV_BATCH) {
+                Ok(count) => count,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
                     drained = true;
                     break;
                 }
                 // ICMP port unreachable and the like surface here on Linux: read on.
-                Err(error) => tracing::debug!(%error, "receive error"),
+                Err(error) => {
+                    tracing::debug!(%error, "receive error");
+                    continue;
+                }
+            };
+            for i in 0..count {
+                if let Some((datagram, from)) = self.batcher.datagram(i) {
+                    entry
+                        .session
+                        .handle_datagram(now, component, from, datagram);
+                }
+            }
+            // A short batch found the socket empty.
+            if count < RECV_BATCH {
+                drained = true;
+                break;
             }
         }
         if !drained {
@@ -742,10 +824,10 @@ impl<H: Handler> Worker<H> {
     /// [`SHARED_ROUNDS`] batches.
     fn receive_shared(&mut self) {
         for _ in 0..SHARED_ROUNDS {
-            let (Some((socket, _)), Some(batcher)) = (&self.shared, &mut self.batcher) else {
+            let Some(shared) = &self.shared else {
                 return;
             };
-            let count = match batcher.recv(socket) {
+            let count = match self.batcher.recv(&shared.socket, BATCH) {
                 Ok(count) => count,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(error) => {
@@ -757,10 +839,7 @@ impl<H: Handler> Worker<H> {
             let now = Instant::now();
             for i in 0..count {
                 let slot = {
-                    let Some(batcher) = self.batcher.as_mut() else {
-                        return;
-                    };
-                    let Some((datagram, from)) = batcher.datagram(i) else {
+                    let Some((datagram, from)) = self.batcher.datagram(i) else {
                         continue;
                     };
                     let from = unmapped(from);
@@ -778,9 +857,12 @@ impl<H: Handler> Worker<H> {
                 };
                 self.service(slot, now);
             }
+            // A short batch found the socket empty (a later datagram raises a new event).
+            if count < BATCH {
+                return;
+            }
         }
-        // Read on until the socket says it is empty (mio's readiness is edge-triggered):
-        // a short batch does not prove it.
+        // Still readable after its rounds: read on after the other work.
         self.shared_backlog = true;
     }
 
@@ -819,15 +901,14 @@ impl<H: Handler> Worker<H> {
         let Some(Some(entry)) = self.entries.get_mut(slot as usize) else {
             return;
         };
-        let shared = self.shared.as_ref().map(|(socket, _)| socket);
-        entry.flush(shared);
+        entry.flush(slot, self.shared.as_mut());
         while let Some(event) = entry.session.poll_event() {
             entry.handler.on_event(&mut entry.session, event);
         }
         while let Some((ssrc, playout)) = entry.session.poll_playout(now) {
             entry.handler.on_playout(ssrc, playout);
         }
-        entry.flush(shared);
+        entry.flush(slot, self.shared.as_mut());
         if entry.rtp.is_none() {
             let remote = entry.session.remote_rtp();
             if remote != entry.remote_key {

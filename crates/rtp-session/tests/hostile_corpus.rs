@@ -222,11 +222,18 @@ fn handshake_survives_the_corpus_from_its_peer() {
     nothing_lost(&mut p, a_mark, b_mark);
 }
 
-/// A plaintext close_notify from the peer's address during the handshake ends it, and the
-/// application hears of it (before, the association closed silently and never keyed).
+/// A plaintext close_notify from the peer's address during a DTLS 1.2 handshake ends it,
+/// and the application hears of it (before, the association closed silently and never
+/// keyed). DTLS 1.3 takes no alert in the clear: the same datagram changes nothing there
+/// ([`plaintext_close_notify_changes_nothing_in_dtls13`]).
 #[test]
 fn plaintext_close_notify_from_the_peer_ends_the_handshake_with_an_event() {
-    let mut p = dtls_pair(true, 111);
+    let certs = Certs::new(111);
+    let fp_b = fingerprint(&certs.b);
+    let (mut a, mut b) = dtls_configs(true, certs, fp_b);
+    dtls12(&mut a);
+    dtls12(&mut b);
+    let mut p = Pair::new(a, b, clean(), 111);
     let close_notify = hostile::corpus()
         .into_iter()
         .find(|c| c.name == "dtls/alert_epoch_0_warning_close_notify")
@@ -240,6 +247,29 @@ fn plaintext_close_notify_from_the_peer_ends_the_handshake_with_an_event() {
     }
     assert_eq!(failures(&events), 1, "{events:?}");
     assert!(!p.a.is_keyed());
+}
+
+/// DTLS 1.3 (the default): a plaintext close_notify from the peer's address during the
+/// handshake is dropped and counted, and the handshake completes.
+#[test]
+fn plaintext_close_notify_changes_nothing_in_dtls13() {
+    let mut p = dtls_pair(true, 113);
+    let close_notify = hostile::corpus()
+        .into_iter()
+        .find(|c| c.name == "dtls/alert_epoch_0_warning_close_notify")
+        .expect("the corpus has a plaintext close_notify");
+    let (now, b_from) = (p.now, p.b_from);
+    let before = p.a.counters().dtls_dropped;
+    let mut bytes = close_notify.bytes.clone();
+    p.a.handle_datagram(now, Component::Rtp, b_from, &mut bytes);
+    assert_eq!(p.a.counters().dtls_dropped, before + 1);
+    let mut events = Vec::new();
+    while let Some(e) = p.a.poll_event() {
+        events.push(e);
+    }
+    assert_eq!(failures(&events), 0, "{events:?}");
+    p.run(Duration::from_secs(2));
+    assert!(p.a.is_keyed() && p.b.is_keyed());
 }
 
 /// (e) Sessions with RTCP feedback negotiated (NACK with RTX, PLI, FIR) and no SRTP take

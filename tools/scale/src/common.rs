@@ -46,10 +46,18 @@ pub fn srtp_context(index: u32, direction: Direction) -> Result<srtp::Context, S
     .map_err(|e| e.to_string())
 }
 
+/// The SSRC the measured session `index` sends with, by which the load generator tells
+/// the sessions' streams apart.
+pub fn server_ssrc(index: u32) -> u32 {
+    0x5e00_0000 | (index & 0x00ff_ffff)
+}
+
 /// The configuration of the measured session `index`: G.711, rtcp-mux, SRTP with the
-/// generator's keys, the remote latched from its first packets (symmetric RTP).
+/// generator's keys, SSRC [`server_ssrc`], the remote latched from its first packets
+/// (symmetric RTP).
 pub fn session_config(index: u32) -> Result<Config, String> {
     let mut config = Config::new();
+    config.local_ssrc = Some(server_ssrc(index));
     config.transport.rtcp_mux = true;
     config.security = Security::Srtp(SrtpKeys::new(
         PROFILE,
@@ -112,6 +120,12 @@ pub fn cpu_ms() -> Result<u64, String> {
             .ok_or_else(|| "bad /proc/self/stat".to_string())
     };
     Ok((ticks(11)? + ticks(12)?) * 10)
+}
+
+/// Writes `RESULT <key> <value>` on standard output, the line `cargo xtask bench` reads
+/// (everything else the measurements say goes to standard error).
+pub fn result(key: &str, value: &str) -> Result<(), String> {
+    crate::serve::say(&format!("RESULT {key} {value}"))
 }
 
 /// Extends 16-bit sequence numbers to a counter that does not wrap (RFC 3550 A.1 style,

@@ -1,6 +1,6 @@
-//! What the two load generators (`load.rs`, `load_shared.rs`) share: one generated stream's
-//! SRTP state and counts, the tally they add up to, and the two protocol lines they read
-//! and write (`PORTS ...` in, `DONE ...` out).
+//! The load generator's (`load.rs`) bookkeeping: one generated stream's SRTP state and
+//! counts, the tally they add up to, and the two protocol lines it reads and writes
+//! (`PORTS ...` in, `DONE ...` out).
 
 use crate::common::{Direction, SAMPLES, SequenceExtender, protected_packet, srtp_context};
 use crate::serve::say;

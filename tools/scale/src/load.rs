@@ -1,180 +1,378 @@
-//! `scale load`: the load generator of `scale sessions`, in its own process. For every
-//! server session it sends a 50 packet/s SRTP G.711 stream (its own key and SSRC) and
-//! counts the session's stream coming back, by sequence number (RFC 3550 A.3 style:
+//! `scale load [--shared]`: the load generator of `scale sessions`, in its own process. For
+//! every server session it sends a 50 packet/s SRTP G.711 stream (its own key and SSRC)
+//! and counts the session's stream coming back by sequence number (RFC 3550 A.3 style:
 //! expected = highest − first + 1). It is built on the `srtp` and `rtp-packet` crates
-//! directly, a few sockets shared by many streams, so that it costs the machine less than
-//! the process under test.
+//! directly: one plain thread per core, one socket per thread shared by all its streams,
+//! reads in `recvmmsg` batches, the sessions' streams told apart by their SSRC (`scale
+//! serve` gives session `i` SSRC [`server_ssrc`]`(i)`), so that the instrument costs the
+//! machine less than the process under test.
+//!
+//! - For a server with a port per session, every stream of a thread sends from the
+//!   thread's socket, and one `sendmmsg` (through `rustix`) carries up to 32 datagrams,
+//!   each to its own session's port; the sessions latch onto the thread's address.
+//! - With `--shared` (a server whose sessions share one socket per worker and tell them
+//!   apart by remote address) every stream needs an address of its own: stream `i` sends
+//!   from 127.1.x.y (the whole of 127/8 is this host's), chosen per datagram with
+//!   `IP_PKTINFO`, so each datagram is one `sendmsg`: a per-message source address is a
+//!   control message per message, which neither `nix`'s `sendmmsg` (one set of control
+//!   messages for the whole batch) nor `rustix`'s (no `IP_PKTINFO`) can carry.
 //!
 //! Protocol on standard input/output, one line each:
 //! - in `PORTS <port>...` (the server sessions on 127.0.0.1)
-//! - out `READY`
+//! - out `READY` (with `--shared`: `READY <address>...`, each stream's source address, for
+//!   the server's sessions)
 //! - in `STOP` (stop sending), then `REPORT`
 //! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures>`
 
-use crate::common::PACKET_INTERVAL;
+use crate::common::{PACKET_INTERVAL, server_ssrc};
 use crate::generator::{GeneratedStream, Tally, parse_ports};
 use crate::serve::say;
+use nix::sys::socket::{
+    ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, SockaddrStorage, recvmmsg, sendmsg,
+};
 use rtp_packet::{PacketKind, classify};
-use std::collections::HashMap;
-use std::io::ErrorKind;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::UdpSocket;
-use tokio::sync::watch;
-use tokio::time::{Instant, MissedTickBehavior};
+use rustix::net::addr::SocketAddrArg;
+use rustix::net::{MMsgHdr, SendAncillaryBuffer, SendFlags, SocketAddrAny, sendmmsg};
+use std::io::{BufRead, IoSlice, IoSliceMut};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
-/// Streams per generator socket: few enough that a whole tick of the sessions' packets
-/// fits in one socket's default receive buffer while the generator is busy sending.
-const STREAMS_PER_SOCKET: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Sending,
-    Quiet,
-    Done,
+/// The source address of generator stream `index` with `--shared`:
+/// 127.1.(index / 250).(1 + index % 250).
+fn stream_ip(index: u32) -> Ipv4Addr {
+    Ipv4Addr::new(127, 1, (index / 250) as u8, 1 + (index % 250) as u8)
 }
 
-/// One stream pair: ours to a server session, and its back to us.
+const SENDING: u8 = 0;
+const QUIET: u8 = 1;
+const DONE: u8 = 2;
+/// Datagrams per `recvmmsg` and per `sendmmsg`.
+const BATCH: usize = 32;
+/// Room for one datagram.
+const SLOT: usize = 2048;
+/// The socket buffers asked for: the generator is the measuring instrument, and a pause of
+/// its own (the machine is shared) must not be charged to the server as loss. Capped by
+/// `net.core.rmem_max` / `wmem_max`: a smaller buffer still works.
+const SOCKET_BUFFER: usize = 8 << 20;
+
 struct Stream {
-    server: SocketAddr,
+    server: SocketAddrV4,
+    /// The source address (`--shared`), or `None` to send from the socket's own.
+    source: Option<Ipv4Addr>,
     counts: GeneratedStream,
 }
 
-/// The receive buffer asked for on each generator socket: the generator is the measuring
-/// instrument, and a pause of its own (the machine is shared) must not be charged to the
-/// server as loss. The server's sockets keep the system default.
-const GENERATOR_RECEIVE_BUFFER: usize = 4 << 20;
-
-/// A loopback socket for one group of streams, with a large receive buffer.
-fn generator_socket() -> std::io::Result<UdpSocket> {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
-    // Capped by net.core.rmem_max: a smaller buffer still works.
-    let _ = socket.set_recv_buffer_size(GENERATOR_RECEIVE_BUFFER);
-    let _ = socket.set_send_buffer_size(GENERATOR_RECEIVE_BUFFER);
-    socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())?;
-    socket.set_nonblocking(true)?;
-    UdpSocket::from_std(socket.into())
-}
-
-pub fn run() -> Result<(), String> {
-    // Two workers, as the server has: on a shared machine a single-threaded generator
-    // falls behind first and its dropped receives would be charged to the server.
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?
-        .block_on(generate())
-}
-
-async fn generate() -> Result<(), String> {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+pub fn run(shared: bool) -> Result<(), String> {
+    let mut lines = std::io::stdin().lock().lines();
     let first = lines
-        .next_line()
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("no PORTS line")?;
+        .next()
+        .ok_or("no PORTS line")?
+        .map_err(|e| e.to_string())?;
     let ports = parse_ports(&first)?;
-    let (phase, watcher) = watch::channel(Phase::Sending);
-    let mut tasks = Vec::new();
-    for (group, chunk) in ports.chunks(STREAMS_PER_SOCKET).enumerate() {
-        let socket = generator_socket().map_err(|e| format!("generator socket: {e}"))?;
-        let mut streams = Vec::with_capacity(chunk.len());
-        for (k, port) in chunk.iter().enumerate() {
-            let index = (group * STREAMS_PER_SOCKET + k) as u32;
-            streams.push(Stream {
-                server: SocketAddr::from((Ipv4Addr::LOCALHOST, *port)),
-                counts: GeneratedStream::new(index)?,
-            });
-        }
-        // Calls do not start in step: spread the groups' ticks over the packet interval.
-        let offset = PACKET_INTERVAL * (group % 20) as u32 / 20;
-        tasks.push(tokio::spawn(run_group(
-            socket,
-            streams,
-            offset,
-            watcher.clone(),
-        )));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let phase = Arc::new(AtomicU8::new(SENDING));
+    let mut sockets = Vec::new();
+    for _ in 0..threads {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+            .map_err(|e| e.to_string())?;
+        let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+        let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+        let ip = if shared {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            Ipv4Addr::LOCALHOST
+        };
+        socket
+            .bind(&SocketAddr::from((ip, 0)).into())
+            .map_err(|e| e.to_string())?;
+        let socket: UdpSocket = socket.into();
+        socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+        sockets.push(socket);
     }
-    say("READY")?;
-    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
-        match line.trim() {
-            "STOP" => {
-                let _ = phase.send(Phase::Quiet);
-            }
+    let mut addresses = Vec::with_capacity(ports.len());
+    let mut groups: Vec<Vec<Stream>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, port) in ports.iter().enumerate() {
+        let index = i as u32;
+        let thread = i % threads;
+        let local_port = sockets[thread]
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .port();
+        let source = shared.then(|| stream_ip(index));
+        if let Some(ip) = source {
+            addresses.push(format!("{ip}:{local_port}"));
+        }
+        groups[thread].push(Stream {
+            server: SocketAddrV4::new(Ipv4Addr::LOCALHOST, *port),
+            source,
+            counts: GeneratedStream::new(index)?,
+        });
+    }
+    let handles: Vec<_> = sockets
+        .into_iter()
+        .zip(groups)
+        .enumerate()
+        .map(|(first, (socket, streams))| {
+            let phase = phase.clone();
+            let lanes = Lanes {
+                first: first as u32,
+                stride: threads as u32,
+            };
+            std::thread::spawn(move || run_group(&socket, streams, lanes, &phase))
+        })
+        .collect();
+    if shared {
+        say(&format!("READY {}", addresses.join(" ")))?;
+    } else {
+        say("READY")?;
+    }
+    for line in lines {
+        match line.map_err(|e| e.to_string())?.trim() {
+            "STOP" => phase.store(QUIET, Ordering::Relaxed),
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
         }
     }
-    let _ = phase.send(Phase::Done);
+    phase.store(DONE, Ordering::Relaxed);
     let mut total = Tally::default();
-    for task in tasks {
-        total.add(task.await.map_err(|e| e.to_string())??);
+    for handle in handles {
+        total.add(handle.join().map_err(|_| "generator thread panicked")??);
     }
     total.report()
 }
 
-async fn run_group(
-    socket: UdpSocket,
+/// Which streams a thread has: `first`, `first + stride`, ...
+#[derive(Debug, Clone, Copy)]
+struct Lanes {
+    first: u32,
+    stride: u32,
+}
+
+impl Lanes {
+    /// This thread's position of stream `index`, if it is one of its streams.
+    fn position(&self, index: u32) -> Option<usize> {
+        let offset = index.checked_sub(self.first)?;
+        (offset % self.stride == 0).then_some((offset / self.stride) as usize)
+    }
+}
+
+/// One thread's streams: each sends every 20 ms, the streams' ticks spread over the
+/// interval in 1 ms slots; between slots the socket is drained.
+fn run_group(
+    socket: &UdpSocket,
     mut streams: Vec<Stream>,
-    offset: Duration,
-    mut phase: watch::Receiver<Phase>,
+    lanes: Lanes,
+    phase: &AtomicU8,
 ) -> Result<Tally, String> {
-    let by_port: HashMap<u16, usize> = streams
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.server.port(), i))
-        .collect();
-    let mut ticker = tokio::time::interval_at(Instant::now() + offset, PACKET_INTERVAL);
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
-    let mut buf = [0u8; 2048];
+    let slots = PACKET_INTERVAL.as_millis() as usize;
+    let start = Instant::now();
+    let mut tick = 0u64;
+    let mut receive = Receiver::new();
+    let mut send = Sender::new();
     loop {
-        let now_phase = *phase.borrow();
-        tokio::select! {
-            _ = ticker.tick(), if now_phase == Phase::Sending => {
-                for s in &mut streams {
-                    let len = s.counts.next_packet(&mut buf)?;
-                    match socket.try_send_to(&buf[..len], s.server) {
-                        Ok(_) => s.counts.sent += 1,
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                        Err(e) => return Err(format!("send to {}: {e}", s.server)),
-                    }
-                }
-            }
-            ready = socket.readable() => {
-                ready.map_err(|e| e.to_string())?;
-                receive(&socket, &mut streams, &by_port, &mut buf);
-            }
-            changed = phase.changed() => {
-                if changed.is_err() || *phase.borrow() == Phase::Done {
-                    break;
-                }
-            }
+        let state = phase.load(Ordering::Relaxed);
+        if state == DONE {
+            break;
         }
+        let due = start + Duration::from_millis(tick);
+        let now = Instant::now();
+        if now < due {
+            receive.drain(socket, &mut streams, lanes);
+            std::thread::sleep((due - now).min(Duration::from_micros(500)));
+            continue;
+        }
+        if state == SENDING {
+            let slot = (tick % slots as u64) as usize;
+            for position in (slot..streams.len()).step_by(slots) {
+                send.queue(socket, &mut streams, position)?;
+            }
+            send.send(socket, &mut streams)?;
+        }
+        receive.drain(socket, &mut streams, lanes);
+        tick += 1;
     }
     Ok(Tally::of(streams.iter().map(|s| &s.counts)))
 }
 
-fn receive(
-    socket: &UdpSocket,
-    streams: &mut [Stream],
-    by_port: &HashMap<u16, usize>,
-    buf: &mut [u8; 2048],
-) {
-    loop {
-        let (n, from) = match socket.try_recv_from(buf) {
-            Ok(r) => r,
-            Err(_) => return,
-        };
-        let Some(s) = by_port.get(&from.port()).and_then(|&i| streams.get_mut(i)) else {
-            continue;
-        };
-        let datagram = &mut buf[..n];
-        // The sessions' RTCP (SR + SDES) shares the port; only their RTP is counted.
-        if classify(datagram) != PacketKind::Rtp {
-            continue;
+/// Datagrams waiting for one `sendmmsg`, with the position of the stream of each.
+struct Sender {
+    buf: Vec<u8>,
+    lengths: [usize; BATCH],
+    owners: [usize; BATCH],
+    destinations: [SocketAddrAny; BATCH],
+    count: usize,
+}
+
+impl Sender {
+    fn new() -> Self {
+        let unspecified = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+        Self {
+            buf: vec![0; BATCH * SLOT],
+            lengths: [0; BATCH],
+            owners: [0; BATCH],
+            destinations: std::array::from_fn(|_| unspecified.as_any()),
+            count: 0,
         }
-        s.counts.on_received(datagram);
+    }
+
+    /// Writes the next packet of the stream at `position`: at once with its own source
+    /// address, else into the batch (sent when full).
+    fn queue(
+        &mut self,
+        socket: &UdpSocket,
+        streams: &mut [Stream],
+        position: usize,
+    ) -> Result<(), String> {
+        let Some(s) = streams.get_mut(position) else {
+            return Ok(());
+        };
+        if let Some(source) = s.source {
+            let mut buf = [0u8; SLOT];
+            let len = s.counts.next_packet(&mut buf)?;
+            let info = nix::libc::in_pktinfo {
+                ipi_ifindex: 0,
+                ipi_spec_dst: nix::libc::in_addr {
+                    s_addr: u32::from(source).to_be(),
+                },
+                ipi_addr: nix::libc::in_addr { s_addr: 0 },
+            };
+            let cmsg = [ControlMessage::Ipv4PacketInfo(&info)];
+            let to = SockaddrIn::from(s.server);
+            return match sendmsg(
+                socket.as_raw_fd(),
+                &[IoSlice::new(&buf[..len])],
+                &cmsg,
+                MsgFlags::MSG_DONTWAIT,
+                Some(&to),
+            ) {
+                Ok(_) => {
+                    s.counts.sent += 1;
+                    Ok(())
+                }
+                Err(nix::errno::Errno::EAGAIN) => Ok(()),
+                Err(e) => Err(format!("send to {}: {e}", s.server)),
+            };
+        }
+        let i = self.count;
+        let Some(slot) = self.buf.get_mut(i * SLOT..(i + 1) * SLOT) else {
+            return Err("send batch overflow".into());
+        };
+        self.lengths[i] = s.counts.next_packet(slot)?;
+        self.destinations[i] = s.server.as_any();
+        self.owners[i] = position;
+        self.count += 1;
+        if self.count == BATCH {
+            self.send(socket, streams)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the batch; each datagram that left is counted as sent on its stream.
+    fn send(&mut self, socket: &UdpSocket, streams: &mut [Stream]) -> Result<(), String> {
+        let count = std::mem::take(&mut self.count);
+        if count == 0 {
+            return Ok(());
+        }
+        let mut chunks = self.buf.chunks_exact(SLOT);
+        let iovs: [[IoSlice<'_>; 1]; BATCH] = std::array::from_fn(|i| {
+            let chunk = chunks.next().unwrap_or_default();
+            [IoSlice::new(
+                chunk.get(..self.lengths[i]).unwrap_or_default(),
+            )]
+        });
+        let mut controls: [SendAncillaryBuffer<'_, '_, '_>; BATCH] =
+            std::array::from_fn(|_| SendAncillaryBuffer::default());
+        let mut i = 0;
+        let mut messages = controls.each_mut().map(|control| {
+            let message = MMsgHdr::new_with_addr(&self.destinations[i], &iovs[i], control);
+            i += 1;
+            message
+        });
+        let mut start = 0;
+        while start < count {
+            match sendmmsg(socket, &mut messages[start..count], SendFlags::DONTWAIT) {
+                Ok(sent) if sent > 0 => {
+                    for &owner in &self.owners[start..(start + sent).min(count)] {
+                        if let Some(s) = streams.get_mut(owner) {
+                            s.counts.sent += 1;
+                        }
+                    }
+                    start += sent;
+                }
+                Ok(_) | Err(rustix::io::Errno::AGAIN) => start += 1,
+                Err(e) => return Err(format!("sendmmsg: {e}")),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `recvmmsg` buffers.
+struct Receiver {
+    headers: MultiHeaders<SockaddrStorage>,
+    buf: Vec<u8>,
+    lengths: [usize; BATCH],
+}
+
+impl Receiver {
+    fn new() -> Self {
+        Self {
+            headers: MultiHeaders::preallocate(BATCH, None),
+            buf: vec![0; BATCH * SLOT],
+            lengths: [0; BATCH],
+        }
+    }
+
+    /// Reads until the socket is empty, counting each session's RTP by its SSRC.
+    fn drain(&mut self, socket: &UdpSocket, streams: &mut [Stream], lanes: Lanes) {
+        loop {
+            let count = {
+                let mut chunks = self.buf.chunks_exact_mut(SLOT);
+                let mut slices: [[IoSliceMut<'_>; 1]; BATCH] =
+                    std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
+                let Ok(results) = recvmmsg(
+                    socket.as_raw_fd(),
+                    &mut self.headers,
+                    slices.iter_mut(),
+                    MsgFlags::MSG_DONTWAIT,
+                    None,
+                ) else {
+                    return;
+                };
+                let mut count = 0;
+                for (length, message) in self.lengths.iter_mut().zip(results) {
+                    *length = message.bytes;
+                    count += 1;
+                }
+                count
+            };
+            for (i, &len) in self.lengths.iter().take(count).enumerate() {
+                let start = i * SLOT;
+                let Some(datagram) = self.buf.get_mut(start..start + len.min(SLOT)) else {
+                    continue;
+                };
+                // The sessions' RTCP (SR + SDES) shares the port; only their RTP counts.
+                if classify(datagram) != PacketKind::Rtp || datagram.len() < 12 {
+                    continue;
+                }
+                let ssrc =
+                    u32::from_be_bytes([datagram[8], datagram[9], datagram[10], datagram[11]]);
+                let index = ssrc & 0x00ff_ffff;
+                if ssrc != server_ssrc(index) {
+                    continue;
+                }
+                let Some(s) = lanes.position(index).and_then(|p| streams.get_mut(p)) else {
+                    continue;
+                };
+                s.counts.on_received(datagram);
+            }
+            // A short batch found the socket empty.
+            if count < BATCH {
+                return;
+            }
+        }
     }
 }

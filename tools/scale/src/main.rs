@@ -16,7 +16,6 @@
 mod common;
 mod generator;
 mod load;
-mod load_shared;
 mod receive_path;
 mod serve;
 mod sessions;
@@ -31,8 +30,7 @@ fn main() -> ExitCode {
         Some("sessions") => sessions::run(quick, &args[1..]),
         Some("all") => receive_path::run(quick).and_then(|()| sessions::run(quick, &args[1..])),
         Some("serve") => serve::run(&args[1..]),
-        Some("load") if args.iter().any(|a| a == "--shared") => load_shared::run(),
-        Some("load") => load::run(),
+        Some("load") => load::run(args.iter().any(|a| a == "--shared")),
         _ => Err("usage: scale receive-path|sessions|all [--quick] [--shared|--tasks] [--levels N,N,...]".into()),
     };
     match result {

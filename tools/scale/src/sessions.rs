@@ -14,8 +14,9 @@ use std::time::Duration;
 
 /// The most loss a sustained level may show in either direction.
 const MAX_LOSS: f64 = 0.001;
-/// The share of its nominal packet rate the generator must reach for a level to count.
-const MIN_GENERATOR_RATE: f64 = 0.95;
+/// The share of its nominal packet rate each side, the generator and the server's
+/// sessions, must reach for a level to count.
+const MIN_RATE: f64 = 0.95;
 /// The time between the generator's READY and the start of the CPU measurement.
 const SETTLE: Duration = Duration::from_secs(1);
 /// The issue's target.
@@ -85,12 +86,17 @@ struct Level {
     silent_at_load: i64,
     failures: i64,
     /// The generator's packets sent against its nominal 50 per second per session: below
-    /// [`MIN_GENERATOR_RATE`] the generator, not the server, is what the level measured.
+    /// [`MIN_RATE`] the generator, not the server, is what the level measured.
     generator_rate: f64,
+    /// The server's sessions' packets sent against the same nominal rate: below
+    /// [`MIN_RATE`] the server fell behind on its media clocks (late sends lose nothing,
+    /// so the loss figures alone would not show it).
+    server_rate: f64,
     bind_kib_per_session: f64,
     running_kib_per_session: f64,
-    /// The server's CPU while sending, in % of one core per 1,000 sessions (scaled by the
-    /// generator's achieved rate).
+    /// The server's CPU while sending, in % of one core per 1,000 sessions at their full
+    /// rate: scaled by the mean of the two achieved rates (what the server received and
+    /// what it sent), as a side that fell behind handled fewer packets.
     cpu_per_1000: f64,
 }
 
@@ -101,7 +107,8 @@ impl Level {
             && self.silent_at_server == 0
             && self.silent_at_load == 0
             && self.failures == 0
-            && self.generator_rate >= MIN_GENERATOR_RATE
+            && self.generator_rate >= MIN_RATE
+            && self.server_rate >= MIN_RATE
     }
 }
 
@@ -113,8 +120,10 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             .split(',')
             .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
             .collect::<Result<_, String>>()?,
-        None if quick => vec![1000, 2000, 4000],
-        None => vec![1000, 2000, 3000, 4000, 5000, 6000, 8000, 10_000],
+        None if quick => vec![250, 500, 1000, 2000, 4000],
+        None => vec![
+            250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10_000,
+        ],
     };
     let seconds = if quick { 6 } else { 10 };
     let tasks = args.iter().any(|a| a == "--tasks");
@@ -124,6 +133,8 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
          server and load generator in separate processes"
     );
     let mut best: Option<Level> = None;
+    // The last level run (the first not sustained, or the last of the list).
+    let mut tried: Option<Level> = None;
     for &n in &levels {
         let level = match measure(n, Duration::from_secs(seconds), tasks, shared) {
             Ok(level) => level,
@@ -137,7 +148,7 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
         eprintln!(
             "  {:>5} sessions: loss to server {:.4}%, back {:.4}%, silent sessions {}/{}, SRTP failures {}, \
              memory {:.1} KiB/session bound, {:.1} KiB/session running, \
-             CPU {:.1}% of a core per 1,000 sessions, generator at {:.1}% of its rate: {}",
+             CPU {:.1}% of a core per 1,000 sessions, generator at {:.1}% and server at {:.1}% of their rates: {}",
             n,
             level.to_server_loss * 100.0,
             level.to_load_loss * 100.0,
@@ -148,16 +159,48 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             level.running_kib_per_session,
             level.cpu_per_1000,
             level.generator_rate * 100.0,
+            level.server_rate * 100.0,
             if level.sustained() {
                 "sustained"
             } else {
                 "NOT sustained"
             }
         );
+        tried = Some(level);
         if !level.sustained() {
             break;
         }
         best = Some(level);
+    }
+    let shape = if tasks {
+        "tasks"
+    } else if shared {
+        "shared"
+    } else {
+        "port"
+    };
+    let key = |what: &str| format!("sessions_{shape}_{what}");
+    crate::common::result(
+        &key("sustained"),
+        &best.map_or(0, |l| l.sessions).to_string(),
+    )?;
+    if let Some(level) = tried {
+        crate::common::result(&key("last_level"), &level.sessions.to_string())?;
+        crate::common::result(
+            &key("last_level_rates"),
+            &format!("{:.3} {:.3}", level.generator_rate, level.server_rate),
+        )?;
+        crate::common::result(
+            &key("last_level_cpu_per_1000"),
+            &format!("{:.1}", level.cpu_per_1000),
+        )?;
+    }
+    if let Some(level) = best {
+        crate::common::result(
+            &key("kib_per_session"),
+            &format!("{:.1}", level.running_kib_per_session),
+        )?;
+        crate::common::result(&key("cpu_per_1000"), &format!("{:.1}", level.cpu_per_1000))?;
     }
     match best {
         Some(level) => eprintln!(
@@ -247,7 +290,7 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
         running,
         s_expected,
         s_lost,
-        _s_sent,
+        s_sent,
         s_silent,
         s_failures,
         cpu_ms,
@@ -259,8 +302,9 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
     let [l_expected, l_lost, l_sent, l_silent, l_failures] = l[..] else {
         return Err(format!("load: bad DONE line {l:?}"));
     };
-    let generator_rate =
-        l_sent as f64 / (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0);
+    let nominal = (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0);
+    let generator_rate = l_sent as f64 / nominal;
+    let server_rate = s_sent as f64 / nominal;
     let ratio = |lost: i64, expected: i64| {
         if expected <= 0 {
             1.0
@@ -276,10 +320,11 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
         silent_at_load: l_silent,
         failures: s_failures + l_failures,
         generator_rate,
+        server_rate,
         bind_kib_per_session: (bound - before) / sessions as f64,
         running_kib_per_session: (running as f64 - before) / sessions as f64,
-        // Per 1,000 sessions at their full rate: a generator that fell behind fed fewer.
+        // Per 1,000 sessions at their full rate: a side that fell behind handled fewer.
         cpu_per_1000: cpu_ms as f64 / wall_ms.max(1) as f64 * 100.0 * 1000.0
-            / (sessions as f64 * generator_rate.min(1.0)).max(1.0),
+            / (sessions as f64 * (generator_rate.min(1.0) + server_rate.min(1.0)) / 2.0).max(1.0),
     })
 }

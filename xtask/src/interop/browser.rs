@@ -19,6 +19,12 @@
 //! `pliCount` above zero and an `availableOutgoingBitrate` that ends above its first value,
 //! and our side assembled VP8 frames and sent NACKs, keyframe requests and transport-cc
 //! feedback and received retransmissions.
+//!
+//! The DTLS version: the endpoint offers and accepts DTLS 1.3 by default, as Chromium does,
+//! so the four calls above must negotiate DTLS 1.3 (the browser's `getStats` says
+//! `tlsVersion` FEFC and our side a TLS 1.3 suite); a fifth call, to an endpoint started
+//! with `--dtls12-only` (our server capped at 1.2), must negotiate DTLS 1.2 (FEFD) with the
+//! same browser.
 
 use super::Context;
 use crate::util::{Result, cargo, ensure_apt, output, root, sh};
@@ -68,7 +74,8 @@ pub fn run(ctx: &Context) -> Result {
         "--example",
         "browser_call",
     ]))?;
-    let (endpoint, url, endpoint_log) = start_endpoint()?;
+    let (endpoint, url, endpoint_log) = start_endpoint(false)?;
+    let (endpoint12, url12, endpoint12_log) = start_endpoint(true)?;
     let driver_port = free_port()?;
     let driver = Reaped(
         Command::new("chromedriver")
@@ -87,22 +94,25 @@ pub fn run(ctx: &Context) -> Result {
 
     let mut failures = Vec::new();
     let mut negotiated = Vec::new();
+    // (a=setup, camera, our endpoint capped at DTLS 1.2)
     let cases = [
-        ("passive", false),
-        ("active", false),
-        ("passive", true),
-        ("active", true),
+        ("passive", false, false),
+        ("active", false, false),
+        ("passive", true, false),
+        ("active", true, false),
+        ("passive", false, true),
     ];
-    for &(setup, video) in &cases {
-        let name = if video {
-            format!("{setup}+video")
-        } else {
-            setup.to_string()
+    for &(setup, video, dtls12) in &cases {
+        let name = match (video, dtls12) {
+            (true, _) => format!("{setup}+video"),
+            (false, true) => format!("{setup}+dtls12"),
+            (false, false) => setup.to_string(),
         };
         let profile = ctx.dir.join(format!("profile-{name}"));
         let _ = std::fs::remove_dir_all(&profile);
-        let checked = call(&webdriver, &url, setup, video, &profile).map(|result| {
-            let verdict = check(setup, &result, &profile).and_then(|line| {
+        let url = if dtls12 { &url12 } else { &url };
+        let checked = call(&webdriver, url, setup, video, &profile).map(|result| {
+            let verdict = check(setup, dtls12, &result, &profile).and_then(|line| {
                 if video {
                     check_video(&result).map(|v| format!("{line}\n  video: {v}"))
                 } else {
@@ -119,6 +129,7 @@ pub fn run(ctx: &Context) -> Result {
     }
     drop(driver);
     drop(endpoint);
+    drop(endpoint12);
     for line in &negotiated {
         eprintln!("{line}");
     }
@@ -134,13 +145,15 @@ pub fn run(ctx: &Context) -> Result {
             );
         }
     }
-    eprintln!(
-        "--- the endpoint's output:\n{}",
-        endpoint_log
-            .lock()
-            .map(|l| l.join("\n"))
-            .unwrap_or_default()
-    );
+    for (name, log) in [
+        ("endpoint", &endpoint_log),
+        ("DTLS 1.2 endpoint", &endpoint12_log),
+    ] {
+        eprintln!(
+            "--- the {name}'s output:\n{}",
+            log.lock().map(|l| l.join("\n")).unwrap_or_default()
+        );
+    }
     Err(format!(
         "{} of {} browser calls failed (ChromeDriver's log: {})",
         failures.len(),
@@ -153,17 +166,25 @@ pub fn run(ctx: &Context) -> Result {
 pub(super) type OutputLog = Arc<Mutex<Vec<String>>>;
 
 /// Starts `browser_call` on a free port: the process, the page's URL, and its output.
-fn start_endpoint() -> Result<(Reaped, String, OutputLog)> {
-    start_endpoint_with(&[])
+fn start_endpoint(dtls12_only: bool) -> Result<(Reaped, String, OutputLog)> {
+    start_endpoint_with(dtls12_only, &[])
 }
 
 /// [`start_endpoint`] with `extra` arguments for `browser_call`.
-pub(super) fn start_endpoint_with(extra: &[&str]) -> Result<(Reaped, String, OutputLog)> {
+pub(super) fn start_endpoint_with(
+    dtls12_only: bool,
+    extra: &[&str],
+) -> Result<(Reaped, String, OutputLog)> {
     let binary = root().join("target/debug/examples/browser_call");
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    command
         .args(["--listen", "127.0.0.1:0", "--call-seconds", "60"])
-        .args(extra)
         .args(["--drop-video-percent", &DROP_VIDEO_PERCENT.to_string()])
+        .args(extra);
+    if dtls12_only {
+        command.arg("--dtls12-only");
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -236,7 +257,12 @@ pub(super) fn call(
 }
 
 /// The checks of one call; returns the line saying what was negotiated.
-pub(super) fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result<String> {
+pub(super) fn check(
+    setup: &str,
+    dtls12: bool,
+    r: &Value,
+    profile: &std::path::Path,
+) -> Result<String> {
     if let Some(e) = r.get("error") {
         return Err(format!("the page failed: {e}"));
     }
@@ -254,6 +280,20 @@ pub(super) fn check(setup: &str, r: &Value, profile: &std::path::Path) -> Result
     let ours = &r["endpoint"];
     if ours["dtls"].is_null() || ours["nominated"].is_null() {
         return Err("our side never nominated an address or connected DTLS".into());
+    }
+    // The version: what the browser reports, and the suite on our side (only DTLS 1.3
+    // has the TLS_AES_*/TLS_CHACHA20_* suites).
+    let (want, want13) = if dtls12 {
+        ("FEFD", false)
+    } else {
+        ("FEFC", true)
+    };
+    let browser_version = transport["tlsVersion"].as_str().unwrap_or("?");
+    let our_suite = ours["dtls"]["cipher_suite"].as_str().unwrap_or("?");
+    if !browser_version.eq_ignore_ascii_case(want) || our_suite.starts_with("Tls13") != want13 {
+        return Err(format!(
+            "expected DTLS version {want}: the browser says {browser_version}, our suite is {our_suite}"
+        ));
     }
     let echoed = ours["counters"]["rtp_sent"].as_u64().unwrap_or(0);
     let received = r["inbound"]["packetsReceived"].as_u64().unwrap_or(0);

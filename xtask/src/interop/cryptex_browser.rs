@@ -53,7 +53,7 @@ pub fn run(ctx: &Context) -> Result {
         "--example",
         "browser_call",
     ]))?;
-    let (endpoint, url, endpoint_log) = start_endpoint_with(&["--cryptex"])?;
+    let (endpoint, url, endpoint_log) = start_endpoint_with(false, &["--cryptex"])?;
     let driver_port = free_port()?;
     let driver = Reaped(
         Command::new("chromedriver")
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context) -> Result {
         let _ = std::fs::remove_dir_all(&profile);
         match call(&webdriver, &url, setup, video, &profile) {
             Ok(result) => {
-                let verdict = check(setup, &result, &profile).and_then(|line| {
+                let verdict = check(setup, false, &result, &profile).and_then(|line| {
                     let video_line = if video {
                         format!("\n  video: {}", check_video(&result)?)
                     } else {

@@ -28,6 +28,7 @@ mod rtpx;
 mod rtx;
 mod sdes;
 mod session_capture;
+mod tcp;
 mod tshark;
 
 use crate::util::{Result, root};
@@ -108,6 +109,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "dscp",
         run: dscp::run,
+    },
+    Suite {
+        name: "tcp",
+        run: tcp::run,
     },
     Suite {
         name: "cryptex",

@@ -12,6 +12,16 @@
 //! certificate stays ECDSA) meets `s_client` presenting an RSA client certificate. OpenSSL
 //! 3 signs with RSA-PSS when it is offered; `-sigalgs` forces each PKCS#1 v1.5 and PSS
 //! hash in turn, and the scheme our side verified must be the one forced.
+//!
+//! RSA on our side: our endpoint holds an RSA-2048 or RSA-3072 certificate of its own
+//! ([`Certificate::generate_rsa`]). Our server meets `s_client` offering an ECDHE_ECDSA
+//! suite before the ECDHE_RSA one: it must pick the RSA suite (its certificate decides)
+//! and sign the ServerKeyExchange with RSA-PSS/SHA-256, or with PKCS#1 v1.5 when
+//! `-sigalgs` leaves only that. Our client meets `s_server -Verify 1` and signs its
+//! CertificateVerify the same way (`-client_sigalgs` forcing PKCS#1). In every case where
+//! OpenSSL received our certificate, the certificate OpenSSL printed must have our
+//! SHA-256 fingerprint, and the signature type and digest OpenSSL reports for our side
+//! must be the case's.
 
 use super::Context;
 use crate::util::{Result, ensure_apt, output};
@@ -19,8 +29,8 @@ use chacha20::ChaCha20Rng;
 use dtls::keylog::{KeyLogEntries, KeyLogFile, export_srtp_keying_material};
 use dtls::observe::{HandshakeObserver, Side};
 use dtls::{
-    Certificate, CipherSuite, Config, Connection, Event, NamedGroup, SRTP_EXPORTER_LABEL,
-    SignatureScheme,
+    Certificate, CipherSuite, Config, Connection, Event, HashFunction, NamedGroup,
+    SRTP_EXPORTER_LABEL, SignatureScheme,
 };
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
@@ -133,6 +143,8 @@ pub fn run(ctx: &Context) -> Result {
                         peer_sigalgs: None,
                         expect_scheme: None,
                         only: None,
+                        our_rsa: None,
+                        expect_our_scheme: None,
                     });
                 }
             }
@@ -160,6 +172,20 @@ pub fn run(ctx: &Context) -> Result {
         ..cases[0]
     });
     cases.extend(rsa_cases(cases[0]));
+    cases.extend(our_rsa_cases(cases[0]));
+    // Our RSA certificates, made before any case starts its clock (RSA key generation
+    // takes seconds in a debug build).
+    for bits in [2048, 3072] {
+        let started = Instant::now();
+        our_certificate(&Case {
+            our_rsa: Some(bits),
+            ..cases[0]
+        })?;
+        eprintln!(
+            "our RSA-{bits} certificate generated in {} ms",
+            started.elapsed().as_millis()
+        );
+    }
     let mut rows = Vec::new();
     let mut failures = 0;
     for (i, case) in cases.iter_mut().enumerate() {
@@ -198,15 +224,23 @@ pub fn run(ctx: &Context) -> Result {
             let signed = case
                 .expect_scheme
                 .map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
+            let our_key = case
+                .our_rsa
+                .map_or_else(|| "P-256".to_string(), |bits| format!("RSA-{bits}"));
+            let we_signed = case
+                .expect_our_scheme
+                .map_or_else(|| "-".to_string(), |s| format!("{s:?}"));
             rows.push(format!(
-                "{:<7} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {}",
+                "{:<7} {:<8} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {:<17} {}",
                 ours,
+                our_key,
                 case.profile_name,
                 case.suite_name,
                 case.group.1,
                 client_cert,
                 peer_key,
                 signed,
+                we_signed,
                 verdict
             ));
         }
@@ -225,7 +259,7 @@ pub fn run(ctx: &Context) -> Result {
         ..cases[0]
     };
     let verdict = match our_client(ctx, &weak) {
-        Err(e) if e.contains("the peer's RSA key has 1024 bits, outside 2048 to 4096") => {
+        Err(e) if e.contains("RSA key of 1024 bits: a peer's must have 2048 to 4096") => {
             "PASS (refused, UnsupportedRsaKeySize(1024))".to_string()
         }
         Ok(_) => {
@@ -238,12 +272,21 @@ pub fn run(ctx: &Context) -> Result {
         }
     };
     rows.push(format!(
-        "{:<7} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {}",
-        "client", weak.profile_name, RSA_SUITES[0].1, weak.group.1, "no", "RSA-1024", "-", verdict
+        "{:<7} {:<8} {:<23} {:<30} {:<7} {:<12} {:<8} {:<17} {:<17} {}",
+        "client",
+        "P-256",
+        weak.profile_name,
+        RSA_SUITES[0].1,
+        weak.group.1,
+        "no",
+        "RSA-1024",
+        "-",
+        "-",
+        verdict
     ));
     eprintln!(
-        "\nours    SRTP profile            cipher suite                   group   client-cert  \
-         peer-key OpenSSL signed    result"
+        "\nours    our-key  SRTP profile            cipher suite                   group   \
+         client-cert  peer-key OpenSSL signed    we signed         result"
     );
     for r in &rows {
         eprintln!("{r}");
@@ -306,6 +349,67 @@ fn rsa_cases(base: Case) -> Vec<Case> {
     cases
 }
 
+/// The cases where our side holds an RSA certificate (2048 and 3072 bits), from `base`
+/// (an ECDSA case): our server under each ECDHE_RSA suite, signing with RSA-PSS/SHA-256
+/// by default and with PKCS#1 v1.5 when `s_client -sigalgs` offers only that (its P-256
+/// client certificate's scheme added); our client authenticating to `s_server -Verify 1`
+/// (ECDSA or RSA server certificate), PKCS#1 forced with `-client_sigalgs`.
+fn our_rsa_cases(base: Case) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for bits in [2048, 3072] {
+        let ours = Case {
+            our_rsa: Some(bits),
+            client_cert: true,
+            expect_our_scheme: Some(SignatureScheme::RsaPssRsaeSha256),
+            ..base
+        };
+        for (suite, suite_name) in RSA_SUITES {
+            cases.push(Case {
+                suite,
+                suite_name,
+                only: Some("server"),
+                ..ours
+            });
+        }
+        for (sigalgs, scheme) in [
+            ("RSA+SHA256", SignatureScheme::RsaPkcs1Sha256),
+            ("RSA+SHA512", SignatureScheme::RsaPkcs1Sha512),
+            ("rsa_pss_rsae_sha384", SignatureScheme::RsaPssRsaeSha384),
+        ] {
+            cases.push(Case {
+                suite: RSA_SUITES[0].0,
+                suite_name: RSA_SUITES[0].1,
+                peer_sigalgs: Some(sigalgs),
+                expect_our_scheme: Some(scheme),
+                only: Some("server"),
+                ..ours
+            });
+        }
+        // Our client: its CertificateVerify, to an ECDSA s_server (PSS by default, PKCS#1
+        // forced) and to an RSA one.
+        for (sigalgs, scheme) in [
+            (None, SignatureScheme::RsaPssRsaeSha256),
+            (Some("RSA+SHA256"), SignatureScheme::RsaPkcs1Sha256),
+        ] {
+            cases.push(Case {
+                peer_sigalgs: sigalgs,
+                expect_our_scheme: Some(scheme),
+                only: Some("client"),
+                ..ours
+            });
+        }
+        cases.push(Case {
+            suite: RSA_SUITES[0].0,
+            suite_name: RSA_SUITES[0].1,
+            peer_cert: if bits == 2048 { "-rsa3072" } else { "-rsa2048" },
+            expect_scheme: Some(SignatureScheme::RsaPssRsaeSha256),
+            only: Some("client"),
+            ..ours
+        });
+    }
+    cases
+}
+
 /// One handshake against OpenSSL.
 #[derive(Clone, Copy)]
 pub(super) struct Case {
@@ -338,6 +442,11 @@ pub(super) struct Case {
     pub(super) expect_scheme: Option<SignatureScheme>,
     /// Runs only with our side in this role ("client" or "server").
     pub(super) only: Option<&'static str>,
+    /// Our side holds an RSA certificate of this many bits instead of a P-256 one.
+    pub(super) our_rsa: Option<usize>,
+    /// The scheme our signature (ServerKeyExchange or CertificateVerify) must have, as
+    /// OpenSSL reports it.
+    pub(super) expect_our_scheme: Option<SignatureScheme>,
 }
 
 /// The length of Chromium 156's DTLS 1.3 ClientHello body.
@@ -504,13 +613,32 @@ impl Drop for Peer {
     }
 }
 
+/// Our certificate for `case`: a fresh P-256 one, or the RSA one of its size, generated
+/// once per run (RSA key generation takes seconds in a debug build).
+fn our_certificate(case: &Case) -> Result<Certificate> {
+    static RSA: std::sync::Mutex<Vec<(usize, Certificate)>> = std::sync::Mutex::new(Vec::new());
+    let Some(bits) = case.our_rsa else {
+        return Certificate::generate("rtp-stack").map_err(|e| e.to_string());
+    };
+    let mut made = RSA.lock().map_err(|_| "a poisoned lock")?;
+    if let Some((_, cert)) = made.iter().find(|(b, _)| *b == bits) {
+        return Ok(cert.clone());
+    }
+    let cert = Certificate::generate_rsa("rtp-stack", bits).map_err(|e| e.to_string())?;
+    made.push((bits, cert.clone()));
+    Ok(cert)
+}
+
 fn our_config(case: &Case, require_client_certificate: bool) -> Result<Config> {
-    let cert = Certificate::generate("rtp-stack").map_err(|e| e.to_string())?;
-    let mut cfg = Config::new(cert);
+    let mut cfg = Config::new(our_certificate(case)?);
     if case.our_defaults {
         return Ok(cfg);
     }
     cfg.cipher_suites = vec![case.suite];
+    if case.our_rsa.is_some() && case.suite != CipherSuite::EcdheEcdsaAes128GcmSha256 {
+        // Our preference puts an ECDSA suite first: the certificate must overrule it.
+        cfg.cipher_suites = vec![CipherSuite::EcdheEcdsaAes128GcmSha256, case.suite];
+    }
     cfg.srtp_profiles = vec![case.profile];
     cfg.require_client_certificate = require_client_certificate;
     Ok(cfg)
@@ -620,6 +748,19 @@ fn check_negotiated(
     if !peer.seen.contains(case.suite_name) {
         return Err(format!("openssl does not name cipher {}", case.suite_name));
     }
+    // s_client prints "Cipher is X", s_server "CIPHER is X".
+    let printed_suite = peer
+        .value_after("Cipher is ")
+        .or_else(|| peer.value_after("CIPHER is "));
+    if printed_suite.as_deref() != Some(case.suite_name) {
+        return Err(format!(
+            "openssl negotiated {printed_suite:?}, the case expects {}",
+            case.suite_name
+        ));
+    }
+    if let Some(scheme) = case.expect_our_scheme {
+        check_our_signature(peer, scheme)?;
+    }
     if let Some(expected) = case.expect_scheme
         && info.peer_signature_scheme != Some(expected)
     {
@@ -645,6 +786,64 @@ fn check_negotiated(
         .map_err(|e| e.to_string())?
         .ok_or("no SRTP contexts")?;
     Ok(ours.to_vec())
+}
+
+/// OpenSSL's report of our signature ("Peer signature type" and "Peer signing digest",
+/// printed by `s_client` for our ServerKeyExchange and by `s_server` for our
+/// CertificateVerify) must name `scheme`.
+fn check_our_signature(peer: &Peer, scheme: SignatureScheme) -> Result {
+    let expected = match scheme {
+        SignatureScheme::EcdsaSecp256r1Sha256 => ("ECDSA", "SHA256"),
+        SignatureScheme::EcdsaSecp384r1Sha384 => ("ECDSA", "SHA384"),
+        SignatureScheme::RsaPssRsaeSha256 => ("RSA-PSS", "SHA256"),
+        SignatureScheme::RsaPssRsaeSha384 => ("RSA-PSS", "SHA384"),
+        SignatureScheme::RsaPssRsaeSha512 => ("RSA-PSS", "SHA512"),
+        SignatureScheme::RsaPkcs1Sha256 => ("RSA", "SHA256"),
+        SignatureScheme::RsaPkcs1Sha384 => ("RSA", "SHA384"),
+        SignatureScheme::RsaPkcs1Sha512 => ("RSA", "SHA512"),
+    };
+    let printed = (
+        peer.value_after("Peer signature type:"),
+        peer.value_after("Peer signing digest:"),
+    );
+    if (printed.0.as_deref(), printed.1.as_deref()) != (Some(expected.0), Some(expected.1)) {
+        return Err(format!(
+            "openssl reports our signature as {printed:?}, the case expects {scheme:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// The certificate OpenSSL printed for its peer (us) after `heading` ("Server
+/// certificate" for `s_client`, "Client certificate" for `s_server`), fingerprinted by
+/// `openssl x509`, must be ours.
+fn check_printed_certificate(ctx: &Context, peer: &Peer, heading: &str, ours: &Config) -> Result {
+    let after = peer
+        .seen
+        .split_once(heading)
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("openssl printed no `{heading}`"))?;
+    let begin = after
+        .find("-----BEGIN CERTIFICATE-----")
+        .ok_or("no PEM certificate after the heading")?;
+    let end_marker = "-----END CERTIFICATE-----";
+    let end = after[begin..]
+        .find(end_marker)
+        .ok_or("an unterminated PEM certificate")?;
+    let pem = &after[begin..begin + end + end_marker.len()];
+    let file = ctx.dir.join(format!(
+        "printed-by-openssl-{}.crt",
+        heading.replace(' ', "-").to_ascii_lowercase()
+    ));
+    std::fs::write(&file, format!("{pem}\n")).map_err(|e| format!("{}: {e}", file.display()))?;
+    let printed = openssl_fingerprint(&file)?;
+    let expected = ours.certificate.fingerprint(HashFunction::Sha256);
+    if printed != expected {
+        return Err(format!(
+            "openssl printed a certificate of fingerprint {printed}, ours is {expected}"
+        ));
+    }
+    Ok(())
 }
 
 /// Exchanges application data once connected: we send a line, OpenSSL prints it; OpenSSL
@@ -834,7 +1033,14 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
         cmd.args(["-Verify", "1"]);
     }
     if let Some(sigalgs) = case.peer_sigalgs {
-        cmd.args(["-sigalgs", sigalgs]);
+        // With our RSA certificate the case is about our CertificateVerify: the list
+        // OpenSSL requests it under.
+        let option = if case.our_rsa.is_some() {
+            "-client_sigalgs"
+        } else {
+            "-sigalgs"
+        };
+        cmd.args([option, sigalgs]);
     }
     if let Some(mtu) = case.mtu.or(case.peer_mtu) {
         cmd.args(["-mtu", &mtu.to_string()]);
@@ -858,8 +1064,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.key_log {
         our_key_log(ctx, "client", &mut cfg)?;
     }
+    let cfg = Arc::new(cfg);
     let mut conn = Connection::client_with_rng(
-        Arc::new(cfg),
+        cfg.clone(),
         ChaCha20Rng::from_seed([case.seed; 32]),
         Instant::now(),
     );
@@ -872,11 +1079,9 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.key_log {
         check_key_logs(ctx, case, "client", &wire, &exported)?;
     }
-    if case.client_cert && !peer.seen.contains("Client certificate") {
-        return Err(format!(
-            "openssl did not receive our certificate:\n{}",
-            peer.seen
-        ));
+    if case.client_cert {
+        check_printed_certificate(ctx, &peer, "Client certificate", &cfg)
+            .map_err(|e| format!("{e}; openssl printed:\n{}", peer.seen))?;
     }
     Ok(wire)
 }
@@ -888,10 +1093,17 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     sock.set_read_timeout(Some(Duration::from_millis(5)))
         .map_err(|e| e.to_string())?;
     let mut cmd = Command::new("openssl");
+    // Against our RSA certificate OpenSSL offers an ECDHE_ECDSA suite first: our server
+    // must still pick the case's ECDHE_RSA one.
+    let ciphers = if case.our_rsa.is_some() {
+        format!("ECDHE-ECDSA-AES128-GCM-SHA256:{}", case.suite_name)
+    } else {
+        case.suite_name.to_string()
+    };
     cmd.args(["s_client", "-dtls1_2", "-connect"])
         .arg(format!("127.0.0.1:{port}"))
         .args(["-groups", &openssl_groups(case)])
-        .args(["-cipher", case.suite_name, "-use_srtp", case.profile_name])
+        .args(["-cipher", &ciphers, "-use_srtp", case.profile_name])
         .args(["-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen"])
         .arg(case.profile.keying_material_len().to_string());
     if case.client_cert {
@@ -935,8 +1147,9 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.key_log {
         our_key_log(ctx, "server", &mut cfg)?;
     }
+    let cfg = Arc::new(cfg);
     let mut conn = Connection::server_with_rng(
-        Arc::new(cfg),
+        cfg.clone(),
         ChaCha20Rng::from_seed([case.seed; 32]),
         from,
         Instant::now(),
@@ -959,5 +1172,7 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
     if case.key_log {
         check_key_logs(ctx, case, "server", &wire, &exported)?;
     }
+    check_printed_certificate(ctx, &peer, "Server certificate", &cfg)
+        .map_err(|e| format!("{e}; openssl printed:\n{}", peer.seen))?;
     Ok(wire)
 }

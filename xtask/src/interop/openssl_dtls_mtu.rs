@@ -44,6 +44,8 @@ pub fn run(ctx: &Context) -> Result {
         peer_sigalgs: None,
         expect_scheme: None,
         only: None,
+        our_rsa: None,
+        expect_our_scheme: None,
     };
     let mut failures = Vec::new();
     for (seed, ours) in [(1u8, "client"), (2, "server")] {

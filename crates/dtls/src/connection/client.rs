@@ -94,6 +94,7 @@ impl Connection {
             (Phase::ClientWaitServerHello { hello, .. }, HandshakeMessage::ServerHello(sh)) => {
                 let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
                 check_offered_extensions(&hello, body)?;
+                crate::v13::check_downgrade(&self.config, &sh.random)?;
                 let negotiated = self.client_server_hello(&hello, sh)?;
                 Phase::ClientWaitCertificate { negotiated }
             }
@@ -126,7 +127,7 @@ impl Connection {
                         ephemeral: EphemeralSecret::generate(group, &mut *self.rng),
                         peer_public: ske.public,
                     },
-                    certificate_requested: false,
+                    certificate_requested: None,
                 }
             }
             (
@@ -136,21 +137,21 @@ impl Connection {
                 },
                 HandshakeMessage::CertificateRequest(cr),
             ) => {
-                if certificate_requested {
+                if certificate_requested.is_some() {
                     return Err(Error::UnexpectedMessage {
                         expected: "ServerHelloDone",
                         got: "CertificateRequest",
                     });
                 }
-                if !cr
-                    .signature_algorithms
-                    .contains(&SignatureScheme::EcdsaSecp256r1Sha256.to_u16())
-                {
-                    return Err(Error::NoCommonSignatureScheme);
-                }
+                let scheme = self
+                    .config
+                    .certificate
+                    .signing_key()
+                    .choose_scheme(&cr.signature_algorithms)
+                    .ok_or(Error::NoCommonSignatureScheme)?;
                 Phase::ClientWaitHelloDone {
                     kx,
-                    certificate_requested: true,
+                    certificate_requested: Some(scheme),
                 }
             }
             (
@@ -235,7 +236,7 @@ impl Connection {
         &mut self,
         now: Instant,
         kx: ServerKeyExchanged,
-        certificate_requested: bool,
+        certificate_requested: Option<SignatureScheme>,
     ) -> Result<(), Error> {
         let ServerKeyExchanged {
             negotiated,
@@ -245,7 +246,7 @@ impl Connection {
         } = kx;
         let pre_master_secret = ephemeral.agree(&peer_public)?;
         self.begin_flight();
-        if certificate_requested {
+        if certificate_requested.is_some() {
             let cert = HandshakeMessage::Certificate(Certificate {
                 certificates: vec![self.config.certificate.der().to_vec()],
             });
@@ -256,11 +257,11 @@ impl Connection {
         });
         self.add_message(&cke, true);
         let (keys, pending_read) = self.derive_keys(negotiated, &ephemeral, &pre_master_secret);
-        if certificate_requested {
+        if let Some(scheme) = certificate_requested {
             let key = self.config.certificate.signing_key();
             let cv = HandshakeMessage::CertificateVerify(CertificateVerify {
-                scheme: key.scheme().to_u16(),
-                signature: key.sign(&self.hs.transcript),
+                scheme: scheme.to_u16(),
+                signature: key.sign(scheme, &self.hs.transcript)?,
             });
             self.add_message(&cv, true);
         }

@@ -11,11 +11,12 @@
 //! internal_error and never blames the peer.
 
 mod client;
+mod dtls13;
 mod keys;
 mod receive;
 mod send;
 mod server;
-mod transmit;
+pub(crate) mod transmit;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::cert::{Fingerprint, HashFunction};
@@ -57,7 +58,7 @@ const MAX_EARLY_RECORDS: usize = 4;
 
 /// How the peer's certificate is authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum PeerAuth {
+pub(crate) enum PeerAuth {
     /// Nothing configured: the handshake fails when the peer certificate arrives.
     Unset,
     /// The certificate must match one of these (never empty).
@@ -116,6 +117,8 @@ pub enum Event {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Connected {
+    /// The protocol version negotiated.
+    pub version: crate::ProtocolVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
     /// The ECDHE group of the key exchange.
@@ -124,7 +127,8 @@ pub struct Connected {
     pub srtp_profile: Option<ProtectionProfile>,
     /// The SRTP master keys of both directions (RFC 5764 §4.2), when use_srtp was negotiated.
     pub srtp_keys: Option<srtp::DtlsSrtpKeys>,
-    /// Whether extended_master_secret was negotiated.
+    /// Whether extended_master_secret was negotiated (always true in DTLS 1.3, whose key
+    /// schedule binds the whole handshake, the property RFC 7627 adds to 1.2).
     pub extended_master_secret: bool,
     /// The peer's DER certificate (absent only for a client that did not authenticate).
     pub peer_certificate: Option<Vec<u8>>,
@@ -207,7 +211,8 @@ enum Phase {
     },
     ClientWaitHelloDone {
         kx: ServerKeyExchanged,
-        certificate_requested: bool,
+        /// The scheme our CertificateVerify will use, once a CertificateRequest came.
+        certificate_requested: Option<SignatureScheme>,
     },
     ClientWaitChangeCipherSpec {
         keys: Keys,
@@ -340,6 +345,9 @@ pub struct Connection {
     peer_auth: PeerAuth,
     dropped_records: u64,
     received: Tally,
+    /// The DTLS 1.3 association, once the version is 1.3 (or, for a client, while its
+    /// 1.3 offer waits for an answer); it then handles everything (see `crate::v13`).
+    v13: Option<Box<crate::v13::Session>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -381,6 +389,7 @@ impl Connection {
             peer_auth: PeerAuth::Unset,
             dropped_records: 0,
             received: Tally::default(),
+            v13: None,
         }
     }
 
@@ -404,7 +413,11 @@ impl Connection {
             hello_verify_requests: 0,
         };
         let mut c = Self::new(Role::Client, config, Box::new(rng), phase, now);
-        c.send_client_hello(now);
+        if c.config.max_version >= crate::ProtocolVersion::Dtls13 {
+            c.start_dtls13_client(now);
+        } else {
+            c.send_client_hello(now);
+        }
         c
     }
 
@@ -467,6 +480,9 @@ impl Connection {
             return Err(Error::NoPeerFingerprints);
         }
         self.peer_auth = PeerAuth::Fingerprints(fingerprints);
+        if let Some(s) = &mut self.v13 {
+            s.peer_auth = self.peer_auth.clone();
+        }
         Ok(())
     }
 
@@ -479,6 +495,9 @@ impl Connection {
     /// [`Error::PeerNotAuthenticated`] when the peer certificate would be checked.
     pub fn dangerous_accept_any_peer_certificate(&mut self) {
         self.peer_auth = PeerAuth::AcceptAny;
+        if let Some(s) = &mut self.v13 {
+            s.peer_auth = PeerAuth::AcceptAny;
+        }
     }
 
     /// Sets the largest datagram we send, clamped to [`MIN_MTU`]..=[`MAX_MTU`] (for
@@ -486,6 +505,9 @@ impl Connection {
     /// included, are fragmented to it (RFC 6347 §4.1.1.1).
     pub fn set_mtu(&mut self, mtu: usize) {
         self.mtu = mtu.clamp(MIN_MTU, MAX_MTU);
+        if let Some(s) = &mut self.v13 {
+            s.set_mtu(self.mtu);
+        }
     }
 
     /// How many received records were dropped unprocessed: records that failed to parse,
@@ -493,7 +515,7 @@ impl Connection {
     /// after the handshake and are not a repeat of the peer's last flight (RFC 6347
     /// §4.1.2.7). None of them changed any state or drew an answer.
     pub fn dropped_records(&self) -> u64 {
-        self.dropped_records
+        self.dropped_records + self.v13.as_ref().map_or(0, |s| s.dropped_records())
     }
 
     /// The largest datagram we send.
@@ -509,6 +531,9 @@ impl Connection {
 
     /// Where the connection stands.
     pub fn state(&self) -> State {
+        if let Some(s) = &self.v13 {
+            return s.state();
+        }
         self.phase.state()
     }
 
@@ -526,21 +551,30 @@ impl Connection {
     /// call into the connection, which reuses its buffer (a steady stream of records
     /// allocates nothing).
     pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        self.transmit.pop()
+        if !self.transmit.is_empty() {
+            return self.transmit.pop();
+        }
+        self.v13.as_mut().and_then(|s| s.transmit.pop())
     }
 
     /// True when [`Connection::poll_transmit`] has a datagram.
     pub fn has_transmit(&self) -> bool {
-        !self.transmit.is_empty()
+        !self.transmit.is_empty() || self.v13.as_ref().is_some_and(|s| !s.transmit.is_empty())
     }
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        if let Some(e) = self.events.pop_front() {
+            return Some(e);
+        }
+        self.v13.as_mut().and_then(|s| s.events.0.pop_front())
     }
 
     /// When [`Connection::handle_timeout`] should be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if let Some(s) = &self.v13 {
+            return s.poll_timeout();
+        }
         match self.state() {
             State::Connected | State::Closed | State::Failed => self.retransmit_at,
             _ => Some(
@@ -553,6 +587,9 @@ impl Connection {
     /// Advances timers: retransmits the last flight when its timer expired (RFC 6347
     /// §4.2.4) and fails the handshake after the configured timeout.
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(s) = &mut self.v13 {
+            return s.handle_timeout(now);
+        }
         if self.handshaking() && now >= self.handshake_deadline {
             tracing::debug!("handshake timed out");
             self.drop_handshake_state();
@@ -576,6 +613,9 @@ impl Connection {
     /// are dropped silently and counted ([`Connection::dropped_records`], RFC 6347
     /// §4.1.2.7): they never end a connection or a handshake.
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<Received, Error> {
+        if self.v13.is_some() {
+            return self.dtls13_datagram(now, datagram);
+        }
         match self.state() {
             // After close_notify the peer's answering close_notify and stragglers are moot.
             State::Closed => return Ok(Received::Dropped),
@@ -605,6 +645,9 @@ impl Connection {
     /// Sends application data in one record (RFC 6347 §4.1.1: records never span
     /// datagrams).
     pub fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Some(s) = &mut self.v13 {
+            return s.send_application_data(data);
+        }
         if self.state() != State::Connected {
             return Err(Error::NotConnected);
         }
@@ -621,8 +664,30 @@ impl Connection {
         }
     }
 
+    /// The DTLS version of this association, once the hellos settled it: `None` before
+    /// (a server waiting for a ClientHello, a client waiting for the answer to its offer).
+    /// A DTLS 1.3 association takes its records under unified headers (RFC 9147 §4) in
+    /// epochs 2 and up; an owner that filters datagrams by record header must let those
+    /// through.
+    pub fn protocol_version(&self) -> Option<crate::ProtocolVersion> {
+        self.settled_version()
+    }
+
+    /// Updates our sending keys (DTLS 1.3 KeyUpdate, RFC 9147 §8), and with `request_peer`
+    /// asks the peer to update its own. The new epoch starts once the peer acknowledged
+    /// the KeyUpdate; one outstanding update at a time (a call while one is outstanding,
+    /// or while our final handshake flight waits for its ACK, does nothing). A DTLS 1.2 connection, or one not connected, gets
+    /// [`Error::NotConnected`].
+    pub fn update_keys(&mut self, now: Instant, request_peer: bool) -> Result<(), Error> {
+        self.dtls13_update_keys(now, request_peer)
+    }
+
     /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).
     pub fn close(&mut self) {
+        if let Some(s) = &mut self.v13 {
+            s.close();
+            return;
+        }
         if matches!(self.state(), State::Closed | State::Failed) {
             return;
         }
@@ -638,19 +703,34 @@ impl Connection {
         label: &[u8],
         len: usize,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        if let Some(s) = &self.v13 {
+            return s.export(label, len);
+        }
         Ok(self.established()?.export(label, len))
     }
 
     /// The two SRTP master keys (RFC 5764 §4.2), when use_srtp was negotiated.
     pub fn srtp_keys(&self) -> Result<Option<srtp::DtlsSrtpKeys>, Error> {
+        if let Some(s) = &self.v13 {
+            if s.state() != State::Connected {
+                return Err(Error::NotConnected);
+            }
+            return s.srtp_keys();
+        }
         self.established()?.srtp_keys()
     }
 
     /// Ready SRTP contexts: one protecting what we send, one unprotecting what the peer
     /// sends (the client writes with the client key, RFC 5764 §4.2).
     pub fn srtp_contexts(&self) -> Result<Option<(srtp::Context, srtp::Context)>, Error> {
-        let keys = self.established()?;
-        let (Some(profile), Some(srtp_keys)) = (keys.srtp_profile(), keys.srtp_keys()?) else {
+        let (profile, srtp_keys) = match &self.v13 {
+            Some(_) => (self.dtls13_srtp_profile(), self.srtp_keys()?),
+            None => {
+                let keys = self.established()?;
+                (keys.srtp_profile(), keys.srtp_keys()?)
+            }
+        };
+        let (Some(profile), Some(srtp_keys)) = (profile, srtp_keys) else {
             return Ok(None);
         };
         let (local, remote) = match self.role {
@@ -723,6 +803,7 @@ impl Connection {
         let peer_signature_scheme = peer.as_ref().and_then(|p| p.scheme);
         let peer_certificate = peer.map(|p| p.der);
         let connected = Connected {
+            version: crate::ProtocolVersion::Dtls12,
             peer_signature_scheme,
             cipher_suite: keys.suite(),
             key_exchange_group: keys.group(),
@@ -778,31 +859,34 @@ impl Connection {
     }
 }
 
+/// A copy of an event, for forked connections (fuzzing only).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn copy_event(e: &Event) -> Event {
+    match e {
+        Event::Connected(c) => Event::Connected(Box::new(Connected {
+            version: c.version,
+            cipher_suite: c.cipher_suite,
+            key_exchange_group: c.key_exchange_group,
+            srtp_profile: c.srtp_profile,
+            srtp_keys: c.srtp_keys.clone(),
+            extended_master_secret: c.extended_master_secret,
+            peer_certificate: c.peer_certificate.clone(),
+            peer_fingerprint: c.peer_fingerprint.clone(),
+            peer_signature_scheme: c.peer_signature_scheme,
+        })),
+        Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
+        Event::AlertReceived(a) => Event::AlertReceived(*a),
+        Event::Closed => Event::Closed,
+    }
+}
+
 /// A copy of a connection in its current state with `rng` as its randomness, for the fuzz
 /// targets (`internal::fork`). Only with the `fuzzing` feature: nothing else may duplicate
 /// a live connection's secrets.
 #[cfg(feature = "fuzzing")]
 impl Connection {
     pub(crate) fn fork(&self, rng: BoxedRng) -> Connection {
-        let events = self
-            .events
-            .iter()
-            .map(|e| match e {
-                Event::Connected(c) => Event::Connected(Box::new(Connected {
-                    cipher_suite: c.cipher_suite,
-                    key_exchange_group: c.key_exchange_group,
-                    srtp_profile: c.srtp_profile,
-                    srtp_keys: c.srtp_keys.clone(),
-                    extended_master_secret: c.extended_master_secret,
-                    peer_certificate: c.peer_certificate.clone(),
-                    peer_fingerprint: c.peer_fingerprint.clone(),
-                    peer_signature_scheme: c.peer_signature_scheme,
-                })),
-                Event::ApplicationData(d) => Event::ApplicationData(d.clone()),
-                Event::AlertReceived(a) => Event::AlertReceived(*a),
-                Event::Closed => Event::Closed,
-            })
-            .collect();
+        let events = self.events.iter().map(copy_event).collect();
         Connection {
             role: self.role,
             config: self.config.clone(),
@@ -831,6 +915,7 @@ impl Connection {
             peer_auth: self.peer_auth.clone(),
             dropped_records: self.dropped_records,
             received: self.received,
+            v13: self.v13.clone(),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::handshake::{
     ServerHello, ServerKeyExchange, UseSrtp,
 };
 use crate::record::DTLS_1_2;
-use crate::suite::{Authentication, CipherSuite, NamedGroup, SignatureScheme};
+use crate::suite::{CipherSuite, NamedGroup, SignatureScheme};
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
@@ -50,6 +50,9 @@ impl Connection {
         let HandshakeMessage::ClientHello(ch) = msg else {
             return Err(unexpected("ClientHello", &msg));
         };
+        if self.dtls13_client_hello(now, record_sequence, message_seq, body, received)? {
+            return Ok(());
+        }
         let Phase::ServerWaitClientHello {
             cookie_secret,
             client_address,
@@ -99,8 +102,9 @@ impl Connection {
             .cipher_suites
             .iter()
             .copied()
-            // Our certificate is ECDSA: the ECDHE_RSA suites are the client's to accept.
-            .filter(|s| s.authentication() == Authentication::Ecdsa)
+            // The suites our certificate's key type serves: ECDHE_ECDSA for the default
+            // P-256 certificate, ECDHE_RSA for an RSA one.
+            .filter(|s| s.authentication() == cfg.certificate.authentication())
             .find(|s| ch.cipher_suites.contains(&s.to_u16()))
             .ok_or_else(|| {
                 // A client that knows one of our suites met a configuration that disabled
@@ -126,14 +130,11 @@ impl Connection {
             .copied()
             .find(|g| offered_groups.contains(&g.to_u16()))
             .ok_or(Error::NoCommonGroup)?;
-        let our_scheme = cfg.certificate.signing_key().scheme();
-        if !ext
+        let our_scheme = ext
             .signature_algorithms
-            .as_ref()
-            .is_some_and(|a| a.contains(&our_scheme.to_u16()))
-        {
-            return Err(Error::NoCommonSignatureScheme);
-        }
+            .as_deref()
+            .and_then(|offered| cfg.certificate.signing_key().choose_scheme(offered))
+            .ok_or(Error::NoCommonSignatureScheme)?;
         if ext
             .ec_point_formats
             .as_ref()
@@ -207,12 +208,11 @@ impl Connection {
         signed.extend_from_slice(&negotiated.client_random);
         signed.extend_from_slice(&negotiated.server_random);
         signed.extend_from_slice(&ServerKeyExchange::params(group.to_u16(), &public));
-        let key = cfg.certificate.signing_key();
         let ske = HandshakeMessage::ServerKeyExchange(ServerKeyExchange {
             group: group.to_u16(),
             public,
-            scheme: key.scheme().to_u16(),
-            signature: key.sign(&signed),
+            scheme: our_scheme.to_u16(),
+            signature: cfg.certificate.signing_key().sign(our_scheme, &signed)?,
         });
         self.add_message(&ske, true);
         if request_certificate {

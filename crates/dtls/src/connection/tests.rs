@@ -15,7 +15,9 @@ fn pair(now: Instant, client_cert: bool) -> (Connection, Connection) {
         |s| Certificate::generate_with_rng("t", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
     let mut sc = Config::new(cert(2));
     sc.require_client_certificate = client_cert;
-    let cc = Config::new(cert(1));
+    sc.max_version = crate::ProtocolVersion::Dtls12;
+    let mut cc = Config::new(cert(1));
+    cc.max_version = crate::ProtocolVersion::Dtls12;
     let (cfp, sfp) = (
         cc.certificate.fingerprint(HashFunction::Sha256),
         sc.certificate.fingerprint(HashFunction::Sha256),

@@ -16,7 +16,7 @@ const MAX_SPARE: usize = 8;
 /// Datagrams waiting to be sent, and buffers to write the next ones into.
 #[derive(Default)]
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
-pub(super) struct TransmitQueue {
+pub(crate) struct TransmitQueue {
     queue: VecDeque<Vec<u8>>,
     /// The datagram [`TransmitQueue::pop`] returned last.
     current: Vec<u8>,
@@ -25,17 +25,17 @@ pub(super) struct TransmitQueue {
 
 impl TransmitQueue {
     /// An empty buffer to write a datagram into.
-    pub(super) fn buffer(&mut self) -> Vec<u8> {
+    pub(crate) fn buffer(&mut self) -> Vec<u8> {
         self.spare.pop().unwrap_or_default()
     }
 
     /// Queues a datagram.
-    pub(super) fn push(&mut self, datagram: Vec<u8>) {
+    pub(crate) fn push(&mut self, datagram: Vec<u8>) {
         self.queue.push_back(datagram);
     }
 
     /// Returns a buffer that was not used.
-    pub(super) fn recycle(&mut self, mut buffer: Vec<u8>) {
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
         if self.spare.len() < MAX_SPARE {
             buffer.clear();
             self.spare.push(buffer);
@@ -43,14 +43,14 @@ impl TransmitQueue {
     }
 
     /// The next datagram, valid until the queue is used again.
-    pub(super) fn pop(&mut self) -> Option<&[u8]> {
+    pub(crate) fn pop(&mut self) -> Option<&[u8]> {
         let next = self.queue.pop_front()?;
         let sent = std::mem::replace(&mut self.current, next);
         self.recycle(sent);
         Some(&self.current)
     }
 
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
 }

@@ -1,50 +1,126 @@
 //! Signatures of the handshake (RFC 8422 §5.4 ServerKeyExchange, RFC 5246 §7.4.8
-//! CertificateVerify): we sign with P-256/SHA-256; we verify P-256 and P-384 keys under
-//! SHA-256 or SHA-384 (TLS 1.2 does not tie the hash to the curve, RFC 8422 §5.10), with
-//! DER `ECDSA-Sig-Value` signatures, and RSA keys of 2048 to 4096 bits under
-//! RSASSA-PKCS1-v1_5 or RSASSA-PSS (rsaEncryption keys, RFC 8446 §4.2.3's
-//! rsa_pss_rsae_*) with SHA-256, SHA-384 or SHA-512.
+//! CertificateVerify): we sign with P-256/SHA-256, or with an RSA key of ours under
+//! RSA-PSS or PKCS#1 v1.5; we verify P-256 and P-384 keys under SHA-256 or SHA-384 (TLS
+//! 1.2 does not tie the hash to the curve, RFC 8422 §5.10), with DER `ECDSA-Sig-Value`
+//! signatures, and RSA keys of 2048 to 4096 bits under RSASSA-PKCS1-v1_5 or RSASSA-PSS
+//! (rsaEncryption keys, RFC 8446 §4.2.3's rsa_pss_rsae_*) with SHA-256, SHA-384 or
+//! SHA-512.
 //!
-//! RSA is the peer's side only: legacy SIP gateways and OpenSSL's default certificates
-//! are RSA, and a WebRTC endpoint must accept them, but our own certificate stays ECDSA
-//! P-256 (smaller, cheaper, and what every browser makes). RSA verification runs on
-//! `ring` (its PKCS#1 v1.5 and PSS verification, which also bounds the modulus and
-//! checks the exponent). RustCrypto's `rsa` 0.10 is of the `digest` 0.11 generation the
-//! other RustCrypto crates here use, but needs Rust 1.87, above the workspace's
-//! `rust-version` (1.85); so without the `ring` feature RSA certificates are refused
-//! (unsupported_certificate) and neither the ECDHE_RSA suites nor the RSA schemes are
-//! offered. The key size is bounded on our side too: below 2048
-//! bits is too weak, above 4096 makes every verification a CPU cost a peer chooses.
+//! RSA, on either side, runs on `ring` (its PKCS#1 v1.5 and PSS verification, which also
+//! bounds the modulus and checks the exponent, and its `RsaKeyPair` signing). Legacy SIP
+//! gateways and OpenSSL's default certificates are RSA, and a WebRTC endpoint must accept
+//! them; our own certificate is ECDSA P-256 by default (smaller, cheaper, and what every
+//! browser makes) and RSA only on request ([`crate::Certificate::generate_rsa`]), for a
+//! peer that insists on it. An RSA key of ours signs with the first of
+//! rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 the peer lists (PSS before PKCS#1
+//! v1.5, as RFC 8446 §4.2.3 ranks them); the PSS salt comes from `ring`'s
+//! `SystemRandom`, the operating system's randomness, since `ring` takes no other source.
+//! Without the `ring` feature there is no RSA: RSA certificates, the peer's or our own,
+//! are refused (unsupported_certificate) and neither the ECDHE_RSA suites nor the RSA
+//! schemes are offered. (RustCrypto's `rsa` 0.10 could verify and sign there, but it
+//! only generates our keys, see `cert.rs`: one implementation does RSA signatures.) The
+//! key size is bounded on our side too: below 2048 bits is too weak, above 4096 makes
+//! every verification a CPU cost a peer chooses.
 //!
 //! Verification runs on `ring` when the `ring` feature is on (the default) and on
 //! `p256`/`p384` otherwise. Verifying the peer's signature is the costliest public-key
 //! operation of a handshake for each end, and `ring`'s (BoringSSL's P-256 and P-384
 //! code) is several times faster than `p256` 0.14's (docs/benchmarks.md); `ring` is in
 //! the build already for SRTP's GCM. Both are the libraries' own ECDSA verification of
-//! a DER signature over the message; a test holds them to each other. Signing stays on
-//! `p256`: it is deterministic (RFC 6979) and takes no random source, where `ring`'s
-//! signing needs its own.
+//! a DER signature over the message; a test holds them to each other. ECDSA signing
+//! stays on `p256`: it is deterministic (RFC 6979) and takes no random source, where
+//! `ring`'s signing needs its own.
 
 use crate::error::Error;
 use crate::suite::{Authentication, SignatureScheme};
 use p256::ecdsa::signature::Signer;
 
-/// Our long-term signing key: ECDSA P-256, signing deterministically (RFC 6979).
-#[derive(Clone)]
-pub struct SigningKey(p256::ecdsa::SigningKey);
+/// Our long-term signing key: ECDSA P-256 (the default), or RSA (with the `ring`
+/// feature).
+#[derive(Debug, Clone)]
+pub enum SigningKey {
+    /// ECDSA P-256, signing ecdsa_secp256r1_sha256.
+    Ecdsa(EcdsaKey),
+    /// RSA of 2048, 3072 or 4096 bits, signing rsa_pss_rsae_* or rsa_pkcs1_*.
+    #[cfg(feature = "ring")]
+    Rsa(RsaSigningKey),
+}
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(P-256, ..)")
+/// The schemes an RSA key of ours signs with, in preference order: PSS before PKCS#1
+/// v1.5 (RFC 8446 §4.2.3), SHA-256 first.
+#[cfg(feature = "ring")]
+const RSA_SIGNING_SCHEMES: [SignatureScheme; 6] = [
+    SignatureScheme::RsaPssRsaeSha256,
+    SignatureScheme::RsaPssRsaeSha384,
+    SignatureScheme::RsaPssRsaeSha512,
+    SignatureScheme::RsaPkcs1Sha256,
+    SignatureScheme::RsaPkcs1Sha384,
+    SignatureScheme::RsaPkcs1Sha512,
+];
+
+impl SigningKey {
+    /// The suites' authentication this key serves (the server's certificate type).
+    pub fn authentication(&self) -> Authentication {
+        match self {
+            SigningKey::Ecdsa(_) => Authentication::Ecdsa,
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(_) => Authentication::Rsa,
+        }
+    }
+
+    /// The scheme to sign with, given the peer's signature_algorithms (or a
+    /// CertificateRequest's list): ecdsa_secp256r1_sha256 for a P-256 key; for an RSA key
+    /// the first of rsa_pss_rsae_sha256/384/512, rsa_pkcs1_sha256/384/512 the peer lists.
+    /// `None` when the peer lists none we can sign with.
+    pub fn choose_scheme(&self, offered: &[u16]) -> Option<SignatureScheme> {
+        let ours: &[SignatureScheme] = match self {
+            SigningKey::Ecdsa(_) => &[SignatureScheme::EcdsaSecp256r1Sha256],
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(_) => &RSA_SIGNING_SCHEMES,
+        };
+        ours.iter().copied().find(|s| offered.contains(&s.to_u16()))
+    }
+
+    /// A signature over `message` under `scheme` (one [`SigningKey::choose_scheme`]
+    /// returned). A scheme of the other key type is an [`Error::Internal`]; so is a
+    /// failure of `ring`'s RSA signing (its randomness for the PSS salt).
+    pub fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
+        match self {
+            SigningKey::Ecdsa(key) if scheme == SignatureScheme::EcdsaSecp256r1Sha256 => {
+                Ok(key.sign(message))
+            }
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(key) if scheme.is_rsa() => key.sign(scheme, message),
+            _ => Err(Error::Internal("signature scheme does not fit our key")),
+        }
+    }
+
+    /// The key as a PKCS#8 `PrivateKeyInfo` (RFC 5208), DER-encoded.
+    pub fn to_pkcs8_der(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        match self {
+            SigningKey::Ecdsa(key) => key.to_pkcs8_der(),
+            #[cfg(feature = "ring")]
+            SigningKey::Rsa(key) => Ok(zeroize::Zeroizing::new(key.pkcs8.to_vec())),
+        }
     }
 }
 
-impl SigningKey {
+/// An ECDSA P-256 key of ours, signing deterministically (RFC 6979).
+#[derive(Clone)]
+pub struct EcdsaKey(p256::ecdsa::SigningKey);
+
+impl std::fmt::Debug for EcdsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EcdsaKey(P-256, ..)")
+    }
+}
+
+impl EcdsaKey {
     /// A key from its 32-byte scalar; `None` if the scalar is zero or not below the order.
     pub fn from_scalar(bytes: &[u8; 32]) -> Option<Self> {
         p256::ecdsa::SigningKey::from_slice(bytes)
             .ok()
-            .map(SigningKey)
+            .map(EcdsaKey)
     }
 
     /// The key as a PKCS#8 `PrivateKeyInfo` (RFC 5208), DER-encoded.
@@ -61,13 +137,8 @@ impl SigningKey {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         use p256::pkcs8::DecodePrivateKey;
         p256::ecdsa::SigningKey::from_pkcs8_der(der)
-            .map(SigningKey)
+            .map(EcdsaKey)
             .map_err(|_| Error::CertificateLoad("not a PKCS#8 P-256 private key"))
-    }
-
-    /// The scheme our signatures use.
-    pub fn scheme(&self) -> SignatureScheme {
-        SignatureScheme::EcdsaSecp256r1Sha256
     }
 
     /// The uncompressed public point (65 bytes).
@@ -79,6 +150,94 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         let sig: p256::ecdsa::DerSignature = self.0.sign(message);
         sig.as_bytes().to_vec()
+    }
+}
+
+/// The RSA key sizes our own certificate may hold: `ring` signs with 2048 to 4096-bit
+/// keys whose primes are a multiple of 512 bits long, which leaves these three.
+pub const RSA_SIGNING_BITS: [usize; 3] = [2048, 3072, 4096];
+
+/// An RSA key of ours: `ring`'s key pair (which signs) and its PKCS#8 encoding (to save
+/// it). Cloning shares both.
+#[cfg(feature = "ring")]
+#[derive(Clone)]
+pub struct RsaSigningKey {
+    pair: std::sync::Arc<ring::signature::RsaKeyPair>,
+    pkcs8: std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>,
+}
+
+#[cfg(feature = "ring")]
+impl std::fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaSigningKey({} bits, ..)", self.bits())
+    }
+}
+
+#[cfg(feature = "ring")]
+impl RsaSigningKey {
+    /// A key from a DER PKCS#8 `PrivateKeyInfo` holding an RSA key. A modulus other
+    /// than 2048, 3072 or 4096 bits is [`Error::UnsupportedRsaKeySize`]; anything else
+    /// `ring` refuses (encoding, inconsistent components, an exponent below 65537) is
+    /// [`Error::CertificateLoad`].
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
+        // The size first, from the key's own encoding, so a 1024-bit key gets the typed
+        // error rather than ring's generic rejection.
+        // A DER reading only (PKCS#8, then PKCS#1's RSAPrivateKey): no arithmetic on the
+        // key happens outside ring.
+        let not_rsa = || Error::CertificateLoad("not a PKCS#8 RSA private key");
+        let info = rsa::pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| not_rsa())?;
+        if info.algorithm.oid != rsa::pkcs1::ALGORITHM_OID {
+            return Err(not_rsa());
+        }
+        let key = rsa::pkcs1::RsaPrivateKeyRef::try_from(info.private_key.as_bytes())
+            .map_err(|_| not_rsa())?;
+        let bits = modulus_bits(key.modulus.as_bytes());
+        if !RSA_SIGNING_BITS.contains(&bits) {
+            return Err(Error::UnsupportedRsaKeySize(bits));
+        }
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(der)
+            .map_err(|_| Error::CertificateLoad("an RSA private key ring refuses"))?;
+        Ok(RsaSigningKey {
+            pair: std::sync::Arc::new(pair),
+            pkcs8: std::sync::Arc::new(zeroize::Zeroizing::new(der.to_vec())),
+        })
+    }
+
+    /// The modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.pair.public().modulus_len() * 8
+    }
+
+    /// The DER `RSAPublicKey` (RFC 8017 §A.1.1), as a certificate holds it.
+    pub fn public_key_der(&self) -> &[u8] {
+        self.pair.public().as_ref()
+    }
+
+    /// `ring`'s RSASSA-PSS (salt of the hash's length, from the operating system's
+    /// randomness) or RSASSA-PKCS1-v1_5 signature over `message`.
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error> {
+        use ring::signature as rs;
+        let padding: &'static dyn rs::RsaEncoding = match scheme {
+            SignatureScheme::RsaPssRsaeSha256 => &rs::RSA_PSS_SHA256,
+            SignatureScheme::RsaPssRsaeSha384 => &rs::RSA_PSS_SHA384,
+            SignatureScheme::RsaPssRsaeSha512 => &rs::RSA_PSS_SHA512,
+            SignatureScheme::RsaPkcs1Sha256 => &rs::RSA_PKCS1_SHA256,
+            SignatureScheme::RsaPkcs1Sha384 => &rs::RSA_PKCS1_SHA384,
+            SignatureScheme::RsaPkcs1Sha512 => &rs::RSA_PKCS1_SHA512,
+            SignatureScheme::EcdsaSecp256r1Sha256 | SignatureScheme::EcdsaSecp384r1Sha384 => {
+                return Err(Error::Internal("signature scheme does not fit our key"));
+            }
+        };
+        let mut signature = vec![0u8; self.pair.public().modulus_len()];
+        self.pair
+            .sign(
+                padding,
+                &ring::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .map_err(|_| Error::Randomness)?;
+        Ok(signature)
     }
 }
 
@@ -100,10 +259,7 @@ impl RsaKey {
     /// certificate's SubjectPublicKeyInfo holds them); fails with
     /// [`Error::UnsupportedRsaKeySize`] outside [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
     pub fn new(der: &[u8], modulus: &[u8]) -> Result<Self, Error> {
-        let bits = match modulus.iter().position(|&b| b != 0) {
-            Some(i) => (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize,
-            None => 0,
-        };
+        let bits = modulus_bits(modulus);
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(Error::UnsupportedRsaKeySize(bits));
         }
@@ -116,6 +272,19 @@ impl RsaKey {
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
         self.bits
+    }
+
+    /// The DER `RSAPublicKey`.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+}
+
+/// The significant bits of a big-endian modulus (leading zero octets and bits aside).
+fn modulus_bits(modulus: &[u8]) -> usize {
+    match modulus.iter().position(|&b| b != 0) {
+        Some(i) => (modulus.len() - i) * 8 - modulus[i].leading_zeros() as usize,
+        None => 0,
     }
 }
 
@@ -235,7 +404,7 @@ mod tests {
 
     #[test]
     fn sign_then_verify() {
-        let key = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let key = EcdsaKey::from_scalar(&[7; 32]).unwrap();
         let sig = key.sign(b"transcript");
         let peer =
             PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.public_point()).unwrap());
@@ -257,7 +426,7 @@ mod tests {
             peer.verify(0x0203, b"transcript", &sig),
             Err(Error::IllegalParameter("signature scheme not offered"))
         );
-        assert!(SigningKey::from_scalar(&[0; 32]).is_none());
+        assert!(EcdsaKey::from_scalar(&[0; 32]).is_none());
     }
 
     /// The verification in use (`ring` with the default features) against `p256`/`p384`'s:
@@ -270,7 +439,7 @@ mod tests {
         let mut agreed = [0usize; 2];
         for i in 1..=24u8 {
             let msg: Vec<u8> = (0..(i as usize * 37)).map(|j| (j as u8) ^ i).collect();
-            let s256 = SigningKey::from_scalar(&[i; 32]).unwrap();
+            let s256 = EcdsaKey::from_scalar(&[i; 32]).unwrap();
             let p256k = PeerKey::P256(
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(&s256.public_point()).unwrap(),
             );
@@ -338,7 +507,7 @@ mod tests {
 
     #[test]
     fn signing_is_deterministic() {
-        let key = SigningKey::from_scalar(&[9; 32]).unwrap();
+        let key = EcdsaKey::from_scalar(&[9; 32]).unwrap();
         assert_eq!(key.sign(b"m"), key.sign(b"m"));
     }
 }
@@ -445,7 +614,7 @@ mod rsa_tests {
             }
         }
         // An ECDSA key under an RSA scheme.
-        let ec = SigningKey::from_scalar(&[7; 32]).unwrap();
+        let ec = EcdsaKey::from_scalar(&[7; 32]).unwrap();
         let ec_peer =
             PeerKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&ec.public_point()).unwrap());
         assert_eq!(

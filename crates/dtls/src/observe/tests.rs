@@ -56,6 +56,8 @@ fn handshake(mtu: usize, suite: crate::CipherSuite, repeat: usize) -> Run {
         |s| Certificate::generate_with_rng("obs", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
     let log = Arc::new(MemoryLog::default());
     let mut cc = Config::new(cert(1));
+    // The observer reads DTLS 1.2 handshakes.
+    cc.max_version = crate::ProtocolVersion::Dtls12;
     cc.mtu = mtu;
     cc.set_key_log(log.clone());
     let mut sc = Config::new(cert(2));

@@ -29,8 +29,12 @@ pub fn rng(seed: u8) -> ChaCha20Rng {
 pub fn configs() -> &'static (Config, Config, Config) {
     static CONFIGS: OnceLock<(Config, Config, Config)> = OnceLock::new();
     CONFIGS.get_or_init(|| {
-        let config =
-            |seed, name| Config::new(Certificate::generate_with_rng(name, &mut rng(seed)).unwrap());
+        // These suites exercise DTLS 1.2; tests/dtls13.rs lifts the cap.
+        let config = |seed, name| {
+            let mut c = Config::new(Certificate::generate_with_rng(name, &mut rng(seed)).unwrap());
+            c.max_version = dtls::ProtocolVersion::Dtls12;
+            c
+        };
         (
             config(1, "client"),
             config(2, "server"),

@@ -22,7 +22,11 @@
 //! DTLS-SRTP never renegotiates) reach it; records of epoch 0 (a forged alert, ClientHello
 //! or ChangeCipherSpec in the clear, which anyone can write) or of any other epoch are
 //! dropped and counted in [`crate::Counters::dtls_dropped`]. The peer's retransmitted final
-//! flight still gets its answer, because it ends with an epoch-1 Finished.
+//! flight still gets its answer, because it ends with an epoch-1 Finished. That filter
+//! reads DTLS 1.2 record headers; a DTLS 1.3 association (`dtls::Connection::
+//! protocol_version`) gets every datagram, because its records after the hellos carry
+//! unified headers and it drops everything that does not authenticate itself, plaintext
+//! alerts included (and it needs the peer's ACKs and KeyUpdates, which arrive so).
 //!
 //! **Failure.** A DTLS failure (fingerprint mismatch, timeout, a fatal alert from the peer)
 //! is reported as [`crate::Event::DtlsFailed`]; the fatal alert the connection queued is
@@ -361,7 +365,10 @@ impl Session {
         }
         let link = &mut self.security.dtls[index];
         let dropped_before = link.conn.dropped_records();
-        let (result, filtered) = if link.keyed {
+        // The epoch filter reads DTLS 1.2 record headers; a DTLS 1.3 association gets every
+        // datagram, and drops what does not authenticate itself.
+        let dtls12 = link.conn.protocol_version() == Some(dtls::ProtocolVersion::Dtls12);
+        let (result, filtered) = if link.keyed && dtls12 {
             match current_epoch_only(datagram) {
                 Filtered::All => (link.conn.handle_datagram(now, datagram).map(drop), 0),
                 Filtered::Some(records, n) => {

@@ -261,6 +261,16 @@ pub fn dtls_configs(mux: bool, certs: Certs, a_expects: dtls::Fingerprint) -> (C
     (a, b)
 }
 
+/// Holds a configuration's DTLS to 1.2, for tests that look at DTLS 1.2 records on the
+/// wire (alerts in the clear, the 1.2 flights); the others run the default, DTLS 1.3.
+pub fn dtls12(config: &mut Config) {
+    if let Security::Dtls { config, .. } = &mut config.security {
+        let mut c = (**config).clone();
+        c.max_version = dtls::ProtocolVersion::Dtls12;
+        *config = std::sync::Arc::new(c);
+    }
+}
+
 /// DTLS-SRTP in `role` with `cert`, requiring the peer's certificate to match one of
 /// `peers`.
 pub fn dtls_security(
