@@ -1,6 +1,7 @@
 //! A passive DTLS 1.2 handshake observer for analysers: fed the datagrams of one
 //! association as a capture shows them, it reports what the handshake negotiated without
-//! taking part in it.
+//! taking part in it. Of a DTLS 1.3 handshake it reports the version, the randoms and the
+//! suite: everything after its ServerHello is encrypted (RFC 9147).
 //!
 //! In DTLS 1.2 everything up to ChangeCipherSpec travels in plaintext epoch-0 records
 //! (RFC 6347 §4.1, RFC 5246 §7.3): the two randoms, the chosen version and cipher suite,
@@ -46,7 +47,8 @@ pub enum Side {
 /// What the observed handshake negotiated, as far as the datagrams seen so far tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandshakeSummary {
-    /// The negotiated version from the ServerHello (0xFEFD for DTLS 1.2).
+    /// The negotiated version from the ServerHello (0xFEFD for DTLS 1.2, 0xFEFC for DTLS
+    /// 1.3, whose SRTP profile and certificates are encrypted and so stay unknown here).
     pub version: Option<u16>,
     /// The ClientHello's random (the last ClientHello's, after a HelloVerifyRequest).
     pub client_random: Option<[u8; 32]>,
@@ -208,8 +210,16 @@ impl HandshakeObserver {
         match message {
             HandshakeMessage::ClientHello(hello) => self.summary.client_random = Some(hello.random),
             HandshakeMessage::ServerHello(hello) => {
+                // A DTLS 1.3 ServerHello names its version in supported_versions (RFC 8446
+                // §4.2.1) under the legacy 1.2 value; a HelloRetryRequest negotiates
+                // nothing yet, and the ServerHello after it says it all again.
+                let hello13 = crate::v13::messages::ServerHello13::parse(body).ok();
+                if hello13.as_ref().is_some_and(|h| h.is_retry()) {
+                    return;
+                }
+                let selected = hello13.and_then(|h| h.selected_version().ok().flatten());
                 let s = &mut self.summary;
-                s.version = Some(hello.server_version);
+                s.version = Some(selected.unwrap_or(hello.server_version));
                 s.server_random = Some(hello.random);
                 s.cipher_suite = Some(hello.cipher_suite);
                 s.cipher_suite_name = cipher_suite_name(hello.cipher_suite);

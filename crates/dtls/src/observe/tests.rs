@@ -261,3 +261,46 @@ fn suite_names() {
     );
     assert_eq!(cipher_suite_name(0x1301), None);
 }
+
+/// A DTLS 1.3 handshake (the default) is named as 1.3, with its randoms and suite; its
+/// SRTP profile and certificates are encrypted, so they stay unknown.
+#[test]
+fn a_dtls13_handshake_is_named_as_such() {
+    let now = Instant::now();
+    let cert =
+        |s| Certificate::generate_with_rng("obs", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
+    let (cc, sc) = (Config::new(cert(5)), Config::new(cert(6)));
+    let cfp = cc.certificate.fingerprint(HashFunction::Sha256);
+    let sfp = sc.certificate.fingerprint(HashFunction::Sha256);
+    let mut client =
+        Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([7; 32]), now);
+    let mut server = Connection::server_with_rng(
+        Arc::new(sc),
+        ChaCha20Rng::from_seed([8; 32]),
+        "192.0.2.1:5000".parse().unwrap(),
+        now,
+    );
+    client.require_peer_fingerprints(vec![sfp]).unwrap();
+    server.require_peer_fingerprints(vec![cfp]).unwrap();
+    let mut o = HandshakeObserver::new();
+    for _ in 0..8 {
+        while let Some(d) = client.poll_transmit() {
+            let d = d.to_vec();
+            o.observe(&d, Side::Client);
+            server.handle_datagram(now, &d).unwrap();
+        }
+        while let Some(d) = server.poll_transmit() {
+            let d = d.to_vec();
+            o.observe(&d, Side::Server);
+            client.handle_datagram(now, &d).unwrap();
+        }
+    }
+    let info = connected(&mut client);
+    let s = o.summary();
+    assert_eq!(s.version, Some(0xFEFC));
+    assert_eq!(s.cipher_suite, Some(info.cipher_suite.to_u16()));
+    assert!(s.client_random.is_some() && s.server_random.is_some());
+    assert_eq!(s.srtp_profile, None);
+    assert_eq!(s.client_fingerprint, None);
+    assert_eq!(s.server_fingerprint, None);
+}
