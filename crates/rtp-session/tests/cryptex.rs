@@ -59,34 +59,30 @@ fn send(from: &mut Session, to: &mut Session, from_addr: SocketAddr) -> ([u8; 2]
     seen
 }
 
-#[test]
-fn both_sides_with_a_cryptex_encrypt_the_mid_both_ways() {
+/// Sessions `a` (with SDP `a_sdp`, the peer's `b_sdp`) and `b` send to each other once
+/// each way; both packets must carry the extension `profile`, the MID in clear or not as
+/// `mid_in_clear` says, and each side count `cryptex` packets sent and received.
+fn exchange(a_sdp: &str, b_sdp: &str, profile: [u8; 2], mid_in_clear: bool, cryptex: u64) {
     let (a_addr, b_addr): (SocketAddr, SocketAddr) = (
         "192.0.2.1:5004".parse().unwrap(),
         "192.0.2.2:5004".parse().unwrap(),
     );
-    let mut a = session(WITH, WITH, 1, 2, b_addr);
-    let mut b = session(WITH, WITH, 2, 1, a_addr);
-    assert_eq!(send(&mut a, &mut b, a_addr), ([0xc0, 0xde], false));
-    assert_eq!(send(&mut b, &mut a, b_addr), ([0xc0, 0xde], false));
+    let mut a = session(a_sdp, b_sdp, 1, 2, b_addr);
+    let mut b = session(b_sdp, a_sdp, 2, 1, a_addr);
+    assert_eq!(send(&mut a, &mut b, a_addr), (profile, mid_in_clear));
+    assert_eq!(send(&mut b, &mut a, b_addr), (profile, mid_in_clear));
     for s in [&a, &b] {
         let c = s.counters();
-        assert_eq!((c.cryptex_sent, c.cryptex_received), (2, 2));
+        assert_eq!((c.cryptex_sent, c.cryptex_received), (cryptex, cryptex));
     }
 }
 
 #[test]
+fn both_sides_with_a_cryptex_encrypt_the_mid_both_ways() {
+    exchange(WITH, WITH, [0xc0, 0xde], false, 2);
+}
+
+#[test]
 fn one_side_without_a_cryptex_keeps_it_off() {
-    let (a_addr, b_addr): (SocketAddr, SocketAddr) = (
-        "192.0.2.1:5004".parse().unwrap(),
-        "192.0.2.2:5004".parse().unwrap(),
-    );
-    let mut a = session(WITH, WITHOUT, 1, 2, b_addr);
-    let mut b = session(WITHOUT, WITH, 2, 1, a_addr);
-    assert_eq!(send(&mut a, &mut b, a_addr), ([0xbe, 0xde], true));
-    assert_eq!(send(&mut b, &mut a, b_addr), ([0xbe, 0xde], true));
-    for s in [&a, &b] {
-        let c = s.counters();
-        assert_eq!((c.cryptex_sent, c.cryptex_received), (0, 0));
-    }
+    exchange(WITH, WITHOUT, [0xbe, 0xde], true, 0);
 }

@@ -156,11 +156,7 @@ impl Connection {
             }
         }
         self.flight = entries;
-        if datagram.is_empty() {
-            self.transmit.recycle(datagram);
-        } else {
-            self.transmit.push(datagram);
-        }
+        self.transmit.push_unless_empty(datagram);
     }
 
     /// Appends a record to the datagram being built, sending that datagram first when the

@@ -34,6 +34,15 @@ impl TransmitQueue {
         self.queue.push_back(datagram);
     }
 
+    /// Queues `datagram` when it holds anything, and keeps its buffer otherwise.
+    pub(crate) fn push_unless_empty(&mut self, datagram: Vec<u8>) {
+        if datagram.is_empty() {
+            self.recycle(datagram);
+        } else {
+            self.push(datagram);
+        }
+    }
+
     /// Returns a buffer that was not used.
     pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
         if self.spare.len() < MAX_SPARE {

@@ -48,6 +48,24 @@ fn connected(c: &mut Connection) -> Box<Connected> {
     }
 }
 
+/// A client and a server with `cc` and `sc`, each requiring the other's fingerprint, their
+/// randomness seeded from `seed` and `seed + 1`.
+fn pair(cc: Config, sc: Config, seed: u8, now: Instant) -> (Connection, Connection) {
+    let cfp = cc.certificate.fingerprint(HashFunction::Sha256);
+    let sfp = sc.certificate.fingerprint(HashFunction::Sha256);
+    let mut client =
+        Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([seed; 32]), now);
+    let mut server = Connection::server_with_rng(
+        Arc::new(sc),
+        ChaCha20Rng::from_seed([seed + 1; 32]),
+        "192.0.2.1:5000".parse().unwrap(),
+        now,
+    );
+    client.require_peer_fingerprints(vec![sfp]).unwrap();
+    server.require_peer_fingerprints(vec![cfp]).unwrap();
+    (client, server)
+}
+
 /// A seeded handshake with the key log on the client, flights fragmented to `mtu`, each
 /// datagram handed to the peer `repeat` times (retransmissions as a capture sees them).
 fn handshake(mtu: usize, suite: crate::CipherSuite, repeat: usize) -> Run {
@@ -64,18 +82,7 @@ fn handshake(mtu: usize, suite: crate::CipherSuite, repeat: usize) -> Run {
     sc.mtu = mtu;
     sc.cipher_suites = vec![suite];
     let (client_der, server_der) = (cc.certificate.der().to_vec(), sc.certificate.der().to_vec());
-    let cfp = cc.certificate.fingerprint(HashFunction::Sha256);
-    let sfp = sc.certificate.fingerprint(HashFunction::Sha256);
-    let mut client =
-        Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([3; 32]), now);
-    let mut server = Connection::server_with_rng(
-        Arc::new(sc),
-        ChaCha20Rng::from_seed([4; 32]),
-        "192.0.2.1:5000".parse().unwrap(),
-        now,
-    );
-    client.require_peer_fingerprints(vec![sfp]).unwrap();
-    server.require_peer_fingerprints(vec![cfp]).unwrap();
+    let (mut client, mut server) = pair(cc, sc, 3, now);
     let mut wire = Vec::new();
     let pass = |from, a: &mut Connection, b: &mut Connection, wire: &mut Vec<_>| {
         while let Some(d) = a.poll_transmit() {
@@ -269,19 +276,7 @@ fn a_dtls13_handshake_is_named_as_such() {
     let now = Instant::now();
     let cert =
         |s| Certificate::generate_with_rng("obs", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
-    let (cc, sc) = (Config::new(cert(5)), Config::new(cert(6)));
-    let cfp = cc.certificate.fingerprint(HashFunction::Sha256);
-    let sfp = sc.certificate.fingerprint(HashFunction::Sha256);
-    let mut client =
-        Connection::client_with_rng(Arc::new(cc), ChaCha20Rng::from_seed([7; 32]), now);
-    let mut server = Connection::server_with_rng(
-        Arc::new(sc),
-        ChaCha20Rng::from_seed([8; 32]),
-        "192.0.2.1:5000".parse().unwrap(),
-        now,
-    );
-    client.require_peer_fingerprints(vec![sfp]).unwrap();
-    server.require_peer_fingerprints(vec![cfp]).unwrap();
+    let (mut client, mut server) = pair(Config::new(cert(5)), Config::new(cert(6)), 7, now);
     let mut o = HandshakeObserver::new();
     for _ in 0..8 {
         while let Some(d) = client.poll_transmit() {

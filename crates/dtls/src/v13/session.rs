@@ -1130,11 +1130,7 @@ impl Session {
             }
         }
         self.flight = entries;
-        if datagram.is_empty() {
-            self.transmit.recycle(datagram);
-        } else {
-            self.transmit.push(datagram);
-        }
+        self.transmit.push_unless_empty(datagram);
     }
 
     pub(crate) fn send_flight_with_timer(&mut self, now: Instant) {
