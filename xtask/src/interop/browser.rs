@@ -58,14 +58,14 @@ impl Drop for Reaped {
     }
 }
 
-pub fn run(ctx: &Context) -> Result {
+/// Installs Chromium and ChromeDriver when missing, builds the `browser_call` example, and
+/// returns Chromium's version line.
+pub(super) fn prepare() -> Result<String> {
     ensure_apt(&[
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
     ])?;
     let version = output(Command::new("chromium").arg("--version"))?;
-    eprintln!("peer: {}", version.trim());
-
     sh(cargo().args([
         "build",
         "--quiet",
@@ -74,6 +74,12 @@ pub fn run(ctx: &Context) -> Result {
         "--example",
         "browser_call",
     ]))?;
+    Ok(version.trim().to_string())
+}
+
+pub fn run(ctx: &Context) -> Result {
+    let version = prepare()?;
+    eprintln!("peer: {version}");
     let (endpoint, url, endpoint_log) = start_endpoint(false)?;
     let (endpoint12, url12, endpoint12_log) = start_endpoint(true)?;
     let driver_port = free_port()?;

@@ -25,30 +25,13 @@
 //! that the Chromium half, which CI can run, keeps the suite in `cargo xtask ci`'s list.
 
 use super::Context;
+use super::libsrtp::Rng;
 use crate::util::{Result, ensure_apt, output, root};
 use srtp::{Config, MasterKey, ProtectionProfile};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PACKETS: usize = 600;
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// What one packet carries, for the tally printed at the end.
 #[derive(Default)]

@@ -28,7 +28,7 @@
 
 use super::Context;
 use super::browser::{Reaped, WebDriver, call, check, check_video, free_port, start_endpoint_with};
-use crate::util::{Result, cargo, ensure_apt, output, sh};
+use crate::util::Result;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 
@@ -39,20 +39,8 @@ const CHROMIUM_CRYPTEX: &str = "--enable-blink-features=RtcRtpHeaderEncryptionPo
 const CASES: [(&str, bool); 3] = [("passive", false), ("active", false), ("active", true)];
 
 pub fn run(ctx: &Context) -> Result {
-    ensure_apt(&[
-        ("chromium", "chromium"),
-        ("chromedriver", "chromium-driver"),
-    ])?;
-    let version = output(Command::new("chromium").arg("--version"))?;
-    eprintln!("cryptex peer: {} with {CHROMIUM_CRYPTEX}", version.trim());
-    sh(cargo().args([
-        "build",
-        "--quiet",
-        "-p",
-        "rtp-stack-examples",
-        "--example",
-        "browser_call",
-    ]))?;
+    let version = super::browser::prepare()?;
+    eprintln!("cryptex peer: {version} with {CHROMIUM_CRYPTEX}");
     let (endpoint, url, endpoint_log) = start_endpoint_with(false, &["--cryptex"])?;
     let driver_port = free_port()?;
     let driver = Reaped(

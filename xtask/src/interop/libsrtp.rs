@@ -27,22 +27,27 @@ const RTP_PACKETS: usize = 1500;
 const RTCP_PACKETS: usize = 200;
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn fill(&mut self, buf: &mut [u8]) {
+    pub(super) fn fill(&mut self, buf: &mut [u8]) {
         for b in buf {
             *b = self.next() as u8;
         }
+    }
+    pub(super) fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut v = vec![0; n];
+        self.fill(&mut v);
+        v
     }
 }
 
