@@ -39,6 +39,12 @@ fuzz_target!(|data: &[u8]| {
         context(profile, selector & 16 != 0, cryptex),
         context(profile, selector & 16 != 0, cryptex),
     );
+    // A packet whose extension is already marked 0xC0DE/0xC2DE goes out as it is without
+    // cryptex, and a receiver without cryptex refuses it by design
+    // (`Error::CryptexNotNegotiated`, crates/srtp/src/cryptex.rs): no round trip to check.
+    if !rtcp && !cryptex && srtp::is_cryptex(packet) {
+        return;
+    }
     let mut buf = packet.to_vec();
     buf.resize(packet.len() + 64, 0);
     let protected = if rtcp {
