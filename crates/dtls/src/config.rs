@@ -53,6 +53,13 @@ pub struct Config {
     /// server answers a 1.3 offer in 1.3 and anything else in 1.2. `Dtls12` caps both
     /// roles at 1.2.
     pub max_version: ProtocolVersion,
+    /// The connection ID we ask the peer to put in the records it sends us (RFC 9146,
+    /// RFC 9147 §9), in both versions; `None` (the default) offers no CID and answers none.
+    /// `Some` of a zero-length ID sends CIDs to a peer that wants them but asks for none.
+    /// Why it is off by default, and what a server routing by CID must do, is in the
+    /// documentation of [`crate::connection_id`]'s module (`src/cid.rs`) and
+    /// docs/dtls.md.
+    pub connection_id: Option<crate::cid::ConnectionId>,
     /// Where master secrets go, when the owner asked for it ([`Config::set_key_log`]).
     key_log: Option<KeyLogSink>,
 }
@@ -88,6 +95,7 @@ impl Config {
             handshake_timeout: Duration::from_secs(60),
             srtp_config: srtp::Config::default(),
             max_version: ProtocolVersion::Dtls13,
+            connection_id: None,
             key_log: None,
         }
     }

@@ -119,6 +119,7 @@
 
 mod alert;
 mod cert;
+mod cid;
 mod codec;
 mod config;
 mod connection;
@@ -135,6 +136,7 @@ mod v13;
 
 pub use alert::{Alert, AlertDescription, AlertLevel};
 pub use cert::{Certificate, Fingerprint, HashFunction, RSA_DEFAULT_BITS};
+pub use cid::{ConnectionId, MAX_CONNECTION_ID_LEN, connection_id};
 pub use config::{Config, ProtocolVersion};
 pub use connection::{
     Connected, Connection, Event, MAX_MTU, MIN_MTU, Received, Role, SRTP_EXPORTER_LABEL, State,
@@ -158,6 +160,8 @@ pub use suite::{Authentication, CipherSuite, NamedGroup, SignatureScheme};
 #[doc(hidden)]
 pub mod internal {
     pub use crate::cert::peer_key;
+    pub use crate::cid::{CONNECTION_ID_EXTENSION, TLS12_CID};
+    pub use crate::crypto::aead::RecordId;
     pub use crate::crypto::signature::{PeerKey, RsaKey};
     pub use crate::handshake::{
         ClientHello, Extensions, HANDSHAKE_HEADER_LEN, HandshakeFragment, HandshakeHeader,
@@ -166,12 +170,14 @@ pub mod internal {
     };
     pub use crate::record::{
         ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, Record, RecordHeader, Records, records,
+        records_with_cid,
     };
     /// DTLS 1.3 codecs: the handshake messages and the unified header.
     pub mod dtls13 {
         pub use crate::v13::messages::*;
         pub use crate::v13::record::{
-            UnifiedHeader, is_unified, parse_unified_header, reconstruct,
+            CID_BIT, UnifiedHeader, is_unified, parse_unified_header,
+            parse_unified_header_with_cid, reconstruct,
         };
     }
 

@@ -29,6 +29,9 @@ pub enum ContentType {
     Handshake,
     /// application_data(23).
     ApplicationData,
+    /// tls12_cid(25): a DTLS 1.2 record carrying a connection ID (RFC 9146 §4); only
+    /// ever the outer type of a record, never the real type inside one.
+    Tls12Cid,
 }
 
 impl ContentType {
@@ -39,6 +42,7 @@ impl ContentType {
             ContentType::Alert => 21,
             ContentType::Handshake => 22,
             ContentType::ApplicationData => 23,
+            ContentType::Tls12Cid => crate::cid::TLS12_CID,
         }
     }
 
@@ -49,6 +53,7 @@ impl ContentType {
             21 => ContentType::Alert,
             22 => ContentType::Handshake,
             23 => ContentType::ApplicationData,
+            crate::cid::TLS12_CID => ContentType::Tls12Cid,
             other => return Err(Error::UnknownContentType(other)),
         })
     }
@@ -96,24 +101,54 @@ pub fn epoch_and_sequence(epoch: u16, sequence_number: u64) -> [u8; 8] {
 pub struct Record<'a> {
     /// The parsed header.
     pub header: RecordHeader,
+    /// The connection ID of a `tls12_cid` record (RFC 9146 §4), `None` for the others.
+    pub cid: Option<&'a [u8]>,
     /// The fragment (ciphertext when `header.epoch > 0`).
     pub fragment: &'a [u8],
+    /// The whole record as on the wire, header included.
+    pub raw: &'a [u8],
 }
 
 impl<'a> Record<'a> {
-    /// Parses one record from the front of `bytes`, returning it and the rest.
+    /// Parses one record from the front of `bytes`, returning it and the rest. A
+    /// `tls12_cid` record is [`Error::UnknownContentType`]: without a negotiated CID its
+    /// length is unknown (see [`Record::parse_with_cid`]).
     pub fn parse(bytes: &'a [u8]) -> Result<(Self, &'a [u8]), Error> {
+        Self::parse_with_cid(bytes, None)
+    }
+
+    /// [`Record::parse`] for a receiver whose CIDs are `cid_len` bytes long: a
+    /// `tls12_cid` record then has that many bytes of CID between its sequence number
+    /// and its length (RFC 9146 §4). With `None` (no CID negotiated) or `Some(0)` (we
+    /// asked for none, so the peer sends ordinary records) it is
+    /// [`Error::UnknownContentType`].
+    pub fn parse_with_cid(
+        bytes: &'a [u8],
+        cid_len: Option<usize>,
+    ) -> Result<(Self, &'a [u8]), Error> {
         let mut r = Reader::new("DTLS record", bytes);
         let content_type = ContentType::from_u8(r.u8()?)?;
+        let cid_len = match (content_type, cid_len) {
+            (ContentType::Tls12Cid, Some(n)) if n > 0 => Some(n),
+            (ContentType::Tls12Cid, _) => {
+                return Err(Error::UnknownContentType(crate::cid::TLS12_CID));
+            }
+            _ => None,
+        };
         let version = r.u16()?;
         if version != DTLS_1_2 && version != DTLS_1_0 {
             return Err(Error::UnsupportedVersion(version));
         }
         let epoch = r.u16()?;
         let sequence_number = r.u48()?;
+        let cid = match cid_len {
+            Some(n) => Some(r.take(n)?),
+            None => None,
+        };
         let length = r.u16()?;
         let fragment = r.take(usize::from(length))?;
         let rest = r.take(r.remaining())?;
+        let raw = &bytes[..bytes.len() - rest.len()];
         Ok((
             Record {
                 header: RecordHeader {
@@ -123,7 +158,9 @@ impl<'a> Record<'a> {
                     sequence_number,
                     length,
                 },
+                cid,
                 fragment,
+                raw,
             },
             rest,
         ))
@@ -135,13 +172,26 @@ impl<'a> Record<'a> {
 /// After the first malformed record the iterator yields its error and stops, since the
 /// record boundaries behind it are unknown.
 pub fn records(datagram: &[u8]) -> Records<'_> {
-    Records { rest: datagram }
+    Records {
+        rest: datagram,
+        cid_len: None,
+    }
+}
+
+/// [`records`] for a receiver whose CIDs are `cid_len` bytes long (see
+/// [`Record::parse_with_cid`]).
+pub fn records_with_cid(datagram: &[u8], cid_len: Option<usize>) -> Records<'_> {
+    Records {
+        rest: datagram,
+        cid_len,
+    }
 }
 
 /// The iterator returned by [`records`].
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
     rest: &'a [u8],
+    cid_len: Option<usize>,
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -151,7 +201,7 @@ impl<'a> Iterator for Records<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        match Record::parse(self.rest) {
+        match Record::parse_with_cid(self.rest, self.cid_len) {
             Ok((record, rest)) => {
                 self.rest = rest;
                 Some(Ok(record))

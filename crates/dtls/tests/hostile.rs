@@ -132,6 +132,7 @@ fn plain_hello(cipher_suites: Vec<u16>, srtp_profiles: Vec<u16>) -> ClientHello 
             extended_master_secret: true,
             session_ticket: false,
             renegotiation_info: Some(Vec::new()),
+            connection_id: None,
         },
     }
 }

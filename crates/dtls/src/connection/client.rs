@@ -36,6 +36,7 @@ pub(super) fn client_hello(cfg: &Config, rng: &mut (impl CryptoRng + ?Sized)) ->
         }),
         extended_master_secret: true,
         session_ticket: false,
+        connection_id: cfg.connection_id.clone(),
     };
     ClientHello {
         client_version: DTLS_1_2,
@@ -95,7 +96,12 @@ impl Connection {
                 let body = raw.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
                 check_offered_extensions(&hello, body)?;
                 crate::v13::check_downgrade(&self.config, &sh.random)?;
+                let cids = crate::cid::NegotiatedCids::settle(
+                    self.config.connection_id.as_ref(),
+                    sh.extensions.connection_id.clone(),
+                );
                 let negotiated = self.client_server_hello(&hello, sh)?;
+                self.cids = cids;
                 Phase::ClientWaitCertificate { negotiated }
             }
             (Phase::ClientWaitCertificate { negotiated }, HandshakeMessage::Certificate(c)) => {

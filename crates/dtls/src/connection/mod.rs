@@ -20,6 +20,7 @@ pub(crate) mod transmit;
 
 use crate::alert::{Alert, AlertDescription, AlertLevel};
 use crate::cert::{Fingerprint, HashFunction};
+use crate::cid::{ConnectionId, NegotiatedCids};
 use crate::config::Config;
 use crate::cookie::CookieSecret;
 use crate::crypto::aead::RecordCipher;
@@ -348,6 +349,8 @@ pub struct Connection {
     /// The DTLS 1.3 association, once the version is 1.3 (or, for a client, while its
     /// 1.3 offer waits for an answer); it then handles everything (see `crate::v13`).
     v13: Option<Box<crate::v13::Session>>,
+    /// The connection IDs the hellos negotiated (RFC 9146), DTLS 1.2 only.
+    cids: Option<NegotiatedCids>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -390,6 +393,7 @@ impl Connection {
             dropped_records: 0,
             received: Tally::default(),
             v13: None,
+            cids: None,
         }
     }
 
@@ -682,6 +686,28 @@ impl Connection {
         self.dtls13_update_keys(now, request_peer)
     }
 
+    /// The connection ID the peer puts in the records it sends us, once the hellos
+    /// negotiated CIDs (RFC 9146, RFC 9147 §9; [`Config::connection_id`]): ours, as
+    /// configured. `None` while nothing is negotiated (before the peer's hello, or when
+    /// either side did not offer the extension). Empty: the peer's records carry none.
+    pub fn local_connection_id(&self) -> Option<&ConnectionId> {
+        self.negotiated_cids().map(|c| &c.local)
+    }
+
+    /// The connection ID we put in the records we send, once negotiated (see
+    /// [`Connection::local_connection_id`]): the one the peer asked for. Empty: our records
+    /// carry none.
+    pub fn peer_connection_id(&self) -> Option<&ConnectionId> {
+        self.negotiated_cids().map(|c| &c.peer)
+    }
+
+    fn negotiated_cids(&self) -> Option<&NegotiatedCids> {
+        match &self.v13 {
+            Some(s) => s.cids.as_ref(),
+            None => self.cids.as_ref(),
+        }
+    }
+
     /// Sends close_notify and closes the connection (RFC 5246 §7.2.1).
     pub fn close(&mut self) {
         if let Some(s) = &mut self.v13 {
@@ -916,6 +942,7 @@ impl Connection {
             dropped_records: self.dropped_records,
             received: self.received,
             v13: self.v13.clone(),
+            cids: self.cids.clone(),
         }
     }
 }

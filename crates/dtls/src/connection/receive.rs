@@ -23,6 +23,18 @@ use crate::handshake::{
     MAX_CLIENT_HELLO_RECORD_SEQ, encode_message, push_fragment,
 };
 use crate::record::{self, ContentType, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN, RecordHeader};
+
+/// A `DTLSInnerPlaintext` (RFC 9146 §4: content, real type, zero padding) split into
+/// content and real type: `None` when no non-zero byte names the type, or the type is one
+/// a record cannot hold.
+fn inner_plaintext(mut inner: Vec<u8>) -> Option<(Vec<u8>, ContentType)> {
+    let end = inner.iter().rposition(|&b| b != 0)?;
+    let ty = ContentType::from_u8(inner[end])
+        .ok()
+        .filter(|t| *t != ContentType::Tls12Cid)?;
+    inner.truncate(end);
+    Some((inner, ty))
+}
 use srtp::ReplayWindow;
 use std::borrow::Cow;
 use std::time::Instant;
@@ -34,13 +46,35 @@ pub(super) const RECORD_REPLAY_WINDOW: usize = 64;
 
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        for rec in record::records(datagram) {
+        let local_cid = self.cids.as_ref().map(|c| c.local.clone());
+        let cid_len = local_cid.as_ref().map(|c| c.len());
+        for rec in record::records_with_cid(datagram, cid_len) {
             let Ok(rec) = rec else {
                 tracing::trace!("dropping the rest of a malformed datagram");
                 self.drop_record();
                 break;
             };
-            let h = rec.header;
+            let mut h = rec.header;
+            // RFC 9146 §4: once we asked for a non-empty CID, every protected record must
+            // carry it; a tls12_cid record is parsed only then (before negotiation its
+            // CID length is unknown and the rest of the datagram with it), and one with
+            // another CID, in plaintext, or in an ordinary record is dropped.
+            let expects_cid = local_cid.as_ref().is_some_and(|c| !c.is_empty()) && h.epoch > 0;
+            match rec.cid {
+                Some(cid)
+                    if h.epoch == 0 || local_cid.as_ref().map(|c| c.as_bytes()) != Some(cid) =>
+                {
+                    tracing::trace!("dropping a record with a connection ID not ours");
+                    self.drop_record();
+                    continue;
+                }
+                None if expects_cid => {
+                    tracing::trace!("dropping a protected record without our connection ID");
+                    self.drop_record();
+                    continue;
+                }
+                _ => {}
+            }
             let plaintext = if h.epoch == 0 {
                 // Unprotected application data never counts; once the peer has switched to
                 // epoch 1 an unprotected alert could be forged by anyone on the path.
@@ -58,10 +92,7 @@ impl Connection {
                     && !matches!(self.phase, Phase::ServerWaitClientHello { .. })
                     && self.early_records.len() < MAX_EARLY_RECORDS
                 {
-                    let mut raw = Vec::with_capacity(RECORD_HEADER_LEN + rec.fragment.len());
-                    h.write(&mut raw);
-                    raw.extend_from_slice(rec.fragment);
-                    self.early_records.push(raw);
+                    self.early_records.push(rec.raw.to_vec());
                 } else {
                     self.drop_record();
                 }
@@ -81,7 +112,13 @@ impl Connection {
                     content_type: h.content_type,
                     version: h.version,
                 };
-                let Some(p) = cipher.open(&id, rec.fragment) else {
+                let opened = match rec.cid {
+                    Some(cid) => cipher.open_cid(&id, cid, rec.fragment).map(inner_plaintext),
+                    None => cipher
+                        .open(&id, rec.fragment)
+                        .map(|p| Some((p, h.content_type))),
+                };
+                let Some(opened) = opened else {
                     tracing::trace!(
                         seq = h.sequence_number,
                         "dropping a record that does not authenticate"
@@ -90,6 +127,13 @@ impl Connection {
                     continue;
                 };
                 self.replay.commit(h.sequence_number);
+                let Some((p, real_type)) = opened else {
+                    // Authentic, but its DTLSInnerPlaintext names no content type we take
+                    // (all zeros, or tls12_cid inside): dropped.
+                    self.drop_record();
+                    continue;
+                };
+                h.content_type = real_type;
                 p
             } else {
                 self.drop_record();
@@ -136,6 +180,10 @@ impl Connection {
                         self.events.push_back(Event::ApplicationData(plaintext));
                         self.received.processed = true;
                     }
+                }
+                ContentType::Tls12Cid => {
+                    self.drop_record();
+                    continue;
                 }
             }
             if matches!(self.state(), State::Closed | State::Failed) {

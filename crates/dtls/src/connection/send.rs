@@ -65,19 +65,56 @@ impl Connection {
             (Some(c), 1) => Some(c),
             _ => None,
         };
-        RecordHeader {
-            content_type,
-            version: DTLS_1_2,
-            epoch,
-            sequence_number,
-            length: (payload.len() + cipher.map_or(0, |c| c.overhead())) as u16,
-        }
-        .write(out);
-        match cipher {
-            Some(c) => c.seal_into(&id, payload, out),
-            None => out.extend_from_slice(payload),
+        let cid = self
+            .cids
+            .as_ref()
+            .map(|c| c.peer.as_bytes())
+            .filter(|c| !c.is_empty());
+        match (cipher, cid) {
+            (Some(c), Some(cid)) => {
+                // RFC 9146 §4: tls12_cid, the CID after the sequence number, and a
+                // DTLSInnerPlaintext (content, real type, no padding) sealed under
+                // RFC 9146 §5.3's additional data.
+                let mut inner = Vec::with_capacity(payload.len() + 1);
+                inner.extend_from_slice(payload);
+                inner.push(content_type.to_u8());
+                out.put_u8(crate::cid::TLS12_CID);
+                out.put_u16(DTLS_1_2);
+                out.put_u16(epoch);
+                out.put_u48(sequence_number);
+                out.extend_from_slice(cid);
+                out.put_u16((inner.len() + c.overhead()) as u16);
+                c.seal_cid_into(&id, cid, &inner, out);
+            }
+            _ => {
+                RecordHeader {
+                    content_type,
+                    version: DTLS_1_2,
+                    epoch,
+                    sequence_number,
+                    length: (payload.len() + cipher.map_or(0, |c| c.overhead())) as u16,
+                }
+                .write(out);
+                match cipher {
+                    Some(c) => c.seal_into(&id, payload, out),
+                    None => out.extend_from_slice(payload),
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Bytes a record of `epoch` adds to its payload: the header, the cipher's explicit
+    /// nonce and tag, and with a CID to send the CID and the inner content type.
+    fn record_overhead(&self, epoch: u16) -> usize {
+        let Some(c) = self.write_cipher.as_ref().filter(|_| epoch == 1) else {
+            return record::RECORD_HEADER_LEN;
+        };
+        let cid = self
+            .cids
+            .as_ref()
+            .map_or(0, |c| c.peer.len() + usize::from(!c.peer.is_empty()));
+        record::RECORD_HEADER_LEN + c.overhead() + cid
     }
 
     /// Starts a new flight: the messages added next replace the previous flight.
@@ -120,11 +157,7 @@ impl Connection {
         let entries = std::mem::take(&mut self.flight);
         let mut datagram = self.transmit.buffer();
         for e in &entries {
-            let overhead = record::RECORD_HEADER_LEN
-                + match (&self.write_cipher, e.epoch) {
-                    (Some(c), 1) => c.overhead(),
-                    _ => 0,
-                };
+            let overhead = self.record_overhead(e.epoch);
             if e.content_type != ContentType::Handshake {
                 self.push_record(&mut datagram, e.epoch, e.content_type, &e.payload);
                 continue;
@@ -168,11 +201,7 @@ impl Connection {
         content_type: ContentType,
         payload: &[u8],
     ) {
-        let overhead = match (&self.write_cipher, epoch) {
-            (Some(c), 1) => c.overhead(),
-            _ => 0,
-        };
-        let len = record::RECORD_HEADER_LEN + overhead + payload.len();
+        let len = self.record_overhead(epoch) + payload.len();
         if !datagram.is_empty() && datagram.len() + len > self.mtu {
             let full = std::mem::replace(datagram, self.transmit.buffer());
             self.transmit.push(full);

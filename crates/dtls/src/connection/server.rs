@@ -178,6 +178,11 @@ impl Connection {
             extended_master_secret: ext.extended_master_secret,
         };
         let request_certificate = self.wants_client_certificate();
+        // RFC 9146 §3: answered only when offered, with the CID we want to receive.
+        let cids = crate::cid::NegotiatedCids::settle(
+            cfg.connection_id.as_ref(),
+            ext.connection_id.clone(),
+        );
 
         self.begin_flight();
         let sh = ServerHello {
@@ -194,9 +199,11 @@ impl Connection {
                     mki: Vec::new(),
                 }),
                 extended_master_secret: ext.extended_master_secret,
+                connection_id: cids.as_ref().map(|c| c.local.clone()),
                 ..Extensions::default()
             },
         };
+        self.cids = cids;
         self.add_message(&HandshakeMessage::ServerHello(sh), true);
         let cert = HandshakeMessage::Certificate(Certificate {
             certificates: vec![cfg.certificate.der().to_vec()],

@@ -55,6 +55,22 @@ impl RecordId {
         aad[11..].copy_from_slice(&(plaintext_len as u16).to_be_bytes());
         aad
     }
+
+    /// The additional data of a `tls12_cid` record under an AEAD (RFC 9146 §5.3):
+    /// `seq_num_placeholder` (eight 0xFF), tls12_cid, cid_length, tls12_cid, version,
+    /// epoch, sequence_number, cid, and the length of the `DTLSInnerPlaintext`. The
+    /// content type of `self` is not used (the outer type is always tls12_cid).
+    pub fn cid_aad(&self, cid: &[u8], inner_plaintext_len: usize) -> Vec<u8> {
+        let t = crate::cid::TLS12_CID;
+        let mut aad = Vec::with_capacity(23 + cid.len());
+        aad.extend_from_slice(&[0xFF; 8]);
+        aad.extend_from_slice(&[t, cid.len() as u8, t]);
+        aad.extend_from_slice(&self.version.to_be_bytes());
+        aad.extend_from_slice(&epoch_and_sequence(self.epoch, self.sequence_number));
+        aad.extend_from_slice(cid);
+        aad.extend_from_slice(&(inner_plaintext_len as u16).to_be_bytes());
+        aad
+    }
 }
 
 impl RecordCipher {
@@ -114,24 +130,41 @@ impl RecordCipher {
     /// Appends the protected fragment for `plaintext` to `out` (explicit nonce for GCM,
     /// ciphertext, tag), encrypting in place: nothing is allocated when `out` has room.
     pub fn seal_into(&self, id: &RecordId, plaintext: &[u8], out: &mut Vec<u8>) {
+        self.seal_with_aad(id, &id.aad(plaintext.len()), plaintext, out);
+    }
+
+    /// [`RecordCipher::seal_into`] for a `tls12_cid` record: `inner_plaintext` is the
+    /// `DTLSInnerPlaintext` (content, real type, padding) and the additional data is RFC
+    /// 9146's ([`RecordId::cid_aad`]).
+    pub fn seal_cid_into(
+        &self,
+        id: &RecordId,
+        cid: &[u8],
+        inner_plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) {
+        let aad = id.cid_aad(cid, inner_plaintext.len());
+        self.seal_with_aad(id, &aad, inner_plaintext, out);
+    }
+
+    fn seal_with_aad(&self, id: &RecordId, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
         let explicit = self.bulk.explicit_nonce_len();
         let start = out.len();
         out.extend_from_slice(&epoch_and_sequence(id.epoch, id.sequence_number)[..explicit]);
         out.extend_from_slice(plaintext);
         let nonce = self.nonce(id);
-        let aad = id.aad(plaintext.len());
         let body = &mut out[start + explicit..];
         let mut tag = [0u8; TAG_LEN];
         // Records are at most 2^14 bytes, far below every AEAD's limit.
         match &self.key {
             Key::Aes128(k) => k
-                .encrypt_inout_detached(&nonce.into(), &aad, body.into())
+                .encrypt_inout_detached(&nonce.into(), aad, body.into())
                 .map(|t| tag.copy_from_slice(&t)),
             Key::Aes256(k) => k
-                .encrypt_inout_detached(&nonce.into(), &aad, body.into())
+                .encrypt_inout_detached(&nonce.into(), aad, body.into())
                 .map(|t| tag.copy_from_slice(&t)),
             Key::Chacha(k) => k
-                .encrypt_inout_detached(&nonce.into(), &aad, body.into())
+                .encrypt_inout_detached(&nonce.into(), aad, body.into())
                 .map(|t| tag.copy_from_slice(&t)),
         }
         .unwrap_or_else(|_| unreachable!());
@@ -140,6 +173,21 @@ impl RecordCipher {
 
     /// The plaintext of a protected fragment, or `None` when it does not authenticate.
     pub fn open(&self, id: &RecordId, fragment: &[u8]) -> Option<Vec<u8>> {
+        self.open_with_aad(fragment, id, |len| id.aad(len).to_vec())
+    }
+
+    /// The `DTLSInnerPlaintext` of a protected `tls12_cid` fragment (RFC 9146 §5.3), or
+    /// `None` when it does not authenticate.
+    pub fn open_cid(&self, id: &RecordId, cid: &[u8], fragment: &[u8]) -> Option<Vec<u8>> {
+        self.open_with_aad(fragment, id, |len| id.cid_aad(cid, len))
+    }
+
+    fn open_with_aad(
+        &self,
+        fragment: &[u8],
+        id: &RecordId,
+        aad: impl FnOnce(usize) -> Vec<u8>,
+    ) -> Option<Vec<u8>> {
         let explicit = self.bulk.explicit_nonce_len();
         let plaintext_len = fragment.len().checked_sub(explicit + TAG_LEN)?;
         let mut nonce = self.nonce(id);
@@ -148,7 +196,7 @@ impl RecordCipher {
         }
         let (body, tag) = fragment.get(explicit..)?.split_at(plaintext_len);
         let mut plaintext = body.to_vec();
-        let aad = id.aad(plaintext_len);
+        let aad = aad(plaintext_len);
         let ok = match &self.key {
             Key::Aes128(k) => k.decrypt_inout_detached(
                 &nonce.into(),
@@ -223,5 +271,49 @@ mod tests {
         let c256 = RecordCipher::new(BulkCipher::Aes256Gcm, &[1; 32], &[0; 4]);
         let sealed = c256.seal(&id(0), b"");
         assert_eq!(c256.open(&id(0), &sealed).unwrap(), b"");
+    }
+
+    /// RFC 9146 §5.3's additional data, laid out by hand from the RFC's structure.
+    #[test]
+    fn cid_additional_data_is_rfc9146s() {
+        let aad = id(5).cid_aad(&[0xC1, 0xC2, 0xC3], 0x0106);
+        assert_eq!(
+            aad,
+            [
+                0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, // seq_num_placeholder
+                25,   // tls12_cid
+                3,    // cid_length
+                25,   // tls12_cid
+                0xFE, 0xFD, // DTLSCiphertext.version
+                0x00, 0x01, // epoch
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x05, // sequence_number
+                0xC1, 0xC2, 0xC3, // cid
+                0x01, 0x06, // length_of_DTLSInnerPlaintext
+            ]
+        );
+        // A maximal CID: 255 bytes, its length byte 0xFF.
+        let long = id(0).cid_aad(&[7; 255], 0);
+        assert_eq!(long.len(), 23 + 255);
+        assert_eq!(long[9], 0xFF);
+        assert_eq!(&long[21..276], &[7; 255][..]);
+        assert_eq!(&long[276..], &[0, 0]);
+    }
+
+    #[test]
+    fn cid_records_bind_the_cid() {
+        let c = RecordCipher::new(BulkCipher::Aes128Gcm, &[7; 16], &[1, 2, 3, 4]);
+        let mut sealed = Vec::new();
+        c.seal_cid_into(&id(9), &[1, 2], b"hi\x17", &mut sealed);
+        assert_eq!(c.open_cid(&id(9), &[1, 2], &sealed).unwrap(), b"hi\x17");
+        assert_eq!(c.open_cid(&id(9), &[1, 3], &sealed), None, "CID is bound");
+        assert_eq!(
+            c.open_cid(&id(9), &[1], &sealed),
+            None,
+            "CID length is bound"
+        );
+        assert_eq!(c.open(&id(9), &sealed), None, "not the 1.2 additional data");
+        let mut plain = Vec::new();
+        c.seal_into(&id(9), b"hi\x17", &mut plain);
+        assert_eq!(c.open_cid(&id(9), &[], &plain), None);
     }
 }

@@ -49,6 +49,8 @@ pub struct Extensions {
     pub session_ticket: bool,
     /// renegotiation_info's renegotiated_connection.
     pub renegotiation_info: Option<Vec<u8>>,
+    /// connection_id (RFC 9146 §3): the CID the sender wants to receive.
+    pub connection_id: Option<crate::cid::ConnectionId>,
 }
 
 impl Extensions {
@@ -90,6 +92,10 @@ impl Extensions {
                     b.take(b.remaining())?;
                 }
                 RENEGOTIATION_INFO => ext.renegotiation_info = Some(b.vec8()?.to_vec()),
+                crate::cid::CONNECTION_ID_EXTENSION => {
+                    let body = b.take(b.remaining())?;
+                    ext.connection_id = Some(crate::cid::ConnectionId::parse_extension(body)?);
+                }
                 _ => {
                     b.take(b.remaining())?;
                 }
@@ -125,6 +131,11 @@ impl Extensions {
         }
         if self.session_ticket {
             put_extension(&mut body, SESSION_TICKET, |_| {});
+        }
+        if let Some(cid) = &self.connection_id {
+            put_extension(&mut body, crate::cid::CONNECTION_ID_EXTENSION, |w| {
+                w.extend_from_slice(&cid.extension_body())
+            });
         }
         if !body.is_empty() {
             out.put_vec(2, &body);
@@ -162,19 +173,21 @@ mod tests {
             extended_master_secret: true,
             session_ticket: false,
             renegotiation_info: Some(vec![]),
+            connection_id: Some(crate::cid::ConnectionId::new([0xC1, 0xD2]).unwrap()),
         };
         let mut out = Vec::new();
         ext.write(&mut out);
         assert_eq!(
             out,
             [
-                0, 44, // extensions length
+                0, 51, // extensions length
                 0xFF, 0x01, 0, 1, 0, // renegotiation_info, empty
                 0, 10, 0, 6, 0, 4, 0, 29, 0, 23, // supported_groups x25519, secp256r1
                 0, 11, 0, 2, 1, 0, // ec_point_formats uncompressed
                 0, 13, 0, 4, 0, 2, 4, 3, // signature_algorithms ecdsa_secp256r1_sha256
                 0, 14, 0, 7, 0, 4, 0, 7, 0, 1, 0, // use_srtp AEAD_AES_128_GCM, AES128_CM_80
                 0, 23, 0, 0, // extended_master_secret
+                0, 54, 0, 3, 2, 0xC1, 0xD2, // connection_id, CID C1 D2
             ]
         );
         // Append an unknown extension (0x1234) and fix up the block length.

@@ -86,6 +86,10 @@ pub(crate) fn start(
         extensions.push(ext::USE_SRTP, m::use_srtp_body(&profiles));
     }
     extensions.push(23, Vec::new());
+    if let Some(cid) = &config.connection_id {
+        // RFC 9146 §3 (both versions): the CID we want to receive.
+        extensions.push(ext::CONNECTION_ID, cid.extension_body());
+    }
     extensions.push(ext::SUPPORTED_VERSIONS, vec![4, 0xFE, 0xFC, 0xFE, 0xFD]);
     extensions.push(
         ext::KEY_SHARE,
@@ -253,11 +257,21 @@ impl Session {
         if offer.retried.is_some_and(|s| s != sh.cipher_suite) {
             return Err(Error::IllegalParameter("the suite changed after the retry"));
         }
+        let offered_cid = self.config.connection_id.is_some();
         for (t, _) in &sh.extensions.0 {
-            if !matches!(*t, ext::SUPPORTED_VERSIONS | ext::KEY_SHARE) {
+            if !matches!(*t, ext::SUPPORTED_VERSIONS | ext::KEY_SHARE)
+                && !(*t == ext::CONNECTION_ID && offered_cid)
+            {
                 return Err(Error::UnsupportedExtension(*t));
             }
         }
+        let peer_cid = sh
+            .extensions
+            .get(ext::CONNECTION_ID)
+            .map(crate::cid::ConnectionId::parse_extension)
+            .transpose()?;
+        self.cids =
+            crate::cid::NegotiatedCids::settle(self.config.connection_id.as_ref(), peer_cid);
         let (group, public) = sh
             .key_share()?
             .ok_or(Error::IllegalParameter("no key_share"))?;

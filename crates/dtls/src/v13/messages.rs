@@ -34,6 +34,8 @@ pub mod ext {
     pub const COOKIE: u16 = 44;
     /// key_share.
     pub const KEY_SHARE: u16 = 51;
+    /// connection_id (RFC 9146 §3, RFC 9147 §9).
+    pub const CONNECTION_ID: u16 = 54;
 }
 
 /// Handshake message types of DTLS 1.3 (RFC 8446 §4).
@@ -56,6 +58,10 @@ pub mod ty {
     pub const FINISHED: u8 = 20;
     /// key_update.
     pub const KEY_UPDATE: u8 = 24;
+    /// request_connection_id (RFC 9147 §9).
+    pub const REQUEST_CONNECTION_ID: u8 = 9;
+    /// new_connection_id (RFC 9147 §9).
+    pub const NEW_CONNECTION_ID: u8 = 10;
     /// message_hash (the synthetic message standing for ClientHello1 after HRR).
     pub const MESSAGE_HASH: u8 = 254;
 }
@@ -521,6 +527,32 @@ pub fn parse_key_update(body: &[u8]) -> Result<bool, Error> {
         [1] => Ok(true),
         _ => Err(Error::IllegalParameter("KeyUpdate request_update")),
     }
+}
+
+/// NewConnectionId (RFC 9147 §9): the CIDs offered (each 0 to 255 bytes) and whether
+/// they are to be used now (`cid_immediate`, 0) or kept as spares (`cid_spare`, 1).
+pub fn parse_new_connection_id(body: &[u8]) -> Result<(Vec<Vec<u8>>, u8), Error> {
+    let mut r = Reader::new("NewConnectionId", body);
+    let list = r.vec16()?;
+    let usage = r.u8()?;
+    r.finish()?;
+    if usage > 1 {
+        return Err(Error::IllegalParameter("NewConnectionId usage"));
+    }
+    let mut l = Reader::new("NewConnectionId", list);
+    let mut cids = Vec::new();
+    while l.remaining() > 0 {
+        cids.push(l.vec8()?.to_vec());
+    }
+    Ok((cids, usage))
+}
+
+/// RequestConnectionId (RFC 9147 §9): how many CIDs the peer asks for.
+pub fn parse_request_connection_id(body: &[u8]) -> Result<u8, Error> {
+    let mut r = Reader::new("RequestConnectionId", body);
+    let n = r.u8()?;
+    r.finish()?;
+    Ok(n)
 }
 
 /// An ACK's record numbers (RFC 9147 §7): (epoch, sequence number).

@@ -2,10 +2,12 @@
 //! record-number encryption (§4.2.3), the 64-bit record number rebuilt from its low bits
 //! (§4.2.2), and AEAD protection of `DTLSInnerPlaintext` (RFC 8446 §5.2, §5.3).
 //!
-//! What we send: `001 0 1 1 EE`, no connection ID, a 16-bit sequence number and a length,
-//! so several records can share a datagram. What we accept: any unified header without
-//! a connection ID (none is negotiated), with an 8- or 16-bit sequence number, with or
-//! without a length.
+//! What we send: `001 C 1 1 EE`, the peer's connection ID when one was negotiated and is
+//! not empty (then C is set, RFC 9147 §9), a 16-bit sequence number and a length, so
+//! several records can share a datagram. What we accept: a unified header with an 8- or
+//! 16-bit sequence number, with or without a length, and with a connection ID of the
+//! length we asked for (the session checks that it is ours) or, when we asked for none,
+//! without one. The header bytes, CID included, are the AEAD's additional data.
 
 use crate::error::Error;
 use aes::cipher::BlockCipherEncrypt;
@@ -42,6 +44,9 @@ impl Aead {
     }
 }
 
+/// The unified header's C bit: a connection ID follows the first byte.
+pub const CID_BIT: u8 = 0b0001_0000;
+
 /// A parsed unified header (RFC 9147 §4) and where its record's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnifiedHeader {
@@ -51,6 +56,8 @@ pub struct UnifiedHeader {
     pub sequence: u16,
     /// Whether the sequence number is 16 bits (else 8).
     pub long_sequence: bool,
+    /// Length of the connection ID after the first byte (0 without the C bit).
+    pub cid_len: usize,
     /// Length of the header in bytes.
     pub header_len: usize,
     /// Length of the encrypted record after the header.
@@ -63,26 +70,46 @@ pub fn is_unified(first: u8) -> bool {
 }
 
 /// Parses the unified header at the start of `buf`. A header with a connection ID is
-/// refused (none is negotiated, so its length is unknown); one without a length field
-/// runs to the end of the datagram.
+/// refused (with none negotiated its length is unknown: see
+/// [`parse_unified_header_with_cid`]); one without a length field runs to the end of the
+/// datagram.
 pub fn parse_unified_header(buf: &[u8]) -> Result<UnifiedHeader, Error> {
+    parse_header(buf, None)
+}
+
+/// [`parse_unified_header`] for a receiver that asked for connection IDs of `cid_len`
+/// bytes: a header with the C bit has that many bytes of CID after its first byte. With
+/// `cid_len` 0 (we asked for none) a header with the C bit is refused.
+pub fn parse_unified_header_with_cid(buf: &[u8], cid_len: usize) -> Result<UnifiedHeader, Error> {
+    parse_header(buf, Some(cid_len).filter(|n| *n > 0))
+}
+
+fn parse_header(buf: &[u8], cid: Option<usize>) -> Result<UnifiedHeader, Error> {
     let first = *buf.first().ok_or(truncated(1, 0))?;
-    if !is_unified(first) || first & 0b0001_0000 != 0 {
-        return Err(Error::IllegalParameter(
-            "not a unified header without connection ID",
-        ));
+    if !is_unified(first) {
+        return Err(Error::IllegalParameter("not a unified header"));
     }
+    let cid_len = match (first & CID_BIT != 0, cid) {
+        (false, _) => 0,
+        (true, Some(n)) => n,
+        (true, None) => {
+            return Err(Error::IllegalParameter(
+                "a unified header with a connection ID none was negotiated for",
+            ));
+        }
+    };
     let long_sequence = first & 0b0000_1000 != 0;
     let length_present = first & 0b0000_0100 != 0;
     let seq_len = if long_sequence { 2 } else { 1 };
-    let header_len = 1 + seq_len + if length_present { 2 } else { 0 };
+    let header_len = 1 + cid_len + seq_len + if length_present { 2 } else { 0 };
     let header = buf
         .get(..header_len)
         .ok_or(truncated(header_len, buf.len()))?;
+    let s = 1 + cid_len;
     let sequence = if long_sequence {
-        u16::from_be_bytes([header[1], header[2]])
+        u16::from_be_bytes([header[s], header[s + 1]])
     } else {
-        u16::from(header[1])
+        u16::from(header[s])
     };
     let record_len = if length_present {
         let l = usize::from(u16::from_be_bytes([
@@ -100,6 +127,7 @@ pub fn parse_unified_header(buf: &[u8]) -> Result<UnifiedHeader, Error> {
         epoch_bits: first & 0b11,
         sequence,
         long_sequence,
+        cid_len,
         header_len,
         record_len,
     })
@@ -212,19 +240,23 @@ impl Protection {
     }
 
     /// Appends one protected record of `content_type` with `payload` as epoch `epoch`,
-    /// record `sequence`, to `out`: the header with a 16-bit sequence number and a length,
-    /// then the ciphertext, then the sequence number is masked.
+    /// record `sequence`, to `out`: the header with the connection ID `cid` (the C bit
+    /// set when it is not empty), a 16-bit sequence number and a length, then the
+    /// ciphertext, then the sequence number is masked.
     pub(crate) fn seal(
         &self,
         epoch: u64,
         sequence: u64,
+        cid: &[u8],
         content_type: u8,
         payload: &[u8],
         out: &mut Vec<u8>,
     ) {
         let start = out.len();
         let len = payload.len() + 1 + TAG_LEN;
-        out.push(0b0010_1100 | (epoch & 0b11) as u8);
+        let c = if cid.is_empty() { 0 } else { CID_BIT };
+        out.push(0b0010_1100 | c | (epoch & 0b11) as u8);
+        out.extend_from_slice(cid);
         out.extend_from_slice(&(sequence as u16).to_be_bytes());
         out.extend_from_slice(&(len as u16).to_be_bytes());
         let body_start = out.len();
@@ -246,8 +278,9 @@ impl Protection {
         let mask = self
             .mask(&out[body_start..])
             .unwrap_or_else(|| unreachable!());
-        out[start + 1] ^= mask[0];
-        out[start + 2] ^= mask[1];
+        let at = start + 1 + cid.len();
+        out[at] ^= mask[0];
+        out[at + 1] ^= mask[1];
     }
 
     /// Unmasks the sequence number of a record: its low 8 or 16 bits.
@@ -272,10 +305,12 @@ impl Protection {
     ) -> Option<(u8, Vec<u8>)> {
         let body_len = record.len().checked_sub(TAG_LEN)?;
         let mut aad = header_bytes.to_vec();
+        let at = 1 + header.cid_len;
         if header.long_sequence {
-            aad[1..3].copy_from_slice(&(sequence as u16).to_be_bytes());
+            aad.get_mut(at..at + 2)?
+                .copy_from_slice(&(sequence as u16).to_be_bytes());
         } else {
-            aad[1] = sequence as u8;
+            *aad.get_mut(at)? = sequence as u8;
         }
         let (body, tag) = record.split_at(body_len);
         let mut plaintext = body.to_vec();
@@ -318,7 +353,7 @@ mod tests {
         for aead in [Aead::Aes128Gcm, Aead::Chacha20Poly1305] {
             let p = protection(aead);
             let mut out = Vec::new();
-            p.seal(2, 0x1_2345, 22, b"hello", &mut out);
+            p.seal(2, 0x1_2345, &[], 22, b"hello", &mut out);
             assert_eq!(out[0], 0b0010_1110, "S and L set, epoch bits 10");
             assert_eq!(&out[3..5], &[0, 5 + 1 + 16]);
             assert_eq!(out.len(), 5 + 22);
@@ -351,6 +386,7 @@ mod tests {
         assert!(parse_unified_header(&[0b0010_1100, 0]).is_err());
         assert!(parse_unified_header(&[0b0010_1100, 0, 0, 0, 9, 1]).is_err());
         assert!(parse_unified_header(&[0b0011_0000, 0, 0]).is_err(), "CID");
+        assert!(parse_unified_header_with_cid(&[0b0011_0000, 0, 0], 0).is_err());
         assert!(parse_unified_header(&[22, 0xfe, 0xfd]).is_err());
         let h = parse_unified_header(&[0b0010_0001, 7, 1, 2, 3]).unwrap();
         assert_eq!(
@@ -366,5 +402,59 @@ mod tests {
         assert_eq!(reconstruct(0xFFF0, 0x0002, 16), 0x1_0002);
         assert_eq!(reconstruct(0x300, 0x01, 8), 0x301);
         assert_eq!(reconstruct(0x3FF, 0x00, 8), 0x400);
+    }
+
+    /// RFC 9147 §4 with §9: `001 C S L EE`, the CID, the masked sequence number, the
+    /// length; the additional data is the header as sent, CID included, with the sequence
+    /// number unmasked.
+    #[test]
+    fn header_with_connection_id() {
+        for aead in [Aead::Aes128Gcm, Aead::Chacha20Poly1305] {
+            let p = protection(aead);
+            let cid = [0xC1, 0xC2, 0xC3];
+            let mut out = Vec::new();
+            p.seal(3, 7, &cid, 23, b"media", &mut out);
+            assert_eq!(out[0], 0b0011_1111, "C, S and L set, epoch bits 11");
+            assert_eq!(&out[1..4], &cid);
+            assert_eq!(&out[6..8], &[0, 5 + 1 + 16]);
+            assert!(parse_unified_header(&out).is_err(), "no CID length known");
+            let h = parse_unified_header_with_cid(&out, 3).unwrap();
+            assert_eq!((h.cid_len, h.header_len, h.record_len), (3, 8, 22));
+            let record = &out[8..];
+            let seq = p.unmask(&h, record).unwrap();
+            assert_eq!(seq, 7);
+            assert_eq!(
+                p.open(&out[..8], &h, 7, record),
+                Some((23, b"media".to_vec()))
+            );
+            // The additional data is the header with the sequence number unmasked, so the
+            // AEAD itself accepts exactly these bytes.
+            let mut aad = out[..8].to_vec();
+            aad[4..6].copy_from_slice(&7u16.to_be_bytes());
+            let nonce = p.nonce(7);
+            let mut body = record[..record.len() - TAG_LEN].to_vec();
+            let tag: [u8; TAG_LEN] = record[record.len() - TAG_LEN..].try_into().unwrap();
+            let ok = match &p.sealer {
+                Sealer::Aes128(k) => k.decrypt_inout_detached(
+                    &nonce.into(),
+                    &aad,
+                    body.as_mut_slice().into(),
+                    &tag.into(),
+                ),
+                Sealer::Chacha(k) => k.decrypt_inout_detached(
+                    &nonce.into(),
+                    &aad,
+                    body.as_mut_slice().into(),
+                    &tag.into(),
+                ),
+            };
+            assert!(ok.is_ok());
+            assert_eq!(body, b"media\x17");
+            // Another CID of the same length in the header does not authenticate.
+            let mut other = out.clone();
+            other[2] ^= 1;
+            let h2 = parse_unified_header_with_cid(&other, 3).unwrap();
+            assert_eq!(p.open(&other[..8], &h2, 7, &other[8..]), None);
+        }
     }
 }

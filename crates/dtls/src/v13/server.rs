@@ -275,6 +275,12 @@ fn start(
         )
     };
     let wants_certificate = cfg.require_client_certificate || *cx.peer_auth != PeerAuth::AcceptAny;
+    let client_cid = ch
+        .extensions
+        .get(ext::CONNECTION_ID)
+        .map(crate::cid::ConnectionId::parse_extension)
+        .transpose()?;
+    let cids = crate::cid::NegotiatedCids::settle(cfg.connection_id.as_ref(), client_cid);
 
     let mut s = Session::new(
         Role::Server,
@@ -289,6 +295,7 @@ fn start(
     s.group = group;
     s.srtp_profile = srtp_profile;
     s.client_random = ch.random;
+    s.cids = cids;
     s.next_recv_msg = cx.message_seq.wrapping_add(1);
     s.next_send_msg = cx.message_seq;
     s.set_epoch0_seq(cx.record_sequence);
@@ -312,6 +319,10 @@ fn start(
     share.extend_from_slice(&(public.len() as u16).to_be_bytes());
     share.extend_from_slice(&public);
     extensions.push(ext::KEY_SHARE, share);
+    if let Some(c) = &s.cids {
+        // RFC 9146 §3: answered only when offered, with the CID we want to receive.
+        extensions.push(ext::CONNECTION_ID, c.local.extension_body());
+    }
     let sh = ServerHello13 {
         legacy_version: m::DTLS_1_2,
         random,

@@ -265,6 +265,10 @@ pub(crate) struct Session {
     pub(crate) processed: bool,
     /// A client's fallback: the server answered in DTLS 1.2.
     pub(crate) fallback: bool,
+    /// The connection IDs the hellos negotiated (RFC 9147 §9): from then on records of
+    /// epoch 2 and later carry the peer's in their unified header, and ours must be in
+    /// every record we take.
+    pub(crate) cids: Option<crate::cid::NegotiatedCids>,
 }
 
 impl Session {
@@ -310,6 +314,7 @@ impl Session {
             mtu,
             processed: false,
             fallback: false,
+            cids: None,
         }
     }
 
@@ -432,12 +437,23 @@ impl Session {
     ) -> Result<(), Error> {
         while let Some(&first) = d.first() {
             if record::is_unified(first) {
-                let Ok(h) = record::parse_unified_header(d) else {
+                let local = self.cids.as_ref().map(|c| c.local.as_bytes());
+                let cid_len = local.map_or(0, <[u8]>::len);
+                let Ok(h) = record::parse_unified_header_with_cid(d, cid_len) else {
+                    // Cut short, or a CID of a length we do not know (none negotiated):
+                    // where the next record starts is unknown.
                     self.drop_record();
                     break;
                 };
                 let (rec, rest) = d.split_at(h.header_len + h.record_len);
                 d = rest;
+                // Our CID in every record once we asked for one (RFC 9147 §9), and only then.
+                let want: &[u8] = local.unwrap_or_default();
+                if rec.get(1..1 + h.cid_len) != Some(want) {
+                    tracing::trace!("DTLS 1.3: dropping a record without our connection ID");
+                    self.drop_record();
+                    continue;
+                }
                 let (hb, body) = rec.split_at(h.header_len);
                 self.protected_record(now, hb, &h, body, rng)?;
             } else if (20..=26).contains(&first) && d.len() >= 13 {
@@ -819,6 +835,26 @@ impl Session {
                 self.send_ack();
                 Ok(())
             }
+            ty::NEW_CONNECTION_ID | ty::REQUEST_CONNECTION_ID if epoch >= 3 => {
+                // RFC 9147 §9: only with CIDs negotiated. We keep the CIDs of the
+                // handshake: new ones are acknowledged and not used, a request is
+                // acknowledged and not answered (a SHOULD).
+                if msg_type == ty::NEW_CONNECTION_ID {
+                    let (cids, _usage) = m::parse_new_connection_id(body)?;
+                    tracing::debug!(count = cids.len(), "DTLS 1.3: NewConnectionId not used");
+                } else {
+                    let n = m::parse_request_connection_id(body)?;
+                    tracing::debug!(n, "DTLS 1.3: RequestConnectionId not answered");
+                }
+                if self.cids.is_none() {
+                    return Err(Error::UnexpectedMessage {
+                        expected: "KeyUpdate",
+                        got: "a connection ID message without connection IDs",
+                    });
+                }
+                self.send_ack();
+                Ok(())
+            }
             _ => Err(Error::UnexpectedMessage {
                 expected: "KeyUpdate",
                 got: "a handshake message after the handshake",
@@ -1069,12 +1105,18 @@ impl Session {
             return Err(Error::SequenceNumberExhausted);
         }
         w.next += 1;
-        w.protection.seal(epoch, seq, content_type, payload, out);
+        let cid = self.cids.as_ref().map_or(&[][..], |c| c.peer.as_bytes());
+        w.protection
+            .seal(epoch, seq, cid, content_type, payload, out);
         Ok((epoch, seq))
     }
 
-    fn overhead(epoch: u64) -> usize {
-        if epoch == 0 { 13 } else { OVERHEAD }
+    fn overhead(&self, epoch: u64) -> usize {
+        if epoch == 0 {
+            13
+        } else {
+            OVERHEAD + self.cids.as_ref().map_or(0, |c| c.peer.len())
+        }
     }
 
     /// Adds a handshake message to the flight (and, when `transcript`, to the transcript).
@@ -1101,7 +1143,7 @@ impl Session {
         let entries = std::mem::take(&mut self.flight);
         let mut datagram = self.transmit.buffer();
         for e in &entries {
-            let overhead = Self::overhead(e.epoch);
+            let overhead = self.overhead(e.epoch);
             let (header, body) = e.bytes.split_at(12.min(e.bytes.len()));
             let mut offset = 0;
             loop {
