@@ -260,4 +260,38 @@ mod tests {
         assert!(matches!(it.next(), Some(Err(Error::Truncated { .. }))));
         assert!(it.next().is_none());
     }
+
+    #[test]
+    fn tls12_cid_records_need_the_cid_length() {
+        // tls12_cid, DTLS 1.2, epoch 1, sequence 2, CID AB CD, length 1, one byte; then
+        // an ordinary record.
+        let d = [
+            25, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 2, 0xAB, 0xCD, 0, 1, 0x99, //
+            23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 3, 0, 0,
+        ];
+        let got: Vec<_> = records_with_cid(&d, Some(2))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].header.content_type, ContentType::Tls12Cid);
+        assert_eq!(got[0].cid, Some(&[0xAB, 0xCD][..]));
+        assert_eq!(got[0].fragment, &[0x99]);
+        assert_eq!(got[0].raw, &d[..16]);
+        assert_eq!(got[1].cid, None);
+        assert_eq!(got[1].raw, &d[16..]);
+        for cid_len in [None, Some(0)] {
+            assert_eq!(
+                Record::parse_with_cid(&d, cid_len).unwrap_err(),
+                Error::UnknownContentType(25)
+            );
+        }
+        assert_eq!(
+            Record::parse(&d).unwrap_err(),
+            Error::UnknownContentType(25)
+        );
+        assert!(matches!(
+            Record::parse_with_cid(&d[..14], Some(2)),
+            Err(Error::Truncated { .. })
+        ));
+    }
 }

@@ -751,4 +751,24 @@ mod tests {
         let bad = [20, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 2, 9, 9];
         assert!(parse_fragments(&bad).is_err());
     }
+
+    #[test]
+    fn connection_id_messages_parse_strictly() {
+        // Two CIDs (01 02, and the empty one), cid_spare.
+        assert_eq!(
+            parse_new_connection_id(&[0, 4, 2, 1, 2, 0, 1]).unwrap(),
+            (vec![vec![1, 2], vec![]], 1)
+        );
+        assert_eq!(parse_new_connection_id(&[0, 0, 0]).unwrap(), (vec![], 0));
+        assert!(parse_new_connection_id(&[0, 0, 2]).is_err(), "usage");
+        assert!(
+            parse_new_connection_id(&[0, 2, 3, 1, 0]).is_err(),
+            "cut CID"
+        );
+        assert!(parse_new_connection_id(&[0, 0]).is_err(), "no usage");
+        assert!(parse_new_connection_id(&[0, 0, 0, 0]).is_err(), "trailing");
+        assert_eq!(parse_request_connection_id(&[3]).unwrap(), 3);
+        assert!(parse_request_connection_id(&[]).is_err());
+        assert!(parse_request_connection_id(&[1, 1]).is_err());
+    }
 }
