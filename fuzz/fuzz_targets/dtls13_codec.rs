@@ -1,7 +1,9 @@
 //! The DTLS 1.3 parsers (RFC 9147 §4 unified header, RFC 8446 §4 message bodies, RFC 9147
 //! §7 ACK) on arbitrary bytes: nothing panics, every parsed message writes back to bytes
 //! that parse to the same message, and a rebuilt record number has the low bits it was
-//! built from.
+//! built from. Connection IDs (RFC 9147 §9): a unified header parsed for a CID length has
+//! its CID after the first byte exactly when the C bit is set, and NewConnectionId and
+//! RequestConnectionId bodies parse without panicking.
 #![no_main]
 
 use dtls::internal::dtls13::*;
@@ -11,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    match which % 10 {
+    match which % 11 {
         0 => {
             if let Ok(h) = parse_unified_header(body) {
                 assert!(h.header_len + h.record_len <= body.len());
@@ -80,6 +82,23 @@ fuzz_target!(|data: &[u8]| {
                     assert!(f.offset as u64 + f.body.len() as u64 <= u64::from(f.length));
                 }
             }
+        }
+        9 => {
+            let Some((&cid_len, rest)) = body.split_first() else {
+                return;
+            };
+            let cid_len = usize::from(cid_len);
+            if let Ok(h) = parse_unified_header_with_cid(rest, cid_len) {
+                assert!(h.header_len + h.record_len <= rest.len());
+                let c = rest[0] & CID_BIT != 0;
+                assert_eq!(h.cid_len, if c { cid_len } else { 0 });
+                assert!(!c || cid_len > 0);
+            }
+            if let Ok((cids, usage)) = parse_new_connection_id(rest) {
+                assert!(usage <= 1);
+                assert!(cids.iter().all(|c| c.len() <= 255));
+            }
+            let _ = parse_request_connection_id(rest);
         }
         _ => {
             let [a, b, c, d, e, f, g, h, lo, hi, bits, ..] = body else {

@@ -3,7 +3,11 @@
 //! HelloRetryRequest, waiting for the server's flight, connected), each fed arbitrary datagrams and mutated copies of what the
 //! real peer sends next: nothing panics, and a side that is not connected exposes no keys.
 //!
-//! Input: a stage byte (0-2 DTLS 1.2, 3-5 DTLS 1.3), then operations. `0, len(2), bytes`: an arbitrary datagram.
+//! Stages 6-11 are stages 0-5 with connection IDs negotiated (RFC 9146, RFC 9147 §9: the
+//! client asks for a 2-byte CID, the server for an 8-byte one), so the mutated records
+//! are `tls12_cid` records and unified headers with the C bit.
+//!
+//! Input: a stage byte (0-2 DTLS 1.2, 3-5 DTLS 1.3, 6-11 the same with CIDs), then operations. `0, len(2), bytes`: an arbitrary datagram.
 //! `1, index, offset(2), xor`: the real peer's `index`-th datagram with one byte flipped
 //! (`xor` 0 delivers it intact). `2, seconds`: time passes (retransmission, timeout).
 //!
@@ -16,7 +20,9 @@
 
 use chacha20::ChaCha20Rng;
 use dtls::CookieSecret;
-use dtls::{Certificate, Config, Connection, Fingerprint, HashFunction, ProtocolVersion};
+use dtls::{
+    Certificate, Config, Connection, ConnectionId, Fingerprint, HashFunction, ProtocolVersion,
+};
 use libfuzzer_sys::fuzz_target;
 use rand_core::SeedableRng;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -27,20 +33,31 @@ const PEER: std::net::SocketAddr = std::net::SocketAddr::new(
     5000,
 );
 
-fn configs(v13: bool) -> &'static (Arc<Config>, Arc<Config>) {
-    static CONFIGS: OnceLock<[(Arc<Config>, Arc<Config>); 2]> = OnceLock::new();
+fn configs(v13: bool, cid: bool) -> &'static (Arc<Config>, Arc<Config>) {
+    static CONFIGS: OnceLock<[(Arc<Config>, Arc<Config>); 4]> = OnceLock::new();
     &CONFIGS.get_or_init(|| {
-        let config = |s, version| {
+        let config = |s, version, cid: Option<&[u8]>| {
             let mut c = Config::new(
                 Certificate::generate_with_rng("fuzz", &mut ChaCha20Rng::from_seed([s; 32]))
                     .expect("certificate"),
             );
             c.max_version = version;
+            c.connection_id = cid.map(|b| ConnectionId::new(b.to_vec()).expect("short CID"));
             Arc::new(c)
         };
-        [ProtocolVersion::Dtls12, ProtocolVersion::Dtls13]
-            .map(|version| (config(1, version), config(2, version)))
-    })[usize::from(v13)]
+        [
+            (ProtocolVersion::Dtls12, false),
+            (ProtocolVersion::Dtls13, false),
+            (ProtocolVersion::Dtls12, true),
+            (ProtocolVersion::Dtls13, true),
+        ]
+        .map(|(version, cid)| {
+            (
+                config(1, version, cid.then_some(&[0xC1, 0xC2][..])),
+                config(2, version, cid.then_some(&[0x5E; 8][..])),
+            )
+        })
+    })[usize::from(v13) + 2 * usize::from(cid)]
 }
 
 fn drain(c: &mut Connection) -> Vec<Vec<u8>> {
@@ -65,16 +82,16 @@ fn fingerprint(config: &Config) -> Vec<Fingerprint> {
     vec![config.certificate.fingerprint(HashFunction::Sha256)]
 }
 
-fn new_client(now: Instant, v13: bool) -> Connection {
-    let (client, server) = configs(v13);
+fn new_client(now: Instant, v13: bool, cid: bool) -> Connection {
+    let (client, server) = configs(v13, cid);
     let mut c = Connection::client_with_rng(client.clone(), ChaCha20Rng::from_seed([3; 32]), now);
     c.require_peer_fingerprints(fingerprint(server))
         .expect("one fingerprint");
     c
 }
 
-fn new_server(now: Instant, v13: bool) -> Connection {
-    let (client, server) = configs(v13);
+fn new_server(now: Instant, v13: bool, cid: bool) -> Connection {
+    let (client, server) = configs(v13, cid);
     let mut s = Connection::server_with_cookie_secret(
         server.clone(),
         ChaCha20Rng::from_seed([4; 32]),
@@ -100,9 +117,9 @@ struct Script {
 /// Both sides are seeded, so a fresh connection fed the recorded flights reaches exactly the
 /// state the recorded one was in; that replay runs once per stage ([`stages`]), and each
 /// input works on a fork of its result.
-fn record(now: Instant, v13: bool) -> [Script; 3] {
-    let mut client = new_client(now, v13);
-    let mut server = new_server(now, v13);
+fn record(now: Instant, v13: bool, cid: bool) -> [Script; 3] {
+    let mut client = new_client(now, v13, cid);
+    let mut server = new_server(now, v13, cid);
     let hello = drain(&mut client);
     deliver(&mut server, &hello, now);
     let verify_request = drain(&mut server);
@@ -116,6 +133,7 @@ fn record(now: Instant, v13: bool) -> [Script; 3] {
     let flight6 = drain(&mut server);
     deliver(&mut client, &flight6, now);
     assert!(client.is_connected() && server.is_connected());
+    assert_eq!(client.peer_connection_id().is_some(), cid);
     server
         .send_application_data(b"media keys are ready")
         .expect("connected");
@@ -158,8 +176,12 @@ fn scripts() -> &'static [Script] {
     static SCRIPTS: OnceLock<Vec<Script>> = OnceLock::new();
     SCRIPTS.get_or_init(|| {
         let now = Instant::now();
-        let mut all: Vec<Script> = record(now, false).into();
-        all.extend(record(now, true));
+        let mut all: Vec<Script> = Vec::new();
+        for cid in [false, true] {
+            for v13 in [false, true] {
+                all.extend(record(now, v13, cid));
+            }
+        }
         all
     })
 }
@@ -167,12 +189,13 @@ fn scripts() -> &'static [Script] {
 /// The connection under test at stage `which` and the datagrams its real peer would send
 /// it next, built by replaying the recorded flights.
 fn replay(which: u8, now: Instant) -> (Connection, &'static [Vec<u8>]) {
-    let script = &scripts()[usize::from(which % 6)];
+    let script = &scripts()[usize::from(which % 12)];
     let v13 = which % 6 >= 3;
+    let cid = which % 12 >= 6;
     let mut conn = if script.server {
-        new_server(now, v13)
+        new_server(now, v13, cid)
     } else {
-        new_client(now, v13)
+        new_client(now, v13, cid)
     };
     if !script.server {
         drain(&mut conn);
@@ -189,7 +212,7 @@ fn replay(which: u8, now: Instant) -> (Connection, &'static [Vec<u8>]) {
     (conn, &script.peer)
 }
 
-/// The three stages, built once, and the time they were built at, which every input starts
+/// The twelve stages, built once, and the time they were built at, which every input starts
 /// from (a sans-IO connection knows only the times it is given).
 struct Stages {
     built: Instant,
@@ -200,7 +223,7 @@ fn stages() -> &'static Mutex<Stages> {
     static STAGES: OnceLock<Mutex<Stages>> = OnceLock::new();
     STAGES.get_or_init(|| {
         let built = Instant::now();
-        let connections = (0..6).map(|which| replay(which, built)).collect();
+        let connections = (0..12).map(|which| replay(which, built)).collect();
         Mutex::new(Stages { built, connections })
     })
 }
@@ -208,7 +231,7 @@ fn stages() -> &'static Mutex<Stages> {
 /// A fork of stage `which`, with a fixed seed so an input always behaves the same.
 fn stage(which: u8) -> (Connection, &'static [Vec<u8>], Instant) {
     let stages = stages().lock().unwrap_or_else(|e| e.into_inner());
-    let (conn, peer) = &stages.connections[usize::from(which % 6)];
+    let (conn, peer) = &stages.connections[usize::from(which % 12)];
     let fork = dtls::internal::fork(conn, ChaCha20Rng::from_seed([6; 32]));
     (fork, peer, stages.built)
 }

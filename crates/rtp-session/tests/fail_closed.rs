@@ -393,3 +393,92 @@ fn a_keyed_server_still_answers_a_repeated_final_flight() {
         assert!(!matches!(e, Event::DtlsFailed { .. }), "{e:?}");
     }
 }
+
+/// Asks for connection ID `cid` in a DTLS configuration (RFC 9146).
+fn with_cid(config: &mut Config, cid: &[u8]) {
+    if let Security::Dtls { config, .. } = &mut config.security {
+        let mut c = (**config).clone();
+        c.connection_id = Some(dtls::ConnectionId::new(cid.to_vec()).unwrap());
+        *config = std::sync::Arc::new(c);
+    }
+}
+
+/// RFC 9146 §6: a DTLS record carrying the server's connection ID from a new address moves
+/// the peer's address only when it authenticates and is newer than every record before: a
+/// replay of the client's Finished, or a forged record with the right CID, moves nothing;
+/// the client's retransmitted final flight (new record numbers) from the new address does,
+/// and the server's answer goes there.
+#[test]
+fn a_cid_record_from_a_new_address_moves_the_peer_only_when_authentic_and_newer() {
+    let certs = Certs::new(91);
+    let fp_b = fingerprint(&certs.b);
+    let (mut a, mut b) = dtls_configs(true, certs, fp_b);
+    dtls12(&mut a);
+    dtls12(&mut b);
+    with_cid(&mut a, &[0xA1; 4]);
+    let server_cid = [0xB1, 0xB2, 0xB3, 0xB4, 0xB5];
+    with_cid(&mut b, &server_cid);
+    let mut now = std::time::Instant::now();
+    let mut sa = Session::new(now, a, rng(91)).unwrap();
+    let mut sb = Session::new(now, b, rng(92)).unwrap();
+    let (a_addr, b_addr, moved) = (addr(A_ADDR), addr(B_ADDR), addr(THIRD));
+    // The handshake by hand; once the server is keyed, its final flight is withheld.
+    let mut final_flight = Vec::new();
+    for _ in 0..10 {
+        while let Some(t) = sa.poll_transmit() {
+            final_flight = t.contents.clone();
+            sb.handle_datagram(now, Component::Rtp, a_addr, &mut t.contents.clone());
+        }
+        if sb.is_keyed() {
+            break;
+        }
+        while let Some(t) = sb.poll_transmit() {
+            sa.handle_datagram(now, Component::Rtp, b_addr, &mut t.contents.clone());
+        }
+    }
+    assert!(sb.is_keyed() && !sa.is_keyed());
+    while sb.poll_transmit().is_some() {}
+    while sb.poll_event().is_some() {}
+    assert_eq!(dtls::connection_id(&final_flight, 5), Some(&server_cid[..]));
+    let foreign = sb.counters().dtls_foreign;
+    // A replay of the client's final flight from the new address.
+    sb.handle_datagram(now, Component::Rtp, moved, &mut final_flight.clone());
+    assert_eq!(sb.remote_rtp(), Some(a_addr));
+    // A forged tls12_cid record with the right CID.
+    let mut forged = vec![25, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9];
+    forged.extend_from_slice(&server_cid);
+    forged.extend_from_slice(&[0, 40]);
+    forged.extend_from_slice(&[0x5A; 40]);
+    sb.handle_datagram(now, Component::Rtp, moved, &mut forged);
+    assert_eq!(sb.remote_rtp(), Some(a_addr));
+    // A CID record from a third address that carries another CID is foreign outright.
+    let mut other = forged.clone();
+    other[11] ^= 1;
+    sb.handle_datagram(now, Component::Rtp, moved, &mut other);
+    assert_eq!(sb.remote_rtp(), Some(a_addr));
+    assert_eq!(sb.counters().dtls_foreign, foreign + 3);
+    assert!(sb.poll_transmit().is_none());
+    // The client's timer resends its final flight under new record numbers.
+    now += Duration::from_millis(1500);
+    sa.handle_timeout(now);
+    let resent: Vec<Vec<u8>> = std::iter::from_fn(|| sa.poll_transmit())
+        .map(|t| t.contents)
+        .filter(|d| dtls::connection_id(d, 5).is_some())
+        .collect();
+    assert_eq!(resent.len(), 1);
+    assert_ne!(resent[0], final_flight);
+    sb.handle_datagram(now, Component::Rtp, moved, &mut resent[0].clone());
+    assert_eq!(sb.remote_rtp(), Some(moved));
+    let events: Vec<Event> = std::iter::from_fn(|| sb.poll_event()).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Latched { address } if *address == moved)),
+        "{events:?}"
+    );
+    // The server's answer (its final flight again) goes to the new address.
+    let answers: Vec<_> = std::iter::from_fn(|| sb.poll_transmit()).collect();
+    assert!(!answers.is_empty());
+    assert!(answers.iter().all(|t| t.destination == moved));
+    assert_eq!(sb.counters().dtls_foreign, foreign + 3);
+}

@@ -351,6 +351,8 @@ pub struct Connection {
     v13: Option<Box<crate::v13::Session>>,
     /// The connection IDs the hellos negotiated (RFC 9146), DTLS 1.2 only.
     cids: Option<NegotiatedCids>,
+    /// The sequence number of the newest epoch-1 record that authenticated (DTLS 1.2).
+    newest_record: Option<u64>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -394,6 +396,7 @@ impl Connection {
             received: Tally::default(),
             v13: None,
             cids: None,
+            newest_record: None,
         }
     }
 
@@ -701,6 +704,18 @@ impl Connection {
         self.negotiated_cids().map(|c| &c.peer)
     }
 
+    /// The record number (epoch, sequence number) of the newest record from the peer that
+    /// authenticated, if any. A front end compares it before and after
+    /// [`Connection::handle_datagram`] to learn whether a datagram held an authenticated
+    /// record newer than every one before, the condition RFC 9146 §6 sets for following a
+    /// peer whose CID records come from a new address (see [`crate::connection_id`]).
+    pub fn newest_authenticated_record(&self) -> Option<(u64, u64)> {
+        match &self.v13 {
+            Some(s) => s.newest_record,
+            None => self.newest_record.map(|seq| (1, seq)),
+        }
+    }
+
     fn negotiated_cids(&self) -> Option<&NegotiatedCids> {
         match &self.v13 {
             Some(s) => s.cids.as_ref(),
@@ -943,6 +958,7 @@ impl Connection {
             received: self.received,
             v13: self.v13.clone(),
             cids: self.cids.clone(),
+            newest_record: self.newest_record,
         }
     }
 }

@@ -127,6 +127,7 @@ impl Connection {
                     continue;
                 };
                 self.replay.commit(h.sequence_number);
+                self.newest_record = self.newest_record.max(Some(h.sequence_number));
                 let Some((p, real_type)) = opened else {
                     // Authentic, but its DTLSInnerPlaintext names no content type we take
                     // (all zeros, or tls12_cid inside): dropped.

@@ -269,6 +269,8 @@ pub(crate) struct Session {
     /// epoch 2 and later carry the peer's in their unified header, and ours must be in
     /// every record we take.
     pub(crate) cids: Option<crate::cid::NegotiatedCids>,
+    /// The newest record (epoch, sequence number) that authenticated.
+    pub(crate) newest_record: Option<(u64, u64)>,
 }
 
 impl Session {
@@ -315,6 +317,7 @@ impl Session {
             processed: false,
             fallback: false,
             cids: None,
+            newest_record: None,
         }
     }
 
@@ -606,6 +609,7 @@ impl Session {
         let re = &mut self.reads[i];
         re.replay.commit(seq);
         re.next = re.next.max(seq + 1);
+        self.newest_record = self.newest_record.max(Some((epoch, seq)));
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::RecordOverflow {
                 len: plaintext.len(),

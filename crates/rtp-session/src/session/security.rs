@@ -18,6 +18,15 @@
 //! matters because a DTLS connection in the handshake cannot authenticate what it
 //! receives: without it anyone could feed it records.
 //!
+//! **Connection IDs (RFC 9146 §6).** When the application's `dtls::Config` asks for a
+//! connection ID and the peer agreed, a datagram from another address whose record carries
+//! that ID is not foreign: it is handed to the keyed association, and the component's
+//! remote (and with it the RTP destination, reported as [`crate::Event::Latched`]) moves
+//! to the new address only when the datagram held a record that authenticated and was
+//! newer than every record before (`dtls::Connection::newest_authenticated_record`), so a
+//! replayed or forged record from elsewhere moves nothing (and is counted in
+//! [`crate::Counters::dtls_foreign`]).
+//!
 //! **After the handshake.** Once an association is keyed, only records of its epoch (1:
 //! DTLS-SRTP never renegotiates) reach it; records of epoch 0 (a forged alert, ClientHello
 //! or ChangeCipherSpec in the clear, which anyone can write) or of any other epoch are
@@ -345,8 +354,16 @@ impl Session {
             self.counters.unknown += 1;
             return;
         };
+        // RFC 9146 §6: a record carrying our connection ID may come from a new address
+        // (a NAT rebinding); it is handed to the association, and the peer's address
+        // moves only when it authenticated and was newer than every record before.
+        let mut moved_from = None;
         match self.paths.of(component) {
             Some(expected) if expected == from => {}
+            Some(expected) if carries_our_cid(&self.security.dtls[index], datagram) => {
+                tracing::debug!(%from, %expected, "DTLS record with our connection ID from a new address");
+                moved_from = Some(self.security.dtls[index].conn.newest_authenticated_record());
+            }
             Some(expected) => {
                 tracing::debug!(%from, %expected, "DTLS from a foreign address dropped");
                 self.counters.dtls_foreign += 1;
@@ -368,8 +385,9 @@ impl Session {
         // The epoch filter reads DTLS 1.2 record headers; a DTLS 1.3 association gets every
         // datagram, and drops what does not authenticate itself.
         let dtls12 = link.conn.protocol_version() == Some(dtls::ProtocolVersion::Dtls12);
+        let cid_len = link.conn.local_connection_id().map(dtls::ConnectionId::len);
         let (result, filtered) = if link.keyed && dtls12 {
-            match current_epoch_only(datagram) {
+            match current_epoch_only(datagram, cid_len) {
                 Filtered::All => (link.conn.handle_datagram(now, datagram).map(drop), 0),
                 Filtered::Some(records, n) => {
                     (link.conn.handle_datagram(now, &records).map(drop), n)
@@ -383,9 +401,21 @@ impl Session {
         // dropped itself because they failed before authentication (RFC 6347 §4.1.2.7).
         let dropped = link.conn.dropped_records().saturating_sub(dropped_before);
         self.counters.dtls_dropped += filtered + dropped;
+        let newest = link.conn.newest_authenticated_record();
         if let Err(error) = result {
             self.dtls_failed(error);
             return;
+        }
+        if let Some(before) = moved_from {
+            if newest > before {
+                tracing::debug!(%from, ?component, "DTLS peer moved (RFC 9146 §6)");
+                self.paths.adopt(component, from);
+                if component == Component::Rtp {
+                    self.outbox.event(crate::Event::Latched { address: from });
+                }
+            } else {
+                self.counters.dtls_foreign += 1;
+            }
         }
         self.pump_dtls();
     }
@@ -575,10 +605,19 @@ enum Filtered {
 
 /// Keeps the records of `datagram` protected under the association's keys (epoch 1).
 /// Malformed records end the datagram, as they would in the connection.
-fn current_epoch_only(datagram: &[u8]) -> Filtered {
+/// Whether `datagram` carries, in a record of a keyed association, the connection ID
+/// that association asked its peer for (RFC 9146, RFC 9147 §9; none when the ID is empty).
+fn carries_our_cid(link: &DtlsLink, datagram: &[u8]) -> bool {
+    let Some(ours) = link.conn.local_connection_id().filter(|c| !c.is_empty()) else {
+        return false;
+    };
+    link.keyed && dtls::connection_id(datagram, ours.len()) == Some(ours.as_bytes())
+}
+
+fn current_epoch_only(datagram: &[u8], cid_len: Option<usize>) -> Filtered {
     let mut kept = Vec::new();
     let mut dropped = 0u64;
-    for record in dtls::internal::records(datagram) {
+    for record in dtls::internal::records_with_cid(datagram, cid_len) {
         let Ok(record) = record else {
             dropped += 1;
             break;
@@ -587,8 +626,7 @@ fn current_epoch_only(datagram: &[u8]) -> Filtered {
             dropped += 1;
             continue;
         }
-        record.header.write(&mut kept);
-        kept.extend_from_slice(record.fragment);
+        kept.extend_from_slice(record.raw);
     }
     match (dropped, kept.is_empty()) {
         (0, _) => Filtered::All,
