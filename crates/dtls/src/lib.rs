@@ -15,7 +15,9 @@
 //! What is negotiated: ECDHE_ECDSA with AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305
 //! (server preference), X25519, P-256 or P-384, extended master secret (RFC 7627),
 //! use_srtp with every DTLS-SRTP profile of the `srtp` crate, secure renegotiation
-//! signalling (renegotiation itself is refused). Both sides present self-signed
+//! signalling (renegotiation itself is refused), and, when [`Config::connection_id`] asks
+//! for one, connection IDs in both versions (RFC 9146, RFC 9147 §9; off by default, the
+//! `cid` module and docs/dtls.md say why, and [`connection_id`] reads them for a front end). Both sides present self-signed
 //! certificates ([`Certificate::generate`]) and check each other against the fingerprints
 //! their signalling announced ([`Connection::require_peer_fingerprints`], RFC 8122).
 //!

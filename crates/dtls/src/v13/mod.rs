@@ -32,7 +32,9 @@
 //! offered), X25519, P-256 and P-384 key shares, ECDSA P-256 certificates of our own and
 //! ECDSA or RSA-PSS peers, use_srtp in EncryptedExtensions, the DTLS-SRTP exporter of
 //! RFC 8446 §7.5, ACKs, KeyUpdate. Not spoken: PSK and resumption (a NewSessionTicket is
-//! acknowledged and ignored), 0-RTT, connection IDs, post-quantum key shares (a
+//! acknowledged and ignored), 0-RTT, NewConnectionId and RequestConnectionId (connection
+//! IDs themselves are spoken, see `crate::cid`; those messages are acknowledged and
+//! ignored), post-quantum key shares (a
 //! browser's X25519MLKEM768 share is passed over for its X25519 one).
 
 mod client;
