@@ -127,7 +127,10 @@ fn round_trip(version: ProtocolVersion, client: Option<&[u8]>, server: Option<&[
     assert_eq!((c.dropped_records(), s.dropped_records()), (0, 0));
 }
 
-const CASES: &[(Option<&[u8]>, Option<&[u8]>)] = &[
+/// A case: the CID the client asks for, the one the server asks for (`None`: no extension).
+type CidCase = (Option<&'static [u8]>, Option<&'static [u8]>);
+
+const CASES: &[CidCase] = &[
     (Some(&[]), Some(&[])),
     (Some(&[0xC1]), Some(&[1, 2, 3, 4, 5, 6, 7, 8])),
     (Some(&[1, 2, 3, 4, 5, 6, 7, 8]), Some(&[0x5E])),

@@ -437,7 +437,8 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
     }
     for d in &theirs_protected {
         let has = carries_cid(d);
-        if has != !case.ours.is_empty() {
+        let want = !case.ours.is_empty();
+        if has != want {
             return Err(format!(
                 "wolfSSL sent a protected datagram with CID {has}: {:02x?}",
                 &d[..d.len().min(24)]

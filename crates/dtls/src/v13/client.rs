@@ -259,9 +259,9 @@ impl Session {
         }
         let offered_cid = self.config.connection_id.is_some();
         for (t, _) in &sh.extensions.0 {
-            if !matches!(*t, ext::SUPPORTED_VERSIONS | ext::KEY_SHARE)
-                && !(*t == ext::CONNECTION_ID && offered_cid)
-            {
+            let allowed = matches!(*t, ext::SUPPORTED_VERSIONS | ext::KEY_SHARE)
+                || (*t == ext::CONNECTION_ID && offered_cid);
+            if !allowed {
                 return Err(Error::UnsupportedExtension(*t));
             }
         }
