@@ -299,3 +299,16 @@ fn a_dtls13_handshake_is_named_as_such() {
     assert_eq!(s.client_fingerprint, None);
     assert_eq!(s.server_fingerprint, None);
 }
+
+/// A tls12_cid record (RFC 9146) counts as encrypted, not malformed: its CID length is
+/// the receiver's, so the observer stops at it.
+#[test]
+fn a_connection_id_record_is_encrypted_not_malformed() {
+    let mut o = HandshakeObserver::new();
+    let d = [
+        25, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 2, 0xAB, 0xCD, 0, 1, 0x99,
+    ];
+    o.observe(&d, Side::Client);
+    let c = o.counters();
+    assert_eq!((c.records, c.encrypted_records, c.malformed), (1, 1, 0));
+}
