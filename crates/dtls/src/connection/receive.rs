@@ -46,8 +46,7 @@ pub(super) const RECORD_REPLAY_WINDOW: usize = 64;
 
 impl Connection {
     pub(super) fn process_datagram(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
-        let local_cid = self.cids.as_ref().map(|c| c.local.clone());
-        let cid_len = local_cid.as_ref().map(|c| c.len());
+        let cid_len = self.cids.as_ref().map(|c| c.local.len());
         for rec in record::records_with_cid(datagram, cid_len) {
             let Ok(rec) = rec else {
                 tracing::trace!("dropping the rest of a malformed datagram");
@@ -58,22 +57,16 @@ impl Connection {
             // RFC 9146 §4: once we asked for a non-empty CID, every protected record must
             // carry it; a tls12_cid record is parsed only then (before negotiation its
             // CID length is unknown and the rest of the datagram with it), and one with
-            // another CID, in plaintext, or in an ordinary record is dropped.
-            let expects_cid = local_cid.as_ref().is_some_and(|c| !c.is_empty()) && h.epoch > 0;
-            match rec.cid {
-                Some(cid)
-                    if h.epoch == 0 || local_cid.as_ref().map(|c| c.as_bytes()) != Some(cid) =>
-                {
-                    tracing::trace!("dropping a record with a connection ID not ours");
-                    self.drop_record();
-                    continue;
-                }
-                None if expects_cid => {
-                    tracing::trace!("dropping a protected record without our connection ID");
-                    self.drop_record();
-                    continue;
-                }
-                _ => {}
+            // another CID, in plaintext, or an ordinary protected record is dropped.
+            let local = self.cids.as_ref().map(|c| c.local.as_bytes());
+            let cid_ok = match rec.cid {
+                Some(cid) => h.epoch > 0 && local == Some(cid),
+                None => h.epoch == 0 || local.is_none_or(<[u8]>::is_empty),
+            };
+            if !cid_ok {
+                tracing::trace!("dropping a record without our connection ID");
+                self.drop_record();
+                continue;
             }
             let plaintext = if h.epoch == 0 {
                 // Unprotected application data never counts; once the peer has switched to

@@ -75,16 +75,13 @@ impl Connection {
                 // RFC 9146 §4: tls12_cid, the CID after the sequence number, and a
                 // DTLSInnerPlaintext (content, real type, no padding) sealed under
                 // RFC 9146 §5.3's additional data.
-                let mut inner = Vec::with_capacity(payload.len() + 1);
-                inner.extend_from_slice(payload);
-                inner.push(content_type.to_u8());
                 out.put_u8(crate::cid::TLS12_CID);
                 out.put_u16(DTLS_1_2);
                 out.put_u16(epoch);
                 out.put_u48(sequence_number);
                 out.extend_from_slice(cid);
-                out.put_u16((inner.len() + c.overhead()) as u16);
-                c.seal_cid_into(&id, cid, &inner, out);
+                out.put_u16((payload.len() + 1 + c.overhead()) as u16);
+                c.seal_cid_into(&id, cid, payload, content_type.to_u8(), out);
             }
             _ => {
                 RecordHeader {

@@ -10,6 +10,9 @@ use zeroize::Zeroizing;
 
 const TAG_LEN: usize = 16;
 
+/// The longest RFC 9146 additional data: 23 fixed bytes and a 255-byte CID.
+const MAX_CID_AAD: usize = 23 + crate::cid::MAX_CONNECTION_ID_LEN;
+
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 enum Key {
     Aes128(Box<Aes128Gcm>),
@@ -61,15 +64,29 @@ impl RecordId {
     /// epoch, sequence_number, cid, and the length of the `DTLSInnerPlaintext`. The
     /// content type of `self` is not used (the outer type is always tls12_cid).
     pub fn cid_aad(&self, cid: &[u8], inner_plaintext_len: usize) -> Vec<u8> {
+        let mut buf = [0u8; MAX_CID_AAD];
+        let n = self.write_cid_aad(cid, inner_plaintext_len, &mut buf);
+        buf[..n].to_vec()
+    }
+
+    /// [`RecordId::cid_aad`] into a stack buffer (nothing allocated per record); returns
+    /// its length. A CID is at most 255 bytes (`ConnectionId` holds no longer one).
+    fn write_cid_aad(
+        &self,
+        cid: &[u8],
+        inner_plaintext_len: usize,
+        buf: &mut [u8; MAX_CID_AAD],
+    ) -> usize {
+        let cid = &cid[..cid.len().min(crate::cid::MAX_CONNECTION_ID_LEN)];
         let t = crate::cid::TLS12_CID;
-        let mut aad = Vec::with_capacity(23 + cid.len());
-        aad.extend_from_slice(&[0xFF; 8]);
-        aad.extend_from_slice(&[t, cid.len() as u8, t]);
-        aad.extend_from_slice(&self.version.to_be_bytes());
-        aad.extend_from_slice(&epoch_and_sequence(self.epoch, self.sequence_number));
-        aad.extend_from_slice(cid);
-        aad.extend_from_slice(&(inner_plaintext_len as u16).to_be_bytes());
-        aad
+        buf[..8].fill(0xFF);
+        buf[8..11].copy_from_slice(&[t, cid.len() as u8, t]);
+        buf[11..13].copy_from_slice(&self.version.to_be_bytes());
+        buf[13..21].copy_from_slice(&epoch_and_sequence(self.epoch, self.sequence_number));
+        buf[21..21 + cid.len()].copy_from_slice(cid);
+        let end = 21 + cid.len();
+        buf[end..end + 2].copy_from_slice(&(inner_plaintext_len as u16).to_be_bytes());
+        end + 2
     }
 }
 
@@ -130,28 +147,32 @@ impl RecordCipher {
     /// Appends the protected fragment for `plaintext` to `out` (explicit nonce for GCM,
     /// ciphertext, tag), encrypting in place: nothing is allocated when `out` has room.
     pub fn seal_into(&self, id: &RecordId, plaintext: &[u8], out: &mut Vec<u8>) {
-        self.seal_with_aad(id, &id.aad(plaintext.len()), plaintext, out);
+        self.seal_with_aad(id, &id.aad(plaintext.len()), &[plaintext], out);
     }
 
-    /// [`RecordCipher::seal_into`] for a `tls12_cid` record: `inner_plaintext` is the
-    /// `DTLSInnerPlaintext` (content, real type, padding) and the additional data is RFC
-    /// 9146's ([`RecordId::cid_aad`]).
+    /// [`RecordCipher::seal_into`] for a `tls12_cid` record: the `DTLSInnerPlaintext` is
+    /// `payload` followed by its real `content_type` (no padding), and the additional data
+    /// is RFC 9146's ([`RecordId::cid_aad`]).
     pub fn seal_cid_into(
         &self,
         id: &RecordId,
         cid: &[u8],
-        inner_plaintext: &[u8],
+        payload: &[u8],
+        content_type: u8,
         out: &mut Vec<u8>,
     ) {
-        let aad = id.cid_aad(cid, inner_plaintext.len());
-        self.seal_with_aad(id, &aad, inner_plaintext, out);
+        let mut aad = [0u8; MAX_CID_AAD];
+        let n = id.write_cid_aad(cid, payload.len() + 1, &mut aad);
+        self.seal_with_aad(id, &aad[..n], &[payload, &[content_type]], out);
     }
 
-    fn seal_with_aad(&self, id: &RecordId, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
+    fn seal_with_aad(&self, id: &RecordId, aad: &[u8], plaintext: &[&[u8]], out: &mut Vec<u8>) {
         let explicit = self.bulk.explicit_nonce_len();
         let start = out.len();
         out.extend_from_slice(&epoch_and_sequence(id.epoch, id.sequence_number)[..explicit]);
-        out.extend_from_slice(plaintext);
+        for part in plaintext {
+            out.extend_from_slice(part);
+        }
         let nonce = self.nonce(id);
         let body = &mut out[start + explicit..];
         let mut tag = [0u8; TAG_LEN];
@@ -303,7 +324,7 @@ mod tests {
     fn cid_records_bind_the_cid() {
         let c = RecordCipher::new(BulkCipher::Aes128Gcm, &[7; 16], &[1, 2, 3, 4]);
         let mut sealed = Vec::new();
-        c.seal_cid_into(&id(9), &[1, 2], b"hi\x17", &mut sealed);
+        c.seal_cid_into(&id(9), &[1, 2], b"hi", 23, &mut sealed);
         assert_eq!(c.open_cid(&id(9), &[1, 2], &sealed).unwrap(), b"hi\x17");
         assert_eq!(c.open_cid(&id(9), &[1, 3], &sealed), None, "CID is bound");
         assert_eq!(
