@@ -304,3 +304,85 @@ fn a_fork_continues_like_the_original() {
             .unwrap()
     );
 }
+
+/// A connected DTLS 1.3 pair, with connection IDs (each side asks for `[7]`) or without.
+fn connected13(now: Instant, cid: bool) -> (Connection, Connection) {
+    let cert =
+        |s| Certificate::generate_with_rng("t", &mut ChaCha20Rng::from_seed([s; 32])).unwrap();
+    let config = |s| {
+        let mut c = Config::new(cert(s));
+        c.connection_id = cid.then(|| crate::ConnectionId::new([7]).unwrap());
+        Arc::new(c)
+    };
+    let mut client = Connection::client_with_rng(config(1), ChaCha20Rng::from_seed([3; 32]), now);
+    let mut server = Connection::server_with_rng(
+        config(2),
+        ChaCha20Rng::from_seed([4; 32]),
+        "192.0.2.1:5000".parse().unwrap(),
+        now,
+    );
+    client.dangerous_accept_any_peer_certificate();
+    server.dangerous_accept_any_peer_certificate();
+    exchange(&mut client, &mut server, now, 4);
+    assert!(client.is_connected() && server.is_connected());
+    assert_eq!(
+        client.protocol_version(),
+        Some(crate::ProtocolVersion::Dtls13)
+    );
+    assert_eq!(client.peer_connection_id().is_some(), cid);
+    while client.poll_event().is_some() {}
+    (client, server)
+}
+
+/// The server sends the client one post-handshake message in epoch 3; returns its datagram.
+fn post_handshake13(server: &mut Connection, msg_type: u8, body: &[u8], now: Instant) -> Vec<u8> {
+    let s = server.v13.as_mut().unwrap();
+    s.begin_flight(true);
+    s.add_message(3, msg_type, body, false);
+    s.send_flight_with_timer(now);
+    server.poll_transmit().unwrap().to_vec()
+}
+
+/// RFC 9147 §9: with CIDs negotiated, NewConnectionId and RequestConnectionId are
+/// acknowledged and change nothing (we keep the handshake's CIDs); malformed, or without
+/// CIDs negotiated, they end the association with the right error, never a panic.
+#[test]
+fn connection_id_messages_are_acknowledged_or_refused() {
+    use crate::v13::messages::ty;
+    let now = Instant::now();
+    let (mut client, mut server) = connected13(now, true);
+    // NewConnectionId: one CID (09), cid_immediate.
+    let d = post_handshake13(&mut server, ty::NEW_CONNECTION_ID, &[0, 2, 1, 9, 0], now);
+    assert_eq!(client.handle_datagram(now, &d), Ok(Received::Processed));
+    assert!(client.is_connected());
+    assert!(client.poll_transmit().is_some(), "an ACK");
+    assert_eq!(client.peer_connection_id().unwrap().as_bytes(), &[7]);
+    let d = post_handshake13(&mut server, ty::REQUEST_CONNECTION_ID, &[2], now);
+    assert_eq!(client.handle_datagram(now, &d), Ok(Received::Processed));
+    assert!(client.is_connected());
+    assert_eq!(client.local_connection_id().unwrap().as_bytes(), &[7]);
+    // A NewConnectionId whose CID runs past the list.
+    let d = post_handshake13(&mut server, ty::NEW_CONNECTION_ID, &[0, 2, 5, 9, 0], now);
+    assert_eq!(
+        client.handle_datagram(now, &d),
+        Err(Error::Truncated {
+            what: "NewConnectionId",
+            needed: 5,
+            got: 1
+        })
+    );
+    assert_eq!(client.state(), State::Failed);
+
+    let (mut client, mut server) = connected13(now, false);
+    let d = post_handshake13(&mut server, ty::NEW_CONNECTION_ID, &[0, 2, 1, 9, 0], now);
+    assert!(matches!(
+        client.handle_datagram(now, &d),
+        Err(Error::UnexpectedMessage { .. })
+    ));
+    let (mut client, mut server) = connected13(now, false);
+    let d = post_handshake13(&mut server, ty::REQUEST_CONNECTION_ID, &[1], now);
+    assert!(matches!(
+        client.handle_datagram(now, &d),
+        Err(Error::UnexpectedMessage { .. })
+    ));
+}
