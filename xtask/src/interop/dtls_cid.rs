@@ -6,7 +6,9 @@
 //! ways, and the datagrams on the wire must carry the CIDs: every protected record wolfSSL
 //! sends us must be a DTLS 1.2 `tls12_cid` record (content type 25) or a DTLS 1.3 unified
 //! header with the C bit, holding our CID, when we asked for one, and none of them when
-//! we asked for none; ours must carry wolfSSL's.
+//! we asked for none; ours must carry wolfSSL's. One more case has our client offer DTLS
+//! 1.3 and 1.2 together (its default) to wolfSSL's 1.2 server: the CID negotiated in the
+//! 1.3-shaped ClientHello must carry over to the 1.2 handshake it falls back to.
 //!
 //! The peer: wolfSSL's `examples/server/server` and `examples/client/client` built with
 //! `--enable-dtls --enable-dtls13 --enable-dtlscid --enable-srtp`, run from the wolfSSL
@@ -45,6 +47,9 @@ struct Case {
     version: ProtocolVersion,
     /// The CID we ask for (empty: "we send CIDs but want none").
     ours: &'static [u8],
+    /// Our client offers DTLS 1.3 and 1.2 (the default) to a 1.2 server, which answers in
+    /// 1.2: the CID extension carries over to the 1.2 handshake.
+    offers_13: bool,
 }
 
 /// Runs every case against the wolfSSL example programs in `wolfssl_root`.
@@ -60,27 +65,45 @@ pub fn run_cid_cases(ctx: &Context, wolfssl_root: &Path) -> Result<()> {
             ));
         }
     }
-    let mut failed = Vec::new();
+    let mut cases = Vec::new();
     for version in [ProtocolVersion::Dtls12, ProtocolVersion::Dtls13] {
         for role in [Role::Client, Role::Server] {
             for ours in [&[0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8][..], &[]] {
-                let case = Case {
+                cases.push(Case {
                     role,
                     version,
                     ours,
-                };
-                let name = format!(
-                    "our {role:?} vs wolfSSL, {version:?}, our CID {}, theirs {}",
-                    hex(ours),
-                    hex(THEIR_CID)
-                );
-                match run_case(ctx, wolfssl_root, &case) {
-                    Ok(summary) => eprintln!("  ok   {name}: {summary}"),
-                    Err(e) => {
-                        eprintln!("  FAIL {name}: {e}");
-                        failed.push(name);
-                    }
-                }
+                    offers_13: false,
+                });
+            }
+        }
+    }
+    cases.push(Case {
+        role: Role::Client,
+        version: ProtocolVersion::Dtls12,
+        // Bytes of two hex digits: the example prints each byte with `%x`.
+        ours: &[0xA0, 0xB0],
+        offers_13: true,
+    });
+    let mut failed = Vec::new();
+    for case in &cases {
+        let name = format!(
+            "our {:?}{} vs wolfSSL, {:?}, our CID {}, theirs {}",
+            case.role,
+            if case.offers_13 {
+                " offering 1.3 and 1.2"
+            } else {
+                ""
+            },
+            case.version,
+            hex(case.ours),
+            hex(THEIR_CID)
+        );
+        match run_case(ctx, wolfssl_root, case) {
+            Ok(summary) => eprintln!("  ok   {name}: {summary}"),
+            Err(e) => {
+                eprintln!("  FAIL {name}: {e}");
+                failed.push(name);
             }
         }
     }
@@ -246,9 +269,12 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
     let (our_pem, _) = write_pem(&ctx.dir, &format!("ours-{tag}"), &ours_cert)?;
     let (their_pem, their_key) = write_pem(&ctx.dir, &format!("wolfssl-{tag}"), &theirs_cert)?;
     let mut cfg = Config::new(ours_cert);
-    cfg.max_version = case.version;
+    cfg.max_version = if case.offers_13 {
+        ProtocolVersion::Dtls13
+    } else {
+        case.version
+    };
     cfg.connection_id = Some(ConnectionId::new(case.ours.to_vec()).map_err(|e| e.to_string())?);
-    cfg.initial_retransmit = Duration::from_millis(300);
     let cfg = Arc::new(cfg);
     let their_fp = theirs_cert.fingerprint(HashFunction::Sha256);
 
