@@ -376,3 +376,25 @@ fn connection_ids_are_at_most_255_bytes() {
         })
     );
 }
+
+/// A peer asking for a 255-byte CID under our smallest MTU (256): no record fits, yet
+/// every flight still goes out (fragments over the MTU rather than none) and the
+/// handshake completes in both versions, never looping or overflowing.
+#[test]
+fn a_255_byte_cid_under_the_smallest_mtu_still_handshakes() {
+    for version in [ProtocolVersion::Dtls12, ProtocolVersion::Dtls13] {
+        let now = Instant::now();
+        let mut cc = with_cid(&configs().0, version, Some(&[0xAA; 255]));
+        let mut sc = with_cid(&configs().1, version, Some(&[0xBB; 255]));
+        cc.mtu = dtls::MIN_MTU;
+        sc.mtu = dtls::MIN_MTU;
+        let (mut c, mut s) = pair_of(cc, sc, now);
+        finish(&mut c, &mut s, now);
+        drain_events(&mut s);
+        c.send_application_data(b"long ids").unwrap();
+        let d = c.poll_transmit().unwrap().to_vec();
+        assert_wire_format(version, &d, &[0xBB; 255]);
+        assert_eq!(s.handle_datagram(now, &d), Ok(Received::Processed));
+        assert_eq!(data(&mut s), b"long ids");
+    }
+}

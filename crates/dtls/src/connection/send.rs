@@ -170,9 +170,13 @@ impl Connection {
                 if room < (body.len() - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
                     let full = std::mem::replace(&mut datagram, self.transmit.buffer());
                     self.transmit.push(full);
-                    room = self.mtu - fixed;
+                    room = self.mtu.saturating_sub(fixed);
                 }
-                let len = room.min(body.len() - offset);
+                // A record's overhead can leave almost no room under a small MTU when the
+                // peer asked for a long connection ID (255 bytes with a 256-byte MTU):
+                // then a fragment of MIN_FRAGMENT bytes goes out in a datagram over the
+                // MTU rather than the flight never going out at all.
+                let len = room.max(MIN_FRAGMENT).min(body.len() - offset);
                 let mut fragment = Vec::with_capacity(HANDSHAKE_HEADER_LEN + len);
                 fragment.extend_from_slice(header.get(..6).unwrap_or_default());
                 fragment.put_u24(offset as u32);

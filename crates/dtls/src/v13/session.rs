@@ -1158,7 +1158,11 @@ impl Session {
                     self.transmit.push(full);
                     room = self.mtu.saturating_sub(fixed);
                 }
-                let len = room.min(body.len() - offset);
+                // A record's overhead can leave almost no room under a small MTU when the
+                // peer asked for a long connection ID (255 bytes with a 256-byte MTU):
+                // then a fragment of MIN_FRAGMENT bytes goes out in a datagram over the
+                // MTU rather than the flight never going out at all.
+                let len = room.max(MIN_FRAGMENT).min(body.len() - offset);
                 let mut fragment = Vec::with_capacity(12 + len);
                 fragment.extend_from_slice(header.get(..6).unwrap_or_default());
                 fragment.extend_from_slice(&(offset as u32).to_be_bytes()[1..]);
