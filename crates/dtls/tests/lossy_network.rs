@@ -316,3 +316,45 @@ fn burst_loss_is_survived() {
         );
     }
 }
+
+/// Connection IDs (RFC 9146, RFC 9147 §9) under 30% loss with reordering and duplication,
+/// in both versions: epoch-1 records that overtake the ChangeCipherSpec wait with their
+/// CIDs, retransmitted flights carry them, and both sides end with the same keys and the
+/// negotiated CIDs.
+#[test]
+fn connection_ids_survive_a_bad_network_in_both_versions() {
+    let link = bad_network(0.3);
+    for version in [dtls::ProtocolVersion::Dtls12, dtls::ProtocolVersion::Dtls13] {
+        for seed in 0..30u64 {
+            let mtu = if seed % 2 == 0 { 1200 } else { 300 };
+            let o = run(seed, &link, |c| {
+                c.handshake_timeout = Duration::from_secs(600);
+                c.mtu = mtu;
+                c.max_version = version;
+                c.connection_id = Some(dtls::ConnectionId::new([0xC0, 0xFF, 0xEE]).unwrap());
+            });
+            assert_eq!(o.client_error, None, "{version:?} seed {seed}: client");
+            assert_eq!(o.server_error, None, "{version:?} seed {seed}: server");
+            assert!(
+                o.client_done.is_some() && o.server_done.is_some(),
+                "{version:?} seed {seed}: {o:?}"
+            );
+            assert_eq!(o.client.protocol_version(), Some(version));
+            for c in [&o.client, &o.server] {
+                assert_eq!(
+                    c.peer_connection_id().unwrap().as_bytes(),
+                    [0xC0, 0xFF, 0xEE]
+                );
+            }
+            assert_eq!(
+                o.client
+                    .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+                    .unwrap(),
+                o.server
+                    .export_keying_material(b"EXTRACTOR-dtls_srtp", 60)
+                    .unwrap(),
+                "{version:?} seed {seed}"
+            );
+        }
+    }
+}
