@@ -13,6 +13,7 @@ mod chromium_sdp;
 mod cryptex;
 mod cryptex_browser;
 mod dscp;
+mod dtls_peer;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
