@@ -139,6 +139,34 @@ impl Peer {
         }
     }
 
+    /// Whether the process has exited.
+    pub(super) fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Waits for the process to exit (at most until `deadline`) and collects what it
+    /// printed; its exit status.
+    pub(super) fn wait_exit(&mut self, deadline: Instant) -> Result<std::process::ExitStatus> {
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    // Its last lines may still be on their way through the reader threads.
+                    std::thread::sleep(Duration::from_millis(20));
+                    self.drain();
+                    return Ok(status);
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                Ok(None) => {
+                    self.drain();
+                    return Err(format!("{} did not exit:\n{}", self.name, self.seen));
+                }
+                Err(e) => return Err(format!("waiting for {}: {e}", self.name)),
+            }
+        }
+    }
+
     /// The value after `key` on the line that holds it.
     pub(super) fn value_after(&self, key: &str) -> Option<String> {
         self.seen
@@ -200,7 +228,10 @@ pub(super) fn drive(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) => {}
-            Err(e) => return Err(format!("recv: {e}")),
+            Err(e) => {
+                peer.drain();
+                return Err(format!("recv: {e}; {} printed:\n{}", peer.name, peer.seen));
+            }
         }
         conn.handle_timeout(Instant::now())
             .map_err(|e| e.to_string())?;

@@ -31,6 +31,7 @@ mod sdes;
 mod session_capture;
 mod tcp;
 mod tshark;
+pub mod wolfssl;
 
 use crate::util::{Result, root};
 use std::path::PathBuf;
@@ -118,6 +119,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "cryptex",
         run: cryptex::run,
+    },
+    Suite {
+        name: "wolfssl",
+        run: wolfssl::run,
     },
 ];
 
