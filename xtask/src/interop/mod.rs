@@ -1,9 +1,11 @@
 //! `cargo xtask interop [SUITE...]`: the project against real third-party programs.
 //!
 //! Each suite builds traffic with the project's crates, hands it to a real peer (tshark,
-//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium) and compares what the peer read with what was
-//! written. Missing peers are installed from Debian's packages; a suite never skips, and a
-//! disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
+//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium, wolfSSL) and compares what the peer read with
+//! what was written. Missing peers are installed from Debian's packages, except wolfSSL, which
+//! no Debian package carries with DTLS 1.3: the `wolfssl` suite builds it from the source the
+//! crates.io package wolfssl-sys ships (see its module documentation). A suite never skips,
+//! and a disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
 //! 2.8 half, whose peer no registry carries: without it that half prints a note and is
 //! skipped, and the suite's Chromium half still runs.
 

@@ -21,7 +21,8 @@
 //!   (wolfSSL fragments only a second ClientHello, `--enable-dtls-frag-ch`, and only when
 //!   the server asked for the large share, which ours never does; so no fragmented hello
 //!   reaches us from wolfSSL.) The same client restricted to the hybrid alone (`--pqc
-//!   X25519MLKEM768`) must be refused: no connection on either side;
+//!   X25519MLKEM768`) must get no connection on either side (with no 1.3 group in
+//!   common our server answers in DTLS 1.2, which wolfSSL, at 1.3 only, aborts);
 //! - DTLS 1.2 with wolfSSL capped at `-v 3`: our default (1.3 preferred) must fall back.
 //!
 //! Every handshake authenticates both sides: wolfSSL trusts exactly our certificate (`-A`
