@@ -150,9 +150,21 @@ impl Peer {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
-                    // Its last lines may still be on their way through the reader threads.
-                    std::thread::sleep(Duration::from_millis(20));
-                    self.drain();
+                    // Its last lines may still be on their way through the reader
+                    // threads: read until both have seen the end of their pipe.
+                    loop {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        match self
+                            .lines
+                            .recv_timeout(left.max(Duration::from_millis(100)))
+                        {
+                            Ok(line) => {
+                                self.seen.push_str(&line);
+                                self.seen.push('\n');
+                            }
+                            Err(_) => break,
+                        }
+                    }
                     return Ok(status);
                 }
                 Ok(None) if Instant::now() < deadline => {

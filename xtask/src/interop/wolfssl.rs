@@ -20,9 +20,13 @@
 //!   The first hello's empty key_share and its supported_groups are checked on the wire.
 //!   (wolfSSL fragments only a second ClientHello, `--enable-dtls-frag-ch`, and only when
 //!   the server asked for the large share, which ours never does; so no fragmented hello
-//!   reaches us from wolfSSL.) The same client restricted to the hybrid alone (`--pqc
-//!   X25519MLKEM768`) must get no connection on either side (with no 1.3 group in
-//!   common our server answers in DTLS 1.2, which wolfSSL, at 1.3 only, aborts);
+//!   reaches us from wolfSSL.) Restricted to the hybrid alone (`--pqc X25519MLKEM768`),
+//!   wolfSSL must get no connection in either role: its client, sharing no 1.3 group
+//!   with our server, is answered in DTLS 1.2 and aborts (a protocol_version alert, which
+//!   our server receives); its server answers each of our client's hellos with a
+//!   plaintext fatal handshake_failure alert, which our client drops and counts like any
+//!   unauthenticated record (it would fail at its handshake timeout; the case stops after
+//!   two such alerts);
 //! - DTLS 1.2 with wolfSSL capped at `-v 3`: our default (1.3 preferred) must fall back.
 //!
 //! Every handshake authenticates both sides: wolfSSL trusts exactly our certificate (`-A`
@@ -55,7 +59,7 @@ use dtls::internal::dtls13::ClientHello13;
 use dtls::internal::{ContentType, HandshakeType, parse_fragments, records};
 use dtls::{
     AlertDescription, CipherSuite, Config, Connected, Connection, Event, NamedGroup,
-    ProtocolVersion, SRTP_EXPORTER_LABEL,
+    ProtocolVersion, SRTP_EXPORTER_LABEL, State,
 };
 use rand_core::SeedableRng;
 use serde_json::Value;
@@ -381,12 +385,15 @@ fn cases() -> Vec<Case> {
         hybrid_first_hello: true,
         ..server
     });
-    cases.push(Case {
-        what: "hybrid only",
-        wolf_share: &["--pqc", "X25519MLKEM768"],
-        refused: true,
-        ..server
-    });
+    for ours in [Ours::Server, Ours::Client] {
+        cases.push(Case {
+            what: "hybrid only",
+            wolf_share: &["--pqc", "X25519MLKEM768"],
+            refused: true,
+            ours,
+            ..BASE
+        });
+    }
     cases
 }
 
@@ -695,30 +702,61 @@ fn refused(ctx: &Context, wolf: &WolfSsl, case: &Case, seed: u8) -> Result<Strin
         &mut peer,
         &mut wire,
         deadline,
-        |_, peer, ev| {
+        |conn, peer, ev| {
             if let Some(Event::Connected(info)) = ev {
                 return Err(format!("connected anyway: {info:?}"));
             }
             peer.drain();
-            Ok(peer.has_exited())
+            // wolfSSL's server answers each of our hellos with a plaintext alert, which we
+            // drop unauthenticated, and waits on: two of them (one answering our
+            // retransmission) are enough.
+            Ok(peer.has_exited() || conn.dropped_records() >= 2)
         },
     );
-    match outcome {
+    let ours_why = match outcome {
         Err(e) if e.starts_with("connected anyway") => return Err(e),
         // Our side failing (an alert received, a refused hello) is the expected end too.
-        _ => {}
+        Err(e) => e.lines().next().unwrap_or("").to_string(),
+        Ok(()) => "no error".to_string(),
+    };
+    if case.ours == Ours::Client {
+        // A fatal handshake_failure in a plaintext record, nothing else.
+        let alert = [0x15, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40];
+        let answers = wire.theirs.len();
+        if answers < 2
+            || wire
+                .theirs
+                .iter()
+                .any(|d| d[..3] != alert[..3] || d[11..] != alert[11..])
+        {
+            return Err(format!("wolfSSL answered {:02x?}", wire.theirs));
+        }
+        if conn.dropped_records() < answers as u64 || conn.state() == State::Connected {
+            return Err(format!(
+                "we dropped {} of wolfSSL's {answers} alerts, state {:?}",
+                conn.dropped_records(),
+                conn.state()
+            ));
+        }
+        return Ok(format!(
+            "PASS (refused: wolfSSL sent {answers} plaintext fatal handshake_failure \
+             alerts, all dropped unauthenticated; ours {:?}, failing at its handshake timeout)",
+            conn.state()
+        ));
     }
     let status = peer.wait_exit(deadline)?;
     if status.success() {
         return Err(format!("wolfSSL exited successfully:\n{}", peer.seen));
     }
-    let first = wire.theirs.first().ok_or("wolfSSL sent nothing")?;
-    let groups = hello_groups(first)?;
-    if groups.0 != [X25519MLKEM768] {
-        return Err(format!(
-            "wolfSSL's hello supports {:04x?}, the case expects X25519MLKEM768 alone",
-            groups.0
-        ));
+    {
+        let first = wire.theirs.first().ok_or("wolfSSL sent nothing")?;
+        let groups = hello_groups(first)?;
+        if groups.0 != [X25519MLKEM768] {
+            return Err(format!(
+                "wolfSSL's hello supports {:04x?}, the case expects X25519MLKEM768 alone",
+                groups.0
+            ));
+        }
     }
     let why = peer
         .seen
@@ -728,7 +766,7 @@ fn refused(ctx: &Context, wolf: &WolfSsl, case: &Case, seed: u8) -> Result<Strin
         .trim()
         .to_string();
     Ok(format!(
-        "PASS (refused; our state {:?}; wolfSSL: {why})",
+        "PASS (refused; ours: {:?}, {ours_why}; wolfSSL: {why})",
         conn.state()
     ))
 }
