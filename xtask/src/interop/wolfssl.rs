@@ -716,7 +716,14 @@ fn refused(ctx: &Context, wolf: &WolfSsl, case: &Case, seed: u8) -> Result<Strin
     let ours_why = match outcome {
         Err(e) if e.starts_with("connected anyway") => return Err(e),
         // Our side failing (an alert received, a refused hello) is the expected end too.
-        Err(e) => e.lines().next().unwrap_or("").to_string(),
+        Err(e) => e
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split("; wolfSSL printed")
+            .next()
+            .unwrap_or("")
+            .to_string(),
         Ok(()) => "no error".to_string(),
     };
     if case.ours == Ours::Client {
