@@ -1,9 +1,11 @@
 //! `cargo xtask interop [SUITE...]`: the project against real third-party programs.
 //!
 //! Each suite builds traffic with the project's crates, hands it to a real peer (tshark,
-//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium) and compares what the peer read with what was
-//! written. Missing peers are installed from Debian's packages; a suite never skips, and a
-//! disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
+//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium, wolfSSL) and compares what the peer read with
+//! what was written. Missing peers are installed from Debian's packages, except wolfSSL, which
+//! no Debian package carries with DTLS 1.3: the `wolfssl` suite builds it from the source the
+//! crates.io package wolfssl-sys ships (see its module documentation). A suite never skips,
+//! and a disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
 //! 2.8 half, whose peer no registry carries: without it that half prints a note and is
 //! skipped, and the suite's Chromium half still runs.
 
@@ -13,6 +15,7 @@ mod chromium_sdp;
 mod cryptex;
 mod cryptex_browser;
 mod dscp;
+mod dtls_peer;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
@@ -30,6 +33,7 @@ mod sdes;
 mod session_capture;
 mod tcp;
 mod tshark;
+pub mod wolfssl;
 
 use crate::util::{Result, root};
 use std::path::PathBuf;
@@ -117,6 +121,10 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "cryptex",
         run: cryptex::run,
+    },
+    Suite {
+        name: "wolfssl",
+        run: wolfssl::run,
     },
 ];
 
