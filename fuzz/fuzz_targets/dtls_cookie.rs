@@ -12,6 +12,11 @@
 //! its bytes. The table never holds more than its bounds, a challenge is well formed and
 //! never larger than what the address sent, and what is accepted is a whole ClientHello
 //! carrying the cookie of the address it came from and of no other.
+//!
+//! Both passes judge for a server capped at DTLS 1.2. A third judges the datagram for a
+//! server that allows 1.3: its challenge is either that HelloVerifyRequest or one
+//! well-formed HelloRetryRequest record, never larger than the datagram, and nothing a
+//! fuzzer can build without the secret is accepted as a 1.3 hello.
 
 #![no_main]
 
@@ -19,13 +24,13 @@ use chacha20::ChaCha20Rng;
 use dtls::internal::{ContentType, RECORD_HEADER_LEN, RecordHeader, records};
 use dtls::internal::{HandshakeMessage, HandshakeType, encode_message, parse_fragments};
 use dtls::{
-    CookieSecret, HELLO_FRAGMENT_LIFETIME, HelloVerdict, MAX_CLIENT_HELLO_LEN, MAX_PENDING_HELLOS,
-    PendingHellos,
+    Certificate, Config, CookieSecret, HELLO_FRAGMENT_LIFETIME, HelloVerdict, MAX_CLIENT_HELLO_LEN,
+    MAX_PENDING_HELLOS, PendingHellos, ProtocolVersion,
 };
 use libfuzzer_sys::fuzz_target;
 use rand_core::SeedableRng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 const ADDRESS: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5004);
@@ -34,6 +39,25 @@ const OTHER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)
 fn secret() -> &'static CookieSecret {
     static SECRET: OnceLock<CookieSecret> = OnceLock::new();
     SECRET.get_or_init(|| CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([9; 32])))
+}
+
+/// The server configurations a front end judges for: capped at DTLS 1.2, and allowing 1.3.
+fn configs() -> &'static (Arc<Config>, Arc<Config>) {
+    static CONFIGS: OnceLock<(Arc<Config>, Arc<Config>)> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let certificate =
+            Certificate::generate_with_rng("front", &mut ChaCha20Rng::from_seed([8; 32]))
+                .expect("a certificate");
+        let mut v12 = Config::new(certificate);
+        v12.max_version = ProtocolVersion::Dtls12;
+        let mut v13 = v12.clone();
+        v13.max_version = ProtocolVersion::Dtls13;
+        (Arc::new(v12), Arc::new(v13))
+    })
+}
+
+fn v12() -> &'static Arc<Config> {
+    &configs().0
 }
 
 /// Checks that `hvr` is one epoch-0 handshake record holding one whole
@@ -56,7 +80,7 @@ fn check_challenge(hvr: &[u8]) -> Vec<u8> {
     assert!(!request.cookie.is_empty() && request.cookie.len() <= 255);
     let mut table = PendingHellos::new();
     assert_eq!(
-        secret().verify_datagram(&mut table, Instant::now(), ADDRESS, hvr),
+        secret().verify_datagram(v12(), &mut table, Instant::now(), ADDRESS, hvr),
         HelloVerdict::Drop
     );
     assert!(table.is_empty());
@@ -67,7 +91,8 @@ fn check_challenge(hvr: &[u8]) -> Vec<u8> {
 fn one_datagram(data: &[u8]) {
     let now = Instant::now();
     let mut pending = PendingHellos::new();
-    let HelloVerdict::Challenge(hvr) = secret().verify_datagram(&mut pending, now, ADDRESS, data)
+    let HelloVerdict::Challenge(hvr) =
+        secret().verify_datagram(v12(), &mut pending, now, ADDRESS, data)
     else {
         return;
     };
@@ -120,11 +145,11 @@ fn one_datagram(data: &[u8]) {
     .write(&mut answer);
     answer.extend_from_slice(&payload);
     assert_eq!(
-        secret().verify_datagram(&mut pending, now, ADDRESS, &answer),
+        secret().verify_datagram(v12(), &mut pending, now, ADDRESS, &answer),
         HelloVerdict::Accept(answer.clone())
     );
     assert!(matches!(
-        secret().verify_datagram(&mut pending, now, OTHER, &answer),
+        secret().verify_datagram(v12(), &mut pending, now, OTHER, &answer),
         HelloVerdict::Challenge(_)
     ));
 }
@@ -172,7 +197,7 @@ fn sequence(data: &[u8]) {
             Duration::from_millis(1)
         };
         received[who] += datagram.len();
-        match secret().verify_datagram(&mut pending, now, address, datagram) {
+        match secret().verify_datagram(v12(), &mut pending, now, address, datagram) {
             HelloVerdict::Challenge(hvr) => {
                 check_challenge(&hvr);
                 assert!(hvr.len() <= received[who], "amplification");
@@ -186,7 +211,43 @@ fn sequence(data: &[u8]) {
     }
 }
 
+/// The input as one datagram to a front end that allows DTLS 1.3.
+fn one_datagram_dtls13(data: &[u8]) {
+    let mut pending = PendingHellos::new();
+    match secret().verify_datagram(&configs().1, &mut pending, Instant::now(), ADDRESS, data) {
+        HelloVerdict::Challenge(answer) => {
+            assert!(answer.len() <= data.len(), "amplification");
+            let mut all = records(&answer);
+            let record = all.next().expect("a record").expect("a valid record");
+            assert!(all.next().is_none());
+            assert_eq!(record.header.content_type, ContentType::Handshake);
+            assert_eq!(record.header.epoch, 0);
+            let fragments = parse_fragments(record.fragment).expect("valid fragments");
+            let [fragment] = fragments.as_slice() else {
+                panic!("one message")
+            };
+            match fragment.header.msg_type {
+                HandshakeType::HelloVerifyRequest => {
+                    check_challenge(&answer);
+                }
+                HandshakeType::ServerHello => {
+                    // RFC 8446's HelloRetryRequest random, after the legacy version.
+                    assert_eq!(&fragment.body[2..6], &[0xCF, 0x21, 0xAD, 0x74]);
+                }
+                other => panic!("a challenge of type {other:?}"),
+            }
+        }
+        HelloVerdict::Accept(bytes) => {
+            // Only a 1.2 hello carrying the cookie could be: the fuzzer does not know it.
+            check_accepted(&bytes, ADDRESS, OTHER)
+        }
+        HelloVerdict::Buffered => assert!(!pending.is_empty()),
+        _ => {}
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     one_datagram(data);
     sequence(data);
+    one_datagram_dtls13(data);
 });

@@ -39,12 +39,9 @@ fuzz_target!(|data: &[u8]| {
         context(profile, selector & 16 != 0, cryptex),
         context(profile, selector & 16 != 0, cryptex),
     );
-    // A packet whose extension is already marked 0xC0DE/0xC2DE goes out as it is without
-    // cryptex, and a receiver without cryptex refuses it by design
-    // (`Error::CryptexNotNegotiated`, crates/srtp/src/cryptex.rs): no round trip to check.
-    if !rtcp && !cryptex && srtp::is_cryptex(packet) {
-        return;
-    }
+    // Without cryptex, a packet already marked 0xC0DE/0xC2DE is refused both ways
+    // (`Error::CryptexNotNegotiated`, crates/srtp/src/cryptex.rs).
+    let refused = !rtcp && !cryptex && srtp::is_cryptex(packet);
     let mut buf = packet.to_vec();
     buf.resize(packet.len() + 64, 0);
     let protected = if rtcp {
@@ -52,6 +49,15 @@ fuzz_target!(|data: &[u8]| {
     } else {
         tx.protect_rtp(&mut buf, packet.len())
     };
+    if refused {
+        // A packet that is not RTP at all fails earlier, with its parse error.
+        let parses = rtp_packet::RtpPacket::parse(packet).is_ok();
+        assert!(
+            protected.is_err() && (!parses || protected == Err(Error::CryptexNotNegotiated)),
+            "{protected:?}"
+        );
+        return;
+    }
     let Ok(n) = protected else { return };
     buf.truncate(n);
     let wire = buf.clone();

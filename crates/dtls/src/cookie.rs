@@ -14,8 +14,11 @@ use crate::handshake::{
     encode_message, parse_fragments,
 };
 use crate::record::{ContentType, DTLS_1_0, DTLS_1_2, RECORD_HEADER_LEN, RecordHeader, records};
+use crate::v13::server::{HelloContext, Screened};
+use crate::{Config, ProtocolVersion};
 use rand_core::CryptoRng;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -216,8 +219,9 @@ pub enum HelloVerdict {
     /// They are the datagram itself when the ClientHello came whole, or the ClientHello
     /// reassembled from its fragments as one record.
     Accept(Vec<u8>),
-    /// A ClientHello without a valid cookie: send this HelloVerifyRequest back and forget.
-    /// It is never larger than the bytes of the ClientHello it answers.
+    /// A ClientHello without a valid cookie: send this back and forget. It is a
+    /// HelloVerifyRequest (DTLS 1.2) or a HelloRetryRequest carrying a cookie (DTLS 1.3),
+    /// never larger than the bytes of the ClientHello it answers.
     Challenge(Vec<u8>),
     /// A fragment of a ClientHello was kept until the rest arrives: send nothing.
     Buffered,
@@ -232,15 +236,24 @@ impl CookieSecret {
     /// collected in `pending` (bounded, see [`PendingHellos`]) and judged once complete.
     /// Nothing is answered before then, and the cookie is checked on the complete
     /// message, so fragments create no state beyond `pending`.
+    ///
+    /// `config` is the configuration of the server connections the front end creates
+    /// (the same `Arc` it gives [`crate::Connection::server_with_cookie_secret`]). When it
+    /// allows DTLS 1.3 and the hello offers 1.3 with a suite, group and signature scheme
+    /// it can take, the challenge is the 1.3 HelloRetryRequest with a cookie (RFC 9147
+    /// §5.1) and the accepted hello is the second one returning it, so the connection
+    /// speaks 1.3; any other hello gets the 1.2 HelloVerifyRequest, exactly as the
+    /// connection itself would answer.
     pub fn verify_datagram(
         &self,
+        config: &Arc<Config>,
         pending: &mut PendingHellos,
         now: Instant,
         client_address: SocketAddr,
         datagram: &[u8],
     ) -> HelloVerdict {
         pending.expire(now);
-        let verdict = self.judge_datagram(pending, now, client_address, datagram);
+        let verdict = self.judge_datagram(config, pending, now, client_address, datagram);
         if matches!(verdict, HelloVerdict::Accept(_)) {
             pending.forget(client_address);
         }
@@ -249,6 +262,7 @@ impl CookieSecret {
 
     fn judge_datagram(
         &self,
+        config: &Arc<Config>,
         pending: &mut PendingHellos,
         now: Instant,
         client_address: SocketAddr,
@@ -282,6 +296,7 @@ impl CookieSecret {
                         return HelloVerdict::Drop;
                     }
                     return self.judge(
+                        config,
                         client_address,
                         header.sequence_number,
                         h.message_seq,
@@ -295,6 +310,7 @@ impl CookieSecret {
                     Ok(HelloProgress::Duplicate) => {}
                     Ok(HelloProgress::Complete(hello)) => {
                         return self.judge(
+                            config,
                             client_address,
                             hello.record_sequence,
                             hello.message_seq,
@@ -318,8 +334,10 @@ impl CookieSecret {
     }
 
     /// The verdict on a complete ClientHello body that came in `received` bytes.
+    #[allow(clippy::too_many_arguments)]
     fn judge(
         &self,
+        config: &Arc<Config>,
         client_address: SocketAddr,
         record_sequence: u64,
         message_seq: u16,
@@ -327,6 +345,23 @@ impl CookieSecret {
         received: usize,
         accepted: impl FnOnce() -> Vec<u8>,
     ) -> HelloVerdict {
+        if config.max_version >= ProtocolVersion::Dtls13 {
+            let cx = HelloContext {
+                config,
+                cookie_secret: self,
+                client_address,
+                record_sequence,
+                message_seq,
+                body,
+                received,
+            };
+            match crate::v13::server::screen(&cx) {
+                Screened::NotDtls13 => {}
+                Screened::Answered(Some(retry)) => return HelloVerdict::Challenge(retry),
+                Screened::Answered(None) => return HelloVerdict::Drop,
+                Screened::CookieValid => return HelloVerdict::Accept(accepted()),
+            }
+        }
         let Ok(HandshakeMessage::ClientHello(hello)) =
             HandshakeMessage::parse(HandshakeType::ClientHello, body)
         else {

@@ -593,3 +593,83 @@ fn rsa_certificates_of_our_own_sign_rsa_pss_in_dtls13() {
         );
     }
 }
+
+/// A many-peer front end (`CookieSecret::verify_datagram`) whose configuration allows 1.3
+/// answers a 1.3 offer with the same stateless HelloRetryRequest a server connection sends,
+/// accepts only the second hello carrying the cookie it issued to that address, and the
+/// connection it creates then speaks 1.3; capped at 1.2, it sends a HelloVerifyRequest.
+#[test]
+fn a_front_end_answers_a_dtls13_offer_with_a_retry_and_hands_on_a_dtls13_connection() {
+    use dtls::{CookieSecret, HelloVerdict, PendingHellos};
+    use std::sync::Arc;
+    let now = Instant::now();
+    let secret = Arc::new(CookieSecret::generate_with_rng(&mut rng(50)));
+    let front = Arc::new(v13(&configs().1));
+    let mut pending = PendingHellos::new();
+    let mut client = Connection::client_with_rng(Arc::new(v13(&configs().0)), rng(51), now);
+    client
+        .require_peer_fingerprints(vec![fp(&configs().1)])
+        .unwrap();
+    let ch1 = client.poll_transmit().unwrap().to_vec();
+
+    // The 1.2-capped front door challenges the same hello with a HelloVerifyRequest.
+    let capped = Arc::new(configs().1.clone());
+    let HelloVerdict::Challenge(hvr) =
+        secret.verify_datagram(&capped, &mut pending, now, PEER, &ch1)
+    else {
+        panic!("a 1.2 front end challenges");
+    };
+    assert_eq!(handshake_type(&hvr), 3);
+
+    let HelloVerdict::Challenge(hrr) =
+        secret.verify_datagram(&front, &mut pending, now, PEER, &ch1)
+    else {
+        panic!("a 1.3 front end challenges too");
+    };
+    assert_eq!(handshake_type(&hrr), 2);
+    assert_eq!(
+        &hrr[13 + 12 + 2..13 + 12 + 2 + 4],
+        &[0xCF, 0x21, 0xAD, 0x74]
+    );
+    assert!(
+        hrr.len() <= ch1.len(),
+        "never answer with more than was sent"
+    );
+    // Byte for byte what a server connection with the same secret answers.
+    let mut direct =
+        Connection::server_with_cookie_secret(front.clone(), rng(52), secret.clone(), PEER, now);
+    direct.handle_datagram(now, &ch1).unwrap();
+    assert_eq!(direct.poll_transmit().unwrap().to_vec(), hrr);
+    assert!(pending.is_empty());
+
+    client.handle_datagram(now, &hrr).unwrap();
+    let ch2 = client.poll_transmit().unwrap().to_vec();
+    // The cookie is bound to the address it was issued to: from elsewhere, dropped.
+    assert_eq!(
+        secret.verify_datagram(&front, &mut pending, now, OTHER, &ch2),
+        HelloVerdict::Drop
+    );
+    // A cookie with one byte changed is dropped too.
+    let mut forged = ch2.clone();
+    let at = forged.len() - 40;
+    forged[at] ^= 1;
+    assert!(matches!(
+        secret.verify_datagram(&front, &mut pending, now, PEER, &forged),
+        HelloVerdict::Drop | HelloVerdict::Challenge(_)
+    ));
+    assert_eq!(
+        secret.verify_datagram(&front, &mut pending, now, PEER, &ch2),
+        HelloVerdict::Accept(ch2.clone())
+    );
+    assert!(pending.is_empty() && pending.dropped() == 0);
+
+    let mut server = Connection::server_with_cookie_secret(front, rng(53), secret, PEER, now);
+    server
+        .require_peer_fingerprints(vec![fp(&configs().0)])
+        .unwrap();
+    server.handle_datagram(now, &ch2).unwrap();
+    assert_eq!(pump(&mut client, &mut server, now), (None, None));
+    assert!(client.is_connected() && server.is_connected());
+    assert_eq!(connected(&mut server).version, ProtocolVersion::Dtls13);
+    assert_eq!(connected(&mut client).version, ProtocolVersion::Dtls13);
+}

@@ -168,6 +168,13 @@ fn expected_hvr(record_seq: u8, message_seq: u8, cookie: &[u8; 32]) -> Vec<u8> {
     out
 }
 
+/// The configuration a front end judges hellos for: the server's (capped at DTLS 1.2 in
+/// these suites, so a Chromium-shaped hello that offers 1.3 still meets the 1.2 front
+/// door; tests/dtls13.rs has the 1.3 one).
+fn front() -> Arc<dtls::Config> {
+    Arc::new(configs().1.clone())
+}
+
 /// A front end's secret and the server connection it creates for `PEER`.
 fn secret() -> Arc<CookieSecret> {
     Arc::new(CookieSecret::generate_with_rng(&mut rng(40)))
@@ -261,14 +268,15 @@ fn the_front_door_challenges_a_chromium_hello_after_its_last_fragment_and_accept
     let hello = chromium_hello(&[]);
     let first = split(&hello, 0, 0, &[1150]);
     assert_eq!(
-        secret.verify_datagram(&mut pending, now, PEER, &first[0]),
+        secret.verify_datagram(&front(), &mut pending, now, PEER, &first[0]),
         HelloVerdict::Buffered
     );
     assert_eq!(
         (pending.len(), pending.buffered_bytes()),
         (1, CHROMIUM_HELLO_LEN)
     );
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(&mut pending, now, PEER, &first[1])
+    let HelloVerdict::Challenge(hvr) =
+        secret.verify_datagram(&front(), &mut pending, now, PEER, &first[1])
     else {
         panic!("the last fragment completes the hello")
     };
@@ -282,8 +290,9 @@ fn the_front_door_challenges_a_chromium_hello_after_its_last_fragment_and_accept
     // of order, one of them twice.
     let retry = chromium_hello(&cookie);
     let parts = split(&retry, 1, 2, &[480, 960]);
-    let verdict =
-        |pending: &mut PendingHellos, d: &[u8]| secret.verify_datagram(pending, now, PEER, d);
+    let verdict = |pending: &mut PendingHellos, d: &[u8]| {
+        secret.verify_datagram(&front(), pending, now, PEER, d)
+    };
     assert_eq!(verdict(&mut pending, &parts[2]), HelloVerdict::Buffered);
     assert_eq!(verdict(&mut pending, &parts[2]), HelloVerdict::Drop);
     assert_eq!(verdict(&mut pending, &parts[0]), HelloVerdict::Buffered);
@@ -297,10 +306,10 @@ fn the_front_door_challenges_a_chromium_hello_after_its_last_fragment_and_accept
     // From another address the same fragments only draw a challenge.
     let other: SocketAddr = "192.0.2.77:5000".parse().unwrap();
     for d in &parts[..2] {
-        secret.verify_datagram(&mut pending, now, other, d);
+        secret.verify_datagram(&front(), &mut pending, now, other, d);
     }
     assert!(matches!(
-        secret.verify_datagram(&mut pending, now, other, &parts[2]),
+        secret.verify_datagram(&front(), &mut pending, now, other, &parts[2]),
         HelloVerdict::Challenge(_)
     ));
 
@@ -460,13 +469,13 @@ fn our_client_connects_through_the_front_door_with_every_hello_in_fragments() {
         let received: usize = datagrams.iter().map(Vec::len).sum();
         let (last, rest) = datagrams.split_last().unwrap();
         for piece in rest {
-            let v = secret.verify_datagram(&mut pending, now, PEER, piece);
+            let v = secret.verify_datagram(&front(), &mut pending, now, PEER, piece);
             assert!(
                 matches!(v, HelloVerdict::Buffered | HelloVerdict::Drop),
                 "{v:?}"
             );
         }
-        match secret.verify_datagram(&mut pending, now, PEER, last) {
+        match secret.verify_datagram(&front(), &mut pending, now, PEER, last) {
             HelloVerdict::Challenge(hvr) => {
                 assert!(hvr.len() <= received);
                 client.handle_datagram(now, &hvr).unwrap();
@@ -541,12 +550,12 @@ fn the_front_door_drops_and_counts_inconsistent_fragments_and_the_real_hello_sti
     let hello = chromium_hello(&[]);
     let real = split(&hello, 1, 0, &[700]);
     assert_eq!(
-        secret.verify_datagram(&mut pending, now, PEER, &real[0]),
+        secret.verify_datagram(&front(), &mut pending, now, PEER, &real[0]),
         HelloVerdict::Buffered
     );
     let bad = inconsistent(&hello);
     for (i, (what, d)) in bad.iter().enumerate() {
-        let verdict = secret.verify_datagram(&mut pending, now, PEER, d);
+        let verdict = secret.verify_datagram(&front(), &mut pending, now, PEER, d);
         assert_eq!(verdict, HelloVerdict::Drop, "{what}");
         assert_eq!(pending.dropped(), i as u64 + 1, "{what}");
         assert_eq!((pending.len(), pending.buffered_bytes()), (1, hello.len()));
@@ -556,12 +565,13 @@ fn the_front_door_drops_and_counts_inconsistent_fragments_and_the_real_hello_sti
     let too_long = handshake_fragment(1, MAX_CLIENT_HELLO_LEN + 1, 0, 0, &hello[..900]);
     let too_long = record(0, 0, ContentType::Handshake, &too_long);
     assert_eq!(
-        secret.verify_datagram(&mut pending, now, other, &too_long),
+        secret.verify_datagram(&front(), &mut pending, now, other, &too_long),
         HelloVerdict::Drop
     );
     assert_eq!(pending.dropped(), bad.len() as u64 + 1);
     assert_eq!(pending.len(), 1);
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(&mut pending, now, PEER, &real[1])
+    let HelloVerdict::Challenge(hvr) =
+        secret.verify_datagram(&front(), &mut pending, now, PEER, &real[1])
     else {
         panic!("the real rest completes the hello")
     };
@@ -626,15 +636,17 @@ fn a_flood_of_first_fragments_from_spoofed_addresses_stays_within_the_table() {
     let hello = chromium_hello(&[]);
     let real = split(&hello, 0, 0, &[700]);
     let mut clock = start;
-    let flood =
-        |pending: &mut PendingHellos, clock: &mut Instant, addresses: std::ops::Range<u32>| {
-            for i in addresses {
-                let v = secret.verify_datagram(pending, tick(clock), address(i), &first_fragment);
-                assert_eq!(v, HelloVerdict::Buffered);
-                assert!(pending.len() <= MAX_PENDING_HELLOS);
-                assert!(pending.buffered_bytes() <= MAX_PENDING_HELLOS * MAX_CLIENT_HELLO_LEN);
-            }
-        };
+    let flood = |pending: &mut PendingHellos,
+                 clock: &mut Instant,
+                 addresses: std::ops::Range<u32>| {
+        for i in addresses {
+            let v =
+                secret.verify_datagram(&front(), pending, tick(clock), address(i), &first_fragment);
+            assert_eq!(v, HelloVerdict::Buffered);
+            assert!(pending.len() <= MAX_PENDING_HELLOS);
+            assert!(pending.buffered_bytes() <= MAX_PENDING_HELLOS * MAX_CLIENT_HELLO_LEN);
+        }
+    };
     flood(&mut pending, &mut clock, 0..10_000);
     assert_eq!(pending.len(), MAX_PENDING_HELLOS);
     assert_eq!(
@@ -645,7 +657,7 @@ fn a_flood_of_first_fragments_from_spoofed_addresses_stays_within_the_table() {
 
     // A real client whose hello completes before 64 newer addresses arrive is served...
     assert_eq!(
-        secret.verify_datagram(&mut pending, tick(&mut clock), PEER, &real[0]),
+        secret.verify_datagram(&front(), &mut pending, tick(&mut clock), PEER, &real[0]),
         HelloVerdict::Buffered
     );
     flood(
@@ -654,13 +666,13 @@ fn a_flood_of_first_fragments_from_spoofed_addresses_stays_within_the_table() {
         20_000..20_000 + MAX_PENDING_HELLOS as u32 - 1,
     );
     assert!(matches!(
-        secret.verify_datagram(&mut pending, tick(&mut clock), PEER, &real[1]),
+        secret.verify_datagram(&front(), &mut pending, tick(&mut clock), PEER, &real[1]),
         HelloVerdict::Challenge(_)
     ));
     // ...one that 64 newer addresses push out is the oldest, evicted: its last fragment
     // starts over.
     assert_eq!(
-        secret.verify_datagram(&mut pending, tick(&mut clock), PEER, &real[0]),
+        secret.verify_datagram(&front(), &mut pending, tick(&mut clock), PEER, &real[0]),
         HelloVerdict::Buffered
     );
     flood(
@@ -669,13 +681,13 @@ fn a_flood_of_first_fragments_from_spoofed_addresses_stays_within_the_table() {
         30_000..30_000 + MAX_PENDING_HELLOS as u32,
     );
     assert_eq!(
-        secret.verify_datagram(&mut pending, tick(&mut clock), PEER, &real[1]),
+        secret.verify_datagram(&front(), &mut pending, tick(&mut clock), PEER, &real[1]),
         HelloVerdict::Buffered
     );
     // Past the lifetime, nothing is held at all.
     let later = tick(&mut clock) + HELLO_FRAGMENT_LIFETIME;
     assert_eq!(
-        secret.verify_datagram(&mut pending, later, PEER, &[22]),
+        secret.verify_datagram(&front(), &mut pending, later, PEER, &[22]),
         HelloVerdict::Drop
     );
     assert!(pending.is_empty() && pending.buffered_bytes() == 0);
@@ -704,4 +716,33 @@ fn client_hello_fragments_do_not_disturb_an_established_connection() {
     assert_eq!(s.handle_datagram(now, &d), Ok(Received::Processed));
     let d = s.poll_transmit().unwrap().to_vec();
     assert_eq!(c.handle_datagram(now, &d), Ok(Received::Processed));
+}
+
+/// With DTLS 1.3 allowed, the front door answers the Chromium-shaped hello (which offers
+/// 1.3 with an X25519 share beside its X25519MLKEM768 one) after its last fragment with
+/// a HelloRetryRequest, no larger than the two fragments that brought the hello.
+#[test]
+fn a_front_door_allowing_dtls13_answers_the_fragmented_chromium_hello_with_a_retry() {
+    let now = Instant::now();
+    let secret = secret();
+    let mut config = configs().1.clone();
+    config.max_version = dtls::ProtocolVersion::Dtls13;
+    let front = Arc::new(config);
+    let mut pending = PendingHellos::new();
+    let first = split(&chromium_hello(&[]), 0, 0, &[1150]);
+    assert_eq!(
+        secret.verify_datagram(&front, &mut pending, now, PEER, &first[0]),
+        HelloVerdict::Buffered
+    );
+    let HelloVerdict::Challenge(hrr) =
+        secret.verify_datagram(&front, &mut pending, now, PEER, &first[1])
+    else {
+        panic!("the last fragment completes the hello")
+    };
+    // A ServerHello (type 2) with RFC 8446's HelloRetryRequest random.
+    assert_eq!(hrr[13], 2);
+    assert_eq!(&hrr[27..31], &[0xCF, 0x21, 0xAD, 0x74]);
+    let received: usize = first.iter().map(Vec::len).sum();
+    assert!(hrr.len() <= received, "{} > {received}", hrr.len());
+    assert!(pending.is_empty());
 }

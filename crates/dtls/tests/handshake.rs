@@ -465,13 +465,15 @@ fn stateless_front_end_accepts_only_returned_cookies() {
         &mut ChaCha20Rng::from_seed([30; 32]),
     ));
     let mut pending = PendingHellos::new();
+    let front = Arc::new(config(2));
     let mut client = Connection::client_with_rng(Arc::new(config(1)), rng(21), now);
     let hello = client.poll_transmit().unwrap().to_vec();
     assert_eq!(
-        secret.verify_datagram(&mut pending, now, PEER, &[22, 0xFE]),
+        secret.verify_datagram(&front, &mut pending, now, PEER, &[22, 0xFE]),
         HelloVerdict::Drop
     );
-    let HelloVerdict::Challenge(hvr) = secret.verify_datagram(&mut pending, now, PEER, &hello)
+    let HelloVerdict::Challenge(hvr) =
+        secret.verify_datagram(&front, &mut pending, now, PEER, &hello)
     else {
         panic!("first hello must be challenged");
     };
@@ -480,17 +482,16 @@ fn stateless_front_end_accepts_only_returned_cookies() {
     client.handle_datagram(now, &hvr).unwrap();
     let hello2 = client.poll_transmit().unwrap().to_vec();
     assert!(matches!(
-        secret.verify_datagram(&mut pending, now, OTHER, &hello2),
+        secret.verify_datagram(&front, &mut pending, now, OTHER, &hello2),
         HelloVerdict::Challenge(_)
     ));
     // A hello that came whole is handed on as it came.
     assert_eq!(
-        secret.verify_datagram(&mut pending, now, PEER, &hello2),
+        secret.verify_datagram(&front, &mut pending, now, PEER, &hello2),
         HelloVerdict::Accept(hello2.clone())
     );
     assert!(pending.is_empty());
-    let mut server =
-        Connection::server_with_cookie_secret(Arc::new(config(2)), rng(22), secret, PEER, now);
+    let mut server = Connection::server_with_cookie_secret(front, rng(22), secret, PEER, now);
     authenticate(&mut client, &mut server);
     server.handle_datagram(now, &hello2).unwrap();
     pump(&mut client, &mut server, now).unwrap();

@@ -24,9 +24,11 @@
 //! not RFC 8285's one-byte or two-byte form (two-byte with non-zero "appbits"
 //! included: the cryptex ids leave no room for them, §5), with
 //! [`Error::CryptexExtension`]: sending it in clear is what the peer asked not to get,
-//! and guessing a layout is worse. A receiver without cryptex refuses a packet marked
-//! 0xC0DE or 0xC2DE ([`Error::CryptexNotNegotiated`]) instead of handing on an extension
-//! block it cannot read. The NULL profile encrypts nothing, so cryptex does not apply to
+//! and guessing a layout is worse. A context without cryptex refuses a packet marked
+//! 0xC0DE or 0xC2DE ([`Error::CryptexNotNegotiated`]) in both directions: received, its
+//! extension block cannot be read; to be sent, it would go out claiming an encryption it
+//! does not have, and every receiver (ours, libsrtp's with cryptex off too) would misread
+//! it. Refusing both ways keeps protect and unprotect inverse to each other. The NULL profile encrypts nothing, so cryptex does not apply to
 //! it in either direction (as the E flag of [`crate::Config::encrypt_rtcp`]).
 
 use crate::error::{Error, Result};

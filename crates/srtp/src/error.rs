@@ -112,7 +112,8 @@ pub enum Error {
     #[error("header extension profile {0:#06x} cannot be sent with cryptex (RFC 9335 §5)")]
     CryptexExtension(u16),
     /// A packet marked as cryptex-encrypted (0xC0DE or 0xC2DE) reached a context without
-    /// [`crate::Config::cryptex`]: its header extension cannot be read.
+    /// [`crate::Config::cryptex`], to be sent or received: its header extension would be
+    /// (or is) unreadable.
     #[error("cryptex packet received but cryptex (RFC 9335) is not enabled")]
     CryptexNotNegotiated,
 }

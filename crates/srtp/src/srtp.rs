@@ -71,13 +71,18 @@ impl Context {
     ///
     /// With [`crate::Config::cryptex`] the CSRC list and header extension are encrypted
     /// too (RFC 9335); a packet with CSRCs and no extension gets an empty one, so `buf`
-    /// then needs 4 more bytes of room and the returned length counts them.
+    /// then needs 4 more bytes of room and the returned length counts them. Without it,
+    /// a packet whose extension is already marked 0xC0DE or 0xC2DE is refused with
+    /// [`Error::CryptexNotNegotiated`], as unprotect refuses one.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize> {
         let packet = packet_to_protect(buf, len)?;
         let rtp = rtp_packet::RtpPacket::parse(packet)?;
         let (hdr_len, seq, ssrc) = (rtp.header_len(), rtp.sequence_number(), rtp.ssrc());
         let plan = if self.cryptex() {
             cryptex::SendPlan::plan(packet)?
+        } else if cryptex::received(packet).is_some() {
+            // Marked as encrypted but sent in clear: no receiver could read it.
+            return Err(Error::CryptexNotNegotiated);
         } else {
             cryptex::SendPlan::Plain
         };

@@ -196,6 +196,28 @@ fn a_receiver_without_cryptex_refuses_marked_packets() {
         Err(Error::CryptexNotNegotiated)
     );
     assert_eq!(rx.roc(0xcafebabe), None);
+    // Nor is one sent: the RFC's plaintext with its extension word already set to 0xC0DE
+    // (one-byte) or 0xC2DE (two-byte), buffer untouched.
+    let mut tx = rfc_context(P::AesCm128HmacSha1_80, Config::default());
+    for (name, p) in PLAIN {
+        let mut p = hex(p);
+        let csrcs = 4 * usize::from(p[0] & 0x0f);
+        if p[0] & 0x10 == 0 {
+            continue;
+        }
+        let word = u16::from_be_bytes([p[12 + csrcs], p[13 + csrcs]]);
+        let marked: u16 = if word == 0xbede { 0xc0de } else { 0xc2de };
+        p[12 + csrcs..14 + csrcs].copy_from_slice(&marked.to_be_bytes());
+        let mut buf = p.clone();
+        buf.resize(p.len() + 16, 0);
+        assert_eq!(
+            tx.protect_rtp(&mut buf, p.len()),
+            Err(Error::CryptexNotNegotiated),
+            "{name}"
+        );
+        assert_eq!(buf[..p.len()], p[..], "{name}");
+    }
+    assert_eq!(tx.roc(0xcafebabe), None);
     // A packet with neither CSRCs nor an extension is the same either way.
     let p = rtp(7, 0xcafebabe, 40);
     let mut with = rfc_context(P::AeadAes128Gcm, cryptex());

@@ -11,8 +11,9 @@
 //! 1.3-shaped ClientHello must carry over to the 1.2 handshake it falls back to.
 //!
 //! The peer: wolfSSL's `examples/server/server` and `examples/client/client` built with
-//! `--enable-dtls --enable-dtls13 --enable-dtlscid --enable-srtp`, run from the wolfSSL
-//! tree (`wolfssl_root`). `--cid <string>` makes them ask for that CID (its ASCII bytes);
+//! at least `--enable-dtls --enable-dtls13 --enable-dtlscid --enable-srtp` (the `wolfssl`
+//! suite's build, `super::wolfssl::build`, which `cargo xtask interop dtls-cid` reuses),
+//! run from the wolfSSL tree (`wolfssl_root`). `--cid <string>` makes them ask for that CID (its ASCII bytes);
 //! they print "CID extension was negotiated" and "Sending CID is <hex>". wolfSSL prefers
 //! TLS_AES_256_GCM_SHA384 in DTLS 1.3, which we do not speak, so the 1.3 cases pass `-l
 //! TLS13-AES128-GCM-SHA256`; the 1.2 cases leave its suites alone. Both sides run with our

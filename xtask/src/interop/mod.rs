@@ -1,9 +1,12 @@
 //! `cargo xtask interop [SUITE...]`: the project against real third-party programs.
 //!
 //! Each suite builds traffic with the project's crates, hands it to a real peer (tshark,
-//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium) and compares what the peer read with what was
-//! written. Missing peers are installed from Debian's packages; a suite never skips, and a
-//! disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
+//! libsrtp2, OpenSSL, GStreamer, ffmpeg, Chromium, wolfSSL) and compares what the peer read with
+//! what was written. Missing peers are installed from Debian's packages, except wolfSSL, which
+//! no Debian package carries with DTLS 1.3: the `wolfssl` suite builds it from the source the
+//! crates.io package wolfssl-sys ships (see its module documentation), and the `dtls-cid`
+//! suite reuses that build. A suite never skips,
+//! and a disagreement fails the command. The one exception is the `cryptex` suite's libsrtp2
 //! 2.8 half, whose peer no registry carries: without it that half prints a note and is
 //! skipped, and the suite's Chromium half still runs.
 
@@ -14,6 +17,7 @@ mod cryptex;
 mod cryptex_browser;
 mod dscp;
 mod dtls_cid;
+mod dtls_peer;
 mod dtmf;
 mod ffmpeg;
 mod gstreamer;
@@ -31,6 +35,7 @@ mod sdes;
 mod session_capture;
 mod tcp;
 mod tshark;
+pub mod wolfssl;
 
 use crate::util::{Result, root};
 use std::path::PathBuf;
@@ -119,21 +124,25 @@ const SUITES: &[Suite] = &[
         name: "cryptex",
         run: cryptex::run,
     },
+    Suite {
+        name: "wolfssl",
+        run: wolfssl::run,
+    },
+    Suite {
+        name: "dtls-cid",
+        run: dtls_cid,
+    },
 ];
 
 /// Suites run only when named: their peer is not installable from the package
 /// registries CI reaches (the module documentation of each says why and what it needs).
-const BY_NAME_ONLY: &[Suite] = &[
-    // Temporary: connection IDs against the wolfSSL built at /work/wolfssl, until the
-    // wolfSSL suite's build provides the tree (`dtls_cid::run_cid_cases`).
-    Suite {
-        name: "dtls-cid",
-        run: dtls_cid_local,
-    },
-];
+const BY_NAME_ONLY: &[Suite] = &[];
 
-fn dtls_cid_local(ctx: &Context) -> Result {
-    dtls_cid::run_cid_cases(ctx, std::path::Path::new("/work/wolfssl"))
+/// Connection IDs against the wolfSSL the `wolfssl` suite builds (the same build, reused
+/// when its flags match; `--enable-dtlscid` is among them).
+fn dtls_cid(ctx: &Context) -> Result {
+    let wolf = wolfssl::build(ctx)?;
+    dtls_cid::run_cid_cases(ctx, &wolf.root)
 }
 
 pub fn run(args: &[String]) -> Result {

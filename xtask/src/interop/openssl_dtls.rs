@@ -24,6 +24,7 @@
 //! must be the case's.
 
 use super::Context;
+use super::dtls_peer::{Peer, Wire, drive, free_udp_port, make_certificate, openssl_fingerprint};
 use crate::util::{Result, ensure_apt, output};
 use chacha20::ChaCha20Rng;
 use dtls::keylog::{KeyLogEntries, KeyLogFile, export_srtp_keying_material};
@@ -34,12 +35,11 @@ use dtls::{
 };
 use rand_core::SeedableRng;
 use srtp::ProtectionProfile;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 const PROFILES: [(ProtectionProfile, &str); 4] = [
@@ -462,35 +462,6 @@ fn long_alpn() -> String {
         .join(",")
 }
 
-/// Every datagram of one run, in the order it crossed the socket.
-#[derive(Default)]
-pub(super) struct Wire {
-    /// What we sent.
-    pub(super) ours: Vec<Vec<u8>>,
-    /// What OpenSSL sent.
-    pub(super) theirs: Vec<Vec<u8>>,
-}
-
-pub(super) fn make_certificate(dir: &Path, who: &str, curve: &str) -> Result {
-    let key = dir.join(format!("{who}.key"));
-    let crt = dir.join(format!("{who}.crt"));
-    output(
-        Command::new("openssl")
-            .args(["ecparam", "-name", curve, "-genkey", "-noout", "-out"])
-            .arg(&key),
-    )?;
-    output(
-        Command::new("openssl")
-            .args(["req", "-new", "-x509", "-days", "2", "-subj"])
-            .arg(format!("/CN=openssl-{who}"))
-            .arg("-key")
-            .arg(&key)
-            .arg("-out")
-            .arg(&crt),
-    )?;
-    Ok(())
-}
-
 /// A self-signed RSA certificate of `bits` for OpenSSL, as `openssl req` makes them by
 /// default.
 fn make_rsa_certificate(dir: &Path, who: &str, bits: u32) -> Result {
@@ -506,111 +477,6 @@ fn make_rsa_certificate(dir: &Path, who: &str, bits: u32) -> Result {
             .arg(dir.join(format!("{who}.crt"))),
     )?;
     Ok(())
-}
-
-/// The SHA-256 fingerprint of a certificate file as OpenSSL computes it
-/// (`openssl x509 -fingerprint -sha256`), in the RFC 8122 form our connection checks.
-fn openssl_fingerprint(crt: &Path) -> Result<dtls::Fingerprint> {
-    let printed = output(
-        Command::new("openssl")
-            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-            .arg(crt),
-    )?;
-    let hex = printed
-        .trim()
-        .split_once('=')
-        .map(|(_, hex)| hex)
-        .ok_or_else(|| format!("unexpected `openssl x509 -fingerprint` output: {printed}"))?;
-    format!("sha-256 {hex}")
-        .parse()
-        .map_err(|e| format!("fingerprint `{hex}` from openssl: {e}"))
-}
-
-/// An OpenSSL process whose output lines arrive on a channel.
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-    seen: String,
-}
-
-impl Peer {
-    fn start(cmd: &mut Command) -> Result<Self> {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start openssl: {e}"))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let (tx, rx) = channel();
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let err = child.stderr.take().ok_or("no stderr")?;
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            for line in BufReader::new(err)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
-                if tx2.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Peer {
-            child,
-            stdin,
-            lines: rx,
-            seen: String::new(),
-        })
-    }
-
-    fn drain(&mut self) {
-        while let Ok(l) = self.lines.try_recv() {
-            self.seen.push_str(&l);
-            self.seen.push('\n');
-        }
-    }
-
-    fn wait_for(&mut self, needle: &str, deadline: Instant) -> Result {
-        loop {
-            self.drain();
-            if self.seen.contains(needle) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "openssl never printed `{needle}`; it printed:\n{}",
-                    self.seen
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    /// The value after `key` on the line that holds it.
-    fn value_after(&self, key: &str) -> Option<String> {
-        self.seen
-            .lines()
-            .find_map(|l| l.split_once(key).map(|(_, v)| v.trim().to_string()))
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Our certificate for `case`: a fresh P-256 one, or the RSA one of its size, generated
@@ -663,64 +529,6 @@ fn group_list(case: &Case) -> Vec<(NamedGroup, &'static str)> {
 fn openssl_groups(case: &Case) -> String {
     let names: Vec<&str> = group_list(case).iter().map(|g| g.1).collect();
     names.join(":")
-}
-
-fn free_udp_port() -> Result<u16> {
-    let s = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(s.local_addr().map_err(|e| e.to_string())?.port())
-}
-
-/// Drives `conn` over `sock` until `done` says so or the deadline passes.
-fn drive(
-    conn: &mut Connection,
-    sock: &UdpSocket,
-    peer: &mut Peer,
-    wire: &mut Wire,
-    deadline: Instant,
-    mut step: impl FnMut(&mut Connection, &mut Peer, Option<Event>) -> Result<bool>,
-) -> Result {
-    let mut buf = vec![0u8; 65536];
-    loop {
-        send_all(conn, sock, wire)?;
-        let mut finished = step(conn, peer, None)?;
-        while let Some(ev) = conn.poll_event() {
-            finished |= step(conn, peer, Some(ev))?;
-        }
-        send_all(conn, sock, wire)?;
-        if finished {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            peer.drain();
-            return Err(format!("timed out; openssl printed:\n{}", peer.seen));
-        }
-        match sock.recv(&mut buf) {
-            Ok(n) => {
-                wire.theirs.push(buf[..n].to_vec());
-                conn.handle_datagram(Instant::now(), &buf[..n])
-                    .map_err(|e| {
-                        format!("our side failed: {e}; openssl printed:\n{}", peer.seen)
-                    })?;
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => return Err(format!("recv: {e}")),
-        }
-        conn.handle_timeout(Instant::now())
-            .map_err(|e| e.to_string())?;
-    }
-}
-
-/// Sends every datagram `conn` has queued, keeping a copy on the wire record.
-fn send_all(conn: &mut Connection, sock: &UdpSocket, wire: &mut Wire) -> Result {
-    while let Some(d) = conn.poll_transmit() {
-        sock.send(d).map_err(|e| format!("send: {e}"))?;
-        wire.ours.push(d.to_vec());
-    }
-    Ok(())
 }
 
 /// Checks what OpenSSL printed against what we negotiated and exported.
@@ -1049,7 +857,7 @@ pub(super) fn our_client(ctx: &Context, case: &Case) -> Result<Wire> {
         openssl_key_log(ctx, "client", &mut cmd);
     }
     let deadline = Instant::now() + RUN_LIMIT;
-    let mut peer = Peer::start(&mut cmd)?;
+    let mut peer = Peer::start("openssl", &mut cmd)?;
     peer.wait_for("ACCEPT", deadline)?;
     let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     sock.connect(("127.0.0.1", port))
@@ -1126,7 +934,7 @@ pub(super) fn our_server(ctx: &Context, case: &Case) -> Result<Wire> {
         openssl_key_log(ctx, "server", &mut cmd);
     }
     let deadline = Instant::now() + RUN_LIMIT;
-    let mut peer = Peer::start(&mut cmd)?;
+    let mut peer = Peer::start("openssl", &mut cmd)?;
     // The first datagram tells us the client's address.
     let mut buf = vec![0u8; 65536];
     let (n, from) = loop {

@@ -12,9 +12,8 @@
 //! handshake must complete.
 
 use super::Context;
-use super::openssl_dtls::{
-    CHROMIUM_HELLO_LEN, Case, Wire, make_certificate, our_client, our_server,
-};
+use super::dtls_peer::{Wire, make_certificate};
+use super::openssl_dtls::{CHROMIUM_HELLO_LEN, Case, our_client, our_server};
 use crate::util::{Result, ensure_apt};
 use dtls::internal::{ContentType, HandshakeType, parse_fragments, records};
 use dtls::{CipherSuite, NamedGroup};

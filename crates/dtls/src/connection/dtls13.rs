@@ -6,7 +6,7 @@ use super::{Connection, FlightEntry, Phase, Received, State};
 use crate::error::Error;
 use crate::handshake::{HandshakeMessage, HandshakeType, encode_message};
 use crate::record::ContentType;
-use crate::v13::server::{HelloContext, HelloOutcome};
+use crate::v13::server::{HelloContext, HelloOutcome, NewAssociation};
 use srtp::ProtectionProfile;
 use std::time::Instant;
 
@@ -100,11 +100,13 @@ impl Connection {
             message_seq,
             body,
             received,
+        };
+        let assoc = NewAssociation {
             peer_auth: &self.peer_auth,
             mtu: self.mtu,
             handshake_deadline: self.handshake_deadline,
         };
-        match crate::v13::server::client_hello(cx, &mut *self.rng, now)? {
+        match crate::v13::server::client_hello(cx, assoc, &mut *self.rng, now)? {
             HelloOutcome::NotDtls13 => Ok(false),
             HelloOutcome::Answered(datagram) => {
                 if let Some(d) = datagram {

@@ -186,6 +186,7 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
     ));
     let secret = CookieSecret::generate_with_rng(&mut ChaCha20Rng::from_seed([7; 32]));
     let mut pending = cookie::PendingHellos::new();
+    let front = server.config.clone();
     let mut challenges = 0;
     for i in 0..10_000u64 {
         let hello = hello_from(&client_cfg, i, now);
@@ -195,7 +196,7 @@ fn a_flood_of_hellos_without_cookies_leaves_no_state() {
             .parse()
             .unwrap();
         for datagram in [hello.clone(), fragmented(&hello)] {
-            match secret.verify_datagram(&mut pending, now, address, &datagram) {
+            match secret.verify_datagram(&front, &mut pending, now, address, &datagram) {
                 cookie::HelloVerdict::Challenge(hvr) => {
                     assert_eq!(hvr[13], 3);
                     assert!(hvr.len() <= datagram.len());

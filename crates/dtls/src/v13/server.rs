@@ -63,6 +63,19 @@ pub(crate) enum HelloOutcome {
     Started(Box<Session>),
 }
 
+/// What a complete ClientHello means before any state exists, judged from the hello, the
+/// configuration and the cookie secret alone (so a many-peer front end can judge it too,
+/// `CookieSecret::verify_datagram`).
+pub(crate) enum Screened {
+    /// Not a DTLS 1.3 offer we take: the 1.2 server answers it.
+    NotDtls13,
+    /// Answered statelessly (a HelloRetryRequest datagram), or dropped (`None`).
+    Answered(Option<Vec<u8>>),
+    /// A second ClientHello whose cookie we issued to this address and random: the
+    /// handshake may start.
+    CookieValid,
+}
+
 /// What the server knows of a complete ClientHello.
 pub(crate) struct HelloContext<'a> {
     pub(crate) config: &'a Arc<Config>,
@@ -72,6 +85,10 @@ pub(crate) struct HelloContext<'a> {
     pub(crate) message_seq: u16,
     pub(crate) body: &'a [u8],
     pub(crate) received: usize,
+}
+
+/// What a connection adds to a [`HelloContext`] when the association starts.
+pub(crate) struct NewAssociation<'a> {
     pub(crate) peer_auth: &'a PeerAuth,
     pub(crate) mtu: usize,
     pub(crate) handshake_deadline: Instant,
@@ -115,22 +132,39 @@ fn retry_request(session_id: &[u8], suite: u16, cookie: &[u8], group: Option<u16
 /// Takes a complete ClientHello while no handshake state exists (see [`HelloOutcome`]).
 pub(crate) fn client_hello(
     cx: HelloContext<'_>,
+    assoc: NewAssociation<'_>,
     rng: &mut dyn CryptoRng,
     now: Instant,
 ) -> Result<HelloOutcome, Error> {
+    match screen(&cx) {
+        Screened::NotDtls13 => Ok(HelloOutcome::NotDtls13),
+        Screened::Answered(datagram) => Ok(HelloOutcome::Answered(datagram)),
+        Screened::CookieValid => {
+            // `screen` parsed the same bytes and found the cookie.
+            let ch = ClientHello13::parse(cx.body)?;
+            let cookie = ch.extensions.cookie()?.ok_or(Error::Internal("cookie"))?;
+            start(&cx, &assoc, &ch, &cookie, rng, now)
+        }
+    }
+}
+
+/// Judges a complete ClientHello without keeping anything (see [`Screened`]): a first
+/// hello that offers DTLS 1.3 with a suite, a group and a signature scheme we take gets
+/// a HelloRetryRequest carrying our cookie; a second one is checked against that cookie.
+pub(crate) fn screen(cx: &HelloContext<'_>) -> Screened {
     let Ok(ch) = ClientHello13::parse(cx.body) else {
-        return Ok(HelloOutcome::NotDtls13);
+        return Screened::NotDtls13;
     };
     // A hello answering a HelloVerifyRequest (a front end's) continues in DTLS 1.2.
     if !ch.offers_dtls13() || !ch.legacy_cookie.is_empty() {
-        return Ok(HelloOutcome::NotDtls13);
+        return Screened::NotDtls13;
     }
     let ours = suites(cx.config);
-    let Some(&(suite, aead)) = ours
+    let Some(&(suite, _)) = ours
         .iter()
         .find(|(s, _)| ch.cipher_suites.contains(&s.to_u16()))
     else {
-        return Ok(HelloOutcome::NotDtls13);
+        return Screened::NotDtls13;
     };
     let offered_schemes = ch
         .extensions
@@ -140,10 +174,10 @@ pub(crate) fn client_hello(
         .unwrap_or_default();
     if our_tls13_scheme(cx.config, &offered_schemes).is_none() {
         // Nothing our certificate may sign a 1.3 CertificateVerify with: 1.2 answers.
-        return Ok(HelloOutcome::NotDtls13);
+        return Screened::NotDtls13;
     }
     let Ok(shares) = ch.key_shares() else {
-        return Ok(HelloOutcome::Answered(None));
+        return Screened::Answered(None);
     };
     let offered_groups = ch
         .extensions
@@ -152,7 +186,14 @@ pub(crate) fn client_hello(
         .flatten()
         .unwrap_or_default();
     match ch.extensions.cookie() {
-        Ok(Some(cookie)) => start(&cx, &ch, &cookie, rng, now),
+        Ok(Some(cookie)) => {
+            if cookie_fields(cx, &ch, &cookie).is_some() {
+                Screened::CookieValid
+            } else {
+                tracing::trace!("DTLS 1.3: a ClientHello with a cookie we did not issue");
+                Screened::Answered(None)
+            }
+        }
         Ok(None) => {
             // Our preferred group among those the client sent a share for, else among
             // those it supports (then the HelloRetryRequest names it).
@@ -170,17 +211,16 @@ pub(crate) fn client_hello(
                     .find(|g| offered_groups.contains(&g.to_u16()))
                 {
                     Some(g) => (*g, true),
-                    None => return Ok(HelloOutcome::NotDtls13),
+                    None => return Screened::NotDtls13,
                 },
             };
-            let _ = aead;
             let ch1 = m::tls_message(ty::CLIENT_HELLO, cx.body);
             let mut fields = Vec::with_capacity(COOKIE_LEN);
             fields.push(u8::from(named) + 1);
             fields.extend_from_slice(&group.to_u16().to_be_bytes());
             fields.extend_from_slice(&suite.to_u16().to_be_bytes());
             fields.extend_from_slice(&hash(&ch1));
-            let mac = cookie_mac(&cx, &fields, &ch.random);
+            let mac = cookie_mac(cx, &fields, &ch.random);
             let mut cookie = fields;
             cookie.extend_from_slice(&mac);
             let body = retry_request(
@@ -199,32 +239,43 @@ pub(crate) fn client_hello(
             datagram.extend_from_slice(&msg);
             // Never answer with more than the client sent (RFC 9147 §5.1).
             if datagram.len() > cx.received {
-                return Ok(HelloOutcome::Answered(None));
+                return Screened::Answered(None);
             }
             tracing::debug!(group = ?group, "DTLS 1.3: HelloRetryRequest with a cookie");
-            Ok(HelloOutcome::Answered(Some(datagram)))
+            Screened::Answered(Some(datagram))
         }
-        Err(_) => Ok(HelloOutcome::Answered(None)),
+        Err(_) => Screened::Answered(None),
     }
+}
+
+/// The fields of `cookie` (everything before its MAC) when we issued it to this client
+/// address for this random.
+fn cookie_fields<'c>(
+    cx: &HelloContext<'_>,
+    ch: &ClientHello13,
+    cookie: &'c [u8],
+) -> Option<&'c [u8]> {
+    if cookie.len() != COOKIE_LEN {
+        return None;
+    }
+    let (fields, mac) = cookie.split_at(COOKIE_LEN - 32);
+    let want = cookie_mac(cx, fields, &ch.random);
+    bool::from(subtle::ConstantTimeEq::ct_eq(&want[..], mac)).then_some(fields)
 }
 
 /// The second ClientHello carries a cookie: checks it and sends the server's flight.
 fn start(
     cx: &HelloContext<'_>,
+    assoc: &NewAssociation<'_>,
     ch: &ClientHello13,
     cookie: &[u8],
     rng: &mut dyn CryptoRng,
     now: Instant,
 ) -> Result<HelloOutcome, Error> {
-    if cookie.len() != COOKIE_LEN {
-        return Ok(HelloOutcome::Answered(None));
-    }
-    let (fields, mac) = cookie.split_at(COOKIE_LEN - 32);
-    let want = cookie_mac(cx, fields, &ch.random);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..], mac)) {
+    let Some(fields) = cookie_fields(cx, ch, cookie) else {
         tracing::trace!("DTLS 1.3: a ClientHello with a cookie we did not issue");
         return Ok(HelloOutcome::Answered(None));
-    }
+    };
     let named = fields[0] == 2;
     let group_id = u16::from_be_bytes([fields[1], fields[2]]);
     let suite_id = u16::from_be_bytes([fields[3], fields[4]]);
@@ -274,7 +325,8 @@ fn start(
                 .ok_or(Error::NoCommonSrtpProfile)?,
         )
     };
-    let wants_certificate = cfg.require_client_certificate || *cx.peer_auth != PeerAuth::AcceptAny;
+    let wants_certificate =
+        cfg.require_client_certificate || *assoc.peer_auth != PeerAuth::AcceptAny;
     let client_cid = ch
         .extensions
         .get(ext::CONNECTION_ID)
@@ -285,10 +337,10 @@ fn start(
     let mut s = Session::new(
         Role::Server,
         cfg.clone(),
-        cx.peer_auth.clone(),
+        assoc.peer_auth.clone(),
         Phase::Failed,
-        cx.mtu,
-        cx.handshake_deadline,
+        assoc.mtu,
+        assoc.handshake_deadline,
     );
     s.aead = aead;
     s.suite = suite;
