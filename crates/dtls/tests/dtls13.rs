@@ -673,3 +673,90 @@ fn a_front_end_answers_a_dtls13_offer_with_a_retry_and_hands_on_a_dtls13_connect
     assert_eq!(connected(&mut server).version, ProtocolVersion::Dtls13);
     assert_eq!(connected(&mut client).version, ProtocolVersion::Dtls13);
 }
+
+/// The server's flight over a 300-byte MTU (several datagrams), up to its HelloRetryRequest
+/// exchange: the client has sent its second hello and the server has answered.
+fn server_flight_in_pieces(now: Instant) -> (Connection, Connection, Vec<Vec<u8>>) {
+    let (mut c, mut s) = pair13(now);
+    let ch1 = c.poll_transmit().unwrap().to_vec();
+    s.handle_datagram(now, &ch1).unwrap();
+    let hrr = s.poll_transmit().unwrap().to_vec();
+    c.handle_datagram(now, &hrr).unwrap();
+    let ch2 = c.poll_transmit().unwrap().to_vec();
+    s.set_mtu(300);
+    s.handle_datagram(now, &ch2).unwrap();
+    let flight: Vec<Vec<u8>> =
+        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    assert!(flight.len() >= 3, "{} datagrams", flight.len());
+    (c, s, flight)
+}
+
+fn total(datagrams: &[Vec<u8>]) -> usize {
+    datagrams.iter().map(Vec::len).sum()
+}
+
+/// RFC 9147 §7.1 and §7.3: a gap in the server's flight makes the client acknowledge at
+/// once what it kept; the server then sends only what that ACK left out, and the
+/// handshake completes without waiting for a retransmission timer.
+#[test]
+fn a_gap_in_a_flight_is_acknowledged_at_once_and_only_the_rest_is_resent() {
+    let now = Instant::now();
+    let (mut c, mut s, flight) = server_flight_in_pieces(now);
+    c.handle_datagram(now, &flight[0]).unwrap();
+    assert!(c.poll_transmit().is_none(), "no gap yet: nothing to say");
+    // The second datagram is lost; the third arrives and shows the gap.
+    c.handle_datagram(now, &flight[2]).unwrap();
+    let ack: Vec<Vec<u8>> = std::iter::from_fn(|| c.poll_transmit().map(<[u8]>::to_vec)).collect();
+    assert_eq!(ack.len(), 1, "one ACK");
+    assert!(is_unified(ack[0][0]));
+    s.handle_datagram(now, &ack[0]).unwrap();
+    let rest: Vec<Vec<u8>> = std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    assert!(!rest.is_empty(), "the rest goes out at once");
+    // Only what the ACK did not cover: not the ServerHello's datagram again.
+    assert!(
+        total(&rest) < total(&flight) - flight[0].len(),
+        "{} bytes resent of {}",
+        total(&rest),
+        total(&flight)
+    );
+    for d in &rest {
+        c.handle_datagram(now, d).unwrap();
+    }
+    assert!(c.is_connected(), "the client has the whole flight");
+    assert_eq!(pump(&mut c, &mut s, now), (None, None));
+    assert!(s.is_connected());
+}
+
+/// When the end of a flight is lost (no gap to see), the client acknowledges what came a
+/// quarter of the retransmission timeout later, and the server resends only the end.
+#[test]
+fn a_lost_tail_is_acknowledged_after_a_quarter_timeout_and_only_the_tail_is_resent() {
+    let now = Instant::now();
+    let (mut c, mut s, flight) = server_flight_in_pieces(now);
+    let last = flight.len() - 1;
+    for d in &flight[..last] {
+        c.handle_datagram(now, d).unwrap();
+    }
+    assert!(c.poll_transmit().is_none());
+    let at = c.poll_timeout().expect("an ACK timer");
+    let rto = dtls::Config::new(configs().0.certificate.clone()).initial_retransmit;
+    assert!(at <= now + rto / 4, "{:?}", at - now);
+    c.handle_timeout(at).unwrap();
+    let ack = c.poll_transmit().expect("the ACK").to_vec();
+    assert!(c.poll_transmit().is_none());
+    s.handle_datagram(at, &ack).unwrap();
+    let rest: Vec<Vec<u8>> = std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    assert!(!rest.is_empty());
+    assert!(
+        total(&rest) <= flight[last].len() + 64,
+        "{} bytes resent for a {}-byte tail",
+        total(&rest),
+        flight[last].len()
+    );
+    for d in &rest {
+        c.handle_datagram(at, d).unwrap();
+    }
+    assert!(c.is_connected());
+    assert_eq!(pump(&mut c, &mut s, at), (None, None));
+    assert!(s.is_connected());
+}

@@ -38,6 +38,7 @@
 //! browser's X25519MLKEM768 share is passed over for its X25519 one).
 
 mod client;
+mod flight;
 pub(crate) mod key_schedule;
 pub mod messages;
 pub mod record;

@@ -3,6 +3,7 @@
 //! and their retransmission (RFC 9147 §5.8), ACKs (§7), KeyUpdate (§8), alerts and the
 //! exporter. The role-specific handshake steps live in `server` and `client`.
 
+use super::flight::{Acked, Flight};
 use super::key_schedule::{ApplicationSecrets, Labels, Secret, hash};
 use super::messages::{self as m, ty};
 use super::record::{self, Aead, OVERHEAD, Protection, UnifiedHeader};
@@ -205,14 +206,6 @@ impl Partial {
     }
 }
 
-/// A message of the current flight, kept whole for retransmission.
-#[derive(Debug, Clone)]
-struct OutMessage {
-    epoch: u64,
-    /// The message with its DTLS handshake header, unfragmented.
-    bytes: Vec<u8>,
-}
-
 /// The secrets of an established association.
 #[cfg_attr(feature = "fuzzing", derive(Clone))]
 struct Established {
@@ -247,9 +240,7 @@ pub(crate) struct Session {
     pub(crate) next_send_msg: u16,
     pub(crate) next_recv_msg: u16,
     partial: Option<Partial>,
-    flight: Vec<OutMessage>,
-    /// The record numbers the current flight last went out in.
-    flight_records: Vec<(u64, u64)>,
+    flight: Flight,
     /// Whether the flight waits for an ACK (rather than for the peer's next flight).
     flight_wants_ack: bool,
     retransmit_at: Option<Instant>,
@@ -257,6 +248,11 @@ pub(crate) struct Session {
     flight_sent_at: Option<Instant>,
     handshake_deadline: Instant,
     pending_acks: Vec<(u64, u64)>,
+    /// When to acknowledge the part of the peer's flight received so far, if the rest
+    /// has not come by then (RFC 9147 §7.1).
+    ack_at: Option<Instant>,
+    /// A record of the datagram being processed showed a gap in the peer's flight.
+    ack_gap: bool,
     established: Option<Established>,
     pub(crate) transmit: TransmitQueue,
     pub(crate) events: EventQueue,
@@ -302,13 +298,14 @@ impl Session {
             next_send_msg: 0,
             next_recv_msg: 0,
             partial: None,
-            flight: Vec::new(),
-            flight_records: Vec::new(),
+            flight: Flight::default(),
             flight_wants_ack: false,
             retransmit_at: None,
             flight_sent_at: None,
             handshake_deadline,
             pending_acks: Vec::new(),
+            ack_at: None,
+            ack_gap: false,
             established: None,
             transmit: TransmitQueue::default(),
             events: EventQueue::default(),
@@ -365,12 +362,13 @@ impl Session {
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let timers = [self.retransmit_at, self.ack_at];
+        let soonest = timers.into_iter().flatten().min();
         match self.state() {
-            State::Handshaking => Some(
-                self.retransmit_at
-                    .map_or(self.handshake_deadline, |t| t.min(self.handshake_deadline)),
-            ),
-            _ => self.retransmit_at,
+            State::Handshaking => {
+                Some(soonest.map_or(self.handshake_deadline, |t| t.min(self.handshake_deadline)))
+            }
+            _ => soonest,
         }
     }
 
@@ -378,6 +376,11 @@ impl Session {
         if self.state() == State::Handshaking && now >= self.handshake_deadline {
             self.fail_quietly();
             return Err(Error::HandshakeTimeout);
+        }
+        if self.ack_at.is_some_and(|at| now >= at) {
+            // Part of the peer's flight came and the rest did not: say what came.
+            self.ack_at = None;
+            self.send_partial_ack();
         }
         if let Some(at) = self.retransmit_at {
             if now >= at {
@@ -421,7 +424,13 @@ impl Session {
             _ => {}
         }
         self.processed = false;
-        match self.process(now, datagram, rng) {
+        self.ack_gap = false;
+        let result = self.process(now, datagram, rng);
+        if std::mem::take(&mut self.ack_gap) && result.is_ok() {
+            // One ACK per datagram, however many of its records showed the gap.
+            self.send_partial_ack();
+        }
+        match result {
             Ok(()) if self.processed => Ok(Received::Processed),
             Ok(()) if self.partial.is_some() => Ok(Received::Buffered),
             Ok(()) => Ok(Received::Dropped),
@@ -517,6 +526,7 @@ impl Session {
                         if f.offset == 0 && f.body.len() as u32 == f.length {
                             self.processed = true;
                             self.client_hello_answer(now, seq, f.msg_type, f.body, rng)?;
+                            self.ack_server_hello(seq);
                             return Ok(());
                         }
                         // A fragment: put together within the message bound; fragments
@@ -543,6 +553,7 @@ impl Session {
                             if let Some(p) = self.partial.take() {
                                 self.processed = true;
                                 self.client_hello_answer(now, seq, p.msg_type, &p.body, rng)?;
+                                self.ack_server_hello(seq);
                                 return Ok(());
                             }
                         }
@@ -637,7 +648,7 @@ impl Session {
             }
             26 => {
                 let acked = m::parse_ack(&plaintext)?;
-                self.handle_ack(&acked);
+                self.handle_ack(now, &acked);
                 Ok(())
             }
             other => Err(Error::UnknownContentType(other)),
@@ -679,17 +690,29 @@ impl Session {
         Err(Error::PeerAlert(alert.description))
     }
 
-    fn handle_ack(&mut self, acked: &[(u64, u64)]) {
-        if self.flight.is_empty() || self.flight_records.is_empty() {
+    /// An ACK (RFC 9147 §7.3): what it covers is never sent again; when it covers part
+    /// of the flight, the rest goes out at once (the timer restarts at its current
+    /// value); when it covers all of it, retransmission stops.
+    fn handle_ack(&mut self, now: Instant, acked: &[(u64, u64)]) {
+        if self.retransmit_at.is_none() {
+            // Nothing outstanding (a server's flight stays kept after the client's
+            // answer, to repeat it if the client repeats itself).
             return;
         }
-        self.flight_records.retain(|r| !acked.contains(r));
-        if self.flight_records.is_empty() {
-            tracing::trace!("DTLS 1.3: flight acknowledged");
-            self.retransmit_at = None;
-            if self.flight_wants_ack {
-                self.flight.clear();
-                self.key_update_acknowledged();
+        match self.flight.acknowledge(acked) {
+            Acked::Nothing => {}
+            Acked::Partly => {
+                tracing::trace!("DTLS 1.3: flight partly acknowledged, sending the rest");
+                self.send_flight(now);
+                self.retransmit_at = Some(now + self.retransmit_timeout);
+            }
+            Acked::All => {
+                tracing::trace!("DTLS 1.3: flight acknowledged");
+                self.retransmit_at = None;
+                if self.flight_wants_ack {
+                    self.flight.clear();
+                    self.key_update_acknowledged();
+                }
             }
         }
     }
@@ -724,13 +747,17 @@ impl Session {
             self.pending_acks.push((epoch, seq));
         }
         let mut repeated = false;
+        let mut out_of_order = false;
+        let mut not_kept = false;
         for f in frags {
             if f.message_seq < self.next_recv_msg {
                 repeated = true;
                 continue;
             }
             if f.message_seq > self.next_recv_msg {
-                // Ahead of a gap: the peer's retransmission brings it again.
+                // Ahead of a gap: the peer's retransmission brings it again, and an
+                // ACK now tells it what not to bring (RFC 9147 §7.1).
+                out_of_order = true;
                 continue;
             }
             if f.length as usize > MAX_MESSAGE_LEN {
@@ -748,6 +775,7 @@ impl Session {
                 return Err(Error::IllegalParameter("fragments of one message disagree"));
             }
             if !partial.add(f.offset as usize, f.body) {
+                not_kept = true;
                 continue;
             }
             if !partial.complete() {
@@ -762,8 +790,23 @@ impl Session {
                 return Ok(());
             }
         }
+        if out_of_order || not_kept {
+            // What was passed over is not kept, so the record may not be acknowledged
+            // (RFC 9147 §7): the peer must send it again.
+            self.pending_acks.retain(|&r| r != (epoch, seq));
+        }
         if repeated {
             self.peer_repeated(now);
+        } else if self.state() == State::Handshaking && !self.pending_acks.is_empty() {
+            // Part of the peer's flight is here: acknowledge it now if something before
+            // it is missing, otherwise if the rest does not follow within a quarter of
+            // the retransmission timeout. Our next flight, or our final ACK, makes this
+            // one unnecessary.
+            if out_of_order {
+                self.ack_gap = true;
+            } else if self.ack_at.is_none() {
+                self.ack_at = Some(now + self.retransmit_timeout / 4);
+            }
         }
         Ok(())
     }
@@ -894,17 +937,42 @@ impl Session {
         Ok(())
     }
 
+    /// A client that took a ServerHello (not a HelloRetryRequest, which our second hello
+    /// answers) names its epoch-0 record in the ACKs of the server's flight, so a server
+    /// resending only what is missing leaves it out (RFC 9147 §7.1).
+    fn ack_server_hello(&mut self, seq: u64) {
+        if !matches!(self.phase, Phase::ClientWaitServerHello(_))
+            && self.state() == State::Handshaking
+            && self.pending_acks.len() < MAX_PENDING_ACKS
+        {
+            self.pending_acks.push((0, seq));
+        }
+    }
+
     /// Forgets the records waiting for an ACK (our next flight acknowledges them).
     pub(crate) fn clear_pending_acks(&mut self) {
         self.pending_acks.clear();
+        self.ack_at = None;
     }
 
     /// Acknowledges the handshake records received since the last ACK.
     pub(crate) fn send_ack(&mut self) {
+        self.ack_at = None;
+        self.write_ack();
+        self.pending_acks.clear();
+    }
+
+    /// Acknowledges the part of the peer's flight received so far, keeping the record
+    /// numbers: a later ACK of the same flight names them again, in case this one is lost.
+    fn send_partial_ack(&mut self) {
+        self.write_ack();
+    }
+
+    fn write_ack(&mut self) {
         if self.pending_acks.is_empty() || self.write_epoch < 2 {
             return;
         }
-        let mut acks = std::mem::take(&mut self.pending_acks);
+        let mut acks = self.pending_acks.clone();
         acks.sort_unstable();
         let body = m::ack_body(&acks);
         let epoch = self.write_epoch;
@@ -1131,29 +1199,31 @@ impl Session {
             self.transcript
                 .extend_from_slice(&m::tls_message(msg_type, body));
         }
-        self.flight.push(OutMessage { epoch, bytes });
+        self.flight.push(epoch, bytes);
     }
 
+    /// Starts our next flight, which acknowledges the peer's implicitly.
     pub(crate) fn begin_flight(&mut self, wants_ack: bool) {
         self.flight.clear();
-        self.flight_records.clear();
         self.flight_wants_ack = wants_ack;
+        self.ack_at = None;
     }
 
-    /// Sends the flight, fragments cut to the MTU, records packed into datagrams.
+    /// Sends what the peer has not acknowledged of the flight (all of it, the first
+    /// time), fragments cut to the MTU, records packed into datagrams.
     pub(crate) fn send_flight(&mut self, now: Instant) {
         self.flight_sent_at = Some(now);
-        self.flight_records.clear();
-        let entries = std::mem::take(&mut self.flight);
+        let flight = std::mem::take(&mut self.flight);
+        let mut sent = Vec::new();
         let mut datagram = self.transmit.buffer();
-        for e in &entries {
-            let overhead = self.overhead(e.epoch);
-            let (header, body) = e.bytes.split_at(12.min(e.bytes.len()));
-            let mut offset = 0;
+        for p in flight.pending() {
+            let (epoch, header, body) = flight.message(p.message);
+            let overhead = self.overhead(epoch);
+            let mut offset = p.start;
             loop {
                 let fixed = overhead + 12;
                 let mut room = self.mtu.saturating_sub(datagram.len() + fixed);
-                if room < (body.len() - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
+                if room < (p.end - offset).min(MIN_FRAGMENT) && !datagram.is_empty() {
                     let full = std::mem::replace(&mut datagram, self.transmit.buffer());
                     self.transmit.push(full);
                     room = self.mtu.saturating_sub(fixed);
@@ -1162,24 +1232,27 @@ impl Session {
                 // peer asked for a long connection ID (255 bytes with a 256-byte MTU):
                 // then a fragment of MIN_FRAGMENT bytes goes out in a datagram over the
                 // MTU rather than the flight never going out at all.
-                let len = room.max(MIN_FRAGMENT).min(body.len() - offset);
+                let len = room.max(MIN_FRAGMENT).min(p.end - offset);
                 let mut fragment = Vec::with_capacity(12 + len);
                 fragment.extend_from_slice(header.get(..6).unwrap_or_default());
                 fragment.extend_from_slice(&(offset as u32).to_be_bytes()[1..]);
                 fragment.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
                 fragment.extend_from_slice(&body[offset..offset + len]);
                 let start = datagram.len();
-                match self.seal(e.epoch, 22, &fragment, &mut datagram) {
-                    Ok(n) => self.flight_records.push(n),
+                match self.seal(epoch, 22, &fragment, &mut datagram) {
+                    Ok(n) => sent.push((n, p.message, offset, len)),
                     Err(_) => datagram.truncate(start),
                 }
                 offset += len;
-                if offset >= body.len() {
+                if offset >= p.end {
                     break;
                 }
             }
         }
-        self.flight = entries;
+        self.flight = flight;
+        for (record, message, offset, len) in sent {
+            self.flight.record_sent(record, message, offset, len);
+        }
         self.transmit.push_unless_empty(datagram);
     }
 
