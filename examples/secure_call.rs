@@ -9,10 +9,13 @@
 //! 12 ms Gaussian jitter, 3 % random loss each way).
 //!
 //! Run with `cargo run -p rtp-stack-examples --example secure_call`. With `--keylog FILE`
-//! both endpoints append their DTLS master secrets to FILE in the NSS `SSLKEYLOGFILE`
-//! format, so a capture of the call can be decrypted (Wireshark, `tshark -o
-//! tls.keylog_file:FILE`); never do that with a real call's keys. A logged call is held
-//! to DTLS 1.2, whose master secret those readers know; otherwise DTLS 1.3 is negotiated.
+//! both endpoints append their DTLS secrets to FILE in the NSS `SSLKEYLOGFILE` format, so
+//! a capture of the call can be decrypted (`rtpx analyze --keylog FILE`, Wireshark,
+//! `tshark -o tls.keylog_file:FILE`); never do that with a real call's keys. A logged call
+//! is held to DTLS 1.2 (its `CLIENT_RANDOM` master secret is what every reader knows, Debian
+//! 12's tshark 4.0 included, which cannot dissect DTLS 1.3) unless `--keylog-dtls13` is
+//! given too: then the call negotiates DTLS 1.3 and logs its five TLS 1.3 secrets, which
+//! `rtpx` reads. Without `--keylog` DTLS 1.3 is negotiated.
 //! With `--rsa [BITS]` both endpoints hold RSA certificates (2048 bits unless 3072 or
 //! 4096 is given) instead of the default ECDSA P-256 ones.
 
@@ -33,13 +36,21 @@ use tokio::net::UdpSocket;
 #[derive(Parser, Debug)]
 #[command(about = "A 10 s DTLS-SRTP call between two endpoints over a simulated bad network")]
 struct Args {
-    /// Append both endpoints' DTLS master secrets to this file (NSS key log format) so a
-    /// capture of the call can be decrypted. Off by default; for debugging only.
+    /// Append both endpoints' DTLS secrets to this file (NSS key log format) so a capture
+    /// of the call can be decrypted. Off by default; for debugging only. The call is held
+    /// to DTLS 1.2 (a CLIENT_RANDOM master secret, which tshark 4.0 reads) unless
+    /// --keylog-dtls13 is given.
     #[arg(long, value_name = "FILE")]
     keylog: Option<std::path::PathBuf>,
+    /// With --keylog: negotiate DTLS 1.3 as an unlogged call does and log its five TLS 1.3
+    /// secrets (CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_/SERVER_TRAFFIC_SECRET_0,
+    /// EXPORTER_SECRET). `rtpx analyze --keylog` reads them; Debian 12's tshark 4.0 cannot
+    /// dissect DTLS 1.3.
+    #[arg(long, requires = "keylog")]
+    keylog_dtls13: bool,
     /// Hold DTLS to 1.2 (DTLS 1.3 is negotiated by default; a logged call is held to 1.2
-    /// anyway).
-    #[arg(long)]
+    /// unless --keylog-dtls13 is given).
+    #[arg(long, conflicts_with = "keylog_dtls13")]
     dtls12_only: bool,
     /// Give both endpoints RSA certificates of BITS bits (2048, 3072 or 4096; 2048 when
     /// no value is given) instead of ECDSA P-256 ones.
@@ -128,6 +139,7 @@ fn config(
     peer: Fingerprint,
     key_log: Option<Arc<dyn KeyLog>>,
     dtls12_only: bool,
+    keylog_dtls13: bool,
 ) -> Config {
     let mut c = Config::new();
     c.transport.rtcp_mux = true;
@@ -143,10 +155,12 @@ fn config(
     }
     if let Some(key_log) = key_log {
         dtls.set_key_log(key_log);
-        // What reads the log here (`rtpx`, `dtls::keylog::export_srtp_keying_material`,
-        // Debian 12's tshark) derives DTLS-SRTP keys from a DTLS 1.2 master secret, so a
-        // logged call stays on 1.2; without `--keylog` the call negotiates DTLS 1.3.
-        dtls.max_version = rtp_session::DtlsVersion::Dtls12;
+        // Debian 12's tshark 4.0 cannot dissect DTLS 1.3, so a logged call stays on 1.2
+        // (one CLIENT_RANDOM master secret) unless asked for 1.3, whose five secrets
+        // `rtpx` reads; without `--keylog` the call negotiates DTLS 1.3.
+        if !keylog_dtls13 {
+            dtls.max_version = rtp_session::DtlsVersion::Dtls12;
+        }
     }
     c.security = Security::Dtls {
         role,
@@ -226,7 +240,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let key_log: Option<Arc<dyn KeyLog>> = match &args.keylog {
         Some(path) => {
-            println!("logging DTLS master secrets to {}", path.display());
+            let what = if args.keylog_dtls13 {
+                "DTLS 1.3 secrets"
+            } else {
+                "DTLS 1.2 master secrets"
+            };
+            println!("logging {what} to {}", path.display());
             Some(Arc::new(KeyLogFile::new(path)?))
         }
         None => None,
@@ -256,13 +275,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             fp_b,
             key_log.clone(),
             args.dtls12_only,
+            args.keylog_dtls13,
         ),
         binding,
         Box::new(os_rng()?),
     )
     .await?;
     let mut bob = Driver::bind(
-        config(Role::Server, cert_b, fp_a, key_log, args.dtls12_only),
+        config(
+            Role::Server,
+            cert_b,
+            fp_a,
+            key_log,
+            args.dtls12_only,
+            args.keylog_dtls13,
+        ),
         binding,
         Box::new(os_rng()?),
     )

@@ -1,14 +1,21 @@
-//! Key logging for offline decryption (the NSS `SSLKEYLOGFILE` format) and the exporter an
-//! analyser needs to turn a logged master secret into DTLS-SRTP keys.
+//! Key logging for offline decryption (the NSS `SSLKEYLOGFILE` format) and the exporters an
+//! analyser needs to turn logged secrets into DTLS-SRTP keys.
 //!
 //! A connection whose [`crate::Config`] was given a [`KeyLog`]
-//! ([`crate::Config::set_key_log`]) reports its master secret once per handshake, under the
-//! label `CLIENT_RANDOM` with the handshake's client random, the moment it is derived.
-//! [`KeyLogFile`] appends those lines to a file that Wireshark, `tshark -o
-//! tls.keylog_file:…` and our own analysers read; [`KeyLogEntries`] parses such a file
-//! back, and [`export_srtp_keying_material`] (RFC 5705 with the DTLS-SRTP label, RFC 5764
-//! §4.2) turns a logged secret and the two randoms seen on the wire
-//! ([`crate::observe::HandshakeObserver`]) into the SRTP master keys of both directions.
+//! ([`crate::Config::set_key_log`]) reports its secrets the moment it derives them, each
+//! under an NSS label with the handshake's client random: a DTLS 1.2 handshake its master
+//! secret once, under `CLIENT_RANDOM`; a DTLS 1.3 handshake its five secrets under the TLS
+//! 1.3 labels (both handshake traffic secrets, both first application traffic secrets and
+//! the exporter secret, [`Dtls13Secret`]). [`KeyLogFile`] appends those lines to a file
+//! that Wireshark, `tshark -o tls.keylog_file:…` and our own analysers read;
+//! [`KeyLogEntries`] parses such a file back, both kinds of line. For DTLS 1.2,
+//! [`export_srtp_keying_material`] (RFC 5705 with the DTLS-SRTP label, RFC 5764 §4.2)
+//! turns a logged master secret and the two randoms seen on the wire
+//! ([`crate::observe::HandshakeObserver`]) into the SRTP master keys of both directions;
+//! for DTLS 1.3, [`export_dtls13_srtp_keying_material`] does the same from the logged
+//! `EXPORTER_SECRET` alone (RFC 8446 §7.5 with DTLS 1.3's "dtls13" labels, RFC 9147 §5.9),
+//! and the observer, given the entries, decrypts the handshake with the logged handshake
+//! traffic secrets to learn the SRTP profile and the certificates.
 //!
 //! **Why it is shaped this way.** Logging secrets defeats the protocol, so it is never
 //! ambient: nothing reads the `SSLKEYLOGFILE` environment variable, and a connection
@@ -19,10 +26,14 @@
 //! connection of an endpoint, as [`crate::Config`] is shared. The callback gets the raw
 //! label, client random and secret rather than a formatted line, which keeps the door
 //! open for other labels without a breaking change; the file format is NSS's because
-//! every tool already reads it. The exporter is a free function over plain byte arrays so
+//! every tool already reads it. The exporters are free functions over plain byte arrays so
 //! an analyser that never ran a handshake (it has only a capture and a key log) can use
-//! it without a [`crate::Connection`], and without any way to get secrets out of a live
-//! connection, which stays impossible.
+//! them without a [`crate::Connection`], and without any way to get secrets out of a live
+//! connection, which stays impossible. The DTLS 1.3 secrets are read into an enum-keyed
+//! map ([`Dtls13Secret`] and client random) rather than by label string, so a caller
+//! cannot ask for a label nothing logs; the DTLS 1.3 exporter runs the connection's own
+//! key schedule (one `HKDF-Expand-Label`), so what it derives is by construction what a
+//! live connection exports.
 
 use crate::crypto::prf;
 use crate::suite::{CipherSuite, PrfHash};
@@ -122,27 +133,87 @@ impl KeyLog for KeyLogFile {
     }
 }
 
-/// The DTLS 1.2 master secrets of a key log file, by client random.
+/// One of the five DTLS 1.3 secrets a key log holds per handshake, each under its TLS 1.3
+/// NSS label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dtls13Secret {
+    /// [`CLIENT_HANDSHAKE_TRAFFIC_SECRET`]: protects the client's epoch-2 records.
+    ClientHandshakeTraffic,
+    /// [`SERVER_HANDSHAKE_TRAFFIC_SECRET`]: protects the server's epoch-2 records.
+    ServerHandshakeTraffic,
+    /// [`CLIENT_TRAFFIC_SECRET_0`]: the client's first application traffic secret (epoch 3).
+    ClientTraffic0,
+    /// [`SERVER_TRAFFIC_SECRET_0`]: the server's first application traffic secret.
+    ServerTraffic0,
+    /// [`EXPORTER_SECRET`]: the exporter master secret the DTLS-SRTP keys come from
+    /// ([`export_dtls13_srtp_keying_material`]).
+    Exporter,
+}
+
+impl Dtls13Secret {
+    /// All five, in the order a handshake derives them.
+    pub const ALL: [Dtls13Secret; 5] = [
+        Dtls13Secret::ClientHandshakeTraffic,
+        Dtls13Secret::ServerHandshakeTraffic,
+        Dtls13Secret::ClientTraffic0,
+        Dtls13Secret::ServerTraffic0,
+        Dtls13Secret::Exporter,
+    ];
+
+    /// The NSS label it is logged under.
+    pub fn label(self) -> &'static str {
+        match self {
+            Dtls13Secret::ClientHandshakeTraffic => CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+            Dtls13Secret::ServerHandshakeTraffic => SERVER_HANDSHAKE_TRAFFIC_SECRET,
+            Dtls13Secret::ClientTraffic0 => CLIENT_TRAFFIC_SECRET_0,
+            Dtls13Secret::ServerTraffic0 => SERVER_TRAFFIC_SECRET_0,
+            Dtls13Secret::Exporter => EXPORTER_SECRET,
+        }
+    }
+
+    /// The secret logged under `label` (exact, upper case), if it is one of the five.
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.label() == label)
+    }
+}
+
+/// Longest DTLS 1.3 secret kept: the hash length of a SHA-384 suite. A SHA-256 suite's
+/// secrets are 32 bytes; no other length is accepted.
+const MAX_DTLS13_SECRET: usize = 48;
+
+/// The secrets of a key log file: DTLS 1.2 master secrets by client random, DTLS 1.3
+/// secrets by [`Dtls13Secret`] (label) and client random.
 ///
-/// [`KeyLogEntries::parse`] keeps every well-formed `CLIENT_RANDOM` line (64 hex digits of
-/// client random, 96 of master secret, separated by spaces or tabs) and skips, counting
-/// them in [`KeyLogEntries::skipped_lines`], comments (`#`), lines with other labels (the
-/// TLS 1.3 ones: `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, …) and malformed lines. Blank lines
-/// are ignored and not counted. When a client random appears twice, the later line wins.
-/// The secrets are wiped when the entries are dropped, and `Debug` does not print them.
+/// [`KeyLogEntries::parse`] keeps every well-formed line (label, 64 hex digits of client
+/// random, the secret in hex, separated by spaces or tabs): `CLIENT_RANDOM` with a
+/// 48-byte master secret, and the five TLS 1.3 labels ([`Dtls13Secret::label`]) with a
+/// 32- or 48-byte secret (the hash length of a SHA-256 or SHA-384 suite). It skips,
+/// counting them in [`KeyLogEntries::skipped_lines`], comments (`#`), lines with other
+/// labels (`CLIENT_EARLY_TRAFFIC_SECRET`, …) and malformed lines. Blank lines are ignored
+/// and not counted. When a label and client random appear twice, the later line wins.
+/// The secrets are wiped when the entries are dropped (or replaced by a later line), and
+/// `Debug` does not print them.
 #[derive(Default)]
 pub struct KeyLogEntries {
     secrets: HashMap<[u8; 32], Zeroizing<[u8; 48]>>,
+    dtls13: HashMap<(Dtls13Secret, [u8; 32]), Zeroizing<Vec<u8>>>,
     skipped: usize,
 }
 
 impl std::fmt::Debug for KeyLogEntries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyLogEntries")
-            .field("len", &self.secrets.len())
+            .field("master_secrets", &self.secrets.len())
+            .field("dtls13_secrets", &self.dtls13.len())
             .field("skipped_lines", &self.skipped)
             .finish_non_exhaustive()
     }
+}
+
+/// One usable key log line.
+enum Line {
+    Master([u8; 32], Zeroizing<[u8; 48]>),
+    Dtls13(Dtls13Secret, [u8; 32], Zeroizing<Vec<u8>>),
 }
 
 impl KeyLogEntries {
@@ -156,8 +227,11 @@ impl KeyLogEntries {
                 continue;
             }
             match parse_line(line) {
-                Some((random, secret)) => {
+                Some(Line::Master(random, secret)) => {
                     entries.secrets.insert(random, secret);
+                }
+                Some(Line::Dtls13(which, random, secret)) => {
+                    entries.dtls13.insert((which, random), secret);
                 }
                 None => entries.skipped += 1,
             }
@@ -165,19 +239,28 @@ impl KeyLogEntries {
         entries
     }
 
-    /// The master secret logged for the handshake with this client random.
+    /// The DTLS 1.2 master secret logged for the handshake with this client random.
     pub fn master_secret(&self, client_random: &[u8; 32]) -> Option<&[u8; 48]> {
         self.secrets.get(client_random).map(|s| &**s)
     }
 
-    /// How many distinct client randoms have a master secret.
-    pub fn len(&self) -> usize {
-        self.secrets.len()
+    /// The DTLS 1.3 secret `which` logged for the handshake with this client random: 32
+    /// bytes for a SHA-256 suite (all that DTLS 1.3 here speaks), 48 for a SHA-384 one.
+    pub fn dtls13_secret(&self, which: Dtls13Secret, client_random: &[u8; 32]) -> Option<&[u8]> {
+        self.dtls13
+            .get(&(which, *client_random))
+            .map(|s| s.as_slice())
     }
 
-    /// True when no line had a usable master secret.
+    /// How many secrets are held: one per DTLS 1.2 master secret (distinct client
+    /// randoms) and one per DTLS 1.3 label and client random.
+    pub fn len(&self) -> usize {
+        self.secrets.len() + self.dtls13.len()
+    }
+
+    /// True when no line had a usable secret.
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.secrets.is_empty() && self.dtls13.is_empty()
     }
 
     /// How many non-blank lines were skipped: comments, other labels, malformed lines.
@@ -186,20 +269,36 @@ impl KeyLogEntries {
     }
 }
 
-/// A `CLIENT_RANDOM <64 hex> <96 hex>` line, or `None`.
-fn parse_line(line: &str) -> Option<([u8; 32], Zeroizing<[u8; 48]>)> {
+/// A well-formed `LABEL <64 hex> <secret hex>` line of a label we read, or `None`.
+fn parse_line(line: &str) -> Option<Line> {
     let mut fields = line.split([' ', '\t']).filter(|f| !f.is_empty());
-    if fields.next()? != CLIENT_RANDOM_LABEL {
-        return None;
-    }
+    let label = fields.next()?;
+    let dtls13 = match label {
+        CLIENT_RANDOM_LABEL => None,
+        other => Some(Dtls13Secret::from_label(other)?),
+    };
     let mut random = [0u8; 32];
     decode_hex(fields.next()?, &mut random)?;
-    let mut secret = Zeroizing::new([0u8; 48]);
-    decode_hex(fields.next()?, &mut *secret)?;
+    let secret_hex = fields.next()?;
     if fields.next().is_some() {
         return None;
     }
-    Some((random, secret))
+    match dtls13 {
+        None => {
+            let mut secret = Zeroizing::new([0u8; 48]);
+            decode_hex(secret_hex, &mut *secret)?;
+            Some(Line::Master(random, secret))
+        }
+        Some(which) => {
+            let len = secret_hex.len() / 2;
+            if len != 32 && len != MAX_DTLS13_SECRET {
+                return None;
+            }
+            let mut secret = Zeroizing::new(vec![0u8; len]);
+            decode_hex(secret_hex, &mut secret)?;
+            Some(Line::Dtls13(which, random, secret))
+        }
+    }
 }
 
 /// Fills `out` from exactly `2 * out.len()` hex digits of either case.
@@ -258,6 +357,80 @@ pub fn export_keying_material(
     );
 }
 
+/// Why a DTLS 1.3 exporter could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// The cipher suite is not a TLS 1.3 suite whose hash is SHA-256 (0x1301
+    /// TLS_AES_128_GCM_SHA256, 0x1303 TLS_CHACHA20_POLY1305_SHA256, 0x1304 and 0x1305, the
+    /// CCM ones): a DTLS 1.2 suite, whose exporter is [`export_keying_material`], or
+    /// 0x1302 TLS_AES_256_GCM_SHA384, whose SHA-384 key schedule is not implemented here.
+    #[error("cipher suite 0x{0:04x} is not a DTLS 1.3 suite with SHA-256")]
+    UnsupportedSuite(u16),
+    /// The exporter secret is not as long as the suite's hash.
+    #[error("an exporter secret of {got} bytes, the suite's hash has {want}")]
+    SecretLength {
+        /// The hash length.
+        want: usize,
+        /// The secret's length.
+        got: usize,
+    },
+    /// A label longer than `HKDF-Expand-Label` carries (249 bytes after "dtls13"), or an
+    /// output longer than HKDF-Expand gives (255 hashes).
+    #[error("label or output too long for HKDF-Expand-Label")]
+    TooLong,
+}
+
+/// The DTLS-SRTP keying material of a DTLS 1.3 handshake (RFC 5764 §4.2 over RFC 8446
+/// §7.5, RFC 9147 §5.9): `TLS-Exporter("EXTRACTOR-dtls_srtp", "", out.len())` from the
+/// logged [`EXPORTER_SECRET`] of a handshake that negotiated `cipher_suite` (its IANA
+/// value, as [`crate::observe::HandshakeSummary::cipher_suite`] reports it; the suite
+/// decides the hash), with DTLS 1.3's
+/// "dtls13" `HKDF-Expand-Label` prefix, filling `out` (a profile's
+/// `srtp::ProtectionProfile::keying_material_len` bytes). Equal to what
+/// [`crate::Connection::export_keying_material`] with [`crate::SRTP_EXPORTER_LABEL`] gives
+/// on the live connection.
+pub fn export_dtls13_srtp_keying_material(
+    cipher_suite: u16,
+    exporter_secret: &[u8],
+    out: &mut [u8],
+) -> Result<(), ExportError> {
+    export_dtls13_keying_material(
+        cipher_suite,
+        exporter_secret,
+        crate::SRTP_EXPORTER_LABEL,
+        out,
+    )
+}
+
+/// Keying material exported under `label` with an empty context (RFC 8446 §7.5 with the
+/// "dtls13" labels of RFC 9147 §5.9) from the [`EXPORTER_SECRET`] of a DTLS 1.3 handshake
+/// that negotiated `cipher_suite` (IANA value): what
+/// [`crate::Connection::export_keying_material`] returns on the live connection.
+pub fn export_dtls13_keying_material(
+    cipher_suite: u16,
+    exporter_secret: &[u8],
+    label: &[u8],
+    out: &mut [u8],
+) -> Result<(), ExportError> {
+    use crate::v13::key_schedule::{HASH_LEN, Labels};
+    // The TLS 1.3 suites whose hash is SHA-256, the only one the key schedule runs.
+    if !matches!(cipher_suite, 0x1301 | 0x1303 | 0x1304 | 0x1305) {
+        return Err(ExportError::UnsupportedSuite(cipher_suite));
+    }
+    if exporter_secret.len() != HASH_LEN {
+        return Err(ExportError::SecretLength {
+            want: HASH_LEN,
+            got: exporter_secret.len(),
+        });
+    }
+    if label.len() > 255 - b"dtls13".len() || out.len() > 255 * HASH_LEN {
+        return Err(ExportError::TooLong);
+    }
+    let material = Labels::DTLS13.export(exporter_secret, label, &[], out.len());
+    out.copy_from_slice(&material);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,11 +485,15 @@ mod tests {
         let hex96 = "22".repeat(48);
         let lines = [
             "# SSL/TLS secrets log file, generated by OpenSSL".to_string(),
-            format!(
-                "CLIENT_HANDSHAKE_TRAFFIC_SECRET {hex64} {}",
-                "33".repeat(32)
-            ),
-            format!("SERVER_TRAFFIC_SECRET_0 {hex64} {}", "33".repeat(48)),
+            // TLS 1.3 labels we do not read, secrets of no hash's length, and an extra
+            // field.
+            format!("CLIENT_EARLY_TRAFFIC_SECRET {hex64} {}", "33".repeat(32)),
+            format!("EXPORTER_SECRET {hex64} {}", "33".repeat(31)),
+            format!("EXPORTER_SECRET {hex64} {}", "33".repeat(40)),
+            format!("EXPORTER_SECRET {hex64} {}3", "33".repeat(32)),
+            format!("SERVER_TRAFFIC_SECRET_0 {hex64} {} 00", "33".repeat(48)),
+            format!("exporter_secret {hex64} {}", "33".repeat(32)),
+            format!("CLIENT_HANDSHAKE_TRAFFIC_SECRET {hex64}"),
             format!("CLIENT_RANDOM {hex64}"),
             format!("CLIENT_RANDOM {} {hex96}", &hex64[..62]),
             format!("CLIENT_RANDOM {hex64} {}", &hex96[..94]),
@@ -332,6 +509,101 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries.master_secret(&RANDOM), Some(&secret()));
         assert!(KeyLogEntries::parse("").is_empty());
+        assert_eq!(
+            entries.dtls13_secret(Dtls13Secret::Exporter, &[0x11; 32]),
+            None
+        );
+    }
+
+    #[test]
+    fn reads_the_dtls13_labels() {
+        let other = [0xCD; 32];
+        let mut text = String::from("# a DTLS 1.3 handshake and a DTLS 1.2 one\n");
+        for (i, which) in Dtls13Secret::ALL.into_iter().enumerate() {
+            assert_eq!(Dtls13Secret::from_label(which.label()), Some(which));
+            text += &format_line(which.label(), &RANDOM, &[i as u8; 32]);
+        }
+        // A SHA-384 suite's secret, as OpenSSL logs it for TLS_AES_256_GCM_SHA384.
+        text += &format_line(EXPORTER_SECRET, &other, &[0x77; 48]);
+        text += &format_line(CLIENT_RANDOM_LABEL, &other, &secret());
+        let entries = KeyLogEntries::parse(&text);
+        assert_eq!((entries.len(), entries.skipped_lines()), (7, 1));
+        for (i, which) in Dtls13Secret::ALL.into_iter().enumerate() {
+            assert_eq!(
+                entries.dtls13_secret(which, &RANDOM),
+                Some(&[i as u8; 32][..])
+            );
+        }
+        assert_eq!(
+            entries.dtls13_secret(Dtls13Secret::Exporter, &other),
+            Some(&[0x77; 48][..])
+        );
+        assert_eq!(
+            entries.dtls13_secret(Dtls13Secret::ClientTraffic0, &other),
+            None
+        );
+        // Labels and client randoms are separate keys: a 1.2 master secret is not a 1.3
+        // secret, and the other way round.
+        assert_eq!(entries.master_secret(&other), Some(&secret()));
+        assert_eq!(entries.master_secret(&RANDOM), None);
+        // The later line wins; Debug prints counts, not secrets.
+        let again = text + &format_line(EXPORTER_SECRET, &RANDOM, &[0x5A; 32]);
+        let entries = KeyLogEntries::parse(&again);
+        assert_eq!(
+            entries.dtls13_secret(Dtls13Secret::Exporter, &RANDOM),
+            Some(&[0x5A; 32][..])
+        );
+        assert_eq!(entries.len(), 7);
+        let debug = format!("{entries:?}");
+        assert!(
+            !debug.contains("5a5a") && debug.contains("dtls13_secrets: 6"),
+            "{debug}"
+        );
+        assert_eq!(Dtls13Secret::from_label("CLIENT_RANDOM"), None);
+    }
+
+    /// Computed independently with Python's `hmac` module: RFC 8446 §7.5's
+    /// `HKDF-Expand-Label(Derive-Secret(secret, "EXTRACTOR-dtls_srtp", ""), "exporter",
+    /// Hash(""), 60)` with the "dtls13" prefix of RFC 9147 §5.9 (exporter secret 00..1f).
+    #[test]
+    fn dtls13_exporter_matches_an_independent_hkdf() {
+        let secret: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let mut out = [0u8; 60];
+        for suite in [
+            CipherSuite::Tls13Aes128GcmSha256.to_u16(),
+            CipherSuite::Tls13Chacha20Poly1305Sha256.to_u16(),
+        ] {
+            out.fill(0);
+            export_dtls13_srtp_keying_material(suite, &secret, &mut out).unwrap();
+            assert_eq!(
+                hex::encode(out),
+                "eb8b7bc6476536f59509c76535c731b1e20e3081d2a8e0165d129870e254a371341d47fed0a\
+                 26bfd4b9a84967514696866115940ba7016013ca0320a"
+            );
+        }
+        assert_eq!(
+            export_dtls13_srtp_keying_material(0xC02B, &secret, &mut out),
+            Err(ExportError::UnsupportedSuite(0xC02B))
+        );
+        assert_eq!(
+            export_dtls13_srtp_keying_material(0x1302, &[0; 48], &mut out),
+            Err(ExportError::UnsupportedSuite(0x1302))
+        );
+        assert_eq!(
+            export_dtls13_srtp_keying_material(0x1301, &[0; 48], &mut out),
+            Err(ExportError::SecretLength { want: 32, got: 48 })
+        );
+        let mut huge = vec![0u8; 255 * 32 + 1];
+        assert_eq!(
+            export_dtls13_keying_material(0x1301, &secret, b"EXPORTER-test", &mut huge),
+            Err(ExportError::TooLong)
+        );
+        assert_eq!(
+            export_dtls13_keying_material(0x1301, &secret, &[b'x'; 250], &mut out),
+            Err(ExportError::TooLong)
+        );
+        export_dtls13_keying_material(0x1301, &secret, &[b'x'; 249], &mut huge[..255 * 32])
+            .unwrap();
     }
 
     #[test]

@@ -307,7 +307,11 @@ impl Analyzer {
                 if !self.dtls.contains_key(&pair) && self.dtls.len() >= MAX_FLOWS {
                     return None;
                 }
-                let d = self.dtls.entry(pair).or_default();
+                let keylog = self.options.keylog.as_ref();
+                let d = self
+                    .dtls
+                    .entry(pair)
+                    .or_insert_with(|| DtlsFlow::new(keylog));
                 d.observe(flow.src, flow.dst, data);
                 if let Some(keys) = d.take_keys(self.options.keylog.as_ref()) {
                     self.options.keys.extend(keys);

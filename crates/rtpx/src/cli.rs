@@ -76,7 +76,8 @@ pub struct KeyArgs {
     /// An SDP file: every a=crypto line is a key, every a=rtpmap a codec. Repeatable.
     #[arg(long = "sdp", value_name = "FILE")]
     pub sdp: Vec<PathBuf>,
-    /// An NSS key log (SSLKEYLOGFILE format) for DTLS-SRTP.
+    /// An NSS key log (SSLKEYLOGFILE format) for DTLS-SRTP: CLIENT_RANDOM lines for DTLS
+    /// 1.2, the TLS 1.3 lines (handshake traffic and exporter secrets) for DTLS 1.3.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 }

@@ -3,25 +3,35 @@
 //!
 //! The handshake is read by `dtls::observe::HandshakeObserver` (the `dtls` crate's own
 //! codecs: nothing about DTLS is parsed here beyond telling which address sent the
-//! ClientHello). With a key log holding the handshake's master secret, the SRTP keying
-//! material is exported (`dtls::keylog::export_srtp_keying_material`, RFC 5705 with the
-//! RFC 5764 label) and split by `srtp::DtlsSrtpKeys` into the client's and the server's
-//! write keys (RFC 5764 §4.2): the client's key for what the client sends, the server's
-//! for the other direction.
+//! ClientHello). With a key log holding the handshake's secrets, the SRTP keying material
+//! is exported and split by `srtp::DtlsSrtpKeys` into the client's and the server's write
+//! keys (RFC 5764 §4.2): the client's key for what the client sends, the server's for the
+//! other direction. For DTLS 1.2 the log's `CLIENT_RANDOM` master secret and the two
+//! randoms give it (`dtls::keylog::export_srtp_keying_material`, RFC 5705 with the RFC 5764
+//! label). For DTLS 1.3 the observer is given the key log so that it opens the encrypted
+//! handshake with the logged handshake traffic secrets (the SRTP profile is in
+//! EncryptedExtensions, the certificates are encrypted too), and the keying material comes
+//! from the logged `EXPORTER_SECRET` (`dtls::keylog::export_dtls13_srtp_keying_material`,
+//! RFC 8446 §7.5 with DTLS 1.3's labels).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use dtls::keylog::{KeyLogEntries, export_srtp_keying_material};
+use dtls::keylog::{
+    Dtls13Secret, KeyLogEntries, export_dtls13_srtp_keying_material, export_srtp_keying_material,
+};
 use dtls::observe::{HandshakeObserver, Side};
 use srtp::{DtlsSrtpKeys, ProtectionProfile};
 
 use crate::keys::{KeyEntry, Selector};
 
+/// DTLS 1.3's version number.
+const DTLS_1_3: u16 = 0xfefc;
+
 /// What the report shows of a DTLS handshake.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DtlsInfo {
-    /// Protocol version (`DTLS 1.2`).
+    /// Protocol version (`DTLS 1.2`, `DTLS 1.3`).
     pub version: Option<String>,
     /// Cipher suite name.
     pub suite: Option<String>,
@@ -62,6 +72,17 @@ pub struct DtlsFlow {
 }
 
 impl DtlsFlow {
+    /// A flow whose handshake is read with `keylog`, if any (a DTLS 1.3 handshake needs it
+    /// for anything past its suite).
+    pub fn new(keylog: Option<&KeyLog>) -> Self {
+        DtlsFlow {
+            observer: keylog.map_or_else(HandshakeObserver::new, |k| {
+                HandshakeObserver::with_key_log(k.0.clone())
+            }),
+            ..DtlsFlow::default()
+        }
+    }
+
     /// One DTLS datagram from `src` to `dst`.
     pub fn observe(&mut self, src: SocketAddr, dst: SocketAddr, datagram: &[u8]) {
         self.datagrams += 1;
@@ -93,11 +114,17 @@ impl DtlsFlow {
         let s = self.observer.summary();
         let (cr, sr) = (s.client_random?, s.server_random?);
         let profile = ProtectionProfile::from_dtls_id(s.srtp_profile?)?;
-        let secret = keylog.0.master_secret(&cr)?;
         let mut material = vec![0u8; profile.keying_material_len()];
-        export_srtp_keying_material(secret, &cr, &sr, &mut material);
-        let keys = DtlsSrtpKeys::from_keying_material(profile, &material).ok()?;
+        if s.version == Some(DTLS_1_3) {
+            let exporter = keylog.0.dtls13_secret(Dtls13Secret::Exporter, &cr)?;
+            export_dtls13_srtp_keying_material(s.cipher_suite?, exporter, &mut material).ok()?;
+        } else {
+            let secret = keylog.0.master_secret(&cr)?;
+            export_srtp_keying_material(secret, &cr, &sr, &mut material);
+        }
+        let keys = DtlsSrtpKeys::from_keying_material(profile, &material);
         material.fill(0);
+        let keys = keys.ok()?;
         self.keyed = true;
         tracing::debug!(%client, %server, profile = profile.name(), "DTLS-SRTP keys from the key log");
         Some(vec![
@@ -129,7 +156,7 @@ impl DtlsFlow {
             version: s.version.map(|v| match v {
                 0xfefd => "DTLS 1.2".to_owned(),
                 0xfeff => "DTLS 1.0".to_owned(),
-                0xfefc => "DTLS 1.3".to_owned(),
+                DTLS_1_3 => "DTLS 1.3".to_owned(),
                 other => format!("0x{other:04x}"),
             }),
             suite: s.cipher_suite.map(|c| {
@@ -160,7 +187,7 @@ pub fn load_keylog(options: &mut crate::analyze::Options, text: &str) -> Result<
     let entries = KeyLogEntries::parse(text);
     if entries.is_empty() {
         return Err(KeylogError(format!(
-            "no CLIENT_RANDOM line in the key log ({} lines skipped)",
+            "no CLIENT_RANDOM or DTLS 1.3 secret line in the key log ({} lines skipped)",
             entries.skipped_lines()
         )));
     }

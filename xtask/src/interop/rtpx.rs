@@ -16,15 +16,28 @@
 //!   compares something);
 //! - `rtpx listen` receiving ffmpeg live must show every packet of its 2 s, none lost;
 //! - on a capture of the `secure_call` example (DTLS-SRTP through a lossy relay) with the
-//!   key log it writes (`--keylog`), rtpx must name the handshake and both fingerprints,
-//!   decrypt every SRTP and SRTCP packet with keys derived from the log, and agree with
-//!   tshark on packets, loss and jitter.
+//!   key log it writes (`--keylog`, held to DTLS 1.2), rtpx must name the handshake and
+//!   both fingerprints, decrypt every SRTP and SRTCP packet with keys derived from the log,
+//!   and agree with tshark on packets, loss and jitter;
+//! - on a capture of `secure_call --keylog FILE --keylog-dtls13` (the default DTLS 1.3,
+//!   its five TLS 1.3 secrets logged), rtpx must name DTLS 1.3, its suite and profile and
+//!   the two fingerprints the example prints (they are in the encrypted part of the
+//!   handshake: the observer opens it with the logged handshake traffic secrets), decrypt
+//!   every SRTP and SRTCP packet with keys exported from the logged `EXPORTER_SECRET`, count
+//!   exactly the packets the example says it sent on each sender's own leg (on the relayed
+//!   legs, between that and that less what the simulated network dropped), and `rtpx
+//!   decrypt` must recover, packet by packet, the G.711 tone the example sent (recomputed
+//!   here from the RTP timestamp), every frame once on each sender's leg. tshark
+//!   cannot be the reference for this case: Debian 12's tshark 4.0 does not dissect DTLS
+//!   1.3, so it can neither name the handshake nor decrypt the media; it only reads the
+//!   RTP of rtpx's decrypted output.
 
 use super::Context;
 use super::capture::{Dumpcap, secure_call_ports};
 use super::ffmpeg::base64;
 use super::tshark;
 use crate::util::{Result, cargo, describe, ensure_apt, output, root, sh};
+use rtp_packet::payload::g711;
 use serde_json::Value;
 use std::net::UdpSocket;
 use std::path::Path;
@@ -233,7 +246,8 @@ pub fn run(ctx: &Context) -> Result {
         clear.len()
     );
     listen(&rtpx)?;
-    secure_call(ctx, &rtpx)
+    secure_call(ctx, &rtpx)?;
+    secure_call_dtls13(ctx, &rtpx)
 }
 
 /// `rtpx listen` with ffmpeg sending 2 s of PCMU to it.
@@ -459,41 +473,14 @@ fn compare(ours: &[Value], theirs: &[TsharkStream], ports: &[u16]) -> Result {
 /// example prints), decrypt every stream with keys derived from the log (no authentication
 /// failure, SRTCP too, so RTT is known), and agree with tshark on packets, loss and jitter.
 fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
-    sh(cargo().args([
-        "build",
-        "-p",
-        "rtp-stack-examples",
-        "--example",
-        "secure_call",
-    ]))?;
-    let pcap = ctx.dir.join("secure_call.pcapng");
-    let keylog = ctx.dir.join("secure_call.keylog");
-    let _ = std::fs::remove_file(&keylog);
-    let capture = Dumpcap::start("udp portrange 30000-31000", &pcap)?;
-    let ran = output(
-        Command::new(root().join("target/debug/examples/secure_call"))
-            .arg("--keylog")
-            .arg(&keylog),
-    );
-    capture.stop()?;
-    let printed = ran?;
-    let (alice, bob) = secure_call_ports(&printed)?;
-    let fingerprints: Vec<String> = printed
-        .lines()
-        .filter_map(|l| l.split_once("a=fingerprint:sha-256 "))
-        .map(|(_, fp)| fp.trim().to_uppercase())
-        .collect();
-    if fingerprints.len() != 2 {
-        return Err(format!(
-            "secure_call printed {} fingerprints",
-            fingerprints.len()
-        ));
-    }
+    let call = record_secure_call(ctx, "secure_call", &[])?;
+    let (pcap, keylog, fingerprints) = (&call.pcap, &call.keylog, &call.fingerprints);
+    let (alice, bob) = (call.alice, call.bob);
     let json = output(
         Command::new(rtpx)
             .args(["analyze", "--json", "--keylog"])
-            .arg(&keylog)
-            .arg(&pcap),
+            .arg(keylog)
+            .arg(pcap),
     )?;
     let report: Value =
         serde_json::from_str(&json).map_err(|e| format!("rtpx printed invalid JSON: {e}"))?;
@@ -505,7 +492,7 @@ fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
         format!("udp.port=={bob},rtp"),
     ];
     let decode_as: Vec<&str> = decode_as.iter().map(String::as_str).collect();
-    let theirs = tshark_streams(&pcap, &decode_as)?;
+    let theirs = tshark_streams(pcap, &decode_as)?;
     compare(ours, &theirs, &[])?;
     let mut with_rtt = 0;
     for s in ours {
@@ -526,7 +513,7 @@ fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
             .map(|f| f.as_str().unwrap_or("").to_uppercase())
             .collect();
         seen.sort();
-        let mut want = fingerprints.clone();
+        let mut want = fingerprints.to_vec();
         want.sort();
         if seen != want {
             return Err(format!(
@@ -545,10 +532,10 @@ fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
     let clear = ctx.dir.join("secure_call-decrypted.pcap");
     sh(Command::new(rtpx)
         .arg("decrypt")
-        .arg(&pcap)
+        .arg(pcap)
         .arg(&clear)
         .arg("--keylog")
-        .arg(&keylog))?;
+        .arg(keylog))?;
     let malformed = tshark::fields(&clear, &decode_as, &["frame.number", "_ws.malformed"])?
         .into_iter()
         .filter(|r| r.get(1).is_some_and(|m| !m.is_empty()))
@@ -561,6 +548,274 @@ fn secure_call(ctx: &Context, rtpx: &Path) -> Result {
     eprintln!(
         "  secure_call with --keylog: {} SRTP streams decrypted from the key log, DTLS 1.2 and both fingerprints named, {with_rtt} with RTT from SRTCP; tshark agrees, and finds nothing malformed once decrypted",
         ours.len()
+    );
+    Ok(())
+}
+
+/// A `secure_call` run recorded by dumpcap with its key log.
+struct RecordedCall {
+    pcap: std::path::PathBuf,
+    keylog: std::path::PathBuf,
+    /// What the example printed.
+    printed: String,
+    /// Alice's and Bob's ports.
+    alice: u16,
+    bob: u16,
+    /// The two `a=fingerprint` values it printed, upper case, without the hash name.
+    fingerprints: Vec<String>,
+}
+
+/// Builds and runs `secure_call --keylog <name>.keylog <extra>` while dumpcap records its
+/// ports into `<name>.pcapng`.
+fn record_secure_call(ctx: &Context, name: &str, extra: &[&str]) -> Result<RecordedCall> {
+    sh(cargo().args([
+        "build",
+        "-p",
+        "rtp-stack-examples",
+        "--example",
+        "secure_call",
+    ]))?;
+    let pcap = ctx.dir.join(format!("{name}.pcapng"));
+    let keylog = ctx.dir.join(format!("{name}.keylog"));
+    let _ = std::fs::remove_file(&keylog);
+    let capture = Dumpcap::start("udp portrange 30000-31000", &pcap)?;
+    let ran = output(
+        Command::new(root().join("target/debug/examples/secure_call"))
+            .arg("--keylog")
+            .arg(&keylog)
+            .args(extra),
+    );
+    capture.stop()?;
+    let printed = ran?;
+    let (alice, bob) = secure_call_ports(&printed)?;
+    let fingerprints: Vec<String> = printed
+        .lines()
+        .filter_map(|l| l.split_once("a=fingerprint:sha-256 "))
+        .map(|(_, fp)| fp.trim().to_uppercase())
+        .collect();
+    if fingerprints.len() != 2 {
+        return Err(format!(
+            "secure_call printed {} fingerprints",
+            fingerprints.len()
+        ));
+    }
+    Ok(RecordedCall {
+        pcap,
+        keylog,
+        printed,
+        alice,
+        bob,
+        fingerprints,
+    })
+}
+
+/// The G.711 µ-law tone `secure_call` sends as frame `frame` (its `tone`: 160 samples of a
+/// `hz` sine at amplitude 8000, 8 kHz), recomputed here as the reference.
+fn secure_call_tone(hz: f64, frame: u64) -> Vec<u8> {
+    (0..160)
+        .map(|i| {
+            let t = (frame as f64 * 160.0 + f64::from(i)) / 8000.0;
+            g711::ulaw_encode((8000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16)
+        })
+        .collect()
+}
+
+/// `(sent, dropped)` from `secure_call`'s summary line for `direction` (`alice → bob`):
+/// the RTP packets the sender sent and those the simulated network dropped.
+fn secure_call_sent(printed: &str, direction: &str) -> Result<(u64, u64)> {
+    let line = printed
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{direction}: sent ")))
+        .ok_or_else(|| format!("secure_call printed no `{direction}: sent` line"))?;
+    let number_after = |word: &str| -> Result<u64> {
+        line.split(word)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.trim_end_matches(',').parse().ok())
+            .ok_or_else(|| format!("no number after `{word}` in `{line}`"))
+    };
+    Ok((number_after("sent ")?, number_after("network dropped ")?))
+}
+
+/// `secure_call --keylog FILE --keylog-dtls13`: the default DTLS 1.3 handshake, read by
+/// rtpx with the logged TLS 1.3 secrets (see the module docs for why tshark is no
+/// reference here).
+fn secure_call_dtls13(ctx: &Context, rtpx: &Path) -> Result {
+    let call = record_secure_call(ctx, "secure_call13", &["--keylog-dtls13"])?;
+    if !call.printed.contains("over Tls13") {
+        return Err(format!(
+            "secure_call --keylog-dtls13 did not negotiate DTLS 1.3:\n{}",
+            call.printed
+        ));
+    }
+    let logged = std::fs::read_to_string(&call.keylog).map_err(|e| e.to_string())?;
+    if !logged.lines().any(|l| l.starts_with("EXPORTER_SECRET "))
+        || logged.lines().any(|l| l.starts_with("CLIENT_RANDOM "))
+    {
+        return Err(format!("not a DTLS 1.3 key log:\n{logged}"));
+    }
+    let json = output(
+        Command::new(rtpx)
+            .args(["analyze", "--json", "--keylog"])
+            .arg(&call.keylog)
+            .arg(&call.pcap),
+    )?;
+    let report: Value =
+        serde_json::from_str(&json).map_err(|e| format!("rtpx printed invalid JSON: {e}"))?;
+    let ours = report["streams"]
+        .as_array()
+        .ok_or("rtpx's JSON has no streams")?;
+    if ours.len() != 4 {
+        return Err(format!(
+            "rtpx found {} streams, expected 4 (each way, both legs of the relay)",
+            ours.len()
+        ));
+    }
+    let (alice_sent, alice_dropped) = secure_call_sent(&call.printed, "alice → bob")?;
+    let (bob_sent, bob_dropped) = secure_call_sent(&call.printed, "bob → alice")?;
+    let port = |s: &Value, k: &str| -> u16 {
+        s[k].as_str()
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    };
+    let mut want_fps = call.fingerprints.clone();
+    want_fps.sort();
+    // SSRC -> (tone frequency, first timestamp), from the streams leaving each endpoint.
+    let mut senders: Vec<(String, f64)> = Vec::new();
+    let mut total = 0;
+    for s in ours {
+        let dtls = &s["dtls"];
+        let key = s["key"].as_str().unwrap_or("");
+        let suite = dtls["suite"].as_str().unwrap_or("");
+        if s["kind"] != "SRTP"
+            || !key.starts_with("key log")
+            || s["srtp_auth_failures"] != 0
+            || s["srtcp_auth_failures"] != 0
+            || s["rtt_ms"].is_null()
+            || dtls["version"] != "DTLS 1.3"
+            || !matches!(
+                suite,
+                "TLS_AES_128_GCM_SHA256" | "TLS_CHACHA20_POLY1305_SHA256"
+            )
+            || dtls["srtp_profile"].is_null()
+            || dtls["keyed"] != true
+        {
+            return Err(format!(
+                "stream not decrypted from the DTLS 1.3 key log: {s}"
+            ));
+        }
+        let mut seen: Vec<String> = [&dtls["client_fingerprint"], &dtls["server_fingerprint"]]
+            .iter()
+            .map(|f| f.as_str().unwrap_or("").to_uppercase())
+            .collect();
+        seen.sort();
+        if seen != want_fps {
+            return Err(format!(
+                "DTLS 1.3 fingerprints {seen:?}, the example printed {want_fps:?}"
+            ));
+        }
+        // The sender's own leg holds every packet it sent; the relayed leg those the
+        // simulated network did not drop (its drop count covers RTCP and DTLS too, so it
+        // bounds the RTP lost from below).
+        let (src, dst) = (port(s, "src"), port(s, "dst"));
+        let (least, most) = if src == call.alice {
+            (alice_sent, alice_sent)
+        } else if src == call.bob {
+            (bob_sent, bob_sent)
+        } else if dst == call.bob {
+            (alice_sent - alice_dropped, alice_sent)
+        } else if dst == call.alice {
+            (bob_sent - bob_dropped, bob_sent)
+        } else {
+            return Err(format!("a stream of neither endpoint: {s}"));
+        };
+        let packets = s["packets"].as_u64().unwrap_or(0);
+        if packets < least || packets > most || s["duplicated"] != 0 {
+            return Err(format!(
+                "{packets} packets from port {src} to {dst}, secure_call's summary says {least}..={most}: {s}"
+            ));
+        }
+        total += packets;
+        if src == call.alice || src == call.bob {
+            let hz = if src == call.alice { 440.0 } else { 660.0 };
+            senders.push((s["ssrc"].as_str().unwrap_or("").to_owned(), hz));
+        }
+    }
+    if senders.len() != 2 {
+        return Err(format!(
+            "{} streams leave the endpoints, not 2",
+            senders.len()
+        ));
+    }
+
+    // The payloads rtpx decrypts are the tone secure_call sent, frame by frame.
+    let clear = ctx.dir.join("secure_call13-decrypted.pcap");
+    sh(Command::new(rtpx)
+        .arg("decrypt")
+        .arg(&call.pcap)
+        .arg(&clear)
+        .arg("--keylog")
+        .arg(&call.keylog))?;
+    let decode_as = [
+        format!("udp.port=={},rtp", call.alice),
+        format!("udp.port=={},rtp", call.bob),
+    ];
+    let decode_as: Vec<&str> = decode_as.iter().map(String::as_str).collect();
+    let rows = tshark::fields(
+        &clear,
+        &decode_as,
+        &[
+            "udp.srcport",
+            "rtp.ssrc",
+            "rtp.p_type",
+            "rtp.marker",
+            "rtp.timestamp",
+            "rtp.payload",
+        ],
+    )?;
+    let rtp: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.len() == 6 && r[2] == "0" && !r[5].is_empty())
+        .collect();
+    let (mut checked, mut frames) = (0u64, Vec::new());
+    for (ssrc, hz) in &senders {
+        // Frame 0 went out with the marker bit, on the sender's own leg (never dropped).
+        let origin_port = if *hz == 440.0 { call.alice } else { call.bob };
+        let first = rtp
+            .iter()
+            .find(|r| r[1] == *ssrc && r[3] == "1" && r[0] == origin_port.to_string())
+            .and_then(|r| r[4].parse::<u32>().ok())
+            .ok_or_else(|| format!("no marked first packet of {ssrc} in the decrypted capture"))?;
+        let mut distinct = std::collections::BTreeSet::new();
+        for r in rtp.iter().filter(|r| r[1] == *ssrc) {
+            let ts: u32 = r[4].parse().map_err(|_| format!("timestamp `{}`", r[4]))?;
+            let frame = u64::from(ts.wrapping_sub(first) / 160);
+            let want: String = secure_call_tone(*hz, frame)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if r[5].replace(':', "") != want {
+                return Err(format!(
+                    "stream {ssrc} frame {frame}: rtpx decrypted {}, secure_call sent {want}",
+                    r[5]
+                ));
+            }
+            distinct.insert(frame);
+            checked += 1;
+        }
+        frames.push(distinct.len());
+    }
+    // Every packet rtpx counted is in its decrypted output, and the sender's leg has each
+    // frame once.
+    if checked != total || frames != [alice_sent as usize, bob_sent as usize] {
+        return Err(format!(
+            "{checked} decrypted RTP packets ({frames:?} distinct frames), rtpx counted {total} ({alice_sent} and {bob_sent} sent)"
+        ));
+    }
+    eprintln!(
+        "  secure_call with --keylog --keylog-dtls13: rtpx names DTLS 1.3, its suite, profile and both fingerprints, decrypts all 4 SRTP streams from the TLS 1.3 key log ({alice_sent} + {bob_sent} sent, {} relayed), and its {checked} decrypted payloads are the tone secure_call sent, frame by frame",
+        total - alice_sent - bob_sent
     );
     Ok(())
 }

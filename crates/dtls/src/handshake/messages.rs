@@ -171,6 +171,8 @@ impl HandshakeMessage {
         let mut r = Reader::new(msg_type.name(), body);
         let msg = match msg_type {
             HandshakeType::HelloRequest => HandshakeMessage::HelloRequest,
+            // A DTLS 1.3 message: no DTLS 1.2 form, refused as before the type was known.
+            HandshakeType::EncryptedExtensions => return Err(Error::UnknownHandshakeType(8)),
             HandshakeType::ClientHello => {
                 let client_version = r.u16()?;
                 let random = r.array()?;

@@ -37,6 +37,10 @@ pub enum HandshakeType {
     HelloVerifyRequest,
     /// new_session_ticket(4) (RFC 5077).
     NewSessionTicket,
+    /// encrypted_extensions(8) (RFC 8446 §4.3.1): DTLS 1.3 only, sent encrypted; known here
+    /// so that the passive observer reassembles a decrypted 1.3 flight with the same
+    /// reassembler (a DTLS 1.2 peer never gets past the state machine with it).
+    EncryptedExtensions,
     /// certificate(11).
     Certificate,
     /// server_key_exchange(12).
@@ -62,6 +66,7 @@ impl HandshakeType {
             HandshakeType::ServerHello => 2,
             HandshakeType::HelloVerifyRequest => 3,
             HandshakeType::NewSessionTicket => 4,
+            HandshakeType::EncryptedExtensions => 8,
             HandshakeType::Certificate => 11,
             HandshakeType::ServerKeyExchange => 12,
             HandshakeType::CertificateRequest => 13,
@@ -80,6 +85,7 @@ impl HandshakeType {
             2 => HandshakeType::ServerHello,
             3 => HandshakeType::HelloVerifyRequest,
             4 => HandshakeType::NewSessionTicket,
+            8 => HandshakeType::EncryptedExtensions,
             11 => HandshakeType::Certificate,
             12 => HandshakeType::ServerKeyExchange,
             13 => HandshakeType::CertificateRequest,
@@ -99,6 +105,7 @@ impl HandshakeType {
             HandshakeType::ServerHello => "ServerHello",
             HandshakeType::HelloVerifyRequest => "HelloVerifyRequest",
             HandshakeType::NewSessionTicket => "NewSessionTicket",
+            HandshakeType::EncryptedExtensions => "EncryptedExtensions",
             HandshakeType::Certificate => "Certificate",
             HandshakeType::ServerKeyExchange => "ServerKeyExchange",
             HandshakeType::CertificateRequest => "CertificateRequest",
