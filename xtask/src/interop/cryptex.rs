@@ -18,11 +18,15 @@
 //! packet).
 //!
 //! **Which libsrtp.** Debian 12 ships libsrtp2 2.5.0 and PyPI's `pylibsrtp` 1.0.0 embeds
-//! 2.7.0; neither has cryptex, and no package registry this project can install from
-//! carries 2.8. The suite therefore builds its driver against the libsrtp2 that
-//! `pkg-config` finds (`PKG_CONFIG_PATH` may point at any 2.8+ installation); when that
-//! is older than 2.8 it prints a note naming the version found and skips this half, so
-//! that the Chromium half, which CI can run, keeps the suite in `cargo xtask ci`'s list.
+//! 2.7.0; neither has cryptex. When `pkg-config` finds a libsrtp2 2.8+ (`PKG_CONFIG_PATH`
+//! may point at one), the driver is built against it. Otherwise the suite takes Debian
+//! unstable's: `apt-get download libsrtp2-dev` with a private apt configuration naming
+//! `sid` (apt checks the archive's signature and the package's checksum; the system's
+//! apt state is not touched), `dpkg-deb -x` into the suite's directory, and the driver is
+//! linked with that package's static `libsrtp2.a` (built with NSS, so `libnss3-dev` from
+//! Debian 12 supplies the rest) and a one-function shim for the `__isoc23_sscanf` that
+//! sid's newer glibc gave it (`xtask/interop-c/isoc23_sscanf_shim.c`). The suite fails,
+//! rather than skips, when neither gives 2.8 or later.
 
 use super::Context;
 use super::libsrtp::Rng;
@@ -145,37 +149,109 @@ fn read_records(path: &Path) -> Result<Vec<Vec<u8>>> {
     Ok(out)
 }
 
-/// Builds the driver against libsrtp2 2.8+ as `pkg-config` finds it; `Ok(None)`, with a
-/// note printed, when only an older libsrtp2 (or none) is found.
-fn driver(dir: &Path) -> Result<Option<PathBuf>> {
+/// Builds the driver against libsrtp2 2.8 or later: the one `pkg-config` finds, else
+/// Debian unstable's package (see the module documentation).
+fn driver(dir: &Path) -> Result<PathBuf> {
     ensure_apt(&[("pkg-config", "pkg-config"), ("gcc", "gcc")])?;
-    let version = output(Command::new("pkg-config").args(["--modversion", "libsrtp2"]))
-        .unwrap_or_else(|_| "none".into());
-    if Command::new("pkg-config")
-        .args(["--atleast-version=2.8.0", "libsrtp2"])
-        .status()
-        .map_or(true, |s| !s.success())
-    {
-        eprintln!(
-            "cryptex: NOTE: the libsrtp2 half is SKIPPED: it needs libsrtp2 2.8.0 or later \
-             (the first with RFC 9335 cryptex); pkg-config found {}. Debian 12 ships 2.5.0 \
-             and pylibsrtp 1.0.0 embeds 2.7.0, neither with cryptex: set PKG_CONFIG_PATH to \
-             a libsrtp2 2.8+ installation to run it",
-            version.trim()
-        );
-        return Ok(None);
-    }
-    let flags =
-        output(Command::new("pkg-config").args(["--cflags", "--libs", "--static", "libsrtp2"]))?;
     let exe = dir.join("libsrtp_cryptex_driver");
     let src = root().join("xtask/interop-c/libsrtp_cryptex_driver.c");
     let mut gcc = Command::new("gcc");
     gcc.args(["-O2", "-Wall", "-Werror", "-o"])
         .arg(&exe)
-        .arg(&src)
-        .args(flags.split_whitespace());
+        .arg(&src);
+    if Command::new("pkg-config")
+        .args(["--atleast-version=2.8.0", "libsrtp2"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let flags = output(
+            Command::new("pkg-config").args(["--cflags", "--libs", "--static", "libsrtp2"]),
+        )?;
+        gcc.args(flags.split_whitespace());
+    } else {
+        let found = output(Command::new("pkg-config").args(["--modversion", "libsrtp2"]))
+            .unwrap_or_else(|_| "none".into());
+        eprintln!(
+            "cryptex: pkg-config finds libsrtp2 {} (cryptex needs 2.8.0): using Debian unstable's libsrtp2-dev",
+            found.trim()
+        );
+        let unpacked = debian_sid_libsrtp(dir)?;
+        let nss = output(Command::new("pkg-config").args(["--libs", "nss"]))?;
+        gcc.arg(root().join("xtask/interop-c/isoc23_sscanf_shim.c"))
+            .arg(format!("-I{}", unpacked.join("usr/include").display()))
+            .arg(unpacked.join("usr/lib/x86_64-linux-gnu/libsrtp2.a"))
+            .args(nss.split_whitespace());
+    }
     output(&mut gcc)?;
-    Ok(Some(exe))
+    Ok(exe)
+}
+
+/// Debian unstable's `libsrtp2-dev`, unpacked under `dir`; its directory.
+fn debian_sid_libsrtp(dir: &Path) -> Result<PathBuf> {
+    ensure_apt(&[
+        ("dpkg-deb", "dpkg"),
+        ("apt-get", "apt"),
+        ("/usr/include/nss/nss.h", "libnss3-dev"),
+    ])?;
+    let apt = dir.join("apt-sid");
+    let unpacked = dir.join("libsrtp2-sid");
+    let _ = std::fs::remove_dir_all(&apt);
+    let _ = std::fs::remove_dir_all(&unpacked);
+    for sub in ["lists/partial", "cache/archives/partial", "debs"] {
+        std::fs::create_dir_all(apt.join(sub)).map_err(|e| e.to_string())?;
+    }
+    let sources = apt.join("sources.list");
+    std::fs::write(
+        &sources,
+        "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+         http://deb.debian.org/debian sid main\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let private = |cmd: &mut Command| {
+        cmd.arg(format!("-oDir::Etc::SourceList={}", sources.display()))
+            .arg("-oDir::Etc::SourceParts=/nonexistent")
+            .arg(format!(
+                "-oDir::State::Lists={}",
+                apt.join("lists").display()
+            ))
+            .arg(format!("-oDir::Cache={}", apt.join("cache").display()))
+            .arg("-oDebug::NoLocking=1")
+            .arg("-oAPT::Sandbox::User=root")
+            .arg("-qq");
+    };
+    let mut update = Command::new("apt-get");
+    private(&mut update);
+    output(update.arg("update"))?;
+    let mut download = Command::new("apt-get");
+    private(&mut download);
+    output(
+        download
+            .current_dir(apt.join("debs"))
+            .args(["download", "libsrtp2-dev"]),
+    )?;
+    let deb = std::fs::read_dir(apt.join("debs"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or("apt-get download left no libsrtp2-dev package")?;
+    let version = output(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Version"))?;
+    let upstream = version.trim().split(['+', '-']).next().unwrap_or_default();
+    let numbers: Vec<u32> = upstream
+        .split('.')
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    if numbers.as_slice() < [2, 8].as_slice() {
+        return Err(format!(
+            "Debian unstable's libsrtp2-dev is {}, older than 2.8.0 (the first with cryptex)",
+            version.trim()
+        ));
+    }
+    output(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
+    eprintln!(
+        "cryptex: libsrtp2-dev {} from Debian unstable",
+        version.trim()
+    );
+    Ok(unpacked)
 }
 
 /// Runs the driver over `records`; returns its output records and libsrtp's version.
@@ -346,11 +422,10 @@ fn one_profile(exe: &Path, dir: &Path, profile: ProtectionProfile, seed: u64) ->
 }
 
 pub fn run(ctx: &Context) -> Result {
-    if let Some(exe) = driver(&ctx.dir)? {
-        for (i, profile) in ProtectionProfile::ALL.into_iter().enumerate() {
-            let line = one_profile(&exe, &ctx.dir, profile, 0x9335_0000 + i as u64)?;
-            eprintln!("cryptex {line}");
-        }
+    let exe = driver(&ctx.dir)?;
+    for (i, profile) in ProtectionProfile::ALL.into_iter().enumerate() {
+        let line = one_profile(&exe, &ctx.dir, profile, 0x9335_0000 + i as u64)?;
+        eprintln!("cryptex {line}");
     }
     super::cryptex_browser::run(ctx)
 }
