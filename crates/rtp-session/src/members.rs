@@ -221,6 +221,7 @@ impl Members {
     /// 100-byte value at a new offset, and the processor could not forward those stores
     /// to the loads that followed (perf put a sixth of the session's receive-path time
     /// without SRTP on those copies, `benches/receive.rs`).
+    #[inline]
     pub(crate) fn poll_playout(
         &mut self,
         now: Instant,

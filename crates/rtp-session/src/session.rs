@@ -698,6 +698,9 @@ impl Session {
     /// The next frame or concealment due at `now` from any remote source's jitter
     /// buffer (a source that left with a BYE plays out what its buffer still holds), with
     /// the source's SSRC. The frame borrows the buffer until the next call.
+    // Inlined into the caller, whose loop usually tests only `is_some()`: the frame is
+    // then not copied out at all (see `Members::poll_playout`).
+    #[inline]
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
         let watch = self.config.feedback.keyframe_on_loss && self.config.feedback.keyframes();
         let (feedback, max) = (&mut self.feedback, self.config.max_remote_sources);
