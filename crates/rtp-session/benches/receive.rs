@@ -14,8 +14,8 @@
 //! (the jitter buffer's slots all have payload buffers, the replay window slides).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rtp_session::SeedableRng;
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
+use rtp_session::SeedableRng;
 use rtp_session::{Component, Config, Security, Session, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
 use std::hint::black_box;
@@ -56,9 +56,8 @@ struct Sender {
 
 impl Sender {
     fn new(srtp: bool) -> Self {
-        let context = srtp.then(|| {
-            srtp::Context::new(PROFILE, key(2), srtp::Config::default()).expect("valid")
-        });
+        let context = srtp
+            .then(|| srtp::Context::new(PROFILE, key(2), srtp::Config::default()).expect("valid"));
         Self { context, index: 0 }
     }
 
@@ -87,11 +86,7 @@ impl Sender {
 }
 
 /// Times `per_packet` over `iters` packets, protected `CHUNK` at a time off the clock.
-fn timed(
-    iters: u64,
-    sender: &mut Sender,
-    mut per_packet: impl FnMut(u64, &mut [u8]),
-) -> Duration {
+fn timed(iters: u64, sender: &mut Sender, mut per_packet: impl FnMut(u64, &mut [u8])) -> Duration {
     let mut chunk = vec![0u8; SLOT * CHUNK as usize];
     let mut lens = Vec::with_capacity(CHUNK as usize);
     let mut total = Duration::ZERO;
