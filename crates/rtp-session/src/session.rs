@@ -698,21 +698,22 @@ impl Session {
     /// The next frame or concealment due at `now` from any remote source's jitter
     /// buffer (a source that left with a BYE plays out what its buffer still holds), with
     /// the source's SSRC. The frame borrows the buffer until the next call.
+    // Inlined into the caller, whose loop usually tests only `is_some()`: the frame is
+    // then not copied out at all (see `Members::poll_playout`).
+    #[inline]
     pub fn poll_playout(&mut self, now: Instant) -> Option<(u32, Playout<'_>)> {
         let watch = self.config.feedback.keyframe_on_loss && self.config.feedback.keyframes();
-        let out = self.members.poll_playout(now);
+        let (feedback, max) = (&mut self.feedback, self.config.max_remote_sources);
         // A video frame lost at playout makes its source want a keyframe, asked for at
         // the next service call (the frame borrows the session until then). Only video
         // buffers: with a bundled video stream, the audio source's concealments are not
-        // lost pictures.
-        if watch
-            && let Some((ssrc, true, playout)) = &out
-            && feedback::is_lost_video(playout)
-        {
-            self.feedback
-                .on_lost_frame(*ssrc, self.config.max_remote_sources);
-        }
-        out.map(|(ssrc, _, playout)| (ssrc, playout))
+        // lost pictures. The members hand the playout straight back (see
+        // `Members::poll_playout` for why it is not re-packed here).
+        self.members.poll_playout(now, |ssrc, video, playout| {
+            if watch && video && feedback::is_lost_video(playout) {
+                feedback.on_lost_frame(ssrc, max);
+            }
+        })
     }
 
     /// Advances timers to `now`: DTLS retransmissions, telephone-event packets due

@@ -241,6 +241,7 @@ impl RemoteSource {
     }
 
     /// The frame or concealment due at `now`, if the buffer has one.
+    #[inline]
     pub(crate) fn poll_playout(&mut self, now: Instant) -> Option<Playout<'_>> {
         let next = *self
             .next_playout
