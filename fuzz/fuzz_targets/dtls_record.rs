@@ -39,9 +39,9 @@ fuzz_target!(|data: &[u8]| {
         }
         offset += rec.raw.len();
     }
-    if let Some(n) = cid_len {
-        if let Some(found) = dtls::connection_id(data, n) {
-            assert_eq!(found.len(), n);
-        }
+    if let Some(n) = cid_len
+        && let Some(found) = dtls::connection_id(data, n)
+    {
+        assert_eq!(found.len(), n);
     }
 });
