@@ -383,17 +383,9 @@ fn hostile_records_change_nothing_in_any_state() {
     // Fresh: the client waiting for its ServerHello.
     let ch1 = c.poll_transmit().unwrap().to_vec();
     assert_hostile_changes_nothing(&mut c, now);
-    s.handle_datagram(now, &ch1).unwrap();
-    let hrr = s.poll_transmit().unwrap().to_vec();
-    c.handle_datagram(now, &hrr).unwrap();
-    let ch2 = c.poll_transmit().unwrap().to_vec();
-    // Small datagrams, so that the server's flight takes several.
-    s.set_mtu(300);
-    s.handle_datagram(now, &ch2).unwrap();
     // Mid-handshake: the server waiting for the client's flight, the client with the
     // server's flight only half delivered.
-    let flight: Vec<Vec<u8>> =
-        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    let flight = retry_then_flight(&mut c, &mut s, &ch1, now);
     assert_hostile_changes_nothing(&mut s, now);
     assert!(flight.len() > 2, "{} datagrams", flight.len());
     c.handle_datagram(now, &flight[0]).unwrap();
@@ -674,19 +666,28 @@ fn a_front_end_answers_a_dtls13_offer_with_a_retry_and_hands_on_a_dtls13_connect
     assert_eq!(connected(&mut client).version, ProtocolVersion::Dtls13);
 }
 
-/// The server's flight over a 300-byte MTU (several datagrams), up to its HelloRetryRequest
-/// exchange: the client has sent its second hello and the server has answered.
-fn server_flight_in_pieces(now: Instant) -> (Connection, Connection, Vec<Vec<u8>>) {
-    let (mut c, mut s) = pair13(now);
-    let ch1 = c.poll_transmit().unwrap().to_vec();
-    s.handle_datagram(now, &ch1).unwrap();
+/// From the client's first hello `ch1`: the HelloRetryRequest exchange, then the server's
+/// flight, in small datagrams (a 300-byte MTU) so that it takes several.
+fn retry_then_flight(
+    c: &mut Connection,
+    s: &mut Connection,
+    ch1: &[u8],
+    now: Instant,
+) -> Vec<Vec<u8>> {
+    s.handle_datagram(now, ch1).unwrap();
     let hrr = s.poll_transmit().unwrap().to_vec();
     c.handle_datagram(now, &hrr).unwrap();
     let ch2 = c.poll_transmit().unwrap().to_vec();
     s.set_mtu(300);
     s.handle_datagram(now, &ch2).unwrap();
-    let flight: Vec<Vec<u8>> =
-        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect()
+}
+
+/// A fresh pair taken to the server's flight ([`retry_then_flight`]), undelivered.
+fn server_flight_in_pieces(now: Instant) -> (Connection, Connection, Vec<Vec<u8>>) {
+    let (mut c, mut s) = pair13(now);
+    let ch1 = c.poll_transmit().unwrap().to_vec();
+    let flight = retry_then_flight(&mut c, &mut s, &ch1, now);
     assert!(flight.len() >= 3, "{} datagrams", flight.len());
     (c, s, flight)
 }

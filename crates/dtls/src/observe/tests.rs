@@ -68,6 +68,36 @@ fn pair(cc: Config, sc: Config, seed: u8, now: Instant) -> (Connection, Connecti
     (client, server)
 }
 
+/// Runs the handshake between `client` and `server` to the end, each datagram handed to
+/// the peer `repeat` times (retransmissions as a capture sees them; a repeat may be
+/// refused, as a replay), then one application-data datagram from the server, which an
+/// observer must skip; returns everything on the wire in order.
+fn play(
+    client: &mut Connection,
+    server: &mut Connection,
+    repeat: usize,
+    now: Instant,
+) -> Vec<(Side, Vec<u8>)> {
+    let mut wire = Vec::new();
+    let pass = |from, a: &mut Connection, b: &mut Connection, wire: &mut Vec<_>| {
+        while let Some(d) = a.poll_transmit() {
+            let d = d.to_vec();
+            for _ in 0..repeat {
+                let _ = b.handle_datagram(now, &d);
+                wire.push((from, d.clone()));
+            }
+        }
+    };
+    for _ in 0..8 {
+        pass(Side::Client, client, server, &mut wire);
+        pass(Side::Server, server, client, &mut wire);
+    }
+    assert!(client.is_connected() && server.is_connected());
+    server.send_application_data(b"media").unwrap();
+    wire.push((Side::Server, server.poll_transmit().unwrap().to_vec()));
+    wire
+}
+
 /// A seeded handshake with the key log on the client, flights fragmented to `mtu`, each
 /// datagram handed to the peer `repeat` times (retransmissions as a capture sees them).
 fn handshake(mtu: usize, suite: crate::CipherSuite, repeat: usize) -> Run {
@@ -85,24 +115,7 @@ fn handshake(mtu: usize, suite: crate::CipherSuite, repeat: usize) -> Run {
     sc.cipher_suites = vec![suite];
     let (client_der, server_der) = (cc.certificate.der().to_vec(), sc.certificate.der().to_vec());
     let (mut client, mut server) = pair(cc, sc, 3, now);
-    let mut wire = Vec::new();
-    let pass = |from, a: &mut Connection, b: &mut Connection, wire: &mut Vec<_>| {
-        while let Some(d) = a.poll_transmit() {
-            let d = d.to_vec();
-            for _ in 0..repeat {
-                b.handle_datagram(now, &d).unwrap();
-                wire.push((from, d.clone()));
-            }
-        }
-    };
-    for _ in 0..8 {
-        pass(Side::Client, &mut client, &mut server, &mut wire);
-        pass(Side::Server, &mut server, &mut client, &mut wire);
-    }
-    assert!(client.is_connected() && server.is_connected());
-    // Application data after the handshake: encrypted, to be skipped.
-    server.send_application_data(b"media").unwrap();
-    wire.push((Side::Server, server.poll_transmit().unwrap().to_vec()));
+    let wire = play(&mut client, &mut server, repeat, now);
     let client_info = connected(&mut client);
     let server_info = connected(&mut server);
     Run {
@@ -351,23 +364,7 @@ fn handshake13(mtu: usize, suite: crate::CipherSuite, repeat: usize, seed: u8) -
         c
     };
     let (mut client, mut server) = pair(config(seed), config(seed + 1), seed + 2, now);
-    let mut wire = Vec::new();
-    let pass = |from, a: &mut Connection, b: &mut Connection, wire: &mut Vec<_>| {
-        while let Some(d) = a.poll_transmit() {
-            let d = d.to_vec();
-            for _ in 0..repeat {
-                let _ = b.handle_datagram(now, &d);
-                wire.push((from, d.clone()));
-            }
-        }
-    };
-    for _ in 0..8 {
-        pass(Side::Client, &mut client, &mut server, &mut wire);
-        pass(Side::Server, &mut server, &mut client, &mut wire);
-    }
-    assert!(client.is_connected() && server.is_connected());
-    server.send_application_data(b"media").unwrap();
-    wire.push((Side::Server, server.poll_transmit().unwrap().to_vec()));
+    let wire = play(&mut client, &mut server, repeat, now);
     let client_info = connected(&mut client);
     let server_info = connected(&mut server);
     assert_eq!(client_info.version, crate::ProtocolVersion::Dtls13);
