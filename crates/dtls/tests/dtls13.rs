@@ -385,7 +385,8 @@ fn hostile_records_change_nothing_in_any_state() {
     assert_hostile_changes_nothing(&mut c, now);
     // Mid-handshake: the server waiting for the client's flight, the client with the
     // server's flight only half delivered.
-    let flight = retry_then_flight(&mut c, &mut s, &ch1, now);
+    // Small datagrams, so that the server's flight takes several.
+    let flight = retry_then_flight(&mut c, &mut s, &ch1, Some(300), now);
     assert_hostile_changes_nothing(&mut s, now);
     assert!(flight.len() > 2, "{} datagrams", flight.len());
     c.handle_datagram(now, &flight[0]).unwrap();
@@ -519,13 +520,7 @@ fn a_fragmented_server_hello_is_put_together() {
     let now = Instant::now();
     let (mut c, mut s) = pair13(now);
     let ch1 = c.poll_transmit().unwrap().to_vec();
-    s.handle_datagram(now, &ch1).unwrap();
-    let hrr = s.poll_transmit().unwrap().to_vec();
-    c.handle_datagram(now, &hrr).unwrap();
-    let ch2 = c.poll_transmit().unwrap().to_vec();
-    s.handle_datagram(now, &ch2).unwrap();
-    let flight: Vec<Vec<u8>> =
-        std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect();
+    let flight = retry_then_flight(&mut c, &mut s, &ch1, None, now);
     // The ServerHello is the first record of the first datagram: cut it in two fragments,
     // sent second piece first, in records of their own.
     let d = &flight[0];
@@ -667,27 +662,31 @@ fn a_front_end_answers_a_dtls13_offer_with_a_retry_and_hands_on_a_dtls13_connect
 }
 
 /// From the client's first hello `ch1`: the HelloRetryRequest exchange, then the server's
-/// flight, in small datagrams (a 300-byte MTU) so that it takes several.
+/// flight, its datagrams cut to `mtu` when given.
 fn retry_then_flight(
     c: &mut Connection,
     s: &mut Connection,
     ch1: &[u8],
+    mtu: Option<usize>,
     now: Instant,
 ) -> Vec<Vec<u8>> {
     s.handle_datagram(now, ch1).unwrap();
     let hrr = s.poll_transmit().unwrap().to_vec();
     c.handle_datagram(now, &hrr).unwrap();
     let ch2 = c.poll_transmit().unwrap().to_vec();
-    s.set_mtu(300);
+    if let Some(mtu) = mtu {
+        s.set_mtu(mtu);
+    }
     s.handle_datagram(now, &ch2).unwrap();
     std::iter::from_fn(|| s.poll_transmit().map(<[u8]>::to_vec)).collect()
 }
 
-/// A fresh pair taken to the server's flight ([`retry_then_flight`]), undelivered.
+/// A fresh pair taken to the server's flight ([`retry_then_flight`], 300-byte datagrams),
+/// undelivered.
 fn server_flight_in_pieces(now: Instant) -> (Connection, Connection, Vec<Vec<u8>>) {
     let (mut c, mut s) = pair13(now);
     let ch1 = c.poll_transmit().unwrap().to_vec();
-    let flight = retry_then_flight(&mut c, &mut s, &ch1, now);
+    let flight = retry_then_flight(&mut c, &mut s, &ch1, Some(300), now);
     assert!(flight.len() >= 3, "{} datagrams", flight.len());
     (c, s, flight)
 }
