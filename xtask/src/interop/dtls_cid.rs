@@ -14,7 +14,7 @@
 //! at least `--enable-dtls --enable-dtls13 --enable-dtlscid --enable-srtp` (the `wolfssl`
 //! suite's build, `super::wolfssl::build`, which `cargo xtask interop dtls-cid` reuses),
 //! run from the wolfSSL tree (`wolfssl_root`). `--cid <string>` makes them ask for that CID (its ASCII bytes);
-//! they print "CID extension was negotiated" and "Sending CID is <hex>". wolfSSL prefers
+//! they print "CID extension was negotiated" and "Sending CID is `<hex>`". wolfSSL prefers
 //! TLS_AES_256_GCM_SHA384 in DTLS 1.3, which we do not speak, so the 1.3 cases pass `-l
 //! TLS13-AES128-GCM-SHA256`; the 1.2 cases leave its suites alone. Both sides run with our
 //! library's default settings otherwise (use_srtp with SRTP_AES128_CM_SHA1_80, wolfSSL's
