@@ -21,14 +21,13 @@
 //! `--srtp` default); certificates are P-256 ones we generate, each side given the other's.
 
 use super::Context;
+use super::dtls_peer::Peer;
 use crate::util::Result;
 use dtls::{Certificate, Config, Connection, ConnectionId, Event, HashFunction, ProtocolVersion};
-use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 /// The CID wolfSSL asks for in every case (`--cid abcd`).
@@ -124,83 +123,6 @@ fn hex(b: &[u8]) -> String {
         return "(empty)".into();
     }
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// A wolfSSL example process whose output lines arrive on a channel.
-struct Peer {
-    child: Child,
-    lines: Receiver<String>,
-    seen: String,
-}
-
-impl Peer {
-    fn start(cmd: &mut Command) -> Result<Self> {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-        let (tx, rx) = channel();
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let err = child.stderr.take().ok_or("no stderr")?;
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            for l in BufReader::new(err)
-                .lines()
-                .map_while(std::result::Result::ok)
-            {
-                if tx2.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Peer {
-            child,
-            lines: rx,
-            seen: String::new(),
-        })
-    }
-
-    fn drain(&mut self) {
-        while let Ok(l) = self.lines.try_recv() {
-            self.seen.push_str(&l);
-            self.seen.push('\n');
-        }
-    }
-
-    fn wait_for(&mut self, needle: &str, deadline: Instant) -> Result {
-        loop {
-            self.drain();
-            if self.seen.contains(needle) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "wolfSSL never printed `{needle}`; it printed:\n{}",
-                    self.seen
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Writes a certificate and its key as PEM files named after `who`.
@@ -315,7 +237,7 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
     if case.version == ProtocolVersion::Dtls13 {
         cmd.args(["-l", "TLS13-AES128-GCM-SHA256"]);
     }
-    let mut peer = Peer::start(&mut cmd)?;
+    let mut peer = Peer::start("wolfSSL", &mut cmd)?;
 
     let mut conn = match case.role {
         Role::Client => {

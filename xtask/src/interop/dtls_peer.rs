@@ -6,6 +6,7 @@
 
 use crate::util::{Result, output};
 use dtls::{Connection, Event};
+use srtp::ProtectionProfile;
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::path::Path;
@@ -59,6 +60,21 @@ pub(super) fn openssl_fingerprint(crt: &Path) -> Result<dtls::Fingerprint> {
         .parse()
         .map_err(|e| format!("fingerprint `{hex}` from openssl: {e}"))
 }
+
+/// The SRTP profiles our DTLS and the peers (OpenSSL, wolfSSL) all speak, with the names
+/// RFC 5764 and both programs give them.
+pub(super) const SRTP_PROFILES: [(ProtectionProfile, &str); 4] = [
+    (
+        ProtectionProfile::AesCm128HmacSha1_80,
+        "SRTP_AES128_CM_SHA1_80",
+    ),
+    (
+        ProtectionProfile::AesCm128HmacSha1_32,
+        "SRTP_AES128_CM_SHA1_32",
+    ),
+    (ProtectionProfile::AeadAes128Gcm, "SRTP_AEAD_AES_128_GCM"),
+    (ProtectionProfile::AeadAes256Gcm, "SRTP_AEAD_AES_256_GCM"),
+];
 
 /// A peer process whose output lines (stdout and stderr) arrive on a channel.
 pub(super) struct Peer {

@@ -42,18 +42,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PROFILES: [(ProtectionProfile, &str); 4] = [
-    (
-        ProtectionProfile::AesCm128HmacSha1_80,
-        "SRTP_AES128_CM_SHA1_80",
-    ),
-    (
-        ProtectionProfile::AesCm128HmacSha1_32,
-        "SRTP_AES128_CM_SHA1_32",
-    ),
-    (ProtectionProfile::AeadAes128Gcm, "SRTP_AEAD_AES_128_GCM"),
-    (ProtectionProfile::AeadAes256Gcm, "SRTP_AEAD_AES_256_GCM"),
-];
+use super::dtls_peer::SRTP_PROFILES as PROFILES;
 
 const SUITES: [(CipherSuite, &str); 3] = [
     (

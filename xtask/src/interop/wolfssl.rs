@@ -259,19 +259,7 @@ fn logged(cmd: &mut Command, log: &Path) -> Result {
     ))
 }
 
-/// The SRTP profiles both sides speak, with wolfSSL's names.
-const PROFILES: [(ProtectionProfile, &str); 4] = [
-    (
-        ProtectionProfile::AesCm128HmacSha1_80,
-        "SRTP_AES128_CM_SHA1_80",
-    ),
-    (
-        ProtectionProfile::AesCm128HmacSha1_32,
-        "SRTP_AES128_CM_SHA1_32",
-    ),
-    (ProtectionProfile::AeadAes128Gcm, "SRTP_AEAD_AES_128_GCM"),
-    (ProtectionProfile::AeadAes256Gcm, "SRTP_AEAD_AES_256_GCM"),
-];
+use super::dtls_peer::SRTP_PROFILES as PROFILES;
 
 /// Our DTLS 1.3 suites with wolfSSL's names for `-l`.
 const SUITES13: [(CipherSuite, &str); 2] = [
