@@ -21,7 +21,7 @@
 //! `--srtp` default); certificates are P-256 ones we generate, each side given the other's.
 
 use super::Context;
-use super::dtls_peer::Peer;
+use super::dtls_peer::{Peer, Wire, drive};
 use crate::util::Result;
 use dtls::{Certificate, Config, Connection, ConnectionId, Event, HashFunction, ProtocolVersion};
 use std::net::UdpSocket;
@@ -281,77 +281,45 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
         Role::Client => (b"hello from rust\n", "I hear you fa shizzle!"),
         Role::Server => (b"hello from rust server\n", "hello wolfssl!"),
     };
-    let mut sent: Vec<Vec<u8>> = Vec::new();
-    let mut received: Vec<Vec<u8>> = Vec::new();
-    let mut connected = false;
-    let mut got_theirs = false;
-    let mut sent_ours = false;
-    let mut buf = vec![0u8; 65536];
-    loop {
-        while let Some(d) = conn.poll_transmit() {
-            sent.push(d.to_vec());
-            sock.send(d).map_err(|e| format!("send: {e}"))?;
-        }
-        while let Some(ev) = conn.poll_event() {
+    let mut wire = Wire::default();
+    let (mut connected, mut got_theirs, mut sent_ours) = (false, false, false);
+    let outcome = drive(
+        &mut conn,
+        &sock,
+        &mut peer,
+        &mut wire,
+        deadline,
+        |conn, peer, ev| {
             match ev {
-                Event::Connected(_) => connected = true,
-                Event::ApplicationData(d)
+                Some(Event::Connected(_)) => connected = true,
+                Some(Event::ApplicationData(d))
                     if d.windows(their_text.len())
                         .any(|w| w == their_text.as_bytes()) =>
                 {
                     got_theirs = true
                 }
-                Event::AlertReceived(a) if connected && got_theirs => {
-                    let _ = a;
-                }
-                Event::AlertReceived(a) => {
+                Some(Event::AlertReceived(_)) if connected && got_theirs => {}
+                Some(Event::AlertReceived(a)) => {
                     peer.drain();
                     return Err(format!("wolfSSL sent {a:?}; it printed:\n{}", peer.seen));
                 }
                 _ => {}
             }
-        }
-        // Our client speaks first (the example server answers what it reads); our server
-        // answers the example client's message.
-        let our_turn = match case.role {
-            Role::Client => connected,
-            Role::Server => got_theirs,
-        };
-        if our_turn && !sent_ours {
-            conn.send_application_data(our_text)
-                .map_err(|e| e.to_string())?;
-            sent_ours = true;
-            continue;
-        }
-        if sent_ours && got_theirs {
-            break;
-        }
-        if Instant::now() > deadline {
-            peer.drain();
-            return Err(format!(
-                "timed out (connected {connected}, got theirs {got_theirs}); wolfSSL printed:\n{}",
-                peer.seen
-            ));
-        }
-        match sock.recv(&mut buf) {
-            Ok(n) => {
-                received.push(buf[..n].to_vec());
-                conn.handle_datagram(Instant::now(), &buf[..n])
-                    .map_err(|e| {
-                        peer.drain();
-                        format!("our side failed: {e}; wolfSSL printed:\n{}", peer.seen)
-                    })?;
+            // Our client speaks first (the example server answers what it reads); our server
+            // answers the example client's message.
+            let our_turn = match case.role {
+                Role::Client => connected,
+                Role::Server => got_theirs,
+            };
+            if our_turn && !sent_ours {
+                conn.send_application_data(our_text)
+                    .map_err(|e| e.to_string())?;
+                sent_ours = true;
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => return Err(format!("recv: {e}")),
-        }
-        conn.handle_timeout(Instant::now())
-            .map_err(|e| e.to_string())?;
-    }
+            Ok(sent_ours && got_theirs)
+        },
+    );
+    outcome.map_err(|e| format!("{e} (connected {connected}, got theirs {got_theirs})"))?;
     let our_line = std::str::from_utf8(our_text)
         .unwrap_or_default()
         .trim_end()
@@ -379,8 +347,8 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
     }
     // The wire: every protected datagram wolfSSL sent carries a CID exactly when we asked
     // for one, and it is ours; every one of ours carries wolfSSL's.
-    let theirs_protected: Vec<&Vec<u8>> = received.iter().filter(|d| protected(d)).collect();
-    let ours_protected: Vec<&Vec<u8>> = sent.iter().filter(|d| protected(d)).collect();
+    let theirs_protected: Vec<&Vec<u8>> = wire.theirs.iter().filter(|d| protected(d)).collect();
+    let ours_protected: Vec<&Vec<u8>> = wire.ours.iter().filter(|d| protected(d)).collect();
     if theirs_protected.is_empty() || ours_protected.is_empty() {
         return Err("no protected datagrams on the wire".into());
     }
