@@ -23,24 +23,39 @@ pub enum Direction {
     ToLoad,
 }
 
-/// The master key and salt of session `index` in `direction`, different for every
-/// session and direction, as signalling would hand out.
-pub fn master_key(index: u32, direction: Direction) -> Result<MasterKey, String> {
-    let mut material = [0u8; 30];
+/// The master key and salt of `profile` for session `index` in `direction`, different
+/// for every session and direction, as signalling would hand out.
+pub fn master_key_for(
+    profile: ProtectionProfile,
+    index: u32,
+    direction: Direction,
+) -> Result<MasterKey, String> {
+    let mut material = [0u8; 64];
     let seed = index
         .wrapping_mul(0x9e37_79b9)
         .wrapping_add(direction as u32 * 0x85eb_ca6b);
     for (i, b) in material.iter_mut().enumerate() {
         *b = (seed.rotate_left(i as u32 * 5) as u8) ^ (i as u8).wrapping_mul(29);
     }
-    MasterKey::new(PROFILE, &material[..16], &material[16..]).map_err(|e| e.to_string())
+    let (key, salt) = (profile.master_key_len(), profile.master_salt_len());
+    MasterKey::new(profile, &material[..key], &material[key..key + salt])
+        .map_err(|e| e.to_string())
 }
 
 /// An SRTP context for session `index` in `direction`.
 pub fn srtp_context(index: u32, direction: Direction) -> Result<srtp::Context, String> {
+    srtp_context_for(PROFILE, index, direction)
+}
+
+/// [`srtp_context`] with `profile`.
+pub fn srtp_context_for(
+    profile: ProtectionProfile,
+    index: u32,
+    direction: Direction,
+) -> Result<srtp::Context, String> {
     srtp::Context::new(
-        PROFILE,
-        master_key(index, direction)?,
+        profile,
+        master_key_for(profile, index, direction)?,
         srtp::Config::default(),
     )
     .map_err(|e| e.to_string())
@@ -56,13 +71,18 @@ pub fn server_ssrc(index: u32) -> u32 {
 /// generator's keys, SSRC [`server_ssrc`], the remote latched from its first packets
 /// (symmetric RTP).
 pub fn session_config(index: u32) -> Result<Config, String> {
+    session_config_for(PROFILE, index)
+}
+
+/// [`session_config`] with `profile`.
+pub fn session_config_for(profile: ProtectionProfile, index: u32) -> Result<Config, String> {
     let mut config = Config::new();
     config.local_ssrc = Some(server_ssrc(index));
     config.transport.rtcp_mux = true;
     config.security = Security::Srtp(SrtpKeys::new(
-        PROFILE,
-        master_key(index, Direction::ToLoad)?,
-        master_key(index, Direction::ToServer)?,
+        profile,
+        master_key_for(profile, index, Direction::ToLoad)?,
+        master_key_for(profile, index, Direction::ToServer)?,
     ));
     Ok(config)
 }

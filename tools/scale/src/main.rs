@@ -7,13 +7,16 @@
 //! - `scale sessions`: how many concurrent two-way G.711 SRTP sessions (50 packets/s each
 //!   way) one process sustains with under 0.1% loss, the load generator running in another
 //!   process; with the memory each session costs (VmRSS deltas).
-//! - `scale all`: both. `--quick` shortens every run; `--shared` runs `scale sessions` with
+//! - `scale floor`: the same packet rates over bare loopback UDP, no RTP or SRTP on either
+//!   side: how many sessions' packets this machine can move at all (see `floor.rs`).
+//! - `scale all`: the receive path and the sessions. `--quick` shortens every run; `--shared` runs `scale sessions` with
 //!   the server's sessions sharing one socket per worker ([`rtp_session::Server::add_shared`]).
 //!
-//! `scale serve` and `scale load` are the two processes of `scale sessions`, driven over
+//! `scale serve` and `scale load` (and `scale echo`, the floor's server) are the two processes of `scale sessions`, driven over
 //! their standard input and output; they are not meant to be run by hand.
 
 mod common;
+mod floor;
 mod generator;
 mod load;
 mod receive_path;
@@ -29,9 +32,11 @@ fn main() -> ExitCode {
         Some("receive-path") => receive_path::run(quick),
         Some("sessions") => sessions::run(quick, &args[1..]),
         Some("all") => receive_path::run(quick).and_then(|()| sessions::run(quick, &args[1..])),
+        Some("floor") => floor::run(quick, &args[1..]),
+        Some("echo") => floor::echo(),
         Some("serve") => serve::run(&args[1..]),
         Some("load") => load::run(args.iter().any(|a| a == "--shared")),
-        _ => Err("usage: scale receive-path|sessions|all [--quick] [--shared|--tasks] [--levels N,N,...]".into()),
+        _ => Err("usage: scale receive-path|sessions|floor|all [--quick] [--shared|--tasks] [--levels N,N,...]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
