@@ -103,8 +103,8 @@ fn scale(quick: bool) -> Result {
         if quick { "--quick" } else { "full ramp" }
     );
     println!(
-        "{:<18} {:>10} {:>12} {:>17}   first level not sustained (generator/server rate, CPU)",
-        "shape", "sustained", "KiB/session", "CPU %/1,000 sess."
+        "{:<18} {:>10} {:>12} {:>17} {:>12}   first level not sustained (generator/server rate, CPU)",
+        "shape", "sustained", "KiB/session", "CPU %/1,000 sess.", "generator %"
     );
     let mut best = 0u64;
     for (shape, name) in [("port", "port per session"), ("shared", "shared sockets")] {
@@ -122,11 +122,12 @@ fn scale(quick: bool) -> Result {
             )
         };
         println!(
-            "{:<18} {:>10} {:>12} {:>17}   {after}",
+            "{:<18} {:>10} {:>12} {:>17} {:>12}   {after}",
             name,
             sustained,
             get(&key("kib_per_session")),
             get(&key("cpu_per_1000")),
+            get(&key("generator_cpu_per_1000")),
         );
     }
     println!(

@@ -7,6 +7,10 @@
 //!
 //! - `receive/session_srtp`: the whole path, AES_CM_128_HMAC_SHA1_80 (the scale tool's);
 //! - `receive/session_plain`: the same without SRTP, so the difference is SRTP's share;
+//! - `receive/session_srtp_4000_cold`: the whole path with SRTP over 4,000 sessions, each
+//!   given one packet in turn (the sender's protect of the next packet in between), as a
+//!   `Server` worker meets them: every session's state has left the cache by its next
+//!   packet, so the difference from `session_srtp` is what cold state costs a packet;
 //! - `receive/unprotect`: `srtp::Context::unprotect_rtp` alone on the same packets.
 //!
 //! Packets are protected ahead of the clock in chunks (`iter_custom`), so only the
@@ -134,6 +138,50 @@ fn bench(c: &mut Criterion) {
             (0, 0),
             "{name}: the session refused packets of a valid stream"
         );
+    }
+    // Many sessions, each given one packet in turn, as a server's worker sees them: every
+    // session's state is cold in the cache by the time its next packet comes.
+    {
+        const MANY: usize = 4000;
+        let epoch = Instant::now();
+        let mut sessions: Vec<Session> = (0..MANY)
+            .map(|i| {
+                let mut seed = [7u8; 32];
+                seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                let rng = Box::new(rtp_session::ChaCha20Rng::from_seed(seed));
+                Session::new(epoch, config(true, from), rng).expect("valid config")
+            })
+            .collect();
+        let mut senders: Vec<Sender> = (0..MANY).map(|_| Sender::new(true)).collect();
+        let mut buf = [0u8; SLOT];
+        let mut lens = Vec::new();
+        let mut round = 0u64;
+        g.bench_function("session_srtp_4000_cold", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut left = iters;
+                while left > 0 {
+                    let k = (round as usize) % MANY;
+                    let index = senders[k].index;
+                    senders[k].fill(&mut buf, &mut lens, 1);
+                    let now = epoch + INTERVAL * index as u32;
+                    let session = &mut sessions[k];
+                    let datagram = &mut buf[..lens[0]];
+                    let start = Instant::now();
+                    session.handle_datagram(now, Component::Rtp, from, datagram);
+                    while session.poll_playout(now).is_some() {}
+                    if session.poll_timeout().is_some_and(|t| t <= now) {
+                        session.handle_timeout(now);
+                    }
+                    while session.poll_transmit().is_some() {}
+                    while session.poll_event().is_some() {}
+                    total += start.elapsed();
+                    round += 1;
+                    left -= 1;
+                }
+                total
+            })
+        });
     }
     let mut context = srtp::Context::new(PROFILE, key(2), srtp::Config::default()).expect("valid");
     let mut sender = Sender::new(true);

@@ -38,8 +38,7 @@ pub fn master_key_for(
         *b = (seed.rotate_left(i as u32 * 5) as u8) ^ (i as u8).wrapping_mul(29);
     }
     let (key, salt) = (profile.master_key_len(), profile.master_salt_len());
-    MasterKey::new(profile, &material[..key], &material[key..key + salt])
-        .map_err(|e| e.to_string())
+    MasterKey::new(profile, &material[..key], &material[key..key + salt]).map_err(|e| e.to_string())
 }
 
 /// An SRTP context for session `index` in `direction`.

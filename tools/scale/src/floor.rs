@@ -145,7 +145,9 @@ impl Reader {
 /// `scale echo`: the bare server.
 pub fn echo() -> Result<(), String> {
     let threads = threads();
-    let sockets = (0..threads).map(|_| socket()).collect::<Result<Vec<_>, _>>()?;
+    let sockets = (0..threads)
+        .map(|_| socket())
+        .collect::<Result<Vec<_>, _>>()?;
     let ports: Vec<String> = sockets
         .iter()
         .map(|s| s.local_addr().map(|a| a.port().to_string()))

@@ -111,10 +111,10 @@ impl Tally {
         self.failures += other.failures;
     }
 
-    /// Writes the `DONE` line.
-    pub fn report(&self) -> Result<(), String> {
+    /// Writes the `DONE` line, with the generator's CPU and wall time while measured.
+    pub fn report(&self, cpu_ms: u64, wall_ms: u128) -> Result<(), String> {
         say(&format!(
-            "DONE {} {} {} {} {}",
+            "DONE {} {} {} {} {} {cpu_ms} {wall_ms}",
             self.expected, self.lost, self.sent, self.silent, self.failures
         ))
     }

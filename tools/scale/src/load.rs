@@ -21,8 +21,9 @@
 //! - in `PORTS <port>...` (the server sessions on 127.0.0.1)
 //! - out `READY` (with `--shared`: `READY <address>...`, each stream's source address, for
 //!   the server's sessions)
-//! - in `STOP` (stop sending), then `REPORT`
-//! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures>`
+//! - in `MARK` (start the CPU clock), `STOP` (stop sending and the clock), then `REPORT`
+//! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures> <CPU ms>
+//!   <wall ms>`, the CPU time (every thread) and wall time from MARK to STOP
 
 use crate::common::{PACKET_INTERVAL, server_ssrc};
 use crate::generator::{GeneratedStream, Tally, parse_ports};
@@ -129,9 +130,17 @@ pub fn run(shared: bool) -> Result<(), String> {
     } else {
         say("READY")?;
     }
+    let mut clock = None;
+    let (mut cpu, mut wall) = (0, 0);
     for line in lines {
         match line.map_err(|e| e.to_string())?.trim() {
-            "STOP" => phase.store(QUIET, Ordering::Relaxed),
+            "MARK" => clock = Some((crate::common::cpu_ms()?, Instant::now())),
+            "STOP" => {
+                phase.store(QUIET, Ordering::Relaxed);
+                if let Some((start, at)) = clock.take() {
+                    (cpu, wall) = (crate::common::cpu_ms()? - start, at.elapsed().as_millis());
+                }
+            }
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
         }
@@ -141,7 +150,7 @@ pub fn run(shared: bool) -> Result<(), String> {
     for handle in handles {
         total.add(handle.join().map_err(|_| "generator thread panicked")??);
     }
-    total.report()
+    total.report(cpu, wall)
 }
 
 /// Which streams a thread has: `first`, `first + stride`, ...

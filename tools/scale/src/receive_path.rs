@@ -32,8 +32,8 @@ use crate::common::{
     Direction, PACKET_INTERVAL, PROFILE, SAMPLES, SequenceExtender, protected_packet,
     session_config_for, srtp_context_for,
 };
-use srtp::ProtectionProfile;
 use rtp_session::{Component, Session};
+use srtp::ProtectionProfile;
 use std::net::UdpSocket;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -191,7 +191,10 @@ pub fn run(quick: bool) -> Result<(), String> {
     crate::common::result("receive_path_ratio", &format!("{:.3}", ratio))?;
     crate::common::result("receive_path_bare_pps", &format!("{bare:.0}"))?;
     crate::common::result("receive_path_session_pps", &format!("{:.0}", medians[0].0))?;
-    crate::common::result("receive_path_unprotect_ratio", &format!("{:.3}", medians[1].2))?;
+    crate::common::result(
+        "receive_path_unprotect_ratio",
+        &format!("{:.3}", medians[1].2),
+    )?;
     crate::common::result("receive_path_gcm_ratio", &format!("{:.3}", medians[2].2))?;
     crate::common::result(
         "receive_path_gcm_unprotect_ratio",

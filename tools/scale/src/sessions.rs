@@ -98,6 +98,9 @@ struct Level {
     /// rate: scaled by the mean of the two achieved rates (what the server received and
     /// what it sent), as a side that fell behind handled fewer packets.
     cpu_per_1000: f64,
+    /// The load generator's CPU over the same stretch, in % of one core per 1,000
+    /// sessions (not scaled: the instrument's cost on the machine the server shares).
+    generator_cpu_per_1000: f64,
 }
 
 impl Level {
@@ -148,7 +151,7 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
         eprintln!(
             "  {:>5} sessions: loss to server {:.4}%, back {:.4}%, silent sessions {}/{}, SRTP failures {}, \
              memory {:.1} KiB/session bound, {:.1} KiB/session running, \
-             CPU {:.1}% of a core per 1,000 sessions, generator at {:.1}% and server at {:.1}% of their rates: {}",
+             CPU {:.1}% of a core per 1,000 sessions (the generator's {:.1}%), generator at {:.1}% and server at {:.1}% of their rates: {}",
             n,
             level.to_server_loss * 100.0,
             level.to_load_loss * 100.0,
@@ -158,6 +161,7 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             level.bind_kib_per_session,
             level.running_kib_per_session,
             level.cpu_per_1000,
+            level.generator_cpu_per_1000,
             level.generator_rate * 100.0,
             level.server_rate * 100.0,
             if level.sustained() {
@@ -201,6 +205,10 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
             &format!("{:.1}", level.running_kib_per_session),
         )?;
         crate::common::result(&key("cpu_per_1000"), &format!("{:.1}", level.cpu_per_1000))?;
+        crate::common::result(
+            &key("generator_cpu_per_1000"),
+            &format!("{:.1}", level.generator_cpu_per_1000),
+        )?;
     }
     match best {
         Some(level) => eprintln!(
@@ -277,6 +285,7 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
     // Every stream runs by now; the server's CPU is measured from here to STOP.
     std::thread::sleep(SETTLE);
     server.tell("MARK")?;
+    load.tell("MARK")?;
     std::thread::sleep(duration);
     load.tell("STOP")?;
     server.tell("STOP")?;
@@ -299,7 +308,16 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
     else {
         return Err(format!("server: bad DONE line {s:?}"));
     };
-    let [l_expected, l_lost, l_sent, l_silent, l_failures] = l[..] else {
+    let [
+        l_expected,
+        l_lost,
+        l_sent,
+        l_silent,
+        l_failures,
+        l_cpu_ms,
+        l_wall_ms,
+    ] = l[..]
+    else {
         return Err(format!("load: bad DONE line {l:?}"));
     };
     let nominal = (sessions as f64 * 50.0 * (duration + SETTLE).as_secs_f64()).max(1.0);
@@ -326,5 +344,7 @@ fn measure(sessions: u64, duration: Duration, tasks: bool, shared: bool) -> Resu
         // Per 1,000 sessions at their full rate: a side that fell behind handled fewer.
         cpu_per_1000: cpu_ms as f64 / wall_ms.max(1) as f64 * 100.0 * 1000.0
             / (sessions as f64 * (generator_rate.min(1.0) + server_rate.min(1.0)) / 2.0).max(1.0),
+        generator_cpu_per_1000: l_cpu_ms as f64 / l_wall_ms.max(1) as f64 * 100.0 * 1000.0
+            / sessions.max(1) as f64,
     })
 }
