@@ -4,6 +4,8 @@
 use rtp_packet::{PacketWriter, PayloadType, RtpHeader};
 use rtp_session::{Config, Security, SeedableRng, SrtpKeys};
 use srtp::{MasterKey, ProtectionProfile};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 /// The SRTP profile of every measured stream (the common SDES profile, RFC 4568 §6.2.1).
 pub const PROFILE: ProtectionProfile = ProtectionProfile::AesCm128HmacSha1_80;
@@ -139,6 +141,139 @@ pub fn cpu_ms() -> Result<u64, String> {
             .ok_or_else(|| "bad /proc/self/stat".to_string())
     };
     Ok((ticks(11)? + ticks(12)?) * 10)
+}
+
+/// What a stream, a group of streams or a whole process counted, RFC 3550 A.3 style:
+/// expected = highest − first + 1 over each stream it received, lost = expected −
+/// received; what it sent; streams that heard nothing; SRTP packets that failed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub expected: u64,
+    pub lost: i64,
+    pub sent: u64,
+    pub silent: u64,
+    pub failures: u64,
+}
+
+impl Tally {
+    /// Adds `other` to this tally.
+    pub fn add(&mut self, other: &Tally) {
+        self.expected += other.expected;
+        self.lost += other.lost;
+        self.sent += other.sent;
+        self.silent += other.silent;
+        self.failures += other.failures;
+    }
+
+    /// `<expected> <lost> <sent> <silent> <failures>`, as the `DONE` lines carry them.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} {} {} {} {}",
+            self.expected, self.lost, self.sent, self.silent, self.failures
+        )
+    }
+}
+
+/// This process's CPU time (every thread) and the wall time from `MARK` to `STOP`.
+pub struct Clock {
+    cpu: u64,
+    wall: std::time::Instant,
+    taken: Option<(u64, u128)>,
+}
+
+impl Clock {
+    /// Starts both clocks.
+    pub fn start() -> Result<Self, String> {
+        Ok(Self {
+            cpu: cpu_ms()?,
+            wall: std::time::Instant::now(),
+            taken: None,
+        })
+    }
+
+    /// Stops both clocks (a second stop keeps the first reading).
+    pub fn stop(&mut self) -> Result<(), String> {
+        if self.taken.is_none() {
+            self.taken = Some((cpu_ms()? - self.cpu, self.wall.elapsed().as_millis()));
+        }
+        Ok(())
+    }
+
+    /// `<CPU ms> <wall ms>` (zeros before a stop).
+    pub fn report(&self) -> String {
+        let (cpu, wall) = self.taken.unwrap_or((0, 0));
+        format!("{cpu} {wall}")
+    }
+}
+
+/// One process of a level, with its pipes.
+pub struct Peer {
+    child: Child,
+    stdin: ChildStdin,
+    /// Its standard output, for lines the caller reads itself.
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    /// Starts this program with `args`.
+    pub fn start(args: &[&str]) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start scale {}: {e}", args.join(" ")))?;
+        let stdin = child.stdin.take().ok_or("no stdin pipe")?;
+        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
+        Ok(Self {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Writes `line` to its standard input.
+    pub fn tell(&mut self, line: &str) -> Result<(), String> {
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("writing `{line}`: {e}"))
+    }
+
+    /// The next line, which must start with `word`; the numbers after it.
+    pub fn expect(&mut self, word: &str) -> Result<Vec<i64>, String> {
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let rest = line
+            .trim()
+            .strip_prefix(word)
+            .ok_or_else(|| format!("expected `{word}`, got `{}`", line.trim()))?;
+        rest.split_whitespace()
+            .map(|v| v.parse().map_err(|e| format!("`{v}` in `{line}`: {e}")))
+            .collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The levels of a ramp: the list after `--levels` (`N,N,...`) in `args`, else `default`.
+pub fn levels(args: &[String], default: &[u64]) -> Result<Vec<u64>, String> {
+    match args.iter().position(|a| a == "--levels") {
+        Some(i) => args
+            .get(i + 1)
+            .ok_or("--levels needs a list")?
+            .split(',')
+            .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
+            .collect(),
+        None => Ok(default.to_vec()),
+    }
 }
 
 /// Writes `RESULT <key> <value>` on standard output, the line `cargo xtask bench` reads

@@ -23,21 +23,18 @@
 //! sending, the echo keeps returning what is still queued) and `STOP`, out `DONE <cpu ms>
 //! <wall ms> <datagrams echoed>`.
 
-use crate::common::cpu_ms;
+use crate::batch::{BATCH, BatchReader, send_batch};
+use crate::common::{Clock, Peer, cpu_ms};
 use crate::serve::say;
-use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg};
+use nix::sys::socket::MsgFlags;
+use rustix::net::SocketAddrAny;
 use rustix::net::addr::SocketAddrArg;
-use rustix::net::{MMsgHdr, SendAncillaryBuffer, SendFlags, SocketAddrAny, sendmmsg};
-use std::io::{BufRead, BufReader, IoSlice, IoSliceMut, Write};
+use std::io::BufRead;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Datagrams per system call, as the server's and the generator's batches.
-const BATCH: usize = 32;
 /// A protected G.711 packet: 12 bytes of header, 160 of payload (the SRTP tag's 10 are
 /// left out; the size is within one cache line of either).
 const DATAGRAM: usize = 172;
@@ -65,83 +62,6 @@ fn socket() -> Result<UdpSocket, String> {
     Ok(socket.into())
 }
 
-/// Sends `count` datagrams of `buf` (slots of [`DATAGRAM`] bytes) to `to` with as few
-/// `sendmmsg` calls as the kernel allows; returns how many left.
-fn send_batch(socket: &UdpSocket, buf: &[u8], lengths: &[usize], to: &SocketAddrAny) -> usize {
-    let count = lengths.len().min(BATCH);
-    let mut chunks = buf.chunks(DATAGRAM.max(1));
-    let iovs: [[IoSlice<'_>; 1]; BATCH] = std::array::from_fn(|i| {
-        let chunk = chunks.next().unwrap_or_default();
-        let len = lengths.get(i).copied().unwrap_or(0).min(chunk.len());
-        [IoSlice::new(&chunk[..len])]
-    });
-    let mut controls: [SendAncillaryBuffer<'_, '_, '_>; BATCH] =
-        std::array::from_fn(|_| SendAncillaryBuffer::default());
-    let mut i = 0;
-    let mut messages = controls.each_mut().map(|control| {
-        let message = MMsgHdr::new_with_addr(to, &iovs[i], control);
-        i += 1;
-        message
-    });
-    let mut sent = 0;
-    while sent < count {
-        match sendmmsg(socket, &mut messages[sent..count], SendFlags::DONTWAIT) {
-            Ok(n) if n > 0 => sent += n,
-            // A full socket buffer: the rest of the batch is dropped, and counted missing.
-            _ => break,
-        }
-    }
-    sent
-}
-
-/// `recvmmsg` buffers.
-struct Reader {
-    headers: MultiHeaders<SockaddrStorage>,
-    buf: Vec<u8>,
-    lengths: [usize; BATCH],
-    /// The source of the last batch's first datagram.
-    from: Option<SocketAddr>,
-}
-
-impl Reader {
-    fn new() -> Self {
-        Self {
-            headers: MultiHeaders::preallocate(BATCH, None),
-            buf: vec![0; BATCH * DATAGRAM],
-            lengths: [0; BATCH],
-            from: None,
-        }
-    }
-
-    /// One `recvmmsg` of up to [`BATCH`] datagrams; the number read (0 on a timeout or an
-    /// empty non-blocking socket).
-    fn read(&mut self, socket: &UdpSocket, flags: MsgFlags) -> usize {
-        let mut chunks = self.buf.chunks_exact_mut(DATAGRAM);
-        let mut slices: [[IoSliceMut<'_>; 1]; BATCH] =
-            std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
-        let Ok(results) = recvmmsg(
-            socket.as_raw_fd(),
-            &mut self.headers,
-            slices.iter_mut(),
-            flags,
-            None,
-        ) else {
-            return 0;
-        };
-        let mut count = 0;
-        for (length, message) in self.lengths.iter_mut().zip(results) {
-            if count == 0 {
-                self.from = message
-                    .address
-                    .and_then(|a| a.as_sockaddr_in().map(|a| SocketAddr::from(*a)));
-            }
-            *length = message.bytes;
-            count += 1;
-        }
-        count
-    }
-}
-
 /// `scale echo`: the bare server.
 pub fn echo() -> Result<(), String> {
     let threads = threads();
@@ -163,16 +83,11 @@ pub fn echo() -> Result<(), String> {
         })
         .collect();
     say(&format!("READY {}", ports.join(" ")))?;
-    let mut clock = None;
-    let (mut cpu, mut wall) = (0, 0);
+    let mut clock = Clock::start()?;
     for line in std::io::stdin().lock().lines() {
         match line.map_err(|e| e.to_string())?.trim() {
-            "MARK" => clock = Some((cpu_ms()?, Instant::now())),
-            "LAP" => {
-                if let Some((start, at)) = clock.take() {
-                    (cpu, wall) = (cpu_ms()? - start, at.elapsed().as_millis());
-                }
-            }
+            "MARK" => clock = Clock::start()?,
+            "LAP" => clock.stop()?,
             "STOP" => break,
             other => return Err(format!("unknown command `{other}`")),
         }
@@ -182,7 +97,8 @@ pub fn echo() -> Result<(), String> {
         handle.join().map_err(|_| "echo thread panicked")??;
     }
     say(&format!(
-        "DONE {cpu} {wall} {}",
+        "DONE {} {}",
+        clock.report(),
         echoed.load(Ordering::Relaxed)
     ))
 }
@@ -191,8 +107,8 @@ fn echo_thread(socket: &UdpSocket, stop: &AtomicBool, echoed: &AtomicU64) -> Res
     socket
         .set_read_timeout(Some(Duration::from_millis(50)))
         .map_err(|e| e.to_string())?;
-    let mut reader = Reader::new();
-    let mut from: Option<SocketAddrAny> = None;
+    let mut reader = BatchReader::new(DATAGRAM);
+    let mut back: Option<[SocketAddrAny; BATCH]> = None;
     while !stop.load(Ordering::Relaxed) {
         // Blocks for the first datagram (or the timeout), then takes what is queued.
         let count = reader.read(socket, MsgFlags::MSG_WAITFORONE);
@@ -201,12 +117,17 @@ fn echo_thread(socket: &UdpSocket, stop: &AtomicBool, echoed: &AtomicU64) -> Res
         }
         // Every datagram of this socket comes from the one generator thread paired with
         // it; the first batch's source is where they all go back.
-        if from.is_none() {
-            from = reader.from.map(|a| a.as_any());
+        if back.is_none() {
+            back = reader
+                .first_source()
+                .map(|a| std::array::from_fn(|_| a.as_any()));
         }
-        let Some(to) = &from else { continue };
-        let sent = send_batch(socket, &reader.buf, &reader.lengths[..count], to);
-        echoed.fetch_add(sent as u64, Ordering::Relaxed);
+        let Some(to) = &back else { continue };
+        let (buf, lengths) = reader.batch(count);
+        let mut sent = 0;
+        // A refused datagram is one the generator counts missing.
+        let _ = send_batch(socket, buf, DATAGRAM, lengths, to, |_| sent += 1);
+        echoed.fetch_add(sent, Ordering::Relaxed);
     }
     Ok(())
 }
@@ -252,15 +173,7 @@ impl Level {
 
 /// `scale floor`: ramps the bare packet rate up to the first level it cannot carry.
 pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
-    let levels: Vec<u64> = match args.iter().position(|a| a == "--levels") {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or("--levels needs a list")?
-            .split(',')
-            .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
-            .collect::<Result<_, String>>()?,
-        None => vec![4000, 6000, 8000, 10_000, 12_000, 15_000, 20_000],
-    };
+    let levels = crate::common::levels(args, &[4000, 6000, 8000, 10_000, 12_000, 15_000, 20_000])?;
     let seconds = if quick { 4 } else { 8 };
     eprintln!(
         "floor: bare loopback UDP at the packet rate of N two-way sessions (50 172-byte \
@@ -311,34 +224,11 @@ pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
 }
 
 fn measure(sessions: u64, duration: Duration) -> Result<Level, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .arg("echo")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start scale echo: {e}"))?;
-    let result = drive(&mut child, sessions, duration);
-    let _ = child.kill();
-    let _ = child.wait();
-    result
-}
-
-fn drive(
-    child: &mut std::process::Child,
-    sessions: u64,
-    duration: Duration,
-) -> Result<Level, String> {
-    let mut stdin = child.stdin.take().ok_or("no stdin pipe")?;
-    let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
-    let mut line = String::new();
-    stdout.read_line(&mut line).map_err(|e| e.to_string())?;
-    let ports: Vec<u16> = line
-        .trim()
-        .strip_prefix("READY")
-        .ok_or_else(|| format!("echo: expected READY, got `{}`", line.trim()))?
-        .split_whitespace()
-        .map(|p| p.parse().map_err(|e| format!("port `{p}`: {e}")))
+    let mut echo = Peer::start(&["echo"])?;
+    let ports: Vec<u16> = echo
+        .expect("READY")?
+        .into_iter()
+        .map(|p| u16::try_from(p).map_err(|e| format!("echo port {p}: {e}")))
         .collect::<Result<_, String>>()?;
     let phase = Arc::new(AtomicU64::new(SENDING));
     let per_thread = sessions as f64 * PER_SESSION / ports.len().max(1) as f64;
@@ -354,43 +244,29 @@ fn drive(
             }))
         })
         .collect::<Result<_, String>>()?;
-    let mut tell = |word: &str| {
-        writeln!(stdin, "{word}")
-            .and_then(|()| stdin.flush())
-            .map_err(|e| format!("echo: {e}"))
-    };
     // The streams settle for a second, as in `scale sessions`, before the clocks start.
     std::thread::sleep(Duration::from_secs(1));
     let cpu_start = cpu_ms()?;
     let start = Instant::now();
     phase.store(MEASURING, Ordering::Relaxed);
-    tell("MARK")?;
+    echo.tell("MARK")?;
     std::thread::sleep(duration);
     phase.store(QUIET, Ordering::Relaxed);
-    tell("LAP")?;
+    echo.tell("LAP")?;
     let generator_cpu = (cpu_ms()? - cpu_start) as f64;
     let measured = start.elapsed().as_secs_f64();
     // The last datagrams come back before the count.
     std::thread::sleep(Duration::from_millis(300));
     phase.store(DONE, Ordering::Relaxed);
-    tell("STOP")?;
+    echo.tell("STOP")?;
     let (mut sent, mut received) = (0, 0);
     for handle in handles {
         let (s, r) = handle.join().map_err(|_| "generator thread panicked")?;
         sent += s;
         received += r;
     }
-    line.clear();
-    stdout.read_line(&mut line).map_err(|e| e.to_string())?;
-    let done: Vec<f64> = line
-        .trim()
-        .strip_prefix("DONE")
-        .ok_or_else(|| format!("echo: expected DONE, got `{}`", line.trim()))?
-        .split_whitespace()
-        .map(|v| v.parse().map_err(|e| format!("`{v}`: {e}")))
-        .collect::<Result<_, String>>()?;
-    let [echo_cpu, echo_wall, _echoed] = done[..] else {
-        return Err(format!("echo: bad DONE line `{}`", line.trim()));
+    let [echo_cpu, echo_wall, _echoed] = echo.expect("DONE")?[..] else {
+        return Err("echo: bad DONE line".into());
     };
     Ok(Level {
         sessions,
@@ -399,8 +275,8 @@ fn drive(
         nominal: sessions as f64 * PER_SESSION * measured,
         generator_cpu,
         generator_wall: measured * 1000.0,
-        echo_cpu,
-        echo_wall,
+        echo_cpu: echo_cpu as f64,
+        echo_wall: echo_wall as f64,
     })
 }
 
@@ -413,10 +289,10 @@ const DONE: u64 = 3;
 /// replies drained between ticks. Returns the datagrams sent while measuring and those
 /// received from the mark on (a few replies to datagrams sent just before it among them).
 fn generate(socket: &UdpSocket, to: SocketAddr, rate: f64, phase: &AtomicU64) -> (u64, u64) {
-    let to = to.as_any();
+    let to: [SocketAddrAny; BATCH] = std::array::from_fn(|_| to.as_any());
     let payload = vec![0x80u8; BATCH * DATAGRAM];
     let lengths = [DATAGRAM; BATCH];
-    let mut reader = Reader::new();
+    let mut reader = BatchReader::new(DATAGRAM);
     let start = Instant::now();
     let (mut sent, mut received) = (0u64, 0u64);
     let mut due_total = 0.0f64;
@@ -450,10 +326,14 @@ fn generate(socket: &UdpSocket, to: SocketAddr, rate: f64, phase: &AtomicU64) ->
         due_total += rate / 1000.0;
         while (issued as f64) + 1.0 <= due_total {
             let want = ((due_total - issued as f64) as usize).min(BATCH);
-            let n = send_batch(socket, &payload, &lengths[..want], &to);
+            let mut n = 0;
+            // A refused datagram is not counted as sent.
+            let _ = send_batch(socket, &payload, DATAGRAM, &lengths[..want], &to, |_| {
+                n += 1
+            });
             issued += want as u64;
             if measuring {
-                sent += n as u64;
+                sent += n;
             }
         }
     }

@@ -2,8 +2,7 @@
 //! counts, the tally they add up to, and the two protocol lines it reads and writes
 //! (`PORTS ...` in, `DONE ...` out).
 
-use crate::common::{Direction, SAMPLES, SequenceExtender, protected_packet, srtp_context};
-use crate::serve::say;
+use crate::common::{Direction, SAMPLES, SequenceExtender, Tally, protected_packet, srtp_context};
 use rtp_packet::RtpPacket;
 
 /// One generated stream, ours to a server session, and the session's stream back to us,
@@ -73,51 +72,22 @@ impl GeneratedStream {
     }
 }
 
-/// What a group of streams, or all of them, counted.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Tally {
-    expected: u64,
-    lost: i64,
-    sent: u64,
-    silent: u64,
-    failures: u64,
-}
-
-impl Tally {
-    /// The tally of `streams`.
-    pub fn of<'a>(streams: impl IntoIterator<Item = &'a GeneratedStream>) -> Self {
-        let mut tally = Self::default();
-        for s in streams {
-            tally.sent += s.sent;
-            tally.failures += s.failures;
-            match s.first {
-                Some(first) => {
-                    let expected = s.highest - first + 1;
-                    tally.expected += expected;
-                    tally.lost += expected as i64 - s.received as i64;
-                }
-                None => tally.silent += 1,
+/// The tally of `streams`.
+pub fn tally_of<'a>(streams: impl IntoIterator<Item = &'a GeneratedStream>) -> Tally {
+    let mut tally = Tally::default();
+    for s in streams {
+        tally.sent += s.sent;
+        tally.failures += s.failures;
+        match s.first {
+            Some(first) => {
+                let expected = s.highest - first + 1;
+                tally.expected += expected;
+                tally.lost += expected as i64 - s.received as i64;
             }
+            None => tally.silent += 1,
         }
-        tally
     }
-
-    /// Adds `other` to this tally.
-    pub fn add(&mut self, other: Tally) {
-        self.expected += other.expected;
-        self.lost += other.lost;
-        self.sent += other.sent;
-        self.silent += other.silent;
-        self.failures += other.failures;
-    }
-
-    /// Writes the `DONE` line, with the generator's CPU and wall time while measured.
-    pub fn report(&self, cpu_ms: u64, wall_ms: u128) -> Result<(), String> {
-        say(&format!(
-            "DONE {} {} {} {} {} {cpu_ms} {wall_ms}",
-            self.expected, self.lost, self.sent, self.silent, self.failures
-        ))
-    }
+    tally
 }
 
 /// The server sessions' ports from the `PORTS <port>...` line.

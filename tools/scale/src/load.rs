@@ -25,16 +25,16 @@
 //! - out `DONE <expected> <lost> <sent> <silent sessions> <unprotect failures> <CPU ms>
 //!   <wall ms>`, the CPU time (every thread) and wall time from MARK to STOP
 
+use crate::batch::{BATCH, BatchReader, send_batch};
+use crate::common::{Clock, Tally};
 use crate::common::{PACKET_INTERVAL, server_ssrc};
-use crate::generator::{GeneratedStream, Tally, parse_ports};
+use crate::generator::{GeneratedStream, parse_ports, tally_of};
 use crate::serve::say;
-use nix::sys::socket::{
-    ControlMessage, MsgFlags, MultiHeaders, SockaddrIn, SockaddrStorage, recvmmsg, sendmsg,
-};
+use nix::sys::socket::{ControlMessage, MsgFlags, SockaddrIn, sendmsg};
 use rtp_packet::{PacketKind, classify};
+use rustix::net::SocketAddrAny;
 use rustix::net::addr::SocketAddrArg;
-use rustix::net::{MMsgHdr, SendAncillaryBuffer, SendFlags, SocketAddrAny, sendmmsg};
-use std::io::{BufRead, IoSlice, IoSliceMut};
+use std::io::{BufRead, IoSlice};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -50,8 +50,6 @@ fn stream_ip(index: u32) -> Ipv4Addr {
 const SENDING: u8 = 0;
 const QUIET: u8 = 1;
 const DONE: u8 = 2;
-/// Datagrams per `recvmmsg` and per `sendmmsg`.
-const BATCH: usize = 32;
 /// Room for one datagram.
 const SLOT: usize = 2048;
 /// The socket buffers asked for: the generator is the measuring instrument, and a pause of
@@ -130,16 +128,13 @@ pub fn run(shared: bool) -> Result<(), String> {
     } else {
         say("READY")?;
     }
-    let mut clock = None;
-    let (mut cpu, mut wall) = (0, 0);
+    let mut clock = Clock::start()?;
     for line in lines {
         match line.map_err(|e| e.to_string())?.trim() {
-            "MARK" => clock = Some((crate::common::cpu_ms()?, Instant::now())),
+            "MARK" => clock = Clock::start()?,
             "STOP" => {
                 phase.store(QUIET, Ordering::Relaxed);
-                if let Some((start, at)) = clock.take() {
-                    (cpu, wall) = (crate::common::cpu_ms()? - start, at.elapsed().as_millis());
-                }
+                clock.stop()?;
             }
             "REPORT" => break,
             other => return Err(format!("unknown command `{other}`")),
@@ -148,9 +143,9 @@ pub fn run(shared: bool) -> Result<(), String> {
     phase.store(DONE, Ordering::Relaxed);
     let mut total = Tally::default();
     for handle in handles {
-        total.add(handle.join().map_err(|_| "generator thread panicked")??);
+        total.add(&handle.join().map_err(|_| "generator thread panicked")??);
     }
-    total.report(cpu, wall)
+    say(&format!("DONE {} {}", total.counts(), clock.report()))
 }
 
 /// Which streams a thread has: `first`, `first + stride`, ...
@@ -203,7 +198,7 @@ fn run_group(
         receive.drain(socket, &mut streams, lanes);
         tick += 1;
     }
-    Ok(Tally::of(streams.iter().map(|s| &s.counts)))
+    Ok(tally_of(streams.iter().map(|s| &s.counts)))
 }
 
 /// Datagrams waiting for one `sendmmsg`, with the position of the stream of each.
@@ -282,85 +277,40 @@ impl Sender {
     /// Sends the batch; each datagram that left is counted as sent on its stream.
     fn send(&mut self, socket: &UdpSocket, streams: &mut [Stream]) -> Result<(), String> {
         let count = std::mem::take(&mut self.count);
-        if count == 0 {
-            return Ok(());
-        }
-        let mut chunks = self.buf.chunks_exact(SLOT);
-        let iovs: [[IoSlice<'_>; 1]; BATCH] = std::array::from_fn(|i| {
-            let chunk = chunks.next().unwrap_or_default();
-            [IoSlice::new(
-                chunk.get(..self.lengths[i]).unwrap_or_default(),
-            )]
-        });
-        let mut controls: [SendAncillaryBuffer<'_, '_, '_>; BATCH] =
-            std::array::from_fn(|_| SendAncillaryBuffer::default());
-        let mut i = 0;
-        let mut messages = controls.each_mut().map(|control| {
-            let message = MMsgHdr::new_with_addr(&self.destinations[i], &iovs[i], control);
-            i += 1;
-            message
-        });
-        let mut start = 0;
-        while start < count {
-            match sendmmsg(socket, &mut messages[start..count], SendFlags::DONTWAIT) {
-                Ok(sent) if sent > 0 => {
-                    for &owner in &self.owners[start..(start + sent).min(count)] {
-                        if let Some(s) = streams.get_mut(owner) {
-                            s.counts.sent += 1;
-                        }
-                    }
-                    start += sent;
+        let owners = &self.owners;
+        send_batch(
+            socket,
+            &self.buf,
+            SLOT,
+            &self.lengths[..count],
+            &self.destinations,
+            |i| {
+                if let Some(s) = owners.get(i).and_then(|&owner| streams.get_mut(owner)) {
+                    s.counts.sent += 1;
                 }
-                Ok(_) | Err(rustix::io::Errno::AGAIN) => start += 1,
-                Err(e) => return Err(format!("sendmmsg: {e}")),
-            }
-        }
-        Ok(())
+            },
+        )
     }
 }
 
-/// `recvmmsg` buffers.
+/// The generator's reads.
 struct Receiver {
-    headers: MultiHeaders<SockaddrStorage>,
-    buf: Vec<u8>,
-    lengths: [usize; BATCH],
+    reader: BatchReader,
 }
 
 impl Receiver {
     fn new() -> Self {
         Self {
-            headers: MultiHeaders::preallocate(BATCH, None),
-            buf: vec![0; BATCH * SLOT],
-            lengths: [0; BATCH],
+            reader: BatchReader::new(SLOT),
         }
     }
 
     /// Reads until the socket is empty, counting each session's RTP by its SSRC.
     fn drain(&mut self, socket: &UdpSocket, streams: &mut [Stream], lanes: Lanes) {
         loop {
-            let count = {
-                let mut chunks = self.buf.chunks_exact_mut(SLOT);
-                let mut slices: [[IoSliceMut<'_>; 1]; BATCH] =
-                    std::array::from_fn(|_| [IoSliceMut::new(chunks.next().unwrap_or_default())]);
-                let Ok(results) = recvmmsg(
-                    socket.as_raw_fd(),
-                    &mut self.headers,
-                    slices.iter_mut(),
-                    MsgFlags::MSG_DONTWAIT,
-                    None,
-                ) else {
-                    return;
-                };
-                let mut count = 0;
-                for (length, message) in self.lengths.iter_mut().zip(results) {
-                    *length = message.bytes;
-                    count += 1;
-                }
-                count
-            };
-            for (i, &len) in self.lengths.iter().take(count).enumerate() {
-                let start = i * SLOT;
-                let Some(datagram) = self.buf.get_mut(start..start + len.min(SLOT)) else {
+            let count = self.reader.read(socket, MsgFlags::MSG_DONTWAIT);
+            for i in 0..count {
+                let Some(datagram) = self.reader.datagram_mut(i) else {
                     continue;
                 };
                 // The sessions' RTCP (SR + SDES) shares the port; only their RTP counts.

@@ -15,6 +15,7 @@
 //! `scale serve` and `scale load` (and `scale echo`, the floor's server) are the two processes of `scale sessions`, driven over
 //! their standard input and output; they are not meant to be run by hand.
 
+mod batch;
 mod common;
 mod floor;
 mod generator;

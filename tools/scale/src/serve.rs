@@ -16,7 +16,7 @@
 //!   the CPU time (every thread) and wall time run from MARK to STOP.
 
 use crate::common::{
-    PACKET_INTERVAL, PAYLOAD, SAMPLES, cpu_ms, random, session_config, vm_rss_kib,
+    Clock, PACKET_INTERVAL, PAYLOAD, SAMPLES, Tally, random, session_config, vm_rss_kib,
 };
 use rtp_session::{Binding, Driver, Handler, PortRange, Server, Session};
 use std::io::{BufRead, Write};
@@ -36,16 +36,6 @@ enum Phase {
     Done,
 }
 
-/// One session's counts at the end.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Tally {
-    expected: u64,
-    lost: i64,
-    sent: u64,
-    silent: u64,
-    unprotect_failures: u64,
-}
-
 pub fn run(args: &[String]) -> Result<(), String> {
     let sessions: u32 = args
         .first()
@@ -61,6 +51,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .block_on(serve(sessions))
 }
+
+/// Where every session's own ports are bound: loopback, from 20000 up.
+const BINDING: Binding = Binding {
+    ip: std::net::IpAddr::V4(Ipv4Addr::LOCALHOST),
+    ports: PortRange {
+        first: 20000,
+        last: 59999,
+    },
+};
 
 /// Writes one protocol line to standard output.
 pub fn say(line: &str) -> Result<(), String> {
@@ -120,13 +119,7 @@ impl Handler for Caller {
 
 fn serve_on_server(sessions: u32, shared: bool) -> Result<(), String> {
     let before = vm_rss_kib()?;
-    let binding = Binding {
-        ip: Ipv4Addr::LOCALHOST.into(),
-        ports: PortRange {
-            first: 20000,
-            last: 59999,
-        },
-    };
+    let binding = BINDING;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut server = if shared {
         Server::start_shared(workers, Ipv4Addr::LOCALHOST.into())
@@ -199,63 +192,20 @@ fn serve_on_server(sessions: u32, shared: bool) -> Result<(), String> {
         let t = tally(&stopped.session, stopped.handler.sent, stopped.send_drops);
         total.add(&t);
     }
-    say(&total.done_line(running, &clock.report()))
+    say(&done_line(&total, running, &clock))
 }
 
-/// CPU and wall time from MARK to STOP.
-struct Clock {
-    cpu: u64,
-    wall: std::time::Instant,
-    taken: Option<(u64, u128)>,
-}
-
-impl Clock {
-    fn start() -> Result<Self, String> {
-        Ok(Self {
-            cpu: cpu_ms()?,
-            wall: std::time::Instant::now(),
-            taken: None,
-        })
-    }
-
-    fn stop(&mut self) -> Result<(), String> {
-        if self.taken.is_none() {
-            self.taken = Some((cpu_ms()? - self.cpu, self.wall.elapsed().as_millis()));
-        }
-        Ok(())
-    }
-
-    /// `<CPU ms> <wall ms>`.
-    fn report(&self) -> String {
-        let (cpu, wall) = self.taken.unwrap_or((0, 0));
-        format!("{cpu} {wall}")
-    }
-}
-
-impl Tally {
-    fn add(&mut self, t: &Tally) {
-        self.expected += t.expected;
-        self.lost += t.lost;
-        self.sent += t.sent;
-        self.silent += t.silent;
-        self.unprotect_failures += t.unprotect_failures;
-    }
-
-    /// The `DONE` line `scale sessions` reads: resident KiB while running, the totals,
-    /// then the CPU clock's report.
-    fn done_line(&self, running_kib: u64, cpu: &str) -> String {
-        format!(
-            "DONE {running_kib} {} {} {} {} {} {cpu}",
-            self.expected, self.lost, self.sent, self.silent, self.unprotect_failures
-        )
-    }
+/// The `DONE` line `scale sessions` reads: resident KiB while running, the totals, then
+/// the CPU clock's report.
+fn done_line(total: &Tally, running_kib: u64, clock: &Clock) -> String {
+    format!("DONE {running_kib} {} {}", total.counts(), clock.report())
 }
 
 /// A session's counts: RFC 3550 A.3 over its remote sources, what it sent.
 fn tally(session: &Session, sent: u64, drops: u64) -> Tally {
     let mut tally = Tally {
         sent: sent.saturating_sub(drops),
-        unprotect_failures: session.counters().unprotect_failures,
+        failures: session.counters().unprotect_failures,
         ..Tally::default()
     };
     let mut heard = false;
@@ -275,13 +225,7 @@ fn tally(session: &Session, sent: u64, drops: u64) -> Tally {
 
 async fn serve(sessions: u32) -> Result<(), String> {
     let before = vm_rss_kib()?;
-    let binding = Binding {
-        ip: Ipv4Addr::LOCALHOST.into(),
-        ports: PortRange {
-            first: 20000,
-            last: 59999,
-        },
-    };
+    let binding = BINDING;
     let mut drivers = Vec::with_capacity(sessions as usize);
     for i in 0..sessions {
         let driver = Driver::bind(session_config(i)?, binding, random(i))
@@ -326,7 +270,7 @@ async fn serve(sessions: u32) -> Result<(), String> {
         let t = task.await.map_err(|e| e.to_string())?;
         total.add(&t);
     }
-    say(&total.done_line(running, &clock.report()))
+    say(&done_line(&total, running, &clock))
 }
 
 async fn run_session(

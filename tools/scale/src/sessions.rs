@@ -8,8 +8,8 @@
 //! never heard anything, SRTP failures, and the server's resident memory before binding,
 //! after binding and while running.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use crate::common::Peer;
+use std::io::BufRead;
 use std::time::Duration;
 
 /// The most loss a sustained level may show in either direction.
@@ -21,60 +21,6 @@ const MIN_RATE: f64 = 0.95;
 const SETTLE: Duration = Duration::from_secs(1);
 /// The target.
 const TARGET_SESSIONS: u64 = 10_000;
-
-/// One process of a level, with its pipes.
-struct Peer {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Peer {
-    fn start(args: &[&str]) -> Result<Self, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut child = Command::new(exe)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start scale {}: {e}", args.join(" ")))?;
-        let stdin = child.stdin.take().ok_or("no stdin pipe")?;
-        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
-        Ok(Self {
-            child,
-            stdin,
-            stdout,
-        })
-    }
-
-    fn tell(&mut self, line: &str) -> Result<(), String> {
-        writeln!(self.stdin, "{line}")
-            .and_then(|()| self.stdin.flush())
-            .map_err(|e| format!("writing `{line}`: {e}"))
-    }
-
-    /// The next line, which must start with `word`; the numbers after it.
-    fn expect(&mut self, word: &str) -> Result<Vec<i64>, String> {
-        let mut line = String::new();
-        self.stdout
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        let rest = line
-            .trim()
-            .strip_prefix(word)
-            .ok_or_else(|| format!("expected `{word}`, got `{}`", line.trim()))?;
-        rest.split_whitespace()
-            .map(|v| v.parse().map_err(|e| format!("`{v}` in `{line}`: {e}")))
-            .collect()
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// What one level measured.
 #[derive(Debug, Clone, Copy)]
@@ -116,18 +62,16 @@ impl Level {
 }
 
 pub fn run(quick: bool, args: &[String]) -> Result<(), String> {
-    let levels: Vec<u64> = match args.iter().position(|a| a == "--levels") {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or("--levels needs a list")?
-            .split(',')
-            .map(|v| v.parse().map_err(|e| format!("level `{v}`: {e}")))
-            .collect::<Result<_, String>>()?,
-        None if quick => vec![250, 500, 1000, 2000, 4000],
-        None => vec![
-            250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10_000,
-        ],
-    };
+    let levels = crate::common::levels(
+        args,
+        if quick {
+            &[250, 500, 1000, 2000, 4000]
+        } else {
+            &[
+                250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10_000,
+            ]
+        },
+    )?;
     let seconds = if quick { 6 } else { 10 };
     let tasks = args.iter().any(|a| a == "--tasks");
     let shared = args.iter().any(|a| a == "--shared");
