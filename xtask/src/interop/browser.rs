@@ -82,19 +82,7 @@ pub fn run(ctx: &Context) -> Result {
     eprintln!("peer: {version}");
     let (endpoint, url, endpoint_log) = start_endpoint(false)?;
     let (endpoint12, url12, endpoint12_log) = start_endpoint(true)?;
-    let driver_port = free_port()?;
-    let driver = Reaped(
-        Command::new("chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .arg(format!(
-                "--log-path={}",
-                ctx.dir.join("chromedriver.log").display()
-            ))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("chromedriver: {e}"))?,
-    );
+    let (driver, driver_port) = start_chromedriver(ctx)?;
     let webdriver = WebDriver::new(driver_port);
     webdriver.wait_ready()?;
 
@@ -217,6 +205,23 @@ pub(super) fn start_endpoint_with(
         }
     });
     Ok((child, url, log))
+}
+
+/// Starts `chromedriver` on a free port, logging to `chromedriver.log` in the suite's
+/// directory; the process and its port.
+pub(super) fn start_chromedriver(ctx: &Context) -> Result<(Reaped, u16)> {
+    let port = free_port()?;
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .arg(format!(
+            "--log-path={}",
+            ctx.dir.join("chromedriver.log").display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("chromedriver: {e}"))?;
+    Ok((Reaped(child), port))
 }
 
 pub(super) fn free_port() -> Result<u16> {

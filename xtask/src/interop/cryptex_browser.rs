@@ -27,10 +27,11 @@
 //! packets, that we decrypted its.
 
 use super::Context;
-use super::browser::{Reaped, WebDriver, call, check, check_video, free_port, start_endpoint_with};
+use super::browser::{
+    WebDriver, call, check, check_video, start_chromedriver, start_endpoint_with,
+};
 use crate::util::Result;
 use serde_json::Value;
-use std::process::{Command, Stdio};
 
 /// The Chromium flag that makes it offer `a=cryptex`.
 const CHROMIUM_CRYPTEX: &str = "--enable-blink-features=RtcRtpHeaderEncryptionPolicy";
@@ -42,19 +43,7 @@ pub fn run(ctx: &Context) -> Result {
     let version = super::browser::prepare()?;
     eprintln!("cryptex peer: {version} with {CHROMIUM_CRYPTEX}");
     let (endpoint, url, endpoint_log) = start_endpoint_with(false, &["--cryptex"])?;
-    let driver_port = free_port()?;
-    let driver = Reaped(
-        Command::new("chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .arg(format!(
-                "--log-path={}",
-                ctx.dir.join("chromedriver.log").display()
-            ))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("chromedriver: {e}"))?,
-    );
+    let (driver, driver_port) = start_chromedriver(ctx)?;
     let webdriver = WebDriver::new(driver_port).with_browser_args(&[CHROMIUM_CRYPTEX]);
     webdriver.wait_ready()?;
 

@@ -278,8 +278,11 @@ fn run_case(ctx: &Context, root: &Path, case: &Case) -> Result<String> {
 
     // What each side says it got from the other.
     let (our_text, their_text): (&[u8], &str) = match case.role {
-        Role::Client => (b"hello from rust\n", "I hear you fa shizzle!"),
-        Role::Server => (b"hello from rust server\n", "hello wolfssl!"),
+        Role::Client => (b"hello from rust\n", super::wolfssl::WOLF_SERVER_LINE),
+        Role::Server => (
+            b"hello from rust server\n",
+            super::wolfssl::WOLF_CLIENT_LINE,
+        ),
     };
     let mut wire = Wire::default();
     let (mut connected, mut got_theirs, mut sent_ours) = (false, false, false);

@@ -578,9 +578,9 @@ fn start(ctx: &Context, wolf: &WolfSsl, case: &Case, seed: u8) -> Result<Running
 /// The line our side sends; wolfSSL prints what it reads.
 const OURS_LINE: &str = "from-rust!";
 /// What wolfSSL's server answers a client's message with.
-const WOLF_SERVER_LINE: &str = "I hear you fa shizzle!";
+pub(super) const WOLF_SERVER_LINE: &str = "I hear you fa shizzle!";
 /// What wolfSSL's client sends first.
-const WOLF_CLIENT_LINE: &str = "hello wolfssl!";
+pub(super) const WOLF_CLIENT_LINE: &str = "hello wolfssl!";
 
 /// One handshake with data both ways; returns what was negotiated, for the table.
 fn one(ctx: &Context, wolf: &WolfSsl, case: &Case, seed: u8) -> Result<String> {
