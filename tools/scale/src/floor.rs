@@ -9,9 +9,9 @@
 //! address per message (the shared-socket server's shape), paced every millisecond, and
 //! reads what comes back with non-blocking `recvmmsg`; the echo thread reads with blocking
 //! `recvmmsg` and returns every datagram to its sender with one `sendmmsg` per batch. A
-//! datagram is only copied: this is the cheapest shape two processes can move the packets
-//! of `N` two-way sessions in, so a level this floor cannot sustain, no implementation of
-//! the sessions can on this machine.
+//! datagram is only copied, never parsed, decrypted or answered: about the cheapest way two
+//! processes can move the packets of `N` two-way sessions, so what a level costs here is a
+//! lower bound on what any implementation of those sessions costs on this machine.
 //!
 //! A level is sustained, as in `scale sessions`, when under 0.1% of the datagrams sent are
 //! missing back and the generator sent at least 95% of its nominal rate. Reported per
